@@ -1,0 +1,7 @@
+import { CorePlatform1764000000000 } from './1764000000000-Core-Platform.js';
+
+/**
+ * Every migration, oldest first. Names follow <timestamp>-<Core|PhaseN>-<Name>; a class
+ * named PhaseN... belongs to phase N and is reverted with that phase.
+ */
+export const ALL_MIGRATIONS = [CorePlatform1764000000000];

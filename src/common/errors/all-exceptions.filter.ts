@@ -1,0 +1,80 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError } from './domain-error.js';
+import { ErrorCode, httpStatusOf } from './error-code.js';
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  requestId: string;
+  [detail: string]: unknown;
+}
+
+/** HttpExceptions thrown by Nest itself (unknown route, body parser) keep their status. */
+const codeByHttpStatus: Record<number, ErrorCode> = {
+  400: ErrorCode.ValidationFailed,
+  401: ErrorCode.Unauthenticated,
+  403: ErrorCode.Forbidden,
+  404: ErrorCode.NotFound,
+  409: ErrorCode.Conflict,
+  413: ErrorCode.PayloadTooLarge,
+  422: ErrorCode.Unprocessable,
+  503: ErrorCode.Unavailable,
+};
+
+/**
+ * The one place errors become HTTP. Domain errors map through their code; anything unknown
+ * is logged with its stack and answered 500 with only a request id, never the stack.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger(AllExceptionsFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const req = ctx.getRequest<Request>();
+    const res = ctx.getResponse<Response>();
+    const requestId = String(req.id ?? '');
+    const { status, body } = this.describe(exception, requestId);
+    if (status >= 500 && !(exception instanceof DomainError)) {
+      const err = exception instanceof Error ? exception : new Error(String(exception));
+      this.logger.error({ msg: 'unhandled error', requestId, route: req.originalUrl, error: err.message }, err.stack);
+    }
+    if (res.headersSent) return;
+    res.status(status).json(body);
+  }
+
+  private describe(exception: unknown, requestId: string): { status: number; body: ErrorBody } {
+    if (exception instanceof DomainError) {
+      return { status: httpStatusOf(exception.code), body: { code: exception.code, message: exception.message, requestId, ...exception.details } };
+    }
+    const status = httpStatusFromFramework(exception);
+    if (status !== undefined && status !== 500) {
+      const code = codeByHttpStatus[status] ?? (status < 500 ? ErrorCode.Unprocessable : ErrorCode.Unavailable);
+      const body: ErrorBody = { code, message: frameworkMessage(exception, status), requestId };
+      // terminus answers a failed readiness check with a 503 whose body says what is down
+      if (status === 503 && exception instanceof HttpException) body.details = exception.getResponse();
+      return { status, body };
+    }
+    return { status: 500, body: { code: ErrorCode.Internal, message: 'Internal server error', requestId } };
+  }
+}
+
+function httpStatusFromFramework(exception: unknown): number | undefined {
+  if (exception instanceof HttpException) return exception.getStatus();
+  // body-parser errors (malformed JSON, body too large) carry their own 4xx status
+  const status = (exception as { status?: unknown; expose?: unknown })?.status;
+  return typeof status === 'number' && (exception as { expose?: unknown }).expose === true ? status : undefined;
+}
+
+function frameworkMessage(exception: unknown, status: number): string {
+  const type = (exception as { type?: unknown })?.type;
+  if (type === 'entity.parse.failed') return 'Request body is not valid JSON';
+  if (type === 'entity.too.large') return 'Request body is too large';
+  if (exception instanceof HttpException) {
+    const response = exception.getResponse();
+    const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
+  }
+  return status === 404 ? 'Not found' : 'Request rejected';
+}

@@ -1,0 +1,46 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { ConfigService } from '@nestjs/config';
+import { AppMode, Environment } from '../../config/environment.js';
+import { MigrationService } from '../../database/migration.service.js';
+import { Public } from '../auth/auth.decorators.js';
+import { ErrorResponseDto } from '../errors/error-response.dto.js';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly db: TypeOrmHealthIndicator,
+    private readonly migrations: MigrationService,
+    private readonly config: ConfigService<Environment, true>,
+  ) {}
+
+  @Public()
+  @Get('live')
+  @ApiOkResponse({ description: 'The process is up' })
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Public()
+  @Get('ready')
+  @HealthCheck()
+  @ApiOkResponse({ description: 'Database reachable and no migration pending' })
+  @ApiServiceUnavailableResponse({ description: 'Not ready: details name what is down', type: ErrorResponseDto })
+  ready() {
+    const mode = this.config.getOrThrow('APP_MODE', { infer: true });
+    return this.health.check([
+      () => this.db.pingCheck('database', { timeout: 2000 }),
+      () =>
+        this.indicators.check('migrations').attempt(async () => {
+          const pending = await this.migrations.pendingNames();
+          if (pending.length > 0) throw new Error(`pending migrations: ${pending.join(', ')}`);
+          return { pending: 0 };
+        }),
+      () => this.indicators.check('mode').up({ mode, readOnly: mode === AppMode.ReadOnly }),
+    ]);
+  }
+}

@@ -1,0 +1,118 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsEnum,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+export enum DbType {
+  Sqlite = 'sqlite',
+  Mysql = 'mysql',
+}
+
+export enum AppMode {
+  Normal = 'normal',
+  ReadOnly = 'readonly',
+}
+
+const toBoolean = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? ['true', '1', 'yes', 'on'].includes(value.toLowerCase()) : value;
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+/**
+ * The whole runtime configuration. Every variable the process reads is declared here, so a
+ * typo or a bad value stops the process at start and names the variable.
+ */
+export class Environment {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'production';
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @IsEnum(DbType)
+  DB_TYPE: DbType = DbType.Sqlite;
+
+  @IsString() @MinLength(1)
+  DB_PATH = '.data/phasegate.sqlite';
+
+  /** mysql://user:password@host:port/name; wins over the separate DB_* variables. */
+  @IsOptional() @IsUrl({ protocols: ['mysql', 'mariadb'], require_tld: false, require_protocol: true })
+  DB_URL?: string = undefined;
+
+  @IsString()
+  DB_HOST = '127.0.0.1';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  DB_PORT = 3306;
+
+  @IsString()
+  DB_USER = 'phasegate';
+
+  @IsString()
+  DB_PASSWORD = '';
+
+  @IsString() @MinLength(1)
+  DB_NAME = 'phasegate';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(500)
+  DB_POOL_SIZE = 10;
+
+  /** Apply pending migrations (under the migration lock) when the HTTP server starts. */
+  @Transform(toBoolean) @IsBoolean()
+  MIGRATE_ON_START = true;
+
+  @IsIn(['json', 'pretty'])
+  LOG_FORMAT: 'json' | 'pretty' = 'json';
+
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  @IsEnum(AppMode)
+  APP_MODE: AppMode = AppMode.Normal;
+
+  /** Largest accepted JSON request body. */
+  @IsString()
+  BODY_LIMIT = '256kb';
+}
+
+export type EnvironmentInput = Record<string, string | undefined>;
+
+export class EnvironmentError extends Error {}
+
+/**
+ * Validates raw variables into an Environment. Defaults that depend on NODE_ENV are applied
+ * here: development logs pretty lines, everything else JSON lines.
+ */
+export function validateEnvironment(raw: EnvironmentInput): Environment {
+  const known = new Set(Object.keys(new Environment()));
+  const picked: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (known.has(key) && value !== undefined && value !== '') picked[key] = value;
+  }
+  if (picked.LOG_FORMAT === undefined && picked.NODE_ENV === 'development') picked.LOG_FORMAT = 'pretty';
+  const env = plainToInstance(Environment, picked);
+  const errors = validateSync(env, { whitelist: true, forbidUnknownValues: true });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+    throw new EnvironmentError(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  return env;
+}
+
+/** The only place the process environment is read; `overrides` win over it. */
+export function readEnvironment(overrides: EnvironmentInput = {}): Environment {
+  return validateEnvironment({ ...process.env, ...overrides });
+}

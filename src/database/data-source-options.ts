@@ -1,0 +1,52 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DataSourceOptions } from 'typeorm';
+import { DbType, Environment } from '../config/environment.js';
+import { ALL_MIGRATIONS } from '../../migrations/index.js';
+import { SnakeNamingStrategy } from './snake-naming.strategy.js';
+
+const distRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * One description of the database for the app, the CLI and the TypeORM CLI. Entities are
+ * found by file name so the standalone data source sees exactly what Nest registers.
+ */
+export function dataSourceOptions(env: Environment): DataSourceOptions {
+  const common = {
+    entities: [`${distRoot}/**/*.entity.{js,ts}`],
+    migrations: ALL_MIGRATIONS,
+    migrationsTableName: 'migrations',
+    namingStrategy: new SnakeNamingStrategy(),
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error'] as ('error')[],
+  };
+  if (env.DB_TYPE === DbType.Sqlite) {
+    const database = env.DB_PATH === ':memory:' ? ':memory:' : resolve(env.DB_PATH);
+    if (database !== ':memory:') mkdirSync(dirname(database), { recursive: true });
+    return {
+      ...common,
+      type: 'better-sqlite3',
+      database,
+      // WAL lets readers run beside the single writer; the busy timeout makes a second
+      // process wait for the write lock instead of failing at once.
+      enableWAL: true,
+      timeout: 10_000,
+    };
+  }
+  const url = env.DB_URL ? new URL(env.DB_URL) : undefined;
+  return {
+    ...common,
+    type: 'mysql',
+    host: url ? url.hostname : env.DB_HOST,
+    port: url ? Number(url.port || 3306) : env.DB_PORT,
+    username: url ? decodeURIComponent(url.username) : env.DB_USER,
+    password: url ? decodeURIComponent(url.password) : env.DB_PASSWORD,
+    database: url ? url.pathname.replace(/^\//, '') : env.DB_NAME,
+    timezone: 'Z',
+    charset: 'utf8mb4_unicode_ci',
+    dateStrings: false,
+    poolSize: env.DB_POOL_SIZE,
+  };
+}

@@ -1,0 +1,41 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { environmentOf } from '../config/config.module.js';
+import { Environment } from '../config/environment.js';
+import { dataSourceOptions } from './data-source-options.js';
+import { MigrationService } from './migration.service.js';
+import { Migrator } from './migrator.js';
+
+@Global()
+@Module({})
+export class DatabaseModule {
+  /**
+   * The data source is created, and with MIGRATE_ON_START its migrations applied under the
+   * migration lock, before any other provider starts, so no module ever sees an old schema.
+   */
+  static forRoot(): DynamicModule {
+    let migrateOnStart = false;
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<Environment, true>) => {
+            const env = environmentOf(config);
+            migrateOnStart = env.MIGRATE_ON_START;
+            return { ...dataSourceOptions(env), entities: [], autoLoadEntities: true };
+          },
+          dataSourceFactory: async (options) => {
+            const dataSource = await new DataSource(options!).initialize();
+            if (migrateOnStart) await new Migrator(dataSource).run();
+            return dataSource;
+          },
+        }),
+      ],
+      providers: [MigrationService],
+      exports: [MigrationService],
+    };
+  }
+}

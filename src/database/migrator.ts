@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Logger } from '@nestjs/common';
+import { DataSource, MigrationInterface, Table } from 'typeorm';
+import { datetimeColumn, dialectOf, toDbTime } from './dialect.js';
+import { LeaseTable } from './lease.js';
+
+const LOCK_NAME = 'migrations';
+const LOCK_TTL_MS = 60_000;
+const LOCK_RENEW_MS = 15_000;
+const LOCK_POLL_MS = 250;
+
+export interface MigrationStatus {
+  name: string;
+  phase: number | null;
+  applied: boolean;
+}
+
+/** `Phase7Assignment1732...` belongs to phase 7; everything else is core schema. */
+export function phaseOfMigration(name: string): number | null {
+  const match = /^Phase(\d+)/.exec(name);
+  return match ? Number(match[1]) : null;
+}
+
+/**
+ * Applies and reverts migrations under a database lease, so replicas starting together run
+ * each migration once (TypeORM's own runner has no such lock). It keeps TypeORM's
+ * `migrations` table format and additionally remembers which phases were deliberately
+ * reverted (`phase_schema`), so a routine `migrate` never brings a rolled-back phase back.
+ */
+export class Migrator {
+  private readonly logger = new Logger(Migrator.name);
+  private readonly lock: LeaseTable;
+  private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly lockTimeoutMs = 5 * 60_000,
+  ) {
+    this.lock = new LeaseTable(dataSource, 'migration_lock');
+  }
+
+  private get migrations(): MigrationInterface[] {
+    return this.dataSource.migrations as MigrationInterface[];
+  }
+
+  async status(): Promise<MigrationStatus[]> {
+    await this.ensureBookkeeping();
+    const applied = await this.appliedNames();
+    return this.migrations.map((m) => ({ name: nameOf(m), phase: phaseOfMigration(nameOf(m)), applied: applied.has(nameOf(m)) }));
+  }
+
+  async revertedPhases(): Promise<Set<number>> {
+    await this.ensureBookkeeping();
+    const rows: Array<{ phase: number }> = await this.dataSource.query(`SELECT phase FROM phase_schema WHERE status = 'reverted'`);
+    return new Set(rows.map((r) => Number(r.phase)));
+  }
+
+  /** Pending migrations that a routine run would apply: reverted phases are left out. */
+  async pending(includePhases: number[] = []): Promise<MigrationInterface[]> {
+    const [applied, reverted] = await Promise.all([this.appliedNames(), this.revertedPhases()]);
+    for (const p of includePhases) reverted.delete(p);
+    return this.migrations.filter((m) => {
+      const phase = phaseOfMigration(nameOf(m));
+      return !applied.has(nameOf(m)) && (phase === null || !reverted.has(phase));
+    });
+  }
+
+  /**
+   * Applies every pending migration, in order. `includePhases` brings back phases that were
+   * reverted (the roll-forward path); `upToPhase` stops before migrations of later phases.
+   */
+  async run(options: { includePhases?: number[]; upToPhase?: number } = {}): Promise<string[]> {
+    return this.withLock(async () => {
+      const todo = (await this.pending(options.includePhases)).filter((m) => {
+        const phase = phaseOfMigration(nameOf(m));
+        return options.upToPhase === undefined || phase === null || phase <= options.upToPhase;
+      });
+      for (const migration of todo) await this.apply(migration);
+      for (const phase of options.includePhases ?? []) await this.setPhaseState(phase, 'applied');
+      return todo.map(nameOf);
+    });
+  }
+
+  /** Reverts the most recently applied migration; a phase migration marks its phase reverted. */
+  async revertLast(): Promise<string | null> {
+    return this.withLock(async () => {
+      const applied = await this.appliedNames();
+      const last = [...this.migrations].reverse().find((m) => applied.has(nameOf(m)));
+      if (!last) return null;
+      await this.revert(last);
+      return nameOf(last);
+    });
+  }
+
+  /** Reverts the named migration, which must be the most recently applied one. */
+  async revertMigration(name: string): Promise<void> {
+    await this.withLock(async () => {
+      const applied = await this.appliedNames();
+      const last = [...this.migrations].reverse().find((m) => applied.has(nameOf(m)));
+      if (!last || nameOf(last) !== name) {
+        throw new Error(`Migration ${name} is not the most recently applied one (${last ? nameOf(last) : 'none'})`);
+      }
+      await this.revert(last);
+    });
+  }
+
+  private async apply(migration: MigrationInterface): Promise<void> {
+    const name = nameOf(migration);
+    const started = Date.now();
+    await this.inTransaction(async (qr) => {
+      await migration.up(qr);
+      await qr.query(`INSERT INTO migrations (timestamp, name) VALUES (?, ?)`, [timestampOf(name), name]);
+    });
+    this.logger.log(`applied ${name} in ${Date.now() - started} ms`);
+  }
+
+  private async revert(migration: MigrationInterface): Promise<void> {
+    const name = nameOf(migration);
+    const started = Date.now();
+    await this.inTransaction(async (qr) => {
+      await migration.down(qr);
+      await qr.query(`DELETE FROM migrations WHERE name = ?`, [name]);
+    });
+    const phase = phaseOfMigration(name);
+    if (phase !== null) await this.setPhaseState(phase, 'reverted');
+    this.logger.log(`reverted ${name} in ${Date.now() - started} ms`);
+  }
+
+  private async inTransaction(work: (qr: import('typeorm').QueryRunner) => Promise<void>): Promise<void> {
+    const qr = this.dataSource.createQueryRunner();
+    await qr.connect();
+    // MySQL commits DDL implicitly, so on MySQL the transaction only covers the data
+    // statements; migrations check existence first and can simply be run again.
+    await qr.startTransaction();
+    try {
+      await work(qr);
+      await qr.commitTransaction();
+    } catch (error) {
+      if (qr.isTransactionActive) await qr.rollbackTransaction();
+      throw error;
+    } finally {
+      await qr.release();
+    }
+  }
+
+  private async setPhaseState(phase: number, status: 'applied' | 'reverted'): Promise<void> {
+    const now = toDbTime(new Date());
+    const updated = await this.dataSource.query(`SELECT phase FROM phase_schema WHERE phase = ?`, [phase]);
+    if (updated.length > 0) {
+      await this.dataSource.query(`UPDATE phase_schema SET status = ?, changed_at = ? WHERE phase = ?`, [status, now, phase]);
+    } else {
+      await this.dataSource.query(`INSERT INTO phase_schema (phase, status, changed_at) VALUES (?, ?, ?)`, [phase, status, now]);
+    }
+  }
+
+  private async appliedNames(): Promise<Set<string>> {
+    await this.ensureBookkeeping();
+    const rows: Array<{ name: string }> = await this.dataSource.query(`SELECT name FROM migrations`);
+    return new Set(rows.map((r) => r.name));
+  }
+
+  private bookkeepingReady = false;
+
+  /** The runner's own tables, created before any migration (like TypeORM's `migrations`). */
+  private async ensureBookkeeping(): Promise<void> {
+    if (this.bookkeepingReady) return;
+    const dt = datetimeColumn(dialectOf(this.dataSource));
+    const qr = this.dataSource.createQueryRunner();
+    try {
+      await qr.createTable(
+        new Table({
+          name: 'migrations',
+          columns: [
+            { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' },
+            { name: 'timestamp', type: 'bigint' },
+            { name: 'name', type: 'varchar', length: '255' },
+          ],
+        }),
+        true,
+      );
+      await qr.createTable(
+        new Table({
+          name: 'phase_schema',
+          columns: [
+            { name: 'phase', type: 'integer', isPrimary: true },
+            { name: 'status', type: 'varchar', length: '16' },
+            { name: 'changed_at', ...dt },
+          ],
+        }),
+        true,
+      );
+    } finally {
+      await qr.release();
+    }
+    await this.lock.ensureTable();
+    this.bookkeepingReady = true;
+  }
+
+  private async withLock<T>(work: () => Promise<T>): Promise<T> {
+    await this.ensureBookkeeping();
+    const deadline = Date.now() + this.lockTimeoutMs;
+    let announced = false;
+    while (!(await this.lock.tryAcquire(LOCK_NAME, this.owner, LOCK_TTL_MS))) {
+      if (!announced) {
+        this.logger.log('another process holds the migration lock; waiting');
+        announced = true;
+      }
+      if (Date.now() > deadline) throw new Error(`Timed out after ${this.lockTimeoutMs} ms waiting for the migration lock`);
+      await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
+    }
+    const renew = setInterval(() => {
+      this.lock.renew(LOCK_NAME, this.owner, LOCK_TTL_MS).catch((e) => this.logger.warn(`lock renewal failed: ${e}`));
+    }, LOCK_RENEW_MS);
+    try {
+      return await work();
+    } finally {
+      clearInterval(renew);
+      await this.lock.release(LOCK_NAME, this.owner);
+    }
+  }
+}
+
+function nameOf(migration: MigrationInterface): string {
+  return migration.name ?? migration.constructor.name;
+}
+
+function timestampOf(name: string): number {
+  const match = /(\d{13})$/.exec(name);
+  if (!match) throw new Error(`Migration class ${name} must end with a 13-digit timestamp`);
+  return Number(match[1]);
+}
