@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Starts a throwaway MariaDB server on a free loopback port with a temporary data directory.
+# Usage: source scripts/mariadb-test-server.sh; mariadb_start; ...; mariadb_stop
+# Exports TEST_MYSQL_URL (a user with rights to create databases).
+
+mariadb_ensure_installed() {
+  if command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; then return 0; fi
+  if [ "$(id -u)" != 0 ]; then
+    echo "mariadbd is missing and this user cannot install it: apt-get install mariadb-server" >&2
+    return 1
+  fi
+  echo "installing mariadb-server from Debian's packages..."
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >/dev/null
+}
+
+mariadb_start() {
+  mariadb_ensure_installed || return 1
+  local mariadbd; mariadbd=$(command -v mariadbd || echo /usr/sbin/mariadbd)
+  MARIADB_DIR=$(mktemp -d /tmp/phasegate-mariadb.XXXXXX)
+  MARIADB_PORT=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+  mariadb-install-db --no-defaults --datadir="$MARIADB_DIR/data" --user=root --auth-root-authentication-method=socket \
+    --skip-test-db >"$MARIADB_DIR/install.log" 2>&1 || { cat "$MARIADB_DIR/install.log" >&2; return 1; }
+  "$mariadbd" --no-defaults --user=root --datadir="$MARIADB_DIR/data" --socket="$MARIADB_DIR/mysqld.sock" \
+    --port="$MARIADB_PORT" --bind-address=127.0.0.1 --skip-name-resolve --pid-file="$MARIADB_DIR/mysqld.pid" \
+    --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 --max-connections=500 \
+    --log-error="$MARIADB_DIR/error.log" >/dev/null 2>&1 &
+  MARIADB_PID=$!
+  for _ in $(seq 1 100); do
+    mariadb --no-defaults -S "$MARIADB_DIR/mysqld.sock" -uroot -e 'SELECT 1' >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  mariadb --no-defaults -S "$MARIADB_DIR/mysqld.sock" -uroot -e "
+    CREATE USER 'phasegate'@'127.0.0.1' IDENTIFIED BY 'phasegate';
+    GRANT ALL PRIVILEGES ON *.* TO 'phasegate'@'127.0.0.1';" || { cat "$MARIADB_DIR/error.log" >&2; return 1; }
+  export TEST_MYSQL_URL="mysql://phasegate:phasegate@127.0.0.1:$MARIADB_PORT/mysql"
+  export MARIADB_DIR MARIADB_PORT MARIADB_PID
+  echo "MariaDB $("$mariadbd" --version | awk '{print $3}') on 127.0.0.1:$MARIADB_PORT (data in $MARIADB_DIR)"
+}
+
+mariadb_stop() {
+  [ -n "${MARIADB_PID:-}" ] && kill "$MARIADB_PID" 2>/dev/null && wait "$MARIADB_PID" 2>/dev/null
+  [ -n "${MARIADB_DIR:-}" ] && rm -rf "$MARIADB_DIR"
+  MARIADB_PID=""
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what it needs, runs the unit tests, then
+# every end-to-end suite on SQLite and on a throwaway MariaDB server, and ends with
+# "N passed, N failed". Exit status is non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+OUT="$ROOT/test-output"
+rm -rf "$OUT" && mkdir -p "$OUT"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "dependencies"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund || exit 1
+fi
+npm run -s build || exit 1
+
+source scripts/mariadb-test-server.sh
+trap 'mariadb_stop' EXIT
+
+JEST=(node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js --ci)
+status=0
+
+run_jest() { # name, extra args...
+  local name=$1; shift
+  step "$name"
+  "${JEST[@]}" --json --outputFile="$OUT/$name.json" "$@" || status=1
+}
+
+run_jest unit --selectProjects unit
+TEST_DB=sqlite run_jest e2e-sqlite --selectProjects e2e --maxWorkers=2
+
+step "MariaDB"
+if mariadb_start; then
+  TEST_DB=mysql run_jest e2e-mariadb --selectProjects e2e --maxWorkers=2
+  mariadb_stop
+else
+  echo "could not start MariaDB: the MariaDB suites count as failed"
+  echo '{"numPassedTests":0,"numFailedTests":1}' >"$OUT/e2e-mariadb.json"
+  status=1
+fi
+
+step "summary"
+node -e '
+  const fs = require("fs");
+  let passed = 0, failed = 0;
+  for (const f of process.argv.slice(1)) {
+    let r;
+    try { r = JSON.parse(fs.readFileSync(f, "utf8")); } catch { console.log(`${f}: no results`); failed++; continue; }
+    const suiteErrors = (r.testResults || []).filter((s) => s.status === "failed" && !(s.assertionResults || []).some((a) => a.status === "failed")).length;
+    console.log(`${f.split("/").pop().replace(".json", "")}: ${r.numPassedTests} passed, ${r.numFailedTests + suiteErrors} failed`);
+    passed += r.numPassedTests; failed += r.numFailedTests + suiteErrors;
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed > 0 || passed === 0 ? 1 : 0);
+' "$OUT"/unit.json "$OUT"/e2e-sqlite.json "$OUT"/e2e-mariadb.json || status=1
+exit $status

@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection } from 'mysql2/promise';
+import type { EnvironmentInput } from '../../src/config/environment.js';
+
+/**
+ * A fresh, empty database for one test suite: an SQLite file in a temporary directory, or,
+ * with TEST_DB=mysql, a new database on the throwaway MariaDB server that scripts/test.sh
+ * started (TEST_MYSQL_URL).
+ */
+export interface TestDatabase {
+  env: EnvironmentInput;
+  kind: 'sqlite' | 'mysql';
+  drop(): Promise<void>;
+}
+
+export function testDbKind(): 'sqlite' | 'mysql' {
+  return process.env.TEST_DB === 'mysql' ? 'mysql' : 'sqlite';
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  if (testDbKind() === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'phasegate-test-'));
+    return {
+      kind: 'sqlite',
+      env: { DB_TYPE: 'sqlite', DB_PATH: join(dir, 'test.sqlite') },
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const serverUrl = process.env.TEST_MYSQL_URL;
+  if (!serverUrl) throw new Error('TEST_DB=mysql needs TEST_MYSQL_URL (scripts/test.sh sets it)');
+  const name = `pg_test_${randomBytes(6).toString('hex')}`;
+  const admin = await createConnection(serverUrl);
+  await admin.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    kind: 'mysql',
+    env: { DB_TYPE: 'mysql', DB_URL: url.toString() },
+    drop: async () => {
+      const conn = await createConnection(serverUrl);
+      await conn.query(`DROP DATABASE IF EXISTS ${name}`);
+      await conn.end();
+    },
+  };
+}
