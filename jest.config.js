@@ -8,6 +8,8 @@ const common = {
   testEnvironment: 'node',
 };
 export default {
+  // end-to-end suites boot real apps and wait for real schedules
+  testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/scripts/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },

@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { AppModule } from './app.module.js';
+import { AppExtras, AppModule } from './app.module.js';
 import { validationPipe } from './common/errors/validation.js';
 import { requestId } from './common/http/request-id.js';
 import { AccessLogMiddleware } from './common/logging/access-log.js';
@@ -14,9 +14,9 @@ export const API_PREFIX = 'api/v1';
  * Builds the HTTP application exactly as production runs it; main.ts, the end-to-end tests
  * and the benchmarks all start here.
  */
-export async function createApp(overrides: EnvironmentInput = {}): Promise<NestExpressApplication> {
+export async function createApp(overrides: EnvironmentInput = {}, extras: AppExtras = {}): Promise<NestExpressApplication> {
   const env = readEnvironment(overrides);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(overrides), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(overrides, extras), {
     logger: createAppLogger(env),
     bodyParser: false,
     abortOnError: false,

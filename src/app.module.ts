@@ -1,17 +1,32 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import type { MigrationInterface } from 'typeorm';
 import { ScheduleModule } from '@nestjs/schedule';
 import { CommonModule } from './common/common.module.js';
 import { configModule } from './config/config.module.js';
 import type { EnvironmentInput } from './config/environment.js';
 import { DatabaseModule } from './database/database.module.js';
+import { PhasesModule } from './phases/phases.module.js';
+
+/** Test seam: extra modules (e.g. test-only phases) and their migrations. */
+export interface AppExtras {
+  modules?: Array<Type | DynamicModule>;
+  migrations?: Array<new () => MigrationInterface>;
+}
 
 @Module({})
 export class AppModule {
   /** `overrides` replace environment variables; tests and benchmarks use it. */
-  static forRoot(overrides: EnvironmentInput = {}): DynamicModule {
+  static forRoot(overrides: EnvironmentInput = {}, extras: AppExtras = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [configModule(overrides), DatabaseModule.forRoot(), ScheduleModule.forRoot(), CommonModule],
+      imports: [
+        configModule(overrides),
+        DatabaseModule.forRoot(extras.migrations),
+        ScheduleModule.forRoot(),
+        CommonModule,
+        PhasesModule,
+        ...(extras.modules ?? []),
+      ],
     };
   }
 }

@@ -1,5 +1,5 @@
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { Environment, EnvironmentInput, validateEnvironment } from './environment.js';
+import { Environment, EnvironmentInput, readEnvironment } from './environment.js';
 
 export type AppConfig = ConfigService<Environment, true>;
 
@@ -8,11 +8,16 @@ export type AppConfig = ConfigService<Environment, true>;
  * benchmarks boot the real AppModule with their own values.
  */
 export function configModule(overrides: EnvironmentInput = {}) {
+  // Loaded rather than passed through `validate`: @nestjs/config copies validated values
+  // back into process.env, which would leak one app's overrides into the next one started
+  // in the same process (tests, benchmarks) and let process.env shadow the validated values.
   return ConfigModule.forRoot({
     isGlobal: true,
     ignoreEnvFile: true,
+    ignoreEnvVars: true,
+    skipProcessEnv: true,
     cache: true,
-    validate: (raw) => ({ ...validateEnvironment({ ...raw, ...overrides }) }),
+    load: [() => ({ ...readEnvironment(overrides) })],
   });
 }
 

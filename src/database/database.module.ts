@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, MigrationInterface } from 'typeorm';
 import { environmentOf } from '../config/config.module.js';
 import { Environment } from '../config/environment.js';
 import { dataSourceOptions } from './data-source-options.js';
@@ -15,7 +15,7 @@ export class DatabaseModule {
    * The data source is created, and with MIGRATE_ON_START its migrations applied under the
    * migration lock, before any other provider starts, so no module ever sees an old schema.
    */
-  static forRoot(): DynamicModule {
+  static forRoot(extraMigrations: Array<new () => MigrationInterface> = []): DynamicModule {
     let migrateOnStart = false;
     return {
       module: DatabaseModule,
@@ -25,7 +25,8 @@ export class DatabaseModule {
           useFactory: (config: ConfigService<Environment, true>) => {
             const env = environmentOf(config);
             migrateOnStart = env.MIGRATE_ON_START;
-            return { ...dataSourceOptions(env), entities: [], autoLoadEntities: true };
+            const options = dataSourceOptions(env);
+            return { ...options, migrations: [...(options.migrations as Array<new () => MigrationInterface>), ...extraMigrations], entities: [], autoLoadEntities: true };
           },
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options!).initialize();

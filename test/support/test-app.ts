@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { createApp } from '../../src/app.factory.js';
+import type { AppExtras } from '../../src/app.module.js';
 import { ApiKeysService } from '../../src/common/auth/api-keys.service.js';
 import { Role } from '../../src/common/auth/role.js';
 import type { EnvironmentInput } from '../../src/config/environment.js';
@@ -25,9 +26,9 @@ export interface TestApp {
  * Boots the real application (createApp, exactly as main.ts does) on a fresh database.
  * Pass `db` to start another app on the same database (a second replica).
  */
-export async function startTestApp(overrides: EnvironmentInput = {}, db?: TestDatabase): Promise<TestApp> {
+export async function startTestApp(overrides: EnvironmentInput = {}, db?: TestDatabase, extras: AppExtras = {}): Promise<TestApp> {
   const database = db ?? (await createTestDatabase());
-  const app = await createApp({ LOG_LEVEL: 'error', LOG_FORMAT: 'json', NODE_ENV: 'test', ...database.env, ...overrides });
+  const app = await createApp({ LOG_LEVEL: 'error', LOG_FORMAT: 'json', NODE_ENV: 'test', ...database.env, ...overrides }, extras);
   await app.init();
   const apiKeys = app.get(ApiKeysService);
   const keys = {} as Record<Role, string>;

@@ -1,0 +1,73 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Counter } from 'prom-client';
+import { MetricsService } from '../../common/metrics/metrics.service.js';
+import { FlagsService } from '../flags/flags.service.js';
+
+/** Returned by a new path that cannot decide (for example `no_candidate`): the legacy path runs. */
+export class Decline {
+  constructor(readonly reason: string) {}
+}
+
+export type PathTaken = 'new' | 'legacy' | 'fallback';
+
+export interface GatedResult<T> {
+  value: T;
+  path: PathTaken;
+  /** Why the legacy path ran instead of the new one (a decline reason or the error). */
+  fallbackReason?: string;
+}
+
+export interface GatedCall<T> {
+  phase: number;
+  flag: string;
+  /** A short name for logs and metrics, e.g. `assign_on_spawn`. */
+  operation: string;
+  newPath: () => Promise<T | Decline>;
+  legacy: () => Promise<T>;
+}
+
+/**
+ * The one way a phase-gated branch runs: flag off -> legacy; the new path throws or declines
+ * -> a `fallback_to_legacy` warning, a counter, and the legacy path. Callers never see the
+ * new path's failure.
+ */
+@Injectable()
+export class PhaseFallback {
+  private readonly logger = new Logger(PhaseFallback.name);
+  private readonly fallbacks: Counter<string>;
+
+  constructor(
+    private readonly flags: FlagsService,
+    metrics: MetricsService,
+  ) {
+    this.fallbacks = metrics.counter('phase_fallback_total', 'New-path failures or declines that ran the legacy path', ['phase', 'operation', 'reason']);
+  }
+
+  static decline(reason: string): Decline {
+    return new Decline(reason);
+  }
+
+  async run<T>(call: GatedCall<T>): Promise<GatedResult<T>> {
+    if (!this.flags.isEnabled(call.flag)) return { value: await call.legacy(), path: 'legacy' };
+    let reason: string;
+    let error: unknown;
+    try {
+      const result = await call.newPath();
+      if (!(result instanceof Decline)) return { value: result, path: 'new' };
+      reason = result.reason;
+    } catch (thrown) {
+      error = thrown;
+      reason = 'error';
+    }
+    this.fallbacks.inc({ phase: String(call.phase), operation: call.operation, reason });
+    this.logger.warn({
+      msg: 'fallback_to_legacy',
+      phase: call.phase,
+      operation: call.operation,
+      reason,
+      ...(error !== undefined ? { error: error instanceof Error ? error.message : String(error) } : {}),
+    });
+    const detail = error instanceof Error ? error.message : reason;
+    return { value: await call.legacy(), path: 'fallback', fallbackReason: detail };
+  }
+}

@@ -1,0 +1,46 @@
+import { Body, Controller, Get, Param, Put, Query, Req } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { FindOptionsWhere, LessThan, Repository } from 'typeorm';
+import { Roles } from '../../common/auth/auth.decorators.js';
+import { Role } from '../../common/auth/role.js';
+import { ErrorResponseDto } from '../../common/errors/error-response.dto.js';
+import { FlagAuditDto, FlagAuditQuery, FlagKeyParam, FlagViewDto, SetFlagDto } from '../dto/flag.dto.js';
+import { FeatureFlagAudit } from './feature-flag-audit.entity.js';
+import { FlagsService, FlagView } from './flags.service.js';
+
+@ApiTags('admin: flags')
+@Controller('admin/flags')
+@Roles(Role.Admin)
+export class FlagsController {
+  constructor(
+    private readonly flags: FlagsService,
+    @InjectRepository(FeatureFlagAudit) private readonly audit: Repository<FeatureFlagAudit>,
+  ) {}
+
+  @Get()
+  @ApiOkResponse({ type: [FlagViewDto], description: 'Every phase flag: stored value, effective value, kill switch' })
+  list(): FlagView[] {
+    return this.flags.list();
+  }
+
+  @Get('audit')
+  @ApiOkResponse({ type: [FlagAuditDto], description: 'Newest first; page with `before`' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  history(@Query() q: FlagAuditQuery): Promise<FeatureFlagAudit[]> {
+    const where: FindOptionsWhere<FeatureFlagAudit> = {};
+    if (q.key) where.key = q.key;
+    if (q.before) where.id = LessThan(q.before);
+    return this.audit.find({ where, order: { id: 'DESC' }, take: q.limit });
+  }
+
+  @Put(':key')
+  @ApiOkResponse({ type: FlagViewDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Missing reason or bad value' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Unknown flag' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: "SCHEMA_NOT_APPLIED: the flag's phase schema is reverted" })
+  set(@Param() p: FlagKeyParam, @Body() body: SetFlagDto, @Req() req: Request): Promise<FlagView> {
+    return this.flags.set(p.key, body.enabled, { actor: req.apiKey!.name, reason: body.reason, requestId: req.id });
+  }
+}

@@ -1,0 +1,174 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { DomainError } from '../../common/errors/domain-error.js';
+import { ErrorCode } from '../../common/errors/error-code.js';
+import { Environment } from '../../config/environment.js';
+import { insertIgnore, dialectOf, toDbTime } from '../../database/dialect.js';
+import { PhaseRegistry } from '../phase-registry.service.js';
+import { FeatureFlagAudit } from './feature-flag-audit.entity.js';
+import { FeatureFlag } from './feature-flag.entity.js';
+import { KillSwitch } from './kill-switch.js';
+
+export interface FlagChange {
+  actor: string;
+  reason: string;
+  requestId?: string;
+}
+
+export interface FlagView {
+  key: string;
+  phase: number;
+  description: string;
+  shadow: boolean;
+  /** The value stored in the database. */
+  enabled: boolean;
+  /** What the code sees: the stored value gated by the kill switch. */
+  effective: boolean;
+  forcedOff: boolean;
+  /** Why effective differs from enabled, when it does. */
+  reason: string | null;
+  updatedAt: Date | null;
+  updatedBy: string | null;
+}
+
+/**
+ * Feature flags evaluated from an in-memory snapshot: no query per evaluation. Each replica
+ * polls one version number every FLAG_REFRESH_MS and reloads the flags only when it moved,
+ * so a change anywhere is seen everywhere within that bound; a local change applies at once.
+ */
+@Injectable()
+export class FlagsService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(FlagsService.name);
+  private readonly killSwitch: KillSwitch;
+  private readonly refreshMs: number;
+  private snapshot = new Map<string, FeatureFlag>();
+  private version = -1;
+  private timer?: NodeJS.Timeout;
+  private refreshFailing = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly registry: PhaseRegistry,
+    config: ConfigService<Environment, true>,
+  ) {
+    this.killSwitch = new KillSwitch(config.get('FEATURE_FLAGS_FORCE_OFF', { infer: true }));
+    this.refreshMs = config.get('FLAG_REFRESH_MS', { infer: true });
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.registerFlags();
+    await this.refresh();
+    this.timer = setInterval(() => void this.refreshQuietly(), this.refreshMs);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  isEnabled(key: string): boolean {
+    return (this.snapshot.get(key)?.enabled ?? false) && !this.killSwitch.forcesOff(key);
+  }
+
+  list(): FlagView[] {
+    return this.registry.flags().map((f) => this.view(f.key));
+  }
+
+  view(key: string): FlagView {
+    const declared = this.registry.flags().find((f) => f.key === key);
+    if (!declared) throw DomainError.notFound('Flag', key);
+    const row = this.snapshot.get(key);
+    const enabled = row?.enabled ?? false;
+    const forcedOff = this.killSwitch.forcesOff(key);
+    return {
+      key,
+      phase: declared.phase,
+      description: declared.description,
+      shadow: declared.shadow === true,
+      enabled,
+      effective: enabled && !forcedOff,
+      forcedOff,
+      reason: forcedOff && enabled ? `forced off by ${this.killSwitch.describe()}` : null,
+      updatedAt: row?.updatedAt ?? null,
+      updatedBy: row?.updatedBy ?? null,
+    };
+  }
+
+  async set(key: string, enabled: boolean, change: FlagChange, manager?: EntityManager): Promise<FlagView> {
+    await this.setMany([key], enabled, change, manager);
+    return this.view(key);
+  }
+
+  /** Changes several flags in one transaction (joins `manager`'s when given), with audit rows. */
+  async setMany(keys: string[], enabled: boolean, change: FlagChange, manager?: EntityManager): Promise<void> {
+    if (!change.reason?.trim()) throw DomainError.validation([{ field: 'reason', messages: ['a reason is required for every flag change'] }]);
+    for (const key of keys) {
+      const phase = this.registry.phaseOfFlag(key);
+      if (!phase) throw DomainError.notFound('Flag', key);
+      if (enabled && (await this.registry.schemaState(phase.number)) !== 'applied') {
+        throw new DomainError(ErrorCode.SchemaNotApplied, `Flag ${key} needs phase ${phase.number}'s schema; run "phases enable --phase ${phase.number}" first`, {
+          phase: phase.number,
+        });
+      }
+    }
+    const write = async (em: EntityManager) => {
+      const now = new Date();
+      const current = await em.findBy(FeatureFlag, { key: In(keys) });
+      const changed = keys.filter((k) => current.find((c) => c.key === k)?.enabled !== enabled);
+      if (changed.length === 0) return;
+      await em.update(FeatureFlag, { key: In(changed) }, { enabled, updatedAt: now, updatedBy: change.actor });
+      await em.insert(
+        FeatureFlagAudit,
+        changed.map((key) => ({
+          key,
+          oldValue: current.find((c) => c.key === key)?.enabled ?? null,
+          newValue: enabled,
+          actor: change.actor,
+          reason: change.reason.trim(),
+          requestId: change.requestId ?? null,
+          changedAt: now,
+        })),
+      );
+      await em.query(`UPDATE feature_flag_state SET version = version + 1 WHERE id = 1`);
+    };
+    if (manager) await write(manager);
+    else await this.dataSource.transaction(write);
+    // the local replica sees its own change at once; the others within FLAG_REFRESH_MS
+    if (!manager) await this.refresh();
+  }
+
+  /** Reloads the snapshot when the flag version moved; one indexed single-row read otherwise. */
+  async refresh(): Promise<void> {
+    const [row] = await this.dataSource.query(`SELECT version FROM feature_flag_state WHERE id = 1`);
+    const version = Number(row?.version ?? 0);
+    if (version === this.version) return;
+    const flags = await this.dataSource.getRepository(FeatureFlag).find();
+    this.snapshot = new Map(flags.map((f) => [f.key, f]));
+    this.version = version;
+  }
+
+  private async refreshQuietly(): Promise<void> {
+    try {
+      await this.refresh();
+      if (this.refreshFailing) this.logger.log('flag refresh recovered');
+      this.refreshFailing = false;
+    } catch (error) {
+      // keep serving the last snapshot; say so once, not every interval
+      if (!this.refreshFailing) this.logger.warn({ msg: 'flag refresh failed; serving the last snapshot', error: String(error) });
+      this.refreshFailing = true;
+    }
+  }
+
+  /** Every declared flag gets a row (off) the first time a replica starts with it. */
+  private async registerFlags(): Promise<void> {
+    const now = toDbTime(new Date());
+    for (const flag of this.registry.flags()) {
+      await this.dataSource.query(
+        `${insertIgnore(dialectOf(this.dataSource))} feature_flag (\`key\`, enabled, description, updated_at, updated_by) VALUES (?, ?, ?, ?, ?)`,
+        [flag.key, 0, flag.description, now, 'system'],
+      );
+    }
+  }
+}

@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { DomainError } from '../../common/errors/domain-error.js';
+import { ErrorCode } from '../../common/errors/error-code.js';
+import type { Counter } from 'prom-client';
+import { MetricsService } from '../../common/metrics/metrics.service.js';
+import { Environment } from '../../config/environment.js';
+import type { FlagChange } from '../flags/flags.service.js';
+import { FlagsService } from '../flags/flags.service.js';
+import type { PhaseDefinition, PhaseJob } from '../phase-definition.js';
+import { PhaseRegistry } from '../phase-registry.service.js';
+import { JobControl } from './job-control.entity.js';
+import { JobLease } from './job-lease.js';
+import { JobRun } from './job-run.entity.js';
+
+export interface JobStatus {
+  name: string;
+  phase: number;
+  description: string;
+  cron: string;
+  flag: string;
+  stopped: boolean;
+  running: boolean;
+  leaseHolder: string | null;
+  lastRun: JobRun | null;
+  nextRun: Date | null;
+}
+
+export interface StopResult {
+  waitedMs: number;
+  stillRunning: boolean;
+}
+
+const POLL_MS = 100;
+
+/**
+ * Runs phase jobs one replica at a time and remembers every run. A run holds the job's lease
+ * (renewed while it works) and gets an AbortSignal that a stop on this replica fires; a stop
+ * is stored in job_control, so the other replicas stop ticking too.
+ */
+@Injectable()
+export class JobsService {
+  private readonly logger = new Logger(JobsService.name);
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly lease: JobLease;
+  private readonly ttlMs: number;
+  private readonly stopWaitMs: number;
+  private readonly local = new Map<string, AbortController>();
+  private readonly runs: Counter<string>;
+  private readonly counted: Counter<string>;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly registry: PhaseRegistry,
+    private readonly flags: FlagsService,
+    metrics: MetricsService,
+    private readonly scheduler: SchedulerRegistry,
+    config: ConfigService<Environment, true>,
+  ) {
+    this.lease = new JobLease(dataSource);
+    this.ttlMs = config.get('JOB_LEASE_TTL_MS', { infer: true });
+    this.stopWaitMs = config.get('JOB_STOP_WAIT_MS', { infer: true });
+    this.runs = metrics.counter('phase_job_runs_total', 'Phase job runs by job and status', ['job', 'status']);
+    this.counted = metrics.counter('phase_job_items_total', 'Items a phase job reported, by job and count name', ['job', 'count']);
+  }
+
+  /** A scheduled tick: runs only with the job's flag on, the job not stopped, and the tick not taken. */
+  async tick(name: string, tick: Date): Promise<JobRun | null> {
+    const { phase, job } = this.find(name);
+    if (!this.flags.isEnabled(job.flag) || (await this.isStopped(name))) return null;
+    if (!(await this.lease.acquire(name, this.owner, this.ttlMs, tick))) return null;
+    return this.runHoldingLease(phase, job, 'schedule');
+  }
+
+  /** An operator's "run now": still one replica at a time; refused while a run is in flight. */
+  async runNow(name: string): Promise<JobRun> {
+    const { phase, job } = this.find(name);
+    if (!(await this.lease.acquire(name, this.owner, this.ttlMs))) {
+      const holder = await this.lease.holder(name);
+      throw new DomainError(ErrorCode.Conflict, `Job ${name} is already running${holder ? ` on ${holder.owner}` : ''}`, { job: name });
+    }
+    return this.runHoldingLease(phase, job, 'manual');
+  }
+
+  async stop(name: string, change: FlagChange, waitMs = this.stopWaitMs): Promise<StopResult> {
+    this.find(name);
+    await this.dataSource.transaction((em) => this.stopMany([name], change, em));
+    return this.waitUntilIdle(name, waitMs);
+  }
+
+  /** Stores the stops (joining `manager`'s transaction) and aborts local runs; does not wait. */
+  async stopMany(names: string[], change: FlagChange, manager: EntityManager): Promise<void> {
+    const now = new Date();
+    await manager.delete(JobControl, { name: In(names) });
+    await manager.insert(
+      JobControl,
+      names.map((name) => ({ name, stopped: true, changedAt: now, changedBy: change.actor, reason: change.reason })),
+    );
+    for (const name of names) this.local.get(name)?.abort(new Error(`stopped by ${change.actor}: ${change.reason}`));
+  }
+
+  async resume(name: string, change: FlagChange): Promise<void> {
+    this.find(name);
+    await this.dataSource.getRepository(JobControl).save({ name, stopped: false, changedAt: new Date(), changedBy: change.actor, reason: change.reason });
+  }
+
+  /** Waits (bounded) until no replica holds the job's lease. */
+  async waitUntilIdle(name: string, waitMs: number): Promise<StopResult> {
+    const started = Date.now();
+    while (await this.isRunning(name)) {
+      if (Date.now() - started >= waitMs) {
+        this.logger.warn({ msg: 'job still running after stop wait', job: name, waitedMs: Date.now() - started });
+        return { waitedMs: Date.now() - started, stillRunning: true };
+      }
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    return { waitedMs: Date.now() - started, stillRunning: false };
+  }
+
+  async isRunning(name: string): Promise<boolean> {
+    return (await this.lease.holder(name)) !== null;
+  }
+
+  async isStopped(name: string): Promise<boolean> {
+    return (await this.dataSource.getRepository(JobControl).findOneBy({ name }))?.stopped === true;
+  }
+
+  async status(name: string): Promise<JobStatus> {
+    const { phase, job } = this.find(name);
+    const [holder, control, lastRun] = await Promise.all([
+      this.lease.holder(name),
+      this.dataSource.getRepository(JobControl).findOneBy({ name }),
+      this.dataSource.getRepository(JobRun).findOne({ where: { jobName: name }, order: { id: 'DESC' } }),
+    ]);
+    return {
+      name,
+      phase: phase.number,
+      description: job.description,
+      cron: job.cron,
+      flag: job.flag,
+      stopped: control?.stopped === true,
+      running: holder !== null,
+      leaseHolder: holder?.owner ?? null,
+      lastRun,
+      // only replicas with JOBS_ENABLED schedule anything
+      nextRun: this.scheduler.doesExist('cron', name) ? this.scheduler.getCronJob(name).nextDate().toJSDate() : null,
+    };
+  }
+
+  async recentRuns(name: string, limit = 20): Promise<JobRun[]> {
+    this.find(name);
+    return this.dataSource.getRepository(JobRun).find({ where: { jobName: name }, order: { id: 'DESC' }, take: limit });
+  }
+
+  private async runHoldingLease(phase: PhaseDefinition, job: PhaseJob, triggeredBy: JobRun['triggeredBy']): Promise<JobRun> {
+    const runs = this.dataSource.getRepository(JobRun);
+    const controller = new AbortController();
+    this.local.set(job.name, controller);
+    const renew = setInterval(() => void this.lease.renew(job.name, this.owner, this.ttlMs).catch(() => undefined), this.ttlMs / 3);
+    let run: JobRun | undefined;
+    try {
+      // we hold the lease, so any run still marked running was abandoned by a crashed holder
+      await runs.update({ jobName: job.name, status: 'running' }, { status: 'failed', finishedAt: new Date(), error: 'abandoned: its process stopped before finishing' });
+      run = await runs.save(runs.create({ jobName: job.name, phase: phase.number, triggeredBy, owner: this.owner, status: 'running', startedAt: new Date(), finishedAt: null, counts: null, error: null }));
+      try {
+        const counts = (await job.run({ signal: controller.signal, manual: triggeredBy === 'manual' })) ?? {};
+        Object.assign(run, { status: 'succeeded', counts, finishedAt: new Date() });
+        for (const [count, value] of Object.entries(counts)) this.counted.inc({ job: job.name, count }, value);
+      } catch (error) {
+        Object.assign(run, { status: 'failed', error: error instanceof Error ? error.message : String(error), finishedAt: new Date() });
+        this.logger.error({ msg: 'job run failed', job: job.name, phase: phase.number, error: run.error });
+      }
+      await runs.save(run);
+      this.runs.inc({ job: job.name, status: run.status });
+      return run;
+    } finally {
+      clearInterval(renew);
+      this.local.delete(job.name);
+      await this.lease.release(job.name, this.owner).catch((e) => this.logger.warn({ msg: 'lease release failed', job: job.name, error: String(e) }));
+    }
+  }
+
+  private find(name: string): { phase: PhaseDefinition; job: PhaseJob } {
+    const found = this.registry.jobs().find((j) => j.job.name === name);
+    if (!found) throw DomainError.notFound('Job', name);
+    return found;
+  }
+}

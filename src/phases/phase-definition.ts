@@ -1,0 +1,88 @@
+import { Injectable, SetMetadata, applyDecorators } from '@nestjs/common';
+import type { MigrationInterface } from 'typeorm';
+
+/**
+ * The phase contract. Each phase module provides exactly one class decorated with @Phase()
+ * that implements PhaseDefinition; the PhaseRegistry discovers them. Rollback, the status
+ * API, the CLI, the console and the runbook read the registry: nothing else lists phases,
+ * flags, jobs or tables.
+ */
+export type DataLossRisk = 'none' | 'low' | 'medium' | 'high';
+
+export interface PhaseFlag {
+  key: string;
+  description: string;
+  /** A shadow flag evaluates the new path without applying it (roll forward can enable only these). */
+  shadow?: boolean;
+}
+
+/** Counts a job reports for its run; stored in job_run and exposed in /metrics. */
+export type JobCounts = Record<string, number>;
+
+export interface JobRunContext {
+  /** Aborted when the job is being stopped (rollback): finish the current batch and return. */
+  signal: AbortSignal;
+  /** Set when an operator asked for this run (API or CLI) rather than the schedule. */
+  manual: boolean;
+}
+
+export interface PhaseJob {
+  /** Unique name, also the lease name (for example `people-sync-operators`). */
+  name: string;
+  description: string;
+  /** Cron expression (six fields with seconds allowed), usually from configuration. */
+  cron: string;
+  /** The phase flag that must be on for scheduled ticks to run. */
+  flag: string;
+  run(context: JobRunContext): Promise<JobCounts | void>;
+}
+
+export interface OwnedTable {
+  name: string;
+  /** Caches and analytics can be rebuilt from elsewhere; logs and tickets cannot. */
+  rebuildable: boolean;
+}
+
+/** A column a phase adds to an older table; backed up with the row keys it belongs to. */
+export interface OwnedColumn {
+  table: string;
+  column: string;
+  /** Primary-key column of `table`, used to write the column back on restore. */
+  key: string;
+  rebuildable: boolean;
+}
+
+export interface InFlightWork {
+  /** Units of work in progress that a rollback would interrupt (0 when idle). */
+  count: number;
+  description: string;
+}
+
+export interface LegacyCheck {
+  ok: boolean;
+  detail: string;
+}
+
+export interface PhaseDefinition {
+  readonly number: number;
+  readonly key: string;
+  readonly title: string;
+  readonly flags: readonly PhaseFlag[];
+  readonly jobs: readonly PhaseJob[];
+  readonly tables: readonly OwnedTable[];
+  readonly columns: readonly OwnedColumn[];
+  /** The phase's migration classes, oldest first; their class names start with `Phase<number>`. */
+  readonly migrations: ReadonlyArray<new () => MigrationInterface>;
+  readonly dataLossRisk: DataLossRisk;
+  /** What runs instead when the phase is off, in the runbook's words. */
+  readonly legacyFallback: string;
+  /** Work in flight that a rollback would interrupt. Must not write. */
+  inFlight(): Promise<InFlightWork>;
+  /** Smoke check of the legacy path after rollback. Must not change data. */
+  verifyLegacy(): Promise<LegacyCheck>;
+}
+
+export const PHASE_METADATA = 'phasegate:phase';
+
+/** Marks a provider as a phase definition for the registry. */
+export const Phase = () => applyDecorators(Injectable(), SetMetadata(PHASE_METADATA, true));

@@ -1,0 +1,83 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { DomainError } from '../common/errors/domain-error.js';
+import { MigrationService } from '../database/migration.service.js';
+import { PHASE_METADATA, PhaseDefinition, PhaseFlag, PhaseJob } from './phase-definition.js';
+
+export type SchemaState = 'applied' | 'reverted' | 'partial';
+
+/**
+ * Collects every @Phase() provider. It is the only list of phases, flags, jobs and tables:
+ * rollback, status, CLI, console and runbook all read it.
+ */
+@Injectable()
+export class PhaseRegistry implements OnModuleInit {
+  private phases: PhaseDefinition[] = [];
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly migrations: MigrationService,
+  ) {}
+
+  onModuleInit(): void {
+    const found = this.discovery
+      .getProviders()
+      .filter((w) => w.metatype && w.instance && Reflect.getMetadata(PHASE_METADATA, w.metatype))
+      .map((w) => w.instance as PhaseDefinition);
+    this.phases = [...new Set(found)].sort((a, b) => a.number - b.number);
+    assertConsistent(this.phases);
+  }
+
+  all(): PhaseDefinition[] {
+    return this.phases;
+  }
+
+  get(phase: number): PhaseDefinition {
+    const found = this.phases.find((p) => p.number === phase);
+    if (!found) throw DomainError.notFound('Phase', phase);
+    return found;
+  }
+
+  flags(): Array<PhaseFlag & { phase: number }> {
+    return this.phases.flatMap((p) => p.flags.map((f) => ({ ...f, phase: p.number })));
+  }
+
+  /** The phase owning a flag, or undefined for an unknown key. */
+  phaseOfFlag(key: string): PhaseDefinition | undefined {
+    return this.phases.find((p) => p.flags.some((f) => f.key === key));
+  }
+
+  jobs(): Array<{ phase: PhaseDefinition; job: PhaseJob }> {
+    return this.phases.flatMap((phase) => phase.jobs.map((job) => ({ phase, job })));
+  }
+
+  async schemaState(phase: number): Promise<SchemaState> {
+    const names = new Set(this.get(phase).migrations.map((m) => m.name));
+    const applied = (await this.migrations.status()).filter((m) => names.has(m.name) && m.applied).length;
+    if (applied === names.size) return 'applied';
+    return applied === 0 ? 'reverted' : 'partial';
+  }
+}
+
+function assertConsistent(phases: PhaseDefinition[]): void {
+  const seen = new Map<string, string>();
+  const claim = (kind: string, id: string, owner: string) => {
+    const key = `${kind}:${id}`;
+    if (seen.has(key)) throw new Error(`Phase registry: ${kind} "${id}" is declared by both ${seen.get(key)} and ${owner}`);
+    seen.set(key, owner);
+  };
+  for (const p of phases) {
+    const owner = `phase ${p.number}`;
+    claim('phase number', String(p.number), owner);
+    claim('phase key', p.key, owner);
+    for (const f of p.flags) claim('flag', f.key, owner);
+    for (const j of p.jobs) {
+      claim('job', j.name, owner);
+      if (!p.flags.some((f) => f.key === j.flag)) throw new Error(`Phase ${p.number}: job ${j.name} is gated by unknown flag ${j.flag}`);
+    }
+    for (const t of p.tables) claim('table', t.name, owner);
+    for (const m of p.migrations) {
+      if (!m.name.startsWith(`Phase${p.number}`)) throw new Error(`Phase ${p.number}: migration ${m.name} must be named Phase${p.number}...`);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { Roles } from '../common/auth/auth.decorators.js';
+import { Role } from '../common/auth/role.js';
+import { ErrorResponseDto } from '../common/errors/error-response.dto.js';
+import { JobRun } from './jobs/job-run.entity.js';
+import { JobsService, JobStatus, StopResult } from './jobs/jobs.service.js';
+import { PhaseRegistry } from './phase-registry.service.js';
+import { PhaseStatus, PhaseStatusService } from './phase-status.service.js';
+
+class JobNameParam {
+  @ApiProperty({ example: 'people-sync-operators' })
+  @Matches(/^[a-z0-9-]{1,100}$/, { message: 'name must be lower-case letters, digits and dashes' })
+  name!: string;
+}
+
+class ReasonDto {
+  @ApiProperty({ minLength: 3, maxLength: 500 })
+  @IsString()
+  @MinLength(3)
+  @MaxLength(500)
+  reason!: string;
+}
+
+@ApiTags('admin: phases')
+@Controller('admin')
+export class PhasesController {
+  constructor(
+    private readonly status: PhaseStatusService,
+    private readonly registry: PhaseRegistry,
+    private readonly jobs: JobsService,
+  ) {}
+
+  @Get('phases')
+  @Roles(Role.Supervisor)
+  @ApiOkResponse({ description: 'Per phase: flags, jobs, schema, owned tables with row counts, work in flight, last rollback' })
+  phases(): Promise<PhaseStatus[]> {
+    return this.status.all();
+  }
+
+  @Get('jobs')
+  @Roles(Role.Supervisor)
+  @ApiOkResponse({ description: 'Every phase job: stopped, running (lease holder), last run, next run' })
+  list(): Promise<JobStatus[]> {
+    return Promise.all(this.registry.jobs().map(({ job }) => this.jobs.status(job.name)));
+  }
+
+  @Get('jobs/:name/runs')
+  @Roles(Role.Supervisor)
+  @ApiOkResponse({ description: 'The 20 most recent runs, newest first' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  runs(@Param() p: JobNameParam): Promise<JobRun[]> {
+    return this.jobs.recentRuns(p.name);
+  }
+
+  @Post('jobs/:name/run')
+  @Roles(Role.Admin)
+  @ApiOkResponse({ description: 'The finished run' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'Already running on some replica' })
+  run(@Param() p: JobNameParam): Promise<JobRun> {
+    return this.jobs.runNow(p.name);
+  }
+
+  @Post('jobs/:name/stop')
+  @HttpCode(200)
+  @Roles(Role.Admin)
+  @ApiOkResponse({ description: 'Stopped on every replica; waited (bounded) for a run in flight' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  stop(@Param() p: JobNameParam, @Body() body: ReasonDto, @Req() req: Request): Promise<StopResult> {
+    return this.jobs.stop(p.name, { actor: req.apiKey!.name, reason: body.reason, requestId: req.id });
+  }
+
+  @Post('jobs/:name/resume')
+  @HttpCode(204)
+  @Roles(Role.Admin)
+  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  async resume(@Param() p: JobNameParam, @Body() body: ReasonDto, @Req() req: Request): Promise<void> {
+    await this.jobs.resume(p.name, { actor: req.apiKey!.name, reason: body.reason, requestId: req.id });
+  }
+}

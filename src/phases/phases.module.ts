@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PhaseFallback } from './fallback/phase-fallback.service.js';
+import { FeatureFlagAudit } from './flags/feature-flag-audit.entity.js';
+import { FeatureFlag } from './flags/feature-flag.entity.js';
+import { FlagsController } from './flags/flags.controller.js';
+import { FlagsService } from './flags/flags.service.js';
+import { JobControl } from './jobs/job-control.entity.js';
+import { JobRun } from './jobs/job-run.entity.js';
+import { JobScheduler } from './jobs/job-scheduler.service.js';
+import { JobsService } from './jobs/jobs.service.js';
+import { PhaseRegistry } from './phase-registry.service.js';
+import { PhaseStatusService } from './phase-status.service.js';
+import { PhasesController } from './phases.controller.js';
+
+/** The phase framework's runtime: registry, flags, fallback helper, single-runner jobs, status. */
+@Module({
+  imports: [DiscoveryModule, TypeOrmModule.forFeature([FeatureFlag, FeatureFlagAudit, JobRun, JobControl])],
+  controllers: [FlagsController, PhasesController],
+  providers: [PhaseRegistry, FlagsService, PhaseFallback, JobsService, JobScheduler, PhaseStatusService],
+  exports: [PhaseRegistry, FlagsService, PhaseFallback, JobsService, PhaseStatusService],
+})
+export class PhasesModule {}
