@@ -1,19 +1,57 @@
+import { Logger } from '@nestjs/common';
 import { CommandFactory } from 'nest-commander';
+import { DataSource } from 'typeorm';
 import { CliModule } from './cli.module.js';
 import { createAppLogger } from './common/logging/app-logger.js';
-import { EnvironmentError, readEnvironment } from './config/environment.js';
+import { Environment, EnvironmentError, readEnvironment } from './config/environment.js';
+import { dataSourceOptions } from './database/data-source-options.js';
+import { Migrator } from './database/migrator.js';
+
+/** Invocations that must see the schema as it is, or touch nothing. */
+function leavesSchemaAsIs(args: string[]): boolean {
+  return args.length === 0 || args[0] === 'help' || args.some((a) => ['-h', '--help', '--status', '--revert'].includes(a));
+}
+
+/**
+ * A database that has never been migrated gets its schema before the application boots: its
+ * modules may read their tables at start, and `keys create` must work on a fresh clone. A
+ * database with any migration applied is left alone: admin commands (an emergency rollback
+ * above all) never change an existing schema as a side effect.
+ */
+async function migrateEmptyDatabase(env: Environment): Promise<void> {
+  const dataSource = await new DataSource({ ...dataSourceOptions(env), entities: [] }).initialize();
+  try {
+    const migrator = new Migrator(dataSource);
+    if ((await migrator.status()).some((m) => m.applied)) return;
+    const applied = await migrator.run();
+    if (applied.length > 0) process.stderr.write(`Empty database: applied ${applied.join(', ')}\n`);
+  } finally {
+    await dataSource.destroy();
+  }
+}
 
 async function main(): Promise<void> {
+  let env: Environment;
   try {
-    readEnvironment();
+    env = readEnvironment();
   } catch (error) {
     if (!(error instanceof EnvironmentError)) throw error;
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
+  const logger = createAppLogger({ LOG_FORMAT: 'pretty', LOG_LEVEL: 'warn' });
+  Logger.overrideLogger(logger);
+  if (env.MIGRATE_ON_START && !leavesSchemaAsIs(process.argv.slice(2))) {
+    try {
+      await migrateEmptyDatabase(env);
+    } catch (error) {
+      process.stderr.write(`error: could not prepare the database: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    }
+  }
   await CommandFactory.run(CliModule.forRoot(), {
     cliName: 'phasegate',
-    logger: createAppLogger({ LOG_FORMAT: 'pretty', LOG_LEVEL: 'warn' }),
+    logger,
     errorHandler: (error) => {
       // commander's own usage errors (unknown option, missing argument) and --help
       if ((error as { exitCode?: number }).exitCode === 0) process.exit(0);

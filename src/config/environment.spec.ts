@@ -18,8 +18,17 @@ describe('validateEnvironment', () => {
     ['LOG_FORMAT', 'xml'],
     ['APP_MODE', 'frozen'],
     ['DB_URL', 'not a url'],
+    ['MIGRATE_ON_START', 'ture'],
+    ['BODY_LIMIT', 'lots'],
   ])('refuses %s=%s and names the variable', (key, value) => {
     expect(() => validateEnvironment({ [key]: value })).toThrow(new RegExp(`^Invalid environment:\\n  ${key}: `));
+  });
+
+  it('reads booleans and body sizes in their usual spellings', () => {
+    expect(validateEnvironment({ MIGRATE_ON_START: 'off' }).MIGRATE_ON_START).toBe(false);
+    expect(validateEnvironment({ MIGRATE_ON_START: 'TRUE' }).MIGRATE_ON_START).toBe(true);
+    expect(validateEnvironment({ BODY_LIMIT: '1mb' }).BODY_LIMIT).toBe('1mb');
+    expect(validateEnvironment({ BODY_LIMIT: '2048' }).BODY_LIMIT).toBe('2048');
   });
 
   it('ignores variables it does not know', () => {

@@ -7,6 +7,7 @@ import {
   IsOptional,
   IsString,
   IsUrl,
+  Matches,
   Max,
   Min,
   MinLength,
@@ -23,8 +24,14 @@ export enum AppMode {
   ReadOnly = 'readonly',
 }
 
-const toBoolean = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? ['true', '1', 'yes', 'on'].includes(value.toLowerCase()) : value;
+// anything else stays a string and fails @IsBoolean: a typo must not silently mean false
+const toBoolean = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const word = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(word)) return true;
+  if (['false', '0', 'no', 'off'].includes(word)) return false;
+  return value;
+};
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 
@@ -83,8 +90,8 @@ export class Environment {
   @IsEnum(AppMode)
   APP_MODE: AppMode = AppMode.Normal;
 
-  /** Largest accepted JSON request body. */
-  @IsString()
+  /** Largest accepted JSON request body: bytes, or a number with b, kb, mb or gb. */
+  @Matches(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, { message: 'BODY_LIMIT must be a size such as 256kb or 1mb' })
   BODY_LIMIT = '256kb';
 }
 

@@ -1,5 +1,18 @@
-import { DataSource, Table } from 'typeorm';
+import { DataSource, QueryRunner, Table } from 'typeorm';
 import { datetimeColumn, dialectOf, execute, insertIgnore, toDbTime } from './dialect.js';
+
+/**
+ * createTable(table, true) checks, then creates: two processes starting on an empty database
+ * can both see no table, and the slower one's CREATE fails. That failure is the other
+ * process's success, so it counts as done once the table is there.
+ */
+export async function createTableIfMissing(qr: QueryRunner, table: Table): Promise<void> {
+  try {
+    await qr.createTable(table, true);
+  } catch (error) {
+    if (!(await qr.hasTable(table.name))) throw error;
+  }
+}
 
 /**
  * A named lease row: one conditional UPDATE decides the holder, so exactly one process wins
@@ -18,7 +31,8 @@ export class LeaseTable {
     const qr = this.dataSource.createQueryRunner();
     try {
       const dt = datetimeColumn(dialectOf(this.dataSource));
-      await qr.createTable(
+      await createTableIfMissing(
+        qr,
         new Table({
           name: this.table,
           columns: [
@@ -27,7 +41,6 @@ export class LeaseTable {
             { name: 'expires_at', ...dt, isNullable: true },
           ],
         }),
-        true,
       );
     } finally {
       await qr.release();

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { DataSource, MigrationInterface, Table } from 'typeorm';
 import { datetimeColumn, dialectOf, toDbTime } from './dialect.js';
-import { LeaseTable } from './lease.js';
+import { createTableIfMissing, LeaseTable } from './lease.js';
 
 const LOCK_NAME = 'migrations';
 const LOCK_TTL_MS = 60_000;
@@ -168,7 +168,8 @@ export class Migrator {
     const dt = datetimeColumn(dialectOf(this.dataSource));
     const qr = this.dataSource.createQueryRunner();
     try {
-      await qr.createTable(
+      await createTableIfMissing(
+        qr,
         new Table({
           name: 'migrations',
           columns: [
@@ -177,9 +178,9 @@ export class Migrator {
             { name: 'name', type: 'varchar', length: '255' },
           ],
         }),
-        true,
       );
-      await qr.createTable(
+      await createTableIfMissing(
+        qr,
         new Table({
           name: 'phase_schema',
           columns: [
@@ -188,7 +189,6 @@ export class Migrator {
             { name: 'changed_at', ...dt },
           ],
         }),
-        true,
       );
     } finally {
       await qr.release();

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
-import type { EnvironmentInput } from '../../src/config/environment.js';
+import { DataSource } from 'typeorm';
+import { validateEnvironment, type EnvironmentInput } from '../../src/config/environment.js';
+import { dataSourceOptions } from '../../src/database/data-source-options.js';
 
 /**
  * A fresh, empty database for one test suite: an SQLite file in a temporary directory, or,
@@ -46,4 +48,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await conn.end();
     },
   };
+}
+
+/**
+ * Runs `work` on a connection of its own to a test database, for suites that look at (or
+ * break) what separate app and CLI processes did to it.
+ */
+export async function withDataSource<T>(db: TestDatabase, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
+  const dataSource = await new DataSource({ ...dataSourceOptions(validateEnvironment(db.env)), entities: [] }).initialize();
+  try {
+    return await work(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
 }

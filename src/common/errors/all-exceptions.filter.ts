@@ -68,7 +68,10 @@ function httpStatusFromFramework(exception: unknown): number | undefined {
 }
 
 function frameworkMessage(exception: unknown, status: number): string {
-  const type = (exception as { type?: unknown })?.type;
+  // Nest's express adapter wraps body-parser errors in an HttpException whose message is the
+  // parser's own (JSON.parse internals); the original error, with its type, is the cause
+  const parserError = exception instanceof HttpException && exception.cause !== undefined ? exception.cause : exception;
+  const type = (parserError as { type?: unknown })?.type;
   if (type === 'entity.parse.failed') return 'Request body is not valid JSON';
   if (type === 'entity.too.large') return 'Request body is too large';
   if (exception instanceof HttpException) {
