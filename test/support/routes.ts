@@ -34,7 +34,8 @@ export function declaredRoutes(t: TestApp): RouteDecl[] {
       const isPublic = reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets) === true;
       const roles = reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
       const path = ('/' + [ctrlPath, String(methodPath)].filter((p) => p && p !== '/').join('/')).replace(/\/+/g, '/');
-      const full = PUBLIC_ROUTES.has(`${method} ${path}`) ? path : `/api/v1${path}`;
+      const unprefixed = PUBLIC_ROUTES.has(`${method} ${path}`) || path.startsWith('/ofrep/');
+      const full = unprefixed ? path : `/api/v1${path}`;
       routes.push({ method, path: full, roles, isPublic });
     }
   }
