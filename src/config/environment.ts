@@ -93,6 +93,10 @@ export class Environment {
   /** Largest accepted JSON request body: bytes, or a number with b, kb, mb or gb. */
   @Matches(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, { message: 'BODY_LIMIT must be a size such as 256kb or 1mb' })
   BODY_LIMIT = '256kb';
+
+  /** A scan repeated at the same station within this window returns the first result and advances nothing. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
+  SCAN_DEDUP_WINDOW_MS = 5000;
 }
 
 export type EnvironmentInput = Record<string, string | undefined>;

@@ -47,3 +47,54 @@ export async function execute(source: DataSource | EntityManager, sql: string, p
     await own?.release();
   }
 }
+
+const sqliteTransactionQueues = new WeakMap<DataSource, Promise<unknown>>();
+
+/**
+ * Runs `work` in a transaction. TypeORM gives every SQLite query runner the one shared
+ * connection, so two concurrent transactions would silently nest as savepoints of each other:
+ * on SQLite they are queued here instead (SQLite has a single writer anyway). On MySQL each
+ * transaction gets its own pooled connection. Never call it from inside `work`.
+ */
+export function inTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  if (dialectOf(dataSource) === 'mysql') return dataSource.transaction(work);
+  const run = () => dataSource.transaction(work);
+  const queued = (sqliteTransactionQueues.get(dataSource) ?? Promise.resolve()).then(run, run);
+  sqliteTransactionQueues.set(dataSource, queued.catch(() => undefined));
+  return queued;
+}
+
+/**
+ * Rows per multi-row INSERT of `columns` columns: SQLite binds at most 32766 parameters per
+ * statement (since 3.32); MySQL's limit is the packet size, which 1000 short rows stay far below.
+ */
+export function insertChunkRows(dialect: Dialect, columns: number): number {
+  return dialect === 'sqlite' ? Math.min(1000, Math.floor(32766 / columns)) : 1000;
+}
+
+/** A unique-key violation (duplicate entry) on either database. */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; errno?: number; driverError?: { code?: string } };
+  const code = e?.driverError?.code ?? e?.code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** A transaction that lost a lock conflict (deadlock, lock wait timeout, busy database) and may be retried. */
+export function isLockConflict(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string } };
+  const code = e?.driverError?.code ?? e?.code;
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY'));
+}
+
+/**
+ * A multi-row upsert: `rows` rows of `columns`, replacing `update` on a collision with the
+ * table's primary or unique key `key` (SQLite's ON CONFLICT names it; MySQL uses any unique key).
+ * `VALUES(col)` rather than MySQL 8's row alias, because MariaDB knows only the former.
+ */
+export function upsertStatement(dialect: Dialect, table: string, columns: readonly string[], key: readonly string[], update: readonly string[], rows: number): string {
+  const quote = (name: string) => '`' + name + '`';
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const insert = `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`;
+  if (dialect === 'mysql') return `${insert} ON DUPLICATE KEY UPDATE ${update.map((c) => `${quote(c)} = VALUES(${quote(c)})`).join(', ')}`;
+  return `${insert} ON CONFLICT (${key.map(quote).join(', ')}) DO UPDATE SET ${update.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')}`;
+}

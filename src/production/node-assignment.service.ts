@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { NodeKind } from './entities/production-graph.entity.js';
+import { AssignmentHook } from './hooks/assignment-hook.js';
+import { UNASSIGNED, type Assignment, type JobRef, type NodeRef, type TokenRef } from './production.types.js';
+
+export interface AssignmentDecision {
+  assignments: Assignment[];
+  /** `auto` when a registered assigner decided, `manual` when the plans did. */
+  path: 'auto' | 'manual';
+}
+
+/**
+ * Decides who works on tokens arriving at a node. A registered automatic assigner (Phase 7)
+ * goes first; when there is none or it declines, the manual plan decides: the job's override
+ * for the node, else the node's plan, else unassigned. Nobody is assigned at an end node.
+ */
+@Injectable()
+export class NodeAssignmentService {
+  constructor(private readonly hook: AssignmentHook) {}
+
+  async assign(tokens: readonly TokenRef[], node: NodeRef, job: JobRef, manager: EntityManager): Promise<AssignmentDecision> {
+    if (node.kind === NodeKind.End) return { assignments: tokens.map(() => UNASSIGNED), path: 'manual' };
+    const automatic = await this.hook.assign(tokens, node, job, manager);
+    if (automatic) return { assignments: automatic, path: 'auto' };
+    const planned = await this.manualPlan(job.id, node.id, manager);
+    return { assignments: tokens.map(() => planned), path: 'manual' };
+  }
+
+  /** The manual plan for one node of one job, in a single indexed query. */
+  async manualPlan(jobId: number, nodeId: number, manager: EntityManager): Promise<Assignment> {
+    const [row] = await manager.query(
+      `SELECT account_id, team_id FROM (
+         SELECT 0 AS source, id, account_id, team_id FROM assignment_plan_job WHERE job_id = ? AND node_id = ?
+         UNION ALL
+         SELECT 1 AS source, id, account_id, team_id FROM assignment_plan_node WHERE node_id = ?
+       ) plans ORDER BY source, id LIMIT 1`,
+      [jobId, nodeId, nodeId],
+    );
+    if (!row) return UNASSIGNED;
+    return { accountId: row.account_id === null ? null : Number(row.account_id), teamId: row.team_id === null ? null : Number(row.team_id) };
+  }
+}

@@ -1,0 +1,70 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccountsService } from './accounts.service.js';
+import { AssignmentPlansController } from './assignment-plans.controller.js';
+import { AssignmentPlansService } from './assignment-plans.service.js';
+import { DagRoutingService } from './dag-routing.service.js';
+import { DemoSeedService } from './demo-seed.service.js';
+import { Account } from './entities/account.entity.js';
+import { AssignmentPlanJob, AssignmentPlanNode } from './entities/assignment-plan.entity.js';
+import { JobTicket } from './entities/job-ticket.entity.js';
+import { GraphEdge, GraphNode, ProductionGraph } from './entities/production-graph.entity.js';
+import { ScanRecord } from './entities/scan-record.entity.js';
+import { Team, TeamMember } from './entities/team.entity.js';
+import { Token, TokenEvent } from './entities/token.entity.js';
+import { GraphTopologyCache } from './graph-topology.js';
+import { GraphsController } from './graphs.controller.js';
+import { GraphsService } from './graphs.service.js';
+import { AssignmentHook } from './hooks/assignment-hook.js';
+import { ScanHook } from './hooks/scan-hook.js';
+import { JobsController } from './jobs.controller.js';
+import { JobsService } from './jobs.service.js';
+import { NodeAssignmentService } from './node-assignment.service.js';
+import { OperatorsController, TeamsController } from './operators.controller.js';
+import { ScansController } from './scans.controller.js';
+import { ScansService } from './scans.service.js';
+import { TokenLifecycleService } from './token-lifecycle.service.js';
+import { TokenStore } from './token-store.js';
+import { TokensController } from './tokens.controller.js';
+import { TokensService } from './tokens.service.js';
+
+/**
+ * The pre-Phase-7 core every phase plugs into and falls back to. Phases hook in through
+ * AssignmentHook (automatic assignment) and ScanHook (scan pre-handling) only.
+ */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([Account, Team, TeamMember, ProductionGraph, GraphNode, GraphEdge, JobTicket, Token, TokenEvent, AssignmentPlanNode, AssignmentPlanJob, ScanRecord]),
+  ],
+  controllers: [GraphsController, AssignmentPlansController, JobsController, TokensController, ScansController, OperatorsController, TeamsController],
+  providers: [
+    AccountsService,
+    AssignmentHook,
+    AssignmentPlansService,
+    DagRoutingService,
+    DemoSeedService,
+    GraphTopologyCache,
+    GraphsService,
+    JobsService,
+    NodeAssignmentService,
+    ScanHook,
+    ScansService,
+    TokenLifecycleService,
+    TokenStore,
+    TokensService,
+  ],
+  exports: [
+    AccountsService,
+    AssignmentHook,
+    AssignmentPlansService,
+    DagRoutingService,
+    DemoSeedService,
+    GraphsService,
+    JobsService,
+    NodeAssignmentService,
+    ScanHook,
+    TokenLifecycleService,
+    TokensService,
+  ],
+})
+export class ProductionModule {}

@@ -1,0 +1,115 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { Counter } from 'prom-client';
+import { DataSource, type EntityManager } from 'typeorm';
+import { DomainError } from '../common/errors/domain-error.js';
+import { ErrorCode } from '../common/errors/error-code.js';
+import { MetricsService } from '../common/metrics/metrics.service.js';
+import type { Environment } from '../config/environment.js';
+import { dialectOf, execute, fromDbTime, inTransaction, insertIgnore, toDbTime } from '../database/dialect.js';
+import { AccountsService } from './accounts.service.js';
+import { TokenStatus } from './entities/token.entity.js';
+import { ScanHook } from './hooks/scan-hook.js';
+import { productionTransaction } from './production-transaction.js';
+import type { ScanInput, ScanResult } from './scan.types.js';
+import { GraphTopologyCache } from './graph-topology.js';
+import { TokenLifecycleService } from './token-lifecycle.service.js';
+import { TokenStore } from './token-store.js';
+
+export interface ScanResponse extends ScanResult {
+  /** True when this scan repeated an accepted one inside the window and changed nothing. */
+  duplicate: boolean;
+  scannedAt: Date;
+}
+
+const NEVER = '1970-01-01 00:00:00.000';
+
+/**
+ * Station scans. A scan of a token waiting at the station's node starts it; a scan of a
+ * token in progress there completes it and routes it on. A scan of the same barcode at the
+ * same station within SCAN_DEDUP_WINDOW_MS returns the first scan's result and advances
+ * nothing, on every replica: the claim is a conditional UPDATE of the scan_record row,
+ * committed with the scan's effects, so a concurrent repeat waits for it and then sees it.
+ */
+@Injectable()
+export class ScansService {
+  private readonly logger = new Logger(ScansService.name);
+  private readonly windowMs: number;
+  private readonly scans: Counter<string>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly hook: ScanHook,
+    private readonly store: TokenStore,
+    private readonly topologies: GraphTopologyCache,
+    private readonly lifecycle: TokenLifecycleService,
+    private readonly accounts: AccountsService,
+    config: ConfigService<Environment, true>,
+    metrics: MetricsService,
+  ) {
+    this.windowMs = config.get('SCAN_DEDUP_WINDOW_MS', { infer: true });
+    this.scans = metrics.counter('production_scans_total', 'Station scans by outcome', ['result']);
+  }
+
+  async scan(input: ScanInput): Promise<ScanResponse> {
+    const now = new Date();
+    const key = [input.stationCode, input.barcode];
+    // its own short transaction: inserting the row inside the claiming one would let two
+    // first scans share a lock and deadlock on MySQL
+    await inTransaction(this.dataSource, (em) =>
+      em.query(`${insertIgnore(dialectOf(em))} scan_record (station_code, barcode, scanned_at) VALUES (?, ?, ?)`, [...key, NEVER]),
+    );
+    const accepted = await productionTransaction(this.dataSource, async (em) => {
+      const claimed = await execute(em, `UPDATE scan_record SET scanned_at = ? WHERE station_code = ? AND barcode = ? AND scanned_at <= ?`, [
+        toDbTime(now),
+        ...key,
+        toDbTime(new Date(now.getTime() - this.windowMs - 1)),
+      ]);
+      if (claimed !== 1) return null;
+      const result = (await this.hook.handle(input, em)) ?? (await this.manual(em, input, now));
+      await em.query(`UPDATE scan_record SET result = ?, token_id = ? WHERE station_code = ? AND barcode = ?`, [JSON.stringify(result), result.token?.id ?? null, ...key]);
+      return result;
+    });
+    if (accepted) {
+      this.scans.inc({ result: 'accepted' });
+      return { ...accepted, duplicate: false, scannedAt: now };
+    }
+    this.scans.inc({ result: 'duplicate' });
+    return this.previous(input);
+  }
+
+  private async previous(input: ScanInput): Promise<ScanResponse> {
+    const [row] = await this.dataSource.query(`SELECT result, scanned_at FROM scan_record WHERE station_code = ? AND barcode = ?`, [input.stationCode, input.barcode]);
+    if (!row?.result) throw new DomainError(ErrorCode.ConcurrentUpdate, 'The same scan is being processed; retry in a moment');
+    this.logger.log({ msg: 'duplicate scan ignored', stationCode: input.stationCode });
+    return { ...(JSON.parse(row.result) as ScanResult), duplicate: true, scannedAt: fromDbTime(row.scanned_at)! };
+  }
+
+  private async manual(em: EntityManager, input: ScanInput, now: Date): Promise<ScanResult> {
+    const state = await this.store.loadBySerial(em, input.barcode);
+    const topology = await this.topologies.get(em, state.job.graphId);
+    const at = topology.node(state.token.currentNodeId);
+    if (state.token.status !== TokenStatus.Waiting && state.token.status !== TokenStatus.InProgress) {
+      throw new DomainError(ErrorCode.InvalidState, `Token ${state.token.serial} is ${state.token.status}; there is nothing to scan`, { tokenId: state.token.id, status: state.token.status });
+    }
+    if (at.stationCode !== input.stationCode) {
+      throw new DomainError(ErrorCode.WrongStation, `Token ${state.token.serial} is at node ${at.code}, served by station ${at.stationCode ?? '(none)'}, not ${input.stationCode}`, {
+        tokenId: state.token.id,
+        nodeCode: at.code,
+        expectedStation: at.stationCode,
+      });
+    }
+    const operatorId = input.operatorCode ? await this.accounts.operatorId(em, input.operatorCode) : null;
+    if (state.token.status === TokenStatus.Waiting) {
+      const moved = await this.lifecycle.startWithin(em, state, operatorId, now);
+      return { handledBy: 'manual', action: 'started', token: view(moved.token, moved.node.code) };
+    }
+    const moved = await this.lifecycle.completeWithin(em, state, input.outcome, operatorId, now);
+    const action = moved.token.status === TokenStatus.Done ? 'finished' : 'completed';
+    return { handledBy: 'manual', action, token: view(moved.token, moved.node.code), fromNodeCode: at.code, outcome: topology.edgeFrom(at.id, input.outcome).outcome };
+  }
+}
+
+function view(token: { id: number; serial: string; status: TokenStatus; version: number }, nodeCode: string): ScanResult['token'] {
+  return { id: token.id, serial: token.serial, status: token.status, nodeCode, version: token.version };
+}

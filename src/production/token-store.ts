@@ -1,0 +1,156 @@
+import { Injectable } from '@nestjs/common';
+import type { Counter } from 'prom-client';
+import type { EntityManager } from 'typeorm';
+import { DomainError } from '../common/errors/domain-error.js';
+import { ErrorCode } from '../common/errors/error-code.js';
+import { MetricsService } from '../common/metrics/metrics.service.js';
+import { dialectOf, execute, fromDbTime, insertChunkRows, toDbTime } from '../database/dialect.js';
+import type { JobStatus } from './entities/job-ticket.entity.js';
+import { TokenEventType, TokenStatus } from './entities/token.entity.js';
+import type { Assignment, JobRef, TokenRef } from './production.types.js';
+
+/** A token with its job, as read at the start of a move. */
+export interface TokenState {
+  token: TokenRef;
+  job: JobRef;
+}
+
+export interface EventDraft {
+  tokenId: number;
+  type: TokenEventType;
+  nodeId: number | null;
+  operatorId: number | null;
+  occurredAt: Date;
+  payload?: Record<string, unknown> | null;
+}
+
+export interface TokenChange {
+  nodeId: number;
+  status: TokenStatus;
+  assignment: Assignment;
+}
+
+const OPEN = [TokenStatus.Waiting, TokenStatus.InProgress];
+const SELECT_STATE = `SELECT t.id, t.serial, t.job_id, t.current_node_id, t.status, t.assigned_account_id, t.assigned_team_id, t.version,
+  j.code AS job_code, j.graph_id, j.product_code, j.quantity, j.priority, j.status AS job_status, j.due_at
+  FROM token t JOIN job_ticket j ON j.id = t.job_id`;
+
+/**
+ * Reads and writes token rows. Every move is one conditional UPDATE on the version read
+ * before it, so of two replicas moving the same token exactly one changes a row; the other
+ * gets 409 CONCURRENT_UPDATE and its transaction, events included, rolls back.
+ */
+@Injectable()
+export class TokenStore {
+  private readonly moves: Counter<string>;
+
+  constructor(metrics: MetricsService) {
+    this.moves = metrics.counter('production_token_moves_total', 'Accepted token moves by the status they leave the token in', ['status']);
+  }
+
+  async load(manager: EntityManager, tokenId: number, expectedVersion?: number): Promise<TokenState> {
+    const [row] = await manager.query(`${SELECT_STATE} WHERE t.id = ?`, [tokenId]);
+    if (!row) throw DomainError.notFound('Token', tokenId);
+    return checked(toState(row), expectedVersion);
+  }
+
+  async loadBySerial(manager: EntityManager, serial: string): Promise<TokenState> {
+    const [row] = await manager.query(`${SELECT_STATE} WHERE t.serial = ?`, [serial]);
+    if (!row) throw DomainError.notFound('Token', serial);
+    return toState(row);
+  }
+
+  /** Applies `change` if nobody moved the token since it was read, then records `events`. */
+  async move(manager: EntityManager, state: TokenState, change: TokenChange, events: EventDraft[], now: Date): Promise<TokenRef> {
+    const { token } = state;
+    const moved = await execute(
+      manager,
+      `UPDATE token SET current_node_id = ?, status = ?, assigned_account_id = ?, assigned_team_id = ?, version = version + 1, updated_at = ?
+       WHERE id = ? AND version = ?`,
+      [change.nodeId, change.status, change.assignment.accountId, change.assignment.teamId, toDbTime(now), token.id, token.version],
+    );
+    if (moved !== 1) throw concurrentUpdate(token);
+    await this.insertEvents(manager, events);
+    if (!OPEN.includes(change.status) && OPEN.includes(token.status)) await this.closeOne(manager, state.job.id, now);
+    this.moves.inc({ status: change.status });
+    return {
+      ...token,
+      currentNodeId: change.nodeId,
+      status: change.status,
+      assignedAccountId: change.assignment.accountId,
+      assignedTeamId: change.assignment.teamId,
+      version: token.version + 1,
+    };
+  }
+
+  /** Batched multi-row inserts, chunked to the dialect's parameter limit. */
+  async insertEvents(manager: EntityManager, events: readonly EventDraft[]): Promise<void> {
+    const chunk = insertChunkRows(dialectOf(manager), 6);
+    for (let i = 0; i < events.length; i += chunk) {
+      const rows = events.slice(i, i + chunk);
+      const params: unknown[] = [];
+      for (const e of rows) params.push(e.tokenId, e.type, e.nodeId, e.operatorId, toDbTime(e.occurredAt), e.payload ? JSON.stringify(e.payload) : null);
+      await manager.query(
+        `INSERT INTO token_event (token_id, type, node_id, operator_id, occurred_at, payload) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+        params,
+      );
+    }
+  }
+
+  /**
+   * One token of the job left the open states. The CASE comes first because MySQL evaluates
+   * SET assignments left to right (SQLite reads old values throughout): both see the old count.
+   */
+  private async closeOne(manager: EntityManager, jobId: number, now: Date): Promise<void> {
+    await manager.query(
+      `UPDATE job_ticket SET status = CASE WHEN open_tokens <= 1 AND status = 'in_progress' THEN 'done' ELSE status END,
+         open_tokens = open_tokens - 1, updated_at = ? WHERE id = ?`,
+      [toDbTime(now), jobId],
+    );
+  }
+}
+
+export function concurrentUpdate(token: { id: number; version: number }): DomainError {
+  return new DomainError(ErrorCode.ConcurrentUpdate, `Token ${token.id} was changed concurrently (version ${token.version} is stale); reload and retry`, {
+    tokenId: token.id,
+  });
+}
+
+function checked(state: TokenState, expectedVersion: number | undefined): TokenState {
+  if (expectedVersion !== undefined && expectedVersion !== state.token.version) {
+    throw new DomainError(ErrorCode.ConcurrentUpdate, `Token ${state.token.id} is at version ${state.token.version}, not ${expectedVersion}; reload and retry`, {
+      tokenId: state.token.id,
+      version: state.token.version,
+    });
+  }
+  return state;
+}
+
+type Row = Record<string, unknown>;
+const num = (v: unknown) => Number(v);
+const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+function toState(r: Row): TokenState {
+  return {
+    token: {
+      id: num(r.id),
+      serial: String(r.serial),
+      jobId: num(r.job_id),
+      currentNodeId: num(r.current_node_id),
+      status: r.status as TokenStatus,
+      assignedAccountId: numOrNull(r.assigned_account_id),
+      assignedTeamId: numOrNull(r.assigned_team_id),
+      version: num(r.version),
+    },
+    job: {
+      id: num(r.job_id),
+      code: String(r.job_code),
+      graphId: num(r.graph_id),
+      productCode: String(r.product_code),
+      quantity: num(r.quantity),
+      priority: num(r.priority),
+      status: r.job_status as JobStatus,
+      dueAt: fromDbTime(r.due_at as string | Date | null),
+    },
+  };
+}
