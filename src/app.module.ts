@@ -6,6 +6,7 @@ import { configModule } from './config/config.module.js';
 import type { EnvironmentInput } from './config/environment.js';
 import { DatabaseModule } from './database/database.module.js';
 import { PhasesModule } from './phases/phases.module.js';
+import { RollbackModule } from './phases/rollback/rollback.module.js';
 import { ProductionModule } from './production/production.module.js';
 
 /** Test seam: extra modules (e.g. test-only phases) and their migrations. */
@@ -27,6 +28,7 @@ export class AppModule {
         CommonModule,
         ProductionModule,
         PhasesModule,
+        RollbackModule,
         ...(extras.modules ?? []),
       ],
     };

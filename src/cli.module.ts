@@ -1,17 +1,19 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppModule } from './app.module.js';
+import { AppExtras, AppModule } from './app.module.js';
 import { KeysCommand, KeysCreateCommand, KeysListCommand, KeysRevokeCommand } from './common/auth/keys.command.js';
 import { MigrateCommand } from './database/migrate.command.js';
+import { PhaseCommandsModule } from './phases/cli/phase-commands.module.js';
 import { ProductionModule } from './production/production.module.js';
 import { SeedCommand } from './production/seed.command.js';
 
 /** The admin CLI boots the real application module, minus HTTP, start-up migrations and jobs. */
 @Module({})
 export class CliModule {
-  static forRoot(): DynamicModule {
+  /** `extras` lets the end-to-end suites run the CLI with their test phases. */
+  static forRoot(extras: AppExtras = {}): DynamicModule {
     return {
       module: CliModule,
-      imports: [AppModule.forRoot({ MIGRATE_ON_START: 'false' }), ProductionModule],
+      imports: [AppModule.forRoot({ MIGRATE_ON_START: 'false' }, extras), ProductionModule, PhaseCommandsModule],
       providers: [KeysCommand, KeysCreateCommand, KeysListCommand, KeysRevokeCommand, MigrateCommand, SeedCommand],
     };
   }

@@ -94,6 +94,18 @@ export class Environment {
   @Matches(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, { message: 'BODY_LIMIT must be a size such as 256kb or 1mb' })
   BODY_LIMIT = '256kb';
 
+  /** Where phase backups are written (`<time>-phase<N>/`); must be writable before any schema revert. */
+  @IsString() @MinLength(1)
+  BACKUP_DIR = '.data/backups';
+
+  /** Receives a JSON notice when a rollback starts and ends; never blocks the rollback. */
+  @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  ROLLBACK_WEBHOOK_URL?: string = undefined;
+
+  /** Bound on each webhook call, so a slow receiver cannot hold a rollback up. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
+  ROLLBACK_WEBHOOK_TIMEOUT_MS = 2000;
+
   /** A scan repeated at the same station within this window returns the first result and advances nothing. */
   @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
   SCAN_DEDUP_WINDOW_MS = 5000;

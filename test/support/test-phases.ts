@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, MigrationInterface, QueryRunner, Table, TableColumn } from 'typeorm';
 import { datetimeColumn, dialectOf, toDbTime } from '../../src/database/dialect.js';
+import { dropPhaseSchema, phaseSchema } from '../../src/phases/guard/migration-guard.js';
 import { Phase, PhaseDefinition, JobRunContext } from '../../src/phases/phase-definition.js';
 import { PhasesModule } from '../../src/phases/phases.module.js';
 
@@ -11,6 +12,17 @@ import { PhasesModule } from '../../src/phases/phases.module.js';
  * one log row per run; 92 owns one table. Their migrations come after every real one.
  */
 export const SAMPLE_JOB = 'sample-tick';
+
+/** Declared once, used by the definitions and by the guarded down() of their migrations. */
+export const SAMPLE91_SCHEMA = phaseSchema(
+  91,
+  [
+    { name: 'sample_log', rebuildable: false },
+    { name: 'sample_cache', rebuildable: true },
+  ],
+  [{ table: 'api_key', column: 'sample_note', key: 'id', rebuildable: false }],
+);
+export const SAMPLE92_SCHEMA = phaseSchema(92, [{ name: 'sample2_data', rebuildable: false }]);
 
 export class Phase91Sample1799000000000 implements MigrationInterface {
   async up(qr: QueryRunner): Promise<void> {
@@ -36,9 +48,7 @@ export class Phase91Sample1799000000000 implements MigrationInterface {
   }
 
   async down(qr: QueryRunner): Promise<void> {
-    if (await qr.hasColumn('api_key', 'sample_note')) await qr.dropColumn('api_key', 'sample_note');
-    await qr.dropTable('sample_cache', true);
-    await qr.dropTable('sample_log', true);
+    await dropPhaseSchema(qr, SAMPLE91_SCHEMA);
   }
 }
 
@@ -48,7 +58,7 @@ export class Phase92Sample1799000100000 implements MigrationInterface {
   }
 
   async down(qr: QueryRunner): Promise<void> {
-    await qr.dropTable('sample2_data', true);
+    await dropPhaseSchema(qr, SAMPLE92_SCHEMA);
   }
 }
 
@@ -73,11 +83,8 @@ export class SamplePhase91 implements PhaseDefinition {
       run: (ctx: JobRunContext) => this.tick(ctx),
     },
   ];
-  readonly tables = [
-    { name: 'sample_log', rebuildable: false },
-    { name: 'sample_cache', rebuildable: true },
-  ];
-  readonly columns = [{ table: 'api_key', column: 'sample_note', key: 'id', rebuildable: false }];
+  readonly tables = SAMPLE91_SCHEMA.tables;
+  readonly columns = SAMPLE91_SCHEMA.columns;
   readonly migrations = [Phase91Sample1799000000000];
   readonly dataLossRisk = 'medium' as const;
   readonly legacyFallback = 'nothing: the sample has no legacy path';
@@ -112,8 +119,8 @@ export class SamplePhase92 implements PhaseDefinition {
   readonly title = 'Second sample phase (tests only)';
   readonly flags = [{ key: 'sample2_enabled', description: 'Turns the second sample on' }];
   readonly jobs = [];
-  readonly tables = [{ name: 'sample2_data', rebuildable: false }];
-  readonly columns = [];
+  readonly tables = SAMPLE92_SCHEMA.tables;
+  readonly columns = SAMPLE92_SCHEMA.columns;
   readonly migrations = [Phase92Sample1799000100000];
   readonly dataLossRisk = 'low' as const;
   readonly legacyFallback = 'nothing';

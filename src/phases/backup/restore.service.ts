@@ -1,0 +1,147 @@
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
+import { DomainError } from '../../common/errors/domain-error.js';
+import { ErrorCode } from '../../common/errors/error-code.js';
+import { dialectOf, execute, insertIgnore, toDbTime } from '../../database/dialect.js';
+import { BackupManifest, MANIFEST_FILE, verifyFile } from './backup.service.js';
+import { describeRowSet, digestRows, q } from './row-stream.js';
+import type { BackupItem } from './schema-backup.entity.js';
+
+export interface RestoredItem {
+  table: string;
+  column?: string;
+  rows: number;
+  /** Rows inserted or values written by this run (0 when run again over a finished restore). */
+  written: number;
+}
+
+export interface RestoreResult {
+  location: string;
+  phase: number;
+  items: RestoredItem[];
+  durationMs: number;
+}
+
+/** Parameters per statement stay well under SQLite's 32766 and MySQL's 65535. */
+const MAX_PARAMS = 30_000;
+const MAX_BATCH_ROWS = 1000;
+
+/**
+ * Puts a verified backup back: re-inserts table rows (rows already present are skipped, so a
+ * second run changes nothing) and writes owned columns back by row key, a batch at a time,
+ * then checks each table and column against the manifest's row count and sha256.
+ */
+@Injectable()
+export class RestoreService {
+  private readonly logger = new Logger(RestoreService.name);
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async readManifest(dir: string): Promise<BackupManifest> {
+    const location = resolve(dir);
+    let manifest: BackupManifest;
+    try {
+      manifest = JSON.parse(await readFile(join(location, MANIFEST_FILE), 'utf8'));
+    } catch (error) {
+      throw DomainError.validation([{ field: 'from', messages: [`${location} holds no readable ${MANIFEST_FILE}: ${(error as Error).message}`] }]);
+    }
+    if (manifest.format !== 'phasegate-backup/1') throw DomainError.validation([{ field: 'from', messages: [`unknown backup format ${manifest.format}`] }]);
+    if (manifest.dialect !== dialectOf(this.dataSource)) {
+      throw new DomainError(ErrorCode.UnsafeRequest, `Backup was taken on ${manifest.dialect}; this database is ${dialectOf(this.dataSource)}`);
+    }
+    return manifest;
+  }
+
+  async restore(dir: string): Promise<RestoreResult> {
+    const started = Date.now();
+    const location = resolve(dir);
+    const manifest = await this.readManifest(location);
+    for (const item of manifest.items) await verifyFile(location, item);
+    const qr = this.dataSource.createQueryRunner();
+    try {
+      // every target must exist before anything is written
+      for (const item of manifest.items) await this.target(qr, manifest.phase, item);
+      const items: RestoredItem[] = [];
+      for (const item of [...manifest.items].sort((a, b) => Number(a.column !== undefined) - Number(b.column !== undefined))) {
+        const written = await this.writeBack(qr, location, item);
+        const now = await digestRows(qr, await this.target(qr, manifest.phase, item));
+        if (now.rows !== item.rows || now.sha256 !== item.sha256) {
+          throw new DomainError(
+            ErrorCode.Conflict,
+            `${nameOf(item)} does not match the backup after restoring (${now.rows} rows now, ${item.rows} in the backup): rows were added or changed since the backup was taken`,
+            { table: item.table, column: item.column ?? null, rows: now.rows, expectedRows: item.rows },
+          );
+        }
+        items.push({ table: item.table, ...(item.column ? { column: item.column } : {}), rows: item.rows, written });
+      }
+      const result = { location, phase: manifest.phase, items, durationMs: Date.now() - started };
+      this.logger.log({ msg: 'backup restored', location, phase: manifest.phase, durationMs: result.durationMs });
+      return result;
+    } finally {
+      await qr.release();
+    }
+  }
+
+  private async target(qr: QueryRunner, phase: number, item: BackupItem) {
+    const set = await describeRowSet(qr, item.table, item.column);
+    if (!set) {
+      throw new DomainError(ErrorCode.SchemaNotApplied, `${nameOf(item)} does not exist: bring phase ${phase}'s schema back first (phases enable --phase ${phase})`, { phase });
+    }
+    return set;
+  }
+
+  private async writeBack(qr: QueryRunner, location: string, item: BackupItem): Promise<number> {
+    const types = new Map((await qr.getTable(item.table))!.columns.map((c) => [c.name, c.type.toLowerCase()]));
+    const toDb = (column: string, value: unknown) => dbValue(value, types.get(column) ?? '');
+    const batchRows = Math.max(1, Math.min(MAX_BATCH_ROWS, Math.floor(MAX_PARAMS / (item.columns.length * 2))));
+    let written = 0;
+    let batch: Array<Record<string, unknown>> = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      written += item.column ? await this.updateColumn(qr, item, batch, toDb) : await this.insertRows(qr, item, batch, toDb);
+      batch = [];
+    };
+    for await (const line of createInterface({ input: createReadStream(join(location, item.file)), crlfDelay: Infinity })) {
+      if (line === '') continue;
+      batch.push(JSON.parse(line));
+      if (batch.length >= batchRows) await flush();
+    }
+    await flush();
+    return written;
+  }
+
+  private insertRows(qr: QueryRunner, item: BackupItem, rows: Array<Record<string, unknown>>, toDb: (c: string, v: unknown) => unknown): Promise<number> {
+    const tuple = `(${item.columns.map(() => '?').join(', ')})`;
+    const sql = `${insertIgnore(dialectOf(this.dataSource))} ${q(item.table)} (${item.columns.map(q).join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}`;
+    return execute(qr.manager, sql, rows.flatMap((r) => item.columns.map((c) => toDb(c, r[c]))));
+  }
+
+  /** One UPDATE per batch: `SET col = CASE WHEN <key> THEN value ... END WHERE <key> OR ...`. */
+  private updateColumn(qr: QueryRunner, item: BackupItem, rows: Array<Record<string, unknown>>, toDb: (c: string, v: unknown) => unknown): Promise<number> {
+    const column = item.column!;
+    const match = item.key.map((k) => `${q(k)} = ?`).join(' AND ');
+    const keyOf = (r: Record<string, unknown>) => item.key.map((k) => toDb(k, r[k]));
+    const sql = `UPDATE ${q(item.table)} SET ${q(column)} = CASE ${rows.map(() => `WHEN ${match} THEN ?`).join(' ')} END WHERE ${rows.map(() => `(${match})`).join(' OR ')}`;
+    const params = [...rows.flatMap((r) => [...keyOf(r), toDb(column, r[column])]), ...rows.flatMap(keyOf)];
+    return execute(qr.manager, sql, params);
+  }
+}
+
+/** Undoes rowLine's encoding for the column's type. */
+function dbValue(value: unknown, type: string): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'object' && '$base64' in (value as object)) return Buffer.from((value as { $base64: string }).$base64, 'base64');
+  if (typeof value === 'object') return JSON.stringify(value);
+  // MySQL rows were read as Date and written as ISO strings; DATETIME wants 'YYYY-MM-DD HH:MM:SS.mmm'
+  if (typeof value === 'string' && /date|time/.test(type) && /^\d{4}-\d\d-\d\dT.*Z$/.test(value)) return toDbTime(new Date(value));
+  return value;
+}
+
+function nameOf(item: { table: string; column?: string }): string {
+  return item.column ? `${item.table}.${item.column}` : item.table;
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { PhasesModule } from '../phases.module.js';
+import { RollbackModule } from '../rollback/rollback.module.js';
+import { FlagsCommand, FlagsListCommand, FlagsSetCommand } from './flags.command.js';
+import { PhasesCommand, PhasesEnableCommand, PhasesStatusCommand } from './phases.command.js';
+import { RestoreCommand } from './restore.command.js';
+import { RollbackCommand } from './rollback.command.js';
+
+/** The operator's phase commands: status, flags, rollback, restore, roll forward. */
+@Module({
+  imports: [PhasesModule, RollbackModule],
+  providers: [PhasesCommand, PhasesStatusCommand, PhasesEnableCommand, FlagsCommand, FlagsListCommand, FlagsSetCommand, RollbackCommand, RestoreCommand],
+})
+export class PhaseCommandsModule {}

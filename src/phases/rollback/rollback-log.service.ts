@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, Like, Repository } from 'typeorm';
+import { DomainError } from '../../common/errors/domain-error.js';
+import { RollbackHistory } from '../phase-status.service.js';
+import { phaseList, RollbackKind, RollbackLogEntry, RollbackStatus, RollbackStep } from './rollback-log.entity.js';
+
+export interface RollbackSummary {
+  id: number;
+  kind: RollbackKind;
+  phases: number[];
+  status: RollbackStatus;
+  reason: string;
+  actor: string;
+  startedAt: Date;
+  finishedAt: Date | null;
+  durationMs: number | null;
+  dataLoss: boolean;
+}
+
+/** The runbook's log template: who, when, why, what it cost, what went wrong and how it was resolved. */
+export interface RollbackRecord extends RollbackSummary {
+  revertSchema: boolean;
+  backup: boolean;
+  requestId: string | null;
+  issues: string[];
+  resolution: string | null;
+  steps: RollbackStep[];
+  backupLocation: string | null;
+}
+
+/** Reads and writes `rollback_log`; also what the phase status API shows as "last rollback". */
+@Injectable()
+export class RollbackLog implements RollbackHistory {
+  constructor(@InjectRepository(RollbackLogEntry) private readonly entries: Repository<RollbackLogEntry>) {}
+
+  /** The latest rollback that touched `phase` (an emergency touches every phase), or null. */
+  async lastFor(phase: number): Promise<RollbackSummary | null> {
+    const entry = await this.entries.findOne({ where: { phases: Like(`%,${phase},%`) }, order: { id: 'DESC' } });
+    return entry ? summary(entry) : null;
+  }
+
+  async list(limit = 50): Promise<RollbackRecord[]> {
+    return (await this.entries.find({ order: { id: 'DESC' }, take: limit })).map(record);
+  }
+
+  async get(id: number): Promise<RollbackRecord> {
+    return record(await this.entry(id));
+  }
+
+  /** The resolution is written after the fact, once the cause is understood. */
+  async setResolution(id: number, resolution: string): Promise<RollbackRecord> {
+    const entry = await this.entry(id);
+    entry.resolution = resolution;
+    return record(await this.entries.save(entry));
+  }
+
+  async entry(id: number): Promise<RollbackLogEntry> {
+    const entry = await this.entries.findOneBy({ id });
+    if (!entry) throw DomainError.notFound('Rollback', id);
+    return entry;
+  }
+
+  /** The most recent rollback that neither completed nor was superseded. */
+  async unfinished(): Promise<RollbackLogEntry | null> {
+    return this.entries.findOne({ where: { status: In(['running', 'failed']), kind: In(['phase', 'to-phase']) }, order: { id: 'DESC' } });
+  }
+
+  async supersede(by: number): Promise<void> {
+    const stale = await this.entries.find({ where: { status: In(['running', 'failed']), kind: In(['phase', 'to-phase']) } });
+    for (const entry of stale.filter((e) => e.id !== by)) {
+      entry.status = 'superseded';
+      entry.issues = [...entry.issues, `superseded by rollback #${by} before it finished`];
+      await this.entries.save(entry);
+    }
+  }
+
+  create(fields: Omit<RollbackLogEntry, 'id' | 'phases' | 'finishedAt' | 'durationMs' | 'resolution'> & { phases: number[] }): Promise<RollbackLogEntry> {
+    return this.entries.save(this.entries.create({ ...fields, phases: `,${fields.phases.join(',')},`, finishedAt: null, durationMs: null, resolution: null }));
+  }
+
+  async save(entry: RollbackLogEntry): Promise<void> {
+    await this.entries.save(entry);
+  }
+}
+
+export function summary(entry: RollbackLogEntry): RollbackSummary {
+  const { id, kind, status, reason, actor, startedAt, finishedAt, durationMs, dataLoss } = entry;
+  return { id, kind, phases: phaseList(entry), status, reason, actor, startedAt, finishedAt, durationMs, dataLoss };
+}
+
+export function record(entry: RollbackLogEntry): RollbackRecord {
+  const { revertSchema, backup, requestId, issues, resolution, steps, backupLocation } = entry;
+  return { ...summary(entry), revertSchema, backup, requestId, issues, resolution, steps, backupLocation };
+}

@@ -1,0 +1,188 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
+import { DomainError } from '../../common/errors/domain-error.js';
+import { BackupService } from '../backup/backup.service.js';
+import { q } from '../backup/row-stream.js';
+import { FlagsService } from '../flags/flags.service.js';
+import { describeItem, GuardItem, inspectSchemaDrop, schemaOf } from '../guard/migration-guard.js';
+import { JobsService } from '../jobs/jobs.service.js';
+import type { DataLossRisk, InFlightWork, PhaseDefinition } from '../phase-definition.js';
+import { PhaseRegistry, SchemaState } from '../phase-registry.service.js';
+import type { RollbackKind, RollbackStep, StepName } from './rollback-log.entity.js';
+
+export interface RollbackRequest {
+  phase?: number;
+  toPhase?: number;
+  emergency?: boolean;
+  revertSchema?: boolean;
+  backup?: boolean;
+  reason?: string;
+  actor: string;
+  requestId?: string;
+}
+
+export interface TablePlan {
+  table: string;
+  column?: string;
+  rebuildable: boolean;
+  exists: boolean;
+  holdsData: boolean;
+  rows: number | null;
+  action: 'keep' | 'absent' | 'drop' | 'back up, then drop' | 'refused';
+  note: string;
+}
+
+export interface PhasePlan {
+  phase: number;
+  key: string;
+  title: string;
+  dataLossRisk: DataLossRisk;
+  legacyFallback: string;
+  schema: SchemaState;
+  flagsOn: string[];
+  jobs: Array<{ name: string; stopped: boolean; running: boolean }>;
+  inFlight: InFlightWork | null;
+  tables: TablePlan[];
+}
+
+/** Everything a rollback would do and what it would refuse, computed without changing anything. */
+export interface RollbackPlan {
+  kind: RollbackKind;
+  phases: number[];
+  revertSchema: boolean;
+  backup: boolean;
+  backupDir: string | null;
+  steps: RollbackStep[];
+  phasePlans: PhasePlan[];
+  /** Rows dropped that no backup keeps (rebuildable data, reverted without --backup). */
+  dataLoss: boolean;
+  refusals: string[];
+}
+
+@Injectable()
+export class RollbackPlanner {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly registry: PhaseRegistry,
+    private readonly flags: FlagsService,
+    private readonly jobs: JobsService,
+    private readonly backups: BackupService,
+  ) {}
+
+  /** The phases a request covers, in rollback order (highest first). */
+  phasesOf(request: RollbackRequest): PhaseDefinition[] {
+    const targets = [request.phase !== undefined, request.toPhase !== undefined, request.emergency === true].filter(Boolean).length;
+    if (targets !== 1) throw DomainError.validation([{ field: 'phase', messages: ['give exactly one of phase, toPhase or emergency'] }]);
+    if (request.emergency && (request.revertSchema || request.backup)) {
+      throw DomainError.validation([{ field: 'emergency', messages: ['an emergency rollback changes no schema: drop revertSchema and backup'] }]);
+    }
+    if (request.backup && !request.revertSchema) {
+      throw DomainError.validation([{ field: 'backup', messages: ['backup goes with revertSchema: it protects the rows the revert drops'] }]);
+    }
+    const desc = [...this.registry.all()].reverse();
+    if (request.emergency) return desc;
+    if (request.phase !== undefined) return [this.registry.get(request.phase)];
+    this.registry.get(request.toPhase!);
+    return desc.filter((p) => p.number >= request.toPhase!);
+  }
+
+  async plan(request: RollbackRequest): Promise<RollbackPlan> {
+    const phases = this.phasesOf(request);
+    const revertSchema = request.revertSchema === true;
+    const backup = request.backup === true;
+    const kind: RollbackKind = request.emergency ? 'emergency' : request.phase !== undefined ? 'phase' : 'to-phase';
+    const refusals: string[] = [];
+    if (revertSchema) refusals.push(...(await this.stackOrderRefusals(phases)));
+    if (backup) await this.backups.preflight().catch((e: Error) => refusals.push(e.message));
+    const qr = this.dataSource.createQueryRunner();
+    const phasePlans: PhasePlan[] = [];
+    try {
+      for (const def of phases) phasePlans.push(await this.phasePlan(qr, def, revertSchema, backup));
+    } finally {
+      await qr.release();
+    }
+    for (const p of phasePlans) {
+      const refused = p.tables.filter((t) => t.action === 'refused');
+      if (refused.length) refusals.push(`phase ${p.phase}: ${refused.map((t) => t.note).join('; ')}: pass --backup to back it up before the revert`);
+    }
+    return {
+      kind,
+      phases: phases.map((p) => p.number),
+      revertSchema,
+      backup,
+      backupDir: backup ? this.backups.baseDir : null,
+      steps: stepsFor(kind, phases, revertSchema, backup),
+      phasePlans,
+      dataLoss: phasePlans.some((p) => p.tables.some((t) => t.action === 'drop' && t.holdsData && t.rebuildable)),
+      refusals,
+    };
+  }
+
+  /** Schemas come down strictly in stack order: every higher phase not in this rollback must be down already. */
+  private async stackOrderRefusals(phases: PhaseDefinition[]): Promise<string[]> {
+    const included = new Set(phases.map((p) => p.number));
+    const lowest = Math.min(...included);
+    const first: number[] = [];
+    for (const p of [...this.registry.all()].reverse()) {
+      if (p.number > lowest && !included.has(p.number) && (await this.registry.schemaState(p.number)) !== 'reverted') first.push(p.number);
+    }
+    if (first.length === 0) return [];
+    return [`schema reverts go in stack order: revert phase ${first.join(', phase ')} first (or use --to-phase ${lowest})`];
+  }
+
+  private async phasePlan(qr: QueryRunner, def: PhaseDefinition, revertSchema: boolean, backup: boolean): Promise<PhasePlan> {
+    const schema = await this.registry.schemaState(def.number);
+    // the guard's own verdict, with backups checked only when no new backup will be taken
+    const report = await inspectSchemaDrop(qr, schemaOf(def), { checkBackups: revertSchema && !backup });
+    const tables: TablePlan[] = [];
+    for (const item of report.items) {
+      tables.push({
+        table: item.table,
+        ...(item.column ? { column: item.column } : {}),
+        rebuildable: item.rebuildable,
+        exists: item.exists,
+        holdsData: item.holdsData,
+        rows: item.exists ? await countRows(qr, item) : null,
+        action: actionFor(item, revertSchema, backup),
+        note: describeItem(item),
+      });
+    }
+    const jobs = await Promise.all(def.jobs.map(async (j) => ({ name: j.name, stopped: await this.jobs.isStopped(j.name), running: await this.jobs.isRunning(j.name) })));
+    return {
+      phase: def.number,
+      key: def.key,
+      title: def.title,
+      dataLossRisk: def.dataLossRisk,
+      legacyFallback: def.legacyFallback,
+      schema,
+      flagsOn: def.flags.filter((f) => this.flags.isEnabled(f.key)).map((f) => f.key),
+      jobs,
+      inFlight: schema === 'applied' ? await def.inFlight() : null,
+      tables,
+    };
+  }
+}
+
+function actionFor(item: GuardItem, revertSchema: boolean, backup: boolean): TablePlan['action'] {
+  if (!revertSchema) return 'keep';
+  if (!item.exists) return 'absent';
+  if (backup) return 'back up, then drop';
+  return item.refusal ? 'refused' : 'drop';
+}
+
+/** The dry run shows real row counts; the guard itself never counts. */
+async function countRows(qr: QueryRunner, item: GuardItem): Promise<number> {
+  const where = item.column ? ` WHERE ${q(item.column)} IS NOT NULL` : '';
+  const [row] = await qr.query(`SELECT COUNT(*) AS n FROM ${q(item.table)}${where}`);
+  return Number(row.n);
+}
+
+export function stepsFor(kind: RollbackKind, phases: PhaseDefinition[], revertSchema: boolean, backup: boolean): RollbackStep[] {
+  const step = (phase: number | null, name: StepName): RollbackStep => ({ phase, name, status: 'pending', startedAt: null, durationMs: null, detail: null });
+  if (kind === 'emergency') {
+    return [step(null, 'disable-flags'), step(null, 'stop-jobs'), ...phases.map((p) => step(p.number, 'verify-legacy')), step(null, 'log')];
+  }
+  const perPhase = (p: number): StepName[] => ['disable-flags', 'stop-jobs', ...(backup ? (['backup'] as const) : []), ...(revertSchema ? (['revert-schema'] as const) : []), 'verify-legacy'];
+  return [...phases.flatMap((p) => perPhase(p.number).map((name) => step(p.number, name))), step(null, 'log')];
+}

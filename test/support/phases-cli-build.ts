@@ -1,0 +1,36 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, rmdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { EnvironmentInput } from '../../src/config/environment.js';
+import { ProcessResult, ROOT, runNode } from './processes.js';
+
+export const PHASES_CLI_JS = resolve(ROOT, 'dist/e2e/test/support/phases-cli.js');
+const LOCK = resolve(ROOT, 'dist/e2e.lock');
+
+/**
+ * Compiles the CLI with the sample phases (incremental, a few seconds). Suites running in
+ * parallel take turns through a lock directory, since they share the output.
+ */
+export async function buildPhasesCli(): Promise<void> {
+  mkdirSync(resolve(ROOT, 'dist'), { recursive: true });
+  for (let waited = 0; ; waited += 200) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch {
+      if (waited > 120_000) throw new Error(`${LOCK} held for two minutes: remove it if no test run is building`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    await promisify(execFile)(process.execPath, [resolve(ROOT, 'node_modules/typescript/bin/tsc'), '-p', resolve(ROOT, 'test/support/tsconfig.phases-cli.json')], { cwd: ROOT });
+  } finally {
+    rmdirSync(LOCK);
+  }
+}
+
+/** Runs the sample-phase CLI to completion. */
+export function runPhasesCli(args: string[], env: EnvironmentInput, timeoutMs = 120_000): Promise<ProcessResult> {
+  return runNode(PHASES_CLI_JS, args, env, timeoutMs);
+}
