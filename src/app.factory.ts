@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppExtras, AppModule } from './app.module.js';
 import { validationPipe } from './common/errors/validation.js';
+import { limitJsonDepth } from './common/http/json-depth.js';
 import { requestId } from './common/http/request-id.js';
 import { AccessLogMiddleware } from './common/logging/access-log.js';
 import { createAppLogger } from './common/logging/app-logger.js';
@@ -26,7 +27,9 @@ export async function createApp(overrides: EnvironmentInput = {}, extras: AppExt
   const accessLog = app.get(AccessLogMiddleware);
   app.use(requestId, accessLog.use.bind(accessLog));
   app.useBodyParser('json', { limit: env.BODY_LIMIT });
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
+  app.use(limitJsonDepth);
+  // OFREP clients expect its standard paths at the root
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics', 'ofrep/v1/evaluate/flags', 'ofrep/v1/evaluate/flags/:key'] });
   app.useGlobalPipes(validationPipe());
   app.disable('x-powered-by');
   app.enableShutdownHooks();
