@@ -3,6 +3,7 @@ import type { MigrationInterface } from 'typeorm';
 import { ScheduleModule } from '@nestjs/schedule';
 import { CommonModule } from './common/common.module.js';
 import { configModule } from './config/config.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import type { EnvironmentInput } from './config/environment.js';
 import { DatabaseModule } from './database/database.module.js';
 import { PhasesModule } from './phases/phases.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
         ProductionModule,
         PhasesModule,
         RollbackModule,
+        ConsoleModule,
         ...(extras.modules ?? []),
       ],
     };

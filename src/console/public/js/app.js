@@ -1,0 +1,126 @@
+// The console shell: sign-in, navigation by role, one page at a time, errors shown on top.
+import { api, session } from './api.js';
+import { errorBox, fill, h } from './dom.js';
+import { GRANTS } from './roles.js';
+import phases from './pages/phases.js';
+import rollbacks from './pages/rollbacks.js';
+import audit from './pages/audit.js';
+
+/** Each page names the least role its API admits; the API still decides. */
+const PAGES = [phases, rollbacks, audit];
+
+const el = {
+  nav: document.getElementById('nav'),
+  who: document.getElementById('who'),
+  signOut: document.getElementById('sign-out'),
+  errors: document.getElementById('errors'),
+  signIn: document.getElementById('sign-in'),
+  page: document.getElementById('page'),
+};
+
+let me = null;
+/** Undone when the page is left: timers, in-flight polls. */
+let cleanups = [];
+
+const can = (role) => me !== null && (GRANTS[me.role] ?? []).includes(role);
+
+function reportError(error) {
+  const box = errorBox(error, () => box.remove());
+  el.errors.append(box);
+}
+
+function visiblePages() {
+  return PAGES.filter((p) => can(p.role));
+}
+
+function leavePage() {
+  for (const undo of cleanups.splice(0)) undo();
+  fill(el.errors);
+}
+
+async function showPage() {
+  leavePage();
+  const pages = visiblePages();
+  const [wanted, search = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  const page = pages.find((p) => p.path === wanted);
+  if (!page) {
+    if (pages.length) location.replace(`#/${pages[0].path}`);
+    else fill(el.page, h('p', { class: 'card' }, `The role ${me.role} has no console page. Sign in with a supervisor or admin key.`));
+    return;
+  }
+  for (const link of el.nav.querySelectorAll('a')) link.toggleAttribute('aria-current', link.dataset.page === page.path);
+  document.title = `${page.title} · Phasegate console`;
+  const root = h('div', { class: 'page', 'data-page': page.path });
+  fill(el.page, root);
+  const ctx = {
+    me,
+    can,
+    root,
+    params: new URLSearchParams(search),
+    reportError,
+    clearErrors: () => fill(el.errors),
+    /** Repeats `fn` every `ms` while the page is shown. */
+    every(ms, fn) {
+      const timer = setInterval(fn, ms);
+      cleanups.push(() => clearInterval(timer));
+    },
+    onLeave(fn) {
+      cleanups.push(fn);
+    },
+    reload: () => showPage(),
+  };
+  try {
+    await page.render(ctx);
+  } catch (error) {
+    reportError(error);
+  }
+}
+
+function signedIn(who) {
+  me = who;
+  el.signIn.hidden = true;
+  el.nav.hidden = false;
+  el.who.hidden = false;
+  el.signOut.hidden = false;
+  fill(el.who, h('span', null, who.name), ' ', h('span', { class: 'badge neutral', 'data-role': who.role }, who.role));
+  fill(el.nav, visiblePages().map((p) => h('a', { href: `#/${p.path}`, 'data-page': p.path }, p.title)));
+  void showPage();
+}
+
+function signOut(error) {
+  leavePage();
+  session.key = null;
+  me = null;
+  el.nav.hidden = el.who.hidden = el.signOut.hidden = true;
+  fill(el.page);
+  el.signIn.hidden = false;
+  el.signIn.reset();
+  if (error) reportError(error);
+  el.signIn.querySelector('input').focus();
+}
+
+el.signIn.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  fill(el.errors);
+  const key = new FormData(el.signIn).get('key').toString().trim();
+  const button = el.signIn.querySelector('button');
+  button.disabled = true;
+  try {
+    const who = await api('GET', '/auth/me', undefined, { key });
+    session.key = key;
+    signedIn(who);
+  } catch (error) {
+    reportError(error);
+  } finally {
+    button.disabled = false;
+  }
+});
+
+el.signOut.addEventListener('click', () => signOut());
+window.addEventListener('hashchange', () => me && void showPage());
+
+if (session.key) {
+  api('GET', '/auth/me').then(signedIn, signOut);
+} else {
+  signOut();
+}
