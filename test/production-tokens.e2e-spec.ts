@@ -20,7 +20,7 @@ describe('production: token lists', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await list(`jobId=${first}&limit=5${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`).expect(200);
+      const res: { body: { items: Array<{ serial: string }>; nextCursor: string | null } } = await list(`jobId=${first}&limit=5${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`).expect(200);
       seen.push(...res.body.items.map((x: { serial: string }) => x.serial));
       cursor = res.body.nextCursor;
       // another job spawned mid-way, and a token of this job moved: neither shifts the pages
