@@ -79,7 +79,7 @@ export async function inspectSchemaDrop(qr: QueryRunner, schema: PhaseSchema, op
     const current = await digestRows(qr, set);
     const match = candidates.find((c) => c.entry.rows === current.rows && c.entry.sha256 === current.sha256);
     if (match) item.coveredBy = { backupId: match.backup.id, location: match.backup.location };
-    else item.refusal = `holds ${current.rows} rows that differ from its latest verified backup #${candidates[0].backup.id} (${candidates[0].entry.rows} rows)`;
+    else item.refusal = `holds ${current.rows} rows, which differ from its latest verified backup #${candidates[0].backup.id} (${candidates[0].entry.rows} rows)`;
   }
   return { phase: schema.phase, items, refused: items.some((i) => i.refusal !== null) };
 }
@@ -118,7 +118,7 @@ export function describeItem(item: GuardItem): string {
   if (!item.holdsData) return `${name}: empty`;
   if (item.rebuildable) return `${name}: holds data, rebuildable (dropped)`;
   if (item.coveredBy) return `${name}: holds data, covered by backup #${item.coveredBy.backupId}`;
-  return `${name}: holds data, ${item.refusal}`;
+  return `${name}: ${item.refusal}`;
 }
 
 async function verifiedBackups(qr: QueryRunner, phase: number): Promise<Array<{ id: number; location: string; items: ManifestItem[] }>> {
