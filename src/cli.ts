@@ -49,16 +49,22 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   }
-  await CommandFactory.run(CliModule.forRoot(), {
-    cliName: 'phasegate',
-    logger,
-    errorHandler: (error) => {
-      // commander's own usage errors (unknown option, missing argument) and --help
-      if ((error as { exitCode?: number }).exitCode === 0) process.exit(0);
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    },
-  });
+  try {
+    await CommandFactory.run(CliModule.forRoot(), {
+      cliName: 'phasegate',
+      logger,
+      errorHandler: (error) => {
+        // commander's own usage errors (unknown option, missing argument) and --help
+        if ((error as { exitCode?: number }).exitCode === 0) process.exit(0);
+        process.stderr.write(`${error.message}\n`);
+        process.exit(1);
+      },
+    });
+  } catch (error) {
+    // the application failed to boot (database unreachable, a table missing): one line, not a stack
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
 }
 
 void main();
