@@ -143,7 +143,16 @@ export class CoreProduction1764000100000 implements MigrationInterface {
     for (const table of tables) await qr.createTable(table, true, true, true);
   }
 
+  /**
+   * Refuses while any production table holds rows: the core is no phase, so no phase backup
+   * covers its data, and a revert would silently lose the whole production history.
+   */
   async down(qr: QueryRunner): Promise<void> {
+    const holding: string[] = [];
+    for (const table of TABLES) {
+      if ((await qr.hasTable(table)) && (await qr.query(`SELECT 1 AS x FROM ${table} LIMIT 1`)).length > 0) holding.push(table);
+    }
+    if (holding.length) throw new Error(`Refusing to drop the production core: tables ${holding.join(', ')} hold data`);
     for (const table of TABLES) await qr.dropTable(table, true);
   }
 }
