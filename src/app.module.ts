@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { CommonModule } from './common/common.module.js';
 import { configModule } from './config/config.module.js';
 import { ConsoleModule } from './console/console.module.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 import type { EnvironmentInput } from './config/environment.js';
 import { DatabaseModule } from './database/database.module.js';
 import { PhasesModule } from './phases/phases.module.js';
@@ -31,6 +32,7 @@ export class AppModule {
         PhasesModule,
         RollbackModule,
         ConsoleModule,
+        DashboardModule,
         ...(extras.modules ?? []),
       ],
     };

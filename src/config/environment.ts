@@ -109,6 +109,14 @@ export class Environment {
   /** A scan repeated at the same station within this window returns the first result and advances nothing. */
   @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
   SCAN_DEDUP_WINDOW_MS = 5000;
+
+  /** When the dashboard's analytics tables are refreshed (cron, seconds field allowed); answers older than three intervals are stale. */
+  @Matches(/^\S+(\s+\S+){4,5}$/, { message: 'DASHBOARD_REFRESH_CRON must be a cron expression of 5 or 6 fields' })
+  DASHBOARD_REFRESH_CRON = '0 * * * * *';
+
+  /** The window of the dashboard's bottleneck and team figures, ending at each refresh. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(720)
+  DASHBOARD_WINDOW_HOURS = 24;
 }
 
 export type EnvironmentInput = Record<string, string | undefined>;

@@ -98,3 +98,62 @@ export function upsertStatement(dialect: Dialect, table: string, columns: readon
   if (dialect === 'mysql') return `${insert} ON DUPLICATE KEY UPDATE ${update.map((c) => `${quote(c)} = VALUES(${quote(c)})`).join(', ')}`;
   return `${insert} ON CONFLICT (${key.map(quote).join(', ')}) DO UPDATE SET ${update.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')}`;
 }
+
+/** The UTC hour a timestamp column falls in, as a timestamp ('YYYY-MM-DD HH:00:00.000'). */
+export function hourBucket(dialect: Dialect, column: string): string {
+  return dialect === 'mysql' ? `DATE_FORMAT(${column}, '%Y-%m-%d %H:00:00.000')` : `(substr(${column}, 1, 13) || ':00:00.000')`;
+}
+
+/** The UTC date of a timestamp column as 'YYYY-MM-DD' text. */
+export function utcDay(dialect: Dialect, column: string): string {
+  return dialect === 'mysql' ? `DATE_FORMAT(${column}, '%Y-%m-%d')` : `substr(${column}, 1, 10)`;
+}
+
+/** Whole milliseconds from one timestamp column to another, as an integer. */
+export function msBetween(dialect: Dialect, from: string, to: string): string {
+  // julianday is a double; rounding recovers the exact millisecond difference
+  return dialect === 'mysql' ? `(TIMESTAMPDIFF(MICROSECOND, ${from}, ${to}) DIV 1000)` : `CAST(ROUND((julianday(${to}) - julianday(${from})) * 86400000) AS INTEGER)`;
+}
+
+/** Integer division of two integer expressions, truncating (MySQL's `/` is exact decimal division). */
+export function intDiv(dialect: Dialect, dividend: string, divisor: string): string {
+  return dialect === 'mysql' ? `((${dividend}) DIV (${divisor}))` : `((${dividend}) / (${divisor}))`;
+}
+
+/** An integer member of a JSON text column (`payload`, `$.fromNodeId`), NULL when absent. */
+export function jsonInt(dialect: Dialect, column: string, path: string): string {
+  return dialect === 'mysql' ? `CAST(JSON_UNQUOTE(JSON_EXTRACT(${column}, '${path}')) AS SIGNED)` : `json_extract(${column}, '${path}')`;
+}
+
+/**
+ * Runs an INSERT ... SELECT over tables that others keep appending to. Under InnoDB's default
+ * REPEATABLE READ such a statement share-locks every row it reads, up to the end of the
+ * index, so a long one would hold up every concurrent insert into its source; READ COMMITTED
+ * reads a snapshot without locks (binlog_format must then be ROW or MIXED, the defaults).
+ * SQLite readers take no locks.
+ */
+export async function insertSelectWithoutLocks(dataSource: DataSource, sql: string, params: unknown[]): Promise<void> {
+  if (dialectOf(dataSource) === 'sqlite') {
+    await dataSource.query(sql, params);
+    return;
+  }
+  const qr = dataSource.createQueryRunner();
+  try {
+    await qr.startTransaction('READ COMMITTED');
+    await qr.query(sql, params);
+    await qr.commitTransaction();
+  } catch (error) {
+    if (qr.isTransactionActive) await qr.rollbackTransaction();
+    throw error;
+  } finally {
+    await qr.release();
+  }
+}
+
+/**
+ * Suffix of a SELECT that locks the rows it reads until the transaction ends, serialising
+ * check-then-insert work per row on MySQL; SQLite transactions are serialised already.
+ */
+export function forUpdate(dialect: Dialect): string {
+  return dialect === 'mysql' ? ' FOR UPDATE' : '';
+}

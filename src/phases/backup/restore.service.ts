@@ -7,7 +7,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
-import { dialectOf, execute, insertIgnore, toDbTime } from '../../database/dialect.js';
+import { dialectOf, execute, insertIgnore, toDbTime, upsertStatement } from '../../database/dialect.js';
 import { BackupManifest, MANIFEST_FILE, verifyFile } from './backup.service.js';
 import { describeRowSet, digestRows, q } from './row-stream.js';
 import type { BackupItem } from './schema-backup.entity.js';
@@ -16,8 +16,6 @@ export interface RestoredItem {
   table: string;
   column?: string;
   rows: number;
-  /** Rows inserted or values written by this run (0 when run again over a finished restore). */
-  written: number;
 }
 
 export interface RestoreResult {
@@ -32,9 +30,10 @@ const MAX_PARAMS = 30_000;
 const MAX_BATCH_ROWS = 1000;
 
 /**
- * Puts a verified backup back: re-inserts table rows (rows already present are skipped, so a
- * second run changes nothing) and writes owned columns back by row key, a batch at a time,
- * then checks each table and column against the manifest's row count and sha256.
+ * Puts a verified backup back: upserts table rows by primary key (so rows a migration seeded
+ * again take the backed-up values, and a second run changes nothing) and writes owned columns
+ * back by row key, a batch at a time, then checks each table and column against the
+ * manifest's row count and sha256: rows that are not in the backup make the check fail.
  */
 @Injectable()
 export class RestoreService {
@@ -68,7 +67,7 @@ export class RestoreService {
       for (const item of manifest.items) await this.target(qr, manifest.phase, item);
       const items: RestoredItem[] = [];
       for (const item of [...manifest.items].sort((a, b) => Number(a.column !== undefined) - Number(b.column !== undefined))) {
-        const written = await this.writeBack(qr, location, item);
+        await this.writeBack(qr, location, item);
         const now = await digestRows(qr, await this.target(qr, manifest.phase, item));
         if (now.rows !== item.rows || now.sha256 !== item.sha256) {
           throw new DomainError(
@@ -77,7 +76,7 @@ export class RestoreService {
             { table: item.table, column: item.column ?? null, rows: now.rows, expectedRows: item.rows },
           );
         }
-        items.push({ table: item.table, ...(item.column ? { column: item.column } : {}), rows: item.rows, written });
+        items.push({ table: item.table, ...(item.column ? { column: item.column } : {}), rows: item.rows });
       }
       const result = { location, phase: manifest.phase, items, durationMs: Date.now() - started };
       this.logger.log({ msg: 'backup restored', location, phase: manifest.phase, durationMs: result.durationMs });
@@ -95,15 +94,14 @@ export class RestoreService {
     return set;
   }
 
-  private async writeBack(qr: QueryRunner, location: string, item: BackupItem): Promise<number> {
+  private async writeBack(qr: QueryRunner, location: string, item: BackupItem): Promise<void> {
     const types = new Map((await qr.getTable(item.table))!.columns.map((c) => [c.name, c.type.toLowerCase()]));
     const toDb = (column: string, value: unknown) => dbValue(value, types.get(column) ?? '');
     const batchRows = Math.max(1, Math.min(MAX_BATCH_ROWS, Math.floor(MAX_PARAMS / (item.columns.length * 2))));
-    let written = 0;
     let batch: Array<Record<string, unknown>> = [];
     const flush = async () => {
       if (batch.length === 0) return;
-      written += item.column ? await this.updateColumn(qr, item, batch, toDb) : await this.insertRows(qr, item, batch, toDb);
+      await (item.column ? this.updateColumn(qr, item, batch, toDb) : this.upsertRows(qr, item, batch, toDb));
       batch = [];
     };
     for await (const line of createInterface({ input: createReadStream(join(location, item.file)), crlfDelay: Infinity })) {
@@ -112,12 +110,14 @@ export class RestoreService {
       if (batch.length >= batchRows) await flush();
     }
     await flush();
-    return written;
   }
 
-  private insertRows(qr: QueryRunner, item: BackupItem, rows: Array<Record<string, unknown>>, toDb: (c: string, v: unknown) => unknown): Promise<number> {
-    const tuple = `(${item.columns.map(() => '?').join(', ')})`;
-    const sql = `${insertIgnore(dialectOf(this.dataSource))} ${q(item.table)} (${item.columns.map(q).join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}`;
+  private upsertRows(qr: QueryRunner, item: BackupItem, rows: Array<Record<string, unknown>>, toDb: (c: string, v: unknown) => unknown): Promise<number> {
+    const dialect = dialectOf(this.dataSource);
+    const update = item.columns.filter((c) => !item.key.includes(c));
+    const sql = update.length
+      ? upsertStatement(dialect, item.table, item.columns, item.key, update, rows.length)
+      : `${insertIgnore(dialect)} ${q(item.table)} (${item.columns.map(q).join(', ')}) VALUES ${rows.map(() => `(${item.columns.map(() => '?').join(', ')})`).join(', ')}`;
     return execute(qr.manager, sql, rows.flatMap((r) => item.columns.map((c) => toDb(c, r[c]))));
   }
 

@@ -19,7 +19,7 @@ export class RestoreCommand extends CommandRunner {
       const result = await this.restores.restore(options.from);
       if (options.json) return printJson({ ok: true, ...result });
       process.stdout.write(`Restored phase ${result.phase} from ${result.location} in ${result.durationMs} ms; every table and column matches its checksum\n`);
-      printTable(result.items.map((i) => ({ target: i.column ? `${i.table}.${i.column}` : i.table, rows: i.rows, written: i.written })));
+      printTable(result.items.map((i) => ({ target: i.column ? `${i.table}.${i.column}` : i.table, rows: i.rows })));
     }, options.json);
   }
 

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
+import { Environment } from '../../config/environment.js';
 import { MigrationService } from '../../database/migration.service.js';
 import { BackupService } from '../backup/backup.service.js';
 import { FlagChange, FlagsService } from '../flags/flags.service.js';
@@ -30,6 +32,8 @@ export interface StepOutcome {
  */
 @Injectable()
 export class RollbackSteps {
+  private readonly stopWaitMs: number;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly registry: PhaseRegistry,
@@ -37,7 +41,10 @@ export class RollbackSteps {
     private readonly jobs: JobsService,
     private readonly backups: BackupService,
     private readonly migrations: MigrationService,
-  ) {}
+    config: ConfigService<Environment, true>,
+  ) {
+    this.stopWaitMs = config.get('JOB_STOP_WAIT_MS', { infer: true });
+  }
 
   run(name: PhaseStepName, phase: number, entry: RollbackLogEntry, change: FlagChange): Promise<StepOutcome> {
     const def = this.registry.get(phase);
@@ -64,7 +71,10 @@ export class RollbackSteps {
 
   private async stopJobs(def: PhaseDefinition, entry: RollbackLogEntry, change: FlagChange): Promise<StepOutcome> {
     if (def.jobs.length === 0) return { status: 'skipped', detail: 'the phase has no jobs' };
-    const results = await Promise.all(def.jobs.map(async (j) => ({ name: j.name, ...(await this.jobs.stop(j.name, change)) })));
+    const names = def.jobs.map((j) => j.name);
+    // one transaction for the stops (SQLite has one connection: no concurrent transactions), then the waits side by side
+    await this.dataSource.transaction((em) => this.jobs.stopMany(names, change, em));
+    const results = await Promise.all(names.map(async (name) => ({ name, ...(await this.jobs.waitUntilIdle(name, this.stopWaitMs)) })));
     const detail = results.map((r) => `${r.name} stopped${r.waitedMs > 0 ? ` after waiting ${r.waitedMs} ms` : ''}${r.stillRunning ? ' (still running)' : ''}`).join('; ');
     const busy = results.filter((r) => r.stillRunning).map((r) => r.name);
     if (busy.length === 0) return { status: 'done', detail };
