@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PhasesModule } from '../phases/phases.module.js';
+import { DashboardMetrics } from './dashboard-metrics.js';
+import { DashboardQueryService } from './dashboard-query.service.js';
+import { DashboardRefreshService } from './dashboard-refresh.service.js';
+import { DashboardController } from './dashboard.controller.js';
+import { DashboardPhase } from './dashboard.phase.js';
+import { RefreshState } from './entities/refresh-state.entity.js';
+
+/** Phase 10: the production dashboard on analytics tables refreshed from token_event. */
+@Module({
+  imports: [PhasesModule, TypeOrmModule.forFeature([RefreshState])],
+  controllers: [DashboardController],
+  providers: [DashboardPhase, DashboardRefreshService, DashboardQueryService, DashboardMetrics],
+})
+export class DashboardModule {}

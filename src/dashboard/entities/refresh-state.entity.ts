@@ -1,0 +1,13 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** Per analytics table: the generation readers see, and how and when it was written. */
+@Entity('mv_refresh_state')
+export class RefreshState {
+  @PrimaryColumn({ type: 'varchar', length: 64 }) viewName!: string;
+  @Column({ type: 'integer' }) generation!: number;
+  /** The time the current generation's data is as of (its refresh's start). */
+  @Column({ type: 'datetime', precision: 3, nullable: true }) refreshedAt!: Date | null;
+  @Column({ type: 'integer', nullable: true }) durationMs!: number | null;
+  @Column({ type: 'integer', nullable: true }) watermarkEventId!: number | null;
+  @Column({ type: 'varchar', length: 16, nullable: true }) mode!: 'full' | 'incremental' | null;
+}

@@ -1,0 +1,216 @@
+import { hourBucket, intDiv, jsonInt, msBetween, toDbTime, utcDay, type Dialect } from '../database/dialect.js';
+import type { ViewName } from './dashboard.schema.js';
+
+/**
+ * The set-based SQL that fills one generation of each analytics table from token_event and
+ * the core tables: INSERT ... SELECT with GROUP BY and window functions (MySQL 8, MariaDB
+ * 10.11 and SQLite 3.25+), no row loops. Dialect differences come from database/dialect.ts.
+ *
+ * Definitions, which the e2e suite recomputes independently from the raw events:
+ * - A token enters a node when it is spawned there or routed there; it exits the node it was
+ *   routed from (the `routed` event's payload.fromNodeId) and the end node when it finishes.
+ * - Wait: from entering a node to the `started` there. Processing: from `started` to
+ *   `completed`. Cycle time: from `spawned` to `finished`. All in whole milliseconds.
+ * - Averages are rounded half up to whole milliseconds; percentiles are nearest-rank: the
+ *   p-th percentile of n sorted values is the value at rank ceil(p * n / 100).
+ * - Windowed figures count intervals that end in [windowStart, windowEnd).
+ */
+export interface BuildContext {
+  dialect: Dialect;
+  /** The generation being written. */
+  generation: number;
+  /** The generation readers see now: incremental refreshes copy what they keep from it. */
+  previous: number;
+  /** Only events up to this id: every statement of a refresh sees the same history. */
+  watermark: number;
+  windowStart: Date;
+  windowEnd: Date;
+  /** Incremental: recompute the partitions (hours, days) from this time on; null rebuilds all. */
+  since: Date | null;
+}
+
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** The views whose partitions are periods of history, which an incremental refresh can recompute from `since` on. */
+export const INCREMENTAL_VIEWS: ReadonlySet<ViewName> = new Set(['mv_token_flow_summary', 'mv_cycle_time_analytics']);
+
+export function buildView(view: ViewName, c: BuildContext): Statement[] {
+  switch (view) {
+    case 'mv_token_flow_summary':
+      return tokenFlow(c);
+    case 'mv_node_bottlenecks':
+      return [bottlenecks(c)];
+    case 'mv_team_workload':
+      return [teamWorkload(c)];
+    case 'mv_cycle_time_analytics':
+      return cycleTimes(c);
+  }
+}
+
+/** Entered, exited and scrapped per node and hour; wip is the running sum of the three at each bucket's end. */
+function tokenFlow(c: BuildContext): Statement[] {
+  const d = c.dialect;
+  const from = c.since ? toDbTime(floorTo(c.since, HOUR_MS)) : null;
+  const recent = from ? 'AND occurred_at >= ?' : '';
+  const recentParams = from ? [from] : [];
+  const moves = `
+    SELECT node_id, ${hourBucket(d, 'occurred_at')} AS bucket_start,
+      CASE WHEN type IN ('spawned', 'routed') THEN 1 ELSE 0 END AS entered,
+      CASE WHEN type = 'finished' THEN 1 ELSE 0 END AS exited,
+      CASE WHEN type = 'scrapped' THEN 1 ELSE 0 END AS scrapped
+    FROM token_event WHERE type IN ('spawned', 'routed', 'finished', 'scrapped') AND id <= ? ${recent}
+    UNION ALL
+    SELECT ${jsonInt(d, 'payload', '$.fromNodeId')}, ${hourBucket(d, 'occurred_at')}, 0, 1, 0
+    FROM token_event WHERE type = 'routed' AND id <= ? ${recent}`;
+  // an incremental run carries each node's wip from its last kept bucket
+  const carried = from
+    ? `LEFT JOIN (SELECT o.node_id, o.wip FROM mv_token_flow_summary o
+         WHERE o.generation = ? AND o.bucket_start = (SELECT MAX(p.bucket_start) FROM mv_token_flow_summary p
+           WHERE p.generation = o.generation AND p.node_id = o.node_id AND p.bucket_start < ?)) b ON b.node_id = m.node_id`
+    : '';
+  const statements: Statement[] = [
+    {
+      sql: `INSERT INTO mv_token_flow_summary (generation, node_id, bucket_start, entered, exited, scrapped, wip)
+        SELECT ?, m.node_id, m.bucket_start, m.entered, m.exited, m.scrapped,
+          ${from ? 'COALESCE(b.wip, 0) + ' : ''}SUM(m.entered - m.exited - m.scrapped) OVER (PARTITION BY m.node_id ORDER BY m.bucket_start ROWS UNBOUNDED PRECEDING)
+        FROM (
+          SELECT node_id, bucket_start, SUM(entered) AS entered, SUM(exited) AS exited, SUM(scrapped) AS scrapped
+          FROM (${moves}) e
+          WHERE node_id IS NOT NULL
+          GROUP BY node_id, bucket_start
+        ) m ${carried}`,
+      params: [c.generation, c.watermark, ...recentParams, c.watermark, ...recentParams, ...(from ? [c.previous, from] : [])],
+    },
+  ];
+  if (from) {
+    statements.unshift({
+      sql: `INSERT INTO mv_token_flow_summary (generation, node_id, bucket_start, entered, exited, scrapped, wip)
+        SELECT ?, node_id, bucket_start, entered, exited, scrapped, wip FROM mv_token_flow_summary WHERE generation = ? AND bucket_start < ?`,
+      params: [c.generation, c.previous, from],
+    });
+  }
+  return statements;
+}
+
+/** Per node (end nodes have no queue): the queue now, waits and processing in the window, and the rank. */
+function bottlenecks(c: BuildContext): Statement {
+  const window = [toDbTime(c.windowStart), toDbTime(c.windowEnd)];
+  const waits = intervals(c, ['spawned', 'routed'], 'started');
+  const processing = intervals(c, ['started'], 'completed');
+  return {
+    sql: `INSERT INTO mv_node_bottlenecks (generation, node_id, graph_id, node_code, node_name, window_start, window_end, queue_length,
+        waits_measured, avg_wait_ms, p90_wait_ms, processings_measured, avg_processing_ms, bottleneck_rank)
+      SELECT ?, n.id, n.graph_id, n.code, n.name, ?, ?, COALESCE(q.queued, 0),
+        COALESCE(w.measured, 0), w.avg_ms, w.p90_ms, COALESCE(p.measured, 0), p.avg_ms,
+        ROW_NUMBER() OVER (ORDER BY COALESCE(q.queued, 0) DESC, COALESCE(w.p90_ms, -1) DESC, n.id)
+      FROM graph_node n
+      LEFT JOIN (SELECT current_node_id AS node_id, COUNT(*) AS queued FROM token WHERE status = 'waiting' GROUP BY current_node_id) q ON q.node_id = n.id
+      LEFT JOIN (${distribution(c.dialect, ['node_id'], waits.sql, [90])}) w ON w.node_id = n.id
+      LEFT JOIN (${distribution(c.dialect, ['node_id'], processing.sql, [90])}) p ON p.node_id = n.id
+      WHERE n.kind <> 'end'`,
+    params: [c.generation, ...window, ...waits.params, ...processing.params],
+  };
+}
+
+/**
+ * (node_id, ms) for every interval from the token's latest `from` event to an `to` event inside
+ * the window. LAG over the token's events of those types pairs them: a token's `to` event
+ * always directly follows the `from` event it is measured from.
+ */
+function intervals(c: BuildContext, from: string[], to: string): Statement {
+  const types = [...from, to].map((t) => `'${t}'`).join(', ');
+  const window = [toDbTime(c.windowStart), toDbTime(c.windowEnd)];
+  return {
+    sql: `SELECT x.node_id, ${msBetween(c.dialect, 'x.prev_at', 'x.occurred_at')} AS ms
+      FROM (
+        SELECT type, node_id, occurred_at, LAG(occurred_at) OVER (PARTITION BY token_id ORDER BY id) AS prev_at
+        FROM token_event
+        WHERE type IN (${types}) AND id <= ?
+          AND token_id IN (SELECT token_id FROM token_event WHERE type = '${to}' AND occurred_at >= ? AND occurred_at < ? AND id <= ?)
+      ) x
+      WHERE x.type = '${to}' AND x.occurred_at >= ? AND x.occurred_at < ?`,
+    params: [c.watermark, ...window, c.watermark, ...window],
+  };
+}
+
+/** Per team: its open tokens (assigned to the team or to a member), members' completions in the window, active members. */
+function teamWorkload(c: BuildContext): Statement {
+  const window = [toDbTime(c.windowStart), toDbTime(c.windowEnd)];
+  return {
+    sql: `INSERT INTO mv_team_workload (generation, team_id, team_code, team_name, window_start, window_end,
+        tokens_waiting, tokens_in_progress, completed_in_window, operators_on_shift)
+      SELECT ?, t.id, t.code, t.name, ?, ?, COALESCE(o.waiting, 0), COALESCE(o.in_progress, 0), COALESCE(k.completed, 0), COALESCE(s.on_shift, 0)
+      FROM team t
+      LEFT JOIN (
+        SELECT team_id, SUM(CASE WHEN status = 'waiting' THEN 1 ELSE 0 END) AS waiting, SUM(CASE WHEN status = 'in_progress' THEN 1 ELSE 0 END) AS in_progress
+        FROM (
+          SELECT assigned_team_id AS team_id, id, status FROM token WHERE status IN ('waiting', 'in_progress') AND assigned_team_id IS NOT NULL
+          UNION
+          SELECT m.team_id, tk.id, tk.status FROM token tk JOIN team_member m ON m.account_id = tk.assigned_account_id WHERE tk.status IN ('waiting', 'in_progress')
+        ) open_tokens
+        GROUP BY team_id
+      ) o ON o.team_id = t.id
+      LEFT JOIN (
+        SELECT m.team_id, COUNT(*) AS completed FROM token_event e JOIN team_member m ON m.account_id = e.operator_id
+        WHERE e.type = 'completed' AND e.occurred_at >= ? AND e.occurred_at < ? AND e.id <= ?
+        GROUP BY m.team_id
+      ) k ON k.team_id = t.id
+      LEFT JOIN (
+        SELECT m.team_id, COUNT(*) AS on_shift FROM team_member m JOIN account a ON a.id = m.account_id WHERE a.active = 1 GROUP BY m.team_id
+      ) s ON s.team_id = t.id`,
+    params: [c.generation, ...window, ...window, c.watermark],
+  };
+}
+
+/** Per product and UTC day of finishing: tokens finished, average, p50 and p90 of spawn-to-finish. */
+function cycleTimes(c: BuildContext): Statement[] {
+  const d = c.dialect;
+  const from = c.since ? floorTo(c.since, DAY_MS) : null;
+  const cycles = `SELECT j.product_code, ${utcDay(d, 'f.occurred_at')} AS day, ${msBetween(d, 's.occurred_at', 'f.occurred_at')} AS ms
+    FROM token_event f
+    JOIN token_event s ON s.token_id = f.token_id AND s.type = 'spawned'
+    JOIN token t ON t.id = f.token_id
+    JOIN job_ticket j ON j.id = t.job_id
+    WHERE f.type = 'finished' AND f.id <= ? ${from ? 'AND f.occurred_at >= ?' : ''}`;
+  const statements: Statement[] = [
+    {
+      sql: `INSERT INTO mv_cycle_time_analytics (generation, product_code, day, tokens_finished, avg_cycle_ms, p50_cycle_ms, p90_cycle_ms)
+        SELECT ?, product_code, day, measured, avg_ms, p50_ms, p90_ms FROM (${distribution(d, ['product_code', 'day'], cycles, [50, 90])}) r`,
+      params: [c.generation, c.watermark, ...(from ? [toDbTime(from)] : [])],
+    },
+  ];
+  if (from) {
+    statements.unshift({
+      sql: `INSERT INTO mv_cycle_time_analytics (generation, product_code, day, tokens_finished, avg_cycle_ms, p50_cycle_ms, p90_cycle_ms)
+        SELECT ?, product_code, day, tokens_finished, avg_cycle_ms, p50_cycle_ms, p90_cycle_ms FROM mv_cycle_time_analytics WHERE generation = ? AND day < ?`,
+      params: [c.generation, c.previous, toDbTime(from).slice(0, 10)],
+    });
+  }
+  return statements;
+}
+
+/**
+ * Groups `source` (rows of `keys` and `ms`) by `keys`: `measured`, `avg_ms` (half up) and
+ * `p<N>_ms` for each percentile. The smallest rank r with 100 r >= p n is ceil(p n / 100),
+ * and ranks are in value order, so the least value at or past it is the nearest-rank percentile.
+ */
+function distribution(d: Dialect, keys: string[], source: string, percentiles: number[]): string {
+  const by = keys.join(', ');
+  const ranks = percentiles.map((p) => `MIN(CASE WHEN rn * 100 >= n * ${p} THEN ms END) AS p${p}_ms`).join(', ');
+  return `SELECT ${by}, COUNT(*) AS measured, ${intDiv(d, '2 * SUM(ms) + COUNT(*)', '2 * COUNT(*)')} AS avg_ms, ${ranks}
+    FROM (
+      SELECT ${by}, ms, ROW_NUMBER() OVER (PARTITION BY ${by} ORDER BY ms) AS rn, COUNT(*) OVER (PARTITION BY ${by}) AS n
+      FROM (${source}) src
+    ) ranked
+    GROUP BY ${by}`;
+}
+
+function floorTo(date: Date, unitMs: number): Date {
+  return new Date(Math.floor(date.getTime() / unitMs) * unitMs);
+}
