@@ -7,6 +7,7 @@ import { ConsoleModule } from './console/console.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import type { EnvironmentInput } from './config/environment.js';
 import { DatabaseModule } from './database/database.module.js';
+import { OemModule } from './oem/oem.module.js';
 import { PhasesModule } from './phases/phases.module.js';
 import { RollbackModule } from './phases/rollback/rollback.module.js';
 import { ProductionModule } from './production/production.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
         ScheduleModule.forRoot(),
         CommonModule,
         ProductionModule,
+        OemModule,
         PhasesModule,
         RollbackModule,
         ConsoleModule,

@@ -110,6 +110,10 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
   SCAN_DEDUP_WINDOW_MS = 5000;
 
+  /** In OEM mode, a barcode with this prefix that no station rule takes is refused (422 NO_RULE) rather than read as a token serial. */
+  @Matches(/^[!-~]{1,32}$/, { message: 'OEM_BARCODE_PREFIX must be 1 to 32 printable ASCII characters without spaces' })
+  OEM_BARCODE_PREFIX = 'OEM-';
+
   /** When the dashboard's analytics tables are refreshed (cron, seconds field allowed); answers older than three intervals are stale. */
   @Matches(/^\S+(\s+\S+){4,5}$/, { message: 'DASHBOARD_REFRESH_CRON must be a cron expression of 5 or 6 fields' })
   DASHBOARD_REFRESH_CRON = '0 * * * * *';

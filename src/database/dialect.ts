@@ -157,3 +157,11 @@ export async function insertSelectWithoutLocks(dataSource: DataSource, sql: stri
 export function forUpdate(dialect: Dialect): string {
   return dialect === 'mysql' ? ' FOR UPDATE' : '';
 }
+
+/** A query that failed because its table does not exist (a phase schema reverted under a running app). */
+export function isMissingTable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string; driverError?: { code?: string; message?: string } };
+  const code = e?.driverError?.code ?? e?.code;
+  const message = e?.driverError?.message ?? e?.message ?? '';
+  return code === 'ER_NO_SUCH_TABLE' || (typeof code === 'string' && code.startsWith('SQLITE_ERROR') && message.includes('no such table'));
+}

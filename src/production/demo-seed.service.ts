@@ -56,6 +56,14 @@ export interface DemoSeedResult {
   created: boolean;
   graphId: number;
   jobs: Array<{ code: string; status: string; firstSerial: string | null }>;
+  /** One line per contributor that seeded something. */
+  extras: string[];
+}
+
+/** A phase's demo data (Phase 8's OEM tickets), seeded after the factory; it skips what exists and returns null when it seeded nothing. */
+export interface DemoSeedContributor {
+  readonly name: string;
+  seed(): Promise<string | null>;
 }
 
 const op = (i: number) => `OP-${String(i).padStart(2, '0')}`;
@@ -68,6 +76,7 @@ const op = (i: number) => `OP-${String(i).padStart(2, '0')}`;
 @Injectable()
 export class DemoSeedService {
   private readonly logger = new Logger(DemoSeedService.name);
+  private readonly contributors: DemoSeedContributor[] = [];
 
   constructor(
     private readonly graphs: GraphsService,
@@ -82,6 +91,21 @@ export class DemoSeedService {
    * run again; the last job is the mark of a complete seed.
    */
   async seed(): Promise<DemoSeedResult> {
+    const factory = await this.seedFactory();
+    const extras: string[] = [];
+    for (const contributor of this.contributors) {
+      const line = await contributor.seed();
+      if (line) extras.push(line);
+    }
+    return { ...factory, extras };
+  }
+
+  /** Call from the contributing module's onModuleInit. */
+  register(contributor: DemoSeedContributor): void {
+    if (!this.contributors.includes(contributor)) this.contributors.push(contributor);
+  }
+
+  private async seedFactory(): Promise<Omit<DemoSeedResult, 'extras'>> {
     const existingGraph = await this.graphs.findByCode(DEMO_GRAPH_CODE);
     if (existingGraph && (await this.jobs.findByCode(JOBS.at(-1)!.code))) return { created: false, graphId: existingGraph.id, jobs: [] };
 

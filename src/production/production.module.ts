@@ -64,6 +64,7 @@ import { TokensService } from './tokens.service.js';
     NodeAssignmentService,
     ScanHook,
     TokenLifecycleService,
+    TokenStore,
     TokensService,
   ],
 })

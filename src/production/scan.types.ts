@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../common/errors/error-code.js';
 import type { TokenStatus } from './entities/token.entity.js';
 
 export interface ScanInput {
@@ -19,4 +20,10 @@ export interface ScanResult {
   fromNodeCode?: string;
   outcome?: string | null;
   message?: string;
+  /**
+   * Set by a pre-handler whose answer is a refusal that still counts as a scan (OEM's
+   * NO_RULE): the scan and this answer are committed, then the client gets the error, and a
+   * repeat inside the window gets it again.
+   */
+  refusal?: { code: ErrorCode; message: string; details?: Record<string, unknown> };
 }

@@ -66,13 +66,17 @@ export class ScansService {
         toDbTime(new Date(now.getTime() - this.windowMs - 1)),
       ]);
       if (claimed !== 1) return null;
-      const result = (await this.hook.handle(input, em)) ?? (await this.manual(em, input, now));
+      let result = await this.hook.handle(input, em);
+      if (!result) {
+        result = await this.manual(em, input, now);
+        await this.hook.observe(input, result, em);
+      }
       await em.query(`UPDATE scan_record SET result = ?, token_id = ? WHERE station_code = ? AND barcode = ?`, [JSON.stringify(result), result.token?.id ?? null, ...key]);
       return result;
     });
     if (accepted) {
-      this.scans.inc({ result: 'accepted' });
-      return { ...accepted, duplicate: false, scannedAt: now };
+      this.scans.inc({ result: accepted.refusal ? 'refused' : 'accepted' });
+      return answer(accepted, false, now);
     }
     this.scans.inc({ result: 'duplicate' });
     return this.previous(input);
@@ -82,7 +86,7 @@ export class ScansService {
     const [row] = await this.dataSource.query(`SELECT result, scanned_at FROM scan_record WHERE station_code = ? AND barcode = ?`, [input.stationCode, input.barcode]);
     if (!row?.result) throw new DomainError(ErrorCode.ConcurrentUpdate, 'The same scan is being processed; retry in a moment');
     this.logger.log({ msg: 'duplicate scan ignored', stationCode: input.stationCode });
-    return { ...(JSON.parse(row.result) as ScanResult), duplicate: true, scannedAt: fromDbTime(row.scanned_at)! };
+    return answer(JSON.parse(row.result) as ScanResult, true, fromDbTime(row.scanned_at)!);
   }
 
   private async manual(em: EntityManager, input: ScanInput, now: Date): Promise<ScanResult> {
@@ -108,6 +112,12 @@ export class ScansService {
     const action = moved.token.status === TokenStatus.Done ? 'finished' : 'completed';
     return { handledBy: 'manual', action, token: view(moved.token, moved.node.code), fromNodeCode: at.code, outcome: topology.edgeFrom(at.id, input.outcome).outcome };
   }
+}
+
+/** A remembered refusal is answered as its error, the first time and on every repeat. */
+function answer(result: ScanResult, duplicate: boolean, scannedAt: Date): ScanResponse {
+  if (result.refusal) throw new DomainError(result.refusal.code, result.refusal.message, { ...result.refusal.details, duplicate });
+  return { ...result, duplicate, scannedAt };
 }
 
 function view(token: { id: number; serial: string; status: TokenStatus; version: number }, nodeCode: string): ScanResult['token'] {

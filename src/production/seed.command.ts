@@ -14,6 +14,7 @@ export class SeedCommand extends CommandRunner {
     await runCommand(async () => {
       if (!options.demo) throw DomainError.validation([{ field: 'demo', messages: ['say what to seed: --demo'] }]);
       const result = await this.demo.seed();
+      for (const line of result.extras) process.stdout.write(`Seeded ${line}\n`);
       if (!result.created) {
         process.stdout.write(`The demo factory (graph ${DEMO_GRAPH_CODE}, id ${result.graphId}) already exists; nothing to do.\n`);
         return;

@@ -5,7 +5,7 @@ import { DataSource, EntityManager, In } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { Environment } from '../../config/environment.js';
-import { insertIgnore, dialectOf, toDbTime } from '../../database/dialect.js';
+import { dialectOf, inTransaction, insertIgnore, toDbTime } from '../../database/dialect.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
 import { FeatureFlagAudit } from './feature-flag-audit.entity.js';
 import { FeatureFlag } from './feature-flag.entity.js';
@@ -134,7 +134,7 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
       await em.query(`UPDATE feature_flag_state SET version = version + 1 WHERE id = 1`);
     };
     if (manager) await write(manager);
-    else await this.dataSource.transaction(write);
+    else await inTransaction(this.dataSource, write);
     // the local replica sees its own change at once; the others within FLAG_REFRESH_MS
     if (!manager) await this.refresh();
   }

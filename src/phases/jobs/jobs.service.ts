@@ -10,6 +10,7 @@ import { ErrorCode } from '../../common/errors/error-code.js';
 import type { Counter } from 'prom-client';
 import { MetricsService } from '../../common/metrics/metrics.service.js';
 import { Environment } from '../../config/environment.js';
+import { inTransaction } from '../../database/dialect.js';
 import type { FlagChange } from '../flags/flags.service.js';
 import { FlagsService } from '../flags/flags.service.js';
 import type { PhaseDefinition, PhaseJob } from '../phase-definition.js';
@@ -89,7 +90,7 @@ export class JobsService {
 
   async stop(name: string, change: FlagChange, waitMs = this.stopWaitMs): Promise<StopResult> {
     this.find(name);
-    await this.dataSource.transaction((em) => this.stopMany([name], change, em));
+    await inTransaction(this.dataSource, (em) => this.stopMany([name], change, em));
     return this.waitUntilIdle(name, waitMs);
   }
 

@@ -4,7 +4,7 @@ import { IsOptional, IsString, Length, ValidateIf } from 'class-validator';
 /** Exactly one of operatorCode and teamCode (giving both is refused by the service). */
 export class PlanTargetDto {
   @ApiPropertyOptional({ example: 'OP-01' })
-  @ValidateIf((o: PlanTargetDto) => o.teamCode === undefined)
+  @ValidateIf((o: PlanTargetDto) => o.operatorCode !== undefined || o.teamCode === undefined || o.teamCode === null)
   @IsString({ message: 'give exactly one of operatorCode and teamCode' }) @Length(1, 50)
   operatorCode?: string;
 

@@ -10,6 +10,8 @@ import type { ScanInput, ScanResult } from '../scan.types.js';
 export interface ScanPreHandler {
   readonly name: string;
   handle(scan: ScanInput, manager: EntityManager): Promise<ScanResult | null>;
+  /** Sees what the manual path did with a scan `handle` left to it, in the same transaction (a shadow run records it). */
+  observe?(scan: ScanInput, result: ScanResult, manager: EntityManager): Promise<void>;
 }
 
 /** The port through which another module handles scans before the manual path; at most one. */
@@ -31,5 +33,9 @@ export class ScanHook {
 
   handle(scan: ScanInput, manager: EntityManager): Promise<ScanResult | null> {
     return this.handler ? this.handler.handle(scan, manager) : Promise.resolve(null);
+  }
+
+  async observe(scan: ScanInput, result: ScanResult, manager: EntityManager): Promise<void> {
+    await this.handler?.observe?.(scan, result, manager);
   }
 }

@@ -1,0 +1,4 @@
+/** Phase 8's flag keys, as the rollback runbook names them. */
+export const OEM_MODE = 'enable_oem_mode';
+export const OEM_SHADOW_RUN = 'oem_shadow_run';
+export const OEM_PHASE = 8;

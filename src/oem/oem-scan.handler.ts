@@ -1,0 +1,86 @@
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { Counter } from 'prom-client';
+import type { EntityManager } from 'typeorm';
+import { MetricsService } from '../common/metrics/metrics.service.js';
+import { PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
+import { ScanHook, type ScanPreHandler } from '../production/hooks/scan-hook.js';
+import type { ScanInput, ScanResult } from '../production/scan.types.js';
+import { OEM_MODE, OEM_PHASE, OEM_SHADOW_RUN } from './oem-flags.js';
+import { OemScanService, type OemAnswer, type OemPlan } from './oem-scan.service.js';
+import { OemShadowService } from './oem-shadow.service.js';
+
+/**
+ * Phase 8's entry into every accepted scan. With `enable_oem_mode` on, the OEM path answers
+ * through PhaseFallback: its refusals (STEP_OUT_OF_ORDER, NO_RULE, ...) are values the client
+ * sees, only an unexpected failure falls back to the manual path. With it off and
+ * `oem_shadow_run` on, the OEM plan is made before the manual path changes anything and
+ * recorded beside what the manual path did once it is done.
+ */
+@Injectable()
+export class OemScanHandler implements ScanPreHandler, OnModuleInit, OnModuleDestroy {
+  readonly name = 'oem';
+  private readonly logger = new Logger(OemScanHandler.name);
+  /** Plans waiting for observe(); keyed by the scan object the core hands to both calls, dropped with it if the manual path fails. */
+  private readonly shadowPlans = new WeakMap<ScanInput, OemPlan>();
+  private readonly scans: Counter<string>;
+
+  constructor(
+    private readonly hook: ScanHook,
+    private readonly fallback: PhaseFallback,
+    private readonly oem: OemScanService,
+    private readonly shadow: OemShadowService,
+    metrics: MetricsService,
+  ) {
+    this.scans = metrics.counter('oem_scans_total', 'Scans seen by Phase 8, by the path that answered', ['path']);
+  }
+
+  onModuleInit(): void {
+    this.hook.register(this);
+  }
+
+  onModuleDestroy(): void {
+    this.hook.unregister(this);
+  }
+
+  async handle(scan: ScanInput, em: EntityManager): Promise<ScanResult | null> {
+    const live = await this.fallback.run<OemAnswer>({
+      phase: OEM_PHASE,
+      flag: OEM_MODE,
+      operation: 'oem_scan',
+      newPath: () => this.oem.scan(scan, em),
+      legacy: async () => ({ result: null }),
+    });
+    const answer = live.value;
+    // legacy: flag off; fallback: the OEM path failed; not_oem: OEM mode left the scan to the manual path
+    const path = live.path !== 'new' ? live.path : 'refusal' in answer || answer.result ? 'oem' : 'not_oem';
+    this.scans.inc({ path });
+    this.logger.debug({ msg: 'scan', path, stationCode: scan.stationCode });
+    if (live.path === 'legacy') await this.planShadow(scan, em);
+    if ('refusal' in answer) throw answer.refusal;
+    return answer.result;
+  }
+
+  async observe(scan: ScanInput, result: ScanResult, em: EntityManager): Promise<void> {
+    const plan = this.shadowPlans.get(scan);
+    if (!plan) return;
+    this.shadowPlans.delete(scan);
+    await this.fallback.run({
+      phase: OEM_PHASE,
+      flag: OEM_SHADOW_RUN,
+      operation: 'oem_shadow_record',
+      newPath: () => this.shadow.record(scan, plan, result, em),
+      legacy: async () => undefined,
+    });
+  }
+
+  private async planShadow(scan: ScanInput, em: EntityManager): Promise<void> {
+    const shadow = await this.fallback.run<OemPlan | null>({
+      phase: OEM_PHASE,
+      flag: OEM_SHADOW_RUN,
+      operation: 'oem_shadow_plan',
+      newPath: () => this.oem.plan(scan, em),
+      legacy: async () => null,
+    });
+    if (shadow.value) this.shadowPlans.set(scan, shadow.value);
+  }
+}

@@ -1,0 +1,59 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../common/auth/auth.decorators.js';
+import { Role } from '../common/auth/role.js';
+import { ApiErrors } from '../production/api-errors.js';
+import { IdParam } from '../production/dto/params.dto.js';
+import { CreateTicketDto, TicketDetailDto, TicketDto, TicketListQuery, TicketPageDto } from './dto/ticket.dto.js';
+import { OemSchemaInterceptor } from './oem-schema.interceptor.js';
+import { OemTicketsService } from './oem-tickets.service.js';
+
+const SCHEMA_CONFLICT = 'SCHEMA_NOT_APPLIED: Phase 8 is rolled back with its schema';
+
+@ApiTags('oem')
+@Controller('oem/tickets')
+@UseInterceptors(OemSchemaInterceptor)
+export class OemTicketsController {
+  constructor(private readonly tickets: OemTicketsService) {}
+
+  @Post()
+  @Roles(Role.Supervisor)
+  @ApiOperation({ summary: 'Create an OEM job ticket with its steps (status open, step 1 current)' })
+  @ApiCreatedResponse({ type: TicketDetailDto })
+  @ApiErrors({
+    badRequest: 'Invalid input, step sequences not 1..n without repeats, a mapped node missing from the job\'s graph, or a mapped step without jobId',
+    notFound: 'No such job',
+    conflict: `CONFLICT: the customer has a ticket with this reference, or the job is linked to another ticket; ${SCHEMA_CONFLICT}`,
+  })
+  async create(@Body() body: CreateTicketDto): Promise<TicketDetailDto> {
+    return TicketDetailDto.detail(await this.tickets.create(body));
+  }
+
+  @Get()
+  @Roles(Role.Viewer)
+  @ApiOperation({ summary: 'OEM tickets, newest first, a page at a time' })
+  @ApiOkResponse({ type: TicketPageDto })
+  @ApiErrors({ conflict: SCHEMA_CONFLICT })
+  async list(@Query() query: TicketListQuery): Promise<TicketPageDto> {
+    const page = await this.tickets.list(query);
+    return { items: page.items.map(TicketDto.of), nextCursor: page.nextCursor };
+  }
+
+  @Get(':id')
+  @Roles(Role.Viewer)
+  @ApiOkResponse({ type: TicketDetailDto })
+  @ApiErrors({ notFound: 'No such OEM ticket', conflict: SCHEMA_CONFLICT })
+  async get(@Param() { id }: IdParam): Promise<TicketDetailDto> {
+    return TicketDetailDto.detail(await this.tickets.get(id));
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @Roles(Role.Supervisor)
+  @ApiOperation({ summary: 'Cancel an open or in-progress ticket; later scans of it answer 409 INVALID_STATE. The linked job is not touched.' })
+  @ApiOkResponse({ type: TicketDetailDto })
+  @ApiErrors({ notFound: 'No such OEM ticket', conflict: `INVALID_STATE: the ticket is done or cancelled already; ${SCHEMA_CONFLICT}` })
+  async cancel(@Param() { id }: IdParam): Promise<TicketDetailDto> {
+    return TicketDetailDto.detail(await this.tickets.cancel(id));
+  }
+}

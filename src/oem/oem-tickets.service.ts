@@ -1,0 +1,145 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, LessThan, type EntityManager, type FindOptionsWhere } from 'typeorm';
+import { DomainError, type FieldError } from '../common/errors/domain-error.js';
+import { ErrorCode } from '../common/errors/error-code.js';
+import { execute, inTransaction, toDbTime } from '../database/dialect.js';
+import { decodeCursor, encodeCursor } from '../production/cursor.js';
+import { conflictOnDuplicate } from '../production/production-transaction.js';
+import { OemJobTicket, OemJobTicketStep, OemStepStatus, OemTicketStatus } from './entities/oem-job-ticket.entity.js';
+
+export interface StepInput {
+  sequence: number;
+  name: string;
+  nodeCode?: string;
+}
+
+export interface CreateTicketInput {
+  customer: string;
+  externalRef: string;
+  jobId?: number;
+  dueAt?: Date;
+  steps: StepInput[];
+}
+
+export interface TicketListFilter {
+  customer?: string;
+  status?: OemTicketStatus;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface TicketDetail {
+  ticket: OemJobTicket;
+  steps: OemJobTicketStep[];
+}
+
+const OPEN_STATUSES = [OemTicketStatus.Open, OemTicketStatus.InProgress];
+
+/** OEM job tickets: created with validated steps, listed, read with their steps, cancelled. */
+@Injectable()
+export class OemTicketsService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Steps must be numbered 1..n without gaps (the scan path relies on it: the step after k
+   * is k + 1), and a step mapped to a node needs a linked job whose graph has that node.
+   */
+  async create(input: CreateTicketInput): Promise<TicketDetail> {
+    checkSequences(input);
+    const id = await inTransaction(this.dataSource, async (em) => {
+      const nodes = await this.nodesOfJob(em, input);
+      const now = new Date();
+      const ticket = await conflictOnDuplicate(`An OEM ticket ${input.customer} ${input.externalRef}, or one linked to job ${input.jobId},`, () =>
+        em.getRepository(OemJobTicket).save({
+          customer: input.customer,
+          externalRef: input.externalRef,
+          jobId: input.jobId ?? null,
+          status: OemTicketStatus.Open,
+          dueAt: input.dueAt ?? null,
+          currentSequence: 1,
+          stepCount: input.steps.length,
+          version: 1,
+          createdAt: now,
+          updatedAt: now,
+        }),
+      );
+      await em.getRepository(OemJobTicketStep).insert(
+        [...input.steps]
+          .sort((a, b) => a.sequence - b.sequence)
+          .map((s) => ({
+            ticketId: ticket.id,
+            sequence: s.sequence,
+            name: s.name,
+            nodeCode: s.nodeCode ?? null,
+            nodeId: s.nodeCode ? nodes.get(s.nodeCode)! : null,
+            status: OemStepStatus.Pending,
+            scannedAt: null,
+            stationCode: null,
+          })),
+      );
+      return ticket.id;
+    });
+    return this.get(id);
+  }
+
+  async list(filter: TicketListFilter): Promise<{ items: OemJobTicket[]; nextCursor: string | null }> {
+    const limit = filter.limit ?? 50;
+    const where: FindOptionsWhere<OemJobTicket> = {
+      ...(filter.customer ? { customer: filter.customer } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.cursor ? { id: LessThan(decodeCursor(filter.cursor)) } : {}),
+    };
+    const rows = await this.dataSource.getRepository(OemJobTicket).find({ where, order: { id: 'DESC' }, take: limit + 1 });
+    const items = rows.slice(0, limit);
+    return { items, nextCursor: rows.length > limit ? encodeCursor(items.at(-1)!.id) : null };
+  }
+
+  async get(id: number): Promise<TicketDetail> {
+    const ticket = await this.dataSource.getRepository(OemJobTicket).findOneBy({ id });
+    if (!ticket) throw DomainError.notFound('OEM ticket', id);
+    const steps = await this.dataSource.getRepository(OemJobTicketStep).find({ where: { ticketId: id }, order: { sequence: 'ASC' } });
+    return { ticket, steps };
+  }
+
+  /** Open or in progress -> cancelled; its steps keep their state, the linked job is the core's to cancel. */
+  async cancel(id: number): Promise<TicketDetail> {
+    const { ticket } = await this.get(id);
+    const changed = await execute(
+      this.dataSource,
+      `UPDATE oem_job_ticket SET status = ?, version = version + 1, updated_at = ? WHERE id = ? AND status IN (?, ?)`,
+      [OemTicketStatus.Cancelled, toDbTime(new Date()), id, ...OPEN_STATUSES],
+    );
+    if (changed !== 1) throw new DomainError(ErrorCode.InvalidState, `OEM ticket ${ticket.customer} ${ticket.externalRef} is ${ticket.status} already`, { ticketId: id, status: ticket.status });
+    return this.get(id);
+  }
+
+  /** Node ids by code in the linked job's graph, checked against every mapped step. */
+  private async nodesOfJob(source: EntityManager, input: CreateTicketInput): Promise<Map<string, number>> {
+    const mapped = input.steps.map((s, i) => ({ code: s.nodeCode, field: `steps.${i}.nodeCode` })).filter((m) => m.code !== undefined);
+    if (input.jobId === undefined) {
+      if (mapped.length === 0) return new Map();
+      throw DomainError.validation(mapped.map((m) => ({ field: m.field, messages: ['a step mapped to a node needs the ticket linked to a job (jobId)'] })));
+    }
+    const [job] = await source.query(`SELECT graph_id FROM job_ticket WHERE id = ?`, [input.jobId]);
+    if (!job) throw DomainError.notFound('Job', input.jobId);
+    const codes = [...new Set(mapped.map((m) => m.code!))];
+    const rows: Array<{ id: number; code: string }> = codes.length
+      ? await source.query(`SELECT id, code FROM graph_node WHERE graph_id = ? AND code IN (${codes.map(() => '?').join(', ')})`, [job.graph_id, ...codes])
+      : [];
+    const nodes = new Map(rows.map((r) => [r.code, Number(r.id)]));
+    const missing = mapped.filter((m) => !nodes.has(m.code!));
+    if (missing.length) {
+      throw DomainError.validation(missing.map((m) => ({ field: m.field, messages: [`node ${m.code} does not exist in the graph of job ${input.jobId}`] })));
+    }
+    return nodes;
+  }
+}
+
+function checkSequences(input: CreateTicketInput): void {
+  const sequences = input.steps.map((s) => s.sequence).sort((a, b) => a - b);
+  const errors: FieldError[] = [];
+  const duplicates = [...new Set(sequences.filter((s, i) => sequences[i - 1] === s))];
+  if (duplicates.length) errors.push({ field: 'steps', messages: [`step sequences must be unique; repeated: ${duplicates.join(', ')}`] });
+  else if (sequences.some((s, i) => s !== i + 1)) errors.push({ field: 'steps', messages: [`step sequences must run 1..${sequences.length} without gaps; got ${sequences.join(', ')}`] });
+  if (errors.length) throw DomainError.validation(errors);
+}

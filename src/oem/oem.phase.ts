@@ -1,0 +1,49 @@
+import { DataSource } from 'typeorm';
+import { Phase, type InFlightWork, type LegacyCheck, type PhaseDefinition } from '../phases/phase-definition.js';
+import { Phase8Oem1764000800000 } from '../../migrations/1764000800000-Phase8-Oem.js';
+import { OEM_MODE, OEM_PHASE, OEM_SHADOW_RUN } from './oem-flags.js';
+import { PHASE_8_SCHEMA } from './oem.schema.js';
+
+/** Phase 8 in the registry: what rollback, the status API, the CLI and the runbook know of it. */
+@Phase()
+export class OemPhase implements PhaseDefinition {
+  readonly number = OEM_PHASE;
+  readonly key = 'oem';
+  readonly title = 'OEM job tickets and scan rules';
+  readonly flags = [
+    { key: OEM_MODE, description: "Scan stations try their OEM rules first: a match advances the OEM ticket's step and moves its job's token" },
+    { key: OEM_SHADOW_RUN, description: 'With OEM mode off: scans run in manual mode while what OEM mode would have done is recorded for the shadow report', shadow: true },
+  ];
+  readonly jobs = [];
+  readonly tables = PHASE_8_SCHEMA.tables;
+  readonly columns = PHASE_8_SCHEMA.columns;
+  readonly migrations = [Phase8Oem1764000800000];
+  readonly dataLossRisk = 'medium' as const;
+  readonly legacyFallback = 'standard DAG routing; scan stations in manual mode (barcodes read as token serials)';
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Tickets part-way through their steps: their stations fall back to manual scans. */
+  async inFlight(): Promise<InFlightWork> {
+    if (!(await this.schemaPresent())) return { count: 0, description: 'Phase 8 schema not applied' };
+    const [row] = await this.dataSource.query(`SELECT COUNT(*) AS n FROM oem_job_ticket WHERE status = 'in_progress'`);
+    const count = Number(row.n);
+    return { count, description: `${count} OEM ticket(s) in progress; their stations go back to manual scans of token serials` };
+  }
+
+  /** The manual scan path needs the core's scan record and a token to read by serial: both must answer. */
+  async verifyLegacy(): Promise<LegacyCheck> {
+    await this.dataSource.query(`SELECT id FROM scan_record LIMIT 1`);
+    const [token] = await this.dataSource.query(`SELECT serial FROM token ORDER BY id LIMIT 1`);
+    return { ok: true, detail: token ? `manual scan path readable (token ${token.serial} resolvable by serial)` : 'manual scan path readable (no tokens yet)' };
+  }
+
+  private async schemaPresent(): Promise<boolean> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      return await runner.hasTable('oem_job_ticket');
+    } finally {
+      await runner.release();
+    }
+  }
+}
