@@ -8,6 +8,7 @@ import { DashboardModule } from './dashboard/dashboard.module.js';
 import type { EnvironmentInput } from './config/environment.js';
 import { DatabaseModule } from './database/database.module.js';
 import { OemModule } from './oem/oem.module.js';
+import { PeopleModule } from './people/people.module.js';
 import { PhasesModule } from './phases/phases.module.js';
 import { RollbackModule } from './phases/rollback/rollback.module.js';
 import { ProductionModule } from './production/production.module.js';
@@ -35,6 +36,7 @@ export class AppModule {
         RollbackModule,
         ConsoleModule,
         DashboardModule,
+        PeopleModule,
         ...(extras.modules ?? []),
       ],
     };

@@ -34,6 +34,7 @@ const toBoolean = ({ value }: { value: unknown }) => {
 };
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const CRON = /^\S+(\s+\S+){4,5}$/;
 
 /**
  * The whole runtime configuration. Every variable the process reads is declared here, so a
@@ -121,6 +122,57 @@ export class Environment {
   /** The window of the dashboard's bottleneck and team figures, ending at each refresh. */
   @Transform(toInt) @IsInt() @Min(1) @Max(720)
   DASHBOARD_WINDOW_HOURS = 24;
+
+  /** Base URL of the HR People API (Phase 9, read-only); `npm run people-sim` serves one on port 4010. */
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  PEOPLE_API_URL = 'http://127.0.0.1:4010';
+
+  /** Bearer token sent to the People API. */
+  @IsString()
+  PEOPLE_API_TOKEN = '';
+
+  /** Each People API request is abandoned (and retried) after this long. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(300_000)
+  PEOPLE_API_TIMEOUT_MS = 10_000;
+
+  /** Retries after the first attempt on 5xx, 429, timeouts and network errors. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(20)
+  PEOPLE_API_MAX_RETRIES = 4;
+
+  /** First backoff; doubles per retry up to PEOPLE_API_BACKOFF_MAX_MS, with jitter. A 429's Retry-After wins, up to the same cap. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(60_000)
+  PEOPLE_API_BACKOFF_MS = 250;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(600_000)
+  PEOPLE_API_BACKOFF_MAX_MS = 15_000;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  PEOPLE_API_PAGE_SIZE = 500;
+
+  /** Every cache row expires this long after it was last fetched or confirmed; expired caches fall back to local accounts. */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(30 * 86_400_000)
+  PEOPLE_CACHE_TTL_MS = 6 * 3_600_000;
+
+  /** Operator syncs are incremental; one at least this long after the last full sync is full (and deactivates operators gone upstream). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(30 * 86_400_000)
+  PEOPLE_FULL_SYNC_INTERVAL_MS = 86_400_000;
+
+  /** Days ahead (from yesterday) of availability the availability sync keeps. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(31)
+  PEOPLE_AVAILABILITY_DAYS = 7;
+
+  /** HMAC key of the `hash` masking strategy and of error-log payload hashes; set it, or low-entropy values can be guessed back. */
+  @IsString()
+  PEOPLE_HASH_KEY = '';
+
+  @Matches(CRON, { message: 'PEOPLE_SYNC_OPERATORS_CRON must be a cron expression of 5 or 6 fields' })
+  PEOPLE_SYNC_OPERATORS_CRON = '0 */5 * * * *';
+
+  @Matches(CRON, { message: 'PEOPLE_SYNC_TEAMS_CRON must be a cron expression of 5 or 6 fields' })
+  PEOPLE_SYNC_TEAMS_CRON = '30 */15 * * * *';
+
+  @Matches(CRON, { message: 'PEOPLE_SYNC_AVAILABILITY_CRON must be a cron expression of 5 or 6 fields' })
+  PEOPLE_SYNC_AVAILABILITY_CRON = '15 */10 * * * *';
 }
 
 export type EnvironmentInput = Record<string, string | undefined>;

@@ -1,0 +1,72 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { inTransaction } from '../database/dialect.js';
+import { MASKABLE_FIELDS, MaskableField, MaskingPolicy, MaskingStrategy } from './entities/masking-policy.entity.js';
+import type { MaskingRule, MaskingRules } from './masking.js';
+
+export interface PolicyChange {
+  field: MaskableField;
+  strategy: MaskingStrategy;
+  keepLast?: number | null;
+}
+
+export interface PolicyView {
+  field: MaskableField;
+  strategy: MaskingStrategy;
+  keepLast: number | null;
+  /** Null for a field without a stored rule (kept as is). */
+  updatedAt: Date | null;
+  updatedBy: string | null;
+}
+
+/**
+ * The masking policy applied at ingest. Any real change bumps `updated_at`, and the operator
+ * sync compares that with its last full sync: a changed policy makes the next run a full one,
+ * so every cached operator is re-ingested under the new rules.
+ */
+@Injectable()
+export class MaskingPolicyService {
+  private readonly logger = new Logger(MaskingPolicyService.name);
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async rules(): Promise<MaskingRules> {
+    const rows = await this.dataSource.getRepository(MaskingPolicy).find();
+    return new Map(rows.map((r) => [r.field, { strategy: r.strategy, keepLast: r.keepLast } satisfies MaskingRule]));
+  }
+
+  async list(): Promise<PolicyView[]> {
+    const rows = new Map((await this.dataSource.getRepository(MaskingPolicy).find()).map((r) => [r.field, r]));
+    return MASKABLE_FIELDS.map((field) => {
+      const row = rows.get(field);
+      return { field, strategy: row?.strategy ?? 'keep', keepLast: row?.keepLast ?? null, updatedAt: row?.updatedAt ?? null, updatedBy: row?.updatedBy ?? null };
+    });
+  }
+
+  async lastChangedAt(): Promise<Date | null> {
+    const [row] = await this.dataSource.getRepository(MaskingPolicy).find({ order: { updatedAt: 'DESC' }, take: 1 });
+    return row?.updatedAt ?? null;
+  }
+
+  /** Stores the rules that differ from the current ones; returns the fields that changed. */
+  async update(changes: PolicyChange[], actor: string): Promise<MaskableField[]> {
+    const changed = await inTransaction(this.dataSource, async (em) => {
+      const repo = em.getRepository(MaskingPolicy);
+      const current = new Map((await repo.find()).map((r) => [r.field, r]));
+      const now = new Date();
+      const fields: MaskableField[] = [];
+      for (const change of changes) {
+        const keepLast = change.strategy === 'mask' ? (change.keepLast ?? 0) : null;
+        const before = current.get(change.field);
+        const same = before ? before.strategy === change.strategy && before.keepLast === keepLast : change.strategy === 'keep';
+        if (same) continue;
+        await repo.save({ field: change.field, strategy: change.strategy, keepLast, updatedAt: now, updatedBy: actor });
+        fields.push(change.field);
+      }
+      return fields;
+    });
+    if (changed.length) this.logger.log({ msg: 'people masking policy changed: next operator sync is full', fields: changed, actor });
+    return changed;
+  }
+}

@@ -1,0 +1,40 @@
+import { createHmac } from 'node:crypto';
+import type { MaskableField, MaskingStrategy } from './entities/masking-policy.entity.js';
+
+export interface MaskingRule {
+  strategy: MaskingStrategy;
+  keepLast: number | null;
+}
+
+export type MaskingRules = ReadonlyMap<MaskableField, MaskingRule>;
+
+/** Keyed, so that a phone number's hash cannot be found by hashing every phone number. */
+export function keyedHash(key: string, text: string): string {
+  return createHmac('sha256', key).update(text).digest('hex');
+}
+
+/**
+ * Applies one field's rule. `mask` stars every letter and digit but the last `keepLast` of
+ * them and leaves punctuation, so a masked phone or email keeps its shape and nothing else.
+ */
+export function maskField(value: string | null, rule: MaskingRule | undefined, hashKey: string): string | null {
+  if (value === null || !rule) return value;
+  switch (rule.strategy) {
+    case 'keep':
+      return value;
+    case 'drop':
+      return null;
+    case 'hash':
+      return keyedHash(hashKey, value);
+    case 'mask': {
+      let visible = rule.keepLast ?? 0;
+      const out = [...value];
+      for (let k = out.length - 1; k >= 0; k--) {
+        if (!/[\p{L}\p{N}]/u.test(out[k])) continue;
+        if (visible > 0) visible--;
+        else out[k] = '*';
+      }
+      return out.join('');
+    }
+  }
+}

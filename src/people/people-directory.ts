@@ -1,0 +1,164 @@
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { DirectoryRegistry } from '../assignment/directory-registry.js';
+import type { DirectoryOperator, DirectoryTeam, OperatorDirectory, Unavailability } from '../assignment/operator-directory.js';
+import { fromDbTime, toDbTime } from '../database/dialect.js';
+import { Decline, PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
+import { FlagsService } from '../phases/flags/flags.service.js';
+import { PeopleCacheService, type CacheTable } from './people-cache.service.js';
+import { PEOPLE_FLAG } from './people.schema.js';
+
+const IN_CHUNK = 500;
+
+interface PeopleRow {
+  id: string;
+  employee_no: string;
+  name: string | null;
+  active: number | boolean;
+  skills: string;
+}
+
+/**
+ * Phase 7's OperatorDirectory over the People caches, answering in local ids: operators are
+ * matched to `account.code` by employee number, teams to `team.code` by code. Every call goes
+ * through PhaseFallback: with the flag off the local directory answers; with an empty or
+ * expired cache, or no local account or team known to People, the new path declines and the
+ * local directory answers, logged as `fallback_to_legacy`. Registered with Phase 7's
+ * DirectoryRegistry, which asks it only while the flag is on.
+ */
+@Injectable()
+export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit, OnModuleDestroy {
+  readonly source = 'people';
+  private local!: OperatorDirectory;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly cache: PeopleCacheService,
+    private readonly fallback: PhaseFallback,
+    private readonly flags: FlagsService,
+    private readonly registry: DirectoryRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    // nothing is registered yet, so the registry answers with the local directory: our legacy path
+    this.local = this.registry.current();
+    this.registry.register(this, { active: () => this.flags.isEnabled(PEOPLE_FLAG) });
+  }
+
+  onModuleDestroy(): void {
+    this.registry.unregister(this);
+  }
+
+  async operators(accountIds: number[]): Promise<Map<number, DirectoryOperator>> {
+    return this.gated('directory_operators', ['people_operator_cache'], () => this.local.operators(accountIds), async () => {
+      const matched = await this.matchOperators(accountIds);
+      if (matched.length === 0) return PhaseFallback.decline('no_people_match');
+      return new Map(
+        matched.map(({ account, person }) => [
+          account.id,
+          { accountId: account.id, code: account.code, name: person.name ?? account.code, active: Boolean(person.active), skills: JSON.parse(person.skills) as string[] },
+        ]),
+      );
+    });
+  }
+
+  async teams(teamIds: number[]): Promise<Map<number, DirectoryTeam>> {
+    return this.gated('directory_teams', ['people_team_cache', 'people_operator_cache'], () => this.local.teams(teamIds), async () => {
+      const matched = await this.matchTeams(teamIds);
+      if (matched.length === 0) return PhaseFallback.decline('no_people_match');
+      const result = new Map<number, DirectoryTeam>();
+      for (const { team, person } of matched) {
+        // team_ids is a JSON array of strings, so the quoted id matches whole ids only
+        const members: Array<{ employee_no: string }> = await this.dataSource.query(`SELECT employee_no FROM people_operator_cache WHERE team_ids LIKE ? ESCAPE '!'`, [
+          `%${likeEscape(JSON.stringify(person.id))}%`,
+        ]);
+        const accounts = await this.selectIn<{ id: number }>(`SELECT id FROM account WHERE code IN`, members.map((m) => m.employee_no));
+        result.set(team.id, { teamId: team.id, code: team.code, name: person.name, active: Boolean(person.active), memberAccountIds: accounts.map((a) => Number(a.id)) });
+      }
+      return result;
+    });
+  }
+
+  async operatorUnavailability(accountIds: number[], at: Date): Promise<Map<number, Unavailability[]>> {
+    return this.gated('directory_operator_availability', ['people_operator_cache', 'people_availability_cache'], () => this.local.operatorUnavailability(accountIds, at), async () => {
+      const [window] = await this.dataSource.query(`SELECT MIN(window_start) AS s, MAX(window_end) AS e FROM people_availability_cache`);
+      const [start, end] = [fromDbTime(window?.s ?? null), fromDbTime(window?.e ?? null)];
+      if (!start || !end || at < start || at >= end) return PhaseFallback.decline('outside_cached_window');
+      const time = toDbTime(at);
+      const matched = await this.matchOperators(accountIds);
+      if (matched.length === 0) return PhaseFallback.decline('no_people_match');
+      const covering = await this.selectIn<{ operator_id: string; kind: string }>(
+        `SELECT operator_id, kind FROM people_availability_cache WHERE starts_at <= ? AND ends_at > ? AND operator_id IN`,
+        matched.map((m) => m.person.id),
+        [time, time],
+      );
+      const result = new Map<number, Unavailability[]>(accountIds.map((id) => [id, [{ reason: 'inactive', detail: 'unknown to the People system' }]]));
+      for (const { account, person } of matched) {
+        const kinds = new Set(covering.filter((c) => c.operator_id === person.id).map((c) => c.kind));
+        const reasons: Unavailability[] = [];
+        if (!person.active) reasons.push({ reason: 'inactive' });
+        if (kinds.has('leave')) reasons.push({ reason: 'on_leave' });
+        else if (!kinds.has('shift')) reasons.push({ reason: 'outside_availability_window' });
+        result.set(account.id, reasons);
+      }
+      return result;
+    });
+  }
+
+  async teamUnavailability(teamIds: number[], at: Date): Promise<Map<number, Unavailability[]>> {
+    return this.gated('directory_team_availability', ['people_team_cache'], () => this.local.teamUnavailability(teamIds, at), async () => {
+      const matched = await this.matchTeams(teamIds);
+      if (matched.length === 0) return PhaseFallback.decline('no_people_match');
+      const result = new Map<number, Unavailability[]>(teamIds.map((id) => [id, [{ reason: 'team_unavailable', detail: 'unknown to the People system' }]]));
+      for (const { team, person } of matched) result.set(team.id, person.active ? [] : [{ reason: 'inactive' }]);
+      return result;
+    });
+  }
+
+  private async gated<T>(operation: string, tables: CacheTable[], legacy: () => Promise<T>, fromCache: () => Promise<T | Decline>): Promise<T> {
+    const result = await this.fallback.run({
+      phase: 9,
+      flag: PEOPLE_FLAG,
+      operation,
+      legacy,
+      newPath: async () => {
+        for (const table of tables) {
+          const unusable = await this.cache.unusable(table);
+          if (unusable) return PhaseFallback.decline(unusable);
+        }
+        return fromCache();
+      },
+    });
+    return result.value;
+  }
+
+  private async matchOperators(accountIds: number[]): Promise<Array<{ account: { id: number; code: string }; person: PeopleRow }>> {
+    const accounts = (await this.selectIn<{ id: number; code: string }>(`SELECT id, code FROM account WHERE id IN`, accountIds)).map((a) => ({ id: Number(a.id), code: a.code }));
+    const people = await this.selectIn<PeopleRow>(`SELECT id, employee_no, name, active, skills FROM people_operator_cache WHERE employee_no IN`, accounts.map((a) => a.code));
+    const byNo = new Map(people.map((p) => [p.employee_no, p]));
+    return accounts.flatMap((account) => (byNo.has(account.code) ? [{ account, person: byNo.get(account.code)! }] : []));
+  }
+
+  private async matchTeams(teamIds: number[]): Promise<Array<{ team: { id: number; code: string }; person: { id: string; code: string; name: string; active: number | boolean } }>> {
+    const teams = (await this.selectIn<{ id: number; code: string }>(`SELECT id, code FROM team WHERE id IN`, teamIds)).map((t) => ({ id: Number(t.id), code: t.code }));
+    const people = await this.selectIn<{ id: string; code: string; name: string; active: number | boolean }>(`SELECT id, code, name, active FROM people_team_cache WHERE code IN`, teams.map((t) => t.code));
+    const byCode = new Map(people.map((p) => [p.code, p]));
+    return teams.flatMap((team) => (byCode.has(team.code) ? [{ team, person: byCode.get(team.code)! }] : []));
+  }
+
+  /** `sql` ends with `IN`; runs it over `values` in chunks, `before` binding the placeholders ahead of the list. */
+  private async selectIn<T>(sql: string, values: Array<string | number>, before: unknown[] = []): Promise<T[]> {
+    const unique = [...new Set(values)];
+    const rows: T[] = [];
+    for (let k = 0; k < unique.length; k += IN_CHUNK) {
+      const part = unique.slice(k, k + IN_CHUNK);
+      rows.push(...((await this.dataSource.query(`${sql} (${part.map(() => '?').join(', ')})`, [...before, ...part])) as T[]));
+    }
+    return rows;
+  }
+}
+
+function likeEscape(text: string): string {
+  return text.replace(/[!%_]/g, (c) => `!${c}`);
+}

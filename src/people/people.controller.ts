@@ -1,0 +1,106 @@
+import { Body, Controller, Get, HttpCode, Post, Put, Query, Req } from '@nestjs/common';
+import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { Roles } from '../common/auth/auth.decorators.js';
+import { Role } from '../common/auth/role.js';
+import { ErrorResponseDto } from '../common/errors/error-response.dto.js';
+import { JobsService } from '../phases/jobs/jobs.service.js';
+import {
+  AvailabilityQuery,
+  JobRunSummaryDto,
+  MaskingPoliciesDto,
+  MaskingPolicyDto,
+  OperatorsQuery,
+  PageQuery,
+  PeopleAvailabilityPageDto,
+  PeopleOperatorPageDto,
+  PeopleTeamPageDto,
+  RunSyncDto,
+  SyncErrorDto,
+  SyncErrorsQuery,
+  SyncStatusDto,
+  UpdateMaskingPoliciesDto,
+} from './dto/people.dto.js';
+import { MaskingPolicyService } from './masking-policy.service.js';
+import { PeopleCacheService } from './people-cache.service.js';
+import { PeopleStatusService } from './people-status.service.js';
+import { PeopleSyncService } from './people-sync.service.js';
+import { SyncErrorLog } from './sync-error-log.service.js';
+
+const DEFAULT_LIMIT = 100;
+
+/** Phase 9's read API over the People caches (masked at ingest), its sync jobs and its masking policy. */
+@ApiTags('people (phase 9)')
+@Controller('people')
+export class PeopleController {
+  constructor(
+    private readonly cache: PeopleCacheService,
+    private readonly status: PeopleStatusService,
+    private readonly errors: SyncErrorLog,
+    private readonly policies: MaskingPolicyService,
+    private readonly sync: PeopleSyncService,
+    private readonly jobs: JobsService,
+  ) {}
+
+  @Get('operators')
+  @Roles(Role.Supervisor)
+  @ApiOkResponse({ type: PeopleOperatorPageDto, description: 'Cached operators, masked, by id; page with nextCursor' })
+  operators(@Query() q: OperatorsQuery): Promise<PeopleOperatorPageDto> {
+    return this.cache.operators({ active: q.active, employeeNo: q.employeeNo }, q.cursor, q.limit ?? DEFAULT_LIMIT);
+  }
+
+  @Get('teams')
+  @Roles(Role.Viewer)
+  @ApiOkResponse({ type: PeopleTeamPageDto })
+  teams(@Query() q: PageQuery): Promise<PeopleTeamPageDto> {
+    return this.cache.teams(q.cursor, q.limit ?? DEFAULT_LIMIT);
+  }
+
+  @Get('availability')
+  @Roles(Role.Viewer)
+  @ApiOkResponse({ type: PeopleAvailabilityPageDto })
+  availability(@Query() q: AvailabilityQuery): Promise<PeopleAvailabilityPageDto> {
+    const filter = { operatorId: q.operatorId, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined };
+    return this.cache.availability(filter, q.cursor, q.limit ?? DEFAULT_LIMIT);
+  }
+
+  @Get('sync-status')
+  @Roles(Role.Viewer)
+  @ApiOkResponse({ type: SyncStatusDto, description: 'Per sync job: last run with counts, watermark, cache age, fresh, stale or empty' })
+  syncStatus(): Promise<SyncStatusDto> {
+    return this.status.status();
+  }
+
+  @Get('sync-errors')
+  @Roles(Role.Supervisor)
+  @ApiOkResponse({ type: [SyncErrorDto], description: 'Newest first; page with `before`' })
+  syncErrors(@Query() q: SyncErrorsQuery): Promise<SyncErrorDto[]> {
+    return this.errors.list({ jobName: q.job, beforeId: q.before }, q.limit ?? DEFAULT_LIMIT);
+  }
+
+  @Post('sync/run')
+  @HttpCode(200)
+  @Roles(Role.Admin)
+  @ApiOkResponse({ type: JobRunSummaryDto, description: 'The finished run: succeeded or failed, with its counts or error' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Unknown job (its phase is not registered)' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'CONFLICT: the job is running (here or on another replica)' })
+  runSync(@Body() body: RunSyncDto): Promise<JobRunSummaryDto> {
+    return this.jobs.runNow(body.job);
+  }
+
+  @Get('masking-policies')
+  @Roles(Role.Admin)
+  @ApiOkResponse({ type: [MaskingPolicyDto], description: 'One rule per personal field; a field without a stored rule is kept' })
+  maskingPolicies(): Promise<MaskingPolicyDto[]> {
+    return this.policies.list();
+  }
+
+  @Put('masking-policies')
+  @Roles(Role.Admin)
+  @ApiOkResponse({ type: MaskingPoliciesDto, description: 'The whole policy after the change; a real change makes the next operator sync full' })
+  async updateMaskingPolicies(@Body() body: UpdateMaskingPoliciesDto, @Req() req: Request): Promise<MaskingPoliciesDto> {
+    const changed = await this.policies.update(body.policies, req.apiKey!.name);
+    const [policies, plan] = await Promise.all([this.policies.list(), this.sync.operatorPlan()]);
+    return { policies, changed, nextOperatorSyncFull: plan.full };
+  }
+}
