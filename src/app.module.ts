@@ -1,6 +1,7 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import type { MigrationInterface } from 'typeorm';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AssignmentModule } from './assignment/assignment.module.js';
 import { CommonModule } from './common/common.module.js';
 import { configModule } from './config/config.module.js';
 import { ConsoleModule } from './console/console.module.js';
@@ -31,6 +32,7 @@ export class AppModule {
         ScheduleModule.forRoot(),
         CommonModule,
         ProductionModule,
+        AssignmentModule,
         OemModule,
         PhasesModule,
         RollbackModule,

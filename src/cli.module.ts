@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppExtras, AppModule } from './app.module.js';
+import { AssignmentCommandsModule } from './assignment/assignment-compare.command.js';
 import { KeysCommand, KeysCreateCommand, KeysListCommand, KeysRevokeCommand } from './common/auth/keys.command.js';
 import { MigrateCommand } from './database/migrate.command.js';
 import { PhaseCommandsModule } from './phases/cli/phase-commands.module.js';
@@ -13,7 +14,7 @@ export class CliModule {
   static forRoot(extras: AppExtras = {}): DynamicModule {
     return {
       module: CliModule,
-      imports: [AppModule.forRoot({ MIGRATE_ON_START: 'false' }, extras), ProductionModule, PhaseCommandsModule],
+      imports: [AppModule.forRoot({ MIGRATE_ON_START: 'false' }, extras), ProductionModule, PhaseCommandsModule, AssignmentCommandsModule],
       providers: [KeysCommand, KeysCreateCommand, KeysListCommand, KeysRevokeCommand, MigrateCommand, SeedCommand],
     };
   }

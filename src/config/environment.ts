@@ -6,6 +6,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  IsTimeZone,
   IsUrl,
   Matches,
   Max,
@@ -110,6 +111,10 @@ export class Environment {
   /** A scan repeated at the same station within this window returns the first result and advances nothing. */
   @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
   SCAN_DEDUP_WINDOW_MS = 5000;
+
+  /** IANA time zone of the factory clock that operator and team availability windows are written in. */
+  @IsTimeZone()
+  ASSIGNMENT_TIMEZONE = 'UTC';
 
   /** In OEM mode, a barcode with this prefix that no station rule takes is refused (422 NO_RULE) rather than read as a token serial. */
   @Matches(/^[!-~]{1,32}$/, { message: 'OEM_BARCODE_PREFIX must be 1 to 32 printable ASCII characters without spaces' })

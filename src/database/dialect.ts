@@ -165,3 +165,11 @@ export function isMissingTable(error: unknown): boolean {
   const message = e?.driverError?.message ?? e?.message ?? '';
   return code === 'ER_NO_SUCH_TABLE' || (typeof code === 'string' && code.startsWith('SQLITE_ERROR') && message.includes('no such table'));
 }
+
+/**
+ * Suffix of a SELECT that locks the rows it reads until the transaction ends, serialising
+ * check-then-insert work per row on MySQL; SQLite transactions are serialised already.
+ */
+export function forUpdate(dialect: Dialect): string {
+  return dialect === 'mysql' ? ' FOR UPDATE' : '';
+}

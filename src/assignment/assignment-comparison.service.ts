@@ -1,0 +1,163 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { DomainError } from '../common/errors/domain-error.js';
+import { NodeAssignmentService } from '../production/node-assignment.service.js';
+import { TokenStatus } from '../production/entities/token.entity.js';
+import type { Assignment, TokenRef } from '../production/production.types.js';
+import { AssignmentResolverService, type ResolverContext } from './assignment-resolver.service.js';
+import { DirectoryRegistry } from './directory-registry.js';
+import { assignmentOf, decideAll } from './ranking.js';
+
+export interface MethodSummary {
+  /** Share of tokens given an operator or a team; null for no tokens. */
+  fillRate: number | null;
+  filled: number;
+  /** Population variance of this comparison's tokens per eligible operator (a team's token counts 1/n for each of its n eligible members). */
+  workloadVariance: number;
+  /** Tokens given to an operator who is inactive, on leave or off shift at the time, or to an unavailable team. */
+  violations: number;
+}
+
+export interface ComparedToken {
+  tokenId: number | null;
+  serial: string;
+  nodeId: number;
+  manual: Assignment;
+  automatic: Assignment;
+}
+
+export interface Comparison {
+  jobId: number;
+  jobCode: string;
+  at: Date;
+  directory: string;
+  /** True when the job has no open tokens yet and its spawn was simulated at the start node. */
+  simulatedSpawn: boolean;
+  tokens: number;
+  eligibleOperators: number;
+  manual: MethodSummary;
+  automatic: MethodSummary;
+  /** Tokens the two methods give to someone different. */
+  differing: number;
+  details: ComparedToken[];
+}
+
+type Row = Record<string, unknown>;
+
+/**
+ * The runbook's "new vs legacy" check: for a job's open tokens (or, before it is spawned, its
+ * tokens-to-be at the start node), who the manual plan and the resolver would assign now.
+ * Runs the resolver without writing anything.
+ */
+@Injectable()
+export class AssignmentComparisonService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly resolver: AssignmentResolverService,
+    private readonly manual: NodeAssignmentService,
+    private readonly directories: DirectoryRegistry,
+  ) {}
+
+  async compareByCode(jobCode: string): Promise<Comparison> {
+    const [row] = await this.dataSource.query(`SELECT id FROM job_ticket WHERE code = ?`, [jobCode]);
+    if (!row) throw DomainError.notFound('Job', jobCode);
+    return this.compare(Number(row.id));
+  }
+
+  async compare(jobId: number): Promise<Comparison> {
+    const [job] = await this.dataSource.query(`SELECT id, code, graph_id, quantity, status FROM job_ticket WHERE id = ?`, [jobId]);
+    if (!job) throw DomainError.notFound('Job', jobId);
+    const at = new Date();
+    const { tokens, simulated } = await this.tokensOf(job);
+    const byNode = new Map<number, TokenRef[]>();
+    for (const t of tokens) (byNode.get(t.currentNodeId) ?? byNode.set(t.currentNodeId, []).get(t.currentNodeId)!).push(t);
+
+    const details: ComparedToken[] = [];
+    const contexts = new Map<number, ResolverContext>();
+    // what earlier nodes' tokens gave each operator, so later nodes see it as workload
+    const given = new Map<number, number>();
+    for (const [nodeId, group] of byNode) {
+      const context = await this.resolver.context(jobId, nodeId, at, undefined, group);
+      contexts.set(nodeId, context);
+      const candidates = context.candidates.map((c) => ({ ...c, workload: c.workload + (given.get(c.operatorId) ?? 0) }));
+      const decisions = decideAll(candidates, group.length, at);
+      const manual = await this.manual.manualPlan(jobId, nodeId, this.dataSource.manager);
+      group.forEach((t, i) => {
+        const chosen = decisions[i].chosen;
+        if (chosen) given.set(chosen.operatorId, (given.get(chosen.operatorId) ?? 0) + 1);
+        details.push({ tokenId: simulated ? null : t.id, serial: t.serial, nodeId, manual, automatic: chosen ? assignmentOf(chosen) : { accountId: null, teamId: null } });
+      });
+    }
+
+    const eligible = new Set([...contexts.values()].flatMap((c) => c.candidates.filter((x) => x.exclusions.length === 0).map((x) => x.operatorId)));
+    const summarize = (pick: (d: ComparedToken) => Assignment): MethodSummary => summary(details.map((d) => ({ assignment: pick(d), context: contexts.get(d.nodeId)! })), eligible);
+    return {
+      jobId,
+      jobCode: String(job.code),
+      at,
+      directory: this.directories.current().source,
+      simulatedSpawn: simulated,
+      tokens: details.length,
+      eligibleOperators: eligible.size,
+      manual: summarize((d) => d.manual),
+      automatic: summarize((d) => d.automatic),
+      differing: details.filter((d) => d.manual.accountId !== d.automatic.accountId || d.manual.teamId !== d.automatic.teamId).length,
+      details,
+    };
+  }
+
+  private async tokensOf(job: Row): Promise<{ tokens: TokenRef[]; simulated: boolean }> {
+    const jobId = Number(job.id);
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT id, serial, current_node_id, status, assigned_account_id, assigned_team_id, version FROM token WHERE job_id = ? AND status IN (?, ?) ORDER BY id`,
+      [jobId, TokenStatus.Waiting, TokenStatus.InProgress],
+    );
+    const id = (v: unknown) => (v === null ? null : Number(v));
+    const tokens: TokenRef[] = rows.map((r) => ({
+      id: Number(r.id),
+      serial: String(r.serial),
+      jobId,
+      currentNodeId: Number(r.current_node_id),
+      status: r.status as TokenStatus,
+      assignedAccountId: id(r.assigned_account_id),
+      assignedTeamId: id(r.assigned_team_id),
+      version: Number(r.version),
+    }));
+    if (tokens.length > 0 || !['planned', 'released'].includes(String(job.status))) return { tokens, simulated: false };
+    const [start] = await this.dataSource.query(`SELECT id FROM graph_node WHERE graph_id = ? AND kind = 'start'`, [job.graph_id]);
+    const spawn = Array.from({ length: Number(job.quantity) }, (_, i) => ({
+      id: 0,
+      serial: `${job.code}#${i + 1}`,
+      jobId,
+      currentNodeId: Number(start.id),
+      status: TokenStatus.Waiting,
+      assignedAccountId: null,
+      assignedTeamId: null,
+      version: 0,
+    }));
+    return { tokens: spawn, simulated: true };
+  }
+}
+
+function summary(items: Array<{ assignment: Assignment; context: ResolverContext }>, eligible: Set<number>): MethodSummary {
+  const load = new Map([...eligible].map((id) => [id, 0]));
+  let filled = 0;
+  let violations = 0;
+  for (const { assignment, context } of items) {
+    if (assignment.accountId === null && assignment.teamId === null) continue;
+    filled++;
+    if (assignment.accountId !== null) {
+      const candidate = context.candidates.find((c) => c.operatorId === assignment.accountId);
+      if (candidate && candidate.exclusions.length > 0) violations++;
+      if (load.has(assignment.accountId)) load.set(assignment.accountId, load.get(assignment.accountId)! + 1);
+      continue;
+    }
+    const team = context.teams.get(assignment.teamId!);
+    if (!team || team.exclusions.length > 0 || team.eligibleMembers.length === 0) violations++;
+    for (const member of team?.eligibleMembers ?? []) load.set(member, load.get(member)! + 1 / team!.eligibleMembers.length);
+  }
+  const values = [...load.values()];
+  const mean = values.reduce((a, b) => a + b, 0) / (values.length || 1);
+  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length || 1);
+  return { fillRate: items.length ? filled / items.length : null, filled, workloadVariance: Number(variance.toFixed(4)), violations };
+}

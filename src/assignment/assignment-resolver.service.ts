@@ -1,0 +1,152 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { fromDbTime } from '../database/dialect.js';
+import type { NodeRef, TokenRef } from '../production/production.types.js';
+import { DirectoryRegistry } from './directory-registry.js';
+import { decideAll, type Candidate, type Decision, type Exclusion, type Tier } from './ranking.js';
+
+type Row = Record<string, unknown>;
+type Db = Pick<EntityManager, 'query'>;
+const placeholders = (ids: readonly number[]) => ids.map(() => '?').join(', ');
+
+/** Everything the ranking needs for one node of one job at one moment. */
+export interface ResolverContext {
+  jobId: number;
+  nodeId: number;
+  at: Date;
+  directory: string;
+  candidates: Candidate[];
+  /** Each planned team's exclusions (empty when available) and eligible members, for comparisons. */
+  teams: Map<number, { exclusions: Exclusion[]; eligibleMembers: number[] }>;
+}
+
+export interface Resolution extends Decision {
+  at: Date;
+  directory: string;
+}
+
+interface PlanEntry {
+  tier: Tier;
+  accountId: number | null;
+  teamId: number | null;
+  priority: number | null;
+}
+
+/**
+ * Who should work on tokens arriving at a node: the plan entries of the job for that node,
+ * then of the node, teams expanded to their members, each operator checked against the
+ * directory (active, availability window, leave, team availability) and ranked (see
+ * ranking.ts). A fixed number of queries per call, whatever the number of tokens or
+ * candidates: plans, teams, operators, their unavailability, the teams' unavailability,
+ * workloads. It never writes.
+ */
+@Injectable()
+export class AssignmentResolverService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly directories: DirectoryRegistry,
+  ) {}
+
+  /** The ranked candidates for one token at `node` (its current node or where it is routed to); its own assignment is not workload. */
+  async resolve(token: TokenRef, node: NodeRef, at: Date, db?: EntityManager): Promise<Resolution> {
+    const context = await this.context(token.jobId, node.id, at, db, [token]);
+    return { ...decideAll(context.candidates, 1, at)[0], at, directory: context.directory };
+  }
+
+  /**
+   * The candidates for a job's tokens at a node. `reassigning` are tokens being decided again
+   * (a preview or a comparison): their current assignment does not count as workload.
+   */
+  async context(jobId: number, nodeId: number, at: Date, db?: EntityManager, reassigning: readonly TokenRef[] = []): Promise<ResolverContext> {
+    const q: Db = db ?? this.dataSource;
+    const directory = this.directories.current();
+    const entries = await this.planEntries(q, jobId, nodeId);
+    const teamIds = unique(entries.flatMap((e) => (e.teamId === null ? [] : [e.teamId])));
+    const teams = await directory.teams(teamIds, db);
+    const accountIds = unique(entries.flatMap((e) => (e.accountId !== null ? [e.accountId] : (teams.get(e.teamId!)?.memberAccountIds ?? []))));
+    // one after the other: a transaction's connection runs one query at a time anyway
+    const operators = await directory.operators(accountIds, db);
+    const unavailable = await directory.operatorUnavailability(accountIds, at, db);
+    const teamsUnavailable = await directory.teamUnavailability(teamIds, at, db);
+    const load = await this.workload(q, accountIds, reassigning);
+
+    const teamState = new Map<number, { exclusions: Exclusion[]; eligibleMembers: number[] }>();
+    for (const teamId of teamIds) {
+      const team = teams.get(teamId);
+      const exclusions: Exclusion[] = !team
+        ? [{ reason: 'not_in_directory', detail: `team ${teamId}` }]
+        : team.active
+          ? (teamsUnavailable.get(teamId) ?? []).map((u) => ({ reason: 'team_unavailable' as const, detail: u.detail }))
+          : [{ reason: 'team_unavailable', detail: 'team inactive' }];
+      teamState.set(teamId, { exclusions, eligibleMembers: [] });
+    }
+    const operatorExclusions = (accountId: number): Exclusion[] => {
+      const operator = operators.get(accountId);
+      if (!operator) return [{ reason: 'not_in_directory' }];
+      return [...(operator.active ? [] : [{ reason: 'inactive' as const }]), ...(unavailable.get(accountId) ?? [])];
+    };
+
+    // an operator named several times keeps their best eligible entry (or, if none is, their best one)
+    const best = new Map<number, Candidate>();
+    for (const entry of entries) {
+      const members = entry.accountId !== null ? [entry.accountId] : (teams.get(entry.teamId!)?.memberAccountIds ?? []);
+      for (const operatorId of members) {
+        const exclusions = [...operatorExclusions(operatorId), ...(entry.teamId !== null ? teamState.get(entry.teamId)!.exclusions : [])];
+        if (entry.teamId !== null && exclusions.length === 0) teamState.get(entry.teamId)!.eligibleMembers.push(operatorId);
+        const candidate: Candidate = { operatorId, teamId: entry.teamId, tier: entry.tier, priority: entry.priority, ...(load.get(operatorId) ?? idle), exclusions };
+        const kept = best.get(operatorId);
+        if (!kept || (kept.exclusions.length > 0 && exclusions.length === 0)) best.set(operatorId, candidate);
+      }
+    }
+    return { jobId, nodeId, at, directory: directory.source, candidates: [...best.values()], teams: teamState };
+  }
+
+  /** Job entries before node entries, each in plan order; `priority` is null on plans written before Phase 7. */
+  private async planEntries(q: Db, jobId: number, nodeId: number): Promise<PlanEntry[]> {
+    const rows: Row[] = await q.query(
+      `SELECT 0 AS tier, id, account_id, team_id, priority FROM assignment_plan_job WHERE job_id = ? AND node_id = ?
+       UNION ALL
+       SELECT 1 AS tier, id, account_id, team_id, priority FROM assignment_plan_node WHERE node_id = ?
+       ORDER BY tier, id`,
+      [jobId, nodeId, nodeId],
+    );
+    return rows
+      .filter((r) => r.account_id !== null || r.team_id !== null)
+      .map((r) => ({
+        tier: Number(r.tier) === 0 ? 'job' : 'node',
+        accountId: r.account_id === null ? null : Number(r.account_id),
+        teamId: r.account_id === null ? Number(r.team_id) : null,
+        priority: r.priority === null ? null : Number(r.priority),
+      }));
+  }
+
+  /**
+   * Open tokens per operator and their latest automatic assignment, in one query of index
+   * seeks per operator (token by account and status, log by account and time).
+   */
+  private async workload(q: Db, accountIds: number[], reassigning: readonly TokenRef[]): Promise<Map<number, { workload: number; lastAssignedAt: number | null }>> {
+    const load = new Map<number, { workload: number; lastAssignedAt: number | null }>();
+    if (accountIds.length === 0) return load;
+    const rows: Row[] = await q.query(
+      `SELECT a.id,
+         (SELECT COUNT(*) FROM token t WHERE t.assigned_account_id = a.id AND t.status IN ('waiting', 'in_progress')) AS workload,
+         (SELECT l.decided_at FROM assignment_log l WHERE l.account_id = a.id ORDER BY l.decided_at DESC LIMIT 1) AS last_assigned
+       FROM account a WHERE a.id IN (${placeholders(accountIds)})`,
+      accountIds,
+    );
+    for (const r of rows) {
+      load.set(Number(r.id), { workload: Number(r.workload), lastAssignedAt: fromDbTime(r.last_assigned as string | Date | null)?.getTime() ?? null });
+    }
+    for (const t of reassigning) {
+      const entry = t.assignedAccountId === null ? undefined : load.get(t.assignedAccountId);
+      if (entry && (t.status === 'waiting' || t.status === 'in_progress')) entry.workload = Math.max(0, entry.workload - 1);
+    }
+    return load;
+  }
+}
+
+const idle = { workload: 0, lastAssignedAt: null };
+
+function unique(ids: number[]): number[] {
+  return [...new Set(ids)];
+}

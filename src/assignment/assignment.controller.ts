@@ -1,0 +1,54 @@
+import { Controller, Get, Query, UseInterceptors } from '@nestjs/common';
+import { ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../common/auth/auth.decorators.js';
+import { Role } from '../common/auth/role.js';
+import { ErrorResponseDto } from '../common/errors/error-response.dto.js';
+import { ApiErrors } from '../production/api-errors.js';
+import { AssignmentSchemaInterceptor } from './assignment-schema.interceptor.js';
+import { AssignmentComparisonService } from './assignment-comparison.service.js';
+import { AssignmentLogService } from './assignment-log.service.js';
+import { AssignmentPreviewService } from './assignment-preview.service.js';
+import { assigneeOf, CandidateDto, CompareQuery, ComparisonDto, LogEntryDto, LogPageDto, LogQuery, PreviewDto, PreviewQuery } from './dto/insight.dto.js';
+
+/** Read-only views of automatic assignment: preview, audit log, comparison with the manual plan. */
+@ApiTags('assignment')
+@Controller('assignment')
+@UseInterceptors(AssignmentSchemaInterceptor)
+export class AssignmentController {
+  constructor(
+    private readonly previews: AssignmentPreviewService,
+    private readonly log: AssignmentLogService,
+    private readonly comparisons: AssignmentComparisonService,
+  ) {}
+
+  @Get('preview')
+  @Roles(Role.Viewer)
+  @ApiOperation({ summary: 'The ranked candidates for a token at a node, with scores and exclusions; writes nothing' })
+  @ApiOkResponse({ type: PreviewDto })
+  @ApiErrors({ notFound: 'No such token or node' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: "FEATURE_DISABLED: enable_assignment_preview is off; INVALID_STATE: the node is not in the token's graph" })
+  async preview(@Query() q: PreviewQuery): Promise<PreviewDto> {
+    const p = await this.previews.preview(q.tokenId, q.nodeId);
+    return { tokenId: p.tokenId, nodeId: p.nodeId, at: p.at, directory: p.directory, chosen: p.chosen ? assigneeOf({ accountId: p.chosen.operatorId, teamId: p.chosen.teamId }) : null, candidates: p.candidates.map(CandidateDto.of) };
+  }
+
+  @Get('log')
+  @Roles(Role.Viewer)
+  @ApiOperation({ summary: 'Assignment decisions, newest first, filtered by token, operator, method and time' })
+  @ApiOkResponse({ type: LogPageDto })
+  @ApiErrors({})
+  async list(@Query() q: LogQuery): Promise<LogPageDto> {
+    const page = await this.log.list({ ...q, limit: q.limit ?? 100 });
+    return { items: page.items.map(LogEntryDto.of), nextCursor: page.nextCursor };
+  }
+
+  @Get('compare')
+  @Roles(Role.Viewer)
+  @ApiOperation({ summary: "Automatic vs manual assignment for a job's tokens: fill rate, fairness, differences, violations; writes nothing" })
+  @ApiOkResponse({ type: ComparisonDto })
+  @ApiErrors({ notFound: 'No such job' })
+  async compare(@Query() q: CompareQuery): Promise<ComparisonDto> {
+    const c = await this.comparisons.compare(q.jobId);
+    return { ...c, details: c.details.map((d) => ({ ...d, manual: assigneeOf(d.manual), automatic: assigneeOf(d.automatic) })) };
+  }
+}

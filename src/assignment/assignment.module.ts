@@ -1,0 +1,47 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PhasesModule } from '../phases/phases.module.js';
+import { ProductionModule } from '../production/production.module.js';
+import { AssignmentComparisonService } from './assignment-comparison.service.js';
+import { AssignmentDemoSeedService } from './assignment-demo-seed.service.js';
+import { AssignmentLogService } from './assignment-log.service.js';
+import { AssignmentPreviewService } from './assignment-preview.service.js';
+import { AssignmentResolverService } from './assignment-resolver.service.js';
+import { AssignmentSetupController } from './assignment-setup.controller.js';
+import { AssignmentController } from './assignment.controller.js';
+import { AssignmentPhase } from './assignment.phase.js';
+import { AutomaticAssignerService } from './automatic-assigner.service.js';
+import { AvailabilityService } from './availability.service.js';
+import { DirectoryRegistry } from './directory-registry.js';
+import { AssignmentLog } from './entities/assignment-log.entity.js';
+import { OperatorAvailability, TeamAvailability } from './entities/availability.entity.js';
+import { LeaveRequest } from './entities/leave-request.entity.js';
+import { LeaveService } from './leave.service.js';
+import { LocalOperatorDirectory } from './local-operator-directory.js';
+import { PlanPrioritiesService } from './plan-priorities.service.js';
+
+/**
+ * Phase 7: automatic assignment on spawn and route (through the core's AssignmentHook), its
+ * audit log, preview and comparison, plans with priorities, availability and leave.
+ * Phase 9 plugs its People-backed directory in through DirectoryRegistry.
+ */
+@Module({
+  imports: [PhasesModule, ProductionModule, TypeOrmModule.forFeature([AssignmentLog, LeaveRequest, OperatorAvailability, TeamAvailability])],
+  controllers: [AssignmentController, AssignmentSetupController],
+  providers: [
+    AssignmentPhase,
+    AssignmentResolverService,
+    AutomaticAssignerService,
+    AssignmentLogService,
+    AssignmentPreviewService,
+    AssignmentComparisonService,
+    AssignmentDemoSeedService,
+    PlanPrioritiesService,
+    AvailabilityService,
+    LeaveService,
+    LocalOperatorDirectory,
+    DirectoryRegistry,
+  ],
+  exports: [DirectoryRegistry, AssignmentResolverService, AssignmentComparisonService],
+})
+export class AssignmentModule {}

@@ -1,0 +1,38 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { LocalOperatorDirectory } from './local-operator-directory.js';
+import type { OperatorDirectory } from './operator-directory.js';
+
+interface Registration {
+  directory: OperatorDirectory;
+  active: () => boolean;
+}
+
+/**
+ * Which OperatorDirectory the resolver asks. Phase 9 registers its People-backed directory
+ * from its onModuleInit with an `active` check (its flag); while that answers false, or when
+ * nothing is registered, the local directory answers.
+ */
+@Injectable()
+export class DirectoryRegistry {
+  private readonly logger = new Logger(DirectoryRegistry.name);
+  private registration: Registration | null = null;
+
+  constructor(private readonly local: LocalOperatorDirectory) {}
+
+  register(directory: OperatorDirectory, options: { active?: () => boolean } = {}): void {
+    if (this.registration && this.registration.directory !== directory) {
+      throw new Error(`Directory ${this.registration.directory.source} is already registered; cannot add ${directory.source}`);
+    }
+    this.registration = { directory, active: options.active ?? (() => true) };
+    this.logger.log(`operator directory ${directory.source} registered`);
+  }
+
+  unregister(directory: OperatorDirectory): void {
+    if (this.registration?.directory === directory) this.registration = null;
+  }
+
+  /** Evaluated per decision, so a flag change applies to the next one. */
+  current(): OperatorDirectory {
+    return this.registration?.active() ? this.registration.directory : this.local;
+  }
+}

@@ -1,0 +1,50 @@
+import type { EntityManager } from 'typeorm';
+
+/**
+ * Where Phase 7 learns who can work: operators, teams and whether they are available at a
+ * moment. Phase 7 ships the local implementation (the `account` and `team` tables plus its own
+ * availability and leave tables); Phase 9 plugs the People-system cache in behind the same
+ * interface by registering it with the DirectoryRegistry. Assignments always name local
+ * accounts and teams, so every directory answers in local ids.
+ *
+ * Calls are batched (many ids at once) because the resolver runs inside spawn and route.
+ * `db` is the caller's transaction: run any query on it when given, because a second pooled
+ * connection per decision could exhaust the pool under load (every holder waiting for one more).
+ */
+export interface DirectoryOperator {
+  /** Local `account.id`. */
+  accountId: number;
+  /** Employee number: `account.code`, the key the People system matches on. */
+  code: string;
+  name: string;
+  active: boolean;
+  skills: string[];
+}
+
+export interface DirectoryTeam {
+  /** Local `team.id`. */
+  teamId: number;
+  code: string;
+  name: string;
+  active: boolean;
+  /** Local account ids of the team's members (active or not: the resolver filters). */
+  memberAccountIds: number[];
+}
+
+export type UnavailabilityReason = 'inactive' | 'outside_availability_window' | 'on_leave' | 'team_unavailable';
+
+export interface Unavailability {
+  reason: UnavailabilityReason;
+  detail?: string;
+}
+
+export interface OperatorDirectory {
+  /** `local` or `people`: recorded with every decision. */
+  readonly source: string;
+  operators(accountIds: number[], db?: EntityManager): Promise<Map<number, DirectoryOperator>>;
+  teams(teamIds: number[], db?: EntityManager): Promise<Map<number, DirectoryTeam>>;
+  /** Why each operator cannot work at `at`; an empty list (or no entry) means available. */
+  operatorUnavailability(accountIds: number[], at: Date, db?: EntityManager): Promise<Map<number, Unavailability[]>>;
+  /** Why each team cannot work at `at`; an empty list (or no entry) means available. */
+  teamUnavailability(teamIds: number[], at: Date, db?: EntityManager): Promise<Map<number, Unavailability[]>>;
+}

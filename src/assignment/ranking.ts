@@ -1,0 +1,78 @@
+import type { Assignment } from '../production/production.types.js';
+
+export type Tier = 'job' | 'node';
+
+export interface Exclusion {
+  reason: 'inactive' | 'outside_availability_window' | 'on_leave' | 'team_unavailable' | 'not_in_directory';
+  detail?: string;
+}
+
+/** One operator the plans name, directly or through a team, with what ranks them. */
+export interface Candidate {
+  operatorId: number;
+  /** The team through which the operator is a candidate (null when named directly). */
+  teamId: number | null;
+  tier: Tier;
+  priority: number | null;
+  /** Tokens waiting or in progress assigned to the operator. */
+  workload: number;
+  /** Epoch ms of their latest automatic assignment; null when never. */
+  lastAssignedAt: number | null;
+  /** Empty when eligible. */
+  exclusions: Exclusion[];
+}
+
+export interface RankedCandidate extends Candidate {
+  /** 1-based among eligible candidates; null when excluded. */
+  rank: number | null;
+}
+
+export interface Decision {
+  chosen: RankedCandidate | null;
+  /** Eligible candidates best first, then the excluded ones. */
+  candidates: RankedCandidate[];
+}
+
+const TIER_ORDER: Record<Tier, number> = { job: 0, node: 1 };
+
+/**
+ * The ranking: the job's plan before the node's, then plan priority (lower first, unset
+ * last), then workload, then least recently assigned (never first), then operator id, so
+ * equal inputs always give the same answer.
+ */
+export function compareCandidates(a: Candidate, b: Candidate): number {
+  return (
+    TIER_ORDER[a.tier] - TIER_ORDER[b.tier] ||
+    (a.priority ?? Infinity) - (b.priority ?? Infinity) ||
+    a.workload - b.workload ||
+    (a.lastAssignedAt ?? -Infinity) - (b.lastAssignedAt ?? -Infinity) ||
+    a.operatorId - b.operatorId
+  );
+}
+
+/**
+ * Decides `count` tokens arriving together, one after the other: each choice adds one to
+ * the chosen operator's workload and makes them the most recently assigned, so a spawn of
+ * many tokens spreads over equally ranked operators. Pure: the caller's candidates are not changed.
+ */
+export function decideAll(candidates: readonly Candidate[], count: number, at: Date): Decision[] {
+  const eligible = candidates.filter((c) => c.exclusions.length === 0).map((c) => ({ ...c }));
+  const excluded: RankedCandidate[] = candidates.filter((c) => c.exclusions.length > 0).map((c) => ({ ...c, rank: null }));
+  const decisions: Decision[] = [];
+  for (let i = 0; i < count; i++) {
+    eligible.sort(compareCandidates);
+    const ranked: RankedCandidate[] = eligible.map((c, index) => ({ ...c, rank: index + 1 }));
+    const chosen = ranked[0] ?? null;
+    decisions.push({ chosen, candidates: [...ranked, ...excluded] });
+    if (eligible.length > 0) {
+      eligible[0].workload += 1;
+      // later tokens of the same batch count as assigned later, in order
+      eligible[0].lastAssignedAt = at.getTime() + i / 1000;
+    }
+  }
+  return decisions;
+}
+
+export function assignmentOf(candidate: Candidate): Assignment {
+  return { accountId: candidate.operatorId, teamId: candidate.teamId };
+}
