@@ -66,7 +66,9 @@ describe('Phase 8 OEM: rollback with tickets present', () => {
     expect(t.app.get(FlagsService).isEnabled('oem_shadow_run')).toBe(false);
     // Phase 8 gone: its routes say so, and scans are manual
     expect((await t.http().get('/api/v1/oem/kanban').set(t.auth(Role.Viewer)).expect(409)).body.code).toBe('SCHEMA_NOT_APPLIED');
-    expect((await t.http().post('/api/v1/scans').set(t.auth(Role.Station)).send({ stationCode: 'ST-S', barcode: token.serial }).expect(200)).body.handledBy).toBe('manual');
+    // the OEM scan started the token at S and the shadow-run scan completed it there: it waits at A
+    const manual = await t.http().post('/api/v1/scans').set(t.auth(Role.Station)).send({ stationCode: 'ST-A', barcode: token.serial }).expect(200);
+    expect(manual.body).toMatchObject({ handledBy: 'manual', action: 'started', token: { nodeCode: 'A' } });
 
     const forward = await t.app.get(RollForwardService).enable(8, {}, change);
     expect(forward.migrationsApplied).toEqual(['Phase8Oem1764000800000']);
