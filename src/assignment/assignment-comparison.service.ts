@@ -12,7 +12,10 @@ export interface MethodSummary {
   /** Share of tokens given an operator or a team; null for no tokens. */
   fillRate: number | null;
   filled: number;
-  /** Population variance of this comparison's tokens per eligible operator (a team's token counts 1/n for each of its n eligible members). */
+  /**
+   * Population variance of this comparison's tokens per operator, over every eligible operator
+   * and everyone either method gave a token (a team's token counts 1/n for each of its n eligible members).
+   */
   workloadVariance: number;
   /** Tokens given to an operator who is inactive, on leave or off shift at the time, or to an unavailable team. */
   violations: number;
@@ -75,22 +78,25 @@ export class AssignmentComparisonService {
     const details: ComparedToken[] = [];
     const contexts = new Map<number, ResolverContext>();
     // what earlier nodes' tokens gave each operator, so later nodes see it as workload
-    const given = new Map<number, number>();
+    const earlier = new Map<number, number>();
     for (const [nodeId, group] of byNode) {
       const context = await this.resolver.context(jobId, nodeId, at, undefined, group);
       contexts.set(nodeId, context);
-      const candidates = context.candidates.map((c) => ({ ...c, workload: c.workload + (given.get(c.operatorId) ?? 0) }));
+      const candidates = context.candidates.map((c) => ({ ...c, workload: c.workload + (earlier.get(c.operatorId) ?? 0) }));
       const decisions = decideAll(candidates, group.length, at);
       const manual = await this.manual.manualPlan(jobId, nodeId, this.dataSource.manager);
       group.forEach((t, i) => {
         const chosen = decisions[i].chosen;
-        if (chosen) given.set(chosen.operatorId, (given.get(chosen.operatorId) ?? 0) + 1);
+        if (chosen) earlier.set(chosen.operatorId, (earlier.get(chosen.operatorId) ?? 0) + 1);
         details.push({ tokenId: simulated ? null : t.id, serial: t.serial, nodeId, manual, automatic: chosen ? assignmentOf(chosen) : { accountId: null, teamId: null } });
       });
     }
 
     const eligible = new Set([...contexts.values()].flatMap((c) => c.candidates.filter((x) => x.exclusions.length === 0).map((x) => x.operatorId)));
-    const summarize = (pick: (d: ComparedToken) => Assignment): MethodSummary => summary(details.map((d) => ({ assignment: pick(d), context: contexts.get(d.nodeId)! })), eligible);
+    // work given to someone who should not have had it is part of the imbalance too
+    const given = details.flatMap((d) => [d.manual.accountId, d.automatic.accountId]).filter((id): id is number => id !== null);
+    const population = new Set([...eligible, ...given]);
+    const summarize = (pick: (d: ComparedToken) => Assignment): MethodSummary => summary(details.map((d) => ({ assignment: pick(d), context: contexts.get(d.nodeId)! })), population);
     return {
       jobId,
       jobCode: String(job.code),
@@ -139,8 +145,8 @@ export class AssignmentComparisonService {
   }
 }
 
-function summary(items: Array<{ assignment: Assignment; context: ResolverContext }>, eligible: Set<number>): MethodSummary {
-  const load = new Map([...eligible].map((id) => [id, 0]));
+function summary(items: Array<{ assignment: Assignment; context: ResolverContext }>, population: Set<number>): MethodSummary {
+  const load = new Map([...population].map((id) => [id, 0]));
   let filled = 0;
   let violations = 0;
   for (const { assignment, context } of items) {
@@ -149,7 +155,7 @@ function summary(items: Array<{ assignment: Assignment; context: ResolverContext
     if (assignment.accountId !== null) {
       const candidate = context.candidates.find((c) => c.operatorId === assignment.accountId);
       if (candidate && candidate.exclusions.length > 0) violations++;
-      if (load.has(assignment.accountId)) load.set(assignment.accountId, load.get(assignment.accountId)! + 1);
+      load.set(assignment.accountId, load.get(assignment.accountId)! + 1);
       continue;
     }
     const team = context.teams.get(assignment.teamId!);
