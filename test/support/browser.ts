@@ -62,10 +62,11 @@ export class WatchedPage {
     this.problems.push(`console ${message.type()}: ${message.text()}${url ? ` (${url})` : ''}`);
   }
 
-  async screenshot(name: string): Promise<string> {
+  /** The whole page; `fullPage: false` for a modal dialog, which stays in the viewport. */
+  async screenshot(name: string, { fullPage = true } = {}): Promise<string> {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     const path = join(SCREENSHOT_DIR, `${this.label}-${name}.png`);
-    await this.page.screenshot({ path, fullPage: true });
+    await this.page.screenshot({ path, fullPage });
     return path;
   }
 }

@@ -36,14 +36,28 @@ export class ApiError extends Error {
  * @param {unknown} [body]
  * @param {{key?: string}} [options] a key to try instead of the session's (sign-in)
  */
-export async function api(method, path, body, options = {}) {
+export function api(method, path, body, options = {}) {
+  return request(method, `/api/v1${path}`, body, options);
+}
+
+/**
+ * The effective value of every phase flag, readable by any role through the standard
+ * OpenFeature endpoint: pages ask it before calling an API that a flag switches off.
+ * @returns {Promise<Record<string, boolean>>}
+ */
+export async function flagValues() {
+  const answer = await request('POST', '/ofrep/v1/evaluate/flags', {});
+  return Object.fromEntries(answer.flags.map((f) => [f.key, f.value === true]));
+}
+
+async function request(method, url, body, options = {}) {
   const key = options.key ?? session.key;
   const headers = { Accept: 'application/json' };
   if (key) headers.Authorization = `Bearer ${key}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let res;
   try {
-    res = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+    res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
   } catch (error) {
     throw new ApiError(0, { message: `Phasegate did not answer (${error instanceof Error ? error.message : String(error)})` }, null);
   }

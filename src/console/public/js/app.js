@@ -5,9 +5,12 @@ import { GRANTS } from './roles.js';
 import phases from './pages/phases.js';
 import rollbacks from './pages/rollbacks.js';
 import audit from './pages/audit.js';
+import dashboard from './pages/dashboard.js';
+import kanban from './pages/kanban.js';
+import people from './pages/people.js';
 
 /** Each page names the least role its API admits; the API still decides. */
-const PAGES = [phases, rollbacks, audit];
+const PAGES = [dashboard, kanban, people, phases, rollbacks, audit];
 
 const el = {
   nav: document.getElementById('nav'),
@@ -25,6 +28,8 @@ let cleanups = [];
 const can = (role) => me !== null && (GRANTS[me.role] ?? []).includes(role);
 
 function reportError(error) {
+  // a key revoked while the tab was open: back to sign-in, saying why
+  if (error.status === 401 && me !== null) return signOut(error);
   const box = errorBox(error, () => box.remove());
   el.errors.append(box);
 }

@@ -1,0 +1,58 @@
+import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import type { Request } from 'express';
+import { Roles } from '../common/auth/auth.decorators.js';
+import { Role } from '../common/auth/role.js';
+import { ErrorResponseDto } from '../common/errors/error-response.dto.js';
+import { RollForwardResult, RollForwardService } from '../phases/rollback/roll-forward.service.js';
+
+class PhaseParam {
+  @ApiProperty({ example: 10 })
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(99)
+  phase!: number;
+}
+
+class EnablePhaseDto {
+  @ApiProperty({ description: 'Why: kept in the flag and job audit', minLength: 3, maxLength: 500 })
+  @IsString()
+  @MinLength(3)
+  @MaxLength(500)
+  reason!: string;
+
+  @ApiPropertyOptional({ description: 'Switch on only the shadow flags (evaluate the new path without applying it)' })
+  @IsOptional()
+  @IsBoolean()
+  shadowOnly?: boolean;
+}
+
+class RollForwardResultDto implements RollForwardResult {
+  @ApiProperty() phase!: number;
+  @ApiProperty({ type: [String] }) migrationsApplied!: string[];
+  @ApiProperty({ type: [String] }) flagsOn!: string[];
+  @ApiProperty({ type: [String] }) jobsResumed!: string[];
+}
+
+/**
+ * The console's "Re-enable": the REST face of `phases enable`, a thin layer over the rollback
+ * module's RollForwardService so the browser and the CLI roll forward the same way.
+ */
+@ApiTags('admin: rollbacks')
+@Controller('admin/phases')
+@Roles(Role.Admin)
+export class RollForwardController {
+  constructor(private readonly rollForward: RollForwardService) {}
+
+  @Post(':phase/enable')
+  @HttpCode(200)
+  @ApiOkResponse({ type: RollForwardResultDto, description: 'Schema applied again if it was reverted, flags on, their jobs resumed' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such phase' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'UNSAFE_REQUEST: a lower phase whose schema is not applied must be enabled first' })
+  enable(@Param() p: PhaseParam, @Body() body: EnablePhaseDto, @Req() req: Request): Promise<RollForwardResult> {
+    return this.rollForward.enable(p.phase, { shadowOnly: body.shadowOnly === true }, { actor: req.apiKey!.name, reason: body.reason, requestId: req.id });
+  }
+}
