@@ -31,6 +31,9 @@ function reportError(error) {
   // a key revoked while the tab was open: back to sign-in, saying why
   if (error.status === 401 && me !== null) return signOut(error);
   const box = errorBox(error, () => box.remove());
+  // a page that polls would otherwise stack the same failure once per poll
+  const same = (shown) => shown.dataset.code === box.dataset.code && shown.querySelector('.error-message')?.textContent === error.message;
+  for (const shown of [...el.errors.children]) if (same(shown)) shown.remove();
   el.errors.append(box);
 }
 
