@@ -26,7 +26,7 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
   const createRule = (body: Record<string, unknown>) => t.http().post('/api/v1/oem/rules').set(sup()).send(body);
   let jobSeq = 0;
   /** A spawned one-piece job on the line and an ACME ticket mapped onto it. */
-  const mappedTicket = async (ref: string, steps = STEPS) => {
+  const mappedTicket = async (ref: string, steps: Array<{ sequence: number; name: string; nodeCode?: string }> = STEPS) => {
     const jobId = await startJob(t, line.graphId, `OJ-${++jobSeq}`, 1);
     const res = await createTicket({ customer: 'ACME', externalRef: ref, jobId, dueAt: '2030-01-01T00:00:00Z', steps }).expect(201);
     return { id: res.body.id as number, jobId };

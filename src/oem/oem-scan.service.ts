@@ -11,7 +11,7 @@ import { TokenStatus } from '../production/entities/token.entity.js';
 import type { ScanInput, ScanResult } from '../production/scan.types.js';
 import { TokenLifecycleService } from '../production/token-lifecycle.service.js';
 import { TokenStore } from '../production/token-store.js';
-import { OemScanRule, OemRuleAction } from './entities/oem-scan-rule.entity.js';
+import { OemRuleAction } from './entities/oem-scan-rule.entity.js';
 import { OemStepStatus, OemTicketStatus } from './entities/oem-job-ticket.entity.js';
 import { compiledPattern, type BarcodeMatch } from './safe-pattern.js';
 
@@ -37,6 +37,14 @@ export interface StepMove {
 /** What the scan path answers: a result (null: manual path) or a refusal the client must see. */
 export type OemAnswer = { result: ScanResult | null } | { refusal: DomainError };
 
+interface RuleRow {
+  id: number;
+  customer: string;
+  station_code: string;
+  pattern: string;
+  action: OemRuleAction;
+}
+
 interface TicketRow {
   id: number;
   customer: string;
@@ -51,11 +59,23 @@ interface TicketRow {
   step_status: OemStepStatus | null;
   node_code: string | null;
   node_id: number | null;
+  token_id: number | null;
+  token_node_id: number | null;
+  token_status: TokenStatus | null;
+  token_version: number | null;
 }
 
-const TICKET_WITH_CURRENT_STEP = `SELECT t.id, t.customer, t.external_ref, t.job_id, t.status, t.current_sequence, t.step_count, t.version,
-  s.id AS step_id, s.name AS step_name, s.status AS step_status, s.node_code, s.node_id
-  FROM oem_job_ticket t LEFT JOIN oem_job_ticket_step s ON s.ticket_id = t.id AND s.sequence = t.current_sequence`;
+/**
+ * A ticket with its current step and its job's token in production, preferring one at the
+ * step's node, in one statement: the scan path's hottest read.
+ */
+const TICKET_STEP_TOKEN = `SELECT t.id, t.customer, t.external_ref, t.job_id, t.status, t.current_sequence, t.step_count, t.version,
+  s.id AS step_id, s.name AS step_name, s.status AS step_status, s.node_code, s.node_id,
+  k.id AS token_id, k.current_node_id AS token_node_id, k.status AS token_status, k.version AS token_version
+  FROM oem_job_ticket t
+  LEFT JOIN oem_job_ticket_step s ON s.ticket_id = t.id AND s.sequence = t.current_sequence
+  LEFT JOIN token k ON k.job_id = t.job_id AND k.status IN ('${TokenStatus.Waiting}', '${TokenStatus.InProgress}')`;
+const PREFER_TOKEN_AT_STEP = `ORDER BY CASE WHEN k.current_node_id = s.node_id THEN 0 ELSE 1 END, k.id LIMIT 1`;
 
 const STEP_ACTIONS: Record<OemStepStatus, string> = {
   [OemStepStatus.Pending]: 'step_pending',
@@ -96,36 +116,36 @@ export class OemScanService {
   }
 
   async plan(scan: ScanInput, em: EntityManager): Promise<OemPlan> {
-    const rules = await em.getRepository(OemScanRule).find({ where: { active: true }, order: { priority: 'DESC', id: 'ASC' } });
+    const rules: RuleRow[] = await em.query(`SELECT id, customer, station_code, pattern, action FROM oem_scan_rule WHERE active = 1 ORDER BY priority DESC, id`);
     for (const rule of rules) {
-      if (rule.stationCode !== scan.stationCode) continue;
+      if (rule.station_code !== scan.stationCode) continue;
       const match = compiledPattern(rule.pattern).match(scan.barcode);
       if (!match) continue;
       const ticket = await this.findTicket(em, rule.customer, match);
-      if (ticket) return this.planStep(em, rule, ticket, match.seq);
+      if (ticket) return this.planStep(rule, ticket, match.seq);
     }
-    const elsewhere = rules.find((r) => r.stationCode !== scan.stationCode && compiledPattern(r.pattern).match(scan.barcode));
+    const elsewhere = rules.find((r) => r.station_code !== scan.stationCode && compiledPattern(r.pattern).match(scan.barcode));
     if (!elsewhere && !scan.barcode.startsWith(this.prefix)) return { kind: 'not_oem' };
-    const where = elsewhere ? `; it fits a rule of station ${elsewhere.stationCode}` : '';
+    const where = elsewhere ? `; it fits a rule of station ${elsewhere.station_code}` : '';
     return {
       kind: 'refused',
       remember: true,
       error: new DomainError(ErrorCode.NoRule, `No OEM rule of station ${scan.stationCode} takes barcode ${scan.barcode} for a known ticket${where}`, {
         stationCode: scan.stationCode,
         barcode: scan.barcode,
-        ruleStation: elsewhere?.stationCode ?? null,
+        ruleStation: elsewhere?.station_code ?? null,
       }),
     };
   }
 
   private async findTicket(em: EntityManager, customer: string, match: BarcodeMatch): Promise<TicketRow | undefined> {
     const [row] = match.ref !== undefined
-      ? await em.query(`${TICKET_WITH_CURRENT_STEP} WHERE t.customer = ? AND t.external_ref = ?`, [customer, match.ref])
-      : await em.query(`${TICKET_WITH_CURRENT_STEP} JOIN job_ticket j ON j.id = t.job_id WHERE t.customer = ? AND j.code = ?`, [customer, match.job]);
+      ? await em.query(`${TICKET_STEP_TOKEN} WHERE t.customer = ? AND t.external_ref = ? ${PREFER_TOKEN_AT_STEP}`, [customer, match.ref])
+      : await em.query(`${TICKET_STEP_TOKEN} JOIN job_ticket j ON j.id = t.job_id WHERE t.customer = ? AND j.code = ? ${PREFER_TOKEN_AT_STEP}`, [customer, match.job]);
     return row;
   }
 
-  private async planStep(em: EntityManager, rule: OemScanRule, t: TicketRow, seq: number | undefined): Promise<OemPlan> {
+  private planStep(rule: RuleRow, t: TicketRow, seq: number | undefined): OemPlan {
     const name = `${t.customer} ${t.external_ref}`;
     const refuse = (code: ErrorCode, message: string, details: Record<string, unknown> = {}): OemPlan => ({
       kind: 'refused',
@@ -144,7 +164,7 @@ export class OemScanService {
     if (!to) return refuse(ErrorCode.InvalidState, `OEM ticket ${name}: step ${current} (${t.step_name}) is ${from} and cannot be skipped`, { stepStatus: from });
 
     const move: StepMove = {
-      ruleId: rule.id,
+      ruleId: Number(rule.id),
       ticket: { id: Number(t.id), customer: t.customer, externalRef: t.external_ref, version: Number(t.version), stepCount: Number(t.step_count) },
       step: { id: Number(t.step_id), sequence: current, name: t.step_name!, status: from, nodeCode: t.node_code },
       to,
@@ -152,21 +172,17 @@ export class OemScanService {
     };
     if (to === OemStepStatus.Skipped || t.node_id === null) return { kind: 'apply', move };
 
-    const [token] = await em.query(
-      `SELECT id, current_node_id, status, version FROM token WHERE job_id = ? AND status IN (?, ?) ORDER BY CASE WHEN current_node_id = ? THEN 0 ELSE 1 END, id LIMIT 1`,
-      [t.job_id, TokenStatus.Waiting, TokenStatus.InProgress, t.node_id],
-    );
-    if (!token) return refuse(ErrorCode.InvalidState, `OEM ticket ${name}: its job ${t.job_id} has no token in production (not spawned, or finished)`, { jobId: t.job_id });
-    if (Number(token.current_node_id) !== Number(t.node_id)) {
+    if (t.token_id === null) return refuse(ErrorCode.InvalidState, `OEM ticket ${name}: its job ${t.job_id} has no token in production (not spawned, or finished)`, { jobId: t.job_id });
+    if (Number(t.token_node_id) !== Number(t.node_id)) {
       return refuse(ErrorCode.StepOutOfOrder, `OEM ticket ${name}: step ${current} (${t.step_name}) maps to node ${t.node_code}, but the job's token is not there yet`, {
         expectedSequence: current,
-        tokenId: Number(token.id),
+        tokenId: Number(t.token_id),
         nodeCode: t.node_code,
       });
     }
-    const waiting = token.status === TokenStatus.Waiting;
+    const waiting = t.token_status === TokenStatus.Waiting;
     const ops: TokenOp[] = to === OemStepStatus.Active ? (waiting ? ['start'] : []) : waiting ? ['start', 'complete'] : ['complete'];
-    move.token = { id: Number(token.id), version: Number(token.version), nodeCode: t.node_code!, ops };
+    move.token = { id: Number(t.token_id), version: Number(t.token_version), nodeCode: t.node_code!, ops };
     return { kind: 'apply', move };
   }
 
