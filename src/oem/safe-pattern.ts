@@ -51,10 +51,10 @@ export class SafePattern {
     const result: BarcodeMatch = {};
     if (this.groups.has('ref')) result.ref = m.group('ref') ?? undefined;
     if (this.groups.has('job')) result.job = m.group('job') ?? undefined;
-    if (this.groups.has('seq')) {
-      const seq = Number(m.group('seq'));
-      if (!Number.isSafeInteger(seq)) return null;
-      result.seq = seq;
+    const seq = this.groups.has('seq') ? m.group('seq') : null;
+    if (seq !== null) {
+      if (!/^\d{1,9}$/.test(seq)) return null;
+      result.seq = Number(seq);
     }
     return result;
   }
