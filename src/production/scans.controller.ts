@@ -1,7 +1,8 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
+import { ErrorResponseDto } from '../common/errors/error-response.dto.js';
 import { ApiErrors } from './api-errors.js';
 import { ScanDto, ScanResultDto } from './dto/scan.dto.js';
 import { ScansService, type ScanResponse } from './scans.service.js';
@@ -30,7 +31,13 @@ export class ScansController {
   @ApiOkResponse({ type: ScanResultDto })
   @ApiErrors({
     notFound: 'Unknown barcode (no token with this serial), or unknown operator',
-    conflict: "WRONG_STATION: the token's node is served by another station; INVALID_STATE: the token is done or scrapped; NO_SUCH_EDGE: no edge for the outcome; CONCURRENT_UPDATE",
+    conflict:
+      "WRONG_STATION: the token's node is served by another station; INVALID_STATE: the token is done or scrapped; NO_SUCH_EDGE: no edge for the outcome; CONCURRENT_UPDATE; " +
+      'in OEM mode (Phase 8) STEP_OUT_OF_ORDER: the barcode names a step other than the ticket\'s current one, or its node is not where the token is',
+  })
+  @ApiUnprocessableEntityResponse({
+    description: 'NO_RULE (OEM mode): an OEM-looking barcode that no rule of this station takes; the scan is recorded and a repeat inside the window answers the same',
+    type: ErrorResponseDto,
   })
   scan(@Body() body: ScanDto): Promise<ScanResponse> {
     return this.scans.scan({ stationCode: body.stationCode, barcode: body.barcode, outcome: body.outcome ?? 'pass', operatorCode: body.operatorCode });
