@@ -203,7 +203,7 @@ describe('Phase 7: automatic assignment', () => {
       expect(res.body.candidates.map((c: { operatorId: number; rank: number | null; workload: number; priority: number }) => [c.operatorId, c.rank, c.priority, c.workload])).toEqual([
         [line.op(2), 1, 1, 0],
         [line.op(1), 2, 1, 1],
-        [line.op(3), null, 2, 0],
+        [line.op(3), null, 2, null],
       ]);
       expect(res.body.candidates[2].exclusions[0].reason).toBe('on_leave');
       const next = await t.http().get(`/api/v1/assignment/preview?tokenId=${token.id}&nodeId=${line.node.WORK}`).set(t.auth(Role.Viewer)).expect(200);

@@ -2,10 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { dialectOf, fromDbTime, insertChunkRows, toDbTime } from '../database/dialect.js';
 import { decodeCursor, encodeCursor } from '../production/cursor.js';
-import { AssignmentMethod, type AssignmentLog, type LoggedCandidate } from './entities/assignment-log.entity.js';
-import type { RankedCandidate } from './ranking.js';
+import { AssignmentMethod, type AssignmentLog, type StoredCandidate } from './entities/assignment-log.entity.js';
+import type { Candidate } from './ranking.js';
 
-export type LogDraft = Omit<AssignmentLog, 'id'>;
+/** A decision to append; its candidates already serialised (see candidatesJson). */
+export type LogDraft = Omit<AssignmentLog, 'id' | 'candidates'> & { candidatesJson: string };
 
 export interface LogFilter {
   tokenId?: number;
@@ -19,17 +20,28 @@ export interface LogFilter {
 
 const COLUMNS = ['token_id', 'job_id', 'node_id', 'account_id', 'team_id', 'method', 'reason', 'candidates', 'directory', 'decided_at', 'duration_us'];
 
-export function loggedCandidates(candidates: readonly RankedCandidate[]): LoggedCandidate[] {
-  return candidates.map((c) => ({
-    operatorId: c.operatorId,
-    teamId: c.teamId,
-    rank: c.rank,
-    tier: c.tier,
-    priority: c.priority,
-    workload: c.workload,
-    lastAssignedAt: c.lastAssignedAt === null ? null : new Date(Math.floor(c.lastAssignedAt)).toISOString(),
-    exclusions: c.exclusions,
-  }));
+const n = (v: number | null) => (v === null ? 'null' : String(v));
+
+/** One StoredCandidate as JSON, written by hand: a spawn serialises tokens x candidates of them. */
+function candidateJson(c: Candidate, rank: number | null): string {
+  const excluded = c.exclusions.length > 0;
+  const last = c.lastAssignedAt === null ? null : Math.floor(c.lastAssignedAt);
+  return `[${c.operatorId},${n(c.teamId)},${n(rank)},"${c.tier}",${n(c.priority)},${excluded ? 'null' : c.workload},${n(last)},${excluded ? JSON.stringify(c.exclusions) : '[]'}]`;
+}
+
+/** The excluded candidates' part of every decision of one call: the same for each of its tokens. */
+export function excludedJson(candidates: readonly Candidate[]): string {
+  return candidates
+    .filter((c) => c.exclusions.length > 0)
+    .map((c) => candidateJson(c, null))
+    .join(',');
+}
+
+/** One decision's candidates: the eligible ones ranked as they stood for it, then the excluded. */
+export function candidatesJson(ranked: readonly Candidate[], excluded: string): string {
+  const parts = ranked.map((c, i) => candidateJson(c, i + 1));
+  if (excluded) parts.push(excluded);
+  return `[${parts.join(',')}]`;
 }
 
 /** The assignment audit trail: batched appends inside the deciding transaction, filtered reads newest first. */
@@ -49,7 +61,7 @@ export class AssignmentLogService {
         d.teamId,
         d.method,
         d.reason === null ? null : d.reason.slice(0, 255),
-        JSON.stringify(d.candidates),
+        d.candidatesJson,
         d.directory,
         toDbTime(d.decidedAt),
         d.durationUs,
@@ -90,7 +102,7 @@ function toLog(r: Record<string, unknown>): AssignmentLog {
     teamId: id(r.team_id),
     method: r.method as AssignmentMethod,
     reason: (r.reason as string | null) ?? null,
-    candidates: JSON.parse(String(r.candidates)) as LoggedCandidate[],
+    candidates: JSON.parse(String(r.candidates)) as StoredCandidate[],
     directory: String(r.directory),
     decidedAt: fromDbTime(r.decided_at as string | Date)!,
     durationUs: Number(r.duration_us),

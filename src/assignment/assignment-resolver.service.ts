@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { Environment } from '../config/environment.js';
 import { fromDbTime } from '../database/dialect.js';
 import type { NodeRef, TokenRef } from '../production/production.types.js';
 import { DirectoryRegistry } from './directory-registry.js';
+import type { OperatorDirectory } from './operator-directory.js';
 import { decideAll, type Candidate, type Decision, type Exclusion, type Tier } from './ranking.js';
 
 type Row = Record<string, unknown>;
@@ -32,6 +35,17 @@ interface PlanEntry {
   priority: number | null;
 }
 
+/** Who is a candidate and who is excluded: everything but workload, which must be read fresh. */
+interface Eligibility {
+  directory: string;
+  candidates: Candidate[];
+  teams: ResolverContext['teams'];
+  expiresAt: number;
+}
+
+/** Bounds the per-replica cache; entries are few (one per job and node being worked on) and short-lived. */
+const MAX_CACHED = 2000;
+
 /**
  * Who should work on tokens arriving at a node: the plan entries of the job for that node,
  * then of the node, teams expanded to their members, each operator checked against the
@@ -39,13 +53,25 @@ interface PlanEntry {
  * ranking.ts). A fixed number of queries per call, whatever the number of tokens or
  * candidates: plans, teams, operators, their unavailability, the teams' unavailability,
  * workloads. It never writes.
+ *
+ * The runtime asks with `cached`: who is eligible at a node is then reused for
+ * ASSIGNMENT_CACHE_TTL_MS, like the flag snapshot's bound, so a spawn or route pays for the
+ * workload query alone. Writes through this module (plans, availability, leave) clear it at
+ * once on this replica; other changes (operators, teams, other replicas) show within the bound.
+ * Preview and comparison always read afresh.
  */
 @Injectable()
 export class AssignmentResolverService {
+  private readonly cache = new Map<string, Eligibility>();
+  private readonly ttlMs: number;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly directories: DirectoryRegistry,
-  ) {}
+    config: ConfigService<Environment, true>,
+  ) {
+    this.ttlMs = config.get('ASSIGNMENT_CACHE_TTL_MS', { infer: true });
+  }
 
   /** The ranked candidates for one token at `node` (its current node or where it is routed to); its own assignment is not workload. */
   async resolve(token: TokenRef, node: NodeRef, at: Date, db?: EntityManager): Promise<Resolution> {
@@ -55,12 +81,44 @@ export class AssignmentResolverService {
 
   /**
    * The candidates for a job's tokens at a node. `reassigning` are tokens being decided again
-   * (a preview or a comparison): their current assignment does not count as workload.
+   * (a route, a preview or a comparison): their current assignment does not count as workload.
    */
-  async context(jobId: number, nodeId: number, at: Date, db?: EntityManager, reassigning: readonly TokenRef[] = []): Promise<ResolverContext> {
-    const q: Db = db ?? this.dataSource;
+  async context(jobId: number, nodeId: number, at: Date, db?: EntityManager, reassigning: readonly TokenRef[] = [], options: { cached?: boolean } = {}): Promise<ResolverContext> {
     const directory = this.directories.current();
-    const entries = await this.planEntries(q, jobId, nodeId);
+    const key = `${directory.source}:${jobId}:${nodeId}`;
+    let eligibility = options.cached ? this.cache.get(key) : undefined;
+    if (!eligibility || eligibility.expiresAt <= at.getTime()) {
+      eligibility = await this.eligibility(directory, jobId, nodeId, at, db);
+      if (options.cached && this.ttlMs > 0) this.remember(key, eligibility);
+    }
+    const eligible = eligibility.candidates.filter((c) => c.exclusions.length === 0).map((c) => c.operatorId);
+    const load = await this.workload(db ?? this.dataSource, eligible, reassigning);
+    return {
+      jobId,
+      nodeId,
+      at,
+      directory: eligibility.directory,
+      candidates: eligibility.candidates.map((c) => ({ ...c, ...load.get(c.operatorId) })),
+      teams: eligibility.teams,
+    };
+  }
+
+  /** Forget who is eligible where: called after this module changes plans, availability or leave. */
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  private remember(key: string, eligibility: Eligibility): void {
+    if (this.cache.size >= MAX_CACHED) {
+      const now = Date.now();
+      for (const [k, e] of this.cache) if (e.expiresAt <= now) this.cache.delete(k);
+      if (this.cache.size >= MAX_CACHED) this.cache.clear();
+    }
+    this.cache.set(key, eligibility);
+  }
+
+  private async eligibility(directory: OperatorDirectory, jobId: number, nodeId: number, at: Date, db?: EntityManager): Promise<Eligibility> {
+    const entries = await this.planEntries(db ?? this.dataSource, jobId, nodeId);
     const teamIds = unique(entries.flatMap((e) => (e.teamId === null ? [] : [e.teamId])));
     const teams = await directory.teams(teamIds, db);
     const accountIds = unique(entries.flatMap((e) => (e.accountId !== null ? [e.accountId] : (teams.get(e.teamId!)?.memberAccountIds ?? []))));
@@ -68,7 +126,6 @@ export class AssignmentResolverService {
     const operators = await directory.operators(accountIds, db);
     const unavailable = await directory.operatorUnavailability(accountIds, at, db);
     const teamsUnavailable = await directory.teamUnavailability(teamIds, at, db);
-    const load = await this.workload(q, accountIds, reassigning);
 
     const teamState = new Map<number, { exclusions: Exclusion[]; eligibleMembers: number[] }>();
     for (const teamId of teamIds) {
@@ -93,12 +150,12 @@ export class AssignmentResolverService {
       for (const operatorId of members) {
         const exclusions = [...operatorExclusions(operatorId), ...(entry.teamId !== null ? teamState.get(entry.teamId)!.exclusions : [])];
         if (entry.teamId !== null && exclusions.length === 0) teamState.get(entry.teamId)!.eligibleMembers.push(operatorId);
-        const candidate: Candidate = { operatorId, teamId: entry.teamId, tier: entry.tier, priority: entry.priority, ...(load.get(operatorId) ?? idle), exclusions };
+        const candidate: Candidate = { operatorId, teamId: entry.teamId, tier: entry.tier, priority: entry.priority, workload: 0, lastAssignedAt: null, exclusions };
         const kept = best.get(operatorId);
         if (!kept || (kept.exclusions.length > 0 && exclusions.length === 0)) best.set(operatorId, candidate);
       }
     }
-    return { jobId, nodeId, at, directory: directory.source, candidates: [...best.values()], teams: teamState };
+    return { directory: directory.source, candidates: [...best.values()], teams: teamState, expiresAt: at.getTime() + this.ttlMs };
   }
 
   /** Job entries before node entries, each in plan order; `priority` is null on plans written before Phase 7. */
@@ -144,8 +201,6 @@ export class AssignmentResolverService {
     return load;
   }
 }
-
-const idle = { workload: 0, lastAssignedAt: null };
 
 function unique(ids: number[]): number[] {
   return [...new Set(ids)];

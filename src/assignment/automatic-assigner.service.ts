@@ -6,11 +6,11 @@ import { PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
 import { AssignmentHook, type AutomaticAssigner } from '../production/hooks/assignment-hook.js';
 import { NodeAssignmentService } from '../production/node-assignment.service.js';
 import type { Assignment, JobRef, NodeRef, TokenRef } from '../production/production.types.js';
-import { AssignmentLogService, loggedCandidates, type LogDraft } from './assignment-log.service.js';
+import { AssignmentLogService, candidatesJson, excludedJson, type LogDraft } from './assignment-log.service.js';
 import { AssignmentResolverService, type ResolverContext } from './assignment-resolver.service.js';
 import { RUNTIME_FLAG } from './assignment.schema.js';
 import { AssignmentMethod } from './entities/assignment-log.entity.js';
-import { assignmentOf, decideAll, type Decision } from './ranking.js';
+import { assignmentOf, rankEach } from './ranking.js';
 
 /**
  * Phase 7's runtime, plugged into the core's AssignmentHook: every spawn and route asks it
@@ -52,26 +52,25 @@ export class AutomaticAssignerService implements AutomaticAssigner, OnModuleInit
   async assign(tokens: readonly TokenRef[], node: NodeRef, job: JobRef, manager: EntityManager): Promise<Assignment[] | null> {
     // spawned tokens are already at the node they are assigned at; routed ones still name the node they leave
     const operation = tokens[0]?.currentNodeId === node.id ? 'assign_on_spawn' : 'assign_on_route';
-    const at = new Date();
-    const started = performance.now();
+    const call: Call = { tokens, node, job, at: new Date(), started: performance.now() };
     let context: ResolverContext | undefined;
     const result = await this.fallback.run<Assignment[] | null>({
       phase: 7,
       flag: RUNTIME_FLAG,
       operation,
       newPath: async () => {
-        context = await this.resolver.context(job.id, node.id, at, manager, tokens);
-        const decisions = decideAll(context.candidates, tokens.length, at);
-        this.latency.observe({ operation }, (performance.now() - started) / 1000);
-        if (!decisions[0].chosen) return PhaseFallback.decline('no_candidate');
-        await this.log.append(manager, this.drafts(tokens, node, job, at, started, decisions, AssignmentMethod.Auto, null, context.directory));
+        context = await this.resolver.context(job.id, node.id, call.at, manager, tokens, { cached: true });
+        const decided = decide(context, tokens.length, call.at);
+        this.latency.observe({ operation }, (performance.now() - call.started) / 1000);
+        if (!decided.assignments) return PhaseFallback.decline('no_candidate');
+        await this.log.append(manager, drafts(call, decided.candidates, AssignmentMethod.Auto, null, context.directory, decided.assignments));
         this.decisions.inc({ method: AssignmentMethod.Auto }, tokens.length);
-        return decisions.map((d) => assignmentOf(d.chosen!));
+        return decided.assignments;
       },
       legacy: async () => null,
     });
     if (result.path === 'new') return result.value;
-    if (result.path === 'fallback') await this.logFallback(tokens, node, job, at, started, context, result.fallbackReason ?? 'unknown', manager);
+    if (result.path === 'fallback') await this.logFallback(call, context, result.fallbackReason ?? 'unknown', manager);
     return null;
   }
 
@@ -79,58 +78,56 @@ export class AutomaticAssignerService implements AutomaticAssigner, OnModuleInit
    * The manual plan decides (the core applies it when we return null); the log says so. Best
    * effort: a broken log must not stop production, which is the point of falling back.
    */
-  private async logFallback(
-    tokens: readonly TokenRef[],
-    node: NodeRef,
-    job: JobRef,
-    at: Date,
-    started: number,
-    context: ResolverContext | undefined,
-    reason: string,
-    manager: EntityManager,
-  ): Promise<void> {
-    const why = reason === 'no_candidate' ? 'no_candidate' : `error: ${reason}`;
-    this.fallbacks.inc({ reason: reason === 'no_candidate' ? 'no_candidate' : 'error' }, tokens.length);
-    this.decisions.inc({ method: AssignmentMethod.Fallback }, tokens.length);
+  private async logFallback(call: Call, context: ResolverContext | undefined, reason: string, manager: EntityManager): Promise<void> {
+    const noCandidate = reason === 'no_candidate';
+    this.fallbacks.inc({ reason: noCandidate ? 'no_candidate' : 'error' }, call.tokens.length);
+    this.decisions.inc({ method: AssignmentMethod.Fallback }, call.tokens.length);
     try {
-      const planned = await this.manual.manualPlan(job.id, node.id, manager);
-      const decisions: Decision[] = context ? decideAll(context.candidates, tokens.length, at) : tokens.map(() => ({ chosen: null, candidates: [] }));
-      const drafts = this.drafts(tokens, node, job, at, started, decisions, AssignmentMethod.Fallback, why, context?.directory ?? 'unknown', planned);
-      await this.log.append(manager, drafts);
+      const planned = await this.manual.manualPlan(call.job.id, call.node.id, manager);
+      const candidates = context ? decide(context, call.tokens.length, call.at).candidates : call.tokens.map(() => '[]');
+      const why = noCandidate ? 'no_candidate' : `error: ${reason}`;
+      await this.log.append(manager, drafts(call, candidates, AssignmentMethod.Fallback, why, context?.directory ?? 'unknown', call.tokens.map(() => planned)));
     } catch (error) {
-      this.logger.warn({ msg: 'assignment_log_write_failed', jobId: job.id, nodeId: node.id, tokens: tokens.length, error: error instanceof Error ? error.message : String(error) });
+      this.logger.warn({ msg: 'assignment_log_write_failed', jobId: call.job.id, nodeId: call.node.id, tokens: call.tokens.length, error: error instanceof Error ? error.message : String(error) });
     }
   }
+}
 
-  private drafts(
-    tokens: readonly TokenRef[],
-    node: NodeRef,
-    job: JobRef,
-    at: Date,
-    started: number,
-    decisions: Decision[],
-    method: AssignmentMethod,
-    reason: string | null,
-    directory: string,
-    planned?: Assignment,
-  ): LogDraft[] {
-    // the call's decision time, shared by the tokens it decided
-    const durationUs = Math.round(((performance.now() - started) * 1000) / tokens.length);
-    return tokens.map((t, i) => {
-      const chosen = planned ?? (decisions[i].chosen ? assignmentOf(decisions[i].chosen!) : { accountId: null, teamId: null });
-      return {
-        tokenId: t.id,
-        jobId: job.id,
-        nodeId: node.id,
-        accountId: chosen.accountId,
-        teamId: chosen.teamId,
-        method,
-        reason,
-        candidates: loggedCandidates(decisions[i].candidates),
-        directory,
-        decidedAt: at,
-        durationUs,
-      };
-    });
-  }
+interface Call {
+  tokens: readonly TokenRef[];
+  node: NodeRef;
+  job: JobRef;
+  at: Date;
+  started: number;
+}
+
+/** Each token's choice (null when nobody is eligible) and its candidates, serialised for the log as they stood for it. */
+function decide(context: ResolverContext, count: number, at: Date): { assignments: Assignment[] | null; candidates: string[] } {
+  const excluded = excludedJson(context.candidates);
+  const assignments: Assignment[] = [];
+  const candidates: string[] = [];
+  rankEach(context.candidates, count, at, (_, ranked) => {
+    if (ranked[0]) assignments.push(assignmentOf(ranked[0]));
+    candidates.push(candidatesJson(ranked, excluded));
+  });
+  // the same operators are eligible for every token of a call: all get someone or none does
+  return { assignments: assignments.length === count ? assignments : null, candidates };
+}
+
+function drafts(call: Call, candidates: string[], method: AssignmentMethod, reason: string | null, directory: string, chosen: Assignment[]): LogDraft[] {
+  // the call's decision time, shared by the tokens it decided
+  const durationUs = Math.round(((performance.now() - call.started) * 1000) / call.tokens.length);
+  return call.tokens.map((t, i) => ({
+    tokenId: t.id,
+    jobId: call.job.id,
+    nodeId: call.node.id,
+    accountId: chosen[i].accountId,
+    teamId: chosen[i].teamId,
+    method,
+    reason,
+    candidatesJson: candidates[i],
+    directory,
+    decidedAt: call.at,
+    durationUs,
+  }));
 }

@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError, type FieldError } from '../common/errors/domain-error.js';
 import { toDbTime } from '../database/dialect.js';
 import { productionTransaction } from '../production/production-transaction.js';
+import { AssignmentResolverService } from './assignment-resolver.service.js';
 import { minuteText, type Rule } from './availability.js';
 import type { AvailabilityDto } from './dto/availability.dto.js';
 
@@ -18,7 +19,10 @@ const minutes = (text: string) => Number(text.slice(0, 2)) * 60 + Number(text.sl
 /** Weekly windows and dated exceptions of operators and teams; a schedule is replaced as a whole. */
 @Injectable()
 export class AvailabilityService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly resolver: AssignmentResolverService,
+  ) {}
 
   async set(subject: Subject, id: number, schedule: AvailabilityDto): Promise<AvailabilityDto> {
     const rules = toRules(schedule);
@@ -39,6 +43,7 @@ export class AvailabilityService {
         ]);
       }
     });
+    this.resolver.invalidate();
     return this.get(subject, id);
   }
 

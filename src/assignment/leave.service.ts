@@ -4,6 +4,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { dialectOf, forUpdate } from '../database/dialect.js';
 import { productionTransaction } from '../production/production-transaction.js';
+import { AssignmentResolverService } from './assignment-resolver.service.js';
 import type { CreateLeaveDto, LeaveQuery } from './dto/leave.dto.js';
 import { LeaveRequest, LeaveStatus } from './entities/leave-request.entity.js';
 
@@ -19,7 +20,10 @@ const TRANSITIONS: Record<'approve' | 'reject' | 'cancel', { from: LeaveStatus[]
 /** Leave requests: created pending, then approved, rejected or cancelled. Only approved leave excludes from assignment. */
 @Injectable()
 export class LeaveService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly resolver: AssignmentResolverService,
+  ) {}
 
   async create(input: CreateLeaveDto, actor: string): Promise<LeaveRequest> {
     if (input.endsAt.getTime() <= input.startsAt.getTime()) throw DomainError.validation([{ field: 'endsAt', messages: ['endsAt must be after startsAt'] }]);
@@ -53,7 +57,7 @@ export class LeaveService {
 
   async decide(id: number, action: keyof typeof TRANSITIONS, actor: string): Promise<LeaveRequest> {
     const { from, to } = TRANSITIONS[action];
-    return productionTransaction(this.dataSource, async (em) => {
+    const decided = await productionTransaction(this.dataSource, async (em) => {
       const repo = em.getRepository(LeaveRequest);
       const changed = await repo.update({ id, status: In(from) }, { status: to, decidedBy: actor, decidedAt: new Date() });
       const leave = await repo.findOneBy({ id });
@@ -61,5 +65,8 @@ export class LeaveService {
       if (!changed.affected) throw new DomainError(ErrorCode.InvalidState, `Leave request ${id} is ${leave.status}; only ${from.join(' or ')} leave can be ${to}`, { id, status: leave.status });
       return leave;
     });
+    // pending leave excludes nobody: only a decision changes who is eligible
+    this.resolver.invalidate();
+    return decided;
   }
 }

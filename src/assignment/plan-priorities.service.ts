@@ -5,6 +5,7 @@ import { ErrorCode } from '../common/errors/error-code.js';
 import { dialectOf, insertChunkRows, toDbTime } from '../database/dialect.js';
 import { AccountsService } from '../production/accounts.service.js';
 import { productionTransaction } from '../production/production-transaction.js';
+import { AssignmentResolverService } from './assignment-resolver.service.js';
 import type { PlanEntryDto, PlanEntryInputDto } from './dto/plan.dto.js';
 
 type Row = Record<string, unknown>;
@@ -19,6 +20,7 @@ export class PlanPrioritiesService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly accounts: AccountsService,
+    private readonly resolver: AssignmentResolverService,
   ) {}
 
   async setNodePlan(nodeId: number, entries: PlanEntryInputDto[]): Promise<PlanEntryDto[]> {
@@ -28,6 +30,7 @@ export class PlanPrioritiesService {
       await em.query(`DELETE FROM assignment_plan_node WHERE node_id = ?`, [nodeId]);
       await this.insert(em, 'assignment_plan_node', ['node_id'], [nodeId], rows);
     });
+    this.resolver.invalidate();
     return this.nodePlan(nodeId);
   }
 
@@ -48,6 +51,7 @@ export class PlanPrioritiesService {
       await em.query(`DELETE FROM assignment_plan_job WHERE job_id = ? AND node_id = ?`, [jobId, nodeId]);
       await this.insert(em, 'assignment_plan_job', ['job_id', 'node_id'], [jobId, nodeId], rows);
     });
+    this.resolver.invalidate();
     return (await this.jobPlan(jobId)).filter((e) => e.nodeId === nodeId);
   }
 

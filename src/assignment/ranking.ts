@@ -53,23 +53,31 @@ export function compareCandidates(a: Candidate, b: Candidate): number {
 /**
  * Decides `count` tokens arriving together, one after the other: each choice adds one to
  * the chosen operator's workload and makes them the most recently assigned, so a spawn of
- * many tokens spreads over equally ranked operators. Pure: the caller's candidates are not changed.
+ * many tokens spreads over equally ranked operators. `visit` sees the eligible candidates
+ * best first as they stand for token `i` (read them before returning: they change for the
+ * next token). The caller's candidates are not changed.
  */
-export function decideAll(candidates: readonly Candidate[], count: number, at: Date): Decision[] {
+export function rankEach(candidates: readonly Candidate[], count: number, at: Date, visit: (i: number, ranked: readonly Candidate[]) => void): void {
   const eligible = candidates.filter((c) => c.exclusions.length === 0).map((c) => ({ ...c }));
-  const excluded: RankedCandidate[] = candidates.filter((c) => c.exclusions.length > 0).map((c) => ({ ...c, rank: null }));
-  const decisions: Decision[] = [];
   for (let i = 0; i < count; i++) {
     eligible.sort(compareCandidates);
-    const ranked: RankedCandidate[] = eligible.map((c, index) => ({ ...c, rank: index + 1 }));
-    const chosen = ranked[0] ?? null;
-    decisions.push({ chosen, candidates: [...ranked, ...excluded] });
+    visit(i, eligible);
     if (eligible.length > 0) {
       eligible[0].workload += 1;
       // later tokens of the same batch count as assigned later, in order
       eligible[0].lastAssignedAt = at.getTime() + i / 1000;
     }
   }
+}
+
+/** rankEach with each token's full picture: ranked eligible candidates, then the excluded ones. */
+export function decideAll(candidates: readonly Candidate[], count: number, at: Date): Decision[] {
+  const excluded: RankedCandidate[] = candidates.filter((c) => c.exclusions.length > 0).map((c) => ({ ...c, rank: null }));
+  const decisions: Decision[] = [];
+  rankEach(candidates, count, at, (_, eligible) => {
+    const ranked: RankedCandidate[] = eligible.map((c, index) => ({ ...c, rank: index + 1 }));
+    decisions.push({ chosen: ranked[0] ?? null, candidates: [...ranked, ...excluded] });
+  });
   return decisions;
 }
 

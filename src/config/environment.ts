@@ -116,6 +116,10 @@ export class Environment {
   @IsTimeZone()
   ASSIGNMENT_TIMEZONE = 'UTC';
 
+  /** How long a replica reuses who is eligible at a node (plans, directory, availability, leave); workload is always read fresh. 0 disables. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(60_000)
+  ASSIGNMENT_CACHE_TTL_MS = 1000;
+
   /** In OEM mode, a barcode with this prefix that no station rule takes is refused (422 NO_RULE) rather than read as a token serial. */
   @Matches(/^[!-~]{1,32}$/, { message: 'OEM_BARCODE_PREFIX must be 1 to 32 printable ASCII characters without spaces' })
   OEM_BARCODE_PREFIX = 'OEM-';

@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsEnum, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
-import { AssignmentMethod, type AssignmentLog } from '../entities/assignment-log.entity.js';
+import { AssignmentMethod, type AssignmentLog, type StoredCandidate } from '../entities/assignment-log.entity.js';
 import type { RankedCandidate } from '../ranking.js';
 
 const MAX_ID = 2_147_483_647;
+const iso = (ms: number | null) => (ms === null ? null : new Date(Math.floor(ms)).toISOString());
 
 export class ExclusionDto {
   @ApiProperty({ enum: ['inactive', 'outside_availability_window', 'on_leave', 'team_unavailable', 'not_in_directory'] }) reason!: string;
@@ -18,13 +19,17 @@ export class CandidateDto {
   @ApiProperty({ type: Number, nullable: true, description: '1 = chosen; null when excluded' }) rank!: number | null;
   @ApiProperty({ enum: ['job', 'node'], description: "Whose plan names them: the job's plan ranks before the node's" }) tier!: string;
   @ApiProperty({ type: Number, nullable: true, description: 'Plan priority, lower first' }) priority!: number | null;
-  @ApiProperty({ description: 'Tokens waiting or in progress assigned to them' }) workload!: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'Tokens waiting or in progress assigned to them; null when excluded (not read)' }) workload!: number | null;
   @ApiProperty({ type: String, nullable: true, description: 'Their latest automatic assignment' }) lastAssignedAt!: string | null;
   @ApiProperty({ type: [ExclusionDto] }) exclusions!: ExclusionDto[];
 
   static of(c: RankedCandidate): CandidateDto {
-    const { operatorId, teamId, rank, tier, priority, workload, exclusions } = c;
-    return { operatorId, teamId, rank, tier, priority, workload, lastAssignedAt: c.lastAssignedAt === null ? null : new Date(Math.floor(c.lastAssignedAt)).toISOString(), exclusions };
+    const { operatorId, teamId, rank, tier, priority, exclusions } = c;
+    return { operatorId, teamId, rank, tier, priority, workload: exclusions.length ? null : c.workload, lastAssignedAt: iso(c.lastAssignedAt), exclusions };
+  }
+
+  static stored([operatorId, teamId, rank, tier, priority, workload, lastAssignedAt, exclusions]: StoredCandidate): CandidateDto {
+    return { operatorId, teamId, rank, tier, priority, workload, lastAssignedAt: iso(lastAssignedAt), exclusions };
   }
 }
 
@@ -73,7 +78,7 @@ export class LogEntryDto {
 
   static of(l: AssignmentLog): LogEntryDto {
     const { id, tokenId, jobId, nodeId, accountId, teamId, method, reason, candidates, directory, decidedAt, durationUs } = l;
-    return { id, tokenId, jobId, nodeId, operatorId: accountId, teamId, method, reason, candidates, directory, decidedAt, durationUs };
+    return { id, tokenId, jobId, nodeId, operatorId: accountId, teamId, method, reason, candidates: candidates.map(CandidateDto.stored), directory, decidedAt, durationUs };
   }
 }
 

@@ -6,19 +6,12 @@ export enum AssignmentMethod {
   Fallback = 'fallback',
 }
 
-/** One candidate as the resolver saw it; stored as JSON on every decision. */
-export interface LoggedCandidate {
-  operatorId: number;
-  /** The team through which the operator was a candidate, if any. */
-  teamId: number | null;
-  /** 1-based rank among eligible candidates; null when excluded. */
-  rank: number | null;
-  tier: 'job' | 'node';
-  priority: number | null;
-  workload: number;
-  lastAssignedAt: string | null;
-  exclusions: Array<{ reason: string; detail?: string }>;
-}
+/**
+ * One candidate as stored with a decision: [operatorId, teamId (the team they came through),
+ * rank (null when excluded), tier, priority, workload (null when excluded: not read),
+ * lastAssignedAt (epoch ms), exclusions]. Compact, because every decision keeps every candidate.
+ */
+export type StoredCandidate = [number, number | null, number | null, 'job' | 'node', number | null, number | null, number | null, Array<{ reason: string; detail?: string }>];
 
 /** The audit trail: one row per token per automatic decision, append-only. */
 @Entity('assignment_log')
@@ -31,7 +24,7 @@ export class AssignmentLog {
   @Column({ type: 'integer', nullable: true }) teamId!: number | null;
   @Column({ type: 'varchar', length: 16 }) method!: AssignmentMethod;
   @Column({ type: 'varchar', length: 255, nullable: true }) reason!: string | null;
-  @Column({ type: 'simple-json' }) candidates!: LoggedCandidate[];
+  @Column({ type: 'simple-json' }) candidates!: StoredCandidate[];
   @Column({ type: 'varchar', length: 16 }) directory!: string;
   @Column({ type: 'datetime', precision: 3 }) decidedAt!: Date;
   @Column({ type: 'integer' }) durationUs!: number;

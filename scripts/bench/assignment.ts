@@ -1,0 +1,144 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../../src/app.module.js';
+import { AvailabilityService } from '../../src/assignment/availability.service.js';
+import { LeaveService } from '../../src/assignment/leave.service.js';
+import { PlanPrioritiesService } from '../../src/assignment/plan-priorities.service.js';
+import { insertChunkRows, toDbTime, dialectOf } from '../../src/database/dialect.js';
+import { FlagsService } from '../../src/phases/flags/flags.service.js';
+import { DagRoutingService } from '../../src/production/dag-routing.service.js';
+import { NodeKind } from '../../src/production/entities/production-graph.entity.js';
+import { GraphsService } from '../../src/production/graphs.service.js';
+import { JobsService } from '../../src/production/jobs.service.js';
+import { TokenLifecycleService } from '../../src/production/token-lifecycle.service.js';
+import { runOnBothDatabases, timed, type BenchTarget } from './runner.js';
+
+/**
+ * `npm run bench:assignment`: the cost per token of automatic assignment against the manual
+ * path, measured in the same run on SQLite and MariaDB. A factory of 500 operators in 25 teams
+ * of 20 and a 50-node line; each work node plans two teams (priorities 1 and 2) and three
+ * operators (priority 1), some operators keep weekly windows and some are on leave. Rounds
+ * alternate the two paths (runtime flag off, then on); each round spawns jobs of 100 tokens
+ * and routes every token once, one transaction per route. Goal: automatic <= 1.5x manual.
+ */
+const OPERATORS = 500;
+const TEAM_SIZE = 20;
+const NODES = 50;
+const JOB_SIZE = 100;
+const JOBS_PER_ROUND = Number(process.env.BENCH_JOBS_PER_ROUND ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const RUNTIME = 'enable_assignment_runtime';
+
+interface Totals {
+  spawnMs: number;
+  routeMs: number;
+  tokens: number;
+}
+
+async function bench(target: BenchTarget) {
+  const db = await target.fresh();
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ ...db.env, LOG_LEVEL: 'error', MIGRATE_ON_START: 'true', JOBS_ENABLED: 'false' }), { logger: ['error'] });
+  try {
+    const { graphId, firstWorkNode } = await buildFactory(app);
+    const flags = app.get(FlagsService);
+    const jobs = app.get(JobsService);
+    const lifecycle = app.get(TokenLifecycleService);
+    const routing = app.get(DagRoutingService);
+    const ds = app.get(DataSource);
+    let jobNo = 0;
+    const totals: Record<'manual' | 'auto', Totals> = { manual: { spawnMs: 0, routeMs: 0, tokens: 0 }, auto: { spawnMs: 0, routeMs: 0, tokens: 0 } };
+
+    const round = async (mode: 'manual' | 'auto', measured: boolean) => {
+      await flags.set(RUNTIME, mode === 'auto', { actor: 'bench', reason: 'bench round' });
+      for (let j = 0; j < JOBS_PER_ROUND; j++) {
+        const job = await jobs.create({ code: `B-${++jobNo}`, graphId, productCode: 'P', quantity: JOB_SIZE });
+        await jobs.release(job.id);
+        const spawnMs = await timed(() => lifecycle.spawnTokens(job.id));
+        const tokens: Array<{ id: number }> = await ds.query(`SELECT id FROM token WHERE job_id = ? ORDER BY id`, [job.id]);
+        const routeMs = await timed(async () => {
+          for (const t of tokens) await routing.routeToNode(Number(t.id), firstWorkNode);
+        });
+        if (measured) {
+          totals[mode].spawnMs += spawnMs;
+          totals[mode].routeMs += routeMs;
+          totals[mode].tokens += tokens.length;
+        }
+      }
+    };
+    await round('manual', false);
+    await round('auto', false);
+    for (let r = 0; r < ROUNDS; r++) {
+      // alternate which path goes first, so growth of the tables favours neither
+      const order: Array<'manual' | 'auto'> = r % 2 === 0 ? ['manual', 'auto'] : ['auto', 'manual'];
+      for (const mode of order) await round(mode, true);
+    }
+    const per = (t: Totals, ms: number) => (ms * 1000) / t.tokens;
+    const m = totals.manual;
+    const a = totals.auto;
+    const logRows = Number((await ds.query(`SELECT COUNT(*) AS n FROM assignment_log`))[0].n);
+    return {
+      'tokens per path': m.tokens,
+      'spawn, manual (µs/token)': per(m, m.spawnMs).toFixed(0),
+      'spawn, automatic (µs/token)': per(a, a.spawnMs).toFixed(0),
+      'spawn ratio': (a.spawnMs / m.spawnMs).toFixed(2),
+      'route, manual (µs/token)': per(m, m.routeMs).toFixed(0),
+      'route, automatic (µs/token)': per(a, a.routeMs).toFixed(0),
+      'route ratio': (a.routeMs / m.routeMs).toFixed(2),
+      'spawn + route, manual (µs/token)': per(m, m.spawnMs + m.routeMs).toFixed(0),
+      'spawn + route, automatic (µs/token)': per(a, a.spawnMs + a.routeMs).toFixed(0),
+      'ratio (goal <= 1.5)': ((a.spawnMs + a.routeMs) / (m.spawnMs + m.routeMs)).toFixed(2),
+      'assignment_log rows': logRows,
+    };
+  } finally {
+    await app.close();
+    await db.drop();
+  }
+}
+
+/** 500 operators in 25 teams, a 50-node line, plans with priorities, windows and leave. */
+async function buildFactory(app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>) {
+  const ds = app.get(DataSource);
+  const now = toDbTime(new Date());
+  const chunk = insertChunkRows(dialectOf(ds), 5);
+  for (let first = 1; first <= OPERATORS; first += chunk) {
+    const n = Math.min(chunk, OPERATORS - first + 1);
+    const params = Array.from({ length: n }, (_, i) => [`BOP-${first + i}`, `Operator ${first + i}`, '[]', 1, now]).flat();
+    await ds.query(`INSERT INTO account (code, name, skills, active, created_at) VALUES ${Array(n).fill('(?, ?, ?, ?, ?)').join(', ')}`, params);
+  }
+  const accounts: Array<{ id: number }> = await ds.query(`SELECT id FROM account WHERE code LIKE 'BOP-%' ORDER BY id`);
+  const teams = OPERATORS / TEAM_SIZE;
+  for (let t = 0; t < teams; t++) {
+    await ds.query(`INSERT INTO team (code, name, created_at) VALUES (?, ?, ?)`, [`BTEAM-${t}`, `Team ${t}`, now]);
+    const [team] = await ds.query(`SELECT id FROM team WHERE code = ?`, [`BTEAM-${t}`]);
+    const members = accounts.slice(t * TEAM_SIZE, (t + 1) * TEAM_SIZE);
+    await ds.query(`INSERT INTO team_member (team_id, account_id) VALUES ${members.map(() => '(?, ?)').join(', ')}`, members.flatMap((m) => [team.id, m.id]));
+  }
+  const nodes = [
+    { code: 'N0', name: 'start', kind: NodeKind.Start },
+    ...Array.from({ length: NODES - 2 }, (_, i) => ({ code: `N${i + 1}`, name: `work ${i + 1}`, kind: NodeKind.Work })),
+    { code: `N${NODES - 1}`, name: 'end', kind: NodeKind.End },
+  ];
+  const graph = await app.get(GraphsService).create({ code: 'BENCH-A', name: 'bench', nodes, edges: nodes.slice(1).map((n, i) => ({ from: nodes[i].code, to: n.code })) });
+  const ids = new Map(graph.nodes.map((n) => [n.code, n.id]));
+  const plans = app.get(PlanPrioritiesService);
+  const op = (i: number) => `BOP-${(i % OPERATORS) + 1}`;
+  for (let i = 0; i < NODES - 1; i++) {
+    await plans.setNodePlan(ids.get(`N${i}`)!, [
+      { teamCode: `BTEAM-${i % teams}`, priority: 1 },
+      { teamCode: `BTEAM-${(i + 7) % teams}`, priority: 2 },
+      ...[0, 1, 2].map((k) => ({ operatorCode: op(i * 10 + 200 + k), priority: 1 })),
+    ]);
+  }
+  // every fifth operator keeps weekday shifts of all day; every twentieth is on leave
+  const availability = app.get(AvailabilityService);
+  const leave = app.get(LeaveService);
+  for (let i = 0; i < OPERATORS; i += 5) await availability.set('operator', accounts[i].id, { weekly: [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })), exceptions: [] });
+  for (let i = 3; i < OPERATORS; i += 20) {
+    const l = await leave.create({ operatorId: accounts[i].id, startsAt: new Date(Date.now() - 86_400_000), endsAt: new Date(Date.now() + 86_400_000) }, 'bench');
+    await leave.decide(l.id, 'approve', 'bench');
+  }
+  return { graphId: graph.graph.id, firstWorkNode: ids.get('N1')! };
+}
+
+await runOnBothDatabases('bench:assignment (automatic vs manual assignment, per token)', bench);
