@@ -6,6 +6,7 @@ import { sleep } from './support/rollback-support.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const WINDOW_MS = 300;
+const RULES_REFRESH_MS = 200;
 const ACME = '^OEM-ACME-(?P<ref>PO-\\d+)-S(?P<seq>\\d+)$';
 const STEPS = [
   { sequence: 1, name: 'Kit', nodeCode: 'S' },
@@ -33,7 +34,7 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp({ SCAN_DEDUP_WINDOW_MS: String(WINDOW_MS) });
+    t = await startTestApp({ SCAN_DEDUP_WINDOW_MS: String(WINDOW_MS), OEM_RULES_REFRESH_MS: String(RULES_REFRESH_MS) });
     line = await createLine(t, 'OEM-LINE');
     for (const stationCode of ['ST-S', 'ST-A', 'ST-Q', 'ST-P']) await createRule({ customer: 'ACME', stationCode, pattern: ACME, action: 'advance', priority: 5 }).expect(201);
   });
@@ -212,9 +213,10 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
       const jobId = await startJob(t, line.graphId, 'PLAIN-1', 1);
       const [token] = await tokensOf(t, jobId);
       expect((await scan('ST-S', token.serial).expect(200)).body).toMatchObject({ handledBy: 'manual', action: 'started' });
-      // a stored pattern that no longer compiles (written behind the API's back) makes the OEM path throw
+      // a stored pattern that no longer compiles (written behind the API's back) makes the OEM path throw,
+      // once the rule snapshot is older than OEM_RULES_REFRESH_MS
       await t.app.get(DataSource).query(`INSERT INTO oem_scan_rule (customer, station_code, pattern, action, priority, active, created_at, updated_at) VALUES ('BROKEN', 'ST-S', '(', 'advance', 0, 1, '2030-01-01 00:00:00.000', '2030-01-01 00:00:00.000')`);
-      await sleep(WINDOW_MS + 50);
+      await sleep(Math.max(WINDOW_MS, RULES_REFRESH_MS) + 50);
       const metrics = async () => (await t.http().get('/metrics').expect(200)).text.match(/phase_fallback_total\{phase="8",operation="oem_scan",reason="error"\} (\d+)/)?.[1] ?? '0';
       const before = Number(await metrics());
       expect((await scan('ST-S', token.serial).expect(200)).body).toMatchObject({ handledBy: 'manual', action: 'completed' });

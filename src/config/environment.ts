@@ -92,6 +92,26 @@ export class Environment {
   @IsEnum(AppMode)
   APP_MODE: AppMode = AppMode.Normal;
 
+  /** Flags forced off whatever the database says: `key,key` or `all` (the kill switch). */
+  @IsString()
+  FEATURE_FLAGS_FORCE_OFF = '';
+
+  /** How often each replica polls the flag version; the bound on cross-replica propagation. */
+  @Transform(toInt) @IsInt() @Min(50) @Max(60_000)
+  FLAG_REFRESH_MS = 1000;
+
+  /** Run scheduled phase jobs on this replica (stopping a job for all replicas is done in the database). */
+  @Transform(toBoolean) @IsBoolean()
+  JOBS_ENABLED = true;
+
+  /** How long stopping a job waits for a run in flight before reporting it still running. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
+  JOB_STOP_WAIT_MS = 30_000;
+
+  /** Lease time to live of a running job; renewed while it runs, taken over after a crash. */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(3_600_000)
+  JOB_LEASE_TTL_MS = 60_000;
+
   /** Largest accepted JSON request body: bytes, or a number with b, kb, mb or gb. */
   @Matches(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, { message: 'BODY_LIMIT must be a size such as 256kb or 1mb' })
   BODY_LIMIT = '256kb';
@@ -112,6 +132,14 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
   SCAN_DEDUP_WINDOW_MS = 5000;
 
+  /** When the dashboard's analytics tables are refreshed (cron, seconds field allowed); answers older than three intervals are stale. */
+  @Matches(/^\S+(\s+\S+){4,5}$/, { message: 'DASHBOARD_REFRESH_CRON must be a cron expression of 5 or 6 fields' })
+  DASHBOARD_REFRESH_CRON = '0 * * * * *';
+
+  /** The window of the dashboard's bottleneck and team figures, ending at each refresh. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(720)
+  DASHBOARD_WINDOW_HOURS = 24;
+
   /** IANA time zone of the factory clock that operator and team availability windows are written in. */
   @IsTimeZone()
   ASSIGNMENT_TIMEZONE = 'UTC';
@@ -124,13 +152,9 @@ export class Environment {
   @Matches(/^[!-~]{1,32}$/, { message: 'OEM_BARCODE_PREFIX must be 1 to 32 printable ASCII characters without spaces' })
   OEM_BARCODE_PREFIX = 'OEM-';
 
-  /** When the dashboard's analytics tables are refreshed (cron, seconds field allowed); answers older than three intervals are stale. */
-  @Matches(/^\S+(\s+\S+){4,5}$/, { message: 'DASHBOARD_REFRESH_CRON must be a cron expression of 5 or 6 fields' })
-  DASHBOARD_REFRESH_CRON = '0 * * * * *';
-
-  /** The window of the dashboard's bottleneck and team figures, ending at each refresh. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(720)
-  DASHBOARD_WINDOW_HOURS = 24;
+  /** How long a replica scans with its snapshot of the OEM scan rules; its own rule changes apply at once, others' within this bound (0: read them on every scan). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(60_000)
+  OEM_RULES_REFRESH_MS = 1000;
 
   /** Base URL of the HR People API (Phase 9, read-only); `npm run people-sim` serves one on port 4010. */
   @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })

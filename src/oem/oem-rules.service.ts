@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { ConfigService } from '@nestjs/config';
+import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
+import type { Environment } from '../config/environment.js';
 import { OemScanRule, type OemRuleAction } from './entities/oem-scan-rule.entity.js';
 import { SafePattern } from './safe-pattern.js';
 
@@ -13,10 +15,42 @@ export interface RuleInput {
   active?: boolean;
 }
 
-/** Station scan rules. A pattern is compiled on save, so a stored pattern always compiles. */
+/** An active rule as the scan path reads it. */
+export interface ActiveRule {
+  id: number;
+  customer: string;
+  stationCode: string;
+  pattern: string;
+  action: OemRuleAction;
+}
+
+/**
+ * Station scan rules. A pattern is compiled on save, so a stored pattern always compiles.
+ * The scan path reads the active rules from a snapshot at most OEM_RULES_REFRESH_MS old,
+ * like the flags: rules change seldom, scans all the time.
+ */
 @Injectable()
 export class OemRulesService {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly refreshMs: number;
+  private snapshot: { rules: ActiveRule[]; at: number } | null = null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    config: ConfigService<Environment, true>,
+  ) {
+    this.refreshMs = config.get('OEM_RULES_REFRESH_MS', { infer: true });
+  }
+
+  /** Every active rule, higher priority first, ties by id. */
+  async active(em: EntityManager): Promise<ActiveRule[]> {
+    if (this.snapshot && Date.now() - this.snapshot.at < this.refreshMs) return this.snapshot.rules;
+    const rows: Array<{ id: number; customer: string; station_code: string; pattern: string; action: OemRuleAction }> = await em.query(
+      `SELECT id, customer, station_code, pattern, action FROM oem_scan_rule WHERE active = 1 ORDER BY priority DESC, id`,
+    );
+    const rules = rows.map((r) => ({ id: Number(r.id), customer: r.customer, stationCode: r.station_code, pattern: r.pattern, action: r.action }));
+    this.snapshot = { rules, at: Date.now() };
+    return rules;
+  }
 
   list(stationCode?: string): Promise<OemScanRule[]> {
     return this.repo().find({ where: stationCode ? { stationCode } : {}, order: { stationCode: 'ASC', priority: 'DESC', id: 'ASC' } });
@@ -31,16 +65,19 @@ export class OemRulesService {
   async create(input: RuleInput): Promise<OemScanRule> {
     checkPattern(input.pattern);
     const now = new Date();
+    this.snapshot = null;
     return this.repo().save({ ...input, priority: input.priority ?? 0, active: input.active ?? true, createdAt: now, updatedAt: now });
   }
 
   async update(id: number, change: Partial<RuleInput>): Promise<OemScanRule> {
     if (change.pattern !== undefined) checkPattern(change.pattern);
     const rule = await this.get(id);
+    this.snapshot = null;
     return this.repo().save({ ...rule, ...change, updatedAt: new Date() });
   }
 
   async remove(id: number): Promise<void> {
+    this.snapshot = null;
     await this.repo().remove(await this.get(id));
   }
 

@@ -13,6 +13,7 @@ import { TokenLifecycleService } from '../production/token-lifecycle.service.js'
 import { TokenStore } from '../production/token-store.js';
 import { OemRuleAction } from './entities/oem-scan-rule.entity.js';
 import { OemStepStatus, OemTicketStatus } from './entities/oem-job-ticket.entity.js';
+import { OemRulesService, type ActiveRule } from './oem-rules.service.js';
 import { compiledPattern, type BarcodeMatch } from './safe-pattern.js';
 
 export type TokenOp = 'start' | 'complete';
@@ -27,7 +28,7 @@ export type OemPlan =
 
 export interface StepMove {
   ruleId: number;
-  ticket: { id: number; customer: string; externalRef: string; version: number; stepCount: number };
+  ticket: { id: number; customer: string; externalRef: string; status: OemTicketStatus; stepCount: number };
   step: { id: number; sequence: number; name: string; status: OemStepStatus; nodeCode: string | null };
   to: OemStepStatus;
   /** The linked token and what happens to it at the step's node; null when no token moves. */
@@ -37,14 +38,6 @@ export interface StepMove {
 /** What the scan path answers: a result (null: manual path) or a refusal the client must see. */
 export type OemAnswer = { result: ScanResult | null } | { refusal: DomainError };
 
-interface RuleRow {
-  id: number;
-  customer: string;
-  station_code: string;
-  pattern: string;
-  action: OemRuleAction;
-}
-
 interface TicketRow {
   id: number;
   customer: string;
@@ -53,7 +46,6 @@ interface TicketRow {
   status: OemTicketStatus;
   current_sequence: number | null;
   step_count: number;
-  version: number;
   step_id: number | null;
   step_name: string | null;
   step_status: OemStepStatus | null;
@@ -69,7 +61,7 @@ interface TicketRow {
  * A ticket with its current step and its job's token in production, preferring one at the
  * step's node, in one statement: the scan path's hottest read.
  */
-const TICKET_STEP_TOKEN = `SELECT t.id, t.customer, t.external_ref, t.job_id, t.status, t.current_sequence, t.step_count, t.version,
+const TICKET_STEP_TOKEN = `SELECT t.id, t.customer, t.external_ref, t.job_id, t.status, t.current_sequence, t.step_count,
   s.id AS step_id, s.name AS step_name, s.status AS step_status, s.node_code, s.node_id,
   k.id AS token_id, k.current_node_id AS token_node_id, k.status AS token_status, k.version AS token_version
   FROM oem_job_ticket t
@@ -97,6 +89,7 @@ export class OemScanService {
     private readonly store: TokenStore,
     private readonly lifecycle: TokenLifecycleService,
     private readonly accounts: AccountsService,
+    private readonly rules: OemRulesService,
     config: ConfigService<Environment, true>,
   ) {
     this.prefix = config.get('OEM_BARCODE_PREFIX', { infer: true });
@@ -107,33 +100,38 @@ export class OemScanService {
     const plan = await this.plan(scan, em);
     if (plan.kind === 'not_oem') return { result: null };
     if (plan.kind === 'refused') return plan.remember ? { result: remembered(plan.error) } : { refusal: plan.error };
+    // raw savepoint statements (both databases have them): TypeORM's nested transaction does the same at several times the cost
+    await em.query('SAVEPOINT oem_apply');
     try {
-      return { result: await em.transaction((inner) => this.apply(plan.move, scan, inner)) };
+      const result = await this.apply(plan.move, scan, em);
+      await em.query('RELEASE SAVEPOINT oem_apply');
+      return { result };
     } catch (error) {
+      await em.query('ROLLBACK TO SAVEPOINT oem_apply').catch(() => undefined);
       if (error instanceof DomainError) return { refusal: error };
       throw error;
     }
   }
 
   async plan(scan: ScanInput, em: EntityManager): Promise<OemPlan> {
-    const rules: RuleRow[] = await em.query(`SELECT id, customer, station_code, pattern, action FROM oem_scan_rule WHERE active = 1 ORDER BY priority DESC, id`);
+    const rules = await this.rules.active(em);
     for (const rule of rules) {
-      if (rule.station_code !== scan.stationCode) continue;
+      if (rule.stationCode !== scan.stationCode) continue;
       const match = compiledPattern(rule.pattern).match(scan.barcode);
       if (!match) continue;
       const ticket = await this.findTicket(em, rule.customer, match);
       if (ticket) return this.planStep(rule, ticket, match.seq);
     }
-    const elsewhere = rules.find((r) => r.station_code !== scan.stationCode && compiledPattern(r.pattern).match(scan.barcode));
+    const elsewhere = rules.find((r) => r.stationCode !== scan.stationCode && compiledPattern(r.pattern).match(scan.barcode));
     if (!elsewhere && !scan.barcode.startsWith(this.prefix)) return { kind: 'not_oem' };
-    const where = elsewhere ? `; it fits a rule of station ${elsewhere.station_code}` : '';
+    const where = elsewhere ? `; it fits a rule of station ${elsewhere.stationCode}` : '';
     return {
       kind: 'refused',
       remember: true,
       error: new DomainError(ErrorCode.NoRule, `No OEM rule of station ${scan.stationCode} takes barcode ${scan.barcode} for a known ticket${where}`, {
         stationCode: scan.stationCode,
         barcode: scan.barcode,
-        ruleStation: elsewhere?.station_code ?? null,
+        ruleStation: elsewhere?.stationCode ?? null,
       }),
     };
   }
@@ -145,7 +143,7 @@ export class OemScanService {
     return row;
   }
 
-  private planStep(rule: RuleRow, t: TicketRow, seq: number | undefined): OemPlan {
+  private planStep(rule: ActiveRule, t: TicketRow, seq: number | undefined): OemPlan {
     const name = `${t.customer} ${t.external_ref}`;
     const refuse = (code: ErrorCode, message: string, details: Record<string, unknown> = {}): OemPlan => ({
       kind: 'refused',
@@ -164,8 +162,8 @@ export class OemScanService {
     if (!to) return refuse(ErrorCode.InvalidState, `OEM ticket ${name}: step ${current} (${t.step_name}) is ${from} and cannot be skipped`, { stepStatus: from });
 
     const move: StepMove = {
-      ruleId: Number(rule.id),
-      ticket: { id: Number(t.id), customer: t.customer, externalRef: t.external_ref, version: Number(t.version), stepCount: Number(t.step_count) },
+      ruleId: rule.id,
+      ticket: { id: Number(t.id), customer: t.customer, externalRef: t.external_ref, status: t.status, stepCount: Number(t.step_count) },
       step: { id: Number(t.step_id), sequence: current, name: t.step_name!, status: from, nodeCode: t.node_code },
       to,
       token: null,
@@ -186,8 +184,34 @@ export class OemScanService {
     return { kind: 'apply', move };
   }
 
+  /**
+   * The step moves by an UPDATE conditional on the state it was planned from, so of two
+   * concurrent scans of one ticket exactly one applies; the ticket row changes (and bumps its
+   * version) only when its status or current step does.
+   */
   private async apply(move: StepMove, scan: ScanInput, em: EntityManager): Promise<ScanResult> {
     const now = new Date();
+    const at = toDbTime(now);
+    const { ticket, step, to } = move;
+    const stepChanged = await execute(em, `UPDATE oem_job_ticket_step SET status = ?, scanned_at = ?, station_code = ? WHERE id = ? AND status = ?`, [
+      to,
+      at,
+      scan.stationCode,
+      step.id,
+      step.status,
+    ]);
+    if (stepChanged !== 1) throw concurrentScan(ticket);
+    const next = to === OemStepStatus.Active ? step.sequence : step.sequence < ticket.stepCount ? step.sequence + 1 : null;
+    const status = next === null ? OemTicketStatus.Done : OemTicketStatus.InProgress;
+    if (next !== step.sequence || status !== ticket.status) {
+      const ticketChanged = await execute(
+        em,
+        `UPDATE oem_job_ticket SET status = ?, current_sequence = ?, version = version + 1, updated_at = ? WHERE id = ? AND current_sequence = ? AND status = ?`,
+        [status, next, at, ticket.id, step.sequence, ticket.status],
+      );
+      if (ticketChanged !== 1) throw concurrentScan(ticket);
+    }
+
     let moved: MovedToken | null = null;
     let fromNodeCode: string | undefined;
     if (move.token && move.token.ops.length > 0) {
@@ -202,20 +226,6 @@ export class OemScanService {
         state = { token: moved.token, job: moved.job };
       }
     }
-    const { ticket, step, to } = move;
-    const next = to === OemStepStatus.Active ? step.sequence : step.sequence < ticket.stepCount ? step.sequence + 1 : null;
-    const status = next === null ? OemTicketStatus.Done : OemTicketStatus.InProgress;
-    const at = toDbTime(now);
-    const changed = await execute(em, `UPDATE oem_job_ticket SET status = ?, current_sequence = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`, [
-      status,
-      next,
-      at,
-      ticket.id,
-      ticket.version,
-    ]);
-    if (changed !== 1) throw new DomainError(ErrorCode.ConcurrentUpdate, `OEM ticket ${ticket.customer} ${ticket.externalRef} was changed concurrently; scan again`, { ticketId: ticket.id });
-    await em.query(`UPDATE oem_job_ticket_step SET status = ?, scanned_at = ?, station_code = ? WHERE id = ?`, [to, at, scan.stationCode, step.id]);
-
     const token = moved ? { id: moved.token.id, serial: moved.token.serial, status: moved.token.status, nodeCode: moved.node.code, version: moved.token.version } : null;
     return {
       handledBy: 'oem',
@@ -231,6 +241,10 @@ function nextStatus(action: OemRuleAction, from: OemStepStatus): OemStepStatus |
   if (action === OemRuleAction.Skip) return from === OemStepStatus.Pending ? OemStepStatus.Skipped : null;
   if (action === OemRuleAction.Complete || from === OemStepStatus.Active) return OemStepStatus.Done;
   return OemStepStatus.Active;
+}
+
+function concurrentScan(ticket: StepMove['ticket']): DomainError {
+  return new DomainError(ErrorCode.ConcurrentUpdate, `OEM ticket ${ticket.customer} ${ticket.externalRef} was changed by a concurrent scan; scan again`, { ticketId: ticket.id });
 }
 
 /** A refusal kept with the scan record, so the scan is on file and a repeat gets the same answer. */
