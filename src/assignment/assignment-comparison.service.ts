@@ -82,7 +82,7 @@ export class AssignmentComparisonService {
     for (const [nodeId, group] of byNode) {
       const context = await this.resolver.context(jobId, nodeId, at, undefined, group);
       contexts.set(nodeId, context);
-      const candidates = context.candidates.map((c) => ({ ...c, workload: c.workload + (earlier.get(c.operatorId) ?? 0) }));
+      const candidates = context.candidates.map((c) => ({ ...c, workload: c.workload === null ? null : c.workload + (earlier.get(c.operatorId) ?? 0) }));
       const decisions = decideAll(candidates, group.length, at);
       const manual = await this.manual.manualPlan(jobId, nodeId, this.dataSource.manager);
       group.forEach((t, i) => {

@@ -26,7 +26,7 @@ const n = (v: number | null) => (v === null ? 'null' : String(v));
 function candidateJson(c: Candidate, rank: number | null): string {
   const excluded = c.exclusions.length > 0;
   const last = c.lastAssignedAt === null ? null : Math.floor(c.lastAssignedAt);
-  return `[${c.operatorId},${n(c.teamId)},${n(rank)},"${c.tier}",${n(c.priority)},${excluded ? 'null' : c.workload},${n(last)},${excluded ? JSON.stringify(c.exclusions) : '[]'}]`;
+  return `[${c.operatorId},${n(c.teamId)},${n(rank)},"${c.tier}",${n(c.priority)},${n(c.workload)},${n(last)},${excluded ? JSON.stringify(c.exclusions) : '[]'}]`;
 }
 
 /** The excluded candidates' part of every decision of one call: the same for each of its tokens. */

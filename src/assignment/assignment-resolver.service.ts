@@ -6,7 +6,7 @@ import { fromDbTime } from '../database/dialect.js';
 import type { NodeRef, TokenRef } from '../production/production.types.js';
 import { DirectoryRegistry } from './directory-registry.js';
 import type { OperatorDirectory } from './operator-directory.js';
-import { decideAll, type Candidate, type Decision, type Exclusion, type Tier } from './ranking.js';
+import { compareCandidates, decideAll, type Candidate, type Decision, type Exclusion, type Tier } from './ranking.js';
 
 type Row = Record<string, unknown>;
 type Db = Pick<EntityManager, 'query'>;
@@ -91,8 +91,11 @@ export class AssignmentResolverService {
       eligibility = await this.eligibility(directory, jobId, nodeId, at, db);
       if (options.cached && this.ttlMs > 0) this.remember(key, eligibility);
     }
-    const eligible = eligibility.candidates.filter((c) => c.exclusions.length === 0).map((c) => c.operatorId);
-    const load = await this.workload(db ?? this.dataSource, eligible, reassigning);
+    // priority outranks workload, so only the best eligible tier and priority can win
+    const eligible = eligibility.candidates.filter((c) => c.exclusions.length === 0);
+    const best = eligible.reduce<Candidate | undefined>((top, c) => (!top || compareCandidates(c, top) < 0 ? c : top), undefined);
+    const contenders = eligible.filter((c) => best && c.tier === best.tier && c.priority === best.priority).map((c) => c.operatorId);
+    const load = await this.workload(db ?? this.dataSource, contenders, reassigning);
     return {
       jobId,
       nodeId,
@@ -150,7 +153,7 @@ export class AssignmentResolverService {
       for (const operatorId of members) {
         const exclusions = [...operatorExclusions(operatorId), ...(entry.teamId !== null ? teamState.get(entry.teamId)!.exclusions : [])];
         if (entry.teamId !== null && exclusions.length === 0) teamState.get(entry.teamId)!.eligibleMembers.push(operatorId);
-        const candidate: Candidate = { operatorId, teamId: entry.teamId, tier: entry.tier, priority: entry.priority, workload: 0, lastAssignedAt: null, exclusions };
+        const candidate: Candidate = { operatorId, teamId: entry.teamId, tier: entry.tier, priority: entry.priority, workload: null, lastAssignedAt: null, exclusions };
         const kept = best.get(operatorId);
         if (!kept || (kept.exclusions.length > 0 && exclusions.length === 0)) best.set(operatorId, candidate);
       }

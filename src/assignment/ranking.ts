@@ -14,8 +14,11 @@ export interface Candidate {
   teamId: number | null;
   tier: Tier;
   priority: number | null;
-  /** Tokens waiting or in progress assigned to the operator. */
-  workload: number;
+  /**
+   * Tokens waiting or in progress assigned to the operator. Read only for the candidates
+   * that can win (eligible, best tier and priority): null for the others.
+   */
+  workload: number | null;
   /** Epoch ms of their latest automatic assignment; null when never. */
   lastAssignedAt: number | null;
   /** Empty when eligible. */
@@ -44,7 +47,7 @@ export function compareCandidates(a: Candidate, b: Candidate): number {
   return (
     TIER_ORDER[a.tier] - TIER_ORDER[b.tier] ||
     (a.priority ?? Infinity) - (b.priority ?? Infinity) ||
-    a.workload - b.workload ||
+    (a.workload ?? 0) - (b.workload ?? 0) ||
     (a.lastAssignedAt ?? -Infinity) - (b.lastAssignedAt ?? -Infinity) ||
     a.operatorId - b.operatorId
   );
@@ -63,7 +66,7 @@ export function rankEach(candidates: readonly Candidate[], count: number, at: Da
     eligible.sort(compareCandidates);
     visit(i, eligible);
     if (eligible.length > 0) {
-      eligible[0].workload += 1;
+      eligible[0].workload = (eligible[0].workload ?? 0) + 1;
       // later tokens of the same batch count as assigned later, in order
       eligible[0].lastAssignedAt = at.getTime() + i / 1000;
     }

@@ -19,13 +19,13 @@ export class CandidateDto {
   @ApiProperty({ type: Number, nullable: true, description: '1 = chosen; null when excluded' }) rank!: number | null;
   @ApiProperty({ enum: ['job', 'node'], description: "Whose plan names them: the job's plan ranks before the node's" }) tier!: string;
   @ApiProperty({ type: Number, nullable: true, description: 'Plan priority, lower first' }) priority!: number | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'Tokens waiting or in progress assigned to them; null when excluded (not read)' }) workload!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Tokens waiting or in progress assigned to them; read only for those who can win (eligible, best priority), null for the others' }) workload!: number | null;
   @ApiProperty({ type: String, nullable: true, description: 'Their latest automatic assignment' }) lastAssignedAt!: string | null;
   @ApiProperty({ type: [ExclusionDto] }) exclusions!: ExclusionDto[];
 
   static of(c: RankedCandidate): CandidateDto {
     const { operatorId, teamId, rank, tier, priority, exclusions } = c;
-    return { operatorId, teamId, rank, tier, priority, workload: exclusions.length ? null : c.workload, lastAssignedAt: iso(c.lastAssignedAt), exclusions };
+    return { operatorId, teamId, rank, tier, priority, workload: c.workload, lastAssignedAt: iso(c.lastAssignedAt), exclusions };
   }
 
   static stored([operatorId, teamId, rank, tier, priority, workload, lastAssignedAt, exclusions]: StoredCandidate): CandidateDto {

@@ -8,7 +8,7 @@ export enum AssignmentMethod {
 
 /**
  * One candidate as stored with a decision: [operatorId, teamId (the team they came through),
- * rank (null when excluded), tier, priority, workload (null when excluded: not read),
+ * rank (null when excluded), tier, priority, workload (null unless eligible at the best priority: not read),
  * lastAssignedAt (epoch ms), exclusions]. Compact, because every decision keeps every candidate.
  */
 export type StoredCandidate = [number, number | null, number | null, 'job' | 'node', number | null, number | null, number | null, Array<{ reason: string; detail?: string }>];
