@@ -37,7 +37,7 @@ export class Phase9People1764000900000 implements MigrationInterface {
           time('full_synced_at', true),
           ...cached,
         ],
-        indices: [index('idx_people_operator_employee_no', ['employee_no']), index('idx_people_operator_updated', ['source_updated_at']), index('idx_people_operator_expires', ['expires_at'])],
+        indices: [index('idx_people_operator_employee_no', ['employee_no']), index('idx_people_operator_updated', ['source_updated_at']), index('idx_people_operator_expires', ['expires_at']), index('idx_people_operator_full_sync', ['full_synced_at'])],
       }),
       new Table({
         name: 'people_team_cache',

@@ -162,6 +162,8 @@ function decodeCursor(text: string): Cursor | null {
   }
 }
 
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 function firstAtOrAfter(sorted: Array<{ updated_at: string }>, time: number): number {
   let lo = 0;
   let hi = sorted.length;
@@ -215,8 +217,8 @@ export function startPeopleSim(options: SimOptions = {}): Promise<PeopleSim> {
     updated_at: new Date(BASE_TIME).toISOString(),
   }));
   let sorted: SimOperator[] | null = null;
-  const sortedOperators = () =>
-    (sorted ??= [...operators.values()].sort((a, b) => Date.parse(a.updated_at) - Date.parse(b.updated_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+  // updated_at is always toISOString(), so the strings sort as the times do
+  const sortedOperators = () => (sorted ??= [...operators.values()].sort((a, b) => compare(a.updated_at, b.updated_at) || compare(a.id, b.id)));
   // strictly increasing, so every change lands after any watermark already taken
   let clock = BASE_TIME + (size + 1) * 1000;
   const tick = () => (clock = Math.max(clock + 1, Date.now()));

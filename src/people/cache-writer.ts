@@ -24,7 +24,7 @@ const AVAILABILITY_COLUMNS = ['id', 'operator_id', 'kind', 'starts_at', 'ends_at
  * Writes one run's worth of records into a cache, in a single transaction: readers see the
  * previous cache or the new one, never half of each, and a write that fails changes nothing.
  * Rows go in batches of multi-row upserts. Rows the run did not write are then settled in one
- * statement: confirmed (an incremental run: upstream said they did not change), retired (a
+ * statement: confirmed (upstream said they did not change), retired (a
  * full run: they are gone upstream), or deleted (availability outside the new answer).
  */
 @Injectable()
@@ -111,8 +111,14 @@ export class CacheWriter {
     return execute(em, `UPDATE ${table} SET active = ? WHERE fetched_at < ? AND active = ?`, [0, fetched, 1]);
   }
 
-  /** The run succeeded, so what it did not rewrite is confirmed as of now. */
+  /**
+   * The run succeeded, so what it did not rewrite is confirmed as of now: but only rows past
+   * half their time to live are rewritten, so an incremental run touches a handful of rows
+   * rather than the whole cache, and rows still never expire while runs succeed at least every
+   * half TTL.
+   */
   private async confirm(em: EntityManager, table: string, stamp: Stamp): Promise<void> {
-    await execute(em, `UPDATE ${table} SET fetched_at = ?, expires_at = ? WHERE fetched_at < ?`, [toDbTime(stamp.fetchedAt), toDbTime(stamp.expiresAt), toDbTime(stamp.fetchedAt)]);
+    const halfLife = new Date((stamp.fetchedAt.getTime() + stamp.expiresAt.getTime()) / 2);
+    await execute(em, `UPDATE ${table} SET fetched_at = ?, expires_at = ? WHERE expires_at < ?`, [toDbTime(stamp.fetchedAt), toDbTime(stamp.expiresAt), toDbTime(halfLife)]);
   }
 }

@@ -6,6 +6,8 @@ export interface MaskingRule {
   keepLast: number | null;
 }
 
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/gu;
+
 export type MaskingRules = ReadonlyMap<MaskableField, MaskingRule>;
 
 /** Keyed, so that a phone number's hash cannot be found by hashing every phone number. */
@@ -27,14 +29,9 @@ export function maskField(value: string | null, rule: MaskingRule | undefined, h
     case 'hash':
       return keyedHash(hashKey, value);
     case 'mask': {
-      let visible = rule.keepLast ?? 0;
-      const out = [...value];
-      for (let k = out.length - 1; k >= 0; k--) {
-        if (!/[\p{L}\p{N}]/u.test(out[k])) continue;
-        if (visible > 0) visible--;
-        else out[k] = '*';
-      }
-      return out.join('');
+      const starred = (value.match(LETTER_OR_DIGIT) ?? []).length - (rule.keepLast ?? 0);
+      let seen = 0;
+      return value.replace(LETTER_OR_DIGIT, (c) => (seen++ < starred ? '*' : c));
     }
   }
 }

@@ -40,15 +40,27 @@ export class PeopleClient {
     this.requests = metrics.counter('people_api_requests_total', 'People API requests by endpoint and outcome', ['endpoint', 'outcome']);
   }
 
-  /** Every page of a cursor-paginated list, one page's items at a time. */
+  /**
+   * Every page of a cursor-paginated list, one page's items at a time. The next page is
+   * requested as soon as its cursor is known, so the People API serves it while the caller
+   * works through the current one.
+   */
   async *pages(path: string, params: Record<string, string>, signal: AbortSignal): AsyncGenerator<unknown[]> {
-    let cursor: string | null = null;
-    do {
-      const body = await this.get(path, { ...params, limit: String(this.pageSize), ...(cursor ? { cursor } : {}) }, signal);
+    const request = (cursor: string | null) => {
+      const page = this.get(path, { ...params, limit: String(this.pageSize), ...(cursor ? { cursor } : {}) }, signal);
+      // awaited below; marked handled so a caller that stops early leaves no unhandled rejection
+      page.catch(() => undefined);
+      return page;
+    };
+    let next = request(null);
+    for (;;) {
+      const body = await next;
       if (!isPage(body)) throw new PeopleApiError(`${path}: the answer is not a page ({items, next_cursor})`);
+      const cursor = body.next_cursor ?? null;
+      if (cursor) next = request(cursor);
       yield body.items;
-      cursor = body.next_cursor ?? null;
-    } while (cursor);
+      if (!cursor) return;
+    }
   }
 
   async get(path: string, params: Record<string, string>, signal: AbortSignal): Promise<unknown> {

@@ -1,0 +1,139 @@
+import 'reflect-metadata';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { NestFactory } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../../src/app.module.js';
+import { dialectOf, execute, toDbTime, upsertStatement } from '../../src/database/dialect.js';
+import { CacheWriter } from '../../src/people/cache-writer.js';
+import { MaskingPolicyService } from '../../src/people/masking-policy.service.js';
+import { PeopleClient } from '../../src/people/people-client.js';
+import { ingestOperator, type OperatorRecord } from '../../src/people/people-records.js';
+import { PEOPLE_JOBS } from '../../src/people/people-sync.service.js';
+import { PEOPLE_FLAG } from '../../src/people/people.schema.js';
+import { FlagsService } from '../../src/phases/flags/flags.service.js';
+import { JobsService } from '../../src/phases/jobs/jobs.service.js';
+import { perSecond, runOnBothDatabases, timed, type BenchTarget } from './runner.js';
+
+/**
+ * `npm run bench:people`: the operator sync against the simulator (a separate process) with
+ * OPERATORS operators (default 20,000; `--operators N`).
+ * - full sync, end to end (fetch, validate, mask, batched upserts in one transaction): rows/s;
+ * - its write path (batched upserts in one transaction) against the naive floor measured in
+ *   the same run, one upsert per row and commit; goal: at least 10x. The end-to-end ratio
+ *   (same fetch and masking in front of both) is printed too: there the shared fetch cost
+ *   bounds the gain;
+ * - an incremental sync after 1% of the operators changed upstream, against the full sync;
+ *   goal: at most 5% of its time.
+ * `--sqlite-only` skips MariaDB.
+ */
+const OPERATORS = Number(process.argv[process.argv.indexOf('--operators') + 1]) || 20_000;
+const NAIVE_SAMPLE = 2_000;
+const TOKEN = 'bench-token';
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const COLUMNS = ['id', 'employee_no', 'name', 'email', 'phone', 'national_id', 'team_ids', 'skills', 'active', 'source_updated_at', 'full_synced_at', 'fetched_at', 'expires_at'];
+
+async function startSim(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [resolve(root, 'dist/scripts/people-api-sim.js'), '--port', '0', '--size', String(OPERATORS), '--token', TOKEN], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((ok, fail) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const found = /listening on (http:\/\/\S+)/.exec(line);
+      if (found) ok(found[1]);
+    });
+    child.once('exit', (code) => fail(new Error(`simulator exited with ${code}`)));
+  });
+  return { url, child };
+}
+
+function bench(simUrl: string) {
+  return async (target: BenchTarget) => {
+    const db = await target.fresh();
+    const app = await NestFactory.createApplicationContext(
+      AppModule.forRoot({ ...db.env, JOBS_ENABLED: 'false', LOG_LEVEL: 'warn', PEOPLE_API_URL: simUrl, PEOPLE_API_TOKEN: TOKEN, PEOPLE_API_PAGE_SIZE: '1000' }),
+      { logger: ['error', 'warn'] },
+    );
+    try {
+      await app.get(FlagsService).set(PEOPLE_FLAG, true, { actor: 'bench', reason: 'bench' });
+      const jobs = app.get(JobsService);
+      const sync = async (expectFull: boolean) => {
+        let counts: Record<string, number> | null = null;
+        const ms = await timed(async () => {
+          const run = await jobs.runNow(PEOPLE_JOBS.operators);
+          if (run.status !== 'succeeded') throw new Error(`sync failed: ${run.error}`);
+          counts = run.counts;
+        });
+        if (counts!.full !== (expectFull ? 1 : 0)) throw new Error(`expected a ${expectFull ? 'full' : 'incremental'} sync, got ${JSON.stringify(counts)}`);
+        return { ms, counts: counts! };
+      };
+
+      const full = await sync(true);
+      const writes = await writePaths(app.get(DataSource), app.get(PeopleClient), app.get(MaskingPolicyService), app.get(CacheWriter));
+      // the write-path passes emptied the cache: a second full sync puts it back (and is timed too)
+      const fullAgain = await sync(true);
+      const fullMs = Math.min(full.ms, fullAgain.ms);
+      await fetch(`${simUrl}/_control/mutate`, { method: 'POST', body: JSON.stringify({ change: Math.round(OPERATORS / 100) }) });
+      const incremental = await sync(false);
+      return {
+        operators: OPERATORS,
+        'full sync ms': Math.round(fullMs),
+        'full sync rows/s': perSecond(full.counts.upserted, fullMs),
+        'write path: batched rows/s': writes.batched,
+        'write path: naive rows/s (1 row per commit)': writes.naive,
+        'write path: batched vs naive (goal >= 10x)': `${(writes.batched / writes.naive).toFixed(1)}x`,
+        'naive sync rows/s (same fetch + naive writes)': writes.naiveEndToEnd,
+        'full sync vs naive sync, end to end': `${(perSecond(full.counts.upserted, fullMs) / writes.naiveEndToEnd).toFixed(1)}x`,
+        'incremental rows fetched': incremental.counts.fetched,
+        'incremental sync ms': Math.round(incremental.ms),
+        'incremental / full (goal <= 5%)': `${((incremental.ms / fullMs) * 100).toFixed(1)}%`,
+      };
+    } finally {
+      await app.close();
+      await db.drop();
+    }
+  };
+}
+
+/**
+ * The write path alone, on the rows the full sync fetched and masked: the sync's batched
+ * upserts in one transaction (CacheWriter, into an empty cache) against the naive floor, one
+ * upsert statement per row, each its own commit (on a sample of NAIVE_SAMPLE rows). Also the
+ * fetch and masking cost per row, to give the naive sync's end-to-end rate.
+ */
+async function writePaths(dataSource: DataSource, client: PeopleClient, policies: MaskingPolicyService, writer: CacheWriter) {
+  const rules = await policies.rules();
+  const records: OperatorRecord[] = [];
+  const fetchMs = await timed(async () => {
+    for await (const items of client.pages('/v1/operators', {}, new AbortController().signal)) {
+      for (const raw of items) {
+        const parsed = ingestOperator(raw, rules, '');
+        if ('record' in parsed) records.push(parsed.record);
+      }
+    }
+  });
+  const now = new Date();
+  await execute(dataSource, `DELETE FROM people_operator_cache`);
+  const batchedMs = await timed(() => writer.writeOperators(records, [], { fetchedAt: now, expiresAt: new Date(now.getTime() + 3_600_000) }, now));
+  await execute(dataSource, `DELETE FROM people_operator_cache`);
+  const sample = records.slice(0, NAIVE_SAMPLE);
+  const sql = upsertStatement(dialectOf(dataSource), 'people_operator_cache', COLUMNS, ['id'], COLUMNS.slice(1), 1);
+  const naiveMs = await timed(async () => {
+    for (const r of sample) {
+      await dataSource.query(sql, [r.id, r.employeeNo, r.name, r.email, r.phone, r.nationalId, JSON.stringify(r.teamIds), JSON.stringify(r.skills), r.active ? 1 : 0, toDbTime(r.updatedAt), toDbTime(now), toDbTime(now), toDbTime(now)]);
+    }
+  });
+  await execute(dataSource, `DELETE FROM people_operator_cache`);
+  return {
+    batched: perSecond(records.length, batchedMs),
+    naive: perSecond(sample.length, naiveMs),
+    naiveEndToEnd: Math.round(1000 / (fetchMs / records.length + naiveMs / sample.length)),
+  };
+}
+
+const sim = await startSim();
+try {
+  await runOnBothDatabases(`bench:people (${OPERATORS} operators, simulator in its own process)`, bench(sim.url));
+} finally {
+  sim.child.kill('SIGTERM');
+}
