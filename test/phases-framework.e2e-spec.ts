@@ -186,6 +186,11 @@ describe('APP_MODE=readonly', () => {
         expect({ route: `${r.method} ${r.path}`, status: res.status, code: res.body.code }).toEqual({ route: `${r.method} ${r.path}`, status: 503, code: 'READ_ONLY' });
       }
       await t.http().get('/api/v1/admin/flags').set(t.auth(Role.Admin)).expect(200);
+      // the other emergency stop still works: switching everything off is not refused
+      await t.app.get(FlagsService).set('sample_runtime', true, { actor: 'test', reason: 'before the incident' });
+      const emergency = await t.http().post('/api/v1/admin/rollbacks').set(t.auth(Role.Admin)).send({ emergency: true, reason: 'incident during read-only' });
+      expect(emergency.status).toBe(201);
+      expect(t.app.get(FlagsService).isEnabled('sample_runtime')).toBe(false);
       const ready = await t.http().get('/health/ready').expect(200);
       expect(ready.body.info.mode).toMatchObject({ mode: 'readonly', readOnly: true });
     } finally {

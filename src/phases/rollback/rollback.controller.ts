@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { AllowInReadOnly } from '../../common/http/read-only.guard.js';
 import { Roles } from '../../common/auth/auth.decorators.js';
 import { Role } from '../../common/auth/role.js';
 import { ErrorResponseDto } from '../../common/errors/error-response.dto.js';
@@ -39,7 +40,8 @@ export class RollbackController {
   }
 
   @Post()
-  @ApiOkResponse({ description: 'dryRun: the plan (200). Otherwise the finished rollback (201)' })
+  @AllowInReadOnly((req) => (req.body as { emergency?: unknown } | undefined)?.emergency === true)
+  @ApiOkResponse({ description: 'dryRun: the plan (200). Otherwise the finished rollback (201). In APP_MODE=readonly only the emergency rollback is accepted' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'No reason, or not exactly one of phase, toPhase, emergency' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'ROLLBACK_IN_PROGRESS, or UNSAFE_REQUEST (out of stack order, data without backup, unusable backup directory)' })
   async start(@Body() body: StartRollbackDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<RollbackPlan | RollbackRecord> {
