@@ -13,18 +13,22 @@ function leavesSchemaAsIs(args: string[]): boolean {
 }
 
 /**
- * A database that has never been migrated gets its schema before the application boots: its
- * modules may read their tables at start, and `keys create` must work on a fresh clone. A
- * database with any migration applied is left alone: admin commands (an emergency rollback
- * above all) never change an existing schema as a side effect.
+ * Runs before the application boots, because its modules may read their tables at start.
+ * A plain `migrate` applies everything pending here (under the migration lock, so a second
+ * `migrate` waits for the first instead of booting on a half-built schema). Other commands
+ * give only a database that has never been migrated its schema, so `keys create` works on a
+ * fresh clone; a database with any migration applied is left alone: admin commands (an
+ * emergency rollback above all) never change an existing schema as a side effect.
  */
-async function migrateEmptyDatabase(env: Environment): Promise<void> {
+async function prepareSchema(env: Environment, migrateCommand: boolean): Promise<void> {
   const dataSource = await new DataSource({ ...dataSourceOptions(env), entities: [] }).initialize();
   try {
     const migrator = new Migrator(dataSource);
-    if ((await migrator.status()).some((m) => m.applied)) return;
+    if (!migrateCommand && (await migrator.status()).some((m) => m.applied)) return;
     const applied = await migrator.run();
-    if (applied.length > 0) process.stderr.write(`Empty database: applied ${applied.join(', ')}\n`);
+    if (applied.length === 0) return;
+    if (migrateCommand) process.stdout.write(`Applied ${applied.length}: ${applied.join(', ')}\n`);
+    else process.stderr.write(`Empty database: applied ${applied.join(', ')}\n`);
   } finally {
     await dataSource.destroy();
   }
@@ -39,11 +43,13 @@ async function main(): Promise<void> {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
-  const logger = createAppLogger({ LOG_FORMAT: 'pretty', LOG_LEVEL: 'warn' });
+  const logger = createAppLogger({ LOG_FORMAT: 'pretty', LOG_LEVEL: 'warn' }, 'stderr');
   Logger.overrideLogger(logger);
-  if (env.MIGRATE_ON_START && !leavesSchemaAsIs(process.argv.slice(2))) {
+  const args = process.argv.slice(2);
+  const migrateCommand = args[0] === 'migrate' && !leavesSchemaAsIs(args);
+  if (migrateCommand || (env.MIGRATE_ON_START && !leavesSchemaAsIs(args))) {
     try {
-      await migrateEmptyDatabase(env);
+      await prepareSchema(env, migrateCommand);
     } catch (error) {
       process.stderr.write(`error: could not prepare the database: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exit(1);

@@ -20,6 +20,9 @@ const onceEach = () => ({ counts: Object.fromEntries(ALL_NAMES.map((n) => [n, 1]
  * Separate processes racing on one empty database (the same SQLite file, or one MariaDB
  * database with TEST_DB=mysql): the migration lock must let each migration run exactly once.
  */
+// several node processes booting at once on a shared two-core runner take their time
+const SLOW = 120_000;
+
 describe('concurrent migration runs', () => {
   beforeAll(assertBuilt);
 
@@ -39,7 +42,7 @@ describe('concurrent migration runs', () => {
     } finally {
       await db.drop();
     }
-  });
+  }, SLOW);
 
   it('three servers started together on an empty database migrate once and all become ready', async () => {
     const db = await createTestDatabase();
@@ -59,5 +62,5 @@ describe('concurrent migration runs', () => {
       await Promise.all(servers.map((s) => s.stop()));
       await db.drop();
     }
-  });
+  }, SLOW);
 });
