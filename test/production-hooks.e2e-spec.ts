@@ -1,4 +1,6 @@
 import type { EntityManager } from 'typeorm';
+import { AutomaticAssignerService } from '../src/assignment/automatic-assigner.service.js';
+import { OemScanHandler } from '../src/oem/oem-scan.handler.js';
 import { Role } from '../src/common/auth/role.js';
 import { AssignmentHook, type AutomaticAssigner } from '../src/production/hooks/assignment-hook.js';
 import { ScanHook, type ScanPreHandler } from '../src/production/hooks/scan-hook.js';
@@ -14,6 +16,9 @@ describe('production: hooks for later phases', () => {
   let operatorIds: number[];
   beforeAll(async () => {
     t = await startTestApp({ SCAN_DEDUP_WINDOW_MS: '0' });
+    // the ports hold one occupant each: take the real Phase 7 and 8 ones off to test the ports alone
+    t.app.get(AssignmentHook).unregister(t.app.get(AutomaticAssignerService));
+    t.app.get(ScanHook).unregister(t.app.get(OemScanHandler));
     line = await createLine(t, 'HOOKS');
     operatorIds = [];
     for (const code of ['OP-H1', 'OP-H2']) {
