@@ -28,9 +28,9 @@ describe('CLI: keys and migrate', () => {
   it('creates a key, prints it once, and the running server accepts it; list never shows it; revoke stops it at once', async () => {
     const created = await cli('keys', 'create', '--role', 'operator', '--name', 'line-3 tablet');
     expect(created.code).toBe(0);
-    const printed = created.stdout.match(KEY) ?? [];
+    const printed: string[] = created.stdout.match(KEY) ?? [];
     expect(printed).toHaveLength(1);
-    const key = printed[0];
+    const key = printed[0]!;
     const id = Number(/Created key #(\d+)/.exec(created.stdout)?.[1]);
 
     const before = await me(key);
