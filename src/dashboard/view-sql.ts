@@ -14,6 +14,10 @@ import type { ViewName } from './dashboard.schema.js';
  * - Averages are rounded half up to whole milliseconds; percentiles are nearest-rank: the
  *   p-th percentile of n sorted values is the value at rank ceil(p * n / 100).
  * - Windowed figures count intervals that end in [windowStart, windowEnd).
+ *
+ * The watermark condition is written `id + 0 <= ?`: as a plain range on the primary key it
+ * tempts SQLite's planner into scanning the whole table by id instead of using the index on
+ * occurred_at (or token_id) that actually narrows the rows.
  */
 export interface BuildContext {
   dialect: Dialect;
@@ -64,10 +68,10 @@ function tokenFlow(c: BuildContext): Statement[] {
       CASE WHEN type IN ('spawned', 'routed') THEN 1 ELSE 0 END AS entered,
       CASE WHEN type = 'finished' THEN 1 ELSE 0 END AS exited,
       CASE WHEN type = 'scrapped' THEN 1 ELSE 0 END AS scrapped
-    FROM token_event WHERE type IN ('spawned', 'routed', 'finished', 'scrapped') AND id <= ? ${recent}
+    FROM token_event WHERE type IN ('spawned', 'routed', 'finished', 'scrapped') AND id + 0 <= ? ${recent}
     UNION ALL
     SELECT ${jsonInt(d, 'payload', '$.fromNodeId')}, ${hourBucket(d, 'occurred_at')}, 0, 1, 0
-    FROM token_event WHERE type = 'routed' AND id <= ? ${recent}`;
+    FROM token_event WHERE type = 'routed' AND id + 0 <= ? ${recent}`;
   // an incremental run carries each node's wip from its last kept bucket
   const carried = from
     ? `LEFT JOIN (SELECT o.node_id, o.wip FROM mv_token_flow_summary o
@@ -119,9 +123,10 @@ function bottlenecks(c: BuildContext): Statement {
 }
 
 /**
- * (node_id, ms) for every interval from the token's latest `from` event to an `to` event inside
+ * (node_id, ms) for every interval from the token's latest `from` event to a `to` event inside
  * the window. LAG over the token's events of those types pairs them: a token's `to` event
- * always directly follows the `from` event it is measured from.
+ * always directly follows the `from` event it is measured from. Only tokens with a `to` event
+ * in the window are read, starting from those tokens, through the token index.
  */
 function intervals(c: BuildContext, from: string[], to: string): Statement {
   const types = [...from, to].map((t) => `'${t}'`).join(', ');
@@ -129,13 +134,13 @@ function intervals(c: BuildContext, from: string[], to: string): Statement {
   return {
     sql: `SELECT x.node_id, ${msBetween(c.dialect, 'x.prev_at', 'x.occurred_at')} AS ms
       FROM (
-        SELECT type, node_id, occurred_at, LAG(occurred_at) OVER (PARTITION BY token_id ORDER BY id) AS prev_at
-        FROM token_event
-        WHERE type IN (${types}) AND id <= ?
-          AND token_id IN (SELECT token_id FROM token_event WHERE type = '${to}' AND occurred_at >= ? AND occurred_at < ? AND id <= ?)
+        SELECT e.type, e.node_id, e.occurred_at, LAG(e.occurred_at) OVER (PARTITION BY e.token_id ORDER BY e.id) AS prev_at
+        FROM (SELECT DISTINCT token_id FROM token_event WHERE type = '${to}' AND occurred_at >= ? AND occurred_at < ? AND id + 0 <= ?) w
+        JOIN token_event e ON e.token_id = w.token_id
+        WHERE e.type IN (${types}) AND e.id + 0 <= ?
       ) x
       WHERE x.type = '${to}' AND x.occurred_at >= ? AND x.occurred_at < ?`,
-    params: [c.watermark, ...window, c.watermark, ...window],
+    params: [...window, c.watermark, c.watermark, ...window],
   };
 }
 
@@ -158,7 +163,7 @@ function teamWorkload(c: BuildContext): Statement {
       ) o ON o.team_id = t.id
       LEFT JOIN (
         SELECT m.team_id, COUNT(*) AS completed FROM token_event e JOIN team_member m ON m.account_id = e.operator_id
-        WHERE e.type = 'completed' AND e.occurred_at >= ? AND e.occurred_at < ? AND e.id <= ?
+        WHERE e.type = 'completed' AND e.occurred_at >= ? AND e.occurred_at < ? AND e.id + 0 <= ?
         GROUP BY m.team_id
       ) k ON k.team_id = t.id
       LEFT JOIN (
@@ -172,12 +177,13 @@ function teamWorkload(c: BuildContext): Statement {
 function cycleTimes(c: BuildContext): Statement[] {
   const d = c.dialect;
   const from = c.since ? floorTo(c.since, DAY_MS) : null;
-  const cycles = `SELECT j.product_code, ${utcDay(d, 'f.occurred_at')} AS day, ${msBetween(d, 's.occurred_at', 'f.occurred_at')} AS ms
+  // correlated lookups, so every database starts from the finished events (MariaDB would
+  // otherwise start from job_ticket and walk every token's history)
+  const spawnedAt = `(SELECT s.occurred_at FROM token_event s WHERE s.token_id = f.token_id AND s.type = 'spawned' ORDER BY s.id LIMIT 1)`;
+  const cycles = `SELECT (SELECT j.product_code FROM token t JOIN job_ticket j ON j.id = t.job_id WHERE t.id = f.token_id) AS product_code,
+      ${utcDay(d, 'f.occurred_at')} AS day, ${msBetween(d, spawnedAt, 'f.occurred_at')} AS ms
     FROM token_event f
-    JOIN token_event s ON s.token_id = f.token_id AND s.type = 'spawned'
-    JOIN token t ON t.id = f.token_id
-    JOIN job_ticket j ON j.id = t.job_id
-    WHERE f.type = 'finished' AND f.id <= ? ${from ? 'AND f.occurred_at >= ?' : ''}`;
+    WHERE f.type = 'finished' AND f.id + 0 <= ? ${from ? 'AND f.occurred_at >= ?' : ''}`;
   const statements: Statement[] = [
     {
       sql: `INSERT INTO mv_cycle_time_analytics (generation, product_code, day, tokens_finished, avg_cycle_ms, p50_cycle_ms, p90_cycle_ms)

@@ -173,3 +173,8 @@ export function isMissingTable(error: unknown): boolean {
 export function forUpdate(dialect: Dialect): string {
   return dialect === 'mysql' ? ' FOR UPDATE' : '';
 }
+
+/** A timestamp column plus an integer expression of milliseconds, as a timestamp. */
+export function addMs(dialect: Dialect, column: string, ms: string): string {
+  return dialect === 'mysql' ? `DATE_ADD(${column}, INTERVAL (${ms}) * 1000 MICROSECOND)` : `strftime('%Y-%m-%d %H:%M:%f', julianday(${column}) + (${ms}) / 86400000.0)`;
+}

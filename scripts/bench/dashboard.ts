@@ -1,0 +1,224 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DataSource } from 'typeorm';
+import { createApp } from '../../src/app.factory.js';
+import { ApiKeysService } from '../../src/common/auth/api-keys.service.js';
+import { Role } from '../../src/common/auth/role.js';
+import { DashboardRefreshService } from '../../src/dashboard/dashboard-refresh.service.js';
+import { DASHBOARD_FLAG, VIEWS } from '../../src/dashboard/dashboard.schema.js';
+import { buildView } from '../../src/dashboard/view-sql.js';
+import { addMs, dialectOf, intDiv, toDbTime } from '../../src/database/dialect.js';
+import { FlagsService } from '../../src/phases/flags/flags.service.js';
+import { NodeKind } from '../../src/production/entities/production-graph.entity.js';
+import { GraphsService } from '../../src/production/graphs.service.js';
+import { runOnBothDatabases, timed, type BenchTarget } from './runner.js';
+
+/**
+ * `npm run bench:dashboard`: 1,000,000 token events generated set-based (tokens walking a
+ * six-node line over 30 days), then: a full refresh of the four views; an incremental one
+ * after 1% more events (the last hour's work); and dashboard reads over HTTP under load
+ * against the same token-flow aggregate computed live from token_event per request (run
+ * straight on the database, which only flatters the live side). Goals: incremental at most
+ * 5% of full; reads at least 50x faster than live.
+ */
+// `--events=N` for a quick trial run
+const EVENTS = Number(process.argv.find((a) => a.startsWith('--events='))?.slice('--events='.length) ?? 1_000_000);
+const DONE_SHARE = 0.97;
+// a finished walk has 17 events; an open one 1 + 3m + s with m in 0..4, s in 0..1: 7.5 on average
+const TOKENS = Math.ceil(EVENTS / (17 * DONE_SHARE + 7.5 * (1 - DONE_SHARE)));
+const NEW_TOKENS = Math.ceil((EVENTS * 0.01) / 17);
+const CLIENTS = 4;
+const READ_SECONDS = 5;
+const HOUR = 3_600_000;
+const WORK_NODES = 5;
+
+interface World {
+  /** start, four work nodes, end */
+  nodes: number[];
+  jobs: number[];
+  accounts: number[];
+  teams: number[];
+}
+
+/** `CASE expr WHEN 0 THEN values[0] ... END`: picks among ids by a computed index. */
+const choose = (expr: string, values: number[]) => `CASE ${expr} ${values.map((v, i) => `WHEN ${i} THEN ${v}`).join(' ')} END`;
+
+/** 0 .. 10^digits - 1, from a cross join of digit tables. */
+function numbers(digits: number): string {
+  const digit = '(SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)';
+  const names = Array.from({ length: digits }, (_, i) => `d${i}`);
+  return `(SELECT ${names.map((n, i) => `${n}.d * ${10 ** i}`).join(' + ')} AS n FROM ${names.map((n) => `${digit} ${n}`).join(' CROSS JOIN ')})`;
+}
+
+async function seedWorld(app: NestExpressApplication, ds: DataSource): Promise<World> {
+  const codes = ['S', 'W1', 'W2', 'W3', 'W4', 'E'];
+  const graph = await app.get(GraphsService).create({
+    code: 'BENCH',
+    name: 'bench line',
+    nodes: codes.map((code, i) => ({ code, name: code, kind: i === 0 ? NodeKind.Start : i === codes.length - 1 ? NodeKind.End : NodeKind.Work })),
+    edges: codes.slice(1).map((to, i) => ({ from: codes[i], to })),
+  });
+  const nodes = codes.map((code) => graph.nodes.find((n) => n.code === code)!.id);
+  const now = toDbTime(new Date());
+  const ids = async (table: string) => (await ds.query(`SELECT id FROM ${table} ORDER BY id`)).map((r: { id: number }) => Number(r.id));
+  for (let i = 0; i < 20; i++) {
+    await ds.query(`INSERT INTO job_ticket (code, graph_id, product_code, quantity, priority, status, open_tokens, created_at, updated_at) VALUES (?, ?, ?, 1, 0, 'in_progress', 0, ?, ?)`, [
+      `BJ${i}`,
+      graph.graph.id,
+      `PRODUCT-${i % 5}`,
+      now,
+      now,
+    ]);
+  }
+  for (let i = 0; i < 6; i++) await ds.query(`INSERT INTO account (code, name, skills, active, created_at) VALUES (?, ?, '[]', 1, ?)`, [`BOP${i}`, `op ${i}`, now]);
+  for (let i = 0; i < 3; i++) await ds.query(`INSERT INTO team (code, name, created_at) VALUES (?, ?, ?)`, [`BT${i}`, `team ${i}`, now]);
+  const [accounts, teams] = [await ids('account'), await ids('team')];
+  for (const [i, account] of accounts.entries()) await ds.query(`INSERT INTO team_member (team_id, account_id) VALUES (?, ?)`, [teams[i % 3], account]);
+  return { nodes, jobs: await ids('job_ticket'), accounts, teams };
+}
+
+/**
+ * `count` tokens spawned evenly from `from` over `spanMs`, each walking the line: at node j a
+ * wait of up to `scaleMs` and work of up to `scaleMs` (pseudo-random per token and node),
+ * routed on at completion, finished at the end node. The last (1 - doneShare) of them stop
+ * partway: waiting (1 + 3m events) or in progress (2 + 3m) at node m.
+ */
+async function walk(ds: DataSource, w: World, count: number, from: Date, spanMs: number, scaleMs: number, doneShare: number): Promise<void> {
+  const d = dialectOf(ds);
+  const [{ nextId }] = await ds.query(`SELECT COALESCE(MAX(id), 0) + 1 AS nextId FROM token`);
+  const first = Number(nextId);
+  const done = Math.floor(count * doneShare);
+  const m = '(n % 5)';
+  const s = `(${intDiv(d, 'n', '5')} % 2)`;
+  const open = (value: string, otherwise: string) => `CASE WHEN n < ${done} THEN ${otherwise} ELSE ${value} END`;
+  await ds.query(
+    `INSERT INTO token (serial, job_id, current_node_id, status, assigned_account_id, assigned_team_id, version, created_at, updated_at)
+     SELECT n + ${first}, ${choose(`(n % ${w.jobs.length})`, w.jobs)},
+       ${open(choose(m, w.nodes.slice(0, WORK_NODES)), String(w.nodes[WORK_NODES]))},
+       ${open(`CASE WHEN ${s} = 0 THEN 'waiting' ELSE 'in_progress' END`, `'done'`)},
+       NULL, ${open(choose('(n % 3)', w.teams), 'NULL')}, 1, ${addMs(d, `'${toDbTime(from)}'`, `n * ${Math.floor(spanMs / count)}`)}, '${toDbTime(from)}'
+     FROM ${numbers(String(count - 1).length)} nums WHERE n < ${count}
+     ORDER BY n`,
+  );
+  // one row per event of a finished walk: k = 0 spawned; then per node j: started, completed, routed to j + 1; finished
+  const wait = (j: number) => `((t.id * 7919 + ${j * 104729}) % ${scaleMs})`;
+  const work = (j: number) => `(${Math.floor(scaleMs / 60)} + (t.id * 31 + ${j * 17}) % ${scaleMs})`;
+  const arrival = (j: number) => (j === 0 ? '0' : Array.from({ length: j }, (_, i) => `${wait(i)} + ${work(i)}`).join(' + '));
+  const steps: Array<{ type: string; node: number; offset: string; payload: string | null }> = [{ type: 'spawned', node: w.nodes[0], offset: '0', payload: null }];
+  for (let j = 0; j < WORK_NODES; j++) {
+    const started = `${arrival(j)} + ${wait(j)}`;
+    steps.push({ type: 'started', node: w.nodes[j], offset: started, payload: null });
+    steps.push({ type: 'completed', node: w.nodes[j], offset: `${started} + ${work(j)}`, payload: '{"outcome":null}' });
+    steps.push({ type: 'routed', node: w.nodes[j + 1], offset: `${started} + ${work(j)}`, payload: `{"fromNodeId":${w.nodes[j]},"outcome":null}` });
+  }
+  steps.push({ type: 'finished', node: w.nodes[WORK_NODES], offset: arrival(WORK_NODES), payload: null });
+  const nodeIndex = `CASE t.current_node_id ${w.nodes.map((id, i) => `WHEN ${id} THEN ${i}`).join(' ')} END`;
+  const eventCount = `CASE t.status WHEN 'done' THEN 17 WHEN 'waiting' THEN 1 + 3 * ${nodeIndex} ELSE 2 + 3 * ${nodeIndex} END`;
+  const operator = choose(`(t.id % ${w.accounts.length})`, w.accounts);
+  // one statement per step, each in token order: a token's events get ids in their order
+  // without a sort (MariaDB sorts this much in an on-disk temporary table)
+  for (const [k, step] of steps.entries()) {
+    await ds.query(
+      `INSERT INTO token_event (token_id, type, node_id, operator_id, occurred_at, payload)
+       SELECT t.id, '${step.type}', ${step.node}, ${step.type === 'started' || step.type === 'completed' ? operator : 'NULL'},
+         ${addMs(d, 't.created_at', step.offset)}, ${step.payload ? `'${step.payload}'` : 'NULL'}
+       FROM token t WHERE t.id >= ? AND ${eventCount} > ${k}
+       ORDER BY t.id`,
+      [first],
+    );
+  }
+}
+
+/** Latencies (ms) of `request` from `clients` concurrent loops, each running `rounds` times or until `untilMs`. */
+async function load(clients: number, request: () => Promise<void>, limit: { rounds?: number; untilMs?: number }): Promise<number[]> {
+  const latencies: number[] = [];
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let round = 0; limit.rounds === undefined || round < limit.rounds; round++) {
+        if (limit.untilMs !== undefined && Date.now() >= limit.untilMs) break;
+        latencies.push(await timed(request));
+      }
+    }),
+  );
+  return latencies.sort((a, b) => a - b);
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.max(0, Math.ceil((p * sorted.length) / 100) - 1)];
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+const ms = (value: number) => Math.round(value);
+
+async function bench(target: BenchTarget) {
+  const db = await target.fresh();
+  const app = await createApp({ ...db.env, LOG_LEVEL: 'error', JOBS_ENABLED: 'false' });
+  await app.listen(0, '127.0.0.1');
+  try {
+    const ds = app.get(DataSource);
+    const world = await seedWorld(app, ds);
+    const now = Date.now();
+    const generateMs = await timed(() => walk(ds, world, TOKENS, new Date(now - 30 * 24 * HOUR), 30 * 24 * HOUR - 12 * HOUR, HOUR, DONE_SHARE));
+    const countEvents = async () => Number((await ds.query(`SELECT COUNT(*) AS total FROM token_event`))[0].total);
+    const events = await countEvents();
+    await app.get(FlagsService).set(DASHBOARD_FLAG, true, { actor: 'bench', reason: 'dashboard benchmark' });
+    const refresher = app.get(DashboardRefreshService);
+    // per view, in VIEWS order: flow summary, bottlenecks, team workload, cycle times
+    const perView = async (): Promise<number[]> => {
+      const rows: Array<{ view_name: string; duration_ms: number }> = await ds.query(`SELECT view_name, duration_ms FROM mv_refresh_state`);
+      return VIEWS.map((view) => Number(rows.find((r) => r.view_name === view)!.duration_ms));
+    };
+
+    const fullMs = await timed(() => refresher.refresh({ full: true }));
+    const fullViews = await perView();
+    const before = await countEvents();
+    await walk(ds, world, NEW_TOKENS, new Date(Date.now() - HOUR), HOUR / 2, HOUR / 24, 1);
+    const after = await countEvents();
+    const incrementalMs = await timed(() => refresher.refresh({ full: false }));
+    const incrementalViews = await perView();
+
+    const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}/api/v1/dashboard`;
+    const { key } = await app.get(ApiKeysService).create('bench-viewer', Role.Viewer);
+    const from = new Date(Date.now() - 24 * HOUR);
+    const read = async () => {
+      const res = await fetch(`${base}/token-flow?from=${from.toISOString()}`, { headers: { Authorization: `Bearer ${key}` } });
+      if (res.status !== 200) throw new Error(`token-flow answered ${res.status}`);
+      await res.json();
+    };
+    // the refresh's own statement, run as a plain SELECT and cut to the same 24 hours
+    const [statement] = buildView('mv_token_flow_summary', {
+      dialect: dialectOf(ds),
+      generation: 0,
+      previous: 0,
+      watermark: Number.MAX_SAFE_INTEGER,
+      windowStart: from,
+      windowEnd: new Date(),
+      since: null,
+    });
+    const select = statement.sql.replace(/^\s*INSERT INTO mv_token_flow_summary \([^)]*\)/, '');
+    if (select === statement.sql) throw new Error('the token-flow statement no longer starts with its INSERT');
+    const live = async () => void (await ds.query(`SELECT * FROM (${select}) live WHERE bucket_start >= ?`, [...statement.params, toDbTime(from)]));
+
+    await read();
+    const reads = await load(CLIENTS, read, { untilMs: Date.now() + READ_SECONDS * 1000 });
+    const lives = await load(CLIENTS, live, { rounds: 1 });
+    return {
+      'token events': events,
+      'generate (s)': (generateMs / 1000).toFixed(1),
+      'full refresh, 4 views (ms)': ms(fullMs),
+      '  flow/bottlenecks/teams/cycles (ms)': fullViews.join('/'),
+      'new events (incremental)': after - before,
+      'incremental refresh, 4 views (ms)': ms(incrementalMs),
+      '  flow/bottlenecks/teams/cycles (ms) ': incrementalViews.join('/'),
+      'flow summary incr/full (goal <= 5%)': `${((100 * incrementalViews[0]) / fullViews[0]).toFixed(1)}%`,
+      '4 views incr/full': `${((100 * incrementalMs) / fullMs).toFixed(1)}%`,
+      [`read token-flow p50/p95 (ms), ${CLIENTS} clients`]: `${pct(reads, 50).toFixed(1)}/${pct(reads, 95).toFixed(1)}`,
+      'reads/s': Math.round((reads.length * 1000) / (READ_SECONDS * 1000)),
+      [`live token-flow mean (ms), ${CLIENTS} clients`]: ms(mean(lives)),
+      'live/read mean latency (goal >= 50x)': `${Math.round(mean(lives) / mean(reads))}x`,
+    };
+  } finally {
+    await app.close();
+    await db.drop();
+  }
+}
+
+await runOnBothDatabases(`dashboard: ${EVENTS.toLocaleString('en')} token events`, bench);
