@@ -97,6 +97,14 @@ export async function runOnBothDatabases(title: string, bench: (target: BenchTar
     }
   }
   printSideBySide(title, results);
+  printFigures(title, results);
+}
+
+/** Prefix of the one machine-readable line each bench prints; scripts/bench/all.ts collects them. */
+export const FIGURES_PREFIX = 'BENCH_FIGURES ';
+
+export function printFigures(title: string, results: Array<{ label: string; figures: BenchFigures }>): void {
+  process.stdout.write(`${FIGURES_PREFIX}${JSON.stringify({ title, results })}\n`);
 }
 
 export function printSideBySide(title: string, results: Array<{ label: string; figures: BenchFigures }>): void {
