@@ -8,11 +8,12 @@ import { ConsoleModule } from './console/console.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import type { EnvironmentInput } from './config/environment.js';
 import { DatabaseModule } from './database/database.module.js';
+import { OfrepModule } from './ofrep/ofrep.module.js';
 import { OemModule } from './oem/oem.module.js';
 import { PeopleModule } from './people/people.module.js';
 import { PhasesModule } from './phases/phases.module.js';
-import { RollbackModule } from './phases/rollback/rollback.module.js';
 import { ProductionModule } from './production/production.module.js';
+import { RollbackModule } from './phases/rollback/rollback.module.js';
 
 /** Test seam: extra modules (e.g. test-only phases) and their migrations. */
 export interface AppExtras {
@@ -32,13 +33,14 @@ export class AppModule {
         ScheduleModule.forRoot(),
         CommonModule,
         ProductionModule,
-        AssignmentModule,
-        OemModule,
         PhasesModule,
         RollbackModule,
+        OfrepModule,
+        AssignmentModule,
+        OemModule,
+        PeopleModule,
         ConsoleModule,
         DashboardModule,
-        PeopleModule,
         ...(extras.modules ?? []),
       ],
     };

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { ApiKeysService } from '../src/common/auth/api-keys.service.js';

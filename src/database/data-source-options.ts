@@ -20,7 +20,9 @@ export function dataSourceOptions(env: Environment): DataSourceOptions {
     namingStrategy: new SnakeNamingStrategy(),
     synchronize: false,
     migrationsRun: false,
-    logging: ['error'] as ('error')[],
+    // failures surface as exceptions and are logged by the app; TypeORM's own console logger
+    // would write plain lines to stdout, breaking JSON logs and the CLI's --json output
+    logging: false,
   };
   if (env.DB_TYPE === DbType.Sqlite) {
     const database = env.DB_PATH === ':memory:' ? ':memory:' : resolve(env.DB_PATH);

@@ -99,6 +99,14 @@ export function upsertStatement(dialect: Dialect, table: string, columns: readon
   return `${insert} ON CONFLICT (${key.map(quote).join(', ')}) DO UPDATE SET ${update.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')}`;
 }
 
+/** A query that failed because its table does not exist (a phase schema reverted under a running app). */
+export function isMissingTable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string; driverError?: { code?: string; message?: string } };
+  const code = e?.driverError?.code ?? e?.code;
+  const message = e?.driverError?.message ?? e?.message ?? '';
+  return code === 'ER_NO_SUCH_TABLE' || (typeof code === 'string' && code.startsWith('SQLITE_ERROR') && message.includes('no such table'));
+}
+
 /** The UTC hour a timestamp column falls in, as a timestamp ('YYYY-MM-DD HH:00:00.000'). */
 export function hourBucket(dialect: Dialect, column: string): string {
   return dialect === 'mysql' ? `DATE_FORMAT(${column}, '%Y-%m-%d %H:00:00.000')` : `(substr(${column}, 1, 13) || ':00:00.000')`;
@@ -148,22 +156,6 @@ export async function insertSelectWithoutLocks(dataSource: DataSource, sql: stri
   } finally {
     await qr.release();
   }
-}
-
-/**
- * Suffix of a SELECT that locks the rows it reads until the transaction ends, serialising
- * check-then-insert work per row on MySQL; SQLite transactions are serialised already.
- */
-export function forUpdate(dialect: Dialect): string {
-  return dialect === 'mysql' ? ' FOR UPDATE' : '';
-}
-
-/** A query that failed because its table does not exist (a phase schema reverted under a running app). */
-export function isMissingTable(error: unknown): boolean {
-  const e = error as { code?: string; message?: string; driverError?: { code?: string; message?: string } };
-  const code = e?.driverError?.code ?? e?.code;
-  const message = e?.driverError?.message ?? e?.message ?? '';
-  return code === 'ER_NO_SUCH_TABLE' || (typeof code === 'string' && code.startsWith('SQLITE_ERROR') && message.includes('no such table'));
 }
 
 /**

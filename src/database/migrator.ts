@@ -40,8 +40,9 @@ export class Migrator {
     this.lock = new LeaseTable(dataSource, 'migration_lock');
   }
 
+  /** Oldest first by the timestamp every migration class name ends with. */
   private get migrations(): MigrationInterface[] {
-    return this.dataSource.migrations as MigrationInterface[];
+    return [...this.dataSource.migrations].sort((a, b) => timestampOf(nameOf(a)) - timestampOf(nameOf(b)));
   }
 
   async status(): Promise<MigrationStatus[]> {

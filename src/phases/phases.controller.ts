@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { Roles } from '../common/auth/auth.decorators.js';
@@ -77,6 +77,7 @@ export class PhasesController {
   @Post('jobs/:name/resume')
   @HttpCode(204)
   @Roles(Role.Admin)
+  @ApiNoContentResponse({ description: 'Scheduled ticks run again on every replica' })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   async resume(@Param() p: JobNameParam, @Body() body: ReasonDto, @Req() req: Request): Promise<void> {

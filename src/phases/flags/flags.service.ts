@@ -5,7 +5,7 @@ import { DataSource, EntityManager, In } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { Environment } from '../../config/environment.js';
-import { dialectOf, inTransaction, insertIgnore, toDbTime } from '../../database/dialect.js';
+import { dialectOf, inTransaction, insertIgnore, isMissingTable, toDbTime } from '../../database/dialect.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
 import { FeatureFlagAudit } from './feature-flag-audit.entity.js';
 import { FeatureFlag } from './feature-flag.entity.js';
@@ -58,8 +58,15 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
-    await this.registerFlags();
-    await this.refresh();
+    try {
+      await this.registerFlags();
+      await this.refresh();
+    } catch (error) {
+      // an admin CLI may boot on a database whose framework schema is not (or no longer) there:
+      // every flag then reads as off, and the refresh loop picks the flags up once it appears
+      if (!isMissingTable(error)) throw error;
+      this.logger.warn('flag tables are missing: every flag reads as off until the schema is migrated');
+    }
     this.timer = setInterval(() => void this.refreshQuietly(), this.refreshMs);
     this.timer.unref();
   }
