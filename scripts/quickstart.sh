@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # From a fresh clone to a running server with demo data, needing only Node and npm:
 # installs dependencies, builds, migrates the SQLite file, seeds demo data, creates an admin
-# API key and starts the server in the foreground (Ctrl-C stops it).
+# API key, starts the People API simulator in the background and the server in the
+# foreground (Ctrl-C stops both).
 # Honours PORT (3000) and DB_PATH (.data/phasegate.sqlite); see README.md for the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +48,13 @@ KEY=$("${CLI[@]}" keys create --role admin --name "$KEY_NAME" --json | node -e '
     console.log(r.key);
   });')
 
+say "People API simulator (Phase 9's upstream) on port ${PEOPLE_SIM_PORT:=4010}"
+export PEOPLE_API_URL="${PEOPLE_API_URL:-http://127.0.0.1:$PEOPLE_SIM_PORT}"
+export PEOPLE_API_TOKEN="${PEOPLE_API_TOKEN:-people-sim-token}"
+node dist/scripts/people-api-sim.js --port "$PEOPLE_SIM_PORT" --size 2000 --token "$PEOPLE_API_TOKEN" &
+SIM_PID=$!
+trap 'kill "$SIM_PID" 2>/dev/null' EXIT
+
 BASE="http://localhost:$PORT"
 cat <<EOF
 
@@ -58,11 +66,12 @@ cat <<EOF
     API      $BASE/api/v1       (Authorization: Bearer <key>)
     Docs     $BASE/docs
     Health   $BASE/health/ready
+    Console  $BASE/console/     (sign in with the key)
 
     Try:  curl -H "Authorization: Bearer $KEY" $BASE/api/v1/auth/me
   └──────────────────────────────────────────────────────────────────────────┘
 
 EOF
 
-say "server on port $PORT (Ctrl-C stops it)"
-exec node dist/src/main.js
+say "server on port $PORT (Ctrl-C stops it and the simulator)"
+node dist/src/main.js
