@@ -1,9 +1,10 @@
 import { DataSource } from 'typeorm';
 import { Role } from '../src/common/auth/role.js';
 import { DashboardRefreshService } from '../src/dashboard/dashboard-refresh.service.js';
-import { DASHBOARD_FLAG, VIEWS } from '../src/dashboard/dashboard.schema.js';
+import { DASHBOARD_FLAG, REFRESH_JOB, VIEWS } from '../src/dashboard/dashboard.schema.js';
 import { toDbTime } from '../src/database/dialect.js';
 import { FlagsService } from '../src/phases/flags/flags.service.js';
+import { JobsService } from '../src/phases/jobs/jobs.service.js';
 import { PhaseRegistry } from '../src/phases/phase-registry.service.js';
 import { random, seedWorld, walkTokens, writeEvents, type Timeline } from './support/dashboard-factory.js';
 import { expectedViews, type Expected } from './support/dashboard-reference.js';
@@ -98,8 +99,9 @@ describe(`dashboard (seed ${SEED})`, () => {
   it('refreshes incrementally from the new events to exactly what a full rebuild gives', async () => {
     const written = await writeEvents(ds, timelines, () => now);
     expect(written).toBeGreaterThan(20);
-    const counts = await t.app.get(DashboardRefreshService).refresh({ full: false });
-    expect(counts).toMatchObject({ views_refreshed: 4, incremental: 2 });
+    // a scheduled tick: the job refreshes incrementally
+    const tick = await t.app.get(JobsService).tick(REFRESH_JOB, new Date());
+    expect(tick).toMatchObject({ status: 'succeeded', triggeredBy: 'schedule', counts: { views_refreshed: 4, incremental: 2 } });
     const [{ mode }] = await ds.query(`SELECT mode FROM mv_refresh_state WHERE view_name = 'mv_token_flow_summary'`);
     expect(mode).toBe('incremental');
     const incremental = await everything();

@@ -30,7 +30,8 @@ export interface RefreshOptions {
  * old generation is deleted. Readers select through that pointer in one statement, so they
  * see the old rows or the new ones, never a mix; a refresh that fails before the flip leaves
  * the old generation in place (its half-written rows are swept by the next refresh). No
- * statement spans a transaction, which on SQLite would share the app's only connection.
+ * transaction spans several statements: on SQLite the whole app shares one connection, and
+ * whatever else it ran meanwhile would join (and could be rolled back with) the refresh.
  */
 @Injectable()
 export class DashboardRefreshService {
@@ -51,17 +52,20 @@ export class DashboardRefreshService {
     const now = new Date();
     const [{ watermark }] = await this.dataSource.query(`SELECT COALESCE(MAX(id), 0) AS watermark FROM token_event`);
     const counts: JobCounts = { views_refreshed: 0, incremental: 0, rows: 0 };
+    const durations: Partial<Record<ViewName, number>> = {};
     for (const view of VIEWS) {
       if (options.signal?.aborted) break;
-      const { rows, incremental } = await this.refreshView(view, Number(watermark), now, options.full);
+      const done = await this.refreshView(view, Number(watermark), now, options.full);
       counts.views_refreshed++;
-      counts.incremental += incremental ? 1 : 0;
-      counts.rows += rows;
+      counts.incremental += done.incremental ? 1 : 0;
+      counts.rows += done.rows;
+      durations[view] = done.durationMs;
     }
+    this.logger.log({ msg: 'dashboard refreshed', full: options.full, stopped: options.signal?.aborted === true, watermark: Number(watermark), ...counts, durationsMs: durations });
     return counts;
   }
 
-  private async refreshView(view: ViewName, watermark: number, now: Date, full: boolean): Promise<{ rows: number; incremental: boolean }> {
+  private async refreshView(view: ViewName, watermark: number, now: Date, full: boolean): Promise<{ rows: number; incremental: boolean; durationMs: number }> {
     const started = Date.now();
     const state = await this.state(view);
     await this.dataSource.query(`DELETE FROM ${view} WHERE generation <> ?`, [state.generation]);
@@ -91,8 +95,7 @@ export class DashboardRefreshService {
     if (flipped !== 1) throw new Error(`${view}: generation ${state.generation} was replaced by another refresh`);
     await this.dataSource.query(`DELETE FROM ${view} WHERE generation = ?`, [state.generation]);
     const [{ total }] = await this.dataSource.query(`SELECT COUNT(*) AS total FROM ${view} WHERE generation = ?`, [generation]);
-    this.logger.log({ msg: 'dashboard view refreshed', view, mode: incremental ? 'incremental' : 'full', generation, rows: Number(total), durationMs });
-    return { rows: Number(total), incremental };
+    return { rows: Number(total), incremental, durationMs };
   }
 
   private async state(view: ViewName): Promise<RefreshState> {
