@@ -74,9 +74,12 @@ function tokenFlow(c: BuildContext): Statement[] {
     FROM token_event WHERE type = 'routed' AND id + 0 <= ? ${recent}`;
   // an incremental run carries each node's wip from its last kept bucket
   const carried = from
-    ? `LEFT JOIN (SELECT o.node_id, o.wip FROM mv_token_flow_summary o
-         WHERE o.generation = ? AND o.bucket_start = (SELECT MAX(p.bucket_start) FROM mv_token_flow_summary p
-           WHERE p.generation = o.generation AND p.node_id = o.node_id AND p.bucket_start < ?)) b ON b.node_id = m.node_id`
+    ? `LEFT JOIN (
+         SELECT o.node_id, o.wip FROM mv_token_flow_summary o
+         JOIN (SELECT node_id, MAX(bucket_start) AS last_bucket FROM mv_token_flow_summary WHERE generation = ? AND bucket_start < ? GROUP BY node_id) l
+           ON l.node_id = o.node_id AND l.last_bucket = o.bucket_start
+         WHERE o.generation = ?
+       ) b ON b.node_id = m.node_id`
     : '';
   const statements: Statement[] = [
     {
@@ -89,7 +92,7 @@ function tokenFlow(c: BuildContext): Statement[] {
           WHERE node_id IS NOT NULL
           GROUP BY node_id, bucket_start
         ) m ${carried}`,
-      params: [c.generation, c.watermark, ...recentParams, c.watermark, ...recentParams, ...(from ? [c.previous, from] : [])],
+      params: [c.generation, c.watermark, ...recentParams, c.watermark, ...recentParams, ...(from ? [c.previous, from, c.previous] : [])],
     },
   ];
   if (from) {
@@ -144,7 +147,11 @@ function intervals(c: BuildContext, from: string[], to: string): Statement {
   };
 }
 
-/** Per team: its open tokens (assigned to the team or to a member), members' completions in the window, active members. */
+/**
+ * Per team: its open tokens (assigned to the team or to a member), members' completions in
+ * the window, active members. Completions are counted per operator first, so the window
+ * drives the read rather than each member's whole history (MariaDB's choice otherwise).
+ */
 function teamWorkload(c: BuildContext): Statement {
   const window = [toDbTime(c.windowStart), toDbTime(c.windowEnd)];
   return {
@@ -162,8 +169,12 @@ function teamWorkload(c: BuildContext): Statement {
         GROUP BY team_id
       ) o ON o.team_id = t.id
       LEFT JOIN (
-        SELECT m.team_id, COUNT(*) AS completed FROM token_event e JOIN team_member m ON m.account_id = e.operator_id
-        WHERE e.type = 'completed' AND e.occurred_at >= ? AND e.occurred_at < ? AND e.id + 0 <= ?
+        SELECT m.team_id, SUM(c.completed) AS completed
+        FROM (
+          SELECT operator_id, COUNT(*) AS completed FROM token_event
+          WHERE type = 'completed' AND occurred_at >= ? AND occurred_at < ? AND id + 0 <= ?
+          GROUP BY operator_id
+        ) c JOIN team_member m ON m.account_id = c.operator_id
         GROUP BY m.team_id
       ) k ON k.team_id = t.id
       LEFT JOIN (
