@@ -13,6 +13,8 @@ import { FIGURES_PREFIX, type BenchFigures } from './runner.js';
  *   --sqlite-only        passed on to each bench
  *   --only core,oem      a subset
  *   --readme             also replace the table in README.md's "Benchmarks" section
+ *
+ * Files starting with `_` are scratch work, not benches.
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../../..');
@@ -36,7 +38,7 @@ interface Goal {
 function benches(): string[] {
   const only = argValue('--only')?.split(',');
   const found = readdirSync(here)
-    .filter((f) => f.endsWith('.js') && !['runner.js', 'all.js'].includes(f) && !f.endsWith('.spec.js'))
+    .filter((f) => f.endsWith('.js') && !['runner.js', 'all.js'].includes(f) && !f.endsWith('.spec.js') && !f.startsWith('_'))
     .map((f) => basename(f, '.js'));
   const rank = (name: string) => (ORDER.includes(name) ? ORDER.indexOf(name) : ORDER.length);
   return found.filter((b) => !only || only.includes(b)).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
