@@ -63,8 +63,23 @@ export class Phase8Oem1764000800000 implements MigrationInterface {
       }),
       new Table({
         name: 'oem_shadow_result',
-        columns: [id, str('station_code', 50), str('barcode', 120), str('kind', 20), { name: 'manual', type: 'text' }, { name: 'oem', type: 'text' }, time('recorded_at')],
-        indices: [index('idx_oem_shadow_kind', ['kind', 'id']), index('idx_oem_shadow_recorded', ['recorded_at'])],
+        columns: [
+          id,
+          str('station_code', 50),
+          str('barcode', 120),
+          str('kind', 20),
+          { name: 'manual', type: 'text' },
+          { name: 'oem', type: 'text' },
+          time('recorded_at'),
+          // the shadow step progress: what OEM mode would have made of the ticket, and the stored state it started from
+          int('ticket_id', true),
+          int('base_version', true),
+          str('base_step_status', 16, true),
+          str('reached_status', 16, true),
+          int('reached_sequence', true),
+          str('reached_step_status', 16, true),
+        ],
+        indices: [index('idx_oem_shadow_kind', ['kind', 'id']), index('idx_oem_shadow_recorded', ['recorded_at']), index('idx_oem_shadow_ticket', ['ticket_id', 'id'])],
       }),
     ];
     for (const table of tables) await qr.createTable(table, true);

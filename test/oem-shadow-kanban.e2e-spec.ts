@@ -22,57 +22,117 @@ describe('Phase 8 OEM: shadow run and Kanban', () => {
   });
   afterAll(() => t.close());
 
-  it('shadow run: scans stay manual, nothing OEM is applied, agreement and each kind of disagreement are recorded', async () => {
-    // SHADOW jobs' token serials (SJ-<n>-0001) name the job: the rule finds the ticket linked to it
-    for (const stationCode of ['ST-S', 'ST-A']) {
+  it('shadow run: scans stay manual, nothing OEM is applied; each scan is judged against the step progress OEM mode would have made', async () => {
+    // SHADOW jobs' token serials (SJ-<n>-0001) name the job: the rule finds the ticket linked to it; ST-X serves no node
+    for (const stationCode of ['ST-S', 'ST-A', 'ST-Q', 'ST-P', 'ST-X']) {
       await t.http().post('/api/v1/oem/rules').set(t.auth(Role.Supervisor)).send({ customer: 'SHADOW', stationCode, pattern: '^(?P<job>SJ-\\d+)-\\d+$', action: 'advance' }).expect(201);
     }
-    const agreeJob = await startJob(t, line.graphId, 'SJ-1', 1);
-    const agreeTicket = await createTicket({ customer: 'SHADOW', externalRef: 'A', jobId: agreeJob, steps: steps(['Kit', 'S'], ['Assemble', 'A']) });
+    const walkJob = await startJob(t, line.graphId, 'SJ-1', 1);
+    const walkTicket = await createTicket({ customer: 'SHADOW', externalRef: 'W', jobId: walkJob, steps: steps(['Kit', 'S'], ['Assemble', 'A'], ['Check', 'Q'], ['Pack', 'P']) });
     const laterJob = await startJob(t, line.graphId, 'SJ-2', 1);
     const laterTicket = await createTicket({ customer: 'SHADOW', externalRef: 'B', jobId: laterJob, steps: steps(['Assemble', 'A'], ['Check', 'Q']) });
+    const paperJob = await startJob(t, line.graphId, 'SJ-3', 1);
+    const paperTicket = await createTicket({ customer: 'SHADOW', externalRef: 'C', jobId: paperJob, steps: steps(['Paperwork'], ['Kit', 'S']) });
     const plainJob = await startJob(t, line.graphId, 'PLAIN', 1);
-    const [agreeToken] = await tokensOf(t, agreeJob);
+    const [walkToken] = await tokensOf(t, walkJob);
     const [laterToken] = await tokensOf(t, laterJob);
+    const [paperToken] = await tokensOf(t, paperJob);
     const [plainToken] = await tokensOf(t, plainJob);
 
     // shadow off: nothing is recorded
     await scan('ST-S', plainToken.serial).expect(200);
     await flag('oem_shadow_run', true);
 
-    expect((await scan('ST-S', agreeToken.serial).expect(200)).body).toMatchObject({ handledBy: 'manual', action: 'started' });
-    expect((await scan('ST-S', laterToken.serial).expect(200)).body).toMatchObject({ handledBy: 'manual', action: 'started' });
+    // the whole line, start and completion at each node: OEM mode would have walked the ticket's four steps alongside
+    const walked: string[] = [];
+    for (const node of ['S', 'A', 'Q', 'P']) {
+      walked.push((await scan(`ST-${node}`, walkToken.serial).expect(200)).body.action);
+      await sleep(WINDOW_MS + 50);
+      walked.push((await scan(`ST-${node}`, walkToken.serial).expect(200)).body.action);
+    }
+    expect(walked).toEqual(['started', 'completed', 'started', 'completed', 'started', 'completed', 'started', 'finished']);
+    // a ninth scan: manual mode refuses the finished token, OEM mode the finished ticket; a refusal on both sides agrees
     await sleep(WINDOW_MS + 50);
-    // the OEM step never advanced, so OEM would start step 1 again while manual completes the token
-    expect((await scan('ST-S', agreeToken.serial).expect(200)).body).toMatchObject({ handledBy: 'manual', action: 'completed' });
+    expect((await scan('ST-P', walkToken.serial).expect(409)).body.code).toBe('INVALID_STATE');
+
+    // ticket B's first step maps to A, but the token is at S
+    expect((await scan('ST-S', laterToken.serial).expect(200)).body).toMatchObject({ handledBy: 'manual', action: 'started' });
+    // ticket C at a station serving no node: manual mode refuses twice, OEM mode would have started and finished the unmapped paperwork step...
+    expect((await scan('ST-X', paperToken.serial).expect(409)).body.code).toBe('WRONG_STATION');
+    expect((await scan('ST-X', paperToken.serial).expect(409)).body.code).toBe('WRONG_STATION');
+    // ...so its next scan is judged against step 2 (Kit at S), where it agrees
+    expect((await scan('ST-S', paperToken.serial).expect(200)).body).toMatchObject({ handledBy: 'manual', action: 'started' });
+    await sleep(WINDOW_MS + 50);
     expect((await scan('ST-S', plainToken.serial).expect(200)).body).toMatchObject({ handledBy: 'manual', action: 'completed' });
 
-    for (const id of [agreeTicket.id, laterTicket.id]) {
+    for (const id of [walkTicket.id, laterTicket.id, paperTicket.id]) {
       const detail = (await t.http().get(`/api/v1/oem/tickets/${id}`).set(t.auth(Role.Viewer)).expect(200)).body;
       expect(detail).toMatchObject({ status: 'open', currentSequence: 1 });
       expect(detail.steps.every((s: { status: string; scannedAt: unknown }) => s.status === 'pending' && s.scannedAt === null)).toBe(true);
     }
 
     const report = (await t.http().get('/api/v1/oem/shadow-report').set(t.auth(Role.Viewer)).expect(200)).body;
-    expect(report).toMatchObject({ total: 4, notOem: 1, compared: 3, agreed: 1, discrepancies: { out_of_order: 1, token_not_moved: 1 } });
-    expect(report.agreementRate).toBeCloseTo(1 / 3);
-    const example = (kind: string) => report.examples.find((e: { kind: string }) => e.kind === kind);
-    expect(example('out_of_order')).toMatchObject({
-      barcode: laterToken.serial,
-      manual: { action: 'started', tokenId: laterToken.id, nodeCode: 'S', ops: 'start' },
-      oem: { outcome: 'refused', code: 'STEP_OUT_OF_ORDER' },
-    });
-    expect(example('token_not_moved')).toMatchObject({
-      barcode: agreeToken.serial,
-      manual: { action: 'completed', nodeCode: 'S', ops: 'complete' },
-      oem: { outcome: 'apply', stepSequence: 1, stepTo: 'active', tokenId: agreeToken.id, ops: '' },
-    });
-    const [agreed] = await t.app.get(DataSource).query(`SELECT manual, oem FROM oem_shadow_result WHERE kind = 'agree'`);
-    expect(JSON.parse(agreed.oem)).toMatchObject({ outcome: 'apply', ticket: 'SHADOW A', stepTo: 'active', tokenId: agreeToken.id, nodeCode: 'S', ops: 'start' });
+    expect(report).toMatchObject({ total: 14, notOem: 1, compared: 13, agreed: 10, discrepancies: { out_of_order: 1, manual_refused: 2 } });
+    expect(Object.keys(report.discrepancies).sort()).toEqual(['manual_refused', 'out_of_order']);
+    expect(report.agreementRate).toBeCloseTo(10 / 13);
+    const examples = (kind: string) => report.examples.filter((e: { kind: string }) => e.kind === kind);
+    expect(examples('out_of_order')).toMatchObject([
+      {
+        barcode: laterToken.serial,
+        manual: { action: 'started', tokenId: laterToken.id, nodeCode: 'S', ops: 'start' },
+        oem: { outcome: 'refused', code: 'STEP_OUT_OF_ORDER' },
+      },
+    ]);
+    const paperwork = { outcome: 'apply', ticket: 'SHADOW C', stepSequence: 1, stepName: 'Paperwork', tokenId: null, ops: '' };
+    expect(examples('manual_refused')).toMatchObject(
+      ['done', 'active'].map((stepTo) => ({ stationCode: 'ST-X', barcode: paperToken.serial, manual: { action: 'refused', code: 'WRONG_STATION' }, oem: { ...paperwork, stepTo } })),
+    );
+    const walk: Array<{ kind: string; manual: string; oem: string }> = await t.app
+      .get(DataSource)
+      .query(`SELECT kind, manual, oem FROM oem_shadow_result WHERE barcode = ? ORDER BY id`, [walkToken.serial]);
+    expect(walk.map((r) => r.kind)).toEqual(Array(9).fill('agree'));
+    expect(walk.map((r) => JSON.parse(r.oem)).map((o) => o.outcome === 'apply' ? `${o.stepSequence}:${o.stepTo}:${o.nodeCode}:${o.ops}` : o.code)).toEqual([
+      '1:active:S:start',
+      '1:done:S:complete',
+      '2:active:A:start',
+      '2:done:A:complete',
+      '3:active:Q:start',
+      '3:done:Q:complete',
+      '4:active:P:start',
+      '4:done:P:complete',
+      'INVALID_STATE',
+    ]);
+    expect(JSON.parse(walk[8].manual)).toMatchObject({ action: 'refused', code: 'INVALID_STATE' });
 
     const future = (await t.http().get('/api/v1/oem/shadow-report?since=2099-01-01T00:00:00Z').set(t.auth(Role.Viewer)).expect(200)).body;
     expect(future).toMatchObject({ total: 0, compared: 0, agreementRate: null, examples: [] });
     await flag('oem_shadow_run', false);
+  });
+
+  it('shadow run: a real change to the ticket (an OEM-mode scan) starts its shadow progress over from the stored state', async () => {
+    for (const stationCode of ['ST-S', 'ST-A']) {
+      await t.http().post('/api/v1/oem/rules').set(t.auth(Role.Supervisor)).send({ customer: 'SHADOW2', stationCode, pattern: '^(?P<job>SK-\\d+)-\\d+$', action: 'advance' }).expect(201);
+    }
+    const jobId = await startJob(t, line.graphId, 'SK-1', 1);
+    await createTicket({ customer: 'SHADOW2', externalRef: 'R', jobId, steps: steps(['Kit', 'S'], ['Assemble', 'A']) });
+    const [token] = await tokensOf(t, jobId);
+    const kinds = async () => (await t.app.get(DataSource).query(`SELECT kind FROM oem_shadow_result WHERE barcode = ? ORDER BY id`, [token.serial])).map((r: { kind: string }) => r.kind);
+
+    await flag('oem_shadow_run', true);
+    await scan('ST-S', token.serial).expect(200); // shadow: step 1 active
+    await flag('oem_shadow_run', false);
+    await flag('enable_oem_mode', true);
+    await sleep(WINDOW_MS + 50);
+    // for real now: the token is in progress at S, so OEM mode starts step 1 and moves no token
+    expect((await scan('ST-S', token.serial).expect(200)).body).toMatchObject({ handledBy: 'oem', action: 'step_started', token: null });
+    await sleep(WINDOW_MS + 50);
+    expect((await scan('ST-S', token.serial).expect(200)).body).toMatchObject({ handledBy: 'oem', action: 'step_completed', token: { nodeCode: 'A' } });
+    await flag('enable_oem_mode', false);
+    await flag('oem_shadow_run', true);
+    // judged against the stored ticket (step 2 pending, token waiting at A), not the stale shadow progress (step 1 active)
+    await scan('ST-A', token.serial).expect(200);
+    await flag('oem_shadow_run', false);
+    expect(await kinds()).toEqual(['agree', 'agree']);
   });
 
   it('Kanban: a column per current step, late flags, the customer filter, and the same number of queries for 4 or 40 tickets', async () => {

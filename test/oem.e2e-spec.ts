@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { Role } from '../src/common/auth/role.js';
 import { FlagsService } from '../src/phases/flags/flags.service.js';
+import { TokenLifecycleService } from '../src/production/token-lifecycle.service.js';
 import { createLine, startJob, tokensOf, type Line } from './production-fixtures.js';
 import { sleep } from './support/rollback-support.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -222,6 +223,28 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
       expect((await scan('ST-S', token.serial).expect(200)).body).toMatchObject({ handledBy: 'manual', action: 'completed' });
       expect(Number(await metrics())).toBe(before + 1);
       await t.app.get(DataSource).query(`DELETE FROM oem_scan_rule WHERE customer = 'BROKEN'`);
+    });
+
+    it('an unexpected failure after OEM writes began fails the whole scan: nothing is kept, and the manual path does not run on top', async () => {
+      const { id, jobId } = await mappedTicket('PO-600');
+      const [token] = await tokensOf(t, jobId);
+      const before = await ticket(id);
+      const lifecycle = t.app.get(TokenLifecycleService);
+      const startWithin = lifecycle.startWithin;
+      // the token's UPDATE and its event are written, then something unexpected happens
+      lifecycle.startWithin = async (...args) => {
+        await startWithin.apply(lifecycle, args);
+        throw new Error('injected after the token moved');
+      };
+      try {
+        expect((await scan('ST-S', 'OEM-ACME-PO-600-S1').expect(500)).body.code).toBe('INTERNAL');
+      } finally {
+        lifecycle.startWithin = startWithin;
+      }
+      expect(await ticket(id)).toEqual(before);
+      expect((await tokensOf(t, jobId))[0]).toMatchObject({ status: 'waiting', version: token.version });
+      // the scan is not on record either: scanned again at once, it applies
+      expect((await scan('ST-S', 'OEM-ACME-PO-600-S1').expect(200)).body).toMatchObject({ action: 'step_started', token: { status: 'in_progress' } });
     });
   });
 

@@ -32,7 +32,8 @@ export class OemBoardController {
   @Roles(Role.Viewer)
   @ApiOperation({
     summary: 'What the shadow run found: agreement rate, discrepancies by kind, examples',
-    description: 'With `oem_shadow_run` on and `enable_oem_mode` off, every accepted scan runs in manual mode while the OEM plan for it is recorded beside what manual mode did.',
+    description:
+      'With `oem_shadow_run` on and `enable_oem_mode` off, every accepted scan runs in manual mode while the OEM plan for it is recorded beside what manual mode did, or beside its refusal. OEM plans are made against the step progress OEM mode would have made of each ticket during the run.',
   })
   @ApiOkResponse({ type: ShadowReportDto })
   @ApiErrors({ conflict: SCHEMA_CONFLICT })

@@ -86,8 +86,11 @@ export class OemDemoSeedService implements DemoSeedContributor, OnModuleInit {
   /** One scan through the OEM logic itself; the demo data is made as the stations would make it. */
   private async advance(customer: string, ref: string, stationCode: string): Promise<void> {
     const barcode = customer === 'ACME' ? `OEM-ACME-${ref}-S${await this.currentSequence(customer, ref)}` : `OEM-GLOBEX-${ref}`;
-    const answer = await inTransaction(this.dataSource, (em) => this.scans.scan({ stationCode, barcode, outcome: 'pass' }, em));
-    if ('refusal' in answer || !answer.result || answer.result.refusal) throw new Error(`demo scan ${barcode} at ${stationCode} was not applied`);
+    await inTransaction(this.dataSource, async (em) => {
+      const answer = await this.scans.scan({ stationCode, barcode, outcome: 'pass' }, em);
+      // thrown inside the transaction: a scan refused or failed part-way must leave nothing behind
+      if (!('result' in answer) || !answer.result || answer.result.refusal) throw new Error(`demo scan ${barcode} at ${stationCode} was not applied`);
+    });
   }
 
   private async currentSequence(customer: string, ref: string): Promise<number> {

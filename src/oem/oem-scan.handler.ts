@@ -1,7 +1,8 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Counter } from 'prom-client';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { MetricsService } from '../common/metrics/metrics.service.js';
+import { inTransaction } from '../database/dialect.js';
 import { PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
 import { ScanHook, type ScanPreHandler } from '../production/hooks/scan-hook.js';
 import type { ScanInput, ScanResult } from '../production/scan.types.js';
@@ -12,15 +13,16 @@ import { OemShadowService } from './oem-shadow.service.js';
 /**
  * Phase 8's entry into every accepted scan. With `enable_oem_mode` on, the OEM path answers
  * through PhaseFallback: its refusals (STEP_OUT_OF_ORDER, NO_RULE, ...) are values the client
- * sees, only an unexpected failure falls back to the manual path. With it off and
- * `oem_shadow_run` on, the OEM plan is made before the manual path changes anything and
- * recorded beside what the manual path did once it is done.
+ * sees, only an unexpected failure before OEM writes anything falls back to the manual path.
+ * With it off and `oem_shadow_run` on, the OEM plan is made (against the shadow run's own
+ * step progress) before the manual path changes anything, and recorded beside what the
+ * manual path did once it is done, or beside its failure once that has rolled back.
  */
 @Injectable()
 export class OemScanHandler implements ScanPreHandler, OnModuleInit, OnModuleDestroy {
   readonly name = 'oem';
   private readonly logger = new Logger(OemScanHandler.name);
-  /** Plans waiting for observe(); keyed by the scan object the core hands to both calls, dropped with it if the manual path fails. */
+  /** Plans waiting for observe() or observeFailure(); keyed by the scan object the core hands to each call. */
   private readonly shadowPlans = new WeakMap<ScanInput, OemPlan>();
   private readonly scans: Counter<string>;
 
@@ -29,6 +31,7 @@ export class OemScanHandler implements ScanPreHandler, OnModuleInit, OnModuleDes
     private readonly fallback: PhaseFallback,
     private readonly oem: OemScanService,
     private readonly shadow: OemShadowService,
+    private readonly dataSource: DataSource,
     metrics: MetricsService,
   ) {
     this.scans = metrics.counter('oem_scans_total', 'Scans seen by Phase 8, by the path that answered', ['path']);
@@ -51,16 +54,26 @@ export class OemScanHandler implements ScanPreHandler, OnModuleInit, OnModuleDes
       legacy: async () => ({ result: null }),
     });
     const answer = live.value;
-    // legacy: flag off; fallback: the OEM path failed; not_oem: OEM mode left the scan to the manual path
-    const path = live.path !== 'new' ? live.path : 'refusal' in answer || answer.result ? 'oem' : 'not_oem';
+    // legacy: flag off; fallback: the OEM path failed before writing; failed: it failed after; not_oem: OEM mode left the scan to the manual path
+    const path = live.path !== 'new' ? live.path : 'failure' in answer ? 'failed' : 'refusal' in answer || answer.result ? 'oem' : 'not_oem';
     this.scans.inc({ path });
     this.logger.debug({ msg: 'scan', path, stationCode: scan.stationCode });
     if (live.path === 'legacy') await this.planShadow(scan, em);
+    if ('failure' in answer) throw answer.failure;
     if ('refusal' in answer) throw answer.refusal;
     return answer.result;
   }
 
   async observe(scan: ScanInput, result: ScanResult, em: EntityManager): Promise<void> {
+    await this.recordShadow(scan, (plan) => this.shadow.record(scan, plan, { result }, em));
+  }
+
+  /** The manual path refused (or failed) a scan this handler planned a shadow for: recorded in a transaction of its own, the scan's having rolled back. */
+  async observeFailure(scan: ScanInput, error: unknown): Promise<void> {
+    await this.recordShadow(scan, (plan) => inTransaction(this.dataSource, (em) => this.shadow.record(scan, plan, { error }, em)));
+  }
+
+  private async recordShadow(scan: ScanInput, record: (plan: OemPlan) => Promise<void>): Promise<void> {
     const plan = this.shadowPlans.get(scan);
     if (!plan) return;
     this.shadowPlans.delete(scan);
@@ -68,7 +81,7 @@ export class OemScanHandler implements ScanPreHandler, OnModuleInit, OnModuleDes
       phase: OEM_PHASE,
       flag: OEM_SHADOW_RUN,
       operation: 'oem_shadow_record',
-      newPath: () => this.shadow.record(scan, plan, result, em),
+      newPath: () => record(plan),
       legacy: async () => undefined,
     });
   }
@@ -78,7 +91,7 @@ export class OemScanHandler implements ScanPreHandler, OnModuleInit, OnModuleDes
       phase: OEM_PHASE,
       flag: OEM_SHADOW_RUN,
       operation: 'oem_shadow_plan',
-      newPath: () => this.oem.plan(scan, em),
+      newPath: () => this.oem.plan(scan, em, 'shadow'),
       legacy: async () => null,
     });
     if (shadow.value) this.shadowPlans.set(scan, shadow.value);

@@ -1,10 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { fromDbTime, toDbTime } from '../database/dialect.js';
 import type { ScanInput, ScanResult } from '../production/scan.types.js';
 import { ShadowKind } from './entities/oem-shadow-result.entity.js';
-import type { OemPlan, TokenOp } from './oem-scan.service.js';
+import { reachedState, type OemPlan, type TokenOp } from './oem-scan.service.js';
+
+/** What manual mode made of a scan: its result, or the error it was refused (or failed) with. */
+export type ManualOutcome = { result: ScanResult } | { error: unknown };
 
 export interface ShadowExample {
   id: number;
@@ -39,23 +43,33 @@ const NOT_DISCREPANCIES = [ShadowKind.Agree, ShadowKind.NotOem];
 export class OemShadowService {
   constructor(private readonly dataSource: DataSource) {}
 
-  async record(scan: ScanInput, plan: OemPlan, manual: ScanResult, em: EntityManager): Promise<void> {
-    const { kind, oem } = compare(plan, manual);
-    const manualView = {
-      action: manual.action,
-      tokenId: manual.token?.id ?? null,
-      serial: manual.token?.serial ?? null,
-      nodeCode: atNode(manual),
-      ops: manualOps(manual).join('+'),
-    };
-    await em.query(`INSERT INTO oem_shadow_result (station_code, barcode, kind, manual, oem, recorded_at) VALUES (?, ?, ?, ?, ?, ?)`, [
-      scan.stationCode,
-      scan.barcode,
-      kind,
-      JSON.stringify(manualView),
-      JSON.stringify(oem),
-      toDbTime(new Date()),
-    ]);
+  /**
+   * One row per scan. A plan OEM mode would have applied also records the ticket state it
+   * would have reached: the next shadow plan for the ticket starts from there (see the shadow
+   * ticket read in OemScanService), whatever manual mode did, as OEM mode would have.
+   */
+  async record(scan: ScanInput, plan: OemPlan, manual: ManualOutcome, em: EntityManager): Promise<void> {
+    const { kind, oem } = 'result' in manual ? compare(plan, manual.result) : compareRefused(plan);
+    const move = plan.kind === 'apply' ? plan.move : null;
+    const reached = move ? reachedState(move) : null;
+    await em.query(
+      `INSERT INTO oem_shadow_result (station_code, barcode, kind, manual, oem, recorded_at, ticket_id, base_version, base_step_status, reached_status, reached_sequence, reached_step_status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        scan.stationCode,
+        scan.barcode,
+        kind,
+        JSON.stringify(manualView(manual)),
+        JSON.stringify(oem),
+        toDbTime(new Date()),
+        move?.ticket.id ?? null,
+        move?.stored.version ?? null,
+        move?.stored.stepStatus ?? null,
+        reached?.status ?? null,
+        reached?.sequence ?? null,
+        reached?.stepStatus ?? null,
+      ],
+    );
   }
 
   /** Two queries whatever the volume: counts by kind, and the latest examples of each discrepancy. */
@@ -108,14 +122,40 @@ function atNode(manual: ScanResult): string | null {
   return manual.fromNodeCode ?? manual.token?.nodeCode ?? null;
 }
 
-function compare(plan: OemPlan, manual: ScanResult): { kind: ShadowKind; oem: Record<string, unknown> } {
-  if (plan.kind === 'not_oem') return { kind: ShadowKind.NotOem, oem: { outcome: 'not_oem' } };
-  if (plan.kind === 'refused') {
-    const kind = plan.error.code === ErrorCode.NoRule ? ShadowKind.NoRule : plan.error.code === ErrorCode.StepOutOfOrder ? ShadowKind.OutOfOrder : ShadowKind.Refused;
-    return { kind, oem: { outcome: 'refused', code: plan.error.code, message: plan.error.message } };
+function manualView(manual: ManualOutcome): Record<string, unknown> {
+  if ('error' in manual) {
+    const { error } = manual;
+    return { action: 'refused', code: error instanceof DomainError ? error.code : null, message: error instanceof Error ? error.message : String(error) };
   }
+  const { result } = manual;
+  return { action: result.action, tokenId: result.token?.id ?? null, serial: result.token?.serial ?? null, nodeCode: atNode(result), ops: manualOps(result).join('+') };
+}
+
+function compare(plan: OemPlan, manual: ScanResult): { kind: ShadowKind; oem: Record<string, unknown> } {
+  if (plan.kind !== 'apply') return { kind: plan.kind === 'not_oem' ? ShadowKind.NotOem : refusedKind(plan.error), oem: oemView(plan) };
   const { move } = plan;
-  const oem = {
+  const oem = oemView(plan);
+  if (!move.token || move.token.ops.length === 0) return { kind: ShadowKind.TokenNotMoved, oem };
+  const same = move.token.id === manual.token?.id && move.token.nodeCode === atNode(manual) && oem.ops === manualOps(manual).join('+');
+  return { kind: same ? ShadowKind.Agree : ShadowKind.DifferentMove, oem };
+}
+
+/** Manual mode refused the scan: OEM mode agrees if it would have refused it too (or left it to the manual path). */
+function compareRefused(plan: OemPlan): { kind: ShadowKind; oem: Record<string, unknown> } {
+  const kind = plan.kind === 'not_oem' ? ShadowKind.NotOem : plan.kind === 'refused' ? ShadowKind.Agree : ShadowKind.ManualRefused;
+  return { kind, oem: oemView(plan) };
+}
+
+function refusedKind(error: DomainError): ShadowKind {
+  if (error.code === ErrorCode.NoRule) return ShadowKind.NoRule;
+  return error.code === ErrorCode.StepOutOfOrder ? ShadowKind.OutOfOrder : ShadowKind.Refused;
+}
+
+function oemView(plan: OemPlan): Record<string, unknown> {
+  if (plan.kind === 'not_oem') return { outcome: 'not_oem' };
+  if (plan.kind === 'refused') return { outcome: 'refused', code: plan.error.code, message: plan.error.message };
+  const { move } = plan;
+  return {
     outcome: 'apply',
     ruleId: move.ruleId,
     ticketId: move.ticket.id,
@@ -127,7 +167,4 @@ function compare(plan: OemPlan, manual: ScanResult): { kind: ShadowKind; oem: Re
     nodeCode: move.token?.nodeCode ?? null,
     ops: move.token?.ops.join('+') ?? '',
   };
-  if (!move.token || move.token.ops.length === 0) return { kind: ShadowKind.TokenNotMoved, oem };
-  const same = move.token.id === manual.token?.id && move.token.nodeCode === atNode(manual) && oem.ops === manualOps(manual).join('+');
-  return { kind: same ? ShadowKind.Agree : ShadowKind.DifferentMove, oem };
 }

@@ -73,6 +73,9 @@ export class ScansService {
       }
       await em.query(`UPDATE scan_record SET result = ?, token_id = ? WHERE station_code = ? AND barcode = ?`, [JSON.stringify(result), result.token?.id ?? null, ...key]);
       return result;
+    }).catch(async (error: unknown) => {
+      await this.hook.observeFailure(input, error);
+      throw error;
     });
     if (accepted) {
       this.scans.inc({ result: accepted.refusal ? 'refused' : 'accepted' });

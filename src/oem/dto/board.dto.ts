@@ -65,7 +65,7 @@ export class ShadowReportDto {
   @ApiProperty({ description: 'Scans the shadow run recorded' }) total!: number;
   @ApiProperty({ description: 'Scans no OEM rule takes: OEM mode would run the manual path for them too' }) notOem!: number;
   @ApiProperty({ description: 'Scans OEM mode would have handled (total - notOem)' }) compared!: number;
-  @ApiProperty({ description: 'Of those, where OEM mode would have moved the same token the same way' }) agreed!: number;
+  @ApiProperty({ description: 'Of those, where OEM mode would have moved the same token the same way, or refused the scan as manual mode did' }) agreed!: number;
   @ApiProperty({ type: Number, nullable: true, example: 0.97, description: 'agreed / compared; null before any comparable scan' }) agreementRate!: number | null;
   @ApiProperty({ description: `Counts by discrepancy kind: ${Object.values(ShadowKind).filter((k) => k !== ShadowKind.Agree && k !== ShadowKind.NotOem).join(', ')}`, type: 'object', additionalProperties: { type: 'number' } })
   discrepancies!: Record<string, number>;

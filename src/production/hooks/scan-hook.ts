@@ -12,6 +12,8 @@ export interface ScanPreHandler {
   handle(scan: ScanInput, manager: EntityManager): Promise<ScanResult | null>;
   /** Sees what the manual path did with a scan `handle` left to it, in the same transaction (a shadow run records it). */
   observe?(scan: ScanInput, result: ScanResult, manager: EntityManager): Promise<void>;
+  /** Sees a scan whose transaction failed, with the error, once it has rolled back, outside any transaction (a shadow run records what manual mode refused). Must not throw. */
+  observeFailure?(scan: ScanInput, error: unknown): Promise<void>;
 }
 
 /** The port through which another module handles scans before the manual path; at most one. */
@@ -37,5 +39,9 @@ export class ScanHook {
 
   async observe(scan: ScanInput, result: ScanResult, manager: EntityManager): Promise<void> {
     await this.handler?.observe?.(scan, result, manager);
+  }
+
+  async observeFailure(scan: ScanInput, error: unknown): Promise<void> {
+    await this.handler?.observeFailure?.(scan, error);
   }
 }
