@@ -29,19 +29,24 @@ function candidateJson(c: Candidate, rank: number | null): string {
   return `[${c.operatorId},${n(c.teamId)},${n(rank)},"${c.tier}",${n(c.priority)},${n(c.workload)},${n(last)},${excluded ? JSON.stringify(c.exclusions) : '[]'}]`;
 }
 
-/** The excluded candidates' part of every decision of one call: the same for each of its tokens. */
-export function excludedJson(candidates: readonly Candidate[]): string {
-  return candidates
-    .filter((c) => c.exclusions.length > 0)
-    .map((c) => candidateJson(c, null))
-    .join(',');
-}
+/** The serialised `others` of a cached eligibility, with the rank their first eligible one starts at. */
+const tails = new WeakMap<readonly Candidate[], { from: number; json: string }>();
 
-/** One decision's candidates: the eligible ones ranked as they stood for it, then the excluded. */
-export function candidatesJson(ranked: readonly Candidate[], excluded: string): string {
-  const parts = ranked.map((c, i) => candidateJson(c, i + 1));
-  if (excluded) parts.push(excluded);
-  return `[${parts.join(',')}]`;
+/**
+ * One decision's candidates: the contenders ranked as they stood for it, then `others` (see
+ * Contest), whose part is the same for every decision of that eligibility and serialised once.
+ */
+export function candidatesJson(ranked: readonly Candidate[], others: readonly Candidate[]): string {
+  const from = ranked.length + 1;
+  let tail = tails.get(others);
+  if (!tail || tail.from !== from) {
+    tail = { from, json: others.map((c, i) => candidateJson(c, c.exclusions.length > 0 ? null : from + i)).join(',') };
+    tails.set(others, tail);
+  }
+  let json = '[';
+  for (let i = 0; i < ranked.length; i++) json += (i > 0 ? ',' : '') + candidateJson(ranked[i], i + 1);
+  if (tail.json) json += (ranked.length > 0 ? ',' : '') + tail.json;
+  return json + ']';
 }
 
 /** The assignment audit trail: batched appends inside the deciding transaction, filtered reads newest first. */

@@ -35,11 +35,29 @@ interface PlanEntry {
   priority: number | null;
 }
 
+/**
+ * What the runtime ranks for one spawn or route: only the contenders' standing changes from
+ * one decision to the next, so the rest comes ready-made.
+ */
+export interface Contest {
+  directory: string;
+  /** Eligible at the best tier and priority, the only ones who can win, with their workload read now. */
+  contenders: Candidate[];
+  /**
+   * Everyone else in the order they rank behind the contenders (eligible by tier, priority
+   * and id, their workload not read; then the excluded). The same array for every call the
+   * cached eligibility answers, so its serialisation can be kept with it.
+   */
+  others: readonly Candidate[];
+}
+
 /** Who is a candidate and who is excluded: everything but workload, which must be read fresh. */
 interface Eligibility {
   directory: string;
   candidates: Candidate[];
   teams: ResolverContext['teams'];
+  contenders: Candidate[];
+  others: readonly Candidate[];
   expiresAt: number;
 }
 
@@ -54,7 +72,7 @@ const MAX_CACHED = 2000;
  * candidates: plans, teams, operators, their unavailability, the teams' unavailability,
  * workloads. It never writes.
  *
- * The runtime asks with `cached`: who is eligible at a node is then reused for
+ * The runtime asks through `contest`: who is eligible at a node is then reused for
  * ASSIGNMENT_CACHE_TTL_MS, like the flag snapshot's bound, so a spawn or route pays for the
  * workload query alone. Writes through this module (plans, availability, leave) clear it at
  * once on this replica; other changes (operators, teams, other replicas) show within the bound.
@@ -80,22 +98,13 @@ export class AssignmentResolverService {
   }
 
   /**
-   * The candidates for a job's tokens at a node. `reassigning` are tokens being decided again
-   * (a route, a preview or a comparison): their current assignment does not count as workload.
+   * The candidates for a job's tokens at a node, read afresh. `reassigning` are tokens being
+   * decided again (a route, a preview or a comparison): their current assignment does not
+   * count as workload.
    */
-  async context(jobId: number, nodeId: number, at: Date, db?: EntityManager, reassigning: readonly TokenRef[] = [], options: { cached?: boolean } = {}): Promise<ResolverContext> {
-    const directory = this.directories.current();
-    const key = `${directory.source}:${jobId}:${nodeId}`;
-    let eligibility = options.cached ? this.cache.get(key) : undefined;
-    if (!eligibility || eligibility.expiresAt <= at.getTime()) {
-      eligibility = await this.eligibility(directory, jobId, nodeId, at, db);
-      if (options.cached && this.ttlMs > 0) this.remember(key, eligibility);
-    }
-    // priority outranks workload, so only the best eligible tier and priority can win
-    const eligible = eligibility.candidates.filter((c) => c.exclusions.length === 0);
-    const best = eligible.reduce<Candidate | undefined>((top, c) => (!top || compareCandidates(c, top) < 0 ? c : top), undefined);
-    const contenders = eligible.filter((c) => best && c.tier === best.tier && c.priority === best.priority).map((c) => c.operatorId);
-    const load = await this.workload(db ?? this.dataSource, contenders, reassigning);
+  async context(jobId: number, nodeId: number, at: Date, db?: EntityManager, reassigning: readonly TokenRef[] = []): Promise<ResolverContext> {
+    const eligibility = await this.eligibility(this.directories.current(), jobId, nodeId, at, db);
+    const load = await this.workload(db ?? this.dataSource, eligibility.contenders, reassigning);
     return {
       jobId,
       nodeId,
@@ -103,6 +112,26 @@ export class AssignmentResolverService {
       directory: eligibility.directory,
       candidates: eligibility.candidates.map((c) => ({ ...c, ...load.get(c.operatorId) })),
       teams: eligibility.teams,
+    };
+  }
+
+  /**
+   * The runtime's question, asked on every spawn and route: who is eligible is reused for
+   * ASSIGNMENT_CACHE_TTL_MS, the contenders' workload is read now in the caller's transaction.
+   */
+  async contest(jobId: number, nodeId: number, at: Date, db: EntityManager, reassigning: readonly TokenRef[]): Promise<Contest> {
+    const directory = this.directories.current();
+    const key = `${directory.source}:${jobId}:${nodeId}`;
+    let eligibility = this.cache.get(key);
+    if (!eligibility || eligibility.expiresAt <= at.getTime()) {
+      eligibility = await this.eligibility(directory, jobId, nodeId, at, db);
+      if (this.ttlMs > 0) this.remember(key, eligibility);
+    }
+    const load = await this.workload(db, eligibility.contenders, reassigning);
+    return {
+      directory: eligibility.directory,
+      contenders: eligibility.contenders.map((c) => ({ ...c, ...load.get(c.operatorId) })),
+      others: eligibility.others,
     };
   }
 
@@ -158,7 +187,13 @@ export class AssignmentResolverService {
         if (!kept || (kept.exclusions.length > 0 && exclusions.length === 0)) best.set(operatorId, candidate);
       }
     }
-    return { directory: directory.source, candidates: [...best.values()], teams: teamState, expiresAt: at.getTime() + this.ttlMs };
+    const candidates = [...best.values()];
+    const eligible = candidates.filter((c) => c.exclusions.length === 0).sort(compareCandidates);
+    // priority outranks workload, so only the best eligible tier and priority can win
+    const top = eligible[0];
+    const contenders = top ? eligible.filter((c) => c.tier === top.tier && c.priority === top.priority) : [];
+    const others = [...eligible.slice(contenders.length), ...candidates.filter((c) => c.exclusions.length > 0)];
+    return { directory: directory.source, candidates, teams: teamState, contenders, others, expiresAt: at.getTime() + this.ttlMs };
   }
 
   /** Job entries before node entries, each in plan order; `priority` is null on plans written before Phase 7. */
@@ -184,9 +219,10 @@ export class AssignmentResolverService {
    * Open tokens per operator and their latest automatic assignment, in one query of index
    * seeks per operator (token by account and status, log by account and time).
    */
-  private async workload(q: Db, accountIds: number[], reassigning: readonly TokenRef[]): Promise<Map<number, { workload: number; lastAssignedAt: number | null }>> {
+  private async workload(q: Db, contenders: readonly Candidate[], reassigning: readonly TokenRef[]): Promise<Map<number, { workload: number; lastAssignedAt: number | null }>> {
     const load = new Map<number, { workload: number; lastAssignedAt: number | null }>();
-    if (accountIds.length === 0) return load;
+    if (contenders.length === 0) return load;
+    const accountIds = contenders.map((c) => c.operatorId);
     const rows: Row[] = await q.query(
       `SELECT a.id,
          (SELECT COUNT(*) FROM token t WHERE t.assigned_account_id = a.id AND t.status IN ('waiting', 'in_progress')) AS workload,

@@ -6,8 +6,8 @@ import { PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
 import { AssignmentHook, type AutomaticAssigner } from '../production/hooks/assignment-hook.js';
 import { NodeAssignmentService } from '../production/node-assignment.service.js';
 import type { Assignment, JobRef, NodeRef, TokenRef } from '../production/production.types.js';
-import { AssignmentLogService, candidatesJson, excludedJson, type LogDraft } from './assignment-log.service.js';
-import { AssignmentResolverService, type ResolverContext } from './assignment-resolver.service.js';
+import { AssignmentLogService, candidatesJson, type LogDraft } from './assignment-log.service.js';
+import { AssignmentResolverService, type Contest } from './assignment-resolver.service.js';
 import { RUNTIME_FLAG } from './assignment.schema.js';
 import { AssignmentMethod } from './entities/assignment-log.entity.js';
 import { assignmentOf, rankEach } from './ranking.js';
@@ -53,24 +53,24 @@ export class AutomaticAssignerService implements AutomaticAssigner, OnModuleInit
     // spawned tokens are already at the node they are assigned at; routed ones still name the node they leave
     const operation = tokens[0]?.currentNodeId === node.id ? 'assign_on_spawn' : 'assign_on_route';
     const call: Call = { tokens, node, job, at: new Date(), started: performance.now() };
-    let context: ResolverContext | undefined;
+    let contest: Contest | undefined;
     const result = await this.fallback.run<Assignment[] | null>({
       phase: 7,
       flag: RUNTIME_FLAG,
       operation,
       newPath: async () => {
-        context = await this.resolver.context(job.id, node.id, call.at, manager, tokens, { cached: true });
-        const decided = decide(context, tokens.length, call.at);
+        contest = await this.resolver.contest(job.id, node.id, call.at, manager, tokens);
+        const decided = decide(contest, tokens.length, call.at);
         this.latency.observe({ operation }, (performance.now() - call.started) / 1000);
         if (!decided.assignments) return PhaseFallback.decline('no_candidate');
-        await this.log.append(manager, drafts(call, decided.candidates, AssignmentMethod.Auto, null, context.directory, decided.assignments));
+        await this.log.append(manager, drafts(call, decided.candidates, AssignmentMethod.Auto, null, contest.directory, decided.assignments));
         this.decisions.inc({ method: AssignmentMethod.Auto }, tokens.length);
         return decided.assignments;
       },
       legacy: async () => null,
     });
     if (result.path === 'new') return result.value;
-    if (result.path === 'fallback') await this.logFallback(call, context, result.fallbackReason ?? 'unknown', manager);
+    if (result.path === 'fallback') await this.logFallback(call, contest, result.fallbackReason ?? 'unknown', manager);
     return null;
   }
 
@@ -78,15 +78,15 @@ export class AutomaticAssignerService implements AutomaticAssigner, OnModuleInit
    * The manual plan decides (the core applies it when we return null); the log says so. Best
    * effort: a broken log must not stop production, which is the point of falling back.
    */
-  private async logFallback(call: Call, context: ResolverContext | undefined, reason: string, manager: EntityManager): Promise<void> {
+  private async logFallback(call: Call, contest: Contest | undefined, reason: string, manager: EntityManager): Promise<void> {
     const noCandidate = reason === 'no_candidate';
     this.fallbacks.inc({ reason: noCandidate ? 'no_candidate' : 'error' }, call.tokens.length);
     this.decisions.inc({ method: AssignmentMethod.Fallback }, call.tokens.length);
     try {
       const planned = await this.manual.manualPlan(call.job.id, call.node.id, manager);
-      const candidates = context ? decide(context, call.tokens.length, call.at).candidates : call.tokens.map(() => '[]');
+      const candidates = contest ? decide(contest, call.tokens.length, call.at).candidates : call.tokens.map(() => '[]');
       const why = noCandidate ? 'no_candidate' : `error: ${reason}`;
-      await this.log.append(manager, drafts(call, candidates, AssignmentMethod.Fallback, why, context?.directory ?? 'unknown', call.tokens.map(() => planned)));
+      await this.log.append(manager, drafts(call, candidates, AssignmentMethod.Fallback, why, contest?.directory ?? 'unknown', call.tokens.map(() => planned)));
     } catch (error) {
       this.logger.warn({ msg: 'assignment_log_write_failed', jobId: call.job.id, nodeId: call.node.id, tokens: call.tokens.length, error: error instanceof Error ? error.message : String(error) });
     }
@@ -102,13 +102,13 @@ interface Call {
 }
 
 /** Each token's choice (null when nobody is eligible) and its candidates, serialised for the log as they stood for it. */
-function decide(context: ResolverContext, count: number, at: Date): { assignments: Assignment[] | null; candidates: string[] } {
-  const excluded = excludedJson(context.candidates);
+function decide(contest: Contest, count: number, at: Date): { assignments: Assignment[] | null; candidates: string[] } {
   const assignments: Assignment[] = [];
   const candidates: string[] = [];
-  rankEach(context.candidates, count, at, (_, ranked) => {
+  // only the contenders can be chosen, so only their order changes from one token to the next
+  rankEach(contest.contenders, count, at, (_, ranked) => {
     if (ranked[0]) assignments.push(assignmentOf(ranked[0]));
-    candidates.push(candidatesJson(ranked, excluded));
+    candidates.push(candidatesJson(ranked, contest.others));
   });
   // the same operators are eligible for every token of a call: all get someone or none does
   return { assignments: assignments.length === count ? assignments : null, candidates };
