@@ -28,7 +28,17 @@ describe('phase framework: flags', () => {
 
   it('lists every declared flag, off by default', async () => {
     const res = await t.http().get('/api/v1/admin/flags').set(t.auth(Role.Admin)).expect(200);
-    expect(res.body.map((f: { key: string }) => f.key)).toEqual(['sample_runtime', 'sample_shadow', 'sample2_enabled']);
+    expect(res.body.map((f: { key: string }) => f.key)).toEqual([
+      'enable_assignment_runtime',
+      'enable_assignment_preview',
+      'enable_oem_mode',
+      'oem_shadow_run',
+      'enable_people_integration_readonly',
+      'enable_production_dashboard',
+      'sample_runtime',
+      'sample_shadow',
+      'sample2_enabled',
+    ]);
     expect(res.body.every((f: { enabled: boolean; effective: boolean }) => !f.enabled && !f.effective)).toBe(true);
   });
 
