@@ -1,12 +1,11 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createConnection } from 'mysql2/promise';
 import type { EnvironmentInput } from '../../src/config/environment.js';
+import { createThrowawayMysqlDatabase } from '../throwaway-mysql-database.js';
 
 /**
  * A small harness for benchmarks: runs one bench on SQLite, then on a throwaway MariaDB
@@ -62,21 +61,8 @@ function mysqlTarget(serverUrl: string): BenchTarget {
     kind: 'mysql',
     label: 'MariaDB',
     fresh: async () => {
-      const name = `pg_bench_${randomBytes(5).toString('hex')}`;
-      const admin = await createConnection(serverUrl);
-      await admin.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-      await admin.end();
-      const url = new URL(serverUrl);
-      url.pathname = `/${name}`;
-      return {
-        env: { DB_TYPE: 'mysql', DB_URL: url.toString() },
-        mysqlUrl: url.toString(),
-        drop: async () => {
-          const conn = await createConnection(serverUrl);
-          await conn.query(`DROP DATABASE IF EXISTS ${name}`);
-          await conn.end();
-        },
-      };
+      const db = await createThrowawayMysqlDatabase(serverUrl, 'pg_bench');
+      return { env: { DB_TYPE: 'mysql', DB_URL: db.url }, mysqlUrl: db.url, drop: db.drop };
     },
   };
 }

@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { validateEnvironment, type EnvironmentInput } from '../../src/config/environment.js';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
+import { createThrowawayMysqlDatabase } from '../../scripts/throwaway-mysql-database.js';
 
 /**
  * A fresh, empty database for one test suite: an SQLite file in a temporary directory, or,
@@ -33,21 +32,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
   const serverUrl = process.env.TEST_MYSQL_URL;
   if (!serverUrl) throw new Error('TEST_DB=mysql needs TEST_MYSQL_URL (scripts/test.sh sets it)');
-  const name = `pg_test_${randomBytes(6).toString('hex')}`;
-  const admin = await createConnection(serverUrl);
-  await admin.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    kind: 'mysql',
-    env: { DB_TYPE: 'mysql', DB_URL: url.toString() },
-    drop: async () => {
-      const conn = await createConnection(serverUrl);
-      await conn.query(`DROP DATABASE IF EXISTS ${name}`);
-      await conn.end();
-    },
-  };
+  const db = await createThrowawayMysqlDatabase(serverUrl, 'pg_test');
+  return { kind: 'mysql', env: { DB_TYPE: 'mysql', DB_URL: db.url }, drop: db.drop };
 }
 
 /**
