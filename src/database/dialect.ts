@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel.js';
 
 /**
  * Every SQL difference between SQLite and MySQL/MariaDB lives here, so services and
@@ -145,11 +146,17 @@ export async function insertSelectWithoutLocks(dataSource: DataSource, sql: stri
     await dataSource.query(sql, params);
     return;
   }
+  await queryRunnerTransaction(dataSource, (qr) => qr.query(sql, params), 'READ COMMITTED');
+}
+
+/** Runs `work` in one transaction on a query runner of its own, released afterwards. */
+export async function queryRunnerTransaction<T>(dataSource: DataSource, work: (qr: QueryRunner) => Promise<T>, isolation?: IsolationLevel): Promise<T> {
   const qr = dataSource.createQueryRunner();
   try {
-    await qr.startTransaction('READ COMMITTED');
-    await qr.query(sql, params);
+    await qr.startTransaction(isolation);
+    const result = await work(qr);
     await qr.commitTransaction();
+    return result;
   } catch (error) {
     if (qr.isTransactionActive) await qr.rollbackTransaction();
     throw error;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { DataSource, MigrationInterface, Table } from 'typeorm';
-import { datetimeColumn, dialectOf, toDbTime } from './dialect.js';
+import { datetimeColumn, dialectOf, queryRunnerTransaction, toDbTime } from './dialect.js';
 import { createTableIfMissing, LeaseTable } from './lease.js';
 
 const LOCK_NAME = 'migrations';
@@ -109,7 +109,9 @@ export class Migrator {
   private async apply(migration: MigrationInterface): Promise<void> {
     const name = nameOf(migration);
     const started = Date.now();
-    await this.inTransaction(async (qr) => {
+    // MySQL commits DDL implicitly, so on MySQL the transaction only covers the data
+    // statements; migrations check existence first and can simply be run again.
+    await queryRunnerTransaction(this.dataSource, async (qr) => {
       await migration.up(qr);
       await qr.query(`INSERT INTO migrations (timestamp, name) VALUES (?, ?)`, [timestampOf(name), name]);
     });
@@ -119,30 +121,13 @@ export class Migrator {
   private async revert(migration: MigrationInterface): Promise<void> {
     const name = nameOf(migration);
     const started = Date.now();
-    await this.inTransaction(async (qr) => {
+    await queryRunnerTransaction(this.dataSource, async (qr) => {
       await migration.down(qr);
       await qr.query(`DELETE FROM migrations WHERE name = ?`, [name]);
     });
     const phase = phaseOfMigration(name);
     if (phase !== null) await this.setPhaseState(phase, 'reverted');
     this.logger.log(`reverted ${name} in ${Date.now() - started} ms`);
-  }
-
-  private async inTransaction(work: (qr: import('typeorm').QueryRunner) => Promise<void>): Promise<void> {
-    const qr = this.dataSource.createQueryRunner();
-    await qr.connect();
-    // MySQL commits DDL implicitly, so on MySQL the transaction only covers the data
-    // statements; migrations check existence first and can simply be run again.
-    await qr.startTransaction();
-    try {
-      await work(qr);
-      await qr.commitTransaction();
-    } catch (error) {
-      if (qr.isTransactionActive) await qr.rollbackTransaction();
-      throw error;
-    } finally {
-      await qr.release();
-    }
   }
 
   private async setPhaseState(phase: number, status: 'applied' | 'reverted'): Promise<void> {
