@@ -91,8 +91,11 @@ function percentile(sorted: number[], p: number): number {
         accepted.set(k, (accepted.get(k) ?? 0) + 1);
       }
     };
-    const loads = replicas.map((r) =>
-      autocannon({
+    const done: Array<Promise<void>> = [];
+    const loads = replicas.map((r) => {
+      let finish!: () => void;
+      done.push(new Promise<void>((resolve) => (finish = resolve)));
+      return autocannon({
         url: r.url,
         connections: CONNECTIONS,
         duration: 600,
@@ -102,7 +105,7 @@ function percentile(sorted: number[], p: number): number {
             method: 'POST',
             path: '/api/v1/scans',
             headers: { authorization: `Bearer ${admin.keys[Role.Station]}`, 'content-type': 'application/json' },
-            setupRequest: (req: Record<string, unknown>) => ({
+            setupRequest: (req: autocannon.Request) => ({
               ...req,
               body: JSON.stringify({ stationCode: STATIONS[Math.floor(Math.random() * STATIONS.length)], barcode: draining ? 'NO-SUCH-TOKEN' : serials[Math.floor(Math.random() * serials.length)] }),
             }),
@@ -111,17 +114,17 @@ function percentile(sorted: number[], p: number): number {
           {
             method: 'GET',
             headers: { authorization: `Bearer ${admin.keys[Role.Viewer]}` },
-            setupRequest: (req: Record<string, unknown>) => ({ ...req, path: `/api/v1/dashboard/${DASHBOARD[Math.floor(Math.random() * DASHBOARD.length)]}` }),
+            setupRequest: (req: autocannon.Request) => ({ ...req, path: `/api/v1/dashboard/${DASHBOARD[Math.floor(Math.random() * DASHBOARD.length)]}` }),
             onResponse,
           },
         ],
-      }),
-    );
+      }, () => finish());
+    });
     for (const load of loads) {
       load.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies[window].push(ms));
       load.on('reqError', () => errors++);
     }
-    const finished = Promise.all(loads.map((load) => new Promise((r) => load.on('done', r))));
+    const finished = Promise.all(done);
 
     const admins: string[] = [];
     const step = async (label: string, method: string, path: string, body: unknown) => {
