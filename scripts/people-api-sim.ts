@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { seededRandom } from './seeded-random.js';
 
 export interface SimFaults {
   /** Added before every API answer. */
@@ -135,16 +136,6 @@ function malformed(op: SimOperator): Record<string, unknown> {
   }
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Cursor {
   u: number;
@@ -199,7 +190,7 @@ export function startPeopleSim(options: SimOptions = {}): Promise<PeopleSim> {
   if (!Number.isInteger(size) || size < 1 || size > 50_000) throw new Error('size must be 1..50000');
   const token = options.token ?? 'people-sim-token';
   const teamCount = Math.max(1, Math.ceil(size / OPERATORS_PER_TEAM));
-  const random = mulberry32(options.seed ?? 9);
+  const random = seededRandom(options.seed ?? 9);
   let faults: SimFaults = { ...NO_FAULTS, ...options.faults };
   const counts: Record<string, number> = {};
 

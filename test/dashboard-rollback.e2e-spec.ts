@@ -5,7 +5,8 @@ import { DASHBOARD_FLAG, PHASE_10_SCHEMA, REFRESH_JOB } from '../src/dashboard/d
 import { FlagsService } from '../src/phases/flags/flags.service.js';
 import { RollbackLog } from '../src/phases/rollback/rollback-log.service.js';
 import { RollForwardService } from '../src/phases/rollback/roll-forward.service.js';
-import { random, seedWorld, walkTokens, writeEvents } from './support/dashboard-factory.js';
+import { seedWorld, walkTokens, writeEvents } from './support/dashboard-factory.js';
+import { seededRandom as random } from '../scripts/seeded-random.js';
 import { expectedViews } from './support/dashboard-reference.js';
 import { sleep, tableExists, waitFor } from './support/rollback-support.js';
 import { startTestApp, TestApp } from './support/test-app.js';

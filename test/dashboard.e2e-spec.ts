@@ -6,7 +6,8 @@ import { toDbTime } from '../src/database/dialect.js';
 import { FlagsService } from '../src/phases/flags/flags.service.js';
 import { JobsService } from '../src/phases/jobs/jobs.service.js';
 import { PhaseRegistry } from '../src/phases/phase-registry.service.js';
-import { random, seedWorld, walkTokens, writeEvents, type Timeline } from './support/dashboard-factory.js';
+import { seedWorld, walkTokens, writeEvents, type Timeline } from './support/dashboard-factory.js';
+import { seededRandom as random } from '../scripts/seeded-random.js';
 import { expectedViews, type Expected } from './support/dashboard-reference.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 

@@ -43,18 +43,6 @@ export interface World {
 
 const HOUR = 3_600_000;
 
-/** mulberry32: small, fast, seedable. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const pick = <T>(rnd: () => number, items: readonly T[]): T => items[Math.floor(rnd() * items.length)];
 
 async function insertRow(ds: DataSource, table: string, row: Record<string, unknown>): Promise<number> {
