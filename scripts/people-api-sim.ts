@@ -24,12 +24,14 @@ export interface SimFaults {
   malformedRate: number;
   /** The next N API requests answer 429 with Retry-After. */
   rateLimit: number;
+  /** The next N API requests answer 200 with an HTML page instead of JSON, as a misrouted proxy would. */
+  garbage: number;
   retryAfterSeconds: number;
   /** The next N API requests are served normally before fail500, hang and rateLimit apply (a failure mid-pagination). */
   faultAfter: number;
 }
 
-export const NO_FAULTS: SimFaults = { latencyMs: 0, errorRate: 0, fail500: 0, hang: 0, hangRate: 0, malformedRate: 0, rateLimit: 0, retryAfterSeconds: 1, faultAfter: 0 };
+export const NO_FAULTS: SimFaults = { latencyMs: 0, errorRate: 0, fail500: 0, hang: 0, hangRate: 0, malformedRate: 0, rateLimit: 0, garbage: 0, retryAfterSeconds: 1, faultAfter: 0 };
 
 export interface SimOperator {
   id: string;
@@ -78,7 +80,7 @@ export interface PeopleSim {
   teams(): SimTeam[];
   setFaults(change: Partial<SimFaults>): SimFaults;
   mutate(change: SimMutation): { changed: string[]; removed: string[]; added: string[] };
-  /** API requests answered so far, by status ('hang' for those never answered). */
+  /** API requests answered so far, by status ('hang' for those never answered, 'garbage' for the HTML pages). */
   stats(): Record<string, number>;
   close(): Promise<void>;
 }
@@ -305,6 +307,12 @@ export function startPeopleSim(options: SimOptions = {}): Promise<PeopleSim> {
       if (counted && faults.fail500 > 0) faults.fail500--;
       return send(res, 500, { error: 'internal' });
     }
+    if (counted && faults.garbage > 0) {
+      faults.garbage--;
+      counts.garbage = (counts.garbage ?? 0) + 1;
+      res.writeHead(200, { 'content-type': 'text/html' });
+      return res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
+    }
     const limit = Math.min(1000, Math.max(1, Number(url.searchParams.get('limit') ?? 100) || 100));
     const cursorText = url.searchParams.get('cursor');
     // availability pages by offset over its generated list; the others by keyset
@@ -368,6 +376,7 @@ const FLAGS: Record<string, keyof SimFaults> = {
   '--hang-rate': 'hangRate',
   '--malformed-rate': 'malformedRate',
   '--rate-limit': 'rateLimit',
+  '--garbage': 'garbage',
   '--retry-after': 'retryAfterSeconds',
   '--fault-after': 'faultAfter',
 };
