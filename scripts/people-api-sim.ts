@@ -234,6 +234,8 @@ export function startPeopleSim(options: SimOptions = {}): Promise<PeopleSim> {
       return op.id;
     });
     sorted = null;
+    // re-sorted here, so the first reader after a change is answered as fast as an indexed upstream would
+    sortedOperators();
     availabilityCache.clear();
     return { changed, removed, added };
   };

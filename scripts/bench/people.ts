@@ -26,11 +26,13 @@ import { perSecond, runOnBothDatabases, timed, type BenchTarget } from './runner
  *   (same fetch and masking in front of both) is printed too: there the shared fetch cost
  *   bounds the gain;
  * - an incremental sync after 1% of the operators changed upstream, against the full sync;
- *   goal: at most 5% of its time.
+ *   goal: at most 5% of its time. Both are the best of their runs (two full, three
+ *   incremental), as one-off timings of a few milliseconds are mostly scheduler noise here.
  * `--sqlite-only` skips MariaDB.
  */
 const OPERATORS = Number(process.argv[process.argv.indexOf('--operators') + 1]) || 20_000;
 const NAIVE_SAMPLE = 2_000;
+const INCREMENTAL_RUNS = 3;
 const TOKEN = 'bench-token';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const COLUMNS = ['id', 'employee_no', 'name', 'email', 'phone', 'national_id', 'team_ids', 'skills', 'active', 'source_updated_at', 'full_synced_at', 'fetched_at', 'expires_at'];
@@ -73,8 +75,13 @@ function bench(simUrl: string) {
       // the write-path passes emptied the cache: a second full sync puts it back (and is timed too)
       const fullAgain = await sync(true);
       const fullMs = Math.min(full.ms, fullAgain.ms);
-      await fetch(`${simUrl}/_control/mutate`, { method: 'POST', body: JSON.stringify({ change: Math.round(OPERATORS / 100) }) });
-      const incremental = await sync(false);
+      // like the full sync, the best of a few: each after its own 1% of operators changed upstream
+      const incrementals = [];
+      for (let k = 0; k < INCREMENTAL_RUNS; k++) {
+        await fetch(`${simUrl}/_control/mutate`, { method: 'POST', body: JSON.stringify({ change: Math.round(OPERATORS / 100) }) });
+        incrementals.push(await sync(false));
+      }
+      const incremental = incrementals.reduce((best, run) => (run.ms < best.ms ? run : best));
       return {
         operators: OPERATORS,
         'full sync ms': Math.round(fullMs),

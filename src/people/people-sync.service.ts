@@ -102,7 +102,10 @@ export class PeopleSyncService {
    * `updated_at` in the cache (inclusive, so equal timestamps are never skipped).
    */
   async operatorPlan(now = new Date()): Promise<OperatorSyncPlan> {
-    const [row] = await this.dataSource.query(`SELECT MAX(full_synced_at) AS last_full, MAX(source_updated_at) AS watermark FROM people_operator_cache`);
+    // one MAX per subquery: each is then a single seek on its index, where one SELECT of both scans the table
+    const [row] = await this.dataSource.query(
+      `SELECT (SELECT MAX(full_synced_at) FROM people_operator_cache) AS last_full, (SELECT MAX(source_updated_at) FROM people_operator_cache) AS watermark`,
+    );
     const lastFull = fromDbTime(row?.last_full ?? null);
     const policyChangedAt = await this.policies.lastChangedAt();
     const full = !lastFull || now.getTime() - lastFull.getTime() >= this.fullIntervalMs || (policyChangedAt !== null && policyChangedAt > lastFull);
