@@ -37,7 +37,7 @@ describe('faults: the People API down, slow or answering garbage', () => {
   };
   const fallbacks = async () => {
     const text = (await t.http().get('/metrics').expect(200)).text;
-    const line = text.split('\n').find((l) => l.startsWith('phase_fallback_total{phase="9",operation="directory_operators",reason="cache_expired"}'));
+    const line = text.split('\n').find((l) => l.startsWith('phase_fallback_total{phase="9",operation="directory",reason="cache_expired"}'));
     return line ? Number(line.split(' ').pop()) : 0;
   };
 
@@ -71,6 +71,7 @@ describe('faults: the People API down, slow or answering garbage', () => {
   it('with the cache fresh, Phase 7 asks the People system, which knows the operator is inactive', async () => {
     const { entry, exclusions } = await assignedAtStart();
     expect(exclusions).toContain('inactive');
+    expect(entry.directory).toBe('people');
     // whether E00002 is on a People shift depends on the hour; off shift, the manual plan takes the token
     expect(entry.method === 'auto' ? entry.operatorId : entry.reason).toBe(entry.method === 'auto' ? line.op(2) : 'no_candidate');
   });
@@ -117,8 +118,8 @@ describe('faults: the People API down, slow or answering garbage', () => {
     const { token, entry, exclusions } = await assignedAtStart();
     expect(exclusions).toEqual([]);
     expect(token.accountId).toBe(line.op(50));
-    expect(entry).toMatchObject({ method: 'auto', operatorId: line.op(50) });
-    expect(await fallbacks()).toBeGreaterThan(fallbacksBefore);
+    expect(entry).toMatchObject({ method: 'auto', operatorId: line.op(50), directory: 'local' });
+    expect(await fallbacks()).toBe(fallbacksBefore + 1);
     expect(await caches()).toEqual(before);
   });
 });

@@ -50,10 +50,14 @@ describe('people directory: the cache behind Phase 7, local accounts as the fall
     await sim.close();
   });
 
-  it('is what Phase 7 asks while the flag is on; off, the local directory answers', async () => {
-    expect(t.app.get(DirectoryRegistry).current().source).toBe('people');
+  const asked = async () => (await t.app.get(DirectoryRegistry).current()).source;
+
+  it('is not what Phase 7 asks while its caches are empty, nor with the flag off: the local directory answers', async () => {
+    expect(await asked()).toBe('local');
+    expect(await fallbacks('directory', 'cache_empty')).toBe(1);
     await t.app.get(FlagsService).set(PEOPLE_FLAG, false, { actor: 'test', reason: 'off' });
-    expect(t.app.get(DirectoryRegistry).current().source).toBe('local');
+    expect(await asked()).toBe('local');
+    expect(await fallbacks('directory', 'cache_empty')).toBe(1);
     // asked anyway, it answers from local accounts, and that is no fallback
     const local = await directory.operators([ids.E00001]);
     expect(local.get(ids.E00001)).toMatchObject({ name: 'Local E00001', skills: ['local'] });
@@ -71,6 +75,7 @@ describe('people directory: the cache behind Phase 7, local accounts as the fall
 
   it('answers from the fresh cache, matched to local accounts by employee number', async () => {
     await sync();
+    expect(await asked()).toBe('people');
     const people = new Map(sim.operators().map((o) => [o.employee_no, o]));
     const operators = await directory.operators(Object.values(ids));
     expect([...operators.keys()].sort()).toEqual(['E00001', 'E00002', 'E00003', 'E00006', 'E00020', 'E00050'].map((c) => ids[c]).sort());
@@ -102,6 +107,8 @@ describe('people directory: the cache behind Phase 7, local accounts as the fall
     await new Promise((r) => setTimeout(r, TTL_MS + 100));
     const status = (await t.http().get('/api/v1/people/sync-status').set(t.auth(Role.Viewer)).expect(200)).body;
     expect(status.jobs.map((j: { cache: { state: string } }) => j.cache.state)).toEqual(['stale', 'stale', 'stale']);
+    expect(await asked()).toBe('local');
+    expect(await fallbacks('directory', 'cache_expired')).toBe(1);
     const expired = await directory.operators([ids.E00002]);
     expect(expired.get(ids.E00002)!.name).toBe('Local E00002');
     expect(await fallbacks('directory_operators', 'cache_expired')).toBe(1);

@@ -101,7 +101,7 @@ export class AssignmentComparisonService {
       jobId,
       jobCode: String(job.code),
       at,
-      directory: this.directories.current().source,
+      directory: (await this.directories.current()).source,
       simulatedSpawn: simulated,
       tokens: details.length,
       eligibleOperators: eligible.size,

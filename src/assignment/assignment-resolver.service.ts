@@ -103,7 +103,7 @@ export class AssignmentResolverService {
    * count as workload.
    */
   async context(jobId: number, nodeId: number, at: Date, db?: EntityManager, reassigning: readonly TokenRef[] = []): Promise<ResolverContext> {
-    const eligibility = await this.eligibility(this.directories.current(), jobId, nodeId, at, db);
+    const eligibility = await this.eligibility(await this.directories.current(), jobId, nodeId, at, db);
     const load = await this.workload(db ?? this.dataSource, eligibility.contenders, reassigning);
     return {
       jobId,
@@ -120,7 +120,7 @@ export class AssignmentResolverService {
    * ASSIGNMENT_CACHE_TTL_MS, the contenders' workload is read now in the caller's transaction.
    */
   async contest(jobId: number, nodeId: number, at: Date, db: EntityManager, reassigning: readonly TokenRef[]): Promise<Contest> {
-    const directory = this.directories.current();
+    const directory = await this.directories.current();
     const key = `${directory.source}:${jobId}:${nodeId}`;
     let eligibility = this.cache.get(key);
     if (!eligibility || eligibility.expiresAt <= at.getTime()) {

@@ -4,22 +4,22 @@ import type { OperatorDirectory } from './operator-directory.js';
 
 interface Registration {
   directory: OperatorDirectory;
-  active: () => boolean;
+  active: () => boolean | Promise<boolean>;
 }
 
 /**
  * Which OperatorDirectory the resolver asks. Phase 9 registers its People-backed directory
- * from its onModuleInit with an `active` check (its flag); while that answers false, or when
- * nothing is registered, the local directory answers.
+ * from its onModuleInit with an `active` check (its flag and its caches); while that answers
+ * false, or when nothing is registered, the local directory answers.
  */
 @Injectable()
 export class DirectoryRegistry {
   private readonly logger = new Logger(DirectoryRegistry.name);
   private registration: Registration | null = null;
 
-  constructor(private readonly local: LocalOperatorDirectory) {}
+  constructor(readonly local: LocalOperatorDirectory) {}
 
-  register(directory: OperatorDirectory, options: { active?: () => boolean } = {}): void {
+  register(directory: OperatorDirectory, options: { active?: () => boolean | Promise<boolean> } = {}): void {
     if (this.registration && this.registration.directory !== directory) {
       throw new Error(`Directory ${this.registration.directory.source} is already registered; cannot add ${directory.source}`);
     }
@@ -31,8 +31,9 @@ export class DirectoryRegistry {
     if (this.registration?.directory === directory) this.registration = null;
   }
 
-  /** Evaluated per decision, so a flag change applies to the next one. */
-  current(): OperatorDirectory {
-    return this.registration?.active() ? this.registration.directory : this.local;
+  /** Evaluated per decision, so a flag change or an expired cache applies to the next one. */
+  async current(): Promise<OperatorDirectory> {
+    const registration = this.registration;
+    return registration && (await registration.active()) ? registration.directory : this.local;
   }
 }

@@ -10,6 +10,7 @@ import { PeopleCacheService, type CacheTable } from './people-cache.service.js';
 import { PEOPLE_FLAG } from './people.schema.js';
 
 const IN_CHUNK = 500;
+const CACHE_TABLES: CacheTable[] = ['people_operator_cache', 'people_team_cache', 'people_availability_cache'];
 
 interface PeopleRow {
   id: string;
@@ -25,7 +26,8 @@ interface PeopleRow {
  * through PhaseFallback: with the flag off the local directory answers; with an empty or
  * expired cache, or no local account or team known to People, the new path declines and the
  * local directory answers, logged as `fallback_to_legacy`. Registered with Phase 7's
- * DirectoryRegistry, which asks it only while the flag is on.
+ * DirectoryRegistry, which asks it only while the flag is on and every cache can answer, so
+ * a decision made while the caches are empty or expired is made, and logged, as `local`.
  */
 @Injectable()
 export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit, OnModuleDestroy {
@@ -41,9 +43,8 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
   ) {}
 
   onModuleInit(): void {
-    // nothing is registered yet, so the registry answers with the local directory: our legacy path
-    this.local = this.registry.current();
-    this.registry.register(this, { active: () => this.flags.isEnabled(PEOPLE_FLAG) });
+    this.local = this.registry.local;
+    this.registry.register(this, { active: () => this.answersDecisions() });
   }
 
   onModuleDestroy(): void {
@@ -116,21 +117,36 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
     });
   }
 
+  /** Whether Phase 7's next decision asks this directory: the flag is on and no cache is empty or expired (else a logged fallback). */
+  private async answersDecisions(): Promise<boolean> {
+    const result = await this.fallback.run({
+      phase: 9,
+      flag: PEOPLE_FLAG,
+      operation: 'directory',
+      legacy: async () => false,
+      newPath: async () => (await this.unusable(CACHE_TABLES)) ?? true,
+    });
+    return result.value;
+  }
+
   private async gated<T>(operation: string, tables: CacheTable[], legacy: () => Promise<T>, fromCache: () => Promise<T | Decline>): Promise<T> {
     const result = await this.fallback.run({
       phase: 9,
       flag: PEOPLE_FLAG,
       operation,
       legacy,
-      newPath: async () => {
-        for (const table of tables) {
-          const unusable = await this.cache.unusable(table);
-          if (unusable) return PhaseFallback.decline(unusable);
-        }
-        return fromCache();
-      },
+      newPath: async () => (await this.unusable(tables)) ?? fromCache(),
     });
     return result.value;
+  }
+
+  /** The first of `tables` that cannot answer, as a decline saying why; null when all can. */
+  private async unusable(tables: CacheTable[]): Promise<Decline | null> {
+    for (const table of tables) {
+      const why = await this.cache.unusable(table);
+      if (why) return PhaseFallback.decline(why);
+    }
+    return null;
   }
 
   private async matchOperators(accountIds: number[]): Promise<Array<{ account: { id: number; code: string }; person: PeopleRow }>> {

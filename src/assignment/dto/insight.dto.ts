@@ -72,7 +72,8 @@ export class LogEntryDto {
   @ApiProperty({ enum: AssignmentMethod }) method!: AssignmentMethod;
   @ApiProperty({ type: String, nullable: true, example: 'no_candidate' }) reason!: string | null;
   @ApiProperty({ type: [CandidateDto] }) candidates!: CandidateDto[];
-  @ApiProperty({ example: 'local' }) directory!: string;
+  @ApiProperty({ example: 'local', description: 'Who answered for the candidates: `people` (the Phase 9 caches) or `local` (accounts, also while those caches are empty or expired)' })
+  directory!: string;
   @ApiProperty() decidedAt!: Date;
   @ApiProperty({ description: "Microseconds: the call's decision time over the tokens it decided" }) durationUs!: number;
 
