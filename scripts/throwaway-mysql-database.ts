@@ -7,11 +7,14 @@ export interface ThrowawayMysqlDatabase {
   drop(): Promise<void>;
 }
 
-/** A new, empty database on a throwaway MariaDB server, for one test suite or one bench run. */
-export async function createThrowawayMysqlDatabase(serverUrl: string, prefix: string): Promise<ThrowawayMysqlDatabase> {
+/**
+ * A new, empty database on a throwaway MariaDB server, for one test suite or one bench run;
+ * utf8mb4 unless a test asks for the server's own default (latin1 on an unconfigured server).
+ */
+export async function createThrowawayMysqlDatabase(serverUrl: string, prefix: string, options: { serverDefaultCharset?: boolean } = {}): Promise<ThrowawayMysqlDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = await createConnection(serverUrl);
-  await admin.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.query(`CREATE DATABASE ${name}${options.serverDefaultCharset ? '' : ' CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci'}`);
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;

@@ -9,6 +9,8 @@ const LOCK_NAME = 'migrations';
 const LOCK_TTL_MS = 60_000;
 const LOCK_RENEW_MS = 15_000;
 const LOCK_POLL_MS = 250;
+/** The collation the data source's connections use too (data-source-options.ts). */
+const UNICODE_COLLATION = 'utf8mb4_unicode_ci';
 
 export interface MigrationStatus {
   name: string;
@@ -151,6 +153,7 @@ export class Migrator {
   /** The runner's own tables, created before any migration (like TypeORM's `migrations`). */
   private async ensureBookkeeping(): Promise<void> {
     if (this.bookkeepingReady) return;
+    if (dialectOf(this.dataSource) === 'mysql') await this.ensureUnicodeDefault();
     const dt = datetimeColumn(dialectOf(this.dataSource));
     const qr = this.dataSource.createQueryRunner();
     try {
@@ -181,6 +184,26 @@ export class Migrator {
     }
     await this.lock.ensureTable();
     this.bookkeepingReady = true;
+  }
+
+  /**
+   * Tables take the database's default character set, and a MariaDB server without
+   * configuration defaults to latin1, where a name in Chinese or an emoji fails the INSERT.
+   * So before any table exists, the database is switched to utf8mb4 (idempotent, so replicas
+   * racing here agree); a user not allowed to is told what to do instead.
+   */
+  private async ensureUnicodeDefault(): Promise<void> {
+    const [row] = await this.dataSource.query(`SELECT DATABASE() AS name, DEFAULT_CHARACTER_SET_NAME AS charset FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()`);
+    if (!row || row.charset === 'utf8mb4') return;
+    try {
+      await this.dataSource.query(`ALTER DATABASE \`${row.name}\` CHARACTER SET utf8mb4 COLLATE ${UNICODE_COLLATION}`);
+    } catch (error) {
+      throw new Error(
+        `Database ${row.name} defaults to ${row.charset}, which cannot store every name, and this user cannot change it (${error instanceof Error ? error.message : error}): ` +
+          `run ALTER DATABASE \`${row.name}\` CHARACTER SET utf8mb4 COLLATE ${UNICODE_COLLATION}, or create it that way`,
+      );
+    }
+    this.logger.warn(`database ${row.name} defaulted to ${row.charset}; switched to utf8mb4 so tables created from now on store any script`);
   }
 
   private async withLock<T>(work: () => Promise<T>): Promise<T> {

@@ -21,7 +21,7 @@ export function testDbKind(): 'sqlite' | 'mysql' {
   return process.env.TEST_DB === 'mysql' ? 'mysql' : 'sqlite';
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(options: { serverDefaultCharset?: boolean } = {}): Promise<TestDatabase> {
   if (testDbKind() === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'phasegate-test-'));
     return {
@@ -32,7 +32,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
   const serverUrl = process.env.TEST_MYSQL_URL;
   if (!serverUrl) throw new Error('TEST_DB=mysql needs TEST_MYSQL_URL (scripts/test.sh sets it)');
-  const db = await createThrowawayMysqlDatabase(serverUrl, 'pg_test');
+  const db = await createThrowawayMysqlDatabase(serverUrl, 'pg_test', options);
   return { kind: 'mysql', env: { DB_TYPE: 'mysql', DB_URL: db.url }, drop: db.drop };
 }
 
