@@ -18,7 +18,8 @@ import { runOnBothDatabases, timed, type BenchTarget } from './runner.js';
  * `npm run bench:assignment`: the cost per token of automatic assignment against the manual
  * path, measured in the same run on SQLite and MariaDB. A factory of 500 operators in 25 teams
  * of 20 and a 50-node line; each work node plans two teams (priorities 1 and 2) and three
- * operators (priority 1), some operators keep weekly windows and some are on leave. Rounds
+ * operators (priority 1), some operators keep weekly windows and some are on leave, and each
+ * operator has a history of HISTORY_PER_OPERATOR finished tokens, as after a few months. Rounds
  * alternate the two paths (runtime flag off, then on); each round spawns jobs of 100 tokens
  * and routes every token once, one transaction per route. Goal: automatic <= 1.5x manual.
  */
@@ -28,6 +29,7 @@ const NODES = 50;
 const JOB_SIZE = 100;
 const JOBS_PER_ROUND = Number(process.env.BENCH_JOBS_PER_ROUND ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const HISTORY_PER_OPERATOR = 200;
 const RUNTIME = 'enable_assignment_runtime';
 
 interface Totals {
@@ -121,6 +123,7 @@ async function buildFactory(app: Awaited<ReturnType<typeof NestFactory.createApp
   ];
   const graph = await app.get(GraphsService).create({ code: 'BENCH-A', name: 'bench', nodes, edges: nodes.slice(1).map((n, i) => ({ from: nodes[i].code, to: n.code })) });
   const ids = new Map(graph.nodes.map((n) => [n.code, n.id]));
+  await insertHistory(app, graph.graph.id, ids.get(`N${NODES - 1}`)!, accounts.map((a) => Number(a.id)));
   const plans = app.get(PlanPrioritiesService);
   const op = (i: number) => `BOP-${(i % OPERATORS) + 1}`;
   for (let i = 0; i < NODES - 1; i++) {
@@ -139,6 +142,20 @@ async function buildFactory(app: Awaited<ReturnType<typeof NestFactory.createApp
     await leave.decide(l.id, 'approve', 'bench');
   }
   return { graphId: graph.graph.id, firstWorkNode: ids.get('N1')! };
+}
+
+/** Finished tokens of one old job, spread over every operator: the history a workload count must not read. */
+async function insertHistory(app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>, graphId: number, endNode: number, accountIds: number[]) {
+  const ds = app.get(DataSource);
+  const job = await app.get(JobsService).create({ code: 'B-HISTORY', graphId, productCode: 'P', quantity: HISTORY_PER_OPERATOR * accountIds.length });
+  const now = toDbTime(new Date());
+  const total = HISTORY_PER_OPERATOR * accountIds.length;
+  const chunk = insertChunkRows(dialectOf(ds), 8);
+  for (let first = 0; first < total; first += chunk) {
+    const n = Math.min(chunk, total - first);
+    const params = Array.from({ length: n }, (_, i) => [`H-${first + i}`, job.id, endNode, 'done', accountIds[(first + i) % accountIds.length], 1, now, now]).flat();
+    await ds.query(`INSERT INTO token (serial, job_id, current_node_id, status, assigned_account_id, version, created_at, updated_at) VALUES ${Array(n).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`, params);
+  }
 }
 
 await runOnBothDatabases('bench:assignment (automatic vs manual assignment, per token)', bench);

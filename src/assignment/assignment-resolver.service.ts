@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Environment } from '../config/environment.js';
-import { fromDbTime } from '../database/dialect.js';
+import { dialectOf, forceIndex, fromDbTime } from '../database/dialect.js';
 import type { NodeRef, TokenRef } from '../production/production.types.js';
 import { DirectoryRegistry } from './directory-registry.js';
 import type { OperatorDirectory } from './operator-directory.js';
@@ -61,6 +61,9 @@ interface Eligibility {
   expiresAt: number;
 }
 
+/** token (assigned_account_id, status), created by the Phase 7 migration. */
+const WORKLOAD_INDEX = 'idx_token_account_status';
+
 /** Bounds the per-replica cache; entries are few (one per job and node being worked on) and short-lived. */
 const MAX_CACHED = 2000;
 
@@ -82,6 +85,8 @@ const MAX_CACHED = 2000;
 export class AssignmentResolverService {
   private readonly cache = new Map<string, Eligibility>();
   private readonly ttlMs: number;
+  /** Counts open tokens per operator; see workload(). */
+  private readonly openTokens: string;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -89,6 +94,7 @@ export class AssignmentResolverService {
     config: ConfigService<Environment, true>,
   ) {
     this.ttlMs = config.get('ASSIGNMENT_CACHE_TTL_MS', { infer: true });
+    this.openTokens = `token t ${forceIndex(dialectOf(dataSource), WORKLOAD_INDEX)}`;
   }
 
   /** The ranked candidates for one token at `node` (its current node or where it is routed to); its own assignment is not workload. */
@@ -217,7 +223,10 @@ export class AssignmentResolverService {
 
   /**
    * Open tokens per operator and their latest automatic assignment, in one query of index
-   * seeks per operator (token by account and status, log by account and time).
+   * seeks per operator: one per open status on (account, status), so finished tokens are never
+   * read (given `status IN (...)`, MariaDB seeks on the account part alone and walks the
+   * operator's whole history; left to its statistics it may even count through every waiting
+   * token of the factory), and one on the log's (account, time).
    */
   private async workload(q: Db, contenders: readonly Candidate[], reassigning: readonly TokenRef[]): Promise<Map<number, { workload: number; lastAssignedAt: number | null }>> {
     const load = new Map<number, { workload: number; lastAssignedAt: number | null }>();
@@ -225,7 +234,8 @@ export class AssignmentResolverService {
     const accountIds = contenders.map((c) => c.operatorId);
     const rows: Row[] = await q.query(
       `SELECT a.id,
-         (SELECT COUNT(*) FROM token t WHERE t.assigned_account_id = a.id AND t.status IN ('waiting', 'in_progress')) AS workload,
+         (SELECT COUNT(*) FROM ${this.openTokens} WHERE t.assigned_account_id = a.id AND t.status = 'waiting')
+           + (SELECT COUNT(*) FROM ${this.openTokens} WHERE t.assigned_account_id = a.id AND t.status = 'in_progress') AS workload,
          (SELECT l.decided_at FROM assignment_log l WHERE l.account_id = a.id ORDER BY l.decided_at DESC LIMIT 1) AS last_assigned
        FROM account a WHERE a.id IN (${placeholders(accountIds)})`,
       accountIds,
