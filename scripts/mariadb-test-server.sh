@@ -20,7 +20,9 @@ mariadb_start() {
   MARIADB_PORT=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
   mariadb-install-db --no-defaults --datadir="$MARIADB_DIR/data" --user=root --auth-root-authentication-method=socket \
     --skip-test-db >"$MARIADB_DIR/install.log" 2>&1 || { cat "$MARIADB_DIR/install.log" >&2; return 1; }
-  "$mariadbd" --no-defaults --user=root --datadir="$MARIADB_DIR/data" --socket="$MARIADB_DIR/mysqld.sock" \
+  # its own temporary directory: on-disk temp tables in the shared /tmp can be swept away mid-query
+  mkdir -p "$MARIADB_DIR/tmp"
+  "$mariadbd" --no-defaults --user=root --datadir="$MARIADB_DIR/data" --socket="$MARIADB_DIR/mysqld.sock" --tmpdir="$MARIADB_DIR/tmp" \
     --port="$MARIADB_PORT" --bind-address=127.0.0.1 --skip-name-resolve --pid-file="$MARIADB_DIR/mysqld.pid" \
     --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 --max-connections=500 \
     --log-error="$MARIADB_DIR/error.log" >/dev/null 2>&1 &
