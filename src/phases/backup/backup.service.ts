@@ -45,6 +45,8 @@ const FS_ERRORS: Record<string, string> = {
   EPERM: 'permission denied',
   EROFS: 'the file system is read-only',
   ENOTDIR: 'a path component is not a directory',
+  // what a recursive mkdir reports under a read-only mount, as well as for a vanished parent
+  ENOENT: 'the directory does not exist and cannot be created',
   EEXIST: 'the backup directory already exists',
 };
 
