@@ -6,7 +6,7 @@ import { buildLine, newJob, setFlag, tokensOf, type Line } from './assignment-fi
 import { runSync, snapshot, startPeopleApp, waitFor } from './support/people.js';
 import type { TestApp } from './support/test-app.js';
 
-const TTL_MS = 4000;
+const TTL_MS = 6000;
 const TIMEOUT_MS = 300;
 const CACHES = ['people_operator_cache', 'people_team_cache', 'people_availability_cache'];
 /** Active in the local accounts; every 50th operator is inactive in the People system. */
