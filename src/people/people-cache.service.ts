@@ -42,10 +42,15 @@ export class PeopleCacheService {
 
   /** Cheap (one indexed MIN) check for the directory's hot path: why the cache cannot answer, or null. */
   async unusable(table: CacheTable, now = new Date()): Promise<'cache_empty' | 'cache_expired' | null> {
-    const [row] = await this.dataSource.query(`SELECT MIN(expires_at) AS expires FROM ${table}`);
-    const expiresAt = fromDbTime(row?.expires ?? null);
+    const expiresAt = await this.firstExpiry(table);
     if (!expiresAt) return 'cache_empty';
     return expiresAt > now ? null : 'cache_expired';
+  }
+
+  /** When the first row of `table` expires (or expired); null when it is empty. */
+  async firstExpiry(table: CacheTable): Promise<Date | null> {
+    const [row] = await this.dataSource.query(`SELECT MIN(expires_at) AS expires FROM ${table}`);
+    return fromDbTime(row?.expires ?? null);
   }
 
   operators(filter: { active?: boolean; employeeNo?: string }, cursor: string | undefined, limit: number): Promise<Page<PeopleOperator>> {

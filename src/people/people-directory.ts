@@ -33,6 +33,12 @@ interface PeopleRow {
 export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit, OnModuleDestroy {
   readonly source = 'people';
   private local!: OperatorDirectory;
+  /**
+   * Until when every cache was last seen able to answer (its first expiry). Syncs only push
+   * expiry later and the flag is checked on every call, so decisions before this moment need
+   * not ask the database: it is asked once per expiry, not on every spawn and route.
+   */
+  private freshUntil = 0;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -124,7 +130,18 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
       flag: PEOPLE_FLAG,
       operation: 'directory',
       legacy: async () => false,
-      newPath: async () => (await this.unusable(CACHE_TABLES)) ?? true,
+      newPath: async () => {
+        if (Date.now() < this.freshUntil) return true;
+        let until = Infinity;
+        for (const table of CACHE_TABLES) {
+          const expiresAt = await this.cache.firstExpiry(table);
+          if (!expiresAt) return PhaseFallback.decline('cache_empty');
+          until = Math.min(until, expiresAt.getTime());
+        }
+        if (until <= Date.now()) return PhaseFallback.decline('cache_expired');
+        this.freshUntil = until;
+        return true;
+      },
     });
     return result.value;
   }
