@@ -27,7 +27,7 @@ export interface SimFaults {
   /** The next N API requests answer 200 with an HTML page instead of JSON, as a misrouted proxy would. */
   garbage: number;
   retryAfterSeconds: number;
-  /** The next N API requests are served normally before fail500, hang and rateLimit apply (a failure mid-pagination). */
+  /** The next N API requests are served normally before fail500, hang, rateLimit and garbage apply (a failure mid-pagination). */
   faultAfter: number;
 }
 

@@ -37,8 +37,8 @@ describe('faults: the People API down, slow or answering garbage', () => {
   };
   const fallbacks = async () => {
     const text = (await t.http().get('/metrics').expect(200)).text;
-    const line = text.split('\n').find((l) => l.startsWith('phase_fallback_total{phase="9",operation="directory",reason="cache_expired"}'));
-    return line ? Number(line.split(' ').pop()) : 0;
+    const sample = text.split('\n').find((l) => l.startsWith('phase_fallback_total{phase="9",operation="directory",reason="cache_expired"}'));
+    return sample ? Number(sample.split(' ').pop()) : 0;
   };
 
   beforeAll(async () => {
@@ -78,19 +78,22 @@ describe('faults: the People API down, slow or answering garbage', () => {
 
   it('down (connection refused): the run fails saying so and the caches are untouched', async () => {
     await sim.close();
-    const run = await runSync(t, PEOPLE_JOBS.operators);
-    expect(run.status).toBe('failed');
-    expect(run.error).toMatch(/network error .*gave up after 2 attempts/);
-    expect(await lastError()).toMatchObject({ error: `run failed, cache left unchanged: ${run.error}` });
-    expect(await lastRun()).toMatchObject({ lastRun: { status: 'failed' }, cache: { state: 'fresh' } });
-    expect(await caches()).toEqual(before);
-    sim = await startPeopleSim({ size: 60, port });
+    try {
+      const run = await runSync(t, PEOPLE_JOBS.operators);
+      expect(run.status).toBe('failed');
+      expect(run.error).toMatch(/network error .*gave up after 2 attempts/);
+      expect(await lastError()).toMatchObject({ error: `run failed, cache left unchanged: ${run.error}` });
+      expect(await lastRun()).toMatchObject({ lastRun: { status: 'failed' }, cache: { state: 'fresh' } });
+      expect(await caches()).toEqual(before);
+    } finally {
+      // back on the same port, for the tests after this one
+      sim = await startPeopleSim({ size: 60, port });
+    }
   });
 
   it('slow (every answer later than the client timeout): the run fails saying so and the caches are untouched', async () => {
     sim.setFaults({ latencyMs: TIMEOUT_MS * 2 });
-    const run = await runSync(t, PEOPLE_JOBS.operators);
-    sim.setFaults({ latencyMs: 0 });
+    const run = await runSync(t, PEOPLE_JOBS.operators).finally(() => sim.setFaults({ latencyMs: 0 }));
     expect(run.status).toBe('failed');
     expect(run.error).toBe(`/v1/operators: no answer within ${TIMEOUT_MS} ms, gave up after 2 attempts`);
     expect(await lastError()).toMatchObject({ error: `run failed, cache left unchanged: ${run.error}` });

@@ -147,9 +147,9 @@ async function buildFactory(app: Awaited<ReturnType<typeof NestFactory.createApp
 /** Finished tokens of one old job, spread over every operator: the history a workload count must not read. */
 async function insertHistory(app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>, graphId: number, endNode: number, accountIds: number[]) {
   const ds = app.get(DataSource);
-  const job = await app.get(JobsService).create({ code: 'B-HISTORY', graphId, productCode: 'P', quantity: HISTORY_PER_OPERATOR * accountIds.length });
-  const now = toDbTime(new Date());
   const total = HISTORY_PER_OPERATOR * accountIds.length;
+  const job = await app.get(JobsService).create({ code: 'B-HISTORY', graphId, productCode: 'P', quantity: total });
+  const now = toDbTime(new Date());
   const chunk = insertChunkRows(dialectOf(ds), 8);
   for (let first = 0; first < total; first += chunk) {
     const n = Math.min(chunk, total - first);

@@ -101,7 +101,8 @@ export class AssignmentComparisonService {
       jobId,
       jobCode: String(job.code),
       at,
-      directory: (await this.directories.current()).source,
+      // the directories the contexts were read from (two if the People caches expired in between)
+      directory: [...new Set([...contexts.values()].map((c) => c.directory))].join('+') || (await this.directories.current()).source,
       simulatedSpawn: simulated,
       tokens: details.length,
       eligibleOperators: eligible.size,

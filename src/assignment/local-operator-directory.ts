@@ -11,7 +11,7 @@ const placeholders = (ids: readonly number[]) => ids.map(() => '?').join(', ');
 const RULE_COLUMNS = 'weekday, on_date, start_minute, end_minute, available';
 
 /**
- * The directory when the People integration is off: the local `account`, `team` and
+ * The directory when the People integration is off or its caches are empty or expired: the local `account`, `team` and
  * `team_member` tables, plus Phase 7's availability and leave tables. One query per call.
  * Local teams have no active flag: a team stops working through its availability.
  */

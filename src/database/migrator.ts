@@ -193,6 +193,7 @@ export class Migrator {
    * racing here agree); a user not allowed to is told what to do instead.
    */
   private async ensureUnicodeDefault(): Promise<void> {
+    await this.warnAboutNarrowTables();
     const [row] = await this.dataSource.query(`SELECT DATABASE() AS name, DEFAULT_CHARACTER_SET_NAME AS charset FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()`);
     if (!row || row.charset === 'utf8mb4') return;
     try {
@@ -204,6 +205,21 @@ export class Migrator {
       );
     }
     this.logger.warn(`database ${row.name} defaulted to ${row.charset}; switched to utf8mb4 so tables created from now on store any script`);
+  }
+
+  /**
+   * A new default does not convert tables created before it, and converting rewrites each
+   * table under a lock: that is the operator's call in a maintenance window, so say which and how.
+   */
+  private async warnAboutNarrowTables(): Promise<void> {
+    const narrow: Array<{ name: string; collation: string }> = await this.dataSource.query(
+      `SELECT TABLE_NAME AS name, TABLE_COLLATION AS collation FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_COLLATION NOT LIKE 'utf8mb4%'`,
+    );
+    for (const table of narrow) {
+      this.logger.warn(
+        `table ${table.name} is ${table.collation} and cannot store every name; in a maintenance window run ALTER TABLE \`${table.name}\` CONVERT TO CHARACTER SET utf8mb4 COLLATE ${UNICODE_COLLATION}`,
+      );
+    }
   }
 
   private async withLock<T>(work: () => Promise<T>): Promise<T> {

@@ -40,14 +40,7 @@ export class PeopleCacheService {
     return { table, rows, fetchedAt, expiresAt, ageMs: fetchedAt ? now.getTime() - fetchedAt.getTime() : null, state };
   }
 
-  /** Cheap (one indexed MIN) check for the directory's hot path: why the cache cannot answer, or null. */
-  async unusable(table: CacheTable, now = new Date()): Promise<'cache_empty' | 'cache_expired' | null> {
-    const expiresAt = await this.firstExpiry(table);
-    if (!expiresAt) return 'cache_empty';
-    return expiresAt > now ? null : 'cache_expired';
-  }
-
-  /** When the first row of `table` expires (or expired); null when it is empty. */
+  /** When the first row of `table` expires (or expired), null when it is empty: one indexed MIN, for the directory's hot path. */
   async firstExpiry(table: CacheTable): Promise<Date | null> {
     const [row] = await this.dataSource.query(`SELECT MIN(expires_at) AS expires FROM ${table}`);
     return fromDbTime(row?.expires ?? null);

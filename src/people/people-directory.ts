@@ -11,6 +11,7 @@ import { PEOPLE_FLAG } from './people.schema.js';
 
 const IN_CHUNK = 500;
 const CACHE_TABLES: CacheTable[] = ['people_operator_cache', 'people_team_cache', 'people_availability_cache'];
+const FRESHNESS_RECHECK_MS = 1000;
 
 interface PeopleRow {
   id: string;
@@ -34,9 +35,10 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
   readonly source = 'people';
   private local!: OperatorDirectory;
   /**
-   * Until when every cache was last seen able to answer (its first expiry). Syncs only push
-   * expiry later and the flag is checked on every call, so decisions before this moment need
-   * not ask the database: it is asked once per expiry, not on every spawn and route.
+   * Until when every cache is known able to answer: its first expiry, capped at
+   * FRESHNESS_RECHECK_MS from the check, because a rollback, a restore or another replica can
+   * change the caches behind this process. Before it, neither a decision nor a lookup asks
+   * the database; the flag is still checked on every call.
    */
   private freshUntil = 0;
 
@@ -130,18 +132,7 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
       flag: PEOPLE_FLAG,
       operation: 'directory',
       legacy: async () => false,
-      newPath: async () => {
-        if (Date.now() < this.freshUntil) return true;
-        let until = Infinity;
-        for (const table of CACHE_TABLES) {
-          const expiresAt = await this.cache.firstExpiry(table);
-          if (!expiresAt) return PhaseFallback.decline('cache_empty');
-          until = Math.min(until, expiresAt.getTime());
-        }
-        if (until <= Date.now()) return PhaseFallback.decline('cache_expired');
-        this.freshUntil = until;
-        return true;
-      },
+      newPath: async () => (await this.unusable(CACHE_TABLES)) ?? true,
     });
     return result.value;
   }
@@ -159,10 +150,17 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
 
   /** The first of `tables` that cannot answer, as a decline saying why; null when all can. */
   private async unusable(tables: CacheTable[]): Promise<Decline | null> {
+    const now = Date.now();
+    if (now < this.freshUntil) return null;
+    let until = now + FRESHNESS_RECHECK_MS;
     for (const table of tables) {
-      const why = await this.cache.unusable(table);
-      if (why) return PhaseFallback.decline(why);
+      const expiresAt = await this.cache.firstExpiry(table);
+      if (!expiresAt) return PhaseFallback.decline('cache_empty');
+      if (expiresAt.getTime() <= now) return PhaseFallback.decline('cache_expired');
+      until = Math.min(until, expiresAt.getTime());
     }
+    // only a check of every cache vouches for all of them
+    if (tables.length === CACHE_TABLES.length) this.freshUntil = until;
     return null;
   }
 

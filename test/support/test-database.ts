@@ -21,7 +21,7 @@ export function testDbKind(): 'sqlite' | 'mysql' {
   return process.env.TEST_DB === 'mysql' ? 'mysql' : 'sqlite';
 }
 
-export async function createTestDatabase(options: { serverDefaultCharset?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(options: { charset?: 'latin1' } = {}): Promise<TestDatabase> {
   if (testDbKind() === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'phasegate-test-'));
     return {
