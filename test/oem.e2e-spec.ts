@@ -103,6 +103,9 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
       const patched = await t.http().patch(`/api/v1/oem/rules/${id}`).set(sup()).send({ active: false, priority: 4 }).expect(200);
       expect(patched.body).toMatchObject({ active: false, priority: 4, pattern: '^X-(?P<ref>\\d+)$' });
       await t.http().patch(`/api/v1/oem/rules/${id}`).set(sup()).send({ pattern: '(' }).expect(400);
+      // left out is unchanged; null is refused, not written into a NOT NULL column
+      const nulled = await t.http().patch(`/api/v1/oem/rules/${id}`).set(sup()).send({ customer: null }).expect(400);
+      expect(nulled.body.errors.map((e: { field: string }) => e.field)).toEqual(['customer']);
       const listed = await t.http().get('/api/v1/oem/rules?stationCode=ST-X').set(t.auth(Role.Viewer)).expect(200);
       expect(listed.body.map((r: { id: number }) => r.id)).toEqual([id]);
       await t.http().delete(`/api/v1/oem/rules/${id}`).set(sup()).expect(204);

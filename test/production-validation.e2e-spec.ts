@@ -44,6 +44,10 @@ const CASES: Case[] = [
   { route: 'POST /operators', method: 'post', path: '/operators', body: { code: 'OP 1', name: 'x' }, field: 'code' },
   { route: 'GET /operators/:id', method: 'get', path: '/operators/o', field: 'id' },
   { route: 'PATCH /operators/:id', method: 'patch', path: '/operators/1', body: { active: 'yes' }, field: 'active' },
+  // an optional field may be left out, not set to null: null would reach a NOT NULL column
+  { route: 'PATCH /operators/:id (null)', method: 'patch', path: '/operators/1', body: { name: null }, field: 'name' },
+  { route: 'POST /operators (null)', method: 'post', path: '/operators', body: { code: 'OP-N', name: 'x', active: null }, field: 'active' },
+  { route: 'POST /jobs (null priority)', method: 'post', path: '/jobs', body: { code: 'J', graphId: 1, productCode: 'P', quantity: 1, priority: null }, field: 'priority' },
   { route: 'POST /teams', method: 'post', path: '/teams', body: { code: 'T', name: 'T', memberCodes: 'OP-1' }, field: 'memberCodes' },
   { route: 'GET /teams/:id', method: 'get', path: '/teams/t', field: 'id' },
   { route: 'PUT /teams/:id/members', method: 'put', path: '/teams/1/members', body: { memberCodes: [1] }, field: 'memberCodes' },

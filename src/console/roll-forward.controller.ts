@@ -1,12 +1,13 @@
 import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import type { Request } from 'express';
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
 import { ErrorResponseDto } from '../common/errors/error-response.dto.js';
 import { RollForwardResult, RollForwardService } from '../phases/rollback/roll-forward.service.js';
+import { Omittable } from '../common/validation/omittable.js';
 
 class PhaseParam {
   @ApiProperty({ example: 10 })
@@ -25,7 +26,7 @@ class EnablePhaseDto {
   reason!: string;
 
   @ApiPropertyOptional({ description: 'Switch on only the shadow flags (evaluate the new path without applying it)' })
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   shadowOnly?: boolean;
 }

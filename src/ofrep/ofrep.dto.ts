@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsObject, IsOptional, Matches } from 'class-validator';
+import { IsObject, Matches } from 'class-validator';
+import { Omittable } from '../common/validation/omittable.js';
 
 export class OfrepEvaluationRequest {
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'OpenFeature evaluation context; Phasegate flags do not target, so it is accepted and not used' })
-  @IsOptional()
+  @Omittable()
   @IsObject()
   context?: Record<string, unknown>;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsOptional, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsInt, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { Omittable } from '../../common/validation/omittable.js';
 
 const TIME = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
@@ -13,8 +14,8 @@ export class WeeklyWindowDto {
 
 export class AvailabilityExceptionDto {
   @ApiProperty({ example: '2030-12-24' }) @Matches(DATE, { message: 'date must be YYYY-MM-DD' }) date!: string;
-  @ApiPropertyOptional({ example: '00:00', description: 'Defaults to the whole day' }) @IsOptional() @Matches(TIME, { message: 'start must be HH:MM' }) start?: string;
-  @ApiPropertyOptional({ example: '24:00' }) @IsOptional() @Matches(TIME, { message: 'end must be HH:MM' }) end?: string;
+  @ApiPropertyOptional({ example: '00:00', description: 'Defaults to the whole day' }) @Omittable() @Matches(TIME, { message: 'start must be HH:MM' }) start?: string;
+  @ApiPropertyOptional({ example: '24:00' }) @Omittable() @Matches(TIME, { message: 'end must be HH:MM' }) end?: string;
   @ApiProperty({ example: false, description: 'false: time off; true: an extra window' }) @IsBoolean() available!: boolean;
 }
 

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsEnum, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsDate, IsEnum, IsInt, IsString, Length, Max, Min } from 'class-validator';
 import { AssignmentMethod, type AssignmentLog, type StoredCandidate } from '../entities/assignment-log.entity.js';
 import type { RankedCandidate } from '../ranking.js';
+import { Omittable } from '../../common/validation/omittable.js';
 
 const MAX_ID = 2_147_483_647;
 const iso = (ms: number | null) => (ms === null ? null : new Date(Math.floor(ms)).toISOString());
@@ -35,7 +36,7 @@ export class CandidateDto {
 
 export class PreviewQuery {
   @ApiProperty({ example: 12 }) @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) tokenId!: number;
-  @ApiPropertyOptional({ example: 3, description: "Defaults to the token's current node" }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) nodeId?: number;
+  @ApiPropertyOptional({ example: 3, description: "Defaults to the token's current node" }) @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) nodeId?: number;
 }
 
 export class AssigneeDto {
@@ -53,13 +54,13 @@ export class PreviewDto {
 }
 
 export class LogQuery {
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) tokenId?: number;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) operatorId?: number;
-  @ApiPropertyOptional({ enum: AssignmentMethod }) @IsOptional() @IsEnum(AssignmentMethod) method?: AssignmentMethod;
-  @ApiPropertyOptional({ description: 'Decided at or after' }) @IsOptional() @Type(() => Date) @IsDate() from?: Date;
-  @ApiPropertyOptional({ description: 'Decided before' }) @IsOptional() @Type(() => Date) @IsDate() to?: Date;
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @IsOptional() @IsString() @Length(1, 200) cursor?: string;
-  @ApiPropertyOptional({ default: 100, maximum: 1000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @ApiPropertyOptional() @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) tokenId?: number;
+  @ApiPropertyOptional() @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) operatorId?: number;
+  @ApiPropertyOptional({ enum: AssignmentMethod }) @Omittable() @IsEnum(AssignmentMethod) method?: AssignmentMethod;
+  @ApiPropertyOptional({ description: 'Decided at or after' }) @Omittable() @Type(() => Date) @IsDate() from?: Date;
+  @ApiPropertyOptional({ description: 'Decided before' }) @Omittable() @Type(() => Date) @IsDate() to?: Date;
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @Omittable() @IsString() @Length(1, 200) cursor?: string;
+  @ApiPropertyOptional({ default: 100, maximum: 1000 }) @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
 }
 
 export class LogEntryDto {

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsEnum, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsDate, IsEnum, IsInt, IsString, Length, Max, Min } from 'class-validator';
 import { LeaveStatus, type LeaveRequest } from '../entities/leave-request.entity.js';
+import { Omittable } from '../../common/validation/omittable.js';
 
 const MAX_ID = 2_147_483_647;
 
@@ -9,12 +10,12 @@ export class CreateLeaveDto {
   @ApiProperty({ example: 4 }) @IsInt() @Min(1) @Max(MAX_ID) operatorId!: number;
   @ApiProperty({ example: '2030-07-01T00:00:00Z' }) @Type(() => Date) @IsDate() startsAt!: Date;
   @ApiProperty({ example: '2030-07-15T00:00:00Z', description: 'Exclusive; after startsAt' }) @Type(() => Date) @IsDate() endsAt!: Date;
-  @ApiPropertyOptional({ example: 'summer holiday' }) @IsOptional() @IsString() @Length(1, 200) reason?: string;
+  @ApiPropertyOptional({ example: 'summer holiday' }) @Omittable() @IsString() @Length(1, 200) reason?: string;
 }
 
 export class LeaveQuery {
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) operatorId?: number;
-  @ApiPropertyOptional({ enum: LeaveStatus }) @IsOptional() @IsEnum(LeaveStatus) status?: LeaveStatus;
+  @ApiPropertyOptional() @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) operatorId?: number;
+  @ApiPropertyOptional({ enum: LeaveStatus }) @Omittable() @IsEnum(LeaveStatus) status?: LeaveStatus;
 }
 
 export class LeaveIdParam {

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Length, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsString, Length, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { Omittable } from '../../common/validation/omittable.js';
 
 const MAX_ID = 2_147_483_647;
 
@@ -11,7 +12,7 @@ export class PlanEntryInputDto {
   @IsString({ message: 'give exactly one of operatorCode and teamCode' }) @Length(1, 50)
   operatorCode?: string;
 
-  @ApiPropertyOptional({ example: 'TEAM-WELD' }) @IsOptional() @IsString() @Length(1, 50) teamCode?: string;
+  @ApiPropertyOptional({ example: 'TEAM-WELD' }) @Omittable() @IsString() @Length(1, 50) teamCode?: string;
 
   @ApiProperty({ example: 1, minimum: 0, maximum: 1000, description: 'Lower ranks first' }) @IsInt() @Min(0) @Max(1000) priority!: number;
 }

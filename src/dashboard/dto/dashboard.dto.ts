@@ -1,34 +1,35 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsDate, IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Omittable } from '../../common/validation/omittable.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export class TokenFlowQuery {
   @ApiPropertyOptional({ description: 'First hour bucket (inclusive); default 24 hours before now', example: '2030-01-31T00:00:00Z' })
-  @IsOptional() @Type(() => Date) @IsDate()
+  @Omittable() @Type(() => Date) @IsDate()
   from?: Date;
 
   @ApiPropertyOptional({ description: 'End of the range (exclusive); default open', example: '2030-02-01T00:00:00Z' })
-  @IsOptional() @Type(() => Date) @IsDate()
+  @Omittable() @Type(() => Date) @IsDate()
   to?: Date;
 
   @ApiPropertyOptional({ example: 3 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(2_147_483_647)
+  @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(2_147_483_647)
   nodeId?: number;
 }
 
 export class CycleTimeQuery {
   @ApiPropertyOptional({ description: 'Product code', example: 'WIDGET-A' })
-  @IsOptional() @IsString() @MaxLength(64)
+  @Omittable() @IsString() @MaxLength(64)
   product?: string;
 
   @ApiPropertyOptional({ description: 'First UTC day (inclusive); default 30 days before today', example: '2030-01-01' })
-  @IsOptional() @Matches(DAY, { message: 'from must be a date YYYY-MM-DD' })
+  @Omittable() @Matches(DAY, { message: 'from must be a date YYYY-MM-DD' })
   from?: string;
 
   @ApiPropertyOptional({ description: 'Last UTC day (inclusive); default open', example: '2030-01-31' })
-  @IsOptional() @Matches(DAY, { message: 'to must be a date YYYY-MM-DD' })
+  @Omittable() @Matches(DAY, { message: 'to must be a date YYYY-MM-DD' })
   to?: string;
 }
 

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsEnum, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsBoolean, IsEnum, IsInt, IsString, Length, Max, Min } from 'class-validator';
 import { OemRuleAction, type OemScanRule } from '../entities/oem-scan-rule.entity.js';
 import { MAX_PATTERN_LENGTH } from '../safe-pattern.js';
+import { Omittable } from '../../common/validation/omittable.js';
 
 export const PATTERN_HELP =
   'RE2 syntax, matched against the whole barcode in linear time (no backreferences or lookaround). ' +
@@ -18,14 +19,15 @@ export class CreateRuleDto {
   @ApiProperty({ enum: OemRuleAction, description: 'advance: pending -> active -> done, one state per scan; complete: straight to done; skip: pending -> skipped, no token moves' })
   @IsEnum(OemRuleAction)
   action!: OemRuleAction;
-  @ApiPropertyOptional({ example: 10, default: 0, description: "Higher first among the station's rules" }) @IsOptional() @Type(() => Number) @IsInt() @Min(-1000) @Max(1000) priority?: number;
-  @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() active?: boolean;
+  @ApiPropertyOptional({ example: 10, default: 0, description: "Higher first among the station's rules" }) @Omittable() @Type(() => Number) @IsInt() @Min(-1000) @Max(1000) priority?: number;
+  @ApiPropertyOptional({ default: true }) @Omittable() @IsBoolean() active?: boolean;
 }
 
-export class UpdateRuleDto extends PartialType(CreateRuleDto) {}
+// null is refused like a wrong type, not skipped as absent (see Omittable)
+export class UpdateRuleDto extends PartialType(CreateRuleDto, { skipNullProperties: false }) {}
 
 export class RuleListQuery {
-  @ApiPropertyOptional({ example: 'ST-WELD' }) @IsOptional() @IsString() @Length(1, 50) stationCode?: string;
+  @ApiPropertyOptional({ example: 'ST-WELD' }) @Omittable() @IsString() @Length(1, 50) stationCode?: string;
 }
 
 export class RuleDto {

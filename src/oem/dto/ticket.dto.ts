@@ -1,14 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsDate, IsEnum, IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsDate, IsEnum, IsInt, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
 import { OemStepStatus, OemTicketStatus, type OemJobTicket, type OemJobTicketStep } from '../entities/oem-job-ticket.entity.js';
 import type { TicketDetail } from '../oem-tickets.service.js';
+import { Omittable } from '../../common/validation/omittable.js';
 
 export class CreateStepDto {
   @ApiProperty({ example: 1, description: 'Steps are numbered 1..n without gaps or repeats' }) @IsInt() @Min(1) @Max(100) sequence!: number;
   @ApiProperty({ example: 'Welding' }) @IsString() @Length(1, 100) name!: string;
   @ApiPropertyOptional({ example: 'WELD', description: "A node of the linked job's graph: scans of this step move the job's token there" })
-  @IsOptional() @IsString() @Length(1, 50)
+  @Omittable() @IsString() @Length(1, 50)
   nodeCode?: string;
 }
 
@@ -16,19 +17,19 @@ export class CreateTicketDto {
   @ApiProperty({ example: 'ACME' }) @IsString() @Length(1, 64) customer!: string;
   @ApiProperty({ example: 'PO-1001', description: "The customer's order reference; unique per customer" }) @IsString() @Length(1, 64) externalRef!: string;
   @ApiPropertyOptional({ example: 1, description: 'The core job ticket whose token mapped steps move; at most one OEM ticket per job' })
-  @IsOptional() @IsInt() @Min(1) @Max(2_147_483_647)
+  @Omittable() @IsInt() @Min(1) @Max(2_147_483_647)
   jobId?: number;
-  @ApiPropertyOptional({ example: '2030-01-31T16:00:00Z' }) @IsOptional() @Type(() => Date) @IsDate() dueAt?: Date;
+  @ApiPropertyOptional({ example: '2030-01-31T16:00:00Z' }) @Omittable() @Type(() => Date) @IsDate() dueAt?: Date;
   @ApiProperty({ type: [CreateStepDto] })
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => CreateStepDto)
   steps!: CreateStepDto[];
 }
 
 export class TicketListQuery {
-  @ApiPropertyOptional({ example: 'ACME' }) @IsOptional() @IsString() @Length(1, 64) customer?: string;
-  @ApiPropertyOptional({ enum: OemTicketStatus }) @IsOptional() @IsEnum(OemTicketStatus) status?: OemTicketStatus;
-  @ApiPropertyOptional({ default: 50, maximum: 500 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page (opaque)' }) @IsOptional() @IsString() @Length(1, 200) cursor?: string;
+  @ApiPropertyOptional({ example: 'ACME' }) @Omittable() @IsString() @Length(1, 64) customer?: string;
+  @ApiPropertyOptional({ enum: OemTicketStatus }) @Omittable() @IsEnum(OemTicketStatus) status?: OemTicketStatus;
+  @ApiPropertyOptional({ default: 50, maximum: 500 }) @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page (opaque)' }) @Omittable() @IsString() @Length(1, 200) cursor?: string;
 }
 
 export class TicketDto {

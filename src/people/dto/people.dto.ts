@@ -1,32 +1,33 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
 import { MASKABLE_FIELDS, MASKING_STRATEGIES, type MaskableField, type MaskingStrategy } from '../entities/masking-policy.entity.js';
 import { PEOPLE_JOBS } from '../people-sync.service.js';
+import { Omittable } from '../../common/validation/omittable.js';
 
 const JOB_NAMES = Object.values(PEOPLE_JOBS);
 const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 export class PageQuery {
-  @ApiPropertyOptional({ default: 100, maximum: 1000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page (opaque)' }) @IsOptional() @IsString() @Length(1, 300) cursor?: string;
+  @ApiPropertyOptional({ default: 100, maximum: 1000 }) @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page (opaque)' }) @Omittable() @IsString() @Length(1, 300) cursor?: string;
 }
 
 export class OperatorsQuery extends PageQuery {
-  @ApiPropertyOptional({ description: 'true or false' }) @IsOptional() @Transform(toBoolean) @IsBoolean() active?: boolean;
-  @ApiPropertyOptional({ example: 'E00042' }) @IsOptional() @IsString() @Length(1, 50) employeeNo?: string;
+  @ApiPropertyOptional({ description: 'true or false' }) @Omittable() @Transform(toBoolean) @IsBoolean() active?: boolean;
+  @ApiPropertyOptional({ example: 'E00042' }) @Omittable() @IsString() @Length(1, 50) employeeNo?: string;
 }
 
 export class AvailabilityQuery extends PageQuery {
-  @ApiPropertyOptional({ description: "People's operator id", example: 'P000042' }) @IsOptional() @IsString() @Length(1, 64) operatorId?: string;
-  @ApiPropertyOptional({ description: 'Entries ending after this time (ISO 8601)' }) @IsOptional() @IsISO8601() from?: string;
-  @ApiPropertyOptional({ description: 'Entries starting before this time (ISO 8601)' }) @IsOptional() @IsISO8601() to?: string;
+  @ApiPropertyOptional({ description: "People's operator id", example: 'P000042' }) @Omittable() @IsString() @Length(1, 64) operatorId?: string;
+  @ApiPropertyOptional({ description: 'Entries ending after this time (ISO 8601)' }) @Omittable() @IsISO8601() from?: string;
+  @ApiPropertyOptional({ description: 'Entries starting before this time (ISO 8601)' }) @Omittable() @IsISO8601() to?: string;
 }
 
 export class SyncErrorsQuery {
-  @ApiPropertyOptional({ enum: JOB_NAMES }) @IsOptional() @IsIn(JOB_NAMES) job?: string;
-  @ApiPropertyOptional({ default: 100, maximum: 1000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
-  @ApiPropertyOptional({ description: 'Entries older than this id (the last id of the previous page)' }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) before?: number;
+  @ApiPropertyOptional({ enum: JOB_NAMES }) @Omittable() @IsIn(JOB_NAMES) job?: string;
+  @ApiPropertyOptional({ default: 100, maximum: 1000 }) @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @ApiPropertyOptional({ description: 'Entries older than this id (the last id of the previous page)' }) @Omittable() @Type(() => Number) @IsInt() @Min(1) before?: number;
 }
 
 export class RunSyncDto {
@@ -38,7 +39,7 @@ export class MaskingRuleDto {
   @ApiProperty({ enum: MASKING_STRATEGIES, description: 'keep as is, mask (star letters and digits), hash (keyed HMAC-SHA256), drop (store null)' })
   @IsIn(MASKING_STRATEGIES)
   strategy!: MaskingStrategy;
-  @ApiPropertyOptional({ description: 'For mask: trailing letters and digits left readable', minimum: 0, maximum: 8 }) @IsOptional() @IsInt() @Min(0) @Max(8) keepLast?: number;
+  @ApiPropertyOptional({ description: 'For mask: trailing letters and digits left readable', minimum: 0, maximum: 8 }) @Omittable() @IsInt() @Min(0) @Max(8) keepLast?: number;
 }
 
 export class UpdateMaskingPoliciesDto {

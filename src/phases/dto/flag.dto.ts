@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Omittable } from '../../common/validation/omittable.js';
 
 export class SetFlagDto {
   @ApiProperty({ description: 'The new stored value' })
@@ -22,12 +23,12 @@ export class FlagKeyParam {
 
 export class FlagAuditQuery {
   @ApiPropertyOptional({ description: 'Only this flag' })
-  @IsOptional()
+  @Omittable()
   @Matches(/^[a-z0-9_]{1,100}$/, { message: 'key must be lower-case letters, digits and underscores' })
   key?: string;
 
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
-  @IsOptional()
+  @Omittable()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -35,7 +36,7 @@ export class FlagAuditQuery {
   limit = 50;
 
   @ApiPropertyOptional({ description: 'Return entries older than this audit id (from the previous page)' })
-  @IsOptional()
+  @Omittable()
   @Type(() => Number)
   @IsInt()
   @Min(1)

@@ -1,21 +1,22 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsString, Length, Matches } from 'class-validator';
 import type { Account } from '../entities/account.entity.js';
 import type { TeamWithMembers } from '../accounts.service.js';
+import { Omittable } from '../../common/validation/omittable.js';
 
 const CODE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export class CreateOperatorDto {
   @ApiProperty({ example: 'OP-01' }) @IsString() @Length(1, 50) @Matches(CODE, { message: 'code must be letters, digits, _ . -' }) code!: string;
   @ApiProperty({ example: 'Ada L.' }) @IsString() @Length(1, 200) name!: string;
-  @ApiPropertyOptional({ type: [String], example: ['weld', 'qc'] }) @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 50, { each: true }) skills?: string[];
-  @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() active?: boolean;
+  @ApiPropertyOptional({ type: [String], example: ['weld', 'qc'] }) @Omittable() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 50, { each: true }) skills?: string[];
+  @ApiPropertyOptional({ default: true }) @Omittable() @IsBoolean() active?: boolean;
 }
 
 export class UpdateOperatorDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) name?: string;
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 50, { each: true }) skills?: string[];
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() active?: boolean;
+  @ApiPropertyOptional() @Omittable() @IsString() @Length(1, 200) name?: string;
+  @ApiPropertyOptional({ type: [String] }) @Omittable() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 50, { each: true }) skills?: string[];
+  @ApiPropertyOptional() @Omittable() @IsBoolean() active?: boolean;
 }
 
 export class OperatorDto {
@@ -37,7 +38,7 @@ export class TeamMembersDto {
 export class CreateTeamDto {
   @ApiProperty({ example: 'TEAM-WELD' }) @IsString() @Length(1, 50) @Matches(CODE, { message: 'code must be letters, digits, _ . -' }) code!: string;
   @ApiProperty({ example: 'Welding crew' }) @IsString() @Length(1, 200) name!: string;
-  @ApiPropertyOptional({ type: [String], example: ['OP-01', 'OP-02'] }) @IsOptional() @IsArray() @ArrayMaxSize(500) @IsString({ each: true }) @Length(1, 50, { each: true }) memberCodes?: string[];
+  @ApiPropertyOptional({ type: [String], example: ['OP-01', 'OP-02'] }) @Omittable() @IsArray() @ArrayMaxSize(500) @IsString({ each: true }) @Length(1, 50, { each: true }) memberCodes?: string[];
 }
 
 export class TeamDto {

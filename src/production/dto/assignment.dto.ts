@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, ValidateIf } from 'class-validator';
+import { IsString, Length, ValidateIf } from 'class-validator';
+import { Omittable } from '../../common/validation/omittable.js';
 
 /** Exactly one of operatorCode and teamCode (giving both is refused by the service). */
 export class PlanTargetDto {
@@ -8,7 +9,7 @@ export class PlanTargetDto {
   @IsString({ message: 'give exactly one of operatorCode and teamCode' }) @Length(1, 50)
   operatorCode?: string;
 
-  @ApiPropertyOptional({ example: 'TEAM-WELD' }) @IsOptional() @IsString() @Length(1, 50) teamCode?: string;
+  @ApiPropertyOptional({ example: 'TEAM-WELD' }) @Omittable() @IsString() @Length(1, 50) teamCode?: string;
 }
 
 export class PlanDto {

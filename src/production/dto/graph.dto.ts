@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsEnum, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsEnum, IsString, Length, Matches, ValidateNested } from 'class-validator';
 import { NodeKind } from '../entities/production-graph.entity.js';
 import type { GraphDetail } from '../graphs.service.js';
+import { Omittable } from '../../common/validation/omittable.js';
 
 const CODE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const CODE_MESSAGE = 'must be letters, digits, _ . - (starting with a letter or digit)';
@@ -12,7 +13,7 @@ export class NodeInputDto {
   @ApiProperty({ example: 'Welding' }) @IsString() @Length(1, 200) name!: string;
   @ApiProperty({ enum: NodeKind }) @IsEnum(NodeKind) kind!: NodeKind;
   @ApiPropertyOptional({ example: 'ST-WELD', description: 'The scan station serving this node' })
-  @IsOptional() @IsString() @Length(1, 50) @Matches(CODE, { message: `stationCode ${CODE_MESSAGE}` })
+  @Omittable() @IsString() @Length(1, 50) @Matches(CODE, { message: `stationCode ${CODE_MESSAGE}` })
   stationCode?: string;
 }
 
@@ -20,7 +21,7 @@ export class EdgeInputDto {
   @ApiProperty({ example: 'WELD', description: 'code of the source node' }) @IsString() @Length(1, 50) from!: string;
   @ApiProperty({ example: 'QC', description: 'code of the target node' }) @IsString() @Length(1, 50) to!: string;
   @ApiPropertyOptional({ example: 'pass', description: 'Required, and unique per source node, when a node has several outgoing edges' })
-  @IsOptional() @IsString() @Length(1, 32)
+  @Omittable() @IsString() @Length(1, 32)
   outcome?: string;
 }
 

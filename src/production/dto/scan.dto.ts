@@ -1,14 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length } from 'class-validator';
+import { IsString, Length } from 'class-validator';
 import { TokenStatus } from '../entities/token.entity.js';
+import { Omittable } from '../../common/validation/omittable.js';
 
 export class ScanDto {
   @ApiProperty({ example: 'ST-WELD', description: "The scanning station; must serve the token's current node" }) @IsString() @Length(1, 50) stationCode!: string;
   @ApiProperty({ example: 'J-2024-001-0001', description: 'The token serial read from its barcode' }) @IsString() @Length(1, 120) barcode!: string;
   @ApiPropertyOptional({ example: 'pass', default: 'pass', description: 'Outcome used when this scan completes work at a node with several outgoing edges (a QC node: pass or fail)' })
-  @IsOptional() @IsString() @Length(1, 32)
+  @Omittable() @IsString() @Length(1, 32)
   outcome?: string;
-  @ApiPropertyOptional({ example: 'OP-01', description: 'The operator at the station, recorded on the events' }) @IsOptional() @IsString() @Length(1, 50) operatorCode?: string;
+  @ApiPropertyOptional({ example: 'OP-01', description: 'The operator at the station, recorded on the events' }) @Omittable() @IsString() @Length(1, 50) operatorCode?: string;
 }
 
 class ScannedTokenDto {

@@ -1,33 +1,34 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsEnum, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsEnum, IsInt, IsString, Length, Max, Min } from 'class-validator';
 import type { MovedToken } from '../dag-routing.service.js';
 import { TokenEventType, TokenStatus } from '../entities/token.entity.js';
+import { Omittable } from '../../common/validation/omittable.js';
 
 export class TokenListQuery {
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) jobId?: number;
-  @ApiPropertyOptional({ enum: TokenStatus }) @IsOptional() @IsEnum(TokenStatus) status?: TokenStatus;
-  @ApiPropertyOptional({ description: 'current node id' }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) nodeId?: number;
-  @ApiPropertyOptional({ description: 'assigned operator id' }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) operatorId?: number;
-  @ApiPropertyOptional({ description: 'assigned team id' }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) teamId?: number;
-  @ApiPropertyOptional({ default: 50, maximum: 500 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page (opaque)' }) @IsOptional() @IsString() @Length(1, 200) cursor?: string;
+  @ApiPropertyOptional() @Omittable() @Type(() => Number) @IsInt() @Min(1) jobId?: number;
+  @ApiPropertyOptional({ enum: TokenStatus }) @Omittable() @IsEnum(TokenStatus) status?: TokenStatus;
+  @ApiPropertyOptional({ description: 'current node id' }) @Omittable() @Type(() => Number) @IsInt() @Min(1) nodeId?: number;
+  @ApiPropertyOptional({ description: 'assigned operator id' }) @Omittable() @Type(() => Number) @IsInt() @Min(1) operatorId?: number;
+  @ApiPropertyOptional({ description: 'assigned team id' }) @Omittable() @Type(() => Number) @IsInt() @Min(1) teamId?: number;
+  @ApiPropertyOptional({ default: 50, maximum: 500 }) @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page (opaque)' }) @Omittable() @IsString() @Length(1, 200) cursor?: string;
 }
 
 /** Common to every move: who acts, and optionally the version the client last saw. */
 export class MoveBodyDto {
   @ApiPropertyOptional({ example: 'OP-01', description: 'The operator acting, recorded on the events' })
-  @IsOptional() @IsString() @Length(1, 50)
+  @Omittable() @IsString() @Length(1, 50)
   operatorCode?: string;
 
   @ApiPropertyOptional({ description: 'Refuse with 409 CONCURRENT_UPDATE unless the token is still at this version' })
-  @IsOptional() @IsInt() @Min(1)
+  @Omittable() @IsInt() @Min(1)
   expectedVersion?: number;
 }
 
 export class CompleteTokenDto extends MoveBodyDto {
   @ApiPropertyOptional({ example: 'pass', description: 'Required at a node with several outgoing edges; picks the edge' })
-  @IsOptional() @IsString() @Length(1, 32)
+  @Omittable() @IsString() @Length(1, 32)
   outcome?: string;
 }
 

@@ -1,30 +1,31 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Omittable } from '../../../common/validation/omittable.js';
 
 export class StartRollbackDto {
   @ApiPropertyOptional({ description: 'Roll back this one phase', example: 10 })
-  @IsOptional() @IsInt() @Min(1) @Max(99)
+  @Omittable() @IsInt() @Min(1) @Max(99)
   phase?: number;
 
   @ApiPropertyOptional({ description: 'Roll back every phase from the highest down to this one, in order', example: 8 })
-  @IsOptional() @IsInt() @Min(1) @Max(99)
+  @Omittable() @IsInt() @Min(1) @Max(99)
   toPhase?: number;
 
   @ApiPropertyOptional({ description: 'Every phase flag off and every phase job stopped at once; no schema change' })
-  @IsOptional() @IsBoolean()
+  @Omittable() @IsBoolean()
   emergency?: boolean;
 
   @ApiPropertyOptional({ description: "Also revert the phases' schemas (stack order, through the migration guard)" })
-  @IsOptional() @IsBoolean()
+  @Omittable() @IsBoolean()
   revertSchema?: boolean;
 
   @ApiPropertyOptional({ description: 'Back up the owned tables and columns first (needed when they hold data)' })
-  @IsOptional() @IsBoolean()
+  @Omittable() @IsBoolean()
   backup?: boolean;
 
   @ApiPropertyOptional({ description: 'Answer with the plan; change nothing' })
-  @IsOptional() @IsBoolean()
+  @Omittable() @IsBoolean()
   dryRun?: boolean;
 
   @ApiProperty({ description: 'Why: kept in the rollback log and the flag audit', minLength: 3, maxLength: 1000 })
