@@ -54,13 +54,14 @@ export class AutomaticAssignerService implements AutomaticAssigner, OnModuleInit
     const operation = tokens[0]?.currentNodeId === node.id ? 'assign_on_spawn' : 'assign_on_route';
     const call: Call = { tokens, node, job, at: new Date(), started: performance.now() };
     let contest: Contest | undefined;
+    let decided: Decided | undefined;
     const result = await this.fallback.run<Assignment[] | null>({
       phase: 7,
       flag: RUNTIME_FLAG,
       operation,
       newPath: async () => {
         contest = await this.resolver.contest(job.id, node.id, call.at, manager, tokens);
-        const decided = decide(contest, tokens.length, call.at);
+        decided = decide(contest, tokens.length, call.at);
         this.latency.observe({ operation }, (performance.now() - call.started) / 1000);
         if (!decided.assignments) return PhaseFallback.decline('no_candidate');
         await this.log.append(manager, drafts(call, decided.candidates, AssignmentMethod.Auto, null, contest.directory, decided.assignments));
@@ -70,7 +71,8 @@ export class AutomaticAssignerService implements AutomaticAssigner, OnModuleInit
       legacy: async () => null,
     });
     if (result.path === 'new') return result.value;
-    if (result.path === 'fallback') await this.logFallback(call, contest, result.fallbackReason ?? 'unknown', manager);
+    // the candidates as the new path ranked them, when it got that far
+    if (result.path === 'fallback') await this.logFallback(call, contest?.directory, decided?.candidates, result.fallbackReason ?? 'unknown', manager);
     return null;
   }
 
@@ -78,15 +80,15 @@ export class AutomaticAssignerService implements AutomaticAssigner, OnModuleInit
    * The manual plan decides (the core applies it when we return null); the log says so. Best
    * effort: a broken log must not stop production, which is the point of falling back.
    */
-  private async logFallback(call: Call, contest: Contest | undefined, reason: string, manager: EntityManager): Promise<void> {
+  private async logFallback(call: Call, directory: string | undefined, candidates: string[] | undefined, reason: string, manager: EntityManager): Promise<void> {
     const noCandidate = reason === 'no_candidate';
     this.fallbacks.inc({ reason: noCandidate ? 'no_candidate' : 'error' }, call.tokens.length);
     this.decisions.inc({ method: AssignmentMethod.Fallback }, call.tokens.length);
     try {
       const planned = await this.manual.manualPlan(call.job.id, call.node.id, manager);
-      const candidates = contest ? decide(contest, call.tokens.length, call.at).candidates : call.tokens.map(() => '[]');
       const why = noCandidate ? 'no_candidate' : `error: ${reason}`;
-      await this.log.append(manager, drafts(call, candidates, AssignmentMethod.Fallback, why, contest?.directory ?? 'unknown', call.tokens.map(() => planned)));
+      const logged = candidates ?? call.tokens.map(() => '[]');
+      await this.log.append(manager, drafts(call, logged, AssignmentMethod.Fallback, why, directory ?? 'unknown', call.tokens.map(() => planned)));
     } catch (error) {
       this.logger.warn({ msg: 'assignment_log_write_failed', jobId: call.job.id, nodeId: call.node.id, tokens: call.tokens.length, error: error instanceof Error ? error.message : String(error) });
     }
@@ -102,7 +104,12 @@ interface Call {
 }
 
 /** Each token's choice (null when nobody is eligible) and its candidates, serialised for the log as they stood for it. */
-function decide(contest: Contest, count: number, at: Date): { assignments: Assignment[] | null; candidates: string[] } {
+interface Decided {
+  assignments: Assignment[] | null;
+  candidates: string[];
+}
+
+function decide(contest: Contest, count: number, at: Date): Decided {
   const assignments: Assignment[] = [];
   const candidates: string[] = [];
   // only the contenders can be chosen, so only their order changes from one token to the next
