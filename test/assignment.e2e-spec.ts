@@ -117,6 +117,21 @@ describe('Phase 7: automatic assignment', () => {
       expect(await count(`assignment_log WHERE job_id = ${job}`)).toBe(100);
     });
 
+    it('counts its own decisions at once, from one spawn or route to the next', async () => {
+      const line = await buildLine(t, 3);
+      await plan(line, [1, 2, 3].map((op) => ({ op, priority: 1 })));
+      await plan(line, [1, 2].map((op) => ({ op, priority: 1 })), undefined, line.node.WORK);
+      const spawned: Array<{ id: number; accountId: number | null }> = [];
+      for (let i = 0; i < 5; i++) spawned.push(...(await tokensOf(t, await newJob(t, line, 1))));
+      // equal workload goes to the least recently assigned
+      expect(spawned.map((x) => x.accountId)).toEqual([1, 2, 3, 1, 2].map(line.op));
+      // a routed token leaves its operator: operator 1 gives up one of its two, operator 2 keeps both
+      const routing = t.app.get(DagRoutingService);
+      expect((await routing.routeToNode(spawned[0].id, line.node.WORK)).token.assignedAccountId).toBe(line.op(1));
+      expect((await routing.routeToNode(spawned[1].id, line.node.WORK)).token.assignedAccountId).toBe(line.op(2));
+      expect((await routing.routeToNode(spawned[2].id, line.node.WORK)).token.assignedAccountId).toBe(line.op(1));
+    });
+
     it('assigns again when a token is routed, at the new node', async () => {
       const line = await buildLine(t, 2);
       await plan(line, [{ op: 1, priority: 1 }]);

@@ -2,15 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Environment } from '../config/environment.js';
-import { dialectOf, forceIndex, fromDbTime } from '../database/dialect.js';
-import type { NodeRef, TokenRef } from '../production/production.types.js';
+import { dialectOf } from '../database/dialect.js';
+import type { Assignment, NodeRef, TokenRef } from '../production/production.types.js';
 import { DirectoryRegistry } from './directory-registry.js';
 import type { OperatorDirectory } from './operator-directory.js';
+import { WorkloadBoard } from './workload-board.js';
 import { compareCandidates, decideAll, type Candidate, type Decision, type Exclusion, type Tier } from './ranking.js';
 
 type Row = Record<string, unknown>;
 type Db = Pick<EntityManager, 'query'>;
-const placeholders = (ids: readonly number[]) => ids.map(() => '?').join(', ');
 
 /** Everything the ranking needs for one node of one job at one moment. */
 export interface ResolverContext {
@@ -41,7 +41,7 @@ interface PlanEntry {
  */
 export interface Contest {
   directory: string;
-  /** Eligible at the best tier and priority, the only ones who can win, with their workload read now. */
+  /** Eligible at the best tier and priority, the only ones who can win, with their standing. */
   contenders: Candidate[];
   /**
    * Everyone else in the order they rank behind the contenders (eligible by tier, priority
@@ -51,7 +51,7 @@ export interface Contest {
   others: readonly Candidate[];
 }
 
-/** Who is a candidate and who is excluded: everything but workload, which must be read fresh. */
+/** Who is a candidate and who is excluded: everything but workload. */
 interface Eligibility {
   directory: string;
   candidates: Candidate[];
@@ -60,9 +60,6 @@ interface Eligibility {
   others: readonly Candidate[];
   expiresAt: number;
 }
-
-/** token (assigned_account_id, status), created by the Phase 7 migration. */
-const WORKLOAD_INDEX = 'idx_token_account_status';
 
 /** Bounds the per-replica cache; entries are few (one per job and node being worked on) and short-lived. */
 const MAX_CACHED = 2000;
@@ -75,18 +72,18 @@ const MAX_CACHED = 2000;
  * candidates: plans, teams, operators, their unavailability, the teams' unavailability,
  * workloads. It never writes.
  *
- * The runtime asks through `contest`: who is eligible at a node is then reused for
- * ASSIGNMENT_CACHE_TTL_MS, like the flag snapshot's bound, so a spawn or route pays for the
- * workload query alone. Writes through this module (plans, availability, leave) clear it at
- * once on this replica; other changes (operators, teams, other replicas) show within the bound.
- * Preview and comparison always read afresh.
+ * The runtime asks through `contest`: who is eligible at a node, and the contenders' standing
+ * (see WorkloadBoard), are then reused for ASSIGNMENT_CACHE_TTL_MS, like the flag snapshot's
+ * bound, so most spawns and routes query nothing here. Writes through this module (plans,
+ * availability, leave) clear both at once on this replica; other changes (operators, teams,
+ * other replicas' decisions, tokens finishing) show within the bound. Preview and comparison
+ * always read afresh.
  */
 @Injectable()
 export class AssignmentResolverService {
   private readonly cache = new Map<string, Eligibility>();
   private readonly ttlMs: number;
-  /** Counts open tokens per operator; see workload(). */
-  private readonly openTokens: string;
+  private readonly board: WorkloadBoard;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -94,7 +91,7 @@ export class AssignmentResolverService {
     config: ConfigService<Environment, true>,
   ) {
     this.ttlMs = config.get('ASSIGNMENT_CACHE_TTL_MS', { infer: true });
-    this.openTokens = `token t ${forceIndex(dialectOf(dataSource), WORKLOAD_INDEX)}`;
+    this.board = new WorkloadBoard(dialectOf(dataSource), this.ttlMs);
   }
 
   /** The ranked candidates for one token at `node` (its current node or where it is routed to); its own assignment is not workload. */
@@ -110,7 +107,7 @@ export class AssignmentResolverService {
    */
   async context(jobId: number, nodeId: number, at: Date, db?: EntityManager, reassigning: readonly TokenRef[] = []): Promise<ResolverContext> {
     const eligibility = await this.eligibility(await this.directories.current(), jobId, nodeId, at, db);
-    const load = await this.workload(db ?? this.dataSource, eligibility.contenders, reassigning);
+    const load = await this.board.standing(db ?? this.dataSource, ids(eligibility.contenders), reassigning, at.getTime(), true);
     return {
       jobId,
       nodeId,
@@ -122,8 +119,9 @@ export class AssignmentResolverService {
   }
 
   /**
-   * The runtime's question, asked on every spawn and route: who is eligible is reused for
-   * ASSIGNMENT_CACHE_TTL_MS, the contenders' workload is read now in the caller's transaction.
+   * The runtime's question, asked on every spawn and route: who is eligible, and the
+   * contenders' standing, are reused for ASSIGNMENT_CACHE_TTL_MS; what has to be read is read
+   * in the caller's transaction. Report the outcome with `assigned`.
    */
   async contest(jobId: number, nodeId: number, at: Date, db: EntityManager, reassigning: readonly TokenRef[]): Promise<Contest> {
     const directory = await this.directories.current();
@@ -133,7 +131,7 @@ export class AssignmentResolverService {
       eligibility = await this.eligibility(directory, jobId, nodeId, at, db);
       if (this.ttlMs > 0) this.remember(key, eligibility);
     }
-    const load = await this.workload(db, eligibility.contenders, reassigning);
+    const load = await this.board.standing(db, ids(eligibility.contenders), reassigning, at.getTime());
     return {
       directory: eligibility.directory,
       contenders: eligibility.contenders.map((c) => ({ ...c, ...load.get(c.operatorId) })),
@@ -141,9 +139,15 @@ export class AssignmentResolverService {
     };
   }
 
-  /** Forget who is eligible where: called after this module changes plans, availability or leave. */
+  /** The runtime made these assignments at `at`: later contests count them at once. */
+  assigned(assignments: readonly Assignment[], at: Date): void {
+    this.board.assigned(assignments, at);
+  }
+
+  /** Forget what was read: called after this module changes plans, availability or leave. */
   invalidate(): void {
     this.cache.clear();
+    this.board.clear();
   }
 
   private remember(key: string, eligibility: Eligibility): void {
@@ -221,36 +225,10 @@ export class AssignmentResolverService {
       }));
   }
 
-  /**
-   * Open tokens per operator and their latest automatic assignment, in one query of index
-   * seeks per operator: one per open status on (account, status), so finished tokens are never
-   * read (given `status IN (...)`, MariaDB seeks on the account part alone and walks the
-   * operator's whole history; left to its statistics it may even count through every waiting
-   * token of the factory), and one on the log's (account, time).
-   */
-  private async workload(q: Db, contenders: readonly Candidate[], reassigning: readonly TokenRef[]): Promise<Map<number, { workload: number; lastAssignedAt: number | null }>> {
-    const load = new Map<number, { workload: number; lastAssignedAt: number | null }>();
-    if (contenders.length === 0) return load;
-    const accountIds = contenders.map((c) => c.operatorId);
-    const rows: Row[] = await q.query(
-      `SELECT a.id,
-         (SELECT COUNT(*) FROM ${this.openTokens} WHERE t.assigned_account_id = a.id AND t.status = 'waiting')
-           + (SELECT COUNT(*) FROM ${this.openTokens} WHERE t.assigned_account_id = a.id AND t.status = 'in_progress') AS workload,
-         (SELECT l.decided_at FROM assignment_log l WHERE l.account_id = a.id ORDER BY l.decided_at DESC LIMIT 1) AS last_assigned
-       FROM account a WHERE a.id IN (${placeholders(accountIds)})`,
-      accountIds,
-    );
-    for (const r of rows) {
-      load.set(Number(r.id), { workload: Number(r.workload), lastAssignedAt: fromDbTime(r.last_assigned as string | Date | null)?.getTime() ?? null });
-    }
-    for (const t of reassigning) {
-      const entry = t.assignedAccountId === null ? undefined : load.get(t.assignedAccountId);
-      if (entry && (t.status === 'waiting' || t.status === 'in_progress')) entry.workload = Math.max(0, entry.workload - 1);
-    }
-    return load;
-  }
 }
 
 function unique(ids: number[]): number[] {
   return [...new Set(ids)];
 }
+
+const ids = (candidates: readonly Candidate[]) => candidates.map((c) => c.operatorId);

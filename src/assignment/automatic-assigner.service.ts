@@ -65,6 +65,7 @@ export class AutomaticAssignerService implements AutomaticAssigner, OnModuleInit
         this.latency.observe({ operation }, (performance.now() - call.started) / 1000);
         if (!decided.assignments) return PhaseFallback.decline('no_candidate');
         await this.log.append(manager, drafts(call, decided.candidates, AssignmentMethod.Auto, null, contest.directory, decided.assignments));
+        this.resolver.assigned(decided.assignments, call.at);
         this.decisions.inc({ method: AssignmentMethod.Auto }, tokens.length);
         return decided.assignments;
       },

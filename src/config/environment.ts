@@ -144,7 +144,11 @@ export class Environment {
   @IsTimeZone()
   ASSIGNMENT_TIMEZONE = 'UTC';
 
-  /** How long a replica reuses who is eligible at a node (plans, directory, availability, leave); workload is always read fresh. 0 disables. */
+  /**
+   * How long a replica reuses what Phase 7 read: who is eligible at a node (plans, directory,
+   * availability, leave) and operators' workload, into which it counts its own decisions at
+   * once. 0 reads everything on every decision.
+   */
   @Transform(toInt) @IsInt() @Min(0) @Max(60_000)
   ASSIGNMENT_CACHE_TTL_MS = 1000;
 
