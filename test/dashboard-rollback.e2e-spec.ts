@@ -8,7 +8,8 @@ import { RollForwardService } from '../src/phases/rollback/roll-forward.service.
 import { seedWorld, walkTokens, writeEvents } from './support/dashboard-factory.js';
 import { seededRandom as random } from '../scripts/seeded-random.js';
 import { expectedViews } from './support/dashboard-reference.js';
-import { sleep, tableExists, waitFor } from './support/rollback-support.js';
+import { tableExists } from './support/rollback-support.js';
+import { sleep, waitFor } from './support/wait.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 
 const SEED = Number(process.env.DASHBOARD_SEED ?? Date.now() % 100_000);

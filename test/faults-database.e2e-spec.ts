@@ -5,7 +5,7 @@ import { PEOPLE_JOBS } from '../src/people/people-sync.service.js';
 import { jsonLines, ServerProcess, startServer, assertBuilt } from './support/processes.js';
 import { MariaDbInstance, startMariaDbInstance } from './support/mariadb-instance.js';
 import { peopleEnv, startPeopleApp } from './support/people.js';
-import { waitFor } from './support/rollback-support.js';
+import { waitFor } from './support/wait.js';
 import { testDbKind, TestDatabase } from './support/test-database.js';
 
 const JOB = PEOPLE_JOBS.operators;

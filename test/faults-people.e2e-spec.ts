@@ -3,7 +3,8 @@ import { Role } from '../src/common/auth/role.js';
 import { PEOPLE_JOBS } from '../src/people/people-sync.service.js';
 import { startPeopleSim, type PeopleSim } from '../scripts/people-api-sim.js';
 import { buildLine, newJob, setFlag, tokensOf, type Line } from './assignment-fixture.js';
-import { runSync, snapshot, startPeopleApp, waitFor } from './support/people.js';
+import { runSync, snapshot, startPeopleApp } from './support/people.js';
+import { waitFor } from './support/wait.js';
 import type { TestApp } from './support/test-app.js';
 
 const TTL_MS = 6000;

@@ -11,7 +11,8 @@ import { JobsService } from '../src/phases/jobs/jobs.service.js';
 import { RollForwardService } from '../src/phases/rollback/roll-forward.service.js';
 import { fingerprint } from './support/db-fingerprint.js';
 import { assertBuilt, CLI_JS, ROOT, runCli } from './support/processes.js';
-import { tableExists, waitFor } from './support/rollback-support.js';
+import { tableExists } from './support/rollback-support.js';
+import { waitFor } from './support/wait.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 
 const HOOK = resolve(ROOT, 'test/support/halt-at-step.mjs');
@@ -82,9 +83,13 @@ describe('faults: a rollback SIGKILLed at each step', () => {
     const exited = new Promise((r) => child.on('exit', (code, signal) => r(signal ?? code)));
     let gone: unknown = null;
     void exited.then((e) => (gone = e));
-    await waitFor(async () => gone !== null || stopped(child.pid!), 60_000, 20);
-    expect(gone).toBeNull();
-    child.kill('SIGKILL');
+    try {
+      await waitFor(async () => gone !== null || stopped(child.pid!), 60_000, 20);
+      expect(gone).toBeNull();
+    } finally {
+      // never left running (or stopped) with its connection, lease and locks when the wait fails
+      child.kill('SIGKILL');
+    }
     expect(await exited).toBe('SIGKILL');
 
     const [killed] = await ds.query(`SELECT id, status, steps FROM rollback_log ORDER BY id DESC LIMIT 1`);

@@ -7,7 +7,7 @@ import { DemoSeedService } from '../src/production/demo-seed.service.js';
 import { startJob } from './production-fixtures.js';
 import { Replica, startReplicas, stopReplicas } from './support/cluster.js';
 import { ROOT } from './support/processes.js';
-import { sleep } from './support/rollback-support.js';
+import { sleep } from './support/wait.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { testDbKind } from './support/test-database.js';
 

@@ -3,7 +3,7 @@ import { Role } from '../src/common/auth/role.js';
 import { FlagsService } from '../src/phases/flags/flags.service.js';
 import { TokenLifecycleService } from '../src/production/token-lifecycle.service.js';
 import { createLine, startJob, tokensOf, type Line } from './production-fixtures.js';
-import { sleep } from './support/rollback-support.js';
+import { sleep } from './support/wait.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const WINDOW_MS = 300;

@@ -12,7 +12,9 @@ import { JobsService } from '../src/phases/jobs/jobs.service.js';
 import { PhaseRegistry } from '../src/phases/phase-registry.service.js';
 import { RollbackService } from '../src/phases/rollback/rollback.service.js';
 import { NO_FAULTS, startPeopleSim, type PeopleSim } from '../scripts/people-api-sim.js';
-import { allTables, dataSourceOf, peopleEnv, runSync, snapshot, startPeopleApp, waitFor } from './support/people.js';
+import { dataSourceOf, peopleEnv, runSync, snapshot, startPeopleApp } from './support/people.js';
+import { tableNames } from './support/db-fingerprint.js';
+import { waitFor } from './support/wait.js';
 import { assertBuilt, startServer } from './support/processes.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -83,7 +85,7 @@ describe('people rollback: mid-sync, the run is waited for and nothing unrebuild
     sim.setFaults(NO_FAULTS);
     expect(record.status).toBe('completed');
     expect((await run).finishedAt!.getTime()).toBeLessThanOrEqual(record.finishedAt!.getTime());
-    const tables = await allTables(ds);
+    const tables = await tableNames(ds);
     for (const table of [...CACHES, ...KEPT]) expect(tables).not.toContain(table);
 
     await t.app.get(MigrationService).run({ includePhases: [9] });

@@ -10,7 +10,8 @@ import { PhaseRegistry } from '../src/phases/phase-registry.service.js';
 import { RollbackLease } from '../src/phases/rollback/rollback-lease.js';
 import { buildPhasesCli, PHASES_CLI_JS, runPhasesCli } from './support/phases-cli-build.js';
 import { ROOT } from './support/processes.js';
-import { digest, fillSampleLog, tableExists, waitFor } from './support/rollback-support.js';
+import { digest, fillSampleLog, tableExists } from './support/rollback-support.js';
+import { waitFor } from './support/wait.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { SAMPLE92_SCHEMA, samplePhases } from './support/test-phases.js';
 

@@ -5,7 +5,7 @@ import { DASHBOARD_FLAG, REFRESH_JOB } from '../src/dashboard/dashboard.schema.j
 import { PEOPLE_JOBS } from '../src/people/people-sync.service.js';
 import { PEOPLE_FLAG } from '../src/people/people.schema.js';
 import { JobRunRow, jobRuns, Replica, startReplicas, startSlowReceiver, stopReplicas } from './support/cluster.js';
-import { sleep, waitFor } from './support/rollback-support.js';
+import { sleep, waitFor } from './support/wait.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { testDbKind } from './support/test-database.js';
 

@@ -8,7 +8,8 @@ import { PhaseRegistry } from '../src/phases/phase-registry.service.js';
 import { RollbackLease } from '../src/phases/rollback/rollback-lease.js';
 import { RollbackLog } from '../src/phases/rollback/rollback-log.service.js';
 import { RollbackService } from '../src/phases/rollback/rollback.service.js';
-import { fillSampleLog, tableExists, waitFor } from './support/rollback-support.js';
+import { fillSampleLog, tableExists } from './support/rollback-support.js';
+import { waitFor } from './support/wait.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { SAMPLE_JOB, samplePhases } from './support/test-phases.js';
 

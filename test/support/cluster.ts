@@ -33,7 +33,7 @@ export async function stopReplicas(replicas: Replica[]): Promise<void> {
   await Promise.all(replicas.map((r) => r.stop()));
 }
 
-export async function callJson(base: string, method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function callJson(base: string, method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${base}${path}`, {
     method,
     headers: { Authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },

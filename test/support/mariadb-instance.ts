@@ -1,5 +1,5 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +39,6 @@ export async function startMariaDbInstance(): Promise<MariaDbInstance> {
   const dir = mkdtempSync(join(tmpdir(), 'phasegate-own-mariadb-'));
   const socket = join(dir, 'mysqld.sock');
   const port = await freePort();
-  await run('mariadb-install-db', ['--no-defaults', `--datadir=${dir}/data`, '--user=root', '--auth-root-authentication-method=socket', '--skip-test-db']);
   let child: ChildProcess | null = null;
 
   const start = async () => {
@@ -82,17 +81,27 @@ export async function startMariaDbInstance(): Promise<MariaDbInstance> {
     });
   };
 
-  await start();
-  await run('mariadb', ['--no-defaults', '-S', socket, '-uroot', '-e', `CREATE USER 'phasegate'@'127.0.0.1' IDENTIFIED BY 'phasegate'; GRANT ALL PRIVILEGES ON *.* TO 'phasegate'@'127.0.0.1';`]);
+  const destroy = async () => {
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await run('mariadb-install-db', ['--no-defaults', `--datadir=${dir}/data`, '--user=root', '--auth-root-authentication-method=socket', '--skip-test-db']);
+    await start();
+    await run('mariadb', ['--no-defaults', '-S', socket, '-uroot', '-e', `CREATE USER 'phasegate'@'127.0.0.1' IDENTIFIED BY 'phasegate'; GRANT ALL PRIVILEGES ON *.* TO 'phasegate'@'127.0.0.1';`]);
+  } catch (error) {
+    // the caller gets no handle to clean up with; the server's own words go with the error
+    const log = existsSync(`${dir}/error.log`) ? readFileSync(`${dir}/error.log`, 'utf8').split('\n').slice(-20).join('\n') : '';
+    await destroy();
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${log}`);
+  }
   const url = `mysql://phasegate:phasegate@127.0.0.1:${port}/mysql`;
   return {
     url,
     start,
     stop,
-    destroy: async () => {
-      await stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    destroy,
     database: async () => {
       const name = `pg_own_${Date.now().toString(36)}`;
       const admin = await createConnection(url);

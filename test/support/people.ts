@@ -1,11 +1,11 @@
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role.js';
 import type { EnvironmentInput } from '../../src/config/environment.js';
-import { dialectOf } from '../../src/database/dialect.js';
 import { PEOPLE_FLAG } from '../../src/people/people.schema.js';
 import { FlagsService } from '../../src/phases/flags/flags.service.js';
 import type { PeopleSim, SimOperator } from '../../scripts/people-api-sim.js';
 import { startTestApp, type TestApp } from './test-app.js';
+import { tableNames } from './db-fingerprint.js';
 import type { TestDatabase } from './test-database.js';
 
 /** Phase 9 suites: an app pointed at a simulator, with quick timeouts and backoffs. */
@@ -51,14 +51,6 @@ export async function snapshot(ds: DataSource, table: string): Promise<string> {
   return JSON.stringify(rows);
 }
 
-export async function allTables(ds: DataSource): Promise<string[]> {
-  const rows: Array<{ name: string }> =
-    dialectOf(ds) === 'mysql'
-      ? await ds.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()`)
-      : await ds.query(`SELECT name FROM sqlite_master WHERE type = 'table'`);
-  return rows.map((r) => r.name);
-}
-
 /**
  * Every text value in every column of every table that contains a raw email, phone or
  * national id of the simulator's operators: the shapes are found by pattern, then checked
@@ -68,7 +60,7 @@ export async function findRawPersonalData(ds: DataSource, operators: SimOperator
   const raw = new Set(operators.flatMap((o) => [o.email, o.phone, o.national_id]));
   const shapes = [/[a-z]+\.[a-z]+\.\d+@people\.example/g, /\+1-555-\d{3}-\d{4}/g, /NID-\d{9}-\d{6}/g];
   const hits: string[] = [];
-  for (const table of await allTables(ds)) {
+  for (const table of await tableNames(ds)) {
     const rows: Array<Record<string, unknown>> = await ds.query(`SELECT * FROM \`${table}\``);
     for (const row of rows) {
       for (const [column, value] of Object.entries(row)) {
@@ -82,10 +74,3 @@ export async function findRawPersonalData(ds: DataSource, operators: SimOperator
   return hits;
 }
 
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, stepMs = 20): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}

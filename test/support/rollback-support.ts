@@ -2,16 +2,6 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { toDbTime } from '../../src/database/dialect.js';
 import { describeRowSet, digestRows, Digest } from '../../src/phases/backup/row-stream.js';
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, pollMs = 10): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(pollMs);
-  }
-}
-
 /** `count` rows in sample_log (unicode, quotes and millisecond times included), 1000 per statement. */
 export async function fillSampleLog(ds: DataSource, count: number, from = 0): Promise<void> {
   const base = Date.UTC(2026, 0, 1);
