@@ -1,9 +1,10 @@
 import { DataSource } from 'typeorm';
 import { Role } from '../src/common/auth/role.js';
+import { dialectOf, inTransaction } from '../src/database/dialect.js';
 import { FlagsService } from '../src/phases/flags/flags.service.js';
 import { TokenLifecycleService } from '../src/production/token-lifecycle.service.js';
 import { createLine, startJob, tokensOf, type Line } from './production-fixtures.js';
-import { sleep } from './support/wait.js';
+import { sleep, waitFor } from './support/wait.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const WINDOW_MS = 300;
@@ -161,6 +162,37 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
       // a finished ticket takes no more scans
       await sleep(WINDOW_MS + 50);
       expect((await scan('ST-P', 'OEM-ACME-PO-100-S4').expect(409)).body.code).toBe('INVALID_STATE');
+    });
+
+    it('a cancel committed while a scan is under way wins: the scan changes nothing', async () => {
+      const { id, jobId } = await mappedTicket('PO-150');
+      await scan('ST-S', 'OEM-ACME-PO-150-S1').expect(200);
+      await sleep(WINDOW_MS + 50);
+      await scan('ST-S', 'OEM-ACME-PO-150-S1').expect(200); // step 1 done: the ticket is in progress, step 2 pending
+      const db = t.app.get(DataSource);
+      const before = { token: await tokensOf(t, jobId), steps: (await ticket(id)).steps };
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      // the cancel's own transaction, held open while the scan reads the ticket and moves its token
+      const cancel = inTransaction(db, async (m) => {
+        await m.query(`UPDATE oem_job_ticket SET status = 'cancelled', version = version + 1 WHERE id = ?`, [id]);
+        await released;
+      });
+      let answered = false;
+      const scanned = scan('ST-A', 'OEM-ACME-PO-150-S2').then((res) => ((answered = true), res));
+      if (dialectOf(db) === 'mysql') {
+        // commit only once the scan waits on the ticket row (or has answered, which is the bug)
+        const waiting = async () => Number((await db.query(`SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'UPDATE oem\\_job\\_ticket%'`))[0].n) > 0;
+        await waitFor(async () => answered || (await waiting()), 10_000);
+      }
+      release();
+      await cancel;
+      const res = await scanned;
+      expect(res.status).toBe(409);
+      // SQLite runs one transaction at a time, so there the scan reads the ticket already cancelled
+      expect(res.body.code).toBe(dialectOf(db) === 'mysql' ? 'CONCURRENT_UPDATE' : 'INVALID_STATE');
+      expect(await tokensOf(t, jobId)).toEqual(before.token);
+      expect(await ticket(id)).toMatchObject({ status: 'cancelled', steps: before.steps });
     });
 
     it('out of order: 409 STEP_OUT_OF_ORDER, nothing changes and nothing is remembered', async () => {

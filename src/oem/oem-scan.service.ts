@@ -241,9 +241,10 @@ export class OemScanService {
   /**
    * The token moves first, from the state read with the ticket: its UPDATE is conditional on
    * that version, as the core's own moves are. Then the step moves by an UPDATE conditional
-   * on the state it was planned from, so of two concurrent scans of one ticket exactly one
-   * applies; the ticket row changes (and bumps its version) only when its status or current
-   * step does.
+   * on the state it was planned from and on the ticket's version it was read at: on MySQL the
+   * ticket was read from a snapshot, and a cancel (or another scan) committed since must make
+   * this scan lose, not leave a cancelled ticket with an active step and a started token. The
+   * ticket row changes (and bumps its version) only when its status or current step does.
    */
   private async apply(move: StepMove, scan: ScanInput, em: EntityManager): Promise<ScanResult> {
     const now = new Date();
@@ -264,21 +265,24 @@ export class OemScanService {
     }
 
     const at = toDbTime(now);
-    const stepChanged = await execute(em, `UPDATE oem_job_ticket_step SET status = ?, scanned_at = ?, station_code = ? WHERE id = ? AND status = ?`, [
-      to,
-      at,
-      scan.stationCode,
-      step.id,
-      step.status,
-    ]);
+    // the ticket's version in the same statement: on MySQL a DML's subquery is a locking read of
+    // the latest row, so a cancel (or another scan) committed since the snapshot read makes it miss
+    const stepChanged = await execute(
+      em,
+      `UPDATE oem_job_ticket_step SET status = ?, scanned_at = ?, station_code = ?
+       WHERE id = ? AND status = ? AND (SELECT t.version FROM oem_job_ticket t WHERE t.id = ?) = ?`,
+      [to, at, scan.stationCode, step.id, step.status, ticket.id, move.stored.version],
+    );
     if (stepChanged !== 1) throw concurrentScan(ticket);
     const reached = reachedState(move);
     if (reached.sequence !== step.sequence || reached.status !== ticket.status) {
-      const ticketChanged = await execute(
-        em,
-        `UPDATE oem_job_ticket SET status = ?, current_sequence = ?, version = version + 1, updated_at = ? WHERE id = ? AND current_sequence = ? AND status = ?`,
-        [reached.status, reached.sequence, at, ticket.id, step.sequence, ticket.status],
-      );
+      const ticketChanged = await execute(em, `UPDATE oem_job_ticket SET status = ?, current_sequence = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`, [
+        reached.status,
+        reached.sequence,
+        at,
+        ticket.id,
+        move.stored.version,
+      ]);
       if (ticketChanged !== 1) throw concurrentScan(ticket);
     }
 
@@ -335,7 +339,7 @@ function tokenState(t: TicketRow): TokenState {
 }
 
 function concurrentScan(ticket: StepMove['ticket']): DomainError {
-  return new DomainError(ErrorCode.ConcurrentUpdate, `OEM ticket ${ticket.customer} ${ticket.externalRef} was changed by a concurrent scan; scan again`, { ticketId: ticket.id });
+  return new DomainError(ErrorCode.ConcurrentUpdate, `OEM ticket ${ticket.customer} ${ticket.externalRef} was changed concurrently (another scan or a cancel); scan again`, { ticketId: ticket.id });
 }
 
 /** A refusal kept with the scan record, so the scan is on file and a repeat gets the same answer. */
