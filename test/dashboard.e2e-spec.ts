@@ -95,6 +95,11 @@ describe(`dashboard (seed ${SEED})`, () => {
     const bad = await get('token-flow?from=yesterday&nodeId=0').expect(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['from', 'nodeId']);
     await get('cycle-times?from=2030-1-1').expect(400);
+    // a range that holds nothing, and a date no DATETIME column holds
+    const empty = await get('token-flow?from=2030-01-02T00:00:00Z&to=2030-01-01T00:00:00Z').expect(400);
+    expect(empty.body.errors).toEqual([{ field: 'to', messages: ['to must be after from'] }]);
+    expect((await get('cycle-times?from=2030-01-02&to=2030-01-01').expect(400)).body.errors[0].field).toBe('to');
+    expect((await get('token-flow?from=%2B010000-01-01T00:00:00Z').expect(400)).body.errors[0].field).toBe('from');
   });
 
   it('refreshes incrementally from the new events to exactly what a full rebuild gives', async () => {

@@ -28,6 +28,9 @@ const CASES: Case[] = [
   { route: 'DELETE /jobs/:id/assignments/:nodeId', method: 'delete', path: '/jobs/1/assignments/zero', field: 'nodeId' },
   { route: 'POST /jobs', method: 'post', path: '/jobs', body: { code: 'J', graphId: 1, productCode: 'P', quantity: 0 }, field: 'quantity' },
   { route: 'POST /jobs (due date)', method: 'post', path: '/jobs', body: { code: 'J', graphId: 1, productCode: 'P', quantity: 1, dueAt: 'soon' }, field: 'dueAt' },
+  // valid JavaScript dates that no DATETIME column holds
+  { route: 'POST /jobs (due in year 10000)', method: 'post', path: '/jobs', body: { code: 'J', graphId: 1, productCode: 'P', quantity: 1, dueAt: '+010000-01-01T00:00:00Z' }, field: 'dueAt' },
+  { route: 'POST /jobs (due in year 999)', method: 'post', path: '/jobs', body: { code: 'J', graphId: 1, productCode: 'P', quantity: 1, dueAt: '0999-12-31T00:00:00Z' }, field: 'dueAt' },
   { route: 'GET /jobs', method: 'get', path: '/jobs?status=paused', field: 'status' },
   { route: 'GET /jobs/:id', method: 'get', path: '/jobs/j1', field: 'id' },
   { route: 'POST /jobs/:id/release', method: 'post', path: '/jobs/x/release', field: 'id' },

@@ -82,8 +82,10 @@ export class DashboardQueryService {
   }
 
   tokenFlow(query: TokenFlowQuery): Promise<ViewAnswer<TokenFlowRowDto>> {
+    const from = query.from ?? new Date(Date.now() - DAY_MS);
+    if (query.to && query.to <= from) throw emptyRange(query.from ? 'from' : 'the default from (24 hours ago)');
     const where = ['v.bucket_start >= ?'];
-    const params: unknown[] = [toDbTime(query.from ?? new Date(Date.now() - DAY_MS))];
+    const params: unknown[] = [toDbTime(from)];
     if (query.to) {
       where.push('v.bucket_start < ?');
       params.push(toDbTime(query.to));
@@ -104,8 +106,11 @@ export class DashboardQueryService {
   }
 
   cycleTimes(query: CycleTimeQuery): Promise<ViewAnswer<CycleTimeRowDto>> {
+    const from = query.from ?? toDbTime(new Date(Date.now() - 30 * DAY_MS)).slice(0, 10);
+    // both are inclusive days, YYYY-MM-DD, which compare as strings
+    if (query.to && query.to < from) throw emptyRange(query.from ? 'from' : 'the default from (30 days ago)');
     const where = ['v.day >= ?'];
-    const params: unknown[] = [query.from ?? toDbTime(new Date(Date.now() - 30 * DAY_MS)).slice(0, 10)];
+    const params: unknown[] = [from];
     if (query.to) {
       where.push('v.day <= ?');
       params.push(query.to);
@@ -167,4 +172,9 @@ function readValue(value: unknown, kind: Kind): unknown {
 export function cronIntervalMs(cron: string): number {
   const [first, second] = new CronTime(cron).sendAt(2);
   return second.toMillis() - first.toMillis();
+}
+
+/** A range that cannot hold anything is a mistake in the request, not an empty answer. */
+function emptyRange(from: string): DomainError {
+  return DomainError.validation([{ field: 'to', messages: [`to must be after ${from}`] }]);
 }

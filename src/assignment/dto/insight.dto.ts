@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsEnum, IsInt, IsString, Length, Max, Min } from 'class-validator';
+import { IsEnum, IsInt, IsString, Length, Max, Min } from 'class-validator';
 import { AssignmentMethod, type AssignmentLog, type StoredCandidate } from '../entities/assignment-log.entity.js';
 import type { RankedCandidate } from '../ranking.js';
 import { Omittable } from '../../common/validation/omittable.js';
+import { IsTimestamp } from '../../common/validation/timestamp.js';
 
 const MAX_ID = 2_147_483_647;
 const iso = (ms: number | null) => (ms === null ? null : new Date(Math.floor(ms)).toISOString());
@@ -57,8 +58,8 @@ export class LogQuery {
   @ApiPropertyOptional() @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) tokenId?: number;
   @ApiPropertyOptional() @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) operatorId?: number;
   @ApiPropertyOptional({ enum: AssignmentMethod }) @Omittable() @IsEnum(AssignmentMethod) method?: AssignmentMethod;
-  @ApiPropertyOptional({ description: 'Decided at or after' }) @Omittable() @Type(() => Date) @IsDate() from?: Date;
-  @ApiPropertyOptional({ description: 'Decided before' }) @Omittable() @Type(() => Date) @IsDate() to?: Date;
+  @ApiPropertyOptional({ description: 'Decided at or after' }) @Omittable() @IsTimestamp() from?: Date;
+  @ApiPropertyOptional({ description: 'Decided before' }) @Omittable() @IsTimestamp() to?: Date;
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @Omittable() @IsString() @Length(1, 200) cursor?: string;
   @ApiPropertyOptional({ default: 100, maximum: 1000 }) @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
 }

@@ -1,15 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsEnum, IsInt, IsString, Length, Max, Min } from 'class-validator';
+import { IsEnum, IsInt, IsString, Length, Max, Min } from 'class-validator';
 import { LeaveStatus, type LeaveRequest } from '../entities/leave-request.entity.js';
 import { Omittable } from '../../common/validation/omittable.js';
+import { IsTimestamp } from '../../common/validation/timestamp.js';
 
 const MAX_ID = 2_147_483_647;
 
 export class CreateLeaveDto {
   @ApiProperty({ example: 4 }) @IsInt() @Min(1) @Max(MAX_ID) operatorId!: number;
-  @ApiProperty({ example: '2030-07-01T00:00:00Z' }) @Type(() => Date) @IsDate() startsAt!: Date;
-  @ApiProperty({ example: '2030-07-15T00:00:00Z', description: 'Exclusive; after startsAt' }) @Type(() => Date) @IsDate() endsAt!: Date;
+  @ApiProperty({ example: '2030-07-01T00:00:00Z' }) @IsTimestamp() startsAt!: Date;
+  @ApiProperty({ example: '2030-07-15T00:00:00Z', description: 'Exclusive; after startsAt' }) @IsTimestamp() endsAt!: Date;
   @ApiPropertyOptional({ example: 'summer holiday' }) @Omittable() @IsString() @Length(1, 200) reason?: string;
 }
 

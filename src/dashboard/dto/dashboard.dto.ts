@@ -1,17 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Omittable } from '../../common/validation/omittable.js';
+import { IsTimestamp } from '../../common/validation/timestamp.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export class TokenFlowQuery {
   @ApiPropertyOptional({ description: 'First hour bucket (inclusive); default 24 hours before now', example: '2030-01-31T00:00:00Z' })
-  @Omittable() @Type(() => Date) @IsDate()
+  @Omittable() @IsTimestamp()
   from?: Date;
 
   @ApiPropertyOptional({ description: 'End of the range (exclusive); default open', example: '2030-02-01T00:00:00Z' })
-  @Omittable() @Type(() => Date) @IsDate()
+  @Omittable() @IsTimestamp()
   to?: Date;
 
   @ApiPropertyOptional({ example: 3 })

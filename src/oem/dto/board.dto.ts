@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsInt, IsString, Length, Max, Min } from 'class-validator';
+import { IsInt, IsString, Length, Max, Min } from 'class-validator';
 import { OemStepStatus, OemTicketStatus } from '../entities/oem-job-ticket.entity.js';
 import { ShadowKind } from '../entities/oem-shadow-result.entity.js';
 import { Omittable } from '../../common/validation/omittable.js';
+import { IsTimestamp } from '../../common/validation/timestamp.js';
 
 export class KanbanQuery {
   @ApiPropertyOptional({ example: 'ACME', description: "Only this customer's tickets" }) @Omittable() @IsString() @Length(1, 64) customer?: string;
@@ -44,7 +45,7 @@ export class KanbanDto {
 }
 
 export class ShadowReportQuery {
-  @ApiPropertyOptional({ example: '2030-01-01T00:00:00Z', description: 'Only scans recorded since then' }) @Omittable() @Type(() => Date) @IsDate() since?: Date;
+  @ApiPropertyOptional({ example: '2030-01-01T00:00:00Z', description: 'Only scans recorded since then' }) @Omittable() @IsTimestamp() since?: Date;
   @ApiPropertyOptional({ default: 5, maximum: 50, description: 'Examples per discrepancy kind' })
   @Omittable() @Type(() => Number) @IsInt() @Min(0) @Max(50)
   examples?: number;

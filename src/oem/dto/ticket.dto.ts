@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsDate, IsEnum, IsInt, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsEnum, IsInt, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
 import { OemStepStatus, OemTicketStatus, type OemJobTicket, type OemJobTicketStep } from '../entities/oem-job-ticket.entity.js';
 import type { TicketDetail } from '../oem-tickets.service.js';
 import { Omittable } from '../../common/validation/omittable.js';
+import { IsTimestamp } from '../../common/validation/timestamp.js';
 
 export class CreateStepDto {
   @ApiProperty({ example: 1, description: 'Steps are numbered 1..n without gaps or repeats' }) @IsInt() @Min(1) @Max(100) sequence!: number;
@@ -19,7 +20,7 @@ export class CreateTicketDto {
   @ApiPropertyOptional({ example: 1, description: 'The core job ticket whose token mapped steps move; at most one OEM ticket per job' })
   @Omittable() @IsInt() @Min(1) @Max(2_147_483_647)
   jobId?: number;
-  @ApiPropertyOptional({ example: '2030-01-31T16:00:00Z' }) @Omittable() @Type(() => Date) @IsDate() dueAt?: Date;
+  @ApiPropertyOptional({ example: '2030-01-31T16:00:00Z' }) @Omittable() @IsTimestamp() dueAt?: Date;
   @ApiProperty({ type: [CreateStepDto] })
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => CreateStepDto)
   steps!: CreateStepDto[];

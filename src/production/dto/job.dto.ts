@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDate, IsEnum, IsInt, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsEnum, IsInt, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { JobStatus, type JobTicket } from '../entities/job-ticket.entity.js';
 import { Omittable } from '../../common/validation/omittable.js';
+import { IsTimestamp } from '../../common/validation/timestamp.js';
 
 export class CreateJobDto {
   @ApiProperty({ example: 'J-2024-001', description: 'Also the prefix of its token serials' })
@@ -12,7 +12,7 @@ export class CreateJobDto {
   @ApiProperty({ example: 'WIDGET-A' }) @IsString() @Length(1, 64) productCode!: string;
   @ApiProperty({ example: 20, maximum: 100_000 }) @IsInt() @Min(1) @Max(100_000) quantity!: number;
   @ApiPropertyOptional({ example: 0, description: 'Higher first' }) @Omittable() @IsInt() @Min(-1000) @Max(1000) priority?: number;
-  @ApiPropertyOptional({ example: '2030-01-31T16:00:00Z' }) @Omittable() @Type(() => Date) @IsDate() dueAt?: Date;
+  @ApiPropertyOptional({ example: '2030-01-31T16:00:00Z' }) @Omittable() @IsTimestamp() dueAt?: Date;
 }
 
 export class CancelJobDto {
