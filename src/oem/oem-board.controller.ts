@@ -5,10 +5,9 @@ import { Role } from '../common/auth/role.js';
 import { ApiErrors } from '../production/api-errors.js';
 import { KanbanDto, KanbanQuery, ShadowReportDto, ShadowReportQuery } from './dto/board.dto.js';
 import { OemKanbanService } from './oem-kanban.service.js';
-import { OemSchemaInterceptor } from './oem-schema.interceptor.js';
+import { OemSchemaInterceptor, SCHEMA_CONFLICT } from './oem-schema.interceptor.js';
 import { OemShadowService } from './oem-shadow.service.js';
 
-const SCHEMA_CONFLICT = 'SCHEMA_NOT_APPLIED: Phase 8 is rolled back with its schema';
 
 @ApiTags('oem')
 @Controller('oem')

@@ -6,9 +6,8 @@ import { ApiErrors } from '../production/api-errors.js';
 import { IdParam } from '../production/dto/params.dto.js';
 import { CreateRuleDto, PATTERN_HELP, RuleDto, RuleListQuery, UpdateRuleDto } from './dto/rule.dto.js';
 import { OemRulesService } from './oem-rules.service.js';
-import { OemSchemaInterceptor } from './oem-schema.interceptor.js';
+import { OemSchemaInterceptor, SCHEMA_CONFLICT } from './oem-schema.interceptor.js';
 
-const SCHEMA_CONFLICT = 'SCHEMA_NOT_APPLIED: Phase 8 is rolled back with its schema';
 const BAD_PATTERN = `Invalid input, or a pattern that does not compile, is too long or too complex, or names other groups. ${PATTERN_HELP}`;
 
 @ApiTags('oem')

@@ -33,6 +33,8 @@ export interface ActiveRule {
 export class OemRulesService {
   private readonly refreshMs: number;
   private snapshot: { rules: ActiveRule[]; at: number } | null = null;
+  /** Bumped by every rule write, so a load that began before it cannot install what it read. */
+  private generation = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -44,11 +46,12 @@ export class OemRulesService {
   /** Every active rule, higher priority first, ties by id. */
   async active(em: EntityManager): Promise<ActiveRule[]> {
     if (this.snapshot && Date.now() - this.snapshot.at < this.refreshMs) return this.snapshot.rules;
+    const generation = this.generation;
     const rows: Array<{ id: number; customer: string; station_code: string; pattern: string; action: OemRuleAction }> = await em.query(
       `SELECT id, customer, station_code, pattern, action FROM oem_scan_rule WHERE active = 1 ORDER BY priority DESC, id`,
     );
     const rules = rows.map((r) => ({ id: Number(r.id), customer: r.customer, stationCode: r.station_code, pattern: r.pattern, action: r.action }));
-    this.snapshot = { rules, at: Date.now() };
+    if (generation === this.generation) this.snapshot = { rules, at: Date.now() };
     return rules;
   }
 
@@ -65,20 +68,24 @@ export class OemRulesService {
   async create(input: RuleInput): Promise<OemScanRule> {
     checkPattern(input.pattern);
     const now = new Date();
-    this.snapshot = null;
-    return this.repo().save({ ...input, priority: input.priority ?? 0, active: input.active ?? true, createdAt: now, updatedAt: now });
+    return this.changed(await this.repo().save({ ...input, priority: input.priority ?? 0, active: input.active ?? true, createdAt: now, updatedAt: now }));
   }
 
   async update(id: number, change: Partial<RuleInput>): Promise<OemScanRule> {
     if (change.pattern !== undefined) checkPattern(change.pattern);
     const rule = await this.get(id);
-    this.snapshot = null;
-    return this.repo().save({ ...rule, ...change, updatedAt: new Date() });
+    return this.changed(await this.repo().save({ ...rule, ...change, updatedAt: new Date() }));
   }
 
   async remove(id: number): Promise<void> {
+    this.changed(await this.repo().remove(await this.get(id)));
+  }
+
+  /** This replica's own rule changes apply to its next scan. */
+  private changed<T>(result: T): T {
+    this.generation++;
     this.snapshot = null;
-    await this.repo().remove(await this.get(id));
+    return result;
   }
 
   private repo() {

@@ -5,6 +5,9 @@ import { ErrorCode } from '../common/errors/error-code.js';
 import { isMissingTable } from '../database/dialect.js';
 import { OEM_PHASE } from './oem-flags.js';
 
+/** The 409 every OEM route may answer, for its OpenAPI description. */
+export const SCHEMA_CONFLICT = `SCHEMA_NOT_APPLIED: Phase ${OEM_PHASE} is rolled back with its schema`;
+
 /**
  * After a schema revert the OEM routes stay mounted; their queries then fail on a missing
  * table, answered 409 SCHEMA_NOT_APPLIED instead of 500. Nothing is checked up front, so a

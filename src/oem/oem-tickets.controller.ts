@@ -5,10 +5,9 @@ import { Role } from '../common/auth/role.js';
 import { ApiErrors } from '../production/api-errors.js';
 import { IdParam } from '../production/dto/params.dto.js';
 import { CreateTicketDto, TicketDetailDto, TicketDto, TicketListQuery, TicketPageDto } from './dto/ticket.dto.js';
-import { OemSchemaInterceptor } from './oem-schema.interceptor.js';
+import { OemSchemaInterceptor, SCHEMA_CONFLICT } from './oem-schema.interceptor.js';
 import { OemTicketsService } from './oem-tickets.service.js';
 
-const SCHEMA_CONFLICT = 'SCHEMA_NOT_APPLIED: Phase 8 is rolled back with its schema';
 
 @ApiTags('oem')
 @Controller('oem/tickets')

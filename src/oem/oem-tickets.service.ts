@@ -5,7 +5,7 @@ import { ErrorCode } from '../common/errors/error-code.js';
 import { execute, inTransaction, toDbTime } from '../database/dialect.js';
 import { decodeCursor, encodeCursor } from '../production/cursor.js';
 import { conflictOnDuplicate } from '../production/production-transaction.js';
-import { OemJobTicket, OemJobTicketStep, OemStepStatus, OemTicketStatus } from './entities/oem-job-ticket.entity.js';
+import { OemJobTicket, OemJobTicketStep, OemStepStatus, OemTicketStatus, OPEN_TICKET_STATUSES } from './entities/oem-job-ticket.entity.js';
 
 export interface StepInput {
   sequence: number;
@@ -33,7 +33,6 @@ export interface TicketDetail {
   steps: OemJobTicketStep[];
 }
 
-const OPEN_STATUSES = [OemTicketStatus.Open, OemTicketStatus.InProgress];
 
 /** OEM job tickets: created with validated steps, listed, read with their steps, cancelled. */
 @Injectable()
@@ -107,7 +106,7 @@ export class OemTicketsService {
     const changed = await execute(
       this.dataSource,
       `UPDATE oem_job_ticket SET status = ?, version = version + 1, updated_at = ? WHERE id = ? AND status IN (?, ?)`,
-      [OemTicketStatus.Cancelled, toDbTime(new Date()), id, ...OPEN_STATUSES],
+      [OemTicketStatus.Cancelled, toDbTime(new Date()), id, ...OPEN_TICKET_STATUSES],
     );
     if (changed !== 1) throw new DomainError(ErrorCode.InvalidState, `OEM ticket ${ticket.customer} ${ticket.externalRef} is ${ticket.status} already`, { ticketId: id, status: ticket.status });
     return this.get(id);

@@ -14,6 +14,8 @@ describe('SafePattern', () => {
     expect(compile('(?<job>J-\\d+)-\\d+').match('J-12-0001')).toEqual({ job: 'J-12' });
     expect(compile('J-(?P<job>\\d+)').match('J-12-0001')).toBeNull(); // no anchors needed: the whole input must match
     expect(compile('(?P<ref>\\w+)(-S(?P<seq>\\d+))?').match('PO1')).toEqual({ ref: 'PO1' });
+    // a ticket group that took nothing names no ticket: no match, rather than a lookup of undefined
+    expect(compile('OEM(-(?P<ref>\\w+))?').match('OEM')).toBeNull();
   });
 
   it('refuses what needs backtracking, what does not compile, and what is too long or too costly', () => {

@@ -44,13 +44,15 @@ export class SafePattern {
     return { ok: true, pattern: new SafePattern(compiled, new Set(names)) };
   }
 
-  /** The whole barcode must match; null when it does not or `seq` is not a number. */
+  /** The whole barcode must match; null when it does not, names no ticket, or `seq` is not a number. */
   match(barcode: string): BarcodeMatch | null {
     const m = this.compiled.matcher(barcode);
     if (!m.matches()) return null;
     const result: BarcodeMatch = {};
     if (this.groups.has('ref')) result.ref = m.group('ref') ?? undefined;
     if (this.groups.has('job')) result.job = m.group('job') ?? undefined;
+    // an optional ticket group that took nothing names no ticket
+    if (result.ref === undefined && result.job === undefined) return null;
     const seq = this.groups.has('seq') ? m.group('seq') : null;
     if (seq !== null) {
       if (!/^\d{1,9}$/.test(seq)) return null;

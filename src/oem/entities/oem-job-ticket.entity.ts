@@ -7,6 +7,9 @@ export enum OemTicketStatus {
   Cancelled = 'cancelled',
 }
 
+/** The statuses in which a ticket still takes scans and can be cancelled. */
+export const OPEN_TICKET_STATUSES = [OemTicketStatus.Open, OemTicketStatus.InProgress];
+
 export enum OemStepStatus {
   Pending = 'pending',
   Active = 'active',
