@@ -115,9 +115,11 @@ function ticketRead(mode: PlanMode, by: 'ref' | 'job'): string {
   }
   LEFT JOIN oem_job_ticket_step s ON s.ticket_id = t.id AND s.sequence = ${sequence}
   ${by === 'job' ? 'JOIN' : 'LEFT JOIN'} job_ticket j ON j.id = t.job_id
-  LEFT JOIN token k ON k.job_id = t.job_id AND k.status IN ('${TokenStatus.Waiting}', '${TokenStatus.InProgress}')
-  WHERE t.customer = ? AND ${by === 'job' ? 'j.code' : 't.external_ref'} = ?
-  ORDER BY CASE WHEN k.current_node_id = s.node_id THEN 0 ELSE 1 END, k.id LIMIT 1`;
+  LEFT JOIN token k ON k.id = (
+    SELECT o.id FROM token o WHERE o.job_id = t.job_id AND o.status IN ('${TokenStatus.Waiting}', '${TokenStatus.InProgress}')
+    ORDER BY CASE WHEN o.current_node_id = s.node_id THEN 0 ELSE 1 END, o.id LIMIT 1
+  )
+  WHERE t.customer = ? AND ${by === 'job' ? 'j.code' : 't.external_ref'} = ?`;
 }
 
 const TICKET_READS: Record<PlanMode, Record<'ref' | 'job', string>> = {
