@@ -108,8 +108,13 @@ export class OemTicketsService {
       `UPDATE oem_job_ticket SET status = ?, version = version + 1, updated_at = ? WHERE id = ? AND status IN (?, ?)`,
       [OemTicketStatus.Cancelled, toDbTime(new Date()), id, ...OPEN_TICKET_STATUSES],
     );
-    if (changed !== 1) throw new DomainError(ErrorCode.InvalidState, `OEM ticket ${ticket.customer} ${ticket.externalRef} is ${ticket.status} already`, { ticketId: id, status: ticket.status });
-    return this.get(id);
+    const after = await this.get(id);
+    if (changed !== 1) {
+      // as it is now: a concurrent scan may have finished it, or a concurrent cancel won
+      const { status } = after.ticket;
+      throw new DomainError(ErrorCode.InvalidState, `OEM ticket ${ticket.customer} ${ticket.externalRef} is ${status} and cannot be cancelled`, { ticketId: id, status });
+    }
+    return after;
   }
 
   /** Node ids by code in the linked job's graph, checked against every mapped step. */
