@@ -119,30 +119,27 @@ export class TokenLifecycleService {
     return { jobId, spawned: tokens.length, firstSerial: tokens[0]?.serial ?? '', lastSerial: tokens.at(-1)?.serial ?? '' };
   }
 
-  /** One UPDATE per distinct assignment: a manual plan gives every token the same one. */
+  /**
+   * A manual plan gives every token the same assignment: one UPDATE by job. An automatic one
+   * spreads them over many operators: still one UPDATE (per parameter-limit chunk), each
+   * token's assignment picked by CASE on its id, rather than a round trip per operator.
+   */
   private async writeAssignments(em: EntityManager, jobId: number, tokens: TokenRef[], assignments: Assignment[]): Promise<void> {
-    const groups = new Map<string, { assignment: Assignment; ids: number[] }>();
-    tokens.forEach((t, i) => {
-      const a = assignments[i];
-      if (a.accountId === null && a.teamId === null) return;
-      const key = `${a.accountId}:${a.teamId}`;
-      const group = groups.get(key) ?? groups.set(key, { assignment: a, ids: [] }).get(key)!;
-      group.ids.push(t.id);
-    });
-    const chunk = insertChunkRows(dialectOf(em), 1);
-    for (const { assignment, ids } of groups.values()) {
-      if (ids.length === tokens.length) {
-        await em.query(`UPDATE token SET assigned_account_id = ?, assigned_team_id = ? WHERE job_id = ?`, [assignment.accountId, assignment.teamId, jobId]);
-        continue;
-      }
-      for (let i = 0; i < ids.length; i += chunk) {
-        const part = ids.slice(i, i + chunk);
-        await em.query(`UPDATE token SET assigned_account_id = ?, assigned_team_id = ? WHERE id IN (${part.map(() => '?').join(', ')})`, [
-          assignment.accountId,
-          assignment.teamId,
-          ...part,
-        ]);
-      }
+    const assigned = tokens.map((t, i) => ({ id: t.id, a: assignments[i] })).filter(({ a }) => a.accountId !== null || a.teamId !== null);
+    if (assigned.length === 0) return;
+    const first = assigned[0].a;
+    if (assigned.length === tokens.length && assigned.every(({ a }) => a.accountId === first.accountId && a.teamId === first.teamId)) {
+      await em.query(`UPDATE token SET assigned_account_id = ?, assigned_team_id = ? WHERE job_id = ?`, [first.accountId, first.teamId, jobId]);
+      return;
+    }
+    const chunk = insertChunkRows(dialectOf(em), 5);
+    for (let i = 0; i < assigned.length; i += chunk) {
+      const part = assigned.slice(i, i + chunk);
+      const cases = part.map(() => 'WHEN ? THEN ?').join(' ');
+      await em.query(
+        `UPDATE token SET assigned_account_id = CASE id ${cases} END, assigned_team_id = CASE id ${cases} END WHERE id IN (${part.map(() => '?').join(', ')})`,
+        [...part.flatMap(({ id, a }) => [id, a.accountId]), ...part.flatMap(({ id, a }) => [id, a.teamId]), ...part.map(({ id }) => id)],
+      );
     }
   }
 
