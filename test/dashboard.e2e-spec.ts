@@ -24,12 +24,15 @@ describe(`dashboard (seed ${SEED})`, () => {
   const late = new Set<string>();
 
   const get = (path: string) => t.http().get(`/api/v1/dashboard/${path}`).set(t.auth(Role.Viewer));
+  // the widest ranges one answer covers, reaching back past every generated event
+  const MONTH_AGO = new Date(now - 30 * 24 * HOUR).toISOString();
+  const YEAR_AGO = new Date(now - 365 * 24 * HOUR).toISOString().slice(0, 10);
   const refresh = () => t.http().post('/api/v1/dashboard/refresh').set(t.auth(Role.Admin));
   const everything = async () => ({
-    flow: (await get('token-flow?from=2000-01-01T00:00:00Z').expect(200)).body,
+    flow: (await get(`token-flow?from=${MONTH_AGO}`).expect(200)).body,
     bottlenecks: (await get('bottlenecks').expect(200)).body,
     teams: (await get('team-workload').expect(200)).body,
-    cycles: (await get('cycle-times?from=2000-01-01').expect(200)).body,
+    cycles: (await get(`cycle-times?from=${YEAR_AGO}`).expect(200)).body,
   });
   /** The reference for the window the views were computed over. */
   const expected = async (answers: Awaited<ReturnType<typeof everything>>): Promise<Expected> => {
@@ -81,13 +84,13 @@ describe(`dashboard (seed ${SEED})`, () => {
   });
 
   it('filters token flow by node and time, and cycle times by product and day', async () => {
-    const all = (await get('token-flow?from=2000-01-01T00:00:00Z').expect(200)).body.data as Expected['flow'];
+    const all = (await get(`token-flow?from=${MONTH_AGO}`).expect(200)).body.data as Expected['flow'];
     const nodeId = all[0].nodeId;
     const from = new Date(now - 30 * HOUR).toISOString();
     const to = new Date(now - 10 * HOUR).toISOString();
     const some = (await get(`token-flow?nodeId=${nodeId}&from=${from}&to=${to}`).expect(200)).body.data;
     expect(some).toEqual(all.filter((r) => r.nodeId === nodeId && r.bucketStart >= from && r.bucketStart < to));
-    const cycles = (await get('cycle-times?from=2000-01-01').expect(200)).body.data as Expected['cycles'];
+    const cycles = (await get(`cycle-times?from=${YEAR_AGO}`).expect(200)).body.data as Expected['cycles'];
     const { productCode, day } = cycles[cycles.length - 1];
     expect((await get(`cycle-times?product=${productCode}&from=${day}&to=${day}`).expect(200)).body.data).toEqual(
       cycles.filter((c) => c.productCode === productCode && c.day === day),
@@ -100,6 +103,13 @@ describe(`dashboard (seed ${SEED})`, () => {
     expect(empty.body.errors).toEqual([{ field: 'to', messages: ['to must be after from'] }]);
     expect((await get('cycle-times?from=2030-01-02&to=2030-01-01').expect(400)).body.errors[0].field).toBe('to');
     expect((await get('token-flow?from=%2B010000-01-01T00:00:00Z').expect(400)).body.errors[0].field).toBe('from');
+    // one answer covers at most a month of hourly flow and a year of daily cycle times
+    const wide = await get('token-flow?from=2000-01-01T00:00:00Z').expect(400);
+    expect(wide.body.errors).toEqual([{ field: 'from', messages: ['the range may span at most 31 days; ask for a longer one in parts'] }]);
+    await get('token-flow?from=2030-01-01T00:00:00Z&to=2030-02-02T00:00:00Z').expect(400);
+    await get('token-flow?from=2030-01-01T00:00:00Z&to=2030-02-01T00:00:00Z').expect(200);
+    expect((await get('cycle-times?from=2000-01-01').expect(400)).body.errors[0].field).toBe('from');
+    await get('cycle-times?from=2030-01-01&to=2030-12-31').expect(200);
   });
 
   it('refreshes incrementally from the new events to exactly what a full rebuild gives', async () => {

@@ -7,7 +7,7 @@ import { IsTimestamp } from '../../common/validation/timestamp.js';
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export class TokenFlowQuery {
-  @ApiPropertyOptional({ description: 'First hour bucket (inclusive); default 24 hours before now', example: '2030-01-31T00:00:00Z' })
+  @ApiPropertyOptional({ description: 'First hour bucket (inclusive); default 24 hours before now; at most 31 days before `to` (or now)', example: '2030-01-31T00:00:00Z' })
   @Omittable() @IsTimestamp()
   from?: Date;
 
@@ -25,7 +25,7 @@ export class CycleTimeQuery {
   @Omittable() @IsString() @MaxLength(64)
   product?: string;
 
-  @ApiPropertyOptional({ description: 'First UTC day (inclusive); default 30 days before today', example: '2030-01-01' })
+  @ApiPropertyOptional({ description: 'First UTC day (inclusive); default 30 days before today; at most 366 days up to `to` (or today)', example: '2030-01-01' })
   @Omittable() @Matches(DAY, { message: 'from must be a date YYYY-MM-DD' })
   from?: string;
 
