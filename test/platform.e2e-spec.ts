@@ -1,5 +1,9 @@
+import { statSync } from 'node:fs';
+import { DataSource } from 'typeorm';
 import { Role } from '../src/common/auth/role.js';
 import { startTestApp, TestApp } from './support/test-app.js';
+import { testDbKind } from './support/test-database.js';
+import { waitFor } from './support/wait.js';
 
 describe('platform', () => {
   let t: TestApp;
@@ -12,6 +16,16 @@ describe('platform', () => {
     const res = await t.http().get('/health/ready').expect(200);
     expect(res.body.info.database.status).toBe('up');
     expect(res.body.info.migrations.pending).toBe(0);
+  });
+
+  (testDbKind() === 'sqlite' ? it : it.skip)('checkpoints the SQLite WAL from its worker thread, not in the commits of requests', async () => {
+    const ds = t.app.get(DataSource);
+    expect(await ds.query('PRAGMA wal_autocheckpoint')).toEqual([{ wal_autocheckpoint: 10_000 }]);
+    // far below the backstop: only the worker writes these commits back into the database file
+    const file = String(t.db.env.DB_PATH);
+    const before = statSync(file).mtimeMs;
+    for (let i = 0; i < 5; i++) await t.http().post('/api/v1/operators').set(t.auth(Role.Supervisor)).send({ code: `WAL-${i}`, name: `WAL ${i}` }).expect(201);
+    await waitFor(async () => statSync(file).mtimeMs > before, 5_000);
   });
 
   it('echoes a client request id and mints one otherwise', async () => {
