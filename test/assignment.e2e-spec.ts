@@ -280,6 +280,20 @@ describe('Phase 7: automatic assignment', () => {
     await t.http().get('/api/v1/assignment/log?cursor=nonsense').set(t.auth(Role.Viewer)).expect(400);
   });
 
+  it('exports decisions by method, fallbacks by reason and the resolver latency on /metrics', async () => {
+    const text = (await t.http().get('/metrics').expect(200)).text;
+    const value = (series: string) => Number(text.match(new RegExp(`^${series.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} (\\S+)$`, 'm'))?.[1] ?? NaN);
+    expect(value('assignment_decisions_total{method="auto"}')).toBeGreaterThan(0);
+    expect(value('assignment_decisions_total{method="fallback"}')).toBeGreaterThan(0);
+    expect(value('assignment_fallbacks_total{reason="no_candidate"}')).toBeGreaterThan(0);
+    expect(value('assignment_fallbacks_total{reason="error"}')).toBeGreaterThan(0);
+    for (const operation of ['assign_on_spawn', 'assign_on_route']) {
+      const count = value(`assignment_resolver_duration_seconds_count{operation="${operation}"}`);
+      expect(count).toBeGreaterThan(0);
+      expect(value(`assignment_resolver_duration_seconds_bucket{le="+Inf",operation="${operation}"}`)).toBe(count);
+    }
+  });
+
   async function fallbacks(reason: string): Promise<number> {
     const metric = await t.app.get(MetricsService).registry.getSingleMetric('assignment_fallbacks_total')!.get();
     return metric.values.find((v) => v.labels.reason === reason)?.value ?? 0;
