@@ -106,7 +106,7 @@ export class AssignmentResolverService {
    * count as workload.
    */
   async context(jobId: number, nodeId: number, at: Date, db?: EntityManager, reassigning: readonly TokenRef[] = []): Promise<ResolverContext> {
-    const eligibility = await this.eligibility(await this.directories.current(), jobId, nodeId, at, db);
+    const eligibility = await this.eligibility(await this.directories.current(db), jobId, nodeId, at, db);
     const load = await this.board.standing(db ?? this.dataSource, ids(eligibility.contenders), reassigning, at.getTime(), true);
     return {
       jobId,
@@ -124,7 +124,7 @@ export class AssignmentResolverService {
    * in the caller's transaction. Report the outcome with `assigned`.
    */
   async contest(jobId: number, nodeId: number, at: Date, db: EntityManager, reassigning: readonly TokenRef[]): Promise<Contest> {
-    const directory = await this.directories.current();
+    const directory = await this.directories.current(db);
     const key = `${directory.source}:${jobId}:${nodeId}`;
     let eligibility = this.cache.get(key);
     if (!eligibility || eligibility.expiresAt <= at.getTime()) {

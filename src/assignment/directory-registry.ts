@@ -1,10 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { LocalOperatorDirectory } from './local-operator-directory.js';
 import type { OperatorDirectory } from './operator-directory.js';
 
 interface Registration {
   directory: OperatorDirectory;
-  active: () => boolean | Promise<boolean>;
+  active: (db?: EntityManager) => boolean | Promise<boolean>;
 }
 
 /**
@@ -19,7 +20,7 @@ export class DirectoryRegistry {
 
   constructor(readonly local: LocalOperatorDirectory) {}
 
-  register(directory: OperatorDirectory, options: { active?: () => boolean | Promise<boolean> } = {}): void {
+  register(directory: OperatorDirectory, options: { active?: Registration['active'] } = {}): void {
     if (this.registration && this.registration.directory !== directory) {
       throw new Error(`Directory ${this.registration.directory.source} is already registered; cannot add ${directory.source}`);
     }
@@ -31,9 +32,12 @@ export class DirectoryRegistry {
     if (this.registration?.directory === directory) this.registration = null;
   }
 
-  /** Evaluated per decision, so a flag change or an expired cache applies to the next one. */
-  async current(): Promise<OperatorDirectory> {
+  /**
+   * Evaluated per decision, so a flag change or an expired cache applies to the next one.
+   * `db`: the deciding transaction, which the check runs on (see OperatorDirectory).
+   */
+  async current(db?: EntityManager): Promise<OperatorDirectory> {
     const registration = this.registration;
-    return registration && (await registration.active()) ? registration.directory : this.local;
+    return registration && (await registration.active(db)) ? registration.directory : this.local;
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, LessThan, MoreThan, type FindOptionsWhere, type ObjectLiteral } from 'typeorm';
+import { DataSource, LessThan, MoreThan, type EntityManager, type FindOptionsWhere, type ObjectLiteral } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { fromDbTime } from '../database/dialect.js';
 import { PeopleAvailability } from './entities/people-availability.entity.js';
@@ -41,8 +41,9 @@ export class PeopleCacheService {
   }
 
   /** When the first row of `table` expires (or expired), null when it is empty: one indexed MIN, for the directory's hot path. */
-  async firstExpiry(table: CacheTable): Promise<Date | null> {
-    const [row] = await this.dataSource.query(`SELECT MIN(expires_at) AS expires FROM ${table}`);
+  /** `db`: the caller's transaction, when it holds one (see OperatorDirectory). */
+  async firstExpiry(table: CacheTable, db: Pick<EntityManager, 'query'> = this.dataSource): Promise<Date | null> {
+    const [row] = await db.query(`SELECT MIN(expires_at) AS expires FROM ${table}`);
     return fromDbTime(row?.expires ?? null);
   }
 

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { DirectoryRegistry } from '../assignment/directory-registry.js';
 import type { DirectoryOperator, DirectoryTeam, OperatorDirectory, Unavailability } from '../assignment/operator-directory.js';
 import { fromDbTime, toDbTime } from '../database/dialect.js';
@@ -12,6 +12,8 @@ import { PEOPLE_FLAG } from './people.schema.js';
 const IN_CHUNK = 500;
 const CACHE_TABLES: CacheTable[] = ['people_operator_cache', 'people_team_cache', 'people_availability_cache'];
 const FRESHNESS_RECHECK_MS = 1000;
+
+type Db = Pick<EntityManager, 'query'>;
 
 interface PeopleRow {
   id: string;
@@ -29,6 +31,8 @@ interface PeopleRow {
  * local directory answers, logged as `fallback_to_legacy`. Registered with Phase 7's
  * DirectoryRegistry, which asks it only while the flag is on and every cache can answer, so
  * a decision made while the caches are empty or expired is made, and logged, as `local`.
+ * Every query runs on the caller's transaction when one is given: a decision holds its
+ * pooled connection while it asks, and waiting for a second one would deadlock a full pool.
  */
 @Injectable()
 export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit, OnModuleDestroy {
@@ -52,16 +56,17 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
 
   onModuleInit(): void {
     this.local = this.registry.local;
-    this.registry.register(this, { active: () => this.answersDecisions() });
+    this.registry.register(this, { active: (db) => this.answersDecisions(db) });
   }
 
   onModuleDestroy(): void {
     this.registry.unregister(this);
   }
 
-  async operators(accountIds: number[]): Promise<Map<number, DirectoryOperator>> {
-    return this.gated('directory_operators', ['people_operator_cache'], () => this.local.operators(accountIds), async () => {
-      const matched = await this.matchOperators(accountIds);
+  async operators(accountIds: number[], db?: EntityManager): Promise<Map<number, DirectoryOperator>> {
+    const q = db ?? this.dataSource;
+    return this.gated('directory_operators', ['people_operator_cache'], q, () => this.local.operators(accountIds, db), async () => {
+      const matched = await this.matchOperators(q, accountIds);
       if (matched.length === 0) return PhaseFallback.decline('no_people_match');
       return new Map(
         matched.map(({ account, person }) => [
@@ -72,32 +77,35 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
     });
   }
 
-  async teams(teamIds: number[]): Promise<Map<number, DirectoryTeam>> {
-    return this.gated('directory_teams', ['people_team_cache', 'people_operator_cache'], () => this.local.teams(teamIds), async () => {
-      const matched = await this.matchTeams(teamIds);
+  async teams(teamIds: number[], db?: EntityManager): Promise<Map<number, DirectoryTeam>> {
+    const q = db ?? this.dataSource;
+    return this.gated('directory_teams', ['people_team_cache', 'people_operator_cache'], q, () => this.local.teams(teamIds, db), async () => {
+      const matched = await this.matchTeams(q, teamIds);
       if (matched.length === 0) return PhaseFallback.decline('no_people_match');
       const result = new Map<number, DirectoryTeam>();
       for (const { team, person } of matched) {
         // team_ids is a JSON array of strings, so the quoted id matches whole ids only
-        const members: Array<{ employee_no: string }> = await this.dataSource.query(`SELECT employee_no FROM people_operator_cache WHERE team_ids LIKE ? ESCAPE '!'`, [
+        const members: Array<{ employee_no: string }> = await q.query(`SELECT employee_no FROM people_operator_cache WHERE team_ids LIKE ? ESCAPE '!'`, [
           `%${likeEscape(JSON.stringify(person.id))}%`,
         ]);
-        const accounts = await this.selectIn<{ id: number }>(`SELECT id FROM account WHERE code IN`, members.map((m) => m.employee_no));
+        const accounts = await selectIn<{ id: number }>(q, `SELECT id FROM account WHERE code IN`, members.map((m) => m.employee_no));
         result.set(team.id, { teamId: team.id, code: team.code, name: person.name, active: Boolean(person.active), memberAccountIds: accounts.map((a) => Number(a.id)) });
       }
       return result;
     });
   }
 
-  async operatorUnavailability(accountIds: number[], at: Date): Promise<Map<number, Unavailability[]>> {
-    return this.gated('directory_operator_availability', ['people_operator_cache', 'people_availability_cache'], () => this.local.operatorUnavailability(accountIds, at), async () => {
-      const [window] = await this.dataSource.query(`SELECT MIN(window_start) AS s, MAX(window_end) AS e FROM people_availability_cache`);
+  async operatorUnavailability(accountIds: number[], at: Date, db?: EntityManager): Promise<Map<number, Unavailability[]>> {
+    const q = db ?? this.dataSource;
+    return this.gated('directory_operator_availability', ['people_operator_cache', 'people_availability_cache'], q, () => this.local.operatorUnavailability(accountIds, at, db), async () => {
+      const [window] = await q.query(`SELECT MIN(window_start) AS s, MAX(window_end) AS e FROM people_availability_cache`);
       const [start, end] = [fromDbTime(window?.s ?? null), fromDbTime(window?.e ?? null)];
       if (!start || !end || at < start || at >= end) return PhaseFallback.decline('outside_cached_window');
       const time = toDbTime(at);
-      const matched = await this.matchOperators(accountIds);
+      const matched = await this.matchOperators(q, accountIds);
       if (matched.length === 0) return PhaseFallback.decline('no_people_match');
-      const covering = await this.selectIn<{ operator_id: string; kind: string }>(
+      const covering = await selectIn<{ operator_id: string; kind: string }>(
+        q,
         `SELECT operator_id, kind FROM people_availability_cache WHERE starts_at <= ? AND ends_at > ? AND operator_id IN`,
         matched.map((m) => m.person.id),
         [time, time],
@@ -115,9 +123,10 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
     });
   }
 
-  async teamUnavailability(teamIds: number[], at: Date): Promise<Map<number, Unavailability[]>> {
-    return this.gated('directory_team_availability', ['people_team_cache'], () => this.local.teamUnavailability(teamIds, at), async () => {
-      const matched = await this.matchTeams(teamIds);
+  async teamUnavailability(teamIds: number[], at: Date, db?: EntityManager): Promise<Map<number, Unavailability[]>> {
+    const q = db ?? this.dataSource;
+    return this.gated('directory_team_availability', ['people_team_cache'], q, () => this.local.teamUnavailability(teamIds, at, db), async () => {
+      const matched = await this.matchTeams(q, teamIds);
       if (matched.length === 0) return PhaseFallback.decline('no_people_match');
       const result = new Map<number, Unavailability[]>(teamIds.map((id) => [id, [{ reason: 'team_unavailable', detail: 'unknown to the People system' }]]));
       for (const { team, person } of matched) result.set(team.id, person.active ? [] : [{ reason: 'inactive' }]);
@@ -126,35 +135,35 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
   }
 
   /** Whether Phase 7's next decision asks this directory: the flag is on and no cache is empty or expired (else a logged fallback). */
-  private async answersDecisions(): Promise<boolean> {
+  private async answersDecisions(db?: EntityManager): Promise<boolean> {
     const result = await this.fallback.run({
       phase: 9,
       flag: PEOPLE_FLAG,
       operation: 'directory',
       legacy: async () => false,
-      newPath: async () => (await this.unusable(CACHE_TABLES)) ?? true,
+      newPath: async () => (await this.unusable(CACHE_TABLES, db ?? this.dataSource)) ?? true,
     });
     return result.value;
   }
 
-  private async gated<T>(operation: string, tables: CacheTable[], legacy: () => Promise<T>, fromCache: () => Promise<T | Decline>): Promise<T> {
+  private async gated<T>(operation: string, tables: CacheTable[], q: Db, legacy: () => Promise<T>, fromCache: () => Promise<T | Decline>): Promise<T> {
     const result = await this.fallback.run({
       phase: 9,
       flag: PEOPLE_FLAG,
       operation,
       legacy,
-      newPath: async () => (await this.unusable(tables)) ?? fromCache(),
+      newPath: async () => (await this.unusable(tables, q)) ?? fromCache(),
     });
     return result.value;
   }
 
   /** The first of `tables` that cannot answer, as a decline saying why; null when all can. */
-  private async unusable(tables: CacheTable[]): Promise<Decline | null> {
+  private async unusable(tables: CacheTable[], q: Db): Promise<Decline | null> {
     const now = Date.now();
     if (now < this.freshUntil) return null;
     let until = now + FRESHNESS_RECHECK_MS;
     for (const table of tables) {
-      const expiresAt = await this.cache.firstExpiry(table);
+      const expiresAt = await this.cache.firstExpiry(table, q);
       if (!expiresAt) return PhaseFallback.decline('cache_empty');
       if (expiresAt.getTime() <= now) return PhaseFallback.decline('cache_expired');
       until = Math.min(until, expiresAt.getTime());
@@ -164,30 +173,31 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
     return null;
   }
 
-  private async matchOperators(accountIds: number[]): Promise<Array<{ account: { id: number; code: string }; person: PeopleRow }>> {
-    const accounts = (await this.selectIn<{ id: number; code: string }>(`SELECT id, code FROM account WHERE id IN`, accountIds)).map((a) => ({ id: Number(a.id), code: a.code }));
-    const people = await this.selectIn<PeopleRow>(`SELECT id, employee_no, name, active, skills FROM people_operator_cache WHERE employee_no IN`, accounts.map((a) => a.code));
+  private async matchOperators(q: Db, accountIds: number[]): Promise<Array<{ account: { id: number; code: string }; person: PeopleRow }>> {
+    const accounts = (await selectIn<{ id: number; code: string }>(q, `SELECT id, code FROM account WHERE id IN`, accountIds)).map((a) => ({ id: Number(a.id), code: a.code }));
+    const people = await selectIn<PeopleRow>(q, `SELECT id, employee_no, name, active, skills FROM people_operator_cache WHERE employee_no IN`, accounts.map((a) => a.code));
     const byNo = new Map(people.map((p) => [p.employee_no, p]));
     return accounts.flatMap((account) => (byNo.has(account.code) ? [{ account, person: byNo.get(account.code)! }] : []));
   }
 
-  private async matchTeams(teamIds: number[]): Promise<Array<{ team: { id: number; code: string }; person: { id: string; code: string; name: string; active: number | boolean } }>> {
-    const teams = (await this.selectIn<{ id: number; code: string }>(`SELECT id, code FROM team WHERE id IN`, teamIds)).map((t) => ({ id: Number(t.id), code: t.code }));
-    const people = await this.selectIn<{ id: string; code: string; name: string; active: number | boolean }>(`SELECT id, code, name, active FROM people_team_cache WHERE code IN`, teams.map((t) => t.code));
+  private async matchTeams(q: Db, teamIds: number[]): Promise<Array<{ team: { id: number; code: string }; person: { id: string; code: string; name: string; active: number | boolean } }>> {
+    const teams = (await selectIn<{ id: number; code: string }>(q, `SELECT id, code FROM team WHERE id IN`, teamIds)).map((t) => ({ id: Number(t.id), code: t.code }));
+    const people = await selectIn<{ id: string; code: string; name: string; active: number | boolean }>(q, `SELECT id, code, name, active FROM people_team_cache WHERE code IN`, teams.map((t) => t.code));
     const byCode = new Map(people.map((p) => [p.code, p]));
     return teams.flatMap((team) => (byCode.has(team.code) ? [{ team, person: byCode.get(team.code)! }] : []));
   }
 
-  /** `sql` ends with `IN`; runs it over `values` in chunks, `before` binding the placeholders ahead of the list. */
-  private async selectIn<T>(sql: string, values: Array<string | number>, before: unknown[] = []): Promise<T[]> {
-    const unique = [...new Set(values)];
-    const rows: T[] = [];
-    for (let k = 0; k < unique.length; k += IN_CHUNK) {
-      const part = unique.slice(k, k + IN_CHUNK);
-      rows.push(...((await this.dataSource.query(`${sql} (${part.map(() => '?').join(', ')})`, [...before, ...part])) as T[]));
-    }
-    return rows;
+}
+
+/** `sql` ends with `IN`; runs it over `values` in chunks, `before` binding the placeholders ahead of the list. */
+async function selectIn<T>(q: Db, sql: string, values: Array<string | number>, before: unknown[] = []): Promise<T[]> {
+  const unique = [...new Set(values)];
+  const rows: T[] = [];
+  for (let k = 0; k < unique.length; k += IN_CHUNK) {
+    const part = unique.slice(k, k + IN_CHUNK);
+    rows.push(...((await q.query(`${sql} (${part.map(() => '?').join(', ')})`, [...before, ...part])) as T[]));
   }
+  return rows;
 }
 
 function likeEscape(text: string): string {

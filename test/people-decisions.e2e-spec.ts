@@ -1,0 +1,70 @@
+import { Role } from '../src/common/auth/role.js';
+import { PEOPLE_JOBS } from '../src/people/people-sync.service.js';
+import { startPeopleSim, type PeopleSim } from '../scripts/people-api-sim.js';
+import { buildLine, newJob, setFlag, tokensOf, type Line } from './assignment-fixture.js';
+import { runSync, startPeopleApp } from './support/people.js';
+import type { TestApp } from './support/test-app.js';
+
+const POOL = 2;
+const CONCURRENT = 4 * POOL;
+/** Long enough for the routes on a loaded machine, far shorter than a hang. */
+const HANG_MS = 20_000;
+
+/**
+ * Phase 7 asks the People directory from inside the transaction that moves a token. With a
+ * pool of two connections and more routes than that at once, a directory that took a second
+ * connection per decision would wait for a pool held by decisions waiting on it: on MySQL
+ * every route would hang. The directory runs on the deciding transaction instead.
+ */
+describe('people directory inside Phase 7 decisions: on the deciding transaction', () => {
+  let sim: PeopleSim;
+  let t: TestApp;
+  let line: Line;
+
+  beforeAll(async () => {
+    sim = await startPeopleSim({ size: 60 });
+    // eligibility read afresh on every decision, so every route asks the directory
+    t = await startPeopleApp(sim, { DB_POOL_SIZE: String(POOL), ASSIGNMENT_CACHE_TTL_MS: '0' });
+    line = await buildLine(t, 0);
+    for (const code of ['E00001', 'E00002', 'E00003', 'E00050']) await t.http().post('/api/v1/operators').set(t.auth(Role.Supervisor)).send({ code, name: `Local ${code}` }).expect(201);
+    const entries = ['E00001', 'E00002', 'E00003', 'E00050'].map((operatorCode) => ({ operatorCode, priority: 1 }));
+    await t.http().put(`/api/v1/assignment/plans/nodes/${line.node.WORK}`).set(t.auth(Role.Supervisor)).send({ entries }).expect(200);
+    await setFlag(t, 'enable_assignment_runtime', true);
+    for (const job of Object.values(PEOPLE_JOBS)) expect((await runSync(t, job)).status).toBe('succeeded');
+  });
+  afterAll(async () => {
+    await t.close();
+    await sim.close();
+  });
+
+  it(`${CONCURRENT} routes at once on a pool of ${POOL} all finish, each decided through the People directory`, async () => {
+    const tokens = await tokensOf(t, await newJob(t, line, CONCURRENT));
+    let finished = 0;
+    const routes = Promise.all(
+      tokens.map((token) =>
+        t
+          .http()
+          .post(`/api/v1/tokens/${token.id}/route`)
+          .set(t.auth(Role.Operator))
+          .send({ toNodeId: line.node.WORK })
+          .then((res) => (finished++, res)),
+      ),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const hang = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${CONCURRENT - finished} of ${CONCURRENT} routes still waiting after ${HANG_MS} ms`)), HANG_MS);
+    });
+    const answers = await Promise.race([routes, hang]).finally(() => clearTimeout(timer));
+    expect(answers.map((res) => res.status)).toEqual(tokens.map(() => 200));
+
+    for (const token of tokens) {
+      const { items } = (await t.http().get(`/api/v1/assignment/log?tokenId=${token.id}`).set(t.auth(Role.Viewer)).expect(200)).body;
+      const routed = items.find((entry: { nodeId: number }) => entry.nodeId === line.node.WORK);
+      // auto when someone is on a People shift at this hour, else a no_candidate fallback: People answered either way
+      expect(routed).toMatchObject({ directory: 'people' });
+      // E00050 is inactive in the People system only: its exclusion proves the cache was read
+      const inactive = routed.candidates.find((c: { exclusions: Array<{ reason: string }> }) => c.exclusions.some((e) => e.reason === 'inactive'));
+      expect(inactive).toBeDefined();
+    }
+  }, HANG_MS + 10_000);
+});
