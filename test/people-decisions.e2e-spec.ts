@@ -4,6 +4,7 @@ import { startPeopleSim, type PeopleSim } from '../scripts/people-api-sim.js';
 import { buildLine, newJob, setFlag, tokensOf, type Line } from './assignment-fixture.js';
 import { runSync, startPeopleApp } from './support/people.js';
 import type { TestApp } from './support/test-app.js';
+import { within } from './support/wait.js';
 
 const POOL = 2;
 const CONCURRENT = 4 * POOL;
@@ -50,11 +51,7 @@ describe('people directory inside Phase 7 decisions: on the deciding transaction
           .then((res) => (finished++, res)),
       ),
     );
-    let timer: NodeJS.Timeout | undefined;
-    const hang = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${CONCURRENT - finished} of ${CONCURRENT} routes still waiting after ${HANG_MS} ms`)), HANG_MS);
-    });
-    const answers = await Promise.race([routes, hang]).finally(() => clearTimeout(timer));
+    const answers = await within(routes, HANG_MS, () => `${CONCURRENT - finished} of ${CONCURRENT} routes still waiting`);
     expect(answers.map((res) => res.status)).toEqual(tokens.map(() => 200));
 
     for (const token of tokens) {

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { MigrationService } from '../database/migration.service.js';
 import { FlagsService, FlagView } from './flags/flags.service.js';
 import { JobsService, JobStatus } from './jobs/jobs.service.js';
-import type { DataLossRisk, InFlightWork } from './phase-definition.js';
+import type { DataLossRisk, InFlightWork, PhaseDefinition } from './phase-definition.js';
 import { PhaseRegistry, SchemaState } from './phase-registry.service.js';
 
 /** Implemented by the rollback module, which sits above this one. */
@@ -53,6 +53,30 @@ export class PhaseStatusService {
   async of(phase: number): Promise<PhaseStatus> {
     const def = this.registry.get(phase);
     const applied = new Map((await this.migrations.status()).map((m) => [m.name, m.applied]));
+    const { tables, columns } = await this.schemaObjects(def);
+    return {
+      number: def.number,
+      key: def.key,
+      title: def.title,
+      dataLossRisk: def.dataLossRisk,
+      legacyFallback: def.legacyFallback,
+      flags: def.flags.map((f) => this.flags.view(f.key)),
+      jobs: await Promise.all(def.jobs.map((j) => this.jobs.status(j.name))),
+      schema: { state: await this.registry.schemaState(phase), migrations: def.migrations.map((m) => ({ name: m.name, applied: applied.get(m.name) === true })) },
+      tables,
+      columns,
+      // a phase whose schema is down has nothing in flight to ask about
+      inFlight: tables.every((t) => t.exists) ? await def.inFlight() : { count: null, description: 'schema not applied' },
+      lastRollback: (await this.history?.lastFor(phase)) ?? null,
+    };
+  }
+
+  /**
+   * The phase's tables and columns, read on one connection that is released before anything
+   * else asks the pool: statuses of all phases run side by side, and each holding a connection
+   * while waiting for another would hang a pool no larger than their number.
+   */
+  private async schemaObjects(def: PhaseDefinition): Promise<Pick<PhaseStatus, 'tables' | 'columns'>> {
     const qr = this.dataSource.createQueryRunner();
     try {
       const tables: TableStatus[] = [];
@@ -63,21 +87,7 @@ export class PhaseStatusService {
       }
       const columns = [];
       for (const c of def.columns) columns.push({ table: c.table, column: c.column, rebuildable: c.rebuildable, exists: await qr.hasColumn(c.table, c.column) });
-      return {
-        number: def.number,
-        key: def.key,
-        title: def.title,
-        dataLossRisk: def.dataLossRisk,
-        legacyFallback: def.legacyFallback,
-        flags: def.flags.map((f) => this.flags.view(f.key)),
-        jobs: await Promise.all(def.jobs.map((j) => this.jobs.status(j.name))),
-        schema: { state: await this.registry.schemaState(phase), migrations: def.migrations.map((m) => ({ name: m.name, applied: applied.get(m.name) === true })) },
-        tables,
-        columns,
-        // a phase whose schema is down has nothing in flight to ask about
-        inFlight: tables.every((t) => t.exists) ? await def.inFlight() : { count: null, description: 'schema not applied' },
-        lastRollback: (await this.history?.lastFor(phase)) ?? null,
-      };
+      return { tables, columns };
     } finally {
       await qr.release();
     }

@@ -8,3 +8,12 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
     await sleep(pollMs);
   }
 }
+
+/** `work`'s result, or a failure naming `what` once `ms` pass first: a hang becomes a test failure instead of a suite timeout. */
+export async function within<T>(work: Promise<T>, ms: number, what: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what()} after ${ms} ms`)), ms);
+  });
+  return Promise.race([work, hang]).finally(() => clearTimeout(timer));
+}

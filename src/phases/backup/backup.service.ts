@@ -97,7 +97,8 @@ export class BackupService {
       for (const item of items) await verifyFile(location, item);
       const manifest: BackupManifest = { format: 'phasegate-backup/1', phase: schema.phase, createdAt: new Date(started).toISOString(), dialect: dialectOf(this.dataSource), items };
       await writeDurably(join(location, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
-      const saved = await this.dataSource.getRepository(SchemaBackup).save({
+      // on the connection this holds: a second one from the pool could be the one it lacks
+      const saved = await qr.manager.getRepository(SchemaBackup).save({
         phase: schema.phase,
         location,
         status: 'verified',

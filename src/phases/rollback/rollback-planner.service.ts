@@ -95,13 +95,8 @@ export class RollbackPlanner {
     const refusals: string[] = [];
     if (revertSchema) refusals.push(...(await this.stackOrderRefusals(phases)));
     if (backup) await this.backups.preflight().catch((e: Error) => refusals.push(e.message));
-    const qr = this.dataSource.createQueryRunner();
     const phasePlans: PhasePlan[] = [];
-    try {
-      for (const def of phases) phasePlans.push(await this.phasePlan(qr, def, revertSchema, backup));
-    } finally {
-      await qr.release();
-    }
+    for (const def of phases) phasePlans.push(await this.phasePlan(def, revertSchema, backup));
     for (const p of phasePlans) {
       const refused = p.tables.filter((t) => t.action === 'refused');
       if (refused.length) refusals.push(`phase ${p.phase}: ${refused.map((t) => t.note).join('; ')}: pass --backup to back it up before the revert`);
@@ -131,23 +126,9 @@ export class RollbackPlanner {
     return [`schema reverts go in stack order: revert phase ${first.join(', phase ')} first (or use --to-phase ${lowest})`];
   }
 
-  private async phasePlan(qr: QueryRunner, def: PhaseDefinition, revertSchema: boolean, backup: boolean): Promise<PhasePlan> {
+  private async phasePlan(def: PhaseDefinition, revertSchema: boolean, backup: boolean): Promise<PhasePlan> {
     const schema = await this.registry.schemaState(def.number);
-    // the guard's own verdict, with backups checked only when no new backup will be taken
-    const report = await inspectSchemaDrop(qr, schemaOf(def), { checkBackups: revertSchema && !backup });
-    const tables: TablePlan[] = [];
-    for (const item of report.items) {
-      tables.push({
-        table: item.table,
-        ...(item.column ? { column: item.column } : {}),
-        rebuildable: item.rebuildable,
-        exists: item.exists,
-        holdsData: item.holdsData,
-        rows: item.exists ? await countRows(qr, item) : null,
-        action: actionFor(item, revertSchema, backup),
-        note: describeItem(item),
-      });
-    }
+    const tables = await this.tablePlans(def, revertSchema, backup);
     const jobs = await Promise.all(def.jobs.map(async (j) => ({ name: j.name, stopped: await this.jobs.isStopped(j.name), running: await this.jobs.isRunning(j.name) })));
     return {
       phase: def.number,
@@ -161,6 +142,34 @@ export class RollbackPlanner {
       inFlight: schema === 'applied' ? await def.inFlight() : null,
       tables,
     };
+  }
+
+  /**
+   * What happens to each table and column, on one connection released before the plan asks
+   * the pool for anything else: holding it while waiting for another could hang a small pool.
+   */
+  private async tablePlans(def: PhaseDefinition, revertSchema: boolean, backup: boolean): Promise<TablePlan[]> {
+    const qr = this.dataSource.createQueryRunner();
+    try {
+      // the guard's own verdict, with backups checked only when no new backup will be taken
+      const report = await inspectSchemaDrop(qr, schemaOf(def), { checkBackups: revertSchema && !backup });
+      const tables: TablePlan[] = [];
+      for (const item of report.items) {
+        tables.push({
+          table: item.table,
+          ...(item.column ? { column: item.column } : {}),
+          rebuildable: item.rebuildable,
+          exists: item.exists,
+          holdsData: item.holdsData,
+          rows: item.exists ? await countRows(qr, item) : null,
+          action: actionFor(item, revertSchema, backup),
+          note: describeItem(item),
+        });
+      }
+      return tables;
+    } finally {
+      await qr.release();
+    }
   }
 }
 
