@@ -2,6 +2,7 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { Role } from '../src/common/auth/role.js';
+import { inTransaction } from '../src/database/dialect.js';
 import { FlagsService } from '../src/phases/flags/flags.service.js';
 import { JobsService } from '../src/phases/jobs/jobs.service.js';
 import { PhaseRegistry } from '../src/phases/phase-registry.service.js';
@@ -9,7 +10,7 @@ import { RollbackLease } from '../src/phases/rollback/rollback-lease.js';
 import { RollbackLog } from '../src/phases/rollback/rollback-log.service.js';
 import { RollbackService } from '../src/phases/rollback/rollback.service.js';
 import { fillSampleLog, tableExists } from './support/rollback-support.js';
-import { waitFor } from './support/wait.js';
+import { sleep, waitFor } from './support/wait.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { SAMPLE_JOB, samplePhases } from './support/test-phases.js';
 
@@ -142,6 +143,26 @@ describe('rollback', () => {
     for (const table of ['sample_log', 'sample_cache', 'sample2_data']) expect(await tableExists(ds, table)).toBe(true);
     const [{ n }] = await ds.query(`SELECT COUNT(*) AS n FROM sample_log`);
     expect(Number(n)).toBe(25);
+  });
+
+  it('emergency: the switch commits on its own while another transaction is open and then fails', async () => {
+    await flagsOn();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // a spawn or route mid-flight that will roll back; on SQLite it holds the one shared connection
+    const failing = inTransaction(ds, async (em) => {
+      await em.query('SELECT 1');
+      await gate;
+      throw new Error('route failed');
+    }).catch((error: Error) => error.message);
+    const emergency = post({ emergency: true, reason: 'line down under load' }).then((res) => res);
+    // let the switch run as far as it can before the other transaction ends
+    await Promise.race([emergency, sleep(500)]);
+    release();
+    expect(await failing).toBe('route failed');
+    expect((await emergency).status).toBe(201);
+    await t.app.get(FlagsService).refresh();
+    expect(t.app.get(FlagsService).list().filter((f) => f.enabled || f.effective)).toEqual([]);
   });
 
   it('keeps the log: list, detail, resolution, and the last rollback per phase', async () => {

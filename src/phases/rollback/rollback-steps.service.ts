@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { Environment } from '../../config/environment.js';
+import { inTransaction } from '../../database/dialect.js';
 import { MigrationService } from '../../database/migration.service.js';
 import { BackupService } from '../backup/backup.service.js';
 import { FlagChange, FlagsService } from '../flags/flags.service.js';
@@ -73,7 +74,7 @@ export class RollbackSteps {
     if (def.jobs.length === 0) return { status: 'skipped', detail: 'the phase has no jobs' };
     const names = def.jobs.map((j) => j.name);
     // one transaction for the stops (SQLite has one connection: no concurrent transactions), then the waits side by side
-    await this.dataSource.transaction((em) => this.jobs.stopMany(names, change, em));
+    await inTransaction(this.dataSource, (em) => this.jobs.stopMany(names, change, em));
     const results = await Promise.all(names.map(async (name) => ({ name, ...(await this.jobs.waitUntilIdle(name, this.stopWaitMs)) })));
     const detail = results.map((r) => `${r.name} stopped${r.waitedMs > 0 ? ` after waiting ${r.waitedMs} ms` : ''}${r.stillRunning ? ' (still running)' : ''}`).join('; ');
     const busy = results.filter((r) => r.stillRunning).map((r) => r.name);

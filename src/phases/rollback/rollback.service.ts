@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
+import { inTransaction } from '../../database/dialect.js';
 import { FlagChange, FlagsService } from '../flags/flags.service.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
@@ -114,7 +115,7 @@ export class RollbackService {
     const keys = this.registry.flags().map((f) => f.key);
     const jobs = this.registry.jobs().map((j) => j.job.name);
     const switched = await this.timed(entry, flagsStep, onStep, async () => {
-      await this.dataSource.transaction(async (em) => {
+      await inTransaction(this.dataSource, async (em) => {
         if (keys.length) await this.flags.setMany(keys, false, change, em);
         if (jobs.length) await this.jobs.stopMany(jobs, change, em);
       });
