@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel.js';
+import { SqliteConnectionGate } from './sqlite-connection-gate.js';
 
 /**
  * Every SQL difference between SQLite and MySQL/MariaDB lives here, so services and
@@ -58,20 +59,14 @@ export async function execute(source: DataSource | EntityManager, sql: string, p
   }
 }
 
-const sqliteTransactionQueues = new WeakMap<DataSource, Promise<unknown>>();
-
 /**
- * Runs `work` in a transaction. TypeORM gives every SQLite query runner the one shared
- * connection, so two concurrent transactions would silently nest as savepoints of each other:
- * on SQLite they are queued here instead (SQLite has a single writer anyway). On MySQL each
- * transaction gets its own pooled connection. Never call it from inside `work`.
+ * Runs `work` in a transaction. On MySQL each transaction gets its own pooled connection; on
+ * SQLite it waits for the one shared connection (see SqliteConnectionGate). Never call it from
+ * inside `work`.
  */
 export function inTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
   if (dialectOf(dataSource) === 'mysql') return dataSource.transaction(work);
-  const run = () => dataSource.transaction(work);
-  const queued = (sqliteTransactionQueues.get(dataSource) ?? Promise.resolve()).then(run, run);
-  sqliteTransactionQueues.set(dataSource, queued.catch(() => undefined));
-  return queued;
+  return SqliteConnectionGate.of(dataSource).hold(() => dataSource.transaction(work));
 }
 
 /**
@@ -158,8 +153,13 @@ export async function insertSelectWithoutLocks(dataSource: DataSource, sql: stri
   await queryRunnerTransaction(dataSource, (qr) => qr.query(sql, params), 'READ COMMITTED');
 }
 
-/** Runs `work` in one transaction on a query runner of its own, released afterwards. */
+/** Runs `work` in one transaction on a query runner of its own (on SQLite, the gated shared one), released afterwards. */
 export async function queryRunnerTransaction<T>(dataSource: DataSource, work: (qr: QueryRunner) => Promise<T>, isolation?: IsolationLevel): Promise<T> {
+  if (dialectOf(dataSource) === 'sqlite') return SqliteConnectionGate.of(dataSource).hold(() => runnerTransaction(dataSource, work, isolation));
+  return runnerTransaction(dataSource, work, isolation);
+}
+
+async function runnerTransaction<T>(dataSource: DataSource, work: (qr: QueryRunner) => Promise<T>, isolation?: IsolationLevel): Promise<T> {
   const qr = dataSource.createQueryRunner();
   try {
     await qr.startTransaction(isolation);

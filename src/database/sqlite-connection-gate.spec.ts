@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource, EntitySchema } from 'typeorm';
+import { inTransaction, queryRunnerTransaction } from './dialect.js';
+
+interface Row {
+  id?: number;
+  v: string;
+}
+
+const RowEntity = new EntitySchema<Row>({
+  name: 'row_entity',
+  tableName: 't',
+  columns: { id: { type: Number, primary: true, generated: true }, v: { type: String } },
+});
+
+/** A transaction that writes `v`, then waits for its gate to open, then fails. */
+function failingTransaction(ds: DataSource, v: string) {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  let wrote!: () => void;
+  const written = new Promise<void>((resolve) => (wrote = resolve));
+  const done = inTransaction(ds, async (em) => {
+    await em.query('INSERT INTO t (v) VALUES (?)', [v]);
+    wrote();
+    await gate;
+    throw new Error(`${v} failed`);
+  }).catch((error: Error) => error.message);
+  return { open, written, done };
+}
+
+describe('SqliteConnectionGate (through inTransaction, on a real SQLite file)', () => {
+  let dir: string;
+  let ds: DataSource;
+  const values = async () => ((await ds.query('SELECT v FROM t ORDER BY id')) as Row[]).map((r) => r.v);
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'phasegate-gate-'));
+    ds = new DataSource({ type: 'better-sqlite3', database: join(dir, 'db.sqlite'), enableWAL: true, entities: [RowEntity] });
+    await ds.initialize();
+    await ds.query('CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT NOT NULL)');
+  });
+  afterEach(async () => {
+    await ds.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a lone write sent while another flow holds a transaction waits for it, and outlives its rollback', async () => {
+    const tx = failingTransaction(ds, 'tx');
+    await tx.written;
+    const lone = ds.query("INSERT INTO t (v) VALUES ('lone')");
+    tx.open();
+    expect(await tx.done).toBe('tx failed');
+    await lone;
+    expect(await values()).toEqual(['lone']);
+  });
+
+  it("a lone read sent meanwhile never sees the transaction's uncommitted rows", async () => {
+    const tx = failingTransaction(ds, 'uncommitted');
+    await tx.written;
+    const read = values();
+    tx.open();
+    await tx.done;
+    expect(await read).toEqual([]);
+  });
+
+  it("a repository save sent meanwhile runs after the transaction, not as part of it", async () => {
+    const tx = failingTransaction(ds, 'tx');
+    await tx.written;
+    const saved = ds.getRepository(RowEntity).save({ v: 'saved' });
+    // time for save() to get as far as its INSERT
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    tx.open();
+    await tx.done;
+    expect(await saved).toMatchObject({ id: expect.any(Number), v: 'saved' });
+    expect(await values()).toEqual(['saved']);
+  });
+
+  it('transactions take the connection one after the other: one failing never takes the next with it', async () => {
+    const first = failingTransaction(ds, 'first');
+    await first.written;
+    const second = inTransaction(ds, (em) => em.query("INSERT INTO t (v) VALUES ('second')"));
+    const third = queryRunnerTransaction(ds, (qr) => qr.query("INSERT INTO t (v) VALUES ('third')"));
+    first.open();
+    expect(await first.done).toBe('first failed');
+    await Promise.all([second, third]);
+    expect(await values()).toEqual(['second', 'third']);
+  });
+
+  it("the holder's own statements run at once, also through the data source and side by side", async () => {
+    const result = await inTransaction(ds, async (em) => {
+      await em.query("INSERT INTO t (v) VALUES ('a')");
+      const [viaSource, viaManager] = await Promise.all([ds.query('SELECT COUNT(*) AS n FROM t'), em.query('SELECT COUNT(*) AS n FROM t')]);
+      return [viaSource[0].n, viaManager[0].n];
+    });
+    expect(result).toEqual([1, 1]);
+  });
+
+  it('a transaction TypeORM opened by itself ends before a queued one begins', async () => {
+    const repository = ds.getRepository(RowEntity);
+    // save() outside any transaction opens its own, beside the queue
+    const saving = repository.save([{ v: 's1' }, { v: 's2' }]);
+    const queued = inTransaction(ds, async (em) => {
+      await em.query("INSERT INTO t (v) VALUES ('q')");
+      throw new Error('queued failed');
+    }).catch((error: Error) => error.message);
+    await saving;
+    expect(await queued).toBe('queued failed');
+    expect(await values()).toEqual(['s1', 's2']);
+  });
+});
