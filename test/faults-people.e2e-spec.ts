@@ -3,7 +3,7 @@ import { Role } from '../src/common/auth/role.js';
 import { PEOPLE_JOBS } from '../src/people/people-sync.service.js';
 import { startPeopleSim, type PeopleSim } from '../scripts/people-api-sim.js';
 import { buildLine, newJob, setFlag, tokensOf, type Line } from './assignment-fixture.js';
-import { runSync, snapshot, startPeopleApp } from './support/people.js';
+import { peopleFallbacks, runSync, snapshot, startPeopleApp } from './support/people.js';
 import { waitFor } from './support/wait.js';
 import type { TestApp } from './support/test-app.js';
 
@@ -36,11 +36,7 @@ describe('faults: the People API down, slow or answering garbage', () => {
     const candidate = entry.candidates.find((c: { operatorId: number }) => c.operatorId === line.op(50));
     return { token, entry, exclusions: candidate.exclusions.map((e: { reason: string }) => e.reason) };
   };
-  const fallbacks = async () => {
-    const text = (await t.http().get('/metrics').expect(200)).text;
-    const sample = text.split('\n').find((l) => l.startsWith('phase_fallback_total{phase="9",operation="directory",reason="cache_expired"}'));
-    return sample ? Number(sample.split(' ').pop()) : 0;
-  };
+  const fallbacks = () => peopleFallbacks(t, 'directory', 'cache_expired');
 
   beforeAll(async () => {
     sim = await startPeopleSim({ size: 60 });

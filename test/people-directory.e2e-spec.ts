@@ -6,7 +6,7 @@ import { PEOPLE_FLAG } from '../src/people/people.schema.js';
 import { FlagsService } from '../src/phases/flags/flags.service.js';
 import { JobsService } from '../src/phases/jobs/jobs.service.js';
 import { startPeopleSim, type PeopleSim } from '../scripts/people-api-sim.js';
-import { runSync, startPeopleApp } from './support/people.js';
+import { peopleFallbacks, runSync, startPeopleApp } from './support/people.js';
 import type { TestApp } from './support/test-app.js';
 
 const DAY = 86_400_000;
@@ -29,11 +29,7 @@ describe('people directory: the cache behind Phase 7, local accounts as the fall
   const sync = async () => {
     for (const job of Object.values(PEOPLE_JOBS)) expect((await runSync(t, job)).status).toBe('succeeded');
   };
-  const fallbacks = async (operation: string, reason: string) => {
-    const text = (await t.http().get('/metrics').expect(200)).text;
-    const line = text.split('\n').find((l) => l.startsWith(`phase_fallback_total{phase="9",operation="${operation}",reason="${reason}"}`));
-    return line ? Number(line.split(' ').pop()) : 0;
-  };
+  const fallbacks = (operation: string, reason: string) => peopleFallbacks(t, operation, reason);
 
   beforeAll(async () => {
     sim = await startPeopleSim({ size: 60 });

@@ -102,7 +102,7 @@ export class AssignmentComparisonService {
       jobCode: String(job.code),
       at,
       // the directories the contexts were read from (two if the People caches expired in between)
-      directory: [...new Set([...contexts.values()].map((c) => c.directory))].join('+') || (await this.directories.current()).source,
+      directory: [...new Set([...contexts.values()].flatMap((c) => c.directory.split('+')))].join('+') || (await this.directories.current()).source,
       simulatedSpawn: simulated,
       tokens: details.length,
       eligibleOperators: eligible.size,

@@ -5,7 +5,7 @@ import type { Environment } from '../config/environment.js';
 import { dialectOf } from '../database/dialect.js';
 import type { Assignment, NodeRef, TokenRef } from '../production/production.types.js';
 import { DirectoryRegistry } from './directory-registry.js';
-import type { OperatorDirectory } from './operator-directory.js';
+import type { DirectoryOperator, DirectoryRead, DirectoryTeam, OperatorDirectory, Unavailability } from './operator-directory.js';
 import { WorkloadBoard } from './workload-board.js';
 import { compareCandidates, decideAll, type Candidate, type Decision, type Exclusion, type Tier } from './ranking.js';
 
@@ -162,12 +162,14 @@ export class AssignmentResolverService {
   private async eligibility(directory: OperatorDirectory, jobId: number, nodeId: number, at: Date, db?: EntityManager): Promise<Eligibility> {
     const entries = await this.planEntries(db ?? this.dataSource, jobId, nodeId);
     const teamIds = unique(entries.flatMap((e) => (e.teamId === null ? [] : [e.teamId])));
-    const teams = await directory.teams(teamIds, db);
+    const read: DirectoryRead = { db, answeredBy: new Set() };
+    // nothing to ask is no call: the People directory would decline it as a fallback, and count it
+    const teams = teamIds.length ? await directory.teams(teamIds, read) : new Map<number, DirectoryTeam>();
     const accountIds = unique(entries.flatMap((e) => (e.accountId !== null ? [e.accountId] : (teams.get(e.teamId!)?.memberAccountIds ?? []))));
     // one after the other: a transaction's connection runs one query at a time anyway
-    const operators = await directory.operators(accountIds, db);
-    const unavailable = await directory.operatorUnavailability(accountIds, at, db);
-    const teamsUnavailable = await directory.teamUnavailability(teamIds, at, db);
+    const operators = accountIds.length ? await directory.operators(accountIds, read) : new Map<number, DirectoryOperator>();
+    const unavailable = accountIds.length ? await directory.operatorUnavailability(accountIds, at, read) : new Map<number, Unavailability[]>();
+    const teamsUnavailable = teamIds.length ? await directory.teamUnavailability(teamIds, at, read) : new Map<number, Unavailability[]>();
 
     const teamState = new Map<number, { exclusions: Exclusion[]; eligibleMembers: number[] }>();
     for (const teamId of teamIds) {
@@ -203,7 +205,7 @@ export class AssignmentResolverService {
     const top = eligible[0];
     const contenders = top ? eligible.filter((c) => c.tier === top.tier && c.priority === top.priority) : [];
     const others = [...eligible.slice(contenders.length), ...candidates.filter((c) => c.exclusions.length > 0)];
-    return { directory: directory.source, candidates, teams: teamState, contenders, others, expiresAt: at.getTime() + this.ttlMs };
+    return { directory: answeredBy(directory, read), candidates, teams: teamState, contenders, others, expiresAt: at.getTime() + this.ttlMs };
   }
 
   /** Job entries before node entries, each in plan order; `priority` is null on plans written before Phase 7. */
@@ -225,6 +227,12 @@ export class AssignmentResolverService {
       }));
   }
 
+}
+
+/** What the log records: the directory asked first, then any that answered a call it handed on (`people+local`). */
+function answeredBy(asked: OperatorDirectory, read: DirectoryRead): string {
+  const others = [...read.answeredBy!].filter((source) => source !== asked.source).sort();
+  return [...(read.answeredBy!.has(asked.source) || others.length === 0 ? [asked.source] : []), ...others].join('+');
 }
 
 function unique(ids: number[]): number[] {

@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { Environment } from '../config/environment.js';
 import { toDbTime } from '../database/dialect.js';
 import { localMoment, unavailableAt, type Rule } from './availability.js';
-import type { DirectoryOperator, DirectoryTeam, OperatorDirectory, Unavailability } from './operator-directory.js';
+import type { DirectoryOperator, DirectoryRead, DirectoryTeam, OperatorDirectory, Unavailability } from './operator-directory.js';
 
 type Row = Record<string, unknown>;
 const placeholders = (ids: readonly number[]) => ids.map(() => '?').join(', ');
@@ -27,9 +27,9 @@ export class LocalOperatorDirectory implements OperatorDirectory {
     this.timeZone = config.get('ASSIGNMENT_TIMEZONE', { infer: true });
   }
 
-  async operators(accountIds: number[], db?: EntityManager): Promise<Map<number, DirectoryOperator>> {
+  async operators(accountIds: number[], read?: DirectoryRead): Promise<Map<number, DirectoryOperator>> {
     if (accountIds.length === 0) return new Map();
-    const rows: Row[] = await this.db(db).query(`SELECT id, code, name, active, skills FROM account WHERE id IN (${placeholders(accountIds)})`, accountIds);
+    const rows: Row[] = await this.db(read).query(`SELECT id, code, name, active, skills FROM account WHERE id IN (${placeholders(accountIds)})`, accountIds);
     return new Map(
       rows.map((r) => [
         Number(r.id),
@@ -38,9 +38,9 @@ export class LocalOperatorDirectory implements OperatorDirectory {
     );
   }
 
-  async teams(teamIds: number[], db?: EntityManager): Promise<Map<number, DirectoryTeam>> {
+  async teams(teamIds: number[], read?: DirectoryRead): Promise<Map<number, DirectoryTeam>> {
     if (teamIds.length === 0) return new Map();
-    const rows: Row[] = await this.db(db).query(
+    const rows: Row[] = await this.db(read).query(
       `SELECT t.id, t.code, t.name, m.account_id FROM team t LEFT JOIN team_member m ON m.team_id = t.id WHERE t.id IN (${placeholders(teamIds)}) ORDER BY t.id, m.account_id`,
       teamIds,
     );
@@ -54,11 +54,11 @@ export class LocalOperatorDirectory implements OperatorDirectory {
   }
 
   /** Availability rules and approved leave in one round trip. */
-  async operatorUnavailability(accountIds: number[], at: Date, db?: EntityManager): Promise<Map<number, Unavailability[]>> {
+  async operatorUnavailability(accountIds: number[], at: Date, read?: DirectoryRead): Promise<Map<number, Unavailability[]>> {
     if (accountIds.length === 0) return new Map();
     const moment = localMoment(at, this.timeZone);
     const time = toDbTime(at);
-    const rows: Row[] = await this.db(db).query(
+    const rows: Row[] = await this.db(read).query(
       `SELECT account_id AS subject, 0 AS leave_id, ${RULE_COLUMNS} FROM operator_availability
          WHERE account_id IN (${placeholders(accountIds)}) AND (on_date IS NULL OR on_date = ?)
        UNION ALL
@@ -75,10 +75,10 @@ export class LocalOperatorDirectory implements OperatorDirectory {
     return result;
   }
 
-  async teamUnavailability(teamIds: number[], at: Date, db?: EntityManager): Promise<Map<number, Unavailability[]>> {
+  async teamUnavailability(teamIds: number[], at: Date, read?: DirectoryRead): Promise<Map<number, Unavailability[]>> {
     if (teamIds.length === 0) return new Map();
     const moment = localMoment(at, this.timeZone);
-    const rows: Row[] = await this.db(db).query(
+    const rows: Row[] = await this.db(read).query(
       `SELECT team_id AS subject, ${RULE_COLUMNS} FROM team_availability WHERE team_id IN (${placeholders(teamIds)}) AND (on_date IS NULL OR on_date = ?)`,
       [...teamIds, moment.date],
     );
@@ -108,7 +108,9 @@ export class LocalOperatorDirectory implements OperatorDirectory {
     return result;
   }
 
-  private db(db?: EntityManager): Pick<EntityManager, 'query'> {
-    return db ?? this.dataSource;
+  /** Where a call with something to read runs; it answers that call. */
+  private db(read?: DirectoryRead): Pick<EntityManager, 'query'> {
+    read?.answeredBy?.add(this.source);
+    return read?.db ?? this.dataSource;
   }
 }

@@ -8,8 +8,6 @@ import type { EntityManager } from 'typeorm';
  * accounts and teams, so every directory answers in local ids.
  *
  * Calls are batched (many ids at once) because the resolver runs inside spawn and route.
- * `db` is the caller's transaction: run any query on it when given, because a second pooled
- * connection per decision could exhaust the pool under load (every holder waiting for one more).
  */
 export interface DirectoryOperator {
   /** Local `account.id`. */
@@ -38,13 +36,24 @@ export interface Unavailability {
   detail?: string;
 }
 
+/** How the resolver asks: where to run, and who answered. */
+export interface DirectoryRead {
+  /**
+   * The caller's transaction: run every query on it when given, because a second pooled
+   * connection per decision could exhaust the pool under load (every holder waiting for one more).
+   */
+  db?: EntityManager;
+  /** Each directory that answered a call adds its `source`: the People directory may hand a call it cannot answer to the local one. */
+  answeredBy?: Set<string>;
+}
+
 export interface OperatorDirectory {
-  /** `local` or `people`: recorded with every decision. */
+  /** `local` or `people`: recorded with every decision, with each directory that answered part of it. */
   readonly source: string;
-  operators(accountIds: number[], db?: EntityManager): Promise<Map<number, DirectoryOperator>>;
-  teams(teamIds: number[], db?: EntityManager): Promise<Map<number, DirectoryTeam>>;
+  operators(accountIds: number[], read?: DirectoryRead): Promise<Map<number, DirectoryOperator>>;
+  teams(teamIds: number[], read?: DirectoryRead): Promise<Map<number, DirectoryTeam>>;
   /** Why each operator cannot work at `at`; an empty list (or no entry) means available. */
-  operatorUnavailability(accountIds: number[], at: Date, db?: EntityManager): Promise<Map<number, Unavailability[]>>;
+  operatorUnavailability(accountIds: number[], at: Date, read?: DirectoryRead): Promise<Map<number, Unavailability[]>>;
   /** Why each team cannot work at `at`; an empty list (or no entry) means available. */
-  teamUnavailability(teamIds: number[], at: Date, db?: EntityManager): Promise<Map<number, Unavailability[]>>;
+  teamUnavailability(teamIds: number[], at: Date, read?: DirectoryRead): Promise<Map<number, Unavailability[]>>;
 }

@@ -2,7 +2,7 @@ import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DirectoryRegistry } from '../assignment/directory-registry.js';
-import type { DirectoryOperator, DirectoryTeam, OperatorDirectory, Unavailability } from '../assignment/operator-directory.js';
+import type { DirectoryOperator, DirectoryRead, DirectoryTeam, OperatorDirectory, Unavailability } from '../assignment/operator-directory.js';
 import { fromDbTime, toDbTime } from '../database/dialect.js';
 import { Decline, PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
 import { FlagsService } from '../phases/flags/flags.service.js';
@@ -63,9 +63,8 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
     this.registry.unregister(this);
   }
 
-  async operators(accountIds: number[], db?: EntityManager): Promise<Map<number, DirectoryOperator>> {
-    const q = db ?? this.dataSource;
-    return this.gated('directory_operators', ['people_operator_cache'], q, () => this.local.operators(accountIds, db), async () => {
+  async operators(accountIds: number[], read?: DirectoryRead): Promise<Map<number, DirectoryOperator>> {
+    return this.gated('directory_operators', ['people_operator_cache'], read, () => this.local.operators(accountIds, read), async (q) => {
       const matched = await this.matchOperators(q, accountIds);
       if (matched.length === 0) return PhaseFallback.decline('no_people_match');
       return new Map(
@@ -77,9 +76,8 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
     });
   }
 
-  async teams(teamIds: number[], db?: EntityManager): Promise<Map<number, DirectoryTeam>> {
-    const q = db ?? this.dataSource;
-    return this.gated('directory_teams', ['people_team_cache', 'people_operator_cache'], q, () => this.local.teams(teamIds, db), async () => {
+  async teams(teamIds: number[], read?: DirectoryRead): Promise<Map<number, DirectoryTeam>> {
+    return this.gated('directory_teams', ['people_team_cache', 'people_operator_cache'], read, () => this.local.teams(teamIds, read), async (q) => {
       const matched = await this.matchTeams(q, teamIds);
       if (matched.length === 0) return PhaseFallback.decline('no_people_match');
       const result = new Map<number, DirectoryTeam>();
@@ -95,9 +93,8 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
     });
   }
 
-  async operatorUnavailability(accountIds: number[], at: Date, db?: EntityManager): Promise<Map<number, Unavailability[]>> {
-    const q = db ?? this.dataSource;
-    return this.gated('directory_operator_availability', ['people_operator_cache', 'people_availability_cache'], q, () => this.local.operatorUnavailability(accountIds, at, db), async () => {
+  async operatorUnavailability(accountIds: number[], at: Date, read?: DirectoryRead): Promise<Map<number, Unavailability[]>> {
+    return this.gated('directory_operator_availability', ['people_operator_cache', 'people_availability_cache'], read, () => this.local.operatorUnavailability(accountIds, at, read), async (q) => {
       const [window] = await q.query(`SELECT MIN(window_start) AS s, MAX(window_end) AS e FROM people_availability_cache`);
       const [start, end] = [fromDbTime(window?.s ?? null), fromDbTime(window?.e ?? null)];
       if (!start || !end || at < start || at >= end) return PhaseFallback.decline('outside_cached_window');
@@ -123,9 +120,8 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
     });
   }
 
-  async teamUnavailability(teamIds: number[], at: Date, db?: EntityManager): Promise<Map<number, Unavailability[]>> {
-    const q = db ?? this.dataSource;
-    return this.gated('directory_team_availability', ['people_team_cache'], q, () => this.local.teamUnavailability(teamIds, at, db), async () => {
+  async teamUnavailability(teamIds: number[], at: Date, read?: DirectoryRead): Promise<Map<number, Unavailability[]>> {
+    return this.gated('directory_team_availability', ['people_team_cache'], read, () => this.local.teamUnavailability(teamIds, at, read), async (q) => {
       const matched = await this.matchTeams(q, teamIds);
       if (matched.length === 0) return PhaseFallback.decline('no_people_match');
       const result = new Map<number, Unavailability[]>(teamIds.map((id) => [id, [{ reason: 'team_unavailable', detail: 'unknown to the People system' }]]));
@@ -146,14 +142,17 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
     return result.value;
   }
 
-  private async gated<T>(operation: string, tables: CacheTable[], q: Db, legacy: () => Promise<T>, fromCache: () => Promise<T | Decline>): Promise<T> {
+  /** A call answered from the caches, or by the local directory (which then says so in `read.answeredBy`). */
+  private async gated<T>(operation: string, tables: CacheTable[], read: DirectoryRead | undefined, legacy: () => Promise<T>, fromCache: (q: Db) => Promise<T | Decline>): Promise<T> {
+    const q = read?.db ?? this.dataSource;
     const result = await this.fallback.run({
       phase: 9,
       flag: PEOPLE_FLAG,
       operation,
       legacy,
-      newPath: async () => (await this.unusable(tables, q)) ?? fromCache(),
+      newPath: async () => (await this.unusable(tables, q)) ?? fromCache(q),
     });
+    if (result.path === 'new') read?.answeredBy?.add(this.source);
     return result.value;
   }
 

@@ -41,6 +41,13 @@ export async function runSync(t: TestApp, job: string): Promise<RunResult> {
   return res.body as RunResult;
 }
 
+/** phase_fallback_total of Phase 9 for one operation and reason, as /metrics exports it. */
+export async function peopleFallbacks(t: TestApp, operation: string, reason: string): Promise<number> {
+  const text = (await t.http().get('/metrics').expect(200)).text;
+  const line = text.split('\n').find((l) => l.startsWith(`phase_fallback_total{phase="9",operation="${operation}",reason="${reason}"}`));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
 export function dataSourceOf(t: TestApp): DataSource {
   return t.app.get(DataSource);
 }

@@ -74,7 +74,11 @@ export class LogEntryDto {
   @ApiProperty({ enum: AssignmentMethod }) method!: AssignmentMethod;
   @ApiProperty({ type: String, nullable: true, example: 'no_candidate' }) reason!: string | null;
   @ApiProperty({ type: [CandidateDto] }) candidates!: CandidateDto[];
-  @ApiProperty({ example: 'local', description: 'Who answered for the candidates: `people` (the Phase 9 caches) or `local` (accounts, also while those caches are empty or expired)' })
+  @ApiProperty({
+    example: 'local',
+    description:
+      'Who answered for the candidates: `people` (the Phase 9 caches), `local` (accounts, also while those caches are empty or expired), or `people+local` when the People directory handed part of the read to the local one (operators it does not know, a moment outside its synced window)',
+  })
   directory!: string;
   @ApiProperty() decidedAt!: Date;
   @ApiProperty({ description: "Microseconds: the call's decision time over the tokens it decided" }) durationUs!: number;
