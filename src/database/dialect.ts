@@ -139,6 +139,14 @@ export function jsonInt(dialect: Dialect, column: string, path: string): string 
 }
 
 /**
+ * For save() and remove() of a single row outside a transaction: TypeORM otherwise opens one
+ * of its own around them, which on SQLite begins beside inTransaction's queue (the gate lets a
+ * transaction begin only once it has ended). One row needs none: its statements wait their
+ * turn one by one.
+ */
+export const ONE_ROW = { transaction: false } as const;
+
+/**
  * Runs an INSERT ... SELECT over tables that others keep appending to. Under InnoDB's default
  * REPEATABLE READ such a statement share-locks every row it reads, up to the end of the
  * index, so a long one would hold up every concurrent insert into its source; READ COMMITTED

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import type { Environment } from '../config/environment.js';
+import { ONE_ROW } from '../database/dialect.js';
 import { OemScanRule, type OemRuleAction } from './entities/oem-scan-rule.entity.js';
 import { SafePattern } from './safe-pattern.js';
 
@@ -68,17 +69,17 @@ export class OemRulesService {
   async create(input: RuleInput): Promise<OemScanRule> {
     checkPattern(input.pattern);
     const now = new Date();
-    return this.changed(await this.repo().save({ ...input, priority: input.priority ?? 0, active: input.active ?? true, createdAt: now, updatedAt: now }));
+    return this.changed(await this.repo().save({ ...input, priority: input.priority ?? 0, active: input.active ?? true, createdAt: now, updatedAt: now }, ONE_ROW));
   }
 
   async update(id: number, change: Partial<RuleInput>): Promise<OemScanRule> {
     if (change.pattern !== undefined) checkPattern(change.pattern);
     const rule = await this.get(id);
-    return this.changed(await this.repo().save({ ...rule, ...change, updatedAt: new Date() }));
+    return this.changed(await this.repo().save({ ...rule, ...change, updatedAt: new Date() }, ONE_ROW));
   }
 
   async remove(id: number): Promise<void> {
-    this.changed(await this.repo().remove(await this.get(id)));
+    this.changed(await this.repo().remove(await this.get(id), ONE_ROW));
   }
 
   /** This replica's own rule changes apply to its next scan. */

@@ -11,7 +11,7 @@ import { DataSource, QueryRunner } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { Environment } from '../../config/environment.js';
-import { Dialect, dialectOf } from '../../database/dialect.js';
+import { Dialect, dialectOf, ONE_ROW } from '../../database/dialect.js';
 import type { PhaseSchema } from '../guard/migration-guard.js';
 import { describeRowSet, readBatches, RowSet, rowLine } from './row-stream.js';
 import { BackupItem, SchemaBackup } from './schema-backup.entity.js';
@@ -98,15 +98,9 @@ export class BackupService {
       const manifest: BackupManifest = { format: 'phasegate-backup/1', phase: schema.phase, createdAt: new Date(started).toISOString(), dialect: dialectOf(this.dataSource), items };
       await writeDurably(join(location, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
       // on the connection this holds: a second one from the pool could be the one it lacks
-      const saved = await qr.manager.getRepository(SchemaBackup).save({
-        phase: schema.phase,
-        location,
-        status: 'verified',
-        items,
-        createdBy: actor,
-        createdAt: new Date(started),
-        verifiedAt: new Date(),
-      });
+      const saved = await qr.manager
+        .getRepository(SchemaBackup)
+        .save({ phase: schema.phase, location, status: 'verified', items, createdBy: actor, createdAt: new Date(started), verifiedAt: new Date() }, ONE_ROW);
       const rows = items.reduce((n, i) => n + i.rows, 0);
       const result = { id: saved.id, location, rows, bytes: items.reduce((n, i) => n + i.bytes, 0), durationMs: Date.now() - started, items };
       this.logger.log({ msg: 'phase backup verified', phase: schema.phase, location, rows, durationMs: result.durationMs });

@@ -10,7 +10,7 @@ import { ErrorCode } from '../../common/errors/error-code.js';
 import type { Counter } from 'prom-client';
 import { MetricsService } from '../../common/metrics/metrics.service.js';
 import { Environment } from '../../config/environment.js';
-import { inTransaction } from '../../database/dialect.js';
+import { inTransaction, ONE_ROW } from '../../database/dialect.js';
 import type { FlagChange } from '../flags/flags.service.js';
 import { FlagsService } from '../flags/flags.service.js';
 import type { PhaseDefinition, PhaseJob } from '../phase-definition.js';
@@ -107,7 +107,7 @@ export class JobsService {
 
   async resume(name: string, change: FlagChange): Promise<void> {
     this.find(name);
-    await this.dataSource.getRepository(JobControl).save({ name, stopped: false, changedAt: new Date(), changedBy: change.actor, reason: change.reason });
+    await this.dataSource.getRepository(JobControl).save({ name, stopped: false, changedAt: new Date(), changedBy: change.actor, reason: change.reason }, ONE_ROW);
   }
 
   /** Waits (bounded) until no replica holds the job's lease. */
@@ -167,7 +167,7 @@ export class JobsService {
     try {
       // we hold the lease, so any run still marked running was abandoned by a crashed holder
       await runs.update({ jobName: job.name, status: 'running' }, { status: 'failed', finishedAt: new Date(), error: 'abandoned: its process stopped before finishing' });
-      run = await runs.save(runs.create({ jobName: job.name, phase: phase.number, triggeredBy, owner: this.owner, status: 'running', startedAt: new Date(), finishedAt: null, counts: null, error: null }));
+      run = await runs.save(runs.create({ jobName: job.name, phase: phase.number, triggeredBy, owner: this.owner, status: 'running', startedAt: new Date(), finishedAt: null, counts: null, error: null }), ONE_ROW);
       try {
         const counts = (await job.run({ signal: controller.signal, manual: triggeredBy === 'manual' })) ?? {};
         Object.assign(run, { status: 'succeeded', counts, finishedAt: new Date() });
@@ -176,7 +176,7 @@ export class JobsService {
         Object.assign(run, { status: 'failed', error: error instanceof Error ? error.message : String(error), finishedAt: new Date() });
         this.logger.error({ msg: 'job run failed', job: job.name, phase: phase.number, error: run.error });
       }
-      await runs.save(run);
+      await runs.save(run, ONE_ROW);
       this.runs.inc({ job: job.name, status: run.status });
       return run;
     } finally {

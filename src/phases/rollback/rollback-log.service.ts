@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Like, Repository } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
+import { ONE_ROW } from '../../database/dialect.js';
 import { RollbackHistory } from '../phase-status.service.js';
 import { phaseList, RollbackKind, RollbackLogEntry, RollbackStatus, RollbackStep } from './rollback-log.entity.js';
 
@@ -52,7 +53,7 @@ export class RollbackLog implements RollbackHistory {
   async setResolution(id: number, resolution: string): Promise<RollbackRecord> {
     const entry = await this.entry(id);
     entry.resolution = resolution;
-    return record(await this.entries.save(entry));
+    return record(await this.entries.save(entry, ONE_ROW));
   }
 
   async entry(id: number): Promise<RollbackLogEntry> {
@@ -71,16 +72,16 @@ export class RollbackLog implements RollbackHistory {
     for (const entry of stale.filter((e) => e.id !== by)) {
       entry.status = 'superseded';
       entry.issues = [...entry.issues, `superseded by rollback #${by} before it finished`];
-      await this.entries.save(entry);
+      await this.entries.save(entry, ONE_ROW);
     }
   }
 
   create(fields: Omit<RollbackLogEntry, 'id' | 'phases' | 'finishedAt' | 'durationMs' | 'resolution'> & { phases: number[] }): Promise<RollbackLogEntry> {
-    return this.entries.save(this.entries.create({ ...fields, phases: `,${fields.phases.join(',')},`, finishedAt: null, durationMs: null, resolution: null }));
+    return this.entries.save(this.entries.create({ ...fields, phases: `,${fields.phases.join(',')},`, finishedAt: null, durationMs: null, resolution: null }), ONE_ROW);
   }
 
   async save(entry: RollbackLogEntry): Promise<void> {
-    await this.entries.save(entry);
+    await this.entries.save(entry, ONE_ROW);
   }
 }
 
