@@ -6,6 +6,7 @@ import { TokenStatus } from '../production/entities/token.entity.js';
 import type { Assignment, TokenRef } from '../production/production.types.js';
 import { AssignmentResolverService, type ResolverContext } from './assignment-resolver.service.js';
 import { DirectoryRegistry } from './directory-registry.js';
+import { directoryLabel } from './operator-directory.js';
 import { assignmentOf, decideAll } from './ranking.js';
 
 export interface MethodSummary {
@@ -102,7 +103,7 @@ export class AssignmentComparisonService {
       jobCode: String(job.code),
       at,
       // the directories the contexts were read from (two if the People caches expired in between)
-      directory: [...new Set([...contexts.values()].flatMap((c) => c.directory.split('+')))].join('+') || (await this.directories.current()).source,
+      directory: directoryLabel((await this.directories.current()).source, [...contexts.values()].flatMap((c) => c.directory.split('+'))),
       simulatedSpawn: simulated,
       tokens: details.length,
       eligibleOperators: eligible.size,

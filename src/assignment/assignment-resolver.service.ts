@@ -5,7 +5,7 @@ import type { Environment } from '../config/environment.js';
 import { dialectOf } from '../database/dialect.js';
 import type { Assignment, NodeRef, TokenRef } from '../production/production.types.js';
 import { DirectoryRegistry } from './directory-registry.js';
-import type { DirectoryOperator, DirectoryRead, DirectoryTeam, OperatorDirectory, Unavailability } from './operator-directory.js';
+import { directoryLabel, type DirectoryOperator, type DirectoryRead, type DirectoryTeam, type OperatorDirectory, type Unavailability } from './operator-directory.js';
 import { WorkloadBoard } from './workload-board.js';
 import { compareCandidates, decideAll, type Candidate, type Decision, type Exclusion, type Tier } from './ranking.js';
 
@@ -205,7 +205,7 @@ export class AssignmentResolverService {
     const top = eligible[0];
     const contenders = top ? eligible.filter((c) => c.tier === top.tier && c.priority === top.priority) : [];
     const others = [...eligible.slice(contenders.length), ...candidates.filter((c) => c.exclusions.length > 0)];
-    return { directory: answeredBy(directory, read), candidates, teams: teamState, contenders, others, expiresAt: at.getTime() + this.ttlMs };
+    return { directory: directoryLabel(directory.source, read.answeredBy!), candidates, teams: teamState, contenders, others, expiresAt: at.getTime() + this.ttlMs };
   }
 
   /** Job entries before node entries, each in plan order; `priority` is null on plans written before Phase 7. */
@@ -227,12 +227,6 @@ export class AssignmentResolverService {
       }));
   }
 
-}
-
-/** What the log records: the directory asked first, then any that answered a call it handed on (`people+local`). */
-function answeredBy(asked: OperatorDirectory, read: DirectoryRead): string {
-  const others = [...read.answeredBy!].filter((source) => source !== asked.source).sort();
-  return [...(read.answeredBy!.has(asked.source) || others.length === 0 ? [asked.source] : []), ...others].join('+');
 }
 
 function unique(ids: number[]): number[] {

@@ -47,6 +47,16 @@ export interface DirectoryRead {
   answeredBy?: Set<string>;
 }
 
+/**
+ * How a decision names who answered it: the directory asked first when it answered anything,
+ * then the others (`people+local`); the one asked when nobody had to answer.
+ */
+export function directoryLabel(asked: string, answered: Iterable<string>): string {
+  const sources = new Set(answered);
+  const others = [...sources].filter((source) => source !== asked).sort();
+  return [...(sources.has(asked) || others.length === 0 ? [asked] : []), ...others].join('+');
+}
+
 export interface OperatorDirectory {
   /** `local` or `people`: recorded with every decision, with each directory that answered part of it. */
   readonly source: string;

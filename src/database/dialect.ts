@@ -139,10 +139,10 @@ export function jsonInt(dialect: Dialect, column: string, path: string): string 
 }
 
 /**
- * For save() and remove() of a single row outside a transaction: TypeORM otherwise opens one
- * of its own around them, which on SQLite begins beside inTransaction's queue (the gate lets a
- * transaction begin only once it has ended). One row needs none: its statements wait their
- * turn one by one.
+ * For save() and remove() of a single row outside a transaction. TypeORM otherwise opens one of
+ * its own around them, which on SQLite would begin beside inTransaction's queue, so the gate
+ * refuses it. One row needs none: its statements wait their turn one by one. Several rows that
+ * must land together go through inTransaction.
  */
 export const ONE_ROW = { transaction: false } as const;
 

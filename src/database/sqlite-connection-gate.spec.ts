@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, EntitySchema } from 'typeorm';
-import { inTransaction, queryRunnerTransaction } from './dialect.js';
+import { inTransaction, ONE_ROW, queryRunnerTransaction } from './dialect.js';
 
 interface Row {
   id?: number;
@@ -65,16 +65,28 @@ describe('SqliteConnectionGate (through inTransaction, on a real SQLite file)', 
     expect(await read).toEqual([]);
   });
 
-  it("a repository save sent meanwhile runs after the transaction, not as part of it", async () => {
+  it('a single-row save sent meanwhile runs after the transaction, not as part of it', async () => {
     const tx = failingTransaction(ds, 'tx');
     await tx.written;
-    const saved = ds.getRepository(RowEntity).save({ v: 'saved' });
+    const saved = ds.getRepository(RowEntity).save({ v: 'saved' }, ONE_ROW);
     // time for save() to get as far as its INSERT
     await new Promise((resolve) => setTimeout(resolve, 50));
     tx.open();
     await tx.done;
     expect(await saved).toMatchObject({ id: expect.any(Number), v: 'saved' });
     expect(await values()).toEqual(['saved']);
+  });
+
+  it('a lone statement that fails rejects its sender and the queue goes on', async () => {
+    const tx = failingTransaction(ds, 'tx');
+    await tx.written;
+    const broken = ds.query('INSERT INTO t (missing) VALUES (1)').catch((error: Error) => error.message);
+    const after = ds.query("INSERT INTO t (v) VALUES ('after')");
+    tx.open();
+    await tx.done;
+    expect(await broken).toMatch(/no column named missing/);
+    await after;
+    expect(await values()).toEqual(['after']);
   });
 
   it('transactions take the connection one after the other: one failing never takes the next with it', async () => {
@@ -97,16 +109,14 @@ describe('SqliteConnectionGate (through inTransaction, on a real SQLite file)', 
     expect(result).toEqual([1, 1]);
   });
 
-  it('a transaction TypeORM opened by itself ends before a queued one begins', async () => {
-    const repository = ds.getRepository(RowEntity);
-    // save() outside any transaction opens its own, beside the queue
-    const saving = repository.save([{ v: 's1' }, { v: 's2' }]);
-    const queued = inTransaction(ds, async (em) => {
-      await em.query("INSERT INTO t (v) VALUES ('q')");
-      throw new Error('queued failed');
-    }).catch((error: Error) => error.message);
-    await saving;
-    expect(await queued).toBe('queued failed');
-    expect(await values()).toEqual(['s1', 's2']);
+  it('a transaction opened beside the queue is refused, naming the way, and writes nothing', async () => {
+    await inTransaction(ds, (em) => em.query('SELECT 1'));
+    // save() of several rows outside inTransaction opens TypeORM's own transaction
+    await expect(ds.getRepository(RowEntity).save([{ v: 's1' }, { v: 's2' }])).rejects.toThrow(/go through inTransaction/);
+    await expect(ds.transaction((em) => em.query("INSERT INTO t (v) VALUES ('direct')"))).rejects.toThrow(/go through inTransaction/);
+    expect(await values()).toEqual([]);
+    // and the connection is not left inside one
+    await inTransaction(ds, (em) => em.query("INSERT INTO t (v) VALUES ('next')"));
+    expect(await values()).toEqual(['next']);
   });
 });

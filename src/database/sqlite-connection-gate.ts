@@ -5,9 +5,10 @@ import type { DataSource, QueryRunner } from 'typeorm';
 type Holder = object;
 
 const holders = new AsyncLocalStorage<Holder>();
-const gates = new WeakMap<DataSource, SqliteConnectionGate>();
-/** How often a transaction waiting to begin looks again while another one that skipped the queue is open. */
-const BUSY_POLL_MS = 1;
+/** By the shared query runner: a DataSource destroyed and initialised again gets a new one, and a new gate. */
+const gates = new WeakMap<QueryRunner, SqliteConnectionGate>();
+/** Transaction control, as TypeORM's SQLite query runner sends it: only a holder may. */
+const TRANSACTION_CONTROL = /^\s*(BEGIN|SAVEPOINT|RELEASE|COMMIT|END|ROLLBACK)\b/i;
 
 /**
  * TypeORM runs all of SQLite on one connection, through one shared query runner, so whatever
@@ -17,22 +18,31 @@ const BUSY_POLL_MS = 1;
  * step with it). The gate gives the connection to one transaction at a time, in arrival order,
  * and queues any statement from another flow behind the transaction holding it. A flow knows
  * its own statements through AsyncLocalStorage, which follows every await and call made
- * inside the transaction's work. MySQL has a connection per transaction and needs none of it.
+ * inside the transaction's work. A transaction opened any other way (TypeORM's own around a
+ * save() outside inTransaction) is refused: it would begin beside the queue, and the next
+ * holder's commit would end it. MySQL has a connection per transaction and needs none of it.
  */
 export class SqliteConnectionGate {
   private tail: Promise<unknown> = Promise.resolve();
   private holder: Holder | null = null;
 
-  private constructor(private readonly runner: QueryRunner) {
-    const query = runner.query.bind(runner) as (...args: unknown[]) => Promise<unknown>;
-    (runner as { query: unknown }).query = (...args: unknown[]) => (this.holder === null || this.holds() ? query(...args) : this.queue(() => query(...args)));
+  private constructor(runner: QueryRunner) {
+    const query = runner.query.bind(runner) as (sql: string, ...rest: unknown[]) => Promise<unknown>;
+    (runner as { query: unknown }).query = (sql: string, ...rest: unknown[]) => {
+      if (this.holds()) return query(sql, ...rest);
+      if (TRANSACTION_CONTROL.test(sql)) {
+        return Promise.reject(new Error('SQLite transactions go through inTransaction (a single-row save() or remove() outside one passes ONE_ROW)'));
+      }
+      return this.holder === null ? query(sql, ...rest) : this.queue(() => query(sql, ...rest));
+    };
   }
 
   static of(dataSource: DataSource): SqliteConnectionGate {
-    let gate = gates.get(dataSource);
+    const runner = dataSource.createQueryRunner();
+    let gate = gates.get(runner);
     if (!gate) {
-      gate = new SqliteConnectionGate(dataSource.createQueryRunner());
-      gates.set(dataSource, gate);
+      gate = new SqliteConnectionGate(runner);
+      gates.set(runner, gate);
     }
     return gate;
   }
@@ -44,8 +54,6 @@ export class SqliteConnectionGate {
   hold<T>(work: () => Promise<T>): Promise<T> {
     const holder: Holder = {};
     return this.queue(async () => {
-      // a transaction TypeORM opened on its own (save() outside any transaction) is not in the queue
-      while (this.runner.isTransactionActive) await new Promise((resolve) => setTimeout(resolve, BUSY_POLL_MS));
       this.holder = holder;
       try {
         return await holders.run(holder, work);

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
+import { ONE_ROW } from '../../database/dialect.js';
 import { DomainError } from '../errors/domain-error.js';
 import type { AuthenticatedKey } from '../http/request-context.js';
 import { ApiKey } from './api-key.entity.js';
@@ -36,6 +37,7 @@ export class ApiKeysService {
     const key = KEY_PREFIX + randomBytes(32).toString('base64url');
     const saved = await this.keys.save(
       this.keys.create({ name: name.trim(), role, keyHash: hashKey(key), keyPrefix: key.slice(0, 12), createdAt: new Date(), lastUsedAt: null, revokedAt: null }),
+      ONE_ROW,
     );
     return { id: saved.id, name: saved.name, role, key };
   }
