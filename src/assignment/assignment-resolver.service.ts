@@ -5,7 +5,7 @@ import type { Environment } from '../config/environment.js';
 import { dialectOf } from '../database/dialect.js';
 import type { Assignment, NodeRef, TokenRef } from '../production/production.types.js';
 import { DirectoryRegistry } from './directory-registry.js';
-import { directoryLabel, type DirectoryOperator, type DirectoryRead, type DirectoryTeam, type OperatorDirectory, type Unavailability } from './operator-directory.js';
+import { directoryLabel, type DirectoryRead, type OperatorDirectory } from './operator-directory.js';
 import { WorkloadBoard } from './workload-board.js';
 import { compareCandidates, decideAll, type Candidate, type Decision, type Exclusion, type Tier } from './ranking.js';
 
@@ -162,14 +162,14 @@ export class AssignmentResolverService {
   private async eligibility(directory: OperatorDirectory, jobId: number, nodeId: number, at: Date, db?: EntityManager): Promise<Eligibility> {
     const entries = await this.planEntries(db ?? this.dataSource, jobId, nodeId);
     const teamIds = unique(entries.flatMap((e) => (e.teamId === null ? [] : [e.teamId])));
-    const read: DirectoryRead = { db, answeredBy: new Set() };
-    // nothing to ask is no call: the People directory would decline it as a fallback, and count it
-    const teams = teamIds.length ? await directory.teams(teamIds, read) : new Map<number, DirectoryTeam>();
+    const answeredBy = new Set<string>();
+    const read: DirectoryRead = { db, answeredBy };
+    const teams = await directory.teams(teamIds, read);
     const accountIds = unique(entries.flatMap((e) => (e.accountId !== null ? [e.accountId] : (teams.get(e.teamId!)?.memberAccountIds ?? []))));
     // one after the other: a transaction's connection runs one query at a time anyway
-    const operators = accountIds.length ? await directory.operators(accountIds, read) : new Map<number, DirectoryOperator>();
-    const unavailable = accountIds.length ? await directory.operatorUnavailability(accountIds, at, read) : new Map<number, Unavailability[]>();
-    const teamsUnavailable = teamIds.length ? await directory.teamUnavailability(teamIds, at, read) : new Map<number, Unavailability[]>();
+    const operators = await directory.operators(accountIds, read);
+    const unavailable = await directory.operatorUnavailability(accountIds, at, read);
+    const teamsUnavailable = await directory.teamUnavailability(teamIds, at, read);
 
     const teamState = new Map<number, { exclusions: Exclusion[]; eligibleMembers: number[] }>();
     for (const teamId of teamIds) {
@@ -205,7 +205,7 @@ export class AssignmentResolverService {
     const top = eligible[0];
     const contenders = top ? eligible.filter((c) => c.tier === top.tier && c.priority === top.priority) : [];
     const others = [...eligible.slice(contenders.length), ...candidates.filter((c) => c.exclusions.length > 0)];
-    return { directory: directoryLabel(directory.source, read.answeredBy!), candidates, teams: teamState, contenders, others, expiresAt: at.getTime() + this.ttlMs };
+    return { directory: directoryLabel(directory.source, answeredBy), candidates, teams: teamState, contenders, others, expiresAt: at.getTime() + this.ttlMs };
   }
 
   /** Job entries before node entries, each in plan order; `priority` is null on plans written before Phase 7. */

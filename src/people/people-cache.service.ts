@@ -40,8 +40,10 @@ export class PeopleCacheService {
     return { table, rows, fetchedAt, expiresAt, ageMs: fetchedAt ? now.getTime() - fetchedAt.getTime() : null, state };
   }
 
-  /** When the first row of `table` expires (or expired), null when it is empty: one indexed MIN, for the directory's hot path. */
-  /** `db`: the caller's transaction, when it holds one (see OperatorDirectory). */
+  /**
+   * When the first row of `table` expires (or expired), null when it is empty: one indexed MIN,
+   * for the directory's hot path. `db`: the caller's transaction, when it holds one.
+   */
   async firstExpiry(table: CacheTable, db: Pick<EntityManager, 'query'> = this.dataSource): Promise<Date | null> {
     const [row] = await db.query(`SELECT MIN(expires_at) AS expires FROM ${table}`);
     return fromDbTime(row?.expires ?? null);

@@ -64,7 +64,7 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
   }
 
   async operators(accountIds: number[], read?: DirectoryRead): Promise<Map<number, DirectoryOperator>> {
-    return this.gated('directory_operators', ['people_operator_cache'], read, () => this.local.operators(accountIds, read), async (q) => {
+    return this.gated('directory_operators', ['people_operator_cache'], accountIds, read, () => this.local.operators(accountIds, read), async (q) => {
       const matched = await this.matchOperators(q, accountIds);
       if (matched.length === 0) return PhaseFallback.decline('no_people_match');
       return new Map(
@@ -77,7 +77,7 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
   }
 
   async teams(teamIds: number[], read?: DirectoryRead): Promise<Map<number, DirectoryTeam>> {
-    return this.gated('directory_teams', ['people_team_cache', 'people_operator_cache'], read, () => this.local.teams(teamIds, read), async (q) => {
+    return this.gated('directory_teams', ['people_team_cache', 'people_operator_cache'], teamIds, read, () => this.local.teams(teamIds, read), async (q) => {
       const matched = await this.matchTeams(q, teamIds);
       if (matched.length === 0) return PhaseFallback.decline('no_people_match');
       const result = new Map<number, DirectoryTeam>();
@@ -94,7 +94,7 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
   }
 
   async operatorUnavailability(accountIds: number[], at: Date, read?: DirectoryRead): Promise<Map<number, Unavailability[]>> {
-    return this.gated('directory_operator_availability', ['people_operator_cache', 'people_availability_cache'], read, () => this.local.operatorUnavailability(accountIds, at, read), async (q) => {
+    return this.gated('directory_operator_availability', ['people_operator_cache', 'people_availability_cache'], accountIds, read, () => this.local.operatorUnavailability(accountIds, at, read), async (q) => {
       const [window] = await q.query(`SELECT MIN(window_start) AS s, MAX(window_end) AS e FROM people_availability_cache`);
       const [start, end] = [fromDbTime(window?.s ?? null), fromDbTime(window?.e ?? null)];
       if (!start || !end || at < start || at >= end) return PhaseFallback.decline('outside_cached_window');
@@ -121,7 +121,7 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
   }
 
   async teamUnavailability(teamIds: number[], at: Date, read?: DirectoryRead): Promise<Map<number, Unavailability[]>> {
-    return this.gated('directory_team_availability', ['people_team_cache'], read, () => this.local.teamUnavailability(teamIds, at, read), async (q) => {
+    return this.gated('directory_team_availability', ['people_team_cache'], teamIds, read, () => this.local.teamUnavailability(teamIds, at, read), async (q) => {
       const matched = await this.matchTeams(q, teamIds);
       if (matched.length === 0) return PhaseFallback.decline('no_people_match');
       const result = new Map<number, Unavailability[]>(teamIds.map((id) => [id, [{ reason: 'team_unavailable', detail: 'unknown to the People system' }]]));
@@ -142,8 +142,13 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
     return result.value;
   }
 
-  /** A call answered from the caches, or by the local directory (which then says so in `read.answeredBy`). */
-  private async gated<T>(operation: string, tables: CacheTable[], read: DirectoryRead | undefined, legacy: () => Promise<T>, fromCache: (q: Db) => Promise<T | Decline>): Promise<T> {
+  /**
+   * A call answered from the caches, or by the local directory (which then says so in
+   * `read.answeredBy`). A call about no ids is answered empty by the local one without asking
+   * anything: declining it would count as a fallback.
+   */
+  private async gated<T>(operation: string, tables: CacheTable[], ids: readonly number[], read: DirectoryRead | undefined, legacy: () => Promise<T>, fromCache: (q: Db) => Promise<T | Decline>): Promise<T> {
+    if (ids.length === 0) return legacy();
     const q = read?.db ?? this.dataSource;
     const result = await this.fallback.run({
       phase: 9,
