@@ -73,15 +73,11 @@ describe('phase CLI (real processes)', () => {
   });
 
   it('answers ROLLBACK_IN_PROGRESS (exit 2) while another replica holds the rollback lease', async () => {
-    const other = new RollbackLease(ds);
-    await other.acquire();
-    try {
+    await new RollbackLease(ds).hold(async () => {
       const res = await cli('rollback', '--phase', '92', '--reason', 'concurrent', '--yes', '--json');
       expect(res.code).toBe(2);
       expect(json(res.stdout)).toMatchObject({ ok: false, code: 'ROLLBACK_IN_PROGRESS' });
-    } finally {
-      await other.release();
-    }
+    });
   });
 
   it('a rollback killed (SIGKILL) after step 2 resumes to completion', async () => {

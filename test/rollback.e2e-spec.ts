@@ -89,16 +89,13 @@ describe('rollback', () => {
   });
 
   it('a second rollback while one holds the lease gets 409 ROLLBACK_IN_PROGRESS', async () => {
-    const other = new RollbackLease(ds);
-    await other.acquire(); // what a rollback on another replica holds
-    try {
+    // what a rollback on another replica holds
+    await new RollbackLease(ds).hold(async () => {
       const res = await post({ phase: 92, reason: 'concurrent' }).expect(409);
       expect(res.body.code).toBe('ROLLBACK_IN_PROGRESS');
       const cli = await t.app.get(RollbackService).rollback({ phase: 92, reason: 'concurrent too', actor: 'test' }).catch((e) => e);
       expect(cli.code).toBe('ROLLBACK_IN_PROGRESS');
-    } finally {
-      await other.release();
-    }
+    });
   });
 
   it('rolls one phase back by the runbook, logging each step, even when the webhook hangs', async () => {

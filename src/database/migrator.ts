@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { DataSource, MigrationInterface, Table } from 'typeorm';
 import { datetimeColumn, dialectOf, queryRunnerTransaction, toDbTime } from './dialect.js';
@@ -7,8 +5,6 @@ import { createTableIfMissing, LeaseTable } from './lease.js';
 
 const LOCK_NAME = 'migrations';
 const LOCK_TTL_MS = 60_000;
-const LOCK_RENEW_MS = 15_000;
-const LOCK_POLL_MS = 250;
 /** The collation the data source's connections use too (data-source-options.ts). */
 const UNICODE_COLLATION = 'utf8mb4_unicode_ci';
 
@@ -33,7 +29,6 @@ export function phaseOfMigration(name: string): number | null {
 export class Migrator {
   private readonly logger = new Logger(Migrator.name);
   private readonly lock: LeaseTable;
-  private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -224,25 +219,12 @@ export class Migrator {
 
   private async withLock<T>(work: () => Promise<T>): Promise<T> {
     await this.ensureBookkeeping();
-    const deadline = Date.now() + this.lockTimeoutMs;
-    let announced = false;
-    while (!(await this.lock.tryAcquire(LOCK_NAME, this.owner, LOCK_TTL_MS))) {
-      if (!announced) {
-        this.logger.log('another process holds the migration lock; waiting');
-        announced = true;
-      }
-      if (Date.now() > deadline) throw new Error(`Timed out after ${this.lockTimeoutMs} ms waiting for the migration lock`);
-      await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
-    }
-    const renew = setInterval(() => {
-      this.lock.renew(LOCK_NAME, this.owner, LOCK_TTL_MS).catch((e) => this.logger.warn(`lock renewal failed: ${e}`));
-    }, LOCK_RENEW_MS);
-    try {
-      return await work();
-    } finally {
-      clearInterval(renew);
-      await this.lock.release(LOCK_NAME, this.owner);
-    }
+    const held = await this.lock.hold(LOCK_NAME, LOCK_TTL_MS, work, {
+      waitMs: this.lockTimeoutMs,
+      onWait: () => this.logger.log('another process holds the migration lock; waiting'),
+    });
+    if (!held.acquired) throw new Error(`Timed out after ${this.lockTimeoutMs} ms waiting for the migration lock (held by ${held.holder?.owner ?? 'nobody by now'})`);
+    return held.value;
   }
 }
 

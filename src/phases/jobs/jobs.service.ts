@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
@@ -11,12 +9,12 @@ import type { Counter } from 'prom-client';
 import { MetricsService } from '../../common/metrics/metrics.service.js';
 import { Environment } from '../../config/environment.js';
 import { inTransaction, ONE_ROW } from '../../database/dialect.js';
+import { LeaseTable } from '../../database/lease.js';
 import type { FlagChange } from '../flags/flags.service.js';
 import { FlagsService } from '../flags/flags.service.js';
 import type { PhaseDefinition, PhaseJob } from '../phase-definition.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
 import { JobControl } from './job-control.entity.js';
-import { JobLease } from './job-lease.js';
 import { JobRun } from './job-run.entity.js';
 
 export interface JobStatus {
@@ -47,8 +45,7 @@ const POLL_MS = 100;
 @Injectable()
 export class JobsService {
   private readonly logger = new Logger(JobsService.name);
-  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private readonly lease: JobLease;
+  private readonly lease: LeaseTable;
   private readonly ttlMs: number;
   private readonly stopWaitMs: number;
   private readonly local = new Map<string, AbortController>();
@@ -63,7 +60,7 @@ export class JobsService {
     private readonly scheduler: SchedulerRegistry,
     config: ConfigService<Environment, true>,
   ) {
-    this.lease = new JobLease(dataSource);
+    this.lease = new LeaseTable(dataSource, 'job_lease');
     this.ttlMs = config.get('JOB_LEASE_TTL_MS', { infer: true });
     this.stopWaitMs = config.get('JOB_STOP_WAIT_MS', { infer: true });
     this.runs = metrics.counter('phase_job_runs_total', 'Phase job runs by job and status', ['job', 'status']);
@@ -74,18 +71,16 @@ export class JobsService {
   async tick(name: string, tick: Date): Promise<JobRun | null> {
     const { phase, job } = this.find(name);
     if (!this.flags.isEnabled(job.flag) || (await this.isStopped(name))) return null;
-    if (!(await this.lease.acquire(name, this.owner, this.ttlMs, tick))) return null;
-    return this.runHoldingLease(phase, job, 'schedule');
+    const held = await this.lease.hold(name, this.ttlMs, () => this.runHoldingLease(phase, job, 'schedule'), { tick });
+    return held.acquired ? held.value : null;
   }
 
   /** An operator's "run now": still one replica at a time; refused while a run is in flight. */
   async runNow(name: string): Promise<JobRun> {
     const { phase, job } = this.find(name);
-    if (!(await this.lease.acquire(name, this.owner, this.ttlMs))) {
-      const holder = await this.lease.holder(name);
-      throw new DomainError(ErrorCode.Conflict, `Job ${name} is already running${holder ? ` on ${holder.owner}` : ''}`, { job: name });
-    }
-    return this.runHoldingLease(phase, job, 'manual');
+    const held = await this.lease.hold(name, this.ttlMs, () => this.runHoldingLease(phase, job, 'manual'));
+    if (held.acquired) return held.value;
+    throw new DomainError(ErrorCode.Conflict, `Job ${name} is already running${held.holder ? ` on ${held.holder.owner}` : ''}`, { job: name });
   }
 
   async stop(name: string, change: FlagChange, waitMs = this.stopWaitMs): Promise<StopResult> {
@@ -158,16 +153,16 @@ export class JobsService {
     return this.dataSource.getRepository(JobRun).find({ where: { jobName: name }, order: { id: 'DESC' }, take: limit });
   }
 
+  /** Called holding the job's lease. */
   private async runHoldingLease(phase: PhaseDefinition, job: PhaseJob, triggeredBy: JobRun['triggeredBy']): Promise<JobRun> {
     const runs = this.dataSource.getRepository(JobRun);
     const controller = new AbortController();
     this.local.set(job.name, controller);
-    const renew = setInterval(() => void this.lease.renew(job.name, this.owner, this.ttlMs).catch(() => undefined), this.ttlMs / 3);
     let run: JobRun | undefined;
     try {
       // we hold the lease, so any run still marked running was abandoned by a crashed holder
       await runs.update({ jobName: job.name, status: 'running' }, { status: 'failed', finishedAt: new Date(), error: 'abandoned: its process stopped before finishing' });
-      run = await runs.save(runs.create({ jobName: job.name, phase: phase.number, triggeredBy, owner: this.owner, status: 'running', startedAt: new Date(), finishedAt: null, counts: null, error: null }), ONE_ROW);
+      run = await runs.save(runs.create({ jobName: job.name, phase: phase.number, triggeredBy, owner: this.lease.owner, status: 'running', startedAt: new Date(), finishedAt: null, counts: null, error: null }), ONE_ROW);
       try {
         const counts = (await job.run({ signal: controller.signal, manual: triggeredBy === 'manual' })) ?? {};
         Object.assign(run, { status: 'succeeded', counts, finishedAt: new Date() });
@@ -180,9 +175,7 @@ export class JobsService {
       this.runs.inc({ job: job.name, status: run.status });
       return run;
     } finally {
-      clearInterval(renew);
       this.local.delete(job.name);
-      await this.lease.release(job.name, this.owner).catch((e) => this.logger.warn({ msg: 'lease release failed', job: job.name, error: String(e) }));
     }
   }
 

@@ -48,9 +48,7 @@ export class RollbackService {
     const reason = requireReason(request.reason);
     if (request.emergency) return this.emergency({ ...request, reason }, onStep);
     this.planner.phasesOf(request);
-    const lease = new RollbackLease(this.dataSource);
-    await lease.acquire();
-    try {
+    return new RollbackLease(this.dataSource).hold(async () => {
       const plan = await this.planner.plan(request);
       if (plan.refusals.length) throw new DomainError(ErrorCode.UnsafeRequest, `Rollback refused: ${plan.refusals.join('; ')}`, { refusals: plan.refusals });
       const entry = await this.log.create({
@@ -69,27 +67,21 @@ export class RollbackService {
         backupLocation: null,
       });
       await this.log.supersede(entry.id);
-      return await this.execute(entry, onStep);
-    } finally {
-      await lease.release();
-    }
+      return this.execute(entry, onStep);
+    });
   }
 
   /** Continues the latest unfinished rollback from its first step not done. */
   async resume(actor: string, onStep?: StepListener): Promise<RollbackRecord> {
-    const lease = new RollbackLease(this.dataSource);
-    await lease.acquire();
-    try {
+    return new RollbackLease(this.dataSource).hold(async () => {
       const entry = await this.log.unfinished();
       if (!entry) throw new DomainError(ErrorCode.InvalidState, 'There is no unfinished rollback to resume');
       for (const step of entry.steps) if (step.status === 'running' || step.status === 'failed') step.status = 'pending';
       entry.status = 'running';
       entry.issues = [...entry.issues, `resumed by ${actor} at ${new Date().toISOString()}`];
       await this.log.save(entry);
-      return await this.execute(entry, onStep);
-    } finally {
-      await lease.release();
-    }
+      return this.execute(entry, onStep);
+    });
   }
 
   private async emergency(request: RollbackRequest & { reason: string }, onStep?: StepListener): Promise<RollbackRecord> {
