@@ -78,7 +78,7 @@ describe('phase framework: flags', () => {
   it('runs the legacy path when the flag is off, and falls back when the new path throws or declines', async () => {
     const fallback = t.app.get(PhaseFallback);
     const flags = t.app.get(FlagsService);
-    const call = (newPath: () => Promise<string | Decline>) => fallback.run({ phase: 91, flag: 'sample_shadow', operation: 'demo', newPath, legacy: async () => 'legacy' });
+    const call = (newPath: () => Promise<string | Decline>) => fallback.run({ flag: 'sample_shadow', operation: 'demo', newPath, legacy: async () => 'legacy' });
     expect(await call(async () => 'new')).toEqual({ value: 'legacy', path: 'legacy' });
     await flags.set('sample_shadow', true, { actor: 'test', reason: 'fallback test' });
     expect(await call(async () => 'new')).toEqual({ value: 'new', path: 'new' });

@@ -1,11 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
 import { ApiErrors } from '../production/api-errors.js';
-import { AssignmentSchemaInterceptor } from './assignment-schema.interceptor.js';
 import { IdParam } from '../production/dto/params.dto.js';
+import { PhaseSchemaRoutes } from '../phases/phase-schema.interceptor.js';
 import { AvailabilityService } from './availability.service.js';
 import { AvailabilityDto } from './dto/availability.dto.js';
 import { CreateLeaveDto, LeaveDto, LeaveIdParam, LeaveQuery } from './dto/leave.dto.js';
@@ -16,7 +16,7 @@ import { PlanPrioritiesService } from './plan-priorities.service.js';
 /** What the resolver works from: plans with priorities, availability windows and leave. */
 @ApiTags('assignment')
 @Controller('assignment')
-@UseInterceptors(AssignmentSchemaInterceptor)
+@PhaseSchemaRoutes(7)
 export class AssignmentSetupController {
   constructor(
     private readonly plans: PlanPrioritiesService,

@@ -1,10 +1,10 @@
-import { Controller, Get, Query, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
 import { ErrorResponseDto } from '../common/errors/error-response.dto.js';
 import { ApiErrors } from '../production/api-errors.js';
-import { AssignmentSchemaInterceptor } from './assignment-schema.interceptor.js';
+import { PhaseSchemaRoutes } from '../phases/phase-schema.interceptor.js';
 import { AssignmentComparisonService } from './assignment-comparison.service.js';
 import { AssignmentLogService } from './assignment-log.service.js';
 import { AssignmentPreviewService } from './assignment-preview.service.js';
@@ -13,7 +13,7 @@ import { assigneeOf, CandidateDto, CompareQuery, ComparisonDto, LogEntryDto, Log
 /** Read-only views of automatic assignment: preview, audit log, comparison with the manual plan. */
 @ApiTags('assignment')
 @Controller('assignment')
-@UseInterceptors(AssignmentSchemaInterceptor)
+@PhaseSchemaRoutes(7)
 export class AssignmentController {
   constructor(
     private readonly previews: AssignmentPreviewService,

@@ -56,7 +56,6 @@ export class AutomaticAssignerService implements AutomaticAssigner, OnModuleInit
     let contest: Contest | undefined;
     let decided: Decided | undefined;
     const result = await this.fallback.run<Assignment[] | null>({
-      phase: 7,
       flag: RUNTIME_FLAG,
       operation,
       newPath: async () => {

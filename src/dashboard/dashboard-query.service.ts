@@ -134,7 +134,6 @@ export class DashboardQueryService {
     const fields = Object.entries(columns) as Array<[string, [string, Kind]]>;
     const select = fields.map(([field, [column]]) => `v.${column} AS \`${field}\``).join(', ');
     const { value } = await this.fallback.run({
-      phase: 10,
       flag: DASHBOARD_FLAG,
       operation: `read_${view}`,
       newPath: async () => {

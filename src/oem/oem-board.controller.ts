@@ -1,17 +1,18 @@
-import { Controller, Get, Query, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
 import { ApiErrors } from '../production/api-errors.js';
+import { PhaseSchemaRoutes } from '../phases/phase-schema.interceptor.js';
 import { KanbanDto, KanbanQuery, ShadowReportDto, ShadowReportQuery } from './dto/board.dto.js';
 import { OemKanbanService } from './oem-kanban.service.js';
-import { OemSchemaInterceptor, SCHEMA_CONFLICT } from './oem-schema.interceptor.js';
+import { OEM_PHASE, SCHEMA_CONFLICT } from './oem-flags.js';
 import { OemShadowService } from './oem-shadow.service.js';
 
 
 @ApiTags('oem')
 @Controller('oem')
-@UseInterceptors(OemSchemaInterceptor)
+@PhaseSchemaRoutes(OEM_PHASE)
 export class OemBoardController {
   constructor(
     private readonly kanban: OemKanbanService,

@@ -1,18 +1,19 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
 import { ApiErrors } from '../production/api-errors.js';
 import { IdParam } from '../production/dto/params.dto.js';
+import { PhaseSchemaRoutes } from '../phases/phase-schema.interceptor.js';
 import { CreateRuleDto, PATTERN_HELP, RuleDto, RuleListQuery, UpdateRuleDto } from './dto/rule.dto.js';
 import { OemRulesService } from './oem-rules.service.js';
-import { OemSchemaInterceptor, SCHEMA_CONFLICT } from './oem-schema.interceptor.js';
+import { OEM_PHASE, SCHEMA_CONFLICT } from './oem-flags.js';
 
 const BAD_PATTERN = `Invalid input, or a pattern that does not compile, is too long or too complex, or names other groups. ${PATTERN_HELP}`;
 
 @ApiTags('oem')
 @Controller('oem/rules')
-@UseInterceptors(OemSchemaInterceptor)
+@PhaseSchemaRoutes(OEM_PHASE)
 export class OemRulesController {
   constructor(private readonly rules: OemRulesService) {}
 

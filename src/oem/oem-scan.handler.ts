@@ -6,7 +6,7 @@ import { inTransaction } from '../database/dialect.js';
 import { PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
 import { ScanHook, type ScanPreHandler } from '../production/hooks/scan-hook.js';
 import type { ScanInput, ScanResult } from '../production/scan.types.js';
-import { OEM_MODE, OEM_PHASE, OEM_SHADOW_RUN } from './oem-flags.js';
+import { OEM_MODE, OEM_SHADOW_RUN } from './oem-flags.js';
 import { OemScanService, type OemAnswer, type OemPlan } from './oem-scan.service.js';
 import { OemShadowService } from './oem-shadow.service.js';
 
@@ -47,7 +47,6 @@ export class OemScanHandler implements ScanPreHandler, OnModuleInit, OnModuleDes
 
   async handle(scan: ScanInput, em: EntityManager): Promise<ScanResult | null> {
     const live = await this.fallback.run<OemAnswer>({
-      phase: OEM_PHASE,
       flag: OEM_MODE,
       operation: 'oem_scan',
       newPath: () => this.oem.scan(scan, em),
@@ -78,7 +77,6 @@ export class OemScanHandler implements ScanPreHandler, OnModuleInit, OnModuleDes
     if (!plan) return;
     this.shadowPlans.delete(scan);
     await this.fallback.run({
-      phase: OEM_PHASE,
       flag: OEM_SHADOW_RUN,
       operation: 'oem_shadow_record',
       newPath: () => record(plan),
@@ -88,7 +86,6 @@ export class OemScanHandler implements ScanPreHandler, OnModuleInit, OnModuleDes
 
   private async planShadow(scan: ScanInput, em: EntityManager): Promise<void> {
     const shadow = await this.fallback.run<OemPlan | null>({
-      phase: OEM_PHASE,
       flag: OEM_SHADOW_RUN,
       operation: 'oem_shadow_plan',
       newPath: () => this.oem.plan(scan, em, 'shadow'),

@@ -1,17 +1,18 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
 import { ApiErrors } from '../production/api-errors.js';
 import { IdParam } from '../production/dto/params.dto.js';
+import { PhaseSchemaRoutes } from '../phases/phase-schema.interceptor.js';
 import { CreateTicketDto, TicketDetailDto, TicketDto, TicketListQuery, TicketPageDto } from './dto/ticket.dto.js';
-import { OemSchemaInterceptor, SCHEMA_CONFLICT } from './oem-schema.interceptor.js';
+import { OEM_PHASE, SCHEMA_CONFLICT } from './oem-flags.js';
 import { OemTicketsService } from './oem-tickets.service.js';
 
 
 @ApiTags('oem')
 @Controller('oem/tickets')
-@UseInterceptors(OemSchemaInterceptor)
+@PhaseSchemaRoutes(OEM_PHASE)
 export class OemTicketsController {
   constructor(private readonly tickets: OemTicketsService) {}
 

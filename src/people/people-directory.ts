@@ -133,7 +133,6 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
   /** Whether Phase 7's next decision asks this directory: the flag is on and no cache is empty or expired (else a logged fallback). */
   private async answersDecisions(db?: EntityManager): Promise<boolean> {
     const result = await this.fallback.run({
-      phase: 9,
       flag: PEOPLE_FLAG,
       operation: 'directory',
       legacy: async () => false,
@@ -151,7 +150,6 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
     if (ids.length === 0) return legacy();
     const q = read?.db ?? this.dataSource;
     const result = await this.fallback.run({
-      phase: 9,
       flag: PEOPLE_FLAG,
       operation,
       legacy,

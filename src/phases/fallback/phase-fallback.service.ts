@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Counter } from 'prom-client';
 import { MetricsService } from '../../common/metrics/metrics.service.js';
 import { FlagsService } from '../flags/flags.service.js';
+import { PhaseRegistry } from '../phase-registry.service.js';
 
 /** Returned by a new path that cannot decide (for example `no_candidate`): the legacy path runs. */
 export class Decline {
@@ -18,7 +19,7 @@ export interface GatedResult<T> {
 }
 
 export interface GatedCall<T> {
-  phase: number;
+  /** A phase flag; the phase it belongs to labels the logs and metrics. */
   flag: string;
   /** A short name for logs and metrics, e.g. `assign_on_spawn`. */
   operation: string;
@@ -38,6 +39,7 @@ export class PhaseFallback {
 
   constructor(
     private readonly flags: FlagsService,
+    private readonly registry: PhaseRegistry,
     metrics: MetricsService,
   ) {
     this.fallbacks = metrics.counter('phase_fallback_total', 'New-path failures or declines that ran the legacy path', ['phase', 'operation', 'reason']);
@@ -59,10 +61,11 @@ export class PhaseFallback {
       error = thrown;
       reason = 'error';
     }
-    this.fallbacks.inc({ phase: String(call.phase), operation: call.operation, reason });
+    const phase = this.registry.phaseOfFlag(call.flag)?.number;
+    this.fallbacks.inc({ phase: String(phase), operation: call.operation, reason });
     this.logger.warn({
       msg: 'fallback_to_legacy',
-      phase: call.phase,
+      phase,
       operation: call.operation,
       reason,
       ...(error !== undefined ? { error: error instanceof Error ? error.message : String(error) } : {}),
