@@ -1,6 +1,6 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
-import type { MigrationInterface } from 'typeorm';
 import { ScheduleModule } from '@nestjs/schedule';
+import { CORE_MIGRATIONS } from '../migrations/index.js';
 import { AssignmentModule } from './assignment/assignment.module.js';
 import { CommonModule } from './common/common.module.js';
 import { configModule } from './config/config.module.js';
@@ -11,14 +11,25 @@ import { DatabaseModule } from './database/database.module.js';
 import { OfrepModule } from './ofrep/ofrep.module.js';
 import { OemModule } from './oem/oem.module.js';
 import { PeopleModule } from './people/people.module.js';
+import { phaseMigrations, type MigrationClass } from './phases/phase-definition.js';
 import { PhasesModule } from './phases/phases.module.js';
 import { ProductionModule } from './production/production.module.js';
 import { RollbackModule } from './phases/rollback/rollback.module.js';
 
-/** Test seam: extra modules (e.g. test-only phases) and their migrations. */
+/**
+ * The integration phases, one line each: a phase module provides its @Phase() definition,
+ * which declares its flags, jobs, tables and migrations. Nothing else lists them.
+ */
+const PHASE_MODULES: readonly Type[] = [AssignmentModule, OemModule, PeopleModule, DashboardModule];
+
+/** Test seam: extra modules (e.g. test-only phases, which bring their migrations along). */
 export interface AppExtras {
-  modules?: Array<Type | DynamicModule>;
-  migrations?: Array<new () => MigrationInterface>;
+  modules?: Type[];
+}
+
+/** Every migration the app runs: the core's and those of each phase module in `extras` too. */
+export function appMigrations(extras: AppExtras = {}): MigrationClass[] {
+  return [...CORE_MIGRATIONS, ...phaseMigrations([...PHASE_MODULES, ...(extras.modules ?? [])])];
 }
 
 @Module({})
@@ -29,18 +40,15 @@ export class AppModule {
       module: AppModule,
       imports: [
         configModule(overrides),
-        DatabaseModule.forRoot(extras.migrations),
+        DatabaseModule.forRoot(appMigrations(extras)),
         ScheduleModule.forRoot(),
         CommonModule,
         ProductionModule,
         PhasesModule,
         RollbackModule,
         OfrepModule,
-        AssignmentModule,
-        OemModule,
-        PeopleModule,
         ConsoleModule,
-        DashboardModule,
+        ...PHASE_MODULES,
         ...(extras.modules ?? []),
       ],
     };

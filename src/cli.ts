@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { CommandFactory } from 'nest-commander';
 import { DataSource } from 'typeorm';
+import { appMigrations } from './app.module.js';
 import { CliModule } from './cli.module.js';
 import { createAppLogger } from './common/logging/app-logger.js';
 import { Environment, EnvironmentError, readEnvironment } from './config/environment.js';
@@ -21,7 +22,7 @@ function leavesSchemaAsIs(args: string[]): boolean {
  * emergency rollback above all) never change an existing schema as a side effect.
  */
 async function prepareSchema(env: Environment, migrateCommand: boolean): Promise<void> {
-  const dataSource = await new DataSource({ ...dataSourceOptions(env), entities: [] }).initialize();
+  const dataSource = await new DataSource({ ...dataSourceOptions(env, appMigrations()), entities: [] }).initialize();
   try {
     const migrator = new Migrator(dataSource);
     if (!migrateCommand && (await migrator.status()).some((m) => m.applied)) return;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { DataSource } from 'typeorm';
 import { Role } from '../src/common/auth/role.js';
+import { PhaseRegistry } from '../src/phases/phase-registry.service.js';
 import { DemoSeedService } from '../src/production/demo-seed.service.js';
 import { startJob } from './production-fixtures.js';
 import { Replica, startReplicas, stopReplicas } from './support/cluster.js';
@@ -141,7 +142,7 @@ function percentile(sorted: number[], p: number): number {
       await step('roll back phase 8', 'POST', '/api/v1/admin/rollbacks', { phase: 8, reason: 'load test' });
       await step('enable phase 8', 'POST', '/api/v1/admin/phases/8/enable', { reason: 'load test' });
       await step('emergency', 'POST', '/api/v1/admin/rollbacks', { emergency: true, reason: 'load test' });
-      for (const phase of [7, 8, 9, 10]) await step(`enable phase ${phase}`, 'POST', `/api/v1/admin/phases/${phase}/enable`, { reason: 'load test' });
+      for (const { number: phase } of admin.app.get(PhaseRegistry).all()) await step(`enable phase ${phase}`, 'POST', `/api/v1/admin/phases/${phase}/enable`, { reason: 'load test' });
       window = 'after';
       await sleep(AFTER_MS);
       draining = true;

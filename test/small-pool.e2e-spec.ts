@@ -1,4 +1,5 @@
 import { Role } from '../src/common/auth/role.js';
+import { PhaseRegistry } from '../src/phases/phase-registry.service.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { within } from './support/wait.js';
 
@@ -22,22 +23,23 @@ describe('admin paths on a pool of one connection', () => {
     await t.close();
   });
 
+  const phaseNumbers = () => t.app.get(PhaseRegistry).all().map((p) => p.number);
   const all = <T>(n: number, request: () => Promise<T>, what: string) => within(Promise.all(Array.from({ length: n }, request)), HANG_MS, () => `${n} ${what} still waiting`);
 
   it('phase statuses answer, three requests at once', async () => {
     const answers = await all(3, () => t.http().get('/api/v1/admin/phases').set(admin()), 'status requests');
     for (const res of answers) {
       expect(res.status).toBe(200);
-      expect(res.body.map((p: { number: number }) => p.number)).toEqual([7, 8, 9, 10]);
+      expect(res.body.map((p: { number: number }) => p.number)).toEqual(phaseNumbers());
     }
   }, HANG_MS + 10_000);
 
   it('rollback dry runs answer, three at once', async () => {
-    const body = { toPhase: 7, revertSchema: true, dryRun: true, reason: 'small pool rehearsal' };
+    const body = { toPhase: Math.min(...phaseNumbers()), revertSchema: true, dryRun: true, reason: 'small pool rehearsal' };
     const answers = await all(3, () => t.http().post('/api/v1/admin/rollbacks').set(admin()).send(body), 'dry runs');
     for (const res of answers) {
       expect(res.status).toBe(200);
-      expect(res.body.phases).toEqual([10, 9, 8, 7]);
+      expect(res.body.phases).toEqual(phaseNumbers().reverse());
     }
   }, HANG_MS + 10_000);
 

@@ -57,7 +57,7 @@ export class Phase95Bench1799500000000 implements MigrationInterface {
 }
 
 /** A phase with one big non-rebuildable table, so the revert has to back it up. */
-@Phase()
+@Phase({ migrations: [Phase95Bench1799500000000] })
 class BenchPhase implements PhaseDefinition {
   readonly number = 95;
   readonly key = 'bench';
@@ -66,7 +66,6 @@ class BenchPhase implements PhaseDefinition {
   readonly jobs = [];
   readonly tables = BENCH_SCHEMA.tables;
   readonly columns = BENCH_SCHEMA.columns;
-  readonly migrations = [Phase95Bench1799500000000];
   readonly dataLossRisk = 'high' as const;
   readonly legacyFallback = 'none';
 
@@ -108,7 +107,7 @@ function cliEmergencyMs(env: Record<string, string | undefined>): Promise<number
 }
 
 function boot(env: Record<string, string>) {
-  return NestFactory.createApplicationContext(AppModule.forRoot(env, { modules: [BenchPhaseModule], migrations: [Phase95Bench1799500000000] }), { logger: ['error'] });
+  return NestFactory.createApplicationContext(AppModule.forRoot(env, { modules: [BenchPhaseModule] }), { logger: ['error'] });
 }
 
 /** Flag checks from the snapshot vs a database read each, and the in-process emergency rollback. */

@@ -7,7 +7,7 @@ import { NodeAssignmentService } from '../production/node-assignment.service.js'
 import { PHASE_7_SCHEMA, PREVIEW_FLAG, RUNTIME_FLAG } from './assignment.schema.js';
 
 /** Phase 7 in the registry: what rollback, the status API, the CLI and the runbook know of it. */
-@Phase()
+@Phase({ migrations: [Phase7Assignment1764000700000] })
 export class AssignmentPhase implements PhaseDefinition {
   readonly number = 7;
   readonly key = 'assignment';
@@ -19,7 +19,6 @@ export class AssignmentPhase implements PhaseDefinition {
   readonly jobs = [];
   readonly tables = PHASE_7_SCHEMA.tables;
   readonly columns = PHASE_7_SCHEMA.columns;
-  readonly migrations = [Phase7Assignment1764000700000];
   readonly dataLossRisk = 'medium' as const;
   readonly legacyFallback = 'manual assignment (NodeAssignmentService): the job override for the node, else the node plan; tokens keep the operators they were given';
 

@@ -10,7 +10,7 @@ import { DashboardRefreshService } from './dashboard-refresh.service.js';
 import { DASHBOARD_FLAG, PHASE_10_SCHEMA, REFRESH_JOB } from './dashboard.schema.js';
 import { refreshViewsJob } from './jobs/refresh-views.job.js';
 
-@Phase()
+@Phase({ migrations: [Phase10Dashboard1764001000000] })
 export class DashboardPhase implements PhaseDefinition {
   readonly number = 10;
   readonly key = 'dashboard';
@@ -24,7 +24,6 @@ export class DashboardPhase implements PhaseDefinition {
   readonly jobs: readonly PhaseJob[];
   readonly tables = PHASE_10_SCHEMA.tables;
   readonly columns = PHASE_10_SCHEMA.columns;
-  readonly migrations = [Phase10Dashboard1764001000000];
   readonly dataLossRisk = 'none' as const;
   readonly legacyFallback = '"Data unavailable": every dashboard endpoint answers 503 DATA_UNAVAILABLE; the analytics tables stay until the schema is reverted, and one refresh rebuilds them';
 

@@ -1,21 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DataSourceOptions } from 'typeorm';
+import type { DataSourceOptions, MigrationInterface } from 'typeorm';
 import { DbType, Environment } from '../config/environment.js';
-import { ALL_MIGRATIONS } from '../../migrations/index.js';
 import { SnakeNamingStrategy } from './snake-naming.strategy.js';
 
 const distRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * One description of the database for the app, the CLI and the TypeORM CLI. Entities are
- * found by file name so the standalone data source sees exactly what Nest registers.
+ * found by file name so the standalone data source sees exactly what Nest registers. The
+ * migrations come from the composition root (appMigrations): this layer knows no phase.
  */
-export function dataSourceOptions(env: Environment): DataSourceOptions {
+export function dataSourceOptions(env: Environment, migrations: ReadonlyArray<new () => MigrationInterface> = []): DataSourceOptions {
   const common = {
     entities: [`${distRoot}/**/*.entity.{js,ts}`],
-    migrations: ALL_MIGRATIONS,
+    migrations: [...migrations],
     migrationsTableName: 'migrations',
     namingStrategy: new SnakeNamingStrategy(),
     synchronize: false,

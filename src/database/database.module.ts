@@ -16,7 +16,7 @@ export class DatabaseModule {
    * The data source is created, and with MIGRATE_ON_START its migrations applied under the
    * migration lock, before any other provider starts, so no module ever sees an old schema.
    */
-  static forRoot(extraMigrations: Array<new () => MigrationInterface> = []): DynamicModule {
+  static forRoot(migrations: ReadonlyArray<new () => MigrationInterface>): DynamicModule {
     let migrateOnStart = false;
     return {
       module: DatabaseModule,
@@ -26,8 +26,7 @@ export class DatabaseModule {
           useFactory: (config: ConfigService<Environment, true>) => {
             const env = environmentOf(config);
             migrateOnStart = env.MIGRATE_ON_START;
-            const options = dataSourceOptions(env);
-            return { ...options, migrations: [...(options.migrations as Array<new () => MigrationInterface>), ...extraMigrations], entities: [], autoLoadEntities: true };
+            return { ...dataSourceOptions(env, migrations), entities: [], autoLoadEntities: true };
           },
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options!).initialize();

@@ -5,7 +5,7 @@ import { OEM_MODE, OEM_PHASE, OEM_SHADOW_RUN } from './oem-flags.js';
 import { PHASE_8_SCHEMA } from './oem.schema.js';
 
 /** Phase 8 in the registry: what rollback, the status API, the CLI and the runbook know of it. */
-@Phase()
+@Phase({ migrations: [Phase8Oem1764000800000] })
 export class OemPhase implements PhaseDefinition {
   readonly number = OEM_PHASE;
   readonly key = 'oem';
@@ -17,7 +17,6 @@ export class OemPhase implements PhaseDefinition {
   readonly jobs = [];
   readonly tables = PHASE_8_SCHEMA.tables;
   readonly columns = PHASE_8_SCHEMA.columns;
-  readonly migrations = [Phase8Oem1764000800000];
   readonly dataLossRisk = 'medium' as const;
   readonly legacyFallback = 'standard DAG routing; scan stations in manual mode (barcodes read as token serials)';
 

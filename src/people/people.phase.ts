@@ -10,11 +10,13 @@ import { PeopleSyncService } from './people-sync.service.js';
 import { PEOPLE_FLAG, PHASE_9_SCHEMA } from './people.schema.js';
 
 /** Phase 9: read-only People-system sync into masked, expiring caches. */
-@Phase()
+@Phase({ migrations: [Phase9People1764000900000] })
 export class PeoplePhase implements PhaseDefinition {
   readonly number = 9;
   readonly key = 'people';
   readonly title = 'People (read-only HR sync)';
+  /** Its People directory answers Phase 7's questions (DirectoryRegistry). */
+  readonly requires = [7];
   readonly flags = [
     {
       key: PEOPLE_FLAG,
@@ -24,7 +26,6 @@ export class PeoplePhase implements PhaseDefinition {
   readonly jobs: readonly PhaseJob[];
   readonly tables = PHASE_9_SCHEMA.tables;
   readonly columns = PHASE_9_SCHEMA.columns;
-  readonly migrations = [Phase9People1764000900000];
   readonly dataLossRisk = 'low' as const;
   readonly legacyFallback = 'local account table (operators and teams from account, team and team_member)';
 

@@ -1,4 +1,5 @@
 import { Injectable, SetMetadata, applyDecorators } from '@nestjs/common';
+import { MODULE_METADATA } from '@nestjs/common/constants.js';
 import type { MigrationInterface } from 'typeorm';
 
 /**
@@ -67,12 +68,15 @@ export interface PhaseDefinition {
   readonly number: number;
   readonly key: string;
   readonly title: string;
+  /**
+   * Lower-numbered phases whose code this one builds on (Phase 9's directory plugs into Phase
+   * 7's assignment). The registry refuses a set that lacks one.
+   */
+  readonly requires?: readonly number[];
   readonly flags: readonly PhaseFlag[];
   readonly jobs: readonly PhaseJob[];
   readonly tables: readonly OwnedTable[];
   readonly columns: readonly OwnedColumn[];
-  /** The phase's migration classes, oldest first; their class names start with `Phase<number>`. */
-  readonly migrations: ReadonlyArray<new () => MigrationInterface>;
   readonly dataLossRisk: DataLossRisk;
   /** What runs instead when the phase is off, in the runbook's words. */
   readonly legacyFallback: string;
@@ -82,7 +86,30 @@ export interface PhaseDefinition {
   verifyLegacy(): Promise<LegacyCheck>;
 }
 
-export const PHASE_METADATA = 'phasegate:phase';
+export type MigrationClass = new () => MigrationInterface;
 
-/** Marks a provider as a phase definition for the registry. */
-export const Phase = () => applyDecorators(Injectable(), SetMetadata(PHASE_METADATA, true));
+export interface PhaseOptions {
+  /** The phase's migration classes, oldest first; their class names start with `Phase<number>`. */
+  migrations: readonly MigrationClass[];
+}
+
+const PHASE_METADATA = 'phasegate:phase';
+
+/**
+ * Marks a provider as a phase definition for the registry. Its migrations are declared here,
+ * once: the data source needs them before dependency injection exists (phaseMigrations).
+ */
+export const Phase = (options: PhaseOptions) => applyDecorators(Injectable(), SetMetadata(PHASE_METADATA, options));
+
+/** The @Phase() options of a provider class, or undefined when it is not a phase definition. */
+export function phaseOptionsOf(type: unknown): PhaseOptions | undefined {
+  return typeof type === 'function' ? (Reflect.getMetadata(PHASE_METADATA, type) as PhaseOptions | undefined) : undefined;
+}
+
+/** The migrations of the phase definitions that `modules` provide, read without booting them. */
+export function phaseMigrations(modules: readonly unknown[]): MigrationClass[] {
+  return modules.flatMap((module) => {
+    const providers = (typeof module === 'function' ? (Reflect.getMetadata(MODULE_METADATA.PROVIDERS, module) as unknown[] | undefined) : undefined) ?? [];
+    return providers.flatMap((provider) => phaseOptionsOf(provider)?.migrations ?? []);
+  });
+}

@@ -2,7 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { DomainError } from '../common/errors/domain-error.js';
 import { MigrationService } from '../database/migration.service.js';
-import { PHASE_METADATA, PhaseDefinition, PhaseFlag, PhaseJob } from './phase-definition.js';
+import { MigrationClass, PhaseDefinition, PhaseFlag, PhaseJob, phaseOptionsOf } from './phase-definition.js';
 
 export type SchemaState = 'applied' | 'reverted' | 'partial';
 
@@ -22,10 +22,10 @@ export class PhaseRegistry implements OnModuleInit {
   onModuleInit(): void {
     const found = this.discovery
       .getProviders()
-      .filter((w) => w.metatype && w.instance && Reflect.getMetadata(PHASE_METADATA, w.metatype))
+      .filter((w) => w.instance && phaseOptionsOf(w.metatype))
       .map((w) => w.instance as PhaseDefinition);
     this.phases = [...new Set(found)].sort((a, b) => a.number - b.number);
-    assertConsistent(this.phases);
+    assertConsistentPhases(this.phases);
   }
 
   all(): PhaseDefinition[] {
@@ -51,15 +51,21 @@ export class PhaseRegistry implements OnModuleInit {
     return this.phases.flatMap((phase) => phase.jobs.map((job) => ({ phase, job })));
   }
 
+  /** The phase's migrations, as its @Phase() declares them. */
+  migrationsOf(phase: number): readonly MigrationClass[] {
+    return migrationsOf(this.get(phase));
+  }
+
   async schemaState(phase: number): Promise<SchemaState> {
-    const names = new Set(this.get(phase).migrations.map((m) => m.name));
+    const names = new Set(this.migrationsOf(phase).map((m) => m.name));
     const applied = (await this.migrations.status()).filter((m) => names.has(m.name) && m.applied).length;
     if (applied === names.size) return 'applied';
     return applied === 0 ? 'reverted' : 'partial';
   }
 }
 
-function assertConsistent(phases: PhaseDefinition[]): void {
+/** Refuses a set of phases that contradicts itself; the app does not start with one. */
+export function assertConsistentPhases(phases: readonly PhaseDefinition[]): void {
   const seen = new Map<string, string>();
   const claim = (kind: string, id: string, owner: string) => {
     const key = `${kind}:${id}`;
@@ -76,8 +82,17 @@ function assertConsistent(phases: PhaseDefinition[]): void {
       if (!p.flags.some((f) => f.key === j.flag)) throw new Error(`Phase ${p.number}: job ${j.name} is gated by unknown flag ${j.flag}`);
     }
     for (const t of p.tables) claim('table', t.name, owner);
-    for (const m of p.migrations) {
+    for (const m of migrationsOf(p)) {
       if (!m.name.startsWith(`Phase${p.number}`)) throw new Error(`Phase ${p.number}: migration ${m.name} must be named Phase${p.number}...`);
     }
+    for (const required of p.requires ?? []) {
+      // rollbacks and schema reverts go from the highest phase down, so a dependency must sit below
+      if (required >= p.number) throw new Error(`Phase ${p.number} requires phase ${required}, which is not below it`);
+      if (!phases.some((q) => q.number === required)) throw new Error(`Phase ${p.number} requires phase ${required}, which is not registered`);
+    }
   }
+}
+
+function migrationsOf(phase: PhaseDefinition): readonly MigrationClass[] {
+  return phaseOptionsOf(phase.constructor)?.migrations ?? [];
 }

@@ -62,7 +62,7 @@ export class PhaseStatusService {
       legacyFallback: def.legacyFallback,
       flags: def.flags.map((f) => this.flags.view(f.key)),
       jobs: await Promise.all(def.jobs.map((j) => this.jobs.status(j.name))),
-      schema: { state: await this.registry.schemaState(phase), migrations: def.migrations.map((m) => ({ name: m.name, applied: applied.get(m.name) === true })) },
+      schema: { state: await this.registry.schemaState(phase), migrations: this.registry.migrationsOf(phase).map((m) => ({ name: m.name, applied: applied.get(m.name) === true })) },
       tables,
       columns,
       // a phase whose schema is down has nothing in flight to ask about

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, MigrationInterface, QueryRunner, Table, TableColumn } from 'typeorm';
+import type { AppExtras } from '../../src/app.module.js';
 import { datetimeColumn, dialectOf, toDbTime } from '../../src/database/dialect.js';
 import { dropPhaseSchema, phaseSchema } from '../../src/phases/guard/migration-guard.js';
 import { Phase, PhaseDefinition, JobRunContext } from '../../src/phases/phase-definition.js';
@@ -65,7 +66,7 @@ export class Phase92Sample1799000100000 implements MigrationInterface {
 /** Test knob: how long each run of the sample job takes. */
 export const sampleJobTiming = { durationMs: 0 };
 
-@Phase()
+@Phase({ migrations: [Phase91Sample1799000000000] })
 export class SamplePhase91 implements PhaseDefinition {
   readonly number = 91;
   readonly key = 'sample';
@@ -85,7 +86,6 @@ export class SamplePhase91 implements PhaseDefinition {
   ];
   readonly tables = SAMPLE91_SCHEMA.tables;
   readonly columns = SAMPLE91_SCHEMA.columns;
-  readonly migrations = [Phase91Sample1799000000000];
   readonly dataLossRisk = 'medium' as const;
   readonly legacyFallback = 'nothing: the sample has no legacy path';
 
@@ -112,7 +112,7 @@ export class SamplePhase91 implements PhaseDefinition {
   }
 }
 
-@Phase()
+@Phase({ migrations: [Phase92Sample1799000100000] })
 export class SamplePhase92 implements PhaseDefinition {
   readonly number = 92;
   readonly key = 'sample2';
@@ -121,7 +121,6 @@ export class SamplePhase92 implements PhaseDefinition {
   readonly jobs = [];
   readonly tables = SAMPLE92_SCHEMA.tables;
   readonly columns = SAMPLE92_SCHEMA.columns;
-  readonly migrations = [Phase92Sample1799000100000];
   readonly dataLossRisk = 'low' as const;
   readonly legacyFallback = 'nothing';
 
@@ -137,7 +136,4 @@ export class SamplePhase92 implements PhaseDefinition {
 @Module({ imports: [PhasesModule, TypeOrmModule], providers: [SamplePhase91, SamplePhase92] })
 export class SamplePhasesModule {}
 
-export const samplePhases = {
-  modules: [SamplePhasesModule],
-  migrations: [Phase91Sample1799000000000, Phase92Sample1799000100000],
-};
+export const samplePhases: AppExtras = { modules: [SamplePhasesModule] };

@@ -94,7 +94,7 @@ export class RollbackSteps {
   }
 
   private async revertSchema(def: PhaseDefinition, entry: RollbackLogEntry): Promise<StepOutcome> {
-    const names = new Set(def.migrations.map((m) => m.name));
+    const names = new Set(this.registry.migrationsOf(def.number).map((m) => m.name));
     const applied = (await this.migrations.status()).filter((m) => names.has(m.name) && m.applied).map((m) => m.name);
     if (applied.length === 0) return { status: 'skipped', detail: 'schema already reverted' };
     const qr = this.dataSource.createQueryRunner();

@@ -1,6 +1,0 @@
-import { DataSource } from 'typeorm';
-import { readEnvironment } from '../config/environment.js';
-import { dataSourceOptions } from './data-source-options.js';
-
-/** Entry for the TypeORM CLI (`npm run migration:generate`); the app builds its own. */
-export default new DataSource(dataSourceOptions(readEnvironment()));
