@@ -1,10 +1,9 @@
 import { Module } from '@nestjs/common';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import { printTable, runCommand } from '../cli/cli-output.js';
 import { DomainError } from '../common/errors/domain-error.js';
-import { printJson } from '../phases/cli/cli-support.js';
 import { AssignmentComparisonService, type MethodSummary } from './assignment-comparison.service.js';
 import { AssignmentModule } from './assignment.module.js';
+import { printJson, printTable, runCommand } from '../common/cli/command-output.js';
 
 @SubCommand({ name: 'compare', description: "Automatic vs manual assignment for a job's tokens (fill rate, fairness, differences, violations); writes nothing" })
 export class AssignmentCompareCommand extends CommandRunner {

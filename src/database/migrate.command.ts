@@ -1,6 +1,6 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { printTable, runCommand } from '../cli/cli-output.js';
 import { MigrationService } from './migration.service.js';
+import { printTable, runCommand } from '../common/cli/command-output.js';
 
 /**
  * `migrate` applies pending migrations under the migration lock; reverted phases stay down

@@ -1,7 +1,7 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { printTable, runCommand } from '../cli/cli-output.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { DEMO_GRAPH_CODE, DemoSeedService } from './demo-seed.service.js';
+import { printTable, runCommand } from '../common/cli/command-output.js';
 
 /** `seed --demo`: the quickstart's demo factory; says so and exits 0 when it is there already. */
 @Command({ name: 'seed', description: 'Seed data (--demo: the demo factory with graph, operators, teams, plans and jobs)' })

@@ -1,8 +1,8 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import { printTable, runCommand } from '../../cli/cli-output.js';
 import { DomainError } from '../errors/domain-error.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { Role } from './role.js';
+import { printTable, runCommand } from '../cli/command-output.js';
 
 @SubCommand({ name: 'create', description: 'Create an API key and print it once' })
 export class KeysCreateCommand extends CommandRunner {

@@ -1,8 +1,7 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import { printTable, runCommand } from '../../cli/cli-output.js';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { FlagsService, FlagView } from '../flags/flags.service.js';
-import { cliActor, printJson } from './cli-support.js';
+import { cliActor, printJson, printTable, runCommand } from '../../common/cli/command-output.js';
 
 const row = (f: FlagView) => ({
   key: f.key,

@@ -1,9 +1,8 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import { printTable, runCommand } from '../../cli/cli-output.js';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { PhaseStatusService } from '../phase-status.service.js';
 import { RollForwardService } from '../rollback/roll-forward.service.js';
-import { cliActor, phaseNumber, printJson } from './cli-support.js';
+import { cliActor, phaseNumber, printJson, printTable, runCommand } from '../../common/cli/command-output.js';
 
 @SubCommand({ name: 'status', description: 'Each phase: schema, flags, jobs, tables and its last rollback' })
 export class PhasesStatusCommand extends CommandRunner {

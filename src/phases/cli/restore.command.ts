@@ -1,8 +1,7 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { printTable, runCommand } from '../../cli/cli-output.js';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { RestoreService } from '../backup/restore.service.js';
-import { printJson } from './cli-support.js';
+import { printJson, printTable, runCommand } from '../../common/cli/command-output.js';
 
 @Command({
   name: 'restore',

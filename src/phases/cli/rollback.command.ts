@@ -1,10 +1,9 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { ExitCode, printTable, runCommand } from '../../cli/cli-output.js';
 import type { RollbackStep } from '../rollback/rollback-log.entity.js';
 import type { RollbackRecord } from '../rollback/rollback-log.service.js';
 import type { RollbackPlan, RollbackRequest } from '../rollback/rollback-planner.service.js';
 import { RollbackService } from '../rollback/rollback.service.js';
-import { cliActor, confirm, phaseNumber, printJson } from './cli-support.js';
+import { cliActor, confirm, ExitCode, phaseNumber, printJson, printTable, runCommand } from '../../common/cli/command-output.js';
 
 interface RollbackOptions {
   phase?: string;
