@@ -1,15 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryRunner } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { BackupService } from '../backup/backup.service.js';
-import { q } from '../backup/row-stream.js';
 import { FlagsService } from '../flags/flags.service.js';
-import { describeItem, GuardItem, inspectSchemaDrop, schemaOf } from '../guard/migration-guard.js';
+import { describeItem, GuardItem, schemaOf } from '../guard/migration-guard.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import type { DataLossRisk, InFlightWork, PhaseDefinition } from '../phase-definition.js';
 import { PhaseRegistry, SchemaState } from '../phase-registry.service.js';
 import type { RollbackKind, RollbackStep, StepName } from './rollback-log.entity.js';
+import { RollbackPlanRepository } from './rollback-plan.repository.js';
 
 export interface RollbackRequest {
   phase?: number;
@@ -63,7 +61,7 @@ export interface RollbackPlan {
 @Injectable()
 export class RollbackPlanner {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly tables: RollbackPlanRepository,
     private readonly registry: PhaseRegistry,
     private readonly flags: FlagsService,
     private readonly jobs: JobsService,
@@ -144,32 +142,19 @@ export class RollbackPlanner {
     };
   }
 
-  /**
-   * What happens to each table and column, on one connection released before the plan asks
-   * the pool for anything else: holding it while waiting for another could hang a small pool.
-   */
+  /** What happens to each table and column, by the guard's own verdict (backups checked only when no new backup will be taken). */
   private async tablePlans(def: PhaseDefinition, revertSchema: boolean, backup: boolean): Promise<TablePlan[]> {
-    const qr = this.dataSource.createQueryRunner();
-    try {
-      // the guard's own verdict, with backups checked only when no new backup will be taken
-      const report = await inspectSchemaDrop(qr, schemaOf(def), { checkBackups: revertSchema && !backup });
-      const tables: TablePlan[] = [];
-      for (const item of report.items) {
-        tables.push({
-          table: item.table,
-          ...(item.column ? { column: item.column } : {}),
-          rebuildable: item.rebuildable,
-          exists: item.exists,
-          holdsData: item.holdsData,
-          rows: item.exists ? await countRows(qr, item) : null,
-          action: actionFor(item, revertSchema, backup),
-          note: describeItem(item),
-        });
-      }
-      return tables;
-    } finally {
-      await qr.release();
-    }
+    const items = await this.tables.inspect(schemaOf(def), { checkBackups: revertSchema && !backup });
+    return items.map((item) => ({
+      table: item.table,
+      ...(item.column ? { column: item.column } : {}),
+      rebuildable: item.rebuildable,
+      exists: item.exists,
+      holdsData: item.holdsData,
+      rows: item.rows,
+      action: actionFor(item, revertSchema, backup),
+      note: describeItem(item),
+    }));
   }
 }
 
@@ -178,13 +163,6 @@ function actionFor(item: GuardItem, revertSchema: boolean, backup: boolean): Tab
   if (!item.exists) return 'absent';
   if (backup) return 'back up, then drop';
   return item.refusal ? 'refused' : 'drop';
-}
-
-/** The dry run shows real row counts; the guard itself never counts. */
-async function countRows(qr: QueryRunner, item: GuardItem): Promise<number> {
-  const where = item.column ? ` WHERE ${q(item.column)} IS NOT NULL` : '';
-  const [row] = await qr.query(`SELECT COUNT(*) AS n FROM ${q(item.table)}${where}`);
-  return Number(row.n);
 }
 
 export function stepsFor(kind: RollbackKind, phases: PhaseDefinition[], revertSchema: boolean, backup: boolean): RollbackStep[] {

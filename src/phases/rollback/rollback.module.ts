@@ -9,6 +9,7 @@ import { RollForwardService } from './roll-forward.service.js';
 import { RollbackLogEntry } from './rollback-log.entity.js';
 import { RollbackLog } from './rollback-log.service.js';
 import { RollbackNotifier } from './rollback-notifier.js';
+import { RollbackPlanRepository } from './rollback-plan.repository.js';
 import { RollbackPlanner } from './rollback-planner.service.js';
 import { RollbackSteps } from './rollback-steps.service.js';
 import { RollbackController } from './rollback.controller.js';
@@ -27,6 +28,7 @@ import { RollbackService } from './rollback.service.js';
     RollbackLog,
     { provide: RollbackHistory, useExisting: RollbackLog },
     RollbackNotifier,
+    RollbackPlanRepository,
     RollbackPlanner,
     RollbackSteps,
     RollbackService,
