@@ -172,7 +172,8 @@ export class RollbackService {
       entry.durationMs = entry.finishedAt.getTime() - entry.startedAt.getTime();
       return { status: 'done', detail: `${entry.status}${pending ? `; ${pending} steps left for rollback --resume` : ''}` };
     });
-    const delivery = await Promise.all([startNotice, this.notifier.notify('rollback.finished', notice(entry))]);
+    // receivers must never see the end before the start: the start notice (bounded by the webhook timeout) goes first
+    const delivery = [await startNotice, await this.notifier.notify('rollback.finished', notice(entry))];
     const undelivered = delivery.filter((d): d is string => d !== null);
     if (undelivered.length) {
       entry.issues = [...entry.issues, ...undelivered];
