@@ -7,7 +7,7 @@ import { Environment } from '../config/environment.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { MigrationService } from './migration.service.js';
 import { Migrator } from './migrator.js';
-import { SqliteCheckpointer } from './sqlite-checkpointer.js';
+import { SqliteCheckpointer } from './sqlite/checkpointer.js';
 
 @Global()
 @Module({})

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel.js';
-import { SqliteConnectionGate } from './sqlite-connection-gate.js';
+import { SqliteConnectionGate } from './sqlite/connection-gate.js';
 
 /**
  * Every SQL difference between SQLite and MySQL/MariaDB lives here, so services and

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, EntitySchema } from 'typeorm';
-import { inTransaction, ONE_ROW, queryRunnerTransaction } from './dialect.js';
+import { inTransaction, ONE_ROW, queryRunnerTransaction } from '../dialect.js';
 
 interface Row {
   id?: number;

@@ -1,35 +1,12 @@
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import type { WalCheckpointThreadData } from './wal-checkpoint.thread.js';
 
 /**
- * The thread's whole program, run as a script: its own connection (a connection is not shared
- * between threads) copying the WAL back into the database with PASSIVE checkpoints, which
- * neither wait for nor block the writer. A checkpoint that fails (the file locked past the
- * timeout by a backup, say) is reported and the next one tries again.
+ * The thread's program is compiled by tsc like the rest. Run from TypeScript (jest), this file
+ * is a .ts source and the thread is taken from the build in dist/, which the test command
+ * makes first.
  */
-const SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-let db;
-try {
-  db = new Database(workerData.path, { fileMustExist: true, timeout: workerData.timeoutMs });
-} catch (error) {
-  // a driver error crosses to the parent thread as its code alone
-  throw new Error('cannot open ' + workerData.path + ': ' + error.message);
-}
-const timer = setInterval(() => {
-  try {
-    db.pragma('wal_checkpoint(PASSIVE)');
-  } catch (error) {
-    parentPort.postMessage(String((error && error.message) || error));
-  }
-}, workerData.intervalMs);
-parentPort.once('message', () => {
-  clearInterval(timer);
-  db.close();
-  parentPort.close();
-});
-`;
+const THREAD = new URL(import.meta.url.endsWith('.ts') ? '../../../dist/src/database/sqlite/wal-checkpoint.thread.js' : './wal-checkpoint.thread.js', import.meta.url);
 
 export interface WalCheckpointEvents {
   /** A checkpoint failed; the worker goes on. */
@@ -48,8 +25,8 @@ export class WalCheckpointWorker {
   }
 
   static start(path: string, intervalMs: number, events: WalCheckpointEvents): WalCheckpointWorker {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const worker = new Worker(SOURCE, { eval: true, workerData: { driver, path, intervalMs, timeoutMs: 10_000 } });
+    const workerData: WalCheckpointThreadData = { path, intervalMs, timeoutMs: 10_000 };
+    const worker = new Worker(THREAD, { workerData });
     // it must not keep a CLI command's process alive; stop() takes the reference back
     worker.unref();
     const self = new WalCheckpointWorker(worker);
