@@ -58,7 +58,8 @@ describe('Phase 7 through the CLI: comparison on the demo data, rollback and res
     expect(table.stdout).toMatch(/^automatic\s+100\.0%\s+12\s+[\d.]+\s+0$/m);
     expect((await cli('assignment', 'compare', '--job', 'NO-SUCH-JOB')).code).toBe(1);
     expect((await cli('assignment', 'compare')).code).toBe(1);
-  });
+    // seven CLI processes, each booting Nest: on a loaded 2-core host that alone takes over a minute
+  }, 240_000);
 
   it('refuses a schema revert over the audit log without a backup (exit 2); with one, enable and restore bring every row back', async () => {
     await setFlag(t, 'enable_assignment_runtime', true);

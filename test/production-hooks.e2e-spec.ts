@@ -1,9 +1,8 @@
 import type { EntityManager } from 'typeorm';
-import { AutomaticAssignerService } from '../src/assignment/automatic-assigner.service.js';
-import { OemScanHandler } from '../src/oem/oem-scan.handler.js';
 import { Role } from '../src/common/auth/role.js';
-import { AssignmentHook, type AutomaticAssigner } from '../src/production/hooks/assignment-hook.js';
-import { ScanHook, type ScanPreHandler } from '../src/production/hooks/scan-hook.js';
+import { ExtensionRegistry } from '../src/common/extension/extension-point.js';
+import { AUTOMATIC_ASSIGNER, type AutomaticAssigner } from '../src/production/hooks/assignment-hook.js';
+import { SCAN_PRE_HANDLER, type ScanPreHandler } from '../src/production/hooks/scan-hook.js';
 import type { Assignment, JobRef, NodeRef, TokenRef } from '../src/production/production.types.js';
 import type { ScanInput, ScanResult } from '../src/production/scan.types.js';
 import { createLine, historyOf, startJob, tokensOf, type Line } from './production-fixtures.js';
@@ -14,11 +13,13 @@ describe('production: hooks for later phases', () => {
   let t: TestApp;
   let line: Line;
   let operatorIds: number[];
+  let extensions: ExtensionRegistry;
   beforeAll(async () => {
     t = await startTestApp({ SCAN_DEDUP_WINDOW_MS: '0' });
     // the ports hold one occupant each: take the real Phase 7 and 8 ones off to test the ports alone
-    t.app.get(AssignmentHook).unregister(t.app.get(AutomaticAssignerService));
-    t.app.get(ScanHook).unregister(t.app.get(OemScanHandler));
+    extensions = t.app.get(ExtensionRegistry);
+    extensions.replace(AUTOMATIC_ASSIGNER, []);
+    extensions.replace(SCAN_PRE_HANDLER, []);
     line = await createLine(t, 'HOOKS');
     operatorIds = [];
     for (const code of ['OP-H1', 'OP-H2']) {
@@ -38,8 +39,7 @@ describe('production: hooks for later phases', () => {
         return decline ? null : tokens.map((_, i) => ({ accountId: operatorIds[i % 2], teamId: null }));
       },
     };
-    const hook = t.app.get(AssignmentHook);
-    hook.register(assigner);
+    extensions.replace(AUTOMATIC_ASSIGNER, [assigner]);
     try {
       const jobId = await startJob(t, line.graphId, 'J-HOOK-1', 4);
       const tokens = await tokensOf(t, jobId);
@@ -56,7 +56,7 @@ describe('production: hooks for later phases', () => {
         { node: 'A', tokens: 1, inTransaction: true },
       ]);
     } finally {
-      hook.unregister(assigner);
+      extensions.replace(AUTOMATIC_ASSIGNER, []);
     }
   });
 
@@ -68,15 +68,14 @@ describe('production: hooks for later phases', () => {
       handle: async (scan: ScanInput): Promise<ScanResult | null> =>
         scan.barcode.startsWith('OEM-') ? { handledBy: 'oem', action: 'oem-step', token: null, message: `rule for ${scan.stationCode}` } : null,
     };
-    const hook = t.app.get(ScanHook);
-    hook.register(handler);
+    extensions.replace(SCAN_PRE_HANDLER, [handler]);
     try {
       const oem = await t.http().post('/api/v1/scans').set(t.auth(Role.Station)).send({ stationCode: 'ST-X', barcode: 'OEM-42' }).expect(200);
       expect(oem.body).toMatchObject({ handledBy: 'oem', action: 'oem-step', message: 'rule for ST-X', duplicate: false });
       const manual = await t.http().post('/api/v1/scans').set(t.auth(Role.Station)).send({ stationCode: 'ST-S', barcode: token.serial }).expect(200);
       expect(manual.body).toMatchObject({ handledBy: 'manual', action: 'started' });
     } finally {
-      hook.unregister(handler);
+      extensions.replace(SCAN_PRE_HANDLER, []);
     }
   });
 });

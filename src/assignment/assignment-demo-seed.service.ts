@@ -1,9 +1,10 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DataSource } from 'typeorm';
+import { Extends } from '../common/extension/extension-point.js';
 import type { Environment } from '../config/environment.js';
 import { PhaseRegistry } from '../phases/phase-registry.service.js';
-import { DEMO_GRAPH_CODE, DemoSeedService, type DemoSeedContributor } from '../production/demo-seed.service.js';
+import { DEMO_GRAPH_CODE, DEMO_SEED_CONTRIBUTOR, type DemoSeedContributor } from '../production/demo-seed.service.js';
 import { localMoment } from './availability.js';
 import { AvailabilityService } from './availability.service.js';
 import { LeaveService } from './leave.service.js';
@@ -32,12 +33,12 @@ const PLANS: Record<string, Array<{ operatorCode?: string; teamCode?: string; pr
  * for OP-20 and the welding crew. Seeded once: priorities on the KIT plan mark it done.
  */
 @Injectable()
-export class AssignmentDemoSeedService implements DemoSeedContributor, OnModuleInit {
+@Extends(DEMO_SEED_CONTRIBUTOR)
+export class AssignmentDemoSeedService implements DemoSeedContributor {
   readonly name = 'assignment';
   private readonly timeZone: string;
 
   constructor(
-    private readonly demo: DemoSeedService,
     private readonly registry: PhaseRegistry,
     private readonly dataSource: DataSource,
     private readonly plans: PlanPrioritiesService,
@@ -46,10 +47,6 @@ export class AssignmentDemoSeedService implements DemoSeedContributor, OnModuleI
     config: ConfigService<Environment, true>,
   ) {
     this.timeZone = config.get('ASSIGNMENT_TIMEZONE', { infer: true });
-  }
-
-  onModuleInit(): void {
-    this.demo.register(this);
   }
 
   async seed(): Promise<string | null> {

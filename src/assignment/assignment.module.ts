@@ -23,7 +23,7 @@ import { PlanPrioritiesService } from './plan-priorities.service.js';
 /**
  * Phase 7: automatic assignment on spawn and route (through the core's AssignmentHook), its
  * audit log, preview and comparison, plans with priorities, availability and leave.
- * Phase 9 plugs its People-backed directory in through DirectoryRegistry.
+ * Phase 9 plugs its People-backed directory in at OPERATOR_DIRECTORY.
  */
 @Module({
   imports: [PhasesModule, ProductionModule, TypeOrmModule.forFeature([AssignmentLog, LeaveRequest, OperatorAvailability, TeamAvailability])],
@@ -42,6 +42,6 @@ import { PlanPrioritiesService } from './plan-priorities.service.js';
     LocalOperatorDirectory,
     DirectoryRegistry,
   ],
-  exports: [DirectoryRegistry, AssignmentResolverService, AssignmentComparisonService],
+  exports: [LocalOperatorDirectory, AssignmentResolverService, AssignmentComparisonService],
 })
 export class AssignmentModule {}

@@ -1,9 +1,10 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Counter, Histogram } from 'prom-client';
 import type { EntityManager } from 'typeorm';
+import { Extends } from '../common/extension/extension-point.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
-import { AssignmentHook, type AutomaticAssigner } from '../production/hooks/assignment-hook.js';
+import { AUTOMATIC_ASSIGNER, type AutomaticAssigner } from '../production/hooks/assignment-hook.js';
 import { NodeAssignmentService } from '../production/node-assignment.service.js';
 import type { Assignment, JobRef, NodeRef, TokenRef } from '../production/production.types.js';
 import { AssignmentLogService, candidatesJson, type LogDraft } from './assignment-log.service.js';
@@ -21,7 +22,8 @@ import { assignmentOf, rankEach } from './ranking.js';
  * candidate or any error -> the manual plan, with one `fallback` row per token saying why.
  */
 @Injectable()
-export class AutomaticAssignerService implements AutomaticAssigner, OnModuleInit, OnModuleDestroy {
+@Extends(AUTOMATIC_ASSIGNER)
+export class AutomaticAssignerService implements AutomaticAssigner {
   readonly name = 'phase7-resolver';
   private readonly logger = new Logger(AutomaticAssignerService.name);
   private readonly decisions: Counter<string>;
@@ -29,7 +31,6 @@ export class AutomaticAssignerService implements AutomaticAssigner, OnModuleInit
   private readonly latency: Histogram<string>;
 
   constructor(
-    private readonly hook: AssignmentHook,
     private readonly fallback: PhaseFallback,
     private readonly resolver: AssignmentResolverService,
     private readonly log: AssignmentLogService,
@@ -41,13 +42,6 @@ export class AutomaticAssignerService implements AutomaticAssigner, OnModuleInit
     this.latency = metrics.histogram('assignment_resolver_duration_seconds', 'Time to resolve the candidates of one spawn or route', ['operation'], [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25]);
   }
 
-  onModuleInit(): void {
-    this.hook.register(this);
-  }
-
-  onModuleDestroy(): void {
-    this.hook.unregister(this);
-  }
 
   async assign(tokens: readonly TokenRef[], node: NodeRef, job: JobRef, manager: EntityManager): Promise<Assignment[] | null> {
     // spawned tokens are already at the node they are assigned at; routed ones still name the node they leave

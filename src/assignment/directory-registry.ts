@@ -1,43 +1,35 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { ExtensionPoint, ExtensionRegistry } from '../common/extension/extension-point.js';
 import { LocalOperatorDirectory } from './local-operator-directory.js';
 import type { OperatorDirectory } from './operator-directory.js';
 
-interface Registration {
-  directory: OperatorDirectory;
-  active: (db?: EntityManager) => boolean | Promise<boolean>;
+/** A directory another module (Phase 9) plugs in; it says per decision whether it answers. */
+export interface ExternalOperatorDirectory extends OperatorDirectory {
+  /** Evaluated per decision, on the deciding transaction `db` when there is one. */
+  answersDecisions(db?: EntityManager): Promise<boolean>;
 }
 
+/** Where another module plugs an operator directory in: @Extends(OPERATOR_DIRECTORY), at most one. */
+export const OPERATOR_DIRECTORY = new ExtensionPoint<ExternalOperatorDirectory>('operator directory', 'one');
+
 /**
- * Which OperatorDirectory the resolver asks. Phase 9 registers its People-backed directory
- * from its onModuleInit with an `active` check (its flag and its caches); while that answers
- * false, or when nothing is registered, the local directory answers.
+ * Which OperatorDirectory the resolver asks: the one plugged in while it answers decisions
+ * (for Phase 9: its flag is on and its caches are fresh), else the local one.
  */
 @Injectable()
 export class DirectoryRegistry {
-  private readonly logger = new Logger(DirectoryRegistry.name);
-  private registration: Registration | null = null;
-
-  constructor(readonly local: LocalOperatorDirectory) {}
-
-  register(directory: OperatorDirectory, options: { active?: Registration['active'] } = {}): void {
-    if (this.registration && this.registration.directory !== directory) {
-      throw new Error(`Directory ${this.registration.directory.source} is already registered; cannot add ${directory.source}`);
-    }
-    this.registration = { directory, active: options.active ?? (() => true) };
-    this.logger.log(`operator directory ${directory.source} registered`);
-  }
-
-  unregister(directory: OperatorDirectory): void {
-    if (this.registration?.directory === directory) this.registration = null;
-  }
+  constructor(
+    readonly local: LocalOperatorDirectory,
+    private readonly extensions: ExtensionRegistry,
+  ) {}
 
   /**
    * Evaluated per decision, so a flag change or an expired cache applies to the next one.
    * `db`: the deciding transaction, which the check runs on (see OperatorDirectory).
    */
   async current(db?: EntityManager): Promise<OperatorDirectory> {
-    const registration = this.registration;
-    return registration && (await registration.active(db)) ? registration.directory : this.local;
+    const external = this.extensions.one(OPERATOR_DIRECTORY);
+    return external && (await external.answersDecisions(db)) ? external : this.local;
   }
 }

@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
  * Where Phase 7 learns who can work: operators, teams and whether they are available at a
  * moment. Phase 7 ships the local implementation (the `account` and `team` tables plus its own
  * availability and leave tables); Phase 9 plugs the People-system cache in behind the same
- * interface by registering it with the DirectoryRegistry. Assignments always name local
+ * interface at OPERATOR_DIRECTORY (directory-registry.ts). Assignments always name local
  * accounts and teams, so every directory answers in local ids.
  *
  * Calls are batched (many ids at once) because the resolver runs inside spawn and route.

@@ -1,19 +1,20 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter.js';
+import { ExtensionRegistry } from './extension/extension-point.js';
 import { HealthModule } from './health/health.module.js';
 import { ReadOnlyGuard } from './http/read-only.guard.js';
 import { AccessLogMiddleware } from './logging/access-log.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
-/** Cross-cutting HTTP concerns: auth, errors, request ids, access log, metrics, health. */
+/** Cross-cutting concerns: auth, errors, request ids, access log, metrics, health, extension points. */
 @Global()
 @Module({
-  imports: [AuthModule, HealthModule],
+  imports: [AuthModule, HealthModule, DiscoveryModule],
   controllers: [MetricsController],
-  providers: [MetricsService, AccessLogMiddleware, { provide: APP_FILTER, useClass: AllExceptionsFilter }, { provide: APP_GUARD, useClass: ReadOnlyGuard }],
-  exports: [MetricsService, AccessLogMiddleware, AuthModule],
+  providers: [MetricsService, AccessLogMiddleware, ExtensionRegistry, { provide: APP_FILTER, useClass: AllExceptionsFilter }, { provide: APP_GUARD, useClass: ReadOnlyGuard }],
+  exports: [MetricsService, AccessLogMiddleware, AuthModule, ExtensionRegistry],
 })
 export class CommonModule {}

@@ -1,8 +1,9 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { Extends } from '../common/extension/extension-point.js';
 import { inTransaction } from '../database/dialect.js';
 import { PhaseRegistry } from '../phases/phase-registry.service.js';
-import { DemoSeedService, type DemoSeedContributor } from '../production/demo-seed.service.js';
+import { DEMO_SEED_CONTRIBUTOR, type DemoSeedContributor } from '../production/demo-seed.service.js';
 import { OemRuleAction } from './entities/oem-scan-rule.entity.js';
 import { OEM_PHASE } from './oem-flags.js';
 import { OemRulesService } from './oem-rules.service.js';
@@ -50,21 +51,17 @@ const TICKETS = [
  * by the real OEM scan logic. The tickets are not linked to jobs, so no token moves.
  */
 @Injectable()
-export class OemDemoSeedService implements DemoSeedContributor, OnModuleInit {
+@Extends(DEMO_SEED_CONTRIBUTOR)
+export class OemDemoSeedService implements DemoSeedContributor {
   readonly name = 'oem';
 
   constructor(
-    private readonly demo: DemoSeedService,
     private readonly registry: PhaseRegistry,
     private readonly dataSource: DataSource,
     private readonly tickets: OemTicketsService,
     private readonly rules: OemRulesService,
     private readonly scans: OemScanService,
   ) {}
-
-  onModuleInit(): void {
-    this.demo.register(this);
-  }
 
   async seed(): Promise<string | null> {
     if ((await this.registry.schemaState(OEM_PHASE)) !== 'applied') return null;

@@ -1,10 +1,11 @@
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Counter } from 'prom-client';
 import { DataSource, type EntityManager } from 'typeorm';
+import { Extends } from '../common/extension/extension-point.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { inTransaction } from '../database/dialect.js';
 import { PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
-import { ScanHook, type ScanPreHandler } from '../production/hooks/scan-hook.js';
+import { SCAN_PRE_HANDLER, type ScanPreHandler } from '../production/hooks/scan-hook.js';
 import type { ScanInput, ScanResult } from '../production/scan.types.js';
 import { OEM_MODE, OEM_SHADOW_RUN } from './oem-flags.js';
 import { OemScanService, type OemAnswer, type OemPlan } from './oem-scan.service.js';
@@ -19,7 +20,8 @@ import { OemShadowService } from './oem-shadow.service.js';
  * manual path did once it is done, or beside its failure once that has rolled back.
  */
 @Injectable()
-export class OemScanHandler implements ScanPreHandler, OnModuleInit, OnModuleDestroy {
+@Extends(SCAN_PRE_HANDLER)
+export class OemScanHandler implements ScanPreHandler {
   readonly name = 'oem';
   private readonly logger = new Logger(OemScanHandler.name);
   /** Plans waiting for observe() or observeFailure(); keyed by the scan object the core hands to each call. */
@@ -27,7 +29,6 @@ export class OemScanHandler implements ScanPreHandler, OnModuleInit, OnModuleDes
   private readonly scans: Counter<string>;
 
   constructor(
-    private readonly hook: ScanHook,
     private readonly fallback: PhaseFallback,
     private readonly oem: OemScanService,
     private readonly shadow: OemShadowService,
@@ -35,14 +36,6 @@ export class OemScanHandler implements ScanPreHandler, OnModuleInit, OnModuleDes
     metrics: MetricsService,
   ) {
     this.scans = metrics.counter('oem_scans_total', 'Scans seen by Phase 8, by the path that answered', ['path']);
-  }
-
-  onModuleInit(): void {
-    this.hook.register(this);
-  }
-
-  onModuleDestroy(): void {
-    this.hook.unregister(this);
   }
 
   async handle(scan: ScanInput, em: EntityManager): Promise<ScanResult | null> {

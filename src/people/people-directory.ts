@@ -1,8 +1,10 @@
-import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DirectoryRegistry } from '../assignment/directory-registry.js';
-import type { DirectoryOperator, DirectoryRead, DirectoryTeam, OperatorDirectory, Unavailability } from '../assignment/operator-directory.js';
+import { OPERATOR_DIRECTORY, type ExternalOperatorDirectory } from '../assignment/directory-registry.js';
+import { LocalOperatorDirectory } from '../assignment/local-operator-directory.js';
+import type { DirectoryOperator, DirectoryRead, DirectoryTeam, Unavailability } from '../assignment/operator-directory.js';
+import { Extends } from '../common/extension/extension-point.js';
 import { fromDbTime, toDbTime } from '../database/dialect.js';
 import { Decline, PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
 import { FlagsService } from '../phases/flags/flags.service.js';
@@ -28,16 +30,16 @@ interface PeopleRow {
  * matched to `account.code` by employee number, teams to `team.code` by code. Every call goes
  * through PhaseFallback: with the flag off the local directory answers; with an empty or
  * expired cache, or no local account or team known to People, the new path declines and the
- * local directory answers, logged as `fallback_to_legacy`. Registered with Phase 7's
- * DirectoryRegistry, which asks it only while the flag is on and every cache can answer, so
+ * local directory answers, logged as `fallback_to_legacy`. Plugged into Phase 7's
+ * OPERATOR_DIRECTORY; the DirectoryRegistry asks it only while the flag is on and every cache can answer, so
  * a decision made while the caches are empty or expired is made, and logged, as `local`.
  * Every query runs on the caller's transaction when one is given: a decision holds its
  * pooled connection while it asks, and waiting for a second one would deadlock a full pool.
  */
 @Injectable()
-export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit, OnModuleDestroy {
+@Extends(OPERATOR_DIRECTORY)
+export class PeopleOperatorDirectory implements ExternalOperatorDirectory {
   readonly source = 'people';
-  private local!: OperatorDirectory;
   /**
    * Until when every cache is known able to answer: its first expiry, capped at
    * FRESHNESS_RECHECK_MS from the check, because a rollback, a restore or another replica can
@@ -51,17 +53,8 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
     private readonly cache: PeopleCacheService,
     private readonly fallback: PhaseFallback,
     private readonly flags: FlagsService,
-    private readonly registry: DirectoryRegistry,
+    private readonly local: LocalOperatorDirectory,
   ) {}
-
-  onModuleInit(): void {
-    this.local = this.registry.local;
-    this.registry.register(this, { active: (db) => this.answersDecisions(db) });
-  }
-
-  onModuleDestroy(): void {
-    this.registry.unregister(this);
-  }
 
   async operators(accountIds: number[], read?: DirectoryRead): Promise<Map<number, DirectoryOperator>> {
     return this.gated('directory_operators', ['people_operator_cache'], accountIds, read, () => this.local.operators(accountIds, read), async (q) => {
@@ -131,7 +124,7 @@ export class PeopleOperatorDirectory implements OperatorDirectory, OnModuleInit,
   }
 
   /** Whether Phase 7's next decision asks this directory: the flag is on and no cache is empty or expired (else a logged fallback). */
-  private async answersDecisions(db?: EntityManager): Promise<boolean> {
+  async answersDecisions(db?: EntityManager): Promise<boolean> {
     const result = await this.fallback.run({
       flag: PEOPLE_FLAG,
       operation: 'directory',

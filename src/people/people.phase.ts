@@ -15,7 +15,7 @@ export class PeoplePhase implements PhaseDefinition {
   readonly number = 9;
   readonly key = 'people';
   readonly title = 'People (read-only HR sync)';
-  /** Its People directory answers Phase 7's questions (DirectoryRegistry). */
+  /** Its People directory answers Phase 7's questions (OPERATOR_DIRECTORY). */
   readonly requires = [7];
   readonly flags = [
     {

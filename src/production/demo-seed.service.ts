@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ExtensionPoint, ExtensionRegistry } from '../common/extension/extension-point.js';
 import { AccountsService } from './accounts.service.js';
 import { AssignmentPlansService } from './assignment-plans.service.js';
 import { NodeKind } from './entities/production-graph.entity.js';
@@ -66,6 +67,9 @@ export interface DemoSeedContributor {
   seed(): Promise<string | null>;
 }
 
+/** Where a phase adds its demo data: @Extends(DEMO_SEED_CONTRIBUTOR). */
+export const DEMO_SEED_CONTRIBUTOR = new ExtensionPoint<DemoSeedContributor>('demo seed contributor', 'many');
+
 const op = (i: number) => `OP-${String(i).padStart(2, '0')}`;
 
 /**
@@ -76,9 +80,9 @@ const op = (i: number) => `OP-${String(i).padStart(2, '0')}`;
 @Injectable()
 export class DemoSeedService {
   private readonly logger = new Logger(DemoSeedService.name);
-  private readonly contributors: DemoSeedContributor[] = [];
 
   constructor(
+    private readonly extensions: ExtensionRegistry,
     private readonly graphs: GraphsService,
     private readonly accounts: AccountsService,
     private readonly plans: AssignmentPlansService,
@@ -93,16 +97,11 @@ export class DemoSeedService {
   async seed(): Promise<DemoSeedResult> {
     const factory = await this.seedFactory();
     const extras: string[] = [];
-    for (const contributor of this.contributors) {
+    for (const contributor of this.extensions.all(DEMO_SEED_CONTRIBUTOR)) {
       const line = await contributor.seed();
       if (line) extras.push(line);
     }
     return { ...factory, extras };
-  }
-
-  /** Call from the contributing module's onModuleInit. */
-  register(contributor: DemoSeedContributor): void {
-    if (!this.contributors.includes(contributor)) this.contributors.push(contributor);
   }
 
   private async seedFactory(): Promise<Omit<DemoSeedResult, 'extras'>> {

@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { ExtensionPoint, ExtensionRegistry } from '../../common/extension/extension-point.js';
 import type { EntityManager } from 'typeorm';
 import type { Assignment, JobRef, NodeRef, TokenRef } from '../production.types.js';
 
@@ -13,29 +14,21 @@ export interface AutomaticAssigner {
   assign(tokens: readonly TokenRef[], node: NodeRef, job: JobRef, manager: EntityManager): Promise<Assignment[] | null>;
 }
 
-/** The port through which another module takes over assignment; at most one assigner. */
+/** Where another module (Phase 7) takes over assignment: @Extends(AUTOMATIC_ASSIGNER), at most one. */
+export const AUTOMATIC_ASSIGNER = new ExtensionPoint<AutomaticAssigner>('automatic assigner', 'one');
+
+/** The core's side of the port: asks the assigner plugged in, if any. */
 @Injectable()
 export class AssignmentHook {
-  private readonly logger = new Logger(AssignmentHook.name);
-  private assigner: AutomaticAssigner | null = null;
+  constructor(private readonly extensions: ExtensionRegistry) {}
 
-  /** Call from the other module's onModuleInit. */
-  register(assigner: AutomaticAssigner): void {
-    if (this.assigner && this.assigner !== assigner) throw new Error(`Assigner ${this.assigner.name} is already registered; cannot add ${assigner.name}`);
-    this.assigner = assigner;
-    this.logger.log(`automatic assigner ${assigner.name} registered`);
-  }
-
-  unregister(assigner: AutomaticAssigner): void {
-    if (this.assigner === assigner) this.assigner = null;
-  }
-
-  /** The registered assigner's answer, or null when none is registered or it declines. */
+  /** The assigner's answer, or null when none is plugged in or it declines. */
   async assign(tokens: readonly TokenRef[], node: NodeRef, job: JobRef, manager: EntityManager): Promise<Assignment[] | null> {
-    if (!this.assigner) return null;
-    const result = await this.assigner.assign(tokens, node, job, manager);
+    const assigner = this.extensions.one(AUTOMATIC_ASSIGNER);
+    if (!assigner) return null;
+    const result = await assigner.assign(tokens, node, job, manager);
     if (result && result.length !== tokens.length) {
-      throw new Error(`Assigner ${this.assigner.name} returned ${result.length} assignments for ${tokens.length} tokens`);
+      throw new Error(`Assigner ${assigner.name} returned ${result.length} assignments for ${tokens.length} tokens`);
     }
     return result;
   }

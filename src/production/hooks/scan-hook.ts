@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { ExtensionPoint, ExtensionRegistry } from '../../common/extension/extension-point.js';
 import type { EntityManager } from 'typeorm';
 import type { ScanInput, ScanResult } from '../scan.types.js';
 
@@ -16,32 +17,23 @@ export interface ScanPreHandler {
   observeFailure?(scan: ScanInput, error: unknown): Promise<void>;
 }
 
-/** The port through which another module handles scans before the manual path; at most one. */
+/** Where another module (Phase 8) handles scans before the manual path: @Extends(SCAN_PRE_HANDLER), at most one. */
+export const SCAN_PRE_HANDLER = new ExtensionPoint<ScanPreHandler>('scan pre-handler', 'one');
+
+/** The core's side of the port: asks the handler plugged in, if any. */
 @Injectable()
 export class ScanHook {
-  private readonly logger = new Logger(ScanHook.name);
-  private handler: ScanPreHandler | null = null;
-
-  /** Call from the other module's onModuleInit. */
-  register(handler: ScanPreHandler): void {
-    if (this.handler && this.handler !== handler) throw new Error(`Scan handler ${this.handler.name} is already registered; cannot add ${handler.name}`);
-    this.handler = handler;
-    this.logger.log(`scan pre-handler ${handler.name} registered`);
-  }
-
-  unregister(handler: ScanPreHandler): void {
-    if (this.handler === handler) this.handler = null;
-  }
+  constructor(private readonly extensions: ExtensionRegistry) {}
 
   handle(scan: ScanInput, manager: EntityManager): Promise<ScanResult | null> {
-    return this.handler ? this.handler.handle(scan, manager) : Promise.resolve(null);
+    return this.extensions.one(SCAN_PRE_HANDLER)?.handle(scan, manager) ?? Promise.resolve(null);
   }
 
   async observe(scan: ScanInput, result: ScanResult, manager: EntityManager): Promise<void> {
-    await this.handler?.observe?.(scan, result, manager);
+    await this.extensions.one(SCAN_PRE_HANDLER)?.observe?.(scan, result, manager);
   }
 
   async observeFailure(scan: ScanInput, error: unknown): Promise<void> {
-    await this.handler?.observeFailure?.(scan, error);
+    await this.extensions.one(SCAN_PRE_HANDLER)?.observeFailure?.(scan, error);
   }
 }
