@@ -1,6 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { inTransaction } from '../database/dialect.js';
 import { PhaseRegistry } from '../phases/phase-registry.service.js';
 import { DemoSeedService, type DemoSeedContributor } from '../production/demo-seed.service.js';
 import { OemRuleAction } from './entities/oem-scan-rule.entity.js';
@@ -8,6 +7,7 @@ import { OEM_PHASE } from './oem-flags.js';
 import { OemRulesService } from './oem-rules.service.js';
 import { OemScanService } from './oem-scan.service.js';
 import { OemTicketsService } from './oem-tickets.service.js';
+import { inTransaction } from '../database/transaction.js';
 
 const DAY = 86_400_000;
 const ACME_STEPS = ['Cutting', 'Welding', 'Painting', 'Quality check', 'Packing'];

@@ -2,13 +2,13 @@ import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@ne
 import type { Counter } from 'prom-client';
 import { DataSource, type EntityManager } from 'typeorm';
 import { MetricsService } from '../common/metrics/metrics.service.js';
-import { inTransaction } from '../database/dialect.js';
 import { PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
 import { ScanHook, type ScanPreHandler } from '../production/hooks/scan-hook.js';
 import type { ScanInput, ScanResult } from '../production/scan.types.js';
 import { OEM_MODE, OEM_PHASE, OEM_SHADOW_RUN } from './oem-flags.js';
 import { OemScanService, type OemAnswer, type OemPlan } from './oem-scan.service.js';
 import { OemShadowService } from './oem-shadow.service.js';
+import { inTransaction } from '../database/transaction.js';
 
 /**
  * Phase 8's entry into every accepted scan. With `enable_oem_mode` on, the OEM path answers

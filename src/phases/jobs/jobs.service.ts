@@ -10,7 +10,7 @@ import { ErrorCode } from '../../common/errors/error-code.js';
 import type { Counter } from 'prom-client';
 import { MetricsService } from '../../common/metrics/metrics.service.js';
 import { Environment } from '../../config/environment.js';
-import { inTransaction, ONE_ROW } from '../../database/dialect.js';
+import { ONE_ROW } from '../../database/dialect.js';
 import type { FlagChange } from '../flags/flags.service.js';
 import { FlagsService } from '../flags/flags.service.js';
 import type { PhaseDefinition, PhaseJob } from '../phase-definition.js';
@@ -18,6 +18,7 @@ import { PhaseRegistry } from '../phase-registry.service.js';
 import { JobControl } from './job-control.entity.js';
 import { JobLease } from './job-lease.js';
 import { JobRun } from './job-run.entity.js';
+import { inTransaction } from '../../database/transaction.js';
 
 export interface JobStatus {
   name: string;
