@@ -2,6 +2,7 @@ import { CorePlatform1764000000000 } from './1764000000000-Core-Platform.js';
 import { CoreProduction1764000100000 } from './1764000100000-Core-Production.js';
 import { CoreFramework1764000200000 } from './1764000200000-Core-Framework.js';
 import { CoreRollback1764000300000 } from './1764000300000-Core-Rollback.js';
+import { CoreRowGuards1764000400000 } from './1764000400000-Core-RowGuards.js';
 
 /**
  * The core schema's migrations, oldest first. A phase's migrations are declared by its
@@ -9,4 +10,4 @@ import { CoreRollback1764000300000 } from './1764000300000-Core-Rollback.js';
  * <timestamp>-<Core|PhaseN>-<Name>; a class named PhaseN... belongs to phase N and is
  * reverted with that phase.
  */
-export const CORE_MIGRATIONS = [CorePlatform1764000000000, CoreProduction1764000100000, CoreFramework1764000200000, CoreRollback1764000300000];
+export const CORE_MIGRATIONS = [CorePlatform1764000000000, CoreProduction1764000100000, CoreFramework1764000200000, CoreRollback1764000300000, CoreRowGuards1764000400000];

@@ -1,11 +1,12 @@
 import { DataSource } from 'typeorm';
 import { Role } from '../src/common/auth/role.js';
-import { dialectOf, inTransaction } from '../src/database/dialect.js';
+import { dialectOf } from '../src/database/dialect.js';
 import { FlagsService } from '../src/phases/flags/flags.service.js';
 import { TokenLifecycleService } from '../src/production/token-lifecycle.service.js';
 import { createLine, startJob, tokensOf, type Line } from './production-fixtures.js';
 import { sleep, waitFor } from './support/wait.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { inTransaction } from '../src/database/transaction.js';
 
 const WINDOW_MS = 300;
 const RULES_REFRESH_MS = 200;

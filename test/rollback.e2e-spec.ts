@@ -2,7 +2,6 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { Role } from '../src/common/auth/role.js';
-import { inTransaction } from '../src/database/dialect.js';
 import { FlagsService } from '../src/phases/flags/flags.service.js';
 import { JobsService } from '../src/phases/jobs/jobs.service.js';
 import { PhaseRegistry } from '../src/phases/phase-registry.service.js';
@@ -13,6 +12,7 @@ import { fillSampleLog, tableExists } from './support/rollback-support.js';
 import { sleep, waitFor } from './support/wait.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { SAMPLE_JOB, samplePhases } from './support/test-phases.js';
+import { inTransaction } from '../src/database/transaction.js';
 
 /** A real HTTP receiver for the rollback webhook; `mode` decides how it answers. */
 function webhookReceiver() {

@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError, type FieldError } from '../common/errors/domain-error.js';
 import { toDbTime } from '../database/dialect.js';
-import { productionTransaction } from '../production/production-transaction.js';
 import { AssignmentResolverService } from './assignment-resolver.service.js';
 import { minuteText, type Rule } from './availability.js';
 import type { AvailabilityDto } from './dto/availability.dto.js';
+import { inTransaction } from '../database/transaction.js';
 
 export type Subject = 'operator' | 'team';
 
@@ -27,7 +27,7 @@ export class AvailabilityService {
   async set(subject: Subject, id: number, schedule: AvailabilityDto): Promise<AvailabilityDto> {
     const rules = toRules(schedule);
     const { table, key } = TABLES[subject];
-    await productionTransaction(this.dataSource, async (em) => {
+    await inTransaction(this.dataSource, async (em) => {
       await this.assertExists(em, subject, id);
       await em.query(`DELETE FROM ${table} WHERE ${key} = ?`, [id]);
       const now = toDbTime(new Date());

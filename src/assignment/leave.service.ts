@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, In, LessThan, MoreThan } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
-import { dialectOf, forUpdate } from '../database/dialect.js';
-import { productionTransaction } from '../production/production-transaction.js';
+import { execute } from '../database/dialect.js';
 import { AssignmentResolverService } from './assignment-resolver.service.js';
 import type { CreateLeaveDto, LeaveQuery } from './dto/leave.dto.js';
 import { LeaveRequest, LeaveStatus } from './entities/leave-request.entity.js';
+import { inTransaction } from '../database/transaction.js';
 
 /** Leave that still claims its time: an operator's pending and approved requests never overlap. */
 const HOLDING = [LeaveStatus.Pending, LeaveStatus.Approved];
@@ -27,10 +27,12 @@ export class LeaveService {
 
   async create(input: CreateLeaveDto, actor: string): Promise<LeaveRequest> {
     if (input.endsAt.getTime() <= input.startsAt.getTime()) throw DomainError.validation([{ field: 'endsAt', messages: ['endsAt must be after startsAt'] }]);
-    return productionTransaction(this.dataSource, async (em) => {
-      // the operator's row is the lock that keeps two overlapping requests from both passing the check
-      const [operator] = await em.query(`SELECT id FROM account WHERE id = ?${forUpdate(dialectOf(em))}`, [input.operatorId]);
-      if (!operator) throw DomainError.notFound('Operator', input.operatorId);
+    return inTransaction(this.dataSource, async (em) => {
+      // a write to the operator's row, not a locking read, keeps two overlapping requests from
+      // both passing the check: a Galera cluster certifies writes only, so the later of two
+      // concurrent requests fails at commit and runs again, and then sees the first
+      const guarded = await execute(em, `UPDATE account SET lock_version = lock_version + 1 WHERE id = ?`, [input.operatorId]);
+      if (guarded !== 1) throw DomainError.notFound('Operator', input.operatorId);
       const repo = em.getRepository(LeaveRequest);
       const clash = await repo.findOne({
         where: { accountId: input.operatorId, status: In(HOLDING), startsAt: LessThan(input.endsAt), endsAt: MoreThan(input.startsAt) },
@@ -57,7 +59,7 @@ export class LeaveService {
 
   async decide(id: number, action: keyof typeof TRANSITIONS, actor: string): Promise<LeaveRequest> {
     const { from, to } = TRANSITIONS[action];
-    const decided = await productionTransaction(this.dataSource, async (em) => {
+    const decided = await inTransaction(this.dataSource, async (em) => {
       const repo = em.getRepository(LeaveRequest);
       const changed = await repo.update({ id, status: In(from) }, { status: to, decidedBy: actor, decidedAt: new Date() });
       const leave = await repo.findOneBy({ id });

@@ -4,9 +4,9 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { dialectOf, insertChunkRows, toDbTime } from '../database/dialect.js';
 import { AccountsService } from '../production/accounts.service.js';
-import { productionTransaction } from '../production/production-transaction.js';
 import { AssignmentResolverService } from './assignment-resolver.service.js';
 import type { PlanEntryDto, PlanEntryInputDto } from './dto/plan.dto.js';
+import { inTransaction } from '../database/transaction.js';
 
 type Row = Record<string, unknown>;
 
@@ -24,7 +24,7 @@ export class PlanPrioritiesService {
   ) {}
 
   async setNodePlan(nodeId: number, entries: PlanEntryInputDto[]): Promise<PlanEntryDto[]> {
-    await productionTransaction(this.dataSource, async (em) => {
+    await inTransaction(this.dataSource, async (em) => {
       await this.graphOf(em, nodeId);
       const rows = await this.resolve(em, entries);
       await em.query(`DELETE FROM assignment_plan_node WHERE node_id = ?`, [nodeId]);
@@ -41,7 +41,7 @@ export class PlanPrioritiesService {
   }
 
   async setJobPlan(jobId: number, nodeId: number, entries: PlanEntryInputDto[]): Promise<PlanEntryDto[]> {
-    await productionTransaction(this.dataSource, async (em) => {
+    await inTransaction(this.dataSource, async (em) => {
       const [job] = await em.query(`SELECT code, graph_id FROM job_ticket WHERE id = ?`, [jobId]);
       if (!job) throw DomainError.notFound('Job', jobId);
       if ((await this.graphOf(em, nodeId)) !== Number(job.graph_id)) {

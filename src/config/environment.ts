@@ -79,6 +79,14 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(1) @Max(500)
   DB_POOL_SIZE = 10;
 
+  /**
+   * On a Galera node (`@@wsrep_on`), every pooled connection sets this `wsrep_sync_wait`: 1
+   * makes each read wait until the node has applied what the cluster committed before it, so
+   * a client sees its own writes whichever node served them. Ignored elsewhere.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(15)
+  DB_WSREP_SYNC_WAIT = 1;
+
   /** Apply pending migrations (under the migration lock) when the HTTP server starts. */
   @Transform(toBoolean) @IsBoolean()
   MIGRATE_ON_START = true;

@@ -3,11 +3,12 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Environment } from '../config/environment.js';
-import { dialectOf, execute, fromDbTime, insertIgnore, insertSelectWithoutLocks, toDbTime } from '../database/dialect.js';
+import { dialectOf, execute, fromDbTime, insertIgnore, toDbTime } from '../database/dialect.js';
 import type { JobCounts } from '../phases/phase-definition.js';
 import { VIEWS, type ViewName } from './dashboard.schema.js';
 import { RefreshState } from './entities/refresh-state.entity.js';
 import { buildView, INCREMENTAL_VIEWS } from './view-sql.js';
+import { insertSelectWithoutLocks } from '../database/transaction.js';
 
 /**
  * An event's occurred_at is stamped before its transaction commits, so a transaction still

@@ -5,6 +5,7 @@ import { DataSource, MigrationInterface } from 'typeorm';
 import { environmentOf } from '../config/config.module.js';
 import { Environment } from '../config/environment.js';
 import { dataSourceOptions } from './data-source-options.js';
+import { setWsrepSyncWaitPerConnection } from './galera.js';
 import { MigrationService } from './migration.service.js';
 import { Migrator } from './migrator.js';
 import { SqliteCheckpointer } from './sqlite/checkpointer.js';
@@ -18,6 +19,7 @@ export class DatabaseModule {
    */
   static forRoot(migrations: ReadonlyArray<new () => MigrationInterface>): DynamicModule {
     let migrateOnStart = false;
+    let wsrepSyncWait = 1;
     return {
       module: DatabaseModule,
       imports: [
@@ -26,10 +28,13 @@ export class DatabaseModule {
           useFactory: (config: ConfigService<Environment, true>) => {
             const env = environmentOf(config);
             migrateOnStart = env.MIGRATE_ON_START;
+            wsrepSyncWait = env.DB_WSREP_SYNC_WAIT;
             return { ...dataSourceOptions(env, migrations), entities: [], autoLoadEntities: true };
           },
           dataSourceFactory: async (options) => {
-            const dataSource = await new DataSource(options!).initialize();
+            const dataSource = new DataSource(options!);
+            setWsrepSyncWaitPerConnection(dataSource, wsrepSyncWait);
+            await dataSource.initialize();
             if (migrateOnStart) await new Migrator(dataSource).run();
             return dataSource;
           },

@@ -1,6 +1,4 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel.js';
-import { SqliteConnectionGate } from './sqlite/connection-gate.js';
 
 /**
  * Every SQL difference between SQLite and MySQL/MariaDB lives here, so services and
@@ -60,16 +58,6 @@ export async function execute(source: DataSource | EntityManager, sql: string, p
 }
 
 /**
- * Runs `work` in a transaction. On MySQL each transaction gets its own pooled connection; on
- * SQLite it waits for the one shared connection (see SqliteConnectionGate). Never call it from
- * inside `work`.
- */
-export function inTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-  if (dialectOf(dataSource) === 'mysql') return dataSource.transaction(work);
-  return SqliteConnectionGate.of(dataSource).hold(() => dataSource.transaction(work));
-}
-
-/**
  * Rows per multi-row INSERT of `columns` columns: SQLite binds at most 32766 parameters per
  * statement (since 3.32); MySQL's limit is the packet size, which 1000 short rows stay far below.
  */
@@ -84,11 +72,50 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-/** A transaction that lost a lock conflict (deadlock, lock wait timeout, busy database) and may be retried. */
-export function isLockConflict(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string } };
+const codeOf = (error: unknown) => {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } };
   const code = e?.driverError?.code ?? e?.code;
-  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY'));
+  return typeof code === 'string' ? code : undefined;
+};
+
+/** A statement that lost a lock conflict (deadlock, lock wait timeout, busy database): the client may retry. */
+export function isLockConflict(error: unknown): boolean {
+  return isRetryableConflict(error) || (codeOf(error)?.startsWith('SQLITE_BUSY') ?? false);
+}
+
+/**
+ * A MySQL deadlock (1213, which is also how a Galera node reports a transaction that lost the
+ * certification against another node's commit) or lock-wait timeout (1205): the transaction
+ * can be run again from the start.
+ */
+export function isRetryableConflict(error: unknown): boolean {
+  const code = codeOf(error);
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
+}
+
+/** Errors of a database that is down, unreachable or not ready: the connection never got an answer. */
+const UNAVAILABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  // 1047: a Galera node that is not synced ("WSREP has not yet prepared node for application use")
+  'ER_UNKNOWN_COM_ERROR',
+  // 1927: the server shut down or killed the connection mid-statement
+  'ER_CONNECTION_KILLED',
+  'ER_SERVER_SHUTDOWN',
+]);
+
+/** The database (or this Galera node) cannot serve now; another node, or the same later, can. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = codeOf(error);
+  if (code !== undefined && UNAVAILABLE.has(code)) return true;
+  const errno = (error as { driverError?: { errno?: unknown }; errno?: unknown })?.driverError?.errno ?? (error as { errno?: unknown })?.errno;
+  return errno === 1047;
 }
 
 /**
@@ -145,50 +172,6 @@ export function jsonInt(dialect: Dialect, column: string, path: string): string 
  * must land together go through inTransaction.
  */
 export const ONE_ROW = { transaction: false } as const;
-
-/**
- * Runs an INSERT ... SELECT over tables that others keep appending to. Under InnoDB's default
- * REPEATABLE READ such a statement share-locks every row it reads, up to the end of the
- * index, so a long one would hold up every concurrent insert into its source; READ COMMITTED
- * reads a snapshot without locks (binlog_format must then be ROW or MIXED, the defaults).
- * SQLite readers take no locks.
- */
-export async function insertSelectWithoutLocks(dataSource: DataSource, sql: string, params: unknown[]): Promise<void> {
-  if (dialectOf(dataSource) === 'sqlite') {
-    await dataSource.query(sql, params);
-    return;
-  }
-  await queryRunnerTransaction(dataSource, (qr) => qr.query(sql, params), 'READ COMMITTED');
-}
-
-/** Runs `work` in one transaction on a query runner of its own (on SQLite, the gated shared one), released afterwards. */
-export async function queryRunnerTransaction<T>(dataSource: DataSource, work: (qr: QueryRunner) => Promise<T>, isolation?: IsolationLevel): Promise<T> {
-  if (dialectOf(dataSource) === 'sqlite') return SqliteConnectionGate.of(dataSource).hold(() => runnerTransaction(dataSource, work, isolation));
-  return runnerTransaction(dataSource, work, isolation);
-}
-
-async function runnerTransaction<T>(dataSource: DataSource, work: (qr: QueryRunner) => Promise<T>, isolation?: IsolationLevel): Promise<T> {
-  const qr = dataSource.createQueryRunner();
-  try {
-    await qr.startTransaction(isolation);
-    const result = await work(qr);
-    await qr.commitTransaction();
-    return result;
-  } catch (error) {
-    if (qr.isTransactionActive) await qr.rollbackTransaction();
-    throw error;
-  } finally {
-    await qr.release();
-  }
-}
-
-/**
- * Suffix of a SELECT that locks the rows it reads until the transaction ends, serialising
- * check-then-insert work per row on MySQL; SQLite transactions are serialised already.
- */
-export function forUpdate(dialect: Dialect): string {
-  return dialect === 'mysql' ? ' FOR UPDATE' : '';
-}
 
 /** A timestamp column plus an integer expression of milliseconds, as a timestamp. */
 export function addMs(dialect: Dialect, column: string, ms: string): string {

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DataSource, MigrationInterface, Table } from 'typeorm';
-import { datetimeColumn, dialectOf, queryRunnerTransaction, toDbTime } from './dialect.js';
+import { datetimeColumn, dialectOf, toDbTime } from './dialect.js';
+import { queryRunnerTransaction } from './transaction.js';
 import { createTableIfMissing, LeaseTable } from './lease.js';
 
 const LOCK_NAME = 'migrations';

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Extends } from '../common/extension/extension-point.js';
-import { inTransaction } from '../database/dialect.js';
 import { PhaseRegistry } from '../phases/phase-registry.service.js';
 import { DEMO_SEED_CONTRIBUTOR, type DemoSeedContributor } from '../production/demo-seed.service.js';
 import { OemRuleAction } from './entities/oem-scan-rule.entity.js';
@@ -9,6 +8,7 @@ import { OEM_PHASE } from './oem-flags.js';
 import { OemRulesService } from './oem-rules.service.js';
 import { OemScanService } from './oem-scan.service.js';
 import { OemTicketsService } from './oem-tickets.service.js';
+import { inTransaction } from '../database/transaction.js';
 
 const DAY = 86_400_000;
 const ACME_STEPS = ['Cutting', 'Welding', 'Painting', 'Quality check', 'Packing'];

@@ -3,13 +3,13 @@ import type { Counter } from 'prom-client';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Extends } from '../common/extension/extension-point.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
-import { inTransaction } from '../database/dialect.js';
 import { PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
 import { SCAN_PRE_HANDLER, type ScanPreHandler } from '../production/hooks/scan-hook.js';
 import type { ScanInput, ScanResult } from '../production/scan.types.js';
 import { OEM_MODE, OEM_SHADOW_RUN } from './oem-flags.js';
 import { OemScanService, type OemAnswer, type OemPlan } from './oem-scan.service.js';
 import { OemShadowService } from './oem-shadow.service.js';
+import { inTransaction } from '../database/transaction.js';
 
 /**
  * Phase 8's entry into every accepted scan. With `enable_oem_mode` on, the OEM path answers

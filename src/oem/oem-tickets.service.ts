@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, LessThan, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { DomainError, type FieldError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
-import { execute, inTransaction, toDbTime } from '../database/dialect.js';
+import { execute, toDbTime } from '../database/dialect.js';
 import { decodeCursor, encodeCursor } from '../production/cursor.js';
-import { conflictOnDuplicate } from '../production/production-transaction.js';
 import { OemJobTicket, OemJobTicketStep, OemStepStatus, OemTicketStatus, OPEN_TICKET_STATUSES } from './entities/oem-job-ticket.entity.js';
+import { conflictOnDuplicate, inTransaction } from '../database/transaction.js';
 
 export interface StepInput {
   sequence: number;

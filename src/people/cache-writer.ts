@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { dialectOf, execute, inTransaction, insertChunkRows, toDbTime, upsertStatement } from '../database/dialect.js';
+import { dialectOf, execute, insertChunkRows, toDbTime, upsertStatement } from '../database/dialect.js';
 import type { AvailabilityRecord, OperatorRecord, TeamRecord } from './people-records.js';
+import { inTransaction } from '../database/transaction.js';
 
 export interface WriteResult {
   upserted: number;

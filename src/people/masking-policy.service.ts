@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { inTransaction } from '../database/dialect.js';
 import { MASKABLE_FIELDS, MaskableField, MaskingPolicy, MaskingStrategy } from './entities/masking-policy.entity.js';
 import type { MaskingRule, MaskingRules } from './masking.js';
+import { inTransaction } from '../database/transaction.js';
 
 export interface PolicyChange {
   field: MaskableField;

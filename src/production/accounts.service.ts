@@ -3,7 +3,7 @@ import { DataSource, In, type EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { Account } from './entities/account.entity.js';
 import { Team, TeamMember } from './entities/team.entity.js';
-import { conflictOnDuplicate, productionTransaction } from './production-transaction.js';
+import { conflictOnDuplicate, inTransaction } from '../database/transaction.js';
 
 export interface NewAccount {
   code: string;
@@ -24,7 +24,7 @@ export class AccountsService {
 
   async createOperator(input: NewAccount): Promise<Account> {
     return conflictOnDuplicate(`Operator ${input.code}`, () =>
-      productionTransaction(this.dataSource, (em) =>
+      inTransaction(this.dataSource, (em) =>
         em.getRepository(Account).save(em.getRepository(Account).create({ code: input.code, name: input.name, skills: input.skills ?? [], active: input.active ?? true, createdAt: new Date() })),
       ),
     );
@@ -41,7 +41,7 @@ export class AccountsService {
   }
 
   async updateOperator(id: number, change: Partial<Pick<Account, 'name' | 'skills' | 'active'>>): Promise<Account> {
-    return productionTransaction(this.dataSource, async (em) => {
+    return inTransaction(this.dataSource, async (em) => {
       const repo = em.getRepository(Account);
       const account = await repo.findOneBy({ id });
       if (!account) throw DomainError.notFound('Operator', id);
@@ -65,7 +65,7 @@ export class AccountsService {
 
   async createTeam(input: { code: string; name: string; memberCodes?: string[] }): Promise<TeamWithMembers> {
     const id = await conflictOnDuplicate(`Team ${input.code}`, () =>
-      productionTransaction(this.dataSource, async (em) => {
+      inTransaction(this.dataSource, async (em) => {
         const team = await em.getRepository(Team).save(em.getRepository(Team).create({ code: input.code, name: input.name, createdAt: new Date() }));
         await this.writeMembers(em, team.id, input.memberCodes ?? []);
         return team.id;
@@ -75,7 +75,7 @@ export class AccountsService {
   }
 
   async setMembers(teamId: number, memberCodes: string[]): Promise<TeamWithMembers> {
-    await productionTransaction(this.dataSource, async (em) => {
+    await inTransaction(this.dataSource, async (em) => {
       if (!(await em.getRepository(Team).existsBy({ id: teamId }))) throw DomainError.notFound('Team', teamId);
       await em.getRepository(TeamMember).delete({ teamId });
       await this.writeMembers(em, teamId, memberCodes);

@@ -6,8 +6,8 @@ import { AccountsService } from './accounts.service.js';
 import { AssignmentPlanJob, AssignmentPlanNode } from './entities/assignment-plan.entity.js';
 import { GraphNode } from './entities/production-graph.entity.js';
 import { JobTicket } from './entities/job-ticket.entity.js';
-import { productionTransaction } from './production-transaction.js';
 import type { Assignment } from './production.types.js';
+import { inTransaction } from '../database/transaction.js';
 
 /** Who a plan names: exactly one of an operator or a team, by code. */
 export interface PlanTarget {
@@ -27,7 +27,7 @@ export class AssignmentPlansService {
   ) {}
 
   async setNodePlan(nodeId: number, target: PlanTarget): Promise<AssignmentPlanNode> {
-    return productionTransaction(this.dataSource, async (em) => {
+    return inTransaction(this.dataSource, async (em) => {
       await this.node(em, nodeId);
       const assignment = await this.resolve(em, target);
       const repo = em.getRepository(AssignmentPlanNode);
@@ -42,14 +42,14 @@ export class AssignmentPlansService {
   }
 
   async clearNodePlan(nodeId: number): Promise<void> {
-    await productionTransaction(this.dataSource, async (em) => {
+    await inTransaction(this.dataSource, async (em) => {
       await this.node(em, nodeId);
       await em.getRepository(AssignmentPlanNode).delete({ nodeId });
     });
   }
 
   async setJobOverride(jobId: number, nodeId: number, target: PlanTarget): Promise<AssignmentPlanJob> {
-    return productionTransaction(this.dataSource, async (em) => {
+    return inTransaction(this.dataSource, async (em) => {
       const job = await em.getRepository(JobTicket).findOneBy({ id: jobId });
       if (!job) throw DomainError.notFound('Job', jobId);
       const node = await this.node(em, nodeId);
@@ -69,7 +69,7 @@ export class AssignmentPlansService {
   }
 
   async clearJobOverride(jobId: number, nodeId: number): Promise<void> {
-    await productionTransaction(this.dataSource, async (em) => {
+    await inTransaction(this.dataSource, async (em) => {
       const removed = await em.getRepository(AssignmentPlanJob).delete({ jobId, nodeId });
       if (!removed.affected) throw DomainError.notFound('Job override', `${jobId}/${nodeId}`);
     });

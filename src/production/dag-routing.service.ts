@@ -7,9 +7,9 @@ import { NodeKind } from './entities/production-graph.entity.js';
 import { TokenEventType, TokenStatus } from './entities/token.entity.js';
 import { GraphTopologyCache, type GraphTopology } from './graph-topology.js';
 import { NodeAssignmentService } from './node-assignment.service.js';
-import { productionTransaction } from './production-transaction.js';
 import { UNASSIGNED, type JobRef, type NodeRef, type TokenRef } from './production.types.js';
 import { TokenStore, type EventDraft, type TokenState } from './token-store.js';
+import { inTransaction } from '../database/transaction.js';
 
 export interface RouteOptions {
   /** Required when the current node has several outgoing edges; picks the edge. */
@@ -48,7 +48,7 @@ export class DagRoutingService {
   routeToNode(token: number | TokenRef, nodeId: number, options: RouteOptions = {}): Promise<MovedToken> {
     const tokenId = typeof token === 'number' ? token : token.id;
     const expectedVersion = options.expectedVersion ?? (typeof token === 'number' ? undefined : token.version);
-    return productionTransaction(this.dataSource, async (manager) => {
+    return inTransaction(this.dataSource, async (manager) => {
       const state = await this.store.load(manager, tokenId, expectedVersion);
       assertOpen(state.token);
       const topology = await this.topologies.get(manager, state.job.graphId);

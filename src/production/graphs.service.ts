@@ -4,7 +4,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { GraphEdge, GraphNode, NodeKind, ProductionGraph } from './entities/production-graph.entity.js';
 import { validateGraph, type EdgeSpec } from './graph-validation.js';
-import { conflictOnDuplicate, productionTransaction } from './production-transaction.js';
+import { conflictOnDuplicate, inTransaction } from '../database/transaction.js';
 
 export interface GraphInput {
   code: string;
@@ -31,7 +31,7 @@ export class GraphsService {
   async create(input: GraphInput): Promise<GraphDetail> {
     assertValid(input);
     const id = await conflictOnDuplicate(`Graph ${input.code}`, () =>
-      productionTransaction(this.dataSource, async (em) => {
+      inTransaction(this.dataSource, async (em) => {
         const now = new Date();
         const graph = await em.getRepository(ProductionGraph).save(em.getRepository(ProductionGraph).create({ code: input.code, name: input.name, createdAt: now, updatedAt: now }));
         await this.writeNodesAndEdges(em, graph.id, input);
@@ -44,7 +44,7 @@ export class GraphsService {
   /** Replaces name, nodes and edges; refused once a job uses the graph. Node plans go with the old nodes. */
   async replace(id: number, input: Omit<GraphInput, 'code'>): Promise<GraphDetail> {
     assertValid(input);
-    await productionTransaction(this.dataSource, async (em) => {
+    await inTransaction(this.dataSource, async (em) => {
       await this.lockUnused(em, id);
       await em.getRepository(GraphEdge).delete({ graphId: id });
       await em.getRepository(GraphNode).delete({ graphId: id });
@@ -55,7 +55,7 @@ export class GraphsService {
   }
 
   async remove(id: number): Promise<void> {
-    await productionTransaction(this.dataSource, async (em) => {
+    await inTransaction(this.dataSource, async (em) => {
       await this.lockUnused(em, id);
       await em.getRepository(ProductionGraph).delete({ id });
     });

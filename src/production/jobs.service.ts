@@ -6,8 +6,8 @@ import { execute, toDbTime } from '../database/dialect.js';
 import { JobStatus, JobTicket } from './entities/job-ticket.entity.js';
 import { ProductionGraph } from './entities/production-graph.entity.js';
 import { TokenEventType, TokenStatus } from './entities/token.entity.js';
-import { conflictOnDuplicate, productionTransaction } from './production-transaction.js';
 import { TokenStore } from './token-store.js';
+import { conflictOnDuplicate, inTransaction } from '../database/transaction.js';
 
 export interface NewJob {
   code: string;
@@ -28,7 +28,7 @@ export class JobsService {
 
   async create(input: NewJob): Promise<JobTicket> {
     return conflictOnDuplicate(`Job ${input.code}`, () =>
-      productionTransaction(this.dataSource, async (em) => {
+      inTransaction(this.dataSource, async (em) => {
         if (!(await em.getRepository(ProductionGraph).existsBy({ id: input.graphId }))) throw DomainError.notFound('Graph', input.graphId);
         const now = new Date();
         const repo = em.getRepository(JobTicket);
@@ -54,13 +54,13 @@ export class JobsService {
   }
 
   async release(id: number): Promise<JobTicket> {
-    await productionTransaction(this.dataSource, (em) => this.transition(em, id, [JobStatus.Planned], JobStatus.Released));
+    await inTransaction(this.dataSource, (em) => this.transition(em, id, [JobStatus.Planned], JobStatus.Released));
     return this.get(id);
   }
 
   /** Cancels the job; a job in progress has its open tokens scrapped, each with its event. */
   async cancel(id: number, reason: string): Promise<JobTicket> {
-    await productionTransaction(this.dataSource, async (em) => {
+    await inTransaction(this.dataSource, async (em) => {
       const from = await this.transition(em, id, [JobStatus.Planned, JobStatus.Released, JobStatus.InProgress], JobStatus.Cancelled);
       if (from !== JobStatus.InProgress) return;
       const open: Array<{ id: number; current_node_id: number }> = await em.query(

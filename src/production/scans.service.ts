@@ -6,15 +6,15 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import type { Environment } from '../config/environment.js';
-import { dialectOf, execute, fromDbTime, inTransaction, insertIgnore, toDbTime } from '../database/dialect.js';
+import { dialectOf, execute, fromDbTime, insertIgnore, toDbTime } from '../database/dialect.js';
 import { AccountsService } from './accounts.service.js';
 import { TokenStatus } from './entities/token.entity.js';
 import { ScanHook } from './hooks/scan-hook.js';
-import { productionTransaction } from './production-transaction.js';
 import type { ScanInput, ScanResult } from './scan.types.js';
 import { GraphTopologyCache } from './graph-topology.js';
 import { TokenLifecycleService } from './token-lifecycle.service.js';
 import { TokenStore } from './token-store.js';
+import { inTransaction, retryOnConflict } from '../database/transaction.js';
 
 export interface ScanResponse extends ScanResult {
   /** True when this scan repeated an accepted one inside the window and changed nothing. */
@@ -54,12 +54,11 @@ export class ScansService {
   async scan(input: ScanInput): Promise<ScanResponse> {
     const now = new Date();
     const key = [input.stationCode, input.barcode];
-    // its own short transaction: inserting the row inside the claiming one would let two
-    // first scans share a lock and deadlock on MySQL
-    await inTransaction(this.dataSource, (em) =>
-      em.query(`${insertIgnore(dialectOf(em))} scan_record (station_code, barcode, scanned_at) VALUES (?, ?, ?)`, [...key, NEVER]),
-    );
-    const accepted = await productionTransaction(this.dataSource, async (em) => {
+    // a statement of its own, before the claiming transaction: inside it, two first scans would
+    // share a lock and deadlock on MySQL. Run twice it does the same, so a conflict with a
+    // concurrent first scan on another Galera node is simply retried.
+    await retryOnConflict(() => this.dataSource.query(`${insertIgnore(dialectOf(this.dataSource))} scan_record (station_code, barcode, scanned_at) VALUES (?, ?, ?)`, [...key, NEVER]));
+    const accepted = await inTransaction(this.dataSource, async (em) => {
       const claimed = await execute(em, `UPDATE scan_record SET scanned_at = ? WHERE station_code = ? AND barcode = ? AND scanned_at <= ?`, [
         toDbTime(now),
         ...key,

@@ -10,9 +10,9 @@ import { JobStatus } from './entities/job-ticket.entity.js';
 import { TokenEventType, TokenStatus } from './entities/token.entity.js';
 import { GraphTopologyCache } from './graph-topology.js';
 import { NodeAssignmentService } from './node-assignment.service.js';
-import { productionTransaction } from './production-transaction.js';
 import type { Assignment, JobRef, TokenRef } from './production.types.js';
 import { TokenStore, type EventDraft, type TokenState } from './token-store.js';
+import { inTransaction } from '../database/transaction.js';
 
 export interface MoveInput {
   operatorCode?: string;
@@ -56,7 +56,7 @@ export class TokenLifecycleService {
    * concurrent one on another replica, gets 409 ALREADY_SPAWNED (the unique serial backs it up).
    */
   async spawnTokens(jobId: number): Promise<SpawnResult> {
-    const result = await productionTransaction(this.dataSource, (em) => this.spawnWithin(em, jobId)).catch((error) => {
+    const result = await inTransaction(this.dataSource, (em) => this.spawnWithin(em, jobId)).catch((error) => {
       if (isUniqueViolation(error)) throw alreadySpawned(jobId);
       throw error;
     });
@@ -198,7 +198,7 @@ export class TokenLifecycleService {
     input: MoveInput,
     work: (em: EntityManager, state: TokenState, operatorId: number | null, now: Date) => Promise<MovedToken>,
   ): Promise<MovedToken> {
-    return productionTransaction(this.dataSource, async (em) => {
+    return inTransaction(this.dataSource, async (em) => {
       const state = await this.store.load(em, tokenId, input.expectedVersion);
       const operatorId = input.operatorCode ? await this.accounts.operatorId(em, input.operatorCode) : null;
       return work(em, state, operatorId, new Date());

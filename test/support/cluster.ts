@@ -17,9 +17,10 @@ export interface Replica extends ServerProcess {
   call: (method: string, path: string, key: string, body?: unknown) => Promise<{ status: number; body: any }>;
 }
 
-export async function startReplicas(db: TestDatabase, count: number, env: EnvironmentInput = {}): Promise<Replica[]> {
+/** `envOf(i)` adds what differs per replica, such as the Galera node each one uses. */
+export async function startReplicas(db: TestDatabase, count: number, env: EnvironmentInput = {}, envOf: (i: number) => EnvironmentInput = () => ({})): Promise<Replica[]> {
   assertBuilt();
-  const started = await Promise.allSettled(Array.from({ length: count }, () => startServer({ ...db.env, ...env })));
+  const started = await Promise.allSettled(Array.from({ length: count }, (_, i) => startServer({ ...db.env, ...env, ...envOf(i) })));
   const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.flatMap((s) => (s.status === 'rejected' ? [String(s.reason)] : []));
   if (failed.length) {

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { isDatabaseUnavailable, isLockConflict } from '../../database/dialect.js';
 import { DomainError } from './domain-error.js';
 import { ErrorCode, httpStatusOf } from './error-code.js';
 
@@ -25,6 +26,9 @@ const codeByHttpStatus: Record<number, ErrorCode> = {
 /**
  * The one place errors become HTTP. Domain errors map through their code; anything unknown
  * is logged with its stack and answered 500 with only a request id, never the stack.
+ * Database errors a client can act on are not unknown: a lock conflict that escaped the
+ * transaction helper (a lone statement) is a 409, and a database that is down, unreachable or
+ * a Galera node not yet synced is a 503 DATABASE_UNAVAILABLE, whichever statement met it.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -38,7 +42,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const { status, body } = this.describe(exception, requestId);
     if (status >= 500 && !(exception instanceof DomainError)) {
       const err = exception instanceof Error ? exception : new Error(String(exception));
-      this.logger.error({ msg: 'unhandled error', requestId, route: req.originalUrl, error: err.message }, err.stack);
+      // an outage is expected of a database: it is logged, but it is no defect with a stack to read
+      if (body.code === ErrorCode.DatabaseUnavailable) this.logger.warn({ msg: 'database unavailable', requestId, route: req.originalUrl, error: err.message });
+      else this.logger.error({ msg: 'unhandled error', requestId, route: req.originalUrl, error: err.message }, err.stack);
     }
     if (res.headersSent) return;
     res.status(status).json(body);
@@ -48,6 +54,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof DomainError) {
       return { status: httpStatusOf(exception.code), body: { code: exception.code, message: exception.message, requestId, ...exception.details } };
     }
+    const database = databaseError(exception);
+    if (database) return { status: httpStatusOf(database.code), body: { code: database.code, message: database.message, requestId } };
     const status = httpStatusFromFramework(exception);
     if (status !== undefined && status !== 500) {
       const code = codeByHttpStatus[status] ?? (status < 500 ? ErrorCode.Unprocessable : ErrorCode.Unavailable);
@@ -58,6 +66,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     return { status: 500, body: { code: ErrorCode.Internal, message: 'Internal server error', requestId } };
   }
+}
+
+function databaseError(exception: unknown): { code: ErrorCode; message: string } | undefined {
+  if (isDatabaseUnavailable(exception)) return { code: ErrorCode.DatabaseUnavailable, message: 'The database is unavailable; retry in a moment' };
+  if (isLockConflict(exception)) return { code: ErrorCode.ConcurrentUpdate, message: 'A concurrent change won; reload and retry' };
+  return undefined;
 }
 
 function httpStatusFromFramework(exception: unknown): number | undefined {

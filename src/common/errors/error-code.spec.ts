@@ -16,6 +16,7 @@ describe('httpStatusOf', () => {
     [ErrorCode.NoRule, 422],
     [ErrorCode.ReadOnly, 503],
     [ErrorCode.DataUnavailable, 503],
+    [ErrorCode.DatabaseUnavailable, 503],
     [ErrorCode.Internal, 500],
   ])('%s -> %d', (code, status) => {
     expect(httpStatusOf(code)).toBe(status);

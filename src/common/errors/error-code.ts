@@ -27,6 +27,8 @@ export enum ErrorCode {
   ReadOnly = 'READ_ONLY',
   DataUnavailable = 'DATA_UNAVAILABLE',
   Unavailable = 'UNAVAILABLE',
+  /** The database, or this replica's Galera node, is down, unreachable or not synced: retry, or use another replica. */
+  DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
   Internal = 'INTERNAL',
 }
 
@@ -65,6 +67,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.ReadOnly:
     case ErrorCode.DataUnavailable:
     case ErrorCode.Unavailable:
+    case ErrorCode.DatabaseUnavailable:
       return 503;
     default: {
       const unhandled: never = code;

@@ -3,6 +3,8 @@ import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/s
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { ConfigService } from '@nestjs/config';
 import { AppMode, Environment } from '../../config/environment.js';
+import { DataSource } from 'typeorm';
+import { galeraNodeState } from '../../database/galera.js';
 import { MigrationService } from '../../database/migration.service.js';
 import { Public } from '../auth/auth.decorators.js';
 import { ErrorResponseDto } from '../errors/error-response.dto.js';
@@ -16,6 +18,7 @@ export class HealthController {
     private readonly db: TypeOrmHealthIndicator,
     private readonly migrations: MigrationService,
     private readonly config: ConfigService<Environment, true>,
+    private readonly dataSource: DataSource,
   ) {}
 
   @Public()
@@ -28,12 +31,19 @@ export class HealthController {
   @Public()
   @Get('ready')
   @HealthCheck()
-  @ApiOkResponse({ description: 'Database reachable and no migration pending' })
-  @ApiServiceUnavailableResponse({ description: 'Not ready: details name what is down', type: ErrorResponseDto })
+  @ApiOkResponse({ description: 'Database reachable (on Galera: its node synced) and no migration pending' })
+  @ApiServiceUnavailableResponse({ description: 'Not ready: details name what is down; a load balancer takes the replica out until it answers 200 again', type: ErrorResponseDto })
   ready() {
     const mode = this.config.getOrThrow('APP_MODE', { infer: true });
     return this.health.check([
       () => this.db.pingCheck('database', { timeout: 2000 }),
+      // a Galera node that is joining or donating answers the ping but not the next statement
+      () =>
+        this.indicators.check('galera').attempt(async () => {
+          const node = await galeraNodeState(this.dataSource);
+          if (node.galera && !node.ready) throw new Error(`node not synced: ${node.state}`);
+          return node;
+        }),
       () =>
         this.indicators.check('migrations').attempt(async () => {
           const pending = await this.migrations.pendingNames();

@@ -14,7 +14,7 @@ export function setupApiDocs(app: INestApplication): void {
     .setVersion('1')
     .addBearerAuth()
     .build();
-  const document = documentValidationErrors(SwaggerModule.createDocument(app, config, { extraModels: [ErrorResponseDto] }));
+  const document = documentDatabaseUnavailable(documentValidationErrors(SwaggerModule.createDocument(app, config, { extraModels: [ErrorResponseDto] })));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 }
 
@@ -36,3 +36,23 @@ function documentValidationErrors(document: OpenAPIObject): OpenAPIObject {
   }
   return document;
 }
+
+const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica';
+
+/**
+ * Every operation that reads the database (an authenticated one looks its key up on each
+ * request) can meet it down or, on Galera, not yet synced: that 503 is documented here once.
+ * An operation that documents a 503 of its own gets this cause added to its description.
+ */
+function documentDatabaseUnavailable(document: OpenAPIObject): OpenAPIObject {
+  const operations = Object.values(document.paths).flatMap((item) => (['get', 'put', 'post', 'delete', 'patch'] as const).flatMap((method) => item[method] ?? []));
+  for (const operation of operations) {
+    const own = operation.responses['503'] as { description: string } | undefined;
+    if (own) own.description = `${own.description}; or ${DATABASE_UNAVAILABLE}`;
+    else if (operation.security?.length) {
+      operation.responses['503'] = { description: DATABASE_UNAVAILABLE, content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorResponseDto) } } } };
+    }
+  }
+  return document;
+}
+

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, EntitySchema } from 'typeorm';
-import { inTransaction, ONE_ROW, queryRunnerTransaction } from '../dialect.js';
+import { ONE_ROW } from '../dialect.js';
+import { inTransaction, queryRunnerTransaction } from '../transaction.js';
 
 interface Row {
   id?: number;

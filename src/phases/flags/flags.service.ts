@@ -5,11 +5,12 @@ import { DataSource, EntityManager, In } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { Environment } from '../../config/environment.js';
-import { dialectOf, inTransaction, insertIgnore, isMissingTable, toDbTime } from '../../database/dialect.js';
+import { dialectOf, insertIgnore, isMissingTable, toDbTime } from '../../database/dialect.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
 import { FeatureFlagAudit } from './feature-flag-audit.entity.js';
 import { FeatureFlag } from './feature-flag.entity.js';
 import { KillSwitch } from './kill-switch.js';
+import { inTransaction } from '../../database/transaction.js';
 
 export interface FlagChange {
   actor: string;

@@ -5,7 +5,6 @@ import { DataSource } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { Environment } from '../../config/environment.js';
-import { inTransaction } from '../../database/dialect.js';
 import { MigrationService } from '../../database/migration.service.js';
 import { BackupService } from '../backup/backup.service.js';
 import { FlagChange, FlagsService } from '../flags/flags.service.js';
@@ -14,6 +13,7 @@ import { JobsService } from '../jobs/jobs.service.js';
 import type { PhaseDefinition } from '../phase-definition.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
 import type { RollbackLogEntry, StepName } from './rollback-log.entity.js';
+import { inTransaction } from '../../database/transaction.js';
 
 /** The steps done per phase; the closing `log` step belongs to the rollback itself. */
 export type PhaseStepName = Exclude<StepName, 'log'>;

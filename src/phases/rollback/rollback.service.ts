@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
-import { inTransaction } from '../../database/dialect.js';
 import { FlagChange, FlagsService } from '../flags/flags.service.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
@@ -13,6 +12,7 @@ import { record, RollbackLog, RollbackRecord } from './rollback-log.service.js';
 import { RollbackNotifier } from './rollback-notifier.js';
 import { RollbackPlan, RollbackPlanner, RollbackRequest, stepsFor } from './rollback-planner.service.js';
 import { RollbackSteps, StepOutcome } from './rollback-steps.service.js';
+import { inTransaction } from '../../database/transaction.js';
 
 /** Told about each step as it finishes, so the CLI can print progress. */
 export type StepListener = (step: RollbackStep) => void;

@@ -9,4 +9,6 @@ export class Account {
   @Column({ type: 'simple-json' }) skills!: string[];
   @Column({ type: 'boolean', default: true }) active!: boolean;
   @Column({ type: 'datetime', precision: 3 }) createdAt!: Date;
+  /** Bumped by a transaction that checks an invariant over the operator's other rows (see the RowGuards migration). */
+  @Column({ type: 'integer', default: 0, select: false }) lockVersion!: number;
 }
