@@ -9,7 +9,8 @@ import { describeItem, GuardItem, inspectSchemaDrop, schemaOf } from '../guard/m
 import { JobsService } from '../jobs/jobs.service.js';
 import type { DataLossRisk, InFlightWork, PhaseDefinition } from '../phase-definition.js';
 import { PhaseRegistry, SchemaState } from '../phase-registry.service.js';
-import type { RollbackKind, RollbackStep, StepName } from './rollback-log.entity.js';
+import type { RollbackKind, RollbackStep } from './rollback-log.entity.js';
+import { stepsFor } from './rollback-record.js';
 
 export interface RollbackRequest {
   phase?: number;
@@ -185,13 +186,4 @@ async function countRows(qr: QueryRunner, item: GuardItem): Promise<number> {
   const where = item.column ? ` WHERE ${q(item.column)} IS NOT NULL` : '';
   const [row] = await qr.query(`SELECT COUNT(*) AS n FROM ${q(item.table)}${where}`);
   return Number(row.n);
-}
-
-export function stepsFor(kind: RollbackKind, phases: PhaseDefinition[], revertSchema: boolean, backup: boolean): RollbackStep[] {
-  const step = (phase: number | null, name: StepName): RollbackStep => ({ phase, name, status: 'pending', startedAt: null, durationMs: null, detail: null });
-  if (kind === 'emergency') {
-    return [step(null, 'disable-flags'), step(null, 'stop-jobs'), ...phases.map((p) => step(p.number, 'verify-legacy')), step(null, 'log')];
-  }
-  const perPhase = (p: number): StepName[] => ['disable-flags', 'stop-jobs', ...(backup ? (['backup'] as const) : []), ...(revertSchema ? (['revert-schema'] as const) : []), 'verify-legacy'];
-  return [...phases.flatMap((p) => perPhase(p.number).map((name) => step(p.number, name))), step(null, 'log')];
 }
