@@ -41,8 +41,14 @@ describe('lean emergency rollback from the shell', () => {
   });
 
   const registry = () => t.app.get(PhaseRegistry);
-  const allFlags = () => registry().flags().map((f) => f.key);
-  const allJobs = () => registry().jobs().map((j) => j.job.name);
+  const allFlags = () =>
+    registry()
+      .flags()
+      .map((f) => f.key);
+  const allJobs = () =>
+    registry()
+      .jobs()
+      .map((j) => j.job.name);
 
   /** Every flag on and every job resumed, through the services, so a rollback has everything to do. */
   async function everythingOn(): Promise<void> {
@@ -54,12 +60,15 @@ describe('lean emergency rollback from the shell', () => {
 
   /** What a rollback left in the database, with its own id and timings taken out so two can be compared. */
   async function footprint(rollback: RollbackRecord) {
-    const audit = await ds.query(`SELECT \`key\`, old_value, new_value, actor, reason, request_id FROM feature_flag_audit WHERE reason LIKE ? ORDER BY \`key\``, [`rollback #${rollback.id}:%`]);
+    const audit = await ds.query(`SELECT \`key\`, old_value, new_value, actor, reason, request_id FROM feature_flag_audit WHERE reason LIKE ? ORDER BY \`key\``, [
+      `rollback #${rollback.id}:%`,
+    ]);
     const jobs = await ds.query(`SELECT name, stopped, changed_by, reason FROM job_control ORDER BY name`);
     const flags: Array<Record<string, unknown>> = await ds.query(`SELECT \`key\`, enabled, updated_by FROM feature_flag ORDER BY \`key\``);
-    const [row] = await ds.query(`SELECT kind, phases, revert_schema, backup, reason, actor, request_id, status, data_loss, issues, resolution, backup_location, steps FROM rollback_log WHERE id = ?`, [
-      rollback.id,
-    ]);
+    const [row] = await ds.query(
+      `SELECT kind, phases, revert_schema, backup, reason, actor, request_id, status, data_loss, issues, resolution, backup_location, steps FROM rollback_log WHERE id = ?`,
+      [rollback.id],
+    );
     const ownId = (rows: Array<{ reason: string }>) => rows.map((r) => ({ ...r, reason: r.reason.replace(`rollback #${rollback.id}:`, 'rollback #N:') }));
     const steps = (JSON.parse(row.steps) as RollbackRecord['steps']).map(({ phase, name, status, detail }) => ({ phase, name, status, detail }));
     const numbers = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'bigint' || typeof v === 'boolean' ? Number(v) : v]));
@@ -100,7 +109,12 @@ describe('lean emergency rollback from the shell', () => {
     const legacyChecks = (steps: typeof fullPrint.steps) => steps.filter((s) => s.name === 'verify-legacy');
     const others = (steps: typeof fullPrint.steps) => steps.filter((s) => s.name !== 'verify-legacy');
     expect(others(leanPrint.steps)).toEqual(others(fullPrint.steps));
-    expect(legacyChecks(fullPrint.steps).map((s) => [s.phase, s.status])).toEqual(registry().all().map((p) => [p.number, 'done']).reverse());
+    expect(legacyChecks(fullPrint.steps).map((s) => [s.phase, s.status])).toEqual(
+      registry()
+        .all()
+        .map((p) => [p.number, 'done'])
+        .reverse(),
+    );
     expect(legacyChecks(leanPrint.steps)).toEqual(legacyChecks(fullPrint.steps).map((s) => ({ ...s, status: 'skipped', detail: VERIFY_SKIPPED })));
   });
 
@@ -121,7 +135,11 @@ describe('lean emergency rollback from the shell', () => {
     });
     const rollback: RollbackRecord = JSON.parse(stdout).rollback;
     expect(rollback.status).toBe('completed');
-    expect(rollback.steps.filter((s) => s.name === 'verify-legacy').map((s) => s.detail)).toEqual(registry().all().map(() => VERIFY_SKIPPED));
+    expect(rollback.steps.filter((s) => s.name === 'verify-legacy').map((s) => s.detail)).toEqual(
+      registry()
+        .all()
+        .map(() => VERIFY_SKIPPED),
+    );
   });
 
   it('boots the application instead when no replica has registered its phases yet, and still rolls back', async () => {

@@ -44,7 +44,7 @@ const load1 = () => Number(loadavg()[0].toFixed(2));
 function benches(): string[] {
   const only = argValue('--only')?.split(',');
   const found = readdirSync(here)
-    .filter((f) => f.endsWith('.js') && !['runner.js', 'all.js'].includes(f) && !f.endsWith('.spec.js') && !f.startsWith('_'))
+    .filter((f) => f.endsWith('.js') && !['runner.js', 'all.js', 'stats.js'].includes(f) && !f.endsWith('.spec.js') && !f.startsWith('_'))
     .map((f) => basename(f, '.js'));
   const rank = (name: string) => (ORDER.includes(name) ? ORDER.indexOf(name) : ORDER.length);
   return found.filter((b) => !only || only.includes(b)).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));

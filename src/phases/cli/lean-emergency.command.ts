@@ -1,5 +1,5 @@
 import { runCommand } from '../../cli/cli-output.js';
-import { readEnvironment } from '../../config/environment.js';
+import { readDatabaseEnvironment } from '../../config/database-environment.js';
 import { cliActor } from './cli-support.js';
 import { printStep, report } from './rollback-report.js';
 
@@ -32,7 +32,7 @@ export function leanEmergencyArgs(args: readonly string[]): LeanEmergencyArgs | 
 export async function runLeanEmergency(args: LeanEmergencyArgs): Promise<boolean> {
   let served = true;
   await runCommand(async () => {
-    const env = readEnvironment();
+    const env = readDatabaseEnvironment();
     const { leanEmergency } = await import('../rollback/lean-emergency.js');
     const outcome = await leanEmergency(env, { reason: args.reason, actor: cliActor() });
     if ('fallback' in outcome) {

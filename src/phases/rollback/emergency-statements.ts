@@ -43,7 +43,12 @@ export async function writeFlags(db: SqlExecutor, keys: readonly string[], enabl
   const changed = keys.filter((k) => current.get(k) !== enabled);
   if (changed.length === 0) return [];
   const at = toDbTime(now);
-  await db.query(`UPDATE feature_flag SET enabled = ?, updated_at = ?, updated_by = ? WHERE \`key\` IN (${marks(changed.length)})`, [enabled ? 1 : 0, at, change.actor, ...changed]);
+  await db.query(`UPDATE feature_flag SET enabled = ?, updated_at = ?, updated_by = ? WHERE \`key\` IN (${marks(changed.length)})`, [
+    enabled ? 1 : 0,
+    at,
+    change.actor,
+    ...changed,
+  ]);
   const audit = changed.map((key) => {
     const old = current.get(key);
     return [key, old === undefined ? null : old ? 1 : 0, enabled ? 1 : 0, change.actor, change.reason.trim(), change.requestId ?? null, at];
@@ -133,7 +138,18 @@ export async function insertRollbackLog(db: SqlExecutor, dialect: Dialect, row: 
   await db.query(
     `INSERT INTO rollback_log (kind, phases, revert_schema, backup, reason, actor, request_id, status, started_at, finished_at, duration_ms, data_loss, issues, resolution, steps, backup_location)
      VALUES (?, ?, 0, 0, ?, ?, NULL, ?, ?, ?, ?, 0, ?, NULL, ?, NULL)`,
-    [row.kind, `,${row.phases.join(',')},`, row.reason, row.actor, row.status, toDbTime(row.startedAt), row.finishedAt && toDbTime(row.finishedAt), row.durationMs, JSON.stringify(row.issues), JSON.stringify(row.steps)],
+    [
+      row.kind,
+      `,${row.phases.join(',')},`,
+      row.reason,
+      row.actor,
+      row.status,
+      toDbTime(row.startedAt),
+      row.finishedAt && toDbTime(row.finishedAt),
+      row.durationMs,
+      JSON.stringify(row.issues),
+      JSON.stringify(row.steps),
+    ],
   );
   const [{ id }] = await db.query(dialect === 'mysql' ? 'SELECT LAST_INSERT_ID() AS id' : 'SELECT last_insert_rowid() AS id');
   return Number(id);

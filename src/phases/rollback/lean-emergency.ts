@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Environment } from '../../config/environment.js';
+import type { DatabaseEnvironment } from '../../config/database-environment.js';
 import { isLockConflict, isMissingTable, type Dialect } from '../../database/dialect.js';
 import {
   emergencyDetails,
@@ -41,7 +41,7 @@ interface Connection extends SqlExecutor {
 const ATTEMPTS = 3;
 export const VERIFY_SKIPPED = 'not run by the lean emergency path, which boots no application: each replica takes the legacy path within FLAG_REFRESH_MS; see `phases status`';
 
-export async function leanEmergency(env: Environment, request: LeanRequest): Promise<LeanOutcome> {
+export async function leanEmergency(env: DatabaseEnvironment, request: LeanRequest): Promise<LeanOutcome> {
   const db = await connect(env);
   let entry: RollbackLogEntry;
   try {
@@ -59,7 +59,12 @@ export async function leanEmergency(env: Environment, request: LeanRequest): Pro
 
 async function switchOff(db: Connection, targets: EmergencyTargets, request: LeanRequest): Promise<RollbackLogEntry> {
   const startedAt = new Date();
-  const steps = stepsFor('emergency', targets.phases.map((number) => ({ number })), false, false);
+  const steps = stepsFor(
+    'emergency',
+    targets.phases.map((number) => ({ number })),
+    false,
+    false,
+  );
   const base = { kind: 'emergency' as const, phases: targets.phases, reason: request.reason, actor: request.actor, startedAt };
   const id = await insertRollbackLog(db, db.dialect, { ...base, status: 'running', finishedAt: null, durationMs: null, issues: [], steps });
   // the audit rows name the rollback, as the full path's do
@@ -97,12 +102,12 @@ async function switchOff(db: Connection, targets: EmergencyTargets, request: Lea
 }
 
 /** Both notices after the commit (the full path sends them around its steps); an undelivered one becomes an issue on the row. */
-async function notify(env: Environment, entry: RollbackLogEntry): Promise<RollbackRecord> {
+async function notify(env: DatabaseEnvironment, entry: RollbackLogEntry): Promise<RollbackRecord> {
   const target = { url: env.ROLLBACK_WEBHOOK_URL, timeoutMs: env.ROLLBACK_WEBHOOK_TIMEOUT_MS };
   if (!target.url) return record(entry);
-  const undelivered = (await Promise.all([deliverRollbackNotice(target, 'rollback.started', rollbackNotice(entry)), deliverRollbackNotice(target, 'rollback.finished', rollbackNotice(entry))])).filter(
-    (issue): issue is string => issue !== null,
-  );
+  const undelivered = (
+    await Promise.all([deliverRollbackNotice(target, 'rollback.started', rollbackNotice(entry)), deliverRollbackNotice(target, 'rollback.finished', rollbackNotice(entry))])
+  ).filter((issue): issue is string => issue !== null);
   if (undelivered.length) {
     entry.issues = [...entry.issues, ...undelivered];
     const db = await connect(env);
@@ -131,7 +136,7 @@ async function inOneTransaction<T>(db: Connection, work: () => Promise<T>): Prom
 }
 
 /** The driver alone, loaded only for the database in use. */
-async function connect(env: Environment): Promise<Connection> {
+async function connect(env: DatabaseEnvironment): Promise<Connection> {
   if (env.DB_TYPE === 'sqlite') {
     const { default: Database } = await import('better-sqlite3');
     const sqlite = new Database(resolve(env.DB_PATH), { timeout: 10_000, fileMustExist: true });

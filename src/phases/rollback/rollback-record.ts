@@ -47,7 +47,13 @@ export function stepsFor(kind: RollbackKind, phases: ReadonlyArray<{ number: num
   if (kind === 'emergency') {
     return [step(null, 'disable-flags'), step(null, 'stop-jobs'), ...phases.map((p) => step(p.number, 'verify-legacy')), step(null, 'log')];
   }
-  const perPhase = (): StepName[] => ['disable-flags', 'stop-jobs', ...(backup ? (['backup'] as const) : []), ...(revertSchema ? (['revert-schema'] as const) : []), 'verify-legacy'];
+  const perPhase = (): StepName[] => [
+    'disable-flags',
+    'stop-jobs',
+    ...(backup ? (['backup'] as const) : []),
+    ...(revertSchema ? (['revert-schema'] as const) : []),
+    'verify-legacy',
+  ];
   return [...phases.flatMap((p) => perPhase().map((name) => step(p.number, name))), step(null, 'log')];
 }
 
