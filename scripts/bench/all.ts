@@ -16,6 +16,7 @@ import { isRatioFigure, type Verdict } from './stats.js';
  *   --sqlite-only, --mysql-only              passed on to each bench
  *   --rounds N, --until-stable, --max-rounds N   passed on: rounds after the warm-up (>= 5);
  *                                            add rounds, up to the bound, until every interval decides
+ *   --rows N                                 passed on: bench:framework's backup table size
  *   --only core,oem                          a subset
  *   --readme                                 also replace the table in README.md's "Benchmarks" section
  *
@@ -38,7 +39,7 @@ interface BenchOutput {
 
 /** Options every bench understands, passed through as given. */
 const PASSED_ON = ['--sqlite-only', '--mysql-only', '--until-stable'];
-const PASSED_ON_WITH_VALUE = ['--rounds', '--max-rounds'];
+const PASSED_ON_WITH_VALUE = ['--rounds', '--max-rounds', '--rows'];
 const load1 = () => Number(loadavg()[0].toFixed(2));
 
 function benches(): string[] {
