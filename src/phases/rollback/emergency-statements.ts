@@ -99,12 +99,19 @@ export const emergencyDetails = {
       : { detail: `stopped with the flags; finishing their current batch: ${busy.join(', ')}`, issue: `jobs still finishing a batch at stop: ${busy.join(', ')}` },
 };
 
-/** Records what this replica's registry declares; rows of phases another build declares are kept. */
+/**
+ * Records what this replica's registry declares; rows of phases another build declares are
+ * kept. Writes only what is missing or different, so replicas starting together (on Galera,
+ * say) do not all rewrite the same rows.
+ */
 export async function registerManifest(db: SqlExecutor, dialect: Dialect, entries: readonly ManifestEntry[]): Promise<void> {
-  if (entries.length === 0) return;
+  const stored: Array<{ kind: string; name: string; phase: unknown }> = await db.query(`SELECT kind, name, phase FROM phase_manifest`);
+  const known = new Map(stored.map((r) => [`${r.kind}:${r.name}`, Number(r.phase)]));
+  const changed = entries.filter((e) => known.get(`${e.kind}:${e.name}`) !== e.phase);
+  if (changed.length === 0) return;
   await db.query(
-    upsertStatement(dialect, 'phase_manifest', ['kind', 'name', 'phase'], ['kind', 'name'], ['phase'], entries.length),
-    entries.flatMap((e) => [e.kind, e.name, e.phase]),
+    upsertStatement(dialect, 'phase_manifest', ['kind', 'name', 'phase'], ['kind', 'name'], ['phase'], changed.length),
+    changed.flatMap((e) => [e.kind, e.name, e.phase]),
   );
 }
 
