@@ -3,6 +3,7 @@ import { CoreProduction1764000100000 } from './1764000100000-Core-Production.js'
 import { CoreFramework1764000200000 } from './1764000200000-Core-Framework.js';
 import { CoreRollback1764000300000 } from './1764000300000-Core-Rollback.js';
 import { CoreRowGuards1764000400000 } from './1764000400000-Core-RowGuards.js';
+import { CorePhaseManifest1764000500000 } from './1764000500000-Core-PhaseManifest.js';
 
 /**
  * The core schema's migrations, oldest first. A phase's migrations are declared by its
@@ -10,4 +11,11 @@ import { CoreRowGuards1764000400000 } from './1764000400000-Core-RowGuards.js';
  * <timestamp>-<Core|PhaseN>-<Name>; a class named PhaseN... belongs to phase N and is
  * reverted with that phase.
  */
-export const CORE_MIGRATIONS = [CorePlatform1764000000000, CoreProduction1764000100000, CoreFramework1764000200000, CoreRollback1764000300000, CoreRowGuards1764000400000];
+export const CORE_MIGRATIONS = [
+  CorePlatform1764000000000,
+  CoreProduction1764000100000,
+  CoreFramework1764000200000,
+  CoreRollback1764000300000,
+  CoreRowGuards1764000400000,
+  CorePhaseManifest1764000500000,
+];

@@ -1,18 +1,24 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, freemem, platform, release, totalmem } from 'node:os';
+import { cpus, freemem, loadavg, platform, release, totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FIGURES_PREFIX, type BenchFigures } from './runner.js';
+import { cell, FIGURES_PREFIX, type BenchResult } from './runner.js';
+import { isRatioFigure, type Verdict } from './stats.js';
 
 /**
  * `npm run bench`: every benchmark of the project, each in a child process of its own (a
  * bench boots apps and MariaDB servers; a fresh process keeps one from skewing the next),
- * then one table of every ratio with its goal and whether it was met.
+ * then one table of every ratio with its goal: the median over interleaved rounds, its
+ * interval, and a verdict (pass, FAIL, or inconclusive when the interval straddles the goal),
+ * with the load average before and after each bench.
  *
- *   --sqlite-only        passed on to each bench
- *   --only core,oem      a subset
- *   --readme             also replace the table in README.md's "Benchmarks" section
+ *   --sqlite-only, --mysql-only              passed on to each bench
+ *   --rounds N, --until-stable, --max-rounds N   passed on: rounds after the warm-up (>= 5);
+ *                                            add rounds, up to the bound, until every interval decides
+ *   --rows N                                 passed on: bench:framework's backup table size
+ *   --only core,oem                          a subset
+ *   --readme                                 also replace the table in README.md's "Benchmarks" section
  *
  * Files starting with `_` are scratch work, not benches.
  */
@@ -25,20 +31,21 @@ const README_END = '<!-- bench:end -->';
 interface BenchOutput {
   bench: string;
   title: string;
-  results: Array<{ label: string; figures: BenchFigures }>;
+  results: BenchResult[];
   exitCode: number | null;
   ms: number;
+  load: { before: number; after: number };
 }
 
-interface Goal {
-  op: '>=' | '<=';
-  value: number;
-}
+/** Options every bench understands, passed through as given. */
+const PASSED_ON = ['--sqlite-only', '--mysql-only', '--until-stable'];
+const PASSED_ON_WITH_VALUE = ['--rounds', '--max-rounds', '--rows'];
+const load1 = () => Number(loadavg()[0].toFixed(2));
 
 function benches(): string[] {
   const only = argValue('--only')?.split(',');
   const found = readdirSync(here)
-    .filter((f) => f.endsWith('.js') && !['runner.js', 'all.js'].includes(f) && !f.endsWith('.spec.js') && !f.startsWith('_'))
+    .filter((f) => f.endsWith('.js') && !['runner.js', 'all.js', 'stats.js'].includes(f) && !f.endsWith('.spec.js') && !f.startsWith('_'))
     .map((f) => basename(f, '.js'));
   const rank = (name: string) => (ORDER.includes(name) ? ORDER.indexOf(name) : ORDER.length);
   return found.filter((b) => !only || only.includes(b)).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
@@ -51,9 +58,19 @@ function argValue(flag: string): string | undefined {
 
 function runBench(bench: string): Promise<BenchOutput> {
   const started = Date.now();
-  const args = process.argv.includes('--sqlite-only') ? ['--sqlite-only'] : [];
-  const child = spawn(process.execPath, [join(here, `${bench}.js`), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  const collected: BenchOutput = { bench, title: bench, results: [], exitCode: null, ms: 0 };
+  const args = [...PASSED_ON.filter((a) => process.argv.includes(a)), ...PASSED_ON_WITH_VALUE.flatMap((a) => (argValue(a) ? [a, argValue(a)!] : []))];
+  const child = spawn(process.execPath, [join(here, `${bench}.js`), ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const collected: BenchOutput = {
+    bench,
+    title: bench,
+    results: [],
+    exitCode: null,
+    ms: 0,
+    load: { before: load1(), after: 0 },
+  };
   let pending = '';
   child.stdout.on('data', (chunk: Buffer) => {
     pending += chunk.toString();
@@ -74,45 +91,43 @@ function runBench(bench: string): Promise<BenchOutput> {
     child.on('close', (code) => {
       collected.exitCode = code;
       collected.ms = Date.now() - started;
+      collected.load.after = load1();
       resolveRun(collected);
     }),
   );
 }
 
-/** A figure named `... (goal >= 50%)` or `(goal <= 1.5)`: the goal and the name without it. */
-function goalOf(name: string): { label: string; goal: Goal | null; text: string } {
-  const m = /\s*\(goal\s*([<>]=)\s*([\d.]+)\s*(%|x)?\)\s*$/.exec(name);
-  if (!m) return { label: name, goal: null, text: '' };
-  return { label: name.slice(0, m.index), goal: { op: m[1] as Goal['op'], value: Number(m[2]) }, text: `${m[1]} ${m[2]}${m[3] ?? ''}` };
+/** The whole row's verdict: FAIL if any database fails, pass if all pass, inconclusive otherwise. */
+function combined(verdicts: Verdict[]): Verdict {
+  if (verdicts.includes('FAIL')) return 'FAIL';
+  return verdicts.length > 0 && verdicts.every((v) => v === 'pass') ? 'pass' : 'inconclusive';
 }
 
-function meets(value: string | number | undefined, goal: Goal): boolean | null {
-  const n = typeof value === 'number' ? value : parseFloat(String(value ?? '').replace(/[^\d.+-eE]/g, ''));
-  if (!Number.isFinite(n)) return null;
-  return goal.op === '>=' ? n >= goal.value : n <= goal.value;
-}
-
-function table(outputs: BenchOutput[]): { rows: string[][]; met: number; goals: number } {
+function table(outputs: BenchOutput[]): {
+  rows: string[][];
+  counts: Record<Verdict, number>;
+} {
   const labels = [...new Set(outputs.flatMap((o) => o.results.map((r) => r.label)))];
-  const rows: string[][] = [['bench', 'figure', ...labels, 'goal', 'result']];
-  let met = 0;
-  let goals = 0;
+  const rows: string[][] = [['bench', 'figure', ...labels, 'goal', 'result', 'load before -> after']];
+  const counts: Record<Verdict, number> = { pass: 0, FAIL: 0, inconclusive: 0 };
   for (const out of outputs) {
-    if (out.exitCode !== 0) rows.push([out.bench, `did not finish (exit ${out.exitCode})`, ...labels.map(() => '-'), '', 'FAIL']);
+    const load = `${out.load.before} -> ${out.load.after}`;
+    if (out.exitCode !== 0) {
+      rows.push([out.bench, `did not finish (exit ${out.exitCode})`, ...labels.map(() => '-'), '', 'FAIL', load]);
+      counts.FAIL++;
+    }
     const names = [...new Set(out.results.flatMap((r) => Object.keys(r.figures)))];
     for (const name of names) {
-      const { label, goal, text } = goalOf(name);
+      const figures = labels.map((l) => out.results.find((r) => r.label === l)?.figures[name]);
+      const goal = figures.find(isRatioFigure)?.goal;
       // only ratios with a goal make the summary; the benches print their raw figures themselves
       if (!goal) continue;
-      const values = labels.map((l) => out.results.find((r) => r.label === l)?.figures[name]);
-      const verdicts = values.filter((v) => v !== undefined).map((v) => meets(v, goal));
-      const ok = verdicts.length > 0 && verdicts.every((v) => v === true);
-      goals++;
-      if (ok) met++;
-      rows.push([out.bench, label, ...values.map((v) => (v === undefined ? '-' : String(v))), text, ok ? 'pass' : 'FAIL']);
+      const verdict = combined(figures.filter(isRatioFigure).map((f) => f.verdict!));
+      counts[verdict]++;
+      rows.push([out.bench, name, ...figures.map((f) => cell(f)), `${goal.op} ${goal.value}`, verdict, load]);
     }
   }
-  return { rows, met, goals };
+  return { rows, counts };
 }
 
 function plain(rows: string[][]): string {
@@ -140,16 +155,18 @@ async function main(): Promise<void> {
     process.stderr.write(`\n== bench:${bench}\n`);
     outputs.push(await runBench(bench));
   }
-  const { rows, met, goals } = table(outputs);
+  const { rows, counts } = table(outputs);
   const minutes = (outputs.reduce((n, o) => n + o.ms, 0) / 60_000).toFixed(1);
-  process.stdout.write(`\nBenchmarks, ${date}, ${host}\n\n${plain(rows)}\n\n${met} of ${goals} goals met; ${list.length} benches in ${minutes} min\n`);
+  const summary = `${counts.pass} pass, ${counts.FAIL} FAIL, ${counts.inconclusive} inconclusive`;
+  process.stdout.write(`\nBenchmarks, ${date}, ${host}\n\n${plain(rows)}\n\n${summary}; ${list.length} benches in ${minutes} min\n`);
+  if (counts.inconclusive) process.stdout.write(`Inconclusive figures straddle their goal at the load shown: rerun on a quieter host, or with --until-stable.\n`);
   if (process.argv.includes('--readme')) {
     const path = join(root, 'README.md');
     const readme = readFileSync(path, 'utf8');
     const start = readme.indexOf(README_START);
     const end = readme.indexOf(README_END);
     if (start === -1 || end < start) throw new Error(`README.md has no ${README_START} ... ${README_END} section to replace`);
-    const section = `${README_START}\nLatest \`npm run bench\`: ${date}, ${host}. ${met} of ${goals} goals met.\n\n${markdown(rows)}\n${README_END}`;
+    const section = `${README_START}\nLatest \`npm run bench\`: ${date}, ${host}. ${summary}. Each cell: the median ratio over interleaved rounds [its 95% bootstrap interval] n=rounds, and its verdict; load is the 1-minute load average.\n\n${markdown(rows)}\n${README_END}`;
     writeFileSync(path, readme.slice(0, start) + section + readme.slice(end + README_END.length));
     process.stderr.write('README.md benchmark table updated\n');
   }

@@ -13,22 +13,24 @@ import { GraphsService } from '../../src/production/graphs.service.js';
 import { JobsService } from '../../src/production/jobs.service.js';
 import { TokenLifecycleService } from '../../src/production/token-lifecycle.service.js';
 import { runOnBothDatabases, timed, type BenchTarget } from './runner.js';
+import { firstSide, interleavedRounds, ratioFigure, roundsFromArgs } from './stats.js';
 
 /**
  * `npm run bench:assignment`: the cost per token of automatic assignment against the manual
  * path, measured in the same run on SQLite and MariaDB. A factory of 500 operators in 25 teams
  * of 20 and a 50-node line; each work node plans two teams (priorities 1 and 2) and three
  * operators (priority 1), some operators keep weekly windows and some are on leave, and each
- * operator has a history of HISTORY_PER_OPERATOR finished tokens, as after a few months. Rounds
- * alternate the two paths (runtime flag off, then on); each round spawns jobs of 100 tokens
- * and routes every token once, one transaction per route. Goal: automatic <= 1.5x manual.
+ * operator has a history of HISTORY_PER_OPERATOR finished tokens, as after a few months. In
+ * interleaved rounds, each path (runtime flag off, then on; the order alternates) spawns jobs
+ * of 100 tokens and routes every token once, one transaction per route. Goal: automatic <=
+ * 1.5x manual, on the median round's ratio and its interval.
  */
 const OPERATORS = 500;
 const TEAM_SIZE = 20;
 const NODES = 50;
 const JOB_SIZE = 100;
 const JOBS_PER_ROUND = Number(process.env.BENCH_JOBS_PER_ROUND ?? 4);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const rounds = roundsFromArgs();
 const HISTORY_PER_OPERATOR = 200;
 const RUNTIME = 'enable_assignment_runtime';
 
@@ -40,7 +42,9 @@ interface Totals {
 
 async function bench(target: BenchTarget) {
   const db = await target.fresh();
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ ...db.env, LOG_LEVEL: 'error', MIGRATE_ON_START: 'true', JOBS_ENABLED: 'false' }), { logger: ['error'] });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ ...db.env, LOG_LEVEL: 'error', MIGRATE_ON_START: 'true', JOBS_ENABLED: 'false' }), {
+    logger: ['error'],
+  });
   try {
     const { graphId, firstWorkNode } = await buildFactory(app);
     const flags = app.get(FlagsService);
@@ -51,8 +55,9 @@ async function bench(target: BenchTarget) {
     let jobNo = 0;
     const totals: Record<'manual' | 'auto', Totals> = { manual: { spawnMs: 0, routeMs: 0, tokens: 0 }, auto: { spawnMs: 0, routeMs: 0, tokens: 0 } };
 
-    const round = async (mode: 'manual' | 'auto', measured: boolean) => {
+    const run = async (mode: 'manual' | 'auto', measured: boolean) => {
       await flags.set(RUNTIME, mode === 'auto', { actor: 'bench', reason: 'bench round' });
+      let total = 0;
       for (let j = 0; j < JOBS_PER_ROUND; j++) {
         const job = await jobs.create({ code: `B-${++jobNo}`, graphId, productCode: 'P', quantity: JOB_SIZE });
         await jobs.release(job.id);
@@ -61,20 +66,27 @@ async function bench(target: BenchTarget) {
         const routeMs = await timed(async () => {
           for (const t of tokens) await routing.routeToNode(Number(t.id), firstWorkNode);
         });
+        total += spawnMs + routeMs;
         if (measured) {
           totals[mode].spawnMs += spawnMs;
           totals[mode].routeMs += routeMs;
           totals[mode].tokens += tokens.length;
         }
       }
+      return total;
     };
-    await round('manual', false);
-    await round('auto', false);
-    for (let r = 0; r < ROUNDS; r++) {
-      // alternate which path goes first, so growth of the tables favours neither
-      const order: Array<'manual' | 'auto'> = r % 2 === 0 ? ['manual', 'auto'] : ['auto', 'manual'];
-      for (const mode of order) await round(mode, true);
-    }
+    const goal = { op: '<=' as const, value: 1.5 };
+    const ratios = await interleavedRounds(
+      rounds,
+      async (i) => {
+        // alternate which path goes first, so growth of the tables favours neither
+        const ms = { manual: 0, auto: 0 };
+        const order: Array<'manual' | 'auto'> = firstSide(i) === 'a' ? ['manual', 'auto'] : ['auto', 'manual'];
+        for (const mode of order) ms[mode] = await run(mode, i >= 0);
+        return ms.auto / ms.manual;
+      },
+      (r) => [ratioFigure(r, goal).verdict],
+    );
     const per = (t: Totals, ms: number) => (ms * 1000) / t.tokens;
     const m = totals.manual;
     const a = totals.auto;
@@ -89,7 +101,7 @@ async function bench(target: BenchTarget) {
       'route ratio': (a.routeMs / m.routeMs).toFixed(2),
       'spawn + route, manual (µs/token)': per(m, m.spawnMs + m.routeMs).toFixed(0),
       'spawn + route, automatic (µs/token)': per(a, a.spawnMs + a.routeMs).toFixed(0),
-      'ratio (goal <= 1.5)': ((a.spawnMs + a.routeMs) / (m.spawnMs + m.routeMs)).toFixed(2),
+      'automatic / manual': ratioFigure(ratios, goal),
       'assignment_log rows': logRows,
     };
   } finally {
@@ -114,7 +126,10 @@ async function buildFactory(app: Awaited<ReturnType<typeof NestFactory.createApp
     await ds.query(`INSERT INTO team (code, name, created_at) VALUES (?, ?, ?)`, [`BTEAM-${t}`, `Team ${t}`, now]);
     const [team] = await ds.query(`SELECT id FROM team WHERE code = ?`, [`BTEAM-${t}`]);
     const members = accounts.slice(t * TEAM_SIZE, (t + 1) * TEAM_SIZE);
-    await ds.query(`INSERT INTO team_member (team_id, account_id) VALUES ${members.map(() => '(?, ?)').join(', ')}`, members.flatMap((m) => [team.id, m.id]));
+    await ds.query(
+      `INSERT INTO team_member (team_id, account_id) VALUES ${members.map(() => '(?, ?)').join(', ')}`,
+      members.flatMap((m) => [team.id, m.id]),
+    );
   }
   const nodes = [
     { code: 'N0', name: 'start', kind: NodeKind.Start },
@@ -123,7 +138,12 @@ async function buildFactory(app: Awaited<ReturnType<typeof NestFactory.createApp
   ];
   const graph = await app.get(GraphsService).create({ code: 'BENCH-A', name: 'bench', nodes, edges: nodes.slice(1).map((n, i) => ({ from: nodes[i].code, to: n.code })) });
   const ids = new Map(graph.nodes.map((n) => [n.code, n.id]));
-  await insertHistory(app, graph.graph.id, ids.get(`N${NODES - 1}`)!, accounts.map((a) => Number(a.id)));
+  await insertHistory(
+    app,
+    graph.graph.id,
+    ids.get(`N${NODES - 1}`)!,
+    accounts.map((a) => Number(a.id)),
+  );
   const plans = app.get(PlanPrioritiesService);
   const op = (i: number) => `BOP-${(i % OPERATORS) + 1}`;
   for (let i = 0; i < NODES - 1; i++) {
@@ -136,7 +156,8 @@ async function buildFactory(app: Awaited<ReturnType<typeof NestFactory.createApp
   // every fifth operator keeps weekday shifts of all day; every twentieth is on leave
   const availability = app.get(AvailabilityService);
   const leave = app.get(LeaveService);
-  for (let i = 0; i < OPERATORS; i += 5) await availability.set('operator', accounts[i].id, { weekly: [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })), exceptions: [] });
+  for (let i = 0; i < OPERATORS; i += 5)
+    await availability.set('operator', accounts[i].id, { weekly: [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })), exceptions: [] });
   for (let i = 3; i < OPERATORS; i += 20) {
     const l = await leave.create({ operatorId: accounts[i].id, startsAt: new Date(Date.now() - 86_400_000), endsAt: new Date(Date.now() + 86_400_000) }, 'bench');
     await leave.decide(l.id, 'approve', 'bench');
@@ -154,7 +175,10 @@ async function insertHistory(app: Awaited<ReturnType<typeof NestFactory.createAp
   for (let first = 0; first < total; first += chunk) {
     const n = Math.min(chunk, total - first);
     const params = Array.from({ length: n }, (_, i) => [`H-${first + i}`, job.id, endNode, 'done', accountIds[(first + i) % accountIds.length], 1, now, now]).flat();
-    await ds.query(`INSERT INTO token (serial, job_id, current_node_id, status, assigned_account_id, version, created_at, updated_at) VALUES ${Array(n).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`, params);
+    await ds.query(
+      `INSERT INTO token (serial, job_id, current_node_id, status, assigned_account_id, version, created_at, updated_at) VALUES ${Array(n).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      params,
+    );
   }
 }
 

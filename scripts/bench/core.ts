@@ -13,28 +13,45 @@ import { GraphsService } from '../../src/production/graphs.service.js';
 import { JobsService } from '../../src/production/jobs.service.js';
 import { TokenLifecycleService, tokenSerial } from '../../src/production/token-lifecycle.service.js';
 import { perSecond, runOnBothDatabases, timed, type BenchTarget, type FreshDatabase } from './runner.js';
+import { interleavedRounds, median, ratioFigure, roundsFromArgs, timePair } from './stats.js';
 
 /**
- * `npm run bench:core`: spawn one job of 10,000 tokens and make 10,000 moves through the
- * real services, then the same rows inserted and updated straight through the driver (the
- * floor), on SQLite and on MariaDB. Goals: spawn at >= 50% of the floor's throughput, a move
- * at <= 3x the floor's cost.
+ * `npm run bench:core`: jobs of TOKENS tokens spawned and every token moved once through the
+ * real services, against the same rows inserted and updated straight through the driver (the
+ * floor), on one database with the app and the raw connection both open, in interleaved
+ * rounds (a job each side per round). Goals: spawn at >= 50% of the floor's throughput, a
+ * move at <= 3x the floor's cost.
  */
-const TOKENS = 10_000;
+const TOKENS = Number(process.env.BENCH_CORE_TOKENS ?? 1_000);
+const rounds = roundsFromArgs();
 
 interface Setup {
-  jobId: number;
-  jobCode: string;
+  graphId: number;
   startId: number;
   nextId: number;
   operatorId: number;
 }
 
-/** Boots the app on `db`, builds the bench graph, plans and a released job through the services. */
+interface Job {
+  id: number;
+  code: string;
+}
+
+type App = Awaited<ReturnType<typeof NestFactory.createApplicationContext>>;
+
+/** Boots the app on `db`, builds the bench graph and plans through the services. */
 async function bootAndSetUp(db: FreshDatabase) {
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ ...db.env, LOG_LEVEL: 'error', MIGRATE_ON_START: 'true', JOBS_ENABLED: 'false' }), {
-    logger: ['error'],
-  });
+  const app = await NestFactory.createApplicationContext(
+    AppModule.forRoot({
+      ...db.env,
+      LOG_LEVEL: 'error',
+      MIGRATE_ON_START: 'true',
+      JOBS_ENABLED: 'false',
+    }),
+    {
+      logger: ['error'],
+    },
+  );
   const graphs = app.get(GraphsService);
   const graph = await graphs.create({
     code: 'BENCH',
@@ -54,26 +71,37 @@ async function bootAndSetUp(db: FreshDatabase) {
   const plans = app.get(AssignmentPlansService);
   await plans.setNodePlan(node.get('S')!, { operatorCode: 'OP-B' });
   await plans.setNodePlan(node.get('A')!, { operatorCode: 'OP-B' });
-  const jobs = app.get(JobsService);
-  const job = await jobs.create({ code: 'JB', graphId: graph.graph.id, productCode: 'P', quantity: TOKENS });
-  await jobs.release(job.id);
-  const setup: Setup = { jobId: job.id, jobCode: job.code, startId: node.get('S')!, nextId: node.get('A')!, operatorId: operator.id };
+  const setup: Setup = {
+    graphId: graph.graph.id,
+    startId: node.get('S')!,
+    nextId: node.get('A')!,
+    operatorId: operator.id,
+  };
   return { app, setup };
 }
 
-async function framework(db: FreshDatabase): Promise<{ spawnMs: number; moveMs: number }> {
-  const { app, setup } = await bootAndSetUp(db);
-  try {
-    const spawnMs = await timed(() => app.get(TokenLifecycleService).spawnTokens(setup.jobId));
-    const ids: Array<{ id: number }> = await app.get(DataSource).query(`SELECT id FROM token WHERE job_id = ? ORDER BY id`, [setup.jobId]);
-    const routing = app.get(DagRoutingService);
-    const moveMs = await timed(async () => {
-      for (const { id } of ids) await routing.routeToNode(Number(id), setup.nextId);
-    });
-    return { spawnMs, moveMs };
-  } finally {
-    await app.close();
-  }
+/** A released job of TOKENS pieces, made through the services (not timed: both sides start from one). */
+async function releasedJob(app: App, setup: Setup, code: string): Promise<Job> {
+  const jobs = app.get(JobsService);
+  const job = await jobs.create({
+    code,
+    graphId: setup.graphId,
+    productCode: 'P',
+    quantity: TOKENS,
+  });
+  await jobs.release(job.id);
+  return { id: job.id, code: job.code };
+}
+
+/** Spawn and moves through the framework's services. */
+async function framework(app: App, setup: Setup, job: Job): Promise<{ spawnMs: number; moveMs: number }> {
+  const spawnMs = await timed(() => app.get(TokenLifecycleService).spawnTokens(job.id));
+  const ids: Array<{ id: number }> = await app.get(DataSource).query(`SELECT id FROM token WHERE job_id = ? ORDER BY id`, [job.id]);
+  const routing = app.get(DagRoutingService);
+  const moveMs = await timed(async () => {
+    for (const { id } of ids) await routing.routeToNode(Number(id), setup.nextId);
+  });
+  return { spawnMs, moveMs };
 }
 
 /** The few calls the floor needs, straight on the driver. */
@@ -109,52 +137,70 @@ async function rawDriver(db: FreshDatabase): Promise<RawDriver> {
 }
 
 /** The same statements the services issue for a spawn and a move, minus the framework. */
-async function floor(db: FreshDatabase): Promise<{ spawnMs: number; moveMs: number }> {
-  const { app, setup } = await bootAndSetUp(db);
-  await app.close();
-  const raw = await rawDriver(db);
+async function floor(raw: RawDriver, setup: Setup, job: Job): Promise<{ spawnMs: number; moveMs: number }> {
   const begin = raw.dialect === 'mysql' ? 'START TRANSACTION' : 'BEGIN';
-  try {
-    const spawnMs = await timed(async () => {
+  const spawnMs = await timed(async () => {
+    const now = toDbTime(new Date());
+    await raw.run(begin);
+    await raw.run(`UPDATE job_ticket SET status = 'in_progress', open_tokens = quantity, updated_at = ? WHERE id = ? AND status = 'released'`, [now, job.id]);
+    const chunk = insertChunkRows(raw.dialect, 7);
+    for (let first = 1; first <= TOKENS; first += chunk) {
+      const count = Math.min(chunk, TOKENS - first + 1);
+      const params: unknown[] = [];
+      for (let i = first; i < first + count; i++) params.push(tokenSerial(job.code, i, TOKENS), job.id, setup.startId, 'waiting', 1, now, now);
+      await raw.run(
+        `INSERT INTO token (serial, job_id, current_node_id, status, version, created_at, updated_at) VALUES ${Array(count).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        params,
+      );
+    }
+    const ids = await raw.all(`SELECT id, serial FROM token WHERE job_id = ? ORDER BY id`, [job.id]);
+    await raw.run(`UPDATE token SET assigned_account_id = ?, assigned_team_id = ? WHERE job_id = ?`, [setup.operatorId, null, job.id]);
+    const events = ids.flatMap((t) => [
+      [t.id, 'spawned', setup.startId, null, now, null],
+      [
+        t.id,
+        'assigned',
+        setup.startId,
+        setup.operatorId,
+        now,
+        JSON.stringify({
+          accountId: setup.operatorId,
+          teamId: null,
+          path: 'manual',
+        }),
+      ],
+    ]);
+    await insertEvents(raw, events);
+    await raw.run('COMMIT');
+  });
+  const tokens = await raw.all(`SELECT id, version FROM token WHERE job_id = ? ORDER BY id`, [job.id]);
+  const moveMs = await timed(async () => {
+    for (const t of tokens) {
       const now = toDbTime(new Date());
       await raw.run(begin);
-      await raw.run(`UPDATE job_ticket SET status = 'in_progress', open_tokens = quantity, updated_at = ? WHERE id = ? AND status = 'released'`, [now, setup.jobId]);
-      const chunk = insertChunkRows(raw.dialect, 7);
-      for (let first = 1; first <= TOKENS; first += chunk) {
-        const count = Math.min(chunk, TOKENS - first + 1);
-        const params: unknown[] = [];
-        for (let i = first; i < first + count; i++) params.push(tokenSerial(setup.jobCode, i, TOKENS), setup.jobId, setup.startId, 'waiting', 1, now, now);
-        await raw.run(`INSERT INTO token (serial, job_id, current_node_id, status, version, created_at, updated_at) VALUES ${Array(count).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`, params);
-      }
-      const ids = await raw.all(`SELECT id, serial FROM token WHERE job_id = ? ORDER BY id`, [setup.jobId]);
-      await raw.run(`UPDATE token SET assigned_account_id = ?, assigned_team_id = ? WHERE job_id = ?`, [setup.operatorId, null, setup.jobId]);
-      const events = ids.flatMap((t) => [
-        [t.id, 'spawned', setup.startId, null, now, null],
-        [t.id, 'assigned', setup.startId, setup.operatorId, now, JSON.stringify({ accountId: setup.operatorId, teamId: null, path: 'manual' })],
+      await raw.run(
+        `UPDATE token SET current_node_id = ?, status = ?, assigned_account_id = ?, assigned_team_id = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
+        [setup.nextId, 'waiting', setup.operatorId, null, now, t.id, t.version],
+      );
+      await insertEvents(raw, [
+        [t.id, 'routed', setup.nextId, null, now, JSON.stringify({ fromNodeId: setup.startId, outcome: null })],
+        [
+          t.id,
+          'assigned',
+          setup.nextId,
+          setup.operatorId,
+          now,
+          JSON.stringify({
+            accountId: setup.operatorId,
+            teamId: null,
+            path: 'manual',
+          }),
+        ],
       ]);
-      await insertEvents(raw, events);
       await raw.run('COMMIT');
-    });
-    const tokens = await raw.all(`SELECT id, version FROM token WHERE job_id = ? ORDER BY id`, [setup.jobId]);
-    const moveMs = await timed(async () => {
-      for (const t of tokens) {
-        const now = toDbTime(new Date());
-        await raw.run(begin);
-        await raw.run(
-          `UPDATE token SET current_node_id = ?, status = ?, assigned_account_id = ?, assigned_team_id = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-          [setup.nextId, 'waiting', setup.operatorId, null, now, t.id, t.version],
-        );
-        await insertEvents(raw, [
-          [t.id, 'routed', setup.nextId, null, now, JSON.stringify({ fromNodeId: setup.startId, outcome: null })],
-          [t.id, 'assigned', setup.nextId, setup.operatorId, now, JSON.stringify({ accountId: setup.operatorId, teamId: null, path: 'manual' })],
-        ]);
-        await raw.run('COMMIT');
-      }
-    });
-    return { spawnMs, moveMs };
-  } finally {
-    await raw.close();
-  }
+    }
+  });
+  return { spawnMs, moveMs };
 }
 
 async function insertEvents(raw: RawDriver, rows: unknown[][]): Promise<void> {
@@ -166,28 +212,65 @@ async function insertEvents(raw: RawDriver, rows: unknown[][]): Promise<void> {
 }
 
 async function bench(target: BenchTarget) {
-  const measure = async (run: (db: FreshDatabase) => Promise<{ spawnMs: number; moveMs: number }>) => {
-    const db = await target.fresh();
-    try {
-      return await run(db);
-    } finally {
-      await db.drop();
-    }
-  };
-  const core = await measure(framework);
-  const raw = await measure(floor);
-  const spawnRate = perSecond(TOKENS, core.spawnMs);
-  const floorSpawnRate = perSecond(TOKENS, raw.spawnMs);
-  const moveRate = perSecond(TOKENS, core.moveMs);
-  const floorMoveRate = perSecond(TOKENS, raw.moveMs);
-  return {
-    'spawn tokens/s': spawnRate,
-    'spawn floor tokens/s': floorSpawnRate,
-    'spawn vs floor (goal >= 50%)': `${Math.round((100 * spawnRate) / floorSpawnRate)}%`,
-    'route moves/s': moveRate,
-    'route floor moves/s': floorMoveRate,
-    'route cost vs floor (goal <= 3x)': `${(core.moveMs / raw.moveMs).toFixed(2)}x`,
-  };
+  const db = await target.fresh();
+  const { app, setup } = await bootAndSetUp(db);
+  const raw = await rawDriver(db);
+  try {
+    const spawnShare = { op: '>=' as const, value: 0.5 };
+    const routeCost = { op: '<=' as const, value: 3 };
+    type Round = {
+      spawn: number;
+      route: number;
+      frameworkMs: number;
+      floorMs: number;
+    };
+    const figures = (samples: Round[]) => ({
+      spawn: ratioFigure(
+        samples.map((s) => s.spawn),
+        spawnShare,
+        '%',
+      ),
+      route: ratioFigure(
+        samples.map((s) => s.route),
+        routeCost,
+        'x',
+      ),
+    });
+    const samples = await interleavedRounds(
+      rounds,
+      async (i) => {
+        const ours = await releasedJob(app, setup, `JB-${i + 1}`);
+        const theirs = await releasedJob(app, setup, `JF-${i + 1}`);
+        let f = { spawnMs: 0, moveMs: 0 };
+        let r = { spawnMs: 0, moveMs: 0 };
+        await timePair(
+          i,
+          async () => (f = await framework(app, setup, ours)),
+          async () => (r = await floor(raw, setup, theirs)),
+        );
+        return {
+          spawn: r.spawnMs / f.spawnMs,
+          route: f.moveMs / r.moveMs,
+          frameworkMs: f.moveMs,
+          floorMs: r.moveMs,
+        };
+      },
+      (s) => Object.values(figures(s)).map((f) => f.verdict),
+    );
+    const { spawn, route } = figures(samples);
+    const per = (ms: number[]) => perSecond(TOKENS, median(ms));
+    return {
+      'tokens per round and side': TOKENS,
+      'route moves/s (median round)': per(samples.map((s) => s.frameworkMs)),
+      'route floor moves/s (median round)': per(samples.map((s) => s.floorMs)),
+      'spawn vs floor': spawn,
+      'route cost vs floor': route,
+    };
+  } finally {
+    await raw.close();
+    await app.close();
+    await db.drop();
+  }
 }
 
-await runOnBothDatabases(`core: spawn ${TOKENS} tokens, route ${TOKENS} moves`, bench);
+await runOnBothDatabases(`core: jobs of ${TOKENS} tokens spawned and routed, framework vs floor, interleaved`, bench);

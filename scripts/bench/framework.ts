@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Module } from '@nestjs/common';
@@ -9,28 +9,41 @@ import { NestFactory } from '@nestjs/core';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, MigrationInterface, QueryRunner, Table } from 'typeorm';
 import { AppModule } from '../../src/app.module.js';
+import { ApiKeysService } from '../../src/common/auth/api-keys.service.js';
+import { Role } from '../../src/common/auth/role.js';
 import { datetimeColumn, dialectOf, insertChunkRows, toDbTime } from '../../src/database/dialect.js';
 import { dropPhaseSchema, phaseSchema } from '../../src/phases/guard/migration-guard.js';
 import { FlagsService } from '../../src/phases/flags/flags.service.js';
+import { JobsService } from '../../src/phases/jobs/jobs.service.js';
 import { Phase, PhaseDefinition } from '../../src/phases/phase-definition.js';
+import { PhaseRegistry } from '../../src/phases/phase-registry.service.js';
 import { PhasesModule } from '../../src/phases/phases.module.js';
 import { RollbackService } from '../../src/phases/rollback/rollback.service.js';
 import { perSecond, runOnBothDatabases, timed, type BenchTarget } from './runner.js';
+import { firstSide, interleavedRounds, median, ratioFigure, roundsFromArgs, timePair, type Goal } from './stats.js';
 
 /**
  * `npm run bench:framework`: what the phase framework costs and how fast it takes things back.
  * - flag evaluation from the in-memory snapshot vs one database read per call (the floor a
- *   naive implementation pays on every request);
- * - emergency rollback wall time in process and through the CLI (a fresh `node` process),
- *   against the runbook's ~5 minute budget;
+ *   naive implementation pays on every request), in interleaved rounds;
+ * - the emergency rollback from the shell, end to end: two replicas (`node dist/src/main.js`)
+ *   serve a dashboard route; each round switches every flag on, waits until both serve the
+ *   new path, runs `rollback --emergency` as a shell command, and polls the route on both
+ *   replicas until both serve the legacy path. The lean path (the CLI as the runbook runs it)
+ *   and the full one (the same command through the booted application) alternate. Goals: the
+ *   lean command within 0.5 s on a quiet host (1-minute load below the CPU count), 1 s on a
+ *   loaded one; every replica on the legacy path within FLAG_REFRESH_MS + 0.5 s of the
+ *   command's end;
  * - backup plus guarded schema revert of a phase table of ROWS rows (default 1,000,000):
  *   rows/s of the backup (write + read back) and of the revert (the guard's checksum pass).
  * `--rows N` changes the table size; `--sqlite-only` skips MariaDB.
  */
 const ROWS = Number(process.argv[process.argv.indexOf('--rows') + 1]) || 1_000_000;
-const FLAG_CALLS = 1_000_000;
-const DB_CALLS = 2_000;
-const RUNBOOK_BUDGET_MS = 5 * 60_000;
+const FLAG_CALLS = 200_000;
+const DB_CALLS = 500;
+const FLAG_REFRESH_MS = 1000;
+const POLL_MS = 10;
+const rounds = roundsFromArgs();
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 const BENCH_SCHEMA = phaseSchema(95, [{ name: 'bench_event', rebuildable: false }]);
@@ -94,44 +107,169 @@ async function fill(ds: DataSource, rows: number): Promise<void> {
   }
 }
 
-function cliEmergencyMs(env: Record<string, string | undefined>): Promise<number> {
-  const started = process.hrtime.bigint();
+/** The admin CLI as the runbook runs it; `full` runs the same command through the booted application (support/full-cli.ts). */
+function shellEmergency(env: Record<string, string | undefined>, path: 'lean' | 'full'): Promise<void> {
+  const cli = path === 'lean' ? 'dist/src/cli.js' : 'dist/scripts/bench/support/full-cli.js';
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [join(root, 'dist/src/cli.js'), 'rollback', '--emergency', '--reason', 'bench', '--yes', '--json'], {
+    const child = spawn(process.execPath, [join(root, cli), 'rollback', '--emergency', '--reason', 'bench', '--yes', '--json'], {
       cwd: root,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, JOBS_ENABLED: 'false', LOG_LEVEL: 'error' },
       stdio: 'ignore',
     });
-    child.on('exit', (code) => (code === 0 ? ok(Number(process.hrtime.bigint() - started) / 1e6) : fail(new Error(`CLI emergency rollback exited ${code}`))));
+    child.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`${path} CLI emergency rollback exited ${code}`))));
   });
+}
+
+interface Replica {
+  url: string;
+  child: ChildProcess;
+}
+
+/** `node dist/src/main.js` on a free port; resolves once it says where it listens. */
+function startReplica(env: Record<string, string | undefined>): Promise<Replica> {
+  const child = spawn(process.execPath, [join(root, 'dist/src/main.js')], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ...env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      JOBS_ENABLED: 'false',
+      LOG_LEVEL: 'log',
+      FLAG_REFRESH_MS: String(FLAG_REFRESH_MS),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  return new Promise((ok, fail) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const port = /listening: API http:\/\/localhost:(\d+)\//.exec(out)?.[1];
+      if (port) {
+        child.stdout!.removeAllListeners('data');
+        child.stdout!.resume();
+        ok({ url: `http://127.0.0.1:${port}`, child });
+      }
+    });
+    child.once('exit', (code) => fail(new Error(`replica exited with ${code} before listening: ${out}`)));
+  });
+}
+
+/** Polls each replica's dashboard route until it answers like `path`; resolves to when the last one did (ms from `since`). */
+async function allServe(replicas: Replica[], key: string, path: 'new' | 'legacy', since: bigint, timeoutMs = 30_000): Promise<number> {
+  const want = path === 'new' ? 200 : 503;
+  await Promise.all(
+    replicas.map(async (r) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const res = await fetch(`${r.url}/api/v1/dashboard/token-flow`, { headers: { Authorization: `Bearer ${key}` } });
+        await res.arrayBuffer();
+        if (res.status === want) return;
+        if (res.status !== 200 && res.status !== 503) throw new Error(`dashboard answered ${res.status}`);
+        if (Date.now() > deadline) throw new Error(`a replica did not serve the ${path} path within ${timeoutMs} ms`);
+        await new Promise((w) => setTimeout(w, POLL_MS));
+      }
+    }),
+  );
+  return Number(process.hrtime.bigint() - since) / 1e6;
+}
+
+/** Shell command to every replica on the legacy path, lean and full alternating. */
+async function fromTheShell(env: Record<string, string>, dbEnv: Record<string, string | undefined>) {
+  const app = await boot(env);
+  const replicas: Replica[] = [];
+  try {
+    const flags = app.get(FlagsService);
+    const jobs = app.get(JobsService);
+    const change = { actor: 'bench', reason: 'bench round' };
+    const keys = app
+      .get(PhaseRegistry)
+      .flags()
+      .map((f) => f.key)
+      .filter((k) => k !== 'bench_enabled');
+    const { key } = await app.get(ApiKeysService).create('bench-viewer', Role.Viewer);
+    replicas.push(await startReplica(dbEnv), await startReplica(dbEnv));
+    const quiet = loadavg()[0] < cpus().length;
+    const commandGoal: Goal = { op: '<=', value: quiet ? 0.5 : 1 };
+    const replicaGoal: Goal = { op: '<=', value: FLAG_REFRESH_MS / 1000 + 0.5 };
+    const once = async (path: 'lean' | 'full') => {
+      await flags.setMany(keys, true, change);
+      for (const { job } of app.get(PhaseRegistry).jobs()) await jobs.resume(job.name, change);
+      await allServe(replicas, key, 'new', process.hrtime.bigint());
+      const t0 = process.hrtime.bigint();
+      await shellEmergency(dbEnv, path);
+      const commandMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      const totalMs = await allServe(replicas, key, 'legacy', t0);
+      return { commandMs, totalMs };
+    };
+    type Round = { lean: { commandMs: number; totalMs: number }; full: { commandMs: number; totalMs: number } };
+    const figures = (samples: Round[]) => ({
+      lean: ratioFigure(
+        samples.map((r) => r.lean.commandMs / 1000),
+        commandGoal,
+        '',
+      ),
+      replicas: ratioFigure(
+        samples.map((r) => (r.lean.totalMs - r.lean.commandMs) / 1000),
+        replicaGoal,
+        '',
+      ),
+    });
+    const samples = await interleavedRounds(
+      rounds,
+      async (i): Promise<Round> => {
+        const first = firstSide(i) === 'a' ? 'lean' : 'full';
+        const a = await once(first);
+        const b = await once(first === 'lean' ? 'full' : 'lean');
+        return first === 'lean' ? { lean: a, full: b } : { lean: b, full: a };
+      },
+      (s) => Object.values(figures(s)).map((f) => f.verdict),
+    );
+    return { ...figures(samples), quiet, samples };
+  } finally {
+    for (const r of replicas) r.child.kill('SIGTERM');
+    await app.close();
+  }
 }
 
 function boot(env: Record<string, string>) {
   return NestFactory.createApplicationContext(AppModule.forRoot(env, { modules: [BenchPhaseModule] }), { logger: ['error'] });
 }
 
-/** Flag checks from the snapshot vs a database read each, and the in-process emergency rollback. */
-async function flagsAndEmergency(env: Record<string, string>) {
+/** Flag checks from the snapshot vs a database read each, in interleaved rounds. */
+async function flagChecks(env: Record<string, string>) {
   const app = await boot(env);
   try {
     const ds = app.get(DataSource);
     const flags = app.get(FlagsService);
-    const change = { actor: 'bench', reason: 'bench' };
-    await flags.set('bench_enabled', true, change);
+    await flags.set('bench_enabled', true, { actor: 'bench', reason: 'bench' });
     let on = 0;
-    const snapshotMs = await timed(async () => {
-      for (let i = 0; i < FLAG_CALLS; i++) if (flags.isEnabled('bench_enabled')) on++;
-    });
-    const readMs = await timed(async () => {
-      for (let i = 0; i < DB_CALLS; i++) if ((await ds.query('SELECT enabled FROM feature_flag WHERE `key` = ?', ['bench_enabled']))[0].enabled) on++;
-    });
-    if (on !== FLAG_CALLS + DB_CALLS) throw new Error('the flag was not on throughout');
-    const emergencies: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      await flags.set('bench_enabled', true, change);
-      emergencies.push(await timed(() => app.get(RollbackService).rollback({ emergency: true, reason: 'bench', actor: 'bench' })));
-    }
-    return { snapshotNs: (snapshotMs * 1e6) / FLAG_CALLS, readNs: (readMs * 1e6) / DB_CALLS, emergencyMs: emergencies.sort((a, b) => a - b)[2] };
+    const samples = await interleavedRounds(
+      rounds,
+      async (i) => {
+        const [snapshotMs, readMs] = await timePair(
+          i,
+          async () => {
+            for (let k = 0; k < FLAG_CALLS; k++) if (flags.isEnabled('bench_enabled')) on++;
+          },
+          async () => {
+            for (let k = 0; k < DB_CALLS; k++) if ((await ds.query('SELECT enabled FROM feature_flag WHERE `key` = ?', ['bench_enabled']))[0].enabled) on++;
+          },
+        );
+        return { snapshotNs: (snapshotMs * 1e6) / FLAG_CALLS, readNs: (readMs * 1e6) / DB_CALLS };
+      },
+      () => [],
+    );
+    if (on !== (samples.length + 1) * (FLAG_CALLS + DB_CALLS)) throw new Error('the flag was not on throughout');
+    return {
+      snapshotNs: median(samples.map((s) => s.snapshotNs)),
+      readNs: median(samples.map((s) => s.readNs)),
+      ratio: ratioFigure(
+        samples.map((s) => s.readNs / s.snapshotNs),
+        null,
+      ),
+    };
   } finally {
     await app.close();
   }
@@ -157,16 +295,18 @@ async function bench(target: BenchTarget) {
   const backupDir = mkdtempSync(join(tmpdir(), 'phasegate-bench-backups-'));
   const env = { ...(db.env as Record<string, string>), BACKUP_DIR: backupDir, LOG_LEVEL: 'error', JOBS_ENABLED: 'false', MIGRATE_ON_START: 'true' };
   try {
-    const f = await flagsAndEmergency(env);
-    const cliMs = await cliEmergencyMs(db.env);
+    const f = await flagChecks(env);
+    const shell = await fromTheShell(env, db.env as Record<string, string | undefined>);
     const b = await backupAndRevert(env);
+    const seconds = (ms: number[]) => (median(ms) / 1000).toFixed(2);
     return {
-      'flag check, snapshot (ns/call)': f.snapshotNs.toFixed(0),
-      'flag check, DB read (ns/call)': f.readNs.toFixed(0),
-      'DB read / snapshot (x)': Math.round(f.readNs / f.snapshotNs),
-      'emergency in process (ms, median of 5)': f.emergencyMs.toFixed(1),
-      'emergency via CLI incl. node start (ms)': cliMs.toFixed(0),
-      '5 min runbook budget / CLI emergency (x)': Math.round(RUNBOOK_BUDGET_MS / cliMs),
+      'flag check, snapshot (ns/call, median round)': f.snapshotNs.toFixed(0),
+      'flag check, DB read (ns/call, median round)': f.readNs.toFixed(0),
+      'DB read / snapshot': f.ratio,
+      [`emergency from the shell, lean CLI (s; goal for a ${shell.quiet ? 'quiet' : 'loaded'} host)`]: shell.lean,
+      'emergency from the shell, full CLI booting the app (s, median round)': seconds(shell.samples.map((r) => r.full.commandMs)),
+      [`every replica legacy after the lean command (s; FLAG_REFRESH_MS ${FLAG_REFRESH_MS})`]: shell.replicas,
+      'shell command to every replica legacy, lean / full (s, median round)': `${seconds(shell.samples.map((r) => r.lean.totalMs))} / ${seconds(shell.samples.map((r) => r.full.totalMs))}`,
       [`backup of ${ROWS} rows, write + verify (ms)`]: b.backupMs,
       'backup (rows/s)': perSecond(ROWS, b.backupMs),
       'guarded revert incl. checksum pass (ms)': b.revertMs,
@@ -179,4 +319,4 @@ async function bench(target: BenchTarget) {
   }
 }
 
-await runOnBothDatabases(`framework: flags, emergency rollback, backup + guarded revert of ${ROWS} rows`, bench);
+await runOnBothDatabases(`framework: flags, emergency rollback from the shell to two replicas, backup + guarded revert of ${ROWS} rows`, bench);

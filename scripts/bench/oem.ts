@@ -15,15 +15,17 @@ import { JobsService } from '../../src/production/jobs.service.js';
 import { ScansService } from '../../src/production/scans.service.js';
 import { TokenLifecycleService } from '../../src/production/token-lifecycle.service.js';
 import { perSecond, runOnBothDatabases, timed, type BenchTarget } from './runner.js';
+import { interleavedRounds, median, ratioFigure, roundsFromArgs, timePair } from './stats.js';
 
 /**
  * `npm run bench:oem`: station scans through ScansService in manual mode and in OEM mode on
  * the same kind of data in one run (one-piece jobs; in OEM mode each has a ticket whose steps
- * map onto the graph), interleaved in rounds so a busy machine slows both alike; goal: OEM
- * at >= 0.7 of manual's rate. Then the Kanban's latency over 10,000 open tickets.
+ * map onto the graph), in interleaved rounds of PER_ROUND pieces a mode, so a busy machine
+ * slows both alike; goal: OEM at >= 0.7 of manual's rate, on the median round's ratio and its
+ * interval. Then the Kanban's latency over 10,000 open tickets.
  */
-const PER_MODE = Number(process.env.BENCH_OEM_SCANS ?? 400);
-const ROUNDS = 4;
+const PER_ROUND = Number(process.env.BENCH_OEM_PIECES ?? 100);
+const rounds = roundsFromArgs();
 const KANBAN_TICKETS = 10_000;
 const KANBAN_RUNS = 15;
 
@@ -38,8 +40,6 @@ async function bench(target: BenchTarget) {
     const scans = app.get(ScansService);
     const flags = app.get(FlagsService);
     const change = { actor: 'bench', reason: 'bench:oem' };
-    const elapsed = { manual: 0, oem: 0 };
-    const perRound = PER_MODE / ROUNDS;
     // each piece is scanned twice at each node (start, complete): S then A, four scans
     const passes = [
       { station: 'ST-S', seq: 1 },
@@ -47,26 +47,42 @@ async function bench(target: BenchTarget) {
       { station: 'ST-A', seq: 2 },
       { station: 'ST-A', seq: 2 },
     ];
-    for (let round = 0; round < ROUNDS; round++) {
-      const slice = pieces.slice(round * perRound, (round + 1) * perRound);
-      // alternate which mode goes first, so warming up and growing tables favour neither
-      const order = round % 2 === 0 ? (['manual', 'oem'] as const) : (['oem', 'manual'] as const);
-      for (const mode of order) {
-        await flags.set(OEM_MODE, mode === 'oem', change);
-        elapsed[mode] += await timed(async () => {
-          for (const pass of passes) {
-            for (const p of slice) {
-              const barcode = mode === 'oem' ? `OEM-B-${p.ref}-S${pass.seq}` : p.serial;
-              const result = await scans.scan({ stationCode: pass.station, barcode, outcome: 'pass' });
-              if (result.handledBy !== (mode === 'oem' ? 'oem' : 'manual')) throw new Error(`scan ${barcode} was handled by ${result.handledBy}`);
-            }
+    const scanAll = async (mode: 'manual' | 'oem', slice: Piece[]) => {
+      await flags.set(OEM_MODE, mode === 'oem', change);
+      return timed(async () => {
+        for (const pass of passes) {
+          for (const p of slice) {
+            const barcode = mode === 'oem' ? `OEM-B-${p.ref}-S${pass.seq}` : p.serial;
+            const result = await scans.scan({ stationCode: pass.station, barcode, outcome: 'pass' });
+            if (result.handledBy !== (mode === 'oem' ? 'oem' : 'manual')) throw new Error(`scan ${barcode} was handled by ${result.handledBy}`);
           }
-        });
-      }
-    }
-    const count = PER_MODE * passes.length;
-    const manualRate = perSecond(count, elapsed.manual);
-    const oemRate = perSecond(count, elapsed.oem);
+        }
+      });
+    };
+    const goal = { op: '>=' as const, value: 0.7 };
+    const samples = await interleavedRounds(
+      rounds,
+      async (i) => {
+        // each round scans new pieces, made before its clock starts
+        const slice = await pieces(PER_ROUND);
+        const ms = { manual: 0, oem: 0 };
+        await timePair(
+          i,
+          async () => (ms.oem = await scanAll('oem', slice)),
+          async () => (ms.manual = await scanAll('manual', slice)),
+        );
+        return ms;
+      },
+      (s) => [
+        ratioFigure(
+          s.map((m) => m.manual / m.oem),
+          goal,
+        ).verdict,
+      ],
+    );
+    const count = PER_ROUND * passes.length;
+    const manualRate = perSecond(count, median(samples.map((m) => m.manual)));
+    const oemRate = perSecond(count, median(samples.map((m) => m.oem)));
 
     await fillTickets(app.get(DataSource), KANBAN_TICKETS);
     const kanban = app.get(OemKanbanService);
@@ -79,9 +95,13 @@ async function bench(target: BenchTarget) {
     const all = await latency(undefined);
     const one = await latency('KB-3');
     return {
-      [`manual scans/s (${count})`]: manualRate,
-      [`OEM scans/s (${count})`]: oemRate,
-      'OEM / manual (goal >= 0.7)': (oemRate / manualRate).toFixed(2),
+      [`scans a round and mode`]: count,
+      'manual scans/s (median round)': manualRate,
+      'OEM scans/s (median round)': oemRate,
+      'OEM / manual': ratioFigure(
+        samples.map((m) => m.manual / m.oem),
+        goal,
+      ),
       [`Kanban ${KANBAN_TICKETS} tickets p50 / max ms`]: `${all.p50} / ${all.max}`,
       'Kanban one customer p50 / max ms': `${one.p50} / ${one.max}`,
     };
@@ -99,10 +119,11 @@ interface Piece {
 }
 
 /**
- * Two one-piece jobs per piece, spawned through the services: one scanned by its token
- * serial in manual mode, the other by its OEM ticket's barcode in OEM mode.
+ * The graph and the rules; then, per call, `count` pieces of two one-piece jobs each, spawned
+ * through the services: one scanned by its token serial in manual mode, the other by its OEM
+ * ticket's barcode in OEM mode.
  */
-async function setUp(app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>): Promise<Piece[]> {
+async function setUp(app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>): Promise<(count: number) => Promise<Piece[]>> {
   const graph = await app.get(GraphsService).create({
     code: 'BENCH-OEM',
     name: 'bench',
@@ -130,15 +151,26 @@ async function setUp(app: Awaited<ReturnType<typeof NestFactory.createApplicatio
     await jobs.release(job.id);
     return { id: job.id, serial: (await lifecycle.spawnTokens(job.id)).firstSerial };
   };
-  const pieces: Piece[] = [];
-  for (let i = 0; i < PER_MODE; i++) {
-    const manual = await spawn(`BM-${i}`);
-    const oem = await spawn(`BO-${i}`);
-    const ref = `R${i}`;
-    await tickets.create({ customer: 'B', externalRef: ref, jobId: oem.id, steps: [{ sequence: 1, name: 'S', nodeCode: 'S' }, { sequence: 2, name: 'A', nodeCode: 'A' }] });
-    pieces.push({ ref, serial: manual.serial });
-  }
-  return pieces;
+  let made = 0;
+  return async (count) => {
+    const pieces: Piece[] = [];
+    for (const i = made; made < i + count; made++) {
+      const manual = await spawn(`BM-${made}`);
+      const oem = await spawn(`BO-${made}`);
+      const ref = `R${made}`;
+      await tickets.create({
+        customer: 'B',
+        externalRef: ref,
+        jobId: oem.id,
+        steps: [
+          { sequence: 1, name: 'S', nodeCode: 'S' },
+          { sequence: 2, name: 'A', nodeCode: 'A' },
+        ],
+      });
+      pieces.push({ ref, serial: manual.serial });
+    }
+    return pieces;
+  };
 }
 
 /** 10,000 open tickets of 10 customers, 5 steps each, spread over the steps, straight through the driver. */
@@ -161,7 +193,12 @@ async function fillTickets(ds: DataSource, count: number): Promise<void> {
       `INSERT INTO oem_job_ticket (id, customer, external_ref, status, due_at, current_sequence, step_count, version, created_at, updated_at) VALUES ${Array(n).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
       ticketParams,
     );
-    await ds.query(`INSERT INTO oem_job_ticket_step (ticket_id, sequence, name, status) VALUES ${Array(n * 5).fill('(?, ?, ?, ?)').join(', ')}`, stepParams);
+    await ds.query(
+      `INSERT INTO oem_job_ticket_step (ticket_id, sequence, name, status) VALUES ${Array(n * 5)
+        .fill('(?, ?, ?, ?)')
+        .join(', ')}`,
+      stepParams,
+    );
   }
 }
 

@@ -16,29 +16,32 @@ import { PEOPLE_FLAG } from '../../src/people/people.schema.js';
 import { FlagsService } from '../../src/phases/flags/flags.service.js';
 import { JobsService } from '../../src/phases/jobs/jobs.service.js';
 import { perSecond, runOnBothDatabases, timed, type BenchTarget } from './runner.js';
+import { interleavedRounds, median, ratioFigure, roundsFromArgs, timePair } from './stats.js';
 
 /**
  * `npm run bench:people`: the operator sync against the simulator (a separate process) with
  * OPERATORS operators (default 20,000; `--operators N`).
  * - full sync, end to end (fetch, validate, mask, batched upserts in one transaction): rows/s;
- * - its write path (batched upserts in one transaction) against the naive floor measured in
- *   the same run, one upsert per row and commit; goal: at least 10x. The end-to-end ratio
+ * - its write path (batched upserts in one transaction) against the naive floor, one upsert
+ *   per row and commit, in interleaved rounds; goal: at least 10x. The end-to-end ratio
  *   (same fetch and masking in front of both) is printed too: there the shared fetch cost
  *   bounds the gain;
- * - an incremental sync after 1% of the operators changed upstream, against the full sync;
- *   goal: at most 5% of its time. Both are the best of their runs (two full, three
- *   incremental), as one-off timings of a few milliseconds are mostly scheduler noise here.
+ * - an incremental sync after 1% of the operators changed upstream, against a full sync
+ *   (into an emptied cache) just before it in the same round; goal: at most 5% of its time.
+ *   The incremental needs the full sync's rows, so these two cannot swap places.
  * `--sqlite-only` skips MariaDB.
  */
 const OPERATORS = Number(process.argv[process.argv.indexOf('--operators') + 1]) || 20_000;
 const NAIVE_SAMPLE = 2_000;
-const INCREMENTAL_RUNS = 3;
+const rounds = roundsFromArgs();
 const TOKEN = 'bench-token';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const COLUMNS = ['id', 'employee_no', 'name', 'email', 'phone', 'national_id', 'team_ids', 'skills', 'active', 'source_updated_at', 'full_synced_at', 'fetched_at', 'expires_at'];
 
 async function startSim(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [resolve(root, 'dist/scripts/people-api-sim.js'), '--port', '0', '--size', String(OPERATORS), '--token', TOKEN], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [resolve(root, 'dist/scripts/people-api-sim.js'), '--port', '0', '--size', String(OPERATORS), '--token', TOKEN], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((ok, fail) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const found = /listening on (http:\/\/\S+)/.exec(line);
@@ -70,30 +73,43 @@ function bench(simUrl: string) {
         return { ms, counts: counts! };
       };
 
-      const full = await sync(true);
       const writes = await writePaths(app.get(DataSource), app.get(PeopleClient), app.get(MaskingPolicyService), app.get(CacheWriter));
-      // the write-path passes emptied the cache: a second full sync puts it back (and is timed too)
-      const fullAgain = await sync(true);
-      const fullMs = Math.min(full.ms, fullAgain.ms);
-      // like the full sync, the best of a few: each after its own 1% of operators changed upstream
-      const incrementals = [];
-      for (let k = 0; k < INCREMENTAL_RUNS; k++) {
-        await fetch(`${simUrl}/_control/mutate`, { method: 'POST', body: JSON.stringify({ change: Math.round(OPERATORS / 100) }) });
-        incrementals.push(await sync(false));
-      }
-      const incremental = incrementals.reduce((best, run) => (run.ms < best.ms ? run : best));
+      const share = { op: '<=' as const, value: 0.05 };
+      const syncs = await interleavedRounds(
+        rounds,
+        async () => {
+          // an empty cache makes the next sync a full one
+          await execute(app.get(DataSource), `DELETE FROM people_operator_cache`);
+          const full = await sync(true);
+          await fetch(`${simUrl}/_control/mutate`, { method: 'POST', body: JSON.stringify({ change: Math.round(OPERATORS / 100) }) });
+          return { full, incremental: await sync(false) };
+        },
+        (r) => [
+          ratioFigure(
+            r.map((x) => x.incremental.ms / x.full.ms),
+            share,
+            '%',
+          ).verdict,
+        ],
+      );
+      const fullMs = median(syncs.map((r) => r.full.ms));
+      const fetched = median(syncs.map((r) => r.incremental.counts.fetched));
       return {
         operators: OPERATORS,
-        'full sync ms': Math.round(fullMs),
-        'full sync rows/s': perSecond(full.counts.upserted, fullMs),
-        'write path: batched rows/s': writes.batched,
-        'write path: naive rows/s (1 row per commit)': writes.naive,
-        'write path: batched vs naive (goal >= 10x)': `${(writes.batched / writes.naive).toFixed(1)}x`,
+        'full sync ms (median round)': Math.round(fullMs),
+        'full sync rows/s': perSecond(syncs[0].full.counts.upserted, fullMs),
+        'write path: batched rows/s (median round)': writes.batched,
+        'write path: naive rows/s, 1 row per commit (median round)': writes.naive,
+        'write path: batched vs naive': writes.ratio,
         'naive sync rows/s (same fetch + naive writes)': writes.naiveEndToEnd,
-        'full sync vs naive sync, end to end': `${(perSecond(full.counts.upserted, fullMs) / writes.naiveEndToEnd).toFixed(1)}x`,
-        'incremental rows fetched': incremental.counts.fetched,
-        'incremental sync ms': Math.round(incremental.ms),
-        'incremental / full (goal <= 5%)': `${((incremental.ms / fullMs) * 100).toFixed(1)}%`,
+        'full sync vs naive sync, end to end': `${(perSecond(syncs[0].full.counts.upserted, fullMs) / writes.naiveEndToEnd).toFixed(1)}x`,
+        'incremental rows fetched (median round)': fetched,
+        'incremental sync ms (median round)': Math.round(median(syncs.map((r) => r.incremental.ms))),
+        'incremental / full': ratioFigure(
+          syncs.map((r) => r.incremental.ms / r.full.ms),
+          share,
+          '%',
+        ),
       };
     } finally {
       await app.close();
@@ -103,10 +119,11 @@ function bench(simUrl: string) {
 }
 
 /**
- * The write path alone, on the rows the full sync fetched and masked: the sync's batched
- * upserts in one transaction (CacheWriter, into an empty cache) against the naive floor, one
- * upsert statement per row, each its own commit (on a sample of NAIVE_SAMPLE rows). Also the
- * fetch and masking cost per row, to give the naive sync's end-to-end rate.
+ * The write path alone, on the rows a sync fetches and masks: the sync's batched upserts in
+ * one transaction (CacheWriter, into an empty cache) against the naive floor, one upsert
+ * statement per row, each its own commit (on NAIVE_SAMPLE rows, a different slice each
+ * round), in interleaved rounds. Also the fetch and masking cost per row, to give the naive
+ * sync's end-to-end rate.
  */
 async function writePaths(dataSource: DataSource, client: PeopleClient, policies: MaskingPolicyService, writer: CacheWriter) {
   const rules = await policies.rules();
@@ -119,22 +136,61 @@ async function writePaths(dataSource: DataSource, client: PeopleClient, policies
       }
     }
   });
-  const now = new Date();
-  await execute(dataSource, `DELETE FROM people_operator_cache`);
-  const batchedMs = await timed(() => writer.writeOperators(records, [], { fetchedAt: now, expiresAt: new Date(now.getTime() + 3_600_000) }, now));
-  await execute(dataSource, `DELETE FROM people_operator_cache`);
-  const sample = records.slice(0, NAIVE_SAMPLE);
   const sql = upsertStatement(dialectOf(dataSource), 'people_operator_cache', COLUMNS, ['id'], COLUMNS.slice(1), 1);
-  const naiveMs = await timed(async () => {
-    for (const r of sample) {
-      await dataSource.query(sql, [r.id, r.employeeNo, r.name, r.email, r.phone, r.nationalId, JSON.stringify(r.teamIds), JSON.stringify(r.skills), r.active ? 1 : 0, toDbTime(r.updatedAt), toDbTime(now), toDbTime(now), toDbTime(now)]);
-    }
-  });
+  const slices = Math.max(1, Math.floor(records.length / NAIVE_SAMPLE));
+  const goal = { op: '>=' as const, value: 10 };
+  const samples = await interleavedRounds(
+    rounds,
+    async (i) => {
+      const now = new Date();
+      const at = (((i % slices) + slices) % slices) * NAIVE_SAMPLE;
+      const sample = records.slice(at, at + NAIVE_SAMPLE);
+      const [batchedMs, naiveMs] = await timePair(
+        i,
+        async () => {
+          await execute(dataSource, `DELETE FROM people_operator_cache`);
+          await writer.writeOperators(records, [], { fetchedAt: now, expiresAt: new Date(now.getTime() + 3_600_000) }, now);
+        },
+        async () => {
+          await execute(dataSource, `DELETE FROM people_operator_cache`);
+          for (const r of sample) {
+            await dataSource.query(sql, [
+              r.id,
+              r.employeeNo,
+              r.name,
+              r.email,
+              r.phone,
+              r.nationalId,
+              JSON.stringify(r.teamIds),
+              JSON.stringify(r.skills),
+              r.active ? 1 : 0,
+              toDbTime(r.updatedAt),
+              toDbTime(now),
+              toDbTime(now),
+              toDbTime(now),
+            ]);
+          }
+        },
+      );
+      return { batched: records.length / batchedMs, naive: sample.length / naiveMs };
+    },
+    (s) => [
+      ratioFigure(
+        s.map((x) => x.batched / x.naive),
+        goal,
+      ).verdict,
+    ],
+  );
   await execute(dataSource, `DELETE FROM people_operator_cache`);
+  const naivePerMs = median(samples.map((s) => s.naive));
   return {
-    batched: perSecond(records.length, batchedMs),
-    naive: perSecond(sample.length, naiveMs),
-    naiveEndToEnd: Math.round(1000 / (fetchMs / records.length + naiveMs / sample.length)),
+    batched: Math.round(median(samples.map((s) => s.batched)) * 1000),
+    naive: Math.round(naivePerMs * 1000),
+    ratio: ratioFigure(
+      samples.map((x) => x.batched / x.naive),
+      goal,
+    ),
+    naiveEndToEnd: Math.round(1000 / (fetchMs / records.length + 1 / naivePerMs)),
   };
 }
 

@@ -1,17 +1,20 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { EnvironmentInput } from '../../src/config/environment.js';
 import { createThrowawayMysqlDatabase } from '../throwaway-mysql-database.js';
+import { formatRatio, isRatioFigure, type RatioFigure } from './stats.js';
 
 /**
- * A small harness for benchmarks: runs one bench on SQLite, then on a throwaway MariaDB
- * server (scripts/mariadb-test-server.sh), and prints the figures side by side. A bench
- * compares itself with a floor measured in the same run, so figures from different
- * machines are never compared with each other.
+ * A small harness for benchmarks: runs one bench on SQLite, then on MariaDB, and prints the
+ * figures side by side with the machine's load before and after each. MariaDB is a throwaway
+ * server (scripts/mariadb-test-server.sh) unless BENCH_MYSQL_URL names a running one (an
+ * admin URL: each run creates and drops its own database there). A bench compares itself
+ * with a floor measured in the same run, in interleaved rounds (scripts/bench/stats.ts), so
+ * figures from different machines are never compared with each other.
  */
 export interface FreshDatabase {
   /** Environment overrides that point the app at this database. */
@@ -29,7 +32,21 @@ export interface BenchTarget {
   fresh(): Promise<FreshDatabase>;
 }
 
-export type BenchFigures = Record<string, string | number>;
+export type BenchFigures = Record<string, string | number | RatioFigure>;
+
+/** The 1-minute load average when a bench started on a database and when it finished. */
+export interface LoadSeen {
+  before: number;
+  after: number;
+}
+
+export interface BenchResult {
+  label: string;
+  figures: BenchFigures;
+  load: LoadSeen;
+}
+
+const load1 = () => Number(loadavg()[0].toFixed(2));
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -39,14 +56,24 @@ const sqliteTarget: BenchTarget = {
   fresh: async () => {
     const dir = mkdtempSync(join(tmpdir(), 'phasegate-bench-'));
     const path = join(dir, 'bench.sqlite');
-    return { env: { DB_TYPE: 'sqlite', DB_PATH: path }, sqlitePath: path, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      env: { DB_TYPE: 'sqlite', DB_PATH: path },
+      sqlitePath: path,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   },
 };
 
 /** Starts MariaDB in a bash child that stops it again when its stdin closes (also when we crash). */
-async function startMariaDb(): Promise<{ url: string; server: ChildProcessWithoutNullStreams }> {
+async function startMariaDb(): Promise<{
+  url: string;
+  server: ChildProcessWithoutNullStreams;
+}> {
   const script = `source scripts/mariadb-test-server.sh && mariadb_start >&2 && echo "URL=$TEST_MYSQL_URL" && read -r _; mariadb_stop`;
-  const server = spawn('bash', ['-c', script], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  const server = spawn('bash', ['-c', script], {
+    cwd: root,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   server.stderr.on('data', (chunk) => process.stderr.write(chunk));
   const lines = createInterface({ input: server.stdout });
   const url = await new Promise<string>((ok, fail) => {
@@ -62,40 +89,77 @@ function mysqlTarget(serverUrl: string): BenchTarget {
     label: 'MariaDB',
     fresh: async () => {
       const db = await createThrowawayMysqlDatabase(serverUrl, 'pg_bench');
-      return { env: { DB_TYPE: 'mysql', DB_URL: db.url }, mysqlUrl: db.url, drop: db.drop };
+      return {
+        env: { DB_TYPE: 'mysql', DB_URL: db.url },
+        mysqlUrl: db.url,
+        drop: db.drop,
+      };
     },
   };
 }
 
-/** Runs `bench` on SQLite and then MariaDB (unless `--sqlite-only`), and prints one table. */
+async function measured(target: BenchTarget, title: string, bench: (target: BenchTarget) => Promise<BenchFigures>): Promise<BenchResult> {
+  process.stderr.write(`${title}: ${target.label}... (load ${load1()})\n`);
+  const before = load1();
+  const figures = await bench(target);
+  return { label: target.label, figures, load: { before, after: load1() } };
+}
+
+/** Runs `bench` on SQLite and then MariaDB (unless `--sqlite-only`; `--mysql-only` skips SQLite), and prints one table. */
 export async function runOnBothDatabases(title: string, bench: (target: BenchTarget) => Promise<BenchFigures>): Promise<void> {
-  const results: Array<{ label: string; figures: BenchFigures }> = [];
-  process.stderr.write(`${title}: SQLite...\n`);
-  results.push({ label: sqliteTarget.label, figures: await bench(sqliteTarget) });
+  const results: BenchResult[] = [];
+  if (!process.argv.includes('--mysql-only')) results.push(await measured(sqliteTarget, title, bench));
   if (!process.argv.includes('--sqlite-only')) {
-    const { url, server } = await startMariaDb();
+    const shared = process.env.BENCH_MYSQL_URL;
+    const started = shared ? null : await startMariaDb();
     try {
-      process.stderr.write(`${title}: MariaDB...\n`);
-      results.push({ label: 'MariaDB', figures: await bench(mysqlTarget(url)) });
+      results.push(await measured(mysqlTarget(shared ?? started!.url), title, bench));
     } finally {
-      server.stdin.end();
-      await new Promise((ok) => server.once('exit', ok));
+      if (started) {
+        started.server.stdin.end();
+        await new Promise((ok) => started.server.once('exit', ok));
+      }
     }
   }
   printSideBySide(title, results);
+  printInconclusive(results);
   printFigures(title, results);
 }
+
+/** Prints the cell of a figure: a ratio as its median, interval, rounds and verdict. */
+export function cell(value: BenchFigures[string] | undefined): string {
+  if (value === undefined) return '-';
+  if (isRatioFigure(value)) return `${formatRatio(value)}${value.verdict ? ` ${value.verdict}` : ''}`;
+  return String(value);
+}
+
+function printInconclusive(results: BenchResult[]): void {
+  for (const r of results) {
+    const open = Object.entries(r.figures).filter(([, f]) => isRatioFigure(f) && f.verdict === 'inconclusive');
+    for (const [name] of open) {
+      process.stdout.write(
+        `inconclusive on ${r.label}: ${name} (load ${r.load.before} -> ${r.load.after} on ${cpuCount()} CPUs): rerun on a quieter host, or with --until-stable\n`,
+      );
+    }
+  }
+}
+
+export const cpuCount = () => cpus().length;
 
 /** Prefix of the one machine-readable line each bench prints; scripts/bench/all.ts collects them. */
 export const FIGURES_PREFIX = 'BENCH_FIGURES ';
 
-export function printFigures(title: string, results: Array<{ label: string; figures: BenchFigures }>): void {
+export function printFigures(title: string, results: BenchResult[]): void {
   process.stdout.write(`${FIGURES_PREFIX}${JSON.stringify({ title, results })}\n`);
 }
 
-export function printSideBySide(title: string, results: Array<{ label: string; figures: BenchFigures }>): void {
+export function printSideBySide(title: string, results: BenchResult[]): void {
   const metrics = [...new Set(results.flatMap((r) => Object.keys(r.figures)))];
-  const rows = [['', ...results.map((r) => r.label)], ...metrics.map((m) => [m, ...results.map((r) => String(r.figures[m] ?? '-'))])];
+  const rows = [
+    ['', ...results.map((r) => r.label)],
+    ...metrics.map((m) => [m, ...results.map((r) => cell(r.figures[m]))]),
+    ['load (1 min) before -> after', ...results.map((r) => `${r.load.before} -> ${r.load.after}`)],
+  ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   process.stdout.write(`\n${title}\n`);
   rows.forEach((r, i) => {

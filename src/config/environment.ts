@@ -14,6 +14,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { DATABASE_DEFAULTS } from './database-environment.js';
 
 export enum DbType {
   Sqlite = 'sqlite',
@@ -55,26 +56,26 @@ export class Environment {
   DB_TYPE: DbType = DbType.Sqlite;
 
   @IsString() @MinLength(1)
-  DB_PATH = '.data/phasegate.sqlite';
+  DB_PATH: string = DATABASE_DEFAULTS.DB_PATH;
 
   /** mysql://user:password@host:port/name; wins over the separate DB_* variables. */
   @IsOptional() @IsUrl({ protocols: ['mysql', 'mariadb'], require_tld: false, require_protocol: true })
   DB_URL?: string = undefined;
 
   @IsString()
-  DB_HOST = '127.0.0.1';
+  DB_HOST: string = DATABASE_DEFAULTS.DB_HOST;
 
   @Transform(toInt) @IsInt() @Min(1) @Max(65535)
-  DB_PORT = 3306;
+  DB_PORT: number = DATABASE_DEFAULTS.DB_PORT;
 
   @IsString()
-  DB_USER = 'phasegate';
+  DB_USER: string = DATABASE_DEFAULTS.DB_USER;
 
   @IsString()
-  DB_PASSWORD = '';
+  DB_PASSWORD: string = DATABASE_DEFAULTS.DB_PASSWORD;
 
   @IsString() @MinLength(1)
-  DB_NAME = 'phasegate';
+  DB_NAME: string = DATABASE_DEFAULTS.DB_NAME;
 
   @Transform(toInt) @IsInt() @Min(1) @Max(500)
   DB_POOL_SIZE = 10;
@@ -134,7 +135,7 @@ export class Environment {
 
   /** Bound on each webhook call, so a slow receiver cannot hold a rollback up. */
   @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
-  ROLLBACK_WEBHOOK_TIMEOUT_MS = 2000;
+  ROLLBACK_WEBHOOK_TIMEOUT_MS: number = DATABASE_DEFAULTS.ROLLBACK_WEBHOOK_TIMEOUT_MS;
 
   /** A scan repeated at the same station within this window returns the first result and advances nothing. */
   @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
@@ -244,7 +245,7 @@ export function validateEnvironment(raw: EnvironmentInput): Environment {
   return env;
 }
 
-/** The only place the process environment is read; `overrides` win over it. */
+/** Where the process environment is read (and readDatabaseEnvironment(), for the lean emergency path); `overrides` win over it. */
 export function readEnvironment(overrides: EnvironmentInput = {}): Environment {
   return validateEnvironment({ ...process.env, ...overrides });
 }

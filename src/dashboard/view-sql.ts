@@ -1,4 +1,4 @@
-import { hourBucket, intDiv, jsonInt, msBetween, toDbTime, utcDay, type Dialect } from '../database/dialect.js';
+import { forceIndex, hourBucket, intDiv, jsonInt, msBetween, toDbTime, utcDay, type Dialect } from '../database/dialect.js';
 import type { ViewName } from './dashboard.schema.js';
 
 /**
@@ -17,7 +17,9 @@ import type { ViewName } from './dashboard.schema.js';
  *
  * The watermark condition is written `id + 0 <= ?`: as a plain range on the primary key it
  * tempts SQLite's planner into scanning the whole table by id instead of using the index on
- * occurred_at (or token_id) that actually narrows the rows.
+ * occurred_at (or token_id) that actually narrows the rows. An incremental refresh reads only
+ * the recent events, and names the index on occurred_at (forceIndex) so its plan does not hang
+ * on table statistics: after a bulk load MariaDB's can be stale enough to scan the table.
  */
 export interface BuildContext {
   dialect: Dialect;
@@ -63,15 +65,16 @@ function tokenFlow(c: BuildContext): Statement[] {
   const from = c.since ? toDbTime(floorTo(c.since, HOUR_MS)) : null;
   const recent = from ? 'AND occurred_at >= ?' : '';
   const recentParams = from ? [from] : [];
+  const events = from ? `token_event ${recentEventsIndex(d)}` : 'token_event';
   const moves = `
     SELECT node_id, ${hourBucket(d, 'occurred_at')} AS bucket_start,
       CASE WHEN type IN ('spawned', 'routed') THEN 1 ELSE 0 END AS entered,
       CASE WHEN type = 'finished' THEN 1 ELSE 0 END AS exited,
       CASE WHEN type = 'scrapped' THEN 1 ELSE 0 END AS scrapped
-    FROM token_event WHERE type IN ('spawned', 'routed', 'finished', 'scrapped') AND id + 0 <= ? ${recent}
+    FROM ${events} WHERE type IN ('spawned', 'routed', 'finished', 'scrapped') AND id + 0 <= ? ${recent}
     UNION ALL
     SELECT ${jsonInt(d, 'payload', '$.fromNodeId')}, ${hourBucket(d, 'occurred_at')}, 0, 1, 0
-    FROM token_event WHERE type = 'routed' AND id + 0 <= ? ${recent}`;
+    FROM ${events} WHERE type = 'routed' AND id + 0 <= ? ${recent}`;
   // an incremental run carries each node's wip from its last kept bucket
   const carried = from
     ? `LEFT JOIN (
@@ -193,7 +196,7 @@ function cycleTimes(c: BuildContext): Statement[] {
   const spawnedAt = `(SELECT s.occurred_at FROM token_event s WHERE s.token_id = f.token_id AND s.type = 'spawned' ORDER BY s.id LIMIT 1)`;
   const cycles = `SELECT (SELECT j.product_code FROM token t JOIN job_ticket j ON j.id = t.job_id WHERE t.id = f.token_id) AS product_code,
       ${utcDay(d, 'f.occurred_at')} AS day, ${msBetween(d, spawnedAt, 'f.occurred_at')} AS ms
-    FROM token_event f
+    FROM token_event f ${from ? recentEventsIndex(d) : ''}
     WHERE f.type = 'finished' AND f.id + 0 <= ? ${from ? 'AND f.occurred_at >= ?' : ''}`;
   const statements: Statement[] = [
     {
@@ -230,4 +233,9 @@ function distribution(d: Dialect, keys: string[], source: string, percentiles: n
 
 function floorTo(date: Date, unitMs: number): Date {
   return new Date(Math.floor(date.getTime() / unitMs) * unitMs);
+}
+
+/** The index an incremental refresh reads recent events through. */
+function recentEventsIndex(dialect: Dialect): string {
+  return forceIndex(dialect, 'idx_token_event_time');
 }

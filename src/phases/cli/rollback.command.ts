@@ -1,9 +1,8 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import type { RollbackStep } from '../rollback/rollback-log.entity.js';
-import type { RollbackRecord } from '../rollback/rollback-log.service.js';
+import { cliActor, confirm, ExitCode, phaseNumber, printJson, printTable, runCommand } from '../../common/cli/command-output.js';
 import type { RollbackPlan, RollbackRequest } from '../rollback/rollback-planner.service.js';
 import { RollbackService } from '../rollback/rollback.service.js';
-import { cliActor, confirm, ExitCode, phaseNumber, printJson, printTable, runCommand } from '../../common/cli/command-output.js';
+import { printStep, report } from './rollback-report.js';
 
 interface RollbackOptions {
   phase?: string;
@@ -108,11 +107,6 @@ export class RollbackCommand extends CommandRunner {
   }
 }
 
-function printStep(step: RollbackStep): void {
-  const where = step.phase === null ? 'all' : `phase ${step.phase}`;
-  process.stdout.write(`  ${where.padEnd(8)} ${step.name.padEnd(14)} ${step.status.padEnd(7)} ${String(step.durationMs ?? '-').padStart(6)} ms  ${step.detail ?? ''}\n`);
-}
-
 function printPlan(plan: RollbackPlan): void {
   process.stdout.write(`Plan: ${plan.kind} rollback of phase ${plan.phases.join(', ')}${plan.revertSchema ? ', schema reverted' : ', schema kept'}${plan.backup ? `, backup to ${plan.backupDir}` : ''}\n`);
   for (const p of plan.phasePlans) {
@@ -124,13 +118,4 @@ function printPlan(plan: RollbackPlan): void {
   process.stdout.write(`\nSteps: ${plan.steps.map((s) => `${s.phase ?? 'all'}:${s.name}`).join(' > ')}\n`);
   process.stdout.write(`Data loss: ${plan.dataLoss ? 'yes (rebuildable data dropped without a backup)' : 'no'}\n`);
   for (const r of plan.refusals) process.stdout.write(`Would be refused: ${r}\n`);
-}
-
-function report(rollback: RollbackRecord, json: boolean | undefined): void {
-  if (rollback.status !== 'completed') process.exitCode = ExitCode.Error;
-  if (json) return printJson({ ok: rollback.status === 'completed', rollback });
-  process.stdout.write(`\nRollback #${rollback.id} ${rollback.status} in ${rollback.durationMs} ms (phases ${rollback.phases.join(', ')}; data loss: ${rollback.dataLoss ? 'yes' : 'no'})\n`);
-  if (rollback.backupLocation) process.stdout.write(`Backup: ${rollback.backupLocation}\n`);
-  for (const issue of rollback.issues) process.stdout.write(`Issue: ${issue}\n`);
-  if (rollback.status !== 'completed') process.stdout.write('Fix the failed step, then run: rollback --resume --yes\n');
 }

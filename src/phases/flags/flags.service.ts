@@ -1,13 +1,13 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { Environment } from '../../config/environment.js';
 import { dialectOf, insertIgnore, isMissingTable, toDbTime } from '../../database/dialect.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
-import { FeatureFlagAudit } from './feature-flag-audit.entity.js';
+import { registerManifest, writeFlags } from '../rollback/emergency-statements.js';
 import { FeatureFlag } from './feature-flag.entity.js';
 import { KillSwitch } from './kill-switch.js';
 import { inTransaction } from '../../database/transaction.js';
@@ -68,6 +68,7 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
       if (!isMissingTable(error)) throw error;
       this.logger.warn('flag tables are missing: every flag reads as off until the schema is migrated');
     }
+    await this.registerManifest();
     this.timer = setInterval(() => void this.refreshQuietly(), this.refreshMs);
     this.timer.unref();
   }
@@ -121,26 +122,7 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
         });
       }
     }
-    const write = async (em: EntityManager) => {
-      const now = new Date();
-      const current = await em.findBy(FeatureFlag, { key: In(keys) });
-      const changed = keys.filter((k) => current.find((c) => c.key === k)?.enabled !== enabled);
-      if (changed.length === 0) return;
-      await em.update(FeatureFlag, { key: In(changed) }, { enabled, updatedAt: now, updatedBy: change.actor });
-      await em.insert(
-        FeatureFlagAudit,
-        changed.map((key) => ({
-          key,
-          oldValue: current.find((c) => c.key === key)?.enabled ?? null,
-          newValue: enabled,
-          actor: change.actor,
-          reason: change.reason.trim(),
-          requestId: change.requestId ?? null,
-          changedAt: now,
-        })),
-      );
-      await em.query(`UPDATE feature_flag_state SET version = version + 1 WHERE id = 1`);
-    };
+    const write = (em: EntityManager) => writeFlags(em, keys, enabled, change);
     if (manager) await write(manager);
     else await inTransaction(this.dataSource, write);
     // the local replica sees its own change at once; the others within FLAG_REFRESH_MS
@@ -166,6 +148,20 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
       // keep serving the last snapshot; say so once, not every interval
       if (!this.refreshFailing) this.logger.warn({ msg: 'flag refresh failed; serving the last snapshot', error: String(error) });
       this.refreshFailing = true;
+    }
+  }
+
+  /** What the lean emergency rollback reads to know every flag and job without booting the app. */
+  private async registerManifest(): Promise<void> {
+    const entries = [
+      ...this.registry.flags().map((f) => ({ kind: 'flag' as const, name: f.key, phase: f.phase })),
+      ...this.registry.jobs().map(({ phase, job }) => ({ kind: 'job' as const, name: job.name, phase: phase.number })),
+    ];
+    try {
+      await registerManifest(this.dataSource, dialectOf(this.dataSource), entries);
+    } catch (error) {
+      if (!isMissingTable(error)) throw error;
+      this.logger.warn('phase_manifest is missing: the lean emergency rollback boots the application until the schema is migrated');
     }
   }
 

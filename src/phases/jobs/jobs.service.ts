@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import type { Counter } from 'prom-client';
@@ -15,6 +15,7 @@ import type { FlagChange } from '../flags/flags.service.js';
 import { FlagsService } from '../flags/flags.service.js';
 import type { PhaseDefinition, PhaseJob } from '../phase-definition.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
+import { storeJobStops } from '../rollback/emergency-statements.js';
 import { JobControl } from './job-control.entity.js';
 import { JobRun } from './job-run.entity.js';
 
@@ -92,12 +93,7 @@ export class JobsService {
 
   /** Stores the stops (joining `manager`'s transaction) and aborts local runs; does not wait. */
   async stopMany(names: string[], change: FlagChange, manager: EntityManager): Promise<void> {
-    const now = new Date();
-    await manager.delete(JobControl, { name: In(names) });
-    await manager.insert(
-      JobControl,
-      names.map((name) => ({ name, stopped: true, changedAt: now, changedBy: change.actor, reason: change.reason })),
-    );
+    await storeJobStops(manager, names, change);
     for (const name of names) this.local.get(name)?.abort(new Error(`stopped by ${change.actor}: ${change.reason}`));
   }
 

@@ -71,6 +71,4 @@ export class RollbackLogEntry {
   backupLocation!: string | null;
 }
 
-export function phaseList(entry: Pick<RollbackLogEntry, 'phases'>): number[] {
-  return entry.phases.split(',').filter(Boolean).map(Number);
-}
+export { phaseList } from './rollback-record.js';

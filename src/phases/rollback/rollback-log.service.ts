@@ -4,31 +4,10 @@ import { In, Like, Repository } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ONE_ROW } from '../../database/dialect.js';
 import { RollbackHistory } from '../phase-status.service.js';
-import { phaseList, RollbackKind, RollbackLogEntry, RollbackStatus, RollbackStep } from './rollback-log.entity.js';
+import { RollbackLogEntry } from './rollback-log.entity.js';
+import { record, summary, type RollbackRecord, type RollbackSummary } from './rollback-record.js';
 
-export interface RollbackSummary {
-  id: number;
-  kind: RollbackKind;
-  phases: number[];
-  status: RollbackStatus;
-  reason: string;
-  actor: string;
-  startedAt: Date;
-  finishedAt: Date | null;
-  durationMs: number | null;
-  dataLoss: boolean;
-}
-
-/** The runbook's log template: who, when, why, what it cost, what went wrong and how it was resolved. */
-export interface RollbackRecord extends RollbackSummary {
-  revertSchema: boolean;
-  backup: boolean;
-  requestId: string | null;
-  issues: string[];
-  resolution: string | null;
-  steps: RollbackStep[];
-  backupLocation: string | null;
-}
+export type { RollbackRecord, RollbackSummary } from './rollback-record.js';
 
 /** Reads and writes `rollback_log`; also what the phase status API shows as "last rollback". */
 @Injectable()
@@ -83,14 +62,4 @@ export class RollbackLog implements RollbackHistory {
   async save(entry: RollbackLogEntry): Promise<void> {
     await this.entries.save(entry, ONE_ROW);
   }
-}
-
-export function summary(entry: RollbackLogEntry): RollbackSummary {
-  const { id, kind, status, reason, actor, startedAt, finishedAt, durationMs, dataLoss } = entry;
-  return { id, kind, phases: phaseList(entry), status, reason, actor, startedAt, finishedAt, durationMs, dataLoss };
-}
-
-export function record(entry: RollbackLogEntry): RollbackRecord {
-  const { revertSchema, backup, requestId, issues, resolution, steps, backupLocation } = entry;
-  return { ...summary(entry), revertSchema, backup, requestId, issues, resolution, steps, backupLocation };
 }

@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Environment } from '../../config/environment.js';
+import { deliverRollbackNotice, type RollbackEvent, type WebhookTarget } from './rollback-webhook.js';
 
-export type RollbackEvent = 'rollback.started' | 'rollback.finished';
+export type { RollbackEvent } from './rollback-webhook.js';
 
 /**
  * Posts a JSON notice to ROLLBACK_WEBHOOK_URL. Each call is bounded by
@@ -12,35 +13,16 @@ export type RollbackEvent = 'rollback.started' | 'rollback.finished';
 @Injectable()
 export class RollbackNotifier {
   private readonly logger = new Logger(RollbackNotifier.name);
-  private readonly url?: string;
-  private readonly timeoutMs: number;
+  private readonly target: WebhookTarget;
 
   constructor(config: ConfigService<Environment, true>) {
-    this.url = config.get('ROLLBACK_WEBHOOK_URL', { infer: true });
-    this.timeoutMs = config.get('ROLLBACK_WEBHOOK_TIMEOUT_MS', { infer: true });
+    this.target = { url: config.get('ROLLBACK_WEBHOOK_URL', { infer: true }), timeoutMs: config.get('ROLLBACK_WEBHOOK_TIMEOUT_MS', { infer: true }) };
   }
 
   /** Resolves to null when delivered (or no webhook is configured), otherwise to what went wrong. */
   async notify(event: RollbackEvent, body: Record<string, unknown>): Promise<string | null> {
-    if (!this.url) return null;
-    try {
-      const res = await fetch(this.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ event, at: new Date().toISOString(), ...body }),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      if (res.ok) return null;
-      return this.failed(event, `answered HTTP ${res.status}`);
-    } catch (error) {
-      const timedOut = (error as Error).name === 'TimeoutError';
-      return this.failed(event, timedOut ? `did not answer within ${this.timeoutMs} ms` : `failed: ${(error as Error).message}`);
-    }
-  }
-
-  private failed(event: RollbackEvent, why: string): string {
-    const issue = `webhook ${event} notice ${why}`;
-    this.logger.warn({ msg: 'rollback webhook failed', event, why });
+    const issue = await deliverRollbackNotice(this.target, event, body);
+    if (issue) this.logger.warn({ msg: 'rollback webhook failed', event, why: issue });
     return issue;
   }
 }

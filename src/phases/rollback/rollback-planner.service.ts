@@ -6,8 +6,9 @@ import { describeItem, GuardItem, schemaOf } from '../guard/migration-guard.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import type { DataLossRisk, InFlightWork, PhaseDefinition } from '../phase-definition.js';
 import { PhaseRegistry, SchemaState } from '../phase-registry.service.js';
-import type { RollbackKind, RollbackStep, StepName } from './rollback-log.entity.js';
+import type { RollbackKind, RollbackStep } from './rollback-log.entity.js';
 import { RollbackPlanRepository } from './rollback-plan.repository.js';
+import { stepsFor } from './rollback-record.js';
 
 export interface RollbackRequest {
   phase?: number;
@@ -163,13 +164,4 @@ function actionFor(item: GuardItem, revertSchema: boolean, backup: boolean): Tab
   if (!item.exists) return 'absent';
   if (backup) return 'back up, then drop';
   return item.refusal ? 'refused' : 'drop';
-}
-
-export function stepsFor(kind: RollbackKind, phases: PhaseDefinition[], revertSchema: boolean, backup: boolean): RollbackStep[] {
-  const step = (phase: number | null, name: StepName): RollbackStep => ({ phase, name, status: 'pending', startedAt: null, durationMs: null, detail: null });
-  if (kind === 'emergency') {
-    return [step(null, 'disable-flags'), step(null, 'stop-jobs'), ...phases.map((p) => step(p.number, 'verify-legacy')), step(null, 'log')];
-  }
-  const perPhase = (p: number): StepName[] => ['disable-flags', 'stop-jobs', ...(backup ? (['backup'] as const) : []), ...(revertSchema ? (['revert-schema'] as const) : []), 'verify-legacy'];
-  return [...phases.flatMap((p) => perPhase(p.number).map((name) => step(p.number, name))), step(null, 'log')];
 }

@@ -3,16 +3,18 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
+import { inTransaction } from '../../database/transaction.js';
 import { FlagChange, FlagsService } from '../flags/flags.service.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
+import { emergencyDetails, jobsStillRunning } from './emergency-statements.js';
 import { RollbackLease } from './rollback-lease.js';
-import { phaseList, RollbackLogEntry, RollbackStep } from './rollback-log.entity.js';
-import { record, RollbackLog, RollbackRecord } from './rollback-log.service.js';
+import { RollbackLogEntry, RollbackStep } from './rollback-log.entity.js';
+import { RollbackLog } from './rollback-log.service.js';
 import { RollbackNotifier } from './rollback-notifier.js';
-import { RollbackPlan, RollbackPlanner, RollbackRequest, stepsFor } from './rollback-planner.service.js';
+import { RollbackPlan, RollbackPlanner, RollbackRequest } from './rollback-planner.service.js';
+import { phaseList, record, rollbackNotice, stepsFor, type RollbackRecord } from './rollback-record.js';
 import { RollbackSteps, StepOutcome } from './rollback-steps.service.js';
-import { inTransaction } from '../../database/transaction.js';
 
 /** Told about each step as it finishes, so the CLI can print progress. */
 export type StepListener = (step: RollbackStep) => void;
@@ -102,7 +104,7 @@ export class RollbackService {
       backupLocation: null,
     });
     const change = changeOf(entry);
-    const started = this.notifier.notify('rollback.started', notice(entry));
+    const started = this.notifier.notify('rollback.started', rollbackNotice(entry));
     const [flagsStep, jobsStep, ...rest] = entry.steps;
     const keys = this.registry.flags().map((f) => f.key);
     const jobs = this.registry.jobs().map((j) => j.job.name);
@@ -112,15 +114,10 @@ export class RollbackService {
         if (jobs.length) await this.jobs.stopMany(jobs, change, em);
       });
       await this.flags.refresh();
-      return { status: 'done', detail: `${keys.length} flags off and ${jobs.length} jobs stopped in one transaction` };
+      return { status: 'done', detail: emergencyDetails.switched({ flags: keys, jobs }) };
     });
     if (switched) {
-      await this.timed(entry, jobsStep, onStep, async () => {
-        const busy = [];
-        for (const name of jobs) if (await this.jobs.isRunning(name)) busy.push(name);
-        if (busy.length === 0) return { status: 'done', detail: `stopped with the flags; none was running` };
-        return { status: 'done', detail: `stopped with the flags; finishing their current batch: ${busy.join(', ')}`, issue: `jobs still finishing a batch at stop: ${busy.join(', ')}` };
-      });
+      await this.timed(entry, jobsStep, onStep, async () => ({ status: 'done', ...emergencyDetails.stopped(await jobsStillRunning(this.dataSource, jobs)) }));
       for (const step of rest.filter((s) => s.name === 'verify-legacy')) {
         await this.timed(entry, step, onStep, () => this.steps.run('verify-legacy', step.phase!, entry, change));
       }
@@ -130,7 +127,7 @@ export class RollbackService {
 
   private async execute(entry: RollbackLogEntry, onStep?: StepListener): Promise<RollbackRecord> {
     const change = changeOf(entry);
-    const started = this.notifier.notify('rollback.started', notice(entry));
+    const started = this.notifier.notify('rollback.started', rollbackNotice(entry));
     for (const step of entry.steps) {
       if (step.status === 'done' || step.status === 'skipped' || step.name === 'log') continue;
       const carriedOn = await this.timed(entry, step, onStep, () => this.steps.run(step.name as Exclude<typeof step.name, 'log'>, step.phase!, entry, change));
@@ -173,7 +170,7 @@ export class RollbackService {
       return { status: 'done', detail: `${entry.status}${pending ? `; ${pending} steps left for rollback --resume` : ''}` };
     });
     // receivers must never see the end before the start: the start notice (bounded by the webhook timeout) goes first
-    const delivery = [await startNotice, await this.notifier.notify('rollback.finished', notice(entry))];
+    const delivery = [await startNotice, await this.notifier.notify('rollback.finished', rollbackNotice(entry))];
     const undelivered = delivery.filter((d): d is string => d !== null);
     if (undelivered.length) {
       entry.issues = [...entry.issues, ...undelivered];
@@ -191,9 +188,4 @@ function requireReason(reason: string | undefined): string {
 
 function changeOf(entry: RollbackLogEntry): FlagChange {
   return { actor: entry.actor, reason: `rollback #${entry.id}: ${entry.reason}`.slice(0, 500), requestId: entry.requestId ?? undefined };
-}
-
-function notice(entry: RollbackLogEntry): Record<string, unknown> {
-  const { id, kind, reason, actor, status, durationMs, dataLoss, issues, backupLocation } = entry;
-  return { rollback: id, kind, phases: phaseList(entry), reason, actor, status, durationMs, dataLoss, issues, backupLocation };
 }
