@@ -164,3 +164,43 @@ export function askReason({ title, intro, confirmLabel, confirmWord, danger = fa
     return form;
   });
 }
+
+/**
+ * Asks "are you sure?" before an action that needs no reason, then runs `action()`, showing
+ * its error inside the dialog. Resolves with the action's result, or undefined if cancelled.
+ */
+export function confirmAction({ title, intro, confirmLabel, danger = false, action }) {
+  return modal(title, (close) => {
+    const errors = h('div', { class: 'dialog-errors' });
+    const submit = h('button', { type: 'submit', class: danger ? 'danger' : 'primary' }, confirmLabel);
+    return h(
+      'form',
+      {
+        onsubmit: async (event) => {
+          event.preventDefault();
+          fill(errors);
+          submit.disabled = true;
+          try {
+            close(await action());
+          } catch (error) {
+            fill(errors, errorBox(error));
+            submit.disabled = false;
+          }
+        },
+      },
+      h('div', { class: 'intro' }, intro),
+      errors,
+      h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => close() }, 'Cancel'), submit),
+    );
+  });
+}
+
+/** "3 of 20" with a bar, readable by a screen reader as a progress value. */
+export function progressBar(done, total, label) {
+  return h(
+    'span',
+    { class: 'progress' },
+    h('progress', { value: Math.min(done, total), max: Math.max(total, 1), 'aria-label': label }),
+    h('span', { class: 'small' }, `${done} of ${total}`),
+  );
+}
