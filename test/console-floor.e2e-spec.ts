@@ -178,7 +178,7 @@ describe('shop-floor console in a browser', () => {
     await open(desk, '#/line', 'line');
     await desk.page.locator('.dag-node[data-node=KIT]').waitFor();
     expect(await desk.page.locator('.dag-node').count()).toBe(8);
-    expect(await desk.page.locator('[data-source=core]').textContent()).toContain('the dashboard (Phase 10) is off, and this page works without it');
+    await desk.page.locator('[data-source=core]', { hasText: 'the dashboard (Phase 10) is off, and this page works without it' }).waitFor();
     const start = await lineShows();
     // the demo jobs and ours wait at kitting: the longest queue
     expect(await desk.page.locator('.dag-node.bottleneck').getAttribute('data-node')).toBe('KIT');
@@ -341,6 +341,7 @@ describe('shop-floor console in a browser', () => {
     await t.http().post(`/api/v1/tokens/${token.id}/route`).set(t.auth(Role.Operator)).send({ toNodeId: graph.nodes.find((n) => n.code === 'CUT')!.id }).expect(200);
     await open(desk, `#/assignment?token=${token.id}&job=${j3.id}`, 'assignment');
     await desk.page.locator('[data-state=phase7-on]').waitFor();
+    await desk.page.locator('[data-section=preview] tr[data-candidate]').first().waitFor();
     const preview = await api(`/assignment/preview?tokenId=${token.id}`).expect(200);
     const ranks = await desk.page.locator('[data-section=preview] tr[data-candidate]').evaluateAll((rows) => rows.map((r) => [Number(r.getAttribute('data-candidate')), r.getAttribute('data-rank')]));
     expect(ranks).toEqual((preview.body.candidates as Array<{ operatorId: number; rank: number | null }>).map((c) => [c.operatorId, c.rank === null ? 'excluded' : String(c.rank)]));
@@ -376,5 +377,41 @@ describe('shop-floor console in a browser', () => {
     expect(kinds).toEqual(Object.keys(report.discrepancies));
     expect(await desk.page.locator('tr[data-example]').count()).toBeGreaterThan(0);
     await setFlag('oem_shadow_run', false);
+  });
+
+  it('lays out every page at 1280 and 800 px, with no serious accessibility violation and every action in reach of the keyboard', async () => {
+    const jobs = (await api('/jobs').expect(200)).body as Array<{ id: number; code: string }>;
+    const released = jobs.find((j) => j.code === 'DEMO-J003')!;
+    const busy = jobs.find((j) => j.code === 'DEMO-J002')!;
+    const waiting = ((await api(`/tokens?jobId=${busy.id}&status=waiting`).expect(200)).body.items as Array<{ id: number }>)[0];
+    const pages: Array<[name: string, hash: string, page: string, ready: string]> = [
+      ['line', '#/line', 'line', '.dag-node.bottleneck'],
+      ['jobs', '#/jobs', 'jobs', 'tr[data-job="DEMO-J003"] button[data-action=spawn]'],
+      ['job', `#/jobs/${released.id}`, 'jobs', '[data-job-detail] + h2'],
+      ['token', `#/token/${waiting.id}`, 'token', 'button[data-action=start]'],
+      ['station', '#/station/ST-WELD', 'station', '.kiosk-page'],
+      ['assignment', `#/assignment?token=${waiting.id}&job=${busy.id}`, 'assignment', '[data-section=preview] tr[data-candidate]'],
+      ['shadow', '#/shadow', 'shadow', '[data-chart=discrepancies] canvas'],
+    ];
+    await signIn(desk, t.keys[Role.Supervisor]);
+    const findings: Record<string, unknown> = {};
+    for (const viewport of [DESK, TABLET]) {
+      await desk.page.setViewportSize(viewport);
+      for (const [name, hash, page, ready] of pages) {
+        await open(desk, hash, page);
+        await desk.page.locator(ready).first().waitFor();
+        const overflow = await desk.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        if (overflow > 0) findings[`${name}@${viewport.width} overflow`] = overflow;
+        await desk.screenshot(`${name}-${viewport.width}`);
+        const axe = await seriousAxeViolations(desk.page);
+        if (axe.length) findings[`${name}@${viewport.width} axe`] = axe;
+        if (viewport === DESK) {
+          const missed = await unreachableByKeyboard(desk.page);
+          if (missed.length) findings[`${name} keyboard`] = missed;
+        }
+      }
+    }
+    expect(findings).toEqual({});
+    await desk.page.setViewportSize(DESK);
   });
 });

@@ -106,26 +106,32 @@ export async function seriousAxeViolations(page: Page): Promise<AxeFinding[]> {
  */
 export async function unreachableByKeyboard(page: Page): Promise<string[]> {
   const count = await page.evaluate(() => {
+    for (const el of document.querySelectorAll('[data-kb]')) el.removeAttribute('data-kb');
     const actionable = [...document.querySelectorAll<HTMLElement | SVGElement>('a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex="0"]')].filter(
       (el) => el.getClientRects().length > 0 && !el.closest('[hidden]'),
     );
     actionable.forEach((el, i) => el.setAttribute('data-kb', String(i)));
-    (document.activeElement as HTMLElement | null)?.blur();
+    // the next Tab starts from the top of the document
+    const start = document.createElement('span');
+    start.tabIndex = -1;
+    start.id = 'kb-start';
+    document.body.prepend(start);
+    start.focus();
     return actionable.length;
   });
   const reached = new Set<string>();
-  // from the top of the document: the first Tab lands on the first focusable element
-  await page.evaluate(() => window.scrollTo(0, 0));
-  for (let i = 0; i < count + 5; i++) {
+  for (let i = 0; i < count * 2 + 5 && reached.size < count; i++) {
     await page.keyboard.press('Tab');
     const id = await page.evaluate(() => document.activeElement?.getAttribute('data-kb') ?? null);
     if (id !== null) reached.add(id);
   }
   return page.evaluate(
-    (seen) =>
-      [...document.querySelectorAll('[data-kb]')]
+    (seen) => {
+      document.getElementById('kb-start')?.remove();
+      return [...document.querySelectorAll('[data-kb]')]
         .filter((el) => !seen.includes(el.getAttribute('data-kb')!))
-        .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} "${(el.textContent ?? '').trim().slice(0, 40) || el.getAttribute('aria-label') || el.getAttribute('name')}"`),
+        .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} "${(el.textContent ?? '').trim().slice(0, 40) || el.getAttribute('aria-label') || el.getAttribute('name')}"`);
+    },
     [...reached],
   );
 }

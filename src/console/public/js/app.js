@@ -37,6 +37,7 @@ let cleanups = [];
 const can = (role) => me !== null && (GRANTS[me.role] ?? []).includes(role);
 
 function reportError(error) {
+  if (error.code === 'SIGNED_OUT') return;
   // a key revoked while the tab was open: back to sign-in, saying why
   if (error.status === 401 && me !== null) return signOut(error);
   const box = errorBox(error, () => box.remove());

@@ -43,7 +43,7 @@ export function badge(text, tone = 'neutral', title) {
  */
 export function table(headings, rows, options = {}) {
   if (rows.length === 0 && options.empty) return h('p', { class: 'muted' }, options.empty);
-  return h(
+  const wrap = h(
     'div',
     { class: 'table-wrap' },
     h(
@@ -54,6 +54,14 @@ export function table(headings, rows, options = {}) {
       h('tbody', null, rows.map((cells, i) => h('tr', options.rowProps?.(i) ?? null, cells.map((c) => h('td', null, c))))),
     ),
   );
+  // a table wider than the screen scrolls inside its card: the keyboard must be able to scroll it too
+  requestAnimationFrame(() => {
+    if (wrap.scrollWidth <= wrap.clientWidth) return;
+    wrap.tabIndex = 0;
+    wrap.setAttribute('role', 'region');
+    wrap.setAttribute('aria-label', options.caption ? `${options.caption} (scrolls sideways)` : 'Table (scrolls sideways)');
+  });
+  return wrap;
 }
 
 /** Key/value pairs as a definition list. */
@@ -203,4 +211,17 @@ export function progressBar(done, total, label) {
     h('progress', { value: Math.min(done, total), max: Math.max(total, 1), 'aria-label': label }),
     h('span', { class: 'small' }, `${done} of ${total}`),
   );
+}
+
+const shown = new WeakMap();
+
+/**
+ * Fills `el` with `build()` unless it already shows this `data`: a poll that finds nothing
+ * new leaves the page, and the keyboard focus on it, as they are.
+ */
+export function refill(el, data, build) {
+  const key = JSON.stringify(data);
+  if (shown.get(el) === key) return el;
+  shown.set(el, key);
+  return fill(el, build());
 }

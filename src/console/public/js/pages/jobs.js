@@ -1,7 +1,7 @@
 // Jobs: the list filtered by status, product and due date, with progress and late ones; a
 // job's page with its tokens by node. Supervisors release, spawn and cancel, each confirmed.
 import { api, query } from '../api.js';
-import { askReason, badge, confirmAction, facts, fill, h, progressBar, table, when } from '../dom.js';
+import { askReason, badge, confirmAction, facts, fill, h, progressBar, refill, table, when } from '../dom.js';
 import { statusBadge } from './line.js';
 
 const RELOAD_MS = 10_000;
@@ -34,8 +34,7 @@ export default {
           'GET',
           `/floor/jobs${query({ status: status.value, productCode: product.value.trim(), dueBefore: dueBefore.value ? new Date(`${dueBefore.value}T00:00:00`).toISOString() : '' })}`,
         );
-        fill(
-          list,
+        refill(list, jobs, () =>
           table(
             ['Job', 'Product', 'Status', 'Due', 'Progress', ctx.can('supervisor') ? 'Actions' : null].filter(Boolean),
             jobs.map((j) => [
@@ -125,17 +124,15 @@ async function jobPage(ctx, id) {
         tokensScrapped: tokens.filter((t) => t.status === 'scrapped').length,
         late: !closed && ticket.dueAt !== null && new Date(ticket.dueAt) < new Date(),
       };
-      fill(
-        head,
+      refill(head, job, () => [
         h('h1', null, `Job ${job.code}`),
         jobStatus(job.status),
         job.late ? badge('late', 'bad') : null,
         ctx.can('supervisor') ? jobActions(ctx, job, load) : null,
-      );
+      ]);
       const byNode = new Map(graph.nodes.map((n) => [n.id, []]));
       for (const t of tokens) byNode.get(t.nodeId)?.push(t);
-      fill(
-        body,
+      refill(body, { job, tokens }, () => [
         h(
           'section',
           { class: 'card', 'data-job-detail': job.code },
@@ -166,7 +163,7 @@ async function jobPage(ctx, id) {
             );
           }),
         ),
-      );
+      ]);
     } catch (error) {
       ctx.reportError(error);
     }

@@ -3,7 +3,7 @@
 // from the core's own tables (GET /floor/lines/:id), so it works with the dashboard off.
 import dagre from '../../vendor/dagre.js';
 import { api, flagValues, query } from '../api.js';
-import { badge, fill, h, table, when } from '../dom.js';
+import { badge, fill, h, refill, table, when } from '../dom.js';
 
 const RELOAD_MS = 5_000;
 const DASHBOARD_FLAG = 'enable_production_dashboard';
@@ -55,8 +55,7 @@ export default {
         );
         const byId = new Map(line.nodes.map((n) => [n.nodeId, n]));
         for (const [id, shape] of shapes) shape.update(byId.get(id), id === line.bottleneckNodeId);
-        fill(
-          counts,
+        refill(counts, line.nodes.concat(line.bottleneckNodeId), () =>
           table(
             ['Node', 'Waiting', 'In progress', `Finished (${line.windowMinutes} min)`],
             graph.nodes.map((n) => {
@@ -76,21 +75,21 @@ export default {
       selected = node;
       for (const [id, shape] of shapes) shape.select(id === node.id);
       try {
-        const page = await api('GET', `/tokens${query({ nodeId: node.id, limit: 100 })}`);
-        const open = page.items.filter((t) => t.status === 'waiting' || t.status === 'in_progress');
+        const pages = await Promise.all(['in_progress', 'waiting'].map((status) => api('GET', `/tokens${query({ nodeId: node.id, status, limit: 100 })}`)));
+        const open = pages.flatMap((p) => p.items);
+        const more = pages.some((p) => p.nextCursor !== null);
         const heading = h('h2', { tabindex: -1 }, `Tokens at ${node.name} `, h('code', null, node.code));
-        fill(
-          tokens,
+        refill(tokens, { node: node.id, open, more }, () => [
           heading,
           table(
             ['Token', 'Job', 'Status', 'Since'],
             open.map((t) => [h('a', { href: `#/token/${t.id}` }, t.serial), h('a', { href: `#/jobs/${t.jobId}` }, t.jobCode), statusBadge(t.status), when(t.updatedAt)]),
             { empty: 'No token is waiting or in progress here.', rowProps: (i) => ({ 'data-token': open[i].serial }) },
           ),
-          page.nextCursor ? h('p', { class: 'muted small' }, 'The first 100 tokens are listed.') : null,
-        );
+          more ? h('p', { class: 'muted small' }, 'The first 100 in progress and the first 100 waiting are listed.') : null,
+        ]);
         tokens.dataset.node = node.code;
-        if (focus) heading.focus();
+        if (focus) tokens.querySelector('h2')?.focus();
       } catch (error) {
         ctx.reportError(error);
       }
@@ -143,13 +142,17 @@ function draw(container, graph, layout, onPick) {
     const box = layout.node(n.code);
     const x = box.x - NODE.width / 2;
     const y = box.y - NODE.height / 2;
+    const shownName = n.name.length > 18 ? `${n.name.slice(0, 17)}…` : n.name;
     const numbers = svg('text', { x: x + 10, y: y + 62, class: 'dag-counts' });
+    // the name is the text on screen; the description says what its symbols mean
+    const description = svg('desc');
     const group = svg(
       'g',
-      { class: `dag-node kind-${n.kind}`, tabindex: 0, role: 'button', 'data-node': n.code, 'aria-label': n.name },
+      { class: `dag-node kind-${n.kind}`, tabindex: 0, role: 'button', 'data-node': n.code },
+      description,
       svg('rect', { x, y, width: NODE.width, height: NODE.height, rx: 8 }),
       svg('text', { x: x + 10, y: y + 20, class: 'dag-code' }, n.code),
-      svg('text', { x: x + 10, y: y + 38, class: 'dag-name' }, n.name.length > 18 ? `${n.name.slice(0, 17)}…` : n.name),
+      svg('text', { x: x + 10, y: y + 38, class: 'dag-name' }, shownName),
       numbers,
     );
     const pick = () => onPick(n);
@@ -162,10 +165,10 @@ function draw(container, graph, layout, onPick) {
     root.append(group);
     shapes.set(n.id, {
       update(c, isBottleneck) {
-        numbers.textContent = `⏳${c.waiting}  ⚙${c.inProgress}  ✓${c.finished}`;
+        numbers.textContent = `W ${c.waiting} · P ${c.inProgress} · F ${c.finished}`;
         group.classList.toggle('bottleneck', isBottleneck);
         group.dataset.counts = countsOf(c);
-        group.setAttribute('aria-label', `${n.name}: ${c.waiting} waiting, ${c.inProgress} in progress, ${c.finished} finished in the last hour${isBottleneck ? ', bottleneck' : ''}. List its tokens`);
+        description.textContent = `${n.name}: ${c.waiting} waiting, ${c.inProgress} in progress, ${c.finished} finished in the last hour${isBottleneck ? '; the bottleneck' : ''}. Press to list its tokens.`;
       },
       select(on) {
         group.classList.toggle('selected', on);
@@ -173,7 +176,7 @@ function draw(container, graph, layout, onPick) {
       },
     });
   }
-  fill(container, root, h('p', { class: 'muted small legend' }, '⏳ waiting · ⚙ in progress · ✓ finished in the last hour · ', h('span', { class: 'legend-bottleneck' }, 'red border'), ': the bottleneck (longest queue)'));
+  fill(container, root, h('p', { class: 'muted small legend' }, 'W waiting · P in progress · F finished in the last hour · ', h('span', { class: 'legend-bottleneck' }, 'red border'), ': the bottleneck (longest queue)'));
   // too narrow to read when scaled down: keep a floor and let the card scroll sideways
   root.style.minWidth = `${Math.round(width * 0.72)}px`;
   return shapes;

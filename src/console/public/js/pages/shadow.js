@@ -15,6 +15,7 @@ const KIND_TEXT = {
   refused: 'OEM would refuse',
   different_move: 'a different move',
   token_not_moved: 'no token moved',
+  manual_refused: 'manual mode refused, OEM would apply',
 };
 const hourLabel = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 
@@ -87,7 +88,7 @@ export default {
         charts.push(
           new window.Chart(trend, {
             type: 'line',
-            data: { labels: series.map((s) => hourLabel.format(s.start)), datasets: [{ label: 'Agreement %', data: series.map((s) => (s.rate === null ? null : +(s.rate * 100).toFixed(1))), borderColor: '#1f4e79', spanGaps: true }] },
+            data: { labels: series.map((s) => hourLabel.format(s.start)), datasets: [{ label: 'Agreement %', data: series.map((s) => (s.rate === null ? null : +(s.rate * 100).toFixed(1))), borderColor: '#1f4e79', pointRadius: 4, spanGaps: true }] },
             options: { maintainAspectRatio: false, animation: false, scales: { y: { min: 0, max: 100 } } },
           }),
           new window.Chart(byKind, {

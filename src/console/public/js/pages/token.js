@@ -32,6 +32,7 @@ export default {
         const graph = await api('GET', `/graphs/${job.graphId}`);
         const node = graph.nodes.find((n) => n.id === token.nodeId);
         const nodeName = (nodeId) => graph.nodes.find((n) => n.id === nodeId)?.name ?? '—';
+        const why = await decision(token, names, nodeName);
         fill(head, h('h1', null, `Token ${token.serial}`), statusBadge(token.status));
         fill(
           body,
@@ -50,7 +51,7 @@ export default {
                 ['Assigned team', names.team(token.assignedTeamId)],
                 ['Version', String(token.version)],
               ]),
-              await decision(token, names, nodeName),
+              why,
               ctx.can('operator') && (token.status === 'waiting' || token.status === 'in_progress') ? actions(ctx, token, graph, operator, load) : null,
             ),
             h(
