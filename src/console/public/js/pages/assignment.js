@@ -20,7 +20,10 @@ export default {
   title: 'Assignment',
   role: 'viewer',
   async render(ctx) {
-    const [flags, names, jobs] = await Promise.all([flagValues(), directory(), api('GET', '/jobs')]);
+    // the newest jobs, and the one asked for by the link from its page however old it is
+    const wanted = Number(ctx.params.get('job')) || null;
+    const [flags, names, recent] = await Promise.all([flagValues(), directory(), api('GET', `/floor/jobs${query({ limit: 200 })}`)]);
+    const jobs = wanted && !recent.some((j) => j.id === wanted) ? [await api('GET', `/jobs/${wanted}`), ...recent] : recent;
     const state = flags[RUNTIME_FLAG]
       ? h('p', { class: 'card', 'data-state': 'phase7-on' }, badge('Phase 7 is on', 'ok'), ' Tokens are assigned automatically; the manual plan is the fallback.')
       : h(
@@ -43,7 +46,7 @@ export default {
       : h('section', { class: 'card', 'data-section': 'preview' }, h('h2', null, 'Preview'), h('p', { class: 'muted', 'data-state': 'preview-off' }, `The preview is off (${PREVIEW_FLAG}).`));
 
     const compareOut = h('div');
-    const jobField = h('select', { name: 'jobId' }, jobs.map((j) => h('option', { value: j.id, selected: String(j.id) === ctx.params.get('job') }, `${j.code} (${j.status.replace('_', ' ')})`)));
+    const jobField = h('select', { name: 'jobId' }, jobs.map((j) => h('option', { value: j.id, selected: j.id === wanted }, `${j.code} (${j.status.replace('_', ' ')})`)));
     const compare = h(
       'section',
       { class: 'card', 'data-section': 'compare' },

@@ -7,6 +7,7 @@ import { statusBadge } from './line.js';
 const RELOAD_MS = 10_000;
 const STATUSES = ['planned', 'released', 'in_progress', 'done', 'cancelled'];
 const TOKEN_PAGE = 500;
+const LIST_LIMIT = 200;
 
 export default {
   path: 'jobs',
@@ -32,9 +33,10 @@ export default {
       try {
         const jobs = await api(
           'GET',
-          `/floor/jobs${query({ status: status.value, productCode: product.value.trim(), dueBefore: dueBefore.value ? new Date(`${dueBefore.value}T00:00:00`).toISOString() : '' })}`,
+          `/floor/jobs${query({ status: status.value, productCode: product.value.trim(), dueBefore: dueBefore.value ? new Date(`${dueBefore.value}T00:00:00`).toISOString() : '', limit: LIST_LIMIT })}`,
         );
-        refill(list, jobs, () =>
+        refill(list, jobs, () => [
+          jobs.length === LIST_LIMIT ? h('p', { class: 'muted small' }, `The newest ${LIST_LIMIT} jobs are shown: narrow the filters to find older ones.`) : null,
           table(
             ['Job', 'Product', 'Status', 'Due', 'Progress', ctx.can('supervisor') ? 'Actions' : null].filter(Boolean),
             jobs.map((j) => [
@@ -47,7 +49,7 @@ export default {
             ].filter((c) => c !== null)),
             { empty: 'No job matches.', rowProps: (i) => ({ 'data-job': jobs[i].code, class: jobs[i].late ? 'late' : null }) },
           ),
-        );
+        ]);
       } catch (error) {
         ctx.reportError(error);
       }
