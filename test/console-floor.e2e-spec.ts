@@ -222,9 +222,13 @@ describe('shop-floor console in a browser', () => {
     expect(finished(seen.at(-1)!, 'SHIP')).toBe(2);
     expect(new Set(seen.map((s) => JSON.stringify(s))).size).toBe(seen.length);
 
-    // clicking a node lists its tokens
+    // clicking a node lists its tokens; so does Enter on a node reached by the keyboard
     await desk.page.locator('.dag-node[data-node=KIT]').click();
-    await desk.page.locator('[data-node=KIT] tr[data-token="DEMO-J001-0001"]').waitFor();
+    await desk.page.locator('section[data-node=KIT] tr[data-token="DEMO-J001-0001"]').waitFor();
+    await desk.page.focus('.dag-node[data-node=REWORK]');
+    await desk.page.keyboard.press('Enter');
+    await desk.page.locator('section[data-node=REWORK] h2', { hasText: 'Tokens at Rework' }).waitFor();
+    expect(await desk.page.evaluate(() => document.activeElement?.textContent)).toContain('Tokens at Rework');
     // and the job is done, its progress full
     await open(desk, `#/jobs/${jobId}`, 'jobs');
     await desk.page.locator('[data-job-detail="J-CONSOLE"]').waitFor();
