@@ -39,14 +39,21 @@ if "${CLI[@]}" --help | grep -E '^\s+seed\b' >/dev/null; then
   "${CLI[@]}" seed --demo
 fi
 
-say "admin API key"
-KEY_NAME="quickstart-admin-$(date +%Y%m%d-%H%M%S)"
-KEY=$("${CLI[@]}" keys create --role admin --name "$KEY_NAME" --json | node -e '
-  let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
-    const r = JSON.parse(s);
-    if (!r.key) { console.error(r.error || s); process.exit(1); }
-    console.log(r.key);
-  });')
+# prints the new key of role $1 named $2
+new_key() {
+  "${CLI[@]}" keys create --role "$1" --name "$2" --json | node -e '
+    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      const r = JSON.parse(s);
+      if (!r.key) { console.error(r.error || s); process.exit(1); }
+      console.log(r.key);
+    });'
+}
+
+say "admin API key, and a station key for the demo kiosk"
+STAMP="$(date +%Y%m%d-%H%M%S)"
+KEY_NAME="quickstart-admin-$STAMP"
+KEY=$(new_key admin "$KEY_NAME")
+STATION_KEY=$(new_key station "quickstart-station-$STAMP")
 
 say "People API simulator (Phase 9's upstream) on port ${PEOPLE_SIM_PORT:=4010}"
 export PEOPLE_API_URL="${PEOPLE_API_URL:-http://127.0.0.1:$PEOPLE_SIM_PORT}"
@@ -67,6 +74,12 @@ cat <<EOF
     Docs     $BASE/docs
     Health   $BASE/health/ready
     Console  $BASE/console/     (sign in with the key)
+
+    Kiosk of station ST-KIT (sign in with its station key):
+      $BASE/console/#/station/ST-KIT
+      $STATION_KEY
+    Scan (or type, then Enter) DEMO-J001-0001 there: once to start it, and again
+    (more than 5 s later) to complete it and send it on to ST-CUT.
 
     Try:  curl -H "Authorization: Bearer $KEY" $BASE/api/v1/auth/me
   └──────────────────────────────────────────────────────────────────────────┘

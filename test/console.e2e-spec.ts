@@ -11,7 +11,9 @@ import { startTestApp, TestApp } from './support/test-app.js';
 
 const TABLET = { width: 768, height: 1024 };
 const DESK = { width: 1280, height: 900 };
-const ALL_PAGES = ['Dashboard', 'OEM Kanban', 'People sync', 'Phases', 'Rollback log', 'Flag audit'];
+const FLOOR = ['Dashboard', 'Line', 'Jobs'];
+const INSIGHT = ['Assignment', 'OEM Kanban', 'OEM shadow', 'People sync'];
+const ALL_PAGES = [...FLOOR, 'Station', ...INSIGHT, 'Phases', 'Rollback log', 'Flag audit'];
 
 /**
  * The console in a real Chromium against the real app (every phase registered, the demo
@@ -109,11 +111,11 @@ describe('operations console in a browser', () => {
   it('gives a viewer the floor pages and a supervisor the phases, neither any admin action', async () => {
     await signIn(t.keys[Role.Viewer]);
     await page().locator('.page[data-page=dashboard]').waitFor();
-    expect(await page().locator('#nav a').allTextContents()).toEqual(['Dashboard', 'OEM Kanban', 'People sync']);
+    expect(await page().locator('#nav a').allTextContents()).toEqual([...FLOOR, ...INSIGHT]);
     await page().click('#sign-out');
     await signIn(t.keys[Role.Supervisor]);
     await page().locator('.page[data-page=dashboard]').waitFor();
-    expect(await page().locator('#nav a').allTextContents()).toEqual(['Dashboard', 'OEM Kanban', 'People sync', 'Phases']);
+    expect(await page().locator('#nav a').allTextContents()).toEqual([...FLOOR, 'Station', ...INSIGHT, 'Phases']);
     await go('phases');
     await card(10).waitFor();
     expect(await page().locator('main button[data-flag], main button[data-action], main button[data-job]').count()).toBe(0);

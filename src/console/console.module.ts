@@ -20,6 +20,9 @@ const PUBLIC_DIR = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './pu
 /** chart.js exports no path to its browser build; it sits beside the CommonJS entry. */
 const CHART_JS = join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
 
+/** dagre lays out the Line page's graph; its self-contained ES module build sits beside the CommonJS entry. */
+const DAGRE_JS = join(dirname(createRequire(import.meta.url).resolve('@dagrejs/dagre')), 'dagre.esm.js');
+
 /**
  * The console is same-origin only: no inline script or style, no third-party host, so an
  * API value that slips into markup cannot run.
@@ -49,8 +52,8 @@ function rolesModule(): string {
 
 /**
  * Serves the operations console at /console: static HTML, CSS and ES modules plus the chart
- * library. Anonymous on purpose: the files hold no data, and every API call the page makes
- * carries the operator's key. Mounted on the HTTP adapter rather than as controllers, so it
+ * and graph-layout libraries. Anonymous on purpose: the files hold no data, and every API
+ * call the page makes carries the operator's key. Mounted on the HTTP adapter rather than as controllers, so it
  * stays outside the API's guards, prefix and OpenAPI document. The one controller is the
  * API the console needed that no other module offered: roll forward.
  */
@@ -72,6 +75,10 @@ export class ConsoleModule implements OnModuleInit {
     http.get(`${CONSOLE_PATH}/vendor/chart.js`, (_req: Request, res: Response) => {
       secure(res);
       res.type('text/javascript').sendFile(CHART_JS);
+    });
+    http.get(`${CONSOLE_PATH}/vendor/dagre.js`, (_req: Request, res: Response) => {
+      secure(res);
+      res.type('text/javascript').sendFile(DAGRE_JS);
     });
     http.useStaticAssets(PUBLIC_DIR, { prefix: CONSOLE_PATH, setHeaders: secure, index: 'index.html' });
     this.logger.log(`console at ${CONSOLE_PATH}/ from ${PUBLIC_DIR}`);

@@ -12,6 +12,9 @@ import { GraphEdge, GraphNode, ProductionGraph } from './entities/production-gra
 import { ScanRecord } from './entities/scan-record.entity.js';
 import { Team, TeamMember } from './entities/team.entity.js';
 import { Token, TokenEvent } from './entities/token.entity.js';
+import { FloorController } from './floor.controller.js';
+import { FloorRepository } from './floor.repository.js';
+import { FloorService } from './floor.service.js';
 import { GraphTopologyCache } from './graph-topology.js';
 import { GraphsController } from './graphs.controller.js';
 import { GraphsService } from './graphs.service.js';
@@ -36,13 +39,15 @@ import { TokensService } from './tokens.service.js';
   imports: [
     TypeOrmModule.forFeature([Account, Team, TeamMember, ProductionGraph, GraphNode, GraphEdge, JobTicket, Token, TokenEvent, AssignmentPlanNode, AssignmentPlanJob, ScanRecord]),
   ],
-  controllers: [GraphsController, AssignmentPlansController, JobsController, TokensController, ScansController, OperatorsController, TeamsController],
+  controllers: [GraphsController, AssignmentPlansController, JobsController, TokensController, ScansController, OperatorsController, TeamsController, FloorController],
   providers: [
     AccountsService,
     AssignmentHook,
     AssignmentPlansService,
     DagRoutingService,
     DemoSeedService,
+    FloorRepository,
+    FloorService,
     GraphTopologyCache,
     GraphsService,
     JobsService,

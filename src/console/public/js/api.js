@@ -52,6 +52,8 @@ export async function flagValues() {
 
 async function request(method, url, body, options = {}) {
   const key = options.key ?? session.key;
+  // a page still loading when its operator signed out: its remaining calls end here, unsent
+  if (!key) throw new ApiError(401, { code: 'SIGNED_OUT', message: 'Signed out' }, null);
   const headers = { Accept: 'application/json' };
   if (key) headers.Authorization = `Bearer ${key}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';

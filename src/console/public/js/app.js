@@ -8,9 +8,18 @@ import audit from './pages/audit.js';
 import dashboard from './pages/dashboard.js';
 import kanban from './pages/kanban.js';
 import people from './pages/people.js';
+import line from './pages/line.js';
+import jobs from './pages/jobs.js';
+import token from './pages/token.js';
+import station from './pages/station.js';
+import assignment from './pages/assignment.js';
+import shadow from './pages/shadow.js';
 
-/** Each page names the least role its API admits; the API still decides. */
-const PAGES = [dashboard, kanban, people, phases, rollbacks, audit];
+/**
+ * Each page names the least role its API admits (or several, any of which will do); the API
+ * still decides. A page with `nav: false` is reached by links only (a token by its id).
+ */
+const PAGES = [dashboard, line, jobs, token, station, assignment, kanban, shadow, people, phases, rollbacks, audit];
 
 const el = {
   nav: document.getElementById('nav'),
@@ -28,6 +37,7 @@ let cleanups = [];
 const can = (role) => me !== null && (GRANTS[me.role] ?? []).includes(role);
 
 function reportError(error) {
+  if (error.code === 'SIGNED_OUT') return;
   // a key revoked while the tab was open: back to sign-in, saying why
   if (error.status === 401 && me !== null) return signOut(error);
   const box = errorBox(error, () => box.remove());
@@ -38,7 +48,20 @@ function reportError(error) {
 }
 
 function visiblePages() {
-  return PAGES.filter((p) => can(p.role));
+  return PAGES.filter((p) => [p.role].flat().some(can));
+}
+
+function decodeSegment(segment) {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** A scan device's key opens on its kiosk; everyone else on the first page of the menu. */
+function homePage(pages) {
+  return (me.role === 'station' && pages.find((p) => p.path === 'station')) || pages.find((p) => p.nav !== false);
 }
 
 function leavePage() {
@@ -49,10 +72,13 @@ function leavePage() {
 async function showPage() {
   leavePage();
   const pages = visiblePages();
-  const [wanted, search = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  const [route, search = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  // #/jobs/12: the page, then what it shows
+  const [wanted, ...rest] = route.split('/').map(decodeSegment);
   const page = pages.find((p) => p.path === wanted);
   if (!page) {
-    if (pages.length) location.replace(`#/${pages[0].path}`);
+    const home = pages.length ? homePage(pages) : null;
+    if (home) location.replace(`#/${home.path}`);
     else fill(el.page, h('p', { class: 'card' }, `The role ${me.role} has no console page. Sign in with a supervisor or admin key.`));
     return;
   }
@@ -64,6 +90,8 @@ async function showPage() {
     me,
     can,
     root,
+    /** the path after the page's own: ['12'] for #/jobs/12 */
+    rest,
     params: new URLSearchParams(search),
     reportError,
     clearErrors: () => fill(el.errors),
@@ -91,7 +119,7 @@ function signedIn(who) {
   el.who.hidden = false;
   el.signOut.hidden = false;
   fill(el.who, h('span', null, who.name), ' ', h('span', { class: 'badge neutral', 'data-role': who.role }, who.role));
-  fill(el.nav, visiblePages().map((p) => h('a', { href: `#/${p.path}`, 'data-page': p.path }, p.title)));
+  fill(el.nav, visiblePages().filter((p) => p.nav !== false).map((p) => h('a', { href: `#/${p.path}`, 'data-page': p.path }, p.title)));
   void showPage();
 }
 

@@ -43,7 +43,7 @@ export function badge(text, tone = 'neutral', title) {
  */
 export function table(headings, rows, options = {}) {
   if (rows.length === 0 && options.empty) return h('p', { class: 'muted' }, options.empty);
-  return h(
+  const wrap = h(
     'div',
     { class: 'table-wrap' },
     h(
@@ -54,6 +54,14 @@ export function table(headings, rows, options = {}) {
       h('tbody', null, rows.map((cells, i) => h('tr', options.rowProps?.(i) ?? null, cells.map((c) => h('td', null, c))))),
     ),
   );
+  // a table wider than the screen scrolls inside its card: the keyboard must be able to scroll it too
+  requestAnimationFrame(() => {
+    if (wrap.scrollWidth <= wrap.clientWidth) return;
+    wrap.tabIndex = 0;
+    wrap.setAttribute('role', 'region');
+    wrap.setAttribute('aria-label', options.caption ? `${options.caption} (scrolls sideways)` : 'Table (scrolls sideways)');
+  });
+  return wrap;
 }
 
 /** Key/value pairs as a definition list. */
@@ -163,4 +171,57 @@ export function askReason({ title, intro, confirmLabel, confirmWord, danger = fa
     );
     return form;
   });
+}
+
+/**
+ * Asks "are you sure?" before an action that needs no reason, then runs `action()`, showing
+ * its error inside the dialog. Resolves with the action's result, or undefined if cancelled.
+ */
+export function confirmAction({ title, intro, confirmLabel, danger = false, action }) {
+  return modal(title, (close) => {
+    const errors = h('div', { class: 'dialog-errors' });
+    const submit = h('button', { type: 'submit', class: danger ? 'danger' : 'primary' }, confirmLabel);
+    return h(
+      'form',
+      {
+        onsubmit: async (event) => {
+          event.preventDefault();
+          fill(errors);
+          submit.disabled = true;
+          try {
+            close(await action());
+          } catch (error) {
+            fill(errors, errorBox(error));
+            submit.disabled = false;
+          }
+        },
+      },
+      h('div', { class: 'intro' }, intro),
+      errors,
+      h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => close() }, 'Cancel'), submit),
+    );
+  });
+}
+
+/** "3 of 20" with a bar, readable by a screen reader as a progress value. */
+export function progressBar(done, total, label) {
+  return h(
+    'span',
+    { class: 'progress' },
+    h('progress', { value: Math.min(done, total), max: Math.max(total, 1), 'aria-label': label }),
+    h('span', { class: 'small' }, `${done} of ${total}`),
+  );
+}
+
+const shown = new WeakMap();
+
+/**
+ * Fills `el` with `build()` unless it already shows this `data`: a poll that finds nothing
+ * new leaves the page, and the keyboard focus on it, as they are.
+ */
+export function refill(el, data, build) {
+  const key = JSON.stringify(data);
+  if (shown.get(el) === key) return el;
+  shown.set(el, key);
+  return fill(el, build());
 }
