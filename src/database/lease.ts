@@ -1,5 +1,6 @@
 import { DataSource, QueryRunner, Table } from 'typeorm';
 import { datetimeColumn, dialectOf, execute, insertIgnore, toDbTime } from './dialect.js';
+import { retryOnConflict } from './transaction.js';
 
 /**
  * createTable(table, true) checks, then creates: two processes starting on an empty database
@@ -47,12 +48,17 @@ export class LeaseTable {
     }
   }
 
+  /** Galera nodes claiming at once conflict at commit: the loser's repeat finds the lease taken. */
   async tryAcquire(name: string, owner: string, ttlMs: number, now = new Date()): Promise<boolean> {
-    await this.dataSource.query(`${insertIgnore(dialectOf(this.dataSource))} ${this.table} (name, owner, expires_at) VALUES (?, NULL, NULL)`, [name]);
-    const taken = await execute(
-      this.dataSource,
-      `UPDATE ${this.table} SET owner = ?, expires_at = ? WHERE name = ? AND (owner IS NULL OR expires_at < ? OR owner = ?)`,
-      [owner, toDbTime(new Date(now.getTime() + ttlMs)), name, toDbTime(now), owner],
+    await retryOnConflict(() => this.dataSource.query(`${insertIgnore(dialectOf(this.dataSource))} ${this.table} (name, owner, expires_at) VALUES (?, NULL, NULL)`, [name]));
+    const taken = await retryOnConflict(() =>
+      execute(this.dataSource, `UPDATE ${this.table} SET owner = ?, expires_at = ? WHERE name = ? AND (owner IS NULL OR expires_at < ? OR owner = ?)`, [
+        owner,
+        toDbTime(new Date(now.getTime() + ttlMs)),
+        name,
+        toDbTime(now),
+        owner,
+      ]),
     );
     return taken === 1;
   }

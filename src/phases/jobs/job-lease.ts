@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { dialectOf, execute, fromDbTime, insertIgnore, toDbTime } from '../../database/dialect.js';
+import { retryOnConflict } from '../../database/transaction.js';
 
 export interface LeaseHolder {
   owner: string;
@@ -10,13 +11,14 @@ export interface LeaseHolder {
  * The `job_lease` row of each job. A scheduled tick is taken with one conditional UPDATE that
  * also requires the tick to be newer than the last one taken: replicas whose timers fire a
  * few milliseconds apart still run each tick exactly once. An expired lease (crashed holder)
- * can be taken over.
+ * can be taken over. On Galera two nodes claiming one tick conflict at commit; the loser's
+ * repeat finds the tick taken, as a second claim on one server does.
  */
 export class JobLease {
   constructor(private readonly dataSource: DataSource) {}
 
   async acquire(name: string, owner: string, ttlMs: number, tick?: Date): Promise<boolean> {
-    await this.dataSource.query(`${insertIgnore(dialectOf(this.dataSource))} job_lease (name) VALUES (?)`, [name]);
+    await retryOnConflict(() => this.dataSource.query(`${insertIgnore(dialectOf(this.dataSource))} job_lease (name) VALUES (?)`, [name]));
     const now = new Date();
     const free = `(owner IS NULL OR expires_at < ?)`;
     const params: unknown[] = [owner, toDbTime(new Date(now.getTime() + ttlMs))];
@@ -28,7 +30,7 @@ export class JobLease {
       sql += ` WHERE name = ? AND ${free}`;
       params.push(name, toDbTime(now));
     }
-    return (await execute(this.dataSource, sql, params)) === 1;
+    return (await retryOnConflict(() => execute(this.dataSource, sql, params))) === 1;
   }
 
   async renew(name: string, owner: string, ttlMs: number): Promise<void> {
