@@ -245,8 +245,9 @@ async function flagPropagation(target: Target): Promise<number[]> {
  * cluster), reduced to the verb and table of the statement that met: the victim's, or the
  * winner's when the victim sat between statements (SQL: NULL) or was committing.
  */
-function loggedConflicts(galeraDir: string): Record<string, number> {
+function loggedConflicts(galeraDir: string): { counts: Record<string, number>; samples: Record<string, string> } {
   const counts: Record<string, number> = {};
+  const samples: Record<string, string> = {};
   const statement = (line: string) => /SQL:\s*(UPDATE|INSERT(?: IGNORE)? INTO|DELETE FROM)\s+`?(\w+)/i.exec(line);
   for (const node of [1, 2, 3]) {
     const path = `${galeraDir}/node${node}/error.log`;
@@ -257,9 +258,10 @@ function loggedConflicts(galeraDir: string): Record<string, number> {
       const what = statement(victim ?? '') ?? statement(winner);
       const key = what ? `${what[1].toUpperCase()} ${what[2]}` : '(unknown)';
       counts[key] = (counts[key] ?? 0) + 1;
+      samples[key] ??= block.replace(/^[\d-]+\s+[\d:]+ \d+ \[Note\] /gm, '').slice(0, 600);
     }
   }
-  return counts;
+  return { counts, samples };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -307,7 +309,9 @@ async function main(): Promise<void> {
     }
     const ratios = throughput.get(targets[1].name)!.map((x, i) => x / throughput.get(targets[0].name)![i]);
     console.log(`  cluster / one node throughput: ${median(ratios).toFixed(2)} (${spread(ratios, 2)})`);
-    console.log(`  conflicts the cluster logged (wsrep_log_conflicts), by the losing statement: ${JSON.stringify(loggedConflicts(galera[1]))}`);
+    const logged = loggedConflicts(galera[1]);
+    console.log(`  conflicts the cluster logged (wsrep_log_conflicts), by the losing statement: ${JSON.stringify(logged.counts)}`);
+    if (process.env.BENCH_CONFLICT_SAMPLES) for (const [key, sample] of Object.entries(logged.samples)) console.log(`\n  first ${key} conflict:\n${sample}`);
   } finally {
     for (const target of targets) await target.stop();
     if (targets.length < 2) {

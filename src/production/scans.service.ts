@@ -54,7 +54,10 @@ export class ScansService {
   async scan(input: ScanInput): Promise<ScanResponse> {
     const now = new Date();
     const key = [input.stationCode, input.barcode];
-    await this.ensureRecord(key);
+    // a statement of its own, before the claiming transaction: inside it, two first scans would
+    // share a lock and deadlock on MySQL. Run twice it does the same, so a conflict with a
+    // concurrent first scan on another Galera node is simply retried.
+    await retryOnConflict(() => this.dataSource.query(`${insertIgnore(dialectOf(this.dataSource))} scan_record (station_code, barcode, scanned_at) VALUES (?, ?, ?)`, [...key, NEVER]));
     const accepted = await inTransaction(this.dataSource, async (em) => {
       const claimed = await execute(em, `UPDATE scan_record SET scanned_at = ? WHERE station_code = ? AND barcode = ? AND scanned_at <= ?`, [
         toDbTime(now),
@@ -79,21 +82,6 @@ export class ScansService {
     }
     this.scans.inc({ result: 'duplicate' });
     return this.previous(input);
-  }
-
-  /**
-   * The row the claim updates, inserted by the first scan of a barcode at a station only: a
-   * plain read finds it for every later scan. An INSERT IGNORE that meets an existing row
-   * share-locks the gap before it, and a neighbour's insert into that gap (the next token's
-   * first scan here, applied from another Galera node) then aborted it: 42 of the 63 conflicts the
-   * cluster logged under bench:cluster. The insert is a statement of its own, before the
-   * claiming transaction (inside it, two first scans would share a lock and deadlock on
-   * MySQL); run twice it does the same, so a conflict is simply retried.
-   */
-  private async ensureRecord(key: string[]): Promise<void> {
-    const [present] = await this.dataSource.query(`SELECT 1 AS x FROM scan_record WHERE station_code = ? AND barcode = ?`, key);
-    if (present) return;
-    await retryOnConflict(() => this.dataSource.query(`${insertIgnore(dialectOf(this.dataSource))} scan_record (station_code, barcode, scanned_at) VALUES (?, ?, ?)`, [...key, NEVER]));
   }
 
   private async previous(input: ScanInput): Promise<ScanResponse> {
