@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -239,6 +240,30 @@ async function flagPropagation(target: Target): Promise<number[]> {
   return samples;
 }
 
+/**
+ * What the nodes' error logs say about each conflict (wsrep_log_conflicts is on in the test
+ * cluster), reduced to the verb and table of the statement that met: the victim's, or the
+ * winner's when the victim sat between statements (SQL: NULL) or was committing.
+ */
+function loggedConflicts(galeraDir: string): { counts: Record<string, number>; samples: Record<string, string> } {
+  const counts: Record<string, number> = {};
+  const samples: Record<string, string> = {};
+  const statement = (line: string) => /SQL:\s*(UPDATE|INSERT(?: IGNORE)? INTO|DELETE FROM)\s+`?(\w+)/i.exec(line);
+  for (const node of [1, 2, 3]) {
+    const path = `${galeraDir}/node${node}/error.log`;
+    if (!existsSync(path)) continue;
+    const blocks = readFileSync(path, 'latin1').split(/cluster conflict due to/).slice(1);
+    for (const block of blocks) {
+      const [winner, victim] = block.split(/Victim thread/);
+      const what = statement(victim ?? '') ?? statement(winner);
+      const key = what ? `${what[1].toUpperCase()} ${what[2]}` : '(unknown)';
+      counts[key] = (counts[key] ?? 0) + 1;
+      samples[key] ??= block.replace(/^[\d-]+\s+[\d:]+ \d+ \[Note\] /gm, '').slice(0, 600);
+    }
+  }
+  return { counts, samples };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))];
 const spread = (xs: number[], digits = 0) => `${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)}`;
@@ -284,6 +309,9 @@ async function main(): Promise<void> {
     }
     const ratios = throughput.get(targets[1].name)!.map((x, i) => x / throughput.get(targets[0].name)![i]);
     console.log(`  cluster / one node throughput: ${median(ratios).toFixed(2)} (${spread(ratios, 2)})`);
+    const logged = loggedConflicts(galera[1]);
+    console.log(`  conflicts the cluster logged (wsrep_log_conflicts), by the losing statement: ${JSON.stringify(logged.counts)}`);
+    if (process.env.BENCH_CONFLICT_SAMPLES) for (const [key, sample] of Object.entries(logged.samples)) console.log(`\n  first ${key} conflict:\n${sample}`);
   } finally {
     for (const target of targets) await target.stop();
     if (targets.length < 2) {

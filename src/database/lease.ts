@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { DataSource, QueryRunner, Table } from 'typeorm';
 import { datetimeColumn, dialectOf, execute, fromDbTime, insertIgnore, toDbTime } from './dialect.js';
+import { retryOnConflict } from './transaction.js';
 
 /**
  * createTable(table, true) checks, then creates: two processes starting on an empty database
@@ -123,8 +124,9 @@ export class LeaseTable {
     }
   }
 
+  /** Galera nodes claiming at once conflict at commit: the loser's repeat finds the lease taken. */
   private async tryAcquire(name: string, ttlMs: number, tick?: Date): Promise<boolean> {
-    await this.dataSource.query(`${insertIgnore(dialectOf(this.dataSource))} ${this.table} (name) VALUES (?)`, [name]);
+    await retryOnConflict(() => this.dataSource.query(`${insertIgnore(dialectOf(this.dataSource))} ${this.table} (name) VALUES (?)`, [name]));
     const now = new Date();
     const params: unknown[] = [this.owner, toDbTime(new Date(now.getTime() + ttlMs))];
     let sql = `UPDATE ${this.table} SET owner = ?, expires_at = ?`;
@@ -136,7 +138,7 @@ export class LeaseTable {
       sql += ` WHERE name = ? AND (owner IS NULL OR expires_at < ?)`;
       params.push(name, toDbTime(now));
     }
-    return (await execute(this.dataSource, sql, params)) === 1;
+    return (await retryOnConflict(() => execute(this.dataSource, sql, params))) === 1;
   }
 
   private async takeOverDeadLocalHolder(name: string, ttlMs: number): Promise<boolean> {
