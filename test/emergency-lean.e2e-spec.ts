@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
@@ -140,6 +142,32 @@ describe('lean emergency rollback from the shell', () => {
         .all()
         .map(() => VERIFY_SKIPPED),
     );
+  });
+
+  it('posts the started and finished notices to the rollback webhook, as the full path does', async () => {
+    await everythingOn();
+    const received: Array<Record<string, unknown>> = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        received.push(JSON.parse(body));
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      const result = await runCli(['rollback', '--emergency', '--reason', 'with a webhook', '--yes', '--json'], { ...env, ROLLBACK_WEBHOOK_URL: url });
+      expect(result.code).toBe(0);
+      const rollback: RollbackRecord = JSON.parse(result.stdout).rollback;
+      expect(received.map((n) => n.event).sort()).toEqual(['rollback.finished', 'rollback.started']);
+      for (const notice of received) expect(notice).toMatchObject({ rollback: rollback.id, kind: 'emergency', reason: 'with a webhook', phases: rollback.phases });
+      expect(rollback.issues).toEqual([]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('boots the application instead when no replica has registered its phases yet, and still rolls back', async () => {
