@@ -1,11 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { ConfigService } from '@nestjs/config';
 import { AppMode, Environment } from '../../config/environment.js';
 import { MigrationService } from '../../database/migration.service.js';
 import { Public } from '../auth/auth.decorators.js';
 import { ErrorResponseDto } from '../errors/error-response.dto.js';
+import { LivenessDto, ReadinessDto } from './health.dto.js';
 
 @ApiTags('health')
 @Controller('health')
@@ -18,17 +19,19 @@ export class HealthController {
     private readonly config: ConfigService<Environment, true>,
   ) {}
 
+  @ApiOperation({ summary: 'Liveness: the process is up' })
   @Public()
   @Get('live')
-  @ApiOkResponse({ description: 'The process is up' })
+  @ApiOkResponse({ type: LivenessDto, description: 'The process is up' })
   live() {
     return { status: 'ok' };
   }
 
+  @ApiOperation({ summary: 'Readiness: database, migrations, mode' })
   @Public()
   @Get('ready')
   @HealthCheck()
-  @ApiOkResponse({ description: 'Database reachable and no migration pending' })
+  @ApiOkResponse({ type: ReadinessDto, description: 'Database reachable and no migration pending' })
   @ApiServiceUnavailableResponse({ description: 'Not ready: details name what is down', type: ErrorResponseDto })
   ready() {
     const mode = this.config.getOrThrow('APP_MODE', { infer: true });

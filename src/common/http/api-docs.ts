@@ -2,8 +2,55 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, getSchemaPath, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../errors/error-response.dto.js';
 
-/** OpenAPI 3 at /docs-json, Swagger UI at /docs; both anonymous. */
-export function setupApiDocs(app: INestApplication): void {
+type Operation = OpenAPIObject['paths'][string]['get'] & object;
+
+/**
+ * A status that any operation of a kind can answer, whatever its handler says: documented
+ * here once rather than on every handler. An operation that documents the status itself
+ * keeps its own description.
+ */
+interface GlobalResponse {
+  status: string;
+  description: string;
+  appliesTo: (method: string, operation: Operation, path: string) => boolean;
+}
+
+const WRITE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
+
+export const GLOBAL_RESPONSES: GlobalResponse[] = [
+  {
+    // the global ValidationPipe refuses bad input of any operation that takes some
+    status: '400',
+    description: 'Invalid request body or parameters: errors names each field',
+    appliesTo: (_method, operation) => Boolean(operation.requestBody || operation.parameters?.length),
+  },
+  {
+    status: '413',
+    description: 'PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT',
+    appliesTo: (_method, operation) => Boolean(operation.requestBody),
+  },
+  {
+    // ReadOnlyGuard guards every write of the API (OFREP evaluations are reads sent as POST)
+    status: '503',
+    description: 'READ_ONLY: APP_MODE=readonly, the emergency stop, refuses writes',
+    appliesTo: (method, _operation, path) => WRITE_METHODS.has(method) && path.startsWith('/api/'),
+  },
+  {
+    // the catch-all filter: the request id and nothing else, the stack goes to the log
+    status: '500',
+    description: 'INTERNAL: an unexpected error; the body carries the request id to find it in the log',
+    appliesTo: () => true,
+  },
+];
+
+/** `GraphsController.get` -> `graphsGet`: what a client generator turns into a method name. */
+export function operationId(controllerKey: string, methodKey: string): string {
+  const resource = controllerKey.replace(/Controller$/, '');
+  return `${resource[0].toLowerCase()}${resource.slice(1)}${methodKey[0].toUpperCase()}${methodKey.slice(1)}`;
+}
+
+/** The OpenAPI 3 document of the application. */
+export function apiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Phasegate API')
     .setDescription(
@@ -12,27 +59,50 @@ export function setupApiDocs(app: INestApplication): void {
         'Every error body is an ErrorResponse with a code and the request id.',
     )
     .setVersion('1')
+    .addServer('/', 'The server that serves this document')
+    .setLicense('UNLICENSED', 'https://en.wikipedia.org/wiki/Proprietary_software')
     .addBearerAuth()
     .build();
-  const document = documentValidationErrors(SwaggerModule.createDocument(app, config, { extraModels: [ErrorResponseDto] }));
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  const document = SwaggerModule.createDocument(app, config, { extraModels: [ErrorResponseDto], operationIdFactory: operationId });
+  return declareTags(documentGlobalResponses(openErrorDetails(document)));
 }
 
-/**
- * The global ValidationPipe can refuse the input of any operation that takes a body or
- * parameters, so the 400 is documented here once rather than on every handler.
- */
-function documentValidationErrors(document: OpenAPIObject): OpenAPIObject {
-  for (const item of Object.values(document.paths)) {
+/** OpenAPI 3 at /docs-json, Swagger UI at /docs; both anonymous. */
+export function setupApiDocs(app: INestApplication): void {
+  SwaggerModule.setup('docs', app, apiDocument(app), { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+}
+
+function documentGlobalResponses(document: OpenAPIObject): OpenAPIObject {
+  for (const [path, item] of Object.entries(document.paths)) {
     for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
       const operation = item[method];
-      if (!operation || operation.responses['400']) continue;
-      if (!operation.requestBody && !operation.parameters?.length) continue;
-      operation.responses['400'] = {
-        description: 'Invalid request body or parameters: errors names each field',
-        content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorResponseDto) } } },
-      };
+      if (!operation) continue;
+      for (const global of GLOBAL_RESPONSES) {
+        if (operation.responses[global.status] || !global.appliesTo(method, operation, path)) continue;
+        operation.responses[global.status] = {
+          description: global.description,
+          content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorResponseDto) } } },
+        };
+      }
     }
   }
+  return document;
+}
+
+/** Some codes carry details beside the common fields (ROLLBACK_IN_PROGRESS its `holder`, ...). */
+function openErrorDetails(document: OpenAPIObject): OpenAPIObject {
+  const schema = document.components?.schemas?.[ErrorResponseDto.name];
+  if (schema && !('$ref' in schema)) {
+    schema.additionalProperties = true;
+    schema.description = 'The body of every error response. Some codes add details of their own (a conflict its resource, a refused rollback its refusals).';
+  }
+  return document;
+}
+
+/** Every tag an operation uses is declared once at the top, as generators and linters expect. */
+function declareTags(document: OpenAPIObject): OpenAPIObject {
+  const used = new Set(Object.values(document.paths).flatMap((item) => Object.values(item).flatMap((op) => (op as Operation).tags ?? [])));
+  const declared = new Set((document.tags ?? []).map((t) => t.name));
+  document.tags = [...(document.tags ?? []), ...[...used].filter((name) => !declared.has(name)).sort().map((name) => ({ name }))];
   return document;
 }
