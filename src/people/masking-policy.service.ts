@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { HttpAdapterHost } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
@@ -38,12 +39,14 @@ export class MaskingPolicyService implements OnApplicationBootstrap {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     config: ConfigService<Environment, true>,
+    private readonly adapterHost: HttpAdapterHost,
   ) {
     this.hashKeySet = config.get('PEOPLE_HASH_KEY', { infer: true }) !== '';
   }
 
+  /** Said once by the server at start; the CLI's output stays its own. */
   async onApplicationBootstrap(): Promise<void> {
-    if (this.hashKeySet) return;
+    if (this.hashKeySet || !this.adapterHost.httpAdapter) return;
     const hashed = (await this.list().catch(() => [])).filter((p) => p.strategy === 'hash').map((p) => p.field);
     this.logger.warn({
       msg: 'PEOPLE_HASH_KEY is empty: the hash masking strategy cannot be enabled',

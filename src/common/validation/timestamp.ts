@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsDate, MaxDate, MinDate } from 'class-validator';
+import { ValidateBy } from 'class-validator';
 
 /** What a DATETIME column holds on MySQL/MariaDB; a JavaScript Date reaches far beyond (year 275760). */
 const EARLIEST = new Date('1000-01-01T00:00:00.000Z');
@@ -35,8 +35,12 @@ export function IsTimestamp(): PropertyDecorator {
   return applyDecorators(
     // a value that does not parse stays as sent, and IsDate refuses it
     Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (parseTimestamp(value) ?? value) : value)),
-    IsDate({ message: FORMAT }),
-    MinDate(EARLIEST, { message: RANGE }),
-    MaxDate(LATEST, { message: RANGE }),
+    ValidateBy({
+      name: 'isTimestamp',
+      validator: {
+        validate: (value: unknown) => value instanceof Date && value >= EARLIEST && value <= LATEST,
+        defaultMessage: (args) => (args?.value instanceof Date ? RANGE : FORMAT),
+      },
+    }),
   );
 }
