@@ -150,10 +150,12 @@ const checkers = new Map<string, Promise<ContractChecker>>();
 
 /**
  * `fetch`, checking the response against the document that the same server publishes at
- * /docs-json (read once per server). For suites that talk to real server processes.
+ * /docs-json (read once per server). For suites that talk to real servers over HTTP, and for
+ * the typed client (openapi-fetch hands it a Request).
  */
-export async function checkedFetch(url: string, init: RequestInit = {}): Promise<Response> {
-  const { origin, pathname, search } = new URL(url);
+export async function checkedFetch(input: string | Request, init: RequestInit = {}): Promise<Response> {
+  const { origin, pathname, search } = new URL(typeof input === 'string' ? input : input.url);
+  const method = typeof input === 'string' ? (init.method ?? 'GET') : input.method;
   let checker = checkers.get(origin);
   if (!checker) {
     checker = fetch(`${origin}/docs-json`).then(async (r) => new ContractChecker((await r.json()) as OpenApiDocument));
@@ -161,9 +163,9 @@ export async function checkedFetch(url: string, init: RequestInit = {}): Promise
     // a server still starting is asked again next time
     checker.catch(() => checkers.delete(origin));
   }
-  const res = await fetch(url, init);
+  const res = await fetch(input, init);
   const text = await res.text();
-  assertDocumented(await checker, { method: init.method ?? 'GET', url: pathname + search, status: res.status, contentType: res.headers.get('content-type') ?? undefined, text });
+  assertDocumented(await checker, { method, url: pathname + search, status: res.status, contentType: res.headers.get('content-type') ?? undefined, text });
   return new Response(res.status === 204 || res.status === 304 ? null : text, { status: res.status, statusText: res.statusText, headers: res.headers });
 }
 

@@ -30,7 +30,8 @@ export class HealthController {
   @ApiOperation({ summary: 'Readiness: database, migrations, mode' })
   @Public()
   @Get('ready')
-  @HealthCheck()
+  // terminus's own schemas would describe a 503 body that the exception filter replaces
+  @HealthCheck({ swaggerDocumentation: false })
   @ApiOkResponse({ type: ReadinessDto, description: 'Database reachable and no migration pending' })
   @ApiServiceUnavailableResponse({ description: 'Not ready: details name what is down', type: ErrorResponseDto })
   ready() {
