@@ -2395,6 +2395,11 @@ export interface components {
              * @description People's updated_at
              */
             sourceUpdatedAt: string;
+            /**
+             * Format: date-time
+             * @description The last full sync that confirmed this operator
+             */
+            fullSyncedAt: string | null;
             /** Format: date-time */
             fetchedAt: string;
             /** Format: date-time */
@@ -2433,6 +2438,16 @@ export interface components {
             startsAt: string;
             /** Format: date-time */
             endsAt: string;
+            /**
+             * Format: date-time
+             * @description Start of the sync window the entry was fetched in
+             */
+            windowStart: string;
+            /**
+             * Format: date-time
+             * @description End of that window
+             */
+            windowEnd: string;
             /** Format: date-time */
             fetchedAt: string;
             /** Format: date-time */
@@ -6292,6 +6307,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description READ_ONLY: APP_MODE=readonly, the emergency stop, refuses writes */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     ofrepEvaluateAll: {
@@ -6362,6 +6386,15 @@ export interface operations {
             };
             /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description READ_ONLY: APP_MODE=readonly, the emergency stop, refuses writes */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -12,7 +12,7 @@ type Operation = OpenAPIObject['paths'][string]['get'] & object;
 interface GlobalResponse {
   status: string;
   description: string;
-  appliesTo: (method: string, operation: Operation, path: string) => boolean;
+  appliesTo: (method: string, operation: Operation) => boolean;
 }
 
 const WRITE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
@@ -30,10 +30,10 @@ export const GLOBAL_RESPONSES: GlobalResponse[] = [
     appliesTo: (_method, operation) => Boolean(operation.requestBody),
   },
   {
-    // ReadOnlyGuard guards every write of the API (OFREP evaluations are reads sent as POST)
+    // ReadOnlyGuard refuses every method but GET, HEAD and OPTIONS (OFREP's POSTs included)
     status: '503',
     description: 'READ_ONLY: APP_MODE=readonly, the emergency stop, refuses writes',
-    appliesTo: (method, _operation, path) => WRITE_METHODS.has(method) && path.startsWith('/api/'),
+    appliesTo: (method) => WRITE_METHODS.has(method),
   },
   {
     // the catch-all filter: the request id and nothing else, the stack goes to the log
@@ -73,12 +73,12 @@ export function setupApiDocs(app: INestApplication): void {
 }
 
 function documentGlobalResponses(document: OpenAPIObject): OpenAPIObject {
-  for (const [path, item] of Object.entries(document.paths)) {
+  for (const item of Object.values(document.paths)) {
     for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
       const operation = item[method];
       if (!operation) continue;
       for (const global of GLOBAL_RESPONSES) {
-        if (operation.responses[global.status] || !global.appliesTo(method, operation, path)) continue;
+        if (operation.responses[global.status] || !global.appliesTo(method, operation)) continue;
         operation.responses[global.status] = {
           description: global.description,
           content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorResponseDto) } } },

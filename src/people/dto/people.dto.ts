@@ -80,6 +80,7 @@ export class PeopleOperatorDto {
   @ApiProperty({ type: [String] }) skills!: string[];
   @ApiProperty() active!: boolean;
   @ApiProperty({ type: String, format: 'date-time', description: "People's updated_at" }) sourceUpdatedAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'The last full sync that confirmed this operator' }) fullSyncedAt!: Date | null;
   @ApiProperty({ type: String, format: 'date-time' }) fetchedAt!: Date;
   @ApiProperty({ type: String, format: 'date-time' }) expiresAt!: Date;
 }
@@ -99,6 +100,8 @@ export class PeopleAvailabilityDto {
   @ApiProperty({ enum: ['shift', 'leave'] }) kind!: string;
   @ApiProperty({ type: String, format: 'date-time' }) startsAt!: Date;
   @ApiProperty({ type: String, format: 'date-time' }) endsAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time', description: 'Start of the sync window the entry was fetched in' }) windowStart!: Date;
+  @ApiProperty({ type: String, format: 'date-time', description: 'End of that window' }) windowEnd!: Date;
   @ApiProperty({ type: String, format: 'date-time' }) fetchedAt!: Date;
   @ApiProperty({ type: String, format: 'date-time' }) expiresAt!: Date;
 }
