@@ -121,6 +121,8 @@ describe('API contract', () => {
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['x-frame-options']).toBe('DENY');
       expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      // served over plain HTTP on a factory network, Swagger UI must not be sent to https
+      expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
       expect(res.headers['strict-transport-security']).toBeDefined();
     });
 

@@ -9,7 +9,9 @@ import helmet from 'helmet';
  */
 export function securityHeaders(): RequestHandler {
   return helmet({
-    contentSecurityPolicy: { directives: { 'frame-ancestors': ["'none'"] } },
+    // Phasegate often runs on plain HTTP inside a factory network, where upgrading Swagger UI's
+    // own requests to https would break it
+    contentSecurityPolicy: { directives: { 'frame-ancestors': ["'none'"], 'upgrade-insecure-requests': null } },
     frameguard: { action: 'deny' },
   });
 }
