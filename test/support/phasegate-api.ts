@@ -5632,7 +5632,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobRunSummaryDto"][];
                 };
             };
-            /** @description Invalid request body or parameters: errors names each field */
+            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5698,7 +5698,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobRunSummaryDto"];
                 };
             };
-            /** @description Invalid request body or parameters: errors names each field */
+            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6097,7 +6097,7 @@ export interface operations {
                     "application/json": components["schemas"]["RollbackRecordDto"];
                 };
             };
-            /** @description Invalid request body or parameters: errors names each field */
+            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6167,7 +6167,7 @@ export interface operations {
                     "application/json": components["schemas"]["RollbackRecordDto"];
                 };
             };
-            /** @description Invalid request body or parameters: errors names each field */
+            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8539,7 +8539,7 @@ export interface operations {
                     "application/json": components["schemas"]["PeopleOperatorPageDto"];
                 };
             };
-            /** @description Invalid request body or parameters: errors names each field */
+            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8598,7 +8598,7 @@ export interface operations {
                     "application/json": components["schemas"]["PeopleTeamPageDto"];
                 };
             };
-            /** @description Invalid request body or parameters: errors names each field */
+            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8663,7 +8663,7 @@ export interface operations {
                     "application/json": components["schemas"]["PeopleAvailabilityPageDto"];
                 };
             };
-            /** @description Invalid request body or parameters: errors names each field */
+            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8771,7 +8771,7 @@ export interface operations {
                     "application/json": components["schemas"]["SyncErrorDto"][];
                 };
             };
-            /** @description Invalid request body or parameters: errors names each field */
+            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8831,7 +8831,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobRunSummaryDto"];
                 };
             };
-            /** @description Invalid request body or parameters: errors names each field */
+            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8974,7 +8974,7 @@ export interface operations {
                     "application/json": components["schemas"]["MaskingPoliciesDto"];
                 };
             };
-            /** @description Invalid request body or parameters: errors names each field */
+            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9063,7 +9063,7 @@ export interface operations {
                     "application/json": components["schemas"]["RollForwardResultDto"];
                 };
             };
-            /** @description Invalid request body or parameters: errors names each field */
+            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9403,6 +9403,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RefreshResultDto"];
+                };
+            };
+            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
             /** @description Missing, unknown or revoked API key */

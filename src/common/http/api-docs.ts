@@ -19,10 +19,11 @@ const WRITE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
 
 export const GLOBAL_RESPONSES: GlobalResponse[] = [
   {
-    // the global ValidationPipe refuses bad input of any operation that takes some
+    // the global ValidationPipe refuses bad input of any operation that takes some, and the
+    // body parser a malformed JSON body sent with any write
     status: '400',
-    description: 'Invalid request body or parameters: errors names each field',
-    appliesTo: (_method, operation) => Boolean(operation.requestBody || operation.parameters?.length),
+    description: 'Invalid request body or parameters (errors names each field), or a body that is not JSON',
+    appliesTo: (method, operation) => Boolean(operation.requestBody || operation.parameters?.length) || WRITE_METHODS.has(method),
   },
   {
     status: '413',
