@@ -3146,6 +3146,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
             500: {
                 headers: {
@@ -3367,6 +3376,15 @@ export interface operations {
             };
             /** @description No such node */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3606,6 +3624,15 @@ export interface operations {
             };
             /** @description No such override */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3915,6 +3942,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
             500: {
                 headers: {
@@ -3992,6 +4028,15 @@ export interface operations {
             };
             /** @description ALREADY_SPAWNED, or INVALID_STATE when the job is not released */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5742,6 +5787,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
             500: {
                 headers: {
@@ -7457,6 +7511,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
             500: {
                 headers: {
@@ -7541,6 +7604,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
             500: {
                 headers: {
@@ -7618,6 +7690,15 @@ export interface operations {
             };
             /** @description INVALID_STATE: already rejected or cancelled */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7949,6 +8030,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
             500: {
                 headers: {
@@ -8252,6 +8342,15 @@ export interface operations {
             };
             /** @description SCHEMA_NOT_APPLIED: Phase 8 is rolled back with its schema */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9434,6 +9533,15 @@ export interface operations {
             };
             /** @description FEATURE_DISABLED (the dashboard is off), or CONFLICT (a refresh is running) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -26,9 +26,10 @@ export const GLOBAL_RESPONSES: GlobalResponse[] = [
     appliesTo: (method, operation) => Boolean(operation.requestBody || operation.parameters?.length) || WRITE_METHODS.has(method),
   },
   {
+    // the body parser reads a body sent with any write, whether the operation takes one or not
     status: '413',
     description: 'PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT',
-    appliesTo: (_method, operation) => Boolean(operation.requestBody),
+    appliesTo: (method, operation) => Boolean(operation.requestBody) || WRITE_METHODS.has(method),
   },
   {
     // ReadOnlyGuard refuses every method but GET, HEAD and OPTIONS (OFREP's POSTs included)
