@@ -40,6 +40,35 @@ run_jest() { # name, extra args...
 }
 
 run_jest unit --selectProjects unit
+
+# --- API contract lints (issue 22): Spectral on the OpenAPI document, promtool on /metrics.
+# Each counts as one test in the summary (test-output/lint-*.json); a failure fails the run.
+contract_lint() { # name, command...
+  local name=$1; shift
+  step "$name"
+  if "$@"; then echo '{"numPassedTests":1,"numFailedTests":0}' >"$OUT/$name.json"
+  else echo '{"numPassedTests":0,"numFailedTests":1}' >"$OUT/$name.json"; status=1; fi
+}
+promtool_bin() { # Debian's prometheus package holds promtool: only the binary is unpacked
+  command -v promtool && return
+  local dir="$ROOT/.tools/prometheus"
+  if [ ! -x "$dir/usr/bin/promtool" ]; then
+    local deb; deb=$(mktemp -d)
+    ( cd "$deb" && { apt-get download prometheus >/dev/null 2>&1 || { [ "$(id -u)" = 0 ] && apt-get update -qq && apt-get download prometheus >/dev/null; }; } ) &&
+      mkdir -p "$dir" && dpkg-deb -x "$deb"/prometheus_*.deb "$dir"
+    rm -rf "$deb"
+  fi
+  [ -x "$dir/usr/bin/promtool" ] && echo "$dir/usr/bin/promtool"
+}
+mkdir -p "$OUT/contract"
+if node dist/scripts/contract-artifacts.js "$OUT/contract"; then
+  contract_lint lint-openapi npx --no-install spectral lint --ruleset .spectral.yaml --fail-severity warn "$OUT/contract/openapi.json"
+  PROMTOOL=$(promtool_bin) || PROMTOOL=false
+  contract_lint lint-metrics "$PROMTOOL" check metrics <"$OUT/contract/metrics.txt"
+else
+  contract_lint lint-openapi false
+fi
+# --- end of API contract lints
 TEST_DB=sqlite run_jest e2e-sqlite --selectProjects e2e --maxWorkers=2
 
 step "MariaDB"
@@ -82,5 +111,5 @@ node -e '
   }
   console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
   process.exit(failed > 0 || passed === 0 ? 1 : 0);
-' "$OUT"/unit.json "$OUT"/e2e-sqlite.json "$OUT"/e2e-mariadb.json "$OUT"/e2e-galera.json || status=1
+' "$OUT"/unit.json "$OUT"/lint-*.json "$OUT"/e2e-sqlite.json "$OUT"/e2e-mariadb.json "$OUT"/e2e-galera.json || status=1
 exit $status

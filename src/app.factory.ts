@@ -7,6 +7,8 @@ import { requestId } from './common/http/request-id.js';
 import { AccessLogMiddleware } from './common/logging/access-log.js';
 import { createAppLogger } from './common/logging/app-logger.js';
 import { setupApiDocs } from './common/http/api-docs.js';
+import { PhasegateExpressAdapter } from './common/http/express-adapter.js';
+import { securityHeaders } from './common/http/security-headers.js';
 import { readEnvironment, type EnvironmentInput } from './config/environment.js';
 
 export const API_PREFIX = 'api/v1';
@@ -17,7 +19,7 @@ export const API_PREFIX = 'api/v1';
  */
 export async function createApp(overrides: EnvironmentInput = {}, extras: AppExtras = {}): Promise<NestExpressApplication> {
   const env = readEnvironment(overrides);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(overrides, extras), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(overrides, extras), new PhasegateExpressAdapter(), {
     logger: createAppLogger(env),
     bodyParser: false,
     abortOnError: false,
@@ -25,7 +27,7 @@ export async function createApp(overrides: EnvironmentInput = {}, extras: AppExt
   // request id and access log come first so that requests the body parser refuses are
   // identified and logged too
   const accessLog = app.get(AccessLogMiddleware);
-  app.use(requestId, accessLog.use.bind(accessLog));
+  app.use(requestId, accessLog.use.bind(accessLog), securityHeaders());
   app.useBodyParser('json', { limit: env.BODY_LIMIT });
   app.use(limitJsonDepth);
   // OFREP clients expect its standard paths at the root

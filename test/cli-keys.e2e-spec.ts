@@ -2,6 +2,7 @@ import type { MigrationInterface } from 'typeorm';
 import { appMigrations } from '../src/app.module.js';
 import { assertBuilt, runCli, ServerProcess, startServer } from './support/processes.js';
 import { createTestDatabase, TestDatabase } from './support/test-database.js';
+import { checkedFetch } from './support/openapi-contract.js';
 
 const KEY = /pgk_[A-Za-z0-9_-]{43}/g;
 
@@ -10,7 +11,7 @@ describe('CLI: keys and migrate', () => {
   let db: TestDatabase;
   let server: ServerProcess;
   const cli = (...args: string[]) => runCli(args, db.env);
-  const me = (key: string) => fetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${key}` } });
+  const me = (key: string) => checkedFetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${key}` } });
 
   beforeAll(async () => {
     assertBuilt();

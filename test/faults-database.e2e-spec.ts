@@ -7,6 +7,7 @@ import { MariaDbInstance, startMariaDbInstance } from './support/mariadb-instanc
 import { peopleEnv, startPeopleApp } from './support/people.js';
 import { waitFor } from './support/wait.js';
 import { testDbKind, TestDatabase } from './support/test-database.js';
+import { checkedFetch } from './support/openapi-contract.js';
 
 const JOB = PEOPLE_JOBS.operators;
 const PERIOD_MS = 2000;
@@ -103,7 +104,7 @@ interface RunRow {
     expect(stuck).toEqual([]);
 
     expect(app.child.exitCode).toBeNull();
-    expect((await fetch(`${app.url}/health/ready`)).status).toBe(200);
+    expect((await checkedFetch(`${app.url}/health/ready`)).status).toBe(200);
     const logged = jsonLines(`${app.stdout()}\n${app.stderr()}`).map((l) => l.message as { msg?: string; job?: string; error?: string });
     expect(logged.filter((m) => m?.msg === 'job run failed' && m.job === JOB).length).toBeGreaterThan(0);
     console.log(`interrupted run #${after.id}: ${after.error}; first run after it #${taken.id} (${taken.status}), first success #${next!.id}; lease at restart: ${JSON.stringify(held)}`);

@@ -2,6 +2,7 @@ import type { MigrationInterface } from 'typeorm';
 import { appMigrations } from '../src/app.module.js';
 import { assertBuilt, runCli, ServerProcess, startServer } from './support/processes.js';
 import { createTestDatabase, TestDatabase, withDataSource } from './support/test-database.js';
+import { checkedFetch } from './support/openapi-contract.js';
 
 const ALL_NAMES = appMigrations().map((M) => (new M() as MigrationInterface).name ?? M.name).sort();
 
@@ -52,7 +53,7 @@ describe('concurrent migration runs', () => {
       for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
       expect(started.map((s) => (s.status === 'rejected' ? String(s.reason) : 'listening'))).toEqual(['listening', 'listening', 'listening']);
       for (const server of servers) {
-        const ready = await fetch(`${server.url}/health/ready`);
+        const ready = await checkedFetch(`${server.url}/health/ready`);
         expect(ready.status).toBe(200);
       }
       expect(await migrationState(db)).toEqual(onceEach());

@@ -1,5 +1,6 @@
 import { assertBuilt, jsonLines, runCli, ServerProcess, startServer } from './support/processes.js';
 import { createTestDatabase, TestDatabase, withDataSource } from './support/test-database.js';
+import { checkedFetch } from './support/openapi-contract.js';
 
 /**
  * The built server as production runs it (JSON log lines on stdout), driven over real HTTP:
@@ -9,9 +10,9 @@ describe('platform: the server process', () => {
   let db: TestDatabase;
   let server: ServerProcess;
   let key: string;
-  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${server.url}${path}`, { headers });
+  const get = (path: string, headers: Record<string, string> = {}) => checkedFetch(`${server.url}${path}`, { headers });
   const postJson = (path: string, body: string) =>
-    fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
+    checkedFetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
   const logLine = async (requestId: string) => {
     // the access log is written when the response finishes, which may be after the client has it
     for (let i = 0; i < 50; i++) {

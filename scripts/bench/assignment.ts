@@ -16,7 +16,8 @@ import type { EntityManager } from 'typeorm';
 import { AssignmentLogService } from '../../src/assignment/assignment-log.service.js';
 import { AutomaticAssignerService } from '../../src/assignment/automatic-assigner.service.js';
 import { AssignmentMethod } from '../../src/assignment/entities/assignment-log.entity.js';
-import { AssignmentHook, type AutomaticAssigner } from '../../src/production/hooks/assignment-hook.js';
+import { AUTOMATIC_ASSIGNER, type AutomaticAssigner } from '../../src/production/hooks/assignment-hook.js';
+import { ExtensionRegistry } from '../../src/common/extension/extension-point.js';
 import type { JobRef, NodeRef, TokenRef } from '../../src/production/production.types.js';
 import { runOnBothDatabases, timed, type BenchTarget } from './runner.js';
 import { firstSide, interleavedRounds, ratioFigure, roundsFromArgs } from './stats.js';
@@ -67,14 +68,13 @@ async function bench(target: BenchTarget) {
       auto: { spawnMs: 0, routeMs: 0, tokens: 0 },
       floor: { spawnMs: 0, routeMs: 0, tokens: 0 },
     };
-    const hook = app.get(AssignmentHook);
+    const extensions = app.get(ExtensionRegistry);
     const automatic = app.get(AutomaticAssignerService);
     const floor = new AuditOnlyAssigner(app.get(AssignmentLogService), ds);
 
     const run = async (mode: Mode, measured: boolean) => {
       await flags.set(RUNTIME, mode === 'auto', { actor: 'bench', reason: 'bench round' });
-      hook.unregister(mode === 'floor' ? automatic : floor);
-      hook.register(mode === 'floor' ? floor : automatic);
+      extensions.replace(AUTOMATIC_ASSIGNER, [mode === 'floor' ? floor : automatic]);
       let total = 0;
       for (let j = 0; j < JOBS_PER_ROUND; j++) {
         const job = await jobs.create({ code: `B-${++jobNo}`, graphId, productCode: 'P', quantity: JOB_SIZE });
@@ -113,8 +113,7 @@ async function bench(target: BenchTarget) {
         ).verdict,
       ],
     );
-    hook.unregister(floor);
-    hook.register(automatic);
+    extensions.replace(AUTOMATIC_ASSIGNER, [automatic]);
     const per = (t: Totals, ms: number) => (ms * 1000) / t.tokens;
     const m = totals.manual;
     const a = totals.auto;

@@ -33,6 +33,7 @@ export class AssignmentSetupController {
     return this.plans.setNodePlan(p.nodeId, body.entries);
   }
 
+  @ApiOperation({ summary: 'Get a node\'s Phase 7 plan' })
   @Get('plans/nodes/:nodeId')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: [PlanEntryDto] })
@@ -50,6 +51,7 @@ export class AssignmentSetupController {
     return this.plans.setJobPlan(p.jobId, p.nodeId, body.entries);
   }
 
+  @ApiOperation({ summary: 'Get a job\'s Phase 7 plans' })
   @Get('plans/jobs/:jobId')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: [PlanEntryDto] })
@@ -67,6 +69,7 @@ export class AssignmentSetupController {
     return this.availability.set('operator', p.id, body);
   }
 
+  @ApiOperation({ summary: 'Get an operator\'s availability' })
   @Get('operators/:id/availability')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: AvailabilityDto })
@@ -84,6 +87,7 @@ export class AssignmentSetupController {
     return this.availability.set('team', p.id, body);
   }
 
+  @ApiOperation({ summary: 'Get a team\'s availability' })
   @Get('teams/:id/availability')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: AvailabilityDto })
@@ -101,6 +105,7 @@ export class AssignmentSetupController {
     return LeaveDto.of(await this.leave.create(body, req.apiKey!.name));
   }
 
+  @ApiOperation({ summary: 'List leave requests' })
   @Get('leave')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: [LeaveDto], description: 'By start time; at most 1000' })
@@ -109,6 +114,7 @@ export class AssignmentSetupController {
     return (await this.leave.list(q)).map(LeaveDto.of);
   }
 
+  @ApiOperation({ summary: 'Approve a leave request' })
   @Post('leave/:id/approve')
   @HttpCode(200)
   @Roles(Role.Supervisor)
@@ -118,6 +124,7 @@ export class AssignmentSetupController {
     return LeaveDto.of(await this.leave.decide(p.id, 'approve', req.apiKey!.name));
   }
 
+  @ApiOperation({ summary: 'Reject a leave request' })
   @Post('leave/:id/reject')
   @HttpCode(200)
   @Roles(Role.Supervisor)
@@ -127,6 +134,7 @@ export class AssignmentSetupController {
     return LeaveDto.of(await this.leave.decide(p.id, 'reject', req.apiKey!.name));
   }
 
+  @ApiOperation({ summary: 'Cancel a leave request' })
   @Post('leave/:id/cancel')
   @HttpCode(200)
   @Roles(Role.Supervisor)

@@ -1,6 +1,5 @@
 import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { IsBoolean, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import type { Request } from 'express';
 import { Roles } from '../common/auth/auth.decorators.js';
@@ -8,10 +7,11 @@ import { Role } from '../common/auth/role.js';
 import { ErrorResponseDto } from '../common/errors/error-response.dto.js';
 import { RollForwardResult, RollForwardService } from '../phases/rollback/roll-forward.service.js';
 import { Omittable } from '../common/validation/omittable.js';
+import { DecimalInt } from '../common/validation/decimal.js';
 
 class PhaseParam {
   @ApiProperty({ example: 10 })
-  @Type(() => Number)
+  @DecimalInt()
   @IsInt()
   @Min(1)
   @Max(99)
@@ -48,6 +48,7 @@ class RollForwardResultDto implements RollForwardResult {
 export class RollForwardController {
   constructor(private readonly rollForward: RollForwardService) {}
 
+  @ApiOperation({ summary: 'Re-enable a rolled-back phase' })
   @Post(':phase/enable')
   @HttpCode(200)
   @ApiOkResponse({ type: RollForwardResultDto, description: 'Schema applied again if it was reverted, flags on, their jobs resumed' })

@@ -35,6 +35,11 @@ export function dataSourceOptions(env: Environment, migrations: ReadonlyArray<ne
       // process wait for the write lock instead of failing at once.
       enableWAL: true,
       timeout: 10_000,
+      // deleted and overwritten rows are zeroed, not left in free pages: People PII that a
+      // tightened masking policy rewrites must not stay readable in the file
+      prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+        db.pragma('secure_delete = ON');
+      },
     };
   }
   const url = env.DB_URL ? new URL(env.DB_URL) : undefined;

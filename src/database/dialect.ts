@@ -177,3 +177,15 @@ export const ONE_ROW = { transaction: false } as const;
 export function addMs(dialect: Dialect, column: string, ms: string): string {
   return dialect === 'mysql' ? `DATE_ADD(${column}, INTERVAL (${ms}) * 1000 MICROSECOND)` : `strftime('%Y-%m-%d %H:%M:%f', julianday(${column}) + (${ms}) / 86400000.0)`;
 }
+
+/**
+ * After personal data was rewritten or deleted on SQLite, copies the WAL into the database
+ * file and truncates it, so the old values leave the WAL (secure_delete, set on every
+ * connection, zeroes them in the file itself). Returns false when a reader kept the WAL from
+ * being emptied; MySQL and in-memory SQLite have nothing to do.
+ */
+export async function truncateSqliteWal(dataSource: DataSource): Promise<boolean> {
+  if (dialectOf(dataSource) !== 'sqlite' || dataSource.options.database === ':memory:') return true;
+  const [row] = (await dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)')) as Array<{ busy: number }>;
+  return Number(row?.busy ?? 0) === 0;
+}

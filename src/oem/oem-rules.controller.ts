@@ -35,6 +35,7 @@ export class OemRulesController {
     return (await this.rules.list(query.stationCode)).map(RuleDto.of);
   }
 
+  @ApiOperation({ summary: 'Get a scan rule' })
   @Get(':id')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: RuleDto })
@@ -43,6 +44,7 @@ export class OemRulesController {
     return RuleDto.of(await this.rules.get(id));
   }
 
+  @ApiOperation({ summary: 'Update a scan rule' })
   @Patch(':id')
   @Roles(Role.Supervisor)
   @ApiOkResponse({ type: RuleDto })
@@ -51,6 +53,7 @@ export class OemRulesController {
     return RuleDto.of(await this.rules.update(id, body));
   }
 
+  @ApiOperation({ summary: 'Delete a scan rule' })
   @Delete(':id')
   @HttpCode(204)
   @Roles(Role.Supervisor)

@@ -39,6 +39,7 @@ export class OemTicketsController {
     return { items: page.items.map(TicketDto.of), nextCursor: page.nextCursor };
   }
 
+  @ApiOperation({ summary: 'Get an OEM ticket with its steps' })
   @Get(':id')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: TicketDetailDto })

@@ -1,5 +1,5 @@
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiHeader, ApiNotFoundResponse, ApiNotModifiedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiHeader, ApiNotFoundResponse, ApiNotModifiedResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
@@ -17,6 +17,7 @@ import { OfrepService } from './ofrep.service.js';
 export class OfrepController {
   constructor(private readonly ofrep: OfrepService) {}
 
+  @ApiOperation({ summary: 'Evaluate one flag (OFREP)' })
   @Post(':key')
   @HttpCode(200)
   @ApiOkResponse({ type: OfrepEvaluationSuccess })
@@ -29,6 +30,7 @@ export class OfrepController {
     return { key: p.key, errorCode: 'FLAG_NOT_FOUND', errorDetails: `No flag named ${p.key}` };
   }
 
+  @ApiOperation({ summary: 'Evaluate every flag (OFREP bulk)' })
   @Post()
   @HttpCode(200)
   @ApiHeader({ name: 'If-None-Match', required: false, description: 'ETag of a previous answer: 304 when nothing changed' })

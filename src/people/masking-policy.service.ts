@@ -1,9 +1,15 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { HttpAdapterHost } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { DomainError } from '../common/errors/domain-error.js';
+import { ErrorCode } from '../common/errors/error-code.js';
+import type { Environment } from '../config/environment.js';
+import { truncateSqliteWal } from '../database/dialect.js';
+import { inTransaction } from '../database/transaction.js';
 import { MASKABLE_FIELDS, MaskableField, MaskingPolicy, MaskingStrategy } from './entities/masking-policy.entity.js';
 import type { MaskingRule, MaskingRules } from './masking.js';
-import { inTransaction } from '../database/transaction.js';
 
 export interface PolicyChange {
   field: MaskableField;
@@ -26,10 +32,28 @@ export interface PolicyView {
  * so every cached operator is re-ingested under the new rules.
  */
 @Injectable()
-export class MaskingPolicyService {
+export class MaskingPolicyService implements OnApplicationBootstrap {
   private readonly logger = new Logger(MaskingPolicyService.name);
+  /** Without a key, `hash` is a plain sha256 that a phone number or an id can be guessed back from. */
+  private readonly hashKeySet: boolean;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    config: ConfigService<Environment, true>,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {
+    this.hashKeySet = config.get('PEOPLE_HASH_KEY', { infer: true }) !== '';
+  }
+
+  /** Said once by the server at start; the CLI's output stays its own. */
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.hashKeySet || !this.adapterHost.httpAdapter) return;
+    const hashed = (await this.list().catch(() => [])).filter((p) => p.strategy === 'hash').map((p) => p.field);
+    this.logger.warn({
+      msg: 'PEOPLE_HASH_KEY is empty: the hash masking strategy cannot be enabled',
+      ...(hashed.length ? { reversibleFields: hashed, advice: 'set PEOPLE_HASH_KEY; the next full operator sync re-hashes them' } : {}),
+    });
+  }
 
   async rules(): Promise<MaskingRules> {
     const rows = await this.dataSource.getRepository(MaskingPolicy).find();
@@ -51,6 +75,10 @@ export class MaskingPolicyService {
 
   /** Stores the rules that differ from the current ones; returns the fields that changed. */
   async update(changes: PolicyChange[], actor: string): Promise<MaskableField[]> {
+    const unkeyed = changes.filter((c) => c.strategy === 'hash').map((c) => c.field);
+    if (unkeyed.length && !this.hashKeySet) {
+      throw new DomainError(ErrorCode.UnsafeRequest, `The hash strategy needs PEOPLE_HASH_KEY: without a key a hashed value can be guessed back (${unkeyed.join(', ')})`, { fields: unkeyed });
+    }
     const changed = await inTransaction(this.dataSource, async (em) => {
       const repo = em.getRepository(MaskingPolicy);
       const current = new Map((await repo.find()).map((r) => [r.field, r]));
@@ -66,7 +94,10 @@ export class MaskingPolicyService {
       }
       return fields;
     });
-    if (changed.length) this.logger.log({ msg: 'people masking policy changed: next operator sync is full', fields: changed, actor });
+    if (changed.length) {
+      this.logger.log({ msg: 'people masking policy changed: next operator sync is full', fields: changed, actor });
+      await truncateSqliteWal(this.dataSource);
+    }
     return changed;
   }
 }

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Environment } from '../config/environment.js';
-import { fromDbTime } from '../database/dialect.js';
+import { fromDbTime, truncateSqliteWal } from '../database/dialect.js';
 import type { JobCounts, JobRunContext } from '../phases/phase-definition.js';
 import { CacheWriter } from './cache-writer.js';
 import { MaskingPolicyService } from './masking-policy.service.js';
@@ -73,6 +73,9 @@ export class PeopleSyncService {
     const counts = { fetched: run.fetched, rejected: run.rejected, full: plan.full ? 1 : 0 };
     if (run.aborted) return { ...counts, upserted: 0, deactivated: 0, aborted: 1 };
     const written = await this.writer.writeOperators(run.records, run.rejectedIds, this.stamp(), plan.full ? startedAt : null);
+    // a full sync rewrites every operator under the current policy: the values it replaced
+    // (less masked, after a policy change) must not stay behind in SQLite's WAL
+    if (plan.full) await truncateSqliteWal(this.dataSource);
     return { ...counts, upserted: written.upserted, deactivated: written.retired };
   }
 

@@ -1,13 +1,13 @@
 import { Body, Controller, Get, HttpCode, Post, Put, Query, Req } from '@nestjs/common';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
 import { ErrorResponseDto } from '../common/errors/error-response.dto.js';
+import { JobRunSummaryDto } from '../phases/dto/admin.dto.js';
 import { JobsService } from '../phases/jobs/jobs.service.js';
 import {
   AvailabilityQuery,
-  JobRunSummaryDto,
   MaskingPoliciesDto,
   MaskingPolicyDto,
   OperatorsQuery,
@@ -42,6 +42,7 @@ export class PeopleController {
     private readonly jobs: JobsService,
   ) {}
 
+  @ApiOperation({ summary: 'List cached People operators (masked)' })
   @Get('operators')
   @Roles(Role.Supervisor)
   @ApiOkResponse({ type: PeopleOperatorPageDto, description: 'Cached operators, masked, by id; page with nextCursor' })
@@ -49,6 +50,7 @@ export class PeopleController {
     return this.cache.operators({ active: q.active, employeeNo: q.employeeNo }, q.cursor, q.limit ?? DEFAULT_LIMIT);
   }
 
+  @ApiOperation({ summary: 'List cached People teams' })
   @Get('teams')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: PeopleTeamPageDto })
@@ -56,14 +58,16 @@ export class PeopleController {
     return this.cache.teams(q.cursor, q.limit ?? DEFAULT_LIMIT);
   }
 
+  @ApiOperation({ summary: 'List cached People availability' })
   @Get('availability')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: PeopleAvailabilityPageDto })
   availability(@Query() q: AvailabilityQuery): Promise<PeopleAvailabilityPageDto> {
-    const filter = { operatorId: q.operatorId, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined };
+    const filter = { operatorId: q.operatorId, from: q.from, to: q.to };
     return this.cache.availability(filter, q.cursor, q.limit ?? DEFAULT_LIMIT);
   }
 
+  @ApiOperation({ summary: 'Status of the People sync jobs' })
   @Get('sync-status')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: SyncStatusDto, description: 'Per sync job: last run with counts, watermark, cache age, fresh, stale or empty' })
@@ -71,6 +75,7 @@ export class PeopleController {
     return this.status.status();
   }
 
+  @ApiOperation({ summary: 'List People sync errors' })
   @Get('sync-errors')
   @Roles(Role.Supervisor)
   @ApiOkResponse({ type: [SyncErrorDto], description: 'Newest first; page with `before`' })
@@ -78,6 +83,7 @@ export class PeopleController {
     return this.errors.list({ jobName: q.job, beforeId: q.before }, q.limit ?? DEFAULT_LIMIT);
   }
 
+  @ApiOperation({ summary: 'Run a People sync job now' })
   @Post('sync/run')
   @HttpCode(200)
   @Roles(Role.Admin)
@@ -88,6 +94,7 @@ export class PeopleController {
     return this.jobs.runNow(body.job);
   }
 
+  @ApiOperation({ summary: 'Get the People masking policy' })
   @Get('masking-policies')
   @Roles(Role.Admin)
   @ApiOkResponse({ type: [MaskingPolicyDto], description: 'One rule per personal field; a field without a stored rule is kept' })
@@ -95,9 +102,11 @@ export class PeopleController {
     return this.policies.list();
   }
 
+  @ApiOperation({ summary: 'Change the People masking policy' })
   @Put('masking-policies')
   @Roles(Role.Admin)
   @ApiOkResponse({ type: MaskingPoliciesDto, description: 'The whole policy after the change; a real change makes the next operator sync full' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'UNSAFE_REQUEST: the hash strategy while PEOPLE_HASH_KEY is empty' })
   async updateMaskingPolicies(@Body() body: UpdateMaskingPoliciesDto, @Req() req: Request): Promise<MaskingPoliciesDto> {
     const changed = await this.policies.update(body.policies, req.apiKey!.name);
     const [policies, plan] = await Promise.all([this.policies.list(), this.sync.operatorPlan()]);

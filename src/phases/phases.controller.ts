@@ -1,11 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
 import { ErrorResponseDto } from '../common/errors/error-response.dto.js';
 import { JobRun } from './jobs/job-run.entity.js';
+import { JobRunSummaryDto, JobStatusDto, PhaseStatusDto, StopResultDto } from './dto/admin.dto.js';
 import { JobsService, JobStatus, StopResult } from './jobs/jobs.service.js';
 import { PhaseRegistry } from './phase-registry.service.js';
 import { PhaseStatus, PhaseStatusService } from './phase-status.service.js';
@@ -33,47 +34,53 @@ export class PhasesController {
     private readonly jobs: JobsService,
   ) {}
 
+  @ApiOperation({ summary: 'Status of every phase' })
   @Get('phases')
   @Roles(Role.Supervisor)
-  @ApiOkResponse({ description: 'Per phase: flags, jobs, schema, owned tables with row counts, work in flight, last rollback' })
+  @ApiOkResponse({ type: [PhaseStatusDto], description: 'Per phase: flags, jobs, schema, owned tables with row counts, work in flight, last rollback' })
   phases(): Promise<PhaseStatus[]> {
     return this.status.all();
   }
 
+  @ApiOperation({ summary: 'List phase jobs' })
   @Get('jobs')
   @Roles(Role.Supervisor)
-  @ApiOkResponse({ description: 'Every phase job: stopped, running (lease holder), last run, next run' })
+  @ApiOkResponse({ type: [JobStatusDto], description: 'Every phase job: stopped, running (lease holder), last run, next run' })
   list(): Promise<JobStatus[]> {
     return Promise.all(this.registry.jobs().map(({ job }) => this.jobs.status(job.name)));
   }
 
+  @ApiOperation({ summary: 'List a job\'s recent runs' })
   @Get('jobs/:name/runs')
   @Roles(Role.Supervisor)
-  @ApiOkResponse({ description: 'The 20 most recent runs, newest first' })
+  @ApiOkResponse({ type: [JobRunSummaryDto], description: 'The 20 most recent runs, newest first' })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   runs(@Param() p: JobNameParam): Promise<JobRun[]> {
     return this.jobs.recentRuns(p.name);
   }
 
+  @ApiOperation({ summary: 'Run a job now' })
   @Post('jobs/:name/run')
   @Roles(Role.Admin)
-  @ApiOkResponse({ description: 'The finished run' })
+  @ApiOkResponse({ type: JobRunSummaryDto, description: 'The finished run' })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'Already running on some replica' })
   run(@Param() p: JobNameParam): Promise<JobRun> {
     return this.jobs.runNow(p.name);
   }
 
+  @ApiOperation({ summary: 'Stop a job on every replica' })
   @Post('jobs/:name/stop')
   @HttpCode(200)
   @Roles(Role.Admin)
-  @ApiOkResponse({ description: 'Stopped on every replica; waited (bounded) for a run in flight' })
+  @ApiOkResponse({ type: StopResultDto, description: 'Stopped on every replica; waited (bounded) for a run in flight' })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   stop(@Param() p: JobNameParam, @Body() body: ReasonDto, @Req() req: Request): Promise<StopResult> {
     return this.jobs.stop(p.name, { actor: req.apiKey!.name, reason: body.reason, requestId: req.id });
   }
 
+  @ApiOperation({ summary: 'Resume a stopped job' })
   @Post('jobs/:name/resume')
   @HttpCode(204)
   @Roles(Role.Admin)

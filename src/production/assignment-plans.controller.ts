@@ -23,6 +23,7 @@ export class AssignmentPlansController {
     return PlanDto.of(await this.plans.setNodePlan(id, body));
   }
 
+  @ApiOperation({ summary: 'Get a node\'s assignment plan' })
   @Get('nodes/:id/assignment')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: PlanDto })
@@ -33,6 +34,7 @@ export class AssignmentPlansController {
     return PlanDto.of(plan);
   }
 
+  @ApiOperation({ summary: 'Clear a node\'s assignment plan' })
   @Delete('nodes/:id/assignment')
   @HttpCode(204)
   @Roles(Role.Supervisor)
@@ -42,6 +44,7 @@ export class AssignmentPlansController {
     await this.plans.clearNodePlan(id);
   }
 
+  @ApiOperation({ summary: 'List a job\'s per-node assignment overrides' })
   @Get('jobs/:id/assignments')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: [PlanDto] })
@@ -59,6 +62,7 @@ export class AssignmentPlansController {
     return PlanDto.of(await this.plans.setJobOverride(id, nodeId, body));
   }
 
+  @ApiOperation({ summary: 'Clear a job\'s override for one node' })
   @Delete('jobs/:id/assignments/:nodeId')
   @HttpCode(204)
   @Roles(Role.Supervisor)

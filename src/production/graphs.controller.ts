@@ -24,6 +24,7 @@ export class GraphsController {
     return GraphDto.of(await this.graphs.create(body));
   }
 
+  @ApiOperation({ summary: 'List production graphs' })
   @Get()
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: [GraphDto] })
@@ -31,6 +32,7 @@ export class GraphsController {
     return (await this.graphs.list()).map(GraphDto.of);
   }
 
+  @ApiOperation({ summary: 'Get a graph with its nodes and edges' })
   @Get(':id')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: GraphDto })
@@ -48,6 +50,7 @@ export class GraphsController {
     return GraphDto.of(await this.graphs.replace(id, body));
   }
 
+  @ApiOperation({ summary: 'Delete a graph no job uses' })
   @Delete(':id')
   @HttpCode(204)
   @Roles(Role.Supervisor)

@@ -25,6 +25,7 @@ export class JobsController {
     return JobDto.of(await this.jobs.create(body));
   }
 
+  @ApiOperation({ summary: 'List job tickets' })
   @Get()
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: [JobDto] })
@@ -33,6 +34,7 @@ export class JobsController {
     return (await this.jobs.list(query.status)).map(JobDto.of);
   }
 
+  @ApiOperation({ summary: 'Get a job ticket' })
   @Get(':id')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: JobDto })

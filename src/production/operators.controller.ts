@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Patch, Post, Put } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
 import { AccountsService } from './accounts.service.js';
@@ -13,6 +13,7 @@ import { IdParam } from './dto/params.dto.js';
 export class OperatorsController {
   constructor(private readonly accounts: AccountsService) {}
 
+  @ApiOperation({ summary: 'Create an operator' })
   @Post()
   @Roles(Role.Supervisor)
   @ApiCreatedResponse({ type: OperatorDto })
@@ -21,6 +22,7 @@ export class OperatorsController {
     return OperatorDto.of(await this.accounts.createOperator(body));
   }
 
+  @ApiOperation({ summary: 'List operators' })
   @Get()
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: [OperatorDto] })
@@ -28,6 +30,7 @@ export class OperatorsController {
     return (await this.accounts.listOperators()).map(OperatorDto.of);
   }
 
+  @ApiOperation({ summary: 'Get an operator' })
   @Get(':id')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: OperatorDto })
@@ -36,6 +39,7 @@ export class OperatorsController {
     return OperatorDto.of(await this.accounts.operator(id));
   }
 
+  @ApiOperation({ summary: 'Update an operator' })
   @Patch(':id')
   @Roles(Role.Supervisor)
   @ApiOkResponse({ type: OperatorDto })
@@ -50,6 +54,7 @@ export class OperatorsController {
 export class TeamsController {
   constructor(private readonly accounts: AccountsService) {}
 
+  @ApiOperation({ summary: 'Create a team' })
   @Post()
   @Roles(Role.Supervisor)
   @ApiCreatedResponse({ type: TeamDto })
@@ -58,6 +63,7 @@ export class TeamsController {
     return TeamDto.of(await this.accounts.createTeam(body));
   }
 
+  @ApiOperation({ summary: 'List teams' })
   @Get()
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: [TeamDto] })
@@ -65,6 +71,7 @@ export class TeamsController {
     return (await this.accounts.listTeams()).map(TeamDto.of);
   }
 
+  @ApiOperation({ summary: 'Get a team with its members' })
   @Get(':id')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: TeamDto })
@@ -73,6 +80,7 @@ export class TeamsController {
     return TeamDto.of(await this.accounts.team(id));
   }
 
+  @ApiOperation({ summary: 'Replace a team\'s members' })
   @Put(':id/members')
   @Roles(Role.Supervisor)
   @ApiOkResponse({ type: TeamDto })

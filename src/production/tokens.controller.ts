@@ -35,6 +35,7 @@ export class TokensController {
     return this.tokens.list(filters, limit ?? 50, cursor);
   }
 
+  @ApiOperation({ summary: 'Get a token with its history' })
   @Get(':id')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: TokenDetailDto })

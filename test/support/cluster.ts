@@ -5,6 +5,7 @@ import type { EnvironmentInput } from '../../src/config/environment.js';
 import { fromDbTime } from '../../src/database/dialect.js';
 import { assertBuilt, ServerProcess, startServer } from './processes.js';
 import type { TestDatabase } from './test-database.js';
+import { checkedFetch } from './openapi-contract.js';
 
 /**
  * Several real app processes (`node dist/src/main.js`) on one database: the replicas that
@@ -35,7 +36,7 @@ export async function stopReplicas(replicas: Replica[]): Promise<void> {
 }
 
 async function callJson(base: string, method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${base}${path}`, {
+  const res = await checkedFetch(`${base}${path}`, {
     method,
     headers: { Authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),

@@ -1,12 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsEnum, IsInt, IsString, Length, Max, Min } from 'class-validator';
 import { AssignmentMethod, type AssignmentLog, type StoredCandidate } from '../entities/assignment-log.entity.js';
 import type { RankedCandidate } from '../ranking.js';
 import { Omittable } from '../../common/validation/omittable.js';
 import { IsTimestamp } from '../../common/validation/timestamp.js';
+import { DecimalInt, MAX_ID } from '../../common/validation/decimal.js';
 
-const MAX_ID = 2_147_483_647;
 const iso = (ms: number | null) => (ms === null ? null : new Date(Math.floor(ms)).toISOString());
 
 export class ExclusionDto {
@@ -36,8 +35,8 @@ export class CandidateDto {
 }
 
 export class PreviewQuery {
-  @ApiProperty({ example: 12 }) @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) tokenId!: number;
-  @ApiPropertyOptional({ example: 3, description: "Defaults to the token's current node" }) @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) nodeId?: number;
+  @ApiProperty({ example: 12 }) @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) tokenId!: number;
+  @ApiPropertyOptional({ example: 3, description: "Defaults to the token's current node" }) @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) nodeId?: number;
 }
 
 export class AssigneeDto {
@@ -55,13 +54,13 @@ export class PreviewDto {
 }
 
 export class LogQuery {
-  @ApiPropertyOptional() @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) tokenId?: number;
-  @ApiPropertyOptional() @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) operatorId?: number;
+  @ApiPropertyOptional() @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) tokenId?: number;
+  @ApiPropertyOptional() @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) operatorId?: number;
   @ApiPropertyOptional({ enum: AssignmentMethod }) @Omittable() @IsEnum(AssignmentMethod) method?: AssignmentMethod;
   @ApiPropertyOptional({ description: 'Decided at or after' }) @Omittable() @IsTimestamp() from?: Date;
   @ApiPropertyOptional({ description: 'Decided before' }) @Omittable() @IsTimestamp() to?: Date;
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @Omittable() @IsString() @Length(1, 200) cursor?: string;
-  @ApiPropertyOptional({ default: 100, maximum: 1000 }) @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @ApiPropertyOptional({ default: 100, maximum: 1000 }) @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(1000) limit?: number;
 }
 
 export class LogEntryDto {
@@ -95,7 +94,7 @@ export class LogPageDto {
 }
 
 export class CompareQuery {
-  @ApiProperty({ example: 1 }) @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) jobId!: number;
+  @ApiProperty({ example: 1 }) @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) jobId!: number;
 }
 
 export class MethodSummaryDto {

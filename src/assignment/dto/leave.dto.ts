@@ -1,11 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsEnum, IsInt, IsString, Length, Max, Min } from 'class-validator';
 import { LeaveStatus, type LeaveRequest } from '../entities/leave-request.entity.js';
 import { Omittable } from '../../common/validation/omittable.js';
 import { IsTimestamp } from '../../common/validation/timestamp.js';
-
-const MAX_ID = 2_147_483_647;
+import { DecimalInt, MAX_ID } from '../../common/validation/decimal.js';
 
 export class CreateLeaveDto {
   @ApiProperty({ example: 4 }) @IsInt() @Min(1) @Max(MAX_ID) operatorId!: number;
@@ -15,12 +13,12 @@ export class CreateLeaveDto {
 }
 
 export class LeaveQuery {
-  @ApiPropertyOptional() @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) operatorId?: number;
+  @ApiPropertyOptional() @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) operatorId?: number;
   @ApiPropertyOptional({ enum: LeaveStatus }) @Omittable() @IsEnum(LeaveStatus) status?: LeaveStatus;
 }
 
 export class LeaveIdParam {
-  @ApiProperty({ example: 1 }) @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) id!: number;
+  @ApiProperty({ example: 1 }) @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) id!: number;
 }
 
 export class LeaveDto {

@@ -2,8 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsInt, IsString, Length, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { Omittable } from '../../common/validation/omittable.js';
-
-const MAX_ID = 2_147_483_647;
+import { DecimalInt, MAX_ID } from '../../common/validation/decimal.js';
 
 /** One plan entry: exactly one of operatorCode and teamCode, with its priority. */
 export class PlanEntryInputDto {
@@ -33,14 +32,14 @@ export class PlanEntryDto {
 }
 
 export class NodeIdParam {
-  @ApiProperty({ example: 3 }) @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) nodeId!: number;
+  @ApiProperty({ example: 3 }) @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) nodeId!: number;
 }
 
 export class JobIdParam {
-  @ApiProperty({ example: 1 }) @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) jobId!: number;
+  @ApiProperty({ example: 1 }) @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) jobId!: number;
 }
 
 export class JobNodeParam {
-  @ApiProperty({ example: 1 }) @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) jobId!: number;
-  @ApiProperty({ example: 3 }) @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) nodeId!: number;
+  @ApiProperty({ example: 1 }) @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) jobId!: number;
+  @ApiProperty({ example: 3 }) @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) nodeId!: number;
 }

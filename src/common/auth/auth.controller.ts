@@ -1,5 +1,5 @@
 import { Controller, Get, Req } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProperty, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Roles } from './auth.decorators.js';
 import { Role } from './role.js';
@@ -14,6 +14,7 @@ class WhoAmIDto {
 @Controller('auth')
 export class AuthController {
   /** Lets a client (the console's sign-in) check a key and learn its role. */
+  @ApiOperation({ summary: 'The API key and role of the caller' })
   @Get('me')
   @Roles(Role.Viewer, Role.Station)
   @ApiOkResponse({ type: WhoAmIDto })

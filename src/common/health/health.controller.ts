@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { ConfigService } from '@nestjs/config';
 import { AppMode, Environment } from '../../config/environment.js';
@@ -8,6 +8,7 @@ import { galeraNodeState } from '../../database/galera.js';
 import { MigrationService } from '../../database/migration.service.js';
 import { Public } from '../auth/auth.decorators.js';
 import { ErrorResponseDto } from '../errors/error-response.dto.js';
+import { LivenessDto, ReadinessDto } from './health.dto.js';
 
 @ApiTags('health')
 @Controller('health')
@@ -21,17 +22,20 @@ export class HealthController {
     private readonly dataSource: DataSource,
   ) {}
 
+  @ApiOperation({ summary: 'Liveness: the process is up' })
   @Public()
   @Get('live')
-  @ApiOkResponse({ description: 'The process is up' })
+  @ApiOkResponse({ type: LivenessDto, description: 'The process is up' })
   live() {
     return { status: 'ok' };
   }
 
+  @ApiOperation({ summary: 'Readiness: database, migrations, mode' })
   @Public()
   @Get('ready')
-  @HealthCheck()
-  @ApiOkResponse({ description: 'Database reachable (on Galera: its node synced) and no migration pending' })
+  // terminus's own schemas would describe a 503 body that the exception filter replaces
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOkResponse({ type: ReadinessDto, description: 'Database reachable (on Galera: its node synced) and no migration pending' })
   @ApiServiceUnavailableResponse({ description: 'Not ready: details name what is down; a load balancer takes the replica out until it answers 200 again', type: ErrorResponseDto })
   ready() {
     const mode = this.config.getOrThrow('APP_MODE', { infer: true });

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Omittable } from '../../common/validation/omittable.js';
 import { IsTimestamp } from '../../common/validation/timestamp.js';
+import { DecimalInt, MAX_ID } from '../../common/validation/decimal.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -16,7 +16,7 @@ export class TokenFlowQuery {
   to?: Date;
 
   @ApiPropertyOptional({ example: 3 })
-  @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(2_147_483_647)
+  @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID)
   nodeId?: number;
 }
 

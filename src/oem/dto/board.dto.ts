@@ -1,15 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsInt, IsString, Length, Max, Min } from 'class-validator';
 import { OemStepStatus, OemTicketStatus } from '../entities/oem-job-ticket.entity.js';
 import { ShadowKind } from '../entities/oem-shadow-result.entity.js';
 import { Omittable } from '../../common/validation/omittable.js';
 import { IsTimestamp } from '../../common/validation/timestamp.js';
+import { DecimalInt } from '../../common/validation/decimal.js';
 
 export class KanbanQuery {
   @ApiPropertyOptional({ example: 'ACME', description: "Only this customer's tickets" }) @Omittable() @IsString() @Length(1, 64) customer?: string;
   @ApiPropertyOptional({ default: 100, maximum: 1000, description: 'Cards per column, most urgent first' })
-  @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(1000)
   limit?: number;
 }
 
@@ -47,7 +47,7 @@ export class KanbanDto {
 export class ShadowReportQuery {
   @ApiPropertyOptional({ example: '2030-01-01T00:00:00Z', description: 'Only scans recorded since then' }) @Omittable() @IsTimestamp() since?: Date;
   @ApiPropertyOptional({ default: 5, maximum: 50, description: 'Examples per discrepancy kind' })
-  @Omittable() @Type(() => Number) @IsInt() @Min(0) @Max(50)
+  @Omittable() @DecimalInt() @IsInt() @Min(0) @Max(50)
   examples?: number;
 }
 

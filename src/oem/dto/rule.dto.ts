@@ -4,6 +4,7 @@ import { IsBoolean, IsEnum, IsInt, IsString, Length, Max, Min } from 'class-vali
 import { OemRuleAction, type OemScanRule } from '../entities/oem-scan-rule.entity.js';
 import { MAX_PATTERN_LENGTH } from '../safe-pattern.js';
 import { Omittable } from '../../common/validation/omittable.js';
+import { DecimalInt } from '../../common/validation/decimal.js';
 
 export const PATTERN_HELP =
   'RE2 syntax, matched against the whole barcode in linear time (no backreferences or lookaround). ' +
@@ -19,7 +20,7 @@ export class CreateRuleDto {
   @ApiProperty({ enum: OemRuleAction, description: 'advance: pending -> active -> done, one state per scan; complete: straight to done; skip: pending -> skipped, no token moves' })
   @IsEnum(OemRuleAction)
   action!: OemRuleAction;
-  @ApiPropertyOptional({ example: 10, default: 0, description: "Higher first among the station's rules" }) @Omittable() @Type(() => Number) @IsInt() @Min(-1000) @Max(1000) priority?: number;
+  @ApiPropertyOptional({ example: 10, default: 0, description: "Higher first among the station's rules" }) @Omittable() @DecimalInt() @IsInt() @Min(-1000) @Max(1000) priority?: number;
   @ApiPropertyOptional({ default: true }) @Omittable() @IsBoolean() active?: boolean;
 }
 

@@ -5,6 +5,7 @@ import { OemStepStatus, OemTicketStatus, type OemJobTicket, type OemJobTicketSte
 import type { TicketDetail } from '../oem-tickets.service.js';
 import { Omittable } from '../../common/validation/omittable.js';
 import { IsTimestamp } from '../../common/validation/timestamp.js';
+import { DecimalInt } from '../../common/validation/decimal.js';
 
 export class CreateStepDto {
   @ApiProperty({ example: 1, description: 'Steps are numbered 1..n without gaps or repeats' }) @IsInt() @Min(1) @Max(100) sequence!: number;
@@ -29,7 +30,7 @@ export class CreateTicketDto {
 export class TicketListQuery {
   @ApiPropertyOptional({ example: 'ACME' }) @Omittable() @IsString() @Length(1, 64) customer?: string;
   @ApiPropertyOptional({ enum: OemTicketStatus }) @Omittable() @IsEnum(OemTicketStatus) status?: OemTicketStatus;
-  @ApiPropertyOptional({ default: 50, maximum: 500 }) @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
+  @ApiPropertyOptional({ default: 50, maximum: 500 }) @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(500) limit?: number;
   @ApiPropertyOptional({ description: 'nextCursor of the previous page (opaque)' }) @Omittable() @IsString() @Length(1, 200) cursor?: string;
 }
 

@@ -1,15 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
 import { MASKABLE_FIELDS, MASKING_STRATEGIES, type MaskableField, type MaskingStrategy } from '../entities/masking-policy.entity.js';
 import { PEOPLE_JOBS } from '../people-sync.service.js';
 import { Omittable } from '../../common/validation/omittable.js';
+import { JobRunSummaryDto } from '../../phases/dto/admin.dto.js';
+import { IsTimestamp } from '../../common/validation/timestamp.js';
+import { DecimalInt, MAX_ID } from '../../common/validation/decimal.js';
 
 const JOB_NAMES = Object.values(PEOPLE_JOBS);
 const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 export class PageQuery {
-  @ApiPropertyOptional({ default: 100, maximum: 1000 }) @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @ApiPropertyOptional({ default: 100, maximum: 1000 }) @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(1000) limit?: number;
   @ApiPropertyOptional({ description: 'nextCursor of the previous page (opaque)' }) @Omittable() @IsString() @Length(1, 300) cursor?: string;
 }
 
@@ -20,14 +23,14 @@ export class OperatorsQuery extends PageQuery {
 
 export class AvailabilityQuery extends PageQuery {
   @ApiPropertyOptional({ description: "People's operator id", example: 'P000042' }) @Omittable() @IsString() @Length(1, 64) operatorId?: string;
-  @ApiPropertyOptional({ description: 'Entries ending after this time (ISO 8601)' }) @Omittable() @IsISO8601() from?: string;
-  @ApiPropertyOptional({ description: 'Entries starting before this time (ISO 8601)' }) @Omittable() @IsISO8601() to?: string;
+  @ApiPropertyOptional({ description: 'Entries ending after this time (ISO 8601)' }) @Omittable() @IsTimestamp() from?: Date;
+  @ApiPropertyOptional({ description: 'Entries starting before this time (ISO 8601)' }) @Omittable() @IsTimestamp() to?: Date;
 }
 
 export class SyncErrorsQuery {
   @ApiPropertyOptional({ enum: JOB_NAMES }) @Omittable() @IsIn(JOB_NAMES) job?: string;
-  @ApiPropertyOptional({ default: 100, maximum: 1000 }) @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
-  @ApiPropertyOptional({ description: 'Entries older than this id (the last id of the previous page)' }) @Omittable() @Type(() => Number) @IsInt() @Min(1) before?: number;
+  @ApiPropertyOptional({ default: 100, maximum: 1000 }) @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(1000) limit?: number;
+  @ApiPropertyOptional({ description: 'Entries older than this id (the last id of the previous page)' }) @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) before?: number;
 }
 
 export class RunSyncDto {
@@ -77,6 +80,7 @@ export class PeopleOperatorDto {
   @ApiProperty({ type: [String] }) skills!: string[];
   @ApiProperty() active!: boolean;
   @ApiProperty({ type: String, format: 'date-time', description: "People's updated_at" }) sourceUpdatedAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'The last full sync that confirmed this operator' }) fullSyncedAt!: Date | null;
   @ApiProperty({ type: String, format: 'date-time' }) fetchedAt!: Date;
   @ApiProperty({ type: String, format: 'date-time' }) expiresAt!: Date;
 }
@@ -96,6 +100,8 @@ export class PeopleAvailabilityDto {
   @ApiProperty({ enum: ['shift', 'leave'] }) kind!: string;
   @ApiProperty({ type: String, format: 'date-time' }) startsAt!: Date;
   @ApiProperty({ type: String, format: 'date-time' }) endsAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time', description: 'Start of the sync window the entry was fetched in' }) windowStart!: Date;
+  @ApiProperty({ type: String, format: 'date-time', description: 'End of that window' }) windowEnd!: Date;
   @ApiProperty({ type: String, format: 'date-time' }) fetchedAt!: Date;
   @ApiProperty({ type: String, format: 'date-time' }) expiresAt!: Date;
 }
@@ -131,18 +137,6 @@ export class CacheStateDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the first row expires' }) expiresAt!: Date | null;
   @ApiProperty({ type: Number, nullable: true }) ageMs!: number | null;
   @ApiProperty({ enum: ['fresh', 'stale', 'empty'] }) state!: string;
-}
-
-export class JobRunSummaryDto {
-  @ApiProperty() id!: number;
-  @ApiProperty({ enum: ['running', 'succeeded', 'failed'] }) status!: string;
-  @ApiProperty({ enum: ['schedule', 'manual'] }) triggeredBy!: string;
-  @ApiProperty() owner!: string;
-  @ApiProperty({ type: String, format: 'date-time' }) startedAt!: Date;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: Date | null;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, nullable: true, example: { fetched: 2000, upserted: 1990, rejected: 10, deactivated: 0, full: 1 } })
-  counts!: Record<string, number> | null;
-  @ApiProperty({ type: String, nullable: true }) error!: string | null;
 }
 
 export class SyncJobStatusDto {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { Omittable } from '../../common/validation/omittable.js';
+import { DecimalInt, MAX_ID } from '../../common/validation/decimal.js';
 
 export class SetFlagDto {
   @ApiProperty({ description: 'The new stored value' })
@@ -29,7 +29,7 @@ export class FlagAuditQuery {
 
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
   @Omittable()
-  @Type(() => Number)
+  @DecimalInt()
   @IsInt()
   @Min(1)
   @Max(500)
@@ -37,9 +37,10 @@ export class FlagAuditQuery {
 
   @ApiPropertyOptional({ description: 'Return entries older than this audit id (from the previous page)' })
   @Omittable()
-  @Type(() => Number)
+  @DecimalInt()
   @IsInt()
   @Min(1)
+  @Max(MAX_ID)
   before?: number;
 }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Put, Query, Req } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { FindOptionsWhere, LessThan, Repository } from 'typeorm';
 import { Roles } from '../../common/auth/auth.decorators.js';
@@ -19,12 +19,14 @@ export class FlagsController {
     @InjectRepository(FeatureFlagAudit) private readonly audit: Repository<FeatureFlagAudit>,
   ) {}
 
+  @ApiOperation({ summary: 'List phase flags' })
   @Get()
   @ApiOkResponse({ type: [FlagViewDto], description: 'Every phase flag: stored value, effective value, kill switch' })
   list(): FlagView[] {
     return this.flags.list();
   }
 
+  @ApiOperation({ summary: 'List the flag audit trail' })
   @Get('audit')
   @ApiOkResponse({ type: [FlagAuditDto], description: 'Newest first; page with `before`' })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
@@ -35,6 +37,7 @@ export class FlagsController {
     return this.audit.find({ where, order: { id: 'DESC' }, take: q.limit });
   }
 
+  @ApiOperation({ summary: 'Turn a flag on or off, with a reason' })
   @Put(':key')
   @ApiOkResponse({ type: FlagViewDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Missing reason or bad value' })

@@ -1,10 +1,11 @@
 import { Body, Controller, Get, Param, Patch, Post, Req, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AllowInReadOnly } from '../../common/http/read-only.guard.js';
 import { Roles } from '../../common/auth/auth.decorators.js';
 import { Role } from '../../common/auth/role.js';
 import { ErrorResponseDto } from '../../common/errors/error-response.dto.js';
+import { RollbackPlanDto, RollbackRecordDto } from '../dto/admin.dto.js';
 import { ResolutionDto, RollbackIdParam, StartRollbackDto } from './dto/rollback.dto.js';
 import { RollbackLog, RollbackRecord } from './rollback-log.service.js';
 import type { RollbackPlan } from './rollback-planner.service.js';
@@ -19,29 +20,34 @@ export class RollbackController {
     private readonly log: RollbackLog,
   ) {}
 
+  @ApiOperation({ summary: 'List the rollback log' })
   @Get()
-  @ApiOkResponse({ description: 'The rollback log, newest first' })
+  @ApiOkResponse({ type: [RollbackRecordDto], description: 'The rollback log, newest first (the latest 50)' })
   list(): Promise<RollbackRecord[]> {
     return this.log.list();
   }
 
+  @ApiOperation({ summary: 'Get one rollback' })
   @Get(':id')
-  @ApiOkResponse({ description: 'One rollback with its steps, timings and issues' })
+  @ApiOkResponse({ type: RollbackRecordDto, description: 'One rollback with its steps, timings and issues' })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   get(@Param() p: RollbackIdParam): Promise<RollbackRecord> {
     return this.log.get(p.id);
   }
 
+  @ApiOperation({ summary: 'Write a rollback\'s resolution' })
   @Patch(':id')
-  @ApiOkResponse({ description: 'The rollback with its resolution written' })
+  @ApiOkResponse({ type: RollbackRecordDto, description: 'The rollback with its resolution written' })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   resolve(@Param() p: RollbackIdParam, @Body() body: ResolutionDto): Promise<RollbackRecord> {
     return this.log.setResolution(p.id, body.resolution);
   }
 
+  @ApiOperation({ summary: 'Roll back a phase, down to a phase, or everything (emergency); or plan it (dryRun)' })
   @Post()
   @AllowInReadOnly((req) => (req.body as { emergency?: unknown } | undefined)?.emergency === true)
-  @ApiOkResponse({ description: 'dryRun: the plan (200). Otherwise the finished rollback (201). In APP_MODE=readonly only the emergency rollback is accepted' })
+  @ApiOkResponse({ type: RollbackPlanDto, description: 'dryRun: the plan; nothing changed' })
+  @ApiCreatedResponse({ type: RollbackRecordDto, description: 'The finished rollback (completed or failed), as logged. In APP_MODE=readonly only the emergency rollback is accepted' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'No reason, or not exactly one of phase, toPhase, emergency' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'ROLLBACK_IN_PROGRESS, or UNSAFE_REQUEST (out of stack order, data without backup, unusable backup directory)' })
   async start(@Body() body: StartRollbackDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<RollbackPlan | RollbackRecord> {

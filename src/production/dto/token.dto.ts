@@ -1,17 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsEnum, IsInt, IsString, Length, Max, Min } from 'class-validator';
 import type { MovedToken } from '../dag-routing.service.js';
 import { TokenEventType, TokenStatus } from '../entities/token.entity.js';
 import { Omittable } from '../../common/validation/omittable.js';
+import { DecimalInt, MAX_ID } from '../../common/validation/decimal.js';
 
 export class TokenListQuery {
-  @ApiPropertyOptional() @Omittable() @Type(() => Number) @IsInt() @Min(1) jobId?: number;
+  @ApiPropertyOptional() @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) jobId?: number;
   @ApiPropertyOptional({ enum: TokenStatus }) @Omittable() @IsEnum(TokenStatus) status?: TokenStatus;
-  @ApiPropertyOptional({ description: 'current node id' }) @Omittable() @Type(() => Number) @IsInt() @Min(1) nodeId?: number;
-  @ApiPropertyOptional({ description: 'assigned operator id' }) @Omittable() @Type(() => Number) @IsInt() @Min(1) operatorId?: number;
-  @ApiPropertyOptional({ description: 'assigned team id' }) @Omittable() @Type(() => Number) @IsInt() @Min(1) teamId?: number;
-  @ApiPropertyOptional({ default: 50, maximum: 500 }) @Omittable() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
+  @ApiPropertyOptional({ description: 'current node id' }) @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) nodeId?: number;
+  @ApiPropertyOptional({ description: 'assigned operator id' }) @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) operatorId?: number;
+  @ApiPropertyOptional({ description: 'assigned team id' }) @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) teamId?: number;
+  @ApiPropertyOptional({ default: 50, maximum: 500 }) @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(500) limit?: number;
   @ApiPropertyOptional({ description: 'nextCursor of the previous page (opaque)' }) @Omittable() @IsString() @Length(1, 200) cursor?: string;
 }
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { Omittable } from '../../../common/validation/omittable.js';
+import { DecimalInt, MAX_ID } from '../../../common/validation/decimal.js';
 
 export class StartRollbackDto {
   @ApiPropertyOptional({ description: 'Roll back this one phase', example: 10 })
@@ -35,7 +35,7 @@ export class StartRollbackDto {
 
 export class RollbackIdParam {
   @ApiProperty({ example: 1 })
-  @Type(() => Number) @IsInt() @Min(1)
+  @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID)
   id!: number;
 }
 

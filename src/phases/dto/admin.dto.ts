@@ -1,0 +1,156 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { FlagViewDto } from './flag.dto.js';
+
+/** The response bodies of the admin API (phases, jobs, rollbacks), as the document shows them. */
+
+export class JobRunSummaryDto {
+  @ApiProperty() id!: number;
+  @ApiProperty({ example: 'people-sync-operators' }) jobName!: string;
+  @ApiProperty() phase!: number;
+  @ApiProperty({ enum: ['running', 'succeeded', 'failed'] }) status!: string;
+  @ApiProperty({ enum: ['schedule', 'manual'] }) triggeredBy!: string;
+  @ApiProperty() owner!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) startedAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: Date | null;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, nullable: true, example: { fetched: 2000, upserted: 1990, rejected: 10, deactivated: 0, full: 1 } })
+  counts!: Record<string, number> | null;
+  @ApiProperty({ type: String, nullable: true }) error!: string | null;
+}
+
+export class JobStatusDto {
+  @ApiProperty({ example: 'people-sync-operators' }) name!: string;
+  @ApiProperty() phase!: number;
+  @ApiProperty() description!: string;
+  @ApiProperty({ example: '0 */5 * * * *' }) cron!: string;
+  @ApiProperty({ description: 'The flag a tick needs on' }) flag!: string;
+  @ApiProperty({ description: 'Stopped on every replica' }) stopped!: boolean;
+  @ApiProperty({ description: 'A replica holds its lease now' }) running!: boolean;
+  @ApiProperty({ type: String, nullable: true }) leaseHolder!: string | null;
+  @ApiProperty({ type: JobRunSummaryDto, nullable: true }) lastRun!: JobRunSummaryDto | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) nextRun!: Date | null;
+}
+
+export class StopResultDto {
+  @ApiProperty({ description: 'How long the stop waited for a run in flight' }) waitedMs!: number;
+  @ApiProperty({ description: 'The run in flight did not finish within JOB_STOP_WAIT_MS' }) stillRunning!: boolean;
+}
+
+const ROLLBACK_KINDS = ['phase', 'to-phase', 'emergency'];
+
+export class RollbackStepDto {
+  @ApiProperty({ type: Number, nullable: true, description: 'null: every phase at once (emergency)' }) phase!: number | null;
+  @ApiProperty({ enum: ['disable-flags', 'stop-jobs', 'backup', 'revert-schema', 'verify-legacy', 'log'] }) name!: string;
+  @ApiProperty({ enum: ['pending', 'running', 'done', 'failed', 'skipped'] }) status!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt!: string | null;
+  @ApiProperty({ type: Number, nullable: true }) durationMs!: number | null;
+  @ApiProperty({ type: String, nullable: true }) detail!: string | null;
+}
+
+export class RollbackSummaryDto {
+  @ApiProperty() id!: number;
+  @ApiProperty({ enum: ROLLBACK_KINDS }) kind!: string;
+  @ApiProperty({ type: [Number], description: 'In the order they were rolled back' }) phases!: number[];
+  @ApiProperty({ enum: ['running', 'completed', 'failed', 'superseded'] }) status!: string;
+  @ApiProperty() reason!: string;
+  @ApiProperty() actor!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) startedAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: Date | null;
+  @ApiProperty({ type: Number, nullable: true }) durationMs!: number | null;
+  @ApiProperty({ description: 'Rows were dropped that no backup keeps' }) dataLoss!: boolean;
+}
+
+export class RollbackRecordDto extends RollbackSummaryDto {
+  @ApiProperty() revertSchema!: boolean;
+  @ApiProperty() backup!: boolean;
+  @ApiProperty({ type: String, nullable: true }) requestId!: string | null;
+  @ApiProperty({ type: [String], description: 'What went wrong without stopping the rollback (a webhook, a legacy check)' }) issues!: string[];
+  @ApiProperty({ type: String, nullable: true }) resolution!: string | null;
+  @ApiProperty({ type: [RollbackStepDto] }) steps!: RollbackStepDto[];
+  @ApiProperty({ type: String, nullable: true, description: 'Directory of the backup taken, if any' }) backupLocation!: string | null;
+}
+
+class PlanJobDto {
+  @ApiProperty() name!: string;
+  @ApiProperty() stopped!: boolean;
+  @ApiProperty() running!: boolean;
+}
+
+export class InFlightDto {
+  @ApiProperty({ type: Number, nullable: true, description: 'Units of work in progress that a rollback would interrupt; null when the phase cannot tell' }) count!: number | null;
+  @ApiProperty() description!: string;
+}
+
+class TablePlanDto {
+  @ApiProperty() table!: string;
+  @ApiPropertyOptional({ description: 'Set when the phase owns a column of another table' }) column?: string;
+  @ApiProperty() rebuildable!: boolean;
+  @ApiProperty() exists!: boolean;
+  @ApiProperty() holdsData!: boolean;
+  @ApiProperty({ type: Number, nullable: true }) rows!: number | null;
+  @ApiProperty({ enum: ['keep', 'absent', 'drop', 'back up, then drop', 'refused'] }) action!: string;
+  @ApiProperty() note!: string;
+}
+
+class PhasePlanDto {
+  @ApiProperty() phase!: number;
+  @ApiProperty() key!: string;
+  @ApiProperty() title!: string;
+  @ApiProperty({ enum: ['none', 'low', 'medium', 'high'] }) dataLossRisk!: string;
+  @ApiProperty() legacyFallback!: string;
+  @ApiProperty({ enum: ['applied', 'reverted', 'partial'] }) schema!: string;
+  @ApiProperty({ type: [String] }) flagsOn!: string[];
+  @ApiProperty({ type: [PlanJobDto] }) jobs!: PlanJobDto[];
+  @ApiProperty({ type: InFlightDto, nullable: true }) inFlight!: InFlightDto | null;
+  @ApiProperty({ type: [TablePlanDto] }) tables!: TablePlanDto[];
+}
+
+export class RollbackPlanDto {
+  @ApiProperty({ enum: ROLLBACK_KINDS }) kind!: string;
+  @ApiProperty({ type: [Number] }) phases!: number[];
+  @ApiProperty() revertSchema!: boolean;
+  @ApiProperty() backup!: boolean;
+  @ApiProperty({ type: String, nullable: true }) backupDir!: string | null;
+  @ApiProperty({ type: [RollbackStepDto], description: 'Every step, pending' }) steps!: RollbackStepDto[];
+  @ApiProperty({ type: [PhasePlanDto] }) phasePlans!: PhasePlanDto[];
+  @ApiProperty({ description: 'Rows would be dropped that no backup keeps (rebuildable data, reverted without backup)' }) dataLoss!: boolean;
+  @ApiProperty({ type: [String], description: 'Why the rollback would be refused; empty when it would run' }) refusals!: string[];
+}
+
+class MigrationStateDto {
+  @ApiProperty() name!: string;
+  @ApiProperty() applied!: boolean;
+}
+
+class SchemaStatusDto {
+  @ApiProperty({ enum: ['applied', 'reverted', 'partial'] }) state!: string;
+  @ApiProperty({ type: [MigrationStateDto] }) migrations!: MigrationStateDto[];
+}
+
+class TableStatusDto {
+  @ApiProperty() name!: string;
+  @ApiProperty() rebuildable!: boolean;
+  @ApiProperty() exists!: boolean;
+  @ApiProperty({ type: Number, nullable: true }) rows!: number | null;
+}
+
+class ColumnStatusDto {
+  @ApiProperty() table!: string;
+  @ApiProperty() column!: string;
+  @ApiProperty() rebuildable!: boolean;
+  @ApiProperty() exists!: boolean;
+}
+
+export class PhaseStatusDto {
+  @ApiProperty({ example: 9 }) number!: number;
+  @ApiProperty({ example: 'people' }) key!: string;
+  @ApiProperty() title!: string;
+  @ApiProperty({ enum: ['none', 'low', 'medium', 'high'] }) dataLossRisk!: string;
+  @ApiProperty() legacyFallback!: string;
+  @ApiProperty({ type: [FlagViewDto] }) flags!: FlagViewDto[];
+  @ApiProperty({ type: [JobStatusDto] }) jobs!: JobStatusDto[];
+  @ApiProperty({ type: SchemaStatusDto }) schema!: SchemaStatusDto;
+  @ApiProperty({ type: [TableStatusDto] }) tables!: TableStatusDto[];
+  @ApiProperty({ type: [ColumnStatusDto] }) columns!: ColumnStatusDto[];
+  @ApiProperty({ type: InFlightDto }) inFlight!: InFlightDto;
+  @ApiProperty({ type: RollbackSummaryDto, nullable: true }) lastRollback!: RollbackSummaryDto | null;
+}
