@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { Role } from '../src/common/auth/role.js';
 import { createLine } from './production-fixtures.js';
 import { ContractChecker, type OpenApiDocument } from './support/openapi-contract.js';
+import { jsonLines, startServer } from './support/processes.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 
 /**
@@ -151,6 +152,19 @@ describe('API contract', () => {
       const res = await t.http().put('/api/v1/people/masking-policies').set(admin()).send({ policies: [{ field: 'phone', strategy: 'hash' }] }).expect(409);
       expect(res.body).toMatchObject({ code: 'UNSAFE_REQUEST', message: expect.stringContaining('PEOPLE_HASH_KEY') });
       expect(await policies()).toEqual(before);
+    });
+
+    it('the server warns at start while PEOPLE_HASH_KEY is empty, and not once it is set', async () => {
+      const warning = 'PEOPLE_HASH_KEY is empty: the hash masking strategy cannot be enabled';
+      for (const [key, warned] of [['', true], ['a-key-only-this-factory-knows-0123456789', false]] as const) {
+        const server = await startServer({ ...t.db.env, PEOPLE_HASH_KEY: key, LOG_LEVEL: 'log', JOBS_ENABLED: 'false', MIGRATE_ON_START: 'false' });
+        try {
+          const messages = jsonLines(`${server.stdout()}\n${server.stderr()}`).map((line) => (line.message as { msg?: string } | undefined)?.msg);
+          expect({ key, warned: messages.includes(warning) }).toEqual({ key, warned });
+        } finally {
+          await server.stop();
+        }
+      }
     });
 
     const sqliteOnly = process.env.TEST_DB === 'mysql' ? it.skip : it;
