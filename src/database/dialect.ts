@@ -90,7 +90,9 @@ export function isLockConflict(error: unknown): boolean {
  */
 export function isRetryableConflict(error: unknown): boolean {
   const code = codeOf(error);
-  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
+  // SQLite's BUSY_SNAPSHOT is answered at once, not after the busy timeout: a transaction that
+  // read before another connection committed cannot write, and only a rerun sees the new state
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY_SNAPSHOT';
 }
 
 /** Errors of a database that is down, unreachable or not ready: the connection never got an answer. */

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { DataSource, QueryRunner, Table } from 'typeorm';
-import { datetimeColumn, dialectOf, execute, fromDbTime, insertIgnore, toDbTime } from './dialect.js';
+import { DomainError } from '../common/errors/domain-error.js';
+import { ErrorCode } from '../common/errors/error-code.js';
+import { datetimeColumn, dialectOf, execute, fromDbTime, insertIgnore, isLockConflict, toDbTime } from './dialect.js';
 import { retryOnConflict } from './transaction.js';
 
 /**
@@ -117,10 +119,23 @@ export class LeaseTable {
   private async acquireWithin(name: string, ttlMs: number, options: HoldOptions): Promise<boolean> {
     const deadline = Date.now() + (options.waitMs ?? 0);
     for (let attempt = 0; ; attempt++) {
-      if ((await this.tryAcquire(name, ttlMs, options.tick)) || (options.takeOverDeadLocalHolder && (await this.takeOverDeadLocalHolder(name, ttlMs)))) return true;
+      if ((await this.attempt(name, ttlMs, options, deadline)) || (options.takeOverDeadLocalHolder && (await this.takeOverDeadLocalHolder(name, ttlMs)))) return true;
       if (Date.now() >= deadline) return false;
       if (attempt === 0) options.onWait?.();
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 250));
+    }
+  }
+
+  /**
+   * One claim. While there is time left to wait, a claim that meets the holder's write lock
+   * (SQLite's busy file, a lock conflict) is only a claim not won yet: the next poll tries again.
+   */
+  private async attempt(name: string, ttlMs: number, options: HoldOptions, deadline: number): Promise<boolean> {
+    try {
+      return await this.tryAcquire(name, ttlMs, options.tick);
+    } catch (error) {
+      if (Date.now() < deadline && (isLockConflict(error) || (error instanceof DomainError && error.code === ErrorCode.ConcurrentUpdate))) return false;
+      throw error;
     }
   }
 

@@ -9,6 +9,7 @@ describe('retryOnConflict', () => {
   it.each([
     ['ER_LOCK_DEADLOCK', 1213],
     ['ER_LOCK_WAIT_TIMEOUT', 1205],
+    ['SQLITE_BUSY_SNAPSHOT', 517],
   ])('runs the attempt again after %s (%d) and returns its result', async (code, errno) => {
     let calls = 0;
     const result = await retryOnConflict(async () => {
