@@ -71,6 +71,12 @@ describe('production: bad input on every endpoint', () => {
     expect({ field: c.field, errors: res.body.errors, found: Boolean(entry?.messages.length) }).toMatchObject({ field: c.field, found: true });
   });
 
+  it('an empty PATCH of an operator changes nothing and answers the whole operator (the fuzzer found fields dropped)', async () => {
+    const created = await t.http().post('/api/v1/operators').set(t.auth(Role.Admin)).send({ code: 'OP-EMPTY-PATCH', name: 'Kept', skills: ['weld'] }).expect(201);
+    const patched = await t.http().patch(`/api/v1/operators/${created.body.id}`).set(t.auth(Role.Admin)).send({}).expect(200);
+    expect(patched.body).toEqual(created.body);
+  });
+
   it('covers every production route that takes input', async () => {
     const doc = await t.http().get('/docs-json').expect(200);
     const production = ['/graphs', '/nodes', '/jobs', '/tokens', '/scans', '/operators', '/teams'];

@@ -45,7 +45,8 @@ export class AccountsService {
       const repo = em.getRepository(Account);
       const account = await repo.findOneBy({ id });
       if (!account) throw DomainError.notFound('Operator', id);
-      Object.assign(account, change);
+      // a field left out of the request arrives as an own property holding undefined: it changes nothing
+      Object.assign(account, Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined)));
       return repo.save(account);
     });
   }
