@@ -1,22 +1,5 @@
-import type { PhaseDefinition } from './phase-definition.js';
+import { fakePhase as phase } from './phase-definition.fixture.js';
 import { assertConsistentPhases } from './phase-registry.service.js';
-
-function phase(number: number, extra: Partial<PhaseDefinition> = {}): PhaseDefinition {
-  return {
-    number,
-    key: `p${number}`,
-    title: `Phase ${number}`,
-    flags: [{ key: `p${number}_on`, description: 'on' }],
-    jobs: [],
-    tables: [{ name: `p${number}_table`, rebuildable: true }],
-    columns: [],
-    dataLossRisk: 'none',
-    legacyFallback: 'nothing',
-    inFlight: async () => ({ count: 0, description: 'idle' }),
-    verifyLegacy: async () => ({ ok: true, detail: 'ok' }),
-    ...extra,
-  };
-}
 
 describe('assertConsistentPhases', () => {
   it('accepts phases whose requirements are registered below them', () => {
@@ -34,7 +17,7 @@ describe('assertConsistentPhases', () => {
 
   it('refuses two phases claiming one flag, table or number', () => {
     expect(() => assertConsistentPhases([phase(7), phase(8, { flags: [{ key: 'p7_on', description: 'dup' }] })])).toThrow('flag "p7_on" is declared by both phase 7 and phase 8');
-    expect(() => assertConsistentPhases([phase(7), phase(8, { tables: [{ name: 'p7_table', rebuildable: false }] })])).toThrow('table "p7_table"');
+    expect(() => assertConsistentPhases([phase(7), phase(8, { tables: [{ name: 'p7_log', rebuildable: false }] })])).toThrow('table "p7_log"');
     expect(() => assertConsistentPhases([phase(7), phase(7, { key: 'other', flags: [], tables: [] })])).toThrow('phase number "7"');
   });
 

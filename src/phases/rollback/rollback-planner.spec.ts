@@ -2,7 +2,7 @@ import type { BackupService } from '../backup/backup.service.js';
 import type { FlagsService } from '../flags/flags.service.js';
 import type { PhaseSchema } from '../guard/migration-guard.js';
 import type { JobsService } from '../jobs/jobs.service.js';
-import type { PhaseDefinition } from '../phase-definition.js';
+import { fakePhase } from '../phase-definition.fixture.js';
 import type { PhaseRegistry, SchemaState } from '../phase-registry.service.js';
 import type { InspectedItem, RollbackPlanRepository } from './rollback-plan.repository.js';
 import { RollbackPlanner } from './rollback-planner.service.js';
@@ -38,24 +38,8 @@ class FakeRollbackPlanRepository implements Pick<RollbackPlanRepository, 'inspec
   }
 }
 
-function phase(number: number): PhaseDefinition {
-  return {
-    number,
-    key: `p${number}`,
-    title: `Phase ${number}`,
-    flags: [{ key: `p${number}_on`, description: 'on' }],
-    jobs: [],
-    tables: [{ name: `p${number}_log`, rebuildable: false }],
-    columns: [],
-    dataLossRisk: 'low',
-    legacyFallback: 'manual',
-    inFlight: async () => ({ count: 0, description: 'idle' }),
-    verifyLegacy: async () => ({ ok: true, detail: 'ok' }),
-  };
-}
-
 function planner(options: { schema?: Record<number, SchemaState>; tables?: Record<string, TableState>; preflight?: () => Promise<void> } = {}) {
-  const phases = [7, 8, 9, 10].map(phase);
+  const phases = [7, 8, 9, 10].map((n) => fakePhase(n));
   const registry = {
     all: () => phases,
     get: (n: number) => {
