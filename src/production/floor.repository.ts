@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { fromDbTime, toDbTime } from '../database/dialect.js';
 import { JobStatus } from './entities/job-ticket.entity.js';
 import { TokenEventType, TokenStatus } from './entities/token.entity.js';
+import type { JobRef } from './production.types.js';
 
 export interface NodeLoadRow {
   nodeId: number;
@@ -19,15 +20,7 @@ export interface JobFilters {
   dueBefore?: Date;
 }
 
-export interface JobProgressRow {
-  id: number;
-  code: string;
-  graphId: number;
-  productCode: string;
-  quantity: number;
-  priority: number;
-  status: JobStatus;
-  dueAt: Date | null;
+export interface JobProgressRow extends JobRef {
   openTokens: number;
   createdAt: Date;
   updatedAt: Date;
