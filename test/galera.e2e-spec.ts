@@ -186,7 +186,7 @@ const cluster = (command: 'kill' | 'restart', node: number) => run('bash', ['scr
     expect(Math.max(...seen)).toBeLessThanOrEqual(FLAG_REFRESH_MS + MARGIN_MS);
   });
 
-  it('a node killed under load and restarted: its replica answers only 503 DATABASE_UNAVAILABLE meanwhile and recovers without a restart', async () => {
+  it('a node killed under load and restarted: only documented 503s meanwhile, the others serve once it is evicted, and its replica recovers without a restart', async () => {
     const { graphId } = await createLine(admin, 'GAL-KILL');
     const jobId = await startJob(admin, graphId, 'GAL-KILL-J', 2, false);
     const answers: Array<Answer & { replica: number }> = [];
@@ -204,18 +204,28 @@ const cluster = (command: 'kill' | 'restart', node: number) => run('bash', ['scr
     await sleep(500);
     await cluster('kill', 3);
     await waitFor(async () => (await replicas[2].call('GET', '/health/ready', key)).status === 503, 10_000, 100);
-    await sleep(1000);
+    // Until the survivors evict the dead node (evs.suspect_timeout, 5 s) the cluster cannot commit
+    // or serve a causal read, and a loaded host may see it briefly non-primary: the survivors'
+    // replicas may answer 503 then, as documented. Once it is evicted, two of three are a quorum.
+    await waitFor(async () => (await clusterSize(ds)) === 2, 30_000, 200);
+    for (const survivor of replicas.slice(0, 2)) {
+      expect((await survivor.call('GET', `/api/v1/jobs/${jobId}`, key)).status).toBe(200);
+      expect((await survivor.call('PUT', '/api/v1/admin/flags/oem_shadow_run', key, { enabled: false, reason: 'two of three nodes' })).status).toBe(200);
+    }
     await cluster('restart', 3);
     await waitFor(async () => (await replicas[2].call('GET', '/health/ready', key)).status === 200, 60_000, 200);
     await waitFor(async () => (await replicas[2].call('GET', `/api/v1/jobs/${jobId}`, key)).status === 200, 30_000, 200);
     loading = false;
     await Promise.all(load);
     const byReplica = [0, 1, 2].map((i) => countOf(statuses(answers.filter((a) => a.replica === i))));
-    console.log(`GETs while node 3 was killed and restarted, per replica: ${JSON.stringify(byReplica)}`);
+    console.log(`answers while node 3 was killed and restarted, per replica: ${JSON.stringify(byReplica)}`);
     expect(answers.filter((a) => a.status !== 200 && !(a.status === 503 && a.body?.code === 'DATABASE_UNAVAILABLE')).map((a) => `${a.replica}: ${a.status} ${JSON.stringify(a.body)}`)).toEqual([]);
     expect(answers.filter((a) => a.replica === 2 && a.status === 503).length).toBeGreaterThan(0);
-    expect(answers.filter((a) => a.replica !== 2 && a.status !== 200)).toEqual([]);
-    // writes work again through the recovered node
+    // reads and writes work again through every node, the recovered one included
+    for (const r of replicas) {
+      expect((await r.call('GET', `/api/v1/jobs/${jobId}`, key)).status).toBe(200);
+      expect((await r.call('PUT', '/api/v1/admin/flags/oem_shadow_run', key, { enabled: false, reason: 'node 3 rejoined' })).status).toBe(200);
+    }
     expect((await replicas[2].call('POST', `/api/v1/jobs/${jobId}/spawn`, key)).status).toBe(200);
   }, 180_000);
 
@@ -225,6 +235,11 @@ const cluster = (command: 'kill' | 'restart', node: number) => run('bash', ['scr
     return (res.body as Array<{ key: string; effective: boolean }>).find((f) => f.key === flag)!.effective;
   };
 });
+
+async function clusterSize(ds: DataSource): Promise<number> {
+  const [row] = await ds.query(`SHOW GLOBAL STATUS LIKE 'wsrep_cluster_size'`);
+  return Number(row?.Value ?? 0);
+}
 
 function countOf(values: string[]): Record<string, number> {
   const counts: Record<string, number> = {};

@@ -2,10 +2,10 @@ import type { ArgumentsHost } from '@nestjs/common';
 import { AllExceptionsFilter } from './all-exceptions.filter.js';
 
 /** What the filter answers for `exception`, through a minimal HTTP host. */
-function answer(exception: unknown): { status: number; body: Record<string, unknown> } {
+function answer(exception: unknown, method = 'POST'): { status: number; body: Record<string, unknown> } {
   const sent = { status: 0, body: {} as Record<string, unknown> };
   const res = { headersSent: false, status: (s: number) => ((sent.status = s), res), json: (b: Record<string, unknown>) => (sent.body = b) };
-  const host = { switchToHttp: () => ({ getRequest: () => ({ id: 'req-1', originalUrl: '/x' }), getResponse: () => res }) } as unknown as ArgumentsHost;
+  const host = { switchToHttp: () => ({ getRequest: () => ({ id: 'req-1', method, originalUrl: '/x' }), getResponse: () => res }) } as unknown as ArgumentsHost;
   new AllExceptionsFilter().catch(exception, host);
   return sent;
 }
@@ -27,6 +27,15 @@ describe('AllExceptionsFilter and database errors', () => {
 
   it('a deadlock outside the transaction helper is 409 CONCURRENT_UPDATE', () => {
     expect(answer(mysqlError('ER_LOCK_DEADLOCK', 1213))).toMatchObject({ status: 409, body: { code: 'CONCURRENT_UPDATE' } });
+  });
+
+  it.each([
+    ['a lock wait timeout (1205: how MariaDB reports a causal read that failed while the Galera cluster reconfigured)', mysqlError('ER_LOCK_WAIT_TIMEOUT', 1205)],
+    ['a deadlock (1213)', mysqlError('ER_LOCK_DEADLOCK', 1213)],
+  ])('%s met by a read (GET) is 503 DATABASE_UNAVAILABLE: no concurrent change beat a request that changes nothing', (_, error) => {
+    expect(answer(error, 'GET')).toEqual({ status: 503, body: { code: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; retry in a moment', requestId: 'req-1' } });
+    expect(answer(error, 'HEAD')).toMatchObject({ status: 503 });
+    expect(answer(error, 'PUT')).toMatchObject({ status: 409, body: { code: 'CONCURRENT_UPDATE' } });
   });
 
   it('any other driver error stays a 500 INTERNAL', () => {

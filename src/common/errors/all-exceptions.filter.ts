@@ -29,6 +29,10 @@ const codeByHttpStatus: Record<number, ErrorCode> = {
  * Database errors a client can act on are not unknown: a lock conflict that escaped the
  * transaction helper (a lone statement) is a 409, and a database that is down, unreachable or
  * a Galera node not yet synced is a 503 DATABASE_UNAVAILABLE, whichever statement met it.
+ * A read (GET, HEAD) changes nothing, so no concurrent change can have beaten it: its lock
+ * conflict is the database failing to serve it, which on Galera is a causal read
+ * (`wsrep_sync_wait`) that could not complete while the cluster reconfigured, and MariaDB
+ * reports that as a lock wait timeout (1205). It is answered 503 like any other outage.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -39,7 +43,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request>();
     const res = ctx.getResponse<Response>();
     const requestId = String(req.id ?? '');
-    const { status, body } = this.describe(exception, requestId);
+    const { status, body } = this.describe(exception, requestId, isRead(req.method));
     if (status >= 500 && !(exception instanceof DomainError)) {
       const err = exception instanceof Error ? exception : new Error(String(exception));
       // an outage is expected of a database: it is logged, but it is no defect with a stack to read
@@ -50,11 +54,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     res.status(status).json(body);
   }
 
-  private describe(exception: unknown, requestId: string): { status: number; body: ErrorBody } {
+  private describe(exception: unknown, requestId: string, read: boolean): { status: number; body: ErrorBody } {
     if (exception instanceof DomainError) {
       return { status: httpStatusOf(exception.code), body: { code: exception.code, message: exception.message, requestId, ...exception.details } };
     }
-    const database = databaseError(exception);
+    const database = databaseError(exception, read);
     if (database) return { status: httpStatusOf(database.code), body: { code: database.code, message: database.message, requestId } };
     const status = httpStatusFromFramework(exception);
     if (status !== undefined && status !== 500) {
@@ -68,11 +72,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 }
 
-function databaseError(exception: unknown): { code: ErrorCode; message: string } | undefined {
-  if (isDatabaseUnavailable(exception)) return { code: ErrorCode.DatabaseUnavailable, message: 'The database is unavailable; retry in a moment' };
-  if (isLockConflict(exception)) return { code: ErrorCode.ConcurrentUpdate, message: 'A concurrent change won; reload and retry' };
+const DATABASE_UNAVAILABLE = { code: ErrorCode.DatabaseUnavailable, message: 'The database is unavailable; retry in a moment' };
+
+function databaseError(exception: unknown, read: boolean): { code: ErrorCode; message: string } | undefined {
+  if (isDatabaseUnavailable(exception)) return DATABASE_UNAVAILABLE;
+  if (isLockConflict(exception)) return read ? DATABASE_UNAVAILABLE : { code: ErrorCode.ConcurrentUpdate, message: 'A concurrent change won; reload and retry' };
   return undefined;
 }
+
+const isRead = (method: string | undefined): boolean => method === 'GET' || method === 'HEAD';
 
 function httpStatusFromFramework(exception: unknown): number | undefined {
   if (exception instanceof HttpException) return exception.getStatus();
