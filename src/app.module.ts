@@ -15,6 +15,7 @@ import { phaseMigrations, type MigrationClass } from './phases/phase-definition.
 import { PhasesModule } from './phases/phases.module.js';
 import { ProductionModule } from './production/production.module.js';
 import { RollbackModule } from './phases/rollback/rollback.module.js';
+import { PhaseStatusModule } from './phases/status/phase-status.module.js';
 
 /**
  * The integration phases, one line each: a phase module provides its @Phase() definition,
@@ -46,6 +47,7 @@ export class AppModule {
         ProductionModule,
         PhasesModule,
         RollbackModule,
+        PhaseStatusModule,
         OfrepModule,
         ConsoleModule,
         ...PHASE_MODULES,

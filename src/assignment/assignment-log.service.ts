@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { dialectOf, fromDbTime, insertChunkRows, toDbTime } from '../database/dialect.js';
-import { decodeCursor, encodeCursor } from '../production/cursor.js';
+import { decodeCursor, encodeCursor } from '../common/http/cursor.js';
 import { AssignmentMethod, type AssignmentLog, type StoredCandidate } from './entities/assignment-log.entity.js';
 import type { Candidate } from './ranking.js';
 

@@ -3,8 +3,8 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import type { Request } from 'express';
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
-import { ApiErrors } from '../production/api-errors.js';
-import { IdParam } from '../production/dto/params.dto.js';
+import { ApiErrors } from '../common/http/api-errors.js';
+import { IdParam } from '../common/validation/params.dto.js';
 import { PhaseSchemaRoutes } from '../phases/phase-schema.interceptor.js';
 import { AvailabilityService } from './availability.service.js';
 import { AvailabilityDto } from './dto/availability.dto.js';

@@ -3,7 +3,7 @@ import { ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nest
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
 import { ErrorResponseDto } from '../common/errors/error-response.dto.js';
-import { ApiErrors } from '../production/api-errors.js';
+import { ApiErrors } from '../common/http/api-errors.js';
 import { PhaseSchemaRoutes } from '../phases/phase-schema.interceptor.js';
 import { AssignmentComparisonService } from './assignment-comparison.service.js';
 import { AssignmentLogService } from './assignment-log.service.js';

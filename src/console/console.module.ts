@@ -6,7 +6,6 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { ExpressAdapter } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
 import { Role, roleSatisfies } from '../common/auth/role.js';
-import { RollForwardController } from './roll-forward.controller.js';
 
 export const CONSOLE_PATH = '/console';
 
@@ -54,10 +53,9 @@ function rolesModule(): string {
  * Serves the operations console at /console: static HTML, CSS and ES modules plus the chart
  * and graph-layout libraries. Anonymous on purpose: the files hold no data, and every API
  * call the page makes carries the operator's key. Mounted on the HTTP adapter rather than as controllers, so it
- * stays outside the API's guards, prefix and OpenAPI document. The one controller is the
- * API the console needed that no other module offered: roll forward.
+ * stays outside the API's guards, prefix and OpenAPI document.
  */
-@Module({ controllers: [RollForwardController] })
+@Module({})
 export class ConsoleModule implements OnModuleInit {
   private readonly logger = new Logger(ConsoleModule.name);
 

@@ -7,7 +7,7 @@ import { ErrorCode } from '../common/errors/error-code.js';
 import { ErrorResponseDto } from '../common/errors/error-response.dto.js';
 import { FlagsService } from '../phases/flags/flags.service.js';
 import { JobsService } from '../phases/jobs/jobs.service.js';
-import { ApiErrors } from '../production/api-errors.js';
+import { ApiErrors } from '../common/http/api-errors.js';
 import { DashboardQueryService } from './dashboard-query.service.js';
 import { DASHBOARD_FLAG, REFRESH_JOB } from './dashboard.schema.js';
 import {

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
-import { ApiErrors } from '../production/api-errors.js';
+import { ApiErrors } from '../common/http/api-errors.js';
 import { PhaseSchemaRoutes } from '../phases/phase-schema.interceptor.js';
 import { KanbanDto, KanbanQuery, ShadowReportDto, ShadowReportQuery } from './dto/board.dto.js';
 import { OemKanbanService } from './oem-kanban.service.js';

@@ -2,8 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
-import { ApiErrors } from '../production/api-errors.js';
-import { IdParam } from '../production/dto/params.dto.js';
+import { ApiErrors } from '../common/http/api-errors.js';
+import { IdParam } from '../common/validation/params.dto.js';
 import { PhaseSchemaRoutes } from '../phases/phase-schema.interceptor.js';
 import { CreateRuleDto, PATTERN_HELP, RuleDto, RuleListQuery, UpdateRuleDto } from './dto/rule.dto.js';
 import { OemRulesService } from './oem-rules.service.js';

@@ -2,8 +2,8 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
-import { ApiErrors } from '../production/api-errors.js';
-import { IdParam } from '../production/dto/params.dto.js';
+import { ApiErrors } from '../common/http/api-errors.js';
+import { IdParam } from '../common/validation/params.dto.js';
 import { PhaseSchemaRoutes } from '../phases/phase-schema.interceptor.js';
 import { CreateTicketDto, TicketDetailDto, TicketDto, TicketListQuery, TicketPageDto } from './dto/ticket.dto.js';
 import { OEM_PHASE, SCHEMA_CONFLICT } from './oem-flags.js';

@@ -3,7 +3,7 @@ import { DataSource, LessThan, type EntityManager, type FindOptionsWhere } from 
 import { DomainError, type FieldError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { execute, toDbTime } from '../database/dialect.js';
-import { decodeCursor, encodeCursor } from '../production/cursor.js';
+import { decodeCursor, encodeCursor } from '../common/http/cursor.js';
 import { OemJobTicket, OemJobTicketStep, OemStepStatus, OemTicketStatus, OPEN_TICKET_STATUSES } from './entities/oem-job-ticket.entity.js';
 import { conflictOnDuplicate, inTransaction } from '../database/transaction.js';
 

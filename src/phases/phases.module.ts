@@ -11,14 +11,12 @@ import { JobRun } from './jobs/job-run.entity.js';
 import { JobScheduler } from './jobs/job-scheduler.service.js';
 import { JobsService } from './jobs/jobs.service.js';
 import { PhaseRegistry } from './phase-registry.service.js';
-import { PhaseStatusService } from './phase-status.service.js';
-import { PhasesController } from './phases.controller.js';
 
 /** The phase framework's runtime: registry, flags, fallback helper, single-runner jobs, status. */
 @Module({
   imports: [DiscoveryModule, TypeOrmModule.forFeature([FeatureFlag, FeatureFlagAudit, JobRun, JobControl])],
-  controllers: [FlagsController, PhasesController],
-  providers: [PhaseRegistry, FlagsService, PhaseFallback, JobsService, JobScheduler, PhaseStatusService],
-  exports: [PhaseRegistry, FlagsService, PhaseFallback, JobsService, PhaseStatusService],
+  controllers: [FlagsController],
+  providers: [PhaseRegistry, FlagsService, PhaseFallback, JobsService, JobScheduler],
+  exports: [PhaseRegistry, FlagsService, PhaseFallback, JobsService],
 })
 export class PhasesModule {}

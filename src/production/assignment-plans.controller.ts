@@ -3,10 +3,10 @@ import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nes
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
 import { DomainError } from '../common/errors/domain-error.js';
-import { ApiErrors } from './api-errors.js';
+import { ApiErrors } from '../common/http/api-errors.js';
 import { AssignmentPlansService } from './assignment-plans.service.js';
 import { PlanDto, PlanTargetDto } from './dto/assignment.dto.js';
-import { IdParam, JobNodeParams } from './dto/params.dto.js';
+import { IdParam, JobNodeParams } from '../common/validation/params.dto.js';
 
 /** Manual assignment: a plan per node, and per job an override per node. */
 @ApiTags('assignment plans')

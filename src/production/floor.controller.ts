@@ -2,9 +2,9 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
-import { ApiErrors } from './api-errors.js';
+import { ApiErrors } from '../common/http/api-errors.js';
 import { FloorJobsQuery, JobProgressDto, LineDto } from './dto/floor.dto.js';
-import { IdParam } from './dto/params.dto.js';
+import { IdParam } from '../common/validation/params.dto.js';
 import { FloorService } from './floor.service.js';
 
 /** Read-only views for the shop-floor console, computed from the core tables whatever phase is on. */

@@ -2,9 +2,9 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nest
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
-import { ApiErrors } from './api-errors.js';
+import { ApiErrors } from '../common/http/api-errors.js';
 import { CreateGraphDto, GraphBodyDto, GraphDto } from './dto/graph.dto.js';
-import { IdParam } from './dto/params.dto.js';
+import { IdParam } from '../common/validation/params.dto.js';
 import { GraphsService } from './graphs.service.js';
 
 const INVALID_GRAPH =

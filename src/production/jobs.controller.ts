@@ -2,9 +2,9 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
-import { ApiErrors } from './api-errors.js';
+import { ApiErrors } from '../common/http/api-errors.js';
 import { CancelJobDto, CreateJobDto, JobDto, JobListQuery, SpawnResultDto } from './dto/job.dto.js';
-import { IdParam } from './dto/params.dto.js';
+import { IdParam } from '../common/validation/params.dto.js';
 import { JobsService } from './jobs.service.js';
 import { TokenLifecycleService } from './token-lifecycle.service.js';
 

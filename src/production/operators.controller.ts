@@ -3,9 +3,9 @@ import { ApiCreatedResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestj
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
 import { AccountsService } from './accounts.service.js';
-import { ApiErrors } from './api-errors.js';
+import { ApiErrors } from '../common/http/api-errors.js';
 import { CreateOperatorDto, CreateTeamDto, OperatorDto, TeamDto, TeamMembersDto, UpdateOperatorDto } from './dto/account.dto.js';
-import { IdParam } from './dto/params.dto.js';
+import { IdParam } from '../common/validation/params.dto.js';
 
 /** The local account table (used while the People integration is off). */
 @ApiTags('operators and teams')

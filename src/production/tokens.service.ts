@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { fromDbTime } from '../database/dialect.js';
 import type { TokenEventType, TokenStatus } from './entities/token.entity.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor, encodeCursor } from '../common/http/cursor.js';
 
 export interface TokenFilters {
   jobId?: number;

@@ -479,6 +479,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/rollbacks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the rollback log */
+        get: operations["rollbackList"];
+        put?: never;
+        /** Roll back a phase, down to a phase, or everything (emergency); or plan it (dryRun) */
+        post: operations["rollbackStart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/rollbacks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one rollback */
+        get: operations["rollbackGet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Write a rollback's resolution */
+        patch: operations["rollbackResolve"];
+        trace?: never;
+    };
+    "/api/v1/admin/phases/{phase}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-enable a rolled-back phase */
+        post: operations["rollForwardEnable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/phases": {
         parameters: {
             query?: never;
@@ -581,42 +634,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/rollbacks": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List the rollback log */
-        get: operations["rollbackList"];
-        put?: never;
-        /** Roll back a phase, down to a phase, or everything (emergency); or plan it (dryRun) */
-        post: operations["rollbackStart"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/rollbacks/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Get one rollback */
-        get: operations["rollbackGet"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /** Write a rollback's resolution */
-        patch: operations["rollbackResolve"];
-        trace?: never;
-    };
     "/ofrep/v1/evaluate/flags/{key}": {
         parameters: {
             query?: never;
@@ -645,23 +662,6 @@ export interface paths {
         put?: never;
         /** Evaluate every flag (OFREP bulk) */
         post: operations["ofrepEvaluateAll"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/phases/{phase}/enable": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Re-enable a rolled-back phase */
-        post: operations["rollForwardEnable"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1748,122 +1748,6 @@ export interface components {
              */
             reason: string;
         };
-        JobRunSummaryDto: {
-            id: number;
-            /** @example people-sync-operators */
-            jobName: string;
-            phase: number;
-            /** @enum {string} */
-            status: "running" | "succeeded" | "failed";
-            /** @enum {string} */
-            triggeredBy: "schedule" | "manual";
-            owner: string;
-            /** Format: date-time */
-            startedAt: string;
-            /** Format: date-time */
-            finishedAt: string | null;
-            /**
-             * @example {
-             *       "fetched": 2000,
-             *       "upserted": 1990,
-             *       "rejected": 10,
-             *       "deactivated": 0,
-             *       "full": 1
-             *     }
-             */
-            counts: {
-                [key: string]: number;
-            } | null;
-            error: string | null;
-        };
-        JobStatusDto: {
-            /** @example people-sync-operators */
-            name: string;
-            phase: number;
-            description: string;
-            /** @example 0 *\/5 * * * * */
-            cron: string;
-            /** @description The flag a tick needs on */
-            flag: string;
-            /** @description Stopped on every replica */
-            stopped: boolean;
-            /** @description A replica holds its lease now */
-            running: boolean;
-            leaseHolder: string | null;
-            lastRun: components["schemas"]["JobRunSummaryDto"] | null;
-            /** Format: date-time */
-            nextRun: string | null;
-        };
-        MigrationStateDto: {
-            name: string;
-            applied: boolean;
-        };
-        SchemaStatusDto: {
-            /** @enum {string} */
-            state: "applied" | "reverted" | "partial";
-            migrations: components["schemas"]["MigrationStateDto"][];
-        };
-        TableStatusDto: {
-            name: string;
-            rebuildable: boolean;
-            exists: boolean;
-            rows: number | null;
-        };
-        ColumnStatusDto: {
-            table: string;
-            column: string;
-            rebuildable: boolean;
-            exists: boolean;
-        };
-        InFlightDto: {
-            /** @description Units of work in progress that a rollback would interrupt; null when the phase cannot tell */
-            count: number | null;
-            description: string;
-        };
-        RollbackSummaryDto: {
-            id: number;
-            /** @enum {string} */
-            kind: "phase" | "to-phase" | "emergency";
-            /** @description In the order they were rolled back */
-            phases: number[];
-            /** @enum {string} */
-            status: "running" | "completed" | "failed" | "superseded";
-            reason: string;
-            actor: string;
-            /** Format: date-time */
-            startedAt: string;
-            /** Format: date-time */
-            finishedAt: string | null;
-            durationMs: number | null;
-            /** @description Rows were dropped that no backup keeps */
-            dataLoss: boolean;
-        };
-        PhaseStatusDto: {
-            /** @example 9 */
-            number: number;
-            /** @example people */
-            key: string;
-            title: string;
-            /** @enum {string} */
-            dataLossRisk: "none" | "low" | "medium" | "high";
-            legacyFallback: string;
-            flags: components["schemas"]["FlagViewDto"][];
-            jobs: components["schemas"]["JobStatusDto"][];
-            schema: components["schemas"]["SchemaStatusDto"];
-            tables: components["schemas"]["TableStatusDto"][];
-            columns: components["schemas"]["ColumnStatusDto"][];
-            inFlight: components["schemas"]["InFlightDto"];
-            lastRollback: components["schemas"]["RollbackSummaryDto"] | null;
-        };
-        ReasonDto: {
-            reason: string;
-        };
-        StopResultDto: {
-            /** @description How long the stop waited for a run in flight */
-            waitedMs: number;
-            /** @description The run in flight did not finish within JOB_STOP_WAIT_MS */
-            stillRunning: boolean;
-        };
         RollbackStepDto: {
             /** @description null: every phase at once (emergency) */
             phase: number | null;
@@ -1934,6 +1818,11 @@ export interface components {
             stopped: boolean;
             running: boolean;
         };
+        InFlightDto: {
+            /** @description Units of work in progress that a rollback would interrupt; null when the phase cannot tell */
+            count: number | null;
+            description: string;
+        };
         TablePlanDto: {
             table: string;
             /** @description Set when the phase owns a column of another table */
@@ -1974,6 +1863,129 @@ export interface components {
             dataLoss: boolean;
             /** @description Why the rollback would be refused; empty when it would run */
             refusals: string[];
+        };
+        EnablePhaseDto: {
+            /** @description Why: kept in the flag and job audit */
+            reason: string;
+            /** @description Switch on only the shadow flags (evaluate the new path without applying it) */
+            shadowOnly?: boolean;
+        };
+        RollForwardResultDto: {
+            phase: number;
+            migrationsApplied: string[];
+            flagsOn: string[];
+            jobsResumed: string[];
+        };
+        JobRunSummaryDto: {
+            id: number;
+            /** @example people-sync-operators */
+            jobName: string;
+            phase: number;
+            /** @enum {string} */
+            status: "running" | "succeeded" | "failed";
+            /** @enum {string} */
+            triggeredBy: "schedule" | "manual";
+            owner: string;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /**
+             * @example {
+             *       "fetched": 2000,
+             *       "upserted": 1990,
+             *       "rejected": 10,
+             *       "deactivated": 0,
+             *       "full": 1
+             *     }
+             */
+            counts: {
+                [key: string]: number;
+            } | null;
+            error: string | null;
+        };
+        JobStatusDto: {
+            /** @example people-sync-operators */
+            name: string;
+            phase: number;
+            description: string;
+            /** @example 0 *\/5 * * * * */
+            cron: string;
+            /** @description The flag a tick needs on */
+            flag: string;
+            /** @description Stopped on every replica */
+            stopped: boolean;
+            /** @description A replica holds its lease now */
+            running: boolean;
+            leaseHolder: string | null;
+            lastRun: components["schemas"]["JobRunSummaryDto"] | null;
+            /** Format: date-time */
+            nextRun: string | null;
+        };
+        MigrationStateDto: {
+            name: string;
+            applied: boolean;
+        };
+        SchemaStatusDto: {
+            /** @enum {string} */
+            state: "applied" | "reverted" | "partial";
+            migrations: components["schemas"]["MigrationStateDto"][];
+        };
+        TableStatusDto: {
+            name: string;
+            rebuildable: boolean;
+            exists: boolean;
+            rows: number | null;
+        };
+        ColumnStatusDto: {
+            table: string;
+            column: string;
+            rebuildable: boolean;
+            exists: boolean;
+        };
+        RollbackSummaryDto: {
+            id: number;
+            /** @enum {string} */
+            kind: "phase" | "to-phase" | "emergency";
+            /** @description In the order they were rolled back */
+            phases: number[];
+            /** @enum {string} */
+            status: "running" | "completed" | "failed" | "superseded";
+            reason: string;
+            actor: string;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+            durationMs: number | null;
+            /** @description Rows were dropped that no backup keeps */
+            dataLoss: boolean;
+        };
+        PhaseStatusDto: {
+            /** @example 9 */
+            number: number;
+            /** @example people */
+            key: string;
+            title: string;
+            /** @enum {string} */
+            dataLossRisk: "none" | "low" | "medium" | "high";
+            legacyFallback: string;
+            flags: components["schemas"]["FlagViewDto"][];
+            jobs: components["schemas"]["JobStatusDto"][];
+            schema: components["schemas"]["SchemaStatusDto"];
+            tables: components["schemas"]["TableStatusDto"][];
+            columns: components["schemas"]["ColumnStatusDto"][];
+            inFlight: components["schemas"]["InFlightDto"];
+            lastRollback: components["schemas"]["RollbackSummaryDto"] | null;
+        };
+        ReasonDto: {
+            reason: string;
+        };
+        StopResultDto: {
+            /** @description How long the stop waited for a run in flight */
+            waitedMs: number;
+            /** @description The run in flight did not finish within JOB_STOP_WAIT_MS */
+            stillRunning: boolean;
         };
         OfrepEvaluationRequest: {
             /** @description OpenFeature evaluation context; Phasegate flags do not target, so it is accepted and not used */
@@ -2021,18 +2033,6 @@ export interface components {
             metadata: {
                 [key: string]: unknown;
             };
-        };
-        EnablePhaseDto: {
-            /** @description Why: kept in the flag and job audit */
-            reason: string;
-            /** @description Switch on only the shadow flags (evaluate the new path without applying it) */
-            shadowOnly?: boolean;
-        };
-        RollForwardResultDto: {
-            phase: number;
-            migrationsApplied: string[];
-            flagsOn: string[];
-            jobsResumed: string[];
         };
         AssigneeDto: {
             operatorId: number | null;
@@ -5922,6 +5922,419 @@ export interface operations {
             };
         };
     };
+    rollbackList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rollback log, newest first (the latest 50) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RollbackRecordDto"][];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires role: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    rollbackStart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartRollbackDto"];
+            };
+        };
+        responses: {
+            /** @description dryRun: the plan; nothing changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RollbackPlanDto"];
+                };
+            };
+            /** @description The finished rollback (completed or failed), as logged. In APP_MODE=readonly only the emergency rollback is accepted */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RollbackRecordDto"];
+                };
+            };
+            /** @description No reason, or not exactly one of phase, toPhase, emergency */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires role: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description ROLLBACK_IN_PROGRESS, or UNSAFE_REQUEST (out of stack order, data without backup, unusable backup directory) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description READ_ONLY: APP_MODE=readonly, the emergency stop, refuses writes; or DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    rollbackGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One rollback with its steps, timings and issues */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RollbackRecordDto"];
+                };
+            };
+            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires role: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    rollbackResolve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolutionDto"];
+            };
+        };
+        responses: {
+            /** @description The rollback with its resolution written */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RollbackRecordDto"];
+                };
+            };
+            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires role: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description READ_ONLY: APP_MODE=readonly, the emergency stop, refuses writes; or DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    rollForwardEnable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                phase: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnablePhaseDto"];
+            };
+        };
+        responses: {
+            /** @description Schema applied again if it was reverted, flags on, their jobs resumed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RollForwardResultDto"];
+                };
+            };
+            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires role: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such phase */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNSAFE_REQUEST: a lower phase whose schema is not applied must be enabled first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description READ_ONLY: APP_MODE=readonly, the emergency stop, refuses writes; or DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     phasesPhases: {
         parameters: {
             query?: never;
@@ -6374,321 +6787,6 @@ export interface operations {
             };
         };
     };
-    rollbackList: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The rollback log, newest first (the latest 50) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RollbackRecordDto"][];
-                };
-            };
-            /** @description Missing, unknown or revoked API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Requires role: admin */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-        };
-    };
-    rollbackStart: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["StartRollbackDto"];
-            };
-        };
-        responses: {
-            /** @description dryRun: the plan; nothing changed */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RollbackPlanDto"];
-                };
-            };
-            /** @description The finished rollback (completed or failed), as logged. In APP_MODE=readonly only the emergency rollback is accepted */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RollbackRecordDto"];
-                };
-            };
-            /** @description No reason, or not exactly one of phase, toPhase, emergency */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Missing, unknown or revoked API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Requires role: admin */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description ROLLBACK_IN_PROGRESS, or UNSAFE_REQUEST (out of stack order, data without backup, unusable backup directory) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description READ_ONLY: APP_MODE=readonly, the emergency stop, refuses writes; or DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-        };
-    };
-    rollbackGet: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One rollback with its steps, timings and issues */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RollbackRecordDto"];
-                };
-            };
-            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Missing, unknown or revoked API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Requires role: admin */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-        };
-    };
-    rollbackResolve: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ResolutionDto"];
-            };
-        };
-        responses: {
-            /** @description The rollback with its resolution written */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RollbackRecordDto"];
-                };
-            };
-            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Missing, unknown or revoked API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Requires role: admin */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description READ_ONLY: APP_MODE=readonly, the emergency stop, refuses writes; or DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-        };
-    };
     ofrepEvaluate: {
         parameters: {
             query?: never;
@@ -6826,104 +6924,6 @@ export interface operations {
             };
             /** @description Requires role: viewer or station */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description READ_ONLY: APP_MODE=readonly, the emergency stop, refuses writes; or DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-        };
-    };
-    rollForwardEnable: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                phase: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["EnablePhaseDto"];
-            };
-        };
-        responses: {
-            /** @description Schema applied again if it was reverted, flags on, their jobs resumed */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RollForwardResultDto"];
-                };
-            };
-            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Missing, unknown or revoked API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Requires role: admin */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description No such phase */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description UNSAFE_REQUEST: a lower phase whose schema is not applied must be enabled first */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PhasesModule } from '../phases.module.js';
 import { RollbackModule } from '../rollback/rollback.module.js';
+import { PhaseStatusModule } from '../status/phase-status.module.js';
 import { FlagsCommand, FlagsListCommand, FlagsSetCommand } from './flags.command.js';
 import { PhasesCommand, PhasesEnableCommand, PhasesStatusCommand } from './phases.command.js';
 import { RestoreCommand } from './restore.command.js';
@@ -8,7 +9,7 @@ import { RollbackCommand } from './rollback.command.js';
 
 /** The operator's phase commands: status, flags, rollback, restore, roll forward. */
 @Module({
-  imports: [PhasesModule, RollbackModule],
+  imports: [PhasesModule, RollbackModule, PhaseStatusModule],
   providers: [PhasesCommand, PhasesStatusCommand, PhasesEnableCommand, FlagsCommand, FlagsListCommand, FlagsSetCommand, RollbackCommand, RestoreCommand],
 })
 export class PhaseCommandsModule {}

@@ -1,6 +1,7 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { DomainError } from '../../common/errors/domain-error.js';
-import { PhaseStatusService } from '../phase-status.service.js';
+import type { RollbackSummary } from '../rollback/rollback-log.service.js';
+import { PhaseStatusService } from '../status/phase-status.service.js';
 import { RollForwardService } from '../rollback/roll-forward.service.js';
 import { cliActor, phaseNumber, printJson, printTable, runCommand } from '../../common/cli/command-output.js';
 
@@ -81,7 +82,6 @@ export class PhasesCommand extends CommandRunner {
   }
 }
 
-function describeLast(last: unknown): string {
-  const r = last as { id: number; kind: string; status: string; startedAt: Date };
-  return `#${r.id} ${r.kind} ${r.status} ${new Date(r.startedAt).toISOString()}`;
+function describeLast(r: RollbackSummary): string {
+  return `#${r.id} ${r.kind} ${r.status} ${r.startedAt.toISOString()}`;
 }

@@ -3,7 +3,6 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, Like, Repository } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ONE_ROW } from '../../database/dialect.js';
-import { RollbackHistory } from '../phase-status.service.js';
 import { RollbackLogEntry } from './rollback-log.entity.js';
 import { record, summary, type RollbackRecord, type RollbackSummary } from './rollback-record.js';
 
@@ -11,7 +10,7 @@ export type { RollbackRecord, RollbackSummary } from './rollback-record.js';
 
 /** Reads and writes `rollback_log`; also what the phase status API shows as "last rollback". */
 @Injectable()
-export class RollbackLog implements RollbackHistory {
+export class RollbackLog {
   constructor(@InjectRepository(RollbackLogEntry) private readonly entries: Repository<RollbackLogEntry>) {}
 
   /** The latest rollback that touched `phase` (an emergency touches every phase), or null. */

@@ -1,10 +1,10 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BackupService } from '../backup/backup.service.js';
 import { RestoreService } from '../backup/restore.service.js';
 import { SchemaBackup } from '../backup/schema-backup.entity.js';
-import { RollbackHistory } from '../phase-status.service.js';
 import { PhasesModule } from '../phases.module.js';
+import { RollForwardController } from './roll-forward.controller.js';
 import { RollForwardService } from './roll-forward.service.js';
 import { RollbackLogEntry } from './rollback-log.entity.js';
 import { RollbackLog } from './rollback-log.service.js';
@@ -15,18 +15,12 @@ import { RollbackSteps } from './rollback-steps.service.js';
 import { RollbackController } from './rollback.controller.js';
 import { RollbackService } from './rollback.service.js';
 
-/**
- * Rollback, backup/restore and roll forward, above the phase framework. Global so that the
- * phase status API (in PhasesModule, below this one) can show each phase's last rollback
- * through RollbackHistory without an import cycle.
- */
-@Global()
+/** Rollback, backup/restore and roll forward, above the phase framework. */
 @Module({
   imports: [PhasesModule, TypeOrmModule.forFeature([RollbackLogEntry, SchemaBackup])],
-  controllers: [RollbackController],
+  controllers: [RollbackController, RollForwardController],
   providers: [
     RollbackLog,
-    { provide: RollbackHistory, useExisting: RollbackLog },
     RollbackNotifier,
     RollbackPlanRepository,
     RollbackPlanner,
@@ -36,6 +30,6 @@ import { RollbackService } from './rollback.service.js';
     RestoreService,
     RollForwardService,
   ],
-  exports: [RollbackHistory, RollbackLog, RollbackService, BackupService, RestoreService, RollForwardService],
+  exports: [RollbackLog, RollbackService, BackupService, RestoreService, RollForwardService],
 })
 export class RollbackModule {}

@@ -2,13 +2,13 @@ import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/commo
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { Roles } from '../common/auth/auth.decorators.js';
-import { Role } from '../common/auth/role.js';
-import { ErrorResponseDto } from '../common/errors/error-response.dto.js';
-import { JobRun } from './jobs/job-run.entity.js';
-import { JobRunSummaryDto, JobStatusDto, PhaseStatusDto, StopResultDto } from './dto/admin.dto.js';
-import { JobsService, JobStatus, StopResult } from './jobs/jobs.service.js';
-import { PhaseRegistry } from './phase-registry.service.js';
+import { Roles } from '../../common/auth/auth.decorators.js';
+import { Role } from '../../common/auth/role.js';
+import { ErrorResponseDto } from '../../common/errors/error-response.dto.js';
+import { JobRun } from '../jobs/job-run.entity.js';
+import { JobRunSummaryDto, JobStatusDto, PhaseStatusDto, StopResultDto } from '../dto/admin.dto.js';
+import { JobsService, JobStatus, StopResult } from '../jobs/jobs.service.js';
+import { PhaseRegistry } from '../phase-registry.service.js';
 import { PhaseStatus, PhaseStatusService } from './phase-status.service.js';
 
 class JobNameParam {

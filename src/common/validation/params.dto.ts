@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
-import { DecimalInt, MAX_ID } from '../../common/validation/decimal.js';
+import { DecimalInt, MAX_ID } from './decimal.js';
 
 /** Path ids validated like bodies, so a bad id gets a per-field 400 too. */
 export class IdParam {

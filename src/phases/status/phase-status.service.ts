@@ -1,16 +1,12 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { MigrationService } from '../database/migration.service.js';
-import { FlagsService, FlagView } from './flags/flags.service.js';
-import { JobsService, JobStatus } from './jobs/jobs.service.js';
-import type { DataLossRisk, InFlightWork, PhaseDefinition } from './phase-definition.js';
-import { PhaseRegistry, SchemaState } from './phase-registry.service.js';
-
-/** Implemented by the rollback module, which sits above this one. */
-export abstract class RollbackHistory {
-  abstract lastFor(phase: number): Promise<unknown | null>;
-}
+import { MigrationService } from '../../database/migration.service.js';
+import { FlagsService, FlagView } from '../flags/flags.service.js';
+import { JobsService, JobStatus } from '../jobs/jobs.service.js';
+import type { DataLossRisk, InFlightWork, PhaseDefinition } from '../phase-definition.js';
+import { PhaseRegistry, SchemaState } from '../phase-registry.service.js';
+import { RollbackLog, type RollbackSummary } from '../rollback/rollback-log.service.js';
 
 export interface TableStatus {
   name: string;
@@ -31,7 +27,7 @@ export interface PhaseStatus {
   tables: TableStatus[];
   columns: Array<{ table: string; column: string; rebuildable: boolean; exists: boolean }>;
   inFlight: InFlightWork | { count: null; description: string };
-  lastRollback: unknown | null;
+  lastRollback: RollbackSummary | null;
 }
 
 /** Everything an operator needs about each phase, from the registry and the database. */
@@ -43,7 +39,7 @@ export class PhaseStatusService {
     private readonly jobs: JobsService,
     private readonly migrations: MigrationService,
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Optional() @Inject(RollbackHistory) private readonly history?: RollbackHistory,
+    private readonly rollbacks: RollbackLog,
   ) {}
 
   async all(): Promise<PhaseStatus[]> {
@@ -67,7 +63,7 @@ export class PhaseStatusService {
       columns,
       // a phase whose schema is down has nothing in flight to ask about
       inFlight: tables.every((t) => t.exists) ? await def.inFlight() : { count: null, description: 'schema not applied' },
-      lastRollback: (await this.history?.lastFor(phase)) ?? null,
+      lastRollback: await this.rollbacks.lastFor(phase),
     };
   }
 

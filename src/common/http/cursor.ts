@@ -1,4 +1,4 @@
-import { DomainError } from '../common/errors/domain-error.js';
+import { DomainError } from '../errors/domain-error.js';
 
 /**
  * Opaque page cursors: base64url of the last id seen. Pages are ordered by id and new rows

@@ -2,12 +2,12 @@ import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { IsBoolean, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import type { Request } from 'express';
-import { Roles } from '../common/auth/auth.decorators.js';
-import { Role } from '../common/auth/role.js';
-import { ErrorResponseDto } from '../common/errors/error-response.dto.js';
-import { RollForwardResult, RollForwardService } from '../phases/rollback/roll-forward.service.js';
-import { Omittable } from '../common/validation/omittable.js';
-import { DecimalInt } from '../common/validation/decimal.js';
+import { Roles } from '../../common/auth/auth.decorators.js';
+import { Role } from '../../common/auth/role.js';
+import { ErrorResponseDto } from '../../common/errors/error-response.dto.js';
+import { RollForwardResult, RollForwardService } from './roll-forward.service.js';
+import { Omittable } from '../../common/validation/omittable.js';
+import { DecimalInt } from '../../common/validation/decimal.js';
 
 class PhaseParam {
   @ApiProperty({ example: 10 })

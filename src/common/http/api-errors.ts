@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse } from '@nestjs/swagger';
-import { ErrorResponseDto } from '../common/errors/error-response.dto.js';
+import { ErrorResponseDto } from '../errors/error-response.dto.js';
 
 /** Documents the error answers a route can give, all with the common ErrorResponse body. */
 export function ApiErrors(errors: { badRequest?: string; notFound?: string; conflict?: string }) {

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { PhasesModule } from '../phases.module.js';
+import { RollbackModule } from '../rollback/rollback.module.js';
+import { PhaseStatusService } from './phase-status.service.js';
+import { PhasesController } from './phases.controller.js';
+
+/**
+ * Each phase's status as operators read it, its last rollback included: above both the phase
+ * framework and the rollback, so that neither has to know the other's view of a phase.
+ */
+@Module({
+  imports: [PhasesModule, RollbackModule],
+  controllers: [PhasesController],
+  providers: [PhaseStatusService],
+  exports: [PhaseStatusService],
+})
+export class PhaseStatusModule {}
