@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Gauge } from 'prom-client';
-import { DataSource } from 'typeorm';
 import { MetricsService } from '../common/metrics/metrics.service.js';
-import { RefreshState } from './entities/refresh-state.entity.js';
+import { DashboardRefreshRepository } from './dashboard-refresh.repository.js';
+import type { RefreshState } from './entities/refresh-state.entity.js';
 
 /**
  * Per view: when it was refreshed and how long that took. The gauges read mv_refresh_state at
@@ -15,7 +14,7 @@ export class DashboardMetrics {
   private readonly logger = new Logger(DashboardMetrics.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly views: DashboardRefreshRepository,
     metrics: MetricsService,
   ) {
     // MetricsService.gauge() takes no collect callback; these join its registry all the same
@@ -36,7 +35,7 @@ export class DashboardMetrics {
   }
 
   private collector(read: (state: RefreshState) => number | null): (this: Gauge<string>) => Promise<void> {
-    const states = () => this.dataSource.getRepository(RefreshState).find();
+    const states = () => this.views.states();
     const logger = this.logger;
     return async function () {
       this.reset();

@@ -1,14 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { Environment } from '../config/environment.js';
-import { dialectOf, execute, fromDbTime, insertIgnore, toDbTime } from '../database/dialect.js';
 import type { JobCounts } from '../phases/phase-definition.js';
+import { DashboardRefreshRepository } from './dashboard-refresh.repository.js';
 import { VIEWS, type ViewName } from './dashboard.schema.js';
-import { RefreshState } from './entities/refresh-state.entity.js';
-import { buildView, INCREMENTAL_VIEWS } from './view-sql.js';
-import { insertSelectWithoutLocks } from '../database/transaction.js';
+import type { RefreshState } from './entities/refresh-state.entity.js';
+import { INCREMENTAL_VIEWS } from './view-sql.js';
 
 /**
  * An event's occurred_at is stamped before its transaction commits, so a transaction still
@@ -43,7 +40,7 @@ export class DashboardRefreshService {
   beforeStep: (step: string) => Promise<void> = async () => undefined;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly views: DashboardRefreshRepository,
     config: ConfigService<Environment, true>,
   ) {
     this.windowMs = config.get('DASHBOARD_WINDOW_HOURS', { infer: true }) * 3_600_000;
@@ -51,29 +48,28 @@ export class DashboardRefreshService {
 
   async refresh(options: RefreshOptions): Promise<JobCounts> {
     const now = new Date();
-    const [{ watermark }] = await this.dataSource.query(`SELECT COALESCE(MAX(id), 0) AS watermark FROM token_event`);
+    const watermark = await this.views.latestEventId();
     const counts: JobCounts = { views_refreshed: 0, incremental: 0, rows: 0 };
     const durations: Partial<Record<ViewName, number>> = {};
     for (const view of VIEWS) {
       if (options.signal?.aborted) break;
-      const done = await this.refreshView(view, Number(watermark), now, options.full);
+      const done = await this.refreshView(view, watermark, now, options.full);
       counts.views_refreshed++;
       counts.incremental += done.incremental ? 1 : 0;
       counts.rows += done.rows;
       durations[view] = done.durationMs;
     }
-    this.logger.log({ msg: 'dashboard refreshed', full: options.full, stopped: options.signal?.aborted === true, watermark: Number(watermark), ...counts, durationsMs: durations });
+    this.logger.log({ msg: 'dashboard refreshed', full: options.full, stopped: options.signal?.aborted === true, watermark, ...counts, durationsMs: durations });
     return counts;
   }
 
   private async refreshView(view: ViewName, watermark: number, now: Date, full: boolean): Promise<{ rows: number; incremental: boolean; durationMs: number }> {
     const started = Date.now();
-    const state = await this.state(view);
-    await this.dataSource.query(`DELETE FROM ${view} WHERE generation <> ?`, [state.generation]);
+    const state = await this.views.state(view);
+    await this.views.deleteAllBut(view, state.generation);
     const incremental = !full && INCREMENTAL_VIEWS.has(view) && state.watermarkEventId !== null && state.refreshedAt !== null;
     const generation = state.generation + 1;
-    const statements = buildView(view, {
-      dialect: dialectOf(this.dataSource),
+    const statements = this.views.generationStatements(view, {
       generation,
       previous: state.generation,
       watermark,
@@ -83,32 +79,21 @@ export class DashboardRefreshService {
     });
     for (const [i, statement] of statements.entries()) {
       await this.beforeStep(`${view}:${i}`);
-      await insertSelectWithoutLocks(this.dataSource, statement.sql, statement.params);
+      await this.views.run(statement);
     }
     await this.beforeStep(`${view}:flip`);
     const durationMs = Date.now() - started;
-    const flipped = await execute(
-      this.dataSource,
-      `UPDATE mv_refresh_state SET generation = ?, refreshed_at = ?, duration_ms = ?, watermark_event_id = ?, mode = ? WHERE view_name = ? AND generation = ?`,
-      [generation, toDbTime(now), durationMs, watermark, incremental ? 'incremental' : 'full', view, state.generation],
-    );
+    const flipped = await this.views.flip(view, state.generation, { generation, refreshedAt: now, durationMs, watermark, mode: incremental ? 'incremental' : 'full' });
     // the job's lease makes refreshes single-runner; this only guards against a lease lost mid-run
-    if (flipped !== 1) throw new Error(`${view}: generation ${state.generation} was replaced by another refresh`);
-    await this.dataSource.query(`DELETE FROM ${view} WHERE generation = ?`, [state.generation]);
-    const [{ total }] = await this.dataSource.query(`SELECT COUNT(*) AS total FROM ${view} WHERE generation = ?`, [generation]);
-    return { rows: Number(total), incremental, durationMs };
-  }
-
-  private async state(view: ViewName): Promise<RefreshState> {
-    const repo = this.dataSource.getRepository(RefreshState);
-    await this.dataSource.query(`${insertIgnore(dialectOf(this.dataSource))} mv_refresh_state (view_name, generation) VALUES (?, 0)`, [view]);
-    return repo.findOneByOrFail({ viewName: view });
+    if (!flipped) throw new Error(`${view}: generation ${state.generation} was replaced by another refresh`);
+    await this.views.deleteGeneration(view, state.generation);
+    return { rows: await this.views.countGeneration(view, generation), incremental, durationMs };
   }
 
   /** Where an incremental refresh starts: the earliest new event, or the late-commit margin before the last refresh. */
   private async since(state: RefreshState, watermark: number): Promise<Date> {
-    const [{ earliest }] = await this.dataSource.query(`SELECT MIN(occurred_at) AS earliest FROM token_event WHERE id > ? AND id <= ?`, [state.watermarkEventId, watermark]);
+    const earliest = await this.views.earliestEventBetween(state.watermarkEventId!, watermark);
     const margin = state.refreshedAt!.getTime() - LATE_COMMIT_GRACE_MS;
-    return new Date(Math.min(fromDbTime(earliest)?.getTime() ?? margin, margin));
+    return new Date(Math.min(earliest?.getTime() ?? margin, margin));
   }
 }

@@ -3,7 +3,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { PhasesModule } from '../phases/phases.module.js';
 import { DashboardMetrics } from './dashboard-metrics.js';
 import { DashboardQueryService } from './dashboard-query.service.js';
+import { DashboardRefreshRepository } from './dashboard-refresh.repository.js';
 import { DashboardRefreshService } from './dashboard-refresh.service.js';
+import { DashboardViewRepository } from './dashboard-view.repository.js';
 import { DashboardController } from './dashboard.controller.js';
 import { DashboardPhase } from './dashboard.phase.js';
 import { RefreshState } from './entities/refresh-state.entity.js';
@@ -12,6 +14,6 @@ import { RefreshState } from './entities/refresh-state.entity.js';
 @Module({
   imports: [PhasesModule, TypeOrmModule.forFeature([RefreshState])],
   controllers: [DashboardController],
-  providers: [DashboardPhase, DashboardRefreshService, DashboardQueryService, DashboardMetrics],
+  providers: [DashboardPhase, DashboardRefreshRepository, DashboardRefreshService, DashboardViewRepository, DashboardQueryService, DashboardMetrics],
 })
 export class DashboardModule {}

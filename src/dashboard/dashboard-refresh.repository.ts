@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { dialectOf, execute, fromDbTime, insertIgnore, toDbTime } from '../database/dialect.js';
+import { insertSelectWithoutLocks } from '../database/transaction.js';
+import type { ViewName } from './dashboard.schema.js';
+import { RefreshState } from './entities/refresh-state.entity.js';
+import { buildView, type BuildContext, type Statement } from './view-sql.js';
+
+/** What the flip records about the generation it makes current. */
+export interface FlipTo {
+  generation: number;
+  refreshedAt: Date;
+  durationMs: number;
+  watermark: number;
+  mode: 'full' | 'incremental';
+}
+
+/** The refresh's reads of token_event and its writes of the analytics tables and mv_refresh_state. */
+@Injectable()
+export class DashboardRefreshRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** The newest event's id (0 without events): every statement of a refresh reads up to it. */
+  async latestEventId(): Promise<number> {
+    const [{ watermark }] = await this.dataSource.query(`SELECT COALESCE(MAX(id), 0) AS watermark FROM token_event`);
+    return Number(watermark);
+  }
+
+  /** When the earliest event with an id in (afterId, upToId] occurred; null when there is none. */
+  async earliestEventBetween(afterId: number, upToId: number): Promise<Date | null> {
+    const [{ earliest }] = await this.dataSource.query(`SELECT MIN(occurred_at) AS earliest FROM token_event WHERE id > ? AND id <= ?`, [afterId, upToId]);
+    return fromDbTime(earliest);
+  }
+
+  /** The view's state row, created at generation 0 the first time the view is refreshed. */
+  async state(view: ViewName): Promise<RefreshState> {
+    await this.dataSource.query(`${insertIgnore(dialectOf(this.dataSource))} mv_refresh_state (view_name, generation) VALUES (?, 0)`, [view]);
+    return this.dataSource.getRepository(RefreshState).findOneByOrFail({ viewName: view });
+  }
+
+  states(): Promise<RefreshState[]> {
+    return this.dataSource.getRepository(RefreshState).find();
+  }
+
+  /** The statements that fill one generation of `view`, in this database's dialect. */
+  generationStatements(view: ViewName, context: Omit<BuildContext, 'dialect'>): Statement[] {
+    return buildView(view, { ...context, dialect: dialectOf(this.dataSource) });
+  }
+
+  async run(statement: Statement): Promise<void> {
+    await insertSelectWithoutLocks(this.dataSource, statement.sql, statement.params);
+  }
+
+  /** Points readers at the new generation; false when `from` is no longer the current one. */
+  async flip(view: ViewName, from: number, to: FlipTo): Promise<boolean> {
+    const flipped = await execute(
+      this.dataSource,
+      `UPDATE mv_refresh_state SET generation = ?, refreshed_at = ?, duration_ms = ?, watermark_event_id = ?, mode = ? WHERE view_name = ? AND generation = ?`,
+      [to.generation, toDbTime(to.refreshedAt), to.durationMs, to.watermark, to.mode, view, from],
+    );
+    return flipped === 1;
+  }
+
+  async deleteGeneration(view: ViewName, generation: number): Promise<void> {
+    await this.dataSource.query(`DELETE FROM ${view} WHERE generation = ?`, [generation]);
+  }
+
+  /** Sweeps every generation but `current`: the half-written rows of a refresh that failed. */
+  async deleteAllBut(view: ViewName, current: number): Promise<void> {
+    await this.dataSource.query(`DELETE FROM ${view} WHERE generation <> ?`, [current]);
+  }
+
+  async countGeneration(view: ViewName, generation: number): Promise<number> {
+    const [{ total }] = await this.dataSource.query(`SELECT COUNT(*) AS total FROM ${view} WHERE generation = ?`, [generation]);
+    return Number(total);
+  }
+}
