@@ -5,10 +5,12 @@ import { PhaseFallback } from './fallback/phase-fallback.service.js';
 import { FeatureFlagAudit } from './flags/feature-flag-audit.entity.js';
 import { FeatureFlag } from './flags/feature-flag.entity.js';
 import { FlagsController } from './flags/flags.controller.js';
+import { FlagsRepository } from './flags/flags.repository.js';
 import { FlagsService } from './flags/flags.service.js';
 import { JobControl } from './jobs/job-control.entity.js';
 import { JobRun } from './jobs/job-run.entity.js';
 import { JobScheduler } from './jobs/job-scheduler.service.js';
+import { JobsRepository } from './jobs/jobs.repository.js';
 import { JobsService } from './jobs/jobs.service.js';
 import { PhaseRegistry } from './phase-registry.service.js';
 
@@ -16,7 +18,7 @@ import { PhaseRegistry } from './phase-registry.service.js';
 @Module({
   imports: [DiscoveryModule, TypeOrmModule.forFeature([FeatureFlag, FeatureFlagAudit, JobRun, JobControl])],
   controllers: [FlagsController],
-  providers: [PhaseRegistry, FlagsService, PhaseFallback, JobsService, JobScheduler],
+  providers: [PhaseRegistry, FlagsRepository, FlagsService, PhaseFallback, JobsRepository, JobsService, JobScheduler],
   exports: [PhaseRegistry, FlagsService, PhaseFallback, JobsService],
 })
 export class PhasesModule {}

@@ -1,8 +1,6 @@
 import { Body, Controller, Get, Param, Put, Query, Req } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { FindOptionsWhere, LessThan, Repository } from 'typeorm';
 import { Roles } from '../../common/auth/auth.decorators.js';
 import { Role } from '../../common/auth/role.js';
 import { ErrorResponseDto } from '../../common/errors/error-response.dto.js';
@@ -14,10 +12,7 @@ import { FlagsService, FlagView } from './flags.service.js';
 @Controller('admin/flags')
 @Roles(Role.Admin)
 export class FlagsController {
-  constructor(
-    private readonly flags: FlagsService,
-    @InjectRepository(FeatureFlagAudit) private readonly audit: Repository<FeatureFlagAudit>,
-  ) {}
+  constructor(private readonly flags: FlagsService) {}
 
   @ApiOperation({ summary: 'List phase flags' })
   @Get()
@@ -31,10 +26,7 @@ export class FlagsController {
   @ApiOkResponse({ type: [FlagAuditDto], description: 'Newest first; page with `before`' })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   history(@Query() q: FlagAuditQuery): Promise<FeatureFlagAudit[]> {
-    const where: FindOptionsWhere<FeatureFlagAudit> = {};
-    if (q.key) where.key = q.key;
-    if (q.before) where.id = LessThan(q.before);
-    return this.audit.find({ where, order: { id: 'DESC' }, take: q.limit });
+    return this.flags.audit(q);
   }
 
   @ApiOperation({ summary: 'Turn a flag on or off, with a reason' })

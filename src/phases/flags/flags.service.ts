@@ -5,10 +5,11 @@ import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { Environment } from '../../config/environment.js';
-import { dialectOf, insertIgnore, isMissingTable, toDbTime } from '../../database/dialect.js';
+import { isMissingTable } from '../../database/dialect.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
-import { registerManifest, writeFlags } from '../rollback/emergency-statements.js';
-import { FeatureFlag } from './feature-flag.entity.js';
+import type { FeatureFlagAudit } from './feature-flag-audit.entity.js';
+import type { FeatureFlag } from './feature-flag.entity.js';
+import { FlagsRepository, type AuditPage } from './flags.repository.js';
 import { KillSwitch } from './kill-switch.js';
 import { inTransaction } from '../../database/transaction.js';
 
@@ -51,6 +52,7 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: FlagsRepository,
     private readonly registry: PhaseRegistry,
     config: ConfigService<Environment, true>,
   ) {
@@ -122,19 +124,23 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
         });
       }
     }
-    const write = (em: EntityManager) => writeFlags(em, keys, enabled, change);
+    const write = (em: EntityManager) => this.store.write(em, keys, enabled, change);
     if (manager) await write(manager);
     else await inTransaction(this.dataSource, write);
     // the local replica sees its own change at once; the others within FLAG_REFRESH_MS
     if (!manager) await this.refresh();
   }
 
+  /** The audit trail, newest first. */
+  audit(page: AuditPage): Promise<FeatureFlagAudit[]> {
+    return this.store.audit(page);
+  }
+
   /** Reloads the snapshot when the flag version moved; one indexed single-row read otherwise. */
   async refresh(): Promise<void> {
-    const [row] = await this.dataSource.query(`SELECT version FROM feature_flag_state WHERE id = 1`);
-    const version = Number(row?.version ?? 0);
+    const version = await this.store.version();
     if (version === this.version) return;
-    const flags = await this.dataSource.getRepository(FeatureFlag).find();
+    const flags = await this.store.all();
     this.snapshot = new Map(flags.map((f) => [f.key, f]));
     this.version = version;
   }
@@ -158,7 +164,7 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
       ...this.registry.jobs().map(({ phase, job }) => ({ kind: 'job' as const, name: job.name, phase: phase.number })),
     ];
     try {
-      await registerManifest(this.dataSource, dialectOf(this.dataSource), entries);
+      await this.store.registerManifest(entries);
     } catch (error) {
       if (!isMissingTable(error)) throw error;
       this.logger.warn('phase_manifest is missing: the lean emergency rollback boots the application until the schema is migrated');
@@ -166,13 +172,7 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Every declared flag gets a row (off) the first time a replica starts with it. */
-  private async registerFlags(): Promise<void> {
-    const now = toDbTime(new Date());
-    for (const flag of this.registry.flags()) {
-      await this.dataSource.query(
-        `${insertIgnore(dialectOf(this.dataSource))} feature_flag (\`key\`, enabled, description, updated_at, updated_by) VALUES (?, ?, ?, ?, ?)`,
-        [flag.key, 0, flag.description, now, 'system'],
-      );
-    }
+  private registerFlags(): Promise<void> {
+    return this.store.addMissing(this.registry.flags(), new Date());
   }
 }

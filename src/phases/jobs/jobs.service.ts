@@ -8,16 +8,14 @@ import { ErrorCode } from '../../common/errors/error-code.js';
 import type { Counter } from 'prom-client';
 import { MetricsService } from '../../common/metrics/metrics.service.js';
 import { Environment } from '../../config/environment.js';
-import { ONE_ROW } from '../../database/dialect.js';
 import { LeaseTable } from '../../database/lease.js';
 import { inTransaction } from '../../database/transaction.js';
 import type { FlagChange } from '../flags/flags.service.js';
 import { FlagsService } from '../flags/flags.service.js';
 import type { PhaseDefinition, PhaseJob } from '../phase-definition.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
-import { storeJobStops } from '../rollback/emergency-statements.js';
-import { JobControl } from './job-control.entity.js';
-import { JobRun } from './job-run.entity.js';
+import type { JobRun } from './job-run.entity.js';
+import { JobsRepository } from './jobs.repository.js';
 
 export interface JobStatus {
   name: string;
@@ -56,6 +54,7 @@ export class JobsService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: JobsRepository,
     private readonly registry: PhaseRegistry,
     private readonly flags: FlagsService,
     metrics: MetricsService,
@@ -93,13 +92,13 @@ export class JobsService {
 
   /** Stores the stops (joining `manager`'s transaction) and aborts local runs; does not wait. */
   async stopMany(names: string[], change: FlagChange, manager: EntityManager): Promise<void> {
-    await storeJobStops(manager, names, change);
+    await this.store.storeStops(manager, names, change);
     for (const name of names) this.local.get(name)?.abort(new Error(`stopped by ${change.actor}: ${change.reason}`));
   }
 
   async resume(name: string, change: FlagChange): Promise<void> {
     this.find(name);
-    await this.dataSource.getRepository(JobControl).save({ name, stopped: false, changedAt: new Date(), changedBy: change.actor, reason: change.reason }, ONE_ROW);
+    await this.store.resume(name, change, new Date());
   }
 
   /** Waits (bounded) until no replica holds the job's lease. */
@@ -119,16 +118,21 @@ export class JobsService {
     return (await this.lease.holder(name)) !== null;
   }
 
+  /** Of `names`, the jobs a live holder is still running: one query for all of them. */
+  stillRunning(names: readonly string[]): Promise<string[]> {
+    return this.store.stillRunning(names);
+  }
+
   async isStopped(name: string): Promise<boolean> {
-    return (await this.dataSource.getRepository(JobControl).findOneBy({ name }))?.stopped === true;
+    return (await this.store.control(name))?.stopped === true;
   }
 
   async status(name: string): Promise<JobStatus> {
     const { phase, job } = this.find(name);
     const [holder, control, lastRun] = await Promise.all([
       this.lease.holder(name),
-      this.dataSource.getRepository(JobControl).findOneBy({ name }),
-      this.dataSource.getRepository(JobRun).findOne({ where: { jobName: name }, order: { id: 'DESC' } }),
+      this.store.control(name),
+      this.store.lastRun(name),
     ]);
     return {
       name,
@@ -147,19 +151,18 @@ export class JobsService {
 
   async recentRuns(name: string, limit = 20): Promise<JobRun[]> {
     this.find(name);
-    return this.dataSource.getRepository(JobRun).find({ where: { jobName: name }, order: { id: 'DESC' }, take: limit });
+    return this.store.recentRuns(name, limit);
   }
 
   /** Called holding the job's lease. */
   private async runHoldingLease(phase: PhaseDefinition, job: PhaseJob, triggeredBy: JobRun['triggeredBy']): Promise<JobRun> {
-    const runs = this.dataSource.getRepository(JobRun);
     const controller = new AbortController();
     this.local.set(job.name, controller);
     let run: JobRun | undefined;
     try {
       // we hold the lease, so any run still marked running was abandoned by a crashed holder
-      await runs.update({ jobName: job.name, status: 'running' }, { status: 'failed', finishedAt: new Date(), error: 'abandoned: its process stopped before finishing' });
-      run = await runs.save(runs.create({ jobName: job.name, phase: phase.number, triggeredBy, owner: this.lease.owner, status: 'running', startedAt: new Date(), finishedAt: null, counts: null, error: null }), ONE_ROW);
+      await this.store.failRunning(job.name, 'abandoned: its process stopped before finishing', new Date());
+      run = await this.store.startRun({ jobName: job.name, phase: phase.number, triggeredBy, owner: this.lease.owner }, new Date());
       try {
         const counts = (await job.run({ signal: controller.signal, manual: triggeredBy === 'manual' })) ?? {};
         Object.assign(run, { status: 'succeeded', counts, finishedAt: new Date() });
@@ -168,7 +171,7 @@ export class JobsService {
         Object.assign(run, { status: 'failed', error: error instanceof Error ? error.message : String(error), finishedAt: new Date() });
         this.logger.error({ msg: 'job run failed', job: job.name, phase: phase.number, error: run.error });
       }
-      await runs.save(run, ONE_ROW);
+      await this.store.saveRun(run);
       this.runs.inc({ job: job.name, status: run.status });
       return run;
     } finally {

@@ -7,7 +7,7 @@ import { inTransaction } from '../../database/transaction.js';
 import { FlagChange, FlagsService } from '../flags/flags.service.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
-import { emergencyDetails, jobsStillRunning } from './emergency-statements.js';
+import { emergencyDetails } from './emergency-statements.js';
 import { RollbackLease } from './rollback-lease.js';
 import { RollbackLogEntry, RollbackStep } from './rollback-log.entity.js';
 import { RollbackLog } from './rollback-log.service.js';
@@ -117,7 +117,7 @@ export class RollbackService {
       return { status: 'done', detail: emergencyDetails.switched({ flags: keys, jobs }) };
     });
     if (switched) {
-      await this.timed(entry, jobsStep, onStep, async () => ({ status: 'done', ...emergencyDetails.stopped(await jobsStillRunning(this.dataSource, jobs)) }));
+      await this.timed(entry, jobsStep, onStep, async () => ({ status: 'done', ...emergencyDetails.stopped(await this.jobs.stillRunning(jobs)) }));
       for (const step of rest.filter((s) => s.name === 'verify-legacy')) {
         await this.timed(entry, step, onStep, () => this.steps.run('verify-legacy', step.phase!, entry, change));
       }
