@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PhasesModule } from '../phases.module.js';
 import { RollbackModule } from '../rollback/rollback.module.js';
+import { PhaseStatusRepository } from './phase-status.repository.js';
 import { PhaseStatusService } from './phase-status.service.js';
 import { PhasesController } from './phases.controller.js';
 
@@ -11,7 +12,7 @@ import { PhasesController } from './phases.controller.js';
 @Module({
   imports: [PhasesModule, RollbackModule],
   controllers: [PhasesController],
-  providers: [PhaseStatusService],
+  providers: [PhaseStatusRepository, PhaseStatusService],
   exports: [PhaseStatusService],
 })
 export class PhaseStatusModule {}

@@ -1,19 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { MigrationService } from '../../database/migration.service.js';
 import { FlagsService, FlagView } from '../flags/flags.service.js';
 import { JobsService, JobStatus } from '../jobs/jobs.service.js';
-import type { DataLossRisk, InFlightWork, PhaseDefinition } from '../phase-definition.js';
+import type { DataLossRisk, InFlightWork } from '../phase-definition.js';
 import { PhaseRegistry, SchemaState } from '../phase-registry.service.js';
 import { RollbackLog, type RollbackSummary } from '../rollback/rollback-log.service.js';
-
-export interface TableStatus {
-  name: string;
-  rebuildable: boolean;
-  exists: boolean;
-  rows: number | null;
-}
+import { PhaseStatusRepository, type ColumnStatus, type TableStatus } from './phase-status.repository.js';
 
 export interface PhaseStatus {
   number: number;
@@ -25,7 +17,7 @@ export interface PhaseStatus {
   jobs: JobStatus[];
   schema: { state: SchemaState; migrations: Array<{ name: string; applied: boolean }> };
   tables: TableStatus[];
-  columns: Array<{ table: string; column: string; rebuildable: boolean; exists: boolean }>;
+  columns: ColumnStatus[];
   inFlight: InFlightWork | { count: null; description: string };
   lastRollback: RollbackSummary | null;
 }
@@ -38,7 +30,7 @@ export class PhaseStatusService {
     private readonly flags: FlagsService,
     private readonly jobs: JobsService,
     private readonly migrations: MigrationService,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly schema: PhaseStatusRepository,
     private readonly rollbacks: RollbackLog,
   ) {}
 
@@ -49,7 +41,7 @@ export class PhaseStatusService {
   async of(phase: number): Promise<PhaseStatus> {
     const def = this.registry.get(phase);
     const applied = new Map((await this.migrations.status()).map((m) => [m.name, m.applied]));
-    const { tables, columns } = await this.schemaObjects(def);
+    const { tables, columns } = await this.schema.schemaObjects(def);
     return {
       number: def.number,
       key: def.key,
@@ -65,27 +57,5 @@ export class PhaseStatusService {
       inFlight: tables.every((t) => t.exists) ? await def.inFlight() : { count: null, description: 'schema not applied' },
       lastRollback: await this.rollbacks.lastFor(phase),
     };
-  }
-
-  /**
-   * The phase's tables and columns, read on one connection that is released before anything
-   * else asks the pool: statuses of all phases run side by side, and each holding a connection
-   * while waiting for another would hang a pool no larger than their number.
-   */
-  private async schemaObjects(def: PhaseDefinition): Promise<Pick<PhaseStatus, 'tables' | 'columns'>> {
-    const qr = this.dataSource.createQueryRunner();
-    try {
-      const tables: TableStatus[] = [];
-      for (const t of def.tables) {
-        const exists = await qr.hasTable(t.name);
-        const rows = exists ? Number((await qr.query(`SELECT COUNT(*) AS n FROM ${t.name}`))[0].n) : null;
-        tables.push({ name: t.name, rebuildable: t.rebuildable, exists, rows });
-      }
-      const columns = [];
-      for (const c of def.columns) columns.push({ table: c.table, column: c.column, rebuildable: c.rebuildable, exists: await qr.hasColumn(c.table, c.column) });
-      return { tables, columns };
-    } finally {
-      await qr.release();
-    }
   }
 }
