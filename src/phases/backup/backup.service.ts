@@ -11,10 +11,11 @@ import { DataSource, QueryRunner } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { Environment } from '../../config/environment.js';
-import { Dialect, dialectOf, ONE_ROW } from '../../database/dialect.js';
+import { Dialect, dialectOf } from '../../database/dialect.js';
 import type { PhaseSchema } from '../guard/migration-guard.js';
 import { describeRowSet, readBatches, RowSet, rowLine } from './row-stream.js';
-import { BackupItem, SchemaBackup } from './schema-backup.entity.js';
+import type { BackupItem } from './schema-backup.entity.js';
+import { SchemaBackupRepository } from './schema-backup.repository.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -62,6 +63,7 @@ export class BackupService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly backups: SchemaBackupRepository,
     config: ConfigService<Environment, true>,
   ) {
     this.baseDir = resolve(config.get('BACKUP_DIR', { infer: true }));
@@ -98,11 +100,9 @@ export class BackupService {
       const manifest: BackupManifest = { format: 'phasegate-backup/1', phase: schema.phase, createdAt: new Date(started).toISOString(), dialect: dialectOf(this.dataSource), items };
       await writeDurably(join(location, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
       // on the connection this holds: a second one from the pool could be the one it lacks
-      const saved = await qr.manager
-        .getRepository(SchemaBackup)
-        .save({ phase: schema.phase, location, status: 'verified', items, createdBy: actor, createdAt: new Date(started), verifiedAt: new Date() }, ONE_ROW);
+      const id = await this.backups.recordVerified(qr.manager, { phase: schema.phase, location, items, createdBy: actor, createdAt: new Date(started) }, new Date());
       const rows = items.reduce((n, i) => n + i.rows, 0);
-      const result = { id: saved.id, location, rows, bytes: items.reduce((n, i) => n + i.bytes, 0), durationMs: Date.now() - started, items };
+      const result = { id, location, rows, bytes: items.reduce((n, i) => n + i.bytes, 0), durationMs: Date.now() - started, items };
       this.logger.log({ msg: 'phase backup verified', phase: schema.phase, location, rows, durationMs: result.durationMs });
       return result;
     } catch (error) {

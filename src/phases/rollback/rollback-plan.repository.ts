@@ -2,12 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
 import { q } from '../backup/row-stream.js';
-import { GuardItem, inspectSchemaDrop, PhaseSchema } from '../guard/migration-guard.js';
+import { GuardItem, GuardReport, inspectSchemaDrop, PhaseSchema } from '../guard/migration-guard.js';
 
 /** A guard item with its real row count, which the dry run shows; null when it does not exist. */
 export type InspectedItem = GuardItem & { rows: number | null };
 
-/** The rollback planner's reads of a phase's tables: the guard's verdict and the row counts. */
+/** The rollback's reads of a phase's tables: the guard's verdict and, for the planner, the row counts. */
 @Injectable()
 export class RollbackPlanRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -23,6 +23,16 @@ export class RollbackPlanRepository {
       const items: InspectedItem[] = [];
       for (const item of report.items) items.push({ ...item, rows: item.exists ? await countRows(qr, item) : null });
       return items;
+    } finally {
+      await qr.release();
+    }
+  }
+
+  /** The guard's verdict alone, on a connection of its own likewise. */
+  async guardReport(schema: PhaseSchema, options: { checkBackups: boolean }): Promise<GuardReport> {
+    const qr = this.dataSource.createQueryRunner();
+    try {
+      return await inspectSchemaDrop(qr, schema, options);
     } finally {
       await qr.release();
     }

@@ -8,11 +8,12 @@ import { Environment } from '../../config/environment.js';
 import { MigrationService } from '../../database/migration.service.js';
 import { BackupService } from '../backup/backup.service.js';
 import { FlagChange, FlagsService } from '../flags/flags.service.js';
-import { inspectSchemaDrop, schemaOf } from '../guard/migration-guard.js';
+import { schemaOf } from '../guard/migration-guard.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import type { PhaseDefinition } from '../phase-definition.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
 import type { RollbackLogEntry, StepName } from './rollback-log.entity.js';
+import { RollbackPlanRepository } from './rollback-plan.repository.js';
 import { inTransaction } from '../../database/transaction.js';
 
 /** The steps done per phase; the closing `log` step belongs to the rollback itself. */
@@ -42,6 +43,7 @@ export class RollbackSteps {
     private readonly jobs: JobsService,
     private readonly backups: BackupService,
     private readonly migrations: MigrationService,
+    private readonly tables: RollbackPlanRepository,
     config: ConfigService<Environment, true>,
   ) {
     this.stopWaitMs = config.get('JOB_STOP_WAIT_MS', { infer: true });
@@ -97,8 +99,7 @@ export class RollbackSteps {
     const names = new Set(this.registry.migrationsOf(def.number).map((m) => m.name));
     const applied = (await this.migrations.status()).filter((m) => names.has(m.name) && m.applied).map((m) => m.name);
     if (applied.length === 0) return { status: 'skipped', detail: 'schema already reverted' };
-    const qr = this.dataSource.createQueryRunner();
-    const report = await inspectSchemaDrop(qr, schemaOf(def), { checkBackups: false }).finally(() => qr.release());
+    const report = await this.tables.guardReport(schemaOf(def), { checkBackups: false });
     const backedUp = entry.steps.some((s) => s.phase === def.number && s.name === 'backup' && s.status === 'done');
     const lost = backedUp ? [] : report.items.filter((i) => i.holdsData && i.rebuildable);
     if (lost.length) entry.dataLoss = true;

@@ -3,10 +3,12 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { BackupService } from '../backup/backup.service.js';
 import { RestoreService } from '../backup/restore.service.js';
 import { SchemaBackup } from '../backup/schema-backup.entity.js';
+import { SchemaBackupRepository } from '../backup/schema-backup.repository.js';
 import { PhasesModule } from '../phases.module.js';
 import { RollForwardController } from './roll-forward.controller.js';
 import { RollForwardService } from './roll-forward.service.js';
 import { RollbackLogEntry } from './rollback-log.entity.js';
+import { RollbackLogRepository } from './rollback-log.repository.js';
 import { RollbackLog } from './rollback-log.service.js';
 import { RollbackNotifier } from './rollback-notifier.js';
 import { RollbackPlanRepository } from './rollback-plan.repository.js';
@@ -20,12 +22,14 @@ import { RollbackService } from './rollback.service.js';
   imports: [PhasesModule, TypeOrmModule.forFeature([RollbackLogEntry, SchemaBackup])],
   controllers: [RollbackController, RollForwardController],
   providers: [
+    RollbackLogRepository,
     RollbackLog,
     RollbackNotifier,
     RollbackPlanRepository,
     RollbackPlanner,
     RollbackSteps,
     RollbackService,
+    SchemaBackupRepository,
     BackupService,
     RestoreService,
     RollForwardService,
