@@ -1,0 +1,98 @@
+import type { ConfigService } from '@nestjs/config';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Environment } from '../../config/environment.js';
+import { fakePhase } from '../phase-definition.fixture.js';
+import type { PhaseRegistry, SchemaState } from '../phase-registry.service.js';
+import type { SwitchChange } from '../rollback/emergency-statements.js';
+import type { FeatureFlag } from './feature-flag.entity.js';
+import type { FlagsRepository } from './flags.repository.js';
+import { FlagsService } from './flags.service.js';
+
+/** feature_flag and its version row in memory; each write is kept as the service asked for it. */
+class FakeFlagsRepository implements Pick<FlagsRepository, 'version' | 'all' | 'write'> {
+  readonly rows = new Map<string, FeatureFlag>();
+  readonly writes: Array<{ keys: readonly string[]; enabled: boolean; change: SwitchChange }> = [];
+  versionNumber = 0;
+  loads = 0;
+
+  async version(): Promise<number> {
+    return this.versionNumber;
+  }
+
+  async all(): Promise<FeatureFlag[]> {
+    this.loads++;
+    return [...this.rows.values()].map((r) => ({ ...r }));
+  }
+
+  async write(manager: EntityManager, keys: readonly string[], enabled: boolean, change: SwitchChange): Promise<void> {
+    if (manager !== em) throw new Error('written outside the caller transaction');
+    this.writes.push({ keys, enabled, change });
+    for (const key of keys) this.rows.set(key, { key, enabled, description: '', updatedAt: new Date(), updatedBy: change.actor });
+    this.versionNumber++;
+  }
+}
+
+const em = {} as EntityManager;
+const change = { actor: 'ops', reason: 'incident 42' };
+
+function flagsService(options: { schema?: Record<number, SchemaState>; forceOff?: string } = {}) {
+  const phases = [7, 8].map((n) => fakePhase(n));
+  const registry = {
+    flags: () => phases.flatMap((p) => p.flags.map((f) => ({ ...f, phase: p.number }))),
+    phaseOfFlag: (key: string) => phases.find((p) => p.flags.some((f) => f.key === key)),
+    schemaState: async (n: number) => options.schema?.[n] ?? 'applied',
+  } as unknown as PhaseRegistry;
+  const settings: Partial<Environment> = { FEATURE_FLAGS_FORCE_OFF: options.forceOff ?? '', FLAG_REFRESH_MS: 1000 };
+  const config = { get: (key: keyof Environment) => settings[key] } as unknown as ConfigService<Environment, true>;
+  const repo = new FakeFlagsRepository();
+  return { repo, flags: new FlagsService({} as DataSource, repo as unknown as FlagsRepository, registry, config) };
+}
+
+describe('FlagsService', () => {
+  it("writes in the caller's transaction, and serves the new values once the version moved", async () => {
+    const { repo, flags } = flagsService();
+    await flags.setMany(['p7_on', 'p8_on'], true, change, em);
+
+    expect(repo.writes).toEqual([{ keys: ['p7_on', 'p8_on'], enabled: true, change }]);
+    // the caller's transaction may still roll back: the snapshot waits for the caller's refresh
+    expect(flags.isEnabled('p7_on')).toBe(false);
+    await flags.refresh();
+    expect(flags.isEnabled('p7_on')).toBe(true);
+    expect(flags.view('p8_on')).toMatchObject({ enabled: true, effective: true, updatedBy: 'ops' });
+  });
+
+  it('reloads the flags only when their version moved', async () => {
+    const { repo, flags } = flagsService();
+    await flags.refresh();
+    await flags.refresh();
+    expect(repo.loads).toBe(1);
+
+    await flags.setMany(['p8_on'], true, change, em);
+    await flags.refresh();
+    await flags.refresh();
+    expect(repo.loads).toBe(2);
+  });
+
+  it('refuses a change without a reason, an unknown flag, and switching on a flag whose schema is reverted, writing nothing', async () => {
+    const { repo, flags } = flagsService({ schema: { 8: 'reverted' } });
+
+    await expect(flags.setMany(['p7_on'], true, { ...change, reason: '   ' }, em)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(flags.setMany(['p7_on', 'nope'], true, change, em)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(flags.setMany(['p7_on', 'p8_on'], true, change, em)).rejects.toMatchObject({ code: 'SCHEMA_NOT_APPLIED', details: { phase: 8 } });
+    expect(repo.writes).toEqual([]);
+
+    // switching it off needs no schema
+    await flags.setMany(['p8_on'], false, change, em);
+    expect(repo.writes).toEqual([{ keys: ['p8_on'], enabled: false, change }]);
+  });
+
+  it('keeps a flag the kill switch names off whatever is stored, and says why', async () => {
+    const { flags } = flagsService({ forceOff: 'p7_on' });
+    await flags.setMany(['p7_on', 'p8_on'], true, change, em);
+    await flags.refresh();
+
+    expect(flags.isEnabled('p7_on')).toBe(false);
+    expect(flags.view('p7_on')).toMatchObject({ enabled: true, effective: false, forcedOff: true, reason: 'forced off by FEATURE_FLAGS_FORCE_OFF lists this flag' });
+    expect(flags.isEnabled('p8_on')).toBe(true);
+  });
+});
