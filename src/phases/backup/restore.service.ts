@@ -7,9 +7,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
-import { dialectOf, execute, insertIgnore, toDbTime, upsertStatement } from '../../database/dialect.js';
+import { dialectOf } from '../../database/dialect.js';
 import { BackupManifest, MANIFEST_FILE, verifyFile } from './backup.service.js';
-import { describeRowSet, digestRows, q } from './row-stream.js';
+import { RestoreRowsRepository, type BackupRow } from './restore-rows.repository.js';
+import { describeRowSet, digestRows } from './row-stream.js';
 import type { BackupItem } from './schema-backup.entity.js';
 
 export interface RestoredItem {
@@ -39,7 +40,10 @@ const MAX_BATCH_ROWS = 1000;
 export class RestoreService {
   private readonly logger = new Logger(RestoreService.name);
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly rows: RestoreRowsRepository,
+  ) {}
 
   async readManifest(dir: string): Promise<BackupManifest> {
     const location = resolve(dir);
@@ -95,13 +99,12 @@ export class RestoreService {
   }
 
   private async writeBack(qr: QueryRunner, location: string, item: BackupItem): Promise<void> {
-    const types = new Map((await qr.getTable(item.table))!.columns.map((c) => [c.name, c.type.toLowerCase()]));
-    const toDb = (column: string, value: unknown) => dbValue(value, types.get(column) ?? '');
+    const types = await this.rows.columnTypes(qr, item.table);
     const batchRows = Math.max(1, Math.min(MAX_BATCH_ROWS, Math.floor(MAX_PARAMS / (item.columns.length * 2))));
-    let batch: Array<Record<string, unknown>> = [];
+    let batch: BackupRow[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
-      await (item.column ? this.updateColumn(qr, item, batch, toDb) : this.upsertRows(qr, item, batch, toDb));
+      await (item.column ? this.rows.updateColumn(qr, item, batch, types) : this.rows.upsertRows(qr, item, batch, types));
       batch = [];
     };
     for await (const line of createInterface({ input: createReadStream(join(location, item.file)), crlfDelay: Infinity })) {
@@ -111,35 +114,6 @@ export class RestoreService {
     }
     await flush();
   }
-
-  private upsertRows(qr: QueryRunner, item: BackupItem, rows: Array<Record<string, unknown>>, toDb: (c: string, v: unknown) => unknown): Promise<number> {
-    const dialect = dialectOf(this.dataSource);
-    const update = item.columns.filter((c) => !item.key.includes(c));
-    const sql = update.length
-      ? upsertStatement(dialect, item.table, item.columns, item.key, update, rows.length)
-      : `${insertIgnore(dialect)} ${q(item.table)} (${item.columns.map(q).join(', ')}) VALUES ${rows.map(() => `(${item.columns.map(() => '?').join(', ')})`).join(', ')}`;
-    return execute(qr.manager, sql, rows.flatMap((r) => item.columns.map((c) => toDb(c, r[c]))));
-  }
-
-  /** One UPDATE per batch: `SET col = CASE WHEN <key> THEN value ... END WHERE <key> OR ...`. */
-  private updateColumn(qr: QueryRunner, item: BackupItem, rows: Array<Record<string, unknown>>, toDb: (c: string, v: unknown) => unknown): Promise<number> {
-    const column = item.column!;
-    const match = item.key.map((k) => `${q(k)} = ?`).join(' AND ');
-    const keyOf = (r: Record<string, unknown>) => item.key.map((k) => toDb(k, r[k]));
-    const sql = `UPDATE ${q(item.table)} SET ${q(column)} = CASE ${rows.map(() => `WHEN ${match} THEN ?`).join(' ')} END WHERE ${rows.map(() => `(${match})`).join(' OR ')}`;
-    const params = [...rows.flatMap((r) => [...keyOf(r), toDb(column, r[column])]), ...rows.flatMap(keyOf)];
-    return execute(qr.manager, sql, params);
-  }
-}
-
-/** Undoes rowLine's encoding for the column's type. */
-function dbValue(value: unknown, type: string): unknown {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'object' && '$base64' in (value as object)) return Buffer.from((value as { $base64: string }).$base64, 'base64');
-  if (typeof value === 'object') return JSON.stringify(value);
-  // MySQL rows were read as Date and written as ISO strings; DATETIME wants 'YYYY-MM-DD HH:MM:SS.mmm'
-  if (typeof value === 'string' && /date|time/.test(type) && /^\d{4}-\d\d-\d\dT.*Z$/.test(value)) return toDbTime(new Date(value));
-  return value;
 }
 
 function nameOf(item: { table: string; column?: string }): string {

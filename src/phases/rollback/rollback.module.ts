@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BackupService } from '../backup/backup.service.js';
+import { RestoreRowsRepository } from '../backup/restore-rows.repository.js';
 import { RestoreService } from '../backup/restore.service.js';
 import { SchemaBackup } from '../backup/schema-backup.entity.js';
 import { SchemaBackupRepository } from '../backup/schema-backup.repository.js';
@@ -31,6 +32,7 @@ import { RollbackService } from './rollback.service.js';
     RollbackService,
     SchemaBackupRepository,
     BackupService,
+    RestoreRowsRepository,
     RestoreService,
     RollForwardService,
   ],

@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import type { QueryRunner } from 'typeorm';
+import { dialectOf, execute, insertIgnore, toDbTime, upsertStatement } from '../../database/dialect.js';
+import { q } from './row-stream.js';
+import type { BackupItem } from './schema-backup.entity.js';
+
+/** A row as a backup file holds it (rowLine's encoding). */
+export type BackupRow = Record<string, unknown>;
+
+/** Column name -> its type in the live schema, lower case: how a backed-up value is decoded. */
+export type ColumnTypes = ReadonlyMap<string, string>;
+
+/** The restore's writes, on the connection the restore holds from the first check to the last. */
+@Injectable()
+export class RestoreRowsRepository {
+  async columnTypes(qr: QueryRunner, table: string): Promise<ColumnTypes> {
+    return new Map((await qr.getTable(table))!.columns.map((c) => [c.name, c.type.toLowerCase()]));
+  }
+
+  /** Table rows by primary key: rows seeded again since take the backed-up values, and a second run changes nothing. */
+  upsertRows(qr: QueryRunner, item: BackupItem, rows: BackupRow[], types: ColumnTypes): Promise<number> {
+    const dialect = dialectOf(qr);
+    const update = item.columns.filter((c) => !item.key.includes(c));
+    const sql = update.length
+      ? upsertStatement(dialect, item.table, item.columns, item.key, update, rows.length)
+      : `${insertIgnore(dialect)} ${q(item.table)} (${item.columns.map(q).join(', ')}) VALUES ${rows.map(() => `(${item.columns.map(() => '?').join(', ')})`).join(', ')}`;
+    return execute(qr.manager, sql, rows.flatMap((r) => item.columns.map((c) => dbValue(r[c], types.get(c) ?? ''))));
+  }
+
+  /** An owned column by row key, one UPDATE per batch: `SET col = CASE WHEN <key> THEN value ... END WHERE <key> OR ...`. */
+  updateColumn(qr: QueryRunner, item: BackupItem, rows: BackupRow[], types: ColumnTypes): Promise<number> {
+    const column = item.column!;
+    const toDb = (c: string, value: unknown) => dbValue(value, types.get(c) ?? '');
+    const match = item.key.map((k) => `${q(k)} = ?`).join(' AND ');
+    const keyOf = (r: BackupRow) => item.key.map((k) => toDb(k, r[k]));
+    const sql = `UPDATE ${q(item.table)} SET ${q(column)} = CASE ${rows.map(() => `WHEN ${match} THEN ?`).join(' ')} END WHERE ${rows.map(() => `(${match})`).join(' OR ')}`;
+    const params = [...rows.flatMap((r) => [...keyOf(r), toDb(column, r[column])]), ...rows.flatMap(keyOf)];
+    return execute(qr.manager, sql, params);
+  }
+}
+
+/** Undoes rowLine's encoding for the column's type. */
+function dbValue(value: unknown, type: string): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'object' && '$base64' in (value as object)) return Buffer.from((value as { $base64: string }).$base64, 'base64');
+  if (typeof value === 'object') return JSON.stringify(value);
+  // MySQL rows were read as Date and written as ISO strings; DATETIME wants 'YYYY-MM-DD HH:MM:SS.mmm'
+  if (typeof value === 'string' && /date|time/.test(type) && /^\d{4}-\d\d-\d\dT.*Z$/.test(value)) return toDbTime(new Date(value));
+  return value;
+}
