@@ -277,11 +277,11 @@ export function startPeopleSim(options: SimOptions = {}): Promise<PeopleSim> {
   };
 
   const control = async (req: IncomingMessage, res: ServerResponse, path: string) => {
-    if (path === '/_control/state' && req.method === 'GET') return send(res, 200, { operators: operators.size, teams: teams.length, faults, requests: counts });
-    if (path === '/_control/faults' && (req.method === 'PUT' || req.method === 'POST')) return send(res, 200, setFaults((await readBody(req)) as Partial<SimFaults>));
-    if (path === '/_control/faults/reset' && req.method === 'POST') return send(res, 200, setFaults(NO_FAULTS));
-    if (path === '/_control/mutate' && req.method === 'POST') return send(res, 200, mutate((await readBody(req)) as SimMutation));
-    return send(res, 404, { error: 'not_found' });
+    if (path === '/_control/state' && req.method === 'GET') { send(res, 200, { operators: operators.size, teams: teams.length, faults, requests: counts }); return; }
+    if (path === '/_control/faults' && (req.method === 'PUT' || req.method === 'POST')) { send(res, 200, setFaults((await readBody(req)))); return; }
+    if (path === '/_control/faults/reset' && req.method === 'POST') { send(res, 200, setFaults(NO_FAULTS)); return; }
+    if (path === '/_control/mutate' && req.method === 'POST') { send(res, 200, mutate((await readBody(req)))); return; }
+    send(res, 404, { error: 'not_found' });
   };
 
   const setFaults = (change: Partial<SimFaults>) => {
@@ -293,7 +293,7 @@ export function startPeopleSim(options: SimOptions = {}): Promise<PeopleSim> {
   };
 
   const api = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
-    if (req.headers.authorization !== `Bearer ${token}`) return send(res, 401, { error: 'unauthorized' });
+    if (req.headers.authorization !== `Bearer ${token}`) { send(res, 401, { error: 'unauthorized' }); return; }
     const counted = faults.faultAfter > 0 ? (faults.faultAfter--, false) : true;
     if ((counted && faults.hang > 0) || (faults.hangRate > 0 && random() < faults.hangRate)) {
       if (counted && faults.hang > 0) faults.hang--;
@@ -303,11 +303,11 @@ export function startPeopleSim(options: SimOptions = {}): Promise<PeopleSim> {
     if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
     if (counted && faults.rateLimit > 0) {
       faults.rateLimit--;
-      return send(res, 429, { error: 'rate_limited' }, { 'retry-after': String(faults.retryAfterSeconds) });
+      send(res, 429, { error: 'rate_limited' }, { 'retry-after': String(faults.retryAfterSeconds) }); return;
     }
     if ((counted && faults.fail500 > 0) || (faults.errorRate > 0 && random() < faults.errorRate)) {
       if (counted && faults.fail500 > 0) faults.fail500--;
-      return send(res, 500, { error: 'internal' });
+      send(res, 500, { error: 'internal' }); return;
     }
     if (counted && faults.garbage > 0) {
       faults.garbage--;
@@ -319,27 +319,27 @@ export function startPeopleSim(options: SimOptions = {}): Promise<PeopleSim> {
     const cursorText = url.searchParams.get('cursor');
     // availability pages by offset over its generated list; the others by keyset
     const cursor = cursorText && url.pathname !== '/v1/availability' ? decodeCursor(cursorText) : null;
-    if (cursorText && url.pathname !== '/v1/availability' && !cursor) return send(res, 400, { error: 'bad_cursor' });
+    if (cursorText && url.pathname !== '/v1/availability' && !cursor) { send(res, 400, { error: 'bad_cursor' }); return; }
     if (url.pathname === '/v1/operators') {
       const sinceText = url.searchParams.get('updated_since');
       const since = sinceText ? Date.parse(sinceText) : null;
-      if (sinceText && Number.isNaN(since)) return send(res, 400, { error: 'bad_updated_since' });
+      if (sinceText && Number.isNaN(since)) { send(res, 400, { error: 'bad_updated_since' }); return; }
       const all = sortedOperators();
       const result = page(since === null ? all : all.slice(firstAtOrAfter(all, since)), cursor, limit);
       const items = result.items.map((op) => (isMalformed(op.id, faults.malformedRate) ? malformed(op) : op));
-      return send(res, 200, { items, next_cursor: result.next_cursor });
+      send(res, 200, { items, next_cursor: result.next_cursor }); return;
     }
-    if (url.pathname === '/v1/teams') return send(res, 200, page(teams, cursor, limit));
+    if (url.pathname === '/v1/teams') { send(res, 200, page(teams, cursor, limit)); return; }
     if (url.pathname === '/v1/availability') {
       const from = Date.parse(url.searchParams.get('from') ?? '');
       const to = Date.parse(url.searchParams.get('to') ?? '');
-      if (Number.isNaN(from) || Number.isNaN(to) || to <= from || to - from > 31 * DAY) return send(res, 400, { error: 'from and to must be ISO times at most 31 days apart' });
+      if (Number.isNaN(from) || Number.isNaN(to) || to <= from || to - from > 31 * DAY) { send(res, 400, { error: 'from and to must be ISO times at most 31 days apart' }); return; }
       const items = availability(from, to);
       const offset = cursorText ? Number(Buffer.from(cursorText, 'base64url').toString('utf8')) || 0 : 0;
       const slice = items.slice(offset, offset + limit);
-      return send(res, 200, { items: slice, next_cursor: offset + limit < items.length ? Buffer.from(String(offset + limit)).toString('base64url') : null });
+      send(res, 200, { items: slice, next_cursor: offset + limit < items.length ? Buffer.from(String(offset + limit)).toString('base64url') : null }); return;
     }
-    return send(res, 404, { error: 'not_found' });
+    send(res, 404, { error: 'not_found' });
   };
 
   const server = createServer((req, res) => {

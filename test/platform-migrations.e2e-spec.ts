@@ -4,7 +4,7 @@ import { assertBuilt, runCli, ServerProcess, startServer } from './support/proce
 import { createTestDatabase, TestDatabase, withDataSource } from './support/test-database.js';
 import { checkedFetch } from './support/openapi-contract.js';
 
-const ALL_NAMES = appMigrations().map((M) => (new M() as MigrationInterface).name ?? M.name).sort();
+const ALL_NAMES = appMigrations().map((M) => (new M()).name ?? M.name).sort();
 
 /** Each migration's name and how often the `migrations` table records it, plus the lock row. */
 async function migrationState(db: TestDatabase) {

@@ -74,11 +74,11 @@ function startReplica(env: Record<string, string>): Promise<{ url: string; child
       const port = /listening: API http:\/\/localhost:(\d+)\//.exec(out)?.[1];
       if (!port) return;
       // the access log of the load is not kept
-      child.stdout!.off('data', listening);
-      child.stdout!.resume();
+      child.stdout.off('data', listening);
+      child.stdout.resume();
       ok({ url: `http://127.0.0.1:${port}`, child });
     };
-    child.stdout!.on('data', listening);
+    child.stdout.on('data', listening);
     child.on('exit', (code) => fail(new Error(`replica exited with ${code}: ${out.slice(-2000)}`)));
   });
 }

@@ -143,12 +143,12 @@ function startReplica(env: Record<string, string | undefined>): Promise<Replica>
   });
   let out = '';
   return new Promise((ok, fail) => {
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const port = /listening: API http:\/\/localhost:(\d+)\//.exec(out)?.[1];
       if (port) {
-        child.stdout!.removeAllListeners('data');
-        child.stdout!.resume();
+        child.stdout.removeAllListeners('data');
+        child.stdout.resume();
         ok({ url: `http://127.0.0.1:${port}`, child });
       }
     });
@@ -296,7 +296,7 @@ async function bench(target: BenchTarget) {
   const env = { ...(db.env as Record<string, string>), BACKUP_DIR: backupDir, LOG_LEVEL: 'error', JOBS_ENABLED: 'false', MIGRATE_ON_START: 'true' };
   try {
     const f = await flagChecks(env);
-    const shell = await fromTheShell(env, db.env as Record<string, string | undefined>);
+    const shell = await fromTheShell(env, db.env);
     const b = await backupAndRevert(env);
     const seconds = (ms: number[]) => (median(ms) / 1000).toFixed(2);
     return {

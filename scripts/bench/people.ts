@@ -43,7 +43,7 @@ async function startSim(): Promise<{ url: string; child: ChildProcess }> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((ok, fail) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       const found = /listening on (http:\/\/\S+)/.exec(line);
       if (found) ok(found[1]);
     });

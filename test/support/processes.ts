@@ -92,8 +92,8 @@ export function startServer(env: EnvironmentInput, timeoutMs = 60_000): Promise<
       child.kill('SIGKILL');
       reject(new Error(`server did not start within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, timeoutMs);
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
       const port = /listening: API http:\/\/localhost:(\d+)\//.exec(stdout)?.[1];
       if (port && !listening) {
