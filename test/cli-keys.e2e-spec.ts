@@ -1,4 +1,3 @@
-import type { MigrationInterface } from 'typeorm';
 import { appMigrations } from '../src/app.module.js';
 import { assertBuilt, runCli, ServerProcess, startServer } from './support/processes.js';
 import { createTestDatabase, TestDatabase } from './support/test-database.js';
