@@ -20,8 +20,7 @@ export type FreshDatabase = {
   /** Environment overrides that point the app at this database. */
   env: EnvironmentInput;
   drop(): Promise<void>;
-  /** Where a raw driver connects: an SQLite file path or a mysql:// URL. */
-} & ({ sqlitePath: string; mysqlUrl?: undefined } | { mysqlUrl: string; sqlitePath?: undefined });
+} & /* where a raw driver connects: an SQLite file path or a mysql:// URL */ ({ sqlitePath: string; mysqlUrl?: undefined } | { mysqlUrl: string; sqlitePath?: undefined });
 
 export interface BenchTarget {
   kind: 'sqlite' | 'mysql';
