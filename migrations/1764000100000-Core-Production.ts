@@ -150,7 +150,7 @@ export class CoreProduction1764000100000 implements MigrationInterface {
   async down(qr: QueryRunner): Promise<void> {
     const holding: string[] = [];
     for (const table of TABLES) {
-      if ((await qr.hasTable(table)) && (await qr.query(`SELECT 1 AS x FROM ${table} LIMIT 1`)).length > 0) holding.push(table);
+      if ((await qr.hasTable(table)) && ((await qr.query(`SELECT 1 AS x FROM ${table} LIMIT 1`)) as unknown[]).length > 0) holding.push(table);
     }
     if (holding.length) throw new Error(`Refusing to drop the production core: tables ${holding.join(', ')} hold data`);
     for (const table of TABLES) await qr.dropTable(table, true);

@@ -29,7 +29,7 @@ export class CoreFramework1764000200000 implements MigrationInterface {
       }),
       true,
     );
-    if ((await qr.query(`SELECT id FROM feature_flag_state WHERE id = 1`)).length === 0) {
+    if (((await qr.query(`SELECT id FROM feature_flag_state WHERE id = 1`)) as unknown[]).length === 0) {
       await qr.query(`INSERT INTO feature_flag_state (id, version) VALUES (1, 0)`);
     }
     await qr.createTable(

@@ -148,8 +148,8 @@ const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('bas
 
 function decodeCursor(text: string): Cursor | null {
   try {
-    const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    return typeof c.u === 'number' && typeof c.id === 'string' ? c : null;
+    const c: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    return typeof c === 'object' && c !== null && 'u' in c && typeof c.u === 'number' && 'id' in c && typeof c.id === 'string' ? { u: c.u, id: c.id } : null;
   } catch {
     return null;
   }
@@ -183,8 +183,10 @@ function page<T extends { id: string; updated_at: string }>(sorted: T[], cursor:
     start = lo;
   }
   const items = sorted.slice(start, start + limit);
+  if (start + limit >= sorted.length) return { items, next_cursor: null };
+  // more follow, so this page is full (limit >= 1) and has a last item
   const last = items[items.length - 1];
-  return { items, next_cursor: start + limit < sorted.length && last ? encodeCursor({ u: Date.parse(last.updated_at), id: last.id }) : null };
+  return { items, next_cursor: encodeCursor({ u: Date.parse(last.updated_at), id: last.id }) };
 }
 
 export function startPeopleSim(options: SimOptions = {}): Promise<PeopleSim> {
@@ -194,7 +196,9 @@ export function startPeopleSim(options: SimOptions = {}): Promise<PeopleSim> {
   const teamCount = Math.max(1, Math.ceil(size / OPERATORS_PER_TEAM));
   const random = seededRandom(options.seed ?? 9);
   let faults: SimFaults = { ...NO_FAULTS, ...options.faults };
-  const counts: Record<string, number> = {};
+  /** API answers by status, and the hangs and garbage pages. */
+  const counts = new Map<string, number>();
+  const count = (what: string) => counts.set(what, (counts.get(what) ?? 0) + 1);
 
   const operators = new Map<string, SimOperator>();
   for (let i = 1; i <= size; i++) {
@@ -265,23 +269,24 @@ export function startPeopleSim(options: SimOptions = {}): Promise<PeopleSim> {
   const sortedOperatorsById = () => [...operators.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-    counts[status] = (counts[status] ?? 0) + 1;
+    count(String(status));
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
   };
 
   const readBody = async (req: IncomingMessage): Promise<Record<string, unknown>> => {
     let text = '';
-    for await (const chunk of req) text += chunk;
-    return text ? JSON.parse(text) : {};
+    for await (const chunk of req) text += (chunk as Buffer).toString();
+    // the control API's contract: setFaults checks every knob it is given; mutate trusts its callers (tests, the bench)
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
   };
 
   const control = async (req: IncomingMessage, res: ServerResponse, path: string) => {
-    if (path === '/_control/state' && req.method === 'GET') return send(res, 200, { operators: operators.size, teams: teams.length, faults, requests: counts });
-    if (path === '/_control/faults' && (req.method === 'PUT' || req.method === 'POST')) return send(res, 200, setFaults((await readBody(req)) as Partial<SimFaults>));
-    if (path === '/_control/faults/reset' && req.method === 'POST') return send(res, 200, setFaults(NO_FAULTS));
-    if (path === '/_control/mutate' && req.method === 'POST') return send(res, 200, mutate((await readBody(req)) as SimMutation));
-    return send(res, 404, { error: 'not_found' });
+    if (path === '/_control/state' && req.method === 'GET') { send(res, 200, { operators: operators.size, teams: teams.length, faults, requests: Object.fromEntries(counts) }); return; }
+    if (path === '/_control/faults' && (req.method === 'PUT' || req.method === 'POST')) { send(res, 200, setFaults((await readBody(req)))); return; }
+    if (path === '/_control/faults/reset' && req.method === 'POST') { send(res, 200, setFaults(NO_FAULTS)); return; }
+    if (path === '/_control/mutate' && req.method === 'POST') { send(res, 200, mutate((await readBody(req)))); return; }
+    send(res, 404, { error: 'not_found' });
   };
 
   const setFaults = (change: Partial<SimFaults>) => {
@@ -293,25 +298,25 @@ export function startPeopleSim(options: SimOptions = {}): Promise<PeopleSim> {
   };
 
   const api = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
-    if (req.headers.authorization !== `Bearer ${token}`) return send(res, 401, { error: 'unauthorized' });
+    if (req.headers.authorization !== `Bearer ${token}`) { send(res, 401, { error: 'unauthorized' }); return; }
     const counted = faults.faultAfter > 0 ? (faults.faultAfter--, false) : true;
     if ((counted && faults.hang > 0) || (faults.hangRate > 0 && random() < faults.hangRate)) {
       if (counted && faults.hang > 0) faults.hang--;
-      counts.hang = (counts.hang ?? 0) + 1;
+      count('hang');
       return; // never answered: the socket stays open until the client gives up
     }
     if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
     if (counted && faults.rateLimit > 0) {
       faults.rateLimit--;
-      return send(res, 429, { error: 'rate_limited' }, { 'retry-after': String(faults.retryAfterSeconds) });
+      send(res, 429, { error: 'rate_limited' }, { 'retry-after': String(faults.retryAfterSeconds) }); return;
     }
     if ((counted && faults.fail500 > 0) || (faults.errorRate > 0 && random() < faults.errorRate)) {
       if (counted && faults.fail500 > 0) faults.fail500--;
-      return send(res, 500, { error: 'internal' });
+      send(res, 500, { error: 'internal' }); return;
     }
     if (counted && faults.garbage > 0) {
       faults.garbage--;
-      counts.garbage = (counts.garbage ?? 0) + 1;
+      count('garbage');
       res.writeHead(200, { 'content-type': 'text/html' });
       return res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
     }
@@ -319,27 +324,27 @@ export function startPeopleSim(options: SimOptions = {}): Promise<PeopleSim> {
     const cursorText = url.searchParams.get('cursor');
     // availability pages by offset over its generated list; the others by keyset
     const cursor = cursorText && url.pathname !== '/v1/availability' ? decodeCursor(cursorText) : null;
-    if (cursorText && url.pathname !== '/v1/availability' && !cursor) return send(res, 400, { error: 'bad_cursor' });
+    if (cursorText && url.pathname !== '/v1/availability' && !cursor) { send(res, 400, { error: 'bad_cursor' }); return; }
     if (url.pathname === '/v1/operators') {
       const sinceText = url.searchParams.get('updated_since');
       const since = sinceText ? Date.parse(sinceText) : null;
-      if (sinceText && Number.isNaN(since)) return send(res, 400, { error: 'bad_updated_since' });
+      if (sinceText && Number.isNaN(since)) { send(res, 400, { error: 'bad_updated_since' }); return; }
       const all = sortedOperators();
       const result = page(since === null ? all : all.slice(firstAtOrAfter(all, since)), cursor, limit);
       const items = result.items.map((op) => (isMalformed(op.id, faults.malformedRate) ? malformed(op) : op));
-      return send(res, 200, { items, next_cursor: result.next_cursor });
+      send(res, 200, { items, next_cursor: result.next_cursor }); return;
     }
-    if (url.pathname === '/v1/teams') return send(res, 200, page(teams, cursor, limit));
+    if (url.pathname === '/v1/teams') { send(res, 200, page(teams, cursor, limit)); return; }
     if (url.pathname === '/v1/availability') {
       const from = Date.parse(url.searchParams.get('from') ?? '');
       const to = Date.parse(url.searchParams.get('to') ?? '');
-      if (Number.isNaN(from) || Number.isNaN(to) || to <= from || to - from > 31 * DAY) return send(res, 400, { error: 'from and to must be ISO times at most 31 days apart' });
+      if (Number.isNaN(from) || Number.isNaN(to) || to <= from || to - from > 31 * DAY) { send(res, 400, { error: 'from and to must be ISO times at most 31 days apart' }); return; }
       const items = availability(from, to);
       const offset = cursorText ? Number(Buffer.from(cursorText, 'base64url').toString('utf8')) || 0 : 0;
       const slice = items.slice(offset, offset + limit);
-      return send(res, 200, { items: slice, next_cursor: offset + limit < items.length ? Buffer.from(String(offset + limit)).toString('base64url') : null });
+      send(res, 200, { items: slice, next_cursor: offset + limit < items.length ? Buffer.from(String(offset + limit)).toString('base64url') : null }); return;
     }
-    return send(res, 404, { error: 'not_found' });
+    send(res, 404, { error: 'not_found' });
   };
 
   const server = createServer((req, res) => {
@@ -359,7 +364,7 @@ export function startPeopleSim(options: SimOptions = {}): Promise<PeopleSim> {
         teams: () => teams,
         setFaults,
         mutate,
-        stats: () => ({ ...counts }),
+        stats: () => Object.fromEntries(counts),
         close: () =>
           new Promise<void>((done) => {
             server.closeAllConnections();
@@ -370,7 +375,7 @@ export function startPeopleSim(options: SimOptions = {}): Promise<PeopleSim> {
   });
 }
 
-const FLAGS: Record<string, keyof SimFaults> = {
+const FLAGS: Partial<Record<string, keyof SimFaults>> = {
   '--latency-ms': 'latencyMs',
   '--error-rate': 'errorRate',
   '--fail-500': 'fail500',
@@ -386,15 +391,19 @@ const FLAGS: Record<string, keyof SimFaults> = {
 async function main(argv: string[]): Promise<void> {
   const options: SimOptions & { faults: Partial<SimFaults> } = { port: 4010, faults: {} };
   for (let k = 0; k < argv.length; k += 2) {
-    const [flag, value] = [argv[k], argv[k + 1]];
+    const flag = argv[k];
+    const value = argv.at(k + 1);
     if (value === undefined) throw new Error(`${flag} needs a value`);
     if (flag === '--port') options.port = Number(value);
     else if (flag === '--size') options.size = Number(value);
     else if (flag === '--token') options.token = value;
     else if (flag === '--host') options.host = value;
     else if (flag === '--seed') options.seed = Number(value);
-    else if (FLAGS[flag]) options.faults[FLAGS[flag]] = Number(value);
-    else throw new Error(`unknown flag ${flag}; known: --port --size --token --host --seed ${Object.keys(FLAGS).join(' ')}`);
+    else {
+      const knob = FLAGS[flag];
+      if (!knob) throw new Error(`unknown flag ${flag}; known: --port --size --token --host --seed ${Object.keys(FLAGS).join(' ')}`);
+      options.faults[knob] = Number(value);
+    }
   }
   const sim = await startPeopleSim(options);
   console.log(`people-api-sim listening on ${sim.url} (${sim.operators().length} operators, ${sim.teams().length} teams; token "${sim.token}"; control at ${sim.url}/_control/state)`);

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { leanEmergencyArgs, runLeanEmergency } from './phases/cli/lean-emergency.command.js';
 
 /**

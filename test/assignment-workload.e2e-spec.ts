@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { WorkloadBoard } from '../src/assignment/workload-board.js';
+import { WorkloadRepository } from '../src/assignment/workload.repository.js';
 import { Role } from '../src/common/auth/role.js';
-import { dialectOf } from '../src/database/dialect.js';
 import { TokenStatus } from '../src/production/entities/token.entity.js';
 import type { TokenRef } from '../src/production/production.types.js';
 import { TokenLifecycleService } from '../src/production/token-lifecycle.service.js';
@@ -39,7 +39,7 @@ describe('Phase 7: workload board', () => {
     const line = await buildLine(t, 2);
     const [op1, op2] = [line.op(1), line.op(2)];
     const held = await giveTokens(line, 1, 2);
-    const board = new WorkloadBoard(dialectOf(db), TTL);
+    const board = new WorkloadBoard(t.app.get(WorkloadRepository), TTL);
     const at = Date.now();
     expect(await board.standing(db, [op1, op2], [], at)).toEqual(
       new Map([
@@ -68,8 +68,8 @@ describe('Phase 7: workload board', () => {
   it('reads every time with a bound of 0, and forgets everything when cleared', async () => {
     const line = await buildLine(t, 1);
     const op = line.op(1);
-    const uncached = new WorkloadBoard(dialectOf(db), 0);
-    const cached = new WorkloadBoard(dialectOf(db), TTL);
+    const uncached = new WorkloadBoard(t.app.get(WorkloadRepository), 0);
+    const cached = new WorkloadBoard(t.app.get(WorkloadRepository), TTL);
     const at = Date.now();
     expect(await workloads(uncached, [op], at)).toEqual([0]);
     expect(await workloads(cached, [op], at)).toEqual([0]);

@@ -1,4 +1,3 @@
-import type { MigrationInterface } from 'typeorm';
 import { appMigrations } from '../src/app.module.js';
 import { assertBuilt, runCli, ServerProcess, startServer } from './support/processes.js';
 import { createTestDatabase, TestDatabase } from './support/test-database.js';
@@ -31,7 +30,7 @@ describe('CLI: keys and migrate', () => {
     expect(created.code).toBe(0);
     const printed: string[] = created.stdout.match(KEY) ?? [];
     expect(printed).toHaveLength(1);
-    const key = printed[0]!;
+    const key = printed[0];
     const id = Number(/Created key #(\d+)/.exec(created.stdout)?.[1]);
 
     const before = await me(key);
@@ -77,7 +76,7 @@ describe('CLI: keys and migrate', () => {
   it('migrate --status lists every migration as applied', async () => {
     const result = await cli('migrate', '--status');
     expect(result.code).toBe(0);
-    const names = appMigrations().map((M) => (new M() as MigrationInterface).name ?? M.name);
+    const names = appMigrations().map((M) => (new M()).name ?? M.name);
     for (const name of names) expect(result.stdout).toMatch(new RegExp(`^${name}\\s+\\S+\\s+yes$`, 'm'));
     expect(result.stdout.trim().split('\n')).toHaveLength(names.length + 1);
   });

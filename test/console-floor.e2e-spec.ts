@@ -1,7 +1,6 @@
 /// <reference lib="dom" />
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
-import { ApiKeysService } from '../src/common/auth/api-keys.service.js';
 import { Role } from '../src/common/auth/role.js';
 import { DemoSeedService } from '../src/production/demo-seed.service.js';
 import { launchBrowser, openPage, seriousAxeViolations, unreachableByKeyboard, WatchedPage } from './support/browser.js';

@@ -4,6 +4,7 @@ import type { Browser } from 'playwright-core';
 import { ApiKeysService } from '../src/common/auth/api-keys.service.js';
 import { Role } from '../src/common/auth/role.js';
 import { PhaseRegistry } from '../src/phases/phase-registry.service.js';
+import { CONSOLE_FLAGS } from '../src/console/console.module.js';
 import { DemoSeedService } from '../src/production/demo-seed.service.js';
 import { launchBrowser, openPage, WatchedPage } from './support/browser.js';
 import { testDbKind } from './support/test-database.js';
@@ -94,6 +95,9 @@ describe('operations console in a browser', () => {
     expect(chart.text).toContain('Chart');
     const roles = await t.http().get('/console/js/roles.js').expect(200);
     expect(roles.text).toContain('"supervisor":["supervisor","operator","viewer"]');
+    const flags = await t.http().get('/console/js/flags.js').expect(200);
+    expect(flags.headers['content-type']).toMatch(/javascript/);
+    expect(flags.text).toBe(`export const FLAGS = Object.freeze(${JSON.stringify(CONSOLE_FLAGS)});\n`);
     await t.http().get('/console/%2e%2e/%2e%2e/package.json').expect(404);
     await t.http().get('/console/vendor/chart.umd.js.map').expect(404);
   });

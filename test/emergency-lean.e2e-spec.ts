@@ -149,7 +149,7 @@ describe('lean emergency rollback from the shell', () => {
     const received: Array<Record<string, unknown>> = [];
     const server = createServer((req, res) => {
       let body = '';
-      req.on('data', (d) => (body += d));
+      req.on('data', (d: Buffer) => (body += d.toString()));
       req.on('end', () => {
         received.push(JSON.parse(body));
         res.end('{}');

@@ -41,7 +41,7 @@ const cluster = (command: 'kill' | 'restart', node: number) => run('bash', ['scr
     const created = await createThrowawayMysqlDatabase(NODE_URLS[0], 'pg_galera');
     const name = new URL(created.url).pathname;
     const urlOf = (node: number) => Object.assign(new URL(NODE_URLS[node]), { pathname: name }).toString();
-    db = { kind: 'mysql', env: { DB_TYPE: 'mysql', DB_URL: urlOf(0) }, drop: created.drop };
+    db = { kind: 'mysql', env: { DB_TYPE: 'mysql', DB_URL: urlOf(0) }, drop: () => created.drop() };
     const env = { FLAG_REFRESH_MS: String(FLAG_REFRESH_MS), DASHBOARD_REFRESH_CRON: '* * * * * *', SCAN_DEDUP_WINDOW_MS: '600000' };
     // migrates the database (on node 1) and creates the keys; runs no jobs itself
     admin = await startTestApp({ ...env, JOBS_ENABLED: 'false' }, db);
@@ -73,7 +73,7 @@ const cluster = (command: 'kill' | 'restart', node: number) => run('bash', ['scr
     // a repeat is the documented 200 duplicate: true; a 409 only when every retry lost
     expect(all.filter((a) => a.status !== 200 && a.body?.code !== 'CONCURRENT_UPDATE')).toEqual([]);
     const started: Array<{ n: number }> = await ds.query(`SELECT COUNT(*) AS n FROM token_event e JOIN token t ON t.id = e.token_id WHERE t.job_id = ? AND e.type = 'started'`, [jobId]);
-    expect(Number(started[0].n)).toBe(tokens.length);
+    expect(Number(started[0].n as number | string)).toBe(tokens.length);
   });
 
   it('a token routed from three nodes at once: one move wins, the others get 409, no 5xx', async () => {

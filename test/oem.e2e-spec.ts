@@ -266,10 +266,10 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
       const [token] = await tokensOf(t, jobId);
       const before = await ticket(id);
       const lifecycle = t.app.get(TokenLifecycleService);
-      const startWithin = lifecycle.startWithin;
+      const startWithin = lifecycle.startWithin.bind(lifecycle);
       // the token's UPDATE and its event are written, then something unexpected happens
       lifecycle.startWithin = async (...args) => {
-        await startWithin.apply(lifecycle, args);
+        await startWithin(...args);
         throw new Error('injected after the token moved');
       };
       try {

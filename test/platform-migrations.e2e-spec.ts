@@ -1,10 +1,9 @@
-import type { MigrationInterface } from 'typeorm';
 import { appMigrations } from '../src/app.module.js';
 import { assertBuilt, runCli, ServerProcess, startServer } from './support/processes.js';
 import { createTestDatabase, TestDatabase, withDataSource } from './support/test-database.js';
 import { checkedFetch } from './support/openapi-contract.js';
 
-const ALL_NAMES = appMigrations().map((M) => (new M() as MigrationInterface).name ?? M.name).sort();
+const ALL_NAMES = appMigrations().map((M) => (new M()).name ?? M.name).sort();
 
 /** Each migration's name and how often the `migrations` table records it, plus the lock row. */
 async function migrationState(db: TestDatabase) {

@@ -1,4 +1,4 @@
-import { assertBuilt, jsonLines, runCli, ServerProcess, startServer } from './support/processes.js';
+import { assertBuilt, jsonLines, runCli, runProcess, ServerProcess, startServer } from './support/processes.js';
 import { createTestDatabase, TestDatabase, withDataSource } from './support/test-database.js';
 import { checkedFetch } from './support/openapi-contract.js';
 
@@ -34,6 +34,12 @@ describe('platform: the server process', () => {
   afterAll(async () => {
     await server?.stop();
     await db?.drop();
+  });
+
+  it('`npx phasegate` is the admin CLI: the package names it as its bin, so the runbook\'s commands run as written', async () => {
+    const listed = await runProcess('npx', ['--no-install', 'phasegate', 'keys', 'list'], db.env);
+    expect(listed).toMatchObject({ code: 0 });
+    expect(listed.stdout).toContain('log-probe');
   });
 
   it('writes one JSON access log line with method, route, status, duration, request id and key name, never the key', async () => {

@@ -9,7 +9,7 @@ import { RollbackLease } from '../src/phases/rollback/rollback-lease.js';
 import { RollbackLog } from '../src/phases/rollback/rollback-log.service.js';
 import { RollbackService } from '../src/phases/rollback/rollback.service.js';
 import { fillSampleLog, tableExists } from './support/rollback-support.js';
-import { sleep, waitFor } from './support/wait.js';
+import { sleep } from './support/wait.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { SAMPLE_JOB, samplePhases } from './support/test-phases.js';
 import { inTransaction } from '../src/database/transaction.js';
@@ -19,7 +19,7 @@ function webhookReceiver() {
   const state = { mode: 'ok' as 'ok' | 'fail' | 'hang', received: [] as Array<Record<string, unknown>> };
   const server: Server = createServer((req: IncomingMessage, res) => {
     let body = '';
-    req.on('data', (d) => (body += d));
+    req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
       state.received.push(JSON.parse(body));
       if (state.mode === 'ok') res.end('{}');
@@ -93,7 +93,7 @@ describe('rollback', () => {
     await new RollbackLease(ds).hold(async () => {
       const res = await post({ phase: 92, reason: 'concurrent' }).expect(409);
       expect(res.body.code).toBe('ROLLBACK_IN_PROGRESS');
-      const cli = await t.app.get(RollbackService).rollback({ phase: 92, reason: 'concurrent too', actor: 'test' }).catch((e) => e);
+      const cli = await t.app.get(RollbackService).rollback({ phase: 92, reason: 'concurrent too', actor: 'test' }).then(() => ({ code: 'no refusal' }), (e: unknown) => e as { code?: string });
       expect(cli.code).toBe('ROLLBACK_IN_PROGRESS');
     });
   });
@@ -151,7 +151,7 @@ describe('rollback', () => {
       await em.query('SELECT 1');
       await gate;
       throw new Error('route failed');
-    }).catch((error: Error) => error.message);
+    }).catch((error: unknown) => (error as Error).message);
     const emergency = post({ emergency: true, reason: 'line down under load' }).then((res) => res);
     // let the switch run as far as it can before the other transaction ends
     await Promise.race([emergency, sleep(500)]);

@@ -75,7 +75,10 @@ describe('rollback runbook is true to the registry and the CLI', () => {
         ? await runCli(args.slice(1), env)
         : await promisify(execFile)('bash', [resolve(ROOT, args[0]), ...args.slice(1)], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } }).then(
             (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-            (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }),
+            (e: unknown) => {
+              const failed = e as { code: number; stdout: string; stderr: string };
+              return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+            },
           );
       // 2 is a plan that would be refused on this empty database (out of stack order): still a valid command
       expect({ command: command.join(' '), code: result.code === 2 ? 0 : result.code, stderr: result.stderr }).toMatchObject({ command: command.join(' '), code: 0 });

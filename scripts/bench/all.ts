@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, platform, release, totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cell, FIGURES_PREFIX, type BenchResult } from './runner.js';
+import { cell, FIGURES_PREFIX, type BenchResult, type FiguresLine } from './runner.js';
 import { isRatioFigure, type Verdict } from './stats.js';
 
 /**
@@ -58,7 +58,13 @@ function argValue(flag: string): string | undefined {
 
 function runBench(bench: string): Promise<BenchOutput> {
   const started = Date.now();
-  const args = [...PASSED_ON.filter((a) => process.argv.includes(a)), ...PASSED_ON_WITH_VALUE.flatMap((a) => (argValue(a) ? [a, argValue(a)!] : []))];
+  const args = [
+    ...PASSED_ON.filter((a) => process.argv.includes(a)),
+    ...PASSED_ON_WITH_VALUE.flatMap((a) => {
+      const value = argValue(a);
+      return value ? [a, value] : [];
+    }),
+  ];
   const child = spawn(process.execPath, [join(here, `${bench}.js`), ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -75,10 +81,11 @@ function runBench(bench: string): Promise<BenchOutput> {
   child.stdout.on('data', (chunk: Buffer) => {
     pending += chunk.toString();
     const lines = pending.split('\n');
-    pending = lines.pop()!;
+    // split() gives at least one piece: the unfinished line, '' after a newline
+    pending = lines.pop() ?? '';
     for (const line of lines) {
       if (line.startsWith(FIGURES_PREFIX)) {
-        const { title, results } = JSON.parse(line.slice(FIGURES_PREFIX.length));
+        const { title, results } = JSON.parse(line.slice(FIGURES_PREFIX.length)) as FiguresLine;
         collected.title = title;
         collected.results.push(...results);
       } else {
@@ -122,7 +129,8 @@ function table(outputs: BenchOutput[]): {
       const goal = figures.find(isRatioFigure)?.goal;
       // only ratios with a goal make the summary; the benches print their raw figures themselves
       if (!goal) continue;
-      const verdict = combined(figures.filter(isRatioFigure).map((f) => f.verdict!));
+      // a ratio without a verdict (no goal on that database) cannot make the row pass
+      const verdict = combined(figures.filter(isRatioFigure).map((f) => f.verdict ?? 'inconclusive'));
       counts[verdict]++;
       rows.push([out.bench, name, ...figures.map((f) => cell(f)), `${goal.op} ${goal.value}`, verdict, load]);
     }

@@ -1,8 +1,11 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
+import { plainToInstance } from 'class-transformer';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module.js';
 import { AvailabilityService } from '../../src/assignment/availability.service.js';
+import { AvailabilityDto } from '../../src/assignment/dto/availability.dto.js';
+import { CreateLeaveDto } from '../../src/assignment/dto/leave.dto.js';
+import { PlanEntryInputDto } from '../../src/assignment/dto/plan.dto.js';
 import { LeaveService } from '../../src/assignment/leave.service.js';
 import { PlanPrioritiesService } from '../../src/assignment/plan-priorities.service.js';
 import { insertChunkRows, toDbTime, dialectOf } from '../../src/database/dialect.js';
@@ -19,7 +22,8 @@ import { AssignmentMethod } from '../../src/assignment/entities/assignment-log.e
 import { AUTOMATIC_ASSIGNER, type AutomaticAssigner } from '../../src/production/hooks/assignment-hook.js';
 import { ExtensionRegistry } from '../../src/common/extension/extension-point.js';
 import type { JobRef, NodeRef, TokenRef } from '../../src/production/production.types.js';
-import { runOnBothDatabases, timed, type BenchTarget } from './runner.js';
+import { present, runOnBothDatabases, timed, type BenchTarget } from './runner.js';
+import { bootBenchApp, type BenchApp } from './support/app-context.js';
 import { firstSide, interleavedRounds, ratioFigure, roundsFromArgs } from './stats.js';
 
 /**
@@ -52,9 +56,7 @@ interface Totals {
 
 async function bench(target: BenchTarget) {
   const db = await target.fresh();
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ ...db.env, LOG_LEVEL: 'error', MIGRATE_ON_START: 'true', JOBS_ENABLED: 'false' }), {
-    logger: ['error'],
-  });
+  const app = await bootBenchApp(AppModule.forRoot({ ...db.env, LOG_LEVEL: 'error', MIGRATE_ON_START: 'true', JOBS_ENABLED: 'false' }), ['error']);
   try {
     const { graphId, firstWorkNode } = await buildFactory(app);
     const flags = app.get(FlagsService);
@@ -80,9 +82,9 @@ async function bench(target: BenchTarget) {
         const job = await jobs.create({ code: `B-${++jobNo}`, graphId, productCode: 'P', quantity: JOB_SIZE });
         await jobs.release(job.id);
         const spawnMs = await timed(() => lifecycle.spawnTokens(job.id));
-        const tokens: Array<{ id: number }> = await ds.query(`SELECT id FROM token WHERE job_id = ? ORDER BY id`, [job.id]);
+        const tokens = await ds.query<Array<{ id: number }>>(`SELECT id FROM token WHERE job_id = ? ORDER BY id`, [job.id]);
         const routeMs = await timed(async () => {
-          for (const t of tokens) await routing.routeToNode(Number(t.id), firstWorkNode);
+          for (const t of tokens) await routing.routeToNode(t.id, firstWorkNode);
         });
         total += spawnMs + routeMs;
         if (measured) {
@@ -117,7 +119,8 @@ async function bench(target: BenchTarget) {
     const per = (t: Totals, ms: number) => (ms * 1000) / t.tokens;
     const m = totals.manual;
     const a = totals.auto;
-    const logRows = Number((await ds.query(`SELECT COUNT(*) AS n FROM assignment_log`))[0].n);
+    // COUNT(*) is a BIGINT on MariaDB, which mysql2 hands over as a string
+    const logRows = Number((await ds.query<Array<{ n: number | string }>>(`SELECT COUNT(*) AS n FROM assignment_log`))[0].n);
     return {
       'tokens per path': m.tokens,
       'spawn, manual (µs/token)': per(m, m.spawnMs).toFixed(0),
@@ -164,8 +167,8 @@ class AuditOnlyAssigner implements AutomaticAssigner {
   ) {}
 
   async assign(tokens: readonly TokenRef[], node: NodeRef, job: JobRef, manager: EntityManager): Promise<null> {
-    this.candidates ??=
-      ((await this.ds.query(`SELECT candidates FROM assignment_log WHERE method = 'auto' ORDER BY id DESC LIMIT 1`))[0]?.candidates as string | undefined) ?? '[]';
+    const candidates = (this.candidates ??=
+      (await this.ds.query<Array<{ candidates: string }>>(`SELECT candidates FROM assignment_log WHERE method = 'auto' ORDER BY id DESC LIMIT 1`)).at(0)?.candidates ?? '[]');
     const at = new Date();
     await this.log.append(
       manager,
@@ -177,7 +180,7 @@ class AuditOnlyAssigner implements AutomaticAssigner {
         teamId: null,
         method: AssignmentMethod.Auto,
         reason: null,
-        candidatesJson: this.candidates!,
+        candidatesJson: candidates,
         directory: 'local',
         decidedAt: at,
         durationUs: 0,
@@ -188,7 +191,7 @@ class AuditOnlyAssigner implements AutomaticAssigner {
 }
 
 /** 500 operators in 25 teams, a 50-node line, plans with priorities, windows and leave. */
-async function buildFactory(app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>) {
+async function buildFactory(app: BenchApp) {
   const ds = app.get(DataSource);
   const now = toDbTime(new Date());
   const chunk = insertChunkRows(dialectOf(ds), 5);
@@ -197,11 +200,11 @@ async function buildFactory(app: Awaited<ReturnType<typeof NestFactory.createApp
     const params = Array.from({ length: n }, (_, i) => [`BOP-${first + i}`, `Operator ${first + i}`, '[]', 1, now]).flat();
     await ds.query(`INSERT INTO account (code, name, skills, active, created_at) VALUES ${Array(n).fill('(?, ?, ?, ?, ?)').join(', ')}`, params);
   }
-  const accounts: Array<{ id: number }> = await ds.query(`SELECT id FROM account WHERE code LIKE 'BOP-%' ORDER BY id`);
+  const accounts = await ds.query<Array<{ id: number }>>(`SELECT id FROM account WHERE code LIKE 'BOP-%' ORDER BY id`);
   const teams = OPERATORS / TEAM_SIZE;
   for (let t = 0; t < teams; t++) {
     await ds.query(`INSERT INTO team (code, name, created_at) VALUES (?, ?, ?)`, [`BTEAM-${t}`, `Team ${t}`, now]);
-    const [team] = await ds.query(`SELECT id FROM team WHERE code = ?`, [`BTEAM-${t}`]);
+    const [team] = await ds.query<Array<{ id: number }>>(`SELECT id FROM team WHERE code = ?`, [`BTEAM-${t}`]);
     const members = accounts.slice(t * TEAM_SIZE, (t + 1) * TEAM_SIZE);
     await ds.query(
       `INSERT INTO team_member (team_id, account_id) VALUES ${members.map(() => '(?, ?)').join(', ')}`,
@@ -215,35 +218,43 @@ async function buildFactory(app: Awaited<ReturnType<typeof NestFactory.createApp
   ];
   const graph = await app.get(GraphsService).create({ code: 'BENCH-A', name: 'bench', nodes, edges: nodes.slice(1).map((n, i) => ({ from: nodes[i].code, to: n.code })) });
   const ids = new Map(graph.nodes.map((n) => [n.code, n.id]));
+  const node = (code: string) => present(ids.get(code), `node ${code}`);
   await insertHistory(
     app,
     graph.graph.id,
-    ids.get(`N${NODES - 1}`)!,
-    accounts.map((a) => Number(a.id)),
+    node(`N${NODES - 1}`),
+    accounts.map((a) => a.id),
   );
   const plans = app.get(PlanPrioritiesService);
   const op = (i: number) => `BOP-${(i % OPERATORS) + 1}`;
   for (let i = 0; i < NODES - 1; i++) {
-    await plans.setNodePlan(ids.get(`N${i}`)!, [
-      { teamCode: `BTEAM-${i % teams}`, priority: 1 },
-      { teamCode: `BTEAM-${(i + 7) % teams}`, priority: 2 },
-      ...[0, 1, 2].map((k) => ({ operatorCode: op(i * 10 + 200 + k), priority: 1 })),
-    ]);
+    // the DTOs as the validation pipe hands them to the services
+    await plans.setNodePlan(
+      node(`N${i}`),
+      plainToInstance(PlanEntryInputDto, [
+        { teamCode: `BTEAM-${i % teams}`, priority: 1 },
+        { teamCode: `BTEAM-${(i + 7) % teams}`, priority: 2 },
+        ...[0, 1, 2].map((k) => ({ operatorCode: op(i * 10 + 200 + k), priority: 1 })),
+      ]),
+    );
   }
   // every fifth operator keeps weekday shifts of all day; every twentieth is on leave
   const availability = app.get(AvailabilityService);
   const leave = app.get(LeaveService);
   for (let i = 0; i < OPERATORS; i += 5)
-    await availability.set('operator', accounts[i].id, { weekly: [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })), exceptions: [] });
+    await availability.set('operator', accounts[i].id, plainToInstance(AvailabilityDto, { weekly: [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })), exceptions: [] }));
   for (let i = 3; i < OPERATORS; i += 20) {
-    const l = await leave.create({ operatorId: accounts[i].id, startsAt: new Date(Date.now() - 86_400_000), endsAt: new Date(Date.now() + 86_400_000) }, 'bench');
+    const l = await leave.create(
+      plainToInstance(CreateLeaveDto, { operatorId: accounts[i].id, startsAt: new Date(Date.now() - 86_400_000), endsAt: new Date(Date.now() + 86_400_000) }),
+      'bench',
+    );
     await leave.decide(l.id, 'approve', 'bench');
   }
-  return { graphId: graph.graph.id, firstWorkNode: ids.get('N1')! };
+  return { graphId: graph.graph.id, firstWorkNode: node('N1') };
 }
 
 /** Finished tokens of one old job, spread over every operator: the history a workload count must not read. */
-async function insertHistory(app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>, graphId: number, endNode: number, accountIds: number[]) {
+async function insertHistory(app: BenchApp, graphId: number, endNode: number, accountIds: number[]) {
   const ds = app.get(DataSource);
   const total = HISTORY_PER_OPERATOR * accountIds.length;
   const job = await app.get(JobsService).create({ code: 'B-HISTORY', graphId, productCode: 'P', quantity: total });

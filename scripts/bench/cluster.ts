@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import { createThrowawayMysqlDatabase } from '../throwaway-mysql-database.js';
+import { present } from './runner.js';
 
 /**
  * `npm run bench:cluster`: the same mixed load (scans, token moves through the API, reads) on
@@ -59,6 +60,31 @@ interface Round {
   ms: number;
   certFailures: number;
 }
+/** A target's rounds and flag propagation samples. */
+interface Measured {
+  target: Target;
+  rounds: Round[];
+  flagMs: number[];
+}
+
+/** The parts of the API's answers this bench reads (the whole types: test/support/phasegate-api.ts). */
+interface Created {
+  id: number;
+}
+interface TokenPage {
+  items: Array<{ id: number; serial: string; version: number }>;
+}
+interface TokenState {
+  version: number;
+  status: 'waiting' | 'in_progress' | 'done' | 'scrapped';
+}
+interface ScanResult {
+  token: TokenState | null;
+}
+interface FlagState {
+  key: string;
+  effective: boolean;
+}
 
 async function shell(script: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
   const { stdout } = await run('bash', ['-c', script], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 600_000, maxBuffer: 16 << 20 });
@@ -74,26 +100,27 @@ function startReplica(env: Record<string, string>): Promise<{ url: string; child
       const port = /listening: API http:\/\/localhost:(\d+)\//.exec(out)?.[1];
       if (!port) return;
       // the access log of the load is not kept
-      child.stdout!.off('data', listening);
-      child.stdout!.resume();
+      child.stdout.off('data', listening);
+      child.stdout.resume();
       ok({ url: `http://127.0.0.1:${port}`, child });
     };
-    child.stdout!.on('data', listening);
+    child.stdout.on('data', listening);
     child.on('exit', (code) => fail(new Error(`replica exited with ${code}: ${out.slice(-2000)}`)));
   });
 }
 
-async function call(base: string, key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function call(base: string, key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
   const res = await fetch(base + path, {
     method,
     headers: { Authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
+  const answer: unknown = text ? JSON.parse(text) : null;
+  return { status: res.status, body: answer };
 }
 
-async function ok(base: string, key: string, method: string, path: string, body?: unknown): Promise<any> {
+async function ok(base: string, key: string, method: string, path: string, body?: unknown): Promise<unknown> {
   const res = await call(base, key, method, path, body);
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
@@ -106,7 +133,8 @@ async function prepare(name: string, serverUrls: string[], stopServers: () => Pr
   const urlOf = (i: number) => Object.assign(new URL(serverUrls[i % serverUrls.length]), { pathname: dbName }).toString();
   const env = { DB_TYPE: 'mysql', DB_URL: urlOf(0), DB_POOL_SIZE: '10' };
   const created = await run(process.execPath, [CLI_JS, 'keys', 'create', '--role', 'admin', '--name', 'bench', '--json'], { cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'error' } });
-  const key = JSON.parse(created.stdout.trim().split('\n').pop()!).key as string;
+  const lines = created.stdout.trim().split('\n');
+  const { key } = JSON.parse(lines[lines.length - 1]) as { key: string };
   const started = await Promise.all(
     [0, 1, 2].map((i) => startReplica({ ...env, DB_URL: urlOf(i), MIGRATE_ON_START: 'false', JOBS_ENABLED: 'false', FLAG_REFRESH_MS: String(FLAG_REFRESH_MS), SCAN_DEDUP_WINDOW_MS: '0' })),
   );
@@ -128,7 +156,7 @@ async function prepare(name: string, serverUrls: string[], stopServers: () => Pr
 /** The line S -> A -> Q -pass-> P -> E, with Q -fail-> R -> P, and released, spawned jobs; returns their tokens. */
 async function setUpLine(base: string, key: string, name: string): Promise<Token[]> {
   const kind = (code: string) => (code === 'S' ? 'start' : code === 'Q' ? 'qc' : 'work');
-  const graph = await ok(base, key, 'POST', '/api/v1/graphs', {
+  const graph = (await ok(base, key, 'POST', '/api/v1/graphs', {
     code: 'BENCH',
     name: 'bench',
     nodes: [...STATIONS.map((code) => ({ code, name: code, kind: kind(code), stationCode: `ST-${code}` })), { code: 'E', name: 'E', kind: 'end' }],
@@ -140,14 +168,14 @@ async function setUpLine(base: string, key: string, name: string): Promise<Token
       { from: 'R', to: 'P' },
       { from: 'P', to: 'E' },
     ],
-  });
+  })) as Created;
   console.log(`${name}: replicas up, spawning ${JOBS * TOKENS_PER_JOB} tokens`);
   const tokens: Token[] = [];
   for (let j = 0; j < JOBS; j++) {
-    const job = await ok(base, key, 'POST', '/api/v1/jobs', { code: `BJ-${j}`, graphId: graph.id, productCode: 'P', quantity: TOKENS_PER_JOB });
+    const job = (await ok(base, key, 'POST', '/api/v1/jobs', { code: `BJ-${j}`, graphId: graph.id, productCode: 'P', quantity: TOKENS_PER_JOB })) as Created;
     await ok(base, key, 'POST', `/api/v1/jobs/${job.id}/release`);
     await ok(base, key, 'POST', `/api/v1/jobs/${job.id}/spawn`);
-    const page = await ok(base, key, 'GET', `/api/v1/tokens?jobId=${job.id}&limit=500`);
+    const page = (await ok(base, key, 'GET', `/api/v1/tokens?jobId=${job.id}&limit=500`)) as TokenPage;
     for (const t of page.items) tokens.push({ id: t.id, serial: t.serial, version: t.version, stage: 0, inProgress: false });
   }
   return tokens;
@@ -201,11 +229,11 @@ async function round(target: Target, first: number): Promise<Round> {
           if (res.status === 409) {
             r.conflicts++;
             const fresh = await call(base, target.key, 'GET', `/api/v1/tokens/${token.id}`);
-            token.version = fresh.body.version;
+            token.version = (fresh.body as TokenState).version;
             continue;
           }
           if (res.status !== 200) throw new Error(`${target.name}: ${res.status} ${JSON.stringify(res.body)}`);
-          const moved = byScan ? res.body.token : res.body;
+          const moved = byScan ? present((res.body as ScanResult).token, `token in the scan of ${token.serial}`) : (res.body as TokenState);
           token.version = moved.version;
           token.inProgress = moved.status === 'in_progress';
           if (!token.inProgress) token.stage++;
@@ -229,8 +257,8 @@ async function flagPropagation(target: Target): Promise<number[]> {
     const seen = await Promise.all(
       target.replicas.map(async (base) => {
         for (;;) {
-          const flags = await ok(base, target.key, 'GET', '/api/v1/admin/flags');
-          if (flags.find((f: { key: string; effective: boolean }) => f.key === 'oem_shadow_run').effective === enabled) return performance.now() - changed;
+          const flags = (await ok(base, target.key, 'GET', '/api/v1/admin/flags')) as FlagState[];
+          if (present(flags.find((f) => f.key === 'oem_shadow_run'), 'flag oem_shadow_run').effective === enabled) return performance.now() - changed;
           await new Promise((w) => setTimeout(w, 10));
         }
       }),
@@ -254,8 +282,9 @@ function loggedConflicts(galeraDir: string): { counts: Record<string, number>; s
     if (!existsSync(path)) continue;
     const blocks = readFileSync(path, 'latin1').split(/cluster conflict due to/).slice(1);
     for (const block of blocks) {
-      const [winner, victim] = block.split(/Victim thread/);
-      const what = statement(victim ?? '') ?? statement(winner);
+      // [winner, victim]; a block without a victim thread has only the first
+      const parts = block.split(/Victim thread/);
+      const what = statement(parts.at(1) ?? '') ?? statement(parts[0]);
       const key = what ? `${what[1].toUpperCase()} ${what[2]}` : '(unknown)';
       counts[key] = (counts[key] ?? 0) + 1;
       samples[key] ??= block.replace(/^[\d-]+\s+[\d:]+ \d+ \[Note\] /gm, '').slice(0, 600);
@@ -276,27 +305,24 @@ async function main(): Promise<void> {
   try {
     targets.push(await prepare('one node', [single[0]], () => shell(`kill ${single[1]}; while kill -0 ${single[1]} 2>/dev/null; do sleep 0.1; done; rm -rf ${single[2]}`).then(() => undefined)));
     targets.push(await prepare('3-node Galera', galera[0].split(','), () => shell('scripts/galera-test-cluster.sh stop', { GALERA_DIR: galera[1] }).then(() => undefined)));
-    const results = new Map<string, Round[]>(targets.map((t) => [t.name, []]));
+    const measured: Measured[] = targets.map((target) => ({ target, rounds: [], flagMs: [] }));
     const perRound = Math.floor(targets[0].tokens.length / ROUNDS);
     for (let i = 0; i < ROUNDS; i++) {
       // interleaved, and which goes first alternates, so a drift of the shared host hits both
-      for (const target of i % 2 === 0 ? targets : [...targets].reverse()) {
-        const r = await round(target, i * perRound);
-        results.get(target.name)!.push(r);
-        console.log(`round ${i + 1} ${target.name}: ${Math.round((r.ops * 1000) / r.ms)} req/s, p99 ${p99(r.latencies).toFixed(1)} ms, ${r.conflicts} 409s of ${r.writes} writes`);
+      for (const m of i % 2 === 0 ? measured : [...measured].reverse()) {
+        const r = await round(m.target, i * perRound);
+        m.rounds.push(r);
+        console.log(`round ${i + 1} ${m.target.name}: ${Math.round((r.ops * 1000) / r.ms)} req/s, p99 ${p99(r.latencies).toFixed(1)} ms, ${r.conflicts} 409s of ${r.writes} writes`);
       }
     }
-    const flags = new Map<string, number[]>();
-    for (const target of targets) flags.set(target.name, await flagPropagation(target));
+    for (const m of measured) m.flagMs = await flagPropagation(m.target);
 
     console.log(
       `\nbench:cluster, ${new Date().toISOString().slice(0, 10)}, ${cpus().length} CPUs, Node ${process.version}; ${ROUNDS} interleaved rounds of ${ROUND_MS / 1000} s, ${CLIENTS} clients over 3 replicas; median (range)`,
     );
-    const throughput = new Map<string, number[]>();
-    for (const target of targets) {
-      const rounds = results.get(target.name)!;
-      const rps = rounds.map((r) => (r.ops * 1000) / r.ms);
-      throughput.set(target.name, rps);
+    const throughput = (rounds: Round[]) => rounds.map((r) => (r.ops * 1000) / r.ms);
+    for (const { target, rounds, flagMs } of measured) {
+      const rps = throughput(rounds);
       const writes = rounds.reduce((n, r) => n + r.writes, 0);
       const per1000 = (n: number) => ((n * 1000) / Math.max(1, writes)).toFixed(2);
       console.log(
@@ -304,10 +330,11 @@ async function main(): Promise<void> {
           rounds.map((r) => p99(r.latencies)),
           1,
         )}), 409s per 1,000 writes ${per1000(rounds.reduce((n, r) => n + r.conflicts, 0))}, 5xx ${rounds.reduce((n, r) => n + r.errors5xx, 0)}, ` +
-          `certification conflicts retried per 1,000 writes ${per1000(rounds.reduce((n, r) => n + r.certFailures, 0))}, flag on every replica after ${median(flags.get(target.name)!).toFixed(0)} ms (${spread(flags.get(target.name)!)}; FLAG_REFRESH_MS ${FLAG_REFRESH_MS})`,
+          `certification conflicts retried per 1,000 writes ${per1000(rounds.reduce((n, r) => n + r.certFailures, 0))}, flag on every replica after ${median(flagMs).toFixed(0)} ms (${spread(flagMs)}; FLAG_REFRESH_MS ${FLAG_REFRESH_MS})`,
       );
     }
-    const ratios = throughput.get(targets[1].name)!.map((x, i) => x / throughput.get(targets[0].name)![i]);
+    const [oneNode, cluster] = measured.map((m) => throughput(m.rounds));
+    const ratios = cluster.map((x, i) => x / oneNode[i]);
     console.log(`  cluster / one node throughput: ${median(ratios).toFixed(2)} (${spread(ratios, 2)})`);
     const logged = loggedConflicts(galera[1]);
     console.log(`  conflicts the cluster logged (wsrep_log_conflicts), by the losing statement: ${JSON.stringify(logged.counts)}`);

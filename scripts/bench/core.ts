@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
 import Database from 'better-sqlite3';
 import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
@@ -12,7 +11,8 @@ import { NodeKind } from '../../src/production/entities/production-graph.entity.
 import { GraphsService } from '../../src/production/graphs.service.js';
 import { JobsService } from '../../src/production/jobs.service.js';
 import { TokenLifecycleService, tokenSerial } from '../../src/production/token-lifecycle.service.js';
-import { perSecond, runOnBothDatabases, timed, type BenchTarget, type FreshDatabase } from './runner.js';
+import { perSecond, present, runOnBothDatabases, timed, type BenchTarget, type FreshDatabase } from './runner.js';
+import { bootBenchApp, type BenchApp as App } from './support/app-context.js';
 import { interleavedRounds, median, ratioFigure, roundsFromArgs, timePair } from './stats.js';
 
 /**
@@ -37,20 +37,16 @@ interface Job {
   code: string;
 }
 
-type App = Awaited<ReturnType<typeof NestFactory.createApplicationContext>>;
-
 /** Boots the app on `db`, builds the bench graph and plans through the services. */
 async function bootAndSetUp(db: FreshDatabase) {
-  const app = await NestFactory.createApplicationContext(
+  const app = await bootBenchApp(
     AppModule.forRoot({
       ...db.env,
       LOG_LEVEL: 'error',
       MIGRATE_ON_START: 'true',
       JOBS_ENABLED: 'false',
     }),
-    {
-      logger: ['error'],
-    },
+    ['error'],
   );
   const graphs = app.get(GraphsService);
   const graph = await graphs.create({
@@ -66,15 +62,16 @@ async function bootAndSetUp(db: FreshDatabase) {
       { from: 'A', to: 'E' },
     ],
   });
-  const node = new Map(graph.nodes.map((n) => [n.code, n.id]));
+  const ids = new Map(graph.nodes.map((n) => [n.code, n.id]));
+  const node = (code: string) => present(ids.get(code), `node ${code}`);
   const operator = await app.get(AccountsService).createOperator({ code: 'OP-B', name: 'bench' });
   const plans = app.get(AssignmentPlansService);
-  await plans.setNodePlan(node.get('S')!, { operatorCode: 'OP-B' });
-  await plans.setNodePlan(node.get('A')!, { operatorCode: 'OP-B' });
+  await plans.setNodePlan(node('S'), { operatorCode: 'OP-B' });
+  await plans.setNodePlan(node('A'), { operatorCode: 'OP-B' });
   const setup: Setup = {
     graphId: graph.graph.id,
-    startId: node.get('S')!,
-    nextId: node.get('A')!,
+    startId: node('S'),
+    nextId: node('A'),
     operatorId: operator.id,
   };
   return { app, setup };
@@ -96,10 +93,10 @@ async function releasedJob(app: App, setup: Setup, code: string): Promise<Job> {
 /** Spawn and moves through the framework's services. */
 async function framework(app: App, setup: Setup, job: Job): Promise<{ spawnMs: number; moveMs: number }> {
   const spawnMs = await timed(() => app.get(TokenLifecycleService).spawnTokens(job.id));
-  const ids: Array<{ id: number }> = await app.get(DataSource).query(`SELECT id FROM token WHERE job_id = ? ORDER BY id`, [job.id]);
+  const ids = await app.get(DataSource).query<Array<{ id: number }>>(`SELECT id FROM token WHERE job_id = ? ORDER BY id`, [job.id]);
   const routing = app.get(DagRoutingService);
   const moveMs = await timed(async () => {
-    for (const { id } of ids) await routing.routeToNode(Number(id), setup.nextId);
+    for (const { id } of ids) await routing.routeToNode(id, setup.nextId);
   });
   return { spawnMs, moveMs };
 }
@@ -113,24 +110,40 @@ interface RawDriver {
 }
 
 async function rawDriver(db: FreshDatabase): Promise<RawDriver> {
-  if (db.sqlitePath) {
+  if (db.sqlitePath !== undefined) {
     const sqlite = new Database(db.sqlitePath, { timeout: 10_000 });
     // the pragmas TypeORM's driver sets, so the floor works on the same footing
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('journal_mode = WAL');
     const statements = new Map<string, Database.Statement>();
-    const prepared = (sql: string) => statements.get(sql) ?? statements.set(sql, sqlite.prepare(sql)).get(sql)!;
+    const prepared = (sql: string) => {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = sqlite.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement;
+    };
+    // better-sqlite3 is synchronous; the promises keep one interface with mysql2
     return {
       dialect: 'sqlite',
-      run: async (sql, params = []) => void prepared(sql).run(...params),
-      all: async (sql, params = []) => prepared(sql).all(...params) as Array<Record<string, unknown>>,
-      close: async () => void sqlite.close(),
+      run: (sql, params = []) => {
+        prepared(sql).run(...params);
+        return Promise.resolve();
+      },
+      all: (sql, params = []) => Promise.resolve(prepared(sql).all(...params) as Array<Record<string, unknown>>),
+      close: () => {
+        sqlite.close();
+        return Promise.resolve();
+      },
     };
   }
-  const conn = await createConnection({ uri: db.mysqlUrl!, timezone: 'Z' });
+  const conn = await createConnection({ uri: db.mysqlUrl, timezone: 'Z' });
   return {
     dialect: 'mysql',
-    run: async (sql, params = []) => void (await conn.query(sql, params)),
+    run: async (sql, params = []) => {
+      await conn.query(sql, params);
+    },
     all: async (sql, params = []) => (await conn.query(sql, params))[0] as Array<Record<string, unknown>>,
     close: () => conn.end(),
   };

@@ -12,7 +12,7 @@ import { addMs, dialectOf, intDiv, toDbTime } from '../../src/database/dialect.j
 import { FlagsService } from '../../src/phases/flags/flags.service.js';
 import { NodeKind } from '../../src/production/entities/production-graph.entity.js';
 import { GraphsService } from '../../src/production/graphs.service.js';
-import { runOnBothDatabases, timed, type BenchTarget } from './runner.js';
+import { present, runOnBothDatabases, timed, type BenchTarget } from './runner.js';
 import { interleavedRounds, median, ratioFigure, roundsFromArgs, timePair } from './stats.js';
 
 /**
@@ -63,9 +63,9 @@ async function seedWorld(app: NestExpressApplication, ds: DataSource): Promise<W
     nodes: codes.map((code, i) => ({ code, name: code, kind: i === 0 ? NodeKind.Start : i === codes.length - 1 ? NodeKind.End : NodeKind.Work })),
     edges: codes.slice(1).map((to, i) => ({ from: codes[i], to })),
   });
-  const nodes = codes.map((code) => graph.nodes.find((n) => n.code === code)!.id);
+  const nodes = codes.map((code) => present(graph.nodes.find((n) => n.code === code), `node ${code}`).id);
   const now = toDbTime(new Date());
-  const ids = async (table: string) => (await ds.query(`SELECT id FROM ${table} ORDER BY id`)).map((r: { id: number }) => Number(r.id));
+  const ids = async (table: string) => (await ds.query<Array<{ id: number }>>(`SELECT id FROM ${table} ORDER BY id`)).map((r) => r.id);
   for (let i = 0; i < 20; i++) {
     await ds.query(
       `INSERT INTO job_ticket (code, graph_id, product_code, quantity, priority, status, open_tokens, created_at, updated_at) VALUES (?, ?, ?, 1, 0, 'in_progress', 0, ?, ?)`,
@@ -87,7 +87,8 @@ async function seedWorld(app: NestExpressApplication, ds: DataSource): Promise<W
  */
 async function walk(ds: DataSource, w: World, count: number, from: Date, spanMs: number, scaleMs: number, doneShare: number): Promise<void> {
   const d = dialectOf(ds);
-  const [{ nextId }] = await ds.query(`SELECT COALESCE(MAX(id), 0) + 1 AS nextId FROM token`);
+  // a BIGINT on MariaDB, which mysql2 hands over as a string
+  const [{ nextId }] = await ds.query<Array<{ nextId: number | string }>>(`SELECT COALESCE(MAX(id), 0) + 1 AS nextId FROM token`);
   const first = Number(nextId);
   const done = Math.floor(count * doneShare);
   const m = '(n % 5)';
@@ -158,7 +159,7 @@ async function bench(target: BenchTarget) {
     const world = await seedWorld(app, ds);
     const now = Date.now();
     const generateMs = await timed(() => walk(ds, world, TOKENS, new Date(now - 30 * 24 * HOUR), 30 * 24 * HOUR - 12 * HOUR, HOUR, DONE_SHARE));
-    const countEvents = async () => Number((await ds.query(`SELECT COUNT(*) AS total FROM token_event`))[0].total);
+    const countEvents = async () => Number((await ds.query<Array<{ total: number | string }>>(`SELECT COUNT(*) AS total FROM token_event`))[0].total);
     const events = await countEvents();
     await app.get(FlagsService).set(DASHBOARD_FLAG, true, { actor: 'bench', reason: 'dashboard benchmark' });
     const refresher = app.get(DashboardRefreshService);
@@ -166,8 +167,9 @@ async function bench(target: BenchTarget) {
     const faster = { op: '>=' as const, value: 50 };
     // per view, in VIEWS order: flow summary, bottlenecks, team workload, cycle times
     const perView = async (): Promise<number[]> => {
-      const rows: Array<{ view_name: string; duration_ms: number }> = await ds.query(`SELECT view_name, duration_ms FROM mv_refresh_state`);
-      return VIEWS.map((view) => Number(rows.find((r) => r.view_name === view)!.duration_ms));
+      // duration_ms is null until a view's first refresh
+      const rows = await ds.query<Array<{ view_name: string; duration_ms: number | null }>>(`SELECT view_name, duration_ms FROM mv_refresh_state`);
+      return VIEWS.map((view) => Number(present(rows.find((r) => r.view_name === view), `refresh state of ${view}`).duration_ms));
     };
 
     const refreshes = await interleavedRounds(
@@ -211,7 +213,9 @@ async function bench(target: BenchTarget) {
     });
     const select = statement.sql.replace(/^\s*INSERT INTO mv_token_flow_summary \([^)]*\)/, '');
     if (select === statement.sql) throw new Error('the token-flow statement no longer starts with its INSERT');
-    const live = async () => void (await ds.query(`SELECT * FROM (${select}) live WHERE bucket_start >= ?`, [...statement.params, toDbTime(from)]));
+    const live = async () => {
+      await ds.query(`SELECT * FROM (${select}) live WHERE bucket_start >= ?`, [...statement.params, toDbTime(from)]);
+    };
 
     await read();
     const readsVsLive = await interleavedRounds(

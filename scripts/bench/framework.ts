@@ -5,7 +5,6 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, MigrationInterface, QueryRunner, Table } from 'typeorm';
 import { AppModule } from '../../src/app.module.js';
@@ -19,7 +18,8 @@ import { Phase, PhaseDefinition } from '../../src/phases/phase-definition.js';
 import { PhaseRegistry } from '../../src/phases/phase-registry.service.js';
 import { PhasesModule } from '../../src/phases/phases.module.js';
 import { RollbackService } from '../../src/phases/rollback/rollback.service.js';
-import { perSecond, runOnBothDatabases, timed, type BenchTarget } from './runner.js';
+import { perSecond, present, runOnBothDatabases, type BenchTarget } from './runner.js';
+import { bootBenchApp } from './support/app-context.js';
 import { firstSide, interleavedRounds, median, ratioFigure, roundsFromArgs, timePair, type Goal } from './stats.js';
 
 /**
@@ -84,8 +84,8 @@ class BenchPhase implements PhaseDefinition {
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async inFlight() {
-    return { count: 0, description: 'none' };
+  inFlight() {
+    return Promise.resolve({ count: 0, description: 'none' });
   }
 
   async verifyLegacy() {
@@ -143,12 +143,12 @@ function startReplica(env: Record<string, string | undefined>): Promise<Replica>
   });
   let out = '';
   return new Promise((ok, fail) => {
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const port = /listening: API http:\/\/localhost:(\d+)\//.exec(out)?.[1];
       if (port) {
-        child.stdout!.removeAllListeners('data');
-        child.stdout!.resume();
+        child.stdout.removeAllListeners('data');
+        child.stdout.resume();
         ok({ url: `http://127.0.0.1:${port}`, child });
       }
     });
@@ -234,7 +234,7 @@ async function fromTheShell(env: Record<string, string>, dbEnv: Record<string, s
 }
 
 function boot(env: Record<string, string>) {
-  return NestFactory.createApplicationContext(AppModule.forRoot(env, { modules: [BenchPhaseModule] }), { logger: ['error'] });
+  return bootBenchApp(AppModule.forRoot(env, { modules: [BenchPhaseModule] }), ['error']);
 }
 
 /** Flag checks from the snapshot vs a database read each, in interleaved rounds. */
@@ -250,11 +250,12 @@ async function flagChecks(env: Record<string, string>) {
       async (i) => {
         const [snapshotMs, readMs] = await timePair(
           i,
-          async () => {
+          () => {
             for (let k = 0; k < FLAG_CALLS; k++) if (flags.isEnabled('bench_enabled')) on++;
+            return Promise.resolve();
           },
           async () => {
-            for (let k = 0; k < DB_CALLS; k++) if ((await ds.query('SELECT enabled FROM feature_flag WHERE `key` = ?', ['bench_enabled']))[0].enabled) on++;
+            for (let k = 0; k < DB_CALLS; k++) if ((await ds.query<Array<{ enabled: number | boolean }>>('SELECT enabled FROM feature_flag WHERE `key` = ?', ['bench_enabled']))[0].enabled) on++;
           },
         );
         return { snapshotNs: (snapshotMs * 1e6) / FLAG_CALLS, readNs: (readMs * 1e6) / DB_CALLS };
@@ -283,8 +284,8 @@ async function backupAndRevert(env: Record<string, string>) {
     await fill(app.get(DataSource), ROWS);
     const result = await app.get(RollbackService).rollback({ phase: 95, revertSchema: true, backup: true, reason: 'bench', actor: 'bench' });
     if (result.status !== 'completed') throw new Error(`bench rollback ${result.status}: ${result.issues.join('; ')}`);
-    const step = (name: string) => result.steps.find((s) => s.name === name)!.durationMs!;
-    return { backupMs: step('backup'), revertMs: step('revert-schema'), totalMs: result.durationMs! };
+    const step = (name: string) => present(present(result.steps.find((s) => s.name === name), `rollback step ${name}`).durationMs, `duration of rollback step ${name}`);
+    return { backupMs: step('backup'), revertMs: step('revert-schema'), totalMs: present(result.durationMs, 'rollback duration') };
   } finally {
     await app.close();
   }
@@ -296,7 +297,7 @@ async function bench(target: BenchTarget) {
   const env = { ...(db.env as Record<string, string>), BACKUP_DIR: backupDir, LOG_LEVEL: 'error', JOBS_ENABLED: 'false', MIGRATE_ON_START: 'true' };
   try {
     const f = await flagChecks(env);
-    const shell = await fromTheShell(env, db.env as Record<string, string | undefined>);
+    const shell = await fromTheShell(env, db.env);
     const b = await backupAndRevert(env);
     const seconds = (ms: number[]) => (median(ms) / 1000).toFixed(2);
     return {

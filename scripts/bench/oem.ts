@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module.js';
 import { dialectOf, insertChunkRows, toDbTime } from '../../src/database/dialect.js';
@@ -15,6 +14,7 @@ import { JobsService } from '../../src/production/jobs.service.js';
 import { ScansService } from '../../src/production/scans.service.js';
 import { TokenLifecycleService } from '../../src/production/token-lifecycle.service.js';
 import { perSecond, runOnBothDatabases, timed, type BenchTarget } from './runner.js';
+import { bootBenchApp, type BenchApp } from './support/app-context.js';
 import { interleavedRounds, median, ratioFigure, roundsFromArgs, timePair } from './stats.js';
 
 /**
@@ -31,10 +31,7 @@ const KANBAN_RUNS = 15;
 
 async function bench(target: BenchTarget) {
   const db = await target.fresh();
-  const app = await NestFactory.createApplicationContext(
-    AppModule.forRoot({ ...db.env, LOG_LEVEL: 'error', MIGRATE_ON_START: 'true', JOBS_ENABLED: 'false', SCAN_DEDUP_WINDOW_MS: '0' }),
-    { logger: ['error'] },
-  );
+  const app = await bootBenchApp(AppModule.forRoot({ ...db.env, LOG_LEVEL: 'error', MIGRATE_ON_START: 'true', JOBS_ENABLED: 'false', SCAN_DEDUP_WINDOW_MS: '0' }), ['error']);
   try {
     const pieces = await setUp(app);
     const scans = app.get(ScansService);
@@ -90,7 +87,7 @@ async function bench(target: BenchTarget) {
       const times: number[] = [];
       for (let i = 0; i < KANBAN_RUNS; i++) times.push(await timed(() => kanban.board(customer, 100)));
       times.sort((a, b) => a - b);
-      return { p50: times[Math.floor(times.length / 2)].toFixed(1), max: times.at(-1)!.toFixed(1) };
+      return { p50: times[Math.floor(times.length / 2)].toFixed(1), max: times[times.length - 1].toFixed(1) };
     };
     const all = await latency(undefined);
     const one = await latency('KB-3');
@@ -123,7 +120,7 @@ interface Piece {
  * through the services: one scanned by its token serial in manual mode, the other by its OEM
  * ticket's barcode in OEM mode.
  */
-async function setUp(app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>): Promise<(count: number) => Promise<Piece[]>> {
+async function setUp(app: BenchApp): Promise<(count: number) => Promise<Piece[]>> {
   const graph = await app.get(GraphsService).create({
     code: 'BENCH-OEM',
     name: 'bench',
@@ -177,7 +174,7 @@ async function setUp(app: Awaited<ReturnType<typeof NestFactory.createApplicatio
 async function fillTickets(ds: DataSource, count: number): Promise<void> {
   const now = Date.now();
   const at = toDbTime(new Date(now));
-  const [{ base }] = await ds.query(`SELECT COALESCE(MAX(id), 0) AS base FROM oem_job_ticket`);
+  const [{ base }] = await ds.query<Array<{ base: number | string }>>(`SELECT COALESCE(MAX(id), 0) AS base FROM oem_job_ticket`);
   const chunk = insertChunkRows(dialectOf(ds), 11);
   for (let first = 0; first < count; first += chunk) {
     const n = Math.min(chunk, count - first);

@@ -3,7 +3,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module.js';
 import { dialectOf, execute, toDbTime, upsertStatement } from '../../src/database/dialect.js';
@@ -15,7 +14,8 @@ import { PEOPLE_JOBS } from '../../src/people/people-sync.service.js';
 import { PEOPLE_FLAG } from '../../src/people/people.schema.js';
 import { FlagsService } from '../../src/phases/flags/flags.service.js';
 import { JobsService } from '../../src/phases/jobs/jobs.service.js';
-import { perSecond, runOnBothDatabases, timed, type BenchTarget } from './runner.js';
+import { perSecond, present, runOnBothDatabases, timed, type BenchTarget } from './runner.js';
+import { bootBenchApp } from './support/app-context.js';
 import { interleavedRounds, median, ratioFigure, roundsFromArgs, timePair } from './stats.js';
 
 /**
@@ -43,7 +43,7 @@ async function startSim(): Promise<{ url: string; child: ChildProcess }> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((ok, fail) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       const found = /listening on (http:\/\/\S+)/.exec(line);
       if (found) ok(found[1]);
     });
@@ -55,22 +55,23 @@ async function startSim(): Promise<{ url: string; child: ChildProcess }> {
 function bench(simUrl: string) {
   return async (target: BenchTarget) => {
     const db = await target.fresh();
-    const app = await NestFactory.createApplicationContext(
+    const app = await bootBenchApp(
       AppModule.forRoot({ ...db.env, JOBS_ENABLED: 'false', LOG_LEVEL: 'warn', PEOPLE_API_URL: simUrl, PEOPLE_API_TOKEN: TOKEN, PEOPLE_API_PAGE_SIZE: '1000' }),
-      { logger: ['error', 'warn'] },
+      ['error', 'warn'],
     );
     try {
       await app.get(FlagsService).set(PEOPLE_FLAG, true, { actor: 'bench', reason: 'bench' });
       const jobs = app.get(JobsService);
       const sync = async (expectFull: boolean) => {
-        let counts: Record<string, number> | null = null;
+        const done: { counts?: Record<string, number> | null } = {};
         const ms = await timed(async () => {
           const run = await jobs.runNow(PEOPLE_JOBS.operators);
           if (run.status !== 'succeeded') throw new Error(`sync failed: ${run.error}`);
-          counts = run.counts;
+          done.counts = run.counts;
         });
-        if (counts!.full !== (expectFull ? 1 : 0)) throw new Error(`expected a ${expectFull ? 'full' : 'incremental'} sync, got ${JSON.stringify(counts)}`);
-        return { ms, counts: counts! };
+        const counts = present(done.counts, 'counts on the succeeded sync run');
+        if (counts.full !== (expectFull ? 1 : 0)) throw new Error(`expected a ${expectFull ? 'full' : 'incremental'} sync, got ${JSON.stringify(counts)}`);
+        return { ms, counts };
       };
 
       const writes = await writePaths(app.get(DataSource), app.get(PeopleClient), app.get(MaskingPolicyService), app.get(CacheWriter));

@@ -16,14 +16,11 @@ import { formatRatio, isRatioFigure, type RatioFigure } from './stats.js';
  * with a floor measured in the same run, in interleaved rounds (scripts/bench/stats.ts), so
  * figures from different machines are never compared with each other.
  */
-export interface FreshDatabase {
+export type FreshDatabase = {
   /** Environment overrides that point the app at this database. */
   env: EnvironmentInput;
-  /** Where a raw driver connects: an SQLite file path or a mysql:// URL. */
-  sqlitePath?: string;
-  mysqlUrl?: string;
   drop(): Promise<void>;
-}
+} & /* where a raw driver connects: an SQLite file path or a mysql:// URL */ ({ sqlitePath: string; mysqlUrl?: undefined } | { mysqlUrl: string; sqlitePath?: undefined });
 
 export interface BenchTarget {
   kind: 'sqlite' | 'mysql';
@@ -46,6 +43,12 @@ export interface BenchResult {
   load: LoadSeen;
 }
 
+/** What printFigures writes after FIGURES_PREFIX, as JSON. */
+export interface FiguresLine {
+  title: string;
+  results: BenchResult[];
+}
+
 const load1 = () => Number(loadavg()[0].toFixed(2));
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -53,14 +56,17 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const sqliteTarget: BenchTarget = {
   kind: 'sqlite',
   label: 'SQLite',
-  fresh: async () => {
+  fresh: () => {
     const dir = mkdtempSync(join(tmpdir(), 'phasegate-bench-'));
     const path = join(dir, 'bench.sqlite');
-    return {
+    return Promise.resolve({
       env: { DB_TYPE: 'sqlite', DB_PATH: path },
       sqlitePath: path,
-      drop: async () => rmSync(dir, { recursive: true, force: true }),
-    };
+      drop: () => {
+        rmSync(dir, { recursive: true, force: true });
+        return Promise.resolve();
+      },
+    });
   },
 };
 
@@ -74,7 +80,7 @@ async function startMariaDb(): Promise<{
     cwd: root,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  server.stderr.on('data', (chunk) => process.stderr.write(chunk));
+  server.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   const lines = createInterface({ input: server.stdout });
   const url = await new Promise<string>((ok, fail) => {
     lines.on('line', (line) => line.startsWith('URL=') && ok(line.slice(4)));
@@ -92,7 +98,7 @@ function mysqlTarget(serverUrl: string): BenchTarget {
       return {
         env: { DB_TYPE: 'mysql', DB_URL: db.url },
         mysqlUrl: db.url,
-        drop: db.drop,
+        drop: () => db.drop(),
       };
     },
   };
@@ -110,10 +116,14 @@ export async function runOnBothDatabases(title: string, bench: (target: BenchTar
   const results: BenchResult[] = [];
   if (!process.argv.includes('--mysql-only')) results.push(await measured(sqliteTarget, title, bench));
   if (!process.argv.includes('--sqlite-only')) {
-    const shared = process.env.BENCH_MYSQL_URL;
-    const started = shared ? null : await startMariaDb();
+    let serverUrl = process.env.BENCH_MYSQL_URL;
+    let started: Awaited<ReturnType<typeof startMariaDb>> | null = null;
+    if (!serverUrl) {
+      started = await startMariaDb();
+      serverUrl = started.url;
+    }
     try {
-      results.push(await measured(mysqlTarget(shared ?? started!.url), title, bench));
+      results.push(await measured(mysqlTarget(serverUrl), title, bench));
     } finally {
       if (started) {
         started.server.stdin.end();
@@ -150,7 +160,8 @@ export const cpuCount = () => cpus().length;
 export const FIGURES_PREFIX = 'BENCH_FIGURES ';
 
 export function printFigures(title: string, results: BenchResult[]): void {
-  process.stdout.write(`${FIGURES_PREFIX}${JSON.stringify({ title, results })}\n`);
+  const line: FiguresLine = { title, results };
+  process.stdout.write(`${FIGURES_PREFIX}${JSON.stringify(line)}\n`);
 }
 
 export function printSideBySide(title: string, results: BenchResult[]): void {
@@ -176,3 +187,12 @@ export async function timed(work: () => Promise<unknown>): Promise<number> {
 }
 
 export const perSecond = (count: number, ms: number) => Math.round((count * 1000) / ms);
+
+/**
+ * `value`, which the bench's own setup guarantees (a node it created, a step the rollback
+ * runs); an error naming `what` if it is missing after all.
+ */
+export function present<T>(value: T | null | undefined, what: string): T {
+  if (value === undefined || value === null) throw new Error(`bench: no ${what}`);
+  return value;
+}

@@ -84,9 +84,9 @@ describe('bench statistics', () => {
     const ratios = [1.3, 1.7, 1.4, 1.6, 1.45, 1.55, 1.2, 1.2, 1.2, 1.2, 1.2, 1.2, 1.2, 1.2];
     const samples = await interleavedRounds(
       { rounds: 5, maxRounds: 12 },
-      async (i) => {
+      (i) => {
         seen.push(i);
-        return ratios[Math.max(0, i)];
+        return Promise.resolve(ratios[Math.max(0, i)]);
       },
       (s) => [ratioFigure(s, { op: '<=', value: 1.5 }).verdict],
     );
@@ -100,13 +100,13 @@ describe('bench statistics', () => {
   it('stops at the bound when the rounds never decide, and at the minimum when they decide at once', async () => {
     const straddle = await interleavedRounds(
       { rounds: 5, maxRounds: 8 },
-      async (i) => (i % 2 ? 1.4 : 1.6),
+      (i) => Promise.resolve(i % 2 ? 1.4 : 1.6),
       (s) => [ratioFigure(s, { op: '<=', value: 1.5 }).verdict],
     );
     expect(straddle).toHaveLength(8);
     const clear = await interleavedRounds(
       { rounds: 5, maxRounds: 8 },
-      async () => 1.1,
+      () => Promise.resolve(1.1),
       (s) => [ratioFigure(s, { op: '<=', value: 1.5 }).verdict],
     );
     expect(clear).toHaveLength(5);

@@ -102,7 +102,7 @@ export function formatRatio(figure: RatioFigure): string {
 }
 
 export function isRatioFigure(value: unknown): value is RatioFigure {
-  return typeof value === 'object' && value !== null && (value as RatioFigure).kind === 'ratio';
+  return typeof value === 'object' && value !== null && 'kind' in value && value.kind === 'ratio';
 }
 
 export interface RoundsOptions {

@@ -7,6 +7,7 @@ import type { Assignment, TokenRef } from '../production/production.types.js';
 import { AssignmentResolverService, type ResolverContext } from './assignment-resolver.service.js';
 import { DirectoryRegistry } from './directory-registry.js';
 import { directoryLabel } from './operator-directory.js';
+import { ProductionRefsRepository, type JobSummary } from './production-refs.repository.js';
 import { assignmentOf, decideAll } from './ranking.js';
 
 export interface MethodSummary {
@@ -46,8 +47,6 @@ export interface Comparison {
   details: ComparedToken[];
 }
 
-type Row = Record<string, unknown>;
-
 /**
  * The runbook's "new vs legacy" check: for a job's open tokens (or, before it is spawned, its
  * tokens-to-be at the start node), who the manual plan and the resolver would assign now.
@@ -57,19 +56,20 @@ type Row = Record<string, unknown>;
 export class AssignmentComparisonService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly refs: ProductionRefsRepository,
     private readonly resolver: AssignmentResolverService,
     private readonly manual: NodeAssignmentService,
     private readonly directories: DirectoryRegistry,
   ) {}
 
   async compareByCode(jobCode: string): Promise<Comparison> {
-    const [row] = await this.dataSource.query(`SELECT id FROM job_ticket WHERE code = ?`, [jobCode]);
-    if (!row) throw DomainError.notFound('Job', jobCode);
-    return this.compare(Number(row.id));
+    const jobId = await this.refs.jobIdByCode(jobCode);
+    if (jobId === null) throw DomainError.notFound('Job', jobCode);
+    return this.compare(jobId);
   }
 
   async compare(jobId: number): Promise<Comparison> {
-    const [job] = await this.dataSource.query(`SELECT id, code, graph_id, quantity, status FROM job_ticket WHERE id = ?`, [jobId]);
+    const job = await this.refs.job(undefined, jobId);
     if (!job) throw DomainError.notFound('Job', jobId);
     const at = new Date();
     const { tokens, simulated } = await this.tokensOf(job);
@@ -100,7 +100,7 @@ export class AssignmentComparisonService {
     const summarize = (pick: (d: ComparedToken) => Assignment): MethodSummary => summary(details.map((d) => ({ assignment: pick(d), context: contexts.get(d.nodeId)! })), population);
     return {
       jobId,
-      jobCode: String(job.code),
+      jobCode: job.code,
       at,
       // the directories the contexts were read from (two if the People caches expired in between)
       directory: directoryLabel((await this.directories.current()).source, [...contexts.values()].flatMap((c) => c.directory.split('+'))),
@@ -114,30 +114,15 @@ export class AssignmentComparisonService {
     };
   }
 
-  private async tokensOf(job: Row): Promise<{ tokens: TokenRef[]; simulated: boolean }> {
-    const jobId = Number(job.id);
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT id, serial, current_node_id, status, assigned_account_id, assigned_team_id, version FROM token WHERE job_id = ? AND status IN (?, ?) ORDER BY id`,
-      [jobId, TokenStatus.Waiting, TokenStatus.InProgress],
-    );
-    const id = (v: unknown) => (v === null ? null : Number(v));
-    const tokens: TokenRef[] = rows.map((r) => ({
-      id: Number(r.id),
-      serial: String(r.serial),
-      jobId,
-      currentNodeId: Number(r.current_node_id),
-      status: r.status as TokenStatus,
-      assignedAccountId: id(r.assigned_account_id),
-      assignedTeamId: id(r.assigned_team_id),
-      version: Number(r.version),
-    }));
-    if (tokens.length > 0 || !['planned', 'released'].includes(String(job.status))) return { tokens, simulated: false };
-    const [start] = await this.dataSource.query(`SELECT id FROM graph_node WHERE graph_id = ? AND kind = 'start'`, [job.graph_id]);
-    const spawn = Array.from({ length: Number(job.quantity) }, (_, i) => ({
+  private async tokensOf(job: JobSummary): Promise<{ tokens: TokenRef[]; simulated: boolean }> {
+    const tokens = await this.refs.openTokens(job.id);
+    if (tokens.length > 0 || !['planned', 'released'].includes(job.status)) return { tokens, simulated: false };
+    const start = await this.refs.startNodeId(job.graphId);
+    const spawn = Array.from({ length: job.quantity }, (_, i) => ({
       id: 0,
       serial: `${job.code}#${i + 1}`,
-      jobId,
-      currentNodeId: Number(start.id),
+      jobId: job.id,
+      currentNodeId: start,
       status: TokenStatus.Waiting,
       assignedAccountId: null,
       assignedTeamId: null,

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { DataSource } from 'typeorm';
 import { Extends } from '../common/extension/extension-point.js';
 import type { Environment } from '../config/environment.js';
 import { PhaseRegistry } from '../phases/phase-registry.service.js';
@@ -9,6 +8,7 @@ import { localMoment } from './availability.js';
 import { AvailabilityService } from './availability.service.js';
 import { LeaveService } from './leave.service.js';
 import { PlanPrioritiesService } from './plan-priorities.service.js';
+import { ProductionRefsRepository } from './production-refs.repository.js';
 
 const DAY = 86_400_000;
 const ACTOR = 'demo-seed';
@@ -40,7 +40,7 @@ export class AssignmentDemoSeedService implements DemoSeedContributor {
 
   constructor(
     private readonly registry: PhaseRegistry,
-    private readonly dataSource: DataSource,
+    private readonly refs: ProductionRefsRepository,
     private readonly plans: PlanPrioritiesService,
     private readonly availability: AvailabilityService,
     private readonly leave: LeaveService,
@@ -51,17 +51,12 @@ export class AssignmentDemoSeedService implements DemoSeedContributor {
 
   async seed(): Promise<string | null> {
     if ((await this.registry.schemaState(7)) !== 'applied') return null;
-    const nodes: Array<{ id: number; code: string }> = await this.dataSource.query(
-      `SELECT n.id, n.code FROM graph_node n JOIN production_graph g ON g.id = n.graph_id WHERE g.code = ?`,
-      [DEMO_GRAPH_CODE],
-    );
+    const nodes = await this.refs.graphNodes(DEMO_GRAPH_CODE);
     const kit = nodes.find((n) => n.code === 'KIT');
-    if (!kit || (await this.plans.nodePlan(Number(kit.id))).some((e) => e.priority !== null)) return null;
-    for (const n of nodes) if (PLANS[n.code]) await this.plans.setNodePlan(Number(n.id), PLANS[n.code]);
+    if (!kit || (await this.plans.nodePlan(kit.id)).some((e) => e.priority !== null)) return null;
+    for (const n of nodes) if (PLANS[n.code]) await this.plans.setNodePlan(n.id, PLANS[n.code]);
 
-    const ids = new Map<string, number>(
-      (await this.dataSource.query(`SELECT id, code FROM account WHERE code IN ('OP-03', 'OP-05', 'OP-19', 'OP-20')`)).map((r: { id: number; code: string }) => [r.code, Number(r.id)]),
-    );
+    const ids = await this.refs.accountIds(['OP-03', 'OP-05', 'OP-19', 'OP-20']);
     const now = Date.now();
     const holiday = await this.leave.create({ operatorId: ids.get('OP-19')!, startsAt: new Date(now - DAY), endsAt: new Date(now + 14 * DAY), reason: 'demo: holiday' }, ACTOR);
     await this.leave.decide(holiday.id, 'approve', ACTOR);
@@ -70,8 +65,8 @@ export class AssignmentDemoSeedService implements DemoSeedContributor {
     await this.availability.set('operator', ids.get('OP-03')!, { weekly: [], exceptions: [{ date: today, available: false }] });
     const weekdays = [1, 2, 3, 4, 5];
     await this.availability.set('operator', ids.get('OP-20')!, { weekly: weekdays.map((weekday) => ({ weekday, start: '06:00', end: '14:00' })), exceptions: [] });
-    const [weld] = await this.dataSource.query(`SELECT id FROM team WHERE code = 'TEAM-WELD'`);
-    if (weld) await this.availability.set('team', Number(weld.id), { weekly: weekdays.map((weekday) => ({ weekday, start: '06:00', end: '22:00' })), exceptions: [] });
+    const weld = await this.refs.teamId('TEAM-WELD');
+    if (weld !== null) await this.availability.set('team', weld, { weekly: weekdays.map((weekday) => ({ weekday, start: '06:00', end: '22:00' })), exceptions: [] });
     return `assignment: plans with priorities on ${Object.keys(PLANS).length} nodes, OP-19 on approved leave, OP-03 off today, weekday shifts for OP-20 and TEAM-WELD; compare with GET /api/v1/assignment/compare?jobId=... or "assignment compare --job DEMO-J003"`;
   }
 }

@@ -1,16 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Environment } from '../config/environment.js';
-import { dialectOf } from '../database/dialect.js';
 import type { Assignment, NodeRef, TokenRef } from '../production/production.types.js';
 import { DirectoryRegistry } from './directory-registry.js';
 import { directoryLabel, type DirectoryRead, type OperatorDirectory } from './operator-directory.js';
+import { PlanRepository } from './plan.repository.js';
 import { WorkloadBoard } from './workload-board.js';
-import { compareCandidates, decideAll, type Candidate, type Decision, type Exclusion, type Tier } from './ranking.js';
-
-type Row = Record<string, unknown>;
-type Db = Pick<EntityManager, 'query'>;
+import { WorkloadRepository } from './workload.repository.js';
+import { compareCandidates, decideAll, type Candidate, type Decision, type Exclusion } from './ranking.js';
 
 /** Everything the ranking needs for one node of one job at one moment. */
 export interface ResolverContext {
@@ -26,13 +24,6 @@ export interface ResolverContext {
 export interface Resolution extends Decision {
   at: Date;
   directory: string;
-}
-
-interface PlanEntry {
-  tier: Tier;
-  accountId: number | null;
-  teamId: number | null;
-  priority: number | null;
 }
 
 /**
@@ -86,12 +77,13 @@ export class AssignmentResolverService {
   private readonly board: WorkloadBoard;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly plans: PlanRepository,
+    workloads: WorkloadRepository,
     private readonly directories: DirectoryRegistry,
     config: ConfigService<Environment, true>,
   ) {
     this.ttlMs = config.get('ASSIGNMENT_CACHE_TTL_MS', { infer: true });
-    this.board = new WorkloadBoard(dialectOf(dataSource), this.ttlMs);
+    this.board = new WorkloadBoard(workloads, this.ttlMs);
   }
 
   /** The ranked candidates for one token at `node` (its current node or where it is routed to); its own assignment is not workload. */
@@ -107,7 +99,7 @@ export class AssignmentResolverService {
    */
   async context(jobId: number, nodeId: number, at: Date, db?: EntityManager, reassigning: readonly TokenRef[] = []): Promise<ResolverContext> {
     const eligibility = await this.eligibility(await this.directories.current(db), jobId, nodeId, at, db);
-    const load = await this.board.standing(db ?? this.dataSource, ids(eligibility.contenders), reassigning, at.getTime(), true);
+    const load = await this.board.standing(db, ids(eligibility.contenders), reassigning, at.getTime(), true);
     return {
       jobId,
       nodeId,
@@ -160,7 +152,7 @@ export class AssignmentResolverService {
   }
 
   private async eligibility(directory: OperatorDirectory, jobId: number, nodeId: number, at: Date, db?: EntityManager): Promise<Eligibility> {
-    const entries = await this.planEntries(db ?? this.dataSource, jobId, nodeId);
+    const entries = await this.plans.entriesAt(db, jobId, nodeId);
     const teamIds = unique(entries.flatMap((e) => (e.teamId === null ? [] : [e.teamId])));
     const answeredBy = new Set<string>();
     const read: DirectoryRead = { db, answeredBy };
@@ -207,26 +199,6 @@ export class AssignmentResolverService {
     const others = [...eligible.slice(contenders.length), ...candidates.filter((c) => c.exclusions.length > 0)];
     return { directory: directoryLabel(directory.source, answeredBy), candidates, teams: teamState, contenders, others, expiresAt: at.getTime() + this.ttlMs };
   }
-
-  /** Job entries before node entries, each in plan order; `priority` is null on plans written before Phase 7. */
-  private async planEntries(q: Db, jobId: number, nodeId: number): Promise<PlanEntry[]> {
-    const rows: Row[] = await q.query(
-      `SELECT 0 AS tier, id, account_id, team_id, priority FROM assignment_plan_job WHERE job_id = ? AND node_id = ?
-       UNION ALL
-       SELECT 1 AS tier, id, account_id, team_id, priority FROM assignment_plan_node WHERE node_id = ?
-       ORDER BY tier, id`,
-      [jobId, nodeId, nodeId],
-    );
-    return rows
-      .filter((r) => r.account_id !== null || r.team_id !== null)
-      .map((r) => ({
-        tier: Number(r.tier) === 0 ? 'job' : 'node',
-        accountId: r.account_id === null ? null : Number(r.account_id),
-        teamId: r.account_id === null ? Number(r.team_id) : null,
-        priority: r.priority === null ? null : Number(r.priority),
-      }));
-  }
-
 }
 
 function unique(ids: number[]): number[] {

@@ -5,6 +5,8 @@ import { FlagsService } from '../phases/flags/flags.service.js';
 import { Phase, type InFlightWork, type LegacyCheck, type PhaseDefinition } from '../phases/phase-definition.js';
 import { NodeAssignmentService } from '../production/node-assignment.service.js';
 import { PHASE_7_SCHEMA, PREVIEW_FLAG, RUNTIME_FLAG } from './assignment.schema.js';
+import { LeaveRepository } from './leave.repository.js';
+import { PlanRepository } from './plan.repository.js';
 
 /** Phase 7 in the registry: what rollback, the status API, the CLI and the runbook know of it. */
 @Phase({ migrations: [Phase7Assignment1764000700000] })
@@ -24,6 +26,8 @@ export class AssignmentPhase implements PhaseDefinition {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly leave: LeaveRepository,
+    private readonly plans: PlanRepository,
     private readonly flagService: FlagsService,
     private readonly manual: NodeAssignmentService,
   ) {}
@@ -31,8 +35,7 @@ export class AssignmentPhase implements PhaseDefinition {
   /** Decisions live inside each spawn or route transaction; what a rollback leaves hanging is leave awaiting a decision. */
   async inFlight(): Promise<InFlightWork> {
     try {
-      const [row] = await this.dataSource.query(`SELECT COUNT(*) AS n FROM leave_request WHERE status = 'pending'`);
-      const count = Number(row.n);
+      const count = await this.leave.pendingCount();
       return { count, description: `${count} leave request(s) awaiting a decision; assignment decisions finish with their own transaction` };
     } catch (error) {
       if (isMissingTable(error)) return { count: 0, description: 'Phase 7 schema not applied' };
@@ -43,10 +46,10 @@ export class AssignmentPhase implements PhaseDefinition {
   /** The manual plan answers for a planned node, and the runtime flag is off so the core uses it. */
   async verifyLegacy(): Promise<LegacyCheck> {
     if (this.flagService.isEnabled(RUNTIME_FLAG)) return { ok: false, detail: `${RUNTIME_FLAG} is still on: spawn and route would not use the manual plan` };
-    const [plan] = await this.dataSource.query(`SELECT node_id FROM assignment_plan_node ORDER BY id LIMIT 1`);
-    if (!plan) return { ok: true, detail: 'manual assignment active; no node has a plan, so new tokens stay unassigned as before Phase 7' };
-    const assignment = await this.manual.manualPlan(0, Number(plan.node_id), this.dataSource.manager);
+    const nodeId = await this.plans.firstPlannedNodeId();
+    if (nodeId === null) return { ok: true, detail: 'manual assignment active; no node has a plan, so new tokens stay unassigned as before Phase 7' };
+    const assignment = await this.manual.manualPlan(0, nodeId, this.dataSource.manager);
     const who = assignment.accountId !== null ? `operator ${assignment.accountId}` : assignment.teamId !== null ? `team ${assignment.teamId}` : 'nobody';
-    return { ok: true, detail: `manual assignment active: node ${plan.node_id}'s plan gives new tokens to ${who}` };
+    return { ok: true, detail: `manual assignment active: node ${nodeId}'s plan gives new tokens to ${who}` };
   }
 }

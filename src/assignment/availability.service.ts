@@ -1,18 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError, type FieldError } from '../common/errors/domain-error.js';
-import { toDbTime } from '../database/dialect.js';
 import { AssignmentResolverService } from './assignment-resolver.service.js';
 import { minuteText, type Rule } from './availability.js';
+import { AvailabilityRepository, type Subject } from './availability.repository.js';
 import type { AvailabilityDto } from './dto/availability.dto.js';
 import { inTransaction } from '../database/transaction.js';
 
-export type Subject = 'operator' | 'team';
-
-const TABLES: Record<Subject, { table: string; key: string; owner: string; label: string }> = {
-  operator: { table: 'operator_availability', key: 'account_id', owner: 'account', label: 'Operator' },
-  team: { table: 'team_availability', key: 'team_id', owner: 'team', label: 'Team' },
-};
+const LABELS: Record<Subject, string> = { operator: 'Operator', team: 'Team' };
 
 const minutes = (text: string) => Number(text.slice(0, 2)) * 60 + Number(text.slice(3, 5));
 
@@ -22,51 +17,33 @@ export class AvailabilityService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly resolver: AssignmentResolverService,
+    private readonly schedules: AvailabilityRepository,
   ) {}
 
   async set(subject: Subject, id: number, schedule: AvailabilityDto): Promise<AvailabilityDto> {
     const rules = toRules(schedule);
-    const { table, key } = TABLES[subject];
     await inTransaction(this.dataSource, async (em) => {
       await this.assertExists(em, subject, id);
-      await em.query(`DELETE FROM ${table} WHERE ${key} = ?`, [id]);
-      const now = toDbTime(new Date());
-      for (const r of rules) {
-        await em.query(`INSERT INTO ${table} (${key}, weekday, on_date, start_minute, end_minute, available, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, [
-          id,
-          r.weekday,
-          r.onDate,
-          r.startMinute,
-          r.endMinute,
-          r.available ? 1 : 0,
-          now,
-        ]);
-      }
+      await this.schedules.replace(em, subject, id, rules);
     });
     this.resolver.invalidate();
     return this.get(subject, id);
   }
 
   async get(subject: Subject, id: number): Promise<AvailabilityDto> {
-    const { table, key } = TABLES[subject];
-    await this.assertExists(this.dataSource.manager, subject, id);
-    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
-      `SELECT weekday, on_date, start_minute, end_minute, available FROM ${table} WHERE ${key} = ? ORDER BY id`,
-      [id],
-    );
+    await this.assertExists(undefined, subject, id);
     const schedule: AvailabilityDto = { weekly: [], exceptions: [] };
-    for (const r of rows) {
-      const start = minuteText(Number(r.start_minute));
-      const end = minuteText(Number(r.end_minute));
-      if (r.weekday !== null) schedule.weekly.push({ weekday: Number(r.weekday), start, end });
-      else schedule.exceptions.push({ date: String(r.on_date), start, end, available: Boolean(Number(r.available)) });
+    for (const r of await this.schedules.rules(subject, id)) {
+      const start = minuteText(r.startMinute);
+      const end = minuteText(r.endMinute);
+      if (r.weekday !== null) schedule.weekly.push({ weekday: r.weekday, start, end });
+      else schedule.exceptions.push({ date: r.onDate!, start, end, available: r.available });
     }
     return schedule;
   }
 
-  private async assertExists(em: EntityManager, subject: Subject, id: number): Promise<void> {
-    const { owner, label } = TABLES[subject];
-    if ((await em.query(`SELECT id FROM ${owner} WHERE id = ?`, [id])).length === 0) throw DomainError.notFound(label, id);
+  private async assertExists(em: EntityManager | undefined, subject: Subject, id: number): Promise<void> {
+    if (!(await this.schedules.subjectExists(em, subject, id))) throw DomainError.notFound(LABELS[subject], id);
   }
 }
 

@@ -5,7 +5,10 @@ import { Logger, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { ExpressAdapter } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
+import { PREVIEW_FLAG, RUNTIME_FLAG } from '../assignment/assignment.schema.js';
 import { Role, roleSatisfies } from '../common/auth/role.js';
+import { DASHBOARD_FLAG } from '../dashboard/dashboard.schema.js';
+import { OEM_MODE, OEM_SHADOW_RUN } from '../oem/oem-flags.js';
 
 export const CONSOLE_PATH = '/console';
 
@@ -50,6 +53,22 @@ function rolesModule(): string {
 }
 
 /**
+ * The flag keys the pages read, by the phases' own constants: a key renamed on the server
+ * reaches the console with it, instead of leaving a page that silently reads a missing flag.
+ */
+export const CONSOLE_FLAGS = Object.freeze({
+  assignmentRuntime: RUNTIME_FLAG,
+  assignmentPreview: PREVIEW_FLAG,
+  oemMode: OEM_MODE,
+  oemShadowRun: OEM_SHADOW_RUN,
+  dashboard: DASHBOARD_FLAG,
+});
+
+function flagsModule(): string {
+  return `export const FLAGS = Object.freeze(${JSON.stringify(CONSOLE_FLAGS)});\n`;
+}
+
+/**
  * Serves the operations console at /console: static HTML, CSS and ES modules plus the chart
  * and graph-layout libraries. Anonymous on purpose: the files hold no data, and every API
  * call the page makes carries the operator's key. Mounted on the HTTP adapter rather than as controllers, so it
@@ -65,11 +84,15 @@ export class ConsoleModule implements OnModuleInit {
     const http = this.adapterHost.httpAdapter as ExpressAdapter | undefined;
     // application contexts without HTTP (the CLI) have nothing to serve
     if (!http) return;
-    const roles = rolesModule();
-    http.get(`${CONSOLE_PATH}/js/roles.js`, (_req: Request, res: Response) => {
-      secure(res);
-      res.type('text/javascript').send(roles);
-    });
+    for (const [file, source] of [
+      ['roles.js', rolesModule()],
+      ['flags.js', flagsModule()],
+    ]) {
+      http.get(`${CONSOLE_PATH}/js/${file}`, (_req: Request, res: Response) => {
+        secure(res);
+        res.type('text/javascript').send(source);
+      });
+    }
     http.get(`${CONSOLE_PATH}/vendor/chart.js`, (_req: Request, res: Response) => {
       secure(res);
       res.type('text/javascript').sendFile(CHART_JS);

@@ -32,7 +32,8 @@ export class DatabaseModule {
             return { ...dataSourceOptions(env, migrations), entities: [], autoLoadEntities: true };
           },
           dataSourceFactory: async (options) => {
-            const dataSource = new DataSource(options!);
+            if (!options) throw new Error('TypeORM passed no data source options to the factory');
+            const dataSource = new DataSource(options);
             setWsrepSyncWaitPerConnection(dataSource, wsrepSyncWait);
             await dataSource.initialize();
             if (migrateOnStart) await new Migrator(dataSource).run();

@@ -7,7 +7,7 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 export type Dialect = 'sqlite' | 'mysql';
 
 export function dialectOf(source: DataSource | EntityManager | QueryRunner): Dialect {
-  const type = 'connection' in source ? source.connection.options.type : source.options.type;
+  const type = 'dataSource' in source ? source.dataSource.options.type : source.options.type;
   return type === 'mysql' || type === 'mariadb' ? 'mysql' : 'sqlite';
 }
 
@@ -28,8 +28,8 @@ export function toDbTime(date: Date): string {
   return date.toISOString().replace('T', ' ').replace('Z', '');
 }
 
-/** Parses a timestamp read by raw SQL (SQLite returns text, mysql2 a Date). */
-export function fromDbTime(value: string | Date | null): Date | null {
+/** Parses a timestamp read by raw SQL (SQLite returns text, mysql2 a Date); a missing column reads as null. */
+export function fromDbTime(value: string | Date | null | undefined): Date | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return value;
   return new Date(value.replace(' ', 'T') + (value.endsWith('Z') ? '' : 'Z'));
@@ -48,13 +48,17 @@ export function datetimeColumn(dialect: Dialect): { type: string; precision?: nu
 /** Runs a raw UPDATE/DELETE and returns its affected-row count, whatever the driver. */
 export async function execute(source: DataSource | EntityManager, sql: string, params: unknown[] = []): Promise<number> {
   const manager = 'manager' in source ? source.manager : source;
-  const own = manager.queryRunner ? undefined : manager.connection.createQueryRunner();
+  if (manager.queryRunner) return affectedBy(manager.queryRunner, sql, params);
+  const own = manager.dataSource.createQueryRunner();
   try {
-    const result = await (manager.queryRunner ?? own!).query(sql, params, true);
-    return result.affected ?? 0;
+    return await affectedBy(own, sql, params);
   } finally {
-    await own?.release();
+    await own.release();
   }
+}
+
+async function affectedBy(runner: QueryRunner, sql: string, params: unknown[]): Promise<number> {
+  return (await runner.query(sql, params, true)).affected ?? 0;
 }
 
 /**
@@ -67,14 +71,29 @@ export function insertChunkRows(dialect: Dialect, columns: number): number {
 
 /** A unique-key violation (duplicate entry) on either database. */
 export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; errno?: number; driverError?: { code?: string } };
-  const code = e?.driverError?.code ?? e?.code;
+  const code = codeOf(error);
   return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-const codeOf = (error: unknown) => {
-  const e = error as { code?: unknown; driverError?: { code?: unknown } };
-  const code = e?.driverError?.code ?? e?.code;
+interface DriverFields {
+  code?: unknown;
+  errno?: unknown;
+  message?: unknown;
+}
+
+/**
+ * What the driver said, whether the error is TypeORM's wrapper (the driver's error in
+ * `driverError`) or the driver's own, and whatever was thrown (not always an object).
+ */
+function driverFields(error: unknown): DriverFields {
+  if (typeof error !== 'object' || error === null) return {};
+  const outer = error as DriverFields & { driverError?: unknown };
+  const inner: DriverFields = typeof outer.driverError === 'object' && outer.driverError !== null ? outer.driverError : {};
+  return { code: inner.code ?? outer.code, errno: inner.errno ?? outer.errno, message: inner.message ?? outer.message };
+}
+
+const codeOf = (error: unknown): string | undefined => {
+  const { code } = driverFields(error);
   return typeof code === 'string' ? code : undefined;
 };
 
@@ -116,8 +135,7 @@ const UNAVAILABLE = new Set([
 export function isDatabaseUnavailable(error: unknown): boolean {
   const code = codeOf(error);
   if (code !== undefined && UNAVAILABLE.has(code)) return true;
-  const errno = (error as { driverError?: { errno?: unknown }; errno?: unknown })?.driverError?.errno ?? (error as { errno?: unknown })?.errno;
-  return errno === 1047;
+  return driverFields(error).errno === 1047;
 }
 
 /**
@@ -135,10 +153,9 @@ export function upsertStatement(dialect: Dialect, table: string, columns: readon
 
 /** A query that failed because its table does not exist (a phase schema reverted under a running app). */
 export function isMissingTable(error: unknown): boolean {
-  const e = error as { code?: string; message?: string; driverError?: { code?: string; message?: string } };
-  const code = e?.driverError?.code ?? e?.code;
-  const message = e?.driverError?.message ?? e?.message ?? '';
-  return code === 'ER_NO_SUCH_TABLE' || (typeof code === 'string' && code.startsWith('SQLITE_ERROR') && message.includes('no such table'));
+  const code = codeOf(error);
+  const { message } = driverFields(error);
+  return code === 'ER_NO_SUCH_TABLE' || (code?.startsWith('SQLITE_ERROR') === true && typeof message === 'string' && message.includes('no such table'));
 }
 
 /** The UTC hour a timestamp column falls in, as a timestamp ('YYYY-MM-DD HH:00:00.000'). */
@@ -188,6 +205,6 @@ export function addMs(dialect: Dialect, column: string, ms: string): string {
  */
 export async function truncateSqliteWal(dataSource: DataSource): Promise<boolean> {
   if (dialectOf(dataSource) !== 'sqlite' || dataSource.options.database === ':memory:') return true;
-  const [row] = (await dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)')) as Array<{ busy: number }>;
-  return Number(row?.busy ?? 0) === 0;
+  const [row] = await dataSource.query<Array<{ busy: number } | undefined>>('PRAGMA wal_checkpoint(TRUNCATE)');
+  return (row?.busy ?? 0) === 0;
 }

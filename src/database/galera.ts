@@ -53,8 +53,9 @@ export type GaleraNodeState = { galera: false } | { galera: true; ready: boolean
  */
 export async function galeraNodeState(dataSource: DataSource): Promise<GaleraNodeState> {
   if (dialectOf(dataSource) !== 'mysql') return { galera: false };
-  const [on] = await dataSource.query(`SHOW VARIABLES LIKE 'wsrep_on'`);
-  if (String(on?.Value ?? 'OFF').toUpperCase() !== 'ON') return { galera: false };
+  // MySQL 8 has no wsrep_on: no row at all
+  const [on] = await dataSource.query<Array<{ Value: string } | undefined>>(`SHOW VARIABLES LIKE 'wsrep_on'`);
+  if ((on?.Value ?? 'OFF').toUpperCase() !== 'ON') return { galera: false };
   const rows: Array<{ Variable_name: string; Value: string }> = await dataSource.query(`SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_ready', 'wsrep_local_state_comment', 'wsrep_cluster_size')`);
   const status = new Map(rows.map((r) => [r.Variable_name.toLowerCase(), r.Value]));
   const state = status.get('wsrep_local_state_comment') ?? 'unknown';

@@ -93,7 +93,7 @@ export class LeaseTable {
     const renewal = setInterval(() => {
       this.renew(name, ttlMs).then(
         (held) => held || this.logger.error({ msg: 'lease lost', name, owner: this.owner }),
-        (error) => this.logger.warn({ msg: 'lease renewal failed', name, error: String(error) }),
+        (error: unknown) => this.logger.warn({ msg: 'lease renewal failed', name, error: String(error) }),
       );
     }, ttlMs / 3);
     renewal.unref();
@@ -101,17 +101,14 @@ export class LeaseTable {
       return { acquired: true, value: await work() };
     } finally {
       clearInterval(renewal);
-      await this.release(name).catch((error) => this.logger.warn({ msg: 'lease release failed', name, error: String(error) }));
+      await this.release(name).catch((error: unknown) => this.logger.warn({ msg: 'lease release failed', name, error: String(error) }));
     }
   }
 
   /** The live holder, or null when the lease is free or expired. */
   async holder(name: string): Promise<LeaseHolder | null> {
-    const [row] = (await this.dataSource.query(`SELECT owner, expires_at FROM ${this.table} WHERE name = ?`, [name])) as Array<{
-      owner: string | null;
-      expires_at: string | Date | null;
-    }>;
-    const expiresAt = fromDbTime(row?.expires_at ?? null);
+    const [row] = await this.dataSource.query<Array<{ owner: string | null; expires_at: string | Date | null } | undefined>>(`SELECT owner, expires_at FROM ${this.table} WHERE name = ?`, [name]);
+    const expiresAt = fromDbTime(row?.expires_at);
     if (!row?.owner || !expiresAt || expiresAt.getTime() < Date.now()) return null;
     return { owner: row.owner, expiresAt };
   }

@@ -51,8 +51,8 @@ export class Migrator {
 
   async revertedPhases(): Promise<Set<number>> {
     await this.ensureBookkeeping();
-    const rows: Array<{ phase: number }> = await this.dataSource.query(`SELECT phase FROM phase_schema WHERE status = 'reverted'`);
-    return new Set(rows.map((r) => Number(r.phase)));
+    const rows = await this.dataSource.query<Array<{ phase: number }>>(`SELECT phase FROM phase_schema WHERE status = 'reverted'`);
+    return new Set(rows.map((r) => r.phase));
   }
 
   /** Pending migrations that a routine run would apply: reverted phases are left out. */
@@ -130,8 +130,8 @@ export class Migrator {
 
   private async setPhaseState(phase: number, status: 'applied' | 'reverted'): Promise<void> {
     const now = toDbTime(new Date());
-    const updated = await this.dataSource.query(`SELECT phase FROM phase_schema WHERE phase = ?`, [phase]);
-    if (updated.length > 0) {
+    const recorded = await this.dataSource.query<unknown[]>(`SELECT phase FROM phase_schema WHERE phase = ?`, [phase]);
+    if (recorded.length > 0) {
       await this.dataSource.query(`UPDATE phase_schema SET status = ?, changed_at = ? WHERE phase = ?`, [status, now, phase]);
     } else {
       await this.dataSource.query(`INSERT INTO phase_schema (phase, status, changed_at) VALUES (?, ?, ?)`, [phase, status, now]);
@@ -190,14 +190,17 @@ export class Migrator {
    */
   private async ensureUnicodeDefault(): Promise<void> {
     await this.warnAboutNarrowTables();
-    const [row] = await this.dataSource.query(`SELECT DATABASE() AS name, DEFAULT_CHARACTER_SET_NAME AS charset FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()`);
+    const [row] = await this.dataSource.query<Array<{ name: string; charset: string } | undefined>>(
+      `SELECT DATABASE() AS name, DEFAULT_CHARACTER_SET_NAME AS charset FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()`,
+    );
     if (!row || row.charset === 'utf8mb4') return;
     try {
       await this.dataSource.query(`ALTER DATABASE \`${row.name}\` CHARACTER SET utf8mb4 COLLATE ${UNICODE_COLLATION}`);
     } catch (error) {
       throw new Error(
-        `Database ${row.name} defaults to ${row.charset}, which cannot store every name, and this user cannot change it (${error instanceof Error ? error.message : error}): ` +
+        `Database ${row.name} defaults to ${row.charset}, which cannot store every name, and this user cannot change it (${error instanceof Error ? error.message : String(error)}): ` +
           `run ALTER DATABASE \`${row.name}\` CHARACTER SET utf8mb4 COLLATE ${UNICODE_COLLATION}, or create it that way`,
+        { cause: error },
       );
     }
     this.logger.warn(`database ${row.name} defaulted to ${row.charset}; switched to utf8mb4 so tables created from now on store any script`);

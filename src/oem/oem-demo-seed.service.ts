@@ -7,6 +7,7 @@ import { OemRuleAction } from './entities/oem-scan-rule.entity.js';
 import { OEM_PHASE } from './oem-flags.js';
 import { OemRulesService } from './oem-rules.service.js';
 import { OemScanService } from './oem-scan.service.js';
+import { OemTicketsRepository } from './oem-tickets.repository.js';
 import { OemTicketsService } from './oem-tickets.service.js';
 import { inTransaction } from '../database/transaction.js';
 
@@ -61,6 +62,7 @@ export class OemDemoSeedService implements DemoSeedContributor {
     private readonly tickets: OemTicketsService,
     private readonly rules: OemRulesService,
     private readonly scans: OemScanService,
+    private readonly ticketRepository: OemTicketsRepository,
   ) {}
 
   async seed(): Promise<string | null> {
@@ -82,16 +84,11 @@ export class OemDemoSeedService implements DemoSeedContributor {
 
   /** One scan through the OEM logic itself; the demo data is made as the stations would make it. */
   private async advance(customer: string, ref: string, stationCode: string): Promise<void> {
-    const barcode = customer === 'ACME' ? `OEM-ACME-${ref}-S${await this.currentSequence(customer, ref)}` : `OEM-GLOBEX-${ref}`;
+    const barcode = customer === 'ACME' ? `OEM-ACME-${ref}-S${await this.ticketRepository.currentSequence(customer, ref)}` : `OEM-GLOBEX-${ref}`;
     await inTransaction(this.dataSource, async (em) => {
       const answer = await this.scans.scan({ stationCode, barcode, outcome: 'pass' }, em);
       // thrown inside the transaction: a scan refused or failed part-way must leave nothing behind
       if (!('result' in answer) || !answer.result || answer.result.refusal) throw new Error(`demo scan ${barcode} at ${stationCode} was not applied`);
     });
-  }
-
-  private async currentSequence(customer: string, ref: string): Promise<number> {
-    const [row] = await this.dataSource.query(`SELECT current_sequence FROM oem_job_ticket WHERE customer = ? AND external_ref = ?`, [customer, ref]);
-    return Number(row.current_sequence);
   }
 }

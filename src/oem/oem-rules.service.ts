@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import type { Environment } from '../config/environment.js';
-import { ONE_ROW } from '../database/dialect.js';
-import { OemScanRule, type OemRuleAction } from './entities/oem-scan-rule.entity.js';
+import type { OemRuleAction, OemScanRule } from './entities/oem-scan-rule.entity.js';
+import { OemRulesRepository } from './oem-rules.repository.js';
 import { SafePattern } from './safe-pattern.js';
 
 export interface RuleInput {
@@ -38,30 +38,27 @@ export class OemRulesService {
   private generation = 0;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly repository: OemRulesRepository,
     config: ConfigService<Environment, true>,
   ) {
     this.refreshMs = config.get('OEM_RULES_REFRESH_MS', { infer: true });
   }
 
-  /** Every active rule, higher priority first, ties by id. */
+  /** Every active rule, higher priority first, ties by id: from the snapshot while it is fresh. */
   async active(em: EntityManager): Promise<ActiveRule[]> {
     if (this.snapshot && Date.now() - this.snapshot.at < this.refreshMs) return this.snapshot.rules;
     const generation = this.generation;
-    const rows: Array<{ id: number; customer: string; station_code: string; pattern: string; action: OemRuleAction }> = await em.query(
-      `SELECT id, customer, station_code, pattern, action FROM oem_scan_rule WHERE active = 1 ORDER BY priority DESC, id`,
-    );
-    const rules = rows.map((r) => ({ id: Number(r.id), customer: r.customer, stationCode: r.station_code, pattern: r.pattern, action: r.action }));
+    const rules = await this.repository.active(em);
     if (generation === this.generation) this.snapshot = { rules, at: Date.now() };
     return rules;
   }
 
   list(stationCode?: string): Promise<OemScanRule[]> {
-    return this.repo().find({ where: stationCode ? { stationCode } : {}, order: { stationCode: 'ASC', priority: 'DESC', id: 'ASC' } });
+    return this.repository.list(stationCode);
   }
 
   async get(id: number): Promise<OemScanRule> {
-    const rule = await this.repo().findOneBy({ id });
+    const rule = await this.repository.findById(id);
     if (!rule) throw DomainError.notFound('OEM scan rule', id);
     return rule;
   }
@@ -69,17 +66,17 @@ export class OemRulesService {
   async create(input: RuleInput): Promise<OemScanRule> {
     checkPattern(input.pattern);
     const now = new Date();
-    return this.changed(await this.repo().save({ ...input, priority: input.priority ?? 0, active: input.active ?? true, createdAt: now, updatedAt: now }, ONE_ROW));
+    return this.changed(await this.repository.save({ ...input, priority: input.priority ?? 0, active: input.active ?? true, createdAt: now, updatedAt: now }));
   }
 
   async update(id: number, change: Partial<RuleInput>): Promise<OemScanRule> {
     if (change.pattern !== undefined) checkPattern(change.pattern);
     const rule = await this.get(id);
-    return this.changed(await this.repo().save({ ...rule, ...change, updatedAt: new Date() }, ONE_ROW));
+    return this.changed(await this.repository.save({ ...rule, ...change, updatedAt: new Date() }));
   }
 
   async remove(id: number): Promise<void> {
-    this.changed(await this.repo().remove(await this.get(id), ONE_ROW));
+    this.changed(await this.repository.remove(await this.get(id)));
   }
 
   /** This replica's own rule changes apply to its next scan. */
@@ -87,10 +84,6 @@ export class OemRulesService {
     this.generation++;
     this.snapshot = null;
     return result;
-  }
-
-  private repo() {
-    return this.dataSource.getRepository(OemScanRule);
   }
 }
 

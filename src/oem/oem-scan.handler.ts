@@ -7,7 +7,8 @@ import { PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
 import { SCAN_PRE_HANDLER, type ScanPreHandler } from '../production/hooks/scan-hook.js';
 import type { ScanInput, ScanResult } from '../production/scan.types.js';
 import { OEM_MODE, OEM_SHADOW_RUN } from './oem-flags.js';
-import { OemScanService, type OemAnswer, type OemPlan } from './oem-scan.service.js';
+import type { OemPlan } from './oem-scan.planner.js';
+import { OemScanService, type OemAnswer } from './oem-scan.service.js';
 import { OemShadowService } from './oem-shadow.service.js';
 import { inTransaction } from '../database/transaction.js';
 

@@ -1,24 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
-import { fromDbTime, toDbTime } from '../database/dialect.js';
 import type { ScanInput, ScanResult } from '../production/scan.types.js';
 import { ShadowKind } from './entities/oem-shadow-result.entity.js';
-import { reachedState, type OemPlan, type TokenOp } from './oem-scan.service.js';
+import { reachedState, type OemPlan, type TokenOp } from './oem-scan.planner.js';
+import { OemShadowRepository, type ShadowExample } from './oem-shadow.repository.js';
 
 /** What manual mode made of a scan: its result, or the error it was refused (or failed) with. */
 export type ManualOutcome = { result: ScanResult } | { error: unknown };
-
-export interface ShadowExample {
-  id: number;
-  kind: ShadowKind;
-  stationCode: string;
-  barcode: string;
-  recordedAt: Date;
-  manual: Record<string, unknown>;
-  oem: Record<string, unknown>;
-}
 
 export interface ShadowReport {
   since: Date | null;
@@ -42,58 +32,35 @@ const DISCREPANCIES = Object.values(ShadowKind).filter((kind) => !NOT_DISCREPANC
 /** The shadow run's log: one comparison per scan, and the report a factory decides go-live on. */
 @Injectable()
 export class OemShadowService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly repository: OemShadowRepository) {}
 
   /**
    * One row per scan. A plan OEM mode would have applied also records the ticket state it
    * would have reached: the next shadow plan for the ticket starts from there (see the shadow
-   * ticket read in OemScanService), whatever manual mode did, as OEM mode would have.
+   * ticket read in OemScanRepository), whatever manual mode did, as OEM mode would have.
    */
   async record(scan: ScanInput, plan: OemPlan, manual: ManualOutcome, em: EntityManager): Promise<void> {
     const { kind, oem } = 'result' in manual ? compare(plan, manual.result) : compareRefused(plan);
     const move = plan.kind === 'apply' ? plan.move : null;
-    const reached = move ? reachedState(move) : null;
-    await em.query(
-      `INSERT INTO oem_shadow_result (station_code, barcode, kind, manual, oem, recorded_at, ticket_id, base_version, base_step_status, reached_status, reached_sequence, reached_step_status)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        scan.stationCode,
-        scan.barcode,
-        kind,
-        JSON.stringify(manualView(manual)),
-        JSON.stringify(oem),
-        toDbTime(new Date()),
-        move?.ticket.id ?? null,
-        move?.stored.version ?? null,
-        move?.stored.stepStatus ?? null,
-        reached?.status ?? null,
-        reached?.sequence ?? null,
-        reached?.stepStatus ?? null,
-      ],
-    );
+    await this.repository.insert(em, {
+      stationCode: scan.stationCode,
+      barcode: scan.barcode,
+      kind,
+      manual: manualView(manual),
+      oem,
+      recordedAt: new Date(),
+      move: move ? { ticketId: move.ticket.id, baseVersion: move.stored.version, baseStepStatus: move.stored.stepStatus, reached: reachedState(move) } : null,
+    });
   }
 
   /** Two queries whatever the volume: counts by kind, and the latest examples of each discrepancy. */
   async report(since: Date | null, examplesPerKind: number): Promise<ShadowReport> {
-    const where = since ? 'WHERE recorded_at >= ?' : '';
-    const params = since ? [toDbTime(since)] : [];
-    const counts: Array<{ kind: ShadowKind; n: string | number }> = await this.dataSource.query(
-      `SELECT kind, COUNT(*) AS n FROM oem_shadow_result ${where} GROUP BY kind`,
-      params,
-    );
-    const count = (k: ShadowKind) => Number(counts.find((c) => c.kind === k)?.n ?? 0);
-    const total = counts.reduce((sum, c) => sum + Number(c.n), 0);
+    const counts = await this.repository.countsByKind(since);
+    const count = (k: ShadowKind) => counts.get(k) ?? 0;
+    const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
     const notOem = count(ShadowKind.NotOem);
     const agreed = count(ShadowKind.Agree);
     const compared = total - notOem;
-    // one branch per kind, each reading its newest rows backwards on (kind, id): the cost is the
-    // examples asked for, not the log's length, which grows with every scan of a shadow run
-    const branch = `SELECT * FROM (SELECT id, kind, station_code, barcode, recorded_at, manual, oem FROM oem_shadow_result
-      WHERE kind = ? ${since ? 'AND recorded_at >= ?' : ''} ORDER BY id DESC LIMIT ?) e`;
-    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
-      `${DISCREPANCIES.map(() => branch).join(' UNION ALL ')} ORDER BY kind, id DESC`,
-      DISCREPANCIES.flatMap((kind) => [kind, ...params, examplesPerKind]),
-    );
     return {
       since,
       total,
@@ -101,16 +68,8 @@ export class OemShadowService {
       compared,
       agreed,
       agreementRate: compared > 0 ? agreed / compared : null,
-      discrepancies: Object.fromEntries(counts.filter((c) => !NOT_DISCREPANCIES.includes(c.kind)).map((c) => [c.kind, Number(c.n)])),
-      examples: rows.map((r) => ({
-        id: Number(r.id),
-        kind: r.kind as ShadowKind,
-        stationCode: String(r.station_code),
-        barcode: String(r.barcode),
-        recordedAt: fromDbTime(r.recorded_at as string | Date)!,
-        manual: JSON.parse(String(r.manual)),
-        oem: JSON.parse(String(r.oem)),
-      })),
+      discrepancies: Object.fromEntries([...counts].filter(([kind]) => !NOT_DISCREPANCIES.includes(kind))),
+      examples: await this.repository.latest(DISCREPANCIES, since, examplesPerKind),
     };
   }
 }

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, LessThan, type EntityManager, type FindOptionsWhere } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError, type FieldError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
-import { execute, toDbTime } from '../database/dialect.js';
 import { decodeCursor, encodeCursor } from '../common/http/cursor.js';
-import { OemJobTicket, OemJobTicketStep, OemStepStatus, OemTicketStatus, OPEN_TICKET_STATUSES } from './entities/oem-job-ticket.entity.js';
+import { OemStepStatus, OemTicketStatus, type OemJobTicket, type OemJobTicketStep } from './entities/oem-job-ticket.entity.js';
 import { conflictOnDuplicate, inTransaction } from '../database/transaction.js';
+import { OemTicketsRepository } from './oem-tickets.repository.js';
 
 export interface StepInput {
   sequence: number;
@@ -37,7 +37,10 @@ export interface TicketDetail {
 /** OEM job tickets: created with validated steps, listed, read with their steps, cancelled. */
 @Injectable()
 export class OemTicketsService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repository: OemTicketsRepository,
+  ) {}
 
   /**
    * Steps must be numbered 1..n without gaps (the scan path relies on it: the step after k
@@ -48,8 +51,8 @@ export class OemTicketsService {
     const id = await inTransaction(this.dataSource, async (em) => {
       const nodes = await this.nodesOfJob(em, input);
       const now = new Date();
-      const ticket = await conflictOnDuplicate(`An OEM ticket ${input.customer} ${input.externalRef}, or one linked to job ${input.jobId},`, () =>
-        em.getRepository(OemJobTicket).save({
+      const ticketId = await conflictOnDuplicate(`An OEM ticket ${input.customer} ${input.externalRef}, or one linked to job ${input.jobId},`, () =>
+        this.repository.insertTicket(em, {
           customer: input.customer,
           externalRef: input.externalRef,
           jobId: input.jobId ?? null,
@@ -62,11 +65,12 @@ export class OemTicketsService {
           updatedAt: now,
         }),
       );
-      await em.getRepository(OemJobTicketStep).insert(
+      await this.repository.insertSteps(
+        em,
+        ticketId,
         [...input.steps]
           .sort((a, b) => a.sequence - b.sequence)
           .map((s) => ({
-            ticketId: ticket.id,
             sequence: s.sequence,
             name: s.name,
             nodeCode: s.nodeCode ?? null,
@@ -76,40 +80,32 @@ export class OemTicketsService {
             stationCode: null,
           })),
       );
-      return ticket.id;
+      return ticketId;
     });
     return this.get(id);
   }
 
   async list(filter: TicketListFilter): Promise<{ items: OemJobTicket[]; nextCursor: string | null }> {
     const limit = filter.limit ?? 50;
-    const where: FindOptionsWhere<OemJobTicket> = {
-      ...(filter.customer ? { customer: filter.customer } : {}),
-      ...(filter.status ? { status: filter.status } : {}),
-      ...(filter.cursor ? { id: LessThan(decodeCursor(filter.cursor)) } : {}),
-    };
-    const rows = await this.dataSource.getRepository(OemJobTicket).find({ where, order: { id: 'DESC' }, take: limit + 1 });
+    const beforeId = filter.cursor ? decodeCursor(filter.cursor) : undefined;
+    const rows = await this.repository.list({ customer: filter.customer, status: filter.status, beforeId }, limit + 1);
     const items = rows.slice(0, limit);
     return { items, nextCursor: rows.length > limit ? encodeCursor(items.at(-1)!.id) : null };
   }
 
   async get(id: number): Promise<TicketDetail> {
-    const ticket = await this.dataSource.getRepository(OemJobTicket).findOneBy({ id });
+    const ticket = await this.repository.findById(id);
     if (!ticket) throw DomainError.notFound('OEM ticket', id);
-    const steps = await this.dataSource.getRepository(OemJobTicketStep).find({ where: { ticketId: id }, order: { sequence: 'ASC' } });
+    const steps = await this.repository.steps(id);
     return { ticket, steps };
   }
 
   /** Open or in progress -> cancelled; its steps keep their state, the linked job is the core's to cancel. */
   async cancel(id: number): Promise<TicketDetail> {
     const { ticket } = await this.get(id);
-    const changed = await execute(
-      this.dataSource,
-      `UPDATE oem_job_ticket SET status = ?, version = version + 1, updated_at = ? WHERE id = ? AND status IN (?, ?)`,
-      [OemTicketStatus.Cancelled, toDbTime(new Date()), id, ...OPEN_TICKET_STATUSES],
-    );
+    const cancelled = await this.repository.cancel(id, new Date());
     const after = await this.get(id);
-    if (changed !== 1) {
+    if (!cancelled) {
       // as it is now: a concurrent scan may have finished it, or a concurrent cancel won
       const { status } = after.ticket;
       throw new DomainError(ErrorCode.InvalidState, `OEM ticket ${ticket.customer} ${ticket.externalRef} is ${status} and cannot be cancelled`, { ticketId: id, status });
@@ -118,19 +114,15 @@ export class OemTicketsService {
   }
 
   /** Node ids by code in the linked job's graph, checked against every mapped step. */
-  private async nodesOfJob(source: EntityManager, input: CreateTicketInput): Promise<Map<string, number>> {
+  private async nodesOfJob(em: EntityManager, input: CreateTicketInput): Promise<Map<string, number>> {
     const mapped = input.steps.map((s, i) => ({ code: s.nodeCode, field: `steps.${i}.nodeCode` })).filter((m) => m.code !== undefined);
     if (input.jobId === undefined) {
       if (mapped.length === 0) return new Map();
       throw DomainError.validation(mapped.map((m) => ({ field: m.field, messages: ['a step mapped to a node needs the ticket linked to a job (jobId)'] })));
     }
-    const [job] = await source.query(`SELECT graph_id FROM job_ticket WHERE id = ?`, [input.jobId]);
-    if (!job) throw DomainError.notFound('Job', input.jobId);
-    const codes = [...new Set(mapped.map((m) => m.code!))];
-    const rows: Array<{ id: number; code: string }> = codes.length
-      ? await source.query(`SELECT id, code FROM graph_node WHERE graph_id = ? AND code IN (${codes.map(() => '?').join(', ')})`, [job.graph_id, ...codes])
-      : [];
-    const nodes = new Map(rows.map((r) => [r.code, Number(r.id)]));
+    const graphId = await this.repository.graphOfJob(em, input.jobId);
+    if (graphId === null) throw DomainError.notFound('Job', input.jobId);
+    const nodes = await this.repository.nodesByCode(em, graphId, [...new Set(mapped.map((m) => m.code!))]);
     const missing = mapped.filter((m) => !nodes.has(m.code!));
     if (missing.length) {
       throw DomainError.validation(missing.map((m) => ({ field: m.field, messages: [`node ${m.code} does not exist in the graph of job ${input.jobId}`] })));

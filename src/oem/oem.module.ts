@@ -7,13 +7,20 @@ import { OemScanRule } from './entities/oem-scan-rule.entity.js';
 import { OemShadowResult } from './entities/oem-shadow-result.entity.js';
 import { OemBoardController } from './oem-board.controller.js';
 import { OemDemoSeedService } from './oem-demo-seed.service.js';
+import { OemKanbanRepository } from './oem-kanban.repository.js';
 import { OemKanbanService } from './oem-kanban.service.js';
+import { OemPhaseRepository } from './oem-phase.repository.js';
 import { OemRulesController } from './oem-rules.controller.js';
+import { OemRulesRepository } from './oem-rules.repository.js';
 import { OemRulesService } from './oem-rules.service.js';
+import { OemScanPlanner } from './oem-scan.planner.js';
+import { OemScanRepository } from './oem-scan.repository.js';
 import { OemScanService } from './oem-scan.service.js';
 import { OemScanHandler } from './oem-scan.handler.js';
+import { OemShadowRepository } from './oem-shadow.repository.js';
 import { OemShadowService } from './oem-shadow.service.js';
 import { OemTicketsController } from './oem-tickets.controller.js';
+import { OemTicketsRepository } from './oem-tickets.repository.js';
 import { OemTicketsService } from './oem-tickets.service.js';
 import { OemPhase } from './oem.phase.js';
 
@@ -21,6 +28,22 @@ import { OemPhase } from './oem.phase.js';
 @Module({
   imports: [PhasesModule, ProductionModule, TypeOrmModule.forFeature([OemJobTicket, OemJobTicketStep, OemScanRule, OemShadowResult])],
   controllers: [OemTicketsController, OemRulesController, OemBoardController],
-  providers: [OemPhase, OemTicketsService, OemRulesService, OemScanService, OemScanHandler, OemShadowService, OemKanbanService, OemDemoSeedService],
+  providers: [
+    OemPhase,
+    OemPhaseRepository,
+    OemTicketsService,
+    OemTicketsRepository,
+    OemRulesService,
+    OemRulesRepository,
+    OemScanService,
+    OemScanPlanner,
+    OemScanRepository,
+    OemScanHandler,
+    OemShadowService,
+    OemShadowRepository,
+    OemKanbanService,
+    OemKanbanRepository,
+    OemDemoSeedService,
+  ],
 })
 export class OemModule {}

@@ -1,7 +1,7 @@
-import { DataSource } from 'typeorm';
 import { Phase, type InFlightWork, type LegacyCheck, type PhaseDefinition } from '../phases/phase-definition.js';
 import { Phase8Oem1764000800000 } from '../../migrations/1764000800000-Phase8-Oem.js';
 import { OEM_MODE, OEM_PHASE, OEM_SHADOW_RUN } from './oem-flags.js';
+import { OemPhaseRepository } from './oem-phase.repository.js';
 import { PHASE_8_SCHEMA } from './oem.schema.js';
 
 /** Phase 8 in the registry: what rollback, the status API, the CLI and the runbook know of it. */
@@ -20,29 +20,18 @@ export class OemPhase implements PhaseDefinition {
   readonly dataLossRisk = 'medium' as const;
   readonly legacyFallback = 'standard DAG routing; scan stations in manual mode (barcodes read as token serials)';
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly repository: OemPhaseRepository) {}
 
   /** Tickets part-way through their steps: their stations fall back to manual scans. */
   async inFlight(): Promise<InFlightWork> {
-    if (!(await this.schemaPresent())) return { count: 0, description: 'Phase 8 schema not applied' };
-    const [row] = await this.dataSource.query(`SELECT COUNT(*) AS n FROM oem_job_ticket WHERE status = 'in_progress'`);
-    const count = Number(row.n);
+    if (!(await this.repository.schemaPresent())) return { count: 0, description: 'Phase 8 schema not applied' };
+    const count = await this.repository.ticketsInProgress();
     return { count, description: `${count} OEM ticket(s) in progress; their stations go back to manual scans of token serials` };
   }
 
   /** The manual scan path needs the core's scan record and a token to read by serial: both must answer. */
   async verifyLegacy(): Promise<LegacyCheck> {
-    await this.dataSource.query(`SELECT id FROM scan_record LIMIT 1`);
-    const [token] = await this.dataSource.query(`SELECT serial FROM token ORDER BY id LIMIT 1`);
-    return { ok: true, detail: token ? `manual scan path readable (token ${token.serial} resolvable by serial)` : 'manual scan path readable (no tokens yet)' };
-  }
-
-  private async schemaPresent(): Promise<boolean> {
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      return await runner.hasTable('oem_job_ticket');
-    } finally {
-      await runner.release();
-    }
+    const { firstSerial } = await this.repository.manualScanProbe();
+    return { ok: true, detail: firstSerial !== null ? `manual scan path readable (token ${firstSerial} resolvable by serial)` : 'manual scan path readable (no tokens yet)' };
   }
 }

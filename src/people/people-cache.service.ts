@@ -1,13 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, LessThan, MoreThan, type EntityManager, type FindOptionsWhere, type ObjectLiteral } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
-import { fromDbTime } from '../database/dialect.js';
-import { PeopleAvailability } from './entities/people-availability.entity.js';
-import { PeopleOperator } from './entities/people-operator.entity.js';
-import { PeopleTeam } from './entities/people-team.entity.js';
+import type { PeopleAvailability } from './entities/people-availability.entity.js';
+import type { PeopleOperator } from './entities/people-operator.entity.js';
+import type { PeopleTeam } from './entities/people-team.entity.js';
+import { PeopleCacheRepository, type CacheTable } from './people-cache.repository.js';
 
-export type CacheTable = 'people_operator_cache' | 'people_team_cache' | 'people_availability_cache';
 export type CacheFreshness = 'fresh' | 'stale' | 'empty';
 
 export interface CacheState {
@@ -26,60 +23,37 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/** Reads of the caches: pages for the API, freshness for the status API and the directory. */
+/** Reads of the caches: pages for the API, freshness for the status API. */
 @Injectable()
 export class PeopleCacheService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly repository: PeopleCacheRepository) {}
 
   async state(table: CacheTable, now = new Date()): Promise<CacheState> {
-    const [row] = await this.dataSource.query(`SELECT COUNT(*) AS n, MIN(fetched_at) AS fetched, MIN(expires_at) AS expires FROM ${table}`);
-    const rows = Number(row.n);
-    const fetchedAt = fromDbTime(row.fetched);
-    const expiresAt = fromDbTime(row.expires);
+    const { rows, fetchedAt, expiresAt } = await this.repository.summary(table);
     const state: CacheFreshness = rows === 0 ? 'empty' : expiresAt! > now ? 'fresh' : 'stale';
     return { table, rows, fetchedAt, expiresAt, ageMs: fetchedAt ? now.getTime() - fetchedAt.getTime() : null, state };
   }
 
-  /**
-   * When the first row of `table` expires (or expired), null when it is empty: one indexed MIN,
-   * for the directory's hot path. `db`: the caller's transaction, when it holds one.
-   */
-  async firstExpiry(table: CacheTable, db: Pick<EntityManager, 'query'> = this.dataSource): Promise<Date | null> {
-    const [row] = await db.query(`SELECT MIN(expires_at) AS expires FROM ${table}`);
-    return fromDbTime(row?.expires ?? null);
+  async operators(filter: { active?: boolean; employeeNo?: string }, cursor: string | undefined, limit: number): Promise<Page<PeopleOperator>> {
+    return page(await this.repository.operators(filter, after(cursor), limit + 1), limit);
   }
 
-  operators(filter: { active?: boolean; employeeNo?: string }, cursor: string | undefined, limit: number): Promise<Page<PeopleOperator>> {
-    const where: FindOptionsWhere<PeopleOperator> = {};
-    if (filter.active !== undefined) where.active = filter.active;
-    if (filter.employeeNo) where.employeeNo = filter.employeeNo;
-    return this.page(PeopleOperator, where, cursor, limit);
-  }
-
-  teams(cursor: string | undefined, limit: number): Promise<Page<PeopleTeam>> {
-    return this.page(PeopleTeam, {}, cursor, limit);
+  async teams(cursor: string | undefined, limit: number): Promise<Page<PeopleTeam>> {
+    return page(await this.repository.teams(after(cursor), limit + 1), limit);
   }
 
   /** Entries overlapping [from, to), for one operator or all. */
-  availability(filter: { operatorId?: string; from?: Date; to?: Date }, cursor: string | undefined, limit: number): Promise<Page<PeopleAvailability>> {
-    const where: FindOptionsWhere<PeopleAvailability> = {};
-    if (filter.operatorId) where.operatorId = filter.operatorId;
-    if (filter.from) where.endsAt = MoreThan(filter.from);
-    if (filter.to) where.startsAt = LessThan(filter.to);
-    return this.page(PeopleAvailability, where, cursor, limit);
+  async availability(filter: { operatorId?: string; from?: Date; to?: Date }, cursor: string | undefined, limit: number): Promise<Page<PeopleAvailability>> {
+    return page(await this.repository.availability(filter, after(cursor), limit + 1), limit);
   }
+}
 
-  /** Keyset pages by id, so paging never skips or repeats a row while a sync writes. */
-  private async page<T extends ObjectLiteral & { id: string }>(entity: new () => T, where: FindOptionsWhere<T>, cursor: string | undefined, limit: number): Promise<Page<T>> {
-    const after = cursor === undefined ? undefined : decodeCursor(cursor);
-    const rows = await this.dataSource.getRepository(entity).find({
-      where: { ...where, ...(after !== undefined ? { id: MoreThan(after) } : {}) } as FindOptionsWhere<T>,
-      order: { id: 'ASC' } as never,
-      take: limit + 1,
-    });
-    const items = rows.slice(0, limit);
-    return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1].id) : null };
-  }
+const after = (cursor: string | undefined) => (cursor === undefined ? undefined : decodeCursor(cursor));
+
+/** Keyset pages by id (`rows`: up to one more than `limit`), so paging never skips or repeats a row while a sync writes. */
+function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
+  const items = rows.slice(0, limit);
+  return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1].id) : null };
 }
 
 export function encodeCursor(lastId: string): string {

@@ -5,25 +5,14 @@ import { OPERATOR_DIRECTORY, type ExternalOperatorDirectory } from '../assignmen
 import { LocalOperatorDirectory } from '../assignment/local-operator-directory.js';
 import type { DirectoryOperator, DirectoryRead, DirectoryTeam, Unavailability } from '../assignment/operator-directory.js';
 import { Extends } from '../common/extension/extension-point.js';
-import { fromDbTime, toDbTime } from '../database/dialect.js';
 import { Decline, PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
 import { FlagsService } from '../phases/flags/flags.service.js';
-import { PeopleCacheService, type CacheTable } from './people-cache.service.js';
+import { PeopleCacheRepository, type CacheTable } from './people-cache.repository.js';
+import { PeopleDirectoryRepository, type CachedOperator, type CachedTeam, type Db, type LocalRef } from './people-directory.repository.js';
 import { PEOPLE_FLAG } from './people.schema.js';
 
-const IN_CHUNK = 500;
 const CACHE_TABLES: CacheTable[] = ['people_operator_cache', 'people_team_cache', 'people_availability_cache'];
 const FRESHNESS_RECHECK_MS = 1000;
-
-type Db = Pick<EntityManager, 'query'>;
-
-interface PeopleRow {
-  id: string;
-  employee_no: string;
-  name: string | null;
-  active: number | boolean;
-  skills: string;
-}
 
 /**
  * Phase 7's OperatorDirectory over the People caches, answering in local ids: operators are
@@ -50,7 +39,8 @@ export class PeopleOperatorDirectory implements ExternalOperatorDirectory {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly cache: PeopleCacheService,
+    private readonly cache: PeopleCacheRepository,
+    private readonly repository: PeopleDirectoryRepository,
     private readonly fallback: PhaseFallback,
     private readonly flags: FlagsService,
     private readonly local: LocalOperatorDirectory,
@@ -63,7 +53,7 @@ export class PeopleOperatorDirectory implements ExternalOperatorDirectory {
       return new Map(
         matched.map(({ account, person }) => [
           account.id,
-          { accountId: account.id, code: account.code, name: person.name ?? account.code, active: Boolean(person.active), skills: JSON.parse(person.skills) as string[] },
+          { accountId: account.id, code: account.code, name: person.name ?? account.code, active: person.active, skills: person.skills },
         ]),
       );
     });
@@ -75,12 +65,8 @@ export class PeopleOperatorDirectory implements ExternalOperatorDirectory {
       if (matched.length === 0) return PhaseFallback.decline('no_people_match');
       const result = new Map<number, DirectoryTeam>();
       for (const { team, person } of matched) {
-        // team_ids is a JSON array of strings, so the quoted id matches whole ids only
-        const members: Array<{ employee_no: string }> = await q.query(`SELECT employee_no FROM people_operator_cache WHERE team_ids LIKE ? ESCAPE '!'`, [
-          `%${likeEscape(JSON.stringify(person.id))}%`,
-        ]);
-        const accounts = await selectIn<{ id: number }>(q, `SELECT id FROM account WHERE code IN`, members.map((m) => m.employee_no));
-        result.set(team.id, { teamId: team.id, code: team.code, name: person.name, active: Boolean(person.active), memberAccountIds: accounts.map((a) => Number(a.id)) });
+        const memberAccountIds = await this.repository.memberAccountIds(q, person.id);
+        result.set(team.id, { teamId: team.id, code: team.code, name: person.name, active: person.active, memberAccountIds });
       }
       return result;
     });
@@ -88,21 +74,14 @@ export class PeopleOperatorDirectory implements ExternalOperatorDirectory {
 
   async operatorUnavailability(accountIds: number[], at: Date, read?: DirectoryRead): Promise<Map<number, Unavailability[]>> {
     return this.gated('directory_operator_availability', ['people_operator_cache', 'people_availability_cache'], accountIds, read, () => this.local.operatorUnavailability(accountIds, at, read), async (q) => {
-      const [window] = await q.query(`SELECT MIN(window_start) AS s, MAX(window_end) AS e FROM people_availability_cache`);
-      const [start, end] = [fromDbTime(window?.s ?? null), fromDbTime(window?.e ?? null)];
+      const { start, end } = await this.repository.availabilityWindow(q);
       if (!start || !end || at < start || at >= end) return PhaseFallback.decline('outside_cached_window');
-      const time = toDbTime(at);
       const matched = await this.matchOperators(q, accountIds);
       if (matched.length === 0) return PhaseFallback.decline('no_people_match');
-      const covering = await selectIn<{ operator_id: string; kind: string }>(
-        q,
-        `SELECT operator_id, kind FROM people_availability_cache WHERE starts_at <= ? AND ends_at > ? AND operator_id IN`,
-        matched.map((m) => m.person.id),
-        [time, time],
-      );
+      const covering = await this.repository.covering(q, matched.map((m) => m.person.id), at);
       const result = new Map<number, Unavailability[]>(accountIds.map((id) => [id, [{ reason: 'inactive', detail: 'unknown to the People system' }]]));
       for (const { account, person } of matched) {
-        const kinds = new Set(covering.filter((c) => c.operator_id === person.id).map((c) => c.kind));
+        const kinds = new Set(covering.filter((c) => c.operatorId === person.id).map((c) => c.kind));
         const reasons: Unavailability[] = [];
         if (!person.active) reasons.push({ reason: 'inactive' });
         if (kinds.has('leave')) reasons.push({ reason: 'on_leave' });
@@ -168,33 +147,17 @@ export class PeopleOperatorDirectory implements ExternalOperatorDirectory {
     return null;
   }
 
-  private async matchOperators(q: Db, accountIds: number[]): Promise<Array<{ account: { id: number; code: string }; person: PeopleRow }>> {
-    const accounts = (await selectIn<{ id: number; code: string }>(q, `SELECT id, code FROM account WHERE id IN`, accountIds)).map((a) => ({ id: Number(a.id), code: a.code }));
-    const people = await selectIn<PeopleRow>(q, `SELECT id, employee_no, name, active, skills FROM people_operator_cache WHERE employee_no IN`, accounts.map((a) => a.code));
-    const byNo = new Map(people.map((p) => [p.employee_no, p]));
+  private async matchOperators(q: Db, accountIds: number[]): Promise<Array<{ account: LocalRef; person: CachedOperator }>> {
+    const accounts = await this.repository.accounts(q, accountIds);
+    const people = await this.repository.operatorsByEmployeeNo(q, accounts.map((a) => a.code));
+    const byNo = new Map(people.map((p) => [p.employeeNo, p]));
     return accounts.flatMap((account) => (byNo.has(account.code) ? [{ account, person: byNo.get(account.code)! }] : []));
   }
 
-  private async matchTeams(q: Db, teamIds: number[]): Promise<Array<{ team: { id: number; code: string }; person: { id: string; code: string; name: string; active: number | boolean } }>> {
-    const teams = (await selectIn<{ id: number; code: string }>(q, `SELECT id, code FROM team WHERE id IN`, teamIds)).map((t) => ({ id: Number(t.id), code: t.code }));
-    const people = await selectIn<{ id: string; code: string; name: string; active: number | boolean }>(q, `SELECT id, code, name, active FROM people_team_cache WHERE code IN`, teams.map((t) => t.code));
+  private async matchTeams(q: Db, teamIds: number[]): Promise<Array<{ team: LocalRef; person: CachedTeam }>> {
+    const teams = await this.repository.teams(q, teamIds);
+    const people = await this.repository.teamsByCode(q, teams.map((t) => t.code));
     const byCode = new Map(people.map((p) => [p.code, p]));
     return teams.flatMap((team) => (byCode.has(team.code) ? [{ team, person: byCode.get(team.code)! }] : []));
   }
-
-}
-
-/** `sql` ends with `IN`; runs it over `values` in chunks, `before` binding the placeholders ahead of the list. */
-async function selectIn<T>(q: Db, sql: string, values: Array<string | number>, before: unknown[] = []): Promise<T[]> {
-  const unique = [...new Set(values)];
-  const rows: T[] = [];
-  for (let k = 0; k < unique.length; k += IN_CHUNK) {
-    const part = unique.slice(k, k + IN_CHUNK);
-    rows.push(...((await q.query(`${sql} (${part.map(() => '?').join(', ')})`, [...before, ...part])) as T[]));
-  }
-  return rows;
-}
-
-function likeEscape(text: string): string {
-  return text.replace(/[!%_]/g, (c) => `!${c}`);
 }

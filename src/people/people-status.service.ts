@@ -5,7 +5,8 @@ import { FlagsService } from '../phases/flags/flags.service.js';
 import { JobRun } from '../phases/jobs/job-run.entity.js';
 import { JobsService } from '../phases/jobs/jobs.service.js';
 import type { SyncJobStatusDto, SyncStatusDto } from './dto/people.dto.js';
-import { PeopleCacheService, type CacheTable } from './people-cache.service.js';
+import type { CacheTable } from './people-cache.repository.js';
+import { PeopleCacheService } from './people-cache.service.js';
 import { PEOPLE_JOBS, PeopleSyncService } from './people-sync.service.js';
 import { PEOPLE_FLAG } from './people.schema.js';
 

@@ -3,9 +3,10 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Environment } from '../config/environment.js';
-import { fromDbTime, truncateSqliteWal } from '../database/dialect.js';
+import { truncateSqliteWal } from '../database/dialect.js';
 import type { JobCounts, JobRunContext } from '../phases/phase-definition.js';
 import { CacheWriter } from './cache-writer.js';
+import { PeopleCacheRepository } from './people-cache.repository.js';
 import { MaskingPolicyService } from './masking-policy.service.js';
 import { PeopleClient } from './people-client.js';
 import { ingestAvailability, ingestOperator, ingestTeam, type Parsed, type Rejection } from './people-records.js';
@@ -54,6 +55,7 @@ export class PeopleSyncService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly client: PeopleClient,
     private readonly writer: CacheWriter,
+    private readonly cache: PeopleCacheRepository,
     private readonly errors: SyncErrorLog,
     private readonly policies: MaskingPolicyService,
     config: ConfigService<Environment, true>,
@@ -105,14 +107,10 @@ export class PeopleSyncService {
    * `updated_at` in the cache (inclusive, so equal timestamps are never skipped).
    */
   async operatorPlan(now = new Date()): Promise<OperatorSyncPlan> {
-    // one MAX per subquery: each is then a single seek on its index, where one SELECT of both scans the table
-    const [row] = await this.dataSource.query(
-      `SELECT (SELECT MAX(full_synced_at) FROM people_operator_cache) AS last_full, (SELECT MAX(source_updated_at) FROM people_operator_cache) AS watermark`,
-    );
-    const lastFull = fromDbTime(row?.last_full ?? null);
+    const { lastFull, watermark } = await this.cache.syncMarks();
     const policyChangedAt = await this.policies.lastChangedAt();
     const full = !lastFull || now.getTime() - lastFull.getTime() >= this.fullIntervalMs || (policyChangedAt !== null && policyChangedAt > lastFull);
-    return { full, watermark: full ? null : fromDbTime(row?.watermark ?? null) };
+    return { full, watermark: full ? null : watermark };
   }
 
   private stamp(): { fetchedAt: Date; expiresAt: Date } {

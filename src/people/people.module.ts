@@ -9,8 +9,11 @@ import { PeopleOperator } from './entities/people-operator.entity.js';
 import { PeopleSyncError } from './entities/people-sync-error.entity.js';
 import { PeopleTeam } from './entities/people-team.entity.js';
 import { MaskingPolicyService } from './masking-policy.service.js';
+import { PeopleCacheWriteRepository } from './people-cache-write.repository.js';
+import { PeopleCacheRepository } from './people-cache.repository.js';
 import { PeopleCacheService } from './people-cache.service.js';
 import { PeopleOperatorDirectory } from './people-directory.js';
+import { PeopleDirectoryRepository } from './people-directory.repository.js';
 import { PeopleClient } from './people-client.js';
 import { PeopleController } from './people.controller.js';
 import { PeoplePhase } from './people.phase.js';
@@ -22,6 +25,19 @@ import { SyncErrorLog } from './sync-error-log.service.js';
 @Module({
   imports: [PhasesModule, AssignmentModule, TypeOrmModule.forFeature([PeopleOperator, PeopleTeam, PeopleAvailability, MaskingPolicy, PeopleSyncError])],
   controllers: [PeopleController],
-  providers: [PeoplePhase, PeopleClient, CacheWriter, MaskingPolicyService, SyncErrorLog, PeopleSyncService, PeopleCacheService, PeopleStatusService, PeopleOperatorDirectory],
+  providers: [
+    PeoplePhase,
+    PeopleClient,
+    CacheWriter,
+    PeopleCacheWriteRepository,
+    MaskingPolicyService,
+    SyncErrorLog,
+    PeopleSyncService,
+    PeopleCacheService,
+    PeopleCacheRepository,
+    PeopleStatusService,
+    PeopleOperatorDirectory,
+    PeopleDirectoryRepository,
+  ],
 })
 export class PeopleModule {}

@@ -1,11 +1,10 @@
 import { ConfigService } from '@nestjs/config';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { Phase9People1764000900000 } from '../../migrations/1764000900000-Phase9-People.js';
 import { Environment } from '../config/environment.js';
 import { JobsService } from '../phases/jobs/jobs.service.js';
 import { Phase, type InFlightWork, type LegacyCheck, type PhaseDefinition, type PhaseJob } from '../phases/phase-definition.js';
 import { peopleSyncJobs } from './jobs/people-sync.jobs.js';
+import { PeopleDirectoryRepository } from './people-directory.repository.js';
 import { PeopleSyncService } from './people-sync.service.js';
 import { PEOPLE_FLAG, PHASE_9_SCHEMA } from './people.schema.js';
 
@@ -30,7 +29,7 @@ export class PeoplePhase implements PhaseDefinition {
   readonly legacyFallback = 'local account table (operators and teams from account, team and team_member)';
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly directory: PeopleDirectoryRepository,
     private readonly jobsService: JobsService,
     sync: PeopleSyncService,
     config: ConfigService<Environment, true>,
@@ -49,7 +48,7 @@ export class PeoplePhase implements PhaseDefinition {
   }
 
   async verifyLegacy(): Promise<LegacyCheck> {
-    const [row] = await this.dataSource.query(`SELECT COUNT(*) AS n, SUM(CASE WHEN active = ? THEN 1 ELSE 0 END) AS active FROM account`, [1]);
-    return { ok: true, detail: `local account table readable: ${Number(row.n)} operators (${Number(row.active ?? 0)} active)` };
+    const accounts = await this.directory.localAccountCounts();
+    return { ok: true, detail: `local account table readable: ${accounts.total} operators (${accounts.active} active)` };
   }
 }

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, In, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
+import { AccountRepository } from './account.repository.js';
 import { Account } from './entities/account.entity.js';
-import { Team, TeamMember } from './entities/team.entity.js';
+import { Team } from './entities/team.entity.js';
 import { conflictOnDuplicate, inTransaction } from '../database/transaction.js';
 
 export interface NewAccount {
@@ -20,56 +21,58 @@ export interface TeamWithMembers {
 /** The local operator table and its teams. */
 @Injectable()
 export class AccountsService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly accounts: AccountRepository,
+  ) {}
 
   async createOperator(input: NewAccount): Promise<Account> {
     return conflictOnDuplicate(`Operator ${input.code}`, () =>
       inTransaction(this.dataSource, (em) =>
-        em.getRepository(Account).save(em.getRepository(Account).create({ code: input.code, name: input.name, skills: input.skills ?? [], active: input.active ?? true, createdAt: new Date() })),
+        this.accounts.insertOperator(em, { code: input.code, name: input.name, skills: input.skills ?? [], active: input.active ?? true }, new Date()),
       ),
     );
   }
 
   listOperators(): Promise<Account[]> {
-    return this.dataSource.getRepository(Account).find({ order: { id: 'ASC' } });
+    return this.accounts.operators();
   }
 
   async operator(id: number): Promise<Account> {
-    const account = await this.dataSource.getRepository(Account).findOneBy({ id });
+    const account = await this.accounts.operator(id);
     if (!account) throw DomainError.notFound('Operator', id);
     return account;
   }
 
   async updateOperator(id: number, change: Partial<Pick<Account, 'name' | 'skills' | 'active'>>): Promise<Account> {
     return inTransaction(this.dataSource, async (em) => {
-      const repo = em.getRepository(Account);
-      const account = await repo.findOneBy({ id });
+      const account = await this.accounts.operator(id, em);
       if (!account) throw DomainError.notFound('Operator', id);
       // a field left out of the request arrives as an own property holding undefined: it changes nothing
       Object.assign(account, Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined)));
-      return repo.save(account);
+      return this.accounts.saveOperator(em, account);
     });
   }
 
   /** The id of the operator with `code`, or 404; used to record who acted on a token. */
   async operatorId(manager: EntityManager, code: string): Promise<number> {
-    const [row] = await manager.query(`SELECT id FROM account WHERE code = ?`, [code]);
-    if (!row) throw DomainError.notFound('Operator', code);
-    return Number(row.id);
+    const id = await this.accounts.operatorId(manager, code);
+    if (id === null) throw DomainError.notFound('Operator', code);
+    return id;
   }
 
   async teamId(manager: EntityManager, code: string): Promise<number> {
-    const [row] = await manager.query(`SELECT id FROM team WHERE code = ?`, [code]);
-    if (!row) throw DomainError.notFound('Team', code);
-    return Number(row.id);
+    const id = await this.accounts.teamId(manager, code);
+    if (id === null) throw DomainError.notFound('Team', code);
+    return id;
   }
 
   async createTeam(input: { code: string; name: string; memberCodes?: string[] }): Promise<TeamWithMembers> {
     const id = await conflictOnDuplicate(`Team ${input.code}`, () =>
       inTransaction(this.dataSource, async (em) => {
-        const team = await em.getRepository(Team).save(em.getRepository(Team).create({ code: input.code, name: input.name, createdAt: new Date() }));
-        await this.writeMembers(em, team.id, input.memberCodes ?? []);
-        return team.id;
+        const teamId = await this.accounts.insertTeam(em, input, new Date());
+        await this.accounts.addMembers(em, teamId, await this.memberIds(em, input.memberCodes ?? []));
+        return teamId;
       }),
     );
     return this.team(id);
@@ -77,34 +80,32 @@ export class AccountsService {
 
   async setMembers(teamId: number, memberCodes: string[]): Promise<TeamWithMembers> {
     await inTransaction(this.dataSource, async (em) => {
-      if (!(await em.getRepository(Team).existsBy({ id: teamId }))) throw DomainError.notFound('Team', teamId);
-      await em.getRepository(TeamMember).delete({ teamId });
-      await this.writeMembers(em, teamId, memberCodes);
+      if (!(await this.accounts.teamExists(em, teamId))) throw DomainError.notFound('Team', teamId);
+      await this.accounts.replaceMembers(em, teamId, await this.memberIds(em, memberCodes));
     });
     return this.team(teamId);
   }
 
   async listTeams(): Promise<TeamWithMembers[]> {
-    const teams = await this.dataSource.getRepository(Team).find({ order: { id: 'ASC' } });
-    const members = await this.dataSource.getRepository(TeamMember).find();
+    const teams = await this.accounts.teams();
+    const members = await this.accounts.memberships();
     const accounts = new Map((await this.listOperators()).map((a) => [a.id, a]));
     return teams.map((team) => ({ team, members: members.filter((m) => m.teamId === team.id).map((m) => accounts.get(m.accountId)!) }));
   }
 
   async team(id: number): Promise<TeamWithMembers> {
-    const team = await this.dataSource.getRepository(Team).findOneBy({ id });
+    const team = await this.accounts.team(id);
     if (!team) throw DomainError.notFound('Team', id);
-    const memberIds = (await this.dataSource.getRepository(TeamMember).findBy({ teamId: id })).map((m) => m.accountId);
-    const members = memberIds.length ? await this.dataSource.getRepository(Account).find({ where: { id: In(memberIds) }, order: { id: 'ASC' } }) : [];
-    return { team, members };
+    return { team, members: await this.accounts.members(id) };
   }
 
-  private async writeMembers(em: EntityManager, teamId: number, codes: string[]): Promise<void> {
+  /** The ids of the operators with `codes`; 400 naming any unknown code. */
+  private async memberIds(em: EntityManager, codes: string[]): Promise<number[]> {
     const unique = [...new Set(codes)];
-    if (unique.length === 0) return;
-    const accounts = await em.getRepository(Account).findBy({ code: In(unique) });
+    if (unique.length === 0) return [];
+    const accounts = await this.accounts.operatorsByCode(em, unique);
     const missing = unique.filter((c) => !accounts.some((a) => a.code === c));
     if (missing.length) throw DomainError.validation([{ field: 'memberCodes', messages: [`unknown operators: ${missing.join(', ')}`] }]);
-    await em.getRepository(TeamMember).insert(accounts.map((a) => ({ teamId, accountId: a.id })));
+    return accounts.map((a) => a.id);
   }
 }

@@ -3,9 +3,11 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { AccountsService } from './accounts.service.js';
-import { AssignmentPlanJob, AssignmentPlanNode } from './entities/assignment-plan.entity.js';
-import { GraphNode } from './entities/production-graph.entity.js';
-import { JobTicket } from './entities/job-ticket.entity.js';
+import { AssignmentPlanRepository } from './assignment-plan.repository.js';
+import type { AssignmentPlanJob, AssignmentPlanNode } from './entities/assignment-plan.entity.js';
+import type { GraphNode } from './entities/production-graph.entity.js';
+import { GraphRepository } from './graph.repository.js';
+import { JobRepository } from './job.repository.js';
 import type { Assignment } from './production.types.js';
 import { inTransaction } from '../database/transaction.js';
 
@@ -23,60 +25,56 @@ export interface PlanTarget {
 export class AssignmentPlansService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly plans: AssignmentPlanRepository,
+    private readonly graphs: GraphRepository,
+    private readonly jobs: JobRepository,
     private readonly accounts: AccountsService,
   ) {}
 
   async setNodePlan(nodeId: number, target: PlanTarget): Promise<AssignmentPlanNode> {
     return inTransaction(this.dataSource, async (em) => {
-      await this.node(em, nodeId);
-      const assignment = await this.resolve(em, target);
-      const repo = em.getRepository(AssignmentPlanNode);
-      await repo.delete({ nodeId });
-      return repo.save(repo.create({ nodeId, ...assignment, createdAt: new Date() }));
+      await this.node(nodeId, em);
+      return this.plans.replaceNodePlan(em, nodeId, await this.resolve(em, target), new Date());
     });
   }
 
   async nodePlan(nodeId: number): Promise<AssignmentPlanNode | null> {
-    await this.node(this.dataSource.manager, nodeId);
-    return this.dataSource.getRepository(AssignmentPlanNode).findOne({ where: { nodeId }, order: { id: 'ASC' } });
+    await this.node(nodeId);
+    return this.plans.nodePlan(nodeId);
   }
 
   async clearNodePlan(nodeId: number): Promise<void> {
     await inTransaction(this.dataSource, async (em) => {
-      await this.node(em, nodeId);
-      await em.getRepository(AssignmentPlanNode).delete({ nodeId });
+      await this.node(nodeId, em);
+      await this.plans.deleteNodePlan(em, nodeId);
     });
   }
 
   async setJobOverride(jobId: number, nodeId: number, target: PlanTarget): Promise<AssignmentPlanJob> {
     return inTransaction(this.dataSource, async (em) => {
-      const job = await em.getRepository(JobTicket).findOneBy({ id: jobId });
+      const job = await this.jobs.find(jobId, em);
       if (!job) throw DomainError.notFound('Job', jobId);
-      const node = await this.node(em, nodeId);
+      const node = await this.node(nodeId, em);
       if (node.graphId !== job.graphId) {
         throw new DomainError(ErrorCode.InvalidState, `Node ${node.code} is not in job ${job.code}'s graph`, { jobId, nodeId });
       }
-      const assignment = await this.resolve(em, target);
-      const repo = em.getRepository(AssignmentPlanJob);
-      await repo.delete({ jobId, nodeId });
-      return repo.save(repo.create({ jobId, nodeId, ...assignment, createdAt: new Date() }));
+      return this.plans.replaceJobOverride(em, jobId, nodeId, await this.resolve(em, target), new Date());
     });
   }
 
   async jobOverrides(jobId: number): Promise<AssignmentPlanJob[]> {
-    if (!(await this.dataSource.getRepository(JobTicket).existsBy({ id: jobId }))) throw DomainError.notFound('Job', jobId);
-    return this.dataSource.getRepository(AssignmentPlanJob).find({ where: { jobId }, order: { nodeId: 'ASC', id: 'ASC' } });
+    if (!(await this.jobs.find(jobId))) throw DomainError.notFound('Job', jobId);
+    return this.plans.jobOverrides(jobId);
   }
 
   async clearJobOverride(jobId: number, nodeId: number): Promise<void> {
     await inTransaction(this.dataSource, async (em) => {
-      const removed = await em.getRepository(AssignmentPlanJob).delete({ jobId, nodeId });
-      if (!removed.affected) throw DomainError.notFound('Job override', `${jobId}/${nodeId}`);
+      if (!(await this.plans.deleteJobOverride(em, jobId, nodeId))) throw DomainError.notFound('Job override', `${jobId}/${nodeId}`);
     });
   }
 
-  private async node(em: EntityManager, nodeId: number): Promise<GraphNode> {
-    const node = await em.getRepository(GraphNode).findOneBy({ id: nodeId });
+  private async node(nodeId: number, em?: EntityManager): Promise<GraphNode> {
+    const node = await this.graphs.node(nodeId, em);
     if (!node) throw DomainError.notFound('Node', nodeId);
     return node;
   }

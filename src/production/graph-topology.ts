@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
-import { GraphEdge, GraphNode, NodeKind } from './entities/production-graph.entity.js';
+import { NodeKind, type GraphEdge, type GraphNode } from './entities/production-graph.entity.js';
+import { GraphRepository } from './graph.repository.js';
+import { JobRepository } from './job.repository.js';
 import type { NodeRef } from './production.types.js';
 
 /** A graph's nodes and edges, indexed for routing. */
@@ -67,17 +69,18 @@ export class GraphTopology {
 export class GraphTopologyCache {
   private readonly frozen = new Map<number, GraphTopology>();
 
+  constructor(
+    private readonly graphs: GraphRepository,
+    private readonly jobs: JobRepository,
+  ) {}
+
   async get(manager: EntityManager, graphId: number): Promise<GraphTopology> {
     const cached = this.frozen.get(graphId);
     if (cached) return cached;
-    const [nodes, edges, inUse] = await Promise.all([
-      manager.getRepository(GraphNode).find({ where: { graphId }, order: { id: 'ASC' } }),
-      manager.getRepository(GraphEdge).find({ where: { graphId }, order: { id: 'ASC' } }),
-      manager.query(`SELECT 1 AS x FROM job_ticket WHERE graph_id = ? LIMIT 1`, [graphId]),
-    ]);
+    const [{ nodes, edges }, inUse] = await Promise.all([this.graphs.layout(graphId, manager), this.jobs.usesGraph(graphId, manager)]);
     if (nodes.length === 0) throw DomainError.notFound('Graph', graphId);
     const topology = new GraphTopology(nodes, edges);
-    if (inUse.length > 0) this.frozen.set(graphId, topology);
+    if (inUse) this.frozen.set(graphId, topology);
     return topology;
   }
 }

@@ -2,14 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
-import { GraphEdge, GraphNode, NodeKind, ProductionGraph } from './entities/production-graph.entity.js';
+import type { GraphEdge, GraphNode, ProductionGraph } from './entities/production-graph.entity.js';
+import { GraphRepository, type NodeSpec } from './graph.repository.js';
 import { validateGraph, type EdgeSpec } from './graph-validation.js';
+import { JobRepository } from './job.repository.js';
 import { conflictOnDuplicate, inTransaction } from '../database/transaction.js';
 
 export interface GraphInput {
   code: string;
   name: string;
-  nodes: Array<{ code: string; name: string; kind: NodeKind; stationCode?: string | null }>;
+  nodes: NodeSpec[];
   edges: EdgeSpec[];
 }
 
@@ -26,16 +28,19 @@ export interface GraphDetail {
  */
 @Injectable()
 export class GraphsService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly graphs: GraphRepository,
+    private readonly jobs: JobRepository,
+  ) {}
 
   async create(input: GraphInput): Promise<GraphDetail> {
     assertValid(input);
     const id = await conflictOnDuplicate(`Graph ${input.code}`, () =>
       inTransaction(this.dataSource, async (em) => {
-        const now = new Date();
-        const graph = await em.getRepository(ProductionGraph).save(em.getRepository(ProductionGraph).create({ code: input.code, name: input.name, createdAt: now, updatedAt: now }));
-        await this.writeNodesAndEdges(em, graph.id, input);
-        return graph.id;
+        const graphId = await this.graphs.insert(em, input, new Date());
+        await this.graphs.insertLayout(em, graphId, input.nodes, input.edges);
+        return graphId;
       }),
     );
     return this.get(id);
@@ -46,10 +51,9 @@ export class GraphsService {
     assertValid(input);
     await inTransaction(this.dataSource, async (em) => {
       await this.lockUnused(em, id);
-      await em.getRepository(GraphEdge).delete({ graphId: id });
-      await em.getRepository(GraphNode).delete({ graphId: id });
-      await em.getRepository(ProductionGraph).update({ id }, { name: input.name });
-      await this.writeNodesAndEdges(em, id, input);
+      await this.graphs.deleteLayout(em, id);
+      await this.graphs.rename(em, id, input.name);
+      await this.graphs.insertLayout(em, id, input.nodes, input.edges);
     });
     return this.get(id);
   }
@@ -57,28 +61,24 @@ export class GraphsService {
   async remove(id: number): Promise<void> {
     await inTransaction(this.dataSource, async (em) => {
       await this.lockUnused(em, id);
-      await em.getRepository(ProductionGraph).delete({ id });
+      await this.graphs.delete(em, id);
     });
   }
 
   async list(): Promise<GraphDetail[]> {
-    const graphs = await this.dataSource.getRepository(ProductionGraph).find({ order: { id: 'ASC' } });
+    const graphs = await this.graphs.all();
     return Promise.all(graphs.map((g) => this.get(g.id)));
   }
 
   async get(id: number): Promise<GraphDetail> {
-    const graph = await this.dataSource.getRepository(ProductionGraph).findOneBy({ id });
+    const graph = await this.graphs.find(id);
     if (!graph) throw DomainError.notFound('Graph', id);
-    const [nodes, edges, used] = await Promise.all([
-      this.dataSource.getRepository(GraphNode).find({ where: { graphId: id }, order: { id: 'ASC' } }),
-      this.dataSource.getRepository(GraphEdge).find({ where: { graphId: id }, order: { id: 'ASC' } }),
-      this.dataSource.query(`SELECT 1 AS x FROM job_ticket WHERE graph_id = ? LIMIT 1`, [id]),
-    ]);
-    return { graph, nodes, edges, inUse: used.length > 0 };
+    const [{ nodes, edges }, inUse] = await Promise.all([this.graphs.layout(id), this.jobs.usesGraph(id)]);
+    return { graph, nodes, edges, inUse };
   }
 
   async findByCode(code: string): Promise<ProductionGraph | null> {
-    return this.dataSource.getRepository(ProductionGraph).findOneBy({ code });
+    return this.graphs.findByCode(code);
   }
 
   /**
@@ -86,26 +86,14 @@ export class GraphsService {
    * key), so a job cannot start using the graph while it is being changed.
    */
   private async lockUnused(em: EntityManager, id: number): Promise<void> {
-    const touched = await em.getRepository(ProductionGraph).update({ id }, { updatedAt: new Date() });
-    if (!touched.affected) throw DomainError.notFound('Graph', id);
-    const jobs: Array<{ code: string }> = await em.query(`SELECT code FROM job_ticket WHERE graph_id = ? ORDER BY id LIMIT 5`, [id]);
+    if (!(await this.graphs.touch(em, id, new Date()))) throw DomainError.notFound('Graph', id);
+    const jobs = await this.jobs.codesOnGraph(em, id, 5);
     if (jobs.length > 0) {
-      throw new DomainError(ErrorCode.GraphInUse, `Graph ${id} is used by jobs (${jobs.map((j) => j.code).join(', ')}); publish a new graph instead`, {
+      throw new DomainError(ErrorCode.GraphInUse, `Graph ${id} is used by jobs (${jobs.join(', ')}); publish a new graph instead`, {
         graphId: id,
-        jobs: jobs.map((j) => j.code),
+        jobs,
       });
     }
-  }
-
-  private async writeNodesAndEdges(em: EntityManager, graphId: number, input: Omit<GraphInput, 'code'>): Promise<void> {
-    const nodes = await em.getRepository(GraphNode).save(
-      input.nodes.map((n) => em.getRepository(GraphNode).create({ graphId, code: n.code, name: n.name, kind: n.kind, stationCode: n.stationCode ?? null })),
-    );
-    const idOf = new Map(nodes.map((n) => [n.code, n.id]));
-    if (input.edges.length === 0) return;
-    await em.getRepository(GraphEdge).insert(
-      input.edges.map((e) => ({ graphId, fromNodeId: idOf.get(e.from)!, toNodeId: idOf.get(e.to)!, outcome: e.outcome ?? null })),
-    );
   }
 }
 

@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
-import { execute, toDbTime } from '../database/dialect.js';
 import { JobStatus, JobTicket } from './entities/job-ticket.entity.js';
-import { ProductionGraph } from './entities/production-graph.entity.js';
-import { TokenEventType, TokenStatus } from './entities/token.entity.js';
+import { TokenEventType } from './entities/token.entity.js';
+import { GraphRepository } from './graph.repository.js';
+import { JobRepository } from './job.repository.js';
 import { TokenStore } from './token-store.js';
 import { conflictOnDuplicate, inTransaction } from '../database/transaction.js';
 
@@ -23,32 +23,30 @@ export interface NewJob {
 export class JobsService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly jobs: JobRepository,
+    private readonly graphs: GraphRepository,
     private readonly store: TokenStore,
   ) {}
 
   async create(input: NewJob): Promise<JobTicket> {
     return conflictOnDuplicate(`Job ${input.code}`, () =>
       inTransaction(this.dataSource, async (em) => {
-        if (!(await em.getRepository(ProductionGraph).existsBy({ id: input.graphId }))) throw DomainError.notFound('Graph', input.graphId);
-        const now = new Date();
-        const repo = em.getRepository(JobTicket);
-        return repo.save(
-          repo.create({ ...input, priority: input.priority ?? 0, dueAt: input.dueAt ?? null, status: JobStatus.Planned, openTokens: 0, createdAt: now, updatedAt: now }),
-        );
+        if (!(await this.graphs.exists(em, input.graphId))) throw DomainError.notFound('Graph', input.graphId);
+        return this.jobs.insert(em, { ...input, priority: input.priority ?? 0, dueAt: input.dueAt ?? null }, new Date());
       }),
     );
   }
 
   list(status?: JobStatus): Promise<JobTicket[]> {
-    return this.dataSource.getRepository(JobTicket).find({ where: status ? { status } : {}, order: { id: 'ASC' } });
+    return this.jobs.list(status);
   }
 
   findByCode(code: string): Promise<JobTicket | null> {
-    return this.dataSource.getRepository(JobTicket).findOneBy({ code });
+    return this.jobs.findByCode(code);
   }
 
-  async get(id: number, manager: EntityManager = this.dataSource.manager): Promise<JobTicket> {
-    const job = await manager.getRepository(JobTicket).findOneBy({ id });
+  async get(id: number, manager?: EntityManager): Promise<JobTicket> {
+    const job = await this.jobs.find(id, manager);
     if (!job) throw DomainError.notFound('Job', id);
     return job;
   }
@@ -63,25 +61,16 @@ export class JobsService {
     await inTransaction(this.dataSource, async (em) => {
       const from = await this.transition(em, id, [JobStatus.Planned, JobStatus.Released, JobStatus.InProgress], JobStatus.Cancelled);
       if (from !== JobStatus.InProgress) return;
-      const open: Array<{ id: number; current_node_id: number }> = await em.query(
-        `SELECT id, current_node_id FROM token WHERE job_id = ? AND status IN (?, ?) ORDER BY id`,
-        [id, TokenStatus.Waiting, TokenStatus.InProgress],
-      );
+      const open = await this.store.openTokensOf(em, id);
       const now = new Date();
-      const scrapped = await execute(em, `UPDATE token SET status = ?, version = version + 1, updated_at = ? WHERE job_id = ? AND status IN (?, ?)`, [
-        TokenStatus.Scrapped,
-        toDbTime(now),
-        id,
-        TokenStatus.Waiting,
-        TokenStatus.InProgress,
-      ]);
+      const scrapped = await this.store.scrapOpenTokens(em, id, now);
       // a token that finished between the read and the update would get a wrong event
       if (scrapped !== open.length) throw new DomainError(ErrorCode.ConcurrentUpdate, `Tokens of job ${id} moved during the cancel; retry`);
       await this.store.insertEvents(
         em,
-        open.map((t) => ({ tokenId: Number(t.id), type: TokenEventType.Scrapped, nodeId: Number(t.current_node_id), operatorId: null, occurredAt: now, payload: { reason: `job cancelled: ${reason}` } })),
+        open.map((t) => ({ tokenId: t.id, type: TokenEventType.Scrapped, nodeId: t.currentNodeId, operatorId: null, occurredAt: now, payload: { reason: `job cancelled: ${reason}` } })),
       );
-      await em.query(`UPDATE job_ticket SET open_tokens = 0 WHERE id = ?`, [id]);
+      await this.jobs.closeAllTokens(em, id);
     });
     return this.get(id);
   }
@@ -92,8 +81,9 @@ export class JobsService {
     if (!from.includes(job.status)) {
       throw new DomainError(ErrorCode.InvalidState, `Job ${job.code} is ${job.status}; it must be ${from.join(' or ')} to become ${to}`, { jobId: id, status: job.status });
     }
-    const changed = await execute(em, `UPDATE job_ticket SET status = ?, updated_at = ? WHERE id = ? AND status = ?`, [to, toDbTime(new Date()), id, job.status]);
-    if (changed !== 1) throw new DomainError(ErrorCode.ConcurrentUpdate, `Job ${job.code} was changed concurrently; reload and retry`, { jobId: id });
+    if (!(await this.jobs.changeStatus(em, id, job.status, to, new Date()))) {
+      throw new DomainError(ErrorCode.ConcurrentUpdate, `Job ${job.code} was changed concurrently; reload and retry`, { jobId: id });
+    }
     return job.status;
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { AssignmentPlanRepository } from './assignment-plan.repository.js';
 import { NodeKind } from './entities/production-graph.entity.js';
 import { AssignmentHook } from './hooks/assignment-hook.js';
 import { UNASSIGNED, type Assignment, type JobRef, type NodeRef, type TokenRef } from './production.types.js';
@@ -17,7 +18,10 @@ export interface AssignmentDecision {
  */
 @Injectable()
 export class NodeAssignmentService {
-  constructor(private readonly hook: AssignmentHook) {}
+  constructor(
+    private readonly hook: AssignmentHook,
+    private readonly plans: AssignmentPlanRepository,
+  ) {}
 
   async assign(tokens: readonly TokenRef[], node: NodeRef, job: JobRef, manager: EntityManager): Promise<AssignmentDecision> {
     if (node.kind === NodeKind.End) return { assignments: tokens.map(() => UNASSIGNED), path: 'manual' };
@@ -27,17 +31,8 @@ export class NodeAssignmentService {
     return { assignments: tokens.map(() => planned), path: 'manual' };
   }
 
-  /** The manual plan for one node of one job, in a single indexed query. */
+  /** The manual plan for one node of one job: its override, else the node's plan, else unassigned. */
   async manualPlan(jobId: number, nodeId: number, manager: EntityManager): Promise<Assignment> {
-    const [row] = await manager.query(
-      `SELECT account_id, team_id FROM (
-         SELECT 0 AS source, id, account_id, team_id FROM assignment_plan_job WHERE job_id = ? AND node_id = ?
-         UNION ALL
-         SELECT 1 AS source, id, account_id, team_id FROM assignment_plan_node WHERE node_id = ?
-       ) plans ORDER BY source, id LIMIT 1`,
-      [jobId, nodeId, nodeId],
-    );
-    if (!row) return UNASSIGNED;
-    return { accountId: row.account_id === null ? null : Number(row.account_id), teamId: row.team_id === null ? null : Number(row.team_id) };
+    return (await this.plans.planFor(manager, jobId, nodeId)) ?? UNASSIGNED;
   }
 }

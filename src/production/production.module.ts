@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccountRepository } from './account.repository.js';
 import { AccountsService } from './accounts.service.js';
+import { AssignmentPlanRepository } from './assignment-plan.repository.js';
 import { AssignmentPlansController } from './assignment-plans.controller.js';
 import { AssignmentPlansService } from './assignment-plans.service.js';
 import { DagRoutingService } from './dag-routing.service.js';
@@ -16,16 +18,20 @@ import { FloorController } from './floor.controller.js';
 import { FloorRepository } from './floor.repository.js';
 import { FloorService } from './floor.service.js';
 import { GraphTopologyCache } from './graph-topology.js';
+import { GraphRepository } from './graph.repository.js';
 import { GraphsController } from './graphs.controller.js';
 import { GraphsService } from './graphs.service.js';
 import { AssignmentHook } from './hooks/assignment-hook.js';
 import { ScanHook } from './hooks/scan-hook.js';
+import { JobRepository } from './job.repository.js';
 import { JobsController } from './jobs.controller.js';
 import { JobsService } from './jobs.service.js';
 import { NodeAssignmentService } from './node-assignment.service.js';
 import { OperatorsController, TeamsController } from './operators.controller.js';
+import { ScanRecordRepository } from './scan-record.repository.js';
 import { ScansController } from './scans.controller.js';
 import { ScansService } from './scans.service.js';
+import { TokenListRepository } from './token-list.repository.js';
 import { TokenLifecycleService } from './token-lifecycle.service.js';
 import { TokenStore } from './token-store.js';
 import { TokensController } from './tokens.controller.js';
@@ -41,20 +47,26 @@ import { TokensService } from './tokens.service.js';
   ],
   controllers: [GraphsController, AssignmentPlansController, JobsController, TokensController, ScansController, OperatorsController, TeamsController, FloorController],
   providers: [
+    AccountRepository,
     AccountsService,
     AssignmentHook,
+    AssignmentPlanRepository,
     AssignmentPlansService,
     DagRoutingService,
     DemoSeedService,
     FloorRepository,
     FloorService,
+    GraphRepository,
     GraphTopologyCache,
     GraphsService,
+    JobRepository,
     JobsService,
     NodeAssignmentService,
     ScanHook,
+    ScanRecordRepository,
     ScansService,
     TokenLifecycleService,
+    TokenListRepository,
     TokenStore,
     TokensService,
   ],

@@ -6,10 +6,10 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import type { Environment } from '../config/environment.js';
-import { dialectOf, execute, fromDbTime, insertIgnore, toDbTime } from '../database/dialect.js';
 import { AccountsService } from './accounts.service.js';
 import { TokenStatus } from './entities/token.entity.js';
 import { ScanHook } from './hooks/scan-hook.js';
+import { ScanRecordRepository, type ScanKey } from './scan-record.repository.js';
 import type { ScanInput, ScanResult } from './scan.types.js';
 import { GraphTopologyCache } from './graph-topology.js';
 import { TokenLifecycleService } from './token-lifecycle.service.js';
@@ -21,8 +21,6 @@ export interface ScanResponse extends ScanResult {
   duplicate: boolean;
   scannedAt: Date;
 }
-
-const NEVER = '1970-01-01 00:00:00.000';
 
 /**
  * Station scans. A scan of a token waiting at the station's node starts it; a scan of a
@@ -39,6 +37,7 @@ export class ScansService {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly records: ScanRecordRepository,
     private readonly hook: ScanHook,
     private readonly store: TokenStore,
     private readonly topologies: GraphTopologyCache,
@@ -53,24 +52,19 @@ export class ScansService {
 
   async scan(input: ScanInput): Promise<ScanResponse> {
     const now = new Date();
-    const key = [input.stationCode, input.barcode];
+    const key: ScanKey = { stationCode: input.stationCode, barcode: input.barcode };
     // a statement of its own, before the claiming transaction: inside it, two first scans would
     // share a lock and deadlock on MySQL. Run twice it does the same, so a conflict with a
     // concurrent first scan on another Galera node is simply retried.
-    await retryOnConflict(() => this.dataSource.query(`${insertIgnore(dialectOf(this.dataSource))} scan_record (station_code, barcode, scanned_at) VALUES (?, ?, ?)`, [...key, NEVER]));
+    await retryOnConflict(() => this.records.ensure(key));
     const accepted = await inTransaction(this.dataSource, async (em) => {
-      const claimed = await execute(em, `UPDATE scan_record SET scanned_at = ? WHERE station_code = ? AND barcode = ? AND scanned_at <= ?`, [
-        toDbTime(now),
-        ...key,
-        toDbTime(new Date(now.getTime() - this.windowMs - 1)),
-      ]);
-      if (claimed !== 1) return null;
+      if (!(await this.records.claim(em, key, now, new Date(now.getTime() - this.windowMs - 1)))) return null;
       let result = await this.hook.handle(input, em);
       if (!result) {
         result = await this.manual(em, input, now);
         await this.hook.observe(input, result, em);
       }
-      await em.query(`UPDATE scan_record SET result = ?, token_id = ? WHERE station_code = ? AND barcode = ?`, [JSON.stringify(result), result.token?.id ?? null, ...key]);
+      await this.records.remember(em, key, result);
       return result;
     }).catch(async (error: unknown) => {
       await this.hook.observeFailure(input, error);
@@ -81,14 +75,14 @@ export class ScansService {
       return answer(accepted, false, now);
     }
     this.scans.inc({ result: 'duplicate' });
-    return this.previous(input);
+    return this.previous(key);
   }
 
-  private async previous(input: ScanInput): Promise<ScanResponse> {
-    const [row] = await this.dataSource.query(`SELECT result, scanned_at FROM scan_record WHERE station_code = ? AND barcode = ?`, [input.stationCode, input.barcode]);
-    if (!row?.result) throw new DomainError(ErrorCode.ConcurrentUpdate, 'The same scan is being processed; retry in a moment');
-    this.logger.log({ msg: 'duplicate scan ignored', stationCode: input.stationCode });
-    return answer(JSON.parse(row.result) as ScanResult, true, fromDbTime(row.scanned_at)!);
+  private async previous(key: ScanKey): Promise<ScanResponse> {
+    const last = await this.records.last(key);
+    if (!last?.result) throw new DomainError(ErrorCode.ConcurrentUpdate, 'The same scan is being processed; retry in a moment');
+    this.logger.log({ msg: 'duplicate scan ignored', stationCode: key.stationCode });
+    return answer(last.result, true, last.scannedAt);
   }
 
   private async manual(em: EntityManager, input: ScanInput, now: Date): Promise<ScanResult> {

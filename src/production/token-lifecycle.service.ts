@@ -3,14 +3,15 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
-import { dialectOf, execute, insertChunkRows, isUniqueViolation, toDbTime } from '../database/dialect.js';
+import { isUniqueViolation } from '../database/dialect.js';
 import { AccountsService } from './accounts.service.js';
 import { assertOpen, DagRoutingService, type MovedToken } from './dag-routing.service.js';
 import { JobStatus } from './entities/job-ticket.entity.js';
 import { TokenEventType, TokenStatus } from './entities/token.entity.js';
 import { GraphTopologyCache } from './graph-topology.js';
 import { NodeAssignmentService } from './node-assignment.service.js';
-import type { Assignment, JobRef, TokenRef } from './production.types.js';
+import { JobRepository } from './job.repository.js';
+import type { TokenRef } from './production.types.js';
 import { TokenStore, type EventDraft, type TokenState } from './token-store.js';
 import { inTransaction } from '../database/transaction.js';
 
@@ -40,6 +41,7 @@ export class TokenLifecycleService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly store: TokenStore,
+    private readonly jobs: JobRepository,
     private readonly topologies: GraphTopologyCache,
     private readonly assignment: NodeAssignmentService,
     private readonly routing: DagRoutingService,
@@ -66,46 +68,18 @@ export class TokenLifecycleService {
   }
 
   private async spawnWithin(em: EntityManager, jobId: number): Promise<SpawnResult> {
-    const [row] = await em.query(`SELECT id, code, graph_id, product_code, quantity, priority, status, due_at FROM job_ticket WHERE id = ?`, [jobId]);
-    if (!row) throw DomainError.notFound('Job', jobId);
-    const job: JobRef = { id: Number(row.id), code: row.code, graphId: Number(row.graph_id), productCode: row.product_code, quantity: Number(row.quantity), priority: Number(row.priority), status: row.status, dueAt: null };
+    const job = await this.jobs.ref(em, jobId);
+    if (!job) throw DomainError.notFound('Job', jobId);
     const now = new Date();
-    const claimed = await execute(em, `UPDATE job_ticket SET status = ?, open_tokens = quantity, updated_at = ? WHERE id = ? AND status = ?`, [
-      JobStatus.InProgress,
-      toDbTime(now),
-      jobId,
-      JobStatus.Released,
-    ]);
-    if (claimed !== 1) {
+    if (!(await this.jobs.claimForSpawn(em, jobId, now))) {
       if (job.status === JobStatus.InProgress || job.status === JobStatus.Done || job.status === JobStatus.Released) throw alreadySpawned(jobId);
       throw new DomainError(ErrorCode.InvalidState, `Job ${job.code} is ${job.status}; release it before spawning`, { jobId, status: job.status });
     }
     const start = (await this.topologies.get(em, job.graphId)).start;
-
-    const at = toDbTime(now);
-    const chunk = insertChunkRows(dialectOf(em), 7);
-    for (let first = 1; first <= job.quantity; first += chunk) {
-      const count = Math.min(chunk, job.quantity - first + 1);
-      const params: unknown[] = [];
-      for (let i = first; i < first + count; i++) params.push(tokenSerial(job.code, i, job.quantity), jobId, start.id, TokenStatus.Waiting, 1, at, at);
-      await em.query(
-        `INSERT INTO token (serial, job_id, current_node_id, status, version, created_at, updated_at) VALUES ${Array(count).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-        params,
-      );
-    }
-    const ids: Array<{ id: number; serial: string }> = await em.query(`SELECT id, serial FROM token WHERE job_id = ? ORDER BY id`, [jobId]);
-    const tokens: TokenRef[] = ids.map((t) => ({
-      id: Number(t.id),
-      serial: t.serial,
-      jobId,
-      currentNodeId: start.id,
-      status: TokenStatus.Waiting,
-      assignedAccountId: null,
-      assignedTeamId: null,
-      version: 1,
-    }));
+    const serials = Array.from({ length: job.quantity }, (_, i) => tokenSerial(job.code, i + 1, job.quantity));
+    const tokens = await this.store.insertSpawned(em, jobId, start.id, serials, now);
     const decision = await this.assignment.assign(tokens, start, job, em);
-    await this.writeAssignments(em, jobId, tokens, decision.assignments);
+    await this.store.assignSpawned(em, jobId, tokens, decision.assignments);
 
     const events: EventDraft[] = [];
     tokens.forEach((t, i) => {
@@ -117,30 +91,6 @@ export class TokenLifecycleService {
     });
     await this.store.insertEvents(em, events);
     return { jobId, spawned: tokens.length, firstSerial: tokens[0]?.serial ?? '', lastSerial: tokens.at(-1)?.serial ?? '' };
-  }
-
-  /**
-   * A manual plan gives every token the same assignment: one UPDATE by job. An automatic one
-   * spreads them over many operators: still one UPDATE (per parameter-limit chunk), each
-   * token's assignment picked by CASE on its id, rather than a round trip per operator.
-   */
-  private async writeAssignments(em: EntityManager, jobId: number, tokens: TokenRef[], assignments: Assignment[]): Promise<void> {
-    const assigned = tokens.map((t, i) => ({ id: t.id, a: assignments[i] })).filter(({ a }) => a.accountId !== null || a.teamId !== null);
-    if (assigned.length === 0) return;
-    const first = assigned[0].a;
-    if (assigned.length === tokens.length && assigned.every(({ a }) => a.accountId === first.accountId && a.teamId === first.teamId)) {
-      await em.query(`UPDATE token SET assigned_account_id = ?, assigned_team_id = ? WHERE job_id = ?`, [first.accountId, first.teamId, jobId]);
-      return;
-    }
-    const chunk = insertChunkRows(dialectOf(em), 5);
-    for (let i = 0; i < assigned.length; i += chunk) {
-      const part = assigned.slice(i, i + chunk);
-      const cases = part.map(() => 'WHEN ? THEN ?').join(' ');
-      await em.query(
-        `UPDATE token SET assigned_account_id = CASE id ${cases} END, assigned_team_id = CASE id ${cases} END WHERE id IN (${part.map(() => '?').join(', ')})`,
-        [...part.flatMap(({ id, a }) => [id, a.accountId]), ...part.flatMap(({ id, a }) => [id, a.teamId]), ...part.map(({ id }) => id)],
-      );
-    }
   }
 
   /** waiting -> in_progress at the current node. */

@@ -6,6 +6,7 @@ import { ErrorCode } from '../common/errors/error-code.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { dialectOf, execute, fromDbTime, insertChunkRows, toDbTime } from '../database/dialect.js';
 import type { JobStatus } from './entities/job-ticket.entity.js';
+import { JobRepository } from './job.repository.js';
 import { TokenEventType, TokenStatus } from './entities/token.entity.js';
 import type { Assignment, JobRef, TokenRef } from './production.types.js';
 
@@ -38,13 +39,17 @@ const SELECT_STATE = `SELECT t.id, t.serial, t.job_id, t.current_node_id, t.stat
 /**
  * Reads and writes token rows. Every move is one conditional UPDATE on the version read
  * before it, so of two replicas moving the same token exactly one changes a row; the other
- * gets 409 CONCURRENT_UPDATE and its transaction, events included, rolls back.
+ * gets 409 CONCURRENT_UPDATE and its transaction, events included, rolls back. A token that
+ * leaves the open states closes one of its job's open_tokens in the same transaction.
  */
 @Injectable()
 export class TokenStore {
   private readonly moves: Counter<string>;
 
-  constructor(metrics: MetricsService) {
+  constructor(
+    private readonly jobs: JobRepository,
+    metrics: MetricsService,
+  ) {
     this.moves = metrics.counter('production_token_moves_total', 'Accepted token moves by the status they leave the token in', ['status']);
   }
 
@@ -71,7 +76,7 @@ export class TokenStore {
     );
     if (moved !== 1) throw concurrentUpdate(token);
     await this.insertEvents(manager, events);
-    if (!OPEN.includes(change.status) && OPEN.includes(token.status)) await this.closeOne(manager, state.job.id, now);
+    if (!OPEN.includes(change.status) && OPEN.includes(token.status)) await this.jobs.closeOneToken(manager, state.job.id, now);
     this.moves.inc({ status: change.status });
     return {
       ...token,
@@ -97,16 +102,74 @@ export class TokenStore {
     }
   }
 
+  /** Inserts the job's new tokens at `nodeId`, waiting at version 1, in serial order. */
+  async insertSpawned(manager: EntityManager, jobId: number, nodeId: number, serials: readonly string[], now: Date): Promise<TokenRef[]> {
+    const at = toDbTime(now);
+    const chunk = insertChunkRows(dialectOf(manager), 7);
+    for (let first = 0; first < serials.length; first += chunk) {
+      const part = serials.slice(first, first + chunk);
+      const params: unknown[] = [];
+      for (const serial of part) params.push(serial, jobId, nodeId, TokenStatus.Waiting, 1, at, at);
+      await manager.query(
+        `INSERT INTO token (serial, job_id, current_node_id, status, version, created_at, updated_at) VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        params,
+      );
+    }
+    const rows: Array<{ id: number; serial: string }> = await manager.query(`SELECT id, serial FROM token WHERE job_id = ? ORDER BY id`, [jobId]);
+    return rows.map((t) => ({
+      id: Number(t.id),
+      serial: String(t.serial),
+      jobId,
+      currentNodeId: nodeId,
+      status: TokenStatus.Waiting,
+      assignedAccountId: null,
+      assignedTeamId: null,
+      version: 1,
+    }));
+  }
+
   /**
-   * One token of the job left the open states. The CASE comes first because MySQL evaluates
-   * SET assignments left to right (SQLite reads old values throughout): both see the old count.
+   * Writes the assignments of a job's freshly spawned tokens. A manual plan gives every token
+   * the same assignment: one UPDATE by job. An automatic one spreads them over many operators:
+   * still one UPDATE (per parameter-limit chunk), each token's assignment picked by CASE on its
+   * id, rather than a round trip per operator.
    */
-  private async closeOne(manager: EntityManager, jobId: number, now: Date): Promise<void> {
-    await manager.query(
-      `UPDATE job_ticket SET status = CASE WHEN open_tokens <= 1 AND status = 'in_progress' THEN 'done' ELSE status END,
-         open_tokens = open_tokens - 1, updated_at = ? WHERE id = ?`,
-      [toDbTime(now), jobId],
-    );
+  async assignSpawned(manager: EntityManager, jobId: number, tokens: readonly TokenRef[], assignments: readonly Assignment[]): Promise<void> {
+    const assigned = tokens.map((t, i) => ({ id: t.id, a: assignments[i] })).filter(({ a }) => a.accountId !== null || a.teamId !== null);
+    if (assigned.length === 0) return;
+    const first = assigned[0].a;
+    if (assigned.length === tokens.length && assigned.every(({ a }) => a.accountId === first.accountId && a.teamId === first.teamId)) {
+      await manager.query(`UPDATE token SET assigned_account_id = ?, assigned_team_id = ? WHERE job_id = ?`, [first.accountId, first.teamId, jobId]);
+      return;
+    }
+    const chunk = insertChunkRows(dialectOf(manager), 5);
+    for (let i = 0; i < assigned.length; i += chunk) {
+      const part = assigned.slice(i, i + chunk);
+      const cases = part.map(() => 'WHEN ? THEN ?').join(' ');
+      await manager.query(
+        `UPDATE token SET assigned_account_id = CASE id ${cases} END, assigned_team_id = CASE id ${cases} END WHERE id IN (${part.map(() => '?').join(', ')})`,
+        [...part.flatMap(({ id, a }) => [id, a.accountId]), ...part.flatMap(({ id, a }) => [id, a.teamId]), ...part.map(({ id }) => id)],
+      );
+    }
+  }
+
+  /** The job's waiting and in-progress tokens, in id order. */
+  async openTokensOf(manager: EntityManager, jobId: number): Promise<Array<{ id: number; currentNodeId: number }>> {
+    const rows: Array<{ id: number; current_node_id: number }> = await manager.query(`SELECT id, current_node_id FROM token WHERE job_id = ? AND status IN (?, ?) ORDER BY id`, [
+      jobId,
+      ...OPEN,
+    ]);
+    return rows.map((t) => ({ id: Number(t.id), currentNodeId: Number(t.current_node_id) }));
+  }
+
+  /** Scraps every open token of the job at once; returns how many it scrapped. */
+  scrapOpenTokens(manager: EntityManager, jobId: number, now: Date): Promise<number> {
+    return execute(manager, `UPDATE token SET status = ?, version = version + 1, updated_at = ? WHERE job_id = ? AND status IN (?, ?)`, [
+      TokenStatus.Scrapped,
+      toDbTime(now),
+      jobId,
+      ...OPEN,
+    ]);
   }
 }
 

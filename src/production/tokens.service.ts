@@ -1,113 +1,23 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
-import { fromDbTime } from '../database/dialect.js';
-import type { TokenEventType, TokenStatus } from './entities/token.entity.js';
 import { decodeCursor, encodeCursor } from '../common/http/cursor.js';
-
-export interface TokenFilters {
-  jobId?: number;
-  status?: TokenStatus;
-  nodeId?: number;
-  operatorId?: number;
-  teamId?: number;
-}
-
-export interface TokenRow {
-  id: number;
-  serial: string;
-  jobId: number;
-  jobCode: string;
-  nodeId: number;
-  nodeCode: string;
-  status: TokenStatus;
-  assignedOperatorId: number | null;
-  assignedTeamId: number | null;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export interface TokenEventRow {
-  id: number;
-  type: TokenEventType;
-  nodeId: number | null;
-  nodeCode: string | null;
-  operatorId: number | null;
-  occurredAt: Date;
-  payload: Record<string, unknown> | null;
-}
-
-const FILTER_COLUMNS: Record<keyof TokenFilters, string> = {
-  jobId: 't.job_id',
-  status: 't.status',
-  nodeId: 't.current_node_id',
-  operatorId: 't.assigned_account_id',
-  teamId: 't.assigned_team_id',
-};
-
-const SELECT_TOKENS = `SELECT t.id, t.serial, t.job_id, j.code AS job_code, t.current_node_id, n.code AS node_code, t.status,
-  t.assigned_account_id, t.assigned_team_id, t.version, t.created_at, t.updated_at
-  FROM token t JOIN job_ticket j ON j.id = t.job_id JOIN graph_node n ON n.id = t.current_node_id`;
+import { TokenListRepository, type TokenEventRow, type TokenFilters, type TokenRow } from './token-list.repository.js';
 
 /** Reading tokens: filtered, cursor-paginated lists and the detail with its history. */
 @Injectable()
 export class TokensService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly tokens: TokenListRepository) {}
 
   async list(filters: TokenFilters, limit: number, cursor?: string): Promise<{ items: TokenRow[]; nextCursor: string | null }> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    for (const [key, column] of Object.entries(FILTER_COLUMNS) as Array<[keyof TokenFilters, string]>) {
-      if (filters[key] === undefined) continue;
-      where.push(`${column} = ?`);
-      params.push(filters[key]);
-    }
-    if (cursor) {
-      where.push('t.id > ?');
-      params.push(decodeCursor(cursor));
-    }
-    const rows = await this.dataSource.query(`${SELECT_TOKENS} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY t.id LIMIT ?`, [...params, limit + 1]);
-    const items = rows.slice(0, limit).map(toRow);
+    // one more than the page tells whether another page follows
+    const rows = await this.tokens.page(filters, limit + 1, cursor ? decodeCursor(cursor) : undefined);
+    const items = rows.slice(0, limit);
     return { items, nextCursor: rows.length > limit ? encodeCursor(items.at(-1)!.id) : null };
   }
 
   async detail(id: number): Promise<TokenRow & { history: TokenEventRow[] }> {
-    const [row] = await this.dataSource.query(`${SELECT_TOKENS} WHERE t.id = ?`, [id]);
+    const row = await this.tokens.find(id);
     if (!row) throw DomainError.notFound('Token', id);
-    const events = await this.dataSource.query(
-      `SELECT e.id, e.type, e.node_id, n.code AS node_code, e.operator_id, e.occurred_at, e.payload
-       FROM token_event e LEFT JOIN graph_node n ON n.id = e.node_id WHERE e.token_id = ? ORDER BY e.id`,
-      [id],
-    );
-    return {
-      ...toRow(row),
-      history: events.map((e: Record<string, unknown>) => ({
-        id: Number(e.id),
-        type: e.type as TokenEventType,
-        nodeId: e.node_id === null ? null : Number(e.node_id),
-        nodeCode: (e.node_code as string | null) ?? null,
-        operatorId: e.operator_id === null ? null : Number(e.operator_id),
-        occurredAt: fromDbTime(e.occurred_at as string | Date)!,
-        payload: e.payload ? JSON.parse(String(e.payload)) : null,
-      })),
-    };
+    return { ...row, history: await this.tokens.history(id) };
   }
-}
-
-function toRow(r: Record<string, unknown>): TokenRow {
-  return {
-    id: Number(r.id),
-    serial: String(r.serial),
-    jobId: Number(r.job_id),
-    jobCode: String(r.job_code),
-    nodeId: Number(r.current_node_id),
-    nodeCode: String(r.node_code),
-    status: r.status as TokenStatus,
-    assignedOperatorId: r.assigned_account_id === null ? null : Number(r.assigned_account_id),
-    assignedTeamId: r.assigned_team_id === null ? null : Number(r.assigned_team_id),
-    version: Number(r.version),
-    createdAt: fromDbTime(r.created_at as string | Date)!,
-    updatedAt: fromDbTime(r.updated_at as string | Date)!,
-  };
 }

@@ -51,7 +51,7 @@ export async function expectedViews(ds: DataSource, windowStart: number, windowE
       nodeId: Number(r.node_id),
       operatorId: r.operator_id === null ? null : Number(r.operator_id),
       at: fromDbTime(r.occurred_at as string | Date)!.getTime(),
-      payload: r.payload ? JSON.parse(String(r.payload)) : null,
+      payload: r.payload ? JSON.parse(r.payload as string) : null,
     }),
   );
   const productOf = new Map<number, string>(
@@ -59,8 +59,8 @@ export async function expectedViews(ds: DataSource, windowStart: number, windowE
   );
   const nodes: Array<Record<string, unknown>> = await ds.query(`SELECT id, graph_id, code, name, kind FROM graph_node ORDER BY id`);
   const teams: Array<Record<string, unknown>> = await ds.query(`SELECT id, code, name FROM team`);
-  const members: Array<{ team_id: number; account_id: number }> = await ds.query(`SELECT team_id, account_id FROM team_member`);
-  const active = new Set((await ds.query(`SELECT id FROM account WHERE active = 1`)).map((r: { id: number }) => Number(r.id)));
+  const members: Array<{ team_id: number | string; account_id: number | string }> = await ds.query(`SELECT team_id, account_id FROM team_member`);
+  const active = new Set((await ds.query(`SELECT id FROM account WHERE active = 1`)).map((r: { id: number | string }) => Number(r.id)));
   const teamsOf = (accountId: number | null) => members.filter((m) => accountId !== null && Number(m.account_id) === accountId).map((m) => Number(m.team_id));
   const inWindow = (at: number) => at >= windowStart && at < windowEnd;
 

@@ -65,7 +65,7 @@ export async function startMariaDbInstance(): Promise<MariaDbInstance> {
         await run('mariadb', ['--no-defaults', '-S', socket, '-uroot', '-e', 'SELECT 1']);
         return;
       } catch (error) {
-        if (child.exitCode !== null || Date.now() - started > 60_000) throw new Error(`MariaDB did not start: ${String(error)} (see ${dir}/error.log)`);
+        if (child.exitCode !== null || Date.now() - started > 60_000) throw new Error(`MariaDB did not start: ${String(error)} (see ${dir}/error.log)`, { cause: error });
         await new Promise((r) => setTimeout(r, 200));
       }
     }
@@ -94,7 +94,7 @@ export async function startMariaDbInstance(): Promise<MariaDbInstance> {
     // the caller gets no handle to clean up with; the server's own words go with the error
     const log = existsSync(`${dir}/error.log`) ? readFileSync(`${dir}/error.log`, 'utf8').split('\n').slice(-20).join('\n') : '';
     await destroy();
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${log}`);
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${log}`, { cause: error });
   }
   const url = `mysql://phasegate:phasegate@127.0.0.1:${port}/mysql`;
   return {

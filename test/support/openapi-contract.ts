@@ -29,7 +29,6 @@ interface Route {
 }
 
 const DOC_ID = 'openapi';
-const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options']);
 const MAX_SHOWN = 600;
 
 /**

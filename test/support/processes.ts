@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EnvironmentInput } from '../../src/config/environment.js';
@@ -10,7 +10,8 @@ import type { EnvironmentInput } from '../../src/config/environment.js';
  */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const MAIN_JS = resolve(ROOT, 'dist/src/main.js');
-export const CLI_JS = resolve(ROOT, 'dist/src/cli.js');
+/** The package's `phasegate` command, as `npx phasegate` and an installed package run it. */
+export const CLI_JS = resolve(ROOT, (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { bin: { phasegate: string } }).bin.phasegate);
 
 export function assertBuilt(): void {
   for (const file of [MAIN_JS, CLI_JS]) {
@@ -38,15 +39,20 @@ export function runCli(args: string[], env: EnvironmentInput, timeoutMs = 60_000
 }
 
 export function runNode(script: string, args: string[], env: EnvironmentInput, timeoutMs = 60_000): Promise<ProcessResult> {
+  return runProcess(process.execPath, [script, ...args], env, timeoutMs);
+}
+
+/** Runs any command from the project root with only the given environment. */
+export function runProcess(command: string, args: string[], env: EnvironmentInput, timeoutMs = 60_000): Promise<ProcessResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: processEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: ROOT, env: processEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${script} ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(new Error(`${command} ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -86,8 +92,8 @@ export function startServer(env: EnvironmentInput, timeoutMs = 60_000): Promise<
       child.kill('SIGKILL');
       reject(new Error(`server did not start within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, timeoutMs);
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
       const port = /listening: API http:\/\/localhost:(\d+)\//.exec(stdout)?.[1];
       if (port && !listening) {

@@ -31,7 +31,7 @@ export function declaredRoutes(t: TestApp): RouteDecl[] {
       if (methodPath === undefined) continue;
       const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
       const targets = [handler as () => void, wrapper.metatype as () => void];
-      const isPublic = reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets) === true;
+      const isPublic = reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets);
       const roles = reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
       const path = ('/' + [ctrlPath, String(methodPath)].filter((p) => p && p !== '/').join('/')).replace(/\/+/g, '/');
       const unprefixed = PUBLIC_ROUTES.has(`${method} ${path}`) || path.startsWith('/ofrep/');

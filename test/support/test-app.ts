@@ -87,5 +87,5 @@ function checkedAgent(app: NestExpressApplication, checker: ContractChecker): ()
           return result;
         };
       },
-    }) as TestAgent;
+    });
 }

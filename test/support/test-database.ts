@@ -33,7 +33,7 @@ export async function createTestDatabase(options: { charset?: 'latin1' } = {}): 
   const serverUrl = process.env.TEST_MYSQL_URL;
   if (!serverUrl) throw new Error('TEST_DB=mysql needs TEST_MYSQL_URL (scripts/test.sh sets it)');
   const db = await createThrowawayMysqlDatabase(serverUrl, 'pg_test', options);
-  return { kind: 'mysql', env: { DB_TYPE: 'mysql', DB_URL: db.url }, drop: db.drop };
+  return { kind: 'mysql', env: { DB_TYPE: 'mysql', DB_URL: db.url }, drop: () => db.drop() };
 }
 
 /**

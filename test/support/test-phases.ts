@@ -104,7 +104,10 @@ export class SamplePhase91 implements PhaseDefinition {
     if (sampleJobTiming.durationMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, sampleJobTiming.durationMs);
-        ctx.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()));
+        ctx.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
     }
     await this.dataSource.query(`INSERT INTO sample_log (note, created_at) VALUES (?, ?)`, [ctx.manual ? 'manual' : 'scheduled', toDbTime(new Date())]);

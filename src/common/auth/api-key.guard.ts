@@ -6,6 +6,7 @@ import { ErrorCode } from '../errors/error-code.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators.js';
 import { Role, roleSatisfies } from './role.js';
+import { routePattern } from '../http/route-of.js';
 
 /**
  * Global guard: routes are closed unless they declare @Public() or @Roles(...). A route that
@@ -26,7 +27,7 @@ export class ApiKeyGuard implements CanActivate {
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
     const req = context.switchToHttp().getRequest<Request>();
     if (!roles || roles.length === 0) {
-      this.logger.error(`route ${req.method} ${req.route?.path ?? req.path} declares no roles; refusing`);
+      this.logger.error(`route ${req.method} ${routePattern(req) ?? req.path} declares no roles; refusing`);
       throw new DomainError(ErrorCode.Forbidden, 'This route is not open to any role');
     }
     const header = req.header('authorization') ?? '';

@@ -42,7 +42,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request>();
     const res = ctx.getResponse<Response>();
-    const requestId = String(req.id ?? '');
+    const requestId = req.id ?? '';
     const { status, body } = this.describe(exception, requestId, isRead(req.method));
     if (status >= 500 && !(exception instanceof DomainError)) {
       const err = exception instanceof Error ? exception : new Error(String(exception));
@@ -85,15 +85,16 @@ const isRead = (method: string | undefined): boolean => method === 'GET' || meth
 function httpStatusFromFramework(exception: unknown): number | undefined {
   if (exception instanceof HttpException) return exception.getStatus();
   // body-parser errors (malformed JSON, body too large) carry their own 4xx status
-  const status = (exception as { status?: unknown; expose?: unknown })?.status;
-  return typeof status === 'number' && (exception as { expose?: unknown }).expose === true ? status : undefined;
+  if (typeof exception !== 'object' || exception === null) return undefined;
+  const { status, expose } = exception as { status?: unknown; expose?: unknown };
+  return typeof status === 'number' && expose === true ? status : undefined;
 }
 
 function frameworkMessage(exception: unknown, status: number): string {
   // Nest's express adapter wraps body-parser errors in an HttpException whose message is the
   // parser's own (JSON.parse internals); the original error, with its type, is the cause
   const parserError = exception instanceof HttpException && exception.cause !== undefined ? exception.cause : exception;
-  const type = (parserError as { type?: unknown })?.type;
+  const type = typeof parserError === 'object' && parserError !== null ? (parserError as { type?: unknown }).type : undefined;
   if (type === 'entity.parse.failed') return 'Request body is not valid JSON';
   if (type === 'entity.too.large') return 'Request body is too large';
   if (exception instanceof HttpException) {

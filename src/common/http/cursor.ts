@@ -10,8 +10,8 @@ export function encodeCursor(lastId: number): string {
 
 export function decodeCursor(cursor: string): number {
   try {
-    const after = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')).after;
-    if (Number.isSafeInteger(after) && after >= 0) return after;
+    const { after } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
+    if (typeof after === 'number' && Number.isSafeInteger(after) && after >= 0) return after;
   } catch {
     // falls through to the validation error
   }

@@ -7,8 +7,8 @@ export const MAX_JSON_DEPTH = 32;
 export function jsonDepth(value: unknown, limit = Infinity): number {
   let deepest = 0;
   const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop()!;
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [current, depth] = next;
     if (current === null || typeof current !== 'object') continue;
     deepest = Math.max(deepest, depth);
     if (deepest > limit) return deepest;

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { MetricsService } from '../metrics/metrics.service.js';
 import '../http/request-context.js';
+import { routePattern } from '../http/route-of.js';
 
 /**
  * One line per request (method, route, status, duration, request id, key name) and the
@@ -18,7 +19,8 @@ export class AccessLogMiddleware {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const pattern = routePattern(req);
+      const route = pattern ? `${req.baseUrl}${pattern}` : 'unmatched';
       this.metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
       this.logger.log({
         msg: 'request',

@@ -15,6 +15,6 @@ export function createAppLogger(env: Pick<Environment, 'LOG_FORMAT' | 'LOG_LEVEL
   const logLevels = LEVELS.slice(0, LEVELS.indexOf(env.LOG_LEVEL) + 1);
   const json = env.LOG_FORMAT === 'json';
   // structured messages stay on one line in both formats
-  const options: ConsoleLoggerOptions = { json, colors: !json && process.stdout.isTTY === true, compact: true, breakLength: Infinity, logLevels };
+  const options: ConsoleLoggerOptions = { json, colors: !json && process.stdout.isTTY, compact: true, breakLength: Infinity, logLevels };
   return output === 'stderr' ? new StderrLogger(options) : new ConsoleLogger(options);
 }

@@ -17,7 +17,7 @@ const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_request
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
-  readonly httpDuration: Histogram<string>;
+  readonly httpDuration: Histogram;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -25,17 +25,17 @@ export class MetricsService {
     this.httpDuration = this.histogram('http_request_duration_seconds', 'HTTP request duration by route and status', ['method', 'route', 'status'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
   }
 
-  counter(name: string, help: string, labelNames: Labels = []): Counter<string> {
-    return (this.registry.getSingleMetric(name) as Counter<string>) ?? new Counter({ name, help, labelNames, registers: [this.registry] });
+  counter(name: string, help: string, labelNames: Labels = []): Counter {
+    return (this.registry.getSingleMetric(name) as Counter | undefined) ?? new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
-  gauge(name: string, help: string, labelNames: Labels = []): Gauge<string> {
-    return (this.registry.getSingleMetric(name) as Gauge<string>) ?? new Gauge({ name, help, labelNames, registers: [this.registry] });
+  gauge(name: string, help: string, labelNames: Labels = []): Gauge {
+    return (this.registry.getSingleMetric(name) as Gauge | undefined) ?? new Gauge({ name, help, labelNames, registers: [this.registry] });
   }
 
-  histogram(name: string, help: string, labelNames: Labels = [], buckets?: number[]): Histogram<string> {
+  histogram(name: string, help: string, labelNames: Labels = [], buckets?: number[]): Histogram {
     return (
-      (this.registry.getSingleMetric(name) as Histogram<string>) ??
+      (this.registry.getSingleMetric(name) as Histogram | undefined) ??
       new Histogram({ name, help, labelNames, registers: [this.registry], ...(buckets ? { buckets } : {}) })
     );
   }

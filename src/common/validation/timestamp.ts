@@ -19,7 +19,7 @@ const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9
 export function parseTimestamp(text: string): Date | undefined {
   const m = ISO_8601.exec(text);
   if (!m) return undefined;
-  const [year, month, day, hour, minute, second, , offsetHours, offsetMinutes] = m.slice(1).map((v) => Number(v ?? 0));
+  const [year, month, day, hour, minute, second, , offsetHours, offsetMinutes] = m.slice(1).map((v: string | undefined) => Number(v ?? 0));
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return undefined;
   const date = new Date(text);

@@ -28,7 +28,7 @@ export class SqliteCheckpointer implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     const { type, database } = this.dataSource.options;
     if (type !== 'better-sqlite3' || database === ':memory:') return;
-    this.worker = WalCheckpointWorker.start(String(database), INTERVAL_MS, {
+    this.worker = WalCheckpointWorker.start(database, INTERVAL_MS, {
       checkpointFailed: (error) => this.logger.warn({ msg: 'sqlite_checkpoint_failed', error }),
       stopped: (error) => {
         this.worker = undefined;

@@ -27,14 +27,14 @@ function failingTransaction(ds: DataSource, v: string) {
     wrote();
     await gate;
     throw new Error(`${v} failed`);
-  }).catch((error: Error) => error.message);
+  }).catch((error: unknown) => (error as Error).message);
   return { open, written, done };
 }
 
 describe('SqliteConnectionGate (through inTransaction, on a real SQLite file)', () => {
   let dir: string;
   let ds: DataSource;
-  const values = async () => ((await ds.query('SELECT v FROM t ORDER BY id')) as Row[]).map((r) => r.v);
+  const values = async () => (await ds.query<Row[]>('SELECT v FROM t ORDER BY id')).map((r) => r.v);
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'phasegate-gate-'));
@@ -81,7 +81,7 @@ describe('SqliteConnectionGate (through inTransaction, on a real SQLite file)', 
   it('a lone statement that fails rejects its sender and the queue goes on', async () => {
     const tx = failingTransaction(ds, 'tx');
     await tx.written;
-    const broken = ds.query('INSERT INTO t (missing) VALUES (1)').catch((error: Error) => error.message);
+    const broken = ds.query('INSERT INTO t (missing) VALUES (1)').catch((error: unknown) => (error as Error).message);
     const after = ds.query("INSERT INTO t (v) VALUES ('after')");
     tx.open();
     await tx.done;

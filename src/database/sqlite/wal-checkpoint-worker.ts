@@ -32,7 +32,11 @@ export class WalCheckpointWorker {
     const self = new WalCheckpointWorker(worker);
     let failure: Error | undefined;
     worker.on('message', (message: string) => events.checkpointFailed(message));
-    worker.on('error', (error: unknown) => (failure = typeof (error as Error)?.message === 'string' ? (error as Error) : new Error(JSON.stringify(error))));
+    worker.on('error', (error: unknown) => {
+      // what crossed the thread boundary is an Error again only if it carried a message
+      const message = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
+      failure = typeof message === 'string' ? (error as Error) : new Error(JSON.stringify(error));
+    });
     worker.on('exit', (code) => self.stopping || events.stopped(failure ?? new Error(`checkpoint worker exited with code ${code}`)));
     return self;
   }

@@ -16,12 +16,15 @@ export interface WalCheckpointThreadData {
  * parent stops it.
  */
 const { path, intervalMs, timeoutMs } = workerData as WalCheckpointThreadData;
-const port = parentPort!;
+if (!parentPort) throw new Error('wal-checkpoint.thread runs only as a worker thread (WalCheckpointWorker starts it)');
+const port = parentPort;
 let db: Database.Database;
 try {
   db = new Database(path, { fileMustExist: true, timeout: timeoutMs });
 } catch (error) {
-  // a driver error crosses to the parent thread as its code alone
+  // a driver error crosses to the parent thread as its code alone, so its message is copied
+  // into a plain Error and the driver's error does not go along as a cause
+  // eslint-disable-next-line preserve-caught-error -- the cause must not cross the thread boundary
   throw new Error(`cannot open ${path}: ${error instanceof Error ? error.message : String(error)}`);
 }
 const timer = setInterval(() => {

@@ -2,10 +2,11 @@
 // manual for a job (compare), and the decision log. Says "Phase 7 is off" when it is.
 import { api, flagValues, query } from '../api.js';
 import { badge, facts, fill, h, table, when } from '../dom.js';
+import { FLAGS } from '../flags.js';
 import { directory } from '../names.js';
 
-const RUNTIME_FLAG = 'enable_assignment_runtime';
-const PREVIEW_FLAG = 'enable_assignment_preview';
+const RUNTIME_FLAG = FLAGS.assignmentRuntime;
+const PREVIEW_FLAG = FLAGS.assignmentPreview;
 const EXCLUSIONS = {
   inactive: 'inactive',
   outside_availability_window: 'outside their availability window',

@@ -2,8 +2,9 @@
 // charts, with how fresh the data is. "Data unavailable" whenever the phase is off.
 import { api, flagValues } from '../api.js';
 import { age, badge, duration, fill, h, when } from '../dom.js';
+import { FLAGS } from '../flags.js';
 
-const FLAG = 'enable_production_dashboard';
+const FLAG = FLAGS.dashboard;
 const RELOAD_MS = 60_000;
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 const color = (i, alpha = 1) => {

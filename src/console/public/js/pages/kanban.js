@@ -2,9 +2,10 @@
 // ones marked; the shadow run's agreement rate while OEM mode is being shadowed.
 import { api, flagValues, query } from '../api.js';
 import { badge, facts, fill, h, when } from '../dom.js';
+import { FLAGS } from '../flags.js';
 
-const MODE = 'enable_oem_mode';
-const SHADOW = 'oem_shadow_run';
+const MODE = FLAGS.oemMode;
+const SHADOW = FLAGS.oemShadowRun;
 const RELOAD_MS = 30_000;
 
 export default {

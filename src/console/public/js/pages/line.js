@@ -4,9 +4,10 @@
 import dagre from '../../vendor/dagre.js';
 import { api, flagValues, query } from '../api.js';
 import { badge, fill, h, refill, table, when } from '../dom.js';
+import { FLAGS } from '../flags.js';
 
 const RELOAD_MS = 5_000;
-const DASHBOARD_FLAG = 'enable_production_dashboard';
+const DASHBOARD_FLAG = FLAGS.dashboard;
 const SVG = 'http://www.w3.org/2000/svg';
 const NODE = { width: 150, height: 78 };
 

@@ -2,9 +2,10 @@
 // over time; the discrepancies by kind; the latest examples of each.
 import { api, flagValues, query } from '../api.js';
 import { badge, facts, fill, h, table, when } from '../dom.js';
+import { FLAGS } from '../flags.js';
 
-const SHADOW_FLAG = 'oem_shadow_run';
-const MODE_FLAG = 'enable_oem_mode';
+const SHADOW_FLAG = FLAGS.oemShadowRun;
+const MODE_FLAG = FLAGS.oemMode;
 const SPANS = {
   hours: { label: 'last 12 hours, by hour', buckets: 12, ms: 3_600_000 },
   days: { label: 'last 7 days, by day', buckets: 7, ms: 86_400_000 },

@@ -4,8 +4,9 @@ import { api, flagValues, query } from '../api.js';
 import { askReason, badge, confirmAction, facts, fill, h, when } from '../dom.js';
 import { directory } from '../names.js';
 import { statusBadge } from './line.js';
+import { FLAGS } from '../flags.js';
 
-const RUNTIME_FLAG = 'enable_assignment_runtime';
+const RUNTIME_FLAG = FLAGS.assignmentRuntime;
 
 export default {
   path: 'token',

@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { dialectOf, fromDbTime, insertChunkRows, toDbTime } from '../database/dialect.js';
+import { AssignmentMethod, type AssignmentLog, type StoredCandidate } from './entities/assignment-log.entity.js';
+
+/** A decision to append; its candidates already serialised (see candidatesJson). */
+export type LogDraft = Omit<AssignmentLog, 'id' | 'candidates'> & { candidatesJson: string };
+
+/** Which rows to read; each given field narrows them. */
+export interface LogWhere {
+  tokenId?: number;
+  operatorId?: number;
+  method?: AssignmentMethod;
+  from?: Date;
+  to?: Date;
+  /** Only rows older than this id (the previous page's last). */
+  beforeId?: number;
+}
+
+const COLUMNS = ['token_id', 'job_id', 'node_id', 'account_id', 'team_id', 'method', 'reason', 'candidates', 'directory', 'decided_at', 'duration_us'];
+
+const WHERE_SQL: Record<keyof LogWhere, string> = {
+  tokenId: 'token_id = ?',
+  operatorId: 'account_id = ?',
+  method: 'method = ?',
+  from: 'decided_at >= ?',
+  to: 'decided_at < ?',
+  beforeId: 'id < ?',
+};
+
+/** The assignment_log table: one row per decided token. */
+@Injectable()
+export class AssignmentLogRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Batched multi-row inserts on the deciding transaction. */
+  async append(db: EntityManager, drafts: readonly LogDraft[]): Promise<void> {
+    const chunk = insertChunkRows(dialectOf(db), COLUMNS.length);
+    for (let i = 0; i < drafts.length; i += chunk) {
+      const rows = drafts.slice(i, i + chunk);
+      const params = rows.flatMap((d) => [
+        d.tokenId,
+        d.jobId,
+        d.nodeId,
+        d.accountId,
+        d.teamId,
+        d.method,
+        d.reason === null ? null : d.reason.slice(0, 255),
+        d.candidatesJson,
+        d.directory,
+        toDbTime(d.decidedAt),
+        d.durationUs,
+      ]);
+      const row = `(${COLUMNS.map(() => '?').join(', ')})`;
+      await db.query(`INSERT INTO assignment_log (${COLUMNS.join(', ')}) VALUES ${rows.map(() => row).join(', ')}`, params);
+    }
+  }
+
+  /** At most `limit` rows, newest first. */
+  async newestFirst(filter: LogWhere, limit: number): Promise<AssignmentLog[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    for (const [key, clause] of Object.entries(WHERE_SQL) as Array<[keyof LogWhere, string]>) {
+      const value = filter[key];
+      if (value === undefined) continue;
+      where.push(clause);
+      params.push(value instanceof Date ? toDbTime(value) : value);
+    }
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+      `SELECT ${['id', ...COLUMNS].join(', ')} FROM assignment_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`,
+      params,
+    );
+    return rows.map(toLog);
+  }
+}
+
+function toLog(r: Record<string, unknown>): AssignmentLog {
+  const id = (v: unknown) => (v === null ? null : Number(v));
+  return {
+    id: Number(r.id),
+    tokenId: Number(r.token_id),
+    jobId: Number(r.job_id),
+    nodeId: Number(r.node_id),
+    accountId: id(r.account_id),
+    teamId: id(r.team_id),
+    method: r.method as AssignmentMethod,
+    reason: (r.reason as string | null) ?? null,
+    candidates: JSON.parse(String(r.candidates)) as StoredCandidate[],
+    directory: String(r.directory),
+    decidedAt: fromDbTime(r.decided_at as string | Date)!,
+    durationUs: Number(r.duration_us),
+  };
+}

@@ -1,0 +1,96 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { JobStatus } from '../production/entities/job-ticket.entity.js';
+import type { NodeKind } from '../production/entities/production-graph.entity.js';
+import { TokenStatus } from '../production/entities/token.entity.js';
+import type { JobRef, NodeRef, TokenRef } from '../production/production.types.js';
+
+type Row = Record<string, unknown>;
+
+export type JobSummary = Pick<JobRef, 'id' | 'code' | 'graphId' | 'quantity' | 'status'>;
+
+const TOKEN_COLUMNS = 't.id, t.serial, t.job_id, t.current_node_id, t.status, t.assigned_account_id, t.assigned_team_id, t.version';
+
+/**
+ * Phase 7's reads of the core's jobs, graphs, tokens, accounts and teams (plans, previews,
+ * comparisons and the demo seed name them). `db`, where a method takes it, is the caller's
+ * transaction; without it the read runs on the pool.
+ */
+@Injectable()
+export class ProductionRefsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async job(db: EntityManager | undefined, jobId: number): Promise<JobSummary | null> {
+    const [r] = await (db ?? this.dataSource).query(`SELECT id, code, graph_id, quantity, status FROM job_ticket WHERE id = ?`, [jobId]);
+    return r ? { id: Number(r.id), code: String(r.code), graphId: Number(r.graph_id), quantity: Number(r.quantity), status: r.status as JobStatus } : null;
+  }
+
+  async jobIdByCode(code: string): Promise<number | null> {
+    const [r] = await this.dataSource.query(`SELECT id FROM job_ticket WHERE code = ?`, [code]);
+    return r ? Number(r.id) : null;
+  }
+
+  /** The graph a node belongs to; null when there is no such node. */
+  async graphOfNode(db: EntityManager | undefined, nodeId: number): Promise<number | null> {
+    const [r] = await (db ?? this.dataSource).query(`SELECT graph_id FROM graph_node WHERE id = ?`, [nodeId]);
+    return r ? Number(r.graph_id) : null;
+  }
+
+  async node(nodeId: number): Promise<NodeRef | null> {
+    const [n] = await this.dataSource.query(`SELECT id, graph_id, code, name, kind, station_code FROM graph_node WHERE id = ?`, [nodeId]);
+    return n ? { id: Number(n.id), graphId: Number(n.graph_id), code: String(n.code), name: String(n.name), kind: n.kind as NodeKind, stationCode: n.station_code ?? null } : null;
+  }
+
+  async startNodeId(graphId: number): Promise<number> {
+    const [start] = await this.dataSource.query(`SELECT id FROM graph_node WHERE graph_id = ? AND kind = 'start'`, [graphId]);
+    return Number(start.id);
+  }
+
+  /** The nodes of the graph with this code, by id and code. */
+  async graphNodes(graphCode: string): Promise<Array<{ id: number; code: string }>> {
+    const rows: Row[] = await this.dataSource.query(`SELECT n.id, n.code FROM graph_node n JOIN production_graph g ON g.id = n.graph_id WHERE g.code = ?`, [graphCode]);
+    return rows.map((r) => ({ id: Number(r.id), code: String(r.code) }));
+  }
+
+  /** A token with the graph of its job; null when there is no such token. */
+  async tokenWithGraph(tokenId: number): Promise<{ token: TokenRef; graphId: number } | null> {
+    const [r] = await this.dataSource.query(`SELECT ${TOKEN_COLUMNS}, j.graph_id FROM token t JOIN job_ticket j ON j.id = t.job_id WHERE t.id = ?`, [tokenId]);
+    return r ? { token: toToken(r), graphId: Number(r.graph_id) } : null;
+  }
+
+  /** The job's waiting and in-progress tokens, by id. */
+  async openTokens(jobId: number): Promise<TokenRef[]> {
+    const rows: Row[] = await this.dataSource.query(`SELECT ${TOKEN_COLUMNS} FROM token t WHERE t.job_id = ? AND t.status IN (?, ?) ORDER BY t.id`, [
+      jobId,
+      TokenStatus.Waiting,
+      TokenStatus.InProgress,
+    ]);
+    return rows.map(toToken);
+  }
+
+  /** Account ids by code, for the codes that exist. */
+  async accountIds(codes: readonly string[]): Promise<Map<string, number>> {
+    if (codes.length === 0) return new Map();
+    const rows: Row[] = await this.dataSource.query(`SELECT id, code FROM account WHERE code IN (${codes.map(() => '?').join(', ')})`, [...codes]);
+    return new Map(rows.map((r) => [String(r.code), Number(r.id)]));
+  }
+
+  async teamId(code: string): Promise<number | null> {
+    const [r] = await this.dataSource.query(`SELECT id FROM team WHERE code = ?`, [code]);
+    return r ? Number(r.id) : null;
+  }
+}
+
+function toToken(r: Row): TokenRef {
+  const id = (v: unknown) => (v === null ? null : Number(v));
+  return {
+    id: Number(r.id),
+    serial: String(r.serial),
+    jobId: Number(r.job_id),
+    currentNodeId: Number(r.current_node_id),
+    status: r.status as TokenStatus,
+    assignedAccountId: id(r.assigned_account_id),
+    assignedTeamId: id(r.assigned_team_id),
+    version: Number(r.version),
+  };
+}

@@ -1,0 +1,144 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { EntityManager } from 'typeorm';
+import { DomainError } from '../common/errors/domain-error.js';
+import { ErrorCode } from '../common/errors/error-code.js';
+import type { Environment } from '../config/environment.js';
+import { TokenStatus } from '../production/entities/token.entity.js';
+import type { ScanInput } from '../production/scan.types.js';
+import type { TokenState } from '../production/token-store.js';
+import { OemRuleAction } from './entities/oem-scan-rule.entity.js';
+import { OemStepStatus, OemTicketStatus } from './entities/oem-job-ticket.entity.js';
+import type { ActiveRule } from './oem-rules.service.js';
+import { OemScanRepository, type ScanTicket } from './oem-scan.repository.js';
+import { compiledPattern } from './safe-pattern.js';
+
+export type TokenOp = 'start' | 'complete';
+
+/** Whose step progress a plan reads: the tickets' own, or a shadow run's copy of what OEM mode would have made of it. */
+export type PlanMode = 'live' | 'shadow';
+
+/** What OEM mode does with a scan, decided from the current state without changing it. */
+export type OemPlan =
+  /** No rule takes the barcode and it does not look like an OEM barcode: the manual path runs. */
+  | { kind: 'not_oem' }
+  /** Answered with `error`; `remember` keeps the scan (and its answer) in the scan record. */
+  | { kind: 'refused'; error: DomainError; remember: boolean }
+  | { kind: 'apply'; move: StepMove };
+
+export interface StepMove {
+  ruleId: number;
+  ticket: { id: number; customer: string; externalRef: string; status: OemTicketStatus; stepCount: number };
+  step: { id: number; sequence: number; name: string; status: OemStepStatus; nodeCode: string | null };
+  to: OemStepStatus;
+  /** The ticket row as stored when planned (its version and its current step's status); a shadow run's progress is kept relative to it. */
+  stored: { version: number; stepStatus: OemStepStatus | null };
+  /** The linked token (as read with the ticket) and what happens to it at the step's node; null when no token moves. */
+  token: { id: number; nodeCode: string; ops: TokenOp[]; state: TokenState } | null;
+}
+
+/** Where a ticket stands once a move is applied. */
+export interface ReachedState {
+  status: OemTicketStatus;
+  /** The current step; null once every step is done or skipped. */
+  sequence: number | null;
+  stepStatus: OemStepStatus | null;
+}
+
+/**
+ * Decides what OEM mode does with a scan from the active rules and the ticket a matching rule
+ * names, without changing anything: the first rule of the scan's station whose pattern takes
+ * the barcode for a known ticket wins.
+ */
+@Injectable()
+export class OemScanPlanner {
+  private readonly prefix: string;
+
+  constructor(
+    private readonly repository: OemScanRepository,
+    config: ConfigService<Environment, true>,
+  ) {
+    this.prefix = config.get('OEM_BARCODE_PREFIX', { infer: true });
+  }
+
+  async plan(scan: ScanInput, rules: readonly ActiveRule[], em: EntityManager, mode: PlanMode): Promise<OemPlan> {
+    for (const rule of rules) {
+      if (rule.stationCode !== scan.stationCode) continue;
+      const match = compiledPattern(rule.pattern).match(scan.barcode);
+      if (!match) continue;
+      const ticket = await this.repository.findTicket(em, mode, rule.customer, match);
+      if (ticket) return planStep(rule, ticket, match.seq);
+    }
+    const elsewhere = rules.find((r) => r.stationCode !== scan.stationCode && compiledPattern(r.pattern).match(scan.barcode));
+    if (!elsewhere && !scan.barcode.startsWith(this.prefix)) return { kind: 'not_oem' };
+    const where = elsewhere ? `; it fits a rule of station ${elsewhere.stationCode}` : '';
+    return {
+      kind: 'refused',
+      remember: true,
+      error: new DomainError(ErrorCode.NoRule, `No OEM rule of station ${scan.stationCode} takes barcode ${scan.barcode} for a known ticket${where}`, {
+        stationCode: scan.stationCode,
+        barcode: scan.barcode,
+        ruleStation: elsewhere?.stationCode ?? null,
+      }),
+    };
+  }
+}
+
+/** The move `rule` makes of the ticket's current step (`seq`: the step the barcode names, if it names one), or why it is refused. */
+function planStep(rule: ActiveRule, t: ScanTicket, seq: number | undefined): OemPlan {
+  const name = `${t.customer} ${t.externalRef}`;
+  const refuse = (code: ErrorCode, message: string, details: Record<string, unknown> = {}): OemPlan => ({
+    kind: 'refused',
+    remember: false,
+    error: new DomainError(code, message, { ticketId: t.id, ...details }),
+  });
+  const { step } = t;
+  if (t.status === OemTicketStatus.Cancelled || t.status === OemTicketStatus.Done || t.currentSequence === null || step === null) {
+    return refuse(ErrorCode.InvalidState, `OEM ticket ${name} is ${t.status}; there is no step to scan`, { status: t.status });
+  }
+  const current = t.currentSequence;
+  if (seq !== undefined && seq !== current) {
+    return refuse(ErrorCode.StepOutOfOrder, `OEM ticket ${name}: step ${seq} scanned, but step ${current} (${step.name}) is next`, { expectedSequence: current, scannedSequence: seq });
+  }
+  const from = step.status;
+  const to = nextStatus(rule.action, from);
+  if (!to) return refuse(ErrorCode.InvalidState, `OEM ticket ${name}: step ${current} (${step.name}) is ${from} and cannot be skipped`, { stepStatus: from });
+
+  const move: StepMove = {
+    ruleId: rule.id,
+    ticket: { id: t.id, customer: t.customer, externalRef: t.externalRef, status: t.status, stepCount: t.stepCount },
+    step: { id: step.id, sequence: current, name: step.name, status: from, nodeCode: step.nodeCode },
+    to,
+    stored: t.stored,
+    token: null,
+  };
+  if (to === OemStepStatus.Skipped || step.nodeId === null) return { kind: 'apply', move };
+
+  if (t.token === null) return refuse(ErrorCode.InvalidState, `OEM ticket ${name}: its job ${t.jobId} has no token in production (not spawned, or finished)`, { jobId: t.jobId });
+  const { token } = t.token;
+  if (token.currentNodeId !== step.nodeId) {
+    return refuse(ErrorCode.StepOutOfOrder, `OEM ticket ${name}: step ${current} (${step.name}) maps to node ${step.nodeCode}, but the job's token is not there yet`, {
+      expectedSequence: current,
+      tokenId: token.id,
+      nodeCode: step.nodeCode,
+    });
+  }
+  const waiting = token.status === TokenStatus.Waiting;
+  const ops: TokenOp[] = to === OemStepStatus.Active ? (waiting ? ['start'] : []) : waiting ? ['start', 'complete'] : ['complete'];
+  move.token = { id: token.id, nodeCode: step.nodeCode!, ops, state: t.token };
+  return { kind: 'apply', move };
+}
+
+function nextStatus(action: OemRuleAction, from: OemStepStatus): OemStepStatus | null {
+  if (action === OemRuleAction.Skip) return from === OemStepStatus.Pending ? OemStepStatus.Skipped : null;
+  if (action === OemRuleAction.Complete || from === OemStepStatus.Active) return OemStepStatus.Done;
+  return OemStepStatus.Active;
+}
+
+/** A started step stays current; a finished one hands over to the next, or finishes the ticket after the last. */
+export function reachedState(move: StepMove): ReachedState {
+  const { step, to, ticket } = move;
+  if (to === OemStepStatus.Active) return { status: OemTicketStatus.InProgress, sequence: step.sequence, stepStatus: OemStepStatus.Active };
+  if (step.sequence < ticket.stepCount) return { status: OemTicketStatus.InProgress, sequence: step.sequence + 1, stepStatus: OemStepStatus.Pending };
+  return { status: OemTicketStatus.Done, sequence: null, stepStatus: null };
+}

@@ -1,0 +1,180 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { execute, fromDbTime, toDbTime } from '../database/dialect.js';
+import type { JobStatus } from '../production/entities/job-ticket.entity.js';
+import { TokenStatus } from '../production/entities/token.entity.js';
+import type { TokenState } from '../production/token-store.js';
+import { OemStepStatus, OemTicketStatus } from './entities/oem-job-ticket.entity.js';
+import type { PlanMode, ReachedState, StepMove } from './oem-scan.planner.js';
+import type { BarcodeMatch } from './safe-pattern.js';
+
+/** A ticket as a scan plans from it: its current step, and its job's token in production with all the core needs to move it. */
+export interface ScanTicket {
+  id: number;
+  customer: string;
+  externalRef: string;
+  jobId: number | null;
+  /** In a shadow run: what OEM mode would have made of it (see ticketRead). */
+  status: OemTicketStatus;
+  currentSequence: number | null;
+  stepCount: number;
+  /** The ticket row as stored (its version and its current step's status). */
+  stored: { version: number; stepStatus: OemStepStatus | null };
+  /** null when there is no current step. */
+  step: { id: number; name: string; status: OemStepStatus; nodeCode: string | null; nodeId: number | null } | null;
+  /** Preferring one at the step's node; null when the job has none in production. */
+  token: TokenState | null;
+}
+
+interface TicketRow {
+  id: number;
+  customer: string;
+  external_ref: string;
+  job_id: number | null;
+  status: OemTicketStatus;
+  current_sequence: number | null;
+  step_count: number;
+  stored_version: number;
+  stored_step_status: OemStepStatus | null;
+  step_id: number | null;
+  step_name: string | null;
+  step_status: OemStepStatus | null;
+  node_code: string | null;
+  node_id: number | null;
+  token_id: number | null;
+  token_serial: string | null;
+  token_node_id: number | null;
+  token_status: TokenStatus | null;
+  token_version: number | null;
+  assigned_account_id: number | null;
+  assigned_team_id: number | null;
+  job_code: string | null;
+  graph_id: number | null;
+  product_code: string | null;
+  quantity: number | null;
+  priority: number | null;
+  job_status: JobStatus | null;
+  due_at: string | Date | null;
+}
+
+/**
+ * A ticket with its current step and its job's token in production (preferring one at the
+ * step's node) with everything the core needs to move that token, in one statement: the one read
+ * per scan (the rules come from a snapshot). `by` names the ticket by its reference or by its job's code.
+ *
+ * In a shadow run the current step comes from the ticket's latest shadow result when that
+ * result was planned from the ticket row as it still is (same version, same current step
+ * status): the progress OEM mode would have made. Any real change to the ticket (an OEM-mode
+ * scan, a cancel) starts the shadow over from the stored state.
+ */
+function ticketRead(mode: PlanMode, by: 'ref' | 'job'): string {
+  const shadow = mode === 'shadow';
+  const effective = (column: string, reached: string) => (shadow ? `CASE WHEN h.id IS NULL THEN ${column} ELSE ${reached} END` : column);
+  const sequence = effective('t.current_sequence', 'h.reached_sequence');
+  return `SELECT t.id, t.customer, t.external_ref, t.job_id, t.step_count, ${effective('t.status', 'h.reached_status')} AS status, ${sequence} AS current_sequence,
+    t.version AS stored_version, ${shadow ? 'r' : 's'}.status AS stored_step_status,
+    s.id AS step_id, s.name AS step_name, ${effective('s.status', 'h.reached_step_status')} AS step_status, s.node_code, s.node_id,
+    k.id AS token_id, k.serial AS token_serial, k.current_node_id AS token_node_id, k.status AS token_status, k.version AS token_version,
+    k.assigned_account_id, k.assigned_team_id,
+    j.code AS job_code, j.graph_id, j.product_code, j.quantity, j.priority, j.status AS job_status, j.due_at
+  FROM oem_job_ticket t
+  ${
+    shadow
+      ? `LEFT JOIN oem_job_ticket_step r ON r.ticket_id = t.id AND r.sequence = t.current_sequence
+  LEFT JOIN oem_shadow_result h ON h.id = (SELECT MAX(x.id) FROM oem_shadow_result x WHERE x.ticket_id = t.id) AND h.base_version = t.version AND h.base_step_status = r.status`
+      : ''
+  }
+  LEFT JOIN oem_job_ticket_step s ON s.ticket_id = t.id AND s.sequence = ${sequence}
+  ${by === 'job' ? 'JOIN' : 'LEFT JOIN'} job_ticket j ON j.id = t.job_id
+  LEFT JOIN token k ON k.id = (
+    SELECT o.id FROM token o WHERE o.job_id = t.job_id AND o.status IN ('${TokenStatus.Waiting}', '${TokenStatus.InProgress}')
+    ORDER BY CASE WHEN o.current_node_id = s.node_id THEN 0 ELSE 1 END, o.id LIMIT 1
+  )
+  WHERE t.customer = ? AND ${by === 'job' ? 'j.code' : 't.external_ref'} = ?`;
+}
+
+const TICKET_READS: Record<PlanMode, Record<'ref' | 'job', string>> = {
+  live: { ref: ticketRead('live', 'ref'), job: ticketRead('live', 'job') },
+  shadow: { ref: ticketRead('shadow', 'ref'), job: ticketRead('shadow', 'job') },
+};
+
+/** The scan path's reads and writes of OEM tickets, inside the scan's transaction. */
+@Injectable()
+export class OemScanRepository {
+  async findTicket(em: EntityManager, mode: PlanMode, customer: string, match: BarcodeMatch): Promise<ScanTicket | null> {
+    const [row]: TicketRow[] =
+      match.ref !== undefined ? await em.query(TICKET_READS[mode].ref, [customer, match.ref]) : await em.query(TICKET_READS[mode].job, [customer, match.job]);
+    return row ? toTicket(row) : null;
+  }
+
+  /**
+   * Moves the step if it is still in the state planned from and the ticket still at the
+   * version read. The version is read in the same statement: on MySQL a DML's subquery is a
+   * locking read of the latest row, so a cancel (or another scan) committed since the snapshot
+   * read makes it miss. False when it missed.
+   */
+  async moveStep(em: EntityManager, move: StepMove, stationCode: string, at: Date): Promise<boolean> {
+    const changed = await execute(
+      em,
+      `UPDATE oem_job_ticket_step SET status = ?, scanned_at = ?, station_code = ?
+       WHERE id = ? AND status = ? AND (SELECT t.version FROM oem_job_ticket t WHERE t.id = ?) = ?`,
+      [move.to, toDbTime(at), stationCode, move.step.id, move.step.status, move.ticket.id, move.stored.version],
+    );
+    return changed === 1;
+  }
+
+  /** Sets the ticket's status and current step, bumping its version, if it is still at `version`; false when it is not. */
+  async moveTicket(em: EntityManager, ticketId: number, version: number, reached: ReachedState, at: Date): Promise<boolean> {
+    const changed = await execute(em, `UPDATE oem_job_ticket SET status = ?, current_sequence = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`, [
+      reached.status,
+      reached.sequence,
+      toDbTime(at),
+      ticketId,
+      version,
+    ]);
+    return changed === 1;
+  }
+}
+
+const numOrNull = (v: number | null) => (v === null ? null : Number(v));
+
+function toTicket(t: TicketRow): ScanTicket {
+  return {
+    id: Number(t.id),
+    customer: t.customer,
+    externalRef: t.external_ref,
+    jobId: numOrNull(t.job_id),
+    status: t.status,
+    currentSequence: numOrNull(t.current_sequence),
+    stepCount: Number(t.step_count),
+    stored: { version: Number(t.stored_version), stepStatus: t.stored_step_status },
+    step: t.step_id === null ? null : { id: Number(t.step_id), name: t.step_name!, status: t.step_status!, nodeCode: t.node_code, nodeId: numOrNull(t.node_id) },
+    token: t.token_id === null ? null : tokenState(t),
+  };
+}
+
+/** The token and its job as the core's TokenStore reads them, from the columns read with the ticket. */
+function tokenState(t: TicketRow): TokenState {
+  return {
+    token: {
+      id: Number(t.token_id),
+      serial: t.token_serial!,
+      jobId: Number(t.job_id),
+      currentNodeId: Number(t.token_node_id),
+      status: t.token_status!,
+      assignedAccountId: numOrNull(t.assigned_account_id),
+      assignedTeamId: numOrNull(t.assigned_team_id),
+      version: Number(t.token_version),
+    },
+    job: {
+      id: Number(t.job_id),
+      code: t.job_code!,
+      graphId: Number(t.graph_id),
+      productCode: t.product_code!,
+      quantity: Number(t.quantity),
+      priority: Number(t.priority),
+      status: t.job_status!,
+      dueAt: fromDbTime(t.due_at),
+    },
+  };
+}

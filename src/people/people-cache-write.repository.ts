@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { dialectOf, execute, insertChunkRows, toDbTime, upsertStatement } from '../database/dialect.js';
+import type { CacheTable } from './people-cache.repository.js';
+import type { AvailabilityRecord, OperatorRecord, TeamRecord } from './people-records.js';
+
+/** When a sync run's rows were fetched (or confirmed), and when they expire. */
+export interface Stamp {
+  fetchedAt: Date;
+  expiresAt: Date;
+}
+
+const ID_CHUNK = 500;
+const OPERATOR_COLUMNS = ['id', 'employee_no', 'name', 'email', 'phone', 'national_id', 'team_ids', 'skills', 'active', 'source_updated_at', 'full_synced_at', 'fetched_at', 'expires_at'];
+const TEAM_COLUMNS = ['id', 'code', 'name', 'active', 'fetched_at', 'expires_at'];
+const AVAILABILITY_COLUMNS = ['id', 'operator_id', 'kind', 'starts_at', 'ends_at', 'window_start', 'window_end', 'fetched_at', 'expires_at'];
+
+/**
+ * A sync run's writes to the People caches, each inside the caller's transaction: rows go in
+ * batches of multi-row upserts, and the rows a run did not write are settled in one statement.
+ */
+@Injectable()
+export class PeopleCacheWriteRepository {
+  /**
+   * Stamped with the run. `fullSince`: start of a full run (stored as the last full sync);
+   * null for an incremental run, which leaves full_synced_at alone: it did not see every operator.
+   */
+  upsertOperators(em: EntityManager, records: OperatorRecord[], stamp: Stamp, fullSince: Date | null): Promise<number> {
+    const [fetched, expires] = [toDbTime(stamp.fetchedAt), toDbTime(stamp.expiresAt)];
+    const rows = records.map((r) => [
+      r.id,
+      r.employeeNo,
+      r.name,
+      r.email,
+      r.phone,
+      r.nationalId,
+      JSON.stringify(r.teamIds),
+      JSON.stringify(r.skills),
+      r.active ? 1 : 0,
+      toDbTime(r.updatedAt),
+      fullSince ? toDbTime(fullSince) : null,
+      fetched,
+      expires,
+    ]);
+    const update = OPERATOR_COLUMNS.filter((c) => c !== 'id' && (fullSince !== null || c !== 'full_synced_at'));
+    return upsert(em, 'people_operator_cache', OPERATOR_COLUMNS, update, rows);
+  }
+
+  upsertTeams(em: EntityManager, records: TeamRecord[], stamp: Stamp): Promise<number> {
+    const [fetched, expires] = [toDbTime(stamp.fetchedAt), toDbTime(stamp.expiresAt)];
+    const rows = records.map((r) => [r.id, r.code, r.name, r.active ? 1 : 0, fetched, expires]);
+    return upsert(em, 'people_team_cache', TEAM_COLUMNS, TEAM_COLUMNS.slice(1), rows);
+  }
+
+  /** Each entry stamped with the window the run asked for. */
+  upsertAvailability(em: EntityManager, records: AvailabilityRecord[], window: { start: Date; end: Date }, stamp: Stamp): Promise<number> {
+    const [fetched, expires] = [toDbTime(stamp.fetchedAt), toDbTime(stamp.expiresAt)];
+    const [start, end] = [toDbTime(window.start), toDbTime(window.end)];
+    const rows = records.map((r) => [r.id, r.operatorId, r.kind, toDbTime(r.startsAt), toDbTime(r.endsAt), start, end, fetched, expires]);
+    return upsert(em, 'people_availability_cache', AVAILABILITY_COLUMNS, AVAILABILITY_COLUMNS.slice(1), rows);
+  }
+
+  /** Availability rows this run did not write: gone from its answer. Returns how many. */
+  removeUnwritten(em: EntityManager, stamp: Stamp): Promise<number> {
+    return execute(em, `DELETE FROM people_availability_cache WHERE fetched_at < ?`, [toDbTime(stamp.fetchedAt)]);
+  }
+
+  /**
+   * Rows this full run neither wrote nor saw (rejected records were seen: their last good copy
+   * stays, restamped) are gone upstream: inactive from now on, counted once.
+   */
+  async retire(em: EntityManager, table: CacheTable, rejectedIds: string[], stamp: Stamp): Promise<number> {
+    const fetched = toDbTime(stamp.fetchedAt);
+    for (let k = 0; k < rejectedIds.length; k += ID_CHUNK) {
+      const part = rejectedIds.slice(k, k + ID_CHUNK);
+      await em.query(`UPDATE ${table} SET fetched_at = ?, expires_at = ? WHERE id IN (${part.map(() => '?').join(', ')})`, [fetched, toDbTime(stamp.expiresAt), ...part]);
+    }
+    return execute(em, `UPDATE ${table} SET active = ? WHERE fetched_at < ? AND active = ?`, [0, fetched, 1]);
+  }
+
+  /** Restamps the rows of `table` that expire before `before` with the run's stamp. */
+  async confirm(em: EntityManager, table: CacheTable, stamp: Stamp, before: Date): Promise<void> {
+    await execute(em, `UPDATE ${table} SET fetched_at = ?, expires_at = ? WHERE expires_at < ?`, [toDbTime(stamp.fetchedAt), toDbTime(stamp.expiresAt), toDbTime(before)]);
+  }
+}
+
+async function upsert(em: EntityManager, table: CacheTable, columns: string[], update: string[], rows: unknown[][]): Promise<number> {
+  const dialect = dialectOf(em);
+  const chunk = insertChunkRows(dialect, columns.length);
+  for (let k = 0; k < rows.length; k += chunk) {
+    const part = rows.slice(k, k + chunk);
+    await em.query(upsertStatement(dialect, table, columns, ['id'], update, part.length), part.flat());
+  }
+  return rows.length;
+}
