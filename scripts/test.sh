@@ -41,9 +41,10 @@ run_jest() { # name, extra args...
 
 run_jest unit --selectProjects unit
 
-# --- API contract lints (issue 22): Spectral on the OpenAPI document, promtool on /metrics.
-# Each counts as one test in the summary (test-output/lint-*.json); a failure fails the run.
-contract_lint() { # name, command...
+# --- Lints. Each counts as one test in the summary (test-output/lint-*.json); a failure
+# fails the run. The code's: Prettier's format and ESLint (npm run lint); then the API
+# contract's (issue 22): Spectral on the OpenAPI document, promtool on /metrics.
+lint_step() { # name, command...
   local name=$1; shift
   step "$name"
   if "$@"; then echo '{"numPassedTests":1,"numFailedTests":0}' >"$OUT/$name.json"
@@ -60,15 +61,17 @@ promtool_bin() { # Debian's prometheus package holds promtool: only the binary i
   fi
   [ -x "$dir/usr/bin/promtool" ] && echo "$dir/usr/bin/promtool"
 }
+lint_step lint-format npm run -s format:check
+lint_step lint-code npm run -s lint
 mkdir -p "$OUT/contract"
 if node dist/scripts/contract-artifacts.js "$OUT/contract"; then
-  contract_lint lint-openapi npx --no-install spectral lint --ruleset .spectral.yaml --fail-severity warn "$OUT/contract/openapi.json"
+  lint_step lint-openapi npx --no-install spectral lint --ruleset .spectral.yaml --fail-severity warn "$OUT/contract/openapi.json"
   PROMTOOL=$(promtool_bin) || PROMTOOL=false
-  contract_lint lint-metrics "$PROMTOOL" check metrics <"$OUT/contract/metrics.txt"
+  lint_step lint-metrics "$PROMTOOL" check metrics <"$OUT/contract/metrics.txt"
 else
-  contract_lint lint-openapi false
+  lint_step lint-openapi false
 fi
-# --- end of API contract lints
+# --- end of lints
 TEST_DB=sqlite run_jest e2e-sqlite --selectProjects e2e --maxWorkers=2
 
 step "MariaDB"
