@@ -15,7 +15,10 @@ export class AssignmentCompareCommand extends CommandRunner {
     await runCommand(async () => {
       if (!options.job) throw DomainError.validation([{ field: 'job', messages: ['is required (--job CODE)'] }]);
       const c = await this.comparisons.compareByCode(options.job);
-      if (options.json) return printJson(c);
+      if (options.json) {
+        printJson(c);
+        return;
+      }
       process.stdout.write(
         `Job ${c.jobCode}: ${c.tokens} token(s)${c.simulatedSpawn ? ' (spawn simulated at the start node)' : ''}, ` +
           `${c.eligibleOperators} eligible operator(s), directory ${c.directory}, at ${c.at.toISOString()}\n`,

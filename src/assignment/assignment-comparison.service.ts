@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
+import { present } from '../common/present.js';
 import { NodeAssignmentService } from '../production/node-assignment.service.js';
 import { TokenStatus } from '../production/entities/token.entity.js';
 import type { Assignment, TokenRef } from '../production/production.types.js';
@@ -74,7 +75,11 @@ export class AssignmentComparisonService {
     const at = new Date();
     const { tokens, simulated } = await this.tokensOf(job);
     const byNode = new Map<number, TokenRef[]>();
-    for (const t of tokens) (byNode.get(t.currentNodeId) ?? byNode.set(t.currentNodeId, []).get(t.currentNodeId)!).push(t);
+    for (const t of tokens) {
+      let group = byNode.get(t.currentNodeId);
+      if (!group) byNode.set(t.currentNodeId, (group = []));
+      group.push(t);
+    }
 
     const details: ComparedToken[] = [];
     const contexts = new Map<number, ResolverContext>();
@@ -97,7 +102,7 @@ export class AssignmentComparisonService {
     // work given to someone who should not have had it is part of the imbalance too
     const given = details.flatMap((d) => [d.manual.accountId, d.automatic.accountId]).filter((id): id is number => id !== null);
     const population = new Set([...eligible, ...given]);
-    const summarize = (pick: (d: ComparedToken) => Assignment): MethodSummary => summary(details.map((d) => ({ assignment: pick(d), context: contexts.get(d.nodeId)! })), population);
+    const summarize = (pick: (d: ComparedToken) => Assignment): MethodSummary => summary(details.map((d) => ({ assignment: pick(d), context: present(contexts.get(d.nodeId), `the context of node ${d.nodeId}`) })), population);
     return {
       jobId,
       jobCode: job.code,
@@ -137,17 +142,23 @@ function summary(items: Array<{ assignment: Assignment; context: ResolverContext
   let filled = 0;
   let violations = 0;
   for (const { assignment, context } of items) {
-    if (assignment.accountId === null && assignment.teamId === null) continue;
-    filled++;
-    if (assignment.accountId !== null) {
-      const candidate = context.candidates.find((c) => c.operatorId === assignment.accountId);
+    const { accountId, teamId } = assignment;
+    if (accountId !== null) {
+      filled++;
+      const candidate = context.candidates.find((c) => c.operatorId === accountId);
       if (candidate && candidate.exclusions.length > 0) violations++;
-      load.set(assignment.accountId, load.get(assignment.accountId)! + 1);
+      load.set(accountId, present(load.get(accountId), `the load of operator ${accountId}`) + 1);
       continue;
     }
-    const team = context.teams.get(assignment.teamId!);
-    if (!team || team.exclusions.length > 0 || team.eligibleMembers.length === 0) violations++;
-    for (const member of team?.eligibleMembers ?? []) load.set(member, load.get(member)! + 1 / team!.eligibleMembers.length);
+    if (teamId === null) continue;
+    filled++;
+    const team = context.teams.get(teamId);
+    if (!team) {
+      violations++;
+      continue;
+    }
+    if (team.exclusions.length > 0 || team.eligibleMembers.length === 0) violations++;
+    for (const member of team.eligibleMembers) load.set(member, present(load.get(member), `the load of operator ${member}`) + 1 / team.eligibleMembers.length);
   }
   const values = [...load.values()];
   const mean = values.reduce((a, b) => a + b, 0) / (values.length || 1);

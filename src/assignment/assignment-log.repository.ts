@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { present } from '../common/present.js';
 import { dialectOf, fromDbTime, insertChunkRows, toDbTime } from '../database/dialect.js';
 import { AssignmentMethod, type AssignmentLog, type StoredCandidate } from './entities/assignment-log.entity.js';
 
@@ -87,7 +88,7 @@ function toLog(r: Record<string, unknown>): AssignmentLog {
     reason: (r.reason as string | null) ?? null,
     candidates: JSON.parse(String(r.candidates)) as StoredCandidate[],
     directory: String(r.directory),
-    decidedAt: fromDbTime(r.decided_at as string | Date)!,
+    decidedAt: present(fromDbTime(r.decided_at as string | Date), 'assignment_log.decided_at'),
     durationUs: Number(r.duration_us),
   };
 }

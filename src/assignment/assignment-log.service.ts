@@ -52,7 +52,9 @@ export class AssignmentLogService {
   async list(filter: LogFilter): Promise<{ items: AssignmentLog[]; nextCursor: string | null }> {
     const { cursor, limit, ...where } = filter;
     const rows = await this.repository.newestFirst({ ...where, ...(cursor !== undefined ? { beforeId: decodeCursor(cursor) } : {}) }, limit + 1);
+    if (rows.length <= limit) return { items: rows, nextCursor: null };
+    // more follow, so this page is full (limit >= 1) and its last item is the cursor
     const items = rows.slice(0, limit);
-    return { items, nextCursor: rows.length > limit ? encodeCursor(items.at(-1)!.id) : null };
+    return { items, nextCursor: encodeCursor(items[limit - 1].id) };
   }
 }

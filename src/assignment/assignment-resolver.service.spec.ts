@@ -76,19 +76,26 @@ class FakeAssignmentFloor
   async standings(_db: unknown, accountIds: readonly number[]): Promise<Map<number, Standing>> {
     this.standingReads++;
     return new Map(
-      accountIds.filter((id) => this.byOperator.has(id)).map((id) => [id, { workload: this.byOperator.get(id)!.workload ?? 0, lastAssignedAt: this.byOperator.get(id)!.lastAssignedAt ?? null }]),
+      accountIds.flatMap((id): Array<[number, Standing]> => {
+        const o = this.byOperator.get(id);
+        return o ? [[id, { workload: o.workload ?? 0, lastAssignedAt: o.lastAssignedAt ?? null }]] : [];
+      }),
     );
   }
 
   async operators(_db: unknown, accountIds: readonly number[]): Promise<DirectoryOperator[]> {
-    return accountIds
-      .filter((id) => this.byOperator.has(id))
-      .map((id) => ({ accountId: id, code: `OP-${id}`, name: `operator ${id}`, active: this.byOperator.get(id)!.active ?? true, skills: [] }));
+    return accountIds.flatMap((id) => {
+      const o = this.byOperator.get(id);
+      return o ? [{ accountId: id, code: `OP-${id}`, name: `operator ${id}`, active: o.active ?? true, skills: [] }] : [];
+    });
   }
 
   async teams(_db: unknown, teamIds: readonly number[]): Promise<Map<number, DirectoryTeam>> {
     return new Map(
-      teamIds.filter((id) => this.byTeam.has(id)).map((id) => [id, { teamId: id, code: `TEAM-${id}`, name: `team ${id}`, active: true, memberAccountIds: [...this.byTeam.get(id)!.members] }]),
+      teamIds.flatMap((id): Array<[number, DirectoryTeam]> => {
+        const team = this.byTeam.get(id);
+        return team ? [[id, { teamId: id, code: `TEAM-${id}`, name: `team ${id}`, active: true, memberAccountIds: [...team.members] }]] : [];
+      }),
     );
   }
 

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { EntityManager } from 'typeorm';
+import { present } from '../common/present.js';
 import type { Environment } from '../config/environment.js';
 import type { Assignment, NodeRef, TokenRef } from '../production/production.types.js';
 import { DirectoryRegistry } from './directory-registry.js';
 import { directoryLabel, type DirectoryRead, type OperatorDirectory } from './operator-directory.js';
-import { PlanRepository } from './plan.repository.js';
+import { PlanRepository, type PlanEntry } from './plan.repository.js';
 import { WorkloadBoard } from './workload-board.js';
 import { WorkloadRepository } from './workload.repository.js';
 import { compareCandidates, decideAll, type Candidate, type Decision, type Exclusion } from './ranking.js';
@@ -157,7 +158,8 @@ export class AssignmentResolverService {
     const answeredBy = new Set<string>();
     const read: DirectoryRead = { db, answeredBy };
     const teams = await directory.teams(teamIds, read);
-    const accountIds = unique(entries.flatMap((e) => (e.accountId !== null ? [e.accountId] : (teams.get(e.teamId!)?.memberAccountIds ?? []))));
+    const membersOf = (e: PlanEntry): number[] => (e.accountId !== null ? [e.accountId] : e.teamId !== null ? (teams.get(e.teamId)?.memberAccountIds ?? []) : []);
+    const accountIds = unique(entries.flatMap(membersOf));
     // one after the other: a transaction's connection runs one query at a time anyway
     const operators = await directory.operators(accountIds, read);
     const unavailable = await directory.operatorUnavailability(accountIds, at, read);
@@ -182,10 +184,10 @@ export class AssignmentResolverService {
     // an operator named several times keeps their best eligible entry (or, if none is, their best one)
     const best = new Map<number, Candidate>();
     for (const entry of entries) {
-      const members = entry.accountId !== null ? [entry.accountId] : (teams.get(entry.teamId!)?.memberAccountIds ?? []);
-      for (const operatorId of members) {
-        const exclusions = [...operatorExclusions(operatorId), ...(entry.teamId !== null ? teamState.get(entry.teamId)!.exclusions : [])];
-        if (entry.teamId !== null && exclusions.length === 0) teamState.get(entry.teamId)!.eligibleMembers.push(operatorId);
+      const team = entry.teamId === null ? null : present(teamState.get(entry.teamId), `the state of team ${entry.teamId}`);
+      for (const operatorId of membersOf(entry)) {
+        const exclusions = [...operatorExclusions(operatorId), ...(team ? team.exclusions : [])];
+        if (team && exclusions.length === 0) team.eligibleMembers.push(operatorId);
         const candidate: Candidate = { operatorId, teamId: entry.teamId, tier: entry.tier, priority: entry.priority, workload: null, lastAssignedAt: null, exclusions };
         const kept = best.get(operatorId);
         if (!kept || (kept.exclusions.length > 0 && exclusions.length === 0)) best.set(operatorId, candidate);
@@ -194,7 +196,7 @@ export class AssignmentResolverService {
     const candidates = [...best.values()];
     const eligible = candidates.filter((c) => c.exclusions.length === 0).sort(compareCandidates);
     // priority outranks workload, so only the best eligible tier and priority can win
-    const top = eligible[0];
+    const top = eligible.at(0);
     const contenders = top ? eligible.filter((c) => c.tier === top.tier && c.priority === top.priority) : [];
     const others = [...eligible.slice(contenders.length), ...candidates.filter((c) => c.exclusions.length > 0)];
     return { directory: directoryLabel(directory.source, answeredBy), candidates, teams: teamState, contenders, others, expiresAt: at.getTime() + this.ttlMs };

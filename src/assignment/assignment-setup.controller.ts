@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req } from '@
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Roles } from '../common/auth/auth.decorators.js';
+import { requestKey } from '../common/auth/request-key.js';
 import { Role } from '../common/auth/role.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { IdParam } from '../common/validation/params.dto.js';
@@ -102,7 +103,7 @@ export class AssignmentSetupController {
   @ApiCreatedResponse({ type: LeaveDto })
   @ApiErrors({ badRequest: 'Invalid input, or endsAt not after startsAt', notFound: 'No such operator', conflict: "OVERLAP: the operator's pending or approved leave overlaps" })
   async createLeave(@Body() body: CreateLeaveDto, @Req() req: Request): Promise<LeaveDto> {
-    return LeaveDto.of(await this.leave.create(body, req.apiKey!.name));
+    return LeaveDto.of(await this.leave.create(body, requestKey(req).name));
   }
 
   @ApiOperation({ summary: 'List leave requests' })
@@ -111,7 +112,7 @@ export class AssignmentSetupController {
   @ApiOkResponse({ type: [LeaveDto], description: 'By start time; at most 1000' })
   @ApiErrors({})
   async listLeave(@Query() q: LeaveQuery): Promise<LeaveDto[]> {
-    return (await this.leave.list(q)).map(LeaveDto.of);
+    return (await this.leave.list(q)).map((l) => LeaveDto.of(l));
   }
 
   @ApiOperation({ summary: 'Approve a leave request' })
@@ -121,7 +122,7 @@ export class AssignmentSetupController {
   @ApiOkResponse({ type: LeaveDto })
   @ApiErrors({ notFound: 'No such leave request', conflict: 'INVALID_STATE: not pending' })
   async approve(@Param() p: LeaveIdParam, @Req() req: Request): Promise<LeaveDto> {
-    return LeaveDto.of(await this.leave.decide(p.id, 'approve', req.apiKey!.name));
+    return LeaveDto.of(await this.leave.decide(p.id, 'approve', requestKey(req).name));
   }
 
   @ApiOperation({ summary: 'Reject a leave request' })
@@ -131,7 +132,7 @@ export class AssignmentSetupController {
   @ApiOkResponse({ type: LeaveDto })
   @ApiErrors({ notFound: 'No such leave request', conflict: 'INVALID_STATE: not pending' })
   async reject(@Param() p: LeaveIdParam, @Req() req: Request): Promise<LeaveDto> {
-    return LeaveDto.of(await this.leave.decide(p.id, 'reject', req.apiKey!.name));
+    return LeaveDto.of(await this.leave.decide(p.id, 'reject', requestKey(req).name));
   }
 
   @ApiOperation({ summary: 'Cancel a leave request' })
@@ -141,6 +142,6 @@ export class AssignmentSetupController {
   @ApiOkResponse({ type: LeaveDto })
   @ApiErrors({ notFound: 'No such leave request', conflict: 'INVALID_STATE: already rejected or cancelled' })
   async cancel(@Param() p: LeaveIdParam, @Req() req: Request): Promise<LeaveDto> {
-    return LeaveDto.of(await this.leave.decide(p.id, 'cancel', req.apiKey!.name));
+    return LeaveDto.of(await this.leave.decide(p.id, 'cancel', requestKey(req).name));
   }
 }

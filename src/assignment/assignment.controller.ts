@@ -29,7 +29,7 @@ export class AssignmentController {
   @ApiConflictResponse({ type: ErrorResponseDto, description: "FEATURE_DISABLED: enable_assignment_preview is off; INVALID_STATE: the node is not in the token's graph" })
   async preview(@Query() q: PreviewQuery): Promise<PreviewDto> {
     const p = await this.previews.preview(q.tokenId, q.nodeId);
-    return { tokenId: p.tokenId, nodeId: p.nodeId, at: p.at, directory: p.directory, chosen: p.chosen ? assigneeOf({ accountId: p.chosen.operatorId, teamId: p.chosen.teamId }) : null, candidates: p.candidates.map(CandidateDto.of) };
+    return { tokenId: p.tokenId, nodeId: p.nodeId, at: p.at, directory: p.directory, chosen: p.chosen ? assigneeOf({ accountId: p.chosen.operatorId, teamId: p.chosen.teamId }) : null, candidates: p.candidates.map((c) => CandidateDto.of(c)) };
   }
 
   @Get('log')
@@ -38,8 +38,9 @@ export class AssignmentController {
   @ApiOkResponse({ type: LogPageDto })
   @ApiErrors({})
   async list(@Query() q: LogQuery): Promise<LogPageDto> {
-    const page = await this.log.list({ ...q, limit: q.limit ?? 100 });
-    return { items: page.items.map(LogEntryDto.of), nextCursor: page.nextCursor };
+    const { tokenId, operatorId, method, from, to, cursor, limit } = q;
+    const page = await this.log.list({ tokenId, operatorId, method, from, to, cursor, limit: limit ?? 100 });
+    return { items: page.items.map((l) => LogEntryDto.of(l)), nextCursor: page.nextCursor };
   }
 
   @Get('compare')

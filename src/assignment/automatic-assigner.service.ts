@@ -27,9 +27,9 @@ import { assignmentOf, rankEach } from './ranking.js';
 export class AutomaticAssignerService implements AutomaticAssigner {
   readonly name = 'phase7-resolver';
   private readonly logger = new Logger(AutomaticAssignerService.name);
-  private readonly decisions: Counter<string>;
-  private readonly fallbacks: Counter<string>;
-  private readonly latency: Histogram<string>;
+  private readonly decisions: Counter;
+  private readonly fallbacks: Counter;
+  private readonly latency: Histogram;
 
   constructor(
     private readonly fallback: PhaseFallback,

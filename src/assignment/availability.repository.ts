@@ -13,10 +13,13 @@ const TABLES: Record<Subject, { table: string; key: string; owner: string }> = {
 /** The columns `toRule` maps, in the order a UNION with them must list them. */
 export const RULE_COLUMNS = 'weekday, on_date, start_minute, end_minute, available';
 
-export function toRule(r: Record<string, unknown>): Rule {
+/** A row with RULE_COLUMNS; `on_date` is a VARCHAR on both drivers. */
+export type RuleRow = Record<string, unknown> & { on_date: string | null };
+
+export function toRule(r: RuleRow): Rule {
   return {
     weekday: r.weekday === null ? null : Number(r.weekday),
-    onDate: r.on_date === null ? null : String(r.on_date),
+    onDate: r.on_date,
     startMinute: Number(r.start_minute),
     endMinute: Number(r.end_minute),
     available: Boolean(Number(r.available)),
@@ -30,7 +33,7 @@ export class AvailabilityRepository {
 
   /** Whether the operator's account or the team exists, on the caller's transaction when given. */
   async subjectExists(db: EntityManager | undefined, subject: Subject, id: number): Promise<boolean> {
-    return (await (db ?? this.dataSource).query(`SELECT id FROM ${TABLES[subject].owner} WHERE id = ?`, [id])).length > 0;
+    return (await (db ?? this.dataSource).query<Array<{ id: number }>>(`SELECT id FROM ${TABLES[subject].owner} WHERE id = ?`, [id])).length > 0;
   }
 
   async replace(em: EntityManager, subject: Subject, id: number, rules: readonly Rule[]): Promise<void> {
@@ -45,7 +48,7 @@ export class AvailabilityRepository {
   /** The subject's rules in the order they were written. */
   async rules(subject: Subject, id: number): Promise<Rule[]> {
     const { table, key } = TABLES[subject];
-    const rows: Array<Record<string, unknown>> = await this.dataSource.query(`SELECT ${RULE_COLUMNS} FROM ${table} WHERE ${key} = ? ORDER BY id`, [id]);
+    const rows: RuleRow[] = await this.dataSource.query(`SELECT ${RULE_COLUMNS} FROM ${table} WHERE ${key} = ? ORDER BY id`, [id]);
     return rows.map(toRule);
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError, type FieldError } from '../common/errors/domain-error.js';
+import { present } from '../common/present.js';
 import { AssignmentResolverService } from './assignment-resolver.service.js';
 import { minuteText, type Rule } from './availability.js';
 import { AvailabilityRepository, type Subject } from './availability.repository.js';
@@ -37,7 +38,7 @@ export class AvailabilityService {
       const start = minuteText(r.startMinute);
       const end = minuteText(r.endMinute);
       if (r.weekday !== null) schedule.weekly.push({ weekday: r.weekday, start, end });
-      else schedule.exceptions.push({ date: r.onDate!, start, end, available: r.available });
+      else schedule.exceptions.push({ date: present(r.onDate, 'the date of a rule without a weekday'), start, end, available: r.available });
     }
     return schedule;
   }

@@ -53,7 +53,7 @@ export class LeaveRepository {
   }
 
   async pendingCount(): Promise<number> {
-    const [row] = await this.dataSource.query(`SELECT COUNT(*) AS n FROM leave_request WHERE status = 'pending'`);
+    const [row] = await this.dataSource.query<Array<{ n: number | string }>>(`SELECT COUNT(*) AS n FROM leave_request WHERE status = 'pending'`);
     return Number(row.n);
   }
 }

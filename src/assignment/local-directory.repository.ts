@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { toDbTime } from '../database/dialect.js';
 import type { Rule } from './availability.js';
-import { RULE_COLUMNS, toRule } from './availability.repository.js';
+import { RULE_COLUMNS, toRule, type RuleRow } from './availability.repository.js';
 import type { DirectoryOperator, DirectoryTeam } from './operator-directory.js';
 
 type Row = Record<string, unknown>;
@@ -23,8 +23,11 @@ export class LocalDirectoryRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async operators(db: EntityManager | undefined, accountIds: readonly number[]): Promise<DirectoryOperator[]> {
-    const rows: Row[] = await (db ?? this.dataSource).query(`SELECT id, code, name, active, skills FROM account WHERE id IN (${placeholders(accountIds)})`, [...accountIds]);
-    return rows.map((r) => ({ accountId: Number(r.id), code: String(r.code), name: String(r.name), active: Boolean(Number(r.active)), skills: JSON.parse(String(r.skills ?? '[]')) as string[] }));
+    const rows = await (db ?? this.dataSource).query<Array<{ id: number; code: string; name: string; active: number | boolean; skills: string | null }>>(
+      `SELECT id, code, name, active, skills FROM account WHERE id IN (${placeholders(accountIds)})`,
+      [...accountIds],
+    );
+    return rows.map((r) => ({ accountId: r.id, code: r.code, name: r.name, active: Boolean(Number(r.active)), skills: JSON.parse(r.skills ?? '[]') as string[] }));
   }
 
   /** Local teams have no active flag: a team stops working through its availability. */
@@ -36,7 +39,8 @@ export class LocalDirectoryRepository {
     const teams = new Map<number, DirectoryTeam>();
     for (const r of rows) {
       const id = Number(r.id);
-      const team = teams.get(id) ?? teams.set(id, { teamId: id, code: String(r.code), name: String(r.name), active: true, memberAccountIds: [] }).get(id)!;
+      let team = teams.get(id);
+      if (!team) teams.set(id, (team = { teamId: id, code: String(r.code), name: String(r.name), active: true, memberAccountIds: [] }));
       if (r.account_id !== null) team.memberAccountIds.push(Number(r.account_id));
     }
     return teams;
@@ -45,7 +49,7 @@ export class LocalDirectoryRepository {
   /** The operators' weekly rules and the exceptions dated `date`, and their approved leave covering `at`, in one round trip. */
   async operatorAbsences(db: EntityManager | undefined, accountIds: readonly number[], date: string, at: Date): Promise<OperatorAbsences> {
     const time = toDbTime(at);
-    const rows: Row[] = await (db ?? this.dataSource).query(
+    const rows: RuleRow[] = await (db ?? this.dataSource).query(
       `SELECT account_id AS subject, 0 AS leave_id, ${RULE_COLUMNS} FROM operator_availability
          WHERE account_id IN (${placeholders(accountIds)}) AND (on_date IS NULL OR on_date = ?)
        UNION ALL
@@ -61,7 +65,7 @@ export class LocalDirectoryRepository {
 
   /** The teams' weekly rules and the exceptions dated `date`. */
   async teamRules(db: EntityManager | undefined, teamIds: readonly number[], date: string): Promise<Map<number, Rule[]>> {
-    const rows: Row[] = await (db ?? this.dataSource).query(
+    const rows: RuleRow[] = await (db ?? this.dataSource).query(
       `SELECT team_id AS subject, ${RULE_COLUMNS} FROM team_availability WHERE team_id IN (${placeholders(teamIds)}) AND (on_date IS NULL OR on_date = ?)`,
       [...teamIds, date],
     );
@@ -69,11 +73,13 @@ export class LocalDirectoryRepository {
   }
 }
 
-function bySubject(rows: Row[]): Map<number, Rule[]> {
+function bySubject(rows: RuleRow[]): Map<number, Rule[]> {
   const rules = new Map<number, Rule[]>();
   for (const r of rows) {
     const subject = Number(r.subject);
-    (rules.get(subject) ?? rules.set(subject, []).get(subject)!).push(toRule(r));
+    let list = rules.get(subject);
+    if (!list) rules.set(subject, (list = []));
+    list.push(toRule(r));
   }
   return rules;
 }

@@ -39,7 +39,8 @@ export class LocalOperatorDirectory implements OperatorDirectory {
     const { rules, leave } = await this.repository.operatorAbsences(this.answer(read), accountIds, moment.date, at);
     const result = evaluate(rules, moment);
     for (const { accountId, leaveId } of leave) {
-      const list = result.get(accountId) ?? result.set(accountId, []).get(accountId)!;
+      let list = result.get(accountId);
+      if (!list) result.set(accountId, (list = []));
       list.push({ reason: 'on_leave', detail: `leave request ${leaveId}` });
     }
     return result;

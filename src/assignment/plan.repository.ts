@@ -51,8 +51,8 @@ export class PlanRepository {
 
   /** The node of the oldest node plan entry; null when no node has a plan. */
   async firstPlannedNodeId(): Promise<number | null> {
-    const [plan] = await this.dataSource.query(`SELECT node_id FROM assignment_plan_node ORDER BY id LIMIT 1`);
-    return plan ? Number(plan.node_id) : null;
+    const plan = (await this.dataSource.query<Array<{ node_id: number }>>(`SELECT node_id FROM assignment_plan_node ORDER BY id LIMIT 1`)).at(0);
+    return plan ? plan.node_id : null;
   }
 
   /**

@@ -21,29 +21,37 @@ export class ProductionRefsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async job(db: EntityManager | undefined, jobId: number): Promise<JobSummary | null> {
-    const [r] = await (db ?? this.dataSource).query(`SELECT id, code, graph_id, quantity, status FROM job_ticket WHERE id = ?`, [jobId]);
-    return r ? { id: Number(r.id), code: String(r.code), graphId: Number(r.graph_id), quantity: Number(r.quantity), status: r.status as JobStatus } : null;
+    const rows = await (db ?? this.dataSource).query<Array<{ id: number; code: string; graph_id: number; quantity: number; status: JobStatus }>>(
+      `SELECT id, code, graph_id, quantity, status FROM job_ticket WHERE id = ?`,
+      [jobId],
+    );
+    const r = rows.at(0);
+    return r ? { id: r.id, code: r.code, graphId: r.graph_id, quantity: r.quantity, status: r.status } : null;
   }
 
   async jobIdByCode(code: string): Promise<number | null> {
-    const [r] = await this.dataSource.query(`SELECT id FROM job_ticket WHERE code = ?`, [code]);
-    return r ? Number(r.id) : null;
+    const r = (await this.dataSource.query<Array<{ id: number }>>(`SELECT id FROM job_ticket WHERE code = ?`, [code])).at(0);
+    return r ? r.id : null;
   }
 
   /** The graph a node belongs to; null when there is no such node. */
   async graphOfNode(db: EntityManager | undefined, nodeId: number): Promise<number | null> {
-    const [r] = await (db ?? this.dataSource).query(`SELECT graph_id FROM graph_node WHERE id = ?`, [nodeId]);
-    return r ? Number(r.graph_id) : null;
+    const r = (await (db ?? this.dataSource).query<Array<{ graph_id: number }>>(`SELECT graph_id FROM graph_node WHERE id = ?`, [nodeId])).at(0);
+    return r ? r.graph_id : null;
   }
 
   async node(nodeId: number): Promise<NodeRef | null> {
-    const [n] = await this.dataSource.query(`SELECT id, graph_id, code, name, kind, station_code FROM graph_node WHERE id = ?`, [nodeId]);
-    return n ? { id: Number(n.id), graphId: Number(n.graph_id), code: String(n.code), name: String(n.name), kind: n.kind as NodeKind, stationCode: n.station_code ?? null } : null;
+    const rows = await this.dataSource.query<Array<{ id: number; graph_id: number; code: string; name: string; kind: NodeKind; station_code: string | null }>>(
+      `SELECT id, graph_id, code, name, kind, station_code FROM graph_node WHERE id = ?`,
+      [nodeId],
+    );
+    const n = rows.at(0);
+    return n ? { id: n.id, graphId: n.graph_id, code: n.code, name: n.name, kind: n.kind, stationCode: n.station_code } : null;
   }
 
   async startNodeId(graphId: number): Promise<number> {
-    const [start] = await this.dataSource.query(`SELECT id FROM graph_node WHERE graph_id = ? AND kind = 'start'`, [graphId]);
-    return Number(start.id);
+    const [start] = await this.dataSource.query<Array<{ id: number }>>(`SELECT id FROM graph_node WHERE graph_id = ? AND kind = 'start'`, [graphId]);
+    return start.id;
   }
 
   /** The nodes of the graph with this code, by id and code. */
@@ -54,7 +62,7 @@ export class ProductionRefsRepository {
 
   /** A token with the graph of its job; null when there is no such token. */
   async tokenWithGraph(tokenId: number): Promise<{ token: TokenRef; graphId: number } | null> {
-    const [r] = await this.dataSource.query(`SELECT ${TOKEN_COLUMNS}, j.graph_id FROM token t JOIN job_ticket j ON j.id = t.job_id WHERE t.id = ?`, [tokenId]);
+    const r = (await this.dataSource.query<Row[]>(`SELECT ${TOKEN_COLUMNS}, j.graph_id FROM token t JOIN job_ticket j ON j.id = t.job_id WHERE t.id = ?`, [tokenId])).at(0);
     return r ? { token: toToken(r), graphId: Number(r.graph_id) } : null;
   }
 
@@ -76,8 +84,8 @@ export class ProductionRefsRepository {
   }
 
   async teamId(code: string): Promise<number | null> {
-    const [r] = await this.dataSource.query(`SELECT id FROM team WHERE code = ?`, [code]);
-    return r ? Number(r.id) : null;
+    const r = (await this.dataSource.query<Array<{ id: number }>>(`SELECT id FROM team WHERE code = ?`, [code])).at(0);
+    return r ? r.id : null;
   }
 }
 

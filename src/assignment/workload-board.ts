@@ -1,3 +1,4 @@
+import { TokenStatus } from '../production/entities/token.entity.js';
 import type { Assignment, TokenRef } from '../production/production.types.js';
 import type { Db, Standing, WorkloadRepository } from './workload.repository.js';
 
@@ -36,7 +37,7 @@ export class WorkloadBoard {
     }
     for (const t of reassigning) {
       const entry = t.assignedAccountId === null ? undefined : entries.get(t.assignedAccountId);
-      if (entry && (t.status === 'waiting' || t.status === 'in_progress')) entry.workload = Math.max(0, entry.workload - 1);
+      if (entry && (t.status === TokenStatus.Waiting || t.status === TokenStatus.InProgress)) entry.workload = Math.max(0, entry.workload - 1);
     }
     const result = new Map<number, Standing>();
     for (const id of accountIds) {

@@ -47,7 +47,9 @@ export class MaskingPolicyService implements OnApplicationBootstrap {
 
   /** Said once by the server at start; the CLI's output stays its own. */
   async onApplicationBootstrap(): Promise<void> {
-    if (this.hashKeySet || !this.adapterHost.httpAdapter) return;
+    // the CLI's application context has no HTTP adapter, whatever the host's type says
+    const httpAdapter = this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | undefined;
+    if (this.hashKeySet || !httpAdapter) return;
     const hashed = (await this.list().catch(() => [])).filter((p) => p.strategy === 'hash').map((p) => p.field);
     this.logger.warn({
       msg: 'PEOPLE_HASH_KEY is empty: the hash masking strategy cannot be enabled',
@@ -69,8 +71,8 @@ export class MaskingPolicyService implements OnApplicationBootstrap {
   }
 
   async lastChangedAt(): Promise<Date | null> {
-    const [row] = await this.dataSource.getRepository(MaskingPolicy).find({ order: { updatedAt: 'DESC' }, take: 1 });
-    return row?.updatedAt ?? null;
+    const rows = await this.dataSource.getRepository(MaskingPolicy).find({ order: { updatedAt: 'DESC' }, take: 1 });
+    return rows.at(0)?.updatedAt ?? null;
   }
 
   /** Stores the rules that differ from the current ones; returns the fields that changed. */

@@ -31,7 +31,9 @@ export class PeopleCacheRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async summary(table: CacheTable): Promise<CacheSummary> {
-    const [row] = await this.dataSource.query(`SELECT COUNT(*) AS n, MIN(fetched_at) AS fetched, MIN(expires_at) AS expires FROM ${table}`);
+    const [row] = await this.dataSource.query<Array<{ n: number | string; fetched: string | Date | null; expires: string | Date | null }>>(
+      `SELECT COUNT(*) AS n, MIN(fetched_at) AS fetched, MIN(expires_at) AS expires FROM ${table}`,
+    );
     return { rows: Number(row.n), fetchedAt: fromDbTime(row.fetched), expiresAt: fromDbTime(row.expires) };
   }
 
@@ -40,15 +42,17 @@ export class PeopleCacheRepository {
    * for the directory's hot path. `db`: the caller's transaction, when it holds one.
    */
   async firstExpiry(table: CacheTable, db: Pick<EntityManager, 'query'> = this.dataSource): Promise<Date | null> {
-    const [row] = await db.query(`SELECT MIN(expires_at) AS expires FROM ${table}`);
+    const row = (await db.query<Array<{ expires: string | Date | null }>>(`SELECT MIN(expires_at) AS expires FROM ${table}`)).at(0);
     return fromDbTime(row?.expires ?? null);
   }
 
   async syncMarks(): Promise<SyncMarks> {
     // one MAX per subquery: each is then a single seek on its index, where one SELECT of both scans the table
-    const [row] = await this.dataSource.query(
-      `SELECT (SELECT MAX(full_synced_at) FROM people_operator_cache) AS last_full, (SELECT MAX(source_updated_at) FROM people_operator_cache) AS watermark`,
-    );
+    const row = (
+      await this.dataSource.query<Array<{ last_full: string | Date | null; watermark: string | Date | null }>>(
+        `SELECT (SELECT MAX(full_synced_at) FROM people_operator_cache) AS last_full, (SELECT MAX(source_updated_at) FROM people_operator_cache) AS watermark`,
+      )
+    ).at(0);
     return { lastFull: fromDbTime(row?.last_full ?? null), watermark: fromDbTime(row?.watermark ?? null) };
   }
 

@@ -30,7 +30,7 @@ export class PeopleCacheService {
 
   async state(table: CacheTable, now = new Date()): Promise<CacheState> {
     const { rows, fetchedAt, expiresAt } = await this.repository.summary(table);
-    const state: CacheFreshness = rows === 0 ? 'empty' : expiresAt! > now ? 'fresh' : 'stale';
+    const state: CacheFreshness = rows === 0 ? 'empty' : expiresAt && expiresAt > now ? 'fresh' : 'stale';
     return { table, rows, fetchedAt, expiresAt, ageMs: fetchedAt ? now.getTime() - fetchedAt.getTime() : null, state };
   }
 
@@ -62,8 +62,8 @@ export function encodeCursor(lastId: string): string {
 
 function decodeCursor(cursor: string): string {
   try {
-    const after = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')).after;
-    if (typeof after === 'string') return after;
+    const c: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof c === 'object' && c !== null && 'after' in c && typeof c.after === 'string') return c.after;
   } catch {
     // falls through to the validation error
   }

@@ -27,7 +27,7 @@ export class PeopleClient {
   private readonly backoffMs: number;
   private readonly backoffMaxMs: number;
   private readonly pageSize: number;
-  private readonly requests: Counter<string>;
+  private readonly requests: Counter;
 
   constructor(config: ConfigService<Environment, true>, metrics: MetricsService) {
     this.baseUrl = config.get('PEOPLE_API_URL', { infer: true }).replace(/\/+$/, '');
@@ -132,8 +132,15 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), ms);
-    const onAbort = () => (clearTimeout(timer), reject(signal.reason));
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      // what the signal was aborted with: a stopping job's Error, or abort()'s DOMException
+      reject(signal.reason as Error);
+    };
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -35,11 +35,11 @@ export class PeopleDirectoryRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async accounts(db: Db, ids: number[]): Promise<LocalRef[]> {
-    return (await selectIn<LocalRef>(db, `SELECT id, code FROM account WHERE id IN`, ids)).map((a) => ({ id: Number(a.id), code: a.code }));
+    return (await selectIn<LocalRef>(db, `SELECT id, code FROM account WHERE id IN`, ids)).map((a) => ({ id: a.id, code: a.code }));
   }
 
   async teams(db: Db, ids: number[]): Promise<LocalRef[]> {
-    return (await selectIn<LocalRef>(db, `SELECT id, code FROM team WHERE id IN`, ids)).map((t) => ({ id: Number(t.id), code: t.code }));
+    return (await selectIn<LocalRef>(db, `SELECT id, code FROM team WHERE id IN`, ids)).map((t) => ({ id: t.id, code: t.code }));
   }
 
   async operatorsByEmployeeNo(db: Db, employeeNos: string[]): Promise<CachedOperator[]> {
@@ -63,12 +63,12 @@ export class PeopleDirectoryRepository {
       `%${likeEscape(JSON.stringify(peopleTeamId))}%`,
     ]);
     const accounts = await selectIn<{ id: number }>(db, `SELECT id FROM account WHERE code IN`, members.map((m) => m.employee_no));
-    return accounts.map((a) => Number(a.id));
+    return accounts.map((a) => a.id);
   }
 
   /** The span the availability cache was fetched for; nulls when it is empty. */
   async availabilityWindow(db: Db): Promise<{ start: Date | null; end: Date | null }> {
-    const [window] = await db.query(`SELECT MIN(window_start) AS s, MAX(window_end) AS e FROM people_availability_cache`);
+    const window = (await db.query<Array<{ s: string | Date | null; e: string | Date | null }>>(`SELECT MIN(window_start) AS s, MAX(window_end) AS e FROM people_availability_cache`)).at(0);
     return { start: fromDbTime(window?.s ?? null), end: fromDbTime(window?.e ?? null) };
   }
 
@@ -86,7 +86,10 @@ export class PeopleDirectoryRepository {
 
   /** The local account table, which answers while the People caches do not. */
   async localAccountCounts(): Promise<{ total: number; active: number }> {
-    const [row] = await this.dataSource.query(`SELECT COUNT(*) AS n, SUM(CASE WHEN active = ? THEN 1 ELSE 0 END) AS active FROM account`, [1]);
+    const [row] = await this.dataSource.query<Array<{ n: number | string; active: number | string | null }>>(
+      `SELECT COUNT(*) AS n, SUM(CASE WHEN active = ? THEN 1 ELSE 0 END) AS active FROM account`,
+      [1],
+    );
     return { total: Number(row.n), active: Number(row.active ?? 0) };
   }
 }
@@ -97,7 +100,7 @@ async function selectIn<T>(db: Db, sql: string, values: Array<string | number>, 
   const rows: T[] = [];
   for (let k = 0; k < unique.length; k += IN_CHUNK) {
     const part = unique.slice(k, k + IN_CHUNK);
-    rows.push(...((await db.query(`${sql} (${part.map(() => '?').join(', ')})`, [...before, ...part])) as T[]));
+    rows.push(...(await db.query<T[]>(`${sql} (${part.map(() => '?').join(', ')})`, [...before, ...part])));
   }
   return rows;
 }

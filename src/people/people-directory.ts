@@ -151,13 +151,19 @@ export class PeopleOperatorDirectory implements ExternalOperatorDirectory {
     const accounts = await this.repository.accounts(q, accountIds);
     const people = await this.repository.operatorsByEmployeeNo(q, accounts.map((a) => a.code));
     const byNo = new Map(people.map((p) => [p.employeeNo, p]));
-    return accounts.flatMap((account) => (byNo.has(account.code) ? [{ account, person: byNo.get(account.code)! }] : []));
+    return accounts.flatMap((account) => {
+      const person = byNo.get(account.code);
+      return person ? [{ account, person }] : [];
+    });
   }
 
   private async matchTeams(q: Db, teamIds: number[]): Promise<Array<{ team: LocalRef; person: CachedTeam }>> {
     const teams = await this.repository.teams(q, teamIds);
     const people = await this.repository.teamsByCode(q, teams.map((t) => t.code));
     const byCode = new Map(people.map((p) => [p.code, p]));
-    return teams.flatMap((team) => (byCode.has(team.code) ? [{ team, person: byCode.get(team.code)! }] : []));
+    return teams.flatMap((team) => {
+      const person = byCode.get(team.code);
+      return person ? [{ team, person }] : [];
+    });
   }
 }

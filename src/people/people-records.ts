@@ -93,7 +93,11 @@ class Reader {
 function parse<T>(raw: unknown, hashKey: string, read: (r: Reader) => T): Parsed<T> {
   const object = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : null;
   const id = object && (typeof object.id === 'string' || typeof object.id === 'number') ? String(object.id).slice(0, 100) : null;
-  const reject = (error: string): Parsed<T> => ({ rejection: { recordId: id, error: error.slice(0, 500), payloadHash: keyedHash(hashKey, JSON.stringify(raw) ?? 'undefined') } });
+  const reject = (error: string): Parsed<T> => {
+    // JSON.stringify gives undefined for undefined, whatever its declared type says
+    const json = JSON.stringify(raw) as string | undefined;
+    return { rejection: { recordId: id, error: error.slice(0, 500), payloadHash: keyedHash(hashKey, json ?? 'undefined') } };
+  };
   if (!object) return reject('record is not a JSON object');
   const reader = new Reader(object);
   const record = read(reader);

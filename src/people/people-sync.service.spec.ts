@@ -132,7 +132,7 @@ function service(cache: FakePeopleCache, pages: unknown[][] | Error, fullSyncInt
   const config = { get: (key: string) => settings[key] } as unknown as ConfigService<Environment, true>;
   // the database's transaction, run inline: the fake cache is the only thing written
   const dataSource = { options: { type: 'mysql' }, transaction: (work: (em: EntityManager) => Promise<unknown>) => work({} as EntityManager) } as unknown as DataSource;
-  const writer = new CacheWriter(dataSource, cache as unknown as PeopleCacheWriteRepository);
+  const writer = new CacheWriter(dataSource, cache);
   const sync = new PeopleSyncService(dataSource, client, writer, cache as unknown as PeopleCacheRepository, errors, policies, config);
   return { sync, requests, logged };
 }
@@ -180,7 +180,8 @@ describe('PeopleSyncService diffing (against in-memory caches)', () => {
     expect(requests).toEqual([{ path: '/v1/operators', params: {} }]);
     expect(counts).toEqual({ fetched: 5, rejected: 1, full: 1, upserted: 3, deactivated: 1 });
     expect(diff(before, cache.tables.people_operator_cache)).toEqual({ inserted: ['f'], updated: ['b'], unchanged: ['a', 'd', 'e'], deactivated: ['c'], removed: [] });
-    expect(JSON.parse(cache.tables.people_operator_cache.get('b')!.data).name).toBe('Robert');
+    const b = cache.tables.people_operator_cache.get('b');
+    expect(b && (JSON.parse(b.data) as { name?: unknown }).name).toBe('Robert');
     expect(logged).toEqual([{ job: 'people-sync-operators', rejections: [expect.objectContaining({ recordId: 'd', error: 'active must be a boolean' })] }]);
   });
 
@@ -198,7 +199,7 @@ describe('PeopleSyncService diffing (against in-memory caches)', () => {
     expect(requests[0].params).toEqual({ updated_since: watermark.toISOString() });
     expect(counts).toEqual({ fetched: 1, rejected: 0, full: 0, upserted: 1, deactivated: 0 });
     expect(diff(before, cache.tables.people_operator_cache)).toEqual({ inserted: [], updated: ['a'], unchanged: ['c'], deactivated: [], removed: [] });
-    expect(cache.tables.people_operator_cache.get('a')!.fullSyncedAt).toEqual(recent);
+    expect(cache.tables.people_operator_cache.get('a')?.fullSyncedAt).toEqual(recent);
   });
 
   it('teams gone upstream are deactivated on every run', async () => {

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Post, Put, Query, Req } from '@nestjs/
 import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Roles } from '../common/auth/auth.decorators.js';
+import { requestKey } from '../common/auth/request-key.js';
 import { Role } from '../common/auth/role.js';
 import { ErrorResponseDto } from '../common/errors/error-response.dto.js';
 import { JobRunSummaryDto } from '../phases/dto/admin.dto.js';
@@ -108,7 +109,7 @@ export class PeopleController {
   @ApiOkResponse({ type: MaskingPoliciesDto, description: 'The whole policy after the change; a real change makes the next operator sync full' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'UNSAFE_REQUEST: the hash strategy while PEOPLE_HASH_KEY is empty' })
   async updateMaskingPolicies(@Body() body: UpdateMaskingPoliciesDto, @Req() req: Request): Promise<MaskingPoliciesDto> {
-    const changed = await this.policies.update(body.policies, req.apiKey!.name);
+    const changed = await this.policies.update(body.policies, requestKey(req).name);
     const [policies, plan] = await Promise.all([this.policies.list(), this.sync.operatorPlan()]);
     return { policies, changed, nextOperatorSyncFull: plan.full };
   }

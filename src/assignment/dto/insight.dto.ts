@@ -84,7 +84,7 @@ export class LogEntryDto {
 
   static of(l: AssignmentLog): LogEntryDto {
     const { id, tokenId, jobId, nodeId, accountId, teamId, method, reason, candidates, directory, decidedAt, durationUs } = l;
-    return { id, tokenId, jobId, nodeId, operatorId: accountId, teamId, method, reason, candidates: candidates.map(CandidateDto.stored), directory, decidedAt, durationUs };
+    return { id, tokenId, jobId, nodeId, operatorId: accountId, teamId, method, reason, candidates: candidates.map((c) => CandidateDto.stored(c)), directory, decidedAt, durationUs };
   }
 }
 
