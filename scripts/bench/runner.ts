@@ -188,11 +188,5 @@ export async function timed(work: () => Promise<unknown>): Promise<number> {
 
 export const perSecond = (count: number, ms: number) => Math.round((count * 1000) / ms);
 
-/**
- * `value`, which the bench's own setup guarantees (a node it created, a step the rollback
- * runs); an error naming `what` if it is missing after all.
- */
-export function present<T>(value: T | null | undefined, what: string): T {
-  if (value === undefined || value === null) throw new Error(`bench: no ${what}`);
-  return value;
-}
+/** The product's own guard for what the bench's setup guarantees (a node it created, a step the rollback runs). */
+export { present } from '../../src/common/present.js';

@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiProperty, ApiTags, ApiOperation } from '@nestjs/swagg
 import type { Request } from 'express';
 import { Roles } from './auth.decorators.js';
 import { Role } from './role.js';
+import { requestKey } from './request-key.js';
 
 class WhoAmIDto {
   @ApiProperty() id!: number;
@@ -19,6 +20,6 @@ export class AuthController {
   @Roles(Role.Viewer, Role.Station)
   @ApiOkResponse({ type: WhoAmIDto })
   me(@Req() req: Request): WhoAmIDto {
-    return req.apiKey!;
+    return requestKey(req);
   }
 }
