@@ -4,14 +4,26 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-output/**', 'src/console/public/**', 'test/support/phasegate-api.ts'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'test-output/**',
+      'src/console/public/**',
+      'test/support/phasegate-api.ts',
+    ],
+  },
   js.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       // numbers, booleans and null in a message or a SQL identifier list read as they should
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true, allowNullish: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true, allowNullish: true },
+      ],
       // `() => clearTimeout(t)` is the idiom for a callback; braces around it would say nothing more
       '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
       // an async method that implements an async contract stays async even when it need not
@@ -19,7 +31,10 @@ export default tseslint.config(
       // callers handle (a sync throw from a "Promise-returning" method escapes their .catch)
       '@typescript-eslint/require-await': 'off',
       // a leading underscore names what is left out on purpose (a destructured field, an argument)
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       // Nest and TypeORM declare their option bags as classes but take plain objects, as their
       // own documentation writes them
       '@typescript-eslint/no-unsafe-class-instance-assignment': 'off',
@@ -48,5 +63,9 @@ export default tseslint.config(
     },
   },
   // plain JavaScript (the config, a preload script) is outside the TypeScript project
-  { files: ['**/*.js', '**/*.mjs'], extends: [tseslint.configs.disableTypeChecked], languageOptions: { globals: globals.node } },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { globals: globals.node },
+  },
 );

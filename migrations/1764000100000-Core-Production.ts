@@ -1,12 +1,24 @@
 import { MigrationInterface, QueryRunner, Table, TableForeignKey, TableIndex, type TableColumnOptions } from 'typeorm';
 import { datetimeColumn, dialectOf } from '../src/database/dialect.js';
 
-const id: TableColumnOptions = { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' };
+const id: TableColumnOptions = {
+  name: 'id',
+  type: 'integer',
+  isPrimary: true,
+  isGenerated: true,
+  generationStrategy: 'increment',
+};
 const ref = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'integer', isNullable: nullable });
-const str = (name: string, length: number, nullable = false): TableColumnOptions => ({ name, type: 'varchar', length: String(length), isNullable: nullable });
+const str = (name: string, length: number, nullable = false): TableColumnOptions => ({
+  name,
+  type: 'varchar',
+  length: String(length),
+  isNullable: nullable,
+});
 const fk = (column: string, table: string, onDelete: 'CASCADE' | 'SET NULL' | 'RESTRICT' = 'RESTRICT') =>
   new TableForeignKey({ columnNames: [column], referencedTableName: table, referencedColumnNames: ['id'], onDelete });
-const index = (name: string, columns: string[], unique = false) => new TableIndex({ name, columnNames: columns, isUnique: unique });
+const index = (name: string, columns: string[], unique = false) =>
+  new TableIndex({ name, columnNames: columns, isUnique: unique });
 
 /** Tables dropped by down(), children first. */
 const TABLES = [
@@ -35,7 +47,14 @@ export class CoreProduction1764000100000 implements MigrationInterface {
     const tables = [
       new Table({
         name: 'account',
-        columns: [id, str('code', 50), str('name', 200), { name: 'skills', type: 'text' }, { name: 'active', type: 'boolean', default: true }, time('created_at')],
+        columns: [
+          id,
+          str('code', 50),
+          str('name', 200),
+          { name: 'skills', type: 'text' },
+          { name: 'active', type: 'boolean', default: true },
+          time('created_at'),
+        ],
         indices: [index('uq_account_code', ['code'], true)],
       }),
       new Table({
@@ -59,15 +78,33 @@ export class CoreProduction1764000100000 implements MigrationInterface {
       }),
       new Table({
         name: 'graph_node',
-        columns: [id, ref('graph_id'), str('code', 50), str('name', 200), str('kind', 8), str('station_code', 50, true)],
-        indices: [index('uq_graph_node_code', ['graph_id', 'code'], true), index('idx_graph_node_station', ['station_code'])],
+        columns: [
+          id,
+          ref('graph_id'),
+          str('code', 50),
+          str('name', 200),
+          str('kind', 8),
+          str('station_code', 50, true),
+        ],
+        indices: [
+          index('uq_graph_node_code', ['graph_id', 'code'], true),
+          index('idx_graph_node_station', ['station_code']),
+        ],
         foreignKeys: [fk('graph_id', 'production_graph', 'CASCADE')],
       }),
       new Table({
         name: 'graph_edge',
         columns: [id, ref('graph_id'), ref('from_node_id'), ref('to_node_id'), str('outcome', 32, true)],
-        indices: [index('idx_graph_edge_graph', ['graph_id']), index('idx_graph_edge_from', ['from_node_id']), index('idx_graph_edge_to', ['to_node_id'])],
-        foreignKeys: [fk('graph_id', 'production_graph', 'CASCADE'), fk('from_node_id', 'graph_node', 'CASCADE'), fk('to_node_id', 'graph_node', 'CASCADE')],
+        indices: [
+          index('idx_graph_edge_graph', ['graph_id']),
+          index('idx_graph_edge_from', ['from_node_id']),
+          index('idx_graph_edge_to', ['to_node_id']),
+        ],
+        foreignKeys: [
+          fk('graph_id', 'production_graph', 'CASCADE'),
+          fk('from_node_id', 'graph_node', 'CASCADE'),
+          fk('to_node_id', 'graph_node', 'CASCADE'),
+        ],
       }),
       new Table({
         name: 'job_ticket',
@@ -85,7 +122,11 @@ export class CoreProduction1764000100000 implements MigrationInterface {
           time('created_at'),
           time('updated_at'),
         ],
-        indices: [index('uq_job_ticket_code', ['code'], true), index('idx_job_ticket_status', ['status', 'id']), index('idx_job_ticket_graph', ['graph_id'])],
+        indices: [
+          index('uq_job_ticket_code', ['code'], true),
+          index('idx_job_ticket_status', ['status', 'id']),
+          index('idx_job_ticket_graph', ['graph_id']),
+        ],
         foreignKeys: [fk('graph_id', 'production_graph')],
       }),
       new Table({
@@ -110,11 +151,24 @@ export class CoreProduction1764000100000 implements MigrationInterface {
           index('idx_token_account', ['assigned_account_id', 'id']),
           index('idx_token_team', ['assigned_team_id', 'id']),
         ],
-        foreignKeys: [fk('job_id', 'job_ticket'), fk('current_node_id', 'graph_node'), fk('assigned_account_id', 'account', 'SET NULL'), fk('assigned_team_id', 'team', 'SET NULL')],
+        foreignKeys: [
+          fk('job_id', 'job_ticket'),
+          fk('current_node_id', 'graph_node'),
+          fk('assigned_account_id', 'account', 'SET NULL'),
+          fk('assigned_team_id', 'team', 'SET NULL'),
+        ],
       }),
       new Table({
         name: 'token_event',
-        columns: [id, ref('token_id'), str('type', 16), ref('node_id', true), ref('operator_id', true), time('occurred_at'), { name: 'payload', type: 'text', isNullable: true }],
+        columns: [
+          id,
+          ref('token_id'),
+          str('type', 16),
+          ref('node_id', true),
+          ref('operator_id', true),
+          time('occurred_at'),
+          { name: 'payload', type: 'text', isNullable: true },
+        ],
         indices: [
           index('idx_token_event_node_time', ['node_id', 'occurred_at']),
           index('idx_token_event_time', ['occurred_at']),
@@ -126,17 +180,33 @@ export class CoreProduction1764000100000 implements MigrationInterface {
         name: 'assignment_plan_node',
         columns: [id, ref('node_id'), ref('account_id', true), ref('team_id', true), time('created_at')],
         indices: [index('idx_assignment_plan_node_node', ['node_id'])],
-        foreignKeys: [fk('node_id', 'graph_node', 'CASCADE'), fk('account_id', 'account', 'CASCADE'), fk('team_id', 'team', 'CASCADE')],
+        foreignKeys: [
+          fk('node_id', 'graph_node', 'CASCADE'),
+          fk('account_id', 'account', 'CASCADE'),
+          fk('team_id', 'team', 'CASCADE'),
+        ],
       }),
       new Table({
         name: 'assignment_plan_job',
         columns: [id, ref('job_id'), ref('node_id'), ref('account_id', true), ref('team_id', true), time('created_at')],
         indices: [index('idx_assignment_plan_job_job_node', ['job_id', 'node_id'])],
-        foreignKeys: [fk('job_id', 'job_ticket', 'CASCADE'), fk('node_id', 'graph_node', 'CASCADE'), fk('account_id', 'account', 'CASCADE'), fk('team_id', 'team', 'CASCADE')],
+        foreignKeys: [
+          fk('job_id', 'job_ticket', 'CASCADE'),
+          fk('node_id', 'graph_node', 'CASCADE'),
+          fk('account_id', 'account', 'CASCADE'),
+          fk('team_id', 'team', 'CASCADE'),
+        ],
       }),
       new Table({
         name: 'scan_record',
-        columns: [id, str('station_code', 50), str('barcode', 120), time('scanned_at'), ref('token_id', true), { name: 'result', type: 'text', isNullable: true }],
+        columns: [
+          id,
+          str('station_code', 50),
+          str('barcode', 120),
+          time('scanned_at'),
+          ref('token_id', true),
+          { name: 'result', type: 'text', isNullable: true },
+        ],
         indices: [index('uq_scan_record_station_barcode', ['station_code', 'barcode'], true)],
       }),
     ];
@@ -150,7 +220,11 @@ export class CoreProduction1764000100000 implements MigrationInterface {
   async down(qr: QueryRunner): Promise<void> {
     const holding: string[] = [];
     for (const table of TABLES) {
-      if ((await qr.hasTable(table)) && ((await qr.query(`SELECT 1 AS x FROM ${table} LIMIT 1`)) as unknown[]).length > 0) holding.push(table);
+      if (
+        (await qr.hasTable(table)) &&
+        ((await qr.query(`SELECT 1 AS x FROM ${table} LIMIT 1`)) as unknown[]).length > 0
+      )
+        holding.push(table);
     }
     if (holding.length) throw new Error(`Refusing to drop the production core: tables ${holding.join(', ')} hold data`);
     for (const table of TABLES) await qr.dropTable(table, true);

@@ -98,7 +98,14 @@ export class CoreFramework1764000200000 implements MigrationInterface {
   }
 
   async down(qr: QueryRunner): Promise<void> {
-    for (const table of ['job_control', 'job_run', 'job_lease', 'feature_flag_audit', 'feature_flag_state', 'feature_flag']) {
+    for (const table of [
+      'job_control',
+      'job_run',
+      'job_lease',
+      'feature_flag_audit',
+      'feature_flag_state',
+      'feature_flag',
+    ]) {
       await qr.dropTable(table, true);
     }
   }

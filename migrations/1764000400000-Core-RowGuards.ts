@@ -10,7 +10,8 @@ import { MigrationInterface, QueryRunner, TableColumn } from 'typeorm';
  */
 export class CoreRowGuards1764000400000 implements MigrationInterface {
   async up(qr: QueryRunner): Promise<void> {
-    if (!(await qr.hasColumn('account', 'lock_version'))) await qr.addColumn('account', new TableColumn({ name: 'lock_version', type: 'integer', default: 0 }));
+    if (!(await qr.hasColumn('account', 'lock_version')))
+      await qr.addColumn('account', new TableColumn({ name: 'lock_version', type: 'integer', default: 0 }));
   }
 
   /** The counter holds no information (only its changes matter), so no backup needs to cover it. */

@@ -1,13 +1,38 @@
-import { MigrationInterface, QueryRunner, Table, TableColumn, TableForeignKey, TableIndex, type TableColumnOptions } from 'typeorm';
+import {
+  MigrationInterface,
+  QueryRunner,
+  Table,
+  TableColumn,
+  TableForeignKey,
+  TableIndex,
+  type TableColumnOptions,
+} from 'typeorm';
 import { PHASE_7_SCHEMA } from '../src/assignment/assignment.schema.js';
 import { datetimeColumn, dialectOf } from '../src/database/dialect.js';
 import { dropPhaseSchema } from '../src/phases/guard/migration-guard.js';
 
-const id: TableColumnOptions = { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' };
+const id: TableColumnOptions = {
+  name: 'id',
+  type: 'integer',
+  isPrimary: true,
+  isGenerated: true,
+  generationStrategy: 'increment',
+};
 const int = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'integer', isNullable: nullable });
-const str = (name: string, length: number, nullable = false): TableColumnOptions => ({ name, type: 'varchar', length: String(length), isNullable: nullable });
+const str = (name: string, length: number, nullable = false): TableColumnOptions => ({
+  name,
+  type: 'varchar',
+  length: String(length),
+  isNullable: nullable,
+});
 const index = (name: string, columns: string[]) => new TableIndex({ name, columnNames: columns });
-const cascade = (column: string, table: string) => new TableForeignKey({ columnNames: [column], referencedTableName: table, referencedColumnNames: ['id'], onDelete: 'CASCADE' });
+const cascade = (column: string, table: string) =>
+  new TableForeignKey({
+    columnNames: [column],
+    referencedTableName: table,
+    referencedColumnNames: ['id'],
+    onDelete: 'CASCADE',
+  });
 
 /** Open-token counts per operator are read on every automatic decision; the core's (account, id) index would scan done tokens too. */
 const WORKLOAD_INDEX = 'idx_token_account_status';
@@ -22,9 +47,17 @@ export class Phase7Assignment1764000700000 implements MigrationInterface {
     const dt = datetimeColumn(dialectOf(qr));
     const time = (name: string, nullable = false): TableColumnOptions => ({ name, ...dt, isNullable: nullable });
     for (const table of ['assignment_plan_node', 'assignment_plan_job']) {
-      if (!(await qr.hasColumn(table, 'priority'))) await qr.addColumn(table, new TableColumn({ name: 'priority', type: 'integer', isNullable: true }));
+      if (!(await qr.hasColumn(table, 'priority')))
+        await qr.addColumn(table, new TableColumn({ name: 'priority', type: 'integer', isNullable: true }));
     }
-    const rule = [int('weekday', true), str('on_date', 10, true), int('start_minute'), int('end_minute'), { name: 'available', type: 'boolean' }, time('created_at')];
+    const rule = [
+      int('weekday', true),
+      str('on_date', 10, true),
+      int('start_minute'),
+      int('end_minute'),
+      { name: 'available', type: 'boolean' },
+      time('created_at'),
+    ];
     const tables = [
       new Table({
         name: 'assignment_log',
@@ -81,7 +114,8 @@ export class Phase7Assignment1764000700000 implements MigrationInterface {
     ];
     for (const table of tables) await qr.createTable(table, true, true, true);
     const token = await qr.getTable('token');
-    if (!token?.indices.some((i) => i.name === WORKLOAD_INDEX)) await qr.createIndex('token', index(WORKLOAD_INDEX, ['assigned_account_id', 'status']));
+    if (!token?.indices.some((i) => i.name === WORKLOAD_INDEX))
+      await qr.createIndex('token', index(WORKLOAD_INDEX, ['assigned_account_id', 'status']));
   }
 
   async down(qr: QueryRunner): Promise<void> {

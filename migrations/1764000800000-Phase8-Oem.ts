@@ -3,10 +3,22 @@ import { datetimeColumn, dialectOf } from '../src/database/dialect.js';
 import { PHASE_8_SCHEMA } from '../src/oem/oem.schema.js';
 import { dropPhaseSchema } from '../src/phases/guard/migration-guard.js';
 
-const id: TableColumnOptions = { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' };
+const id: TableColumnOptions = {
+  name: 'id',
+  type: 'integer',
+  isPrimary: true,
+  isGenerated: true,
+  generationStrategy: 'increment',
+};
 const int = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'integer', isNullable: nullable });
-const str = (name: string, length: number, nullable = false): TableColumnOptions => ({ name, type: 'varchar', length: String(length), isNullable: nullable });
-const index = (name: string, columns: string[], unique = false) => new TableIndex({ name, columnNames: columns, isUnique: unique });
+const str = (name: string, length: number, nullable = false): TableColumnOptions => ({
+  name,
+  type: 'varchar',
+  length: String(length),
+  isNullable: nullable,
+});
+const index = (name: string, columns: string[], unique = false) =>
+  new TableIndex({ name, columnNames: columns, isUnique: unique });
 
 /**
  * Phase 8 (OEM): job tickets with their steps, station scan rules and the shadow-run log.
@@ -38,13 +50,37 @@ export class Phase8Oem1764000800000 implements MigrationInterface {
           index('uq_oem_ticket_job', ['job_id'], true),
           index('idx_oem_ticket_status', ['status', 'customer']),
         ],
-        foreignKeys: [new TableForeignKey({ columnNames: ['job_id'], referencedTableName: 'job_ticket', referencedColumnNames: ['id'], onDelete: 'RESTRICT' })],
+        foreignKeys: [
+          new TableForeignKey({
+            columnNames: ['job_id'],
+            referencedTableName: 'job_ticket',
+            referencedColumnNames: ['id'],
+            onDelete: 'RESTRICT',
+          }),
+        ],
       }),
       new Table({
         name: 'oem_job_ticket_step',
-        columns: [id, int('ticket_id'), int('sequence'), str('name', 100), str('node_code', 50, true), int('node_id', true), str('status', 16), time('scanned_at', true), str('station_code', 50, true)],
+        columns: [
+          id,
+          int('ticket_id'),
+          int('sequence'),
+          str('name', 100),
+          str('node_code', 50, true),
+          int('node_id', true),
+          str('status', 16),
+          time('scanned_at', true),
+          str('station_code', 50, true),
+        ],
         indices: [index('uq_oem_step_sequence', ['ticket_id', 'sequence'], true)],
-        foreignKeys: [new TableForeignKey({ columnNames: ['ticket_id'], referencedTableName: 'oem_job_ticket', referencedColumnNames: ['id'], onDelete: 'CASCADE' })],
+        foreignKeys: [
+          new TableForeignKey({
+            columnNames: ['ticket_id'],
+            referencedTableName: 'oem_job_ticket',
+            referencedColumnNames: ['id'],
+            onDelete: 'CASCADE',
+          }),
+        ],
       }),
       new Table({
         name: 'oem_scan_rule',
@@ -79,7 +115,11 @@ export class Phase8Oem1764000800000 implements MigrationInterface {
           int('reached_sequence', true),
           str('reached_step_status', 16, true),
         ],
-        indices: [index('idx_oem_shadow_kind', ['kind', 'id']), index('idx_oem_shadow_recorded', ['recorded_at']), index('idx_oem_shadow_ticket', ['ticket_id', 'id'])],
+        indices: [
+          index('idx_oem_shadow_kind', ['kind', 'id']),
+          index('idx_oem_shadow_recorded', ['recorded_at']),
+          index('idx_oem_shadow_ticket', ['ticket_id', 'id']),
+        ],
       }),
     ];
     for (const table of tables) await qr.createTable(table, true);

@@ -3,7 +3,12 @@ import { datetimeColumn, dialectOf, insertIgnore, toDbTime } from '../src/databa
 import { dropPhaseSchema } from '../src/phases/guard/migration-guard.js';
 import { PHASE_9_SCHEMA } from '../src/people/people.schema.js';
 
-const str = (name: string, length: number, nullable = false): TableColumnOptions => ({ name, type: 'varchar', length: String(length), isNullable: nullable });
+const str = (name: string, length: number, nullable = false): TableColumnOptions => ({
+  name,
+  type: 'varchar',
+  length: String(length),
+  isNullable: nullable,
+});
 const index = (name: string, columns: string[]) => new TableIndex({ name, columnNames: columns });
 
 /** What the People integration starts with: national ids never stored, phones to their last four digits, emails masked. */
@@ -37,11 +42,22 @@ export class Phase9People1764000900000 implements MigrationInterface {
           time('full_synced_at', true),
           ...cached,
         ],
-        indices: [index('idx_people_operator_employee_no', ['employee_no']), index('idx_people_operator_updated', ['source_updated_at']), index('idx_people_operator_expires', ['expires_at']), index('idx_people_operator_full_sync', ['full_synced_at'])],
+        indices: [
+          index('idx_people_operator_employee_no', ['employee_no']),
+          index('idx_people_operator_updated', ['source_updated_at']),
+          index('idx_people_operator_expires', ['expires_at']),
+          index('idx_people_operator_full_sync', ['full_synced_at']),
+        ],
       }),
       new Table({
         name: 'people_team_cache',
-        columns: [{ ...str('id', 64), isPrimary: true }, str('code', 50), str('name', 200), { name: 'active', type: 'boolean' }, ...cached],
+        columns: [
+          { ...str('id', 64), isPrimary: true },
+          str('code', 50),
+          str('name', 200),
+          { name: 'active', type: 'boolean' },
+          ...cached,
+        ],
         indices: [index('idx_people_team_code', ['code']), index('idx_people_team_expires', ['expires_at'])],
       }),
       new Table({
@@ -57,11 +73,20 @@ export class Phase9People1764000900000 implements MigrationInterface {
           time('window_end'),
           ...cached,
         ],
-        indices: [index('idx_people_availability_operator', ['operator_id', 'starts_at']), index('idx_people_availability_expires', ['expires_at'])],
+        indices: [
+          index('idx_people_availability_operator', ['operator_id', 'starts_at']),
+          index('idx_people_availability_expires', ['expires_at']),
+        ],
       }),
       new Table({
         name: 'people_masking_policy',
-        columns: [{ ...str('field', 50), isPrimary: true }, str('strategy', 16), { name: 'keep_last', type: 'integer', isNullable: true }, time('updated_at'), str('updated_by', 100)],
+        columns: [
+          { ...str('field', 50), isPrimary: true },
+          str('strategy', 16),
+          { name: 'keep_last', type: 'integer', isNullable: true },
+          time('updated_at'),
+          str('updated_by', 100),
+        ],
       }),
       new Table({
         name: 'people_sync_error_log',
@@ -79,7 +104,10 @@ export class Phase9People1764000900000 implements MigrationInterface {
     for (const table of tables) if (!(await qr.hasTable(table.name))) await qr.createTable(table);
     const now = toDbTime(new Date());
     for (const p of SEEDED_MASKING_POLICY) {
-      await qr.query(`${insertIgnore(dialectOf(qr))} people_masking_policy (field, strategy, keep_last, updated_at, updated_by) VALUES (?, ?, ?, ?, ?)`, [p.field, p.strategy, p.keepLast, now, 'migration']);
+      await qr.query(
+        `${insertIgnore(dialectOf(qr))} people_masking_policy (field, strategy, keep_last, updated_at, updated_by) VALUES (?, ?, ?, ?, ?)`,
+        [p.field, p.strategy, p.keepLast, now, 'migration'],
+      );
     }
   }
 

@@ -6,7 +6,12 @@ import { dropPhaseSchema } from '../src/phases/guard/migration-guard.js';
 const int = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'integer', isNullable: nullable });
 // durations in milliseconds: a cycle time passes 2^31 ms after 25 days
 const ms = (name: string): TableColumnOptions => ({ name, type: 'bigint', isNullable: true });
-const key = (name: string, type = 'integer', length?: string): TableColumnOptions => ({ name, type, length, isPrimary: true });
+const key = (name: string, type = 'integer', length?: string): TableColumnOptions => ({
+  name,
+  type,
+  length,
+  isPrimary: true,
+});
 const str = (name: string, length: number): TableColumnOptions => ({ name, type: 'varchar', length: String(length) });
 
 /**
@@ -22,7 +27,15 @@ export class Phase10Dashboard1764001000000 implements MigrationInterface {
     const tables = [
       new Table({
         name: 'mv_token_flow_summary',
-        columns: [generation, key('node_id'), { ...time('bucket_start'), isPrimary: true }, int('entered'), int('exited'), int('scrapped'), int('wip')],
+        columns: [
+          generation,
+          key('node_id'),
+          { ...time('bucket_start'), isPrimary: true },
+          int('entered'),
+          int('exited'),
+          int('scrapped'),
+          int('wip'),
+        ],
       }),
       new Table({
         name: 'mv_node_bottlenecks',
@@ -59,7 +72,15 @@ export class Phase10Dashboard1764001000000 implements MigrationInterface {
       new Table({
         name: 'mv_cycle_time_analytics',
         // day: the UTC date the tokens finished, 'YYYY-MM-DD'
-        columns: [generation, key('product_code', 'varchar', '64'), key('day', 'varchar', '10'), int('tokens_finished'), ms('avg_cycle_ms'), ms('p50_cycle_ms'), ms('p90_cycle_ms')],
+        columns: [
+          generation,
+          key('product_code', 'varchar', '64'),
+          key('day', 'varchar', '10'),
+          int('tokens_finished'),
+          ms('avg_cycle_ms'),
+          ms('p50_cycle_ms'),
+          ms('p90_cycle_ms'),
+        ],
       }),
       new Table({
         name: 'mv_refresh_state',

@@ -31,7 +31,18 @@ export interface SimFaults {
   faultAfter: number;
 }
 
-export const NO_FAULTS: SimFaults = { latencyMs: 0, errorRate: 0, fail500: 0, hang: 0, hangRate: 0, malformedRate: 0, rateLimit: 0, garbage: 0, retryAfterSeconds: 1, faultAfter: 0 };
+export const NO_FAULTS: SimFaults = {
+  latencyMs: 0,
+  errorRate: 0,
+  fail500: 0,
+  hang: 0,
+  hangRate: 0,
+  malformedRate: 0,
+  rateLimit: 0,
+  garbage: 0,
+  retryAfterSeconds: 1,
+  faultAfter: 0,
+};
 
 export interface SimOperator {
   id: string;
@@ -106,7 +117,9 @@ function makeOperator(i: number, teamCount: number, updatedAt: number): SimOpera
     phone: `+1-555-${pad(Math.floor(i / 10_000), 3)}-${pad(i % 10_000, 4)}`,
     national_id: `NID-${pad((i * 7919) % 1_000_000_000, 9)}-${pad(i, 6)}`,
     team_ids: i % 7 === 0 ? [`T${pad(team, 3)}`, `T${pad((team % teamCount) + 1, 3)}`] : [`T${pad(team, 3)}`],
-    skills: [SKILLS[i % SKILLS.length], SKILLS[(i * 3 + 1) % SKILLS.length]].filter((s, k, all) => all.indexOf(s) === k),
+    skills: [SKILLS[i % SKILLS.length], SKILLS[(i * 3 + 1) % SKILLS.length]].filter(
+      (s, k, all) => all.indexOf(s) === k,
+    ),
     active: i % 50 !== 0,
     updated_at: new Date(updatedAt).toISOString(),
   };
@@ -138,7 +151,6 @@ function malformed(op: SimOperator): Record<string, unknown> {
   }
 }
 
-
 interface Cursor {
   u: number;
   id: string;
@@ -149,7 +161,14 @@ const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('bas
 function decodeCursor(text: string): Cursor | null {
   try {
     const c: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    return typeof c === 'object' && c !== null && 'u' in c && typeof c.u === 'number' && 'id' in c && typeof c.id === 'string' ? { u: c.u, id: c.id } : null;
+    return typeof c === 'object' &&
+      c !== null &&
+      'u' in c &&
+      typeof c.u === 'number' &&
+      'id' in c &&
+      typeof c.id === 'string'
+      ? { u: c.u, id: c.id }
+      : null;
   } catch {
     return null;
   }
@@ -169,7 +188,11 @@ function firstAtOrAfter(sorted: Array<{ updated_at: string }>, time: number): nu
 }
 
 /** Keyset page over items sorted by (updated_at, id): stable while records change between pages. */
-function page<T extends { id: string; updated_at: string }>(sorted: T[], cursor: Cursor | null, limit: number): { items: T[]; next_cursor: string | null } {
+function page<T extends { id: string; updated_at: string }>(
+  sorted: T[],
+  cursor: Cursor | null,
+  limit: number,
+): { items: T[]; next_cursor: string | null } {
   let start = 0;
   if (cursor) {
     let lo = 0;
@@ -215,16 +238,22 @@ export function startPeopleSim(options: SimOptions = {}): Promise<PeopleSim> {
   }));
   let sorted: SimOperator[] | null = null;
   // updated_at is always toISOString(), so the strings sort as the times do
-  const sortedOperators = () => (sorted ??= [...operators.values()].sort((a, b) => compare(a.updated_at, b.updated_at) || compare(a.id, b.id)));
+  const sortedOperators = () =>
+    (sorted ??= [...operators.values()].sort((a, b) => compare(a.updated_at, b.updated_at) || compare(a.id, b.id)));
   // strictly increasing, so every change lands after any watermark already taken
   let clock = BASE_TIME + (size + 1) * 1000;
   const tick = () => (clock = Math.max(clock + 1, Date.now()));
 
   const mutate = (change: SimMutation) => {
     const all = [...operators.values()];
-    const spread = (n: number) => (n <= 0 ? [] : all.filter((_, k) => k % Math.max(1, Math.floor(all.length / n)) === 0).slice(0, n));
+    const spread = (n: number) =>
+      n <= 0 ? [] : all.filter((_, k) => k % Math.max(1, Math.floor(all.length / n)) === 0).slice(0, n);
     const changed = spread(change.change ?? 0).map((op) => {
-      const updated = { ...op, skills: [...op.skills.slice(1), SKILLS[(op.skills.length + clock) % SKILLS.length]], updated_at: new Date(tick()).toISOString() };
+      const updated = {
+        ...op,
+        skills: [...op.skills.slice(1), SKILLS[(op.skills.length + clock) % SKILLS.length]],
+        updated_at: new Date(tick()).toISOString(),
+      };
       operators.set(op.id, updated);
       return op.id;
     });
@@ -257,9 +286,23 @@ export function startPeopleSim(options: SimOptions = {}): Promise<PeopleSim> {
         const n = Number(op.id.slice(1));
         const [start, end] = n % 2 === 0 ? [6, 14] : [14, 22];
         const stamp = new Date(day).toISOString().slice(0, 10).replace(/-/g, '');
-        items.push({ id: `${op.id}-${stamp}-S`, operator_id: op.id, kind: 'shift', starts_at: new Date(day + start * 3_600_000).toISOString(), ends_at: new Date(day + end * 3_600_000).toISOString(), updated_at: new Date(BASE_TIME).toISOString() });
+        items.push({
+          id: `${op.id}-${stamp}-S`,
+          operator_id: op.id,
+          kind: 'shift',
+          starts_at: new Date(day + start * 3_600_000).toISOString(),
+          ends_at: new Date(day + end * 3_600_000).toISOString(),
+          updated_at: new Date(BASE_TIME).toISOString(),
+        });
         if (n % 20 === 0 && dayNo % 3 === 0) {
-          items.push({ id: `${op.id}-${stamp}-L`, operator_id: op.id, kind: 'leave', starts_at: new Date(day).toISOString(), ends_at: new Date(day + DAY).toISOString(), updated_at: new Date(BASE_TIME).toISOString() });
+          items.push({
+            id: `${op.id}-${stamp}-L`,
+            operator_id: op.id,
+            kind: 'leave',
+            starts_at: new Date(day).toISOString(),
+            ends_at: new Date(day + DAY).toISOString(),
+            updated_at: new Date(BASE_TIME).toISOString(),
+          });
         }
       }
     }
@@ -282,10 +325,22 @@ export function startPeopleSim(options: SimOptions = {}): Promise<PeopleSim> {
   };
 
   const control = async (req: IncomingMessage, res: ServerResponse, path: string) => {
-    if (path === '/_control/state' && req.method === 'GET') { send(res, 200, { operators: operators.size, teams: teams.length, faults, requests: Object.fromEntries(counts) }); return; }
-    if (path === '/_control/faults' && (req.method === 'PUT' || req.method === 'POST')) { send(res, 200, setFaults((await readBody(req)))); return; }
-    if (path === '/_control/faults/reset' && req.method === 'POST') { send(res, 200, setFaults(NO_FAULTS)); return; }
-    if (path === '/_control/mutate' && req.method === 'POST') { send(res, 200, mutate((await readBody(req)))); return; }
+    if (path === '/_control/state' && req.method === 'GET') {
+      send(res, 200, { operators: operators.size, teams: teams.length, faults, requests: Object.fromEntries(counts) });
+      return;
+    }
+    if (path === '/_control/faults' && (req.method === 'PUT' || req.method === 'POST')) {
+      send(res, 200, setFaults(await readBody(req)));
+      return;
+    }
+    if (path === '/_control/faults/reset' && req.method === 'POST') {
+      send(res, 200, setFaults(NO_FAULTS));
+      return;
+    }
+    if (path === '/_control/mutate' && req.method === 'POST') {
+      send(res, 200, mutate(await readBody(req)));
+      return;
+    }
     send(res, 404, { error: 'not_found' });
   };
 
@@ -298,7 +353,10 @@ export function startPeopleSim(options: SimOptions = {}): Promise<PeopleSim> {
   };
 
   const api = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
-    if (req.headers.authorization !== `Bearer ${token}`) { send(res, 401, { error: 'unauthorized' }); return; }
+    if (req.headers.authorization !== `Bearer ${token}`) {
+      send(res, 401, { error: 'unauthorized' });
+      return;
+    }
     const counted = faults.faultAfter > 0 ? (faults.faultAfter--, false) : true;
     if ((counted && faults.hang > 0) || (faults.hangRate > 0 && random() < faults.hangRate)) {
       if (counted && faults.hang > 0) faults.hang--;
@@ -308,11 +366,13 @@ export function startPeopleSim(options: SimOptions = {}): Promise<PeopleSim> {
     if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
     if (counted && faults.rateLimit > 0) {
       faults.rateLimit--;
-      send(res, 429, { error: 'rate_limited' }, { 'retry-after': String(faults.retryAfterSeconds) }); return;
+      send(res, 429, { error: 'rate_limited' }, { 'retry-after': String(faults.retryAfterSeconds) });
+      return;
     }
     if ((counted && faults.fail500 > 0) || (faults.errorRate > 0 && random() < faults.errorRate)) {
       if (counted && faults.fail500 > 0) faults.fail500--;
-      send(res, 500, { error: 'internal' }); return;
+      send(res, 500, { error: 'internal' });
+      return;
     }
     if (counted && faults.garbage > 0) {
       faults.garbage--;
@@ -324,25 +384,42 @@ export function startPeopleSim(options: SimOptions = {}): Promise<PeopleSim> {
     const cursorText = url.searchParams.get('cursor');
     // availability pages by offset over its generated list; the others by keyset
     const cursor = cursorText && url.pathname !== '/v1/availability' ? decodeCursor(cursorText) : null;
-    if (cursorText && url.pathname !== '/v1/availability' && !cursor) { send(res, 400, { error: 'bad_cursor' }); return; }
+    if (cursorText && url.pathname !== '/v1/availability' && !cursor) {
+      send(res, 400, { error: 'bad_cursor' });
+      return;
+    }
     if (url.pathname === '/v1/operators') {
       const sinceText = url.searchParams.get('updated_since');
       const since = sinceText ? Date.parse(sinceText) : null;
-      if (sinceText && Number.isNaN(since)) { send(res, 400, { error: 'bad_updated_since' }); return; }
+      if (sinceText && Number.isNaN(since)) {
+        send(res, 400, { error: 'bad_updated_since' });
+        return;
+      }
       const all = sortedOperators();
       const result = page(since === null ? all : all.slice(firstAtOrAfter(all, since)), cursor, limit);
       const items = result.items.map((op) => (isMalformed(op.id, faults.malformedRate) ? malformed(op) : op));
-      send(res, 200, { items, next_cursor: result.next_cursor }); return;
+      send(res, 200, { items, next_cursor: result.next_cursor });
+      return;
     }
-    if (url.pathname === '/v1/teams') { send(res, 200, page(teams, cursor, limit)); return; }
+    if (url.pathname === '/v1/teams') {
+      send(res, 200, page(teams, cursor, limit));
+      return;
+    }
     if (url.pathname === '/v1/availability') {
       const from = Date.parse(url.searchParams.get('from') ?? '');
       const to = Date.parse(url.searchParams.get('to') ?? '');
-      if (Number.isNaN(from) || Number.isNaN(to) || to <= from || to - from > 31 * DAY) { send(res, 400, { error: 'from and to must be ISO times at most 31 days apart' }); return; }
+      if (Number.isNaN(from) || Number.isNaN(to) || to <= from || to - from > 31 * DAY) {
+        send(res, 400, { error: 'from and to must be ISO times at most 31 days apart' });
+        return;
+      }
       const items = availability(from, to);
       const offset = cursorText ? Number(Buffer.from(cursorText, 'base64url').toString('utf8')) || 0 : 0;
       const slice = items.slice(offset, offset + limit);
-      send(res, 200, { items: slice, next_cursor: offset + limit < items.length ? Buffer.from(String(offset + limit)).toString('base64url') : null }); return;
+      send(res, 200, {
+        items: slice,
+        next_cursor: offset + limit < items.length ? Buffer.from(String(offset + limit)).toString('base64url') : null,
+      });
+      return;
     }
     send(res, 404, { error: 'not_found' });
   };
@@ -350,7 +427,9 @@ export function startPeopleSim(options: SimOptions = {}): Promise<PeopleSim> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sim');
     const handler = url.pathname.startsWith('/_control/') ? control(req, res, url.pathname) : api(req, res, url);
-    handler.catch((error: unknown) => send(res, 400, { error: String(error instanceof Error ? error.message : error) }));
+    handler.catch((error: unknown) =>
+      send(res, 400, { error: String(error instanceof Error ? error.message : error) }),
+    );
   });
 
   return new Promise((resolve, reject) => {
@@ -401,12 +480,17 @@ async function main(argv: string[]): Promise<void> {
     else if (flag === '--seed') options.seed = Number(value);
     else {
       const knob = FLAGS[flag];
-      if (!knob) throw new Error(`unknown flag ${flag}; known: --port --size --token --host --seed ${Object.keys(FLAGS).join(' ')}`);
+      if (!knob)
+        throw new Error(
+          `unknown flag ${flag}; known: --port --size --token --host --seed ${Object.keys(FLAGS).join(' ')}`,
+        );
       options.faults[knob] = Number(value);
     }
   }
   const sim = await startPeopleSim(options);
-  console.log(`people-api-sim listening on ${sim.url} (${sim.operators().length} operators, ${sim.teams().length} teams; token "${sim.token}"; control at ${sim.url}/_control/state)`);
+  console.log(
+    `people-api-sim listening on ${sim.url} (${sim.operators().length} operators, ${sim.teams().length} teams; token "${sim.token}"; control at ${sim.url}/_control/state)`,
+  );
   const stop = () => void sim.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

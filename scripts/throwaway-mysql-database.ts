@@ -11,7 +11,11 @@ export interface ThrowawayMysqlDatabase {
  * A new, empty database on a throwaway MariaDB server, for one test suite or one bench run;
  * utf8mb4 unless a test asks for another default character set.
  */
-export async function createThrowawayMysqlDatabase(serverUrl: string, prefix: string, options: { charset?: 'latin1' } = {}): Promise<ThrowawayMysqlDatabase> {
+export async function createThrowawayMysqlDatabase(
+  serverUrl: string,
+  prefix: string,
+  options: { charset?: 'latin1' } = {},
+): Promise<ThrowawayMysqlDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = await createConnection(serverUrl);
   await admin.query(`CREATE DATABASE ${name} CHARACTER SET ${options.charset ?? 'utf8mb4 COLLATE utf8mb4_unicode_ci'}`);

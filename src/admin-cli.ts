@@ -10,7 +10,9 @@ import { Migrator } from './database/migrator.js';
 
 /** Invocations that must see the schema as it is, or touch nothing. */
 function leavesSchemaAsIs(args: string[]): boolean {
-  return args.length === 0 || args[0] === 'help' || args.some((a) => ['-h', '--help', '--status', '--revert'].includes(a));
+  return (
+    args.length === 0 || args[0] === 'help' || args.some((a) => ['-h', '--help', '--status', '--revert'].includes(a))
+  );
 }
 
 /**
@@ -53,7 +55,9 @@ export async function runAdminCli(): Promise<void> {
     try {
       await prepareSchema(env, migrateCommand);
     } catch (error) {
-      process.stderr.write(`error: could not prepare the database: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(
+        `error: could not prepare the database: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
       process.exit(1);
     }
   }
@@ -74,4 +78,3 @@ export async function runAdminCli(): Promise<void> {
     process.exit(1);
   }
 }
-

@@ -17,13 +17,20 @@ export const API_PREFIX = 'api/v1';
  * Builds the HTTP application exactly as production runs it; main.ts, the end-to-end tests
  * and the benchmarks all start here.
  */
-export async function createApp(overrides: EnvironmentInput = {}, extras: AppExtras = {}): Promise<NestExpressApplication> {
+export async function createApp(
+  overrides: EnvironmentInput = {},
+  extras: AppExtras = {},
+): Promise<NestExpressApplication> {
   const env = readEnvironment(overrides);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(overrides, extras), new PhasegateExpressAdapter(), {
-    logger: createAppLogger(env),
-    bodyParser: false,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(overrides, extras),
+    new PhasegateExpressAdapter(),
+    {
+      logger: createAppLogger(env),
+      bodyParser: false,
+      abortOnError: false,
+    },
+  );
   // request id and access log come first so that requests the body parser refuses are
   // identified and logged too
   const accessLog = app.get(AccessLogMiddleware);
@@ -31,7 +38,9 @@ export async function createApp(overrides: EnvironmentInput = {}, extras: AppExt
   app.useBodyParser('json', { limit: env.BODY_LIMIT });
   app.use(limitJsonDepth);
   // OFREP clients expect its standard paths at the root
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics', 'ofrep/v1/evaluate/flags', 'ofrep/v1/evaluate/flags/:key'] });
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: ['health/live', 'health/ready', 'metrics', 'ofrep/v1/evaluate/flags', 'ofrep/v1/evaluate/flags/:key'],
+  });
   app.useGlobalPipes(validationPipe());
   app.disable('x-powered-by');
   app.enableShutdownHooks();

@@ -14,7 +14,12 @@ export class CliModule {
   static forRoot(extras: AppExtras = {}): DynamicModule {
     return {
       module: CliModule,
-      imports: [AppModule.forRoot({ MIGRATE_ON_START: 'false', JOBS_ENABLED: 'false' }, extras), ProductionModule, PhaseCommandsModule, AssignmentCommandsModule],
+      imports: [
+        AppModule.forRoot({ MIGRATE_ON_START: 'false', JOBS_ENABLED: 'false' }, extras),
+        ProductionModule,
+        PhaseCommandsModule,
+        AssignmentCommandsModule,
+      ],
       providers: [KeysCommand, KeysCreateCommand, KeysListCommand, KeysRevokeCommand, MigrateCommand, SeedCommand],
     };
   }

@@ -36,20 +36,33 @@ describe('typed client generated from /docs-json', () => {
   it('the committed types are those of the current document (else: npm run api:types)', async () => {
     const document = (await t.http().get('/docs-json').expect(200)).body as object;
     const committed = readFileSync(new URL('./support/phasegate-api.ts', import.meta.url), 'utf8');
-    expect(committed === (await apiTypes(document)) ? 'current' : 'stale: run `npm run api:types` and commit test/support/phasegate-api.ts').toBe('current');
+    expect(
+      committed === (await apiTypes(document))
+        ? 'current'
+        : 'stale: run `npm run api:types` and commit test/support/phasegate-api.ts',
+    ).toBe('current');
   });
 
   it('drives the main flow: graph, job, spawn, scans, flags, rollback', async () => {
     const graph = await client.POST('/api/v1/graphs', {
-      body: { code: 'CLIENT', name: 'Typed client line', nodes: LINE_NODES.map((n) => ({ ...n, kind: n.kind as NodeKind })), edges: LINE_EDGES },
+      body: {
+        code: 'CLIENT',
+        name: 'Typed client line',
+        nodes: LINE_NODES.map((n) => ({ ...n, kind: n.kind as NodeKind })),
+        edges: LINE_EDGES,
+      },
     });
     expect(graph.response.status).toBe(201);
     const graphId = graph.data!.id;
 
-    const job = await client.POST('/api/v1/jobs', { body: { code: 'J-CLIENT', graphId, productCode: 'WIDGET', quantity: 2, dueAt: '2030-03-05T08:00:00+01:00' } });
+    const job = await client.POST('/api/v1/jobs', {
+      body: { code: 'J-CLIENT', graphId, productCode: 'WIDGET', quantity: 2, dueAt: '2030-03-05T08:00:00+01:00' },
+    });
     expect(job.data).toMatchObject({ code: 'J-CLIENT', status: 'planned', dueAt: '2030-03-05T07:00:00.000Z' });
     const jobId = job.data!.id;
-    expect((await client.POST('/api/v1/jobs/{id}/release', { params: { path: { id: jobId } } })).data?.status).toBe('released');
+    expect((await client.POST('/api/v1/jobs/{id}/release', { params: { path: { id: jobId } } })).data?.status).toBe(
+      'released',
+    );
     const spawned = await client.POST('/api/v1/jobs/{id}/spawn', { params: { path: { id: jobId } } });
     expect(spawned.data).toEqual({ jobId, spawned: 2, firstSerial: 'J-CLIENT-0001', lastSerial: 'J-CLIENT-0002' });
 
@@ -57,7 +70,9 @@ describe('typed client generated from /docs-json', () => {
     const serial = spawned.data!.firstSerial;
     for (const station of ['ST-S', 'ST-A', 'ST-Q', 'ST-P']) {
       for (const action of ['started', station === 'ST-P' ? 'finished' : 'completed']) {
-        const scan = await client.POST('/api/v1/scans', { body: { stationCode: station, barcode: serial, outcome: 'pass' } });
+        const scan = await client.POST('/api/v1/scans', {
+          body: { stationCode: station, barcode: serial, outcome: 'pass' },
+        });
         expect([station, scan.data?.action]).toEqual([station, action]);
       }
     }
@@ -72,14 +87,21 @@ describe('typed client generated from /docs-json', () => {
     expect(wrong.response.status).toBe(409);
     expect(wrong.error).toMatchObject({ code: 'WRONG_STATION' });
 
-    const flag = await client.PUT('/api/v1/admin/flags/{key}', { params: { path: { key: 'enable_production_dashboard' } }, body: { enabled: true, reason: 'typed client' } });
+    const flag = await client.PUT('/api/v1/admin/flags/{key}', {
+      params: { path: { key: 'enable_production_dashboard' } },
+      body: { enabled: true, reason: 'typed client' },
+    });
     expect(flag.data).toMatchObject({ key: 'enable_production_dashboard', enabled: true, effective: true });
 
-    const plan = await client.POST('/api/v1/admin/rollbacks', { body: { phase: 10, reason: 'typed client', dryRun: true } });
+    const plan = await client.POST('/api/v1/admin/rollbacks', {
+      body: { phase: 10, reason: 'typed client', dryRun: true },
+    });
     expect(plan.response.status).toBe(200);
     const rollback = await client.POST('/api/v1/admin/rollbacks', { body: { phase: 10, reason: 'typed client' } });
     expect(rollback.response.status).toBe(201);
-    const logged = await client.GET('/api/v1/admin/rollbacks/{id}', { params: { path: { id: (rollback.data as components['schemas']['RollbackRecordDto']).id } } });
+    const logged = await client.GET('/api/v1/admin/rollbacks/{id}', {
+      params: { path: { id: (rollback.data as components['schemas']['RollbackRecordDto']).id } },
+    });
     expect(logged.data).toMatchObject({ kind: 'phase', phases: [10], status: 'completed', reason: 'typed client' });
     const flags = await client.GET('/api/v1/admin/flags');
     expect(flags.data!.find((f) => f.key === 'enable_production_dashboard')?.enabled).toBe(false);

@@ -29,9 +29,14 @@ export async function buildLine(t: TestApp, operators: number, teams: Record<str
   const opCode = (n: number) => `${prefix}-OP${n}`;
   const teamCode = (name: string) => `${prefix}-${name}`;
   const ops = new Map<number, number>();
-  for (let n = 1; n <= operators; n++) ops.set(n, (await accounts.createOperator({ code: opCode(n), name: `Operator ${n}` })).id);
+  for (let n = 1; n <= operators; n++)
+    ops.set(n, (await accounts.createOperator({ code: opCode(n), name: `Operator ${n}` })).id);
   const teamIds = new Map<string, number>();
-  for (const [name, members] of Object.entries(teams)) teamIds.set(name, (await accounts.createTeam({ code: teamCode(name), name, memberCodes: members.map(opCode) })).team.id);
+  for (const [name, members] of Object.entries(teams))
+    teamIds.set(
+      name,
+      (await accounts.createTeam({ code: teamCode(name), name, memberCodes: members.map(opCode) })).team.id,
+    );
   const graph = await t.app.get(GraphsService).create({
     code: `${prefix}-G`,
     name: 'test line',
@@ -48,7 +53,15 @@ export async function buildLine(t: TestApp, operators: number, teams: Record<str
     ],
   });
   const node = Object.fromEntries(graph.nodes.map((n) => [n.code, n.id])) as Line['node'];
-  return { prefix, graphId: graph.graph.id, node, op: (n) => ops.get(n)!, team: (name) => teamIds.get(name)!, opCode, teamCode };
+  return {
+    prefix,
+    graphId: graph.graph.id,
+    node,
+    op: (n) => ops.get(n)!,
+    team: (name) => teamIds.get(name)!,
+    opCode,
+    teamCode,
+  };
 }
 
 let jobs = 0;
@@ -56,7 +69,12 @@ let jobs = 0;
 /** A released job of `quantity` on the line; `spawn` spawns its tokens too. */
 export async function newJob(t: TestApp, line: Line, quantity: number, spawn = true): Promise<number> {
   const service = t.app.get(JobsService);
-  const job = await service.create({ code: `${line.prefix}-J${++jobs}`, graphId: line.graphId, productCode: 'P', quantity });
+  const job = await service.create({
+    code: `${line.prefix}-J${++jobs}`,
+    graphId: line.graphId,
+    productCode: 'P',
+    quantity,
+  });
   await service.release(job.id);
   if (spawn) await t.app.get(TokenLifecycleService).spawnTokens(job.id);
   return job.id;
@@ -73,7 +91,9 @@ export interface TokenRow {
 }
 
 export async function tokensOf(t: TestApp, jobId: number): Promise<TokenRow[]> {
-  const rows = await t.app.get(DataSource).query(`SELECT id, assigned_account_id, assigned_team_id FROM token WHERE job_id = ? ORDER BY id`, [jobId]);
+  const rows = await t.app
+    .get(DataSource)
+    .query(`SELECT id, assigned_account_id, assigned_team_id FROM token WHERE job_id = ? ORDER BY id`, [jobId]);
   return rows.map((r: Record<string, unknown>) => ({
     id: Number(r.id),
     accountId: r.assigned_account_id === null ? null : Number(r.assigned_account_id),

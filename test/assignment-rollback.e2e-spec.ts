@@ -48,7 +48,12 @@ describe('Phase 7 through the CLI: comparison on the demo data, rollback and res
     }
     const job = (await ds.query(`SELECT id FROM job_ticket WHERE code = 'DEMO-J003'`))[0];
     const http = await t.http().get(`/api/v1/assignment/compare?jobId=${job.id}`).set(t.auth(Role.Viewer)).expect(200);
-    expect(http.body).toMatchObject({ jobCode: 'DEMO-J003', simulatedSpawn: true, tokens: 12, automatic: { violations: 0, fillRate: 1 } });
+    expect(http.body).toMatchObject({
+      jobCode: 'DEMO-J003',
+      simulatedSpawn: true,
+      tokens: 12,
+      automatic: { violations: 0, fillRate: 1 },
+    });
     // writes nothing
     expect(Number((await ds.query(`SELECT COUNT(*) AS n FROM assignment_log`))[0].n)).toBe(0);
     expect(Number((await ds.query(`SELECT COUNT(*) AS n FROM token WHERE job_id = ?`, [job.id]))[0].n)).toBe(0);
@@ -64,17 +69,39 @@ describe('Phase 7 through the CLI: comparison on the demo data, rollback and res
   it('refuses a schema revert over the audit log without a backup (exit 2); with one, enable and restore bring every row back', async () => {
     await setFlag(t, 'enable_assignment_runtime', true);
     const line = await buildLine(t, 3, { CREW: [1, 2, 3] });
-    await t.http().put(`/api/v1/assignment/plans/nodes/${line.node.START}`).set(t.auth(Role.Supervisor)).send({ entries: [{ teamCode: line.teamCode('CREW'), priority: 1 }] }).expect(200);
+    await t
+      .http()
+      .put(`/api/v1/assignment/plans/nodes/${line.node.START}`)
+      .set(t.auth(Role.Supervisor))
+      .send({ entries: [{ teamCode: line.teamCode('CREW'), priority: 1 }] })
+      .expect(200);
     const job = await newJob(t, line, 30);
     const assigned = await tokensOf(t, job);
     expect(new Set(assigned.map((x) => x.accountId)).size).toBe(3);
-    await t.http().post('/api/v1/assignment/leave').set(t.auth(Role.Supervisor)).send({ operatorId: line.op(1), startsAt: '2031-01-01T00:00:00Z', endsAt: '2031-01-05T00:00:00Z' }).expect(201);
+    await t
+      .http()
+      .post('/api/v1/assignment/leave')
+      .set(t.auth(Role.Supervisor))
+      .send({ operatorId: line.op(1), startsAt: '2031-01-01T00:00:00Z', endsAt: '2031-01-05T00:00:00Z' })
+      .expect(201);
 
     // schemas come down in stack order: the phases above 7 first (empty here)
-    const above = await cli('rollback', '--to-phase', '8', '--revert-schema', '--backup', '--reason', 'phase 7 drill: clear the stack', '--yes');
+    const above = await cli(
+      'rollback',
+      '--to-phase',
+      '8',
+      '--revert-schema',
+      '--backup',
+      '--reason',
+      'phase 7 drill: clear the stack',
+      '--yes',
+    );
     expect(above.code).toBe(0);
 
-    const items = [...PHASE_7_SCHEMA.tables.map((x) => ({ table: x.name, column: undefined as string | undefined })), ...PHASE_7_SCHEMA.columns];
+    const items = [
+      ...PHASE_7_SCHEMA.tables.map((x) => ({ table: x.name, column: undefined as string | undefined })),
+      ...PHASE_7_SCHEMA.columns,
+    ];
     const digests = async () => Promise.all(items.map((i) => digest(ds, i.table, i.column)));
     const before = await digests();
     expect(before[0]!.rows).toBe(30);
@@ -84,7 +111,17 @@ describe('Phase 7 through the CLI: comparison on the demo data, rollback and res
     expect(refused.stderr).toMatch(/assignment_log/);
     expect(await digests()).toEqual(before);
 
-    const done = await cli('rollback', '--phase', '7', '--revert-schema', '--backup', '--reason', 'phase 7 drill', '--yes', '--json');
+    const done = await cli(
+      'rollback',
+      '--phase',
+      '7',
+      '--revert-schema',
+      '--backup',
+      '--reason',
+      'phase 7 drill',
+      '--yes',
+      '--json',
+    );
     expect(done.code).toBe(0);
     const record = JSON.parse(done.stdout);
     for (const name of PHASE_7_SCHEMA.tables.map((x) => x.name)) expect(await tableExists(ds, name)).toBe(false);
@@ -94,7 +131,9 @@ describe('Phase 7 through the CLI: comparison on the demo data, rollback and res
 
     const enabled = await cli('phases', 'enable', '--phase', '7', '--reason', 'phase 7 drill over');
     expect(enabled.code).toBe(0);
-    const location = String(record.backupLocation ?? record.rollback?.backupLocation).split('; ').find((l: string) => l.includes('phase7'));
+    const location = String(record.backupLocation ?? record.rollback?.backupLocation)
+      .split('; ')
+      .find((l: string) => l.includes('phase7'));
     const restored = await cli('restore', '--from', location!);
     expect(restored.code).toBe(0);
     expect(await digests()).toEqual(before);

@@ -27,13 +27,23 @@ describe('Phase 7: workload board', () => {
   /** Open tokens assigned to `op` by the manual plan (the runtime flag is off). */
   async function giveTokens(line: Line, op: number, quantity: number): Promise<number[]> {
     const job = await newJob(t, line, quantity, false);
-    await t.http().put(`/api/v1/assignment/plans/jobs/${job}/nodes/${line.node.START}`).set(t.auth(Role.Supervisor)).send({ entries: [{ operatorCode: line.opCode(op), priority: 1 }] }).expect(200);
+    await t
+      .http()
+      .put(`/api/v1/assignment/plans/jobs/${job}/nodes/${line.node.START}`)
+      .set(t.auth(Role.Supervisor))
+      .send({ entries: [{ operatorCode: line.opCode(op), priority: 1 }] })
+      .expect(200);
     await t.app.get(TokenLifecycleService).spawnTokens(job);
     return (await tokensOf(t, job)).map((x) => x.id);
   }
 
-  const workloads = async (board: WorkloadBoard, ids: number[], now: number, reassigning: TokenRef[] = [], fresh = false) =>
-    [...(await board.standing(db, ids, reassigning, now, fresh)).values()].map((s) => s.workload);
+  const workloads = async (
+    board: WorkloadBoard,
+    ids: number[],
+    now: number,
+    reassigning: TokenRef[] = [],
+    fresh = false,
+  ) => [...(await board.standing(db, ids, reassigning, now, fresh)).values()].map((s) => s.workload);
 
   it('keeps what it read for its bound, counts its own decisions and tokens decided again, and reads afresh when asked', async () => {
     const line = await buildLine(t, 2);
@@ -55,7 +65,16 @@ describe('Phase 7: workload board', () => {
     expect((await board.standing(db, [op2], [], at + 20)).get(op2)).toEqual({ workload: 1, lastAssignedAt: at + 10 });
 
     // one of operator 1's tokens is decided again: it leaves them, and stays gone
-    const token: TokenRef = { id: held[0], serial: 'x', jobId: 0, currentNodeId: line.node.START, status: TokenStatus.Waiting, assignedAccountId: op1, assignedTeamId: null, version: 1 };
+    const token: TokenRef = {
+      id: held[0],
+      serial: 'x',
+      jobId: 0,
+      currentNodeId: line.node.START,
+      status: TokenStatus.Waiting,
+      assignedAccountId: op1,
+      assignedTeamId: null,
+      version: 1,
+    };
     expect(await workloads(board, [op1], at + 30, [token])).toEqual([1]);
     expect(await workloads(board, [op1], at + 40)).toEqual([1]);
 

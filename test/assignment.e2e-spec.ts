@@ -24,16 +24,34 @@ describe('Phase 7: automatic assignment', () => {
   });
   afterAll(() => t.close());
 
-  async function plan(line: Line, entries: Array<{ op?: number; team?: string; priority: number }>, jobId?: number, node = line.node.START): Promise<void> {
-    const body = { entries: entries.map((e) => ({ ...(e.op ? { operatorCode: line.opCode(e.op) } : { teamCode: line.teamCode(e.team!) }), priority: e.priority })) };
-    const path = jobId ? `/api/v1/assignment/plans/jobs/${jobId}/nodes/${node}` : `/api/v1/assignment/plans/nodes/${node}`;
+  async function plan(
+    line: Line,
+    entries: Array<{ op?: number; team?: string; priority: number }>,
+    jobId?: number,
+    node = line.node.START,
+  ): Promise<void> {
+    const body = {
+      entries: entries.map((e) => ({
+        ...(e.op ? { operatorCode: line.opCode(e.op) } : { teamCode: line.teamCode(e.team!) }),
+        priority: e.priority,
+      })),
+    };
+    const path = jobId
+      ? `/api/v1/assignment/plans/jobs/${jobId}/nodes/${node}`
+      : `/api/v1/assignment/plans/nodes/${node}`;
     await t.http().put(path).set(supervisor()).send(body).expect(200);
   }
 
-  const logOf = async (query: string) => (await t.http().get(`/api/v1/assignment/log?${query}`).set(t.auth(Role.Viewer)).expect(200)).body;
+  const logOf = async (query: string) =>
+    (await t.http().get(`/api/v1/assignment/log?${query}`).set(t.auth(Role.Viewer)).expect(200)).body;
   const count = async (table: string) => Number((await db.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
   const approvedLeave = async (operatorId: number, from = Date.now() - DAY, to = Date.now() + DAY) => {
-    const leave = await t.http().post('/api/v1/assignment/leave').set(supervisor()).send({ operatorId, startsAt: new Date(from), endsAt: new Date(to) }).expect(201);
+    const leave = await t
+      .http()
+      .post('/api/v1/assignment/leave')
+      .set(supervisor())
+      .send({ operatorId, startsAt: new Date(from), endsAt: new Date(to) })
+      .expect(201);
     await t.http().post(`/api/v1/assignment/leave/${leave.body.id}/approve`).set(supervisor()).expect(200);
   };
 
@@ -43,7 +61,10 @@ describe('Phase 7: automatic assignment', () => {
 
     it('ranks by plan priority, the job plan before the node plan', async () => {
       const line = await buildLine(t, 3);
-      await plan(line, [{ op: 1, priority: 5 }, { op: 2, priority: 1 }]);
+      await plan(line, [
+        { op: 1, priority: 5 },
+        { op: 2, priority: 1 },
+      ]);
       const first = await newJob(t, line, 1);
       expect((await tokensOf(t, first))[0].accountId).toBe(line.op(2));
 
@@ -54,8 +75,17 @@ describe('Phase 7: automatic assignment', () => {
       expect(token.accountId).toBe(line.op(3));
 
       const [entry] = (await logOf(`tokenId=${token.id}`)).items;
-      expect(entry).toMatchObject({ method: 'auto', operatorId: line.op(3), reason: null, directory: 'local', jobId: second, nodeId: line.node.START });
-      expect(entry.candidates.map((c: { operatorId: number; rank: number; tier: string }) => [c.operatorId, c.rank, c.tier])).toEqual([
+      expect(entry).toMatchObject({
+        method: 'auto',
+        operatorId: line.op(3),
+        reason: null,
+        directory: 'local',
+        jobId: second,
+        nodeId: line.node.START,
+      });
+      expect(
+        entry.candidates.map((c: { operatorId: number; rank: number; tier: string }) => [c.operatorId, c.rank, c.tier]),
+      ).toEqual([
         [line.op(3), 1, 'job'],
         [line.op(2), 2, 'node'],
         [line.op(1), 3, 'node'],
@@ -76,17 +106,37 @@ describe('Phase 7: automatic assignment', () => {
       await t.app.get(AccountsService).updateOperator(line.op(1), { active: false });
       const now = localMoment(new Date(), 'UTC');
       const otherDay = (now.weekday + 3) % 7;
-      await t.http().put(`/api/v1/assignment/operators/${line.op(2)}/availability`).set(supervisor()).send({ weekly: [{ weekday: otherDay, start: '00:00', end: '24:00' }], exceptions: [] }).expect(200);
+      await t
+        .http()
+        .put(`/api/v1/assignment/operators/${line.op(2)}/availability`)
+        .set(supervisor())
+        .send({ weekly: [{ weekday: otherDay, start: '00:00', end: '24:00' }], exceptions: [] })
+        .expect(200);
       await approvedLeave(line.op(3));
       // pending leave does not exclude; neither does an approved leave that is over
-      await t.http().post('/api/v1/assignment/leave').set(supervisor()).send({ operatorId: line.op(4), startsAt: new Date(Date.now() - DAY), endsAt: new Date(Date.now() + DAY) }).expect(201);
+      await t
+        .http()
+        .post('/api/v1/assignment/leave')
+        .set(supervisor())
+        .send({ operatorId: line.op(4), startsAt: new Date(Date.now() - DAY), endsAt: new Date(Date.now() + DAY) })
+        .expect(201);
       await approvedLeave(line.op(4), Date.now() - 3 * DAY, Date.now() - 2 * DAY);
-      await t.http().put(`/api/v1/assignment/teams/${line.team('OFF')}/availability`).set(supervisor()).send({ weekly: [], exceptions: [{ date: now.date, available: false }] }).expect(200);
+      await t
+        .http()
+        .put(`/api/v1/assignment/teams/${line.team('OFF')}/availability`)
+        .set(supervisor())
+        .send({ weekly: [], exceptions: [{ date: now.date, available: false }] })
+        .expect(200);
 
       const job = await newJob(t, line, 2);
       expect((await tokensOf(t, job)).map((x) => x.accountId)).toEqual([line.op(4), line.op(4)]);
       const [entry] = (await logOf(`tokenId=${(await tokensOf(t, job))[0].id}`)).items;
-      const why = Object.fromEntries(entry.candidates.map((c: { operatorId: number; exclusions: Array<{ reason: string }> }) => [c.operatorId, c.exclusions.map((e) => e.reason)]));
+      const why = Object.fromEntries(
+        entry.candidates.map((c: { operatorId: number; exclusions: Array<{ reason: string }> }) => [
+          c.operatorId,
+          c.exclusions.map((e) => e.reason),
+        ]),
+      );
       expect(why).toEqual({
         [line.op(1)]: ['inactive'],
         [line.op(2)]: ['outside_availability_window'],
@@ -99,7 +149,10 @@ describe('Phase 7: automatic assignment', () => {
 
     it('balances a spawn of 100 tokens by workload, then by least recently assigned', async () => {
       const line = await buildLine(t, 5, { CREW: [1, 2, 3, 4] });
-      await plan(line, [{ team: 'CREW', priority: 1 }, { op: 5, priority: 1 }]);
+      await plan(line, [
+        { team: 'CREW', priority: 1 },
+        { op: 5, priority: 1 },
+      ]);
       // operator 5 already holds 10 open tokens elsewhere
       const busy = await newJob(t, line, 10, false);
       await plan(line, [{ op: 5, priority: 0 }], busy);
@@ -119,8 +172,16 @@ describe('Phase 7: automatic assignment', () => {
 
     it('counts its own decisions at once, from one spawn or route to the next', async () => {
       const line = await buildLine(t, 3);
-      await plan(line, [1, 2, 3].map((op) => ({ op, priority: 1 })));
-      await plan(line, [1, 2].map((op) => ({ op, priority: 1 })), undefined, line.node.WORK);
+      await plan(
+        line,
+        [1, 2, 3].map((op) => ({ op, priority: 1 })),
+      );
+      await plan(
+        line,
+        [1, 2].map((op) => ({ op, priority: 1 })),
+        undefined,
+        line.node.WORK,
+      );
       const spawned: Array<{ id: number; accountId: number | null }> = [];
       for (let i = 0; i < 5; i++) spawned.push(...(await tokensOf(t, await newJob(t, line, 1))));
       // equal workload goes to the least recently assigned
@@ -149,25 +210,42 @@ describe('Phase 7: automatic assignment', () => {
 
     it('falls back to the manual plan when no candidate is available, logging the exclusions', async () => {
       const line = await buildLine(t, 2);
-      await plan(line, [{ op: 1, priority: 1 }, { op: 2, priority: 2 }]);
+      await plan(line, [
+        { op: 1, priority: 1 },
+        { op: 2, priority: 2 },
+      ]);
       await approvedLeave(line.op(1));
       await approvedLeave(line.op(2));
       const before = await fallbacks('no_candidate');
       const job = await newJob(t, line, 3);
       // the manual plan names its top entry, on leave or not: that is the legacy behaviour
       expect((await tokensOf(t, job)).map((x) => x.accountId)).toEqual([line.op(1), line.op(1), line.op(1)]);
-      const items = (await logOf(`method=fallback&operatorId=${line.op(1)}`)).items.filter((i: { jobId: number }) => i.jobId === job);
+      const items = (await logOf(`method=fallback&operatorId=${line.op(1)}`)).items.filter(
+        (i: { jobId: number }) => i.jobId === job,
+      );
       expect(items).toHaveLength(3);
       expect(items[0]).toMatchObject({ reason: 'no_candidate', operatorId: line.op(1) });
-      expect(items[0].candidates.map((c: { exclusions: Array<{ reason: string }> }) => c.exclusions[0].reason)).toEqual(['on_leave', 'on_leave']);
+      expect(items[0].candidates.map((c: { exclusions: Array<{ reason: string }> }) => c.exclusions[0].reason)).toEqual(
+        ['on_leave', 'on_leave'],
+      );
       expect((await fallbacks('no_candidate')) - before).toBe(3);
-      const events = await db.query(`SELECT payload FROM token_event WHERE type = 'assigned' AND token_id IN (SELECT id FROM token WHERE job_id = ?)`, [job]);
-      expect(events.map((e: { payload: string }) => JSON.parse(e.payload).path)).toEqual(['manual', 'manual', 'manual']);
+      const events = await db.query(
+        `SELECT payload FROM token_event WHERE type = 'assigned' AND token_id IN (SELECT id FROM token WHERE job_id = ?)`,
+        [job],
+      );
+      expect(events.map((e: { payload: string }) => JSON.parse(e.payload).path)).toEqual([
+        'manual',
+        'manual',
+        'manual',
+      ]);
     });
 
     it('falls back to the manual plan when the resolver throws', async () => {
       const line = await buildLine(t, 2);
-      await plan(line, [{ op: 2, priority: 1 }, { op: 1, priority: 2 }]);
+      await plan(line, [
+        { op: 2, priority: 1 },
+        { op: 1, priority: 2 },
+      ]);
       // a real failure rather than a mock: a table the resolver reads goes missing
       await db.query(`ALTER TABLE operator_availability RENAME TO operator_availability_away`);
       try {
@@ -184,7 +262,10 @@ describe('Phase 7: automatic assignment', () => {
 
   it('with the runtime off assigns exactly as the manual plan and writes no log row', async () => {
     const line = await buildLine(t, 3, { CREW: [2, 3] });
-    await plan(line, [{ op: 1, priority: 1 }, { team: 'CREW', priority: 1 }]);
+    await plan(line, [
+      { op: 1, priority: 1 },
+      { team: 'CREW', priority: 1 },
+    ]);
     await approvedLeave(line.op(1));
     const logRows = await count('assignment_log');
     const job = await newJob(t, line, 20);
@@ -192,7 +273,10 @@ describe('Phase 7: automatic assignment', () => {
     expect(manual).toEqual({ accountId: line.op(1), teamId: null });
     expect(await tokensOf(t, job)).toEqual((await tokensOf(t, job)).map((x) => ({ id: x.id, ...manual })));
     expect(await count('assignment_log')).toBe(logRows);
-    const paths = await db.query(`SELECT DISTINCT payload FROM token_event WHERE type = 'assigned' AND token_id IN (SELECT id FROM token WHERE job_id = ?)`, [job]);
+    const paths = await db.query(
+      `SELECT DISTINCT payload FROM token_event WHERE type = 'assigned' AND token_id IN (SELECT id FROM token WHERE job_id = ?)`,
+      [job],
+    );
     expect(paths.map((p: { payload: string }) => JSON.parse(p.payload).path)).toEqual(['manual']);
   });
 
@@ -205,23 +289,44 @@ describe('Phase 7: automatic assignment', () => {
     it('ranks the candidates with scores and exclusions and writes nothing', async () => {
       await setFlag(t, PREVIEW, true);
       const line = await buildLine(t, 3);
-      await plan(line, [{ op: 1, priority: 1 }, { op: 2, priority: 1 }, { op: 3, priority: 2 }]);
+      await plan(line, [
+        { op: 1, priority: 1 },
+        { op: 2, priority: 1 },
+        { op: 3, priority: 2 },
+      ]);
       await plan(line, [{ op: 3, priority: 1 }], undefined, line.node.WORK);
       const busy = await newJob(t, line, 2); // manual: operator 1 holds 2 tokens
       await approvedLeave(line.op(3));
       const [token] = await tokensOf(t, busy);
       const rows = { log: await count('assignment_log'), tokens: JSON.stringify(await tokensOf(t, busy)) };
 
-      const res = await t.http().get(`/api/v1/assignment/preview?tokenId=${token.id}`).set(t.auth(Role.Viewer)).expect(200);
+      const res = await t
+        .http()
+        .get(`/api/v1/assignment/preview?tokenId=${token.id}`)
+        .set(t.auth(Role.Viewer))
+        .expect(200);
       // the previewed token's own assignment is not workload
       expect(res.body.chosen).toEqual({ operatorId: line.op(2), teamId: null });
-      expect(res.body.candidates.map((c: { operatorId: number; rank: number | null; workload: number; priority: number }) => [c.operatorId, c.rank, c.priority, c.workload])).toEqual([
+      expect(
+        res.body.candidates.map(
+          (c: { operatorId: number; rank: number | null; workload: number; priority: number }) => [
+            c.operatorId,
+            c.rank,
+            c.priority,
+            c.workload,
+          ],
+        ),
+      ).toEqual([
         [line.op(2), 1, 1, 0],
         [line.op(1), 2, 1, 1],
         [line.op(3), null, 2, null],
       ]);
       expect(res.body.candidates[2].exclusions[0].reason).toBe('on_leave');
-      const next = await t.http().get(`/api/v1/assignment/preview?tokenId=${token.id}&nodeId=${line.node.WORK}`).set(t.auth(Role.Viewer)).expect(200);
+      const next = await t
+        .http()
+        .get(`/api/v1/assignment/preview?tokenId=${token.id}&nodeId=${line.node.WORK}`)
+        .set(t.auth(Role.Viewer))
+        .expect(200);
       expect(next.body).toMatchObject({ nodeId: line.node.WORK, chosen: null });
 
       expect(await count('assignment_log')).toBe(rows.log);
@@ -235,7 +340,12 @@ describe('Phase 7: automatic assignment', () => {
     it('goes pending -> approved -> cancelled, refuses overlaps (409) and an end before the start (400)', async () => {
       const line = await buildLine(t, 1);
       const at = Date.UTC(2031, 0, 10);
-      const create = (from: number, to: number) => t.http().post('/api/v1/assignment/leave').set(supervisor()).send({ operatorId: line.op(1), startsAt: new Date(from), endsAt: new Date(to), reason: 'holiday' });
+      const create = (from: number, to: number) =>
+        t
+          .http()
+          .post('/api/v1/assignment/leave')
+          .set(supervisor())
+          .send({ operatorId: line.op(1), startsAt: new Date(from), endsAt: new Date(to), reason: 'holiday' });
       const leave = (await create(at, at + 5 * DAY).expect(201)).body;
       expect(leave).toMatchObject({ status: 'pending', operatorId: line.op(1), requestedBy: 'test-supervisor' });
       const overlap = await create(at + 4 * DAY, at + 9 * DAY).expect(409);
@@ -243,13 +353,26 @@ describe('Phase 7: automatic assignment', () => {
       await create(at + 5 * DAY, at + 6 * DAY).expect(201); // touching is not overlapping
       const bad = await create(at, at - DAY).expect(400);
       expect(bad.body.errors[0].field).toBe('endsAt');
-      await t.http().post('/api/v1/assignment/leave').set(supervisor()).send({ operatorId: 999999, startsAt: new Date(at), endsAt: new Date(at + DAY) }).expect(404);
+      await t
+        .http()
+        .post('/api/v1/assignment/leave')
+        .set(supervisor())
+        .send({ operatorId: 999999, startsAt: new Date(at), endsAt: new Date(at + DAY) })
+        .expect(404);
 
-      expect((await t.http().post(`/api/v1/assignment/leave/${leave.id}/approve`).set(supervisor()).expect(200)).body).toMatchObject({ status: 'approved', decidedBy: 'test-supervisor' });
-      expect((await t.http().post(`/api/v1/assignment/leave/${leave.id}/reject`).set(supervisor()).expect(409)).body.code).toBe('INVALID_STATE');
+      expect(
+        (await t.http().post(`/api/v1/assignment/leave/${leave.id}/approve`).set(supervisor()).expect(200)).body,
+      ).toMatchObject({ status: 'approved', decidedBy: 'test-supervisor' });
+      expect(
+        (await t.http().post(`/api/v1/assignment/leave/${leave.id}/reject`).set(supervisor()).expect(409)).body.code,
+      ).toBe('INVALID_STATE');
       await t.http().post(`/api/v1/assignment/leave/${leave.id}/cancel`).set(supervisor()).expect(200);
       await create(at + DAY, at + 2 * DAY).expect(201); // cancelled leave no longer holds its days
-      const listed = await t.http().get(`/api/v1/assignment/leave?operatorId=${line.op(1)}&status=cancelled`).set(t.auth(Role.Viewer)).expect(200);
+      const listed = await t
+        .http()
+        .get(`/api/v1/assignment/leave?operatorId=${line.op(1)}&status=cancelled`)
+        .set(t.auth(Role.Viewer))
+        .expect(200);
       expect(listed.body.map((l: { id: number }) => l.id)).toEqual([leave.id]);
       await t.http().post(`/api/v1/assignment/leave/${leave.id}/approve`).set(t.auth(Role.Operator)).expect(403);
     });
@@ -257,13 +380,48 @@ describe('Phase 7: automatic assignment', () => {
 
   it('keeps availability schedules and refuses windows that end before they start', async () => {
     const line = await buildLine(t, 1, { CREW: [1] });
-    const schedule = { weekly: [{ weekday: 1, start: '06:00', end: '14:00' }], exceptions: [{ date: '2031-12-24', start: '00:00', end: '24:00', available: false }] };
-    const put = await t.http().put(`/api/v1/assignment/teams/${line.team('CREW')}/availability`).set(supervisor()).send(schedule).expect(200);
+    const schedule = {
+      weekly: [{ weekday: 1, start: '06:00', end: '14:00' }],
+      exceptions: [{ date: '2031-12-24', start: '00:00', end: '24:00', available: false }],
+    };
+    const put = await t
+      .http()
+      .put(`/api/v1/assignment/teams/${line.team('CREW')}/availability`)
+      .set(supervisor())
+      .send(schedule)
+      .expect(200);
     expect(put.body).toEqual(schedule);
-    expect((await t.http().get(`/api/v1/assignment/teams/${line.team('CREW')}/availability`).set(t.auth(Role.Viewer)).expect(200)).body).toEqual(schedule);
-    const bad = await t.http().put(`/api/v1/assignment/operators/${line.op(1)}/availability`).set(supervisor()).send({ weekly: [{ weekday: 1, start: '14:00', end: '06:00' }, { weekday: 9, start: '6', end: '07:00' }], exceptions: [] }).expect(400);
-    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['weekly.1.start', 'weekly.1.weekday']);
-    const inverted = await t.http().put(`/api/v1/assignment/operators/${line.op(1)}/availability`).set(supervisor()).send({ weekly: [{ weekday: 1, start: '14:00', end: '06:00' }], exceptions: [] }).expect(400);
+    expect(
+      (
+        await t
+          .http()
+          .get(`/api/v1/assignment/teams/${line.team('CREW')}/availability`)
+          .set(t.auth(Role.Viewer))
+          .expect(200)
+      ).body,
+    ).toEqual(schedule);
+    const bad = await t
+      .http()
+      .put(`/api/v1/assignment/operators/${line.op(1)}/availability`)
+      .set(supervisor())
+      .send({
+        weekly: [
+          { weekday: 1, start: '14:00', end: '06:00' },
+          { weekday: 9, start: '6', end: '07:00' },
+        ],
+        exceptions: [],
+      })
+      .expect(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      'weekly.1.start',
+      'weekly.1.weekday',
+    ]);
+    const inverted = await t
+      .http()
+      .put(`/api/v1/assignment/operators/${line.op(1)}/availability`)
+      .set(supervisor())
+      .send({ weekly: [{ weekday: 1, start: '14:00', end: '06:00' }], exceptions: [] })
+      .expect(400);
     expect(inverted.body.errors[0].field).toBe('weekly.0');
     await t.http().get(`/api/v1/assignment/operators/999999/availability`).set(t.auth(Role.Viewer)).expect(404);
   });
@@ -273,7 +431,9 @@ describe('Phase 7: automatic assignment', () => {
     expect(all.length).toBeGreaterThan(5);
     const first = await logOf('limit=3');
     const second = await logOf(`limit=3&cursor=${first.nextCursor}`);
-    expect([...first.items, ...second.items].map((i: { id: number }) => i.id)).toEqual(all.slice(0, 6).map((i: { id: number }) => i.id));
+    expect([...first.items, ...second.items].map((i: { id: number }) => i.id)).toEqual(
+      all.slice(0, 6).map((i: { id: number }) => i.id),
+    );
     expect((await logOf(`to=${new Date(Date.now() - DAY).toISOString()}`)).items).toEqual([]);
     expect((await logOf(`from=${new Date(Date.now() - DAY).toISOString()}&limit=1000`)).items).toHaveLength(all.length);
     await t.http().get('/api/v1/assignment/log?method=sometimes').set(t.auth(Role.Viewer)).expect(400);
@@ -282,7 +442,8 @@ describe('Phase 7: automatic assignment', () => {
 
   it('exports decisions by method, fallbacks by reason and the resolver latency on /metrics', async () => {
     const text = (await t.http().get('/metrics').expect(200)).text;
-    const value = (series: string) => Number(text.match(new RegExp(`^${series.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} (\\S+)$`, 'm'))?.[1] ?? NaN);
+    const value = (series: string) =>
+      Number(text.match(new RegExp(`^${series.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} (\\S+)$`, 'm'))?.[1] ?? NaN);
     expect(value('assignment_decisions_total{method="auto"}')).toBeGreaterThan(0);
     expect(value('assignment_decisions_total{method="fallback"}')).toBeGreaterThan(0);
     expect(value('assignment_fallbacks_total{reason="no_candidate"}')).toBeGreaterThan(0);

@@ -24,7 +24,8 @@ describe('backup, guarded revert, roll forward, restore', () => {
     ds = t.app.get(DataSource);
     await fillSampleLog(ds, 12_345);
     await ds.query(`INSERT INTO sample_cache (id, value) VALUES (1, 'a'), (2, 'b'), (3, 'c')`);
-    for (const { id } of await ds.query(`SELECT id FROM api_key WHERE id % 2 = 0`)) await ds.query(`UPDATE api_key SET sample_note = ? WHERE id = ?`, [`note-${id}`, id]);
+    for (const { id } of await ds.query(`SELECT id FROM api_key WHERE id % 2 = 0`))
+      await ds.query(`UPDATE api_key SET sample_note = ? WHERE id = ?`, [`note-${id}`, id]);
     await t.app.get(FlagsService).set('sample_runtime', true, change);
   });
   afterAll(() => t.close());
@@ -32,11 +33,27 @@ describe('backup, guarded revert, roll forward, restore', () => {
   it('an unusable backup directory stops the rollback before any change, saying why', async () => {
     const file = join(backupDir, 'not-a-directory');
     writeFileSync(file, 'x');
-    const other = await startTestApp({ JOBS_ENABLED: 'false', BACKUP_DIR: join(file, 'backups'), MIGRATE_ON_START: 'false' }, t.db, samplePhases);
+    const other = await startTestApp(
+      { JOBS_ENABLED: 'false', BACKUP_DIR: join(file, 'backups'), MIGRATE_ON_START: 'false' },
+      t.db,
+      samplePhases,
+    );
     try {
-      await other.http().post('/api/v1/admin/rollbacks').set(other.auth(Role.Admin)).send({ phase: 92, revertSchema: true, reason: 'disk test' }).expect(201);
-      const res = await other.http().post('/api/v1/admin/rollbacks').set(other.auth(Role.Admin)).send({ phase: 91, revertSchema: true, backup: true, reason: 'disk test' }).expect(409);
-      expect(res.body.message).toMatch(/Backup directory .* cannot take the backup \((ENOTDIR|EEXIST): .*\); nothing was dropped/);
+      await other
+        .http()
+        .post('/api/v1/admin/rollbacks')
+        .set(other.auth(Role.Admin))
+        .send({ phase: 92, revertSchema: true, reason: 'disk test' })
+        .expect(201);
+      const res = await other
+        .http()
+        .post('/api/v1/admin/rollbacks')
+        .set(other.auth(Role.Admin))
+        .send({ phase: 91, revertSchema: true, backup: true, reason: 'disk test' })
+        .expect(409);
+      expect(res.body.message).toMatch(
+        /Backup directory .* cannot take the backup \((ENOTDIR|EEXIST): .*\); nothing was dropped/,
+      );
     } finally {
       await other.close();
     }
@@ -45,13 +62,26 @@ describe('backup, guarded revert, roll forward, restore', () => {
   });
 
   it('backs up, reverts, migrates up and restores identical rows; a second restore changes nothing', async () => {
-    const before = { log: await digest(ds, 'sample_log'), cache: await digest(ds, 'sample_cache'), note: await digest(ds, 'api_key', 'sample_note') };
+    const before = {
+      log: await digest(ds, 'sample_log'),
+      cache: await digest(ds, 'sample_cache'),
+      note: await digest(ds, 'api_key', 'sample_note'),
+    };
     expect(before.log!.rows).toBe(12_345);
     expect(before.note!.rows).toBeGreaterThan(0);
 
-    const rollback = await t.app.get(RollbackService).rollback({ phase: 91, revertSchema: true, backup: true, reason: 'vendor outage', actor: 'test' });
+    const rollback = await t.app
+      .get(RollbackService)
+      .rollback({ phase: 91, revertSchema: true, backup: true, reason: 'vendor outage', actor: 'test' });
     expect(rollback).toMatchObject({ status: 'completed', dataLoss: false });
-    expect(rollback.steps.map((s) => `${s.name}:${s.status}`)).toEqual(['disable-flags:done', 'stop-jobs:done', 'backup:done', 'revert-schema:done', 'verify-legacy:done', 'log:done']);
+    expect(rollback.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'disable-flags:done',
+      'stop-jobs:done',
+      'backup:done',
+      'revert-schema:done',
+      'verify-legacy:done',
+      'log:done',
+    ]);
     const location = rollback.backupLocation!;
     const manifest = JSON.parse(readFileSync(join(location, 'manifest.json'), 'utf8'));
     expect(manifest.items.map((i: { file: string; rows: number }) => [i.file, i.rows])).toEqual([
@@ -67,7 +97,11 @@ describe('backup, guarded revert, roll forward, restore', () => {
     const restore = t.app.get(RestoreService);
     await expect(restore.restore(location)).rejects.toMatchObject({ code: 'SCHEMA_NOT_APPLIED' });
     const forward = await t.app.get(RollForwardService).enable(91, { shadowOnly: true }, change);
-    expect(forward).toMatchObject({ migrationsApplied: ['Phase91Sample1799000000000'], flagsOn: ['sample_shadow'], jobsResumed: [] });
+    expect(forward).toMatchObject({
+      migrationsApplied: ['Phase91Sample1799000000000'],
+      flagsOn: ['sample_shadow'],
+      jobsResumed: [],
+    });
     expect(await digest(ds, 'sample_log')).toEqual({ rows: 0, sha256: expect.any(String) });
 
     const first = await restore.restore(location);
@@ -76,21 +110,35 @@ describe('backup, guarded revert, roll forward, restore', () => {
       ['sample_cache', null, 3],
       ['api_key', 'sample_note', before.note!.rows],
     ]);
-    expect({ log: await digest(ds, 'sample_log'), cache: await digest(ds, 'sample_cache'), note: await digest(ds, 'api_key', 'sample_note') }).toEqual(before);
+    expect({
+      log: await digest(ds, 'sample_log'),
+      cache: await digest(ds, 'sample_cache'),
+      note: await digest(ds, 'api_key', 'sample_note'),
+    }).toEqual(before);
     await restore.restore(location);
-    expect({ log: await digest(ds, 'sample_log'), cache: await digest(ds, 'sample_cache'), note: await digest(ds, 'api_key', 'sample_note') }).toEqual(before);
+    expect({
+      log: await digest(ds, 'sample_log'),
+      cache: await digest(ds, 'sample_cache'),
+      note: await digest(ds, 'api_key', 'sample_note'),
+    }).toEqual(before);
     // rows the backup does not hold make the restore fail its check rather than pass silently
     await ds.query(`INSERT INTO sample_cache (id, value) VALUES (99, 'not in the backup')`);
-    await expect(restore.restore(location)).rejects.toThrow(/sample_cache does not match the backup after restoring \(4 rows now, 3 in the backup\)/);
+    await expect(restore.restore(location)).rejects.toThrow(
+      /sample_cache does not match the backup after restoring \(4 rows now, 3 in the backup\)/,
+    );
     await ds.query(`DELETE FROM sample_cache WHERE id = 99`);
   });
 
   it('refuses a tampered backup file', async () => {
-    const [{ backup_location: location }] = await ds.query(`SELECT backup_location FROM rollback_log WHERE backup_location IS NOT NULL ORDER BY id DESC LIMIT 1`);
+    const [{ backup_location: location }] = await ds.query(
+      `SELECT backup_location FROM rollback_log WHERE backup_location IS NOT NULL ORDER BY id DESC LIMIT 1`,
+    );
     const file = join(location, 'sample_cache.jsonl');
     expect(existsSync(file)).toBe(true);
     writeFileSync(file, readFileSync(file, 'utf8').replace('"a"', '"z"'));
-    await expect(t.app.get(RestoreService).restore(location)).rejects.toThrow(/sample_cache.jsonl does not match its manifest/);
+    await expect(t.app.get(RestoreService).restore(location)).rejects.toThrow(
+      /sample_cache.jsonl does not match its manifest/,
+    );
   });
 
   it('roll forward refuses while a lower phase schema is missing', async () => {
@@ -98,7 +146,10 @@ describe('backup, guarded revert, roll forward, restore', () => {
     await ds.query(`UPDATE api_key SET sample_note = NULL`);
     await t.app.get(FlagsService).setMany(['sample_shadow'], false, change);
     await t.app.get(RollbackService).rollback({ phase: 91, revertSchema: true, reason: 'r', actor: 'test' });
-    await expect(t.app.get(RollForwardService).enable(92, {}, change)).rejects.toMatchObject({ code: 'UNSAFE_REQUEST', details: { missing: [91] } });
+    await expect(t.app.get(RollForwardService).enable(92, {}, change)).rejects.toMatchObject({
+      code: 'UNSAFE_REQUEST',
+      details: { missing: [91] },
+    });
     await t.app.get(RollForwardService).enable(91, {}, change);
     const both = await t.app.get(RollForwardService).enable(92, {}, change);
     expect(both.flagsOn).toEqual(['sample2_enabled']);

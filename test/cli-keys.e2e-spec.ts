@@ -10,7 +10,8 @@ describe('CLI: keys and migrate', () => {
   let db: TestDatabase;
   let server: ServerProcess;
   const cli = (...args: string[]) => runCli(args, db.env);
-  const me = (key: string) => checkedFetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${key}` } });
+  const me = (key: string) =>
+    checkedFetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${key}` } });
 
   beforeAll(async () => {
     assertBuilt();
@@ -52,7 +53,12 @@ describe('CLI: keys and migrate', () => {
     const created = await cli('keys', 'create', '--role', 'station', '--name', 'scanner', '--json');
     expect(created.code).toBe(0);
     const body = JSON.parse(created.stdout);
-    expect(body).toEqual({ id: expect.any(Number), name: 'scanner', role: 'station', key: expect.stringMatching(/^pgk_/) });
+    expect(body).toEqual({
+      id: expect.any(Number),
+      name: 'scanner',
+      role: 'station',
+      key: expect.stringMatching(/^pgk_/),
+    });
     expect((await me(body.key)).status).toBe(200);
   });
 
@@ -76,7 +82,7 @@ describe('CLI: keys and migrate', () => {
   it('migrate --status lists every migration as applied', async () => {
     const result = await cli('migrate', '--status');
     expect(result.code).toBe(0);
-    const names = appMigrations().map((M) => (new M()).name ?? M.name);
+    const names = appMigrations().map((M) => new M().name ?? M.name);
     for (const name of names) expect(result.stdout).toMatch(new RegExp(`^${name}\\s+\\S+\\s+yes$`, 'm'));
     expect(result.stdout.trim().split('\n')).toHaveLength(names.length + 1);
   });

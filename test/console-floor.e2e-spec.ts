@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { Role } from '../src/common/auth/role.js';
 import { DemoSeedService } from '../src/production/demo-seed.service.js';
-import { launchBrowser, openPage, seriousAxeViolations, unreachableByKeyboard, WatchedPage } from './support/browser.js';
+import {
+  launchBrowser,
+  openPage,
+  seriousAxeViolations,
+  unreachableByKeyboard,
+  WatchedPage,
+} from './support/browser.js';
 import { createTestDatabase, testDbKind, type TestDatabase } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -64,7 +70,13 @@ describe('shop-floor console in a browser', () => {
   });
 
   const api = (path: string) => t.http().get(`/api/v1${path}`).set(t.auth(Role.Admin));
-  const setFlag = (key: string, enabled: boolean) => t.http().put(`/api/v1/admin/flags/${key}`).set(t.auth(Role.Admin)).send({ enabled, reason: 'console test' }).expect(200);
+  const setFlag = (key: string, enabled: boolean) =>
+    t
+      .http()
+      .put(`/api/v1/admin/flags/${key}`)
+      .set(t.auth(Role.Admin))
+      .send({ enabled, reason: 'console test' })
+      .expect(200);
   const dialog = (w: WatchedPage) => w.page.locator('dialog[open]');
 
   async function signIn(w: WatchedPage, key: string, hash = ''): Promise<void> {
@@ -91,7 +103,11 @@ describe('shop-floor console in a browser', () => {
     const expected = await lineLoads();
     await desk.page.click('.page[data-page=line] .page-head button');
     await desk.page.waitForFunction(
-      (want) => Object.entries(want).every(([code, counts]) => document.querySelector(`.dag-node[data-node="${code}"]`)?.getAttribute('data-counts') === counts),
+      (want) =>
+        Object.entries(want).every(
+          ([code, counts]) =>
+            document.querySelector(`.dag-node[data-node="${code}"]`)?.getAttribute('data-counts') === counts,
+        ),
       expected,
     );
     return expected;
@@ -113,7 +129,10 @@ describe('shop-floor console in a browser', () => {
     await kiosk.page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'barcode');
     await kiosk.page.keyboard.type(barcode);
     await kiosk.page.keyboard.press('Enter');
-    await kiosk.page.waitForFunction((n) => Number(document.querySelector('.scan-result')?.getAttribute('data-seq') ?? 0) > n, before);
+    await kiosk.page.waitForFunction(
+      (n) => Number(document.querySelector('.scan-result')?.getAttribute('data-seq') ?? 0) > n,
+      before,
+    );
     expect(await field.inputValue()).toBe('');
     lastScan.set(`${station ?? ''} ${barcode}`, Date.now());
     return (await kiosk.page.locator('.scan-result').getAttribute('data-outcome'))!;
@@ -132,22 +151,42 @@ describe('shop-floor console in a browser', () => {
 
   it('gives an operator the floor pages and the kiosk but no supervisor button', async () => {
     await signIn(desk, t.keys[Role.Operator]);
-    expect(await desk.page.locator('#nav a').allTextContents()).toEqual(['Dashboard', 'Line', 'Jobs', 'Station', 'Assignment', 'OEM Kanban', 'OEM shadow', 'People sync']);
+    expect(await desk.page.locator('#nav a').allTextContents()).toEqual([
+      'Dashboard',
+      'Line',
+      'Jobs',
+      'Station',
+      'Assignment',
+      'OEM Kanban',
+      'OEM shadow',
+      'People sync',
+    ]);
     await open(desk, '#/jobs', 'jobs');
     await desk.page.locator('tr[data-job="DEMO-J003"]').waitFor();
     expect(await desk.page.locator('main [data-action]').count()).toBe(0);
-    const demo = ((await api('/jobs').expect(200)).body as Array<{ id: number; code: string }>).find((j) => j.code === 'DEMO-J001')!;
+    const demo = ((await api('/jobs').expect(200)).body as Array<{ id: number; code: string }>).find(
+      (j) => j.code === 'DEMO-J001',
+    )!;
     await open(desk, `#/jobs/${demo.id}`, 'jobs');
     await desk.page.locator('[data-job-detail="DEMO-J001"]').waitFor();
     expect(await desk.page.locator('main [data-action]').count()).toBe(0);
     // the token page is theirs to act on
     await desk.page.locator('.node-tokens[data-node=KIT] a').first().click();
     await desk.page.locator('[data-token-detail]').waitFor();
-    expect(await desk.page.locator('main button[data-action]').evaluateAll((b) => b.map((x) => x.getAttribute('data-action')))).toEqual(['start', 'scrap', 'route']);
+    expect(
+      await desk.page
+        .locator('main button[data-action]')
+        .evaluateAll((b) => b.map((x) => x.getAttribute('data-action'))),
+    ).toEqual(['start', 'scrap', 'route']);
   });
 
   it('lets a supervisor release and spawn a job from the list, each only after a confirmation', async () => {
-    const created = await t.http().post('/api/v1/jobs').set(t.auth(Role.Supervisor)).send({ code: 'J-CONSOLE', graphId, productCode: 'WIDGET-C', quantity: 2, dueAt: '2025-01-01T00:00:00Z' }).expect(201);
+    const created = await t
+      .http()
+      .post('/api/v1/jobs')
+      .set(t.auth(Role.Supervisor))
+      .send({ code: 'J-CONSOLE', graphId, productCode: 'WIDGET-C', quantity: 2, dueAt: '2025-01-01T00:00:00Z' })
+      .expect(201);
     jobId = created.body.id;
     await signIn(desk, t.keys[Role.Supervisor], '#/jobs');
     await desk.page.fill('input[name=productCode]', 'WIDGET-C');
@@ -169,7 +208,9 @@ describe('shop-floor console in a browser', () => {
     expect(await dialog(desk).textContent()).toContain('Create 2 tokens of J-CONSOLE');
     await dialog(desk).locator('button[type=submit]').click();
     await row.locator('.badge', { hasText: 'in progress' }).waitFor();
-    serials = ((await api(`/tokens?jobId=${jobId}`).expect(200)).body.items as Array<{ serial: string }>).map((x) => x.serial);
+    serials = ((await api(`/tokens?jobId=${jobId}`).expect(200)).body.items as Array<{ serial: string }>).map(
+      (x) => x.serial,
+    );
     expect(serials).toEqual(['J-CONSOLE-0001', 'J-CONSOLE-0002']);
   });
 
@@ -177,7 +218,9 @@ describe('shop-floor console in a browser', () => {
     await open(desk, '#/line', 'line');
     await desk.page.locator('.dag-node[data-node=KIT]').waitFor();
     expect(await desk.page.locator('.dag-node').count()).toBe(8);
-    await desk.page.locator('[data-source=core]', { hasText: 'the dashboard (Phase 10) is off, and this page works without it' }).waitFor();
+    await desk.page
+      .locator('[data-source=core]', { hasText: 'the dashboard (Phase 10) is off, and this page works without it' })
+      .waitFor();
     const start = await lineShows();
     // the demo jobs and ours wait at kitting: the longest queue
     expect(await desk.page.locator('.dag-node.bottleneck').getAttribute('data-node')).toBe('KIT');
@@ -216,7 +259,8 @@ describe('shop-floor console in a browser', () => {
     }
     // the counts moved on the page: each station's node finished two more
     const finished = (counts: Record<string, string>, node: string) => Number(counts[node].split('/')[2]);
-    for (const node of ['KIT', 'CUT', 'WELD', 'PAINT', 'QC', 'PACK']) expect(finished(seen.at(-1)!, node) - finished(start, node)).toBe(2);
+    for (const node of ['KIT', 'CUT', 'WELD', 'PAINT', 'QC', 'PACK'])
+      expect(finished(seen.at(-1)!, node) - finished(start, node)).toBe(2);
     expect(finished(seen.at(-1)!, 'REWORK') - finished(start, 'REWORK')).toBe(1);
     expect(finished(seen.at(-1)!, 'SHIP')).toBe(2);
     expect(new Set(seen.map((s) => JSON.stringify(s))).size).toBe(seen.length);
@@ -232,7 +276,9 @@ describe('shop-floor console in a browser', () => {
     await open(desk, `#/jobs/${jobId}`, 'jobs');
     await desk.page.locator('[data-job-detail="J-CONSOLE"]').waitFor();
     expect(await desk.page.locator('.page-head').textContent()).toContain('done');
-    expect(await desk.page.locator('[data-job-detail] progress').evaluate((p: HTMLProgressElement) => [p.value, p.max])).toEqual([2, 2]);
+    expect(
+      await desk.page.locator('[data-job-detail] progress').evaluate((p: HTMLProgressElement) => [p.value, p.max]),
+    ).toEqual([2, 2]);
     expect(await desk.page.locator('.node-tokens[data-node=SHIP] li').count()).toBe(2);
     expect(await desk.page.locator('main [data-action]').count()).toBe(0);
     await kiosk.screenshot('kiosk-routed');
@@ -267,7 +313,9 @@ describe('shop-floor console in a browser', () => {
     await kiosk.page.click('.kiosk-head h1');
     await kiosk.page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'barcode');
     await kiosk.page.focus('input[name=operatorCode]');
-    await kiosk.page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'barcode', undefined, { timeout: 8000 });
+    await kiosk.page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'barcode', undefined, {
+      timeout: 8000,
+    });
   });
 
   it('keeps the kiosk working through a server restart: reconnects and says so', async () => {
@@ -278,9 +326,13 @@ describe('shop-floor console in a browser', () => {
     await kiosk.page.locator('.connection[data-connection=offline]', { hasText: 'reconnecting' }).waitFor();
     t = await startTestApp(ENV, db);
     await t.app.listen(port, '127.0.0.1');
-    await kiosk.page.locator('.connection[data-connection=reconnected]', { hasText: 'Reconnected' }).waitFor({ timeout: 15_000 });
+    await kiosk.page
+      .locator('.connection[data-connection=reconnected]', { hasText: 'Reconnected' })
+      .waitFor({ timeout: 15_000 });
     expect(await scan('DEMO-J001-0003')).toBe('started');
-    expect(await kiosk.page.locator('.recent-scans li').evaluateAll((li) => li.map((x) => x.getAttribute('data-outcome')))).toEqual(['started', 'offline']);
+    expect(
+      await kiosk.page.locator('.recent-scans li').evaluateAll((li) => li.map((x) => x.getAttribute('data-outcome'))),
+    ).toEqual(['started', 'offline']);
     await kiosk.screenshot('kiosk-reconnected');
     // what the browser said while the server was away, and nothing else
     for (const w of [kiosk, desk]) {
@@ -292,8 +344,13 @@ describe('shop-floor console in a browser', () => {
   });
 
   it('lets an operator start, complete, route with an outcome and scrap a token, each confirmed, and shows its history', async () => {
-    const j2 = ((await api('/jobs').expect(200)).body as Array<{ id: number; code: string }>).find((j) => j.code === 'DEMO-J002')!;
-    const [x, y] = (await api(`/tokens?jobId=${j2.id}`).expect(200)).body.items as Array<{ id: number; serial: string }>;
+    const j2 = ((await api('/jobs').expect(200)).body as Array<{ id: number; code: string }>).find(
+      (j) => j.code === 'DEMO-J002',
+    )!;
+    const [x, y] = (await api(`/tokens?jobId=${j2.id}`).expect(200)).body.items as Array<{
+      id: number;
+      serial: string;
+    }>;
     await signIn(desk, t.keys[Role.Operator], `#/token/${x.id}`);
     const head = desk.page.locator('.page-head');
     await desk.page.locator(`[data-token-detail="${x.serial}"]`).waitFor();
@@ -302,20 +359,37 @@ describe('shop-floor console in a browser', () => {
       await desk.page.click(`button[data-action=${action}]`);
       await dialog(desk).locator('button[type=submit]').click();
       await dialog(desk).waitFor({ state: 'detached' });
-      await desk.page.waitForFunction(([s, n]) => document.querySelector('.page-head')?.textContent?.includes(s) && document.querySelector('[data-token-detail]')?.textContent?.includes(`(${n})`), [status, node]);
+      await desk.page.waitForFunction(
+        ([s, n]) =>
+          document.querySelector('.page-head')?.textContent?.includes(s) &&
+          document.querySelector('[data-token-detail]')?.textContent?.includes(`(${n})`),
+        [status, node],
+      );
     };
     await act('start', 'in progress', 'KIT');
     await act('complete', 'waiting', 'CUT');
-    expect(await desk.page.locator('.timeline li[data-event=completed]').textContent()).toContain('Operator 19 (OP-19)');
+    expect(await desk.page.locator('.timeline li[data-event=completed]').textContent()).toContain(
+      'Operator 19 (OP-19)',
+    );
     await act('route', 'waiting', 'WELD');
     for (const to of ['PAINT', 'QC']) {
-      const graph = (await api(`/graphs/${graphId}`).expect(200)).body as { nodes: Array<{ id: number; code: string }> };
-      await t.http().post(`/api/v1/tokens/${x.id}/route`).set(t.auth(Role.Operator)).send({ toNodeId: graph.nodes.find((n) => n.code === to)!.id }).expect(200);
+      const graph = (await api(`/graphs/${graphId}`).expect(200)).body as {
+        nodes: Array<{ id: number; code: string }>;
+      };
+      await t
+        .http()
+        .post(`/api/v1/tokens/${x.id}/route`)
+        .set(t.auth(Role.Operator))
+        .send({ toNodeId: graph.nodes.find((n) => n.code === to)!.id })
+        .expect(200);
     }
     await desk.page.reload();
     await desk.page.locator('select[name=toNode]').waitFor();
     // at the QC node the route picks its edge, and with it the outcome
-    expect(await desk.page.locator('select[name=toNode] option').allTextContents()).toEqual(['Packing (pass)', 'Rework (fail)']);
+    expect(await desk.page.locator('select[name=toNode] option').allTextContents()).toEqual([
+      'Packing (pass)',
+      'Rework (fail)',
+    ]);
     await desk.page.selectOption('select[name=toNode]', { label: 'Rework (fail)' });
     await act('route', 'waiting', 'REWORK');
     expect(await desk.page.locator('.timeline li[data-event=routed]').last().textContent()).toContain('outcome fail');
@@ -337,21 +411,42 @@ describe('shop-floor console in a browser', () => {
     await desk.page.locator('[data-section=compare] caption').waitFor();
     await setFlag('enable_assignment_runtime', true);
     await setFlag('enable_assignment_preview', true);
-    const j3 = ((await api('/jobs').expect(200)).body as Array<{ id: number; code: string }>).find((j) => j.code === 'DEMO-J001')!;
-    const token = ((await api(`/tokens?jobId=${j3.id}&status=waiting`).expect(200)).body.items as Array<{ id: number }>)[0];
+    const j3 = ((await api('/jobs').expect(200)).body as Array<{ id: number; code: string }>).find(
+      (j) => j.code === 'DEMO-J001',
+    )!;
+    const token = (
+      (await api(`/tokens?jobId=${j3.id}&status=waiting`).expect(200)).body.items as Array<{ id: number }>
+    )[0];
     // a decision of the runtime: route the token on while Phase 7 is on
     const graph = (await api(`/graphs/${graphId}`).expect(200)).body as { nodes: Array<{ id: number; code: string }> };
-    await t.http().post(`/api/v1/tokens/${token.id}/route`).set(t.auth(Role.Operator)).send({ toNodeId: graph.nodes.find((n) => n.code === 'CUT')!.id }).expect(200);
+    await t
+      .http()
+      .post(`/api/v1/tokens/${token.id}/route`)
+      .set(t.auth(Role.Operator))
+      .send({ toNodeId: graph.nodes.find((n) => n.code === 'CUT')!.id })
+      .expect(200);
     await open(desk, `#/assignment?token=${token.id}&job=${j3.id}`, 'assignment');
     await desk.page.locator('[data-state=phase7-on]').waitFor();
     await desk.page.locator('[data-section=preview] tr[data-candidate]').first().waitFor();
     const preview = await api(`/assignment/preview?tokenId=${token.id}`).expect(200);
-    const ranks = await desk.page.locator('[data-section=preview] tr[data-candidate]').evaluateAll((rows) => rows.map((r) => [Number(r.getAttribute('data-candidate')), r.getAttribute('data-rank')]));
-    expect(ranks).toEqual((preview.body.candidates as Array<{ operatorId: number; rank: number | null }>).map((c) => [c.operatorId, c.rank === null ? 'excluded' : String(c.rank)]));
+    const ranks = await desk.page
+      .locator('[data-section=preview] tr[data-candidate]')
+      .evaluateAll((rows) => rows.map((r) => [Number(r.getAttribute('data-candidate')), r.getAttribute('data-rank')]));
+    expect(ranks).toEqual(
+      (preview.body.candidates as Array<{ operatorId: number; rank: number | null }>).map((c) => [
+        c.operatorId,
+        c.rank === null ? 'excluded' : String(c.rank),
+      ]),
+    );
     expect(ranks.length).toBeGreaterThan(0);
     const compare = await api(`/assignment/compare?jobId=${j3.id}`).expect(200);
-    await desk.page.waitForFunction((n) => document.querySelector('[data-section=compare] [data-differing]')?.getAttribute('data-differing') === n, String(compare.body.differing));
-    expect(await desk.page.locator('[data-section=compare] caption').textContent()).toContain(`${compare.body.tokens} tokens`);
+    await desk.page.waitForFunction(
+      (n) => document.querySelector('[data-section=compare] [data-differing]')?.getAttribute('data-differing') === n,
+      String(compare.body.differing),
+    );
+    expect(await desk.page.locator('[data-section=compare] caption').textContent()).toContain(
+      `${compare.body.tokens} tokens`,
+    );
     await desk.page.fill('[data-section=log] input[name=tokenId]', String(token.id));
     await desk.page.click('[data-section=log] button[type=submit]');
     const log = (await api(`/assignment/log?tokenId=${token.id}`).expect(200)).body.items as Array<{ id: number }>;
@@ -370,13 +465,19 @@ describe('shop-floor console in a browser', () => {
     kiosk.expectHttpError(404, '/api/v1/scans');
     // a ticket's step out of order: both modes refuse it, which agrees; then the ticket's
     // active step, which OEM mode would complete while manual mode knows no such token
-    for (const barcode of ['OEM-ACME-PO-1002-S3', 'OEM-ACME-PO-1002-S2']) expect(await scanNow(barcode, 'ST-WELD')).toBe('unknown');
-    const report = (await api('/oem/shadow-report').expect(200)).body as { total: number; discrepancies: Record<string, number> };
+    for (const barcode of ['OEM-ACME-PO-1002-S3', 'OEM-ACME-PO-1002-S2'])
+      expect(await scanNow(barcode, 'ST-WELD')).toBe('unknown');
+    const report = (await api('/oem/shadow-report').expect(200)).body as {
+      total: number;
+      discrepancies: Record<string, number>;
+    };
     expect(report).toMatchObject({ total: 2, compared: 2, agreed: 1, discrepancies: { manual_refused: 1 } });
     await open(desk, '#/shadow', 'shadow');
     await desk.page.locator(`[data-shadow-total="${report.total}"]`).waitFor();
     await desk.page.locator('[data-chart=agreement] canvas').waitFor();
-    const kinds = await desk.page.locator('tr[data-kind]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-kind')));
+    const kinds = await desk.page
+      .locator('tr[data-kind]')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-kind')));
     expect(kinds).toEqual(Object.keys(report.discrepancies));
     expect(await desk.page.locator('tr[data-example]').count()).toBeGreaterThan(0);
     await setFlag('oem_shadow_run', false);
@@ -386,14 +487,21 @@ describe('shop-floor console in a browser', () => {
     const jobs = (await api('/jobs').expect(200)).body as Array<{ id: number; code: string }>;
     const released = jobs.find((j) => j.code === 'DEMO-J003')!;
     const busy = jobs.find((j) => j.code === 'DEMO-J002')!;
-    const waiting = ((await api(`/tokens?jobId=${busy.id}&status=waiting`).expect(200)).body.items as Array<{ id: number }>)[0];
+    const waiting = (
+      (await api(`/tokens?jobId=${busy.id}&status=waiting`).expect(200)).body.items as Array<{ id: number }>
+    )[0];
     const pages: Array<[name: string, hash: string, page: string, ready: string]> = [
       ['line', '#/line', 'line', '.dag-node.bottleneck'],
       ['jobs', '#/jobs', 'jobs', 'tr[data-job="DEMO-J003"] button[data-action=spawn]'],
       ['job', `#/jobs/${released.id}`, 'jobs', '[data-job-detail] + h2'],
       ['token', `#/token/${waiting.id}`, 'token', 'button[data-action=start]'],
       ['station', '#/station/ST-WELD', 'station', '.kiosk-page'],
-      ['assignment', `#/assignment?token=${waiting.id}&job=${busy.id}`, 'assignment', '[data-section=preview] tr[data-candidate]'],
+      [
+        'assignment',
+        `#/assignment?token=${waiting.id}&job=${busy.id}`,
+        'assignment',
+        '[data-section=preview] tr[data-candidate]',
+      ],
       ['shadow', '#/shadow', 'shadow', '[data-chart=discrepancies] canvas'],
     ];
     await signIn(desk, t.keys[Role.Supervisor]);
@@ -403,7 +511,9 @@ describe('shop-floor console in a browser', () => {
       for (const [name, hash, page, ready] of pages) {
         await open(desk, hash, page);
         await desk.page.locator(ready).first().waitFor();
-        const overflow = await desk.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        const overflow = await desk.page.evaluate(
+          () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        );
         if (overflow > 0) findings[`${name}@${viewport.width} overflow`] = overflow;
         await desk.screenshot(`${name}-${viewport.width}`);
         const axe = await seriousAxeViolations(desk.page);

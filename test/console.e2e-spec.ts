@@ -69,7 +69,9 @@ describe('operations console in a browser', () => {
     await dialog().locator('textarea[name=reason]').fill(reason);
     await dialog().locator('button[type=submit]').click();
     await dialog().waitFor({ state: 'detached' });
-    await card(phase).locator(`button[data-flag="${key}"]`, { hasText: on ? 'Turn off' : 'Turn on' }).waitFor();
+    await card(phase)
+      .locator(`button[data-flag="${key}"]`, { hasText: on ? 'Turn off' : 'Turn on' })
+      .waitFor();
   }
 
   /** What each chart on screen plots: the number of datasets and of non-zero points. */
@@ -78,8 +80,16 @@ describe('operations console in a browser', () => {
       Object.fromEntries(
         [...document.querySelectorAll<HTMLElement>('[data-chart]')].map((el) => {
           const canvas = el.querySelector('canvas');
-          const chart = canvas && (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { data: { datasets: Array<{ data: unknown[] }> } } } }).Chart.getChart(canvas);
-          const points = chart ? chart.data.datasets.flatMap((d) => d.data).filter((v) => typeof v === 'number' && v > 0).length : 0;
+          const chart =
+            canvas &&
+            (
+              window as unknown as {
+                Chart: { getChart(c: HTMLCanvasElement): { data: { datasets: Array<{ data: unknown[] }> } } };
+              }
+            ).Chart.getChart(canvas);
+          const points = chart
+            ? chart.data.datasets.flatMap((d) => d.data).filter((v) => typeof v === 'number' && v > 0).length
+            : 0;
           return [el.dataset.chart, { datasets: chart?.data.datasets.length ?? 0, points }];
         }),
       ),
@@ -122,7 +132,9 @@ describe('operations console in a browser', () => {
     expect(await page().locator('#nav a').allTextContents()).toEqual([...FLOOR, 'Station', ...INSIGHT, 'Phases']);
     await go('phases');
     await card(10).waitFor();
-    expect(await page().locator('main button[data-flag], main button[data-action], main button[data-job]').count()).toBe(0);
+    expect(
+      await page().locator('main button[data-flag], main button[data-action], main button[data-job]').count(),
+    ).toBe(0);
     await page().click('#sign-out');
     expect(await page().evaluate(() => sessionStorage.length)).toBe(0);
   });
@@ -175,7 +187,9 @@ describe('operations console in a browser', () => {
     expect(charts['bottlenecks'].points).toBeGreaterThan(0);
     expect(charts['team-workload'].datasets).toBe(3);
     const cycles = await api('/dashboard/cycle-times').expect(200);
-    expect(await page().locator('[data-chart=cycle-times]').getAttribute('data-rows')).toBe(String(cycles.body.data.length));
+    expect(await page().locator('[data-chart=cycle-times]').getAttribute('data-rows')).toBe(
+      String(cycles.body.data.length),
+    );
     await w.screenshot('dashboard');
   });
 
@@ -189,13 +203,23 @@ describe('operations console in a browser', () => {
     await setFlag(8, 'enable_oem_mode', true, 'OEM live');
     await go('kanban');
     await page().locator('.kanban').waitFor();
-    const board = (await api('/oem/kanban').expect(200)).body as { columns: Array<{ step: string; cards: Array<{ externalRef: string; late: boolean }> }> };
+    const board = (await api('/oem/kanban').expect(200)).body as {
+      columns: Array<{ step: string; cards: Array<{ externalRef: string; late: boolean }> }>;
+    };
     const expected = board.columns.flatMap((c) => c.cards.map((k) => [c.step, k.externalRef, k.late]));
     expect(expected.length).toBeGreaterThan(0);
     expect(expected.some(([, , late]) => late)).toBe(true);
-    const shown = await page().locator('.kanban-column').evaluateAll((columns) =>
-      columns.flatMap((col) => [...col.querySelectorAll('[data-ticket]')].map((card) => [col.getAttribute('data-step'), card.getAttribute('data-ticket'), card.classList.contains('late')])),
-    );
+    const shown = await page()
+      .locator('.kanban-column')
+      .evaluateAll((columns) =>
+        columns.flatMap((col) =>
+          [...col.querySelectorAll('[data-ticket]')].map((card) => [
+            col.getAttribute('data-step'),
+            card.getAttribute('data-ticket'),
+            card.classList.contains('late'),
+          ]),
+        ),
+      );
     expect(shown).toEqual(expected);
     await w.screenshot('kanban');
   });
@@ -231,7 +255,9 @@ describe('operations console in a browser', () => {
     await dialog().locator('button[type=submit]').click();
     const done = dialog().locator('.progress-status [data-status=completed]');
     await done.waitFor();
-    const steps = await dialog().locator('tr[data-step]').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-step'), r.getAttribute('data-status')]));
+    const steps = await dialog()
+      .locator('tr[data-step]')
+      .evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-step'), r.getAttribute('data-status')]));
     expect(steps).toEqual([
       ['10:disable-flags', 'done'],
       ['10:stop-jobs', 'done'],
@@ -250,7 +276,9 @@ describe('operations console in a browser', () => {
     await detail.locator('.ok-text').waitFor();
     await page().click('button:has-text("Refresh")');
     await page().locator(`tr[data-rollback="${id}"]`, { hasText: 'drill: nothing to resolve' }).waitFor();
-    expect(await page().locator(`tr[data-rollback="${id}"]`).textContent()).toMatch(/phase.*10.*console-operator.*dashboard drill.*completed/);
+    expect(await page().locator(`tr[data-rollback="${id}"]`).textContent()).toMatch(
+      /phase.*10.*console-operator.*dashboard drill.*completed/,
+    );
     await w.screenshot('rollbacks');
   });
 
@@ -284,7 +312,11 @@ describe('operations console in a browser', () => {
     await dialog().locator('button[type=submit]').click();
     await dialog().locator('.progress-status [data-status=completed]').waitFor();
     const descending = [...t.app.get(PhaseRegistry).all()].reverse().map((p) => `${p.number}:verify-legacy`);
-    expect(await dialog().locator('tr[data-step]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-step')))).toEqual(['all:disable-flags', 'all:stop-jobs', ...descending, 'all:log']);
+    expect(
+      await dialog()
+        .locator('tr[data-step]')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-step'))),
+    ).toEqual(['all:disable-flags', 'all:stop-jobs', ...descending, 'all:log']);
     await w.screenshot('emergency', { fullPage: false });
     await dialog().locator('button', { hasText: 'Close' }).click();
     await card(10).locator('button[data-flag="enable_production_dashboard"]', { hasText: 'Turn on' }).waitFor();
@@ -298,7 +330,9 @@ describe('operations console in a browser', () => {
       await go(name);
       await page().waitForLoadState('networkidle');
       // nothing wider than the screen: wide tables scroll inside their cards
-      const overflow = await page().evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await page().evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
       expect({ name, overflow }).toEqual({ name, overflow: 0 });
       await w.screenshot(`tablet-${name}`);
     }

@@ -42,15 +42,26 @@ describe(`dashboard rollback (seed ${SEED})`, () => {
       holding = true;
       await held;
     };
-    const refreshing = t.http().post('/api/v1/dashboard/refresh').set(admin()).then((res) => res);
+    const refreshing = t
+      .http()
+      .post('/api/v1/dashboard/refresh')
+      .set(admin())
+      .then((res) => res);
     await waitFor(async () => holding, 10_000);
 
-    const rollingBack = t.http().post('/api/v1/admin/rollbacks').set(admin()).send({ phase: 10, revertSchema: true, reason: 'dashboard drill' }).then((res) => res);
+    const rollingBack = t
+      .http()
+      .post('/api/v1/admin/rollbacks')
+      .set(admin())
+      .send({ phase: 10, revertSchema: true, reason: 'dashboard drill' })
+      .then((res) => res);
     const stopStep = async () => (await t.app.get(RollbackLog).list(1))[0]?.steps.find((s) => s.name === 'stop-jobs');
     await waitFor(async () => (await stopStep())?.status === 'running', 10_000);
     await sleep(500);
     // the flag is already off and the rollback waits for the refresh: the tables are still there
-    expect((await t.http().get('/api/v1/dashboard/bottlenecks').set(t.auth(Role.Viewer)).expect(503)).body.code).toBe('DATA_UNAVAILABLE');
+    expect((await t.http().get('/api/v1/dashboard/bottlenecks').set(t.auth(Role.Viewer)).expect(503)).body.code).toBe(
+      'DATA_UNAVAILABLE',
+    );
     expect((await stopStep())?.status).toBe('running');
     expect(await existing()).toBe(tables.length);
 
@@ -64,22 +75,44 @@ describe(`dashboard rollback (seed ${SEED})`, () => {
     expect(rollback).toMatchObject({ status: 'completed', phases: [10], dataLoss: true });
     const steps = Object.fromEntries(rollback.steps.map((s: { name: string }) => [s.name, s]));
     expect(steps['stop-jobs'].detail).toMatch(new RegExp(`${REFRESH_JOB} stopped after waiting \\d+ ms`));
-    expect(steps['revert-schema']).toMatchObject({ status: 'done', detail: expect.stringContaining('Phase10Dashboard') });
+    expect(steps['revert-schema']).toMatchObject({
+      status: 'done',
+      detail: expect.stringContaining('Phase10Dashboard'),
+    });
     expect(steps['verify-legacy']).toMatchObject({ status: 'done' });
     const [run] = (await t.http().get(`/api/v1/admin/jobs/${REFRESH_JOB}/runs`).set(admin()).expect(200)).body;
     expect(run.status).toBe('succeeded');
     expect(Date.parse(run.finishedAt)).toBeLessThanOrEqual(Date.parse(steps['revert-schema'].startedAt));
     expect(await existing()).toBe(0);
-    expect((await t.http().get('/api/v1/dashboard/token-flow').set(t.auth(Role.Viewer)).expect(503)).body.message).toBe('Data unavailable');
+    expect((await t.http().get('/api/v1/dashboard/token-flow').set(t.auth(Role.Viewer)).expect(503)).body.message).toBe(
+      'Data unavailable',
+    );
 
     const forward = await t.app.get(RollForwardService).enable(10, {}, change);
-    expect(forward).toMatchObject({ migrationsApplied: ['Phase10Dashboard1764001000000'], flagsOn: [DASHBOARD_FLAG], jobsResumed: [REFRESH_JOB] });
+    expect(forward).toMatchObject({
+      migrationsApplied: ['Phase10Dashboard1764001000000'],
+      flagsOn: [DASHBOARD_FLAG],
+      jobsResumed: [REFRESH_JOB],
+    });
     expect(await existing()).toBe(tables.length);
     await t.http().post('/api/v1/dashboard/refresh').set(admin()).expect(200);
     const bottlenecks = (await t.http().get('/api/v1/dashboard/bottlenecks').set(t.auth(Role.Viewer)).expect(200)).body;
-    const cycles = (await t.http().get(`/api/v1/dashboard/cycle-times?from=${new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10)}`).set(t.auth(Role.Viewer)).expect(200)).body;
-    const want = await expectedViews(ds, Date.parse(bottlenecks.data[0].windowStart), Date.parse(bottlenecks.data[0].windowEnd));
-    expect({ bottlenecks: bottlenecks.data, cycles: cycles.data }).toEqual({ bottlenecks: want.bottlenecks, cycles: want.cycles });
+    const cycles = (
+      await t
+        .http()
+        .get(`/api/v1/dashboard/cycle-times?from=${new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10)}`)
+        .set(t.auth(Role.Viewer))
+        .expect(200)
+    ).body;
+    const want = await expectedViews(
+      ds,
+      Date.parse(bottlenecks.data[0].windowStart),
+      Date.parse(bottlenecks.data[0].windowEnd),
+    );
+    expect({ bottlenecks: bottlenecks.data, cycles: cycles.data }).toEqual({
+      bottlenecks: want.bottlenecks,
+      cycles: want.cycles,
+    });
     expect(cycles.data.length).toBeGreaterThan(0);
   });
 });

@@ -105,7 +105,9 @@ describe(`dashboard (seed ${SEED})`, () => {
     expect((await get('token-flow?from=%2B010000-01-01T00:00:00Z').expect(400)).body.errors[0].field).toBe('from');
     // one answer covers at most a month of hourly flow and a year of daily cycle times
     const wide = await get('token-flow?from=2000-01-01T00:00:00Z').expect(400);
-    expect(wide.body.errors).toEqual([{ field: 'from', messages: ['the range may span at most 31 days; ask for a longer one in parts'] }]);
+    expect(wide.body.errors).toEqual([
+      { field: 'from', messages: ['the range may span at most 31 days; ask for a longer one in parts'] },
+    ]);
     await get('token-flow?from=2030-01-01T00:00:00Z&to=2030-02-02T00:00:00Z').expect(400);
     await get('token-flow?from=2030-01-01T00:00:00Z&to=2030-02-01T00:00:00Z').expect(200);
     expect((await get('cycle-times?from=2000-01-01').expect(400)).body.errors[0].field).toBe('from');
@@ -117,7 +119,11 @@ describe(`dashboard (seed ${SEED})`, () => {
     expect(written).toBeGreaterThan(20);
     // a scheduled tick: the job refreshes incrementally
     const tick = await t.app.get(JobsService).tick(REFRESH_JOB, new Date());
-    expect(tick).toMatchObject({ status: 'succeeded', triggeredBy: 'schedule', counts: { views_refreshed: 4, incremental: 2 } });
+    expect(tick).toMatchObject({
+      status: 'succeeded',
+      triggeredBy: 'schedule',
+      counts: { views_refreshed: 4, incremental: 2 },
+    });
     const [{ mode }] = await ds.query(`SELECT mode FROM mv_refresh_state WHERE view_name = 'mv_token_flow_summary'`);
     expect(mode).toBe('incremental');
     const incremental = await everything();
@@ -126,17 +132,26 @@ describe(`dashboard (seed ${SEED})`, () => {
 
     await refresh().expect(200);
     const full = await everything();
-    expect({ flow: full.flow.data, cycles: full.cycles.data }).toEqual({ flow: incremental.flow.data, cycles: incremental.cycles.data });
+    expect({ flow: full.flow.data, cycles: full.cycles.data }).toEqual({
+      flow: incremental.flow.data,
+      cycles: incremental.cycles.data,
+    });
   });
 
   it('keeps serving the previous data, whole, when a refresh fails midway, and the next refresh sweeps its leftovers', async () => {
     const refresher = t.app.get(DashboardRefreshService);
     const before = await everything();
-    await writeEvents(ds, walkTokens((await seedWorld(ds, random(SEED + 1), 'more')), random(SEED + 2), 40, now, 'more'), () => now);
+    await writeEvents(
+      ds,
+      walkTokens(await seedWorld(ds, random(SEED + 1), 'more'), random(SEED + 2), 40, now, 'more'),
+      () => now,
+    );
     let staged = 0;
     refresher.beforeStep = async (step) => {
       if (step !== 'mv_token_flow_summary:flip') return;
-      const [{ n }] = await ds.query(`SELECT COUNT(*) AS n FROM mv_token_flow_summary WHERE generation > (SELECT generation FROM mv_refresh_state WHERE view_name = 'mv_token_flow_summary')`);
+      const [{ n }] = await ds.query(
+        `SELECT COUNT(*) AS n FROM mv_token_flow_summary WHERE generation > (SELECT generation FROM mv_refresh_state WHERE view_name = 'mv_token_flow_summary')`,
+      );
       staged = Number(n);
       // the new generation is fully written and not yet switched to: readers still see the old one
       expect(await everything()).toEqual(before);
@@ -161,7 +176,9 @@ describe(`dashboard (seed ${SEED})`, () => {
   });
 
   it('marks answers stale after three refresh intervals', async () => {
-    await ds.query(`UPDATE mv_refresh_state SET refreshed_at = ? WHERE view_name = 'mv_team_workload'`, [toDbTime(new Date(Date.now() - 181_000))]);
+    await ds.query(`UPDATE mv_refresh_state SET refreshed_at = ? WHERE view_name = 'mv_team_workload'`, [
+      toDbTime(new Date(Date.now() - 181_000)),
+    ]);
     expect((await get('team-workload').expect(200)).body.stale).toBe(true);
     expect((await get('bottlenecks').expect(200)).body.stale).toBe(false);
   });

@@ -62,18 +62,30 @@ describe('lean emergency rollback from the shell', () => {
 
   /** What a rollback left in the database, with its own id and timings taken out so two can be compared. */
   async function footprint(rollback: RollbackRecord) {
-    const audit = await ds.query(`SELECT \`key\`, old_value, new_value, actor, reason, request_id FROM feature_flag_audit WHERE reason LIKE ? ORDER BY \`key\``, [
-      `rollback #${rollback.id}:%`,
-    ]);
+    const audit = await ds.query(
+      `SELECT \`key\`, old_value, new_value, actor, reason, request_id FROM feature_flag_audit WHERE reason LIKE ? ORDER BY \`key\``,
+      [`rollback #${rollback.id}:%`],
+    );
     const jobs = await ds.query(`SELECT name, stopped, changed_by, reason FROM job_control ORDER BY name`);
-    const flags: Array<Record<string, unknown>> = await ds.query(`SELECT \`key\`, enabled, updated_by FROM feature_flag ORDER BY \`key\``);
+    const flags: Array<Record<string, unknown>> = await ds.query(
+      `SELECT \`key\`, enabled, updated_by FROM feature_flag ORDER BY \`key\``,
+    );
     const [row] = await ds.query(
       `SELECT kind, phases, revert_schema, backup, reason, actor, request_id, status, data_loss, issues, resolution, backup_location, steps FROM rollback_log WHERE id = ?`,
       [rollback.id],
     );
-    const ownId = (rows: Array<{ reason: string }>) => rows.map((r) => ({ ...r, reason: r.reason.replace(`rollback #${rollback.id}:`, 'rollback #N:') }));
-    const steps = (JSON.parse(row.steps) as RollbackRecord['steps']).map(({ phase, name, status, detail }) => ({ phase, name, status, detail }));
-    const numbers = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'bigint' || typeof v === 'boolean' ? Number(v) : v]));
+    const ownId = (rows: Array<{ reason: string }>) =>
+      rows.map((r) => ({ ...r, reason: r.reason.replace(`rollback #${rollback.id}:`, 'rollback #N:') }));
+    const steps = (JSON.parse(row.steps) as RollbackRecord['steps']).map(({ phase, name, status, detail }) => ({
+      phase,
+      name,
+      status,
+      detail,
+    }));
+    const numbers = (o: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(o).map(([k, v]) => [k, typeof v === 'bigint' || typeof v === 'boolean' ? Number(v) : v]),
+      );
     return {
       audit: ownId(audit).map(numbers),
       jobs: ownId(jobs).map(numbers),
@@ -91,7 +103,9 @@ describe('lean emergency rollback from the shell', () => {
 
   it('does exactly what the full emergency rollback does: flags, audit, job stops, rollback_log', async () => {
     await everythingOn();
-    const full = await t.app.get(RollbackService).rollback({ emergency: true, reason: 'line 2 stopped', actor: cliActor() });
+    const full = await t.app
+      .get(RollbackService)
+      .rollback({ emergency: true, reason: 'line 2 stopped', actor: cliActor() });
     const fullPrint = await footprint(full);
     await everythingOn();
     const leanRun = await lean('line 2 stopped');
@@ -100,7 +114,13 @@ describe('lean emergency rollback from the shell', () => {
     expect(leanRun.status).toBe('completed');
     expect(fullPrint.flags.every((f) => f.enabled === 0)).toBe(true);
     expect(fullPrint.audit).toHaveLength(allFlags().length);
-    expect(fullPrint.audit[0]).toMatchObject({ old_value: 1, new_value: 0, actor: cliActor(), reason: 'rollback #N: line 2 stopped', request_id: null });
+    expect(fullPrint.audit[0]).toMatchObject({
+      old_value: 1,
+      new_value: 0,
+      actor: cliActor(),
+      reason: 'rollback #N: line 2 stopped',
+      request_id: null,
+    });
     expect(fullPrint.jobs).toHaveLength(allJobs().length);
     expect(fullPrint.jobs.every((j) => j.stopped === 1)).toBe(true);
     expect(leanPrint.audit).toEqual(fullPrint.audit);
@@ -117,7 +137,9 @@ describe('lean emergency rollback from the shell', () => {
         .map((p) => [p.number, 'done'])
         .reverse(),
     );
-    expect(legacyChecks(leanPrint.steps)).toEqual(legacyChecks(fullPrint.steps).map((s) => ({ ...s, status: 'skipped', detail: VERIFY_SKIPPED })));
+    expect(legacyChecks(leanPrint.steps)).toEqual(
+      legacyChecks(fullPrint.steps).map((s) => ({ ...s, status: 'skipped', detail: VERIFY_SKIPPED })),
+    );
   });
 
   it('is seen by another replica within FLAG_REFRESH_MS: every flag off there, every job stopped', async () => {
@@ -131,10 +153,14 @@ describe('lean emergency rollback from the shell', () => {
 
   it('is what the runbook script runs', async () => {
     await everythingOn();
-    const { stdout } = await promisify(execFile)('bash', [resolve(ROOT, 'scripts/emergency-rollback.sh'), 'from the runbook', '--yes', '--json'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    });
+    const { stdout } = await promisify(execFile)(
+      'bash',
+      [resolve(ROOT, 'scripts/emergency-rollback.sh'), 'from the runbook', '--yes', '--json'],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      },
+    );
     const rollback: RollbackRecord = JSON.parse(stdout).rollback;
     expect(rollback.status).toBe('completed');
     expect(rollback.steps.filter((s) => s.name === 'verify-legacy').map((s) => s.detail)).toEqual(
@@ -158,11 +184,20 @@ describe('lean emergency rollback from the shell', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-      const result = await runCli(['rollback', '--emergency', '--reason', 'with a webhook', '--yes', '--json'], { ...env, ROLLBACK_WEBHOOK_URL: url });
+      const result = await runCli(['rollback', '--emergency', '--reason', 'with a webhook', '--yes', '--json'], {
+        ...env,
+        ROLLBACK_WEBHOOK_URL: url,
+      });
       expect(result.code).toBe(0);
       const rollback: RollbackRecord = JSON.parse(result.stdout).rollback;
       expect(received.map((n) => n.event).sort()).toEqual(['rollback.finished', 'rollback.started']);
-      for (const notice of received) expect(notice).toMatchObject({ rollback: rollback.id, kind: 'emergency', reason: 'with a webhook', phases: rollback.phases });
+      for (const notice of received)
+        expect(notice).toMatchObject({
+          rollback: rollback.id,
+          kind: 'emergency',
+          reason: 'with a webhook',
+          phases: rollback.phases,
+        });
       expect(rollback.issues).toEqual([]);
     } finally {
       server.closeAllConnections();

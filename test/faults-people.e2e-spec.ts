@@ -28,11 +28,15 @@ describe('faults: the People API down, slow or answering garbage', () => {
   let before: string[];
 
   const caches = () => Promise.all(CACHES.map((table) => snapshot(db, table)));
-  const lastError = async () => (await t.http().get('/api/v1/people/sync-errors?limit=1').set(t.auth(Role.Admin)).expect(200)).body[0];
-  const lastRun = async () => (await t.http().get('/api/v1/people/sync-status').set(t.auth(Role.Viewer)).expect(200)).body.jobs[0];
+  const lastError = async () =>
+    (await t.http().get('/api/v1/people/sync-errors?limit=1').set(t.auth(Role.Admin)).expect(200)).body[0];
+  const lastRun = async () =>
+    (await t.http().get('/api/v1/people/sync-status').set(t.auth(Role.Viewer)).expect(200)).body.jobs[0];
   const assignedAtStart = async () => {
     const [token] = await tokensOf(t, await newJob(t, line, 1));
-    const [entry] = (await t.http().get(`/api/v1/assignment/log?tokenId=${token.id}`).set(t.auth(Role.Viewer)).expect(200)).body.items;
+    const [entry] = (
+      await t.http().get(`/api/v1/assignment/log?tokenId=${token.id}`).set(t.auth(Role.Viewer)).expect(200)
+    ).body.items;
     const candidate = entry.candidates.find((c: { operatorId: number }) => c.operatorId === line.op(50));
     return { token, entry, exclusions: candidate.exclusions.map((e: { reason: string }) => e.reason) };
   };
@@ -50,12 +54,33 @@ describe('faults: the People API down, slow or answering garbage', () => {
     db = t.app.get(DataSource);
     line = await buildLine(t, 0);
     const op = new Map<number, number>();
-    for (const [n, code] of [[50, PEOPLE_INACTIVE], [2, 'E00002']] as const) {
-      op.set(n, (await t.http().post('/api/v1/operators').set(t.auth(Role.Supervisor)).send({ code, name: `Local ${code}` }).expect(201)).body.id);
+    for (const [n, code] of [
+      [50, PEOPLE_INACTIVE],
+      [2, 'E00002'],
+    ] as const) {
+      op.set(
+        n,
+        (
+          await t
+            .http()
+            .post('/api/v1/operators')
+            .set(t.auth(Role.Supervisor))
+            .send({ code, name: `Local ${code}` })
+            .expect(201)
+        ).body.id,
+      );
     }
     line = { ...line, op: (n) => op.get(n)! };
-    const entries = [{ operatorCode: PEOPLE_INACTIVE, priority: 1 }, { operatorCode: 'E00002', priority: 2 }];
-    await t.http().put(`/api/v1/assignment/plans/nodes/${line.node.START}`).set(t.auth(Role.Supervisor)).send({ entries }).expect(200);
+    const entries = [
+      { operatorCode: PEOPLE_INACTIVE, priority: 1 },
+      { operatorCode: 'E00002', priority: 2 },
+    ];
+    await t
+      .http()
+      .put(`/api/v1/assignment/plans/nodes/${line.node.START}`)
+      .set(t.auth(Role.Supervisor))
+      .send({ entries })
+      .expect(200);
     await setFlag(t, 'enable_assignment_runtime', true);
     for (const job of Object.values(PEOPLE_JOBS)) expect((await runSync(t, job)).status).toBe('succeeded');
     before = await caches();
@@ -70,7 +95,9 @@ describe('faults: the People API down, slow or answering garbage', () => {
     expect(exclusions).toContain('inactive');
     expect(entry.directory).toBe('people');
     // whether E00002 is on a People shift depends on the hour; off shift, the manual plan takes the token
-    expect(entry.method === 'auto' ? entry.operatorId : entry.reason).toBe(entry.method === 'auto' ? line.op(2) : 'no_candidate');
+    expect(entry.method === 'auto' ? entry.operatorId : entry.reason).toBe(
+      entry.method === 'auto' ? line.op(2) : 'no_candidate',
+    );
   });
 
   it('down (connection refused): the run fails saying so and the caches are untouched', async () => {

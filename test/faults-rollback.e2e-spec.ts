@@ -73,44 +73,68 @@ describe('faults: a rollback SIGKILLed at each step', () => {
     rmSync(backupDir, { recursive: true, force: true });
   });
 
-  it.each(STEPS)('killed during %s: `rollback --resume` completes it and nothing is lost', async (step) => {
-    const before = await fingerprint(ds, BOOKKEEPING);
-    const child = spawn(process.execPath, ['--import', HOOK, CLI_JS, 'rollback', '--phase', '10', '--revert-schema', '--backup', '--reason', `kill during ${step}`, '--yes', '--json'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', ...env, FAULT_HALT: step },
-      stdio: 'ignore',
-    });
-    const exited = new Promise((r) => child.on('exit', (code, signal) => r(signal ?? code)));
-    let gone: unknown = null;
-    void exited.then((e) => (gone = e));
-    try {
-      await waitFor(async () => gone !== null || stopped(child.pid!), 60_000, 20);
-      expect(gone).toBeNull();
-    } finally {
-      // never left running (or stopped) with its connection, lease and locks when the wait fails
-      child.kill('SIGKILL');
-    }
-    expect(await exited).toBe('SIGKILL');
+  it.each(STEPS)(
+    'killed during %s: `rollback --resume` completes it and nothing is lost',
+    async (step) => {
+      const before = await fingerprint(ds, BOOKKEEPING);
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          HOOK,
+          CLI_JS,
+          'rollback',
+          '--phase',
+          '10',
+          '--revert-schema',
+          '--backup',
+          '--reason',
+          `kill during ${step}`,
+          '--yes',
+          '--json',
+        ],
+        {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', ...env, FAULT_HALT: step },
+          stdio: 'ignore',
+        },
+      );
+      const exited = new Promise((r) => child.on('exit', (code, signal) => r(signal ?? code)));
+      let gone: unknown = null;
+      void exited.then((e) => (gone = e));
+      try {
+        await waitFor(async () => gone !== null || stopped(child.pid!), 60_000, 20);
+        expect(gone).toBeNull();
+      } finally {
+        // never left running (or stopped) with its connection, lease and locks when the wait fails
+        child.kill('SIGKILL');
+      }
+      expect(await exited).toBe('SIGKILL');
 
-    const [killed] = await ds.query(`SELECT id, status, steps FROM rollback_log ORDER BY id DESC LIMIT 1`);
-    const recorded = (typeof killed.steps === 'string' ? JSON.parse(killed.steps) : killed.steps) as Array<{ name: string; status: string }>;
-    expect(killed.status).toBe('running');
-    expect(recorded.find((s) => s.name === step)!.status).toBe('running');
+      const [killed] = await ds.query(`SELECT id, status, steps FROM rollback_log ORDER BY id DESC LIMIT 1`);
+      const recorded = (typeof killed.steps === 'string' ? JSON.parse(killed.steps) : killed.steps) as Array<{
+        name: string;
+        status: string;
+      }>;
+      expect(killed.status).toBe('running');
+      expect(recorded.find((s) => s.name === step)!.status).toBe('running');
 
-    const resumed = await runCli(['rollback', '--resume', '--yes', '--json'], env, 120_000);
-    expect(resumed.code === 0 ? 'exit 0' : `exit ${resumed.code}: ${resumed.stdout}${resumed.stderr}`).toBe('exit 0');
-    const rollback = JSON.parse(resumed.stdout.slice(resumed.stdout.search(/^\{/m))).rollback;
-    expect(rollback).toMatchObject({ id: killed.id, status: 'completed', dataLoss: false });
-    expect(rollback.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).toEqual(
-      // killed after its work, the revert is found done on resume
-      STEPS.map((s) => `${s}:${s === 'revert-schema' && step === 'revert-schema' ? 'skipped' : 'done'}`),
-    );
-    expect(await tableExists(ds, 'mv_token_flow_summary')).toBe(false);
+      const resumed = await runCli(['rollback', '--resume', '--yes', '--json'], env, 120_000);
+      expect(resumed.code === 0 ? 'exit 0' : `exit ${resumed.code}: ${resumed.stdout}${resumed.stderr}`).toBe('exit 0');
+      const rollback = JSON.parse(resumed.stdout.slice(resumed.stdout.search(/^\{/m))).rollback;
+      expect(rollback).toMatchObject({ id: killed.id, status: 'completed', dataLoss: false });
+      expect(rollback.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).toEqual(
+        // killed after its work, the revert is found done on resume
+        STEPS.map((s) => `${s}:${s === 'revert-schema' && step === 'revert-schema' ? 'skipped' : 'done'}`),
+      );
+      expect(await tableExists(ds, 'mv_token_flow_summary')).toBe(false);
 
-    // undo it: schema and flag back, then the rows from the backup the rollback recorded
-    await t.app.get(RollForwardService).enable(10, {}, change);
-    const location = String(rollback.backupLocation).split('; ').pop()!;
-    await t.app.get(RestoreService).restore(location);
-    expect(await fingerprint(ds, BOOKKEEPING)).toEqual(before);
-  }, 180_000);
+      // undo it: schema and flag back, then the rows from the backup the rollback recorded
+      await t.app.get(RollForwardService).enable(10, {}, change);
+      const location = String(rollback.backupLocation).split('; ').pop()!;
+      await t.app.get(RestoreService).restore(location);
+      expect(await fingerprint(ds, BOOKKEEPING)).toEqual(before);
+    },
+    180_000,
+  );
 });

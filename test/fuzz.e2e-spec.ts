@@ -66,12 +66,31 @@ const nested = (depth: number) => '{"a":'.repeat(depth) + '"deep"' + '}'.repeat(
 /** Bodies: schema-shaped with hostile values, arbitrary JSON, or structural extremes. */
 const bodyFor = (op: Operation): fc.Arbitrary<unknown> =>
   fc.oneof(
-    op.bodyProps.length > 0 ? fc.record(Object.fromEntries(op.bodyProps.map((p) => [p, hostileValue])), { requiredKeys: [] }) : fc.constant({}),
+    op.bodyProps.length > 0
+      ? fc.record(Object.fromEntries(op.bodyProps.map((p) => [p, hostileValue])), { requiredKeys: [] })
+      : fc.constant({}),
     fc.jsonValue({ maxDepth: 4 }),
-    fc.constantFrom<unknown>(Array.from({ length: 20_000 }, (_, i) => i), [], 'text', 12),
+    fc.constantFrom<unknown>(
+      Array.from({ length: 20_000 }, (_, i) => i),
+      [],
+      'text',
+      12,
+    ),
   );
 
-const rawBody = fc.constantFrom('{', '{"a":', '[1,2', 'nul', '{"a":1}}', '\u0000', '{"a":"\\ud800"}', '{"__proto__":{"polluted":true}}', nested(60), nested(20_000), `"${'x'.repeat(2_000_000)}"`);
+const rawBody = fc.constantFrom(
+  '{',
+  '{"a":',
+  '[1,2',
+  'nul',
+  '{"a":1}}',
+  '\u0000',
+  '{"a":"\\ud800"}',
+  '{"__proto__":{"polluted":true}}',
+  nested(60),
+  nested(20_000),
+  `"${'x'.repeat(2_000_000)}"`,
+);
 
 interface OpenApiOperation {
   parameters?: Array<{ in: string; name: string }>;
@@ -111,7 +130,9 @@ describe('fuzzing every endpoint from its OpenAPI schema', () => {
     t = await startTestApp({ JOBS_ENABLED: 'false' });
     await t.app.get(DemoSeedService).seed();
     ds = t.app.get(DataSource);
-    ops = operationsOf((await t.http().get('/docs-json').expect(200)).body).filter((o) => !o.path.startsWith('/health') && o.path !== '/metrics');
+    ops = operationsOf((await t.http().get('/docs-json').expect(200)).body).filter(
+      (o) => !o.path.startsWith('/health') && o.path !== '/metrics',
+    );
   });
   afterAll(() => t.close());
 
@@ -121,35 +142,52 @@ describe('fuzzing every endpoint from its OpenAPI schema', () => {
 
   it('never answers 5xx, leaks a stack or changes a row on a refused request', async () => {
     const seen = new Map<string, number>();
-    const requestArb = fc
-      .constantFrom(...ops)
-      .chain((op) =>
-        fc.record({
-          op: fc.constant(op),
-          pathValues: fc.array(fc.oneof(fc.integer({ min: 1, max: 5 }).map(String), hostileString), { minLength: op.pathParams.length, maxLength: op.pathParams.length }),
-          query: fc.record(Object.fromEntries([...op.queryParams, 'unexpected'].map((q) => [q, hostileValue])), { requiredKeys: [] }),
-          body: fc.oneof({ weight: 4, arbitrary: bodyFor(op).map((b) => ({ json: b })) }, { weight: 1, arbitrary: rawBody.map((raw) => ({ raw })) }),
+    const requestArb = fc.constantFrom(...ops).chain((op) =>
+      fc.record({
+        op: fc.constant(op),
+        pathValues: fc.array(fc.oneof(fc.integer({ min: 1, max: 5 }).map(String), hostileString), {
+          minLength: op.pathParams.length,
+          maxLength: op.pathParams.length,
         }),
-      );
+        query: fc.record(Object.fromEntries([...op.queryParams, 'unexpected'].map((q) => [q, hostileValue])), {
+          requiredKeys: [],
+        }),
+        body: fc.oneof(
+          { weight: 4, arbitrary: bodyFor(op).map((b) => ({ json: b })) },
+          { weight: 1, arbitrary: rawBody.map((raw) => ({ raw })) },
+        ),
+      }),
+    );
 
     await fc.assert(
       fc.asyncProperty(requestArb, async ({ op, pathValues, query, body }) => {
         let url = op.path;
         op.pathParams.forEach((name, i) => (url = url.replace(`{${name}}`, encodeURIComponent(pathValues[i]))));
-        const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString();
+        const qs = new URLSearchParams(
+          Object.entries(query).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+        ).toString();
         const before = await fingerprint(ds, VOLATILE);
         let req = t.call(op.method, qs ? `${url}?${qs}` : url).set(t.auth(Role.Admin));
         if (op.method !== 'GET') {
-          req = req.set('content-type', 'application/json').send('raw' in body ? (body.raw) : JSON.stringify(body.json));
+          req = req.set('content-type', 'application/json').send('raw' in body ? body.raw : JSON.stringify(body.json));
         }
         const res = await req;
         seen.set(`${res.status}`, (seen.get(`${res.status}`) ?? 0) + 1);
         const where = `${op.method} ${url} -> ${res.status} ${res.text.slice(0, 300)}`;
-        if (res.status >= 500) expect({ where, documented: res.status === 503 && DOCUMENTED_503.has(res.body?.code) }).toEqual({ where, documented: true });
+        if (res.status >= 500)
+          expect({ where, documented: res.status === 503 && DOCUMENTED_503.has(res.body?.code) }).toEqual({
+            where,
+            documented: true,
+          });
         expect(res.text).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
-        if (res.status >= 400) expect({ where, tables: await fingerprint(ds, VOLATILE) }).toEqual({ where, tables: before });
+        if (res.status >= 400)
+          expect({ where, tables: await fingerprint(ds, VOLATILE) }).toEqual({ where, tables: before });
       }),
-      { numRuns: 100_000, plugins: [fc.interruptAfterTimeLimit(TIME_LIMIT_MS, { failOnInterrupt: false })], endOnFailure: true },
+      {
+        numRuns: 100_000,
+        plugins: [fc.interruptAfterTimeLimit(TIME_LIMIT_MS, { failOnInterrupt: false })],
+        endOnFailure: true,
+      },
     );
     // the process is alive and still serving
     await t.http().get('/health/live').expect(200);

@@ -15,7 +15,11 @@ describe('migration guard (phase down() through the plain migrator)', () => {
   let migrations: MigrationService;
 
   beforeAll(async () => {
-    t = await startTestApp({ JOBS_ENABLED: 'false', BACKUP_DIR: mkdtempSync(join(tmpdir(), 'phasegate-guard-')) }, undefined, samplePhases);
+    t = await startTestApp(
+      { JOBS_ENABLED: 'false', BACKUP_DIR: mkdtempSync(join(tmpdir(), 'phasegate-guard-')) },
+      undefined,
+      samplePhases,
+    );
     ds = t.app.get(DataSource);
     migrations = t.app.get(MigrationService);
   });
@@ -25,7 +29,9 @@ describe('migration guard (phase down() through the plain migrator)', () => {
     await ds.query(`INSERT INTO sample2_data (id, payload) VALUES (1, 'one'), (2, 'two')`);
     await expect(migrations.revertLast()).rejects.toMatchObject({
       code: 'UNSAFE_REQUEST',
-      message: expect.stringMatching(/Refusing to drop phase 92's schema: sample2_data: holds data and no verified backup covers it/),
+      message: expect.stringMatching(
+        /Refusing to drop phase 92's schema: sample2_data: holds data and no verified backup covers it/,
+      ),
     });
     expect(await tableExists(ds, 'sample2_data')).toBe(true);
     expect(await t.app.get(PhaseRegistry).schemaState(92)).toBe('applied');
@@ -35,7 +41,9 @@ describe('migration guard (phase down() through the plain migrator)', () => {
     const backup = await t.app.get(BackupService).backup(SAMPLE92_SCHEMA, 'test');
     expect(backup.items).toEqual([expect.objectContaining({ table: 'sample2_data', rows: 2 })]);
     await ds.query(`INSERT INTO sample2_data (id, payload) VALUES (3, 'added after the backup')`);
-    await expect(migrations.revertLast()).rejects.toThrow(/sample2_data: holds 3 rows, which differ from its latest verified backup #\d+ \(2 rows\)/);
+    await expect(migrations.revertLast()).rejects.toThrow(
+      /sample2_data: holds 3 rows, which differ from its latest verified backup #\d+ \(2 rows\)/,
+    );
     await ds.query(`UPDATE sample2_data SET payload = 'changed' WHERE id = 3`);
     await ds.query(`DELETE FROM sample2_data WHERE id = 3`);
     await ds.query(`UPDATE sample2_data SET payload = 'edited' WHERE id = 2`);
@@ -49,7 +57,9 @@ describe('migration guard (phase down() through the plain migrator)', () => {
   it('reports each table as empty or not, and drops rebuildable data freely', async () => {
     await ds.query(`INSERT INTO sample_log (note, created_at) VALUES ('kept', '2026-01-01 00:00:00.000')`);
     await ds.query(`INSERT INTO sample_cache (id, value) VALUES (1, 'cached')`);
-    await expect(migrations.revertLast()).rejects.toThrow(/sample_log: holds data and no verified backup covers it; sample_cache: holds data, rebuildable \(dropped\); api_key.sample_note: empty/);
+    await expect(migrations.revertLast()).rejects.toThrow(
+      /sample_log: holds data and no verified backup covers it; sample_cache: holds data, rebuildable \(dropped\); api_key.sample_note: empty/,
+    );
     await ds.query(`DELETE FROM sample_log`);
     expect(await migrations.revertLast()).toBe('Phase91Sample1799000000000');
     expect(await tableExists(ds, 'sample_cache')).toBe(false);

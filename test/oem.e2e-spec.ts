@@ -22,24 +22,40 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
   let t: TestApp;
   let line: Line;
   const sup = () => t.auth(Role.Supervisor);
-  const flag = (key: string, on: boolean) => t.app.get(FlagsService).set(key, on, { actor: 'test', reason: 'oem suite' });
+  const flag = (key: string, on: boolean) =>
+    t.app.get(FlagsService).set(key, on, { actor: 'test', reason: 'oem suite' });
   const scan = (stationCode: string, barcode: string, outcome?: string) =>
-    t.http().post('/api/v1/scans').set(t.auth(Role.Station)).send({ stationCode, barcode, ...(outcome ? { outcome } : {}) });
-  const ticket = async (id: number) => (await t.http().get(`/api/v1/oem/tickets/${id}`).set(t.auth(Role.Viewer)).expect(200)).body;
+    t
+      .http()
+      .post('/api/v1/scans')
+      .set(t.auth(Role.Station))
+      .send({ stationCode, barcode, ...(outcome ? { outcome } : {}) });
+  const ticket = async (id: number) =>
+    (await t.http().get(`/api/v1/oem/tickets/${id}`).set(t.auth(Role.Viewer)).expect(200)).body;
   const createTicket = (body: Record<string, unknown>) => t.http().post('/api/v1/oem/tickets').set(sup()).send(body);
   const createRule = (body: Record<string, unknown>) => t.http().post('/api/v1/oem/rules').set(sup()).send(body);
   let jobSeq = 0;
   /** A spawned one-piece job on the line and an ACME ticket mapped onto it. */
-  const mappedTicket = async (ref: string, steps: Array<{ sequence: number; name: string; nodeCode?: string }> = STEPS) => {
+  const mappedTicket = async (
+    ref: string,
+    steps: Array<{ sequence: number; name: string; nodeCode?: string }> = STEPS,
+  ) => {
     const jobId = await startJob(t, line.graphId, `OJ-${++jobSeq}`, 1);
-    const res = await createTicket({ customer: 'ACME', externalRef: ref, jobId, dueAt: '2030-01-01T00:00:00Z', steps }).expect(201);
+    const res = await createTicket({
+      customer: 'ACME',
+      externalRef: ref,
+      jobId,
+      dueAt: '2030-01-01T00:00:00Z',
+      steps,
+    }).expect(201);
     return { id: res.body.id as number, jobId };
   };
 
   beforeAll(async () => {
     t = await startTestApp({ SCAN_DEDUP_WINDOW_MS: String(WINDOW_MS), OEM_RULES_REFRESH_MS: String(RULES_REFRESH_MS) });
     line = await createLine(t, 'OEM-LINE');
-    for (const stationCode of ['ST-S', 'ST-A', 'ST-Q', 'ST-P']) await createRule({ customer: 'ACME', stationCode, pattern: ACME, action: 'advance', priority: 5 }).expect(201);
+    for (const stationCode of ['ST-S', 'ST-A', 'ST-Q', 'ST-P'])
+      await createRule({ customer: 'ACME', stationCode, pattern: ACME, action: 'advance', priority: 5 }).expect(201);
   });
   afterAll(() => t.close());
 
@@ -51,35 +67,84 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
         const res = await createTicket({ ...base, ...extra, steps }).expect(400);
         return res.body.errors.map((e: { field: string; messages: string[] }) => `${e.field}: ${e.messages.join()}`);
       };
-      expect(await fields([{ sequence: 1, name: 'a' }, { sequence: 1, name: 'b' }])).toEqual(['steps: step sequences must be unique; repeated: 1']);
-      expect(await fields([{ sequence: 1, name: 'a' }, { sequence: 3, name: 'b' }])).toEqual(['steps: step sequences must run 1..2 without gaps; got 1, 3']);
-      expect(await fields([{ sequence: 2, name: 'a' }])).toEqual(['steps: step sequences must run 1..1 without gaps; got 2']);
-      expect(await fields([{ sequence: 1, name: 'a', nodeCode: 'NOPE' }])).toEqual([`steps.0.nodeCode: node NOPE does not exist in the graph of job ${jobId}`]);
-      expect(await fields([{ sequence: 1, name: 'a', nodeCode: 'A' }], { jobId: undefined })).toEqual(['steps.0.nodeCode: a step mapped to a node needs the ticket linked to a job (jobId)']);
+      expect(
+        await fields([
+          { sequence: 1, name: 'a' },
+          { sequence: 1, name: 'b' },
+        ]),
+      ).toEqual(['steps: step sequences must be unique; repeated: 1']);
+      expect(
+        await fields([
+          { sequence: 1, name: 'a' },
+          { sequence: 3, name: 'b' },
+        ]),
+      ).toEqual(['steps: step sequences must run 1..2 without gaps; got 1, 3']);
+      expect(await fields([{ sequence: 2, name: 'a' }])).toEqual([
+        'steps: step sequences must run 1..1 without gaps; got 2',
+      ]);
+      expect(await fields([{ sequence: 1, name: 'a', nodeCode: 'NOPE' }])).toEqual([
+        `steps.0.nodeCode: node NOPE does not exist in the graph of job ${jobId}`,
+      ]);
+      expect(await fields([{ sequence: 1, name: 'a', nodeCode: 'A' }], { jobId: undefined })).toEqual([
+        'steps.0.nodeCode: a step mapped to a node needs the ticket linked to a job (jobId)',
+      ]);
       await createTicket({ ...base, steps: [] }).expect(400);
       await createTicket({ ...base, jobId: 999_999, steps: [{ sequence: 1, name: 'a' }] }).expect(404);
 
-      const created = await createTicket({ ...base, steps: [{ sequence: 2, name: 'second', nodeCode: 'A' }, { sequence: 1, name: 'first' }] }).expect(201);
-      expect(created.body).toMatchObject({ customer: 'ACME', externalRef: 'PO-VAL', jobId, status: 'open', currentSequence: 1, stepCount: 2 });
+      const created = await createTicket({
+        ...base,
+        steps: [
+          { sequence: 2, name: 'second', nodeCode: 'A' },
+          { sequence: 1, name: 'first' },
+        ],
+      }).expect(201);
+      expect(created.body).toMatchObject({
+        customer: 'ACME',
+        externalRef: 'PO-VAL',
+        jobId,
+        status: 'open',
+        currentSequence: 1,
+        stepCount: 2,
+      });
       expect(created.body.steps).toEqual([
         { sequence: 1, name: 'first', nodeCode: null, status: 'pending', scannedAt: null, stationCode: null },
         { sequence: 2, name: 'second', nodeCode: 'A', status: 'pending', scannedAt: null, stationCode: null },
       ]);
-      expect((await createTicket({ ...base, steps: [{ sequence: 1, name: 'a' }] }).expect(409)).body.code).toBe('CONFLICT');
-      expect((await createTicket({ ...base, externalRef: 'PO-OTHER', steps: [{ sequence: 1, name: 'a' }] }).expect(409)).body.code).toBe('CONFLICT');
+      expect((await createTicket({ ...base, steps: [{ sequence: 1, name: 'a' }] }).expect(409)).body.code).toBe(
+        'CONFLICT',
+      );
+      expect(
+        (await createTicket({ ...base, externalRef: 'PO-OTHER', steps: [{ sequence: 1, name: 'a' }] }).expect(409)).body
+          .code,
+      ).toBe('CONFLICT');
     });
 
     it('lists by customer and status a page at a time, and cancels once', async () => {
       const ids: number[] = [];
-      for (const ref of ['PO-L1', 'PO-L2', 'PO-L3']) ids.push((await createTicket({ customer: 'LISTCO', externalRef: ref, steps: [{ sequence: 1, name: 'x' }] }).expect(201)).body.id);
+      for (const ref of ['PO-L1', 'PO-L2', 'PO-L3'])
+        ids.push(
+          (
+            await createTicket({ customer: 'LISTCO', externalRef: ref, steps: [{ sequence: 1, name: 'x' }] }).expect(
+              201,
+            )
+          ).body.id,
+        );
       const viewer = t.auth(Role.Viewer);
       const first = await t.http().get('/api/v1/oem/tickets?customer=LISTCO&limit=2').set(viewer).expect(200);
       expect(first.body.items.map((i: { externalRef: string }) => i.externalRef)).toEqual(['PO-L3', 'PO-L2']);
-      const second = await t.http().get(`/api/v1/oem/tickets?customer=LISTCO&limit=2&cursor=${first.body.nextCursor}`).set(viewer).expect(200);
+      const second = await t
+        .http()
+        .get(`/api/v1/oem/tickets?customer=LISTCO&limit=2&cursor=${first.body.nextCursor}`)
+        .set(viewer)
+        .expect(200);
       expect(second.body).toMatchObject({ items: [{ externalRef: 'PO-L1' }], nextCursor: null });
 
-      expect((await t.http().post(`/api/v1/oem/tickets/${ids[0]}/cancel`).set(sup()).expect(200)).body.status).toBe('cancelled');
-      expect((await t.http().post(`/api/v1/oem/tickets/${ids[0]}/cancel`).set(sup()).expect(409)).body.code).toBe('INVALID_STATE');
+      expect((await t.http().post(`/api/v1/oem/tickets/${ids[0]}/cancel`).set(sup()).expect(200)).body.status).toBe(
+        'cancelled',
+      );
+      expect((await t.http().post(`/api/v1/oem/tickets/${ids[0]}/cancel`).set(sup()).expect(409)).body.code).toBe(
+        'INVALID_STATE',
+      );
       const open = await t.http().get('/api/v1/oem/tickets?customer=LISTCO&status=open').set(viewer).expect(200);
       expect(open.body.items).toHaveLength(2);
       await t.http().post('/api/v1/oem/tickets').set(t.auth(Role.Operator)).send({}).expect(403);
@@ -89,7 +154,9 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
 
   describe('rules', () => {
     it('CRUD, with patterns compiled on save: a pattern that cannot compile or names the ticket wrongly is a 400', async () => {
-      const bad = async (pattern: string) => (await createRule({ customer: 'X', stationCode: 'ST-X', pattern, action: 'advance' }).expect(400)).body.errors[0].messages[0];
+      const bad = async (pattern: string) =>
+        (await createRule({ customer: 'X', stationCode: 'ST-X', pattern, action: 'advance' }).expect(400)).body
+          .errors[0].messages[0];
       expect(await bad('^(?P<ref>[A-Z+$')).toMatch(/does not compile as an RE2 pattern/);
       expect(await bad('^(?P<ref>a)\\1$')).toMatch(/does not compile/); // backreference: needs backtracking
       expect(await bad('^(?=x)(?P<ref>a)$')).toMatch(/does not compile/); // lookahead
@@ -99,10 +166,27 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
       expect(await bad(`(?P<ref>${'a'.repeat(200)})`)).toMatch(/200 characters/);
       expect(await bad('(?P<ref>((a{100}){100}){100})')).toMatch(/does not compile|too complex/);
 
-      const created = await createRule({ customer: 'X', stationCode: 'ST-X', pattern: '^X-(?P<ref>\\d+)$', action: 'complete', priority: 3 }).expect(201);
-      expect(created.body).toMatchObject({ customer: 'X', stationCode: 'ST-X', action: 'complete', priority: 3, active: true });
+      const created = await createRule({
+        customer: 'X',
+        stationCode: 'ST-X',
+        pattern: '^X-(?P<ref>\\d+)$',
+        action: 'complete',
+        priority: 3,
+      }).expect(201);
+      expect(created.body).toMatchObject({
+        customer: 'X',
+        stationCode: 'ST-X',
+        action: 'complete',
+        priority: 3,
+        active: true,
+      });
       const id = created.body.id;
-      const patched = await t.http().patch(`/api/v1/oem/rules/${id}`).set(sup()).send({ active: false, priority: 4 }).expect(200);
+      const patched = await t
+        .http()
+        .patch(`/api/v1/oem/rules/${id}`)
+        .set(sup())
+        .send({ active: false, priority: 4 })
+        .expect(200);
       expect(patched.body).toMatchObject({ active: false, priority: 4, pattern: '^X-(?P<ref>\\d+)$' });
       await t.http().patch(`/api/v1/oem/rules/${id}`).set(sup()).send({ pattern: '(' }).expect(400);
       // left out is unchanged; null is refused, not written into a NOT NULL column
@@ -116,7 +200,12 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
 
     it('no pattern can hang the process: a classic catastrophic pattern on a hostile barcode answers at once', async () => {
       await flag('enable_oem_mode', true);
-      const rule = await createRule({ customer: 'EVIL', stationCode: 'ST-EVIL', pattern: '^(?P<ref>(a+)+)$', action: 'advance' }).expect(201);
+      const rule = await createRule({
+        customer: 'EVIL',
+        stationCode: 'ST-EVIL',
+        pattern: '^(?P<ref>(a+)+)$',
+        action: 'advance',
+      }).expect(201);
       const hostile = `${'a'.repeat(110)}!`;
       const started = Date.now();
       // a backtracking engine needs ~2^110 steps here; RE2 rejects it in one pass, and the barcode is no token serial either
@@ -140,26 +229,48 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
         const station = `ST-${step.nodeCode}`;
         const barcode = `OEM-ACME-PO-100-S${step.sequence}`;
         const started = await scan(station, barcode).expect(200);
-        expect(started.body).toMatchObject({ handledBy: 'oem', action: 'step_started', duplicate: false, token: { id: token.id, status: 'in_progress', nodeCode: step.nodeCode } });
+        expect(started.body).toMatchObject({
+          handledBy: 'oem',
+          action: 'step_started',
+          duplicate: false,
+          token: { id: token.id, status: 'in_progress', nodeCode: step.nodeCode },
+        });
         if (i === 0) {
           // a repeat inside the window: the first answer again, nothing advanced
           const repeat = await scan(station, barcode).expect(200);
-          expect(repeat.body).toMatchObject({ duplicate: true, action: 'step_started', token: { version: started.body.token.version } });
+          expect(repeat.body).toMatchObject({
+            duplicate: true,
+            action: 'step_started',
+            token: { version: started.body.token.version },
+          });
           expect((await ticket(id)).steps[0].status).toBe('active');
         }
         await sleep(WINDOW_MS + 50);
         const done = await scan(station, barcode).expect(200);
         const next = STEPS[i + 1]?.nodeCode ?? 'E';
-        expect(done.body).toMatchObject({ handledBy: 'oem', action: 'step_completed', fromNodeCode: step.nodeCode, token: { nodeCode: next } });
+        expect(done.body).toMatchObject({
+          handledBy: 'oem',
+          action: 'step_completed',
+          fromNodeCode: step.nodeCode,
+          token: { nodeCode: next },
+        });
         expected.push([step.name, 'done', station, next]);
       }
       const final = await ticket(id);
       expect(final).toMatchObject({ status: 'done', currentSequence: null });
-      expect(final.steps.map((s: { name: string; status: string; stationCode: string }) => [s.name, s.status, s.stationCode])).toEqual(expected.map((e) => e.slice(0, 3)));
+      expect(
+        final.steps.map((s: { name: string; status: string; stationCode: string }) => [
+          s.name,
+          s.status,
+          s.stationCode,
+        ]),
+      ).toEqual(expected.map((e) => e.slice(0, 3)));
       expect(final.steps.every((s: { scannedAt: string | null }) => s.scannedAt !== null)).toBe(true);
       const [after] = await tokensOf(t, jobId);
       expect(after).toMatchObject({ status: 'done', nodeCode: 'E' });
-      expect((await t.http().get(`/api/v1/jobs/${jobId}`).set(t.auth(Role.Viewer)).expect(200)).body.status).toBe('done');
+      expect((await t.http().get(`/api/v1/jobs/${jobId}`).set(t.auth(Role.Viewer)).expect(200)).body.status).toBe(
+        'done',
+      );
       // a finished ticket takes no more scans
       await sleep(WINDOW_MS + 50);
       expect((await scan('ST-P', 'OEM-ACME-PO-100-S4').expect(409)).body.code).toBe('INVALID_STATE');
@@ -183,7 +294,14 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
       const scanned = scan('ST-A', 'OEM-ACME-PO-150-S2').then((res) => ((answered = true), res));
       if (dialectOf(db) === 'mysql') {
         // commit only once the scan waits on the ticket row (or has answered, which is the bug)
-        const waiting = async () => Number((await db.query(`SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'UPDATE oem\\_job\\_ticket%'`))[0].n) > 0;
+        const waiting = async () =>
+          Number(
+            (
+              await db.query(
+                `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'UPDATE oem\\_job\\_ticket%'`,
+              )
+            )[0].n,
+          ) > 0;
         await waitFor(async () => answered || (await waiting()), 10_000);
       }
       release();
@@ -200,14 +318,22 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
       const { id, jobId } = await mappedTicket('PO-200');
       const res = await scan('ST-A', 'OEM-ACME-PO-200-S2').expect(409);
       expect(res.body).toMatchObject({ code: 'STEP_OUT_OF_ORDER', expectedSequence: 1, scannedSequence: 2 });
-      expect((await ticket(id)).steps.map((s: { status: string }) => s.status)).toEqual(['pending', 'pending', 'pending', 'pending']);
+      expect((await ticket(id)).steps.map((s: { status: string }) => s.status)).toEqual([
+        'pending',
+        'pending',
+        'pending',
+        'pending',
+      ]);
       expect((await tokensOf(t, jobId))[0]).toMatchObject({ status: 'waiting', nodeCode: 'S' });
 
       await scan('ST-S', 'OEM-ACME-PO-200-S1').expect(200);
       await sleep(WINDOW_MS + 50);
       await scan('ST-S', 'OEM-ACME-PO-200-S1').expect(200);
       // the same barcode that was refused a moment ago now is in order: the refusal was not kept as a scan
-      expect((await scan('ST-A', 'OEM-ACME-PO-200-S2').expect(200)).body).toMatchObject({ action: 'step_started', token: { nodeCode: 'A' } });
+      expect((await scan('ST-A', 'OEM-ACME-PO-200-S2').expect(200)).body).toMatchObject({
+        action: 'step_started',
+        token: { nodeCode: 'A' },
+      });
       await sleep(WINDOW_MS + 50);
       expect((await scan('ST-S', 'OEM-ACME-PO-200-S1').expect(409)).body.code).toBe('STEP_OUT_OF_ORDER');
     });
@@ -217,9 +343,15 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
         { sequence: 1, name: 'Paperwork' },
         { sequence: 2, name: 'Assemble', nodeCode: 'A' },
       ]);
-      expect((await scan('ST-S', 'OEM-ACME-PO-250-S1').expect(200)).body).toMatchObject({ action: 'step_started', token: null });
+      expect((await scan('ST-S', 'OEM-ACME-PO-250-S1').expect(200)).body).toMatchObject({
+        action: 'step_started',
+        token: null,
+      });
       await sleep(WINDOW_MS + 50);
-      expect((await scan('ST-S', 'OEM-ACME-PO-250-S1').expect(200)).body).toMatchObject({ action: 'step_completed', token: null });
+      expect((await scan('ST-S', 'OEM-ACME-PO-250-S1').expect(200)).body).toMatchObject({
+        action: 'step_completed',
+        token: null,
+      });
       const res = await scan('ST-A', 'OEM-ACME-PO-250-S2').expect(409);
       expect(res.body).toMatchObject({ code: 'STEP_OUT_OF_ORDER', nodeCode: 'A' });
       expect((await ticket(id)).currentSequence).toBe(2);
@@ -227,11 +359,25 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
 
     it('rule priority: the higher rule wins; switched off, the next one takes the scan', async () => {
       const { id } = await mappedTicket('PO-300');
-      const high = await createRule({ customer: 'ACME', stationCode: 'ST-S', pattern: '^OEM-ACME-(?P<ref>PO-300)-S(?P<seq>\\d+)$', action: 'complete', priority: 50 }).expect(201);
-      expect((await scan('ST-S', 'OEM-ACME-PO-300-S1').expect(200)).body).toMatchObject({ action: 'step_completed', token: { nodeCode: 'A' } });
+      const high = await createRule({
+        customer: 'ACME',
+        stationCode: 'ST-S',
+        pattern: '^OEM-ACME-(?P<ref>PO-300)-S(?P<seq>\\d+)$',
+        action: 'complete',
+        priority: 50,
+      }).expect(201);
+      expect((await scan('ST-S', 'OEM-ACME-PO-300-S1').expect(200)).body).toMatchObject({
+        action: 'step_completed',
+        token: { nodeCode: 'A' },
+      });
       await t.http().patch(`/api/v1/oem/rules/${high.body.id}`).set(sup()).send({ active: false }).expect(200);
       expect((await scan('ST-A', 'OEM-ACME-PO-300-S2').expect(200)).body).toMatchObject({ action: 'step_started' });
-      expect((await ticket(id)).steps.map((s: { status: string }) => s.status)).toEqual(['done', 'active', 'pending', 'pending']);
+      expect((await ticket(id)).steps.map((s: { status: string }) => s.status)).toEqual([
+        'done',
+        'active',
+        'pending',
+        'pending',
+      ]);
     });
 
     it('an OEM-looking barcode no rule takes: 422 NO_RULE, the scan is on record and a repeat gets the same answer', async () => {
@@ -239,24 +385,46 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
       expect(res.body).toMatchObject({ code: 'NO_RULE', stationCode: 'ST-A', duplicate: false });
       const repeat = await scan('ST-A', 'OEM-NOBODY-1').expect(422);
       expect(repeat.body).toMatchObject({ code: 'NO_RULE', duplicate: true });
-      const [record] = await t.app.get(DataSource).query(`SELECT result FROM scan_record WHERE station_code = ? AND barcode = ?`, ['ST-A', 'OEM-NOBODY-1']);
-      expect(JSON.parse(record.result)).toMatchObject({ handledBy: 'oem', action: 'refused', refusal: { code: 'NO_RULE' } });
+      const [record] = await t.app
+        .get(DataSource)
+        .query(`SELECT result FROM scan_record WHERE station_code = ? AND barcode = ?`, ['ST-A', 'OEM-NOBODY-1']);
+      expect(JSON.parse(record.result)).toMatchObject({
+        handledBy: 'oem',
+        action: 'refused',
+        refusal: { code: 'NO_RULE' },
+      });
       // a barcode of an ACME ticket scanned at a station without ACME rules is OEM-looking by another station's rule
       await mappedTicket('PO-400');
-      expect((await scan('ST-R', 'OEM-ACME-PO-400-S1').expect(422)).body).toMatchObject({ code: 'NO_RULE', ruleStation: 'ST-S' });
+      expect((await scan('ST-R', 'OEM-ACME-PO-400-S1').expect(422)).body).toMatchObject({
+        code: 'NO_RULE',
+        ruleStation: 'ST-S',
+      });
     });
 
     it('a token serial no rule takes goes the manual way; an unexpected OEM failure falls back to it too', async () => {
       const jobId = await startJob(t, line.graphId, 'PLAIN-1', 1);
       const [token] = await tokensOf(t, jobId);
-      expect((await scan('ST-S', token.serial).expect(200)).body).toMatchObject({ handledBy: 'manual', action: 'started' });
+      expect((await scan('ST-S', token.serial).expect(200)).body).toMatchObject({
+        handledBy: 'manual',
+        action: 'started',
+      });
       // a stored pattern that no longer compiles (written behind the API's back) makes the OEM path throw,
       // once the rule snapshot is older than OEM_RULES_REFRESH_MS
-      await t.app.get(DataSource).query(`INSERT INTO oem_scan_rule (customer, station_code, pattern, action, priority, active, created_at, updated_at) VALUES ('BROKEN', 'ST-S', '(', 'advance', 0, 1, '2030-01-01 00:00:00.000', '2030-01-01 00:00:00.000')`);
+      await t.app
+        .get(DataSource)
+        .query(
+          `INSERT INTO oem_scan_rule (customer, station_code, pattern, action, priority, active, created_at, updated_at) VALUES ('BROKEN', 'ST-S', '(', 'advance', 0, 1, '2030-01-01 00:00:00.000', '2030-01-01 00:00:00.000')`,
+        );
       await sleep(Math.max(WINDOW_MS, RULES_REFRESH_MS) + 50);
-      const metrics = async () => (await t.http().get('/metrics').expect(200)).text.match(/phase_fallback_total\{phase="8",operation="oem_scan",reason="error"\} (\d+)/)?.[1] ?? '0';
+      const metrics = async () =>
+        (await t.http().get('/metrics').expect(200)).text.match(
+          /phase_fallback_total\{phase="8",operation="oem_scan",reason="error"\} (\d+)/,
+        )?.[1] ?? '0';
       const before = Number(await metrics());
-      expect((await scan('ST-S', token.serial).expect(200)).body).toMatchObject({ handledBy: 'manual', action: 'completed' });
+      expect((await scan('ST-S', token.serial).expect(200)).body).toMatchObject({
+        handledBy: 'manual',
+        action: 'completed',
+      });
       expect(Number(await metrics())).toBe(before + 1);
       await t.app.get(DataSource).query(`DELETE FROM oem_scan_rule WHERE customer = 'BROKEN'`);
     });
@@ -280,7 +448,10 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
       expect(await ticket(id)).toEqual(before);
       expect((await tokensOf(t, jobId))[0]).toMatchObject({ status: 'waiting', version: token.version });
       // the scan is not on record either: scanned again at once, it applies
-      expect((await scan('ST-S', 'OEM-ACME-PO-600-S1').expect(200)).body).toMatchObject({ action: 'step_started', token: { status: 'in_progress' } });
+      expect((await scan('ST-S', 'OEM-ACME-PO-600-S1').expect(200)).body).toMatchObject({
+        action: 'step_started',
+        token: { status: 'in_progress' },
+      });
     });
   });
 
@@ -289,7 +460,10 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
     const [token] = await tokensOf(t, jobId);
     const before = await ticket(id);
     expect((await scan('ST-S', 'OEM-ACME-PO-500-S1').expect(404)).body.code).toBe('NOT_FOUND');
-    expect((await scan('ST-S', token.serial).expect(200)).body).toMatchObject({ handledBy: 'manual', action: 'started' });
+    expect((await scan('ST-S', token.serial).expect(200)).body).toMatchObject({
+      handledBy: 'manual',
+      action: 'started',
+    });
     expect(await ticket(id)).toEqual(before);
   });
 });

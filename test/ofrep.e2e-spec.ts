@@ -15,7 +15,11 @@ describe('OpenFeature remote evaluation (OFREP)', () => {
     t = await startTestApp({ JOBS_ENABLED: 'false' }, undefined, samplePhases);
     await t.app.listen(0, '127.0.0.1');
     baseUrl = await t.app.getUrl();
-    forced = await startTestApp({ JOBS_ENABLED: 'false', FEATURE_FLAGS_FORCE_OFF: 'sample_shadow' }, t.db, samplePhases);
+    forced = await startTestApp(
+      { JOBS_ENABLED: 'false', FEATURE_FLAGS_FORCE_OFF: 'sample_shadow' },
+      t.db,
+      samplePhases,
+    );
   });
   afterAll(async () => {
     await OpenFeature.close();
@@ -24,7 +28,10 @@ describe('OpenFeature remote evaluation (OFREP)', () => {
   });
 
   const client = async (key: string, domain: string) => {
-    await OpenFeature.setProviderAndWait(domain, new OFREPProvider({ baseUrl, headers: [['Authorization', `Bearer ${key}`]] }));
+    await OpenFeature.setProviderAndWait(
+      domain,
+      new OFREPProvider({ baseUrl, headers: [['Authorization', `Bearer ${key}`]] }),
+    );
     return OpenFeature.getClient(domain);
   };
 
@@ -51,22 +58,58 @@ describe('OpenFeature remote evaluation (OFREP)', () => {
   it('reports the kill switch as DISABLED with the stored value in metadata', async () => {
     await t.app.get(FlagsService).set('sample_shadow', true, { actor: 'test', reason: 'ofrep' });
     await forced.app.get(FlagsService).refresh();
-    const res = await forced.http().post('/ofrep/v1/evaluate/flags/sample_shadow').set(forced.auth(Role.Viewer)).send({ context: { targetingKey: 'line-2' } }).expect(200);
-    expect(res.body).toEqual({ key: 'sample_shadow', value: false, reason: 'DISABLED', variant: 'off', metadata: { phase: 91, stored: true, forcedOff: true }, cacheable: false });
+    const res = await forced
+      .http()
+      .post('/ofrep/v1/evaluate/flags/sample_shadow')
+      .set(forced.auth(Role.Viewer))
+      .send({ context: { targetingKey: 'line-2' } })
+      .expect(200);
+    expect(res.body).toEqual({
+      key: 'sample_shadow',
+      value: false,
+      reason: 'DISABLED',
+      variant: 'off',
+      metadata: { phase: 91, stored: true, forcedOff: true },
+      cacheable: false,
+    });
   });
 
   it('evaluates in bulk with an ETag and answers 304 while nothing changed', async () => {
-    const first = await t.http().post('/ofrep/v1/evaluate/flags').set(t.auth(Role.Viewer)).send({ context: {} }).expect(200);
-    expect(first.body.flags.map((f: { key: string }) => f.key)).toEqual(expect.arrayContaining(['sample_runtime', 'sample_shadow', 'sample2_enabled']));
+    const first = await t
+      .http()
+      .post('/ofrep/v1/evaluate/flags')
+      .set(t.auth(Role.Viewer))
+      .send({ context: {} })
+      .expect(200);
+    expect(first.body.flags.map((f: { key: string }) => f.key)).toEqual(
+      expect.arrayContaining(['sample_runtime', 'sample_shadow', 'sample2_enabled']),
+    );
     const etag = first.headers.etag;
-    await t.http().post('/ofrep/v1/evaluate/flags').set(t.auth(Role.Viewer)).set('If-None-Match', etag).send({}).expect(304);
+    await t
+      .http()
+      .post('/ofrep/v1/evaluate/flags')
+      .set(t.auth(Role.Viewer))
+      .set('If-None-Match', etag)
+      .send({})
+      .expect(304);
     await t.app.get(FlagsService).set('sample2_enabled', true, { actor: 'test', reason: 'etag' });
-    const changed = await t.http().post('/ofrep/v1/evaluate/flags').set(t.auth(Role.Viewer)).set('If-None-Match', etag).send({}).expect(200);
+    const changed = await t
+      .http()
+      .post('/ofrep/v1/evaluate/flags')
+      .set(t.auth(Role.Viewer))
+      .set('If-None-Match', etag)
+      .send({})
+      .expect(200);
     expect(changed.headers.etag).not.toBe(etag);
   });
 
   it('answers a malformed context with 400', async () => {
-    const res = await t.http().post('/ofrep/v1/evaluate/flags/sample_runtime').set(t.auth(Role.Viewer)).send({ context: 'nope' }).expect(400);
+    const res = await t
+      .http()
+      .post('/ofrep/v1/evaluate/flags/sample_runtime')
+      .set(t.auth(Role.Viewer))
+      .send({ context: 'nope' })
+      .expect(400);
     expect(res.body.errors[0].field).toBe('context');
   });
 });

@@ -36,10 +36,22 @@ describe('people directory: the cache behind Phase 7, local accounts as the fall
     t = await startPeopleApp(sim, { PEOPLE_CACHE_TTL_MS: String(TTL_MS) });
     directory = t.app.get(PeopleOperatorDirectory);
     for (const code of ['E00001', 'E00002', 'E00003', 'E00006', 'E00020', 'E00050', 'LOCAL-ONLY']) {
-      const res = await t.http().post('/api/v1/operators').set(t.auth(Role.Supervisor)).send({ code, name: `Local ${code}`, skills: ['local'] }).expect(201);
+      const res = await t
+        .http()
+        .post('/api/v1/operators')
+        .set(t.auth(Role.Supervisor))
+        .send({ code, name: `Local ${code}`, skills: ['local'] })
+        .expect(201);
       ids[code] = res.body.id;
     }
-    teamId = (await t.http().post('/api/v1/teams').set(t.auth(Role.Supervisor)).send({ code: 'TEAM-001', name: 'Local team', memberCodes: ['E00001'] }).expect(201)).body.id;
+    teamId = (
+      await t
+        .http()
+        .post('/api/v1/teams')
+        .set(t.auth(Role.Supervisor))
+        .send({ code: 'TEAM-001', name: 'Local team', memberCodes: ['E00001'] })
+        .expect(201)
+    ).body.id;
   });
   afterAll(async () => {
     await t.close();
@@ -74,22 +86,45 @@ describe('people directory: the cache behind Phase 7, local accounts as the fall
     expect(await asked()).toBe('people');
     const people = new Map(sim.operators().map((o) => [o.employee_no, o]));
     const operators = await directory.operators(Object.values(ids));
-    expect([...operators.keys()].sort()).toEqual(['E00001', 'E00002', 'E00003', 'E00006', 'E00020', 'E00050'].map((c) => ids[c]).sort());
-    expect(operators.get(ids.E00002)).toEqual({ accountId: ids.E00002, code: 'E00002', name: people.get('E00002')!.name, active: true, skills: people.get('E00002')!.skills });
+    expect([...operators.keys()].sort()).toEqual(
+      ['E00001', 'E00002', 'E00003', 'E00006', 'E00020', 'E00050'].map((c) => ids[c]).sort(),
+    );
+    expect(operators.get(ids.E00002)).toEqual({
+      accountId: ids.E00002,
+      code: 'E00002',
+      name: people.get('E00002')!.name,
+      active: true,
+      skills: people.get('E00002')!.skills,
+    });
     expect(operators.get(ids.E00050)!.active).toBe(false);
 
     const teams = await directory.teams([teamId]);
-    const members = sim.operators().filter((o) => o.team_ids.includes('T001')).map((o) => ids[o.employee_no]).filter(Boolean);
-    expect(teams.get(teamId)).toEqual({ teamId, code: 'TEAM-001', name: 'Team 1', active: true, memberAccountIds: members.sort((a, b) => a - b) });
+    const members = sim
+      .operators()
+      .filter((o) => o.team_ids.includes('T001'))
+      .map((o) => ids[o.employee_no])
+      .filter(Boolean);
+    expect(teams.get(teamId)).toEqual({
+      teamId,
+      code: 'TEAM-001',
+      name: 'Team 1',
+      active: true,
+      memberAccountIds: members.sort((a, b) => a - b),
+    });
     expect(members.length).toBeGreaterThan(0);
 
     const at = leaveDayMorning();
-    const unavailable = await directory.operatorUnavailability([ids.E00001, ids.E00002, ids.E00020, ids.E00050, ids['LOCAL-ONLY']], at);
+    const unavailable = await directory.operatorUnavailability(
+      [ids.E00001, ids.E00002, ids.E00020, ids.E00050, ids['LOCAL-ONLY']],
+      at,
+    );
     expect(unavailable.get(ids.E00002)).toEqual([]);
     expect(unavailable.get(ids.E00001)).toEqual([{ reason: 'outside_availability_window' }]);
     expect(unavailable.get(ids.E00020)).toEqual([{ reason: 'on_leave' }]);
     expect(unavailable.get(ids.E00050)!.map((u) => u.reason)).toEqual(['inactive', 'outside_availability_window']);
-    expect(unavailable.get(ids['LOCAL-ONLY'])).toEqual([{ reason: 'inactive', detail: 'unknown to the People system' }]);
+    expect(unavailable.get(ids['LOCAL-ONLY'])).toEqual([
+      { reason: 'inactive', detail: 'unknown to the People system' },
+    ]);
     expect((await directory.teamUnavailability([teamId], at)).get(teamId)).toEqual([]);
   });
 

@@ -59,7 +59,9 @@ describe('people rollback: mid-sync, the run is waited for and nothing unrebuild
   it('a flag rollback stops the run in flight, waits for it, and the cache is as before the run', async () => {
     const before = await snapshot(ds, 'people_operator_cache');
     const { run } = await slowRun();
-    const record = await t.app.get(RollbackService).rollback({ phase: 9, reason: 'people mid-sync test', actor: 'test' });
+    const record = await t.app
+      .get(RollbackService)
+      .rollback({ phase: 9, reason: 'people mid-sync test', actor: 'test' });
     sim.setFaults(NO_FAULTS);
     expect(record.status).toBe('completed');
     const finished = await run;
@@ -73,7 +75,9 @@ describe('people rollback: mid-sync, the run is waited for and nothing unrebuild
   });
 
   it('a schema revert needs a backup for the policy and the error log only; with one, mid-sync, both survive a restore', async () => {
-    const plan = await t.app.get(RollbackService).plan({ toPhase: 9, revertSchema: true, reason: 'dry run', actor: 'test' });
+    const plan = await t.app
+      .get(RollbackService)
+      .plan({ toPhase: 9, revertSchema: true, reason: 'dry run', actor: 'test' });
     expect(plan.refusals.join(' ')).toMatch(/people_masking_policy/);
     expect(plan.refusals.join(' ')).toMatch(/people_sync_error_log/);
     for (const cache of CACHES) expect(plan.refusals.join(' ')).not.toMatch(cache);
@@ -81,7 +85,9 @@ describe('people rollback: mid-sync, the run is waited for and nothing unrebuild
     const [{ n: cachedBefore }] = await ds.query(`SELECT COUNT(*) AS n FROM people_operator_cache`);
     const kept = Object.fromEntries(await Promise.all(KEPT.map(async (table) => [table, await snapshot(ds, table)])));
     const { run } = await slowRun();
-    const record = await t.app.get(RollbackService).rollback({ toPhase: 9, revertSchema: true, backup: true, reason: 'people revert test', actor: 'test' });
+    const record = await t.app
+      .get(RollbackService)
+      .rollback({ toPhase: 9, revertSchema: true, backup: true, reason: 'people revert test', actor: 'test' });
     sim.setFaults(NO_FAULTS);
     expect(record.status).toBe('completed');
     expect((await run).finishedAt!.getTime()).toBeLessThanOrEqual(record.finishedAt!.getTime());
@@ -97,7 +103,9 @@ describe('people rollback: mid-sync, the run is waited for and nothing unrebuild
     await t.app.get(JobsService).resume(OPS, { actor: 'test', reason: 'roll forward' });
     await t.app.get(FlagsService).set(PEOPLE_FLAG, true, { actor: 'test', reason: 'roll forward' });
     expect(await runSync(t, OPS)).toMatchObject({ status: 'succeeded', counts: { rejected: 0 } });
-    const [{ n }] = await ds.query(`SELECT COUNT(*) AS n FROM people_operator_cache WHERE expires_at > ?`, [toDbTime(new Date())]);
+    const [{ n }] = await ds.query(`SELECT COUNT(*) AS n FROM people_operator_cache WHERE expires_at > ?`, [
+      toDbTime(new Date()),
+    ]);
     expect(Number(n)).toBe(Number(cachedBefore));
   });
 });
@@ -126,16 +134,18 @@ describe('people sync on two app processes', () => {
       await Promise.all(servers.map((s) => s.stop()));
     }
     try {
-      const runs: Array<{ started_at: string | Date; finished_at: string | Date; owner: string; status: string }> = await dataSourceOf(setup).query(
-        `SELECT started_at, finished_at, owner, status FROM job_run WHERE job_name = ? ORDER BY started_at`,
-        [OPS],
-      );
+      const runs: Array<{ started_at: string | Date; finished_at: string | Date; owner: string; status: string }> =
+        await dataSourceOf(setup).query(
+          `SELECT started_at, finished_at, owner, status FROM job_run WHERE job_name = ? ORDER BY started_at`,
+          [OPS],
+        );
       const time = (v: string | Date) => (v instanceof Date ? v : new Date(v.replace(' ', 'T') + 'Z')).getTime();
       expect(runs.length).toBeGreaterThanOrEqual(2);
       expect(runs.every((r) => r.status === 'succeeded')).toBe(true);
       const ticks = runs.map((r) => Math.floor(time(r.started_at) / 2000));
       expect(new Set(ticks).size).toBe(runs.length);
-      for (let k = 1; k < runs.length; k++) expect(time(runs[k].started_at)).toBeGreaterThanOrEqual(time(runs[k - 1].finished_at));
+      for (let k = 1; k < runs.length; k++)
+        expect(time(runs[k].started_at)).toBeGreaterThanOrEqual(time(runs[k - 1].finished_at));
       const [{ n }] = await dataSourceOf(setup).query(`SELECT COUNT(*) AS n FROM people_operator_cache`);
       expect(Number(n)).toBe(200);
     } finally {

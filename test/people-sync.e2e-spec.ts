@@ -14,7 +14,12 @@ async function cachedOperators(t: TestApp): Promise<Array<Record<string, any>>> 
   const items: Array<Record<string, any>> = [];
   let cursor: string | null = null;
   do {
-    const res: { body: { items: Array<Record<string, any>>; nextCursor: string | null } } = await t.http().get('/api/v1/people/operators').query({ limit: 120, ...(cursor ? { cursor } : {}) }).set(t.auth(Role.Supervisor)).expect(200);
+    const res: { body: { items: Array<Record<string, any>>; nextCursor: string | null } } = await t
+      .http()
+      .get('/api/v1/people/operators')
+      .query({ limit: 120, ...(cursor ? { cursor } : {}) })
+      .set(t.auth(Role.Supervisor))
+      .expect(200);
     items.push(...res.body.items);
     cursor = res.body.nextCursor;
   } while (cursor);
@@ -38,7 +43,10 @@ describe('people sync: full, incremental, deletions, masking', () => {
 
   it('starts with a full sync of every operator, masked by the seeded policy', async () => {
     const run = await runSync(t, OPS);
-    expect(run).toMatchObject({ status: 'succeeded', counts: { fetched: SIZE, upserted: SIZE, rejected: 0, deactivated: 0, full: 1 } });
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      counts: { fetched: SIZE, upserted: SIZE, rejected: 0, deactivated: 0, full: 1 },
+    });
     const cached = await cachedOperators(t);
     expect(cached).toHaveLength(SIZE);
     const source = new Map(sim.operators().map((o) => [o.id, o]));
@@ -56,7 +64,11 @@ describe('people sync: full, incremental, deletions, masking', () => {
   it('then syncs incrementally from the watermark: only changed and new operators are fetched', async () => {
     const status = (await t.http().get('/api/v1/people/sync-status').set(t.auth(Role.Viewer)).expect(200)).body;
     const ops = status.jobs.find((j: { job: string }) => j.job === OPS);
-    expect(ops).toMatchObject({ nextRunFull: false, lastRun: { status: 'succeeded' }, cache: { rows: SIZE, state: 'fresh' } });
+    expect(ops).toMatchObject({
+      nextRunFull: false,
+      lastRun: { status: 'succeeded' },
+      cache: { rows: SIZE, state: 'fresh' },
+    });
     expect(ops.watermark).toBe(sim.operators()[SIZE - 1].updated_at);
 
     const { changed, added } = sim.mutate({ change: 3, add: 2 });
@@ -73,23 +85,45 @@ describe('people sync: full, incremental, deletions, masking', () => {
     const { removed } = sim.mutate({ remove: 4 });
     expect((await runSync(t, OPS)).counts).toMatchObject({ full: 0, deactivated: 0 });
     // a day passes: the full-sync interval is due
-    await ds.query(`UPDATE people_operator_cache SET full_synced_at = ?`, [toDbTime(new Date(Date.now() - 2 * 86_400_000))]);
+    await ds.query(`UPDATE people_operator_cache SET full_synced_at = ?`, [
+      toDbTime(new Date(Date.now() - 2 * 86_400_000)),
+    ]);
     const run = await runSync(t, OPS);
     expect(run.counts).toMatchObject({ full: 1, fetched: SIZE - 2, deactivated: 4 });
-    const inactive = (await t.http().get('/api/v1/people/operators').query({ active: false, limit: 1000 }).set(t.auth(Role.Supervisor)).expect(200)).body.items;
-    const upstreamInactive = sim.operators().filter((o) => !o.active).map((o) => o.id);
+    const inactive = (
+      await t
+        .http()
+        .get('/api/v1/people/operators')
+        .query({ active: false, limit: 1000 })
+        .set(t.auth(Role.Supervisor))
+        .expect(200)
+    ).body.items;
+    const upstreamInactive = sim
+      .operators()
+      .filter((o) => !o.active)
+      .map((o) => o.id);
     expect(inactive.map((o: { id: string }) => o.id).sort()).toEqual([...removed, ...upstreamInactive].sort());
     expect((await runSync(t, OPS)).counts).toMatchObject({ full: 0, deactivated: 0 });
   });
 
   it('syncs teams and availability too', async () => {
-    expect(await runSync(t, PEOPLE_JOBS.teams)).toMatchObject({ status: 'succeeded', counts: { fetched: sim.teams().length, upserted: sim.teams().length, rejected: 0 } });
+    expect(await runSync(t, PEOPLE_JOBS.teams)).toMatchObject({
+      status: 'succeeded',
+      counts: { fetched: sim.teams().length, upserted: sim.teams().length, rejected: 0 },
+    });
     const avail = await runSync(t, PEOPLE_JOBS.availability);
     expect(avail).toMatchObject({ status: 'succeeded' });
     expect(avail.counts!.upserted).toBeGreaterThan(SIZE);
     const teams = (await t.http().get('/api/v1/people/teams').set(t.auth(Role.Viewer)).expect(200)).body;
     expect(teams.items[0]).toMatchObject({ id: 'T001', code: 'TEAM-001', active: true });
-    const entries = (await t.http().get('/api/v1/people/availability').query({ operatorId: 'P000020' }).set(t.auth(Role.Viewer)).expect(200)).body.items;
+    const entries = (
+      await t
+        .http()
+        .get('/api/v1/people/availability')
+        .query({ operatorId: 'P000020' })
+        .set(t.auth(Role.Viewer))
+        .expect(200)
+    ).body.items;
     expect(entries.some((e: { kind: string }) => e.kind === 'leave')).toBe(true);
   });
 
@@ -103,22 +137,49 @@ describe('people sync: full, incremental, deletions, masking', () => {
         expect.objectContaining({ field: 'name', strategy: 'keep', updatedAt: null }),
       ]),
     );
-    const same = await t.http().put('/api/v1/people/masking-policies').set(t.auth(Role.Admin)).send({ policies: [{ field: 'phone', strategy: 'mask', keepLast: 4 }] }).expect(200);
+    const same = await t
+      .http()
+      .put('/api/v1/people/masking-policies')
+      .set(t.auth(Role.Admin))
+      .send({ policies: [{ field: 'phone', strategy: 'mask', keepLast: 4 }] })
+      .expect(200);
     expect(same.body).toMatchObject({ changed: [], nextOperatorSyncFull: false });
-    const res = await t.http().put('/api/v1/people/masking-policies').set(t.auth(Role.Admin)).send({ policies: [{ field: 'email', strategy: 'hash' }] }).expect(200);
+    const res = await t
+      .http()
+      .put('/api/v1/people/masking-policies')
+      .set(t.auth(Role.Admin))
+      .send({ policies: [{ field: 'email', strategy: 'hash' }] })
+      .expect(200);
     expect(res.body).toMatchObject({ changed: ['email'], nextOperatorSyncFull: true });
     expect((await runSync(t, OPS)).counts).toMatchObject({ full: 1 });
-    const op = (await t.http().get('/api/v1/people/operators').query({ employeeNo: 'E00002' }).set(t.auth(Role.Supervisor)).expect(200)).body.items[0];
+    const op = (
+      await t
+        .http()
+        .get('/api/v1/people/operators')
+        .query({ employeeNo: 'E00002' })
+        .set(t.auth(Role.Supervisor))
+        .expect(200)
+    ).body.items[0];
     expect(op.email).toBe(keyedHash('test-hash-key', sim.operators().find((o) => o.id === 'P000002')!.email));
     expect((await runSync(t, OPS)).counts).toMatchObject({ full: 0 });
   });
 
   it('refuses bad policy input field by field, and keeps policies and sync runs for admins', async () => {
-    const bad = await t.http().put('/api/v1/people/masking-policies').set(t.auth(Role.Admin)).send({ policies: [{ field: 'employee_no', strategy: 'shred', keepLast: 99 }] }).expect(400);
+    const bad = await t
+      .http()
+      .put('/api/v1/people/masking-policies')
+      .set(t.auth(Role.Admin))
+      .send({ policies: [{ field: 'employee_no', strategy: 'shred', keepLast: 99 }] })
+      .expect(400);
     expect(bad.body.code).toBe('VALIDATION_FAILED');
     await t.http().get('/api/v1/people/masking-policies').set(t.auth(Role.Supervisor)).expect(403);
     await t.http().post('/api/v1/people/sync/run').set(t.auth(Role.Supervisor)).send({ job: OPS }).expect(403);
-    await t.http().post('/api/v1/people/sync/run').set(t.auth(Role.Admin)).send({ job: 'people-sync-everything' }).expect(400);
+    await t
+      .http()
+      .post('/api/v1/people/sync/run')
+      .set(t.auth(Role.Admin))
+      .send({ job: 'people-sync-everything' })
+      .expect(400);
   });
 
   it('never stores a raw email, phone or national id: every column of every table is scanned', async () => {
@@ -133,7 +194,9 @@ describe('people sync: faults end with errors logged, the cache intact and the r
   let sim: PeopleSim;
   let t: TestApp;
   let ds: DataSource;
-  const errorsOf = async () => (await t.http().get('/api/v1/people/sync-errors').query({ job: OPS }).set(t.auth(Role.Supervisor)).expect(200)).body;
+  const errorsOf = async () =>
+    (await t.http().get('/api/v1/people/sync-errors').query({ job: OPS }).set(t.auth(Role.Supervisor)).expect(200))
+      .body;
 
   beforeAll(async () => {
     sim = await startPeopleSim({ size: SIZE });
@@ -149,14 +212,20 @@ describe('people sync: faults end with errors logged, the cache intact and the r
 
   it('500s past the retries fail the run mid-pagination and leave the cache as it was', async () => {
     sim.mutate({ change: 150 });
-    await ds.query(`UPDATE people_operator_cache SET full_synced_at = ?`, [toDbTime(new Date(Date.now() - 2 * 86_400_000))]);
+    await ds.query(`UPDATE people_operator_cache SET full_synced_at = ?`, [
+      toDbTime(new Date(Date.now() - 2 * 86_400_000)),
+    ]);
     const before = await snapshot(ds, 'people_operator_cache');
     sim.setFaults({ faultAfter: 2, fail500: 10 });
     const run = await runSync(t, OPS);
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/HTTP 500, gave up after 3 attempts/);
     expect(await snapshot(ds, 'people_operator_cache')).toBe(before);
-    expect((await errorsOf())[0]).toMatchObject({ recordId: null, payloadHash: null, error: expect.stringContaining('cache left unchanged') });
+    expect((await errorsOf())[0]).toMatchObject({
+      recordId: null,
+      payloadHash: null,
+      error: expect.stringContaining('cache left unchanged'),
+    });
   });
 
   it('500s within the retries are ridden out', async () => {
@@ -188,24 +257,46 @@ describe('people sync: faults end with errors logged, the cache intact and the r
   });
 
   it('malformed records are logged by id and payload hash, skipped, and the run goes on', async () => {
-    await ds.query(`UPDATE people_operator_cache SET full_synced_at = ?`, [toDbTime(new Date(Date.now() - 2 * 86_400_000))]);
+    await ds.query(`UPDATE people_operator_cache SET full_synced_at = ?`, [
+      toDbTime(new Date(Date.now() - 2 * 86_400_000)),
+    ]);
     const bad = sim.operators().filter((o) => isMalformed(o.id, 0.05));
     expect(bad.length).toBeGreaterThan(3);
-    const cachedBad = await ds.query(`SELECT * FROM people_operator_cache WHERE id IN (${bad.map(() => '?').join(', ')}) ORDER BY id`, bad.map((o) => o.id));
+    const cachedBad = await ds.query(
+      `SELECT * FROM people_operator_cache WHERE id IN (${bad.map(() => '?').join(', ')}) ORDER BY id`,
+      bad.map((o) => o.id),
+    );
     sim.setFaults({ malformedRate: 0.05 });
     const run = await runSync(t, OPS);
-    expect(run).toMatchObject({ status: 'succeeded', counts: { fetched: SIZE, upserted: SIZE - bad.length, rejected: bad.length, full: 1 } });
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      counts: { fetched: SIZE, upserted: SIZE - bad.length, rejected: bad.length, full: 1 },
+    });
     const logged = (await errorsOf()).slice(0, bad.length);
     expect(logged.map((e: { recordId: string }) => e.recordId).sort()).toEqual(bad.map((o) => o.id).sort());
     for (const e of logged) expect(e.payloadHash).toMatch(/^[0-9a-f]{64}$/);
     // the last good copy of a malformed record stays: still active, still expiring later
-    const after = await ds.query(`SELECT id, employee_no, email, phone, skills FROM people_operator_cache WHERE id IN (${bad.map(() => '?').join(', ')}) ORDER BY id`, bad.map((o) => o.id));
-    expect(after).toEqual(cachedBad.map((r: Record<string, unknown>) => ({ id: r.id, employee_no: r.employee_no, email: r.email, phone: r.phone, skills: r.skills })));
+    const after = await ds.query(
+      `SELECT id, employee_no, email, phone, skills FROM people_operator_cache WHERE id IN (${bad.map(() => '?').join(', ')}) ORDER BY id`,
+      bad.map((o) => o.id),
+    );
+    expect(after).toEqual(
+      cachedBad.map((r: Record<string, unknown>) => ({
+        id: r.id,
+        employee_no: r.employee_no,
+        email: r.email,
+        phone: r.phone,
+        skills: r.skills,
+      })),
+    );
     expect(await findRawPersonalData(ds, sim.operators())).toEqual([]);
   });
 
   it('counts land in job_run and /metrics', async () => {
-    const runs = await ds.query(`SELECT counts FROM job_run WHERE job_name = ? AND status = 'succeeded' ORDER BY id DESC`, [OPS]);
+    const runs = await ds.query(
+      `SELECT counts FROM job_run WHERE job_name = ? AND status = 'succeeded' ORDER BY id DESC`,
+      [OPS],
+    );
     expect(JSON.parse(runs[0].counts)).toMatchObject({ fetched: SIZE, rejected: expect.any(Number) });
     const metrics = (await t.http().get('/metrics').expect(200)).text;
     expect(metrics).toMatch(/phase_job_items_total\{job="people-sync-operators",count="upserted"\} \d+/);

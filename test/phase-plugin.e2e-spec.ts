@@ -37,21 +37,51 @@ describe('a new phase plugs in with its module alone', () => {
   });
 
   it('its flag is switched, audited and evaluated through OFREP like any other', async () => {
-    await t.http().put(`/api/v1/admin/flags/${PHASE_11_FLAG}`).set(admin()).send({ enabled: true, reason: 'phase 11 on' }).expect(200);
-    const evaluated = await t.http().post(`/ofrep/v1/evaluate/flags/${PHASE_11_FLAG}`).set(t.auth(Role.Viewer)).send({ context: {} }).expect(200);
+    await t
+      .http()
+      .put(`/api/v1/admin/flags/${PHASE_11_FLAG}`)
+      .set(admin())
+      .send({ enabled: true, reason: 'phase 11 on' })
+      .expect(200);
+    const evaluated = await t
+      .http()
+      .post(`/ofrep/v1/evaluate/flags/${PHASE_11_FLAG}`)
+      .set(t.auth(Role.Viewer))
+      .send({ context: {} })
+      .expect(200);
     expect(evaluated.body).toMatchObject({ key: PHASE_11_FLAG, value: true });
-    const audit = await t.http().get('/api/v1/admin/flags/audit').query({ key: PHASE_11_FLAG }).set(admin()).expect(200);
+    const audit = await t
+      .http()
+      .get('/api/v1/admin/flags/audit')
+      .query({ key: PHASE_11_FLAG })
+      .set(admin())
+      .expect(200);
     expect(audit.body).toMatchObject([{ key: PHASE_11_FLAG, newValue: true, reason: 'phase 11 on' }]);
   });
 
   it('rolls back first, schema and all, and comes back with its table', async () => {
-    const plan = await t.http().post('/api/v1/admin/rollbacks').set(admin()).send({ toPhase: 7, revertSchema: true, dryRun: true, reason: 'plan' }).expect(200);
+    const plan = await t
+      .http()
+      .post('/api/v1/admin/rollbacks')
+      .set(admin())
+      .send({ toPhase: 7, revertSchema: true, dryRun: true, reason: 'plan' })
+      .expect(200);
     expect(plan.body.phases).toEqual([11, 10, 9, 8, 7]);
     const ds = t.app.get(DataSource);
     await ds.query(`INSERT INTO p11_reading (id, value) VALUES (1, '20.5 C')`);
-    const refused = await t.http().post('/api/v1/admin/rollbacks').set(admin()).send({ phase: 11, revertSchema: true, reason: 'no backup' }).expect(409);
+    const refused = await t
+      .http()
+      .post('/api/v1/admin/rollbacks')
+      .set(admin())
+      .send({ phase: 11, revertSchema: true, reason: 'no backup' })
+      .expect(409);
     expect(refused.body.code).toBe('UNSAFE_REQUEST');
-    await t.http().post('/api/v1/admin/rollbacks').set(admin()).send({ phase: 11, revertSchema: true, backup: true, reason: 'phase 11 down' }).expect(201);
+    await t
+      .http()
+      .post('/api/v1/admin/rollbacks')
+      .set(admin())
+      .send({ phase: 11, revertSchema: true, backup: true, reason: 'phase 11 down' })
+      .expect(201);
     expect(await tableExists(ds, 'p11_reading')).toBe(false);
     expect(await t.app.get(PhaseRegistry).schemaState(11)).toBe('reverted');
     await t.http().post('/api/v1/admin/phases/11/enable').set(admin()).send({ reason: 'phase 11 back' }).expect(200);

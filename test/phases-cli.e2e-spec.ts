@@ -37,7 +37,9 @@ describe('phase CLI (real processes)', () => {
     await ds.query(`INSERT INTO sample2_data (id, payload) VALUES (1, 'x')`);
     const refused = await cli('migrate', '--revert');
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/refused: Refusing to drop phase 92's schema: sample2_data: holds data and no verified backup covers it/);
+    expect(refused.stderr).toMatch(
+      /refused: Refusing to drop phase 92's schema: sample2_data: holds data and no verified backup covers it/,
+    );
     expect(await tableExists(ds, 'sample2_data')).toBe(true);
     await t.app.get(BackupService).backup(SAMPLE92_SCHEMA, 'test');
     const done = await cli('migrate', '--revert');
@@ -48,11 +50,19 @@ describe('phase CLI (real processes)', () => {
   it('flags, status and roll forward', async () => {
     const enabled = await cli('phases', 'enable', '--phase', '92', '--json');
     expect({ code: enabled.code, stderr: enabled.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(json(enabled.stdout)).toMatchObject({ ok: true, migrationsApplied: ['Phase92Sample1799000100000'], flagsOn: ['sample2_enabled'] });
+    expect(json(enabled.stdout)).toMatchObject({
+      ok: true,
+      migrationsApplied: ['Phase92Sample1799000100000'],
+      flagsOn: ['sample2_enabled'],
+    });
     expect((await cli('flags', 'set', 'sample_runtime', 'on')).code).toBe(1); // no reason
     expect((await cli('flags', 'set', 'sample_runtime', 'on', '--reason', 'pilot')).code).toBe(0);
     const list = await cli('flags', 'list', '--json');
-    expect(json(list.stdout).filter((f: { enabled: boolean }) => f.enabled).map((f: { key: string }) => f.key)).toEqual(['sample_runtime', 'sample2_enabled']);
+    expect(
+      json(list.stdout)
+        .filter((f: { enabled: boolean }) => f.enabled)
+        .map((f: { key: string }) => f.key),
+    ).toEqual(['sample_runtime', 'sample2_enabled']);
     const status = await cli('phases', 'status');
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/91\s+sample\s+applied\s+sample_runtime/);
@@ -84,17 +94,37 @@ describe('phase CLI (real processes)', () => {
     expect((await cli('rollback', '--phase', '92', '--revert-schema', '--reason', 'make room', '--yes')).code).toBe(0);
     await fillSampleLog(ds, 200_000);
     const before = await digest(ds, 'sample_log');
-    const child = spawn(process.execPath, [PHASES_CLI_JS, 'rollback', '--phase', '91', '--revert-schema', '--backup', '--reason', 'kill test', '--yes', '--json'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', ...env },
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        PHASES_CLI_JS,
+        'rollback',
+        '--phase',
+        '91',
+        '--revert-schema',
+        '--backup',
+        '--reason',
+        'kill test',
+        '--yes',
+        '--json',
+      ],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', ...env },
+        stdio: 'ignore',
+      },
+    );
     const exited = new Promise((r) => child.on('exit', (code, signal) => r(signal ?? code)));
-    const latest = async () => (await ds.query(`SELECT id, status, steps FROM rollback_log ORDER BY id DESC LIMIT 1`))[0];
-    await waitFor(async () => {
-      const row = await latest();
-      return row?.status === 'running' && JSON.parse(row.steps)[1].status === 'done';
-    }, 60_000, 5);
+    const latest = async () =>
+      (await ds.query(`SELECT id, status, steps FROM rollback_log ORDER BY id DESC LIMIT 1`))[0];
+    await waitFor(
+      async () => {
+        const row = await latest();
+        return row?.status === 'running' && JSON.parse(row.steps)[1].status === 'done';
+      },
+      60_000,
+      5,
+    );
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
     const killed = await latest();
@@ -108,7 +138,14 @@ describe('phase CLI (real processes)', () => {
     expect(resumed.code).toBe(0);
     const rollback = json(resumed.stdout).rollback;
     expect(rollback).toMatchObject({ id: killed.id, status: 'completed', dataLoss: false });
-    expect(rollback.steps.map((s: { status: string }) => s.status)).toEqual(['done', 'done', 'done', 'done', 'done', 'done']);
+    expect(rollback.steps.map((s: { status: string }) => s.status)).toEqual([
+      'done',
+      'done',
+      'done',
+      'done',
+      'done',
+      'done',
+    ]);
     expect(rollback.issues.join(' ')).toMatch(/resumed by cli:/);
     expect(await tableExists(ds, 'sample_log')).toBe(false);
     const location = rollback.backupLocation;
@@ -125,10 +162,17 @@ describe('phase CLI (real processes)', () => {
     const res = await cli('rollback', '--emergency', '--reason', 'line stopped', '--yes');
     expect(res.code).toBe(0);
     const registry = t.app.get(PhaseRegistry);
-    const switched = new RegExp(`all\\s+disable-flags\\s+done\\s+\\d+ ms\\s+${registry.flags().length} flags off and ${registry.jobs().length} jobs stopped in one transaction`);
+    const switched = new RegExp(
+      `all\\s+disable-flags\\s+done\\s+\\d+ ms\\s+${registry.flags().length} flags off and ${registry.jobs().length} jobs stopped in one transaction`,
+    );
     expect(res.stdout).toMatch(switched);
     await t.app.get(FlagsService).refresh();
-    expect(t.app.get(FlagsService).list().some((f) => f.enabled)).toBe(false);
+    expect(
+      t.app
+        .get(FlagsService)
+        .list()
+        .some((f) => f.enabled),
+    ).toBe(false);
     const [{ stopped }] = await ds.query(`SELECT stopped FROM job_control WHERE name = 'sample-tick'`);
     expect(Number(stopped)).toBe(1);
   });

@@ -6,6 +6,7 @@ import { JobsService } from '../src/phases/jobs/jobs.service.js';
 import { concrete, declaredRoutes } from './support/routes.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { SAMPLE_JOB, sampleJobTiming, samplePhases } from './support/test-phases.js';
+import { DataSource } from 'typeorm';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const noJobs = { JOBS_ENABLED: 'false' };
@@ -43,47 +44,101 @@ describe('phase framework: flags', () => {
   });
 
   it('switches a flag with a reason, applies it locally at once and audits it', async () => {
-    const res = await t.http().put('/api/v1/admin/flags/sample_runtime').set(t.auth(Role.Admin)).send({ enabled: true, reason: 'pilot' }).expect(200);
+    const res = await t
+      .http()
+      .put('/api/v1/admin/flags/sample_runtime')
+      .set(t.auth(Role.Admin))
+      .send({ enabled: true, reason: 'pilot' })
+      .expect(200);
     expect(res.body).toMatchObject({ key: 'sample_runtime', enabled: true, effective: true, updatedBy: 'test-admin' });
     expect(t.app.get(FlagsService).isEnabled('sample_runtime')).toBe(true);
-    const audit = await t.http().get('/api/v1/admin/flags/audit?key=sample_runtime').set(t.auth(Role.Admin)).expect(200);
-    expect(audit.body[0]).toMatchObject({ key: 'sample_runtime', oldValue: false, newValue: true, actor: 'test-admin', reason: 'pilot' });
+    const audit = await t
+      .http()
+      .get('/api/v1/admin/flags/audit?key=sample_runtime')
+      .set(t.auth(Role.Admin))
+      .expect(200);
+    expect(audit.body[0]).toMatchObject({
+      key: 'sample_runtime',
+      oldValue: false,
+      newValue: true,
+      actor: 'test-admin',
+      reason: 'pilot',
+    });
     expect(audit.body[0].requestId).toBeTruthy();
   });
 
   it('writes no audit row when nothing changes or the change is refused', async () => {
     const count = async () => (await t.http().get('/api/v1/admin/flags/audit').set(t.auth(Role.Admin))).body.length;
     const before = await count();
-    await t.http().put('/api/v1/admin/flags/sample_runtime').set(t.auth(Role.Admin)).send({ enabled: true, reason: 'again' }).expect(200);
-    await t.http().put('/api/v1/admin/flags/sample_runtime').set(t.auth(Role.Admin)).send({ enabled: false }).expect(400);
-    await t.http().put('/api/v1/admin/flags/no_such_flag').set(t.auth(Role.Admin)).send({ enabled: true, reason: 'typo' }).expect(404);
+    await t
+      .http()
+      .put('/api/v1/admin/flags/sample_runtime')
+      .set(t.auth(Role.Admin))
+      .send({ enabled: true, reason: 'again' })
+      .expect(200);
+    await t
+      .http()
+      .put('/api/v1/admin/flags/sample_runtime')
+      .set(t.auth(Role.Admin))
+      .send({ enabled: false })
+      .expect(400);
+    await t
+      .http()
+      .put('/api/v1/admin/flags/no_such_flag')
+      .set(t.auth(Role.Admin))
+      .send({ enabled: true, reason: 'typo' })
+      .expect(404);
     expect(await count()).toBe(before);
   });
 
   it('answers bad input with per-field messages', async () => {
-    const res = await t.http().put('/api/v1/admin/flags/sample_runtime').set(t.auth(Role.Admin)).send({ enabled: 'yes', reason: 'x', extra: 1 }).expect(400);
+    const res = await t
+      .http()
+      .put('/api/v1/admin/flags/sample_runtime')
+      .set(t.auth(Role.Admin))
+      .send({ enabled: 'yes', reason: 'x', extra: 1 })
+      .expect(400);
     const fields = res.body.errors.map((e: { field: string }) => e.field).sort();
     expect(fields).toEqual(['enabled', 'extra', 'reason']);
   });
 
   it('refuses to switch on a flag whose phase schema is reverted', async () => {
     await t.app.get(MigrationService).revertLast(); // phase 92, empty
-    const res = await t.http().put('/api/v1/admin/flags/sample2_enabled').set(t.auth(Role.Admin)).send({ enabled: true, reason: 'try' }).expect(409);
+    const res = await t
+      .http()
+      .put('/api/v1/admin/flags/sample2_enabled')
+      .set(t.auth(Role.Admin))
+      .send({ enabled: true, reason: 'try' })
+      .expect(409);
     expect(res.body.code).toBe('SCHEMA_NOT_APPLIED');
     // switching off stays possible: rollback must always be able to turn things off
-    await t.http().put('/api/v1/admin/flags/sample2_enabled').set(t.auth(Role.Admin)).send({ enabled: false, reason: 'off' }).expect(200);
+    await t
+      .http()
+      .put('/api/v1/admin/flags/sample2_enabled')
+      .set(t.auth(Role.Admin))
+      .send({ enabled: false, reason: 'off' })
+      .expect(200);
     await t.app.get(MigrationService).run({ includePhases: [92] });
   });
 
   it('runs the legacy path when the flag is off, and falls back when the new path throws or declines', async () => {
     const fallback = t.app.get(PhaseFallback);
     const flags = t.app.get(FlagsService);
-    const call = (newPath: () => Promise<string | Decline>) => fallback.run({ flag: 'sample_shadow', operation: 'demo', newPath, legacy: async () => 'legacy' });
+    const call = (newPath: () => Promise<string | Decline>) =>
+      fallback.run({ flag: 'sample_shadow', operation: 'demo', newPath, legacy: async () => 'legacy' });
     expect(await call(async () => 'new')).toEqual({ value: 'legacy', path: 'legacy' });
     await flags.set('sample_shadow', true, { actor: 'test', reason: 'fallback test' });
     expect(await call(async () => 'new')).toEqual({ value: 'new', path: 'new' });
-    expect(await call(async () => { throw new Error('boom'); })).toEqual({ value: 'legacy', path: 'fallback', fallbackReason: 'boom' });
-    expect(await call(async () => PhaseFallback.decline('no_candidate'))).toEqual({ value: 'legacy', path: 'fallback', fallbackReason: 'no_candidate' });
+    expect(
+      await call(async () => {
+        throw new Error('boom');
+      }),
+    ).toEqual({ value: 'legacy', path: 'fallback', fallbackReason: 'boom' });
+    expect(await call(async () => PhaseFallback.decline('no_candidate'))).toEqual({
+      value: 'legacy',
+      path: 'fallback',
+      fallbackReason: 'no_candidate',
+    });
     const metrics = await t.http().get('/metrics').expect(200);
     expect(metrics.text).toMatch(/phase_fallback_total\{phase="91",operation="demo",reason="error"\} 1/);
     expect(metrics.text).toMatch(/phase_fallback_total\{phase="91",operation="demo",reason="no_candidate"\} 1/);
@@ -92,7 +147,12 @@ describe('phase framework: flags', () => {
   it('reports each phase with flags, jobs, schema, table row counts and work in flight', async () => {
     const res = await t.http().get('/api/v1/admin/phases').set(t.auth(Role.Supervisor)).expect(200);
     const p91 = res.body.find((p: { number: number }) => p.number === 91);
-    expect(p91).toMatchObject({ key: 'sample', dataLossRisk: 'medium', schema: { state: 'applied' }, inFlight: { count: 0 } });
+    expect(p91).toMatchObject({
+      key: 'sample',
+      dataLossRisk: 'medium',
+      schema: { state: 'applied' },
+      inFlight: { count: 0 },
+    });
     expect(p91.tables).toEqual([
       { name: 'sample_log', rebuildable: false, exists: true, rows: 0 },
       { name: 'sample_cache', rebuildable: true, exists: true, rows: 0 },
@@ -109,7 +169,12 @@ describe('phase framework: kill switch', () => {
     try {
       expect(forced.app.get(FlagsService).isEnabled('sample_runtime')).toBe(false);
       const res = await forced.http().get('/api/v1/admin/flags').set(forced.auth(Role.Admin)).expect(200);
-      expect(res.body.find((f: { key: string }) => f.key === 'sample_runtime')).toMatchObject({ enabled: true, effective: false, forcedOff: true, reason: expect.stringContaining('FEATURE_FLAGS_FORCE_OFF') });
+      expect(res.body.find((f: { key: string }) => f.key === 'sample_runtime')).toMatchObject({
+        enabled: true,
+        effective: false,
+        forcedOff: true,
+        reason: expect.stringContaining('FEATURE_FLAGS_FORCE_OFF'),
+      });
       const all = await startTestApp({ ...noJobs, FEATURE_FLAGS_FORCE_OFF: 'all' }, first.db, samplePhases);
       expect(all.app.get(FlagsService).isEnabled('sample_runtime')).toBe(false);
       await all.close();
@@ -127,7 +192,10 @@ describe('phase framework: two replicas', () => {
     try {
       for (const enabled of [true, false, true]) {
         await a.app.get(FlagsService).set('sample2_enabled', enabled, { actor: 'test', reason: 'propagation' });
-        const waited = await waitFor(async () => b.app.get(FlagsService).isEnabled('sample2_enabled') === enabled, 2000);
+        const waited = await waitFor(
+          async () => b.app.get(FlagsService).isEnabled('sample2_enabled') === enabled,
+          2000,
+        );
         expect(waited).toBeLessThan(200 + 300);
       }
     } finally {
@@ -143,20 +211,24 @@ describe('phase framework: two replicas', () => {
       await a.app.get(FlagsService).set('sample_runtime', true, { actor: 'test', reason: 'ticks' });
       await b.app.get(FlagsService).refresh();
       await sleep(5200);
-      const runs: Array<{ started_at: string | Date; owner: string }> = await a.app.get(JobsService)['dataSource'].query(
-        `SELECT started_at, owner FROM job_run WHERE job_name = ? ORDER BY id`,
-        [SAMPLE_JOB],
+      const runs: Array<{ started_at: string | Date; owner: string }> = await a.app
+        .get(DataSource)
+        .query(`SELECT started_at, owner FROM job_run WHERE job_name = ? ORDER BY id`, [SAMPLE_JOB]);
+      const seconds = runs.map((r) =>
+        Math.floor(
+          new Date(typeof r.started_at === 'string' ? r.started_at.replace(' ', 'T') + 'Z' : r.started_at).getTime() /
+            1000,
+        ),
       );
-      const seconds = runs.map((r) => Math.floor(new Date(typeof r.started_at === 'string' ? r.started_at.replace(' ', 'T') + 'Z' : r.started_at).getTime() / 1000));
       expect(runs.length).toBeGreaterThanOrEqual(4);
       expect(new Set(seconds).size).toBe(seconds.length);
-      const logRows = await a.app.get(JobsService)['dataSource'].query(`SELECT COUNT(*) AS n FROM sample_log`);
+      const logRows = await a.app.get(DataSource).query(`SELECT COUNT(*) AS n FROM sample_log`);
       expect(Number(logRows[0].n)).toBe(runs.length);
 
       await a.app.get(JobsService).stop(SAMPLE_JOB, { actor: 'test', reason: 'halt' });
-      const [{ n: stoppedAt }] = await a.app.get(JobsService)['dataSource'].query(`SELECT COUNT(*) AS n FROM job_run`);
+      const [{ n: stoppedAt }] = await a.app.get(DataSource).query(`SELECT COUNT(*) AS n FROM job_run`);
       await sleep(2200);
-      const [{ n: later }] = await a.app.get(JobsService)['dataSource'].query(`SELECT COUNT(*) AS n FROM job_run`);
+      const [{ n: later }] = await a.app.get(DataSource).query(`SELECT COUNT(*) AS n FROM job_run`);
       expect(Number(later)).toBe(Number(stoppedAt));
     } finally {
       await b.close();
@@ -193,12 +265,20 @@ describe('APP_MODE=readonly', () => {
       expect(writes.length).toBeGreaterThan(0);
       for (const r of writes) {
         const res = await t.call(r.method, concrete(r.path)).set(t.auth(Role.Admin)).send({});
-        expect({ route: `${r.method} ${r.path}`, status: res.status, code: res.body.code }).toEqual({ route: `${r.method} ${r.path}`, status: 503, code: 'READ_ONLY' });
+        expect({ route: `${r.method} ${r.path}`, status: res.status, code: res.body.code }).toEqual({
+          route: `${r.method} ${r.path}`,
+          status: 503,
+          code: 'READ_ONLY',
+        });
       }
       await t.http().get('/api/v1/admin/flags').set(t.auth(Role.Admin)).expect(200);
       // the other emergency stop still works: switching everything off is not refused
       await t.app.get(FlagsService).set('sample_runtime', true, { actor: 'test', reason: 'before the incident' });
-      const emergency = await t.http().post('/api/v1/admin/rollbacks').set(t.auth(Role.Admin)).send({ emergency: true, reason: 'incident during read-only' });
+      const emergency = await t
+        .http()
+        .post('/api/v1/admin/rollbacks')
+        .set(t.auth(Role.Admin))
+        .send({ emergency: true, reason: 'incident during read-only' });
       expect(emergency.status).toBe(201);
       expect(t.app.get(FlagsService).isEnabled('sample_runtime')).toBe(false);
       const ready = await t.http().get('/health/ready').expect(200);

@@ -12,11 +12,17 @@ describe('platform: the server process', () => {
   let key: string;
   const get = (path: string, headers: Record<string, string> = {}) => checkedFetch(`${server.url}${path}`, { headers });
   const postJson = (path: string, body: string) =>
-    checkedFetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
+    checkedFetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body,
+    });
   const logLine = async (requestId: string) => {
     // the access log is written when the response finishes, which may be after the client has it
     for (let i = 0; i < 50; i++) {
-      const line = jsonLines(server.stdout()).find((l) => (l.message as { requestId?: string })?.requestId === requestId);
+      const line = jsonLines(server.stdout()).find(
+        (l) => (l.message as { requestId?: string })?.requestId === requestId,
+      );
       if (line) return line;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -36,7 +42,7 @@ describe('platform: the server process', () => {
     await db?.drop();
   });
 
-  it('`npx phasegate` is the admin CLI: the package names it as its bin, so the runbook\'s commands run as written', async () => {
+  it("`npx phasegate` is the admin CLI: the package names it as its bin, so the runbook's commands run as written", async () => {
     const listed = await runProcess('npx', ['--no-install', 'phasegate', 'keys', 'list'], db.env);
     expect(listed).toMatchObject({ code: 0 });
     expect(listed.stdout).toContain('log-probe');
@@ -64,13 +70,21 @@ describe('platform: the server process', () => {
     const res = await postJson('/api/v1/auth/me', '{"quantity": 1,');
     expect(res.status).toBe(400);
     const body = await res.json();
-    expect(body).toEqual({ code: 'VALIDATION_FAILED', message: 'Request body is not valid JSON', requestId: res.headers.get('x-request-id') });
+    expect(body).toEqual({
+      code: 'VALIDATION_FAILED',
+      message: 'Request body is not valid JSON',
+      requestId: res.headers.get('x-request-id'),
+    });
   });
 
   it('answers a body over BODY_LIMIT with 413 PAYLOAD_TOO_LARGE', async () => {
     const res = await postJson('/api/v1/auth/me', JSON.stringify({ note: 'x'.repeat(2048) }));
     expect(res.status).toBe(413);
-    expect(await res.json()).toEqual({ code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large', requestId: res.headers.get('x-request-id') });
+    expect(await res.json()).toEqual({
+      code: 'PAYLOAD_TOO_LARGE',
+      message: 'Request body is too large',
+      requestId: res.headers.get('x-request-id'),
+    });
   });
 
   // last: it breaks the database under the running server
@@ -79,7 +93,11 @@ describe('platform: the server process', () => {
     const res = await get('/api/v1/auth/me', { authorization: `Bearer ${key}`, 'x-request-id': 'broken-db-probe' });
     expect(res.status).toBe(500);
     const text = await res.text();
-    expect(JSON.parse(text)).toEqual({ code: 'INTERNAL', message: 'Internal server error', requestId: 'broken-db-probe' });
+    expect(JSON.parse(text)).toEqual({
+      code: 'INTERNAL',
+      message: 'Internal server error',
+      requestId: 'broken-db-probe',
+    });
     expect(text).not.toMatch(/api_key|QueryFailedError|\bat \S+ \(/);
 
     await logLine('broken-db-probe');

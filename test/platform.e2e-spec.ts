@@ -18,15 +18,24 @@ describe('platform', () => {
     expect(res.body.info.migrations.pending).toBe(0);
   });
 
-  (testDbKind() === 'sqlite' ? it : it.skip)('checkpoints the SQLite WAL from its worker thread, not in the commits of requests', async () => {
-    const ds = t.app.get(DataSource);
-    expect(await ds.query('PRAGMA wal_autocheckpoint')).toEqual([{ wal_autocheckpoint: 10_000 }]);
-    // far below the backstop: only the worker writes these commits back into the database file
-    const file = String(t.db.env.DB_PATH);
-    const before = statSync(file).mtimeMs;
-    for (let i = 0; i < 5; i++) await t.http().post('/api/v1/operators').set(t.auth(Role.Supervisor)).send({ code: `WAL-${i}`, name: `WAL ${i}` }).expect(201);
-    await waitFor(async () => statSync(file).mtimeMs > before, 5_000);
-  });
+  (testDbKind() === 'sqlite' ? it : it.skip)(
+    'checkpoints the SQLite WAL from its worker thread, not in the commits of requests',
+    async () => {
+      const ds = t.app.get(DataSource);
+      expect(await ds.query('PRAGMA wal_autocheckpoint')).toEqual([{ wal_autocheckpoint: 10_000 }]);
+      // far below the backstop: only the worker writes these commits back into the database file
+      const file = String(t.db.env.DB_PATH);
+      const before = statSync(file).mtimeMs;
+      for (let i = 0; i < 5; i++)
+        await t
+          .http()
+          .post('/api/v1/operators')
+          .set(t.auth(Role.Supervisor))
+          .send({ code: `WAL-${i}`, name: `WAL ${i}` })
+          .expect(201);
+      await waitFor(async () => statSync(file).mtimeMs > before, 5_000);
+    },
+  );
 
   it('echoes a client request id and mints one otherwise', async () => {
     const echoed = await t.http().get('/health/live').set('x-request-id', 'abc-123').expect(200);
@@ -36,7 +45,12 @@ describe('platform', () => {
   });
 
   it('answers malformed JSON with 400 and a request id', async () => {
-    const res = await t.http().post('/api/v1/anything').set('content-type', 'application/json').send('{bad').expect(400);
+    const res = await t
+      .http()
+      .post('/api/v1/anything')
+      .set('content-type', 'application/json')
+      .send('{bad')
+      .expect(400);
     expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(res.body.requestId).toBe(res.headers['x-request-id']);
   });

@@ -25,12 +25,17 @@ describe('production: races between stations and replicas', () => {
     const [token] = await tokensOf(a, jobId);
     const results = await Promise.all(
       Array.from({ length: PARALLEL }, (_, i) =>
-        replica(i).http().post(`/api/v1/tokens/${token.id}/route`).set(replica(i).auth(Role.Operator)).send({ toNodeId: line.node.A }),
+        replica(i)
+          .http()
+          .post(`/api/v1/tokens/${token.id}/route`)
+          .set(replica(i).auth(Role.Operator))
+          .send({ toNodeId: line.node.A }),
       ),
     );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([200, ...Array(PARALLEL - 1).fill(409)]);
-    for (const r of results.filter((x) => x.status === 409)) expect(['CONCURRENT_UPDATE', 'NO_SUCH_EDGE']).toContain(r.body.code);
+    for (const r of results.filter((x) => x.status === 409))
+      expect(['CONCURRENT_UPDATE', 'NO_SUCH_EDGE']).toContain(r.body.code);
     const history = await historyOf(a, token.id);
     expect(history.filter((e) => e.type === 'routed')).toHaveLength(1);
     const detail = await a.http().get(`/api/v1/tokens/${token.id}`).set(a.auth(Role.Viewer)).expect(200);
@@ -42,18 +47,26 @@ describe('production: races between stations and replicas', () => {
     const [token] = await tokensOf(a, jobId);
     const results = await Promise.all(
       Array.from({ length: PARALLEL }, (_, i) =>
-        replica(i).http().post(`/api/v1/tokens/${token.id}/start`).set(replica(i).auth(Role.Operator)).send({ expectedVersion: token.version }),
+        replica(i)
+          .http()
+          .post(`/api/v1/tokens/${token.id}/start`)
+          .set(replica(i).auth(Role.Operator))
+          .send({ expectedVersion: token.version }),
       ),
     );
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
-    expect(results.filter((r) => r.status === 409).map((r) => r.body.code)).toEqual(Array(PARALLEL - 1).fill('CONCURRENT_UPDATE'));
+    expect(results.filter((r) => r.status === 409).map((r) => r.body.code)).toEqual(
+      Array(PARALLEL - 1).fill('CONCURRENT_UPDATE'),
+    );
     expect((await historyOf(a, token.id)).filter((e) => e.type === 'started')).toHaveLength(1);
   });
 
   it('spawns a job once when spawned in parallel', async () => {
     const jobId = await startJob(a, line.graphId, 'J-RACE-3', 40, false);
     const results = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => replica(i).http().post(`/api/v1/jobs/${jobId}/spawn`).set(replica(i).auth(Role.Supervisor))),
+      Array.from({ length: 6 }, (_, i) =>
+        replica(i).http().post(`/api/v1/jobs/${jobId}/spawn`).set(replica(i).auth(Role.Supervisor)),
+      ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409, 409]);
     expect(results.filter((r) => r.status === 409).map((r) => r.body.code)).toEqual(Array(5).fill('ALREADY_SPAWNED'));
@@ -63,7 +76,8 @@ describe('production: races between stations and replicas', () => {
   it('does not advance a token twice for a double scan, sequential or parallel, on either replica', async () => {
     const jobId = await startJob(a, line.graphId, 'J-RACE-4', 2);
     const [first, second] = await tokensOf(a, jobId);
-    const scan = (app: TestApp, barcode: string) => app.http().post('/api/v1/scans').set(app.auth(Role.Station)).send({ stationCode: 'ST-S', barcode });
+    const scan = (app: TestApp, barcode: string) =>
+      app.http().post('/api/v1/scans').set(app.auth(Role.Station)).send({ stationCode: 'ST-S', barcode });
 
     const original = await scan(a, first.serial).expect(200);
     const repeat = await scan(b, first.serial).expect(200);
@@ -90,7 +104,13 @@ describe('production: the scan window', () => {
     const line = await createLine(t, 'WINDOW');
     const jobId = await startJob(t, line.graphId, 'J-WIN-1', 1);
     const [token] = await tokensOf(t, jobId);
-    const scan = () => t.http().post('/api/v1/scans').set(t.auth(Role.Station)).send({ stationCode: 'ST-S', barcode: token.serial }).expect(200);
+    const scan = () =>
+      t
+        .http()
+        .post('/api/v1/scans')
+        .set(t.auth(Role.Station))
+        .send({ stationCode: 'ST-S', barcode: token.serial })
+        .expect(200);
     expect((await scan()).body).toMatchObject({ action: 'started', duplicate: false });
     expect((await scan()).body).toMatchObject({ action: 'started', duplicate: true });
     await new Promise((r) => setTimeout(r, 350));

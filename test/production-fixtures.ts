@@ -28,13 +28,26 @@ export interface Line {
 }
 
 export async function createLine(t: TestApp, code: string): Promise<Line> {
-  const res = await t.http().post('/api/v1/graphs').set(t.auth(Role.Supervisor)).send({ code, name: code, nodes: LINE_NODES, edges: LINE_EDGES });
+  const res = await t
+    .http()
+    .post('/api/v1/graphs')
+    .set(t.auth(Role.Supervisor))
+    .send({ code, name: code, nodes: LINE_NODES, edges: LINE_EDGES });
   if (res.status !== 201) throw new Error(`graph: ${res.status} ${JSON.stringify(res.body)}`);
-  return { graphId: res.body.id, node: Object.fromEntries(res.body.nodes.map((n: { code: string; id: number }) => [n.code, n.id])) };
+  return {
+    graphId: res.body.id,
+    node: Object.fromEntries(res.body.nodes.map((n: { code: string; id: number }) => [n.code, n.id])),
+  };
 }
 
 /** Creates, releases and (unless told otherwise) spawns a job; returns its id. */
-export async function startJob(t: TestApp, graphId: number, code: string, quantity: number, spawn = true): Promise<number> {
+export async function startJob(
+  t: TestApp,
+  graphId: number,
+  code: string,
+  quantity: number,
+  spawn = true,
+): Promise<number> {
   const sup = t.auth(Role.Supervisor);
   const job = await t.http().post('/api/v1/jobs').set(sup).send({ code, graphId, productCode: 'P-1', quantity });
   if (job.status !== 201) throw new Error(`job: ${job.status} ${JSON.stringify(job.body)}`);
@@ -43,12 +56,20 @@ export async function startJob(t: TestApp, graphId: number, code: string, quanti
   return job.body.id;
 }
 
-export async function tokensOf(t: TestApp, jobId: number): Promise<Array<{ id: number; serial: string; version: number; nodeCode: string; status: string }>> {
+export async function tokensOf(
+  t: TestApp,
+  jobId: number,
+): Promise<Array<{ id: number; serial: string; version: number; nodeCode: string; status: string }>> {
   const res = await t.http().get(`/api/v1/tokens?jobId=${jobId}&limit=500`).set(t.auth(Role.Viewer)).expect(200);
   return res.body.items;
 }
 
-export async function historyOf(t: TestApp, tokenId: number): Promise<Array<{ type: string; nodeCode: string | null; operatorId: number | null; payload: Record<string, unknown> | null }>> {
+export async function historyOf(
+  t: TestApp,
+  tokenId: number,
+): Promise<
+  Array<{ type: string; nodeCode: string | null; operatorId: number | null; payload: Record<string, unknown> | null }>
+> {
   const res = await t.http().get(`/api/v1/tokens/${tokenId}`).set(t.auth(Role.Viewer)).expect(200);
   return res.body.history;
 }

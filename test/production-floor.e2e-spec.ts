@@ -8,7 +8,8 @@ describe('production: the floor views of a line and its jobs', () => {
   let line: Line;
   const viewer = () => t.auth(Role.Viewer);
   const load = async () => (await t.http().get(`/api/v1/floor/lines/${line.graphId}`).set(viewer()).expect(200)).body;
-  const scan = (barcode: string, stationCode: string) => t.http().post('/api/v1/scans').set(t.auth(Role.Station)).send({ stationCode, barcode }).expect(200);
+  const scan = (barcode: string, stationCode: string) =>
+    t.http().post('/api/v1/scans').set(t.auth(Role.Station)).send({ stationCode, barcode }).expect(200);
 
   beforeAll(async () => {
     t = await startTestApp({ SCAN_DEDUP_WINDOW_MS: '0' });
@@ -21,13 +22,26 @@ describe('production: the floor views of a line and its jobs', () => {
     expect(body).toMatchObject({ graphId: line.graphId, windowMinutes: 60, bottleneckNodeId: null });
     expect(new Date(body.at).getTime()).toBeGreaterThan(Date.now() - 60_000);
     expect(body.nodes.map((n: { nodeCode: string }) => n.nodeCode)).toEqual(['S', 'A', 'Q', 'R', 'P', 'E']);
-    for (const n of body.nodes) expect(n).toEqual({ nodeId: line.node[n.nodeCode], nodeCode: n.nodeCode, waiting: 0, inProgress: 0, finished: 0 });
+    for (const n of body.nodes)
+      expect(n).toEqual({
+        nodeId: line.node[n.nodeCode],
+        nodeCode: n.nodeCode,
+        waiting: 0,
+        inProgress: 0,
+        finished: 0,
+      });
   });
 
   it('follows tokens through the line: waiting, in progress, finished in the last hour, the longest queue', async () => {
     const jobId = await startJob(t, line.graphId, 'J-FLOOR-1', 4);
     const [a, b, c] = await tokensOf(t, jobId);
-    const counts = async () => Object.fromEntries((await load()).nodes.map((n: { nodeCode: string; waiting: number; inProgress: number; finished: number }) => [n.nodeCode, [n.waiting, n.inProgress, n.finished]]));
+    const counts = async () =>
+      Object.fromEntries(
+        (await load()).nodes.map((n: { nodeCode: string; waiting: number; inProgress: number; finished: number }) => [
+          n.nodeCode,
+          [n.waiting, n.inProgress, n.finished],
+        ]),
+      );
     expect((await counts()).S).toEqual([4, 0, 0]);
     expect((await load()).bottleneckNodeId).toBe(line.node.S);
     await scan(a.serial, 'ST-S');
@@ -52,14 +66,51 @@ describe('production: the floor views of a line and its jobs', () => {
 
   it('shows each job with its progress and late flag, filtered by status, product and due date', async () => {
     const sup = t.auth(Role.Supervisor);
-    const past = await t.http().post('/api/v1/jobs').set(sup).send({ code: 'J-LATE', graphId: line.graphId, productCode: 'P-LATE', quantity: 2, dueAt: '2020-01-01T00:00:00Z' }).expect(201);
-    const future = await t.http().post('/api/v1/jobs').set(sup).send({ code: 'J-LATER', graphId: line.graphId, productCode: 'P-LATE', quantity: 2, dueAt: '2099-01-01T00:00:00Z' }).expect(201);
+    const past = await t
+      .http()
+      .post('/api/v1/jobs')
+      .set(sup)
+      .send({
+        code: 'J-LATE',
+        graphId: line.graphId,
+        productCode: 'P-LATE',
+        quantity: 2,
+        dueAt: '2020-01-01T00:00:00Z',
+      })
+      .expect(201);
+    const future = await t
+      .http()
+      .post('/api/v1/jobs')
+      .set(sup)
+      .send({
+        code: 'J-LATER',
+        graphId: line.graphId,
+        productCode: 'P-LATE',
+        quantity: 2,
+        dueAt: '2099-01-01T00:00:00Z',
+      })
+      .expect(201);
     const all = (await t.http().get('/api/v1/floor/jobs').set(viewer()).expect(200)).body;
     expect(all.map((j: { code: string }) => j.code)).toEqual(['J-LATER', 'J-LATE', 'J-FLOOR-1']);
     const first = all.find((j: { code: string }) => j.code === 'J-FLOOR-1');
-    expect(first).toMatchObject({ status: 'in_progress', quantity: 4, openTokens: 3, tokensDone: 1, tokensScrapped: 0, late: false });
-    expect(all.find((j: { code: string }) => j.code === 'J-LATE')).toMatchObject({ id: past.body.id, late: true, tokensDone: 0, status: 'planned' });
-    const q = async (query: string) => (await t.http().get(`/api/v1/floor/jobs?${query}`).set(viewer()).expect(200)).body.map((j: { code: string }) => j.code);
+    expect(first).toMatchObject({
+      status: 'in_progress',
+      quantity: 4,
+      openTokens: 3,
+      tokensDone: 1,
+      tokensScrapped: 0,
+      late: false,
+    });
+    expect(all.find((j: { code: string }) => j.code === 'J-LATE')).toMatchObject({
+      id: past.body.id,
+      late: true,
+      tokensDone: 0,
+      status: 'planned',
+    });
+    const q = async (query: string) =>
+      (await t.http().get(`/api/v1/floor/jobs?${query}`).set(viewer()).expect(200)).body.map(
+        (j: { code: string }) => j.code,
+      );
     expect(await q('productCode=P-LATE')).toEqual(['J-LATER', 'J-LATE']);
     expect(await q('status=in_progress')).toEqual(['J-FLOOR-1']);
     expect(await q('dueBefore=2030-01-01T00:00:00Z')).toEqual(['J-LATE']);
@@ -67,7 +118,11 @@ describe('production: the floor views of a line and its jobs', () => {
     expect(await q('limit=1')).toEqual(['J-LATER']);
     // a cancelled job is not late, whatever its due date
     await t.http().post(`/api/v1/jobs/${past.body.id}/cancel`).set(sup).send({ reason: 'test' }).expect(200);
-    expect((await t.http().get('/api/v1/floor/jobs?productCode=P-LATE').set(viewer()).expect(200)).body.map((j: { late: boolean }) => j.late)).toEqual([false, false]);
+    expect(
+      (await t.http().get('/api/v1/floor/jobs?productCode=P-LATE').set(viewer()).expect(200)).body.map(
+        (j: { late: boolean }) => j.late,
+      ),
+    ).toEqual([false, false]);
     expect(future.body.id).toBeGreaterThan(past.body.id);
   });
 

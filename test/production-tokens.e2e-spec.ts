@@ -9,8 +9,18 @@ describe('production: token lists', () => {
   beforeAll(async () => {
     t = await startTestApp();
     line = await createLine(t, 'LIST');
-    await t.http().post('/api/v1/operators').set(t.auth(Role.Supervisor)).send({ code: 'OP-L', name: 'Lister' }).expect(201);
-    await t.http().put(`/api/v1/nodes/${line.node.S}/assignment`).set(t.auth(Role.Supervisor)).send({ operatorCode: 'OP-L' }).expect(200);
+    await t
+      .http()
+      .post('/api/v1/operators')
+      .set(t.auth(Role.Supervisor))
+      .send({ code: 'OP-L', name: 'Lister' })
+      .expect(201);
+    await t
+      .http()
+      .put(`/api/v1/nodes/${line.node.S}/assignment`)
+      .set(t.auth(Role.Supervisor))
+      .send({ operatorCode: 'OP-L' })
+      .expect(200);
   });
   afterAll(() => t.close());
 
@@ -20,14 +30,21 @@ describe('production: token lists', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res: { body: { items: Array<{ serial: string }>; nextCursor: string | null } } = await list(`jobId=${first}&limit=5${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`).expect(200);
+      const res: { body: { items: Array<{ serial: string }>; nextCursor: string | null } } = await list(
+        `jobId=${first}&limit=5${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      ).expect(200);
       seen.push(...res.body.items.map((x: { serial: string }) => x.serial));
       cursor = res.body.nextCursor;
       // another job spawned mid-way, and a token of this job moved: neither shifts the pages
       if (++pages === 2) {
         await startJob(t, line.graphId, 'J-PAGE-2', 7);
         const moved = await list(`jobId=${first}&limit=1`).expect(200);
-        await t.http().post(`/api/v1/tokens/${moved.body.items[0].id}/start`).set(t.auth(Role.Operator)).send({}).expect(200);
+        await t
+          .http()
+          .post(`/api/v1/tokens/${moved.body.items[0].id}/start`)
+          .set(t.auth(Role.Operator))
+          .send({})
+          .expect(200);
       }
     } while (cursor);
     expect(pages).toBe(5);
@@ -42,7 +59,9 @@ describe('production: token lists', () => {
     const jobId = await startJob(t, line.graphId, 'J-FILTER', 4);
     const operatorId = (await t.http().get('/api/v1/operators').set(t.auth(Role.Viewer))).body[0].id;
     expect((await list(`jobId=${jobId}`)).body.items).toHaveLength(4);
-    expect((await list(`jobId=${jobId}&status=waiting&nodeId=${line.node.S}&operatorId=${operatorId}`)).body.items).toHaveLength(4);
+    expect(
+      (await list(`jobId=${jobId}&status=waiting&nodeId=${line.node.S}&operatorId=${operatorId}`)).body.items,
+    ).toHaveLength(4);
     expect((await list(`jobId=${jobId}&status=in_progress`)).body.items).toHaveLength(0);
     expect((await list(`jobId=${jobId}&nodeId=${line.node.A}`)).body.items).toHaveLength(0);
     expect((await list(`jobId=${jobId}&teamId=1`)).body.items).toHaveLength(0);

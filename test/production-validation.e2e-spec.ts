@@ -10,27 +10,85 @@ interface Case {
 }
 
 const node = { code: 'S', name: 'S', kind: 'start' };
-const graph = { code: 'G', name: 'G', nodes: [node, { code: 'E', name: 'E', kind: 'end' }], edges: [{ from: 'S', to: 'E' }] };
+const graph = {
+  code: 'G',
+  name: 'G',
+  nodes: [node, { code: 'E', name: 'E', kind: 'end' }],
+  edges: [{ from: 'S', to: 'E' }],
+};
 
 /** One bad input per production endpoint; each must be refused with 400 naming the field. */
 const CASES: Case[] = [
   { route: 'POST /graphs', method: 'post', path: '/graphs', body: { ...graph, code: '' }, field: 'code' },
-  { route: 'POST /graphs (node kind)', method: 'post', path: '/graphs', body: { ...graph, nodes: [{ ...node, kind: 'middle' }, graph.nodes[1]] }, field: 'nodes.0.kind' },
-  { route: 'POST /graphs (extra field)', method: 'post', path: '/graphs', body: { ...graph, colour: 'red' }, field: 'colour' },
+  {
+    route: 'POST /graphs (node kind)',
+    method: 'post',
+    path: '/graphs',
+    body: { ...graph, nodes: [{ ...node, kind: 'middle' }, graph.nodes[1]] },
+    field: 'nodes.0.kind',
+  },
+  {
+    route: 'POST /graphs (extra field)',
+    method: 'post',
+    path: '/graphs',
+    body: { ...graph, colour: 'red' },
+    field: 'colour',
+  },
   { route: 'GET /graphs/:id', method: 'get', path: '/graphs/abc', field: 'id' },
-  { route: 'PUT /graphs/:id', method: 'put', path: '/graphs/1', body: { name: 'x', nodes: 'none', edges: [] }, field: 'nodes' },
+  {
+    route: 'PUT /graphs/:id',
+    method: 'put',
+    path: '/graphs/1',
+    body: { name: 'x', nodes: 'none', edges: [] },
+    field: 'nodes',
+  },
   { route: 'DELETE /graphs/:id', method: 'delete', path: '/graphs/0', field: 'id' },
   { route: 'PUT /nodes/:id/assignment', method: 'put', path: '/nodes/1/assignment', body: {}, field: 'operatorCode' },
   { route: 'GET /nodes/:id/assignment', method: 'get', path: '/nodes/x/assignment', field: 'id' },
   { route: 'DELETE /nodes/:id/assignment', method: 'delete', path: '/nodes/-1/assignment', field: 'id' },
   { route: 'GET /jobs/:id/assignments', method: 'get', path: '/jobs/1.5/assignments', field: 'id' },
-  { route: 'PUT /jobs/:id/assignments/:nodeId', method: 'put', path: '/jobs/1/assignments/1', body: { teamCode: 7 }, field: 'teamCode' },
-  { route: 'DELETE /jobs/:id/assignments/:nodeId', method: 'delete', path: '/jobs/1/assignments/zero', field: 'nodeId' },
-  { route: 'POST /jobs', method: 'post', path: '/jobs', body: { code: 'J', graphId: 1, productCode: 'P', quantity: 0 }, field: 'quantity' },
-  { route: 'POST /jobs (due date)', method: 'post', path: '/jobs', body: { code: 'J', graphId: 1, productCode: 'P', quantity: 1, dueAt: 'soon' }, field: 'dueAt' },
+  {
+    route: 'PUT /jobs/:id/assignments/:nodeId',
+    method: 'put',
+    path: '/jobs/1/assignments/1',
+    body: { teamCode: 7 },
+    field: 'teamCode',
+  },
+  {
+    route: 'DELETE /jobs/:id/assignments/:nodeId',
+    method: 'delete',
+    path: '/jobs/1/assignments/zero',
+    field: 'nodeId',
+  },
+  {
+    route: 'POST /jobs',
+    method: 'post',
+    path: '/jobs',
+    body: { code: 'J', graphId: 1, productCode: 'P', quantity: 0 },
+    field: 'quantity',
+  },
+  {
+    route: 'POST /jobs (due date)',
+    method: 'post',
+    path: '/jobs',
+    body: { code: 'J', graphId: 1, productCode: 'P', quantity: 1, dueAt: 'soon' },
+    field: 'dueAt',
+  },
   // valid JavaScript dates that no DATETIME column holds
-  { route: 'POST /jobs (due in year 10000)', method: 'post', path: '/jobs', body: { code: 'J', graphId: 1, productCode: 'P', quantity: 1, dueAt: '+010000-01-01T00:00:00Z' }, field: 'dueAt' },
-  { route: 'POST /jobs (due in year 999)', method: 'post', path: '/jobs', body: { code: 'J', graphId: 1, productCode: 'P', quantity: 1, dueAt: '0999-12-31T00:00:00Z' }, field: 'dueAt' },
+  {
+    route: 'POST /jobs (due in year 10000)',
+    method: 'post',
+    path: '/jobs',
+    body: { code: 'J', graphId: 1, productCode: 'P', quantity: 1, dueAt: '+010000-01-01T00:00:00Z' },
+    field: 'dueAt',
+  },
+  {
+    route: 'POST /jobs (due in year 999)',
+    method: 'post',
+    path: '/jobs',
+    body: { code: 'J', graphId: 1, productCode: 'P', quantity: 1, dueAt: '0999-12-31T00:00:00Z' },
+    field: 'dueAt',
+  },
   { route: 'GET /jobs', method: 'get', path: '/jobs?status=paused', field: 'status' },
   { route: 'GET /jobs/:id', method: 'get', path: '/jobs/j1', field: 'id' },
   { route: 'POST /jobs/:id/release', method: 'post', path: '/jobs/x/release', field: 'id' },
@@ -39,9 +97,27 @@ const CASES: Case[] = [
   { route: 'GET /tokens', method: 'get', path: '/tokens?limit=501', field: 'limit' },
   { route: 'GET /tokens (status)', method: 'get', path: '/tokens?status=lost', field: 'status' },
   { route: 'GET /tokens/:id', method: 'get', path: '/tokens/t', field: 'id' },
-  { route: 'POST /tokens/:id/start', method: 'post', path: '/tokens/1/start', body: { expectedVersion: 'two' }, field: 'expectedVersion' },
-  { route: 'POST /tokens/:id/complete', method: 'post', path: '/tokens/1/complete', body: { outcome: '' }, field: 'outcome' },
-  { route: 'POST /tokens/:id/route', method: 'post', path: '/tokens/1/route', body: { outcome: 'pass' }, field: 'toNodeId' },
+  {
+    route: 'POST /tokens/:id/start',
+    method: 'post',
+    path: '/tokens/1/start',
+    body: { expectedVersion: 'two' },
+    field: 'expectedVersion',
+  },
+  {
+    route: 'POST /tokens/:id/complete',
+    method: 'post',
+    path: '/tokens/1/complete',
+    body: { outcome: '' },
+    field: 'outcome',
+  },
+  {
+    route: 'POST /tokens/:id/route',
+    method: 'post',
+    path: '/tokens/1/route',
+    body: { outcome: 'pass' },
+    field: 'toNodeId',
+  },
   { route: 'POST /tokens/:id/scrap', method: 'post', path: '/tokens/1/scrap', body: {}, field: 'reason' },
   { route: 'POST /scans', method: 'post', path: '/scans', body: { stationCode: 'ST-1' }, field: 'barcode' },
   { route: 'POST /operators', method: 'post', path: '/operators', body: { code: 'OP 1', name: 'x' }, field: 'code' },
@@ -49,11 +125,35 @@ const CASES: Case[] = [
   { route: 'PATCH /operators/:id', method: 'patch', path: '/operators/1', body: { active: 'yes' }, field: 'active' },
   // an optional field may be left out, not set to null: null would reach a NOT NULL column
   { route: 'PATCH /operators/:id (null)', method: 'patch', path: '/operators/1', body: { name: null }, field: 'name' },
-  { route: 'POST /operators (null)', method: 'post', path: '/operators', body: { code: 'OP-N', name: 'x', active: null }, field: 'active' },
-  { route: 'POST /jobs (null priority)', method: 'post', path: '/jobs', body: { code: 'J', graphId: 1, productCode: 'P', quantity: 1, priority: null }, field: 'priority' },
-  { route: 'POST /teams', method: 'post', path: '/teams', body: { code: 'T', name: 'T', memberCodes: 'OP-1' }, field: 'memberCodes' },
+  {
+    route: 'POST /operators (null)',
+    method: 'post',
+    path: '/operators',
+    body: { code: 'OP-N', name: 'x', active: null },
+    field: 'active',
+  },
+  {
+    route: 'POST /jobs (null priority)',
+    method: 'post',
+    path: '/jobs',
+    body: { code: 'J', graphId: 1, productCode: 'P', quantity: 1, priority: null },
+    field: 'priority',
+  },
+  {
+    route: 'POST /teams',
+    method: 'post',
+    path: '/teams',
+    body: { code: 'T', name: 'T', memberCodes: 'OP-1' },
+    field: 'memberCodes',
+  },
   { route: 'GET /teams/:id', method: 'get', path: '/teams/t', field: 'id' },
-  { route: 'PUT /teams/:id/members', method: 'put', path: '/teams/1/members', body: { memberCodes: [1] }, field: 'memberCodes' },
+  {
+    route: 'PUT /teams/:id/members',
+    method: 'put',
+    path: '/teams/1/members',
+    body: { memberCodes: [1] },
+    field: 'memberCodes',
+  },
 ];
 
 describe('production: bad input on every endpoint', () => {
@@ -68,12 +168,25 @@ describe('production: bad input on every endpoint', () => {
     const res = await (c.body ? req.send(c.body) : req);
     expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
     const entry = res.body.errors.find((e: { field: string }) => e.field === c.field);
-    expect({ field: c.field, errors: res.body.errors, found: Boolean(entry?.messages.length) }).toMatchObject({ field: c.field, found: true });
+    expect({ field: c.field, errors: res.body.errors, found: Boolean(entry?.messages.length) }).toMatchObject({
+      field: c.field,
+      found: true,
+    });
   });
 
   it('an empty PATCH of an operator changes nothing and answers the whole operator (the fuzzer found fields dropped)', async () => {
-    const created = await t.http().post('/api/v1/operators').set(t.auth(Role.Admin)).send({ code: 'OP-EMPTY-PATCH', name: 'Kept', skills: ['weld'] }).expect(201);
-    const patched = await t.http().patch(`/api/v1/operators/${created.body.id}`).set(t.auth(Role.Admin)).send({}).expect(200);
+    const created = await t
+      .http()
+      .post('/api/v1/operators')
+      .set(t.auth(Role.Admin))
+      .send({ code: 'OP-EMPTY-PATCH', name: 'Kept', skills: ['weld'] })
+      .expect(201);
+    const patched = await t
+      .http()
+      .patch(`/api/v1/operators/${created.body.id}`)
+      .set(t.auth(Role.Admin))
+      .send({})
+      .expect(200);
     expect(patched.body).toEqual(created.body);
   });
 
@@ -82,12 +195,15 @@ describe('production: bad input on every endpoint', () => {
     const production = ['/graphs', '/nodes', '/jobs', '/tokens', '/scans', '/operators', '/teams'];
     const covered = new Set(CASES.map((c) => c.route.replace(/ \(.*\)$/, '')));
     const missing: string[] = [];
-    for (const [path, ops] of Object.entries(doc.body.paths as Record<string, Record<string, { parameters?: unknown[]; requestBody?: unknown }>>)) {
+    for (const [path, ops] of Object.entries(
+      doc.body.paths as Record<string, Record<string, { parameters?: unknown[]; requestBody?: unknown }>>,
+    )) {
       const local = path.replace('/api/v1', '').replace(/\{(\w+)\}/g, ':$1');
       if (!production.some((p) => local.startsWith(p))) continue;
       for (const [method, op] of Object.entries(ops)) {
         const takesInput = (op.parameters?.length ?? 0) > 0 || op.requestBody !== undefined;
-        if (takesInput && !covered.has(`${method.toUpperCase()} ${local}`)) missing.push(`${method.toUpperCase()} ${local}`);
+        if (takesInput && !covered.has(`${method.toUpperCase()} ${local}`))
+          missing.push(`${method.toUpperCase()} ${local}`);
       }
     }
     expect(missing).toEqual([]);

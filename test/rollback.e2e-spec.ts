@@ -34,12 +34,17 @@ describe('rollback', () => {
   let t: TestApp;
   let ds: DataSource;
   const hook = webhookReceiver();
-  const post = (body: Record<string, unknown>) => t.http().post('/api/v1/admin/rollbacks').set(t.auth(Role.Admin)).send(body);
+  const post = (body: Record<string, unknown>) =>
+    t.http().post('/api/v1/admin/rollbacks').set(t.auth(Role.Admin)).send(body);
 
   beforeAll(async () => {
     await new Promise<void>((r) => hook.server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(hook.server.address() as AddressInfo).port}/hook`;
-    t = await startTestApp({ JOBS_ENABLED: 'false', ROLLBACK_WEBHOOK_URL: url, ROLLBACK_WEBHOOK_TIMEOUT_MS: '300' }, undefined, samplePhases);
+    t = await startTestApp(
+      { JOBS_ENABLED: 'false', ROLLBACK_WEBHOOK_URL: url, ROLLBACK_WEBHOOK_TIMEOUT_MS: '300' },
+      undefined,
+      samplePhases,
+    );
     ds = t.app.get(DataSource);
   });
   afterAll(async () => {
@@ -49,7 +54,8 @@ describe('rollback', () => {
   });
 
   const flagsOn = async () => {
-    for (const key of ['sample_runtime', 'sample_shadow', 'sample2_enabled']) await t.app.get(FlagsService).set(key, true, { actor: 'test', reason: 'setup' });
+    for (const key of ['sample_runtime', 'sample_shadow', 'sample2_enabled'])
+      await t.app.get(FlagsService).set(key, true, { actor: 'test', reason: 'setup' });
   };
 
   it('dry run: shows the plan and what would be refused, and changes nothing', async () => {
@@ -59,8 +65,15 @@ describe('rollback', () => {
     const res = await post({ toPhase: 91, revertSchema: true, dryRun: true, reason: 'rehearsal' }).expect(200);
     expect(res.body.phases).toEqual([92, 91]);
     expect(res.body.steps.map((s: { phase: number; name: string }) => `${s.phase}:${s.name}`)).toEqual([
-      '92:disable-flags', '92:stop-jobs', '92:revert-schema', '92:verify-legacy',
-      '91:disable-flags', '91:stop-jobs', '91:revert-schema', '91:verify-legacy', 'null:log',
+      '92:disable-flags',
+      '92:stop-jobs',
+      '92:revert-schema',
+      '92:verify-legacy',
+      '91:disable-flags',
+      '91:stop-jobs',
+      '91:revert-schema',
+      '91:verify-legacy',
+      'null:log',
     ]);
     const p91 = res.body.phasePlans.find((p: { phase: number }) => p.phase === 91);
     expect(p91.tables).toEqual(
@@ -93,7 +106,13 @@ describe('rollback', () => {
     await new RollbackLease(ds).hold(async () => {
       const res = await post({ phase: 92, reason: 'concurrent' }).expect(409);
       expect(res.body.code).toBe('ROLLBACK_IN_PROGRESS');
-      const cli = await t.app.get(RollbackService).rollback({ phase: 92, reason: 'concurrent too', actor: 'test' }).then(() => ({ code: 'no refusal' }), (e: unknown) => e as { code?: string });
+      const cli = await t.app
+        .get(RollbackService)
+        .rollback({ phase: 92, reason: 'concurrent too', actor: 'test' })
+        .then(
+          () => ({ code: 'no refusal' }),
+          (e: unknown) => e as { code?: string },
+        );
       expect(cli.code).toBe('ROLLBACK_IN_PROGRESS');
     });
   });
@@ -103,8 +122,20 @@ describe('rollback', () => {
     const started = Date.now();
     const res = await post({ phase: 92, reason: 'incident 42' }).expect(201);
     expect(Date.now() - started).toBeLessThan(3000);
-    expect(res.body).toMatchObject({ kind: 'phase', phases: [92], status: 'completed', dataLoss: false, reason: 'incident 42', actor: 'test-admin' });
-    expect(res.body.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).toEqual(['disable-flags:done', 'stop-jobs:skipped', 'verify-legacy:done', 'log:done']);
+    expect(res.body).toMatchObject({
+      kind: 'phase',
+      phases: [92],
+      status: 'completed',
+      dataLoss: false,
+      reason: 'incident 42',
+      actor: 'test-admin',
+    });
+    expect(res.body.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).toEqual([
+      'disable-flags:done',
+      'stop-jobs:skipped',
+      'verify-legacy:done',
+      'log:done',
+    ]);
     expect(res.body.steps.every((s: { durationMs: number | null }) => typeof s.durationMs === 'number')).toBe(true);
     expect(res.body.issues.join(' ')).toMatch(/webhook rollback.started notice did not answer within 300 ms/);
     expect(t.app.get(FlagsService).isEnabled('sample2_enabled')).toBe(false);
@@ -117,7 +148,12 @@ describe('rollback', () => {
     hook.state.received.length = 0;
     const ok = await post({ phase: 92, reason: 'notice test' }).expect(201);
     expect(hook.state.received.map((r) => r.event)).toEqual(['rollback.started', 'rollback.finished']);
-    expect(hook.state.received[1]).toMatchObject({ rollback: ok.body.id, status: 'completed', phases: [92], reason: 'notice test' });
+    expect(hook.state.received[1]).toMatchObject({
+      rollback: ok.body.id,
+      status: 'completed',
+      phases: [92],
+      reason: 'notice test',
+    });
     hook.state.mode = 'fail';
     const failed = await post({ phase: 92, reason: 'failing hook' }).expect(201);
     expect(failed.body.status).toBe('completed');
@@ -128,14 +164,24 @@ describe('rollback', () => {
   it('emergency: every flag off in one go and every job stopped, no schema touched, well under a second', async () => {
     await flagsOn();
     const res = await post({ emergency: true, reason: 'line down' }).expect(201);
-    const everyPhase = t.app.get(PhaseRegistry).all().map((p) => p.number).reverse();
+    const everyPhase = t.app
+      .get(PhaseRegistry)
+      .all()
+      .map((p) => p.number)
+      .reverse();
     expect(everyPhase.slice(0, 2)).toEqual([92, 91]);
     expect(res.body).toMatchObject({ kind: 'emergency', status: 'completed', phases: everyPhase, dataLoss: false });
     // the switch itself (flags and job stops in one transaction); the legacy checks come after it
     expect(res.body.steps[0]).toMatchObject({ name: 'disable-flags', status: 'done', durationMs: expect.any(Number) });
     expect(res.body.steps[0].durationMs).toBeLessThan(1000);
-    expect(t.app.get(FlagsService).list().filter((f) => f.enabled || f.effective)).toEqual([]);
-    for (const { job } of t.app.get(PhaseRegistry).jobs()) expect(await t.app.get(JobsService).isStopped(job.name)).toBe(true);
+    expect(
+      t.app
+        .get(FlagsService)
+        .list()
+        .filter((f) => f.enabled || f.effective),
+    ).toEqual([]);
+    for (const { job } of t.app.get(PhaseRegistry).jobs())
+      expect(await t.app.get(JobsService).isStopped(job.name)).toBe(true);
     expect(await t.app.get(JobsService).isStopped(SAMPLE_JOB)).toBe(true);
     for (const table of ['sample_log', 'sample_cache', 'sample2_data']) expect(await tableExists(ds, table)).toBe(true);
     const [{ n }] = await ds.query(`SELECT COUNT(*) AS n FROM sample_log`);
@@ -159,20 +205,33 @@ describe('rollback', () => {
     expect(await failing).toBe('route failed');
     expect((await emergency).status).toBe(201);
     await t.app.get(FlagsService).refresh();
-    expect(t.app.get(FlagsService).list().filter((f) => f.enabled || f.effective)).toEqual([]);
+    expect(
+      t.app
+        .get(FlagsService)
+        .list()
+        .filter((f) => f.enabled || f.effective),
+    ).toEqual([]);
   });
 
   it('keeps the log: list, detail, resolution, and the last rollback per phase', async () => {
     const list = await t.http().get('/api/v1/admin/rollbacks').set(t.auth(Role.Admin)).expect(200);
     expect(list.body[0].kind).toBe('emergency');
     const id = list.body[1].id;
-    await t.http().patch(`/api/v1/admin/rollbacks/${id}`).set(t.auth(Role.Admin)).send({ resolution: 'vendor fixed the API' }).expect(200);
+    await t
+      .http()
+      .patch(`/api/v1/admin/rollbacks/${id}`)
+      .set(t.auth(Role.Admin))
+      .send({ resolution: 'vendor fixed the API' })
+      .expect(200);
     const one = await t.http().get(`/api/v1/admin/rollbacks/${id}`).set(t.auth(Role.Admin)).expect(200);
     expect(one.body).toMatchObject({ id, resolution: 'vendor fixed the API' });
     await t.http().get('/api/v1/admin/rollbacks/99999').set(t.auth(Role.Admin)).expect(404);
     expect(await t.app.get(RollbackLog).lastFor(91)).toMatchObject({ kind: 'emergency' });
     const phases = await t.http().get('/api/v1/admin/phases').set(t.auth(Role.Admin)).expect(200);
-    expect(phases.body.find((p: { number: number }) => p.number === 92).lastRollback).toMatchObject({ id: list.body[0].id, kind: 'emergency' });
+    expect(phases.body.find((p: { number: number }) => p.number === 92).lastRollback).toMatchObject({
+      id: list.body[0].id,
+      kind: 'emergency',
+    });
   });
 
   it('is admin only', async () => {

@@ -25,7 +25,10 @@ describe('route access (table-driven over every route)', () => {
   it('answers 401 without a key and with a bogus key on every protected route', async () => {
     for (const r of routes.filter((x) => !x.isPublic)) {
       const res = await t.call(r.method, concrete(r.path));
-      expect({ route: `${r.method} ${r.path}`, status: res.status }).toEqual({ route: `${r.method} ${r.path}`, status: 401 });
+      expect({ route: `${r.method} ${r.path}`, status: res.status }).toEqual({
+        route: `${r.method} ${r.path}`,
+        status: 401,
+      });
       const bogus = await t.call(r.method, concrete(r.path)).set('Authorization', 'Bearer pgk_not-a-real-key');
       expect(bogus.status).toBe(401);
     }
@@ -35,7 +38,11 @@ describe('route access (table-driven over every route)', () => {
     for (const r of routes.filter((x) => !x.isPublic)) {
       for (const role of Object.values(Role).filter((role) => !roleSatisfies(role, r.roles!))) {
         const res = await t.call(r.method, concrete(r.path)).set(t.auth(role));
-        expect({ route: `${r.method} ${r.path}`, role, status: res.status }).toEqual({ route: `${r.method} ${r.path}`, role, status: 403 });
+        expect({ route: `${r.method} ${r.path}`, role, status: res.status }).toEqual({
+          route: `${r.method} ${r.path}`,
+          role,
+          status: 403,
+        });
       }
     }
   });

@@ -23,36 +23,64 @@ describe('admin paths on a pool of one connection', () => {
     await t.close();
   });
 
-  const phaseNumbers = () => t.app.get(PhaseRegistry).all().map((p) => p.number);
-  const all = <T>(n: number, request: () => Promise<T>, what: string) => within(Promise.all(Array.from({ length: n }, request)), HANG_MS, () => `${n} ${what} still waiting`);
+  const phaseNumbers = () =>
+    t.app
+      .get(PhaseRegistry)
+      .all()
+      .map((p) => p.number);
+  const all = <T>(n: number, request: () => Promise<T>, what: string) =>
+    within(Promise.all(Array.from({ length: n }, request)), HANG_MS, () => `${n} ${what} still waiting`);
 
-  it('phase statuses answer, three requests at once', async () => {
-    const answers = await all(3, () => t.http().get('/api/v1/admin/phases').set(admin()), 'status requests');
-    for (const res of answers) {
-      expect(res.status).toBe(200);
-      expect(res.body.map((p: { number: number }) => p.number)).toEqual(phaseNumbers());
-    }
-  }, HANG_MS + 10_000);
+  it(
+    'phase statuses answer, three requests at once',
+    async () => {
+      const answers = await all(3, () => t.http().get('/api/v1/admin/phases').set(admin()), 'status requests');
+      for (const res of answers) {
+        expect(res.status).toBe(200);
+        expect(res.body.map((p: { number: number }) => p.number)).toEqual(phaseNumbers());
+      }
+    },
+    HANG_MS + 10_000,
+  );
 
-  it('rollback dry runs answer, three at once', async () => {
-    const body = { toPhase: Math.min(...phaseNumbers()), revertSchema: true, dryRun: true, reason: 'small pool rehearsal' };
-    const answers = await all(3, () => t.http().post('/api/v1/admin/rollbacks').set(admin()).send(body), 'dry runs');
-    for (const res of answers) {
-      expect(res.status).toBe(200);
-      expect(res.body.phases).toEqual(phaseNumbers().reverse());
-    }
-  }, HANG_MS + 10_000);
+  it(
+    'rollback dry runs answer, three at once',
+    async () => {
+      const body = {
+        toPhase: Math.min(...phaseNumbers()),
+        revertSchema: true,
+        dryRun: true,
+        reason: 'small pool rehearsal',
+      };
+      const answers = await all(3, () => t.http().post('/api/v1/admin/rollbacks').set(admin()).send(body), 'dry runs');
+      for (const res of answers) {
+        expect(res.status).toBe(200);
+        expect(res.body.phases).toEqual(phaseNumbers().reverse());
+      }
+    },
+    HANG_MS + 10_000,
+  );
 
-  it('a rollback that backs a phase up and reverts its schema finishes', async () => {
-    const res = await within(
-      t.http().post('/api/v1/admin/rollbacks').set(admin()).send({ phase: 10, revertSchema: true, backup: true, reason: 'small pool drill' }),
-      HANG_MS,
-      () => 'the rollback still running',
-    );
-    expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ status: 'completed', phases: [10] });
-    expect(res.body.backupLocation).toEqual(expect.any(String));
-    const [dashboard] = (await t.http().get('/api/v1/admin/phases').set(admin()).expect(200)).body.filter((p: { number: number }) => p.number === 10);
-    expect(dashboard.schema.state).toBe('reverted');
-  }, HANG_MS + 10_000);
+  it(
+    'a rollback that backs a phase up and reverts its schema finishes',
+    async () => {
+      const res = await within(
+        t
+          .http()
+          .post('/api/v1/admin/rollbacks')
+          .set(admin())
+          .send({ phase: 10, revertSchema: true, backup: true, reason: 'small pool drill' }),
+        HANG_MS,
+        () => 'the rollback still running',
+      );
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ status: 'completed', phases: [10] });
+      expect(res.body.backupLocation).toEqual(expect.any(String));
+      const [dashboard] = (await t.http().get('/api/v1/admin/phases').set(admin()).expect(200)).body.filter(
+        (p: { number: number }) => p.number === 10,
+      );
+      expect(dashboard.schema.state).toBe('reverted');
+    },
+    HANG_MS + 10_000,
+  );
 });

@@ -45,7 +45,13 @@ const load1 = () => Number(loadavg()[0].toFixed(2));
 function benches(): string[] {
   const only = argValue('--only')?.split(',');
   const found = readdirSync(here)
-    .filter((f) => f.endsWith('.js') && !['runner.js', 'all.js', 'stats.js'].includes(f) && !f.endsWith('.spec.js') && !f.startsWith('_'))
+    .filter(
+      (f) =>
+        f.endsWith('.js') &&
+        !['runner.js', 'all.js', 'stats.js'].includes(f) &&
+        !f.endsWith('.spec.js') &&
+        !f.startsWith('_'),
+    )
     .map((f) => basename(f, '.js'));
   const rank = (name: string) => (ORDER.includes(name) ? ORDER.indexOf(name) : ORDER.length);
   return found.filter((b) => !only || only.includes(b)).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
@@ -140,7 +146,13 @@ function table(outputs: BenchOutput[]): {
 
 function plain(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r, i) => r.map((c, k) => c.padEnd(widths[k])).join('  ') + (i === 0 ? `\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : '')).join('\n');
+  return rows
+    .map(
+      (r, i) =>
+        r.map((c, k) => c.padEnd(widths[k])).join('  ') +
+        (i === 0 ? `\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : ''),
+    )
+    .join('\n');
 }
 
 function markdown(rows: string[][]): string {
@@ -166,14 +178,20 @@ async function main(): Promise<void> {
   const { rows, counts } = table(outputs);
   const minutes = (outputs.reduce((n, o) => n + o.ms, 0) / 60_000).toFixed(1);
   const summary = `${counts.pass} pass, ${counts.FAIL} FAIL, ${counts.inconclusive} inconclusive`;
-  process.stdout.write(`\nBenchmarks, ${date}, ${host}\n\n${plain(rows)}\n\n${summary}; ${list.length} benches in ${minutes} min\n`);
-  if (counts.inconclusive) process.stdout.write(`Inconclusive figures straddle their goal at the load shown: rerun on a quieter host, or with --until-stable.\n`);
+  process.stdout.write(
+    `\nBenchmarks, ${date}, ${host}\n\n${plain(rows)}\n\n${summary}; ${list.length} benches in ${minutes} min\n`,
+  );
+  if (counts.inconclusive)
+    process.stdout.write(
+      `Inconclusive figures straddle their goal at the load shown: rerun on a quieter host, or with --until-stable.\n`,
+    );
   if (process.argv.includes('--readme')) {
     const path = join(root, 'README.md');
     const readme = readFileSync(path, 'utf8');
     const start = readme.indexOf(README_START);
     const end = readme.indexOf(README_END);
-    if (start === -1 || end < start) throw new Error(`README.md has no ${README_START} ... ${README_END} section to replace`);
+    if (start === -1 || end < start)
+      throw new Error(`README.md has no ${README_START} ... ${README_END} section to replace`);
     const section = `${README_START}\nLatest \`npm run bench\`: ${date}, ${host}. ${summary}. Each cell: the median ratio over interleaved rounds [its 95% bootstrap interval] n=rounds, and its verdict; load is the 1-minute load average.\n\n${markdown(rows)}\n${README_END}`;
     writeFileSync(path, readme.slice(0, start) + section + readme.slice(end + README_END.length));
     process.stderr.write('README.md benchmark table updated\n');

@@ -56,7 +56,10 @@ interface Totals {
 
 async function bench(target: BenchTarget) {
   const db = await target.fresh();
-  const app = await bootBenchApp(AppModule.forRoot({ ...db.env, LOG_LEVEL: 'error', MIGRATE_ON_START: 'true', JOBS_ENABLED: 'false' }), ['error']);
+  const app = await bootBenchApp(
+    AppModule.forRoot({ ...db.env, LOG_LEVEL: 'error', MIGRATE_ON_START: 'true', JOBS_ENABLED: 'false' }),
+    ['error'],
+  );
   try {
     const { graphId, firstWorkNode } = await buildFactory(app);
     const flags = app.get(FlagsService);
@@ -82,7 +85,9 @@ async function bench(target: BenchTarget) {
         const job = await jobs.create({ code: `B-${++jobNo}`, graphId, productCode: 'P', quantity: JOB_SIZE });
         await jobs.release(job.id);
         const spawnMs = await timed(() => lifecycle.spawnTokens(job.id));
-        const tokens = await ds.query<Array<{ id: number }>>(`SELECT id FROM token WHERE job_id = ? ORDER BY id`, [job.id]);
+        const tokens = await ds.query<Array<{ id: number }>>(`SELECT id FROM token WHERE job_id = ? ORDER BY id`, [
+          job.id,
+        ]);
         const routeMs = await timed(async () => {
           for (const t of tokens) await routing.routeToNode(t.id, firstWorkNode);
         });
@@ -120,7 +125,9 @@ async function bench(target: BenchTarget) {
     const m = totals.manual;
     const a = totals.auto;
     // COUNT(*) is a BIGINT on MariaDB, which mysql2 hands over as a string
-    const logRows = Number((await ds.query<Array<{ n: number | string }>>(`SELECT COUNT(*) AS n FROM assignment_log`))[0].n);
+    const logRows = Number(
+      (await ds.query<Array<{ n: number | string }>>(`SELECT COUNT(*) AS n FROM assignment_log`))[0].n,
+    );
     return {
       'tokens per path': m.tokens,
       'spawn, manual (µs/token)': per(m, m.spawnMs).toFixed(0),
@@ -168,7 +175,11 @@ class AuditOnlyAssigner implements AutomaticAssigner {
 
   async assign(tokens: readonly TokenRef[], node: NodeRef, job: JobRef, manager: EntityManager): Promise<null> {
     const candidates = (this.candidates ??=
-      (await this.ds.query<Array<{ candidates: string }>>(`SELECT candidates FROM assignment_log WHERE method = 'auto' ORDER BY id DESC LIMIT 1`)).at(0)?.candidates ?? '[]');
+      (
+        await this.ds.query<Array<{ candidates: string }>>(
+          `SELECT candidates FROM assignment_log WHERE method = 'auto' ORDER BY id DESC LIMIT 1`,
+        )
+      ).at(0)?.candidates ?? '[]');
     const at = new Date();
     await this.log.append(
       manager,
@@ -197,8 +208,17 @@ async function buildFactory(app: BenchApp) {
   const chunk = insertChunkRows(dialectOf(ds), 5);
   for (let first = 1; first <= OPERATORS; first += chunk) {
     const n = Math.min(chunk, OPERATORS - first + 1);
-    const params = Array.from({ length: n }, (_, i) => [`BOP-${first + i}`, `Operator ${first + i}`, '[]', 1, now]).flat();
-    await ds.query(`INSERT INTO account (code, name, skills, active, created_at) VALUES ${Array(n).fill('(?, ?, ?, ?, ?)').join(', ')}`, params);
+    const params = Array.from({ length: n }, (_, i) => [
+      `BOP-${first + i}`,
+      `Operator ${first + i}`,
+      '[]',
+      1,
+      now,
+    ]).flat();
+    await ds.query(
+      `INSERT INTO account (code, name, skills, active, created_at) VALUES ${Array(n).fill('(?, ?, ?, ?, ?)').join(', ')}`,
+      params,
+    );
   }
   const accounts = await ds.query<Array<{ id: number }>>(`SELECT id FROM account WHERE code LIKE 'BOP-%' ORDER BY id`);
   const teams = OPERATORS / TEAM_SIZE;
@@ -216,7 +236,12 @@ async function buildFactory(app: BenchApp) {
     ...Array.from({ length: NODES - 2 }, (_, i) => ({ code: `N${i + 1}`, name: `work ${i + 1}`, kind: NodeKind.Work })),
     { code: `N${NODES - 1}`, name: 'end', kind: NodeKind.End },
   ];
-  const graph = await app.get(GraphsService).create({ code: 'BENCH-A', name: 'bench', nodes, edges: nodes.slice(1).map((n, i) => ({ from: nodes[i].code, to: n.code })) });
+  const graph = await app.get(GraphsService).create({
+    code: 'BENCH-A',
+    name: 'bench',
+    nodes,
+    edges: nodes.slice(1).map((n, i) => ({ from: nodes[i].code, to: n.code })),
+  });
   const ids = new Map(graph.nodes.map((n) => [n.code, n.id]));
   const node = (code: string) => present(ids.get(code), `node ${code}`);
   await insertHistory(
@@ -242,10 +267,21 @@ async function buildFactory(app: BenchApp) {
   const availability = app.get(AvailabilityService);
   const leave = app.get(LeaveService);
   for (let i = 0; i < OPERATORS; i += 5)
-    await availability.set('operator', accounts[i].id, plainToInstance(AvailabilityDto, { weekly: [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })), exceptions: [] }));
+    await availability.set(
+      'operator',
+      accounts[i].id,
+      plainToInstance(AvailabilityDto, {
+        weekly: [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })),
+        exceptions: [],
+      }),
+    );
   for (let i = 3; i < OPERATORS; i += 20) {
     const l = await leave.create(
-      plainToInstance(CreateLeaveDto, { operatorId: accounts[i].id, startsAt: new Date(Date.now() - 86_400_000), endsAt: new Date(Date.now() + 86_400_000) }),
+      plainToInstance(CreateLeaveDto, {
+        operatorId: accounts[i].id,
+        startsAt: new Date(Date.now() - 86_400_000),
+        endsAt: new Date(Date.now() + 86_400_000),
+      }),
       'bench',
     );
     await leave.decide(l.id, 'approve', 'bench');
@@ -262,7 +298,16 @@ async function insertHistory(app: BenchApp, graphId: number, endNode: number, ac
   const chunk = insertChunkRows(dialectOf(ds), 8);
   for (let first = 0; first < total; first += chunk) {
     const n = Math.min(chunk, total - first);
-    const params = Array.from({ length: n }, (_, i) => [`H-${first + i}`, job.id, endNode, 'done', accountIds[(first + i) % accountIds.length], 1, now, now]).flat();
+    const params = Array.from({ length: n }, (_, i) => [
+      `H-${first + i}`,
+      job.id,
+      endNode,
+      'done',
+      accountIds[(first + i) % accountIds.length],
+      1,
+      now,
+      now,
+    ]).flat();
     await ds.query(
       `INSERT INTO token (serial, job_id, current_node_id, status, assigned_account_id, version, created_at, updated_at) VALUES ${Array(n).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
       params,

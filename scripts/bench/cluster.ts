@@ -87,12 +87,21 @@ interface FlagState {
 }
 
 async function shell(script: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
-  const { stdout } = await run('bash', ['-c', script], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 600_000, maxBuffer: 16 << 20 });
+  const { stdout } = await run('bash', ['-c', script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    timeout: 600_000,
+    maxBuffer: 16 << 20,
+  });
   return stdout;
 }
 
 function startReplica(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [MAIN_JS], { cwd: ROOT, env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [MAIN_JS], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((ok, fail) => {
     let out = '';
     const listening = (d: Buffer) => {
@@ -109,7 +118,13 @@ function startReplica(env: Record<string, string>): Promise<{ url: string; child
   });
 }
 
-async function call(base: string, key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+async function call(
+  base: string,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
   const res = await fetch(base + path, {
     method,
     headers: { Authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
@@ -130,18 +145,34 @@ async function ok(base: string, key: string, method: string, path: string, body?
 async function prepare(name: string, serverUrls: string[], stopServers: () => Promise<void>): Promise<Target> {
   const db = await createThrowawayMysqlDatabase(serverUrls[0], 'pg_bench_cluster');
   const dbName = new URL(db.url).pathname;
-  const urlOf = (i: number) => Object.assign(new URL(serverUrls[i % serverUrls.length]), { pathname: dbName }).toString();
+  const urlOf = (i: number) =>
+    Object.assign(new URL(serverUrls[i % serverUrls.length]), { pathname: dbName }).toString();
   const env = { DB_TYPE: 'mysql', DB_URL: urlOf(0), DB_POOL_SIZE: '10' };
-  const created = await run(process.execPath, [CLI_JS, 'keys', 'create', '--role', 'admin', '--name', 'bench', '--json'], { cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'error' } });
+  const created = await run(
+    process.execPath,
+    [CLI_JS, 'keys', 'create', '--role', 'admin', '--name', 'bench', '--json'],
+    { cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'error' } },
+  );
   const lines = created.stdout.trim().split('\n');
   const { key } = JSON.parse(lines[lines.length - 1]) as { key: string };
   const started = await Promise.all(
-    [0, 1, 2].map((i) => startReplica({ ...env, DB_URL: urlOf(i), MIGRATE_ON_START: 'false', JOBS_ENABLED: 'false', FLAG_REFRESH_MS: String(FLAG_REFRESH_MS), SCAN_DEDUP_WINDOW_MS: '0' })),
+    [0, 1, 2].map((i) =>
+      startReplica({
+        ...env,
+        DB_URL: urlOf(i),
+        MIGRATE_ON_START: 'false',
+        JOBS_ENABLED: 'false',
+        FLAG_REFRESH_MS: String(FLAG_REFRESH_MS),
+        SCAN_DEDUP_WINDOW_MS: '0',
+      }),
+    ),
   );
   const replicas = started.map((s) => s.url);
   const stop = async () => {
     for (const s of started) s.child.kill('SIGTERM');
-    await Promise.all(started.map((s) => new Promise((r) => (s.child.exitCode !== null ? r(null) : s.child.once('exit', r)))));
+    await Promise.all(
+      started.map((s) => new Promise((r) => (s.child.exitCode !== null ? r(null) : s.child.once('exit', r)))),
+    );
     await db.drop().catch(() => undefined);
     await stopServers();
   };
@@ -159,7 +190,10 @@ async function setUpLine(base: string, key: string, name: string): Promise<Token
   const graph = (await ok(base, key, 'POST', '/api/v1/graphs', {
     code: 'BENCH',
     name: 'bench',
-    nodes: [...STATIONS.map((code) => ({ code, name: code, kind: kind(code), stationCode: `ST-${code}` })), { code: 'E', name: 'E', kind: 'end' }],
+    nodes: [
+      ...STATIONS.map((code) => ({ code, name: code, kind: kind(code), stationCode: `ST-${code}` })),
+      { code: 'E', name: 'E', kind: 'end' },
+    ],
     edges: [
       { from: 'S', to: 'A' },
       { from: 'A', to: 'Q' },
@@ -172,11 +206,17 @@ async function setUpLine(base: string, key: string, name: string): Promise<Token
   console.log(`${name}: replicas up, spawning ${JOBS * TOKENS_PER_JOB} tokens`);
   const tokens: Token[] = [];
   for (let j = 0; j < JOBS; j++) {
-    const job = (await ok(base, key, 'POST', '/api/v1/jobs', { code: `BJ-${j}`, graphId: graph.id, productCode: 'P', quantity: TOKENS_PER_JOB })) as Created;
+    const job = (await ok(base, key, 'POST', '/api/v1/jobs', {
+      code: `BJ-${j}`,
+      graphId: graph.id,
+      productCode: 'P',
+      quantity: TOKENS_PER_JOB,
+    })) as Created;
     await ok(base, key, 'POST', `/api/v1/jobs/${job.id}/release`);
     await ok(base, key, 'POST', `/api/v1/jobs/${job.id}/spawn`);
     const page = (await ok(base, key, 'GET', `/api/v1/tokens?jobId=${job.id}&limit=500`)) as TokenPage;
-    for (const t of page.items) tokens.push({ id: t.id, serial: t.serial, version: t.version, stage: 0, inProgress: false });
+    for (const t of page.items)
+      tokens.push({ id: t.id, serial: t.serial, version: t.version, stage: 0, inProgress: false });
   }
   return tokens;
 }
@@ -185,7 +225,9 @@ async function certFailures(urls: string[]): Promise<number> {
   let total = 0;
   for (const url of urls) {
     const conn = await createConnection(url);
-    const [rows] = await conn.query(`SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_local_cert_failures', 'wsrep_local_bf_aborts')`);
+    const [rows] = await conn.query(
+      `SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_local_cert_failures', 'wsrep_local_bf_aborts')`,
+    );
     await conn.end();
     for (const r of rows as Array<{ Value: string }>) total += Number(r.Value);
   }
@@ -223,8 +265,15 @@ async function round(target: Target, first: number): Promise<Round> {
           const byScan = step++ % 2 === 0;
           const outcome = station === 'Q' && token.inProgress ? { outcome: 'pass' } : {};
           const res = byScan
-            ? await timedCall(base, 'POST', '/api/v1/scans', { stationCode: `ST-${station}`, barcode: token.serial, ...outcome })
-            : await timedCall(base, 'POST', `/api/v1/tokens/${token.id}/${token.inProgress ? 'complete' : 'start'}`, { expectedVersion: token.version, ...outcome });
+            ? await timedCall(base, 'POST', '/api/v1/scans', {
+                stationCode: `ST-${station}`,
+                barcode: token.serial,
+                ...outcome,
+              })
+            : await timedCall(base, 'POST', `/api/v1/tokens/${token.id}/${token.inProgress ? 'complete' : 'start'}`, {
+                expectedVersion: token.version,
+                ...outcome,
+              });
           r.writes++;
           if (res.status === 409) {
             r.conflicts++;
@@ -233,7 +282,9 @@ async function round(target: Target, first: number): Promise<Round> {
             continue;
           }
           if (res.status !== 200) throw new Error(`${target.name}: ${res.status} ${JSON.stringify(res.body)}`);
-          const moved = byScan ? present((res.body as ScanResult).token, `token in the scan of ${token.serial}`) : (res.body as TokenState);
+          const moved = byScan
+            ? present((res.body as ScanResult).token, `token in the scan of ${token.serial}`)
+            : (res.body as TokenState);
           token.version = moved.version;
           token.inProgress = moved.status === 'in_progress';
           if (!token.inProgress) token.stage++;
@@ -252,13 +303,22 @@ async function flagPropagation(target: Target): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < FLAG_SAMPLES; i++) {
     const enabled = i % 2 === 0;
-    await ok(target.replicas[i % 3], target.key, 'PUT', '/api/v1/admin/flags/oem_shadow_run', { enabled, reason: 'bench' });
+    await ok(target.replicas[i % 3], target.key, 'PUT', '/api/v1/admin/flags/oem_shadow_run', {
+      enabled,
+      reason: 'bench',
+    });
     const changed = performance.now();
     const seen = await Promise.all(
       target.replicas.map(async (base) => {
         for (;;) {
           const flags = (await ok(base, target.key, 'GET', '/api/v1/admin/flags')) as FlagState[];
-          if (present(flags.find((f) => f.key === 'oem_shadow_run'), 'flag oem_shadow_run').effective === enabled) return performance.now() - changed;
+          if (
+            present(
+              flags.find((f) => f.key === 'oem_shadow_run'),
+              'flag oem_shadow_run',
+            ).effective === enabled
+          )
+            return performance.now() - changed;
           await new Promise((w) => setTimeout(w, 10));
         }
       }),
@@ -280,7 +340,9 @@ function loggedConflicts(galeraDir: string): { counts: Record<string, number>; s
   for (const node of [1, 2, 3]) {
     const path = `${galeraDir}/node${node}/error.log`;
     if (!existsSync(path)) continue;
-    const blocks = readFileSync(path, 'latin1').split(/cluster conflict due to/).slice(1);
+    const blocks = readFileSync(path, 'latin1')
+      .split(/cluster conflict due to/)
+      .slice(1);
     for (const block of blocks) {
       // [winner, victim]; a block without a victim thread has only the first
       const parts = block.split(/Victim thread/);
@@ -299,12 +361,32 @@ const spread = (xs: number[], digits = 0) => `${Math.min(...xs).toFixed(digits)}
 
 async function main(): Promise<void> {
   console.log('starting one MariaDB server and a 3-node Galera cluster...');
-  const single = (await shell('source scripts/mariadb-test-server.sh && mariadb_start >&2 && echo "$TEST_MYSQL_URL $MARIADB_PID $MARIADB_DIR"')).trim().split(' ');
-  const galera = (await shell('source scripts/galera-test-cluster.sh && galera_start >&2 && echo "$TEST_GALERA_URLS $GALERA_DIR"')).trim().split(' ');
+  const single = (
+    await shell(
+      'source scripts/mariadb-test-server.sh && mariadb_start >&2 && echo "$TEST_MYSQL_URL $MARIADB_PID $MARIADB_DIR"',
+    )
+  )
+    .trim()
+    .split(' ');
+  const galera = (
+    await shell('source scripts/galera-test-cluster.sh && galera_start >&2 && echo "$TEST_GALERA_URLS $GALERA_DIR"')
+  )
+    .trim()
+    .split(' ');
   const targets: Target[] = [];
   try {
-    targets.push(await prepare('one node', [single[0]], () => shell(`kill ${single[1]}; while kill -0 ${single[1]} 2>/dev/null; do sleep 0.1; done; rm -rf ${single[2]}`).then(() => undefined)));
-    targets.push(await prepare('3-node Galera', galera[0].split(','), () => shell('scripts/galera-test-cluster.sh stop', { GALERA_DIR: galera[1] }).then(() => undefined)));
+    targets.push(
+      await prepare('one node', [single[0]], () =>
+        shell(
+          `kill ${single[1]}; while kill -0 ${single[1]} 2>/dev/null; do sleep 0.1; done; rm -rf ${single[2]}`,
+        ).then(() => undefined),
+      ),
+    );
+    targets.push(
+      await prepare('3-node Galera', galera[0].split(','), () =>
+        shell('scripts/galera-test-cluster.sh stop', { GALERA_DIR: galera[1] }).then(() => undefined),
+      ),
+    );
     const measured: Measured[] = targets.map((target) => ({ target, rounds: [], flagMs: [] }));
     const perRound = Math.floor(targets[0].tokens.length / ROUNDS);
     for (let i = 0; i < ROUNDS; i++) {
@@ -312,7 +394,9 @@ async function main(): Promise<void> {
       for (const m of i % 2 === 0 ? measured : [...measured].reverse()) {
         const r = await round(m.target, i * perRound);
         m.rounds.push(r);
-        console.log(`round ${i + 1} ${m.target.name}: ${Math.round((r.ops * 1000) / r.ms)} req/s, p99 ${p99(r.latencies).toFixed(1)} ms, ${r.conflicts} 409s of ${r.writes} writes`);
+        console.log(
+          `round ${i + 1} ${m.target.name}: ${Math.round((r.ops * 1000) / r.ms)} req/s, p99 ${p99(r.latencies).toFixed(1)} ms, ${r.conflicts} 409s of ${r.writes} writes`,
+        );
       }
     }
     for (const m of measured) m.flagMs = await flagPropagation(m.target);
@@ -337,8 +421,11 @@ async function main(): Promise<void> {
     const ratios = cluster.map((x, i) => x / oneNode[i]);
     console.log(`  cluster / one node throughput: ${median(ratios).toFixed(2)} (${spread(ratios, 2)})`);
     const logged = loggedConflicts(galera[1]);
-    console.log(`  conflicts the cluster logged (wsrep_log_conflicts), by the losing statement: ${JSON.stringify(logged.counts)}`);
-    if (process.env.BENCH_CONFLICT_SAMPLES) for (const [key, sample] of Object.entries(logged.samples)) console.log(`\n  first ${key} conflict:\n${sample}`);
+    console.log(
+      `  conflicts the cluster logged (wsrep_log_conflicts), by the losing statement: ${JSON.stringify(logged.counts)}`,
+    );
+    if (process.env.BENCH_CONFLICT_SAMPLES)
+      for (const [key, sample] of Object.entries(logged.samples)) console.log(`\n  first ${key} conflict:\n${sample}`);
   } finally {
     for (const target of targets) await target.stop();
     if (targets.length < 2) {

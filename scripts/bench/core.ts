@@ -93,7 +93,9 @@ async function releasedJob(app: App, setup: Setup, code: string): Promise<Job> {
 /** Spawn and moves through the framework's services. */
 async function framework(app: App, setup: Setup, job: Job): Promise<{ spawnMs: number; moveMs: number }> {
   const spawnMs = await timed(() => app.get(TokenLifecycleService).spawnTokens(job.id));
-  const ids = await app.get(DataSource).query<Array<{ id: number }>>(`SELECT id FROM token WHERE job_id = ? ORDER BY id`, [job.id]);
+  const ids = await app
+    .get(DataSource)
+    .query<Array<{ id: number }>>(`SELECT id FROM token WHERE job_id = ? ORDER BY id`, [job.id]);
   const routing = app.get(DagRoutingService);
   const moveMs = await timed(async () => {
     for (const { id } of ids) await routing.routeToNode(id, setup.nextId);
@@ -155,19 +157,27 @@ async function floor(raw: RawDriver, setup: Setup, job: Job): Promise<{ spawnMs:
   const spawnMs = await timed(async () => {
     const now = toDbTime(new Date());
     await raw.run(begin);
-    await raw.run(`UPDATE job_ticket SET status = 'in_progress', open_tokens = quantity, updated_at = ? WHERE id = ? AND status = 'released'`, [now, job.id]);
+    await raw.run(
+      `UPDATE job_ticket SET status = 'in_progress', open_tokens = quantity, updated_at = ? WHERE id = ? AND status = 'released'`,
+      [now, job.id],
+    );
     const chunk = insertChunkRows(raw.dialect, 7);
     for (let first = 1; first <= TOKENS; first += chunk) {
       const count = Math.min(chunk, TOKENS - first + 1);
       const params: unknown[] = [];
-      for (let i = first; i < first + count; i++) params.push(tokenSerial(job.code, i, TOKENS), job.id, setup.startId, 'waiting', 1, now, now);
+      for (let i = first; i < first + count; i++)
+        params.push(tokenSerial(job.code, i, TOKENS), job.id, setup.startId, 'waiting', 1, now, now);
       await raw.run(
         `INSERT INTO token (serial, job_id, current_node_id, status, version, created_at, updated_at) VALUES ${Array(count).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
         params,
       );
     }
     const ids = await raw.all(`SELECT id, serial FROM token WHERE job_id = ? ORDER BY id`, [job.id]);
-    await raw.run(`UPDATE token SET assigned_account_id = ?, assigned_team_id = ? WHERE job_id = ?`, [setup.operatorId, null, job.id]);
+    await raw.run(`UPDATE token SET assigned_account_id = ?, assigned_team_id = ? WHERE job_id = ?`, [
+      setup.operatorId,
+      null,
+      job.id,
+    ]);
     const events = ids.flatMap((t) => [
       [t.id, 'spawned', setup.startId, null, now, null],
       [
@@ -220,7 +230,10 @@ async function insertEvents(raw: RawDriver, rows: unknown[][]): Promise<void> {
   const chunk = insertChunkRows(raw.dialect, 6);
   for (let i = 0; i < rows.length; i += chunk) {
     const part = rows.slice(i, i + chunk);
-    await raw.run(`INSERT INTO token_event (token_id, type, node_id, operator_id, occurred_at, payload) VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`, part.flat());
+    await raw.run(
+      `INSERT INTO token_event (token_id, type, node_id, operator_id, occurred_at, payload) VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+      part.flat(),
+    );
   }
 }
 

@@ -45,7 +45,8 @@ interface World {
 }
 
 /** `CASE expr WHEN 0 THEN values[0] ... END`: picks among ids by a computed index. */
-const choose = (expr: string, values: number[]) => `CASE ${expr} ${values.map((v, i) => `WHEN ${i} THEN ${v}`).join(' ')} END`;
+const choose = (expr: string, values: number[]) =>
+  `CASE ${expr} ${values.map((v, i) => `WHEN ${i} THEN ${v}`).join(' ')} END`;
 
 /** 0 .. 10^digits - 1, from a cross join of digit tables. */
 function numbers(digits: number): string {
@@ -60,22 +61,40 @@ async function seedWorld(app: NestExpressApplication, ds: DataSource): Promise<W
   const graph = await app.get(GraphsService).create({
     code: 'BENCH',
     name: 'bench line',
-    nodes: codes.map((code, i) => ({ code, name: code, kind: i === 0 ? NodeKind.Start : i === codes.length - 1 ? NodeKind.End : NodeKind.Work })),
+    nodes: codes.map((code, i) => ({
+      code,
+      name: code,
+      kind: i === 0 ? NodeKind.Start : i === codes.length - 1 ? NodeKind.End : NodeKind.Work,
+    })),
     edges: codes.slice(1).map((to, i) => ({ from: codes[i], to })),
   });
-  const nodes = codes.map((code) => present(graph.nodes.find((n) => n.code === code), `node ${code}`).id);
+  const nodes = codes.map(
+    (code) =>
+      present(
+        graph.nodes.find((n) => n.code === code),
+        `node ${code}`,
+      ).id,
+  );
   const now = toDbTime(new Date());
-  const ids = async (table: string) => (await ds.query<Array<{ id: number }>>(`SELECT id FROM ${table} ORDER BY id`)).map((r) => r.id);
+  const ids = async (table: string) =>
+    (await ds.query<Array<{ id: number }>>(`SELECT id FROM ${table} ORDER BY id`)).map((r) => r.id);
   for (let i = 0; i < 20; i++) {
     await ds.query(
       `INSERT INTO job_ticket (code, graph_id, product_code, quantity, priority, status, open_tokens, created_at, updated_at) VALUES (?, ?, ?, 1, 0, 'in_progress', 0, ?, ?)`,
       [`BJ${i}`, graph.graph.id, `PRODUCT-${i % 5}`, now, now],
     );
   }
-  for (let i = 0; i < 6; i++) await ds.query(`INSERT INTO account (code, name, skills, active, created_at) VALUES (?, ?, '[]', 1, ?)`, [`BOP${i}`, `op ${i}`, now]);
-  for (let i = 0; i < 3; i++) await ds.query(`INSERT INTO team (code, name, created_at) VALUES (?, ?, ?)`, [`BT${i}`, `team ${i}`, now]);
+  for (let i = 0; i < 6; i++)
+    await ds.query(`INSERT INTO account (code, name, skills, active, created_at) VALUES (?, ?, '[]', 1, ?)`, [
+      `BOP${i}`,
+      `op ${i}`,
+      now,
+    ]);
+  for (let i = 0; i < 3; i++)
+    await ds.query(`INSERT INTO team (code, name, created_at) VALUES (?, ?, ?)`, [`BT${i}`, `team ${i}`, now]);
   const [accounts, teams] = [await ids('account'), await ids('team')];
-  for (const [i, account] of accounts.entries()) await ds.query(`INSERT INTO team_member (team_id, account_id) VALUES (?, ?)`, [teams[i % 3], account]);
+  for (const [i, account] of accounts.entries())
+    await ds.query(`INSERT INTO team_member (team_id, account_id) VALUES (?, ?)`, [teams[i % 3], account]);
   return { nodes, jobs: await ids('job_ticket'), accounts, teams };
 }
 
@@ -85,10 +104,20 @@ async function seedWorld(app: NestExpressApplication, ds: DataSource): Promise<W
  * routed on at completion, finished at the end node. The last (1 - doneShare) of them stop
  * partway: waiting (1 + 3m events) or in progress (2 + 3m) at node m.
  */
-async function walk(ds: DataSource, w: World, count: number, from: Date, spanMs: number, scaleMs: number, doneShare: number): Promise<void> {
+async function walk(
+  ds: DataSource,
+  w: World,
+  count: number,
+  from: Date,
+  spanMs: number,
+  scaleMs: number,
+  doneShare: number,
+): Promise<void> {
   const d = dialectOf(ds);
   // a BIGINT on MariaDB, which mysql2 hands over as a string
-  const [{ nextId }] = await ds.query<Array<{ nextId: number | string }>>(`SELECT COALESCE(MAX(id), 0) + 1 AS nextId FROM token`);
+  const [{ nextId }] = await ds.query<Array<{ nextId: number | string }>>(
+    `SELECT COALESCE(MAX(id), 0) + 1 AS nextId FROM token`,
+  );
   const first = Number(nextId);
   const done = Math.floor(count * doneShare);
   const m = '(n % 5)';
@@ -106,13 +135,21 @@ async function walk(ds: DataSource, w: World, count: number, from: Date, spanMs:
   // one row per event of a finished walk: k = 0 spawned; then per node j: started, completed, routed to j + 1; finished
   const wait = (j: number) => `((t.id * 7919 + ${j * 104729}) % ${scaleMs})`;
   const work = (j: number) => `(${Math.floor(scaleMs / 60)} + (t.id * 31 + ${j * 17}) % ${scaleMs})`;
-  const arrival = (j: number) => (j === 0 ? '0' : Array.from({ length: j }, (_, i) => `${wait(i)} + ${work(i)}`).join(' + '));
-  const steps: Array<{ type: string; node: number; offset: string; payload: string | null }> = [{ type: 'spawned', node: w.nodes[0], offset: '0', payload: null }];
+  const arrival = (j: number) =>
+    j === 0 ? '0' : Array.from({ length: j }, (_, i) => `${wait(i)} + ${work(i)}`).join(' + ');
+  const steps: Array<{ type: string; node: number; offset: string; payload: string | null }> = [
+    { type: 'spawned', node: w.nodes[0], offset: '0', payload: null },
+  ];
   for (let j = 0; j < WORK_NODES; j++) {
     const started = `${arrival(j)} + ${wait(j)}`;
     steps.push({ type: 'started', node: w.nodes[j], offset: started, payload: null });
     steps.push({ type: 'completed', node: w.nodes[j], offset: `${started} + ${work(j)}`, payload: '{"outcome":null}' });
-    steps.push({ type: 'routed', node: w.nodes[j + 1], offset: `${started} + ${work(j)}`, payload: `{"fromNodeId":${w.nodes[j]},"outcome":null}` });
+    steps.push({
+      type: 'routed',
+      node: w.nodes[j + 1],
+      offset: `${started} + ${work(j)}`,
+      payload: `{"fromNodeId":${w.nodes[j]},"outcome":null}`,
+    });
   }
   steps.push({ type: 'finished', node: w.nodes[WORK_NODES], offset: arrival(WORK_NODES), payload: null });
   const nodeIndex = `CASE t.current_node_id ${w.nodes.map((id, i) => `WHEN ${id} THEN ${i}`).join(' ')} END`;
@@ -133,7 +170,11 @@ async function walk(ds: DataSource, w: World, count: number, from: Date, spanMs:
 }
 
 /** Latencies (ms) of `request` from `clients` concurrent loops, each running `rounds` times or until `untilMs`. */
-async function load(clients: number, request: () => Promise<void>, limit: { rounds?: number; untilMs?: number }): Promise<number[]> {
+async function load(
+  clients: number,
+  request: () => Promise<void>,
+  limit: { rounds?: number; untilMs?: number },
+): Promise<number[]> {
   const latencies: number[] = [];
   await Promise.all(
     Array.from({ length: clients }, async () => {
@@ -158,8 +199,11 @@ async function bench(target: BenchTarget) {
     const ds = app.get(DataSource);
     const world = await seedWorld(app, ds);
     const now = Date.now();
-    const generateMs = await timed(() => walk(ds, world, TOKENS, new Date(now - 30 * 24 * HOUR), 30 * 24 * HOUR - 12 * HOUR, HOUR, DONE_SHARE));
-    const countEvents = async () => Number((await ds.query<Array<{ total: number | string }>>(`SELECT COUNT(*) AS total FROM token_event`))[0].total);
+    const generateMs = await timed(() =>
+      walk(ds, world, TOKENS, new Date(now - 30 * 24 * HOUR), 30 * 24 * HOUR - 12 * HOUR, HOUR, DONE_SHARE),
+    );
+    const countEvents = async () =>
+      Number((await ds.query<Array<{ total: number | string }>>(`SELECT COUNT(*) AS total FROM token_event`))[0].total);
     const events = await countEvents();
     await app.get(FlagsService).set(DASHBOARD_FLAG, true, { actor: 'bench', reason: 'dashboard benchmark' });
     const refresher = app.get(DashboardRefreshService);
@@ -168,8 +212,17 @@ async function bench(target: BenchTarget) {
     // per view, in VIEWS order: flow summary, bottlenecks, team workload, cycle times
     const perView = async (): Promise<number[]> => {
       // duration_ms is null until a view's first refresh
-      const rows = await ds.query<Array<{ view_name: string; duration_ms: number | null }>>(`SELECT view_name, duration_ms FROM mv_refresh_state`);
-      return VIEWS.map((view) => Number(present(rows.find((r) => r.view_name === view), `refresh state of ${view}`).duration_ms));
+      const rows = await ds.query<Array<{ view_name: string; duration_ms: number | null }>>(
+        `SELECT view_name, duration_ms FROM mv_refresh_state`,
+      );
+      return VIEWS.map((view) =>
+        Number(
+          present(
+            rows.find((r) => r.view_name === view),
+            `refresh state of ${view}`,
+          ).duration_ms,
+        ),
+      );
     };
 
     const refreshes = await interleavedRounds(
@@ -197,7 +250,9 @@ async function bench(target: BenchTarget) {
     const { key } = await app.get(ApiKeysService).create('bench-viewer', Role.Viewer);
     const from = new Date(Date.now() - 24 * HOUR);
     const read = async () => {
-      const res = await fetch(`${base}/token-flow?from=${from.toISOString()}`, { headers: { Authorization: `Bearer ${key}` } });
+      const res = await fetch(`${base}/token-flow?from=${from.toISOString()}`, {
+        headers: { Authorization: `Bearer ${key}` },
+      });
       if (res.status !== 200) throw new Error(`token-flow answered ${res.status}`);
       await res.json();
     };

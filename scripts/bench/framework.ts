@@ -102,8 +102,16 @@ async function fill(ds: DataSource, rows: number): Promise<void> {
   const at = toDbTime(new Date());
   for (let start = 0; start < rows; start += chunk) {
     const n = Math.min(chunk, rows - start);
-    const params = Array.from({ length: n }, (_, i) => [start + i + 1, `event ${start + i + 1} on line ${(start + i) % 7}`, (start + i) % 1000, at]).flat();
-    await ds.query(`INSERT INTO bench_event (id, note, qty, created_at) VALUES ${Array(n).fill('(?, ?, ?, ?)').join(', ')}`, params);
+    const params = Array.from({ length: n }, (_, i) => [
+      start + i + 1,
+      `event ${start + i + 1} on line ${(start + i) % 7}`,
+      (start + i) % 1000,
+      at,
+    ]).flat();
+    await ds.query(
+      `INSERT INTO bench_event (id, note, qty, created_at) VALUES ${Array(n).fill('(?, ?, ?, ?)').join(', ')}`,
+      params,
+    );
   }
 }
 
@@ -111,11 +119,15 @@ async function fill(ds: DataSource, rows: number): Promise<void> {
 function shellEmergency(env: Record<string, string | undefined>, path: 'lean' | 'full'): Promise<void> {
   const cli = path === 'lean' ? 'dist/src/cli.js' : 'dist/scripts/bench/support/full-cli.js';
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [join(root, cli), 'rollback', '--emergency', '--reason', 'bench', '--yes', '--json'], {
-      cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, JOBS_ENABLED: 'false', LOG_LEVEL: 'error' },
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      process.execPath,
+      [join(root, cli), 'rollback', '--emergency', '--reason', 'bench', '--yes', '--json'],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, JOBS_ENABLED: 'false', LOG_LEVEL: 'error' },
+        stdio: 'ignore',
+      },
+    );
     child.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`${path} CLI emergency rollback exited ${code}`))));
   });
 }
@@ -157,13 +169,21 @@ function startReplica(env: Record<string, string | undefined>): Promise<Replica>
 }
 
 /** Polls each replica's dashboard route until it answers like `path`; resolves to when the last one did (ms from `since`). */
-async function allServe(replicas: Replica[], key: string, path: 'new' | 'legacy', since: bigint, timeoutMs = 30_000): Promise<number> {
+async function allServe(
+  replicas: Replica[],
+  key: string,
+  path: 'new' | 'legacy',
+  since: bigint,
+  timeoutMs = 30_000,
+): Promise<number> {
   const want = path === 'new' ? 200 : 503;
   await Promise.all(
     replicas.map(async (r) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const res = await fetch(`${r.url}/api/v1/dashboard/token-flow`, { headers: { Authorization: `Bearer ${key}` } });
+        const res = await fetch(`${r.url}/api/v1/dashboard/token-flow`, {
+          headers: { Authorization: `Bearer ${key}` },
+        });
         await res.arrayBuffer();
         if (res.status === want) return;
         if (res.status !== 200 && res.status !== 503) throw new Error(`dashboard answered ${res.status}`);
@@ -255,7 +275,16 @@ async function flagChecks(env: Record<string, string>) {
             return Promise.resolve();
           },
           async () => {
-            for (let k = 0; k < DB_CALLS; k++) if ((await ds.query<Array<{ enabled: number | boolean }>>('SELECT enabled FROM feature_flag WHERE `key` = ?', ['bench_enabled']))[0].enabled) on++;
+            for (let k = 0; k < DB_CALLS; k++)
+              if (
+                (
+                  await ds.query<Array<{ enabled: number | boolean }>>(
+                    'SELECT enabled FROM feature_flag WHERE `key` = ?',
+                    ['bench_enabled'],
+                  )
+                )[0].enabled
+              )
+                on++;
           },
         );
         return { snapshotNs: (snapshotMs * 1e6) / FLAG_CALLS, readNs: (readMs * 1e6) / DB_CALLS };
@@ -282,10 +311,23 @@ async function backupAndRevert(env: Record<string, string>) {
   try {
     process.stderr.write(`  filling bench_event with ${ROWS} rows...\n`);
     await fill(app.get(DataSource), ROWS);
-    const result = await app.get(RollbackService).rollback({ phase: 95, revertSchema: true, backup: true, reason: 'bench', actor: 'bench' });
+    const result = await app
+      .get(RollbackService)
+      .rollback({ phase: 95, revertSchema: true, backup: true, reason: 'bench', actor: 'bench' });
     if (result.status !== 'completed') throw new Error(`bench rollback ${result.status}: ${result.issues.join('; ')}`);
-    const step = (name: string) => present(present(result.steps.find((s) => s.name === name), `rollback step ${name}`).durationMs, `duration of rollback step ${name}`);
-    return { backupMs: step('backup'), revertMs: step('revert-schema'), totalMs: present(result.durationMs, 'rollback duration') };
+    const step = (name: string) =>
+      present(
+        present(
+          result.steps.find((s) => s.name === name),
+          `rollback step ${name}`,
+        ).durationMs,
+        `duration of rollback step ${name}`,
+      );
+    return {
+      backupMs: step('backup'),
+      revertMs: step('revert-schema'),
+      totalMs: present(result.durationMs, 'rollback duration'),
+    };
   } finally {
     await app.close();
   }
@@ -294,7 +336,13 @@ async function backupAndRevert(env: Record<string, string>) {
 async function bench(target: BenchTarget) {
   const db = await target.fresh();
   const backupDir = mkdtempSync(join(tmpdir(), 'phasegate-bench-backups-'));
-  const env = { ...(db.env as Record<string, string>), BACKUP_DIR: backupDir, LOG_LEVEL: 'error', JOBS_ENABLED: 'false', MIGRATE_ON_START: 'true' };
+  const env = {
+    ...(db.env as Record<string, string>),
+    BACKUP_DIR: backupDir,
+    LOG_LEVEL: 'error',
+    JOBS_ENABLED: 'false',
+    MIGRATE_ON_START: 'true',
+  };
   try {
     const f = await flagChecks(env);
     const shell = await fromTheShell(env, db.env);
@@ -305,7 +353,9 @@ async function bench(target: BenchTarget) {
       'flag check, DB read (ns/call, median round)': f.readNs.toFixed(0),
       'DB read / snapshot': f.ratio,
       [`emergency from the shell, lean CLI (s; goal for a ${shell.quiet ? 'quiet' : 'loaded'} host)`]: shell.lean,
-      'emergency from the shell, full CLI booting the app (s, median round)': seconds(shell.samples.map((r) => r.full.commandMs)),
+      'emergency from the shell, full CLI booting the app (s, median round)': seconds(
+        shell.samples.map((r) => r.full.commandMs),
+      ),
       [`every replica legacy after the lean command (s; FLAG_REFRESH_MS ${FLAG_REFRESH_MS})`]: shell.replicas,
       'shell command to every replica legacy, lean / full (s, median round)': `${seconds(shell.samples.map((r) => r.lean.totalMs))} / ${seconds(shell.samples.map((r) => r.full.totalMs))}`,
       [`backup of ${ROWS} rows, write + verify (ms)`]: b.backupMs,
@@ -320,4 +370,7 @@ async function bench(target: BenchTarget) {
   }
 }
 
-await runOnBothDatabases(`framework: flags, emergency rollback from the shell to two replicas, backup + guarded revert of ${ROWS} rows`, bench);
+await runOnBothDatabases(
+  `framework: flags, emergency rollback from the shell to two replicas, backup + guarded revert of ${ROWS} rows`,
+  bench,
+);

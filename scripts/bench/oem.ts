@@ -31,7 +31,16 @@ const KANBAN_RUNS = 15;
 
 async function bench(target: BenchTarget) {
   const db = await target.fresh();
-  const app = await bootBenchApp(AppModule.forRoot({ ...db.env, LOG_LEVEL: 'error', MIGRATE_ON_START: 'true', JOBS_ENABLED: 'false', SCAN_DEDUP_WINDOW_MS: '0' }), ['error']);
+  const app = await bootBenchApp(
+    AppModule.forRoot({
+      ...db.env,
+      LOG_LEVEL: 'error',
+      MIGRATE_ON_START: 'true',
+      JOBS_ENABLED: 'false',
+      SCAN_DEDUP_WINDOW_MS: '0',
+    }),
+    ['error'],
+  );
   try {
     const pieces = await setUp(app);
     const scans = app.get(ScansService);
@@ -51,7 +60,8 @@ async function bench(target: BenchTarget) {
           for (const p of slice) {
             const barcode = mode === 'oem' ? `OEM-B-${p.ref}-S${pass.seq}` : p.serial;
             const result = await scans.scan({ stationCode: pass.station, barcode, outcome: 'pass' });
-            if (result.handledBy !== (mode === 'oem' ? 'oem' : 'manual')) throw new Error(`scan ${barcode} was handled by ${result.handledBy}`);
+            if (result.handledBy !== (mode === 'oem' ? 'oem' : 'manual'))
+              throw new Error(`scan ${barcode} was handled by ${result.handledBy}`);
           }
         }
       });
@@ -140,8 +150,20 @@ async function setUp(app: BenchApp): Promise<(count: number) => Promise<Piece[]>
   const rules = app.get(OemRulesService);
   // a few other customers' rules first, as a factory would have them
   for (const station of ['ST-S', 'ST-A']) {
-    for (const other of ['X', 'Y', 'Z']) await rules.create({ customer: other, stationCode: station, pattern: `^OEM-${other}-(?P<ref>\\d+)$`, action: OemRuleAction.Advance });
-    await rules.create({ customer: 'B', stationCode: station, pattern: '^OEM-B-(?P<ref>R\\d+)-S(?P<seq>\\d+)$', action: OemRuleAction.Advance, priority: 1 });
+    for (const other of ['X', 'Y', 'Z'])
+      await rules.create({
+        customer: other,
+        stationCode: station,
+        pattern: `^OEM-${other}-(?P<ref>\\d+)$`,
+        action: OemRuleAction.Advance,
+      });
+    await rules.create({
+      customer: 'B',
+      stationCode: station,
+      pattern: '^OEM-B-(?P<ref>R\\d+)-S(?P<seq>\\d+)$',
+      action: OemRuleAction.Advance,
+      priority: 1,
+    });
   }
   const spawn = async (code: string) => {
     const job = await jobs.create({ code, graphId: graph.graph.id, productCode: 'P', quantity: 1 });
@@ -174,7 +196,9 @@ async function setUp(app: BenchApp): Promise<(count: number) => Promise<Piece[]>
 async function fillTickets(ds: DataSource, count: number): Promise<void> {
   const now = Date.now();
   const at = toDbTime(new Date(now));
-  const [{ base }] = await ds.query<Array<{ base: number | string }>>(`SELECT COALESCE(MAX(id), 0) AS base FROM oem_job_ticket`);
+  const [{ base }] = await ds.query<Array<{ base: number | string }>>(
+    `SELECT COALESCE(MAX(id), 0) AS base FROM oem_job_ticket`,
+  );
   const chunk = insertChunkRows(dialectOf(ds), 11);
   for (let first = 0; first < count; first += chunk) {
     const n = Math.min(chunk, count - first);
@@ -183,7 +207,18 @@ async function fillTickets(ds: DataSource, count: number): Promise<void> {
     for (let k = first; k < first + n; k++) {
       const id = Number(base) + k + 1;
       const current = (k % 5) + 1;
-      ticketParams.push(id, `KB-${k % 10}`, `K${k}`, current === 1 ? 'open' : 'in_progress', toDbTime(new Date(now + ((k % 97) - 30) * 3_600_000)), current, 5, 1, at, at);
+      ticketParams.push(
+        id,
+        `KB-${k % 10}`,
+        `K${k}`,
+        current === 1 ? 'open' : 'in_progress',
+        toDbTime(new Date(now + ((k % 97) - 30) * 3_600_000)),
+        current,
+        5,
+        1,
+        at,
+        at,
+      );
       for (let s = 1; s <= 5; s++) stepParams.push(id, s, `Step ${s}`, s < current ? 'done' : 'pending');
     }
     await ds.query(

@@ -36,12 +36,30 @@ const NAIVE_SAMPLE = 2_000;
 const rounds = roundsFromArgs();
 const TOKEN = 'bench-token';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const COLUMNS = ['id', 'employee_no', 'name', 'email', 'phone', 'national_id', 'team_ids', 'skills', 'active', 'source_updated_at', 'full_synced_at', 'fetched_at', 'expires_at'];
+const COLUMNS = [
+  'id',
+  'employee_no',
+  'name',
+  'email',
+  'phone',
+  'national_id',
+  'team_ids',
+  'skills',
+  'active',
+  'source_updated_at',
+  'full_synced_at',
+  'fetched_at',
+  'expires_at',
+];
 
 async function startSim(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [resolve(root, 'dist/scripts/people-api-sim.js'), '--port', '0', '--size', String(OPERATORS), '--token', TOKEN], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [resolve(root, 'dist/scripts/people-api-sim.js'), '--port', '0', '--size', String(OPERATORS), '--token', TOKEN],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const url = await new Promise<string>((ok, fail) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
       const found = /listening on (http:\/\/\S+)/.exec(line);
@@ -56,7 +74,14 @@ function bench(simUrl: string) {
   return async (target: BenchTarget) => {
     const db = await target.fresh();
     const app = await bootBenchApp(
-      AppModule.forRoot({ ...db.env, JOBS_ENABLED: 'false', LOG_LEVEL: 'warn', PEOPLE_API_URL: simUrl, PEOPLE_API_TOKEN: TOKEN, PEOPLE_API_PAGE_SIZE: '1000' }),
+      AppModule.forRoot({
+        ...db.env,
+        JOBS_ENABLED: 'false',
+        LOG_LEVEL: 'warn',
+        PEOPLE_API_URL: simUrl,
+        PEOPLE_API_TOKEN: TOKEN,
+        PEOPLE_API_PAGE_SIZE: '1000',
+      }),
       ['error', 'warn'],
     );
     try {
@@ -70,11 +95,17 @@ function bench(simUrl: string) {
           done.counts = run.counts;
         });
         const counts = present(done.counts, 'counts on the succeeded sync run');
-        if (counts.full !== (expectFull ? 1 : 0)) throw new Error(`expected a ${expectFull ? 'full' : 'incremental'} sync, got ${JSON.stringify(counts)}`);
+        if (counts.full !== (expectFull ? 1 : 0))
+          throw new Error(`expected a ${expectFull ? 'full' : 'incremental'} sync, got ${JSON.stringify(counts)}`);
         return { ms, counts };
       };
 
-      const writes = await writePaths(app.get(DataSource), app.get(PeopleClient), app.get(MaskingPolicyService), app.get(CacheWriter));
+      const writes = await writePaths(
+        app.get(DataSource),
+        app.get(PeopleClient),
+        app.get(MaskingPolicyService),
+        app.get(CacheWriter),
+      );
       const share = { op: '<=' as const, value: 0.05 };
       const syncs = await interleavedRounds(
         rounds,
@@ -82,7 +113,10 @@ function bench(simUrl: string) {
           // an empty cache makes the next sync a full one
           await execute(app.get(DataSource), `DELETE FROM people_operator_cache`);
           const full = await sync(true);
-          await fetch(`${simUrl}/_control/mutate`, { method: 'POST', body: JSON.stringify({ change: Math.round(OPERATORS / 100) }) });
+          await fetch(`${simUrl}/_control/mutate`, {
+            method: 'POST',
+            body: JSON.stringify({ change: Math.round(OPERATORS / 100) }),
+          });
           return { full, incremental: await sync(false) };
         },
         (r) => [
@@ -126,7 +160,12 @@ function bench(simUrl: string) {
  * round), in interleaved rounds. Also the fetch and masking cost per row, to give the naive
  * sync's end-to-end rate.
  */
-async function writePaths(dataSource: DataSource, client: PeopleClient, policies: MaskingPolicyService, writer: CacheWriter) {
+async function writePaths(
+  dataSource: DataSource,
+  client: PeopleClient,
+  policies: MaskingPolicyService,
+  writer: CacheWriter,
+) {
   const rules = await policies.rules();
   const records: OperatorRecord[] = [];
   const fetchMs = await timed(async () => {
@@ -150,7 +189,12 @@ async function writePaths(dataSource: DataSource, client: PeopleClient, policies
         i,
         async () => {
           await execute(dataSource, `DELETE FROM people_operator_cache`);
-          await writer.writeOperators(records, [], { fetchedAt: now, expiresAt: new Date(now.getTime() + 3_600_000) }, now);
+          await writer.writeOperators(
+            records,
+            [],
+            { fetchedAt: now, expiresAt: new Date(now.getTime() + 3_600_000) },
+            now,
+          );
         },
         async () => {
           await execute(dataSource, `DELETE FROM people_operator_cache`);

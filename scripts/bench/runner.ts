@@ -20,7 +20,9 @@ export type FreshDatabase = {
   /** Environment overrides that point the app at this database. */
   env: EnvironmentInput;
   drop(): Promise<void>;
-} & /* where a raw driver connects: an SQLite file path or a mysql:// URL */ ({ sqlitePath: string; mysqlUrl?: undefined } | { mysqlUrl: string; sqlitePath?: undefined });
+} & /* where a raw driver connects: an SQLite file path or a mysql:// URL */ (
+  { sqlitePath: string; mysqlUrl?: undefined } | { mysqlUrl: string; sqlitePath?: undefined }
+);
 
 export interface BenchTarget {
   kind: 'sqlite' | 'mysql';
@@ -104,7 +106,11 @@ function mysqlTarget(serverUrl: string): BenchTarget {
   };
 }
 
-async function measured(target: BenchTarget, title: string, bench: (target: BenchTarget) => Promise<BenchFigures>): Promise<BenchResult> {
+async function measured(
+  target: BenchTarget,
+  title: string,
+  bench: (target: BenchTarget) => Promise<BenchFigures>,
+): Promise<BenchResult> {
   process.stderr.write(`${title}: ${target.label}... (load ${load1()})\n`);
   const before = load1();
   const figures = await bench(target);
@@ -112,7 +118,10 @@ async function measured(target: BenchTarget, title: string, bench: (target: Benc
 }
 
 /** Runs `bench` on SQLite and then MariaDB (unless `--sqlite-only`; `--mysql-only` skips SQLite), and prints one table. */
-export async function runOnBothDatabases(title: string, bench: (target: BenchTarget) => Promise<BenchFigures>): Promise<void> {
+export async function runOnBothDatabases(
+  title: string,
+  bench: (target: BenchTarget) => Promise<BenchFigures>,
+): Promise<void> {
   const results: BenchResult[] = [];
   if (!process.argv.includes('--mysql-only')) results.push(await measured(sqliteTarget, title, bench));
   if (!process.argv.includes('--sqlite-only')) {
@@ -174,7 +183,9 @@ export function printSideBySide(title: string, results: BenchResult[]): void {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   process.stdout.write(`\n${title}\n`);
   rows.forEach((r, i) => {
-    process.stdout.write(r.map((cell, k) => (k === 0 ? cell.padEnd(widths[k]) : cell.padStart(widths[k]))).join('  ') + '\n');
+    process.stdout.write(
+      r.map((cell, k) => (k === 0 ? cell.padEnd(widths[k]) : cell.padStart(widths[k]))).join('  ') + '\n',
+    );
     if (i === 0) process.stdout.write(widths.map((w) => '-'.repeat(w)).join('  ') + '\n');
   });
 }

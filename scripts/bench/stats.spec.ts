@@ -1,4 +1,13 @@
-import { bootstrapMedianInterval, firstSide, formatRatio, interleavedRounds, median, ratioFigure, roundsFromArgs, verdictOf } from './stats.js';
+import {
+  bootstrapMedianInterval,
+  firstSide,
+  formatRatio,
+  interleavedRounds,
+  median,
+  ratioFigure,
+  roundsFromArgs,
+  verdictOf,
+} from './stats.js';
 
 describe('bench statistics', () => {
   it('takes the median of odd and even samples without reordering the input', () => {
@@ -58,7 +67,9 @@ describe('bench statistics', () => {
       value: 0.7,
     });
     expect(straddling.verdict).toBe('inconclusive');
-    expect(formatRatio(ratioFigure([0.031, 0.03, 0.029, 0.03, 0.03], { op: '<=', value: 0.05 }, '%'))).toBe('3.0% [2.9%-3.1%] n=5');
+    expect(formatRatio(ratioFigure([0.031, 0.03, 0.029, 0.03, 0.03], { op: '<=', value: 0.05 }, '%'))).toBe(
+      '3.0% [2.9%-3.1%] n=5',
+    );
   });
 
   it('reads --rounds, --until-stable and --max-rounds, with never fewer than 5 rounds', () => {
@@ -75,7 +86,10 @@ describe('bench statistics', () => {
       rounds: 5,
       maxRounds: 15,
     });
-    expect(roundsFromArgs(['--until-stable', '--max-rounds', '9', '--rounds', '6'])).toEqual({ rounds: 6, maxRounds: 9 });
+    expect(roundsFromArgs(['--until-stable', '--max-rounds', '9', '--rounds', '6'])).toEqual({
+      rounds: 6,
+      maxRounds: 9,
+    });
   });
 
   it('runs a warm-up, alternates sides, and adds rounds only while a verdict is inconclusive', async () => {

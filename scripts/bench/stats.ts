@@ -51,7 +51,12 @@ function seeded(seed: number): () => number {
  * each resample's median, keep the central `confidence` share. With few rounds it tends to
  * the min-max, which is the honest answer for few rounds.
  */
-export function bootstrapMedianInterval(values: readonly number[], confidence = 0.95, resamples = 2000, seed = 1): { low: number; high: number } {
+export function bootstrapMedianInterval(
+  values: readonly number[],
+  confidence = 0.95,
+  resamples = 2000,
+  seed = 1,
+): { low: number; high: number } {
   if (values.length === 0) throw new Error('interval of no values');
   const random = seeded(seed);
   const medians = new Float64Array(resamples);
@@ -74,7 +79,11 @@ export function verdictOf(low: number, high: number, goal: Goal): Verdict {
   return 'inconclusive';
 }
 
-export function ratioFigure(ratios: readonly number[], goal: Goal | null, unit: RatioFigure['unit'] = 'x'): RatioFigure {
+export function ratioFigure(
+  ratios: readonly number[],
+  goal: Goal | null,
+  unit: RatioFigure['unit'] = 'x',
+): RatioFigure {
   const { low, high } = bootstrapMedianInterval(ratios);
   return {
     kind: 'ratio',
@@ -113,14 +122,19 @@ export interface RoundsOptions {
 }
 
 /** `--rounds N`, `--until-stable` and `--max-rounds N` from the command line (the runner passes them on). */
-export function roundsFromArgs(argv: readonly string[] = process.argv, defaults = { rounds: 5, maxRounds: 15 }): RoundsOptions {
+export function roundsFromArgs(
+  argv: readonly string[] = process.argv,
+  defaults = { rounds: 5, maxRounds: 15 },
+): RoundsOptions {
   const value = (flag: string) => {
     const at = argv.indexOf(flag);
     const n = at === -1 ? NaN : Number(argv[at + 1]);
     return Number.isInteger(n) && n > 0 ? n : undefined;
   };
   const rounds = Math.max(5, value('--rounds') ?? defaults.rounds);
-  const maxRounds = argv.includes('--until-stable') ? Math.max(rounds, value('--max-rounds') ?? defaults.maxRounds) : rounds;
+  const maxRounds = argv.includes('--until-stable')
+    ? Math.max(rounds, value('--max-rounds') ?? defaults.maxRounds)
+    : rounds;
   return { rounds, maxRounds };
 }
 
@@ -130,7 +144,11 @@ export function roundsFromArgs(argv: readonly string[] = process.argv, defaults 
  * `maxRounds`. Each round measures both sides itself, in the order `i` says (`firstSide(i)`),
  * and returns its samples.
  */
-export async function interleavedRounds<S>(options: RoundsOptions, round: (index: number) => Promise<S>, decide: (samples: S[]) => Array<Verdict | null>): Promise<S[]> {
+export async function interleavedRounds<S>(
+  options: RoundsOptions,
+  round: (index: number) => Promise<S>,
+  decide: (samples: S[]) => Array<Verdict | null>,
+): Promise<S[]> {
   await round(-1);
   const samples: S[] = [];
   while (samples.length < options.maxRounds) {
@@ -147,7 +165,11 @@ export function firstSide(index: number): 'a' | 'b' {
 }
 
 /** Times both sides of one round in the order `firstSide` gives; resolves to [a ms, b ms]. */
-export async function timePair(index: number, a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[number, number]> {
+export async function timePair(
+  index: number,
+  a: () => Promise<unknown>,
+  b: () => Promise<unknown>,
+): Promise<[number, number]> {
   const time = async (work: () => Promise<unknown>) => {
     const start = process.hrtime.bigint();
     await work();

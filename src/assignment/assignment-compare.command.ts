@@ -5,7 +5,11 @@ import { AssignmentComparisonService, type MethodSummary } from './assignment-co
 import { AssignmentModule } from './assignment.module.js';
 import { printJson, printTable, runCommand } from '../common/cli/command-output.js';
 
-@SubCommand({ name: 'compare', description: "Automatic vs manual assignment for a job's tokens (fill rate, fairness, differences, violations); writes nothing" })
+@SubCommand({
+  name: 'compare',
+  description:
+    "Automatic vs manual assignment for a job's tokens (fill rate, fairness, differences, violations); writes nothing",
+})
 export class AssignmentCompareCommand extends CommandRunner {
   constructor(private readonly comparisons: AssignmentComparisonService) {
     super();

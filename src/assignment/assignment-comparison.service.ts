@@ -88,33 +88,60 @@ export class AssignmentComparisonService {
     for (const [nodeId, group] of byNode) {
       const context = await this.resolver.context(jobId, nodeId, at, undefined, group);
       contexts.set(nodeId, context);
-      const candidates = context.candidates.map((c) => ({ ...c, workload: c.workload === null ? null : c.workload + (earlier.get(c.operatorId) ?? 0) }));
+      const candidates = context.candidates.map((c) => ({
+        ...c,
+        workload: c.workload === null ? null : c.workload + (earlier.get(c.operatorId) ?? 0),
+      }));
       const decisions = decideAll(candidates, group.length, at);
       const manual = await this.manual.manualPlan(jobId, nodeId, this.dataSource.manager);
       group.forEach((t, i) => {
         const chosen = decisions[i].chosen;
         if (chosen) earlier.set(chosen.operatorId, (earlier.get(chosen.operatorId) ?? 0) + 1);
-        details.push({ tokenId: simulated ? null : t.id, serial: t.serial, nodeId, manual, automatic: chosen ? assignmentOf(chosen) : { accountId: null, teamId: null } });
+        details.push({
+          tokenId: simulated ? null : t.id,
+          serial: t.serial,
+          nodeId,
+          manual,
+          automatic: chosen ? assignmentOf(chosen) : { accountId: null, teamId: null },
+        });
       });
     }
 
-    const eligible = new Set([...contexts.values()].flatMap((c) => c.candidates.filter((x) => x.exclusions.length === 0).map((x) => x.operatorId)));
+    const eligible = new Set(
+      [...contexts.values()].flatMap((c) =>
+        c.candidates.filter((x) => x.exclusions.length === 0).map((x) => x.operatorId),
+      ),
+    );
     // work given to someone who should not have had it is part of the imbalance too
-    const given = details.flatMap((d) => [d.manual.accountId, d.automatic.accountId]).filter((id): id is number => id !== null);
+    const given = details
+      .flatMap((d) => [d.manual.accountId, d.automatic.accountId])
+      .filter((id): id is number => id !== null);
     const population = new Set([...eligible, ...given]);
-    const summarize = (pick: (d: ComparedToken) => Assignment): MethodSummary => summary(details.map((d) => ({ assignment: pick(d), context: present(contexts.get(d.nodeId), `the context of node ${d.nodeId}`) })), population);
+    const summarize = (pick: (d: ComparedToken) => Assignment): MethodSummary =>
+      summary(
+        details.map((d) => ({
+          assignment: pick(d),
+          context: present(contexts.get(d.nodeId), `the context of node ${d.nodeId}`),
+        })),
+        population,
+      );
     return {
       jobId,
       jobCode: job.code,
       at,
       // the directories the contexts were read from (two if the People caches expired in between)
-      directory: directoryLabel((await this.directories.current()).source, [...contexts.values()].flatMap((c) => c.directory.split('+'))),
+      directory: directoryLabel(
+        (await this.directories.current()).source,
+        [...contexts.values()].flatMap((c) => c.directory.split('+')),
+      ),
       simulatedSpawn: simulated,
       tokens: details.length,
       eligibleOperators: eligible.size,
       manual: summarize((d) => d.manual),
       automatic: summarize((d) => d.automatic),
-      differing: details.filter((d) => d.manual.accountId !== d.automatic.accountId || d.manual.teamId !== d.automatic.teamId).length,
+      differing: details.filter(
+        (d) => d.manual.accountId !== d.automatic.accountId || d.manual.teamId !== d.automatic.teamId,
+      ).length,
       details,
     };
   }
@@ -137,7 +164,10 @@ export class AssignmentComparisonService {
   }
 }
 
-function summary(items: Array<{ assignment: Assignment; context: ResolverContext }>, population: Set<number>): MethodSummary {
+function summary(
+  items: Array<{ assignment: Assignment; context: ResolverContext }>,
+  population: Set<number>,
+): MethodSummary {
   const load = new Map([...population].map((id) => [id, 0]));
   let filled = 0;
   let violations = 0;
@@ -158,10 +188,16 @@ function summary(items: Array<{ assignment: Assignment; context: ResolverContext
       continue;
     }
     if (team.exclusions.length > 0 || team.eligibleMembers.length === 0) violations++;
-    for (const member of team.eligibleMembers) load.set(member, present(load.get(member), `the load of operator ${member}`) + 1 / team.eligibleMembers.length);
+    for (const member of team.eligibleMembers)
+      load.set(member, present(load.get(member), `the load of operator ${member}`) + 1 / team.eligibleMembers.length);
   }
   const values = [...load.values()];
   const mean = values.reduce((a, b) => a + b, 0) / (values.length || 1);
   const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length || 1);
-  return { fillRate: items.length ? filled / items.length : null, filled, workloadVariance: Number(variance.toFixed(4)), violations };
+  return {
+    fillRate: items.length ? filled / items.length : null,
+    filled,
+    workloadVariance: Number(variance.toFixed(4)),
+    violations,
+  };
 }

@@ -19,13 +19,28 @@ const ACTOR = 'demo-seed';
  * crew at the same priority, so the comparison shows both methods at work: OP-19 is on leave.
  */
 const PLANS: Partial<Record<string, Array<{ operatorCode?: string; teamCode?: string; priority: number }>>> = {
-  KIT: [{ operatorCode: 'OP-19', priority: 1 }, { teamCode: 'TEAM-CUT', priority: 1 }],
-  CUT: [{ teamCode: 'TEAM-CUT', priority: 1 }, { teamCode: 'TEAM-WELD', priority: 2 }],
+  KIT: [
+    { operatorCode: 'OP-19', priority: 1 },
+    { teamCode: 'TEAM-CUT', priority: 1 },
+  ],
+  CUT: [
+    { teamCode: 'TEAM-CUT', priority: 1 },
+    { teamCode: 'TEAM-WELD', priority: 2 },
+  ],
   WELD: [{ teamCode: 'TEAM-WELD', priority: 1 }],
   PAINT: [{ teamCode: 'TEAM-FINISH', priority: 1 }],
-  QC: [{ operatorCode: 'OP-20', priority: 1 }, { operatorCode: 'OP-18', priority: 2 }],
-  REWORK: [{ operatorCode: 'OP-12', priority: 1 }, { operatorCode: 'OP-11', priority: 2 }],
-  PACK: [{ teamCode: 'TEAM-FINISH', priority: 1 }, { operatorCode: 'OP-19', priority: 2 }],
+  QC: [
+    { operatorCode: 'OP-20', priority: 1 },
+    { operatorCode: 'OP-18', priority: 2 },
+  ],
+  REWORK: [
+    { operatorCode: 'OP-12', priority: 1 },
+    { operatorCode: 'OP-11', priority: 2 },
+  ],
+  PACK: [
+    { teamCode: 'TEAM-FINISH', priority: 1 },
+    { operatorCode: 'OP-19', priority: 2 },
+  ],
 };
 
 /**
@@ -64,15 +79,41 @@ export class AssignmentDemoSeedService implements DemoSeedContributor {
     // the core's demo seed, which runs first, creates these accounts
     const account = (code: string) => present(ids.get(code), `demo account ${code}`);
     const now = Date.now();
-    const holiday = await this.leave.create({ operatorId: account('OP-19'), startsAt: new Date(now - DAY), endsAt: new Date(now + 14 * DAY), reason: 'demo: holiday' }, ACTOR);
+    const holiday = await this.leave.create(
+      {
+        operatorId: account('OP-19'),
+        startsAt: new Date(now - DAY),
+        endsAt: new Date(now + 14 * DAY),
+        reason: 'demo: holiday',
+      },
+      ACTOR,
+    );
     await this.leave.decide(holiday.id, 'approve', ACTOR);
-    await this.leave.create({ operatorId: account('OP-05'), startsAt: new Date(now + 30 * DAY), endsAt: new Date(now + 33 * DAY), reason: 'demo: training' }, ACTOR);
+    await this.leave.create(
+      {
+        operatorId: account('OP-05'),
+        startsAt: new Date(now + 30 * DAY),
+        endsAt: new Date(now + 33 * DAY),
+        reason: 'demo: training',
+      },
+      ACTOR,
+    );
     const today = localMoment(new Date(now), this.timeZone).date;
-    await this.availability.set('operator', account('OP-03'), { weekly: [], exceptions: [{ date: today, available: false }] });
+    await this.availability.set('operator', account('OP-03'), {
+      weekly: [],
+      exceptions: [{ date: today, available: false }],
+    });
     const weekdays = [1, 2, 3, 4, 5];
-    await this.availability.set('operator', account('OP-20'), { weekly: weekdays.map((weekday) => ({ weekday, start: '06:00', end: '14:00' })), exceptions: [] });
+    await this.availability.set('operator', account('OP-20'), {
+      weekly: weekdays.map((weekday) => ({ weekday, start: '06:00', end: '14:00' })),
+      exceptions: [],
+    });
     const weld = await this.refs.teamId('TEAM-WELD');
-    if (weld !== null) await this.availability.set('team', weld, { weekly: weekdays.map((weekday) => ({ weekday, start: '06:00', end: '22:00' })), exceptions: [] });
+    if (weld !== null)
+      await this.availability.set('team', weld, {
+        weekly: weekdays.map((weekday) => ({ weekday, start: '06:00', end: '22:00' })),
+        exceptions: [],
+      });
     return `assignment: plans with priorities on ${Object.keys(PLANS).length} nodes, OP-19 on approved leave, OP-03 off today, weekday shifts for OP-20 and TEAM-WELD; compare with GET /api/v1/assignment/compare?jobId=... or "assignment compare --job DEMO-J003"`;
   }
 }

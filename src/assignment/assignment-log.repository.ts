@@ -18,7 +18,19 @@ export interface LogWhere {
   beforeId?: number;
 }
 
-const COLUMNS = ['token_id', 'job_id', 'node_id', 'account_id', 'team_id', 'method', 'reason', 'candidates', 'directory', 'decided_at', 'duration_us'];
+const COLUMNS = [
+  'token_id',
+  'job_id',
+  'node_id',
+  'account_id',
+  'team_id',
+  'method',
+  'reason',
+  'candidates',
+  'directory',
+  'decided_at',
+  'duration_us',
+];
 
 const WHERE_SQL: Record<keyof LogWhere, string> = {
   tokenId: 'token_id = ?',
@@ -53,7 +65,10 @@ export class AssignmentLogRepository {
         d.durationUs,
       ]);
       const row = `(${COLUMNS.map(() => '?').join(', ')})`;
-      await db.query(`INSERT INTO assignment_log (${COLUMNS.join(', ')}) VALUES ${rows.map(() => row).join(', ')}`, params);
+      await db.query(
+        `INSERT INTO assignment_log (${COLUMNS.join(', ')}) VALUES ${rows.map(() => row).join(', ')}`,
+        params,
+      );
     }
   }
 

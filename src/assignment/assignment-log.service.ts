@@ -51,7 +51,10 @@ export class AssignmentLogService {
   /** Newest first; the cursor is the last id of the previous page. */
   async list(filter: LogFilter): Promise<{ items: AssignmentLog[]; nextCursor: string | null }> {
     const { cursor, limit, ...where } = filter;
-    const rows = await this.repository.newestFirst({ ...where, ...(cursor !== undefined ? { beforeId: decodeCursor(cursor) } : {}) }, limit + 1);
+    const rows = await this.repository.newestFirst(
+      { ...where, ...(cursor !== undefined ? { beforeId: decodeCursor(cursor) } : {}) },
+      limit + 1,
+    );
     if (rows.length <= limit) return { items: rows, nextCursor: null };
     // more follow, so this page is full (limit >= 1) and its last item is the cursor
     const items = rows.slice(0, limit);

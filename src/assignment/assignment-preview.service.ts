@@ -21,7 +21,10 @@ export class AssignmentPreviewService {
   ) {}
 
   async preview(tokenId: number, nodeId?: number): Promise<Preview> {
-    if (!this.flags.isEnabled(PREVIEW_FLAG)) throw new DomainError(ErrorCode.FeatureDisabled, `Assignment preview is off (flag ${PREVIEW_FLAG})`, { flag: PREVIEW_FLAG });
+    if (!this.flags.isEnabled(PREVIEW_FLAG))
+      throw new DomainError(ErrorCode.FeatureDisabled, `Assignment preview is off (flag ${PREVIEW_FLAG})`, {
+        flag: PREVIEW_FLAG,
+      });
     const found = await this.refs.tokenWithGraph(tokenId);
     if (!found) throw DomainError.notFound('Token', tokenId);
     const { token, graphId } = found;
@@ -29,7 +32,11 @@ export class AssignmentPreviewService {
     const node = await this.refs.node(target);
     if (!node) throw DomainError.notFound('Node', target);
     if (node.graphId !== graphId) {
-      throw new DomainError(ErrorCode.InvalidState, `Node ${node.code} is not in the graph of token ${token.serial}'s job`, { tokenId, nodeId: target });
+      throw new DomainError(
+        ErrorCode.InvalidState,
+        `Node ${node.code} is not in the graph of token ${token.serial}'s job`,
+        { tokenId, nodeId: target },
+      );
     }
     return { tokenId, nodeId: node.id, ...(await this.resolver.resolve(token, node, new Date())) };
   }

@@ -29,14 +29,23 @@ interface FakeOperator {
   leave?: Array<[Date, Date]>;
 }
 
-const weekly = (weekday: number, startMinute: number, endMinute: number): Rule => ({ weekday, onDate: null, startMinute, endMinute, available: true });
+const weekly = (weekday: number, startMinute: number, endMinute: number): Rule => ({
+  weekday,
+  onDate: null,
+  startMinute,
+  endMinute,
+  available: true,
+});
 
 /**
  * The repositories the resolver reads through, in memory: the plans, the local directory's
  * accounts, teams, availability and leave, and the operators' standing. Counts its reads.
  */
 class FakeAssignmentFloor
-  implements Pick<PlanRepository, 'entriesAt'>, Pick<WorkloadRepository, 'standings'>, Pick<LocalDirectoryRepository, 'operators' | 'teams' | 'operatorAbsences' | 'teamRules'>
+  implements
+    Pick<PlanRepository, 'entriesAt'>,
+    Pick<WorkloadRepository, 'standings'>,
+    Pick<LocalDirectoryRepository, 'operators' | 'teams' | 'operatorAbsences' | 'teamRules'>
 {
   readonly byOperator = new Map<number, FakeOperator>();
   readonly byTeam = new Map<number, { members: number[]; rules?: Rule[] }>();
@@ -70,7 +79,9 @@ class FakeAssignmentFloor
   async entriesAt(_db: unknown, jobId: number, nodeId: number): Promise<PlanEntry[]> {
     this.planReads++;
     const at = this.plan.filter((e) => e.nodeId === nodeId && (e.tier === 'node' || e.jobId === jobId));
-    return [...at.filter((e) => e.tier === 'job'), ...at.filter((e) => e.tier === 'node')].map(({ tier, accountId, teamId, priority }) => ({ tier, accountId, teamId, priority }));
+    return [...at.filter((e) => e.tier === 'job'), ...at.filter((e) => e.tier === 'node')].map(
+      ({ tier, accountId, teamId, priority }) => ({ tier, accountId, teamId, priority }),
+    );
   }
 
   async standings(_db: unknown, accountIds: readonly number[]): Promise<Map<number, Standing>> {
@@ -86,7 +97,9 @@ class FakeAssignmentFloor
   async operators(_db: unknown, accountIds: readonly number[]): Promise<DirectoryOperator[]> {
     return accountIds.flatMap((id) => {
       const o = this.byOperator.get(id);
-      return o ? [{ accountId: id, code: `OP-${id}`, name: `operator ${id}`, active: o.active ?? true, skills: [] }] : [];
+      return o
+        ? [{ accountId: id, code: `OP-${id}`, name: `operator ${id}`, active: o.active ?? true, skills: [] }]
+        : [];
     });
   }
 
@@ -94,18 +107,37 @@ class FakeAssignmentFloor
     return new Map(
       teamIds.flatMap((id): Array<[number, DirectoryTeam]> => {
         const team = this.byTeam.get(id);
-        return team ? [[id, { teamId: id, code: `TEAM-${id}`, name: `team ${id}`, active: true, memberAccountIds: [...team.members] }]] : [];
+        return team
+          ? [
+              [
+                id,
+                {
+                  teamId: id,
+                  code: `TEAM-${id}`,
+                  name: `team ${id}`,
+                  active: true,
+                  memberAccountIds: [...team.members],
+                },
+              ],
+            ]
+          : [];
       }),
     );
   }
 
-  async operatorAbsences(_db: unknown, accountIds: readonly number[], date: string, at: Date): Promise<OperatorAbsences> {
+  async operatorAbsences(
+    _db: unknown,
+    accountIds: readonly number[],
+    date: string,
+    at: Date,
+  ): Promise<OperatorAbsences> {
     const absences: OperatorAbsences = { rules: new Map(), leave: [] };
     for (const id of accountIds) {
       const operator = this.byOperator.get(id);
       const rules = (operator?.rules ?? []).filter((r) => r.onDate === null || r.onDate === date);
       if (rules.length > 0) absences.rules.set(id, rules);
-      for (const [i, [start, end]] of (operator?.leave ?? []).entries()) if (start <= at && end > at) absences.leave.push({ accountId: id, leaveId: 100 * id + i });
+      for (const [i, [start, end]] of (operator?.leave ?? []).entries())
+        if (start <= at && end > at) absences.leave.push({ accountId: id, leaveId: 100 * id + i });
     }
     return absences;
   }
@@ -125,7 +157,12 @@ function resolverOver(floor: FakeAssignmentFloor): AssignmentResolverService {
   const config = { get: (key: keyof Environment) => settings[key] } as unknown as ConfigService<Environment, true>;
   const local = new LocalOperatorDirectory(floor as unknown as LocalDirectoryRepository, config);
   const registry = new DirectoryRegistry(local, { one: () => null } as unknown as ExtensionRegistry);
-  return new AssignmentResolverService(floor as unknown as PlanRepository, floor as unknown as WorkloadRepository, registry, config);
+  return new AssignmentResolverService(
+    floor as unknown as PlanRepository,
+    floor as unknown as WorkloadRepository,
+    registry,
+    config,
+  );
 }
 
 const NODE_REF: NodeRef = { id: NODE, graphId: 1, code: 'WORK', name: 'work', kind: NodeKind.Work, stationCode: null };
@@ -144,7 +181,10 @@ const order = (candidates: RankedCandidate[]) => candidates.map((c) => [c.operat
 
 describe('AssignmentResolverService ranking (against in-memory repositories)', () => {
   it('picks the least loaded of equally planned operators and ranks the rest by workload', async () => {
-    const floor = new FakeAssignmentFloor().operator(1, { workload: 3 }).operator(2, { workload: 1 }).operator(3, { workload: 2 });
+    const floor = new FakeAssignmentFloor()
+      .operator(1, { workload: 3 })
+      .operator(2, { workload: 1 })
+      .operator(3, { workload: 2 });
     for (const id of [1, 2, 3]) floor.entry({ operator: id }, 1);
     const decision = await resolverOver(floor).resolve(token(), NODE_REF, AT);
     expect(decision.chosen).toMatchObject({ operatorId: 2, workload: 1, rank: 1 });
@@ -168,8 +208,16 @@ describe('AssignmentResolverService ranking (against in-memory repositories)', (
   });
 
   it('ranks the job plan before the node plan and priority before workload; an unset priority comes last', async () => {
-    const floor = new FakeAssignmentFloor().operator(1, { workload: 0 }).operator(2, { workload: 9 }).operator(3, { workload: 5 }).operator(4, { workload: 0 });
-    floor.entry({ operator: 1 }, 2).entry({ operator: 4 }, null).entry({ operator: 3 }, 1).entry({ operator: 2 }, 3, JOB);
+    const floor = new FakeAssignmentFloor()
+      .operator(1, { workload: 0 })
+      .operator(2, { workload: 9 })
+      .operator(3, { workload: 5 })
+      .operator(4, { workload: 0 });
+    floor
+      .entry({ operator: 1 }, 2)
+      .entry({ operator: 4 }, null)
+      .entry({ operator: 3 }, 1)
+      .entry({ operator: 2 }, 3, JOB);
     const decision = await resolverOver(floor).resolve(token(), NODE_REF, AT);
     expect(decision.chosen?.operatorId).toBe(2);
     expect(order(decision.candidates)).toEqual([
@@ -185,7 +233,11 @@ describe('AssignmentResolverService ranking (against in-memory repositories)', (
       .operator(1, { workload: 0, active: false })
       .operator(2, { workload: 0, leave: [[new Date('2030-06-01T00:00:00Z'), new Date('2030-06-10T00:00:00Z')]] })
       .operator(3, { workload: 0, rules: [weekly(1, 14 * 60, 22 * 60)] })
-      .operator(4, { workload: 7, rules: [weekly(1, 6 * 60, 14 * 60)], leave: [[new Date('2030-07-01T00:00:00Z'), new Date('2030-07-10T00:00:00Z')]] });
+      .operator(4, {
+        workload: 7,
+        rules: [weekly(1, 6 * 60, 14 * 60)],
+        leave: [[new Date('2030-07-01T00:00:00Z'), new Date('2030-07-10T00:00:00Z')]],
+      });
     for (const id of [1, 2, 3, 4, 99]) floor.entry({ operator: id }, 1);
     const decision = await resolverOver(floor).resolve(token(), NODE_REF, AT);
     expect(decision.chosen).toMatchObject({ operatorId: 4, workload: 7, rank: 1 });
@@ -217,12 +269,18 @@ describe('AssignmentResolverService ranking (against in-memory repositories)', (
       [3, null],
     ]);
     const context = await resolver.context(JOB, NODE, AT);
-    expect(context.teams.get(20)).toEqual({ exclusions: [{ reason: 'team_unavailable', detail: 'no weekly window on Mon at 10:00' }], eligibleMembers: [] });
+    expect(context.teams.get(20)).toEqual({
+      exclusions: [{ reason: 'team_unavailable', detail: 'no weekly window on Mon at 10:00' }],
+      eligibleMembers: [],
+    });
     expect(context.teams.get(21)?.eligibleMembers).toEqual([1, 2]);
   });
 
   it('keeps an operator named twice at their best eligible entry', async () => {
-    const floor = new FakeAssignmentFloor().operator(1, { workload: 0 }).operator(2, { workload: 5 }).team(20, [1], [weekly(2, 0, 24 * 60)]);
+    const floor = new FakeAssignmentFloor()
+      .operator(1, { workload: 0 })
+      .operator(2, { workload: 5 })
+      .team(20, [1], [weekly(2, 0, 24 * 60)]);
     floor.entry({ team: 20 }, 1).entry({ operator: 2 }, 2).entry({ operator: 1 }, 2);
     const decision = await resolverOver(floor).resolve(token(), NODE_REF, AT);
     expect(decision.chosen).toMatchObject({ operatorId: 1, teamId: null, priority: 2 });
@@ -232,8 +290,10 @@ describe('AssignmentResolverService ranking (against in-memory repositories)', (
     ]);
   });
 
-  it('does not count the token being decided again as its current assignee\'s workload', async () => {
-    const floor = new FakeAssignmentFloor().operator(1, { workload: 2 }).operator(2, { workload: 2, lastAssignedAt: null });
+  it("does not count the token being decided again as its current assignee's workload", async () => {
+    const floor = new FakeAssignmentFloor()
+      .operator(1, { workload: 2 })
+      .operator(2, { workload: 2, lastAssignedAt: null });
     floor.entry({ operator: 2 }, 1).entry({ operator: 1 }, 1);
     expect((await resolverOver(floor).resolve(token(), NODE_REF, AT)).chosen?.operatorId).toBe(1);
     const decision = await resolverOver(floor).resolve(token(2), NODE_REF, AT);
@@ -241,7 +301,10 @@ describe('AssignmentResolverService ranking (against in-memory repositories)', (
   });
 
   it('spreads a spawn of several tokens over equally ranked operators', async () => {
-    const floor = new FakeAssignmentFloor().operator(1, { workload: 1 }).operator(2, { workload: 0 }).operator(3, { workload: 3 });
+    const floor = new FakeAssignmentFloor()
+      .operator(1, { workload: 1 })
+      .operator(2, { workload: 0 })
+      .operator(3, { workload: 3 });
     for (const id of [1, 2, 3]) floor.entry({ operator: id }, 1);
     const context = await resolverOver(floor).context(JOB, NODE, AT);
     expect(decideAll(context.candidates, 5, AT).map((d) => d.chosen?.operatorId)).toEqual([2, 1, 2, 1, 2]);

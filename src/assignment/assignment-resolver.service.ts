@@ -98,7 +98,13 @@ export class AssignmentResolverService {
    * decided again (a route, a preview or a comparison): their current assignment does not
    * count as workload.
    */
-  async context(jobId: number, nodeId: number, at: Date, db?: EntityManager, reassigning: readonly TokenRef[] = []): Promise<ResolverContext> {
+  async context(
+    jobId: number,
+    nodeId: number,
+    at: Date,
+    db?: EntityManager,
+    reassigning: readonly TokenRef[] = [],
+  ): Promise<ResolverContext> {
     const eligibility = await this.eligibility(await this.directories.current(db), jobId, nodeId, at, db);
     const load = await this.board.standing(db, ids(eligibility.contenders), reassigning, at.getTime(), true);
     return {
@@ -116,7 +122,13 @@ export class AssignmentResolverService {
    * contenders' standing, are reused for ASSIGNMENT_CACHE_TTL_MS; what has to be read is read
    * in the caller's transaction. Report the outcome with `assigned`.
    */
-  async contest(jobId: number, nodeId: number, at: Date, db: EntityManager, reassigning: readonly TokenRef[]): Promise<Contest> {
+  async contest(
+    jobId: number,
+    nodeId: number,
+    at: Date,
+    db: EntityManager,
+    reassigning: readonly TokenRef[],
+  ): Promise<Contest> {
     const directory = await this.directories.current(db);
     const key = `${directory.source}:${jobId}:${nodeId}`;
     let eligibility = this.cache.get(key);
@@ -152,13 +164,20 @@ export class AssignmentResolverService {
     this.cache.set(key, eligibility);
   }
 
-  private async eligibility(directory: OperatorDirectory, jobId: number, nodeId: number, at: Date, db?: EntityManager): Promise<Eligibility> {
+  private async eligibility(
+    directory: OperatorDirectory,
+    jobId: number,
+    nodeId: number,
+    at: Date,
+    db?: EntityManager,
+  ): Promise<Eligibility> {
     const entries = await this.plans.entriesAt(db, jobId, nodeId);
     const teamIds = unique(entries.flatMap((e) => (e.teamId === null ? [] : [e.teamId])));
     const answeredBy = new Set<string>();
     const read: DirectoryRead = { db, answeredBy };
     const teams = await directory.teams(teamIds, read);
-    const membersOf = (e: PlanEntry): number[] => (e.accountId !== null ? [e.accountId] : e.teamId !== null ? (teams.get(e.teamId)?.memberAccountIds ?? []) : []);
+    const membersOf = (e: PlanEntry): number[] =>
+      e.accountId !== null ? [e.accountId] : e.teamId !== null ? (teams.get(e.teamId)?.memberAccountIds ?? []) : [];
     const accountIds = unique(entries.flatMap(membersOf));
     // one after the other: a transaction's connection runs one query at a time anyway
     const operators = await directory.operators(accountIds, read);
@@ -184,11 +203,20 @@ export class AssignmentResolverService {
     // an operator named several times keeps their best eligible entry (or, if none is, their best one)
     const best = new Map<number, Candidate>();
     for (const entry of entries) {
-      const team = entry.teamId === null ? null : present(teamState.get(entry.teamId), `the state of team ${entry.teamId}`);
+      const team =
+        entry.teamId === null ? null : present(teamState.get(entry.teamId), `the state of team ${entry.teamId}`);
       for (const operatorId of membersOf(entry)) {
         const exclusions = [...operatorExclusions(operatorId), ...(team ? team.exclusions : [])];
         if (team && exclusions.length === 0) team.eligibleMembers.push(operatorId);
-        const candidate: Candidate = { operatorId, teamId: entry.teamId, tier: entry.tier, priority: entry.priority, workload: null, lastAssignedAt: null, exclusions };
+        const candidate: Candidate = {
+          operatorId,
+          teamId: entry.teamId,
+          tier: entry.tier,
+          priority: entry.priority,
+          workload: null,
+          lastAssignedAt: null,
+          exclusions,
+        };
         const kept = best.get(operatorId);
         if (!kept || (kept.exclusions.length > 0 && exclusions.length === 0)) best.set(operatorId, candidate);
       }
@@ -199,7 +227,14 @@ export class AssignmentResolverService {
     const top = eligible.at(0);
     const contenders = top ? eligible.filter((c) => c.tier === top.tier && c.priority === top.priority) : [];
     const others = [...eligible.slice(contenders.length), ...candidates.filter((c) => c.exclusions.length > 0)];
-    return { directory: directoryLabel(directory.source, answeredBy), candidates, teams: teamState, contenders, others, expiresAt: at.getTime() + this.ttlMs };
+    return {
+      directory: directoryLabel(directory.source, answeredBy),
+      candidates,
+      teams: teamState,
+      contenders,
+      others,
+      expiresAt: at.getTime() + this.ttlMs,
+    };
   }
 }
 

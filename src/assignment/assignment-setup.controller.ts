@@ -27,14 +27,16 @@ export class AssignmentSetupController {
 
   @Put('plans/nodes/:nodeId')
   @Roles(Role.Supervisor)
-  @ApiOperation({ summary: "Replace a node's plan: operators and teams with priorities (the top entry is also the manual plan)" })
+  @ApiOperation({
+    summary: "Replace a node's plan: operators and teams with priorities (the top entry is also the manual plan)",
+  })
   @ApiOkResponse({ type: [PlanEntryDto] })
   @ApiErrors({ notFound: 'No such node, operator or team' })
   setNodePlan(@Param() p: NodeIdParam, @Body() body: SetPlanDto): Promise<PlanEntryDto[]> {
     return this.plans.setNodePlan(p.nodeId, body.entries);
   }
 
-  @ApiOperation({ summary: 'Get a node\'s Phase 7 plan' })
+  @ApiOperation({ summary: "Get a node's Phase 7 plan" })
   @Get('plans/nodes/:nodeId')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: [PlanEntryDto] })
@@ -47,12 +49,15 @@ export class AssignmentSetupController {
   @Roles(Role.Supervisor)
   @ApiOperation({ summary: "Replace a job's plan for one node; its entries rank before the node's" })
   @ApiOkResponse({ type: [PlanEntryDto] })
-  @ApiErrors({ notFound: 'No such job, node, operator or team', conflict: "INVALID_STATE: the node is not in the job's graph" })
+  @ApiErrors({
+    notFound: 'No such job, node, operator or team',
+    conflict: "INVALID_STATE: the node is not in the job's graph",
+  })
   setJobPlan(@Param() p: JobNodeParam, @Body() body: SetPlanDto): Promise<PlanEntryDto[]> {
     return this.plans.setJobPlan(p.jobId, p.nodeId, body.entries);
   }
 
-  @ApiOperation({ summary: 'Get a job\'s Phase 7 plans' })
+  @ApiOperation({ summary: "Get a job's Phase 7 plans" })
   @Get('plans/jobs/:jobId')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: [PlanEntryDto] })
@@ -70,7 +75,7 @@ export class AssignmentSetupController {
     return this.availability.set('operator', p.id, body);
   }
 
-  @ApiOperation({ summary: 'Get an operator\'s availability' })
+  @ApiOperation({ summary: "Get an operator's availability" })
   @Get('operators/:id/availability')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: AvailabilityDto })
@@ -88,7 +93,7 @@ export class AssignmentSetupController {
     return this.availability.set('team', p.id, body);
   }
 
-  @ApiOperation({ summary: 'Get a team\'s availability' })
+  @ApiOperation({ summary: "Get a team's availability" })
   @Get('teams/:id/availability')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: AvailabilityDto })
@@ -101,7 +106,11 @@ export class AssignmentSetupController {
   @Roles(Role.Supervisor)
   @ApiOperation({ summary: 'Request leave for an operator (pending until approved)' })
   @ApiCreatedResponse({ type: LeaveDto })
-  @ApiErrors({ badRequest: 'Invalid input, or endsAt not after startsAt', notFound: 'No such operator', conflict: "OVERLAP: the operator's pending or approved leave overlaps" })
+  @ApiErrors({
+    badRequest: 'Invalid input, or endsAt not after startsAt',
+    notFound: 'No such operator',
+    conflict: "OVERLAP: the operator's pending or approved leave overlaps",
+  })
   async createLeave(@Body() body: CreateLeaveDto, @Req() req: Request): Promise<LeaveDto> {
     return LeaveDto.of(await this.leave.create(body, requestKey(req).name));
   }

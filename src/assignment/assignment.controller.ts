@@ -8,7 +8,17 @@ import { PhaseSchemaRoutes } from '../phases/phase-schema.interceptor.js';
 import { AssignmentComparisonService } from './assignment-comparison.service.js';
 import { AssignmentLogService } from './assignment-log.service.js';
 import { AssignmentPreviewService } from './assignment-preview.service.js';
-import { assigneeOf, CandidateDto, CompareQuery, ComparisonDto, LogEntryDto, LogPageDto, LogQuery, PreviewDto, PreviewQuery } from './dto/insight.dto.js';
+import {
+  assigneeOf,
+  CandidateDto,
+  CompareQuery,
+  ComparisonDto,
+  LogEntryDto,
+  LogPageDto,
+  LogQuery,
+  PreviewDto,
+  PreviewQuery,
+} from './dto/insight.dto.js';
 
 /** Read-only views of automatic assignment: preview, audit log, comparison with the manual plan. */
 @ApiTags('assignment')
@@ -26,10 +36,21 @@ export class AssignmentController {
   @ApiOperation({ summary: 'The ranked candidates for a token at a node, with scores and exclusions; writes nothing' })
   @ApiOkResponse({ type: PreviewDto })
   @ApiErrors({ notFound: 'No such token or node' })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: "FEATURE_DISABLED: enable_assignment_preview is off; INVALID_STATE: the node is not in the token's graph" })
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description:
+      "FEATURE_DISABLED: enable_assignment_preview is off; INVALID_STATE: the node is not in the token's graph",
+  })
   async preview(@Query() q: PreviewQuery): Promise<PreviewDto> {
     const p = await this.previews.preview(q.tokenId, q.nodeId);
-    return { tokenId: p.tokenId, nodeId: p.nodeId, at: p.at, directory: p.directory, chosen: p.chosen ? assigneeOf({ accountId: p.chosen.operatorId, teamId: p.chosen.teamId }) : null, candidates: p.candidates.map((c) => CandidateDto.of(c)) };
+    return {
+      tokenId: p.tokenId,
+      nodeId: p.nodeId,
+      at: p.at,
+      directory: p.directory,
+      chosen: p.chosen ? assigneeOf({ accountId: p.chosen.operatorId, teamId: p.chosen.teamId }) : null,
+      candidates: p.candidates.map((c) => CandidateDto.of(c)),
+    };
   }
 
   @Get('log')
@@ -45,11 +66,17 @@ export class AssignmentController {
 
   @Get('compare')
   @Roles(Role.Viewer)
-  @ApiOperation({ summary: "Automatic vs manual assignment for a job's tokens: fill rate, fairness, differences, violations; writes nothing" })
+  @ApiOperation({
+    summary:
+      "Automatic vs manual assignment for a job's tokens: fill rate, fairness, differences, violations; writes nothing",
+  })
   @ApiOkResponse({ type: ComparisonDto })
   @ApiErrors({ notFound: 'No such job' })
   async compare(@Query() q: CompareQuery): Promise<ComparisonDto> {
     const c = await this.comparisons.compare(q.jobId);
-    return { ...c, details: c.details.map((d) => ({ ...d, manual: assigneeOf(d.manual), automatic: assigneeOf(d.automatic) })) };
+    return {
+      ...c,
+      details: c.details.map((d) => ({ ...d, manual: assigneeOf(d.manual), automatic: assigneeOf(d.automatic) })),
+    };
   }
 }

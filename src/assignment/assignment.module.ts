@@ -33,7 +33,11 @@ import { WorkloadRepository } from './workload.repository.js';
  * Phase 9 plugs its People-backed directory in at OPERATOR_DIRECTORY.
  */
 @Module({
-  imports: [PhasesModule, ProductionModule, TypeOrmModule.forFeature([AssignmentLog, LeaveRequest, OperatorAvailability, TeamAvailability])],
+  imports: [
+    PhasesModule,
+    ProductionModule,
+    TypeOrmModule.forFeature([AssignmentLog, LeaveRequest, OperatorAvailability, TeamAvailability]),
+  ],
   controllers: [AssignmentController, AssignmentSetupController],
   providers: [
     AssignmentPhase,

@@ -15,14 +15,22 @@ export class AssignmentPhase implements PhaseDefinition {
   readonly key = 'assignment';
   readonly title = 'Automatic assignment with preview, audit log, availability and leave';
   readonly flags = [
-    { key: RUNTIME_FLAG, description: 'Spawn and route assign each token to the best available operator; no candidate or any error falls back to the manual plan' },
-    { key: PREVIEW_FLAG, description: 'GET /assignment/preview shows the ranked candidates for a token without assigning anything' },
+    {
+      key: RUNTIME_FLAG,
+      description:
+        'Spawn and route assign each token to the best available operator; no candidate or any error falls back to the manual plan',
+    },
+    {
+      key: PREVIEW_FLAG,
+      description: 'GET /assignment/preview shows the ranked candidates for a token without assigning anything',
+    },
   ];
   readonly jobs = [];
   readonly tables = PHASE_7_SCHEMA.tables;
   readonly columns = PHASE_7_SCHEMA.columns;
   readonly dataLossRisk = 'medium' as const;
-  readonly legacyFallback = 'manual assignment (NodeAssignmentService): the job override for the node, else the node plan; tokens keep the operators they were given';
+  readonly legacyFallback =
+    'manual assignment (NodeAssignmentService): the job override for the node, else the node plan; tokens keep the operators they were given';
 
   constructor(
     private readonly dataSource: DataSource,
@@ -36,7 +44,10 @@ export class AssignmentPhase implements PhaseDefinition {
   async inFlight(): Promise<InFlightWork> {
     try {
       const count = await this.leave.pendingCount();
-      return { count, description: `${count} leave request(s) awaiting a decision; assignment decisions finish with their own transaction` };
+      return {
+        count,
+        description: `${count} leave request(s) awaiting a decision; assignment decisions finish with their own transaction`,
+      };
     } catch (error) {
       if (isMissingTable(error)) return { count: 0, description: 'Phase 7 schema not applied' };
       throw error;
@@ -45,11 +56,21 @@ export class AssignmentPhase implements PhaseDefinition {
 
   /** The manual plan answers for a planned node, and the runtime flag is off so the core uses it. */
   async verifyLegacy(): Promise<LegacyCheck> {
-    if (this.flagService.isEnabled(RUNTIME_FLAG)) return { ok: false, detail: `${RUNTIME_FLAG} is still on: spawn and route would not use the manual plan` };
+    if (this.flagService.isEnabled(RUNTIME_FLAG))
+      return { ok: false, detail: `${RUNTIME_FLAG} is still on: spawn and route would not use the manual plan` };
     const nodeId = await this.plans.firstPlannedNodeId();
-    if (nodeId === null) return { ok: true, detail: 'manual assignment active; no node has a plan, so new tokens stay unassigned as before Phase 7' };
+    if (nodeId === null)
+      return {
+        ok: true,
+        detail: 'manual assignment active; no node has a plan, so new tokens stay unassigned as before Phase 7',
+      };
     const assignment = await this.manual.manualPlan(0, nodeId, this.dataSource.manager);
-    const who = assignment.accountId !== null ? `operator ${assignment.accountId}` : assignment.teamId !== null ? `team ${assignment.teamId}` : 'nobody';
+    const who =
+      assignment.accountId !== null
+        ? `operator ${assignment.accountId}`
+        : assignment.teamId !== null
+          ? `team ${assignment.teamId}`
+          : 'nobody';
     return { ok: true, detail: `manual assignment active: node ${nodeId}'s plan gives new tokens to ${who}` };
   }
 }

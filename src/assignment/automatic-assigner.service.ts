@@ -39,12 +39,25 @@ export class AutomaticAssignerService implements AutomaticAssigner {
     metrics: MetricsService,
   ) {
     this.decisions = metrics.counter('assignment_decisions_total', 'Token assignment decisions by method', ['method']);
-    this.fallbacks = metrics.counter('assignment_fallbacks_total', 'Automatic assignments that fell back to the manual plan, by reason', ['reason']);
-    this.latency = metrics.histogram('assignment_resolver_duration_seconds', 'Time to resolve the candidates of one spawn or route', ['operation'], [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25]);
+    this.fallbacks = metrics.counter(
+      'assignment_fallbacks_total',
+      'Automatic assignments that fell back to the manual plan, by reason',
+      ['reason'],
+    );
+    this.latency = metrics.histogram(
+      'assignment_resolver_duration_seconds',
+      'Time to resolve the candidates of one spawn or route',
+      ['operation'],
+      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+    );
   }
 
-
-  async assign(tokens: readonly TokenRef[], node: NodeRef, job: JobRef, manager: EntityManager): Promise<Assignment[] | null> {
+  async assign(
+    tokens: readonly TokenRef[],
+    node: NodeRef,
+    job: JobRef,
+    manager: EntityManager,
+  ): Promise<Assignment[] | null> {
     // spawned tokens are already at the node they are assigned at; routed ones still name the node they leave
     const operation = tokens[0]?.currentNodeId === node.id ? 'assign_on_spawn' : 'assign_on_route';
     const call: Call = { tokens, node, job, at: new Date(), started: performance.now() };
@@ -58,7 +71,10 @@ export class AutomaticAssignerService implements AutomaticAssigner {
         decided = decide(contest, tokens.length, call.at);
         this.latency.observe({ operation }, (performance.now() - call.started) / 1000);
         if (!decided.assignments) return PhaseFallback.decline('no_candidate');
-        await this.log.append(manager, drafts(call, decided.candidates, AssignmentMethod.Auto, null, contest.directory, decided.assignments));
+        await this.log.append(
+          manager,
+          drafts(call, decided.candidates, AssignmentMethod.Auto, null, contest.directory, decided.assignments),
+        );
         this.resolver.assigned(decided.assignments, call.at);
         this.decisions.inc({ method: AssignmentMethod.Auto }, tokens.length);
         return decided.assignments;
@@ -67,7 +83,14 @@ export class AutomaticAssignerService implements AutomaticAssigner {
     });
     if (result.path === 'new') return result.value;
     // the candidates as the new path ranked them, when it got that far
-    if (result.path === 'fallback') await this.logFallback(call, contest?.directory, decided?.candidates, result.fallbackReason ?? 'unknown', manager);
+    if (result.path === 'fallback')
+      await this.logFallback(
+        call,
+        contest?.directory,
+        decided?.candidates,
+        result.fallbackReason ?? 'unknown',
+        manager,
+      );
     return null;
   }
 
@@ -75,7 +98,13 @@ export class AutomaticAssignerService implements AutomaticAssigner {
    * The manual plan decides (the core applies it when we return null); the log says so. Best
    * effort: a broken log must not stop production, which is the point of falling back.
    */
-  private async logFallback(call: Call, directory: string | undefined, candidates: string[] | undefined, reason: string, manager: EntityManager): Promise<void> {
+  private async logFallback(
+    call: Call,
+    directory: string | undefined,
+    candidates: string[] | undefined,
+    reason: string,
+    manager: EntityManager,
+  ): Promise<void> {
     const noCandidate = reason === 'no_candidate';
     this.fallbacks.inc({ reason: noCandidate ? 'no_candidate' : 'error' }, call.tokens.length);
     this.decisions.inc({ method: AssignmentMethod.Fallback }, call.tokens.length);
@@ -83,9 +112,25 @@ export class AutomaticAssignerService implements AutomaticAssigner {
       const planned = await this.manual.manualPlan(call.job.id, call.node.id, manager);
       const why = noCandidate ? 'no_candidate' : `error: ${reason}`;
       const logged = candidates ?? call.tokens.map(() => '[]');
-      await this.log.append(manager, drafts(call, logged, AssignmentMethod.Fallback, why, directory ?? 'unknown', call.tokens.map(() => planned)));
+      await this.log.append(
+        manager,
+        drafts(
+          call,
+          logged,
+          AssignmentMethod.Fallback,
+          why,
+          directory ?? 'unknown',
+          call.tokens.map(() => planned),
+        ),
+      );
     } catch (error) {
-      this.logger.warn({ msg: 'assignment_log_write_failed', jobId: call.job.id, nodeId: call.node.id, tokens: call.tokens.length, error: error instanceof Error ? error.message : String(error) });
+      this.logger.warn({
+        msg: 'assignment_log_write_failed',
+        jobId: call.job.id,
+        nodeId: call.node.id,
+        tokens: call.tokens.length,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 }
@@ -116,7 +161,14 @@ function decide(contest: Contest, count: number, at: Date): Decided {
   return { assignments: assignments.length === count ? assignments : null, candidates };
 }
 
-function drafts(call: Call, candidates: string[], method: AssignmentMethod, reason: string | null, directory: string, chosen: Assignment[]): LogDraft[] {
+function drafts(
+  call: Call,
+  candidates: string[],
+  method: AssignmentMethod,
+  reason: string | null,
+  directory: string,
+  chosen: Assignment[],
+): LogDraft[] {
   // the call's decision time, shared by the tokens it decided
   const durationUs = Math.round(((performance.now() - call.started) * 1000) / call.tokens.length);
   return call.tokens.map((t, i) => ({

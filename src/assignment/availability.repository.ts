@@ -33,7 +33,14 @@ export class AvailabilityRepository {
 
   /** Whether the operator's account or the team exists, on the caller's transaction when given. */
   async subjectExists(db: EntityManager | undefined, subject: Subject, id: number): Promise<boolean> {
-    return (await (db ?? this.dataSource).query<Array<{ id: number }>>(`SELECT id FROM ${TABLES[subject].owner} WHERE id = ?`, [id])).length > 0;
+    return (
+      (
+        await (db ?? this.dataSource).query<Array<{ id: number }>>(
+          `SELECT id FROM ${TABLES[subject].owner} WHERE id = ?`,
+          [id],
+        )
+      ).length > 0
+    );
   }
 
   async replace(em: EntityManager, subject: Subject, id: number, rules: readonly Rule[]): Promise<void> {
@@ -41,14 +48,25 @@ export class AvailabilityRepository {
     await em.query(`DELETE FROM ${table} WHERE ${key} = ?`, [id]);
     const now = toDbTime(new Date());
     for (const r of rules) {
-      await em.query(`INSERT INTO ${table} (${key}, ${RULE_COLUMNS}, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, [id, r.weekday, r.onDate, r.startMinute, r.endMinute, r.available ? 1 : 0, now]);
+      await em.query(`INSERT INTO ${table} (${key}, ${RULE_COLUMNS}, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, [
+        id,
+        r.weekday,
+        r.onDate,
+        r.startMinute,
+        r.endMinute,
+        r.available ? 1 : 0,
+        now,
+      ]);
     }
   }
 
   /** The subject's rules in the order they were written. */
   async rules(subject: Subject, id: number): Promise<Rule[]> {
     const { table, key } = TABLES[subject];
-    const rows: RuleRow[] = await this.dataSource.query(`SELECT ${RULE_COLUMNS} FROM ${table} WHERE ${key} = ? ORDER BY id`, [id]);
+    const rows: RuleRow[] = await this.dataSource.query(
+      `SELECT ${RULE_COLUMNS} FROM ${table} WHERE ${key} = ? ORDER BY id`,
+      [id],
+    );
     return rows.map(toRule);
   }
 }

@@ -38,7 +38,13 @@ export class AvailabilityService {
       const start = minuteText(r.startMinute);
       const end = minuteText(r.endMinute);
       if (r.weekday !== null) schedule.weekly.push({ weekday: r.weekday, start, end });
-      else schedule.exceptions.push({ date: present(r.onDate, 'the date of a rule without a weekday'), start, end, available: r.available });
+      else
+        schedule.exceptions.push({
+          date: present(r.onDate, 'the date of a rule without a weekday'),
+          start,
+          end,
+          available: r.available,
+        });
     }
     return schedule;
   }
@@ -52,12 +58,23 @@ function toRules(schedule: AvailabilityDto): Rule[] {
   const errors: FieldError[] = [];
   const window = (field: string, start: string, end: string) => {
     const [s, e] = [minutes(start), minutes(end)];
-    if (e <= s) errors.push({ field, messages: [`end ${end} must be after start ${start} (split a night shift at midnight)`] });
+    if (e <= s)
+      errors.push({ field, messages: [`end ${end} must be after start ${start} (split a night shift at midnight)`] });
     return { startMinute: s, endMinute: e };
   };
   const rules: Rule[] = [
-    ...schedule.weekly.map((w, i) => ({ weekday: w.weekday, onDate: null, available: true, ...window(`weekly.${i}`, w.start, w.end) })),
-    ...schedule.exceptions.map((x, i) => ({ weekday: null, onDate: x.date, available: x.available, ...window(`exceptions.${i}`, x.start ?? '00:00', x.end ?? '24:00') })),
+    ...schedule.weekly.map((w, i) => ({
+      weekday: w.weekday,
+      onDate: null,
+      available: true,
+      ...window(`weekly.${i}`, w.start, w.end),
+    })),
+    ...schedule.exceptions.map((x, i) => ({
+      weekday: null,
+      onDate: x.date,
+      available: x.available,
+      ...window(`exceptions.${i}`, x.start ?? '00:00', x.end ?? '24:00'),
+    })),
   ];
   if (errors.length) throw DomainError.validation(errors);
   return rules;

@@ -23,14 +23,28 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 export function localMoment(at: Date, timeZone: string): LocalMoment {
   let format = formatters.get(timeZone);
   if (!format) {
-    format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      weekday: 'short',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
     formatters.set(timeZone, format);
   }
   const parts = Object.fromEntries(format.formatToParts(at).map((p) => [p.type, p.value]));
-  return { date: `${parts.year}-${parts.month}-${parts.day}`, weekday: WEEKDAYS.indexOf(parts.weekday), minute: Number(parts.hour) * 60 + Number(parts.minute) };
+  return {
+    date: `${parts.year}-${parts.month}-${parts.day}`,
+    weekday: WEEKDAYS.indexOf(parts.weekday),
+    minute: Number(parts.hour) * 60 + Number(parts.minute),
+  };
 }
 
-export const minuteText = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+export const minuteText = (m: number) =>
+  `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 
 /**
  * Whether a subject with these rules works at `moment`. A dated exception wins over the
@@ -41,9 +55,16 @@ export function unavailableAt(rules: readonly Rule[], moment: LocalMoment): Unav
   const covers = (r: Rule) => r.startMinute <= moment.minute && moment.minute < r.endMinute;
   const exceptions = rules.filter((r) => r.onDate === moment.date && covers(r));
   const off = exceptions.find((r) => !r.available);
-  if (off) return { reason: 'outside_availability_window', detail: `time off on ${off.onDate} ${minuteText(off.startMinute)}-${minuteText(off.endMinute)}` };
+  if (off)
+    return {
+      reason: 'outside_availability_window',
+      detail: `time off on ${off.onDate} ${minuteText(off.startMinute)}-${minuteText(off.endMinute)}`,
+    };
   if (exceptions.some((r) => r.available)) return null;
   const weekly = rules.filter((r) => r.weekday !== null);
   if (weekly.length === 0 || weekly.some((r) => r.weekday === moment.weekday && covers(r))) return null;
-  return { reason: 'outside_availability_window', detail: `no weekly window on ${WEEKDAYS[moment.weekday]} at ${minuteText(moment.minute)}` };
+  return {
+    reason: 'outside_availability_window',
+    detail: `no weekly window on ${WEEKDAYS[moment.weekday]} at ${minuteText(moment.minute)}`,
+  };
 }

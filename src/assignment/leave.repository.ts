@@ -21,30 +21,54 @@ export class LeaveRepository {
   }
 
   /** The operator's earliest request in one of `statuses` that overlaps [startsAt, endsAt); null when none. */
-  firstOverlap(em: EntityManager, operatorId: number, startsAt: Date, endsAt: Date, statuses: readonly LeaveStatus[]): Promise<LeaveRequest | null> {
+  firstOverlap(
+    em: EntityManager,
+    operatorId: number,
+    startsAt: Date,
+    endsAt: Date,
+    statuses: readonly LeaveStatus[],
+  ): Promise<LeaveRequest | null> {
     return em.getRepository(LeaveRequest).findOne({
-      where: { accountId: operatorId, status: In([...statuses]), startsAt: LessThan(endsAt), endsAt: MoreThan(startsAt) },
+      where: {
+        accountId: operatorId,
+        status: In([...statuses]),
+        startsAt: LessThan(endsAt),
+        endsAt: MoreThan(startsAt),
+      },
       order: { startsAt: 'ASC' },
     });
   }
 
   insertPending(em: EntityManager, draft: LeaveDraft): Promise<LeaveRequest> {
     const repo = em.getRepository(LeaveRequest);
-    return repo.save(repo.create({ ...draft, status: LeaveStatus.Pending, decidedBy: null, decidedAt: null, createdAt: new Date() }));
+    return repo.save(
+      repo.create({ ...draft, status: LeaveStatus.Pending, decidedBy: null, decidedAt: null, createdAt: new Date() }),
+    );
   }
 
   /** By start time, at most 1000. */
   list(query: LeaveQuery): Promise<LeaveRequest[]> {
     return this.dataSource.getRepository(LeaveRequest).find({
-      where: { ...(query.operatorId ? { accountId: query.operatorId } : {}), ...(query.status ? { status: query.status } : {}) },
+      where: {
+        ...(query.operatorId ? { accountId: query.operatorId } : {}),
+        ...(query.status ? { status: query.status } : {}),
+      },
       order: { startsAt: 'ASC', id: 'ASC' },
       take: 1000,
     });
   }
 
   /** Moves the request to `to`, decided now by `actor`, if it is in one of `from`; whether it moved. */
-  async decide(em: EntityManager, id: number, from: readonly LeaveStatus[], to: LeaveStatus, actor: string): Promise<boolean> {
-    const changed = await em.getRepository(LeaveRequest).update({ id, status: In([...from]) }, { status: to, decidedBy: actor, decidedAt: new Date() });
+  async decide(
+    em: EntityManager,
+    id: number,
+    from: readonly LeaveStatus[],
+    to: LeaveStatus,
+    actor: string,
+  ): Promise<boolean> {
+    const changed = await em
+      .getRepository(LeaveRequest)
+      .update({ id, status: In([...from]) }, { status: to, decidedBy: actor, decidedAt: new Date() });
     return Boolean(changed.affected);
   }
 
@@ -53,7 +77,9 @@ export class LeaveRepository {
   }
 
   async pendingCount(): Promise<number> {
-    const [row] = await this.dataSource.query<Array<{ n: number | string }>>(`SELECT COUNT(*) AS n FROM leave_request WHERE status = 'pending'`);
+    const [row] = await this.dataSource.query<Array<{ n: number | string }>>(
+      `SELECT COUNT(*) AS n FROM leave_request WHERE status = 'pending'`,
+    );
     return Number(row.n);
   }
 }

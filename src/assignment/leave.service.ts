@@ -27,19 +27,31 @@ export class LeaveService {
   ) {}
 
   async create(input: CreateLeaveDto, actor: string): Promise<LeaveRequest> {
-    if (input.endsAt.getTime() <= input.startsAt.getTime()) throw DomainError.validation([{ field: 'endsAt', messages: ['endsAt must be after startsAt'] }]);
+    if (input.endsAt.getTime() <= input.startsAt.getTime())
+      throw DomainError.validation([{ field: 'endsAt', messages: ['endsAt must be after startsAt'] }]);
     return inTransaction(this.dataSource, async (em) => {
       // a write to the operator's row, not a locking read, keeps two overlapping requests from
       // both passing the check: a Galera cluster certifies writes only, so the later of two
       // concurrent requests fails at commit and runs again, and then sees the first
-      if (!(await this.leave.bumpOperatorVersion(em, input.operatorId))) throw DomainError.notFound('Operator', input.operatorId);
+      if (!(await this.leave.bumpOperatorVersion(em, input.operatorId)))
+        throw DomainError.notFound('Operator', input.operatorId);
       const clash = await this.leave.firstOverlap(em, input.operatorId, input.startsAt, input.endsAt, HOLDING);
       if (clash) {
-        throw new DomainError(ErrorCode.Overlap, `Operator ${input.operatorId} already has ${clash.status} leave ${clash.id} from ${clash.startsAt.toISOString()} to ${clash.endsAt.toISOString()}`, {
-          leaveId: clash.id,
-        });
+        throw new DomainError(
+          ErrorCode.Overlap,
+          `Operator ${input.operatorId} already has ${clash.status} leave ${clash.id} from ${clash.startsAt.toISOString()} to ${clash.endsAt.toISOString()}`,
+          {
+            leaveId: clash.id,
+          },
+        );
       }
-      return this.leave.insertPending(em, { accountId: input.operatorId, startsAt: input.startsAt, endsAt: input.endsAt, reason: input.reason ?? null, requestedBy: actor });
+      return this.leave.insertPending(em, {
+        accountId: input.operatorId,
+        startsAt: input.startsAt,
+        endsAt: input.endsAt,
+        reason: input.reason ?? null,
+        requestedBy: actor,
+      });
     });
   }
 
@@ -53,7 +65,12 @@ export class LeaveService {
       const changed = await this.leave.decide(em, id, from, to, actor);
       const leave = await this.leave.find(em, id);
       if (!leave) throw DomainError.notFound('Leave request', id);
-      if (!changed) throw new DomainError(ErrorCode.InvalidState, `Leave request ${id} is ${leave.status}; only ${from.join(' or ')} leave can be ${to}`, { id, status: leave.status });
+      if (!changed)
+        throw new DomainError(
+          ErrorCode.InvalidState,
+          `Leave request ${id} is ${leave.status}; only ${from.join(' or ')} leave can be ${to}`,
+          { id, status: leave.status },
+        );
       return leave;
     });
     // pending leave excludes nobody: only a decision changes who is eligible

@@ -23,11 +23,16 @@ export class LocalDirectoryRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async operators(db: EntityManager | undefined, accountIds: readonly number[]): Promise<DirectoryOperator[]> {
-    const rows = await (db ?? this.dataSource).query<Array<{ id: number; code: string; name: string; active: number | boolean; skills: string | null }>>(
-      `SELECT id, code, name, active, skills FROM account WHERE id IN (${placeholders(accountIds)})`,
-      [...accountIds],
-    );
-    return rows.map((r) => ({ accountId: r.id, code: r.code, name: r.name, active: Boolean(Number(r.active)), skills: JSON.parse(r.skills ?? '[]') as string[] }));
+    const rows = await (db ?? this.dataSource).query<
+      Array<{ id: number; code: string; name: string; active: number | boolean; skills: string | null }>
+    >(`SELECT id, code, name, active, skills FROM account WHERE id IN (${placeholders(accountIds)})`, [...accountIds]);
+    return rows.map((r) => ({
+      accountId: r.id,
+      code: r.code,
+      name: r.name,
+      active: Boolean(Number(r.active)),
+      skills: JSON.parse(r.skills ?? '[]') as string[],
+    }));
   }
 
   /** Local teams have no active flag: a team stops working through its availability. */
@@ -40,14 +45,23 @@ export class LocalDirectoryRepository {
     for (const r of rows) {
       const id = Number(r.id);
       let team = teams.get(id);
-      if (!team) teams.set(id, (team = { teamId: id, code: String(r.code), name: String(r.name), active: true, memberAccountIds: [] }));
+      if (!team)
+        teams.set(
+          id,
+          (team = { teamId: id, code: String(r.code), name: String(r.name), active: true, memberAccountIds: [] }),
+        );
       if (r.account_id !== null) team.memberAccountIds.push(Number(r.account_id));
     }
     return teams;
   }
 
   /** The operators' weekly rules and the exceptions dated `date`, and their approved leave covering `at`, in one round trip. */
-  async operatorAbsences(db: EntityManager | undefined, accountIds: readonly number[], date: string, at: Date): Promise<OperatorAbsences> {
+  async operatorAbsences(
+    db: EntityManager | undefined,
+    accountIds: readonly number[],
+    date: string,
+    at: Date,
+  ): Promise<OperatorAbsences> {
     const time = toDbTime(at);
     const rows: RuleRow[] = await (db ?? this.dataSource).query(
       `SELECT account_id AS subject, 0 AS leave_id, ${RULE_COLUMNS} FROM operator_availability
@@ -59,12 +73,18 @@ export class LocalDirectoryRepository {
     );
     return {
       rules: bySubject(rows.filter((r) => Number(r.leave_id) === 0)),
-      leave: rows.filter((r) => Number(r.leave_id) !== 0).map((r) => ({ accountId: Number(r.subject), leaveId: Number(r.leave_id) })),
+      leave: rows
+        .filter((r) => Number(r.leave_id) !== 0)
+        .map((r) => ({ accountId: Number(r.subject), leaveId: Number(r.leave_id) })),
     };
   }
 
   /** The teams' weekly rules and the exceptions dated `date`. */
-  async teamRules(db: EntityManager | undefined, teamIds: readonly number[], date: string): Promise<Map<number, Rule[]>> {
+  async teamRules(
+    db: EntityManager | undefined,
+    teamIds: readonly number[],
+    date: string,
+  ): Promise<Map<number, Rule[]>> {
     const rows: RuleRow[] = await (db ?? this.dataSource).query(
       `SELECT team_id AS subject, ${RULE_COLUMNS} FROM team_availability WHERE team_id IN (${placeholders(teamIds)}) AND (on_date IS NULL OR on_date = ?)`,
       [...teamIds, date],

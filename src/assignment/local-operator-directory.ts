@@ -3,7 +3,13 @@ import { ConfigService } from '@nestjs/config';
 import type { Environment } from '../config/environment.js';
 import { localMoment, unavailableAt, type LocalMoment, type Rule } from './availability.js';
 import { LocalDirectoryRepository } from './local-directory.repository.js';
-import type { DirectoryOperator, DirectoryRead, DirectoryTeam, OperatorDirectory, Unavailability } from './operator-directory.js';
+import type {
+  DirectoryOperator,
+  DirectoryRead,
+  DirectoryTeam,
+  OperatorDirectory,
+  Unavailability,
+} from './operator-directory.js';
 
 /**
  * The directory when the People integration is off or its caches are empty or expired: the local `account`, `team` and
@@ -33,7 +39,11 @@ export class LocalOperatorDirectory implements OperatorDirectory {
   }
 
   /** Availability rules and approved leave in one round trip. */
-  async operatorUnavailability(accountIds: number[], at: Date, read?: DirectoryRead): Promise<Map<number, Unavailability[]>> {
+  async operatorUnavailability(
+    accountIds: number[],
+    at: Date,
+    read?: DirectoryRead,
+  ): Promise<Map<number, Unavailability[]>> {
     if (accountIds.length === 0) return new Map();
     const moment = localMoment(at, this.timeZone);
     const { rules, leave } = await this.repository.operatorAbsences(this.answer(read), accountIds, moment.date, at);

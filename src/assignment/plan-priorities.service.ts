@@ -43,7 +43,10 @@ export class PlanPrioritiesService {
       const job = await this.refs.job(em, jobId);
       if (!job) throw DomainError.notFound('Job', jobId);
       if ((await this.graphOf(em, nodeId)) !== job.graphId) {
-        throw new DomainError(ErrorCode.InvalidState, `Node ${nodeId} is not in job ${job.code}'s graph`, { jobId, nodeId });
+        throw new DomainError(ErrorCode.InvalidState, `Node ${nodeId} is not in job ${job.code}'s graph`, {
+          jobId,
+          nodeId,
+        });
       }
       await this.plans.replaceJobPlan(em, jobId, nodeId, await this.resolve(em, entries));
     });
@@ -68,10 +71,13 @@ export class PlanPrioritiesService {
     const rows: PlanDraft[] = [];
     for (const [i, e] of entries.entries()) {
       if ((e.operatorCode === undefined) === (e.teamCode === undefined)) {
-        throw DomainError.validation([{ field: `entries.${i}.operatorCode`, messages: ['give exactly one of operatorCode and teamCode'] }]);
+        throw DomainError.validation([
+          { field: `entries.${i}.operatorCode`, messages: ['give exactly one of operatorCode and teamCode'] },
+        ]);
       }
       const key = e.operatorCode !== undefined ? `operator ${e.operatorCode}` : `team ${e.teamCode}`;
-      if (seen.has(key)) throw DomainError.validation([{ field: `entries.${i}`, messages: [`${key} is already in the plan`] }]);
+      if (seen.has(key))
+        throw DomainError.validation([{ field: `entries.${i}`, messages: [`${key} is already in the plan`] }]);
       seen.add(key);
       rows.push({
         accountId: e.operatorCode !== undefined ? await this.accounts.operatorId(em, e.operatorCode) : null,

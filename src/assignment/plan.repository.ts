@@ -39,19 +39,29 @@ export class PlanRepository {
   }
 
   async nodePlan(nodeId: number): Promise<PlanEntryDto[]> {
-    const rows: Row[] = await this.dataSource.query(`SELECT id, node_id, account_id, team_id, priority FROM assignment_plan_node WHERE node_id = ? ORDER BY id`, [nodeId]);
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT id, node_id, account_id, team_id, priority FROM assignment_plan_node WHERE node_id = ? ORDER BY id`,
+      [nodeId],
+    );
     return rows.map(toDto);
   }
 
   /** Every node's entries of the job, by node, each in plan order. */
   async jobPlan(jobId: number): Promise<PlanEntryDto[]> {
-    const rows: Row[] = await this.dataSource.query(`SELECT id, job_id, node_id, account_id, team_id, priority FROM assignment_plan_job WHERE job_id = ? ORDER BY node_id, id`, [jobId]);
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT id, job_id, node_id, account_id, team_id, priority FROM assignment_plan_job WHERE job_id = ? ORDER BY node_id, id`,
+      [jobId],
+    );
     return rows.map(toDto);
   }
 
   /** The node of the oldest node plan entry; null when no node has a plan. */
   async firstPlannedNodeId(): Promise<number | null> {
-    const plan = (await this.dataSource.query<Array<{ node_id: number }>>(`SELECT node_id FROM assignment_plan_node ORDER BY id LIMIT 1`)).at(0);
+    const plan = (
+      await this.dataSource.query<Array<{ node_id: number }>>(
+        `SELECT node_id FROM assignment_plan_node ORDER BY id LIMIT 1`,
+      )
+    ).at(0);
     return plan ? plan.node_id : null;
   }
 
@@ -78,7 +88,13 @@ export class PlanRepository {
   }
 }
 
-async function insert(em: EntityManager, table: string, keys: string[], keyValues: number[], drafts: readonly PlanDraft[]): Promise<void> {
+async function insert(
+  em: EntityManager,
+  table: string,
+  keys: string[],
+  keyValues: number[],
+  drafts: readonly PlanDraft[],
+): Promise<void> {
   const columns = [...keys, 'account_id', 'team_id', 'priority', 'created_at'];
   const now = toDbTime(new Date());
   const chunk = insertChunkRows(dialectOf(em), columns.length);

@@ -9,7 +9,8 @@ type Row = Record<string, unknown>;
 
 export type JobSummary = Pick<JobRef, 'id' | 'code' | 'graphId' | 'quantity' | 'status'>;
 
-const TOKEN_COLUMNS = 't.id, t.serial, t.job_id, t.current_node_id, t.status, t.assigned_account_id, t.assigned_team_id, t.version';
+const TOKEN_COLUMNS =
+  't.id, t.serial, t.job_id, t.current_node_id, t.status, t.assigned_account_id, t.assigned_team_id, t.version';
 
 /**
  * Phase 7's reads of the core's jobs, graphs, tokens, accounts and teams (plans, previews,
@@ -21,65 +22,84 @@ export class ProductionRefsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async job(db: EntityManager | undefined, jobId: number): Promise<JobSummary | null> {
-    const rows = await (db ?? this.dataSource).query<Array<{ id: number; code: string; graph_id: number; quantity: number; status: JobStatus }>>(
-      `SELECT id, code, graph_id, quantity, status FROM job_ticket WHERE id = ?`,
-      [jobId],
-    );
+    const rows = await (db ?? this.dataSource).query<
+      Array<{ id: number; code: string; graph_id: number; quantity: number; status: JobStatus }>
+    >(`SELECT id, code, graph_id, quantity, status FROM job_ticket WHERE id = ?`, [jobId]);
     const r = rows.at(0);
     return r ? { id: r.id, code: r.code, graphId: r.graph_id, quantity: r.quantity, status: r.status } : null;
   }
 
   async jobIdByCode(code: string): Promise<number | null> {
-    const r = (await this.dataSource.query<Array<{ id: number }>>(`SELECT id FROM job_ticket WHERE code = ?`, [code])).at(0);
+    const r = (
+      await this.dataSource.query<Array<{ id: number }>>(`SELECT id FROM job_ticket WHERE code = ?`, [code])
+    ).at(0);
     return r ? r.id : null;
   }
 
   /** The graph a node belongs to; null when there is no such node. */
   async graphOfNode(db: EntityManager | undefined, nodeId: number): Promise<number | null> {
-    const r = (await (db ?? this.dataSource).query<Array<{ graph_id: number }>>(`SELECT graph_id FROM graph_node WHERE id = ?`, [nodeId])).at(0);
+    const r = (
+      await (db ?? this.dataSource).query<Array<{ graph_id: number }>>(`SELECT graph_id FROM graph_node WHERE id = ?`, [
+        nodeId,
+      ])
+    ).at(0);
     return r ? r.graph_id : null;
   }
 
   async node(nodeId: number): Promise<NodeRef | null> {
-    const rows = await this.dataSource.query<Array<{ id: number; graph_id: number; code: string; name: string; kind: NodeKind; station_code: string | null }>>(
-      `SELECT id, graph_id, code, name, kind, station_code FROM graph_node WHERE id = ?`,
-      [nodeId],
-    );
+    const rows = await this.dataSource.query<
+      Array<{ id: number; graph_id: number; code: string; name: string; kind: NodeKind; station_code: string | null }>
+    >(`SELECT id, graph_id, code, name, kind, station_code FROM graph_node WHERE id = ?`, [nodeId]);
     const n = rows.at(0);
-    return n ? { id: n.id, graphId: n.graph_id, code: n.code, name: n.name, kind: n.kind, stationCode: n.station_code } : null;
+    return n
+      ? { id: n.id, graphId: n.graph_id, code: n.code, name: n.name, kind: n.kind, stationCode: n.station_code }
+      : null;
   }
 
   async startNodeId(graphId: number): Promise<number> {
-    const [start] = await this.dataSource.query<Array<{ id: number }>>(`SELECT id FROM graph_node WHERE graph_id = ? AND kind = 'start'`, [graphId]);
+    const [start] = await this.dataSource.query<Array<{ id: number }>>(
+      `SELECT id FROM graph_node WHERE graph_id = ? AND kind = 'start'`,
+      [graphId],
+    );
     return start.id;
   }
 
   /** The nodes of the graph with this code, by id and code. */
   async graphNodes(graphCode: string): Promise<Array<{ id: number; code: string }>> {
-    const rows: Row[] = await this.dataSource.query(`SELECT n.id, n.code FROM graph_node n JOIN production_graph g ON g.id = n.graph_id WHERE g.code = ?`, [graphCode]);
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT n.id, n.code FROM graph_node n JOIN production_graph g ON g.id = n.graph_id WHERE g.code = ?`,
+      [graphCode],
+    );
     return rows.map((r) => ({ id: Number(r.id), code: String(r.code) }));
   }
 
   /** A token with the graph of its job; null when there is no such token. */
   async tokenWithGraph(tokenId: number): Promise<{ token: TokenRef; graphId: number } | null> {
-    const r = (await this.dataSource.query<Row[]>(`SELECT ${TOKEN_COLUMNS}, j.graph_id FROM token t JOIN job_ticket j ON j.id = t.job_id WHERE t.id = ?`, [tokenId])).at(0);
+    const r = (
+      await this.dataSource.query<Row[]>(
+        `SELECT ${TOKEN_COLUMNS}, j.graph_id FROM token t JOIN job_ticket j ON j.id = t.job_id WHERE t.id = ?`,
+        [tokenId],
+      )
+    ).at(0);
     return r ? { token: toToken(r), graphId: Number(r.graph_id) } : null;
   }
 
   /** The job's waiting and in-progress tokens, by id. */
   async openTokens(jobId: number): Promise<TokenRef[]> {
-    const rows: Row[] = await this.dataSource.query(`SELECT ${TOKEN_COLUMNS} FROM token t WHERE t.job_id = ? AND t.status IN (?, ?) ORDER BY t.id`, [
-      jobId,
-      TokenStatus.Waiting,
-      TokenStatus.InProgress,
-    ]);
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT ${TOKEN_COLUMNS} FROM token t WHERE t.job_id = ? AND t.status IN (?, ?) ORDER BY t.id`,
+      [jobId, TokenStatus.Waiting, TokenStatus.InProgress],
+    );
     return rows.map(toToken);
   }
 
   /** Account ids by code, for the codes that exist. */
   async accountIds(codes: readonly string[]): Promise<Map<string, number>> {
     if (codes.length === 0) return new Map();
-    const rows: Row[] = await this.dataSource.query(`SELECT id, code FROM account WHERE code IN (${codes.map(() => '?').join(', ')})`, [...codes]);
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT id, code FROM account WHERE code IN (${codes.map(() => '?').join(', ')})`,
+      [...codes],
+    );
     return new Map(rows.map((r) => [String(r.code), Number(r.id)]));
   }
 

@@ -60,7 +60,12 @@ export function compareCandidates(a: Candidate, b: Candidate): number {
  * best first as they stand for token `i` (read them before returning: they change for the
  * next token). The caller's candidates are not changed.
  */
-export function rankEach(candidates: readonly Candidate[], count: number, at: Date, visit: (i: number, ranked: readonly Candidate[]) => void): void {
+export function rankEach(
+  candidates: readonly Candidate[],
+  count: number,
+  at: Date,
+  visit: (i: number, ranked: readonly Candidate[]) => void,
+): void {
   const eligible = candidates.filter((c) => c.exclusions.length === 0).map((c) => ({ ...c }));
   for (let i = 0; i < count; i++) {
     eligible.sort(compareCandidates);
@@ -75,7 +80,9 @@ export function rankEach(candidates: readonly Candidate[], count: number, at: Da
 
 /** rankEach with each token's full picture: ranked eligible candidates, then the excluded ones. */
 export function decideAll(candidates: readonly Candidate[], count: number, at: Date): Decision[] {
-  const excluded: RankedCandidate[] = candidates.filter((c) => c.exclusions.length > 0).map((c) => ({ ...c, rank: null }));
+  const excluded: RankedCandidate[] = candidates
+    .filter((c) => c.exclusions.length > 0)
+    .map((c) => ({ ...c, rank: null }));
   const decisions: Decision[] = [];
   rankEach(candidates, count, at, (_, eligible) => {
     const ranked: RankedCandidate[] = eligible.map((c, index) => ({ ...c, rank: index + 1 }));

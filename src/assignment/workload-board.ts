@@ -28,16 +28,24 @@ export class WorkloadBoard {
    * route, a preview, a comparison): each leaves its current assignee whoever is chosen, so
    * it is not their workload.
    */
-  async standing(db: Db | undefined, accountIds: readonly number[], reassigning: readonly TokenRef[], now: number, fresh = false): Promise<Map<number, Standing>> {
+  async standing(
+    db: Db | undefined,
+    accountIds: readonly number[],
+    reassigning: readonly TokenRef[],
+    now: number,
+    fresh = false,
+  ): Promise<Map<number, Standing>> {
     const entries = fresh || this.ttlMs === 0 ? new Map<number, Standing & { readAt: number }>() : this.entries;
     const stale = accountIds.filter((id) => !((entries.get(id)?.readAt ?? -Infinity) > now - this.ttlMs));
     if (stale.length > 0) {
       if (entries === this.entries && entries.size + stale.length > MAX_ENTRIES) this.prune(now);
-      for (const [id, standing] of await this.repository.standings(db, stale)) entries.set(id, { ...standing, readAt: now });
+      for (const [id, standing] of await this.repository.standings(db, stale))
+        entries.set(id, { ...standing, readAt: now });
     }
     for (const t of reassigning) {
       const entry = t.assignedAccountId === null ? undefined : entries.get(t.assignedAccountId);
-      if (entry && (t.status === TokenStatus.Waiting || t.status === TokenStatus.InProgress)) entry.workload = Math.max(0, entry.workload - 1);
+      if (entry && (t.status === TokenStatus.Waiting || t.status === TokenStatus.InProgress))
+        entry.workload = Math.max(0, entry.workload - 1);
     }
     const result = new Map<number, Standing>();
     for (const id of accountIds) {

@@ -27,7 +27,8 @@ export class WorkloadRepository {
 
   constructor(private readonly dataSource: DataSource) {
     const dialect = dialectOf(dataSource);
-    const open = (status: string) => `(SELECT COUNT(*) FROM token t ${forceIndex(dialect, WORKLOAD_INDEX)} WHERE t.assigned_account_id = a.id AND t.status = '${status}')`;
+    const open = (status: string) =>
+      `(SELECT COUNT(*) FROM token t ${forceIndex(dialect, WORKLOAD_INDEX)} WHERE t.assigned_account_id = a.id AND t.status = '${status}')`;
     this.sql = `SELECT a.id, ${open('waiting')} + ${open('in_progress')} AS workload,
       (SELECT l.decided_at FROM assignment_log l WHERE l.account_id = a.id ORDER BY l.decided_at DESC LIMIT 1) AS last_assigned
       FROM account a WHERE a.id IN `;
@@ -35,7 +36,18 @@ export class WorkloadRepository {
 
   /** The standing of each of `accountIds` that has an account, read on `db` (the pool when not given). */
   async standings(db: Db | undefined, accountIds: readonly number[]): Promise<Map<number, Standing>> {
-    const rows: Array<Record<string, unknown>> = await (db ?? this.dataSource).query(`${this.sql}(${accountIds.map(() => '?').join(', ')})`, [...accountIds]);
-    return new Map(rows.map((r) => [Number(r.id), { workload: Number(r.workload), lastAssignedAt: fromDbTime(r.last_assigned as string | Date | null)?.getTime() ?? null }]));
+    const rows: Array<Record<string, unknown>> = await (db ?? this.dataSource).query(
+      `${this.sql}(${accountIds.map(() => '?').join(', ')})`,
+      [...accountIds],
+    );
+    return new Map(
+      rows.map((r) => [
+        Number(r.id),
+        {
+          workload: Number(r.workload),
+          lastAssignedAt: fromDbTime(r.last_assigned as string | Date | null)?.getTime() ?? null,
+        },
+      ]),
+    );
   }
 }

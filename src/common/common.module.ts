@@ -14,7 +14,13 @@ import { MetricsService } from './metrics/metrics.service.js';
 @Module({
   imports: [AuthModule, HealthModule, DiscoveryModule],
   controllers: [MetricsController],
-  providers: [MetricsService, AccessLogMiddleware, ExtensionRegistry, { provide: APP_FILTER, useClass: AllExceptionsFilter }, { provide: APP_GUARD, useClass: ReadOnlyGuard }],
+  providers: [
+    MetricsService,
+    AccessLogMiddleware,
+    ExtensionRegistry,
+    { provide: APP_FILTER, useClass: AllExceptionsFilter },
+    { provide: APP_GUARD, useClass: ReadOnlyGuard },
+  ],
   exports: [MetricsService, AccessLogMiddleware, AuthModule, ExtensionRegistry],
 })
 export class CommonModule {}

@@ -1,7 +1,18 @@
 import { DatabaseEnvironmentError, readDatabaseEnvironment } from './database-environment.js';
 import { EnvironmentError, validateEnvironment } from './environment.js';
 
-const KEYS = ['DB_TYPE', 'DB_PATH', 'DB_URL', 'DB_HOST', 'DB_PORT', 'DB_USER', 'DB_PASSWORD', 'DB_NAME', 'ROLLBACK_WEBHOOK_URL', 'ROLLBACK_WEBHOOK_TIMEOUT_MS'] as const;
+const KEYS = [
+  'DB_TYPE',
+  'DB_PATH',
+  'DB_URL',
+  'DB_HOST',
+  'DB_PORT',
+  'DB_USER',
+  'DB_PASSWORD',
+  'DB_NAME',
+  'ROLLBACK_WEBHOOK_URL',
+  'ROLLBACK_WEBHOOK_TIMEOUT_MS',
+] as const;
 
 /** What the full Environment makes of the same variables, or the names it refuses. */
 function full(raw: Record<string, string>) {

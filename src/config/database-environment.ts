@@ -39,7 +39,8 @@ export function readDatabaseEnvironment(raw: Record<string, string | undefined> 
     const text = value(key);
     if (text === undefined) return DATABASE_DEFAULTS[key];
     const n = Number(text);
-    if (!/^-?\d+$/.test(text.trim()) || n < min || n > max) errors.push(`${key}: must be an integer from ${min} to ${max}`);
+    if (!/^-?\d+$/.test(text.trim()) || n < min || n > max)
+      errors.push(`${key}: must be an integer from ${min} to ${max}`);
     return n;
   };
   const url = (key: 'DB_URL' | 'ROLLBACK_WEBHOOK_URL', protocols: string[]) => {
@@ -51,7 +52,8 @@ export function readDatabaseEnvironment(raw: Record<string, string | undefined> 
     } catch {
       // reported below
     }
-    if (!parsed || !protocols.includes(parsed.protocol.replace(/:$/, '')) || !parsed.hostname) errors.push(`${key}: must be a URL (${protocols.join(', ')})`);
+    if (!parsed || !protocols.includes(parsed.protocol.replace(/:$/, '')) || !parsed.hostname)
+      errors.push(`${key}: must be a URL (${protocols.join(', ')})`);
     return text;
   };
   const type = value('DB_TYPE') ?? DATABASE_DEFAULTS.DB_TYPE;
@@ -68,6 +70,7 @@ export function readDatabaseEnvironment(raw: Record<string, string | undefined> 
     ROLLBACK_WEBHOOK_URL: url('ROLLBACK_WEBHOOK_URL', ['http', 'https']),
     ROLLBACK_WEBHOOK_TIMEOUT_MS: int('ROLLBACK_WEBHOOK_TIMEOUT_MS', 100, 60_000),
   };
-  if (errors.length) throw new DatabaseEnvironmentError(`Invalid environment:\n${errors.map((e) => `  ${e}`).join('\n')}`);
+  if (errors.length)
+    throw new DatabaseEnvironmentError(`Invalid environment:\n${errors.map((e) => `  ${e}`).join('\n')}`);
   return env;
 }

@@ -3,7 +3,13 @@ import { validateEnvironment } from './environment.js';
 describe('validateEnvironment', () => {
   it('applies defaults: SQLite under .data, JSON logs in production', () => {
     const env = validateEnvironment({});
-    expect(env).toMatchObject({ PORT: 3000, DB_TYPE: 'sqlite', DB_PATH: '.data/phasegate.sqlite', LOG_FORMAT: 'json', APP_MODE: 'normal' });
+    expect(env).toMatchObject({
+      PORT: 3000,
+      DB_TYPE: 'sqlite',
+      DB_PATH: '.data/phasegate.sqlite',
+      LOG_FORMAT: 'json',
+      APP_MODE: 'normal',
+    });
   });
 
   it('logs pretty lines in development unless told otherwise', () => {

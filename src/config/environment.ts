@@ -46,7 +46,10 @@ export class Environment {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'production';
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 3000;
 
   @IsString()
@@ -55,17 +58,22 @@ export class Environment {
   @IsEnum(DbType)
   DB_TYPE: DbType = DbType.Sqlite;
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   DB_PATH: string = DATABASE_DEFAULTS.DB_PATH;
 
   /** mysql://user:password@host:port/name; wins over the separate DB_* variables. */
-  @IsOptional() @IsUrl({ protocols: ['mysql', 'mariadb'], require_tld: false, require_protocol: true })
+  @IsOptional()
+  @IsUrl({ protocols: ['mysql', 'mariadb'], require_tld: false, require_protocol: true })
   DB_URL?: string = undefined;
 
   @IsString()
   DB_HOST: string = DATABASE_DEFAULTS.DB_HOST;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   DB_PORT: number = DATABASE_DEFAULTS.DB_PORT;
 
   @IsString()
@@ -74,10 +82,14 @@ export class Environment {
   @IsString()
   DB_PASSWORD: string = DATABASE_DEFAULTS.DB_PASSWORD;
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   DB_NAME: string = DATABASE_DEFAULTS.DB_NAME;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(500)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(500)
   DB_POOL_SIZE = 10;
 
   /**
@@ -85,11 +97,15 @@ export class Environment {
    * makes each read wait until the node has applied what the cluster committed before it, so
    * a client sees its own writes whichever node served them. Ignored elsewhere.
    */
-  @Transform(toInt) @IsInt() @Min(0) @Max(15)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(15)
   DB_WSREP_SYNC_WAIT = 1;
 
   /** Apply pending migrations (under the migration lock) when the HTTP server starts. */
-  @Transform(toBoolean) @IsBoolean()
+  @Transform(toBoolean)
+  @IsBoolean()
   MIGRATE_ON_START = true;
 
   @IsIn(['json', 'pretty'])
@@ -106,19 +122,29 @@ export class Environment {
   FEATURE_FLAGS_FORCE_OFF = '';
 
   /** How often each replica polls the flag version; the bound on cross-replica propagation. */
-  @Transform(toInt) @IsInt() @Min(50) @Max(60_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
   FLAG_REFRESH_MS = 1000;
 
   /** Run scheduled phase jobs on this replica (stopping a job for all replicas is done in the database). */
-  @Transform(toBoolean) @IsBoolean()
+  @Transform(toBoolean)
+  @IsBoolean()
   JOBS_ENABLED = true;
 
   /** How long stopping a job waits for a run in flight before reporting it still running. */
-  @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
   JOB_STOP_WAIT_MS = 30_000;
 
   /** Lease time to live of a running job; renewed while it runs, taken over after a crash. */
-  @Transform(toInt) @IsInt() @Min(1000) @Max(3_600_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
   JOB_LEASE_TTL_MS = 60_000;
 
   /** Largest accepted JSON request body: bytes, or a number with b, kb, mb or gb. */
@@ -126,19 +152,27 @@ export class Environment {
   BODY_LIMIT = '256kb';
 
   /** Where phase backups are written (`<time>-phase<N>/`); must be writable before any schema revert. */
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   BACKUP_DIR = '.data/backups';
 
   /** Receives a JSON notice when a rollback starts and ends; never blocks the rollback. */
-  @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
   ROLLBACK_WEBHOOK_URL?: string = undefined;
 
   /** Bound on each webhook call, so a slow receiver cannot hold a rollback up. */
-  @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
   ROLLBACK_WEBHOOK_TIMEOUT_MS: number = DATABASE_DEFAULTS.ROLLBACK_WEBHOOK_TIMEOUT_MS;
 
   /** A scan repeated at the same station within this window returns the first result and advances nothing. */
-  @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
   SCAN_DEDUP_WINDOW_MS = 5000;
 
   /** When the dashboard's analytics tables are refreshed (cron, seconds field allowed); answers older than three intervals are stale. */
@@ -146,7 +180,10 @@ export class Environment {
   DASHBOARD_REFRESH_CRON = '0 * * * * *';
 
   /** The window of the dashboard's bottleneck and team figures, ending at each refresh. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(720)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(720)
   DASHBOARD_WINDOW_HOURS = 24;
 
   /** IANA time zone of the factory clock that operator and team availability windows are written in. */
@@ -158,7 +195,10 @@ export class Environment {
    * availability, leave) and operators' workload, into which it counts its own decisions at
    * once. 0 reads everything on every decision.
    */
-  @Transform(toInt) @IsInt() @Min(0) @Max(60_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
   ASSIGNMENT_CACHE_TTL_MS = 1000;
 
   /** In OEM mode, a barcode with this prefix that no station rule takes is refused (422 NO_RULE) rather than read as a token serial. */
@@ -166,7 +206,10 @@ export class Environment {
   OEM_BARCODE_PREFIX = 'OEM-';
 
   /** How long a replica scans with its snapshot of the OEM scan rules; its own rule changes apply at once, others' within this bound (0: read them on every scan). */
-  @Transform(toInt) @IsInt() @Min(0) @Max(60_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
   OEM_RULES_REFRESH_MS = 1000;
 
   /** Base URL of the HR People API (Phase 9, read-only); `npm run people-sim` serves one on port 4010. */
@@ -178,33 +221,57 @@ export class Environment {
   PEOPLE_API_TOKEN = '';
 
   /** Each People API request is abandoned (and retried) after this long. */
-  @Transform(toInt) @IsInt() @Min(100) @Max(300_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
   PEOPLE_API_TIMEOUT_MS = 10_000;
 
   /** Retries after the first attempt on 5xx, 429, timeouts and network errors. */
-  @Transform(toInt) @IsInt() @Min(0) @Max(20)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(20)
   PEOPLE_API_MAX_RETRIES = 4;
 
   /** First backoff; doubles per retry up to PEOPLE_API_BACKOFF_MAX_MS, with jitter. A 429's Retry-After wins, up to the same cap. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(60_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(60_000)
   PEOPLE_API_BACKOFF_MS = 250;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(600_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(600_000)
   PEOPLE_API_BACKOFF_MAX_MS = 15_000;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   PEOPLE_API_PAGE_SIZE = 500;
 
   /** Every cache row expires this long after it was last fetched or confirmed; expired caches fall back to local accounts. */
-  @Transform(toInt) @IsInt() @Min(1000) @Max(30 * 86_400_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(30 * 86_400_000)
   PEOPLE_CACHE_TTL_MS = 6 * 3_600_000;
 
   /** Operator syncs are incremental; one at least this long after the last full sync is full (and deactivates operators gone upstream). */
-  @Transform(toInt) @IsInt() @Min(0) @Max(30 * 86_400_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(30 * 86_400_000)
   PEOPLE_FULL_SYNC_INTERVAL_MS = 86_400_000;
 
   /** Days ahead (from yesterday) of availability the availability sync keeps. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(31)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(31)
   PEOPLE_AVAILABILITY_DAYS = 7;
 
   /** HMAC key of the `hash` masking strategy and of error-log payload hashes; set it, or low-entropy values can be guessed back. */

@@ -6,7 +6,9 @@ import { CONSOLE_FLAGS } from './console.module.js';
 const PUBLIC_JS = fileURLToPath(new URL('./public/js/', import.meta.url));
 
 function scripts(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? scripts(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? scripts(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : [],
+  );
 }
 
 describe('the console reads flag keys from the server', () => {

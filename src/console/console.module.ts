@@ -17,7 +17,9 @@ export const CONSOLE_PATH = '/console';
  * forget: run from TypeScript (jest) they sit next to this file; run from the compiled
  * JavaScript, tsc has mirrored the project root into dist/, three levels above this file.
  */
-const PUBLIC_DIR = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './public/' : '../../../src/console/public/', import.meta.url));
+const PUBLIC_DIR = fileURLToPath(
+  new URL(import.meta.url.endsWith('.ts') ? './public/' : '../../../src/console/public/', import.meta.url),
+);
 
 /** chart.js exports no path to its browser build; it sits beside the CommonJS entry. */
 const CHART_JS = join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');

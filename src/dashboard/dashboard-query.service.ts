@@ -8,7 +8,14 @@ import { toDbTime } from '../database/dialect.js';
 import { PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
 import { DASHBOARD_FLAG, type ViewName } from './dashboard.schema.js';
 import { DashboardViewRepository, type ViewRows } from './dashboard-view.repository.js';
-import type { BottleneckRowDto, CycleTimeQuery, CycleTimeRowDto, TeamWorkloadRowDto, TokenFlowQuery, TokenFlowRowDto } from './dto/dashboard.dto.js';
+import type {
+  BottleneckRowDto,
+  CycleTimeQuery,
+  CycleTimeRowDto,
+  TeamWorkloadRowDto,
+  TokenFlowQuery,
+  TokenFlowRowDto,
+} from './dto/dashboard.dto.js';
 
 export interface ViewAnswer<T> {
   refreshedAt: Date | null;
@@ -39,7 +46,13 @@ export class DashboardQueryService {
 
   tokenFlow(query: TokenFlowQuery): Promise<ViewAnswer<TokenFlowRowDto>> {
     const from = query.from ?? new Date(Date.now() - DAY_MS);
-    checkRange(from.getTime(), query.to?.getTime(), Date.now(), MAX_FLOW_DAYS, query.from ? 'from' : 'the default from (24 hours ago)');
+    checkRange(
+      from.getTime(),
+      query.to?.getTime(),
+      Date.now(),
+      MAX_FLOW_DAYS,
+      query.from ? 'from' : 'the default from (24 hours ago)',
+    );
     return this.read('mv_token_flow_summary', () => this.views.tokenFlow({ from, to: query.to, nodeId: query.nodeId }));
   }
 
@@ -55,8 +68,16 @@ export class DashboardQueryService {
     const from = query.from ?? toDbTime(new Date(Date.now() - 30 * DAY_MS)).slice(0, 10);
     // inclusive days: a range ends at the end of its last day
     const endOf = (day: string) => Date.parse(`${day}T00:00:00Z`) + DAY_MS;
-    checkRange(Date.parse(`${from}T00:00:00Z`), query.to === undefined ? undefined : endOf(query.to), endOf(toDbTime(new Date()).slice(0, 10)), MAX_CYCLE_DAYS, query.from ? 'from' : 'the default from (30 days ago)');
-    return this.read('mv_cycle_time_analytics', () => this.views.cycleTimes({ from, to: query.to, product: query.product }));
+    checkRange(
+      Date.parse(`${from}T00:00:00Z`),
+      query.to === undefined ? undefined : endOf(query.to),
+      endOf(toDbTime(new Date()).slice(0, 10)),
+      MAX_CYCLE_DAYS,
+      query.from ? 'from' : 'the default from (30 days ago)',
+    );
+    return this.read('mv_cycle_time_analytics', () =>
+      this.views.cycleTimes({ from, to: query.to, product: query.product }),
+    );
   }
 
   private async read<T>(view: ViewName, rows: () => Promise<ViewRows<T>>): Promise<ViewAnswer<T>> {
@@ -65,7 +86,11 @@ export class DashboardQueryService {
       operation: `read_${view}`,
       newPath: async () => {
         const { refreshedAt, rows: data } = await rows();
-        return { refreshedAt, stale: refreshedAt === null || Date.now() - refreshedAt.getTime() > this.staleAfterMs, data };
+        return {
+          refreshedAt,
+          stale: refreshedAt === null || Date.now() - refreshedAt.getTime() > this.staleAfterMs,
+          data,
+        };
       },
       legacy: async () => {
         throw new DomainError(ErrorCode.DataUnavailable, 'Data unavailable');
@@ -87,8 +112,11 @@ export function cronIntervalMs(cron: string): number {
  * 438,000 rows). A longer one is asked for in parts.
  */
 function checkRange(from: number, to: number | undefined, now: number, maxDays: number, fromLabel: string): void {
-  if (to !== undefined && to <= from) throw DomainError.validation([{ field: 'to', messages: [`to must be after ${fromLabel}`] }]);
+  if (to !== undefined && to <= from)
+    throw DomainError.validation([{ field: 'to', messages: [`to must be after ${fromLabel}`] }]);
   if ((to ?? now) - from > maxDays * DAY_MS) {
-    throw DomainError.validation([{ field: 'from', messages: [`the range may span at most ${maxDays} days; ask for a longer one in parts`] }]);
+    throw DomainError.validation([
+      { field: 'from', messages: [`the range may span at most ${maxDays} days; ask for a longer one in parts`] },
+    ]);
   }
 }

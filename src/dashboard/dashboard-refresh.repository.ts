@@ -29,13 +29,19 @@ export class DashboardRefreshRepository {
 
   /** When the earliest event with an id in (afterId, upToId] occurred; null when there is none. */
   async earliestEventBetween(afterId: number, upToId: number): Promise<Date | null> {
-    const [{ earliest }] = await this.dataSource.query(`SELECT MIN(occurred_at) AS earliest FROM token_event WHERE id > ? AND id <= ?`, [afterId, upToId]);
+    const [{ earliest }] = await this.dataSource.query(
+      `SELECT MIN(occurred_at) AS earliest FROM token_event WHERE id > ? AND id <= ?`,
+      [afterId, upToId],
+    );
     return fromDbTime(earliest);
   }
 
   /** The view's state row, created at generation 0 the first time the view is refreshed. */
   async state(view: ViewName): Promise<RefreshState> {
-    await this.dataSource.query(`${insertIgnore(dialectOf(this.dataSource))} mv_refresh_state (view_name, generation) VALUES (?, 0)`, [view]);
+    await this.dataSource.query(
+      `${insertIgnore(dialectOf(this.dataSource))} mv_refresh_state (view_name, generation) VALUES (?, 0)`,
+      [view],
+    );
     return this.dataSource.getRepository(RefreshState).findOneByOrFail({ viewName: view });
   }
 
@@ -72,7 +78,9 @@ export class DashboardRefreshRepository {
   }
 
   async countGeneration(view: ViewName, generation: number): Promise<number> {
-    const [{ total }] = await this.dataSource.query(`SELECT COUNT(*) AS total FROM ${view} WHERE generation = ?`, [generation]);
+    const [{ total }] = await this.dataSource.query(`SELECT COUNT(*) AS total FROM ${view} WHERE generation = ?`, [
+      generation,
+    ]);
     return Number(total);
   }
 }

@@ -59,15 +59,28 @@ export class DashboardRefreshService {
       counts.rows += done.rows;
       durations[view] = done.durationMs;
     }
-    this.logger.log({ msg: 'dashboard refreshed', full: options.full, stopped: options.signal?.aborted === true, watermark, ...counts, durationsMs: durations });
+    this.logger.log({
+      msg: 'dashboard refreshed',
+      full: options.full,
+      stopped: options.signal?.aborted === true,
+      watermark,
+      ...counts,
+      durationsMs: durations,
+    });
     return counts;
   }
 
-  private async refreshView(view: ViewName, watermark: number, now: Date, full: boolean): Promise<{ rows: number; incremental: boolean; durationMs: number }> {
+  private async refreshView(
+    view: ViewName,
+    watermark: number,
+    now: Date,
+    full: boolean,
+  ): Promise<{ rows: number; incremental: boolean; durationMs: number }> {
     const started = Date.now();
     const state = await this.views.state(view);
     await this.views.deleteAllBut(view, state.generation);
-    const incremental = !full && INCREMENTAL_VIEWS.has(view) && state.watermarkEventId !== null && state.refreshedAt !== null;
+    const incremental =
+      !full && INCREMENTAL_VIEWS.has(view) && state.watermarkEventId !== null && state.refreshedAt !== null;
     const generation = state.generation + 1;
     const statements = this.views.generationStatements(view, {
       generation,
@@ -83,7 +96,13 @@ export class DashboardRefreshService {
     }
     await this.beforeStep(`${view}:flip`);
     const durationMs = Date.now() - started;
-    const flipped = await this.views.flip(view, state.generation, { generation, refreshedAt: now, durationMs, watermark, mode: incremental ? 'incremental' : 'full' });
+    const flipped = await this.views.flip(view, state.generation, {
+      generation,
+      refreshedAt: now,
+      durationMs,
+      watermark,
+      mode: incremental ? 'incremental' : 'full',
+    });
     // the job's lease makes refreshes single-runner; this only guards against a lease lost mid-run
     if (!flipped) throw new Error(`${view}: generation ${state.generation} was replaced by another refresh`);
     await this.views.deleteGeneration(view, state.generation);

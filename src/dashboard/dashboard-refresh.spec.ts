@@ -7,7 +7,16 @@ import { VIEWS, type ViewName } from './dashboard.schema.js';
 import type { RefreshState } from './entities/refresh-state.entity.js';
 import type { BuildContext, Statement } from './view-sql.js';
 
-type Method = 'latestEventId' | 'earliestEventBetween' | 'state' | 'generationStatements' | 'run' | 'flip' | 'deleteGeneration' | 'deleteAllBut' | 'countGeneration';
+type Method =
+  | 'latestEventId'
+  | 'earliestEventBetween'
+  | 'state'
+  | 'generationStatements'
+  | 'run'
+  | 'flip'
+  | 'deleteGeneration'
+  | 'deleteAllBut'
+  | 'countGeneration';
 
 /** mv_refresh_state and token_event in memory; each view's generation holds one row per statement run into it. */
 class FakeRefreshRepository implements Pick<DashboardRefreshRepository, Method> {
@@ -28,7 +37,15 @@ class FakeRefreshRepository implements Pick<DashboardRefreshRepository, Method> 
   }
 
   async state(view: ViewName): Promise<RefreshState> {
-    if (!this.states.has(view)) this.states.set(view, { viewName: view, generation: 0, refreshedAt: null, durationMs: null, watermarkEventId: null, mode: null });
+    if (!this.states.has(view))
+      this.states.set(view, {
+        viewName: view,
+        generation: 0,
+        refreshedAt: null,
+        durationMs: null,
+        watermarkEventId: null,
+        mode: null,
+      });
     return { ...this.states.get(view)! };
   }
 
@@ -44,7 +61,13 @@ class FakeRefreshRepository implements Pick<DashboardRefreshRepository, Method> 
   async flip(view: ViewName, from: number, to: FlipTo): Promise<boolean> {
     const state = this.states.get(view)!;
     if (this.replaced === view || state.generation !== from) return false;
-    Object.assign(state, { generation: to.generation, refreshedAt: to.refreshedAt, durationMs: to.durationMs, watermarkEventId: to.watermark, mode: to.mode });
+    Object.assign(state, {
+      generation: to.generation,
+      refreshedAt: to.refreshedAt,
+      durationMs: to.durationMs,
+      watermarkEventId: to.watermark,
+      mode: to.mode,
+    });
     return true;
   }
 
@@ -53,7 +76,8 @@ class FakeRefreshRepository implements Pick<DashboardRefreshRepository, Method> 
   }
 
   async deleteAllBut(view: ViewName, current: number): Promise<void> {
-    for (const key of [...this.rows.keys()]) if (key.startsWith(`${view}:`) && key !== `${view}:${current}`) this.rows.delete(key);
+    for (const key of [...this.rows.keys()])
+      if (key.startsWith(`${view}:`) && key !== `${view}:${current}`) this.rows.delete(key);
   }
 
   async countGeneration(view: ViewName, generation: number): Promise<number> {
@@ -94,7 +118,11 @@ describe('DashboardRefreshService', () => {
 
     expect(await service.refresh({ full: false })).toMatchObject({ views_refreshed: 4, incremental: 2 });
 
-    expect(repo.built.get('mv_token_flow_summary')).toMatchObject({ generation: 2, previous: 1, since: new Date(lastRefresh - 60 * MINUTE) });
+    expect(repo.built.get('mv_token_flow_summary')).toMatchObject({
+      generation: 2,
+      previous: 1,
+      since: new Date(lastRefresh - 60 * MINUTE),
+    });
     expect(repo.built.get('mv_cycle_time_analytics')!.since).toEqual(new Date(lastRefresh - 60 * MINUTE));
     expect(repo.built.get('mv_node_bottlenecks')!.since).toBeNull();
     expect(repo.states.get('mv_cycle_time_analytics')!.mode).toBe('incremental');
@@ -126,7 +154,9 @@ describe('DashboardRefreshService', () => {
     await service.refresh({ full: false });
     repo.replaced = 'mv_node_bottlenecks';
 
-    await expect(service.refresh({ full: false })).rejects.toThrow('mv_node_bottlenecks: generation 1 was replaced by another refresh');
+    await expect(service.refresh({ full: false })).rejects.toThrow(
+      'mv_node_bottlenecks: generation 1 was replaced by another refresh',
+    );
 
     expect(repo.states.get('mv_node_bottlenecks')!.generation).toBe(1);
     expect(repo.rows.get('mv_node_bottlenecks:1')).toBe(1);

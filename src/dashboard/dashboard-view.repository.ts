@@ -36,7 +36,10 @@ const FLOW: Columns<TokenFlowRowDto> = {
   scrapped: ['scrapped', 'int'],
   wip: ['wip', 'int'],
 };
-const WINDOW: Columns<{ windowStart: Date; windowEnd: Date }> = { windowStart: ['window_start', 'time'], windowEnd: ['window_end', 'time'] };
+const WINDOW: Columns<{ windowStart: Date; windowEnd: Date }> = {
+  windowStart: ['window_start', 'time'],
+  windowEnd: ['window_end', 'time'],
+};
 const BOTTLENECKS: Columns<BottleneckRowDto> = {
   rank: ['bottleneck_rank', 'int'],
   nodeId: ['node_id', 'int'],
@@ -115,7 +118,13 @@ export class DashboardViewRepository {
    * One statement joins the state row to the rows of the generation it points at, so a
    * refresh swapping generations meanwhile shows this reader the old set or the new one.
    */
-  private async read<T>(view: ViewName, columns: Columns<T>, where: string[], params: unknown[], orderBy: string): Promise<ViewRows<T>> {
+  private async read<T>(
+    view: ViewName,
+    columns: Columns<T>,
+    where: string[],
+    params: unknown[],
+    orderBy: string,
+  ): Promise<ViewRows<T>> {
     const fields = Object.entries(columns) as Array<[string, [string, Kind]]>;
     const select = fields.map(([field, [column]]) => `v.${column} AS \`${field}\``).join(', ');
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(
@@ -126,7 +135,9 @@ export class DashboardViewRepository {
     );
     return {
       refreshedAt: fromDbTime((rows[0]?.refreshedAt as string | Date | undefined) ?? null),
-      rows: rows.filter((r) => r.rowGeneration !== null).map((r) => Object.fromEntries(fields.map(([field, [, kind]]) => [field, readValue(r[field], kind)])) as T),
+      rows: rows
+        .filter((r) => r.rowGeneration !== null)
+        .map((r) => Object.fromEntries(fields.map(([field, [, kind]]) => [field, readValue(r[field], kind)])) as T),
     };
   }
 }

@@ -1,5 +1,11 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
 import { DomainError } from '../common/errors/domain-error.js';
@@ -20,7 +26,10 @@ import {
   TokenFlowQuery,
 } from './dto/dashboard.dto.js';
 
-const UNAVAILABLE = { type: ErrorResponseDto, description: 'DATA_UNAVAILABLE ("Data unavailable"): the dashboard is switched off' };
+const UNAVAILABLE = {
+  type: ErrorResponseDto,
+  description: 'DATA_UNAVAILABLE ("Data unavailable"): the dashboard is switched off',
+};
 
 @ApiTags('dashboard')
 @Controller('dashboard')
@@ -33,7 +42,9 @@ export class DashboardController {
 
   @Get('token-flow')
   @Roles(Role.Viewer)
-  @ApiOperation({ summary: 'Per node and UTC hour: tokens entered, exited, scrapped, and work in progress at the hour end' })
+  @ApiOperation({
+    summary: 'Per node and UTC hour: tokens entered, exited, scrapped, and work in progress at the hour end',
+  })
   @ApiOkResponse({ type: TokenFlowAnswerDto })
   @ApiErrors({ badRequest: 'Invalid from, to or nodeId' })
   @ApiServiceUnavailableResponse(UNAVAILABLE)
@@ -74,14 +85,31 @@ export class DashboardController {
   @Roles(Role.Admin)
   @ApiOperation({ summary: 'Rebuild every view now from all history (one replica at a time)' })
   @ApiOkResponse({ type: RefreshResultDto })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'FEATURE_DISABLED (the dashboard is off), or CONFLICT (a refresh is running)' })
-  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'UNAVAILABLE: the refresh failed; the previous data stays in place' })
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description: 'FEATURE_DISABLED (the dashboard is off), or CONFLICT (a refresh is running)',
+  })
+  @ApiServiceUnavailableResponse({
+    type: ErrorResponseDto,
+    description: 'UNAVAILABLE: the refresh failed; the previous data stays in place',
+  })
   async refresh(): Promise<RefreshResultDto> {
-    if (!this.flags.isEnabled(DASHBOARD_FLAG)) throw new DomainError(ErrorCode.FeatureDisabled, `The dashboard is off: enable ${DASHBOARD_FLAG} first`);
+    if (!this.flags.isEnabled(DASHBOARD_FLAG))
+      throw new DomainError(ErrorCode.FeatureDisabled, `The dashboard is off: enable ${DASHBOARD_FLAG} first`);
     const run = await this.jobs.runNow(REFRESH_JOB);
     if (run.status !== 'succeeded') {
-      throw new DomainError(ErrorCode.Unavailable, `Dashboard refresh failed: ${run.error}; the previous data stays in place`, { runId: run.id });
+      throw new DomainError(
+        ErrorCode.Unavailable,
+        `Dashboard refresh failed: ${run.error}; the previous data stays in place`,
+        { runId: run.id },
+      );
     }
-    return { runId: run.id, mode: 'full', startedAt: run.startedAt, finishedAt: run.finishedAt!, counts: run.counts ?? {} };
+    return {
+      runId: run.id,
+      mode: 'full',
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt!,
+      counts: run.counts ?? {},
+    };
   }
 }

@@ -14,6 +14,13 @@ import { RefreshState } from './entities/refresh-state.entity.js';
 @Module({
   imports: [PhasesModule, TypeOrmModule.forFeature([RefreshState])],
   controllers: [DashboardController],
-  providers: [DashboardPhase, DashboardRefreshRepository, DashboardRefreshService, DashboardViewRepository, DashboardQueryService, DashboardMetrics],
+  providers: [
+    DashboardPhase,
+    DashboardRefreshRepository,
+    DashboardRefreshService,
+    DashboardViewRepository,
+    DashboardQueryService,
+    DashboardMetrics,
+  ],
 })
 export class DashboardModule {}

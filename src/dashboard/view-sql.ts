@@ -1,4 +1,13 @@
-import { forceIndex, hourBucket, intDiv, jsonInt, msBetween, toDbTime, utcDay, type Dialect } from '../database/dialect.js';
+import {
+  forceIndex,
+  hourBucket,
+  intDiv,
+  jsonInt,
+  msBetween,
+  toDbTime,
+  utcDay,
+  type Dialect,
+} from '../database/dialect.js';
 import type { ViewName } from './dashboard.schema.js';
 
 /**
@@ -95,7 +104,14 @@ function tokenFlow(c: BuildContext): Statement[] {
           WHERE node_id IS NOT NULL
           GROUP BY node_id, bucket_start
         ) m ${carried}`,
-      params: [c.generation, c.watermark, ...recentParams, c.watermark, ...recentParams, ...(from ? [c.previous, from, c.previous] : [])],
+      params: [
+        c.generation,
+        c.watermark,
+        ...recentParams,
+        c.watermark,
+        ...recentParams,
+        ...(from ? [c.previous, from, c.previous] : []),
+      ],
     },
   ];
   if (from) {

@@ -12,7 +12,10 @@ const distRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  * found by file name so the standalone data source sees exactly what Nest registers. The
  * migrations come from the composition root (appMigrations): this layer knows no phase.
  */
-export function dataSourceOptions(env: Environment, migrations: ReadonlyArray<new () => MigrationInterface> = []): DataSourceOptions {
+export function dataSourceOptions(
+  env: Environment,
+  migrations: ReadonlyArray<new () => MigrationInterface> = [],
+): DataSourceOptions {
   const common = {
     entities: [`${distRoot}/**/*.entity.{js,ts}`],
     migrations: [...migrations],

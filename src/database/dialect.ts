@@ -46,7 +46,11 @@ export function datetimeColumn(dialect: Dialect): { type: string; precision?: nu
 }
 
 /** Runs a raw UPDATE/DELETE and returns its affected-row count, whatever the driver. */
-export async function execute(source: DataSource | EntityManager, sql: string, params: unknown[] = []): Promise<number> {
+export async function execute(
+  source: DataSource | EntityManager,
+  sql: string,
+  params: unknown[] = [],
+): Promise<number> {
   const manager = 'manager' in source ? source.manager : source;
   if (manager.queryRunner) return affectedBy(manager.queryRunner, sql, params);
   const own = manager.dataSource.createQueryRunner();
@@ -88,7 +92,8 @@ interface DriverFields {
 function driverFields(error: unknown): DriverFields {
   if (typeof error !== 'object' || error === null) return {};
   const outer = error as DriverFields & { driverError?: unknown };
-  const inner: DriverFields = typeof outer.driverError === 'object' && outer.driverError !== null ? outer.driverError : {};
+  const inner: DriverFields =
+    typeof outer.driverError === 'object' && outer.driverError !== null ? outer.driverError : {};
   return { code: inner.code ?? outer.code, errno: inner.errno ?? outer.errno, message: inner.message ?? outer.message };
 }
 
@@ -143,11 +148,19 @@ export function isDatabaseUnavailable(error: unknown): boolean {
  * table's primary or unique key `key` (SQLite's ON CONFLICT names it; MySQL uses any unique key).
  * `VALUES(col)` rather than MySQL 8's row alias, because MariaDB knows only the former.
  */
-export function upsertStatement(dialect: Dialect, table: string, columns: readonly string[], key: readonly string[], update: readonly string[], rows: number): string {
+export function upsertStatement(
+  dialect: Dialect,
+  table: string,
+  columns: readonly string[],
+  key: readonly string[],
+  update: readonly string[],
+  rows: number,
+): string {
   const quote = (name: string) => '`' + name + '`';
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   const insert = `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`;
-  if (dialect === 'mysql') return `${insert} ON DUPLICATE KEY UPDATE ${update.map((c) => `${quote(c)} = VALUES(${quote(c)})`).join(', ')}`;
+  if (dialect === 'mysql')
+    return `${insert} ON DUPLICATE KEY UPDATE ${update.map((c) => `${quote(c)} = VALUES(${quote(c)})`).join(', ')}`;
   return `${insert} ON CONFLICT (${key.map(quote).join(', ')}) DO UPDATE SET ${update.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')}`;
 }
 
@@ -155,12 +168,17 @@ export function upsertStatement(dialect: Dialect, table: string, columns: readon
 export function isMissingTable(error: unknown): boolean {
   const code = codeOf(error);
   const { message } = driverFields(error);
-  return code === 'ER_NO_SUCH_TABLE' || (code?.startsWith('SQLITE_ERROR') === true && typeof message === 'string' && message.includes('no such table'));
+  return (
+    code === 'ER_NO_SUCH_TABLE' ||
+    (code?.startsWith('SQLITE_ERROR') === true && typeof message === 'string' && message.includes('no such table'))
+  );
 }
 
 /** The UTC hour a timestamp column falls in, as a timestamp ('YYYY-MM-DD HH:00:00.000'). */
 export function hourBucket(dialect: Dialect, column: string): string {
-  return dialect === 'mysql' ? `DATE_FORMAT(${column}, '%Y-%m-%d %H:00:00.000')` : `(substr(${column}, 1, 13) || ':00:00.000')`;
+  return dialect === 'mysql'
+    ? `DATE_FORMAT(${column}, '%Y-%m-%d %H:00:00.000')`
+    : `(substr(${column}, 1, 13) || ':00:00.000')`;
 }
 
 /** The UTC date of a timestamp column as 'YYYY-MM-DD' text. */
@@ -171,7 +189,9 @@ export function utcDay(dialect: Dialect, column: string): string {
 /** Whole milliseconds from one timestamp column to another, as an integer. */
 export function msBetween(dialect: Dialect, from: string, to: string): string {
   // julianday is a double; rounding recovers the exact millisecond difference
-  return dialect === 'mysql' ? `(TIMESTAMPDIFF(MICROSECOND, ${from}, ${to}) DIV 1000)` : `CAST(ROUND((julianday(${to}) - julianday(${from})) * 86400000) AS INTEGER)`;
+  return dialect === 'mysql'
+    ? `(TIMESTAMPDIFF(MICROSECOND, ${from}, ${to}) DIV 1000)`
+    : `CAST(ROUND((julianday(${to}) - julianday(${from})) * 86400000) AS INTEGER)`;
 }
 
 /** Integer division of two integer expressions, truncating (MySQL's `/` is exact decimal division). */
@@ -181,7 +201,9 @@ export function intDiv(dialect: Dialect, dividend: string, divisor: string): str
 
 /** An integer member of a JSON text column (`payload`, `$.fromNodeId`), NULL when absent. */
 export function jsonInt(dialect: Dialect, column: string, path: string): string {
-  return dialect === 'mysql' ? `CAST(JSON_UNQUOTE(JSON_EXTRACT(${column}, '${path}')) AS SIGNED)` : `json_extract(${column}, '${path}')`;
+  return dialect === 'mysql'
+    ? `CAST(JSON_UNQUOTE(JSON_EXTRACT(${column}, '${path}')) AS SIGNED)`
+    : `json_extract(${column}, '${path}')`;
 }
 
 /**
@@ -194,7 +216,9 @@ export const ONE_ROW = { transaction: false } as const;
 
 /** A timestamp column plus an integer expression of milliseconds, as a timestamp. */
 export function addMs(dialect: Dialect, column: string, ms: string): string {
-  return dialect === 'mysql' ? `DATE_ADD(${column}, INTERVAL (${ms}) * 1000 MICROSECOND)` : `strftime('%Y-%m-%d %H:%M:%f', julianday(${column}) + (${ms}) / 86400000.0)`;
+  return dialect === 'mysql'
+    ? `DATE_ADD(${column}, INTERVAL (${ms}) * 1000 MICROSECOND)`
+    : `strftime('%Y-%m-%d %H:%M:%f', julianday(${column}) + (${ms}) / 86400000.0)`;
 }
 
 /**

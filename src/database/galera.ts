@@ -35,7 +35,8 @@ export function setWsrepSyncWaitPerConnection(dataSource: DataSource, syncWait: 
         const pool = mysql.createPool(options);
         pool.on('connection', (connection) =>
           connection.query(SESSION_SETUP, [syncWait], (error) => {
-            if (error && error.errno !== ER_UNKNOWN_SYSTEM_VARIABLE) logger.warn({ msg: 'could not set wsrep_sync_wait on a new connection', error: error.message });
+            if (error && error.errno !== ER_UNKNOWN_SYSTEM_VARIABLE)
+              logger.warn({ msg: 'could not set wsrep_sync_wait on a new connection', error: error.message });
           }),
         );
         return pool;
@@ -56,8 +57,15 @@ export async function galeraNodeState(dataSource: DataSource): Promise<GaleraNod
   // MySQL 8 has no wsrep_on: no row at all
   const [on] = await dataSource.query<Array<{ Value: string } | undefined>>(`SHOW VARIABLES LIKE 'wsrep_on'`);
   if ((on?.Value ?? 'OFF').toUpperCase() !== 'ON') return { galera: false };
-  const rows: Array<{ Variable_name: string; Value: string }> = await dataSource.query(`SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_ready', 'wsrep_local_state_comment', 'wsrep_cluster_size')`);
+  const rows: Array<{ Variable_name: string; Value: string }> = await dataSource.query(
+    `SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_ready', 'wsrep_local_state_comment', 'wsrep_cluster_size')`,
+  );
   const status = new Map(rows.map((r) => [r.Variable_name.toLowerCase(), r.Value]));
   const state = status.get('wsrep_local_state_comment') ?? 'unknown';
-  return { galera: true, ready: status.get('wsrep_ready') === 'ON' && state === 'Synced', state, clusterSize: Number(status.get('wsrep_cluster_size') ?? 0) };
+  return {
+    galera: true,
+    ready: status.get('wsrep_ready') === 'ON' && state === 'Synced',
+    state,
+    clusterSize: Number(status.get('wsrep_cluster_size') ?? 0),
+  };
 }

@@ -17,7 +17,9 @@ describe('LeaseTable.hold (on a real SQLite file)', () => {
     dir = mkdtempSync(join(tmpdir(), 'phasegate-lease-'));
     ds = new DataSource({ type: 'better-sqlite3', database: join(dir, 'db.sqlite'), enableWAL: true });
     await ds.initialize();
-    await ds.query('CREATE TABLE job_lease (name VARCHAR(100) PRIMARY KEY, owner VARCHAR(200), expires_at DATETIME, last_tick DATETIME)');
+    await ds.query(
+      'CREATE TABLE job_lease (name VARCHAR(100) PRIMARY KEY, owner VARCHAR(200), expires_at DATETIME, last_tick DATETIME)',
+    );
   });
   afterEach(async () => {
     await ds.destroy();
@@ -49,16 +51,21 @@ describe('LeaseTable.hold (on a real SQLite file)', () => {
   });
 
   it('an expired lease (a crashed holder that stopped renewing) is taken', async () => {
-    await ds.query(`INSERT INTO job_lease (name, owner, expires_at) VALUES ('job', 'elsewhere:1:dead', ?)`, [toDbTime(new Date(Date.now() - 1000))]);
+    await ds.query(`INSERT INTO job_lease (name, owner, expires_at) VALUES ('job', 'elsewhere:1:dead', ?)`, [
+      toDbTime(new Date(Date.now() - 1000)),
+    ]);
     expect((await lease().hold('job', 10_000, async () => 1)).acquired).toBe(true);
   });
 
   it('with a tick, takes each tick once, however many holders try it', async () => {
     const tick = new Date('2026-01-01T00:00:00Z');
     const runs: string[] = [];
-    for (const owner of ['r1:1:a', 'r2:2:b', 'r3:3:c']) await lease(owner).hold('job', 10_000, async () => runs.push(owner), { tick });
+    for (const owner of ['r1:1:a', 'r2:2:b', 'r3:3:c'])
+      await lease(owner).hold('job', 10_000, async () => runs.push(owner), { tick });
     expect(runs).toEqual(['r1:1:a']);
-    await lease('r2:2:b').hold('job', 10_000, async () => runs.push('r2:2:b'), { tick: new Date(tick.getTime() + 60_000) });
+    await lease('r2:2:b').hold('job', 10_000, async () => runs.push('r2:2:b'), {
+      tick: new Date(tick.getTime() + 60_000),
+    });
     expect(runs).toEqual(['r1:1:a', 'r2:2:b']);
   });
 
@@ -67,7 +74,11 @@ describe('LeaseTable.hold (on a real SQLite file)', () => {
     let release!: () => void;
     const first = lease().hold('job', 10_000, () => new Promise<void>((resolve) => (release = resolve)));
     await sleep(50);
-    const second = lease().hold('job', 10_000, async () => 'mine', { waitMs: 5_000, pollMs: 20, onWait: () => waits.push(Date.now()) });
+    const second = lease().hold('job', 10_000, async () => 'mine', {
+      waitMs: 5_000,
+      pollMs: 20,
+      onWait: () => waits.push(Date.now()),
+    });
     await sleep(200);
     release();
     await first;
@@ -78,7 +89,10 @@ describe('LeaseTable.hold (on a real SQLite file)', () => {
 
   it('takes over a live lease whose holder on this host is a dead process, only when asked', async () => {
     const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
-    await ds.query(`INSERT INTO job_lease (name, owner, expires_at) VALUES ('job', ?, ?)`, [`${hostname()}:${deadPid}:gone`, toDbTime(new Date(Date.now() + 60_000))]);
+    await ds.query(`INSERT INTO job_lease (name, owner, expires_at) VALUES ('job', ?, ?)`, [
+      `${hostname()}:${deadPid}:gone`,
+      toDbTime(new Date(Date.now() + 60_000)),
+    ]);
     expect((await lease().hold('job', 10_000, async () => 1)).acquired).toBe(false);
     expect((await lease().hold('job', 10_000, async () => 1, { takeOverDeadLocalHolder: true })).acquired).toBe(true);
   });
@@ -86,7 +100,9 @@ describe('LeaseTable.hold (on a real SQLite file)', () => {
   it('never takes over a live holder on this host whose process runs', async () => {
     const other = lease(`${hostname()}:${process.ppid}:alive`);
     await other.hold('job', 10_000, async () => {
-      expect((await lease().hold('job', 10_000, async () => 1, { takeOverDeadLocalHolder: true })).acquired).toBe(false);
+      expect((await lease().hold('job', 10_000, async () => 1, { takeOverDeadLocalHolder: true })).acquired).toBe(
+        false,
+      );
     });
   });
 });

@@ -101,13 +101,17 @@ export class LeaseTable {
       return { acquired: true, value: await work() };
     } finally {
       clearInterval(renewal);
-      await this.release(name).catch((error: unknown) => this.logger.warn({ msg: 'lease release failed', name, error: String(error) }));
+      await this.release(name).catch((error: unknown) =>
+        this.logger.warn({ msg: 'lease release failed', name, error: String(error) }),
+      );
     }
   }
 
   /** The live holder, or null when the lease is free or expired. */
   async holder(name: string): Promise<LeaseHolder | null> {
-    const [row] = await this.dataSource.query<Array<{ owner: string | null; expires_at: string | Date | null } | undefined>>(`SELECT owner, expires_at FROM ${this.table} WHERE name = ?`, [name]);
+    const [row] = await this.dataSource.query<
+      Array<{ owner: string | null; expires_at: string | Date | null } | undefined>
+    >(`SELECT owner, expires_at FROM ${this.table} WHERE name = ?`, [name]);
     const expiresAt = fromDbTime(row?.expires_at);
     if (!row?.owner || !expiresAt || expiresAt.getTime() < Date.now()) return null;
     return { owner: row.owner, expiresAt };
@@ -116,7 +120,11 @@ export class LeaseTable {
   private async acquireWithin(name: string, ttlMs: number, options: HoldOptions): Promise<boolean> {
     const deadline = Date.now() + (options.waitMs ?? 0);
     for (let attempt = 0; ; attempt++) {
-      if ((await this.attempt(name, ttlMs, options, deadline)) || (options.takeOverDeadLocalHolder && (await this.takeOverDeadLocalHolder(name, ttlMs)))) return true;
+      if (
+        (await this.attempt(name, ttlMs, options, deadline)) ||
+        (options.takeOverDeadLocalHolder && (await this.takeOverDeadLocalHolder(name, ttlMs)))
+      )
+        return true;
       if (Date.now() >= deadline) return false;
       if (attempt === 0) options.onWait?.();
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 250));
@@ -131,14 +139,20 @@ export class LeaseTable {
     try {
       return await this.tryAcquire(name, ttlMs, options.tick);
     } catch (error) {
-      if (Date.now() < deadline && (isLockConflict(error) || (error instanceof DomainError && error.code === ErrorCode.ConcurrentUpdate))) return false;
+      if (
+        Date.now() < deadline &&
+        (isLockConflict(error) || (error instanceof DomainError && error.code === ErrorCode.ConcurrentUpdate))
+      )
+        return false;
       throw error;
     }
   }
 
   /** Galera nodes claiming at once conflict at commit: the loser's repeat finds the lease taken. */
   private async tryAcquire(name: string, ttlMs: number, tick?: Date): Promise<boolean> {
-    await retryOnConflict(() => this.dataSource.query(`${insertIgnore(dialectOf(this.dataSource))} ${this.table} (name) VALUES (?)`, [name]));
+    await retryOnConflict(() =>
+      this.dataSource.query(`${insertIgnore(dialectOf(this.dataSource))} ${this.table} (name) VALUES (?)`, [name]),
+    );
     const now = new Date();
     const params: unknown[] = [this.owner, toDbTime(new Date(now.getTime() + ttlMs))];
     let sql = `UPDATE ${this.table} SET owner = ?, expires_at = ?`;
@@ -157,27 +171,30 @@ export class LeaseTable {
     const holder = (await this.holder(name))?.owner;
     const [host, pid] = holder?.split(':') ?? [];
     if (!holder || host !== hostname() || Number(pid) === process.pid || isAlive(Number(pid))) return false;
-    const taken = await execute(this.dataSource, `UPDATE ${this.table} SET owner = ?, expires_at = ? WHERE name = ? AND owner = ?`, [
-      this.owner,
-      toDbTime(new Date(Date.now() + ttlMs)),
-      name,
-      holder,
-    ]);
+    const taken = await execute(
+      this.dataSource,
+      `UPDATE ${this.table} SET owner = ?, expires_at = ? WHERE name = ? AND owner = ?`,
+      [this.owner, toDbTime(new Date(Date.now() + ttlMs)), name, holder],
+    );
     if (taken === 1) this.logger.warn({ msg: 'took over the lease of a dead process', name, previous: holder });
     return taken === 1;
   }
 
   private async renew(name: string, ttlMs: number): Promise<boolean> {
-    const renewed = await execute(this.dataSource, `UPDATE ${this.table} SET expires_at = ? WHERE name = ? AND owner = ?`, [
-      toDbTime(new Date(Date.now() + ttlMs)),
-      name,
-      this.owner,
-    ]);
+    const renewed = await execute(
+      this.dataSource,
+      `UPDATE ${this.table} SET expires_at = ? WHERE name = ? AND owner = ?`,
+      [toDbTime(new Date(Date.now() + ttlMs)), name, this.owner],
+    );
     return renewed === 1;
   }
 
   private async release(name: string): Promise<void> {
-    await execute(this.dataSource, `UPDATE ${this.table} SET owner = NULL, expires_at = NULL WHERE name = ? AND owner = ?`, [name, this.owner]);
+    await execute(
+      this.dataSource,
+      `UPDATE ${this.table} SET owner = NULL, expires_at = NULL WHERE name = ? AND owner = ?`,
+      [name, this.owner],
+    );
   }
 }
 

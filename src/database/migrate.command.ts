@@ -16,7 +16,13 @@ export class MigrateCommand extends CommandRunner {
   async run(_: string[], options: { revert?: boolean; status?: boolean }): Promise<void> {
     await runCommand(async () => {
       if (options.status) {
-        printTable((await this.migrations.status()).map((m) => ({ migration: m.name, phase: m.phase ?? 'core', applied: m.applied ? 'yes' : 'no' })));
+        printTable(
+          (await this.migrations.status()).map((m) => ({
+            migration: m.name,
+            phase: m.phase ?? 'core',
+            applied: m.applied ? 'yes' : 'no',
+          })),
+        );
         return;
       }
       if (options.revert) {
@@ -25,7 +31,9 @@ export class MigrateCommand extends CommandRunner {
         return;
       }
       const applied = await this.migrations.run();
-      process.stdout.write(applied.length ? `Applied ${applied.length}: ${applied.join(', ')}\n` : 'Schema is up to date\n');
+      process.stdout.write(
+        applied.length ? `Applied ${applied.length}: ${applied.join(', ')}\n` : 'Schema is up to date\n',
+      );
     });
   }
 

@@ -46,12 +46,18 @@ export class Migrator {
   async status(): Promise<MigrationStatus[]> {
     await this.ensureBookkeeping();
     const applied = await this.appliedNames();
-    return this.migrations.map((m) => ({ name: nameOf(m), phase: phaseOfMigration(nameOf(m)), applied: applied.has(nameOf(m)) }));
+    return this.migrations.map((m) => ({
+      name: nameOf(m),
+      phase: phaseOfMigration(nameOf(m)),
+      applied: applied.has(nameOf(m)),
+    }));
   }
 
   async revertedPhases(): Promise<Set<number>> {
     await this.ensureBookkeeping();
-    const rows = await this.dataSource.query<Array<{ phase: number }>>(`SELECT phase FROM phase_schema WHERE status = 'reverted'`);
+    const rows = await this.dataSource.query<Array<{ phase: number }>>(
+      `SELECT phase FROM phase_schema WHERE status = 'reverted'`,
+    );
     return new Set(rows.map((r) => r.phase));
   }
 
@@ -132,9 +138,17 @@ export class Migrator {
     const now = toDbTime(new Date());
     const recorded = await this.dataSource.query<unknown[]>(`SELECT phase FROM phase_schema WHERE phase = ?`, [phase]);
     if (recorded.length > 0) {
-      await this.dataSource.query(`UPDATE phase_schema SET status = ?, changed_at = ? WHERE phase = ?`, [status, now, phase]);
+      await this.dataSource.query(`UPDATE phase_schema SET status = ?, changed_at = ? WHERE phase = ?`, [
+        status,
+        now,
+        phase,
+      ]);
     } else {
-      await this.dataSource.query(`INSERT INTO phase_schema (phase, status, changed_at) VALUES (?, ?, ?)`, [phase, status, now]);
+      await this.dataSource.query(`INSERT INTO phase_schema (phase, status, changed_at) VALUES (?, ?, ?)`, [
+        phase,
+        status,
+        now,
+      ]);
     }
   }
 
@@ -203,7 +217,9 @@ export class Migrator {
         { cause: error },
       );
     }
-    this.logger.warn(`database ${row.name} defaulted to ${row.charset}; switched to utf8mb4 so tables created from now on store any script`);
+    this.logger.warn(
+      `database ${row.name} defaulted to ${row.charset}; switched to utf8mb4 so tables created from now on store any script`,
+    );
   }
 
   /**
@@ -227,7 +243,10 @@ export class Migrator {
       waitMs: this.lockTimeoutMs,
       onWait: () => this.logger.log('another process holds the migration lock; waiting'),
     });
-    if (!held.acquired) throw new Error(`Timed out after ${this.lockTimeoutMs} ms waiting for the migration lock (held by ${held.holder?.owner ?? 'nobody by now'})`);
+    if (!held.acquired)
+      throw new Error(
+        `Timed out after ${this.lockTimeoutMs} ms waiting for the migration lock (held by ${held.holder?.owner ?? 'nobody by now'})`,
+      );
     return held.value;
   }
 }

@@ -42,7 +42,10 @@ describe('retryOnConflict', () => {
         calls++;
         throw error;
       }).catch((e: unknown) => e);
-      expect({ calls, code: thrown instanceof DomainError ? thrown.code : (thrown as Error).message }).toEqual({ calls: 1, code: expected });
+      expect({ calls, code: thrown instanceof DomainError ? thrown.code : (thrown as Error).message }).toEqual({
+        calls: 1,
+        code: expected,
+      });
     }
   });
 });

@@ -29,8 +29,15 @@ export function inTransaction<T>(dataSource: DataSource, work: (manager: EntityM
 }
 
 /** inTransaction on a query runner of its own (on SQLite, the gated shared one), released afterwards. */
-export function queryRunnerTransaction<T>(dataSource: DataSource, work: (qr: QueryRunner) => Promise<T>, isolation?: IsolationLevel): Promise<T> {
-  if (dialectOf(dataSource) === 'sqlite') return retryOnConflict(() => SqliteConnectionGate.of(dataSource).hold(() => runnerTransaction(dataSource, work, isolation)));
+export function queryRunnerTransaction<T>(
+  dataSource: DataSource,
+  work: (qr: QueryRunner) => Promise<T>,
+  isolation?: IsolationLevel,
+): Promise<T> {
+  if (dialectOf(dataSource) === 'sqlite')
+    return retryOnConflict(() =>
+      SqliteConnectionGate.of(dataSource).hold(() => runnerTransaction(dataSource, work, isolation)),
+    );
   return retryOnConflict(() => runnerTransaction(dataSource, work, isolation));
 }
 
@@ -48,13 +55,18 @@ export async function retryOnConflict<T>(attempt: () => Promise<T>): Promise<T> 
         await new Promise((resolve) => setTimeout(resolve, Math.random() * BACKOFF_MS * 2 ** (tried - 1)));
         continue;
       }
-      if (isLockConflict(error)) throw new DomainError(ErrorCode.ConcurrentUpdate, 'A concurrent change won; reload and retry');
+      if (isLockConflict(error))
+        throw new DomainError(ErrorCode.ConcurrentUpdate, 'A concurrent change won; reload and retry');
       throw error;
     }
   }
 }
 
-async function runnerTransaction<T>(dataSource: DataSource, work: (qr: QueryRunner) => Promise<T>, isolation?: IsolationLevel): Promise<T> {
+async function runnerTransaction<T>(
+  dataSource: DataSource,
+  work: (qr: QueryRunner) => Promise<T>,
+  isolation?: IsolationLevel,
+): Promise<T> {
   const qr = dataSource.createQueryRunner();
   try {
     await qr.startTransaction(isolation);

@@ -9,7 +9,6 @@ import { OemKanbanService } from './oem-kanban.service.js';
 import { OEM_PHASE, SCHEMA_CONFLICT } from './oem-flags.js';
 import { OemShadowService } from './oem-shadow.service.js';
 
-
 @ApiTags('oem')
 @Controller('oem')
 @PhaseSchemaRoutes(OEM_PHASE)
@@ -21,7 +20,10 @@ export class OemBoardController {
 
   @Get('kanban')
   @Roles(Role.Viewer)
-  @ApiOperation({ summary: 'Open OEM tickets as a Kanban: a column per current step, cards with due date and late flag (two queries whatever the ticket count)' })
+  @ApiOperation({
+    summary:
+      'Open OEM tickets as a Kanban: a column per current step, cards with due date and late flag (two queries whatever the ticket count)',
+  })
   @ApiOkResponse({ type: KanbanDto })
   @ApiErrors({ conflict: SCHEMA_CONFLICT })
   board(@Query() query: KanbanQuery): Promise<KanbanDto> {

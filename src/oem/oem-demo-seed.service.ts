@@ -84,11 +84,15 @@ export class OemDemoSeedService implements DemoSeedContributor {
 
   /** One scan through the OEM logic itself; the demo data is made as the stations would make it. */
   private async advance(customer: string, ref: string, stationCode: string): Promise<void> {
-    const barcode = customer === 'ACME' ? `OEM-ACME-${ref}-S${await this.ticketRepository.currentSequence(customer, ref)}` : `OEM-GLOBEX-${ref}`;
+    const barcode =
+      customer === 'ACME'
+        ? `OEM-ACME-${ref}-S${await this.ticketRepository.currentSequence(customer, ref)}`
+        : `OEM-GLOBEX-${ref}`;
     await inTransaction(this.dataSource, async (em) => {
       const answer = await this.scans.scan({ stationCode, barcode, outcome: 'pass' }, em);
       // thrown inside the transaction: a scan refused or failed part-way must leave nothing behind
-      if (!('result' in answer) || !answer.result || answer.result.refusal) throw new Error(`demo scan ${barcode} at ${stationCode} was not applied`);
+      if (!('result' in answer) || !answer.result || answer.result.refusal)
+        throw new Error(`demo scan ${barcode} at ${stationCode} was not applied`);
     });
   }
 }

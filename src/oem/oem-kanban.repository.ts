@@ -59,7 +59,12 @@ export class OemKanbanRepository {
       status: r.status as OemTicketStatus,
       dueAt: fromDbTime(r.due_at as string | Date | null),
       stepCount: Number(r.step_count),
-      step: { sequence: Number(r.sequence), name: String(r.name), status: r.step_status as OemStepStatus, nodeCode: (r.node_code as string | null) ?? null },
+      step: {
+        sequence: Number(r.sequence),
+        name: String(r.name),
+        status: r.step_status as OemStepStatus,
+        nodeCode: (r.node_code as string | null) ?? null,
+      },
     }));
   }
 }

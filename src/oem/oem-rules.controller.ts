@@ -19,7 +19,9 @@ export class OemRulesController {
 
   @Post()
   @Roles(Role.Supervisor)
-  @ApiOperation({ summary: "Add a station scan rule: in OEM mode a station tries its active rules by priority (higher first)" })
+  @ApiOperation({
+    summary: 'Add a station scan rule: in OEM mode a station tries its active rules by priority (higher first)',
+  })
   @ApiCreatedResponse({ type: RuleDto })
   @ApiErrors({ badRequest: BAD_PATTERN, conflict: SCHEMA_CONFLICT })
   async create(@Body() body: CreateRuleDto): Promise<RuleDto> {

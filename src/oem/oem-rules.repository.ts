@@ -11,14 +11,24 @@ export class OemRulesRepository {
 
   /** Every active rule, higher priority first, ties by id. */
   async active(em: EntityManager): Promise<ActiveRule[]> {
-    const rows: Array<{ id: number; customer: string; station_code: string; pattern: string; action: OemRuleAction }> = await em.query(
-      `SELECT id, customer, station_code, pattern, action FROM oem_scan_rule WHERE active = 1 ORDER BY priority DESC, id`,
-    );
-    return rows.map((r) => ({ id: Number(r.id), customer: r.customer, stationCode: r.station_code, pattern: r.pattern, action: r.action }));
+    const rows: Array<{ id: number; customer: string; station_code: string; pattern: string; action: OemRuleAction }> =
+      await em.query(
+        `SELECT id, customer, station_code, pattern, action FROM oem_scan_rule WHERE active = 1 ORDER BY priority DESC, id`,
+      );
+    return rows.map((r) => ({
+      id: Number(r.id),
+      customer: r.customer,
+      stationCode: r.station_code,
+      pattern: r.pattern,
+      action: r.action,
+    }));
   }
 
   list(stationCode?: string): Promise<OemScanRule[]> {
-    return this.repo().find({ where: stationCode ? { stationCode } : {}, order: { stationCode: 'ASC', priority: 'DESC', id: 'ASC' } });
+    return this.repo().find({
+      where: stationCode ? { stationCode } : {},
+      order: { stationCode: 'ASC', priority: 'DESC', id: 'ASC' },
+    });
   }
 
   findById(id: number): Promise<OemScanRule | null> {

@@ -66,7 +66,15 @@ export class OemRulesService {
   async create(input: RuleInput): Promise<OemScanRule> {
     checkPattern(input.pattern);
     const now = new Date();
-    return this.changed(await this.repository.save({ ...input, priority: input.priority ?? 0, active: input.active ?? true, createdAt: now, updatedAt: now }));
+    return this.changed(
+      await this.repository.save({
+        ...input,
+        priority: input.priority ?? 0,
+        active: input.active ?? true,
+        createdAt: now,
+        updatedAt: now,
+      }),
+    );
   }
 
   async update(id: number, change: Partial<RuleInput>): Promise<OemScanRule> {

@@ -48,7 +48,14 @@ export class OemScanHandler implements ScanPreHandler {
     });
     const answer = live.value;
     // legacy: flag off; fallback: the OEM path failed before writing; failed: it failed after; not_oem: OEM mode left the scan to the manual path
-    const path = live.path !== 'new' ? live.path : 'failure' in answer ? 'failed' : 'refusal' in answer || answer.result ? 'oem' : 'not_oem';
+    const path =
+      live.path !== 'new'
+        ? live.path
+        : 'failure' in answer
+          ? 'failed'
+          : 'refusal' in answer || answer.result
+            ? 'oem'
+            : 'not_oem';
     this.scans.inc({ path });
     this.logger.debug({ msg: 'scan', path, stationCode: scan.stationCode });
     if (live.path === 'legacy') await this.planShadow(scan, em);
@@ -63,7 +70,9 @@ export class OemScanHandler implements ScanPreHandler {
 
   /** The manual path refused (or failed) a scan this handler planned a shadow for: recorded in a transaction of its own, the scan's having rolled back. */
   async observeFailure(scan: ScanInput, error: unknown): Promise<void> {
-    await this.recordShadow(scan, (plan) => inTransaction(this.dataSource, (em) => this.shadow.record(scan, plan, { error }, em)));
+    await this.recordShadow(scan, (plan) =>
+      inTransaction(this.dataSource, (em) => this.shadow.record(scan, plan, { error }, em)),
+    );
   }
 
   private async recordShadow(scan: ScanInput, record: (plan: OemPlan) => Promise<void>): Promise<void> {

@@ -69,17 +69,23 @@ export class OemScanPlanner {
       const ticket = await this.repository.findTicket(em, mode, rule.customer, match);
       if (ticket) return planStep(rule, ticket, match.seq);
     }
-    const elsewhere = rules.find((r) => r.stationCode !== scan.stationCode && compiledPattern(r.pattern).match(scan.barcode));
+    const elsewhere = rules.find(
+      (r) => r.stationCode !== scan.stationCode && compiledPattern(r.pattern).match(scan.barcode),
+    );
     if (!elsewhere && !scan.barcode.startsWith(this.prefix)) return { kind: 'not_oem' };
     const where = elsewhere ? `; it fits a rule of station ${elsewhere.stationCode}` : '';
     return {
       kind: 'refused',
       remember: true,
-      error: new DomainError(ErrorCode.NoRule, `No OEM rule of station ${scan.stationCode} takes barcode ${scan.barcode} for a known ticket${where}`, {
-        stationCode: scan.stationCode,
-        barcode: scan.barcode,
-        ruleStation: elsewhere?.stationCode ?? null,
-      }),
+      error: new DomainError(
+        ErrorCode.NoRule,
+        `No OEM rule of station ${scan.stationCode} takes barcode ${scan.barcode} for a known ticket${where}`,
+        {
+          stationCode: scan.stationCode,
+          barcode: scan.barcode,
+          ruleStation: elsewhere?.stationCode ?? null,
+        },
+      ),
     };
   }
 }
@@ -93,16 +99,32 @@ function planStep(rule: ActiveRule, t: ScanTicket, seq: number | undefined): Oem
     error: new DomainError(code, message, { ticketId: t.id, ...details }),
   });
   const { step } = t;
-  if (t.status === OemTicketStatus.Cancelled || t.status === OemTicketStatus.Done || t.currentSequence === null || step === null) {
-    return refuse(ErrorCode.InvalidState, `OEM ticket ${name} is ${t.status}; there is no step to scan`, { status: t.status });
+  if (
+    t.status === OemTicketStatus.Cancelled ||
+    t.status === OemTicketStatus.Done ||
+    t.currentSequence === null ||
+    step === null
+  ) {
+    return refuse(ErrorCode.InvalidState, `OEM ticket ${name} is ${t.status}; there is no step to scan`, {
+      status: t.status,
+    });
   }
   const current = t.currentSequence;
   if (seq !== undefined && seq !== current) {
-    return refuse(ErrorCode.StepOutOfOrder, `OEM ticket ${name}: step ${seq} scanned, but step ${current} (${step.name}) is next`, { expectedSequence: current, scannedSequence: seq });
+    return refuse(
+      ErrorCode.StepOutOfOrder,
+      `OEM ticket ${name}: step ${seq} scanned, but step ${current} (${step.name}) is next`,
+      { expectedSequence: current, scannedSequence: seq },
+    );
   }
   const from = step.status;
   const to = nextStatus(rule.action, from);
-  if (!to) return refuse(ErrorCode.InvalidState, `OEM ticket ${name}: step ${current} (${step.name}) is ${from} and cannot be skipped`, { stepStatus: from });
+  if (!to)
+    return refuse(
+      ErrorCode.InvalidState,
+      `OEM ticket ${name}: step ${current} (${step.name}) is ${from} and cannot be skipped`,
+      { stepStatus: from },
+    );
 
   const move: StepMove = {
     ruleId: rule.id,
@@ -114,17 +136,27 @@ function planStep(rule: ActiveRule, t: ScanTicket, seq: number | undefined): Oem
   };
   if (to === OemStepStatus.Skipped || step.nodeId === null) return { kind: 'apply', move };
 
-  if (t.token === null) return refuse(ErrorCode.InvalidState, `OEM ticket ${name}: its job ${t.jobId} has no token in production (not spawned, or finished)`, { jobId: t.jobId });
+  if (t.token === null)
+    return refuse(
+      ErrorCode.InvalidState,
+      `OEM ticket ${name}: its job ${t.jobId} has no token in production (not spawned, or finished)`,
+      { jobId: t.jobId },
+    );
   const { token } = t.token;
   if (token.currentNodeId !== step.nodeId) {
-    return refuse(ErrorCode.StepOutOfOrder, `OEM ticket ${name}: step ${current} (${step.name}) maps to node ${step.nodeCode}, but the job's token is not there yet`, {
-      expectedSequence: current,
-      tokenId: token.id,
-      nodeCode: step.nodeCode,
-    });
+    return refuse(
+      ErrorCode.StepOutOfOrder,
+      `OEM ticket ${name}: step ${current} (${step.name}) maps to node ${step.nodeCode}, but the job's token is not there yet`,
+      {
+        expectedSequence: current,
+        tokenId: token.id,
+        nodeCode: step.nodeCode,
+      },
+    );
   }
   const waiting = token.status === TokenStatus.Waiting;
-  const ops: TokenOp[] = to === OemStepStatus.Active ? (waiting ? ['start'] : []) : waiting ? ['start', 'complete'] : ['complete'];
+  const ops: TokenOp[] =
+    to === OemStepStatus.Active ? (waiting ? ['start'] : []) : waiting ? ['start', 'complete'] : ['complete'];
   move.token = { id: token.id, nodeCode: step.nodeCode!, ops, state: t.token };
   return { kind: 'apply', move };
 }
@@ -138,7 +170,9 @@ function nextStatus(action: OemRuleAction, from: OemStepStatus): OemStepStatus |
 /** A started step stays current; a finished one hands over to the next, or finishes the ticket after the last. */
 export function reachedState(move: StepMove): ReachedState {
   const { step, to, ticket } = move;
-  if (to === OemStepStatus.Active) return { status: OemTicketStatus.InProgress, sequence: step.sequence, stepStatus: OemStepStatus.Active };
-  if (step.sequence < ticket.stepCount) return { status: OemTicketStatus.InProgress, sequence: step.sequence + 1, stepStatus: OemStepStatus.Pending };
+  if (to === OemStepStatus.Active)
+    return { status: OemTicketStatus.InProgress, sequence: step.sequence, stepStatus: OemStepStatus.Active };
+  if (step.sequence < ticket.stepCount)
+    return { status: OemTicketStatus.InProgress, sequence: step.sequence + 1, stepStatus: OemStepStatus.Pending };
   return { status: OemTicketStatus.Done, sequence: null, stepStatus: null };
 }

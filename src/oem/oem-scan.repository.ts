@@ -69,7 +69,8 @@ interface TicketRow {
  */
 function ticketRead(mode: PlanMode, by: 'ref' | 'job'): string {
   const shadow = mode === 'shadow';
-  const effective = (column: string, reached: string) => (shadow ? `CASE WHEN h.id IS NULL THEN ${column} ELSE ${reached} END` : column);
+  const effective = (column: string, reached: string) =>
+    shadow ? `CASE WHEN h.id IS NULL THEN ${column} ELSE ${reached} END` : column;
   const sequence = effective('t.current_sequence', 'h.reached_sequence');
   return `SELECT t.id, t.customer, t.external_ref, t.job_id, t.step_count, ${effective('t.status', 'h.reached_status')} AS status, ${sequence} AS current_sequence,
     t.version AS stored_version, ${shadow ? 'r' : 's'}.status AS stored_step_status,
@@ -101,9 +102,16 @@ const TICKET_READS: Record<PlanMode, Record<'ref' | 'job', string>> = {
 /** The scan path's reads and writes of OEM tickets, inside the scan's transaction. */
 @Injectable()
 export class OemScanRepository {
-  async findTicket(em: EntityManager, mode: PlanMode, customer: string, match: BarcodeMatch): Promise<ScanTicket | null> {
+  async findTicket(
+    em: EntityManager,
+    mode: PlanMode,
+    customer: string,
+    match: BarcodeMatch,
+  ): Promise<ScanTicket | null> {
     const [row]: TicketRow[] =
-      match.ref !== undefined ? await em.query(TICKET_READS[mode].ref, [customer, match.ref]) : await em.query(TICKET_READS[mode].job, [customer, match.job]);
+      match.ref !== undefined
+        ? await em.query(TICKET_READS[mode].ref, [customer, match.ref])
+        : await em.query(TICKET_READS[mode].job, [customer, match.job]);
     return row ? toTicket(row) : null;
   }
 
@@ -124,14 +132,18 @@ export class OemScanRepository {
   }
 
   /** Sets the ticket's status and current step, bumping its version, if it is still at `version`; false when it is not. */
-  async moveTicket(em: EntityManager, ticketId: number, version: number, reached: ReachedState, at: Date): Promise<boolean> {
-    const changed = await execute(em, `UPDATE oem_job_ticket SET status = ?, current_sequence = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`, [
-      reached.status,
-      reached.sequence,
-      toDbTime(at),
-      ticketId,
-      version,
-    ]);
+  async moveTicket(
+    em: EntityManager,
+    ticketId: number,
+    version: number,
+    reached: ReachedState,
+    at: Date,
+  ): Promise<boolean> {
+    const changed = await execute(
+      em,
+      `UPDATE oem_job_ticket SET status = ?, current_sequence = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
+      [reached.status, reached.sequence, toDbTime(at), ticketId, version],
+    );
     return changed === 1;
   }
 }
@@ -148,7 +160,16 @@ function toTicket(t: TicketRow): ScanTicket {
     currentSequence: numOrNull(t.current_sequence),
     stepCount: Number(t.step_count),
     stored: { version: Number(t.stored_version), stepStatus: t.stored_step_status },
-    step: t.step_id === null ? null : { id: Number(t.step_id), name: t.step_name!, status: t.step_status!, nodeCode: t.node_code, nodeId: numOrNull(t.node_id) },
+    step:
+      t.step_id === null
+        ? null
+        : {
+            id: Number(t.step_id),
+            name: t.step_name!,
+            status: t.step_status!,
+            nodeCode: t.node_code,
+            nodeId: numOrNull(t.node_id),
+          },
     token: t.token_id === null ? null : tokenState(t),
   };
 }

@@ -90,10 +90,19 @@ export class OemScanService {
     if (!(await this.repository.moveStep(em, move, scan.stationCode, now))) throw concurrentScan(ticket);
     const reached = reachedState(move);
     if (reached.sequence !== step.sequence || reached.status !== ticket.status) {
-      if (!(await this.repository.moveTicket(em, ticket.id, move.stored.version, reached, now))) throw concurrentScan(ticket);
+      if (!(await this.repository.moveTicket(em, ticket.id, move.stored.version, reached, now)))
+        throw concurrentScan(ticket);
     }
 
-    const token = moved ? { id: moved.token.id, serial: moved.token.serial, status: moved.token.status, nodeCode: moved.node.code, version: moved.token.version } : null;
+    const token = moved
+      ? {
+          id: moved.token.id,
+          serial: moved.token.serial,
+          status: moved.token.status,
+          nodeCode: moved.node.code,
+          version: moved.token.version,
+        }
+      : null;
     return {
       handledBy: 'oem',
       action: STEP_ACTIONS[to],
@@ -105,10 +114,20 @@ export class OemScanService {
 }
 
 function concurrentScan(ticket: StepMove['ticket']): DomainError {
-  return new DomainError(ErrorCode.ConcurrentUpdate, `OEM ticket ${ticket.customer} ${ticket.externalRef} was changed concurrently (another scan or a cancel); scan again`, { ticketId: ticket.id });
+  return new DomainError(
+    ErrorCode.ConcurrentUpdate,
+    `OEM ticket ${ticket.customer} ${ticket.externalRef} was changed concurrently (another scan or a cancel); scan again`,
+    { ticketId: ticket.id },
+  );
 }
 
 /** A refusal kept with the scan record, so the scan is on file and a repeat gets the same answer. */
 function remembered(error: DomainError): ScanResult {
-  return { handledBy: 'oem', action: 'refused', token: null, message: error.message, refusal: { code: error.code, message: error.message, details: error.details } };
+  return {
+    handledBy: 'oem',
+    action: 'refused',
+    token: null,
+    message: error.message,
+    refusal: { code: error.code, message: error.message, details: error.details },
+  };
 }

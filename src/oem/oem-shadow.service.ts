@@ -49,7 +49,14 @@ export class OemShadowService {
       manual: manualView(manual),
       oem,
       recordedAt: new Date(),
-      move: move ? { ticketId: move.ticket.id, baseVersion: move.stored.version, baseStepStatus: move.stored.stepStatus, reached: reachedState(move) } : null,
+      move: move
+        ? {
+            ticketId: move.ticket.id,
+            baseVersion: move.stored.version,
+            baseStepStatus: move.stored.stepStatus,
+            reached: reachedState(move),
+          }
+        : null,
     });
   }
 
@@ -86,24 +93,39 @@ function atNode(manual: ScanResult): string | null {
 function manualView(manual: ManualOutcome): Record<string, unknown> {
   if ('error' in manual) {
     const { error } = manual;
-    return { action: 'refused', code: error instanceof DomainError ? error.code : null, message: error instanceof Error ? error.message : String(error) };
+    return {
+      action: 'refused',
+      code: error instanceof DomainError ? error.code : null,
+      message: error instanceof Error ? error.message : String(error),
+    };
   }
   const { result } = manual;
-  return { action: result.action, tokenId: result.token?.id ?? null, serial: result.token?.serial ?? null, nodeCode: atNode(result), ops: manualOps(result).join('+') };
+  return {
+    action: result.action,
+    tokenId: result.token?.id ?? null,
+    serial: result.token?.serial ?? null,
+    nodeCode: atNode(result),
+    ops: manualOps(result).join('+'),
+  };
 }
 
 function compare(plan: OemPlan, manual: ScanResult): { kind: ShadowKind; oem: Record<string, unknown> } {
-  if (plan.kind !== 'apply') return { kind: plan.kind === 'not_oem' ? ShadowKind.NotOem : refusedKind(plan.error), oem: oemView(plan) };
+  if (plan.kind !== 'apply')
+    return { kind: plan.kind === 'not_oem' ? ShadowKind.NotOem : refusedKind(plan.error), oem: oemView(plan) };
   const { move } = plan;
   const oem = oemView(plan);
   if (!move.token || move.token.ops.length === 0) return { kind: ShadowKind.TokenNotMoved, oem };
-  const same = move.token.id === manual.token?.id && move.token.nodeCode === atNode(manual) && oem.ops === manualOps(manual).join('+');
+  const same =
+    move.token.id === manual.token?.id &&
+    move.token.nodeCode === atNode(manual) &&
+    oem.ops === manualOps(manual).join('+');
   return { kind: same ? ShadowKind.Agree : ShadowKind.DifferentMove, oem };
 }
 
 /** Manual mode refused the scan: OEM mode agrees if it would have refused it too (or left it to the manual path). */
 function compareRefused(plan: OemPlan): { kind: ShadowKind; oem: Record<string, unknown> } {
-  const kind = plan.kind === 'not_oem' ? ShadowKind.NotOem : plan.kind === 'refused' ? ShadowKind.Agree : ShadowKind.ManualRefused;
+  const kind =
+    plan.kind === 'not_oem' ? ShadowKind.NotOem : plan.kind === 'refused' ? ShadowKind.Agree : ShadowKind.ManualRefused;
   return { kind, oem: oemView(plan) };
 }
 

@@ -9,7 +9,6 @@ import { CreateTicketDto, TicketDetailDto, TicketDto, TicketListQuery, TicketPag
 import { OEM_PHASE, SCHEMA_CONFLICT } from './oem-flags.js';
 import { OemTicketsService } from './oem-tickets.service.js';
 
-
 @ApiTags('oem')
 @Controller('oem/tickets')
 @PhaseSchemaRoutes(OEM_PHASE)
@@ -21,7 +20,8 @@ export class OemTicketsController {
   @ApiOperation({ summary: 'Create an OEM job ticket with its steps (status open, step 1 current)' })
   @ApiCreatedResponse({ type: TicketDetailDto })
   @ApiErrors({
-    badRequest: 'Invalid input, step sequences not 1..n without repeats, a mapped node missing from the job\'s graph, or a mapped step without jobId',
+    badRequest:
+      "Invalid input, step sequences not 1..n without repeats, a mapped node missing from the job's graph, or a mapped step without jobId",
     notFound: 'No such job',
     conflict: `CONFLICT: the customer has a ticket with this reference, or the job is linked to another ticket; ${SCHEMA_CONFLICT}`,
   })
@@ -51,9 +51,15 @@ export class OemTicketsController {
   @Post(':id/cancel')
   @HttpCode(200)
   @Roles(Role.Supervisor)
-  @ApiOperation({ summary: 'Cancel an open or in-progress ticket; later scans of it answer 409 INVALID_STATE. The linked job is not touched.' })
+  @ApiOperation({
+    summary:
+      'Cancel an open or in-progress ticket; later scans of it answer 409 INVALID_STATE. The linked job is not touched.',
+  })
   @ApiOkResponse({ type: TicketDetailDto })
-  @ApiErrors({ notFound: 'No such OEM ticket', conflict: `INVALID_STATE: the ticket is done or cancelled already; ${SCHEMA_CONFLICT}` })
+  @ApiErrors({
+    notFound: 'No such OEM ticket',
+    conflict: `INVALID_STATE: the ticket is done or cancelled already; ${SCHEMA_CONFLICT}`,
+  })
   async cancel(@Param() { id }: IdParam): Promise<TicketDetailDto> {
     return TicketDetailDto.detail(await this.tickets.cancel(id));
   }

@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, LessThan, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { execute, toDbTime } from '../database/dialect.js';
-import { OemJobTicket, OemJobTicketStep, OemTicketStatus, OPEN_TICKET_STATUSES } from './entities/oem-job-ticket.entity.js';
+import {
+  OemJobTicket,
+  OemJobTicketStep,
+  OemTicketStatus,
+  OPEN_TICKET_STATUSES,
+} from './entities/oem-job-ticket.entity.js';
 
 export type NewTicket = Omit<OemJobTicket, 'id'>;
 export type NewStep = Omit<OemJobTicketStep, 'id' | 'ticketId'>;
@@ -21,7 +26,10 @@ export class OemTicketsRepository {
   }
 
   /** Newest first, `limit` of them, below the id `beforeId` when paging on. */
-  list(filter: { customer?: string; status?: OemTicketStatus; beforeId?: number }, limit: number): Promise<OemJobTicket[]> {
+  list(
+    filter: { customer?: string; status?: OemTicketStatus; beforeId?: number },
+    limit: number,
+  ): Promise<OemJobTicket[]> {
     const where: FindOptionsWhere<OemJobTicket> = {
       ...(filter.customer ? { customer: filter.customer } : {}),
       ...(filter.status ? { status: filter.status } : {}),
@@ -40,18 +48,20 @@ export class OemTicketsRepository {
 
   /** The current step of a ticket that exists, by its customer reference. */
   async currentSequence(customer: string, externalRef: string): Promise<number> {
-    const [row] = await this.dataSource.query(`SELECT current_sequence FROM oem_job_ticket WHERE customer = ? AND external_ref = ?`, [customer, externalRef]);
+    const [row] = await this.dataSource.query(
+      `SELECT current_sequence FROM oem_job_ticket WHERE customer = ? AND external_ref = ?`,
+      [customer, externalRef],
+    );
     return Number(row.current_sequence);
   }
 
   /** Open or in progress -> cancelled, bumping the version a scan's step UPDATE checks; false when the ticket was in neither state. */
   async cancel(id: number, at: Date): Promise<boolean> {
-    const changed = await execute(this.dataSource, `UPDATE oem_job_ticket SET status = ?, version = version + 1, updated_at = ? WHERE id = ? AND status IN (?, ?)`, [
-      OemTicketStatus.Cancelled,
-      toDbTime(at),
-      id,
-      ...OPEN_TICKET_STATUSES,
-    ]);
+    const changed = await execute(
+      this.dataSource,
+      `UPDATE oem_job_ticket SET status = ?, version = version + 1, updated_at = ? WHERE id = ? AND status IN (?, ?)`,
+      [OemTicketStatus.Cancelled, toDbTime(at), id, ...OPEN_TICKET_STATUSES],
+    );
     return changed === 1;
   }
 
@@ -64,7 +74,10 @@ export class OemTicketsRepository {
   /** Node ids by code, of those of `codes` the graph has. */
   async nodesByCode(em: EntityManager, graphId: number, codes: string[]): Promise<Map<string, number>> {
     if (codes.length === 0) return new Map();
-    const rows: Array<{ id: number; code: string }> = await em.query(`SELECT id, code FROM graph_node WHERE graph_id = ? AND code IN (${codes.map(() => '?').join(', ')})`, [graphId, ...codes]);
+    const rows: Array<{ id: number; code: string }> = await em.query(
+      `SELECT id, code FROM graph_node WHERE graph_id = ? AND code IN (${codes.map(() => '?').join(', ')})`,
+      [graphId, ...codes],
+    );
     return new Map(rows.map((r) => [r.code, Number(r.id)]));
   }
 }

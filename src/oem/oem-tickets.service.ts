@@ -3,7 +3,12 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError, type FieldError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { decodeCursor, encodeCursor } from '../common/http/cursor.js';
-import { OemStepStatus, OemTicketStatus, type OemJobTicket, type OemJobTicketStep } from './entities/oem-job-ticket.entity.js';
+import {
+  OemStepStatus,
+  OemTicketStatus,
+  type OemJobTicket,
+  type OemJobTicketStep,
+} from './entities/oem-job-ticket.entity.js';
 import { conflictOnDuplicate, inTransaction } from '../database/transaction.js';
 import { OemTicketsRepository } from './oem-tickets.repository.js';
 
@@ -33,7 +38,6 @@ export interface TicketDetail {
   steps: OemJobTicketStep[];
 }
 
-
 /** OEM job tickets: created with validated steps, listed, read with their steps, cancelled. */
 @Injectable()
 export class OemTicketsService {
@@ -51,19 +55,21 @@ export class OemTicketsService {
     const id = await inTransaction(this.dataSource, async (em) => {
       const nodes = await this.nodesOfJob(em, input);
       const now = new Date();
-      const ticketId = await conflictOnDuplicate(`An OEM ticket ${input.customer} ${input.externalRef}, or one linked to job ${input.jobId},`, () =>
-        this.repository.insertTicket(em, {
-          customer: input.customer,
-          externalRef: input.externalRef,
-          jobId: input.jobId ?? null,
-          status: OemTicketStatus.Open,
-          dueAt: input.dueAt ?? null,
-          currentSequence: 1,
-          stepCount: input.steps.length,
-          version: 1,
-          createdAt: now,
-          updatedAt: now,
-        }),
+      const ticketId = await conflictOnDuplicate(
+        `An OEM ticket ${input.customer} ${input.externalRef}, or one linked to job ${input.jobId},`,
+        () =>
+          this.repository.insertTicket(em, {
+            customer: input.customer,
+            externalRef: input.externalRef,
+            jobId: input.jobId ?? null,
+            status: OemTicketStatus.Open,
+            dueAt: input.dueAt ?? null,
+            currentSequence: 1,
+            stepCount: input.steps.length,
+            version: 1,
+            createdAt: now,
+            updatedAt: now,
+          }),
       );
       await this.repository.insertSteps(
         em,
@@ -108,24 +114,40 @@ export class OemTicketsService {
     if (!cancelled) {
       // as it is now: a concurrent scan may have finished it, or a concurrent cancel won
       const { status } = after.ticket;
-      throw new DomainError(ErrorCode.InvalidState, `OEM ticket ${ticket.customer} ${ticket.externalRef} is ${status} and cannot be cancelled`, { ticketId: id, status });
+      throw new DomainError(
+        ErrorCode.InvalidState,
+        `OEM ticket ${ticket.customer} ${ticket.externalRef} is ${status} and cannot be cancelled`,
+        { ticketId: id, status },
+      );
     }
     return after;
   }
 
   /** Node ids by code in the linked job's graph, checked against every mapped step. */
   private async nodesOfJob(em: EntityManager, input: CreateTicketInput): Promise<Map<string, number>> {
-    const mapped = input.steps.map((s, i) => ({ code: s.nodeCode, field: `steps.${i}.nodeCode` })).filter((m) => m.code !== undefined);
+    const mapped = input.steps
+      .map((s, i) => ({ code: s.nodeCode, field: `steps.${i}.nodeCode` }))
+      .filter((m) => m.code !== undefined);
     if (input.jobId === undefined) {
       if (mapped.length === 0) return new Map();
-      throw DomainError.validation(mapped.map((m) => ({ field: m.field, messages: ['a step mapped to a node needs the ticket linked to a job (jobId)'] })));
+      throw DomainError.validation(
+        mapped.map((m) => ({
+          field: m.field,
+          messages: ['a step mapped to a node needs the ticket linked to a job (jobId)'],
+        })),
+      );
     }
     const graphId = await this.repository.graphOfJob(em, input.jobId);
     if (graphId === null) throw DomainError.notFound('Job', input.jobId);
     const nodes = await this.repository.nodesByCode(em, graphId, [...new Set(mapped.map((m) => m.code!))]);
     const missing = mapped.filter((m) => !nodes.has(m.code!));
     if (missing.length) {
-      throw DomainError.validation(missing.map((m) => ({ field: m.field, messages: [`node ${m.code} does not exist in the graph of job ${input.jobId}`] })));
+      throw DomainError.validation(
+        missing.map((m) => ({
+          field: m.field,
+          messages: [`node ${m.code} does not exist in the graph of job ${input.jobId}`],
+        })),
+      );
     }
     return nodes;
   }
@@ -135,7 +157,12 @@ function checkSequences(input: CreateTicketInput): void {
   const sequences = input.steps.map((s) => s.sequence).sort((a, b) => a - b);
   const errors: FieldError[] = [];
   const duplicates = [...new Set(sequences.filter((s, i) => sequences[i - 1] === s))];
-  if (duplicates.length) errors.push({ field: 'steps', messages: [`step sequences must be unique; repeated: ${duplicates.join(', ')}`] });
-  else if (sequences.some((s, i) => s !== i + 1)) errors.push({ field: 'steps', messages: [`step sequences must run 1..${sequences.length} without gaps; got ${sequences.join(', ')}`] });
+  if (duplicates.length)
+    errors.push({ field: 'steps', messages: [`step sequences must be unique; repeated: ${duplicates.join(', ')}`] });
+  else if (sequences.some((s, i) => s !== i + 1))
+    errors.push({
+      field: 'steps',
+      messages: [`step sequences must run 1..${sequences.length} without gaps; got ${sequences.join(', ')}`],
+    });
   if (errors.length) throw DomainError.validation(errors);
 }

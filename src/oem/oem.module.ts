@@ -26,7 +26,11 @@ import { OemPhase } from './oem.phase.js';
 
 /** Phase 8: OEM job tickets, station scan rules, the shadow run and the Kanban; plugs into the core through ScanHook. */
 @Module({
-  imports: [PhasesModule, ProductionModule, TypeOrmModule.forFeature([OemJobTicket, OemJobTicketStep, OemScanRule, OemShadowResult])],
+  imports: [
+    PhasesModule,
+    ProductionModule,
+    TypeOrmModule.forFeature([OemJobTicket, OemJobTicketStep, OemScanRule, OemShadowResult]),
+  ],
   controllers: [OemTicketsController, OemRulesController, OemBoardController],
   providers: [
     OemPhase,

@@ -11,8 +11,17 @@ export class OemPhase implements PhaseDefinition {
   readonly key = 'oem';
   readonly title = 'OEM job tickets and scan rules';
   readonly flags = [
-    { key: OEM_MODE, description: "Scan stations try their OEM rules first: a match advances the OEM ticket's step and moves its job's token" },
-    { key: OEM_SHADOW_RUN, description: 'With OEM mode off: scans run in manual mode while what OEM mode would have done is recorded for the shadow report', shadow: true },
+    {
+      key: OEM_MODE,
+      description:
+        "Scan stations try their OEM rules first: a match advances the OEM ticket's step and moves its job's token",
+    },
+    {
+      key: OEM_SHADOW_RUN,
+      description:
+        'With OEM mode off: scans run in manual mode while what OEM mode would have done is recorded for the shadow report',
+      shadow: true,
+    },
   ];
   readonly jobs = [];
   readonly tables = PHASE_8_SCHEMA.tables;
@@ -26,12 +35,21 @@ export class OemPhase implements PhaseDefinition {
   async inFlight(): Promise<InFlightWork> {
     if (!(await this.repository.schemaPresent())) return { count: 0, description: 'Phase 8 schema not applied' };
     const count = await this.repository.ticketsInProgress();
-    return { count, description: `${count} OEM ticket(s) in progress; their stations go back to manual scans of token serials` };
+    return {
+      count,
+      description: `${count} OEM ticket(s) in progress; their stations go back to manual scans of token serials`,
+    };
   }
 
   /** The manual scan path needs the core's scan record and a token to read by serial: both must answer. */
   async verifyLegacy(): Promise<LegacyCheck> {
     const { firstSerial } = await this.repository.manualScanProbe();
-    return { ok: true, detail: firstSerial !== null ? `manual scan path readable (token ${firstSerial} resolvable by serial)` : 'manual scan path readable (no tokens yet)' };
+    return {
+      ok: true,
+      detail:
+        firstSerial !== null
+          ? `manual scan path readable (token ${firstSerial} resolvable by serial)`
+          : 'manual scan path readable (no tokens yet)',
+    };
   }
 }

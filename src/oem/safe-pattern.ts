@@ -29,18 +29,25 @@ export class SafePattern {
 
   /** Validates a pattern for saving: syntax, length, cost and the named groups a rule may use. */
   static check(source: string): PatternCheck {
-    if (source.length === 0 || source.length > MAX_PATTERN_LENGTH) return { ok: false, problem: `must be 1 to ${MAX_PATTERN_LENGTH} characters` };
+    if (source.length === 0 || source.length > MAX_PATTERN_LENGTH)
+      return { ok: false, problem: `must be 1 to ${MAX_PATTERN_LENGTH} characters` };
     let compiled: RE2JS;
     try {
       compiled = RE2JS.compile(source);
     } catch (error) {
       return { ok: false, problem: `does not compile as an RE2 pattern: ${(error as Error).message}` };
     }
-    if (compiled.programSize() > MAX_PROGRAM_SIZE) return { ok: false, problem: `is too complex (RE2 program size ${compiled.programSize()} > ${MAX_PROGRAM_SIZE})` };
+    if (compiled.programSize() > MAX_PROGRAM_SIZE)
+      return {
+        ok: false,
+        problem: `is too complex (RE2 program size ${compiled.programSize()} > ${MAX_PROGRAM_SIZE})`,
+      };
     const names = Object.keys(compiled.namedGroups());
     const unknown = names.filter((n) => !GROUPS.has(n));
-    if (unknown.length > 0) return { ok: false, problem: `names unknown groups ${unknown.join(', ')}: use ref, job and seq only` };
-    if (names.includes('ref') === names.includes('job')) return { ok: false, problem: 'must name the ticket with exactly one of the groups (?P<ref>...) or (?P<job>...)' };
+    if (unknown.length > 0)
+      return { ok: false, problem: `names unknown groups ${unknown.join(', ')}: use ref, job and seq only` };
+    if (names.includes('ref') === names.includes('job'))
+      return { ok: false, problem: 'must name the ticket with exactly one of the groups (?P<ref>...) or (?P<job>...)' };
     return { ok: true, pattern: new SafePattern(compiled, new Set(names)) };
   }
 

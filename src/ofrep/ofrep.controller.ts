@@ -1,10 +1,24 @@
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiHeader, ApiNotFoundResponse, ApiNotModifiedResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiNotModifiedResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiOperation,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
 import { ErrorResponseDto } from '../common/errors/error-response.dto.js';
-import { OfrepBulkEvaluationSuccess, OfrepEvaluationFailure, OfrepEvaluationRequest, OfrepEvaluationSuccess, OfrepFlagKeyParam } from './ofrep.dto.js';
+import {
+  OfrepBulkEvaluationSuccess,
+  OfrepEvaluationFailure,
+  OfrepEvaluationRequest,
+  OfrepEvaluationSuccess,
+  OfrepFlagKeyParam,
+} from './ofrep.dto.js';
 import { OfrepService } from './ofrep.service.js';
 
 /**
@@ -23,7 +37,11 @@ export class OfrepController {
   @ApiOkResponse({ type: OfrepEvaluationSuccess })
   @ApiNotFoundResponse({ type: OfrepEvaluationFailure, description: 'FLAG_NOT_FOUND' })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
-  evaluate(@Param() p: OfrepFlagKeyParam, @Body() _request: OfrepEvaluationRequest, @Res({ passthrough: true }) res: Response): OfrepEvaluationSuccess | OfrepEvaluationFailure {
+  evaluate(
+    @Param() p: OfrepFlagKeyParam,
+    @Body() _request: OfrepEvaluationRequest,
+    @Res({ passthrough: true }) res: Response,
+  ): OfrepEvaluationSuccess | OfrepEvaluationFailure {
     const result = this.ofrep.evaluate(p.key);
     if (result) return result;
     res.status(404);
@@ -33,14 +51,28 @@ export class OfrepController {
   @ApiOperation({ summary: 'Evaluate every flag (OFREP bulk)' })
   @Post()
   @HttpCode(200)
-  @ApiHeader({ name: 'If-None-Match', required: false, description: 'ETag of a previous answer: 304 when nothing changed' })
+  @ApiHeader({
+    name: 'If-None-Match',
+    required: false,
+    description: 'ETag of a previous answer: 304 when nothing changed',
+  })
   @ApiOkResponse({ type: OfrepBulkEvaluationSuccess })
   @ApiNotModifiedResponse({ description: 'No flag changed since the given ETag' })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
-  evaluateAll(@Body() _request: OfrepEvaluationRequest, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) res: Response): OfrepBulkEvaluationSuccess | undefined {
+  evaluateAll(
+    @Body() _request: OfrepEvaluationRequest,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): OfrepBulkEvaluationSuccess | undefined {
     const { body, etag } = this.ofrep.evaluateAll();
     res.setHeader('ETag', etag);
-    if (ifNoneMatch && ifNoneMatch.split(',').map((t) => t.trim()).includes(etag)) {
+    if (
+      ifNoneMatch &&
+      ifNoneMatch
+        .split(',')
+        .map((t) => t.trim())
+        .includes(etag)
+    ) {
       res.status(304);
       return undefined;
     }

@@ -3,7 +3,11 @@ import { IsObject, Matches } from 'class-validator';
 import { Omittable } from '../common/validation/omittable.js';
 
 export class OfrepEvaluationRequest {
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'OpenFeature evaluation context; Phasegate flags do not target, so it is accepted and not used' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'OpenFeature evaluation context; Phasegate flags do not target, so it is accepted and not used',
+  })
   @Omittable()
   @IsObject()
   context?: Record<string, unknown>;
@@ -18,10 +22,16 @@ export class OfrepFlagKeyParam {
 export class OfrepEvaluationSuccess {
   @ApiProperty() key!: string;
   @ApiProperty({ description: 'The effective value (stored value gated by the kill switch)' }) value!: boolean;
-  @ApiProperty({ enum: ['STATIC', 'DISABLED'], description: 'DISABLED when the environment kill switch forces the flag off' }) reason!: string;
+  @ApiProperty({
+    enum: ['STATIC', 'DISABLED'],
+    description: 'DISABLED when the environment kill switch forces the flag off',
+  })
+  reason!: string;
   @ApiProperty({ enum: ['on', 'off'] }) variant!: string;
-  @ApiProperty({ type: 'object', additionalProperties: true, example: { phase: 10, stored: true, forcedOff: false } }) metadata!: Record<string, boolean | number | string>;
-  @ApiPropertyOptional({ description: 'Phasegate flags change at run time: providers should not cache' }) cacheable?: boolean;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { phase: 10, stored: true, forcedOff: false } })
+  metadata!: Record<string, boolean | number | string>;
+  @ApiPropertyOptional({ description: 'Phasegate flags change at run time: providers should not cache' })
+  cacheable?: boolean;
 }
 
 export class OfrepEvaluationFailure {
@@ -32,5 +42,8 @@ export class OfrepEvaluationFailure {
 
 export class OfrepBulkEvaluationSuccess {
   @ApiProperty({ type: [OfrepEvaluationSuccess] }) flags!: OfrepEvaluationSuccess[];
-  @ApiProperty({ type: 'object', additionalProperties: true, example: { version: 'etag-source' } }) metadata!: Record<string, string>;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { version: 'etag-source' } }) metadata!: Record<
+    string,
+    string
+  >;
 }

@@ -29,10 +29,16 @@ export class CacheWriter {
    * `fullSince`: start of this run when it is a full one (what it saw is stamped with it), else
    * null. `rejectedIds`: records upstream still has but the run refused: not gone, so not retired.
    */
-  writeOperators(records: OperatorRecord[], rejectedIds: string[], stamp: Stamp, fullSince: Date | null): Promise<WriteResult> {
+  writeOperators(
+    records: OperatorRecord[],
+    rejectedIds: string[],
+    stamp: Stamp,
+    fullSince: Date | null,
+  ): Promise<WriteResult> {
     return inTransaction(this.dataSource, async (em) => {
       const upserted = await this.repository.upsertOperators(em, records, stamp, fullSince);
-      const retired = fullSince !== null ? await this.repository.retire(em, 'people_operator_cache', rejectedIds, stamp) : 0;
+      const retired =
+        fullSince !== null ? await this.repository.retire(em, 'people_operator_cache', rejectedIds, stamp) : 0;
       await this.confirm(em, 'people_operator_cache', stamp);
       return { upserted, retired };
     });
@@ -47,7 +53,11 @@ export class CacheWriter {
     });
   }
 
-  writeAvailability(records: AvailabilityRecord[], window: { start: Date; end: Date }, stamp: Stamp): Promise<WriteResult> {
+  writeAvailability(
+    records: AvailabilityRecord[],
+    window: { start: Date; end: Date },
+    stamp: Stamp,
+  ): Promise<WriteResult> {
     return inTransaction(this.dataSource, async (em) => {
       const upserted = await this.repository.upsertAvailability(em, records, window, stamp);
       const retired = await this.repository.removeUnwritten(em, stamp);

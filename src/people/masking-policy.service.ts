@@ -53,7 +53,9 @@ export class MaskingPolicyService implements OnApplicationBootstrap {
     const hashed = (await this.list().catch(() => [])).filter((p) => p.strategy === 'hash').map((p) => p.field);
     this.logger.warn({
       msg: 'PEOPLE_HASH_KEY is empty: the hash masking strategy cannot be enabled',
-      ...(hashed.length ? { reversibleFields: hashed, advice: 'set PEOPLE_HASH_KEY; the next full operator sync re-hashes them' } : {}),
+      ...(hashed.length
+        ? { reversibleFields: hashed, advice: 'set PEOPLE_HASH_KEY; the next full operator sync re-hashes them' }
+        : {}),
     });
   }
 
@@ -66,7 +68,13 @@ export class MaskingPolicyService implements OnApplicationBootstrap {
     const rows = new Map((await this.dataSource.getRepository(MaskingPolicy).find()).map((r) => [r.field, r]));
     return MASKABLE_FIELDS.map((field) => {
       const row = rows.get(field);
-      return { field, strategy: row?.strategy ?? 'keep', keepLast: row?.keepLast ?? null, updatedAt: row?.updatedAt ?? null, updatedBy: row?.updatedBy ?? null };
+      return {
+        field,
+        strategy: row?.strategy ?? 'keep',
+        keepLast: row?.keepLast ?? null,
+        updatedAt: row?.updatedAt ?? null,
+        updatedBy: row?.updatedBy ?? null,
+      };
     });
   }
 
@@ -79,7 +87,11 @@ export class MaskingPolicyService implements OnApplicationBootstrap {
   async update(changes: PolicyChange[], actor: string): Promise<MaskableField[]> {
     const unkeyed = changes.filter((c) => c.strategy === 'hash').map((c) => c.field);
     if (unkeyed.length && !this.hashKeySet) {
-      throw new DomainError(ErrorCode.UnsafeRequest, `The hash strategy needs PEOPLE_HASH_KEY: without a key a hashed value can be guessed back (${unkeyed.join(', ')})`, { fields: unkeyed });
+      throw new DomainError(
+        ErrorCode.UnsafeRequest,
+        `The hash strategy needs PEOPLE_HASH_KEY: without a key a hashed value can be guessed back (${unkeyed.join(', ')})`,
+        { fields: unkeyed },
+      );
     }
     const changed = await inTransaction(this.dataSource, async (em) => {
       const repo = em.getRepository(MaskingPolicy);
@@ -89,7 +101,9 @@ export class MaskingPolicyService implements OnApplicationBootstrap {
       for (const change of changes) {
         const keepLast = change.strategy === 'mask' ? (change.keepLast ?? 0) : null;
         const before = current.get(change.field);
-        const same = before ? before.strategy === change.strategy && before.keepLast === keepLast : change.strategy === 'keep';
+        const same = before
+          ? before.strategy === change.strategy && before.keepLast === keepLast
+          : change.strategy === 'keep';
         if (same) continue;
         await repo.save({ field: change.field, strategy: change.strategy, keepLast, updatedAt: now, updatedBy: actor });
         fields.push(change.field);

@@ -11,9 +11,33 @@ export interface Stamp {
 }
 
 const ID_CHUNK = 500;
-const OPERATOR_COLUMNS = ['id', 'employee_no', 'name', 'email', 'phone', 'national_id', 'team_ids', 'skills', 'active', 'source_updated_at', 'full_synced_at', 'fetched_at', 'expires_at'];
+const OPERATOR_COLUMNS = [
+  'id',
+  'employee_no',
+  'name',
+  'email',
+  'phone',
+  'national_id',
+  'team_ids',
+  'skills',
+  'active',
+  'source_updated_at',
+  'full_synced_at',
+  'fetched_at',
+  'expires_at',
+];
 const TEAM_COLUMNS = ['id', 'code', 'name', 'active', 'fetched_at', 'expires_at'];
-const AVAILABILITY_COLUMNS = ['id', 'operator_id', 'kind', 'starts_at', 'ends_at', 'window_start', 'window_end', 'fetched_at', 'expires_at'];
+const AVAILABILITY_COLUMNS = [
+  'id',
+  'operator_id',
+  'kind',
+  'starts_at',
+  'ends_at',
+  'window_start',
+  'window_end',
+  'fetched_at',
+  'expires_at',
+];
 
 /**
  * A sync run's writes to the People caches, each inside the caller's transaction: rows go in
@@ -53,10 +77,25 @@ export class PeopleCacheWriteRepository {
   }
 
   /** Each entry stamped with the window the run asked for. */
-  upsertAvailability(em: EntityManager, records: AvailabilityRecord[], window: { start: Date; end: Date }, stamp: Stamp): Promise<number> {
+  upsertAvailability(
+    em: EntityManager,
+    records: AvailabilityRecord[],
+    window: { start: Date; end: Date },
+    stamp: Stamp,
+  ): Promise<number> {
     const [fetched, expires] = [toDbTime(stamp.fetchedAt), toDbTime(stamp.expiresAt)];
     const [start, end] = [toDbTime(window.start), toDbTime(window.end)];
-    const rows = records.map((r) => [r.id, r.operatorId, r.kind, toDbTime(r.startsAt), toDbTime(r.endsAt), start, end, fetched, expires]);
+    const rows = records.map((r) => [
+      r.id,
+      r.operatorId,
+      r.kind,
+      toDbTime(r.startsAt),
+      toDbTime(r.endsAt),
+      start,
+      end,
+      fetched,
+      expires,
+    ]);
     return upsert(em, 'people_availability_cache', AVAILABILITY_COLUMNS, AVAILABILITY_COLUMNS.slice(1), rows);
   }
 
@@ -73,18 +112,31 @@ export class PeopleCacheWriteRepository {
     const fetched = toDbTime(stamp.fetchedAt);
     for (let k = 0; k < rejectedIds.length; k += ID_CHUNK) {
       const part = rejectedIds.slice(k, k + ID_CHUNK);
-      await em.query(`UPDATE ${table} SET fetched_at = ?, expires_at = ? WHERE id IN (${part.map(() => '?').join(', ')})`, [fetched, toDbTime(stamp.expiresAt), ...part]);
+      await em.query(
+        `UPDATE ${table} SET fetched_at = ?, expires_at = ? WHERE id IN (${part.map(() => '?').join(', ')})`,
+        [fetched, toDbTime(stamp.expiresAt), ...part],
+      );
     }
     return execute(em, `UPDATE ${table} SET active = ? WHERE fetched_at < ? AND active = ?`, [0, fetched, 1]);
   }
 
   /** Restamps the rows of `table` that expire before `before` with the run's stamp. */
   async confirm(em: EntityManager, table: CacheTable, stamp: Stamp, before: Date): Promise<void> {
-    await execute(em, `UPDATE ${table} SET fetched_at = ?, expires_at = ? WHERE expires_at < ?`, [toDbTime(stamp.fetchedAt), toDbTime(stamp.expiresAt), toDbTime(before)]);
+    await execute(em, `UPDATE ${table} SET fetched_at = ?, expires_at = ? WHERE expires_at < ?`, [
+      toDbTime(stamp.fetchedAt),
+      toDbTime(stamp.expiresAt),
+      toDbTime(before),
+    ]);
   }
 }
 
-async function upsert(em: EntityManager, table: CacheTable, columns: string[], update: string[], rows: unknown[][]): Promise<number> {
+async function upsert(
+  em: EntityManager,
+  table: CacheTable,
+  columns: string[],
+  update: string[],
+  rows: unknown[][],
+): Promise<number> {
   const dialect = dialectOf(em);
   const chunk = insertChunkRows(dialect, columns.length);
   for (let k = 0; k < rows.length; k += chunk) {

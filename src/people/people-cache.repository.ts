@@ -31,9 +31,9 @@ export class PeopleCacheRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async summary(table: CacheTable): Promise<CacheSummary> {
-    const [row] = await this.dataSource.query<Array<{ n: number | string; fetched: string | Date | null; expires: string | Date | null }>>(
-      `SELECT COUNT(*) AS n, MIN(fetched_at) AS fetched, MIN(expires_at) AS expires FROM ${table}`,
-    );
+    const [row] = await this.dataSource.query<
+      Array<{ n: number | string; fetched: string | Date | null; expires: string | Date | null }>
+    >(`SELECT COUNT(*) AS n, MIN(fetched_at) AS fetched, MIN(expires_at) AS expires FROM ${table}`);
     return { rows: Number(row.n), fetchedAt: fromDbTime(row.fetched), expiresAt: fromDbTime(row.expires) };
   }
 
@@ -42,7 +42,9 @@ export class PeopleCacheRepository {
    * for the directory's hot path. `db`: the caller's transaction, when it holds one.
    */
   async firstExpiry(table: CacheTable, db: Pick<EntityManager, 'query'> = this.dataSource): Promise<Date | null> {
-    const row = (await db.query<Array<{ expires: string | Date | null }>>(`SELECT MIN(expires_at) AS expires FROM ${table}`)).at(0);
+    const row = (
+      await db.query<Array<{ expires: string | Date | null }>>(`SELECT MIN(expires_at) AS expires FROM ${table}`)
+    ).at(0);
     return fromDbTime(row?.expires ?? null);
   }
 
@@ -57,7 +59,11 @@ export class PeopleCacheRepository {
   }
 
   /** Operators by id after `afterId`, `take` of them. */
-  operators(filter: { active?: boolean; employeeNo?: string }, afterId: string | undefined, take: number): Promise<PeopleOperator[]> {
+  operators(
+    filter: { active?: boolean; employeeNo?: string },
+    afterId: string | undefined,
+    take: number,
+  ): Promise<PeopleOperator[]> {
     const where: FindOptionsWhere<PeopleOperator> = {};
     if (filter.active !== undefined) where.active = filter.active;
     if (filter.employeeNo) where.employeeNo = filter.employeeNo;
@@ -69,7 +75,11 @@ export class PeopleCacheRepository {
   }
 
   /** Entries overlapping [from, to), for one operator or all. */
-  availability(filter: { operatorId?: string; from?: Date; to?: Date }, afterId: string | undefined, take: number): Promise<PeopleAvailability[]> {
+  availability(
+    filter: { operatorId?: string; from?: Date; to?: Date },
+    afterId: string | undefined,
+    take: number,
+  ): Promise<PeopleAvailability[]> {
     const where: FindOptionsWhere<PeopleAvailability> = {};
     if (filter.operatorId) where.operatorId = filter.operatorId;
     if (filter.from) where.endsAt = MoreThan(filter.from);
@@ -77,7 +87,12 @@ export class PeopleCacheRepository {
     return this.page(PeopleAvailability, where, afterId, take);
   }
 
-  private page<T extends ObjectLiteral & { id: string }>(entity: new () => T, where: FindOptionsWhere<T>, afterId: string | undefined, take: number): Promise<T[]> {
+  private page<T extends ObjectLiteral & { id: string }>(
+    entity: new () => T,
+    where: FindOptionsWhere<T>,
+    afterId: string | undefined,
+    take: number,
+  ): Promise<T[]> {
     return this.dataSource.getRepository(entity).find({
       where: { ...where, ...(afterId !== undefined ? { id: MoreThan(afterId) } : {}) } as FindOptionsWhere<T>,
       order: { id: 'ASC' } as never,

@@ -34,7 +34,11 @@ export class PeopleCacheService {
     return { table, rows, fetchedAt, expiresAt, ageMs: fetchedAt ? now.getTime() - fetchedAt.getTime() : null, state };
   }
 
-  async operators(filter: { active?: boolean; employeeNo?: string }, cursor: string | undefined, limit: number): Promise<Page<PeopleOperator>> {
+  async operators(
+    filter: { active?: boolean; employeeNo?: string },
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<Page<PeopleOperator>> {
     return page(await this.repository.operators(filter, after(cursor), limit + 1), limit);
   }
 
@@ -43,7 +47,11 @@ export class PeopleCacheService {
   }
 
   /** Entries overlapping [from, to), for one operator or all. */
-  async availability(filter: { operatorId?: string; from?: Date; to?: Date }, cursor: string | undefined, limit: number): Promise<Page<PeopleAvailability>> {
+  async availability(
+    filter: { operatorId?: string; from?: Date; to?: Date },
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<Page<PeopleAvailability>> {
     return page(await this.repository.availability(filter, after(cursor), limit + 1), limit);
   }
 }

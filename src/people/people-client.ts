@@ -37,7 +37,10 @@ export class PeopleClient {
     this.backoffMs = config.get('PEOPLE_API_BACKOFF_MS', { infer: true });
     this.backoffMaxMs = config.get('PEOPLE_API_BACKOFF_MAX_MS', { infer: true });
     this.pageSize = config.get('PEOPLE_API_PAGE_SIZE', { infer: true });
-    this.requests = metrics.counter('people_api_requests_total', 'People API requests by endpoint and outcome', ['endpoint', 'outcome']);
+    this.requests = metrics.counter('people_api_requests_total', 'People API requests by endpoint and outcome', [
+      'endpoint',
+      'outcome',
+    ]);
   }
 
   /**
@@ -69,9 +72,16 @@ export class PeopleClient {
       signal.throwIfAborted();
       const outcome = await this.attempt(path, url, signal);
       if ('body' in outcome) return outcome.body;
-      if (attempt >= this.maxRetries) throw new PeopleApiError(`${path}: ${outcome.retry}, gave up after ${attempt + 1} attempts`);
+      if (attempt >= this.maxRetries)
+        throw new PeopleApiError(`${path}: ${outcome.retry}, gave up after ${attempt + 1} attempts`);
       const delayMs = Math.min(this.backoffMaxMs, outcome.retryAfterMs ?? this.backoff(attempt));
-      this.logger.warn({ msg: 'people api retry', endpoint: path, attempt: attempt + 1, failure: outcome.retry, delayMs });
+      this.logger.warn({
+        msg: 'people api retry',
+        endpoint: path,
+        attempt: attempt + 1,
+        failure: outcome.retry,
+        delayMs,
+      });
       await sleep(delayMs, signal);
     }
   }
@@ -95,13 +105,25 @@ export class PeopleClient {
       if (signal.aborted || error instanceof PeopleApiError) throw error;
       const outcome = isTimeout(error) ? 'timeout' : 'network';
       this.requests.inc({ endpoint: path, outcome });
-      return { retry: outcome === 'timeout' ? `no answer within ${this.timeoutMs} ms` : `network error (${(error as Error).message})`, retryAfterMs: null };
+      return {
+        retry:
+          outcome === 'timeout'
+            ? `no answer within ${this.timeoutMs} ms`
+            : `network error (${(error as Error).message})`,
+        retryAfterMs: null,
+      };
     }
     await response.body?.cancel().catch(() => undefined);
     const status = response.status;
-    this.requests.inc({ endpoint: path, outcome: status === 429 ? 'rate_limited' : `http_${Math.floor(status / 100)}xx` });
+    this.requests.inc({
+      endpoint: path,
+      outcome: status === 429 ? 'rate_limited' : `http_${Math.floor(status / 100)}xx`,
+    });
     if (status !== 429 && status < 500) throw new PeopleApiError(`${path}: HTTP ${status}`);
-    return { retry: `HTTP ${status}`, retryAfterMs: status === 429 ? retryAfterMs(response.headers.get('retry-after')) : null };
+    return {
+      retry: `HTTP ${status}`,
+      retryAfterMs: status === 429 ? retryAfterMs(response.headers.get('retry-after')) : null,
+    };
   }
 
   /** "Equal jitter": half the exponential step for sure, the other half at random, so replicas spread out. */

@@ -35,40 +35,67 @@ export class PeopleDirectoryRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async accounts(db: Db, ids: number[]): Promise<LocalRef[]> {
-    return (await selectIn<LocalRef>(db, `SELECT id, code FROM account WHERE id IN`, ids)).map((a) => ({ id: a.id, code: a.code }));
+    return (await selectIn<LocalRef>(db, `SELECT id, code FROM account WHERE id IN`, ids)).map((a) => ({
+      id: a.id,
+      code: a.code,
+    }));
   }
 
   async teams(db: Db, ids: number[]): Promise<LocalRef[]> {
-    return (await selectIn<LocalRef>(db, `SELECT id, code FROM team WHERE id IN`, ids)).map((t) => ({ id: t.id, code: t.code }));
+    return (await selectIn<LocalRef>(db, `SELECT id, code FROM team WHERE id IN`, ids)).map((t) => ({
+      id: t.id,
+      code: t.code,
+    }));
   }
 
   async operatorsByEmployeeNo(db: Db, employeeNos: string[]): Promise<CachedOperator[]> {
-    const rows = await selectIn<{ id: string; employee_no: string; name: string | null; active: number | boolean; skills: string }>(
-      db,
-      `SELECT id, employee_no, name, active, skills FROM people_operator_cache WHERE employee_no IN`,
-      employeeNos,
-    );
-    return rows.map((p) => ({ id: p.id, employeeNo: p.employee_no, name: p.name, active: Boolean(p.active), skills: JSON.parse(p.skills) as string[] }));
+    const rows = await selectIn<{
+      id: string;
+      employee_no: string;
+      name: string | null;
+      active: number | boolean;
+      skills: string;
+    }>(db, `SELECT id, employee_no, name, active, skills FROM people_operator_cache WHERE employee_no IN`, employeeNos);
+    return rows.map((p) => ({
+      id: p.id,
+      employeeNo: p.employee_no,
+      name: p.name,
+      active: Boolean(p.active),
+      skills: JSON.parse(p.skills) as string[],
+    }));
   }
 
   async teamsByCode(db: Db, codes: string[]): Promise<CachedTeam[]> {
-    const rows = await selectIn<{ id: string; code: string; name: string; active: number | boolean }>(db, `SELECT id, code, name, active FROM people_team_cache WHERE code IN`, codes);
+    const rows = await selectIn<{ id: string; code: string; name: string; active: number | boolean }>(
+      db,
+      `SELECT id, code, name, active FROM people_team_cache WHERE code IN`,
+      codes,
+    );
     return rows.map((t) => ({ id: t.id, code: t.code, name: t.name, active: Boolean(t.active) }));
   }
 
   /** The local accounts of the cached operators listed in People's team `peopleTeamId`. */
   async memberAccountIds(db: Db, peopleTeamId: string): Promise<number[]> {
     // team_ids is a JSON array of strings, so the quoted id matches whole ids only
-    const members: Array<{ employee_no: string }> = await db.query(`SELECT employee_no FROM people_operator_cache WHERE team_ids LIKE ? ESCAPE '!'`, [
-      `%${likeEscape(JSON.stringify(peopleTeamId))}%`,
-    ]);
-    const accounts = await selectIn<{ id: number }>(db, `SELECT id FROM account WHERE code IN`, members.map((m) => m.employee_no));
+    const members: Array<{ employee_no: string }> = await db.query(
+      `SELECT employee_no FROM people_operator_cache WHERE team_ids LIKE ? ESCAPE '!'`,
+      [`%${likeEscape(JSON.stringify(peopleTeamId))}%`],
+    );
+    const accounts = await selectIn<{ id: number }>(
+      db,
+      `SELECT id FROM account WHERE code IN`,
+      members.map((m) => m.employee_no),
+    );
     return accounts.map((a) => a.id);
   }
 
   /** The span the availability cache was fetched for; nulls when it is empty. */
   async availabilityWindow(db: Db): Promise<{ start: Date | null; end: Date | null }> {
-    const window = (await db.query<Array<{ s: string | Date | null; e: string | Date | null }>>(`SELECT MIN(window_start) AS s, MAX(window_end) AS e FROM people_availability_cache`)).at(0);
+    const window = (
+      await db.query<Array<{ s: string | Date | null; e: string | Date | null }>>(
+        `SELECT MIN(window_start) AS s, MAX(window_end) AS e FROM people_availability_cache`,
+      )
+    ).at(0);
     return { start: fromDbTime(window?.s ?? null), end: fromDbTime(window?.e ?? null) };
   }
 

@@ -62,7 +62,8 @@ class Reader {
   list(field: string, max: number): string[] {
     const v = this.raw[field];
     if (v === undefined || v === null) return [];
-    if (Array.isArray(v) && v.every((s) => typeof s === 'string' && s.length > 0 && s.length <= max)) return v as string[];
+    if (Array.isArray(v) && v.every((s) => typeof s === 'string' && s.length > 0 && s.length <= max))
+      return v as string[];
     this.problems.push(`${field} must be an array of strings of at most ${max} characters`);
     return [];
   }
@@ -91,12 +92,16 @@ class Reader {
 }
 
 function parse<T>(raw: unknown, hashKey: string, read: (r: Reader) => T): Parsed<T> {
-  const object = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : null;
-  const id = object && (typeof object.id === 'string' || typeof object.id === 'number') ? String(object.id).slice(0, 100) : null;
+  const object =
+    typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : null;
+  const id =
+    object && (typeof object.id === 'string' || typeof object.id === 'number') ? String(object.id).slice(0, 100) : null;
   const reject = (error: string): Parsed<T> => {
     // JSON.stringify gives undefined for undefined, whatever its declared type says
     const json = JSON.stringify(raw) as string | undefined;
-    return { rejection: { recordId: id, error: error.slice(0, 500), payloadHash: keyedHash(hashKey, json ?? 'undefined') } };
+    return {
+      rejection: { recordId: id, error: error.slice(0, 500), payloadHash: keyedHash(hashKey, json ?? 'undefined') },
+    };
   };
   if (!object) return reject('record is not a JSON object');
   const reader = new Reader(object);
@@ -121,7 +126,12 @@ export function ingestOperator(raw: unknown, rules: MaskingRules, hashKey: strin
 }
 
 export function ingestTeam(raw: unknown, hashKey: string): Parsed<TeamRecord> {
-  return parse(raw, hashKey, (r) => ({ id: r.text('id', 64), code: r.text('code', 50), name: r.text('name', 200), active: r.flag('active') }));
+  return parse(raw, hashKey, (r) => ({
+    id: r.text('id', 64),
+    code: r.text('code', 50),
+    name: r.text('name', 200),
+    active: r.flag('active'),
+  }));
 }
 
 export function ingestAvailability(raw: unknown, hashKey: string): Parsed<AvailabilityRecord> {
@@ -133,7 +143,13 @@ export function ingestAvailability(raw: unknown, hashKey: string): Parsed<Availa
     endsAt: r.time('ends_at'),
   }));
   if ('record' in parsed && parsed.record.endsAt <= parsed.record.startsAt) {
-    return { rejection: { recordId: parsed.record.id, error: 'ends_at must be after starts_at', payloadHash: keyedHash(hashKey, JSON.stringify(raw)) } };
+    return {
+      rejection: {
+        recordId: parsed.record.id,
+        error: 'ends_at must be after starts_at',
+        payloadHash: keyedHash(hashKey, JSON.stringify(raw)),
+      },
+    };
   }
   return parsed;
 }

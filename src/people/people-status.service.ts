@@ -36,7 +36,9 @@ export class PeopleStatusService {
     const [job, cache, lastSuccess] = await Promise.all([
       this.jobs.status(name),
       this.cache.state(TABLE_OF[name]),
-      this.dataSource.getRepository(JobRun).findOne({ where: { jobName: name, status: 'succeeded' }, order: { id: 'DESC' } }),
+      this.dataSource
+        .getRepository(JobRun)
+        .findOne({ where: { jobName: name, status: 'succeeded' }, order: { id: 'DESC' } }),
     ]);
     const plan = name === PEOPLE_JOBS.operators ? await this.sync.operatorPlan() : null;
     return {

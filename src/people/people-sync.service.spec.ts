@@ -27,15 +27,30 @@ type Tables = Record<CacheTable, Map<string, CachedRow>>;
 /** The three caches in memory, written and settled as the SQL of the two repositories does. */
 class FakePeopleCache
   implements
-    Pick<PeopleCacheWriteRepository, 'upsertOperators' | 'upsertTeams' | 'upsertAvailability' | 'removeUnwritten' | 'retire' | 'confirm'>,
+    Pick<
+      PeopleCacheWriteRepository,
+      'upsertOperators' | 'upsertTeams' | 'upsertAvailability' | 'removeUnwritten' | 'retire' | 'confirm'
+    >,
     Pick<PeopleCacheRepository, 'syncMarks'>
 {
-  readonly tables: Tables = { people_operator_cache: new Map(), people_team_cache: new Map(), people_availability_cache: new Map() };
+  readonly tables: Tables = {
+    people_operator_cache: new Map(),
+    people_team_cache: new Map(),
+    people_availability_cache: new Map(),
+  };
 
-  async upsertOperators(_em: EntityManager, records: OperatorRecord[], stamp: Stamp, fullSince: Date | null): Promise<number> {
+  async upsertOperators(
+    _em: EntityManager,
+    records: OperatorRecord[],
+    stamp: Stamp,
+    fullSince: Date | null,
+  ): Promise<number> {
     for (const { updatedAt, active, ...data } of records) {
       const before = this.tables.people_operator_cache.get(data.id);
-      this.write('people_operator_cache', data.id, data, active, stamp, { sourceUpdatedAt: updatedAt, fullSyncedAt: fullSince ?? before?.fullSyncedAt ?? null });
+      this.write('people_operator_cache', data.id, data, active, stamp, {
+        sourceUpdatedAt: updatedAt,
+        fullSyncedAt: fullSince ?? before?.fullSyncedAt ?? null,
+      });
     }
     return records.length;
   }
@@ -45,7 +60,12 @@ class FakePeopleCache
     return records.length;
   }
 
-  async upsertAvailability(_em: EntityManager, records: AvailabilityRecord[], _window: { start: Date; end: Date }, stamp: Stamp): Promise<number> {
+  async upsertAvailability(
+    _em: EntityManager,
+    records: AvailabilityRecord[],
+    _window: { start: Date; end: Date },
+    stamp: Stamp,
+  ): Promise<number> {
     for (const record of records) this.write('people_availability_cache', record.id, record, true, stamp);
     return records.length;
   }
@@ -79,7 +99,12 @@ class FakePeopleCache
     return { lastFull: max(rows.map((r) => r.fullSyncedAt)), watermark: max(rows.map((r) => r.sourceUpdatedAt)) };
   }
 
-  seed(table: CacheTable, id: string, data: object, options: { active?: boolean; updatedAt?: Date; fullSyncedAt?: Date | null; fetchedAt?: Date } = {}): void {
+  seed(
+    table: CacheTable,
+    id: string,
+    data: object,
+    options: { active?: boolean; updatedAt?: Date; fullSyncedAt?: Date | null; fetchedAt?: Date } = {},
+  ): void {
     const fetchedAt = options.fetchedAt ?? new Date(Date.now() - 10 * 60_000);
     this.tables[table].set(id, {
       data: JSON.stringify({ id, ...data }),
@@ -91,8 +116,21 @@ class FakePeopleCache
     });
   }
 
-  private write(table: CacheTable, id: string, data: object, active: boolean, stamp: Stamp, operator: { sourceUpdatedAt: Date; fullSyncedAt: Date | null } | null = null): void {
-    this.tables[table].set(id, { data: JSON.stringify(data), active, sourceUpdatedAt: operator?.sourceUpdatedAt ?? null, fullSyncedAt: operator?.fullSyncedAt ?? null, ...stamp });
+  private write(
+    table: CacheTable,
+    id: string,
+    data: object,
+    active: boolean,
+    stamp: Stamp,
+    operator: { sourceUpdatedAt: Date; fullSyncedAt: Date | null } | null = null,
+  ): void {
+    this.tables[table].set(id, {
+      data: JSON.stringify(data),
+      active,
+      sourceUpdatedAt: operator?.sourceUpdatedAt ?? null,
+      fullSyncedAt: operator?.fullSyncedAt ?? null,
+      ...stamp,
+    });
   }
 
   private restamp(row: CachedRow | undefined, stamp: Stamp): void {
@@ -102,7 +140,13 @@ class FakePeopleCache
 
 /** What a run made of a cache: each id compared before and after. */
 function diff(before: Map<string, CachedRow>, after: Map<string, CachedRow>) {
-  const result = { inserted: [] as string[], updated: [] as string[], unchanged: [] as string[], deactivated: [] as string[], removed: [] as string[] };
+  const result = {
+    inserted: [] as string[],
+    updated: [] as string[],
+    unchanged: [] as string[],
+    deactivated: [] as string[],
+    removed: [] as string[],
+  };
   for (const [id, row] of after) {
     const old = before.get(id);
     if (!old) result.inserted.push(id);
@@ -126,14 +170,32 @@ function service(cache: FakePeopleCache, pages: unknown[][] | Error, fullSyncInt
     },
   } as unknown as PeopleClient;
   const logged: Array<{ job: string; rejections: Array<Pick<Rejection, 'recordId' | 'error'>> }> = [];
-  const errors = { record: async (job: string, rejections: Rejection[]) => void logged.push({ job, rejections }) } as unknown as SyncErrorLog;
+  const errors = {
+    record: async (job: string, rejections: Rejection[]) => void logged.push({ job, rejections }),
+  } as unknown as SyncErrorLog;
   const policies = { rules: async () => new Map(), lastChangedAt: async () => null } as unknown as MaskingPolicyService;
-  const settings: Record<string, unknown> = { PEOPLE_CACHE_TTL_MS: HOUR, PEOPLE_FULL_SYNC_INTERVAL_MS: fullSyncIntervalMs, PEOPLE_AVAILABILITY_DAYS: 7, PEOPLE_HASH_KEY: 'unit' };
+  const settings: Record<string, unknown> = {
+    PEOPLE_CACHE_TTL_MS: HOUR,
+    PEOPLE_FULL_SYNC_INTERVAL_MS: fullSyncIntervalMs,
+    PEOPLE_AVAILABILITY_DAYS: 7,
+    PEOPLE_HASH_KEY: 'unit',
+  };
   const config = { get: (key: string) => settings[key] } as unknown as ConfigService<Environment, true>;
   // the database's transaction, run inline: the fake cache is the only thing written
-  const dataSource = { options: { type: 'mysql' }, transaction: (work: (em: EntityManager) => Promise<unknown>) => work({} as EntityManager) } as unknown as DataSource;
+  const dataSource = {
+    options: { type: 'mysql' },
+    transaction: (work: (em: EntityManager) => Promise<unknown>) => work({} as EntityManager),
+  } as unknown as DataSource;
   const writer = new CacheWriter(dataSource, cache);
-  const sync = new PeopleSyncService(dataSource, client, writer, cache as unknown as PeopleCacheRepository, errors, policies, config);
+  const sync = new PeopleSyncService(
+    dataSource,
+    client,
+    writer,
+    cache as unknown as PeopleCacheRepository,
+    errors,
+    policies,
+    config,
+  );
   return { sync, requests, logged };
 }
 
@@ -165,7 +227,12 @@ describe('PeopleSyncService diffing (against in-memory caches)', () => {
   it('a full operator run inserts the new, updates the changed (the later copy of a repeated record winning), keeps the unchanged and the rejected, and deactivates the gone', async () => {
     const cache = new FakePeopleCache();
     const longAgo = new Date(Date.now() - 48 * HOUR);
-    for (const [id, name] of [['a', 'Ann'], ['b', 'Bob'], ['c', 'Cid'], ['d', 'Dee']]) {
+    for (const [id, name] of [
+      ['a', 'Ann'],
+      ['b', 'Bob'],
+      ['c', 'Cid'],
+      ['d', 'Dee'],
+    ]) {
       cache.seed('people_operator_cache', id, cachedOperator(id, name), { fullSyncedAt: longAgo, updatedAt: longAgo });
     }
     cache.seed('people_operator_cache', 'e', cachedOperator('e', 'Eve'), { active: false, fullSyncedAt: longAgo });
@@ -179,18 +246,35 @@ describe('PeopleSyncService diffing (against in-memory caches)', () => {
 
     expect(requests).toEqual([{ path: '/v1/operators', params: {} }]);
     expect(counts).toEqual({ fetched: 5, rejected: 1, full: 1, upserted: 3, deactivated: 1 });
-    expect(diff(before, cache.tables.people_operator_cache)).toEqual({ inserted: ['f'], updated: ['b'], unchanged: ['a', 'd', 'e'], deactivated: ['c'], removed: [] });
+    expect(diff(before, cache.tables.people_operator_cache)).toEqual({
+      inserted: ['f'],
+      updated: ['b'],
+      unchanged: ['a', 'd', 'e'],
+      deactivated: ['c'],
+      removed: [],
+    });
     const b = cache.tables.people_operator_cache.get('b');
     expect(b && (JSON.parse(b.data) as { name?: unknown }).name).toBe('Robert');
-    expect(logged).toEqual([{ job: 'people-sync-operators', rejections: [expect.objectContaining({ recordId: 'd', error: 'active must be a boolean' })] }]);
+    expect(logged).toEqual([
+      {
+        job: 'people-sync-operators',
+        rejections: [expect.objectContaining({ recordId: 'd', error: 'active must be a boolean' })],
+      },
+    ]);
   });
 
   it('an incremental run asks for changes since the newest cached update and deactivates nothing it did not see', async () => {
     const cache = new FakePeopleCache();
     const recent = new Date(Date.now() - HOUR);
     const watermark = new Date('2026-12-01T07:00:00.000Z');
-    cache.seed('people_operator_cache', 'a', cachedOperator('a', 'Ann'), { fullSyncedAt: recent, updatedAt: watermark });
-    cache.seed('people_operator_cache', 'c', cachedOperator('c', 'Cid'), { fullSyncedAt: recent, updatedAt: new Date('2026-11-30T07:00:00.000Z') });
+    cache.seed('people_operator_cache', 'a', cachedOperator('a', 'Ann'), {
+      fullSyncedAt: recent,
+      updatedAt: watermark,
+    });
+    cache.seed('people_operator_cache', 'c', cachedOperator('c', 'Cid'), {
+      fullSyncedAt: recent,
+      updatedAt: new Date('2026-11-30T07:00:00.000Z'),
+    });
     const before = snapshot(cache.tables.people_operator_cache);
     const { sync, requests } = service(cache, [[operator('a', 'Annie')]]);
 
@@ -198,7 +282,13 @@ describe('PeopleSyncService diffing (against in-memory caches)', () => {
 
     expect(requests[0].params).toEqual({ updated_since: watermark.toISOString() });
     expect(counts).toEqual({ fetched: 1, rejected: 0, full: 0, upserted: 1, deactivated: 0 });
-    expect(diff(before, cache.tables.people_operator_cache)).toEqual({ inserted: [], updated: ['a'], unchanged: ['c'], deactivated: [], removed: [] });
+    expect(diff(before, cache.tables.people_operator_cache)).toEqual({
+      inserted: [],
+      updated: ['a'],
+      unchanged: ['c'],
+      deactivated: [],
+      removed: [],
+    });
     expect(cache.tables.people_operator_cache.get('a')?.fullSyncedAt).toEqual(recent);
   });
 
@@ -207,23 +297,52 @@ describe('PeopleSyncService diffing (against in-memory caches)', () => {
     cache.seed('people_team_cache', 't1', { code: 'T1', name: 'Welding' });
     cache.seed('people_team_cache', 't2', { code: 'T2', name: 'Paint' });
     const before = snapshot(cache.tables.people_team_cache);
-    const { sync } = service(cache, [[{ id: 't1', code: 'T1', name: 'Welding', active: true }, { id: 't3', code: 'T3', name: 'QC', active: true }]]);
+    const { sync } = service(cache, [
+      [
+        { id: 't1', code: 'T1', name: 'Welding', active: true },
+        { id: 't3', code: 'T3', name: 'QC', active: true },
+      ],
+    ]);
 
     expect(await sync.syncTeams(run)).toEqual({ fetched: 2, rejected: 0, upserted: 2, deactivated: 1 });
-    expect(diff(before, cache.tables.people_team_cache)).toEqual({ inserted: ['t3'], updated: [], unchanged: ['t1'], deactivated: ['t2'], removed: [] });
+    expect(diff(before, cache.tables.people_team_cache)).toEqual({
+      inserted: ['t3'],
+      updated: [],
+      unchanged: ['t1'],
+      deactivated: ['t2'],
+      removed: [],
+    });
   });
 
   it('availability is replaced whole: entries missing from the new answer are removed', async () => {
     const cache = new FakePeopleCache();
-    const entry = (id: string, kind: string) => ({ id, operatorId: 'a', kind, startsAt: new Date('2026-12-07T06:00:00.000Z'), endsAt: new Date('2026-12-07T14:00:00.000Z') });
+    const entry = (id: string, kind: string) => ({
+      id,
+      operatorId: 'a',
+      kind,
+      startsAt: new Date('2026-12-07T06:00:00.000Z'),
+      endsAt: new Date('2026-12-07T14:00:00.000Z'),
+    });
     cache.seed('people_availability_cache', 'x', entry('x', 'shift'));
     cache.seed('people_availability_cache', 'y', entry('y', 'shift'));
     const before = snapshot(cache.tables.people_availability_cache);
-    const raw = (id: string, kind: string) => ({ id, operator_id: 'a', kind, starts_at: '2026-12-07T06:00:00.000Z', ends_at: '2026-12-07T14:00:00.000Z' });
+    const raw = (id: string, kind: string) => ({
+      id,
+      operator_id: 'a',
+      kind,
+      starts_at: '2026-12-07T06:00:00.000Z',
+      ends_at: '2026-12-07T14:00:00.000Z',
+    });
     const { sync } = service(cache, [[raw('y', 'leave'), raw('z', 'shift')]]);
 
     expect(await sync.syncAvailability(run)).toEqual({ fetched: 2, rejected: 0, upserted: 2, removed: 1 });
-    expect(diff(before, cache.tables.people_availability_cache)).toEqual({ inserted: ['z'], updated: ['y'], unchanged: [], deactivated: [], removed: ['x'] });
+    expect(diff(before, cache.tables.people_availability_cache)).toEqual({
+      inserted: ['z'],
+      updated: ['y'],
+      unchanged: [],
+      deactivated: [],
+      removed: ['x'],
+    });
   });
 
   it('a run whose fetch fails writes nothing and logs why', async () => {
@@ -234,6 +353,8 @@ describe('PeopleSyncService diffing (against in-memory caches)', () => {
 
     await expect(sync.syncTeams(run)).rejects.toThrow('People API answered 503');
     expect(cache.tables.people_team_cache).toEqual(before);
-    expect(logged[0].rejections).toEqual([expect.objectContaining({ recordId: null, error: 'run failed, cache left unchanged: People API answered 503' })]);
+    expect(logged[0].rejections).toEqual([
+      expect.objectContaining({ recordId: null, error: 'run failed, cache left unchanged: People API answered 503' }),
+    ]);
   });
 });

@@ -71,10 +71,17 @@ export class PeopleSyncService {
     const plan = await this.operatorPlan(startedAt);
     const rules = await this.policies.rules();
     const params: Record<string, string> = plan.watermark ? { updated_since: plan.watermark.toISOString() } : {};
-    const run = await this.collect(PEOPLE_JOBS.operators, '/v1/operators', params, signal, (raw) => ingestOperator(raw, rules, this.hashKey));
+    const run = await this.collect(PEOPLE_JOBS.operators, '/v1/operators', params, signal, (raw) =>
+      ingestOperator(raw, rules, this.hashKey),
+    );
     const counts = { fetched: run.fetched, rejected: run.rejected, full: plan.full ? 1 : 0 };
     if (run.aborted) return { ...counts, upserted: 0, deactivated: 0, aborted: 1 };
-    const written = await this.writer.writeOperators(run.records, run.rejectedIds, this.stamp(), plan.full ? startedAt : null);
+    const written = await this.writer.writeOperators(
+      run.records,
+      run.rejectedIds,
+      this.stamp(),
+      plan.full ? startedAt : null,
+    );
     // a full sync rewrites every operator under the current policy: the values it replaced
     // (less masked, after a policy change) must not stay behind in SQLite's WAL
     if (plan.full) await truncateSqliteWal(this.dataSource);
@@ -94,7 +101,9 @@ export class PeopleSyncService {
     const start = new Date(Math.floor(Date.now() / DAY) * DAY - DAY);
     const end = new Date(start.getTime() + (this.availabilityDays + 1) * DAY);
     const params = { from: start.toISOString(), to: end.toISOString() };
-    const run = await this.collect(PEOPLE_JOBS.availability, '/v1/availability', params, signal, (raw) => ingestAvailability(raw, this.hashKey));
+    const run = await this.collect(PEOPLE_JOBS.availability, '/v1/availability', params, signal, (raw) =>
+      ingestAvailability(raw, this.hashKey),
+    );
     const counts = { fetched: run.fetched, rejected: run.rejected };
     if (run.aborted) return { ...counts, upserted: 0, removed: 0, aborted: 1 };
     const written = await this.writer.writeAvailability(run.records, { start, end }, this.stamp());
@@ -109,7 +118,10 @@ export class PeopleSyncService {
   async operatorPlan(now = new Date()): Promise<OperatorSyncPlan> {
     const { lastFull, watermark } = await this.cache.syncMarks();
     const policyChangedAt = await this.policies.lastChangedAt();
-    const full = !lastFull || now.getTime() - lastFull.getTime() >= this.fullIntervalMs || (policyChangedAt !== null && policyChangedAt > lastFull);
+    const full =
+      !lastFull ||
+      now.getTime() - lastFull.getTime() >= this.fullIntervalMs ||
+      (policyChangedAt !== null && policyChangedAt > lastFull);
     return { full, watermark: full ? null : watermark };
   }
 
@@ -141,7 +153,10 @@ export class PeopleSyncService {
     } catch (error) {
       if (!signal.aborted) {
         const message = error instanceof Error ? error.message : String(error);
-        await this.errors.record(job, [...rejections, { recordId: null, error: `run failed, cache left unchanged: ${message}`, payloadHash: null }]);
+        await this.errors.record(job, [
+          ...rejections,
+          { recordId: null, error: `run failed, cache left unchanged: ${message}`, payloadHash: null },
+        ]);
         throw error;
       }
       this.logger.warn({ msg: 'people sync stopped before its fetch completed: cache left unchanged', job, fetched });
@@ -149,8 +164,11 @@ export class PeopleSyncService {
       return { records: [], fetched, rejected: rejections.length, rejectedIds: [], aborted: true };
     }
     await this.errors.record(job, rejections);
-    if (rejections.length) this.logger.warn({ msg: 'people sync rejected malformed records', job, rejected: rejections.length });
-    const rejectedIds = [...new Set(rejections.flatMap((r) => (r.recordId !== null && !records.has(r.recordId) ? [r.recordId] : [])))];
+    if (rejections.length)
+      this.logger.warn({ msg: 'people sync rejected malformed records', job, rejected: rejections.length });
+    const rejectedIds = [
+      ...new Set(rejections.flatMap((r) => (r.recordId !== null && !records.has(r.recordId) ? [r.recordId] : []))),
+    ];
     return { records: [...records.values()], fetched, rejected: rejections.length, rejectedIds, aborted: false };
   }
 }

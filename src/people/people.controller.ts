@@ -71,7 +71,10 @@ export class PeopleController {
   @ApiOperation({ summary: 'Status of the People sync jobs' })
   @Get('sync-status')
   @Roles(Role.Viewer)
-  @ApiOkResponse({ type: SyncStatusDto, description: 'Per sync job: last run with counts, watermark, cache age, fresh, stale or empty' })
+  @ApiOkResponse({
+    type: SyncStatusDto,
+    description: 'Per sync job: last run with counts, watermark, cache age, fresh, stale or empty',
+  })
   syncStatus(): Promise<SyncStatusDto> {
     return this.status.status();
   }
@@ -88,9 +91,15 @@ export class PeopleController {
   @Post('sync/run')
   @HttpCode(200)
   @Roles(Role.Admin)
-  @ApiOkResponse({ type: JobRunSummaryDto, description: 'The finished run: succeeded or failed, with its counts or error' })
+  @ApiOkResponse({
+    type: JobRunSummaryDto,
+    description: 'The finished run: succeeded or failed, with its counts or error',
+  })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Unknown job (its phase is not registered)' })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'CONFLICT: the job is running (here or on another replica)' })
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description: 'CONFLICT: the job is running (here or on another replica)',
+  })
   runSync(@Body() body: RunSyncDto): Promise<JobRunSummaryDto> {
     return this.jobs.runNow(body.job);
   }
@@ -98,7 +107,10 @@ export class PeopleController {
   @ApiOperation({ summary: 'Get the People masking policy' })
   @Get('masking-policies')
   @Roles(Role.Admin)
-  @ApiOkResponse({ type: [MaskingPolicyDto], description: 'One rule per personal field; a field without a stored rule is kept' })
+  @ApiOkResponse({
+    type: [MaskingPolicyDto],
+    description: 'One rule per personal field; a field without a stored rule is kept',
+  })
   maskingPolicies(): Promise<MaskingPolicyDto[]> {
     return this.policies.list();
   }
@@ -106,9 +118,18 @@ export class PeopleController {
   @ApiOperation({ summary: 'Change the People masking policy' })
   @Put('masking-policies')
   @Roles(Role.Admin)
-  @ApiOkResponse({ type: MaskingPoliciesDto, description: 'The whole policy after the change; a real change makes the next operator sync full' })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'UNSAFE_REQUEST: the hash strategy while PEOPLE_HASH_KEY is empty' })
-  async updateMaskingPolicies(@Body() body: UpdateMaskingPoliciesDto, @Req() req: Request): Promise<MaskingPoliciesDto> {
+  @ApiOkResponse({
+    type: MaskingPoliciesDto,
+    description: 'The whole policy after the change; a real change makes the next operator sync full',
+  })
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description: 'UNSAFE_REQUEST: the hash strategy while PEOPLE_HASH_KEY is empty',
+  })
+  async updateMaskingPolicies(
+    @Body() body: UpdateMaskingPoliciesDto,
+    @Req() req: Request,
+  ): Promise<MaskingPoliciesDto> {
     const changed = await this.policies.update(body.policies, requestKey(req).name);
     const [policies, plan] = await Promise.all([this.policies.list(), this.sync.operatorPlan()]);
     return { policies, changed, nextOperatorSyncFull: plan.full };

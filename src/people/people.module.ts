@@ -23,7 +23,11 @@ import { SyncErrorLog } from './sync-error-log.service.js';
 
 /** Phase 9: read-only People integration. */
 @Module({
-  imports: [PhasesModule, AssignmentModule, TypeOrmModule.forFeature([PeopleOperator, PeopleTeam, PeopleAvailability, MaskingPolicy, PeopleSyncError])],
+  imports: [
+    PhasesModule,
+    AssignmentModule,
+    TypeOrmModule.forFeature([PeopleOperator, PeopleTeam, PeopleAvailability, MaskingPolicy, PeopleSyncError]),
+  ],
   controllers: [PeopleController],
   providers: [
     PeoplePhase,

@@ -2,7 +2,13 @@ import { ConfigService } from '@nestjs/config';
 import { Phase9People1764000900000 } from '../../migrations/1764000900000-Phase9-People.js';
 import { Environment } from '../config/environment.js';
 import { JobsService } from '../phases/jobs/jobs.service.js';
-import { Phase, type InFlightWork, type LegacyCheck, type PhaseDefinition, type PhaseJob } from '../phases/phase-definition.js';
+import {
+  Phase,
+  type InFlightWork,
+  type LegacyCheck,
+  type PhaseDefinition,
+  type PhaseJob,
+} from '../phases/phase-definition.js';
 import { peopleSyncJobs } from './jobs/people-sync.jobs.js';
 import { PeopleDirectoryRepository } from './people-directory.repository.js';
 import { PeopleSyncService } from './people-sync.service.js';
@@ -19,7 +25,8 @@ export class PeoplePhase implements PhaseDefinition {
   readonly flags = [
     {
       key: PEOPLE_FLAG,
-      description: 'Sync operators, teams and availability from the People API (masked at ingest) and let assignment read them from the caches while fresh',
+      description:
+        'Sync operators, teams and availability from the People API (masked at ingest) and let assignment read them from the caches while fresh',
     },
   ];
   readonly jobs: readonly PhaseJob[];
@@ -44,11 +51,17 @@ export class PeoplePhase implements PhaseDefinition {
   async inFlight(): Promise<InFlightWork> {
     const running = [];
     for (const job of this.jobs) if (await this.jobsService.isRunning(job.name)) running.push(job.name);
-    return { count: running.length, description: running.length ? `sync running: ${running.join(', ')}` : 'no sync running' };
+    return {
+      count: running.length,
+      description: running.length ? `sync running: ${running.join(', ')}` : 'no sync running',
+    };
   }
 
   async verifyLegacy(): Promise<LegacyCheck> {
     const accounts = await this.directory.localAccountCounts();
-    return { ok: true, detail: `local account table readable: ${accounts.total} operators (${accounts.active} active)` };
+    return {
+      ok: true,
+      detail: `local account table readable: ${accounts.total} operators (${accounts.active} active)`,
+    };
   }
 }

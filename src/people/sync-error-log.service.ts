@@ -11,10 +11,20 @@ const INSERT_CHUNK = 500;
 export class SyncErrorLog {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async record(jobName: string, rejections: Array<Omit<Rejection, 'payloadHash'> & { payloadHash: string | null }>): Promise<void> {
+  async record(
+    jobName: string,
+    rejections: Array<Omit<Rejection, 'payloadHash'> & { payloadHash: string | null }>,
+  ): Promise<void> {
     const occurredAt = new Date();
-    const rows = rejections.map((r) => ({ jobName, recordId: r.recordId, error: r.error.slice(0, 500), payloadHash: r.payloadHash, occurredAt }));
-    for (let k = 0; k < rows.length; k += INSERT_CHUNK) await this.dataSource.getRepository(PeopleSyncError).insert(rows.slice(k, k + INSERT_CHUNK));
+    const rows = rejections.map((r) => ({
+      jobName,
+      recordId: r.recordId,
+      error: r.error.slice(0, 500),
+      payloadHash: r.payloadHash,
+      occurredAt,
+    }));
+    for (let k = 0; k < rows.length; k += INSERT_CHUNK)
+      await this.dataSource.getRepository(PeopleSyncError).insert(rows.slice(k, k + INSERT_CHUNK));
   }
 
   /** Newest first, `limit` at a time, before the id `beforeId` when paging on. */

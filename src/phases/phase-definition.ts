@@ -103,13 +103,18 @@ export const Phase = (options: PhaseOptions) => applyDecorators(Injectable(), Se
 
 /** The @Phase() options of a provider class, or undefined when it is not a phase definition. */
 export function phaseOptionsOf(type: unknown): PhaseOptions | undefined {
-  return typeof type === 'function' ? (Reflect.getMetadata(PHASE_METADATA, type) as PhaseOptions | undefined) : undefined;
+  return typeof type === 'function'
+    ? (Reflect.getMetadata(PHASE_METADATA, type) as PhaseOptions | undefined)
+    : undefined;
 }
 
 /** The migrations of the phase definitions that `modules` provide, read without booting them. */
 export function phaseMigrations(modules: readonly unknown[]): MigrationClass[] {
   return modules.flatMap((module) => {
-    const providers = (typeof module === 'function' ? (Reflect.getMetadata(MODULE_METADATA.PROVIDERS, module) as unknown[] | undefined) : undefined) ?? [];
+    const providers =
+      (typeof module === 'function'
+        ? (Reflect.getMetadata(MODULE_METADATA.PROVIDERS, module) as unknown[] | undefined)
+        : undefined) ?? [];
     return providers.flatMap((provider) => phaseOptionsOf(provider)?.migrations ?? []);
   });
 }

@@ -69,7 +69,8 @@ export function assertConsistentPhases(phases: readonly PhaseDefinition[]): void
   const seen = new Map<string, string>();
   const claim = (kind: string, id: string, owner: string) => {
     const key = `${kind}:${id}`;
-    if (seen.has(key)) throw new Error(`Phase registry: ${kind} "${id}" is declared by both ${seen.get(key)} and ${owner}`);
+    if (seen.has(key))
+      throw new Error(`Phase registry: ${kind} "${id}" is declared by both ${seen.get(key)} and ${owner}`);
     seen.set(key, owner);
   };
   for (const p of phases) {
@@ -79,16 +80,19 @@ export function assertConsistentPhases(phases: readonly PhaseDefinition[]): void
     for (const f of p.flags) claim('flag', f.key, owner);
     for (const j of p.jobs) {
       claim('job', j.name, owner);
-      if (!p.flags.some((f) => f.key === j.flag)) throw new Error(`Phase ${p.number}: job ${j.name} is gated by unknown flag ${j.flag}`);
+      if (!p.flags.some((f) => f.key === j.flag))
+        throw new Error(`Phase ${p.number}: job ${j.name} is gated by unknown flag ${j.flag}`);
     }
     for (const t of p.tables) claim('table', t.name, owner);
     for (const m of migrationsOf(p)) {
-      if (!m.name.startsWith(`Phase${p.number}`)) throw new Error(`Phase ${p.number}: migration ${m.name} must be named Phase${p.number}...`);
+      if (!m.name.startsWith(`Phase${p.number}`))
+        throw new Error(`Phase ${p.number}: migration ${m.name} must be named Phase${p.number}...`);
     }
     for (const required of p.requires ?? []) {
       // rollbacks and schema reverts go from the highest phase down, so a dependency must sit below
       if (required >= p.number) throw new Error(`Phase ${p.number} requires phase ${required}, which is not below it`);
-      if (!phases.some((q) => q.number === required)) throw new Error(`Phase ${p.number} requires phase ${required}, which is not registered`);
+      if (!phases.some((q) => q.number === required))
+        throw new Error(`Phase ${p.number} requires phase ${required}, which is not registered`);
     }
   }
 }

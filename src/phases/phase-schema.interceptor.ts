@@ -1,4 +1,12 @@
-import { applyDecorators, Injectable, SetMetadata, UseInterceptors, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import {
+  applyDecorators,
+  Injectable,
+  SetMetadata,
+  UseInterceptors,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { catchError, type Observable } from 'rxjs';
 import { DomainError } from '../common/errors/domain-error.js';
@@ -18,7 +26,8 @@ export function schemaNotAppliedConflict(phase: number): string {
  * answered 409 SCHEMA_NOT_APPLIED instead of 500. Nothing is checked up front, so a request
  * with the schema in place costs no extra query.
  */
-export const PhaseSchemaRoutes = (phase: number) => applyDecorators(SetMetadata(PHASE_SCHEMA, phase), UseInterceptors(PhaseSchemaInterceptor));
+export const PhaseSchemaRoutes = (phase: number) =>
+  applyDecorators(SetMetadata(PHASE_SCHEMA, phase), UseInterceptors(PhaseSchemaInterceptor));
 
 @Injectable()
 export class PhaseSchemaInterceptor implements NestInterceptor {
@@ -29,7 +38,11 @@ export class PhaseSchemaInterceptor implements NestInterceptor {
     return next.handle().pipe(
       catchError((error: unknown) => {
         if (!isMissingTable(error)) throw error;
-        throw new DomainError(ErrorCode.SchemaNotApplied, `Phase ${phase}'s schema is not applied; run "phases enable --phase ${phase}" first`, { phase });
+        throw new DomainError(
+          ErrorCode.SchemaNotApplied,
+          `Phase ${phase}'s schema is not applied; run "phases enable --phase ${phase}" first`,
+          { phase },
+        );
       }),
     );
   }

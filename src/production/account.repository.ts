@@ -73,7 +73,9 @@ export class AccountRepository {
   /** The team's members in id order. */
   async members(teamId: number): Promise<Account[]> {
     const ids = (await this.dataSource.getRepository(TeamMember).findBy({ teamId })).map((m) => m.accountId);
-    return ids.length ? this.dataSource.getRepository(Account).find({ where: { id: In(ids) }, order: { id: 'ASC' } }) : [];
+    return ids.length
+      ? this.dataSource.getRepository(Account).find({ where: { id: In(ids) }, order: { id: 'ASC' } })
+      : [];
   }
 
   async replaceMembers(em: EntityManager, teamId: number, accountIds: readonly number[]): Promise<void> {

@@ -29,7 +29,11 @@ export class AccountsService {
   async createOperator(input: NewAccount): Promise<Account> {
     return conflictOnDuplicate(`Operator ${input.code}`, () =>
       inTransaction(this.dataSource, (em) =>
-        this.accounts.insertOperator(em, { code: input.code, name: input.name, skills: input.skills ?? [], active: input.active ?? true }, new Date()),
+        this.accounts.insertOperator(
+          em,
+          { code: input.code, name: input.name, skills: input.skills ?? [], active: input.active ?? true },
+          new Date(),
+        ),
       ),
     );
   }
@@ -90,7 +94,10 @@ export class AccountsService {
     const teams = await this.accounts.teams();
     const members = await this.accounts.memberships();
     const accounts = new Map((await this.listOperators()).map((a) => [a.id, a]));
-    return teams.map((team) => ({ team, members: members.filter((m) => m.teamId === team.id).map((m) => accounts.get(m.accountId)!) }));
+    return teams.map((team) => ({
+      team,
+      members: members.filter((m) => m.teamId === team.id).map((m) => accounts.get(m.accountId)!),
+    }));
   }
 
   async team(id: number): Promise<TeamWithMembers> {
@@ -105,7 +112,8 @@ export class AccountsService {
     if (unique.length === 0) return [];
     const accounts = await this.accounts.operatorsByCode(em, unique);
     const missing = unique.filter((c) => !accounts.some((a) => a.code === c));
-    if (missing.length) throw DomainError.validation([{ field: 'memberCodes', messages: [`unknown operators: ${missing.join(', ')}`] }]);
+    if (missing.length)
+      throw DomainError.validation([{ field: 'memberCodes', messages: [`unknown operators: ${missing.join(', ')}`] }]);
     return accounts.map((a) => a.id);
   }
 }

@@ -8,7 +8,12 @@ import type { Assignment } from './production.types.js';
 export class AssignmentPlanRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async replaceNodePlan(em: EntityManager, nodeId: number, assignment: Assignment, now: Date): Promise<AssignmentPlanNode> {
+  async replaceNodePlan(
+    em: EntityManager,
+    nodeId: number,
+    assignment: Assignment,
+    now: Date,
+  ): Promise<AssignmentPlanNode> {
     const repo = em.getRepository(AssignmentPlanNode);
     await repo.delete({ nodeId });
     return repo.save(repo.create({ nodeId, ...assignment, createdAt: now }));
@@ -22,14 +27,22 @@ export class AssignmentPlanRepository {
     await em.getRepository(AssignmentPlanNode).delete({ nodeId });
   }
 
-  async replaceJobOverride(em: EntityManager, jobId: number, nodeId: number, assignment: Assignment, now: Date): Promise<AssignmentPlanJob> {
+  async replaceJobOverride(
+    em: EntityManager,
+    jobId: number,
+    nodeId: number,
+    assignment: Assignment,
+    now: Date,
+  ): Promise<AssignmentPlanJob> {
     const repo = em.getRepository(AssignmentPlanJob);
     await repo.delete({ jobId, nodeId });
     return repo.save(repo.create({ jobId, nodeId, ...assignment, createdAt: now }));
   }
 
   jobOverrides(jobId: number): Promise<AssignmentPlanJob[]> {
-    return this.dataSource.getRepository(AssignmentPlanJob).find({ where: { jobId }, order: { nodeId: 'ASC', id: 'ASC' } });
+    return this.dataSource
+      .getRepository(AssignmentPlanJob)
+      .find({ where: { jobId }, order: { nodeId: 'ASC', id: 'ASC' } });
   }
 
   /** False when there was no such override. */
@@ -48,6 +61,9 @@ export class AssignmentPlanRepository {
       [jobId, nodeId, nodeId],
     );
     if (!row) return null;
-    return { accountId: row.account_id === null ? null : Number(row.account_id), teamId: row.team_id === null ? null : Number(row.team_id) };
+    return {
+      accountId: row.account_id === null ? null : Number(row.account_id),
+      teamId: row.team_id === null ? null : Number(row.team_id),
+    };
   }
 }

@@ -23,7 +23,7 @@ export class AssignmentPlansController {
     return PlanDto.of(await this.plans.setNodePlan(id, body));
   }
 
-  @ApiOperation({ summary: 'Get a node\'s assignment plan' })
+  @ApiOperation({ summary: "Get a node's assignment plan" })
   @Get('nodes/:id/assignment')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: PlanDto })
@@ -34,7 +34,7 @@ export class AssignmentPlansController {
     return PlanDto.of(plan);
   }
 
-  @ApiOperation({ summary: 'Clear a node\'s assignment plan' })
+  @ApiOperation({ summary: "Clear a node's assignment plan" })
   @Delete('nodes/:id/assignment')
   @HttpCode(204)
   @Roles(Role.Supervisor)
@@ -44,7 +44,7 @@ export class AssignmentPlansController {
     await this.plans.clearNodePlan(id);
   }
 
-  @ApiOperation({ summary: 'List a job\'s per-node assignment overrides' })
+  @ApiOperation({ summary: "List a job's per-node assignment overrides" })
   @Get('jobs/:id/assignments')
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: [PlanDto] })
@@ -57,12 +57,15 @@ export class AssignmentPlansController {
   @Roles(Role.Supervisor)
   @ApiOperation({ summary: "Override the node's plan for one job" })
   @ApiOkResponse({ type: PlanDto })
-  @ApiErrors({ notFound: 'No such job, node, operator or team', conflict: "INVALID_STATE: the node is not in the job's graph" })
+  @ApiErrors({
+    notFound: 'No such job, node, operator or team',
+    conflict: "INVALID_STATE: the node is not in the job's graph",
+  })
   async setJobOverride(@Param() { id, nodeId }: JobNodeParams, @Body() body: PlanTargetDto): Promise<PlanDto> {
     return PlanDto.of(await this.plans.setJobOverride(id, nodeId, body));
   }
 
-  @ApiOperation({ summary: 'Clear a job\'s override for one node' })
+  @ApiOperation({ summary: "Clear a job's override for one node" })
   @Delete('jobs/:id/assignments/:nodeId')
   @HttpCode(204)
   @Roles(Role.Supervisor)

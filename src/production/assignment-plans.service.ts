@@ -56,7 +56,10 @@ export class AssignmentPlansService {
       if (!job) throw DomainError.notFound('Job', jobId);
       const node = await this.node(nodeId, em);
       if (node.graphId !== job.graphId) {
-        throw new DomainError(ErrorCode.InvalidState, `Node ${node.code} is not in job ${job.code}'s graph`, { jobId, nodeId });
+        throw new DomainError(ErrorCode.InvalidState, `Node ${node.code} is not in job ${job.code}'s graph`, {
+          jobId,
+          nodeId,
+        });
       }
       return this.plans.replaceJobOverride(em, jobId, nodeId, await this.resolve(em, target), new Date());
     });
@@ -69,7 +72,8 @@ export class AssignmentPlansService {
 
   async clearJobOverride(jobId: number, nodeId: number): Promise<void> {
     await inTransaction(this.dataSource, async (em) => {
-      if (!(await this.plans.deleteJobOverride(em, jobId, nodeId))) throw DomainError.notFound('Job override', `${jobId}/${nodeId}`);
+      if (!(await this.plans.deleteJobOverride(em, jobId, nodeId)))
+        throw DomainError.notFound('Job override', `${jobId}/${nodeId}`);
     });
   }
 
@@ -80,9 +84,15 @@ export class AssignmentPlansService {
   }
 
   private async resolve(em: EntityManager, target: PlanTarget): Promise<Assignment> {
-    if (target.operatorCode && target.teamCode) throw DomainError.validation([{ field: 'teamCode', messages: ['give exactly one of operatorCode and teamCode'] }]);
-    if (target.operatorCode) return { accountId: await this.accounts.operatorId(em, target.operatorCode), teamId: null };
+    if (target.operatorCode && target.teamCode)
+      throw DomainError.validation([
+        { field: 'teamCode', messages: ['give exactly one of operatorCode and teamCode'] },
+      ]);
+    if (target.operatorCode)
+      return { accountId: await this.accounts.operatorId(em, target.operatorCode), teamId: null };
     if (target.teamCode) return { accountId: null, teamId: await this.accounts.teamId(em, target.teamCode) };
-    throw DomainError.validation([{ field: 'operatorCode', messages: ['give exactly one of operatorCode and teamCode'] }]);
+    throw DomainError.validation([
+      { field: 'operatorCode', messages: ['give exactly one of operatorCode and teamCode'] },
+    ]);
   }
 }

@@ -53,7 +53,10 @@ export class DagRoutingService {
       assertOpen(state.token);
       const topology = await this.topologies.get(manager, state.job.graphId);
       const edge = topology.edgeFrom(state.token.currentNodeId, options.outcome, nodeId);
-      return this.moveAlong(manager, state, topology, edge, { operatorId: options.operatorId ?? null, now: new Date() });
+      return this.moveAlong(manager, state, topology, edge, {
+        operatorId: options.operatorId ?? null,
+        now: new Date(),
+      });
     });
   }
 
@@ -70,7 +73,11 @@ export class DagRoutingService {
   ): Promise<MovedToken> {
     const { token, job } = state;
     const to = topology.node(edge.toNodeId);
-    const event = (type: TokenEventType, operatorId: number | null, payload: Record<string, unknown> | null = null): EventDraft => ({
+    const event = (
+      type: TokenEventType,
+      operatorId: number | null,
+      payload: Record<string, unknown> | null = null,
+    ): EventDraft => ({
       tokenId: token.id,
       type,
       nodeId: to.id,
@@ -78,7 +85,10 @@ export class DagRoutingService {
       occurredAt: context.now,
       payload,
     });
-    const events = [...(context.preceding ?? []), event(TokenEventType.Routed, context.operatorId, { fromNodeId: token.currentNodeId, outcome: edge.outcome })];
+    const events = [
+      ...(context.preceding ?? []),
+      event(TokenEventType.Routed, context.operatorId, { fromNodeId: token.currentNodeId, outcome: edge.outcome }),
+    ];
     let assignment = UNASSIGNED;
     if (to.kind === NodeKind.End) {
       events.push(event(TokenEventType.Finished, context.operatorId));
@@ -86,7 +96,13 @@ export class DagRoutingService {
       const decision = await this.assignment.assign([token], to, job, manager);
       assignment = decision.assignments[0];
       if (assignment.accountId !== null || assignment.teamId !== null) {
-        events.push(event(TokenEventType.Assigned, assignment.accountId, { accountId: assignment.accountId, teamId: assignment.teamId, path: decision.path }));
+        events.push(
+          event(TokenEventType.Assigned, assignment.accountId, {
+            accountId: assignment.accountId,
+            teamId: assignment.teamId,
+            path: decision.path,
+          }),
+        );
       }
     }
     const status = to.kind === NodeKind.End ? TokenStatus.Done : TokenStatus.Waiting;
@@ -97,6 +113,9 @@ export class DagRoutingService {
 
 export function assertOpen(token: TokenRef): void {
   if (token.status === TokenStatus.Done || token.status === TokenStatus.Scrapped) {
-    throw new DomainError(ErrorCode.InvalidState, `Token ${token.serial} is ${token.status} and cannot move`, { tokenId: token.id, status: token.status });
+    throw new DomainError(ErrorCode.InvalidState, `Token ${token.serial} is ${token.status} and cannot move`, {
+      tokenId: token.id,
+      status: token.status,
+    });
   }
 }

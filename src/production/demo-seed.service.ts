@@ -106,15 +106,22 @@ export class DemoSeedService {
 
   private async seedFactory(): Promise<Omit<DemoSeedResult, 'extras'>> {
     const existingGraph = await this.graphs.findByCode(DEMO_GRAPH_CODE);
-    if (existingGraph && (await this.jobs.findByCode(JOBS.at(-1)!.code))) return { created: false, graphId: existingGraph.id, jobs: [] };
+    if (existingGraph && (await this.jobs.findByCode(JOBS.at(-1)!.code)))
+      return { created: false, graphId: existingGraph.id, jobs: [] };
 
     const operators = new Set((await this.accounts.listOperators()).map((a) => a.code));
     for (let i = 1; i <= 20; i++) {
       if (operators.has(op(i))) continue;
-      await this.accounts.createOperator({ code: op(i), name: `Operator ${i}`, skills: [...new Set([SKILLS[(i - 1) % SKILLS.length], 'qc'])] });
+      await this.accounts.createOperator({
+        code: op(i),
+        name: `Operator ${i}`,
+        skills: [...new Set([SKILLS[(i - 1) % SKILLS.length], 'qc'])],
+      });
     }
     const teams = new Set((await this.accounts.listTeams()).map((t) => t.team.code));
-    for (const t of TEAMS) if (!teams.has(t.code)) await this.accounts.createTeam({ code: t.code, name: t.name, memberCodes: t.members.map(op) });
+    for (const t of TEAMS)
+      if (!teams.has(t.code))
+        await this.accounts.createTeam({ code: t.code, name: t.name, memberCodes: t.members.map(op) });
     const graph = existingGraph
       ? await this.graphs.get(existingGraph.id)
       : await this.graphs.create({ code: DEMO_GRAPH_CODE, name: 'Demo assembly line', nodes: NODES, edges: EDGES });
@@ -124,11 +131,21 @@ export class DemoSeedService {
     const jobs: DemoSeedResult['jobs'] = [];
     for (const j of JOBS) {
       if (await this.jobs.findByCode(j.code)) continue;
-      const job = await this.jobs.create({ code: j.code, graphId: graph.graph.id, productCode: j.productCode, quantity: j.quantity, priority: j.priority });
+      const job = await this.jobs.create({
+        code: j.code,
+        graphId: graph.graph.id,
+        productCode: j.productCode,
+        quantity: j.quantity,
+        priority: j.priority,
+      });
       await this.jobs.release(job.id);
       if (j.code === 'DEMO-J002') await this.plans.setJobOverride(job.id, nodeId.get('QC')!, { operatorCode: 'OP-18' });
       const spawned = j.spawn ? await this.lifecycle.spawnTokens(job.id) : null;
-      jobs.push({ code: j.code, status: spawned ? 'in_progress' : 'released', firstSerial: spawned?.firstSerial ?? null });
+      jobs.push({
+        code: j.code,
+        status: spawned ? 'in_progress' : 'released',
+        firstSerial: spawned?.firstSerial ?? null,
+      });
     }
     this.logger.log({ msg: 'demo factory seeded', graphId: graph.graph.id });
     return { created: true, graphId: graph.graph.id, jobs };

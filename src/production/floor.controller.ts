@@ -15,7 +15,9 @@ export class FloorController {
 
   @Get('lines/:id')
   @Roles(Role.Viewer)
-  @ApiOperation({ summary: "A graph's live load: per node, tokens waiting, in progress and finished in the last hour; the bottleneck" })
+  @ApiOperation({
+    summary: "A graph's live load: per node, tokens waiting, in progress and finished in the last hour; the bottleneck",
+  })
   @ApiOkResponse({ type: LineDto })
   @ApiErrors({ notFound: 'No such graph' })
   line(@Param() { id }: IdParam): Promise<LineDto> {
@@ -24,7 +26,9 @@ export class FloorController {
 
   @Get('jobs')
   @Roles(Role.Viewer)
-  @ApiOperation({ summary: 'Jobs, newest first, filtered, with their progress (tokens done and scrapped) and whether they are late' })
+  @ApiOperation({
+    summary: 'Jobs, newest first, filtered, with their progress (tokens done and scrapped) and whether they are late',
+  })
   @ApiOkResponse({ type: [JobProgressDto] })
   @ApiErrors({})
   jobs(@Query() { limit, ...filters }: FloorJobsQuery): Promise<JobProgressDto[]> {

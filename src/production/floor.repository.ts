@@ -61,14 +61,18 @@ export class FloorRepository {
       ),
     ]);
     const loads = new Map<number, NodeLoadRow>(
-      nodes.map((n: { id: number; code: string }) => [Number(n.id), { nodeId: Number(n.id), nodeCode: String(n.code), waiting: 0, inProgress: 0, finishedSince: 0 }]),
+      nodes.map((n: { id: number; code: string }) => [
+        Number(n.id),
+        { nodeId: Number(n.id), nodeCode: String(n.code), waiting: 0, inProgress: 0, finishedSince: 0 },
+      ]),
     );
     for (const row of open as Array<{ node_id: number; status: TokenStatus; n: number | string }>) {
       const load = loads.get(Number(row.node_id))!;
       if (row.status === TokenStatus.Waiting) load.waiting = Number(row.n);
       else load.inProgress = Number(row.n);
     }
-    for (const row of finished as Array<{ node_id: number; n: number | string }>) loads.get(Number(row.node_id))!.finishedSince = Number(row.n);
+    for (const row of finished as Array<{ node_id: number; n: number | string }>)
+      loads.get(Number(row.node_id))!.finishedSince = Number(row.n);
     return [...loads.values()];
   }
 
@@ -93,7 +97,8 @@ export class FloorRepository {
       `SELECT job_id, status, COUNT(*) AS n FROM token WHERE job_id IN (${ids.map(() => '?').join(', ')}) AND status IN (?, ?) GROUP BY job_id, status`,
       [...ids, TokenStatus.Done, TokenStatus.Scrapped],
     );
-    const count = (jobId: number, status: TokenStatus) => Number(counts.find((c) => Number(c.job_id) === jobId && c.status === status)?.n ?? 0);
+    const count = (jobId: number, status: TokenStatus) =>
+      Number(counts.find((c) => Number(c.job_id) === jobId && c.status === status)?.n ?? 0);
     return jobs.map((j) => ({
       id: Number(j.id),
       code: String(j.code),

@@ -17,7 +17,13 @@ class FakeFloor {
   }
 }
 
-const load = (nodeId: number, waiting: number, inProgress = 0): NodeLoadRow => ({ nodeId, nodeCode: `N${nodeId}`, waiting, inProgress, finishedSince: 0 });
+const load = (nodeId: number, waiting: number, inProgress = 0): NodeLoadRow => ({
+  nodeId,
+  nodeCode: `N${nodeId}`,
+  waiting,
+  inProgress,
+  finishedSince: 0,
+});
 const NOW = new Date('2030-06-01T12:00:00Z');
 
 describe('FloorService', () => {
@@ -32,7 +38,13 @@ describe('FloorService', () => {
     fake.loads = [load(1, 0)];
     const line = await service.line(7, NOW);
     expect(fake.since).toEqual(new Date('2030-06-01T11:00:00Z'));
-    expect(line).toEqual({ graphId: 7, at: NOW, windowMinutes: 60, nodes: [{ nodeId: 1, nodeCode: 'N1', waiting: 0, inProgress: 0, finished: 0 }], bottleneckNodeId: null });
+    expect(line).toEqual({
+      graphId: 7,
+      at: NOW,
+      windowMinutes: 60,
+      nodes: [{ nodeId: 1, nodeCode: 'N1', waiting: 0, inProgress: 0, finished: 0 }],
+      bottleneckNodeId: null,
+    });
   });
 
   it('names the longest queue the bottleneck; a tie goes to more work in progress, then to the first node', async () => {
@@ -51,10 +63,29 @@ describe('FloorService', () => {
 
   it('marks a job late when its due date has passed and it is neither done nor cancelled', async () => {
     const job = (status: JobStatus, dueAt: Date | null): JobProgressRow => ({
-      id: 1, code: 'J', graphId: 1, productCode: 'P', quantity: 1, priority: 0, status, dueAt, openTokens: 0, createdAt: NOW, updatedAt: NOW, tokensDone: 0, tokensScrapped: 0,
+      id: 1,
+      code: 'J',
+      graphId: 1,
+      productCode: 'P',
+      quantity: 1,
+      priority: 0,
+      status,
+      dueAt,
+      openTokens: 0,
+      createdAt: NOW,
+      updatedAt: NOW,
+      tokensDone: 0,
+      tokensScrapped: 0,
     });
     const past = new Date('2030-05-31T00:00:00Z');
-    fake.jobs = [job(JobStatus.InProgress, past), job(JobStatus.Planned, past), job(JobStatus.Done, past), job(JobStatus.Cancelled, past), job(JobStatus.InProgress, null), job(JobStatus.Released, new Date('2030-07-01T00:00:00Z'))];
+    fake.jobs = [
+      job(JobStatus.InProgress, past),
+      job(JobStatus.Planned, past),
+      job(JobStatus.Done, past),
+      job(JobStatus.Cancelled, past),
+      job(JobStatus.InProgress, null),
+      job(JobStatus.Released, new Date('2030-07-01T00:00:00Z')),
+    ];
     expect((await service.jobs({}, 10, NOW)).map((j) => j.late)).toEqual([true, true, false, false, false, false]);
   });
 });

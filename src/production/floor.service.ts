@@ -35,7 +35,12 @@ function bottleneck(loads: NodeLoadRow[]): number | null {
   let worst: NodeLoadRow | null = null;
   for (const load of loads) {
     if (load.waiting === 0) continue;
-    if (!worst || load.waiting > worst.waiting || (load.waiting === worst.waiting && load.inProgress > worst.inProgress)) worst = load;
+    if (
+      !worst ||
+      load.waiting > worst.waiting ||
+      (load.waiting === worst.waiting && load.inProgress > worst.inProgress)
+    )
+      worst = load;
   }
   return worst?.nodeId ?? null;
 }

@@ -15,7 +15,14 @@ export class GraphTopology {
 
   constructor(nodes: GraphNode[], edges: GraphEdge[]) {
     for (const n of nodes) {
-      this.nodes.set(n.id, { id: n.id, graphId: n.graphId, code: n.code, name: n.name, kind: n.kind, stationCode: n.stationCode });
+      this.nodes.set(n.id, {
+        id: n.id,
+        graphId: n.graphId,
+        code: n.code,
+        name: n.name,
+        kind: n.kind,
+        stationCode: n.stationCode,
+      });
       this.outgoing.set(n.id, []);
     }
     for (const e of edges) this.outgoing.get(e.fromNodeId)!.push(e);
@@ -37,24 +44,35 @@ export class GraphTopology {
     const from = this.node(fromId);
     const out = this.outgoing.get(fromId)!;
     const candidates = toId === undefined ? out : out.filter((e) => e.toNodeId === toId);
-    const target = toId === undefined ? undefined : this.nodes.get(toId)?.code ?? String(toId);
+    const target = toId === undefined ? undefined : (this.nodes.get(toId)?.code ?? String(toId));
     if (candidates.length === 0) {
-      throw new DomainError(ErrorCode.NoSuchEdge, `No edge from node ${from.code}${target ? ` to ${target}` : ''}`, { fromNode: from.code, toNode: target ?? null });
+      throw new DomainError(ErrorCode.NoSuchEdge, `No edge from node ${from.code}${target ? ` to ${target}` : ''}`, {
+        fromNode: from.code,
+        toNode: target ?? null,
+      });
     }
     if (out.length > 1 && outcome === undefined) {
-      throw new DomainError(ErrorCode.OutcomeRequired, `Node ${from.code} has ${out.length} outgoing edges: give an outcome (${out.map((e) => e.outcome).join(', ')})`, {
-        fromNode: from.code,
-        outcomes: out.map((e) => e.outcome),
-      });
+      throw new DomainError(
+        ErrorCode.OutcomeRequired,
+        `Node ${from.code} has ${out.length} outgoing edges: give an outcome (${out.map((e) => e.outcome).join(', ')})`,
+        {
+          fromNode: from.code,
+          outcomes: out.map((e) => e.outcome),
+        },
+      );
     }
     // a single way on needs no outcome, and any outcome given (a scan's default) is informative only
     const edge = out.length === 1 ? candidates[0] : candidates.find((e) => e.outcome === outcome);
     if (!edge) {
-      throw new DomainError(ErrorCode.NoSuchEdge, `No edge from node ${from.code}${target ? ` to ${target}` : ''} with outcome ${outcome}`, {
-        fromNode: from.code,
-        toNode: target ?? null,
-        outcome,
-      });
+      throw new DomainError(
+        ErrorCode.NoSuchEdge,
+        `No edge from node ${from.code}${target ? ` to ${target}` : ''} with outcome ${outcome}`,
+        {
+          fromNode: from.code,
+          toNode: target ?? null,
+          outcome,
+        },
+      );
     }
     return edge;
   }
@@ -77,7 +95,10 @@ export class GraphTopologyCache {
   async get(manager: EntityManager, graphId: number): Promise<GraphTopology> {
     const cached = this.frozen.get(graphId);
     if (cached) return cached;
-    const [{ nodes, edges }, inUse] = await Promise.all([this.graphs.layout(graphId, manager), this.jobs.usesGraph(graphId, manager)]);
+    const [{ nodes, edges }, inUse] = await Promise.all([
+      this.graphs.layout(graphId, manager),
+      this.jobs.usesGraph(graphId, manager),
+    ]);
     if (nodes.length === 0) throw DomainError.notFound('Graph', graphId);
     const topology = new GraphTopology(nodes, edges);
     if (inUse) this.frozen.set(graphId, topology);

@@ -34,7 +34,11 @@ export function validateGraph(nodes: readonly NodeSpec[], edges: readonly EdgeSp
     if (!kinds.has(e.to)) add(`edges[${i}].to`, `unknown node ${e.to}`);
   });
   const starts = nodes.filter((n) => n.kind === NodeKind.Start).map((n) => n.code);
-  if (starts.length !== 1) add('nodes', `a graph needs exactly one start node, found ${starts.length}${starts.length ? `: ${starts.join(', ')}` : ''}`);
+  if (starts.length !== 1)
+    add(
+      'nodes',
+      `a graph needs exactly one start node, found ${starts.length}${starts.length ? `: ${starts.join(', ')}` : ''}`,
+    );
   if (!nodes.some((n) => n.kind === NodeKind.End)) add('nodes', 'a graph needs at least one end node, found none');
   if (errors.length > 0) return errors;
 
@@ -46,17 +50,23 @@ export function validateGraph(nodes: readonly NodeSpec[], edges: readonly EdgeSp
   }
 
   for (const [code, out] of outgoing) {
-    if (kinds.get(code) === NodeKind.End && out.length > 0) add('edges', `end node ${code} must have no outgoing edges`);
-    if (kinds.get(code) === NodeKind.Start && incoming.get(code)!.length > 0) add('edges', `start node ${code} must have no incoming edges`);
+    if (kinds.get(code) === NodeKind.End && out.length > 0)
+      add('edges', `end node ${code} must have no outgoing edges`);
+    if (kinds.get(code) === NodeKind.Start && incoming.get(code)!.length > 0)
+      add('edges', `start node ${code} must have no incoming edges`);
     if (out.length > 1) {
       const labels = out.map((e) => e.outcome ?? null);
-      if (labels.includes(null)) add('edges', `node ${code} has ${out.length} outgoing edges: each needs an outcome label`);
+      if (labels.includes(null))
+        add('edges', `node ${code} has ${out.length} outgoing edges: each needs an outcome label`);
       const duplicates = [...new Set(labels.filter((l, i) => l !== null && labels.indexOf(l) !== i))];
       if (duplicates.length) add('edges', `node ${code} has duplicate outcome labels: ${duplicates.join(', ')}`);
     }
   }
 
-  const cyclic = nodesOnCycles(nodes.map((n) => n.code), outgoing);
+  const cyclic = nodesOnCycles(
+    nodes.map((n) => n.code),
+    outgoing,
+  );
   if (cyclic.length) add('edges', `the graph must be acyclic; a cycle runs through nodes ${cyclic.join(', ')}`);
 
   const fromStart = reach(starts, (code) => outgoing.get(code)!.map((e) => e.to));
@@ -97,5 +107,10 @@ function nodesOnCycles(codes: string[], outgoing: Map<string, EdgeSpec[]>): stri
   }
   const left = codes.filter((c) => indegree.get(c)! > 0);
   // keep only nodes that lead back to themselves, not those merely downstream of a cycle
-  return left.filter((c) => reach(outgoing.get(c)!.map((e) => e.to), (n) => outgoing.get(n)!.map((e) => e.to)).has(c));
+  return left.filter((c) =>
+    reach(
+      outgoing.get(c)!.map((e) => e.to),
+      (n) => outgoing.get(n)!.map((e) => e.to),
+    ).has(c),
+  );
 }

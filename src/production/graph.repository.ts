@@ -27,12 +27,28 @@ export class GraphRepository {
   }
 
   /** Writes the nodes, then the edges between them by node code. */
-  async insertLayout(em: EntityManager, graphId: number, nodes: readonly NodeSpec[], edges: readonly EdgeSpec[]): Promise<void> {
+  async insertLayout(
+    em: EntityManager,
+    graphId: number,
+    nodes: readonly NodeSpec[],
+    edges: readonly EdgeSpec[],
+  ): Promise<void> {
     const nodeRepo = em.getRepository(GraphNode);
-    const saved = await nodeRepo.save(nodes.map((n) => nodeRepo.create({ graphId, code: n.code, name: n.name, kind: n.kind, stationCode: n.stationCode ?? null })));
+    const saved = await nodeRepo.save(
+      nodes.map((n) =>
+        nodeRepo.create({ graphId, code: n.code, name: n.name, kind: n.kind, stationCode: n.stationCode ?? null }),
+      ),
+    );
     const idOf = new Map(saved.map((n) => [n.code, n.id]));
     if (edges.length === 0) return;
-    await em.getRepository(GraphEdge).insert(edges.map((e) => ({ graphId, fromNodeId: idOf.get(e.from)!, toNodeId: idOf.get(e.to)!, outcome: e.outcome ?? null })));
+    await em.getRepository(GraphEdge).insert(
+      edges.map((e) => ({
+        graphId,
+        fromNodeId: idOf.get(e.from)!,
+        toNodeId: idOf.get(e.to)!,
+        outcome: e.outcome ?? null,
+      })),
+    );
   }
 
   async deleteLayout(em: EntityManager, graphId: number): Promise<void> {

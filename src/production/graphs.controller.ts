@@ -45,7 +45,11 @@ export class GraphsController {
   @Roles(Role.Supervisor)
   @ApiOperation({ summary: 'Replace the nodes and edges of a graph no job uses yet' })
   @ApiOkResponse({ type: GraphDto })
-  @ApiErrors({ badRequest: INVALID_GRAPH, notFound: 'No such graph', conflict: 'GRAPH_IN_USE: a job uses the graph; publish a new one instead' })
+  @ApiErrors({
+    badRequest: INVALID_GRAPH,
+    notFound: 'No such graph',
+    conflict: 'GRAPH_IN_USE: a job uses the graph; publish a new one instead',
+  })
   async replace(@Param() { id }: IdParam, @Body() body: GraphBodyDto): Promise<GraphDto> {
     return GraphDto.of(await this.graphs.replace(id, body));
   }

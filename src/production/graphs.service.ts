@@ -89,10 +89,14 @@ export class GraphsService {
     if (!(await this.graphs.touch(em, id, new Date()))) throw DomainError.notFound('Graph', id);
     const jobs = await this.jobs.codesOnGraph(em, id, 5);
     if (jobs.length > 0) {
-      throw new DomainError(ErrorCode.GraphInUse, `Graph ${id} is used by jobs (${jobs.join(', ')}); publish a new graph instead`, {
-        graphId: id,
-        jobs,
-      });
+      throw new DomainError(
+        ErrorCode.GraphInUse,
+        `Graph ${id} is used by jobs (${jobs.join(', ')}); publish a new graph instead`,
+        {
+          graphId: id,
+          jobs,
+        },
+      );
     }
   }
 }
@@ -101,4 +105,3 @@ function assertValid(input: Omit<GraphInput, 'code'>): void {
   const errors = validateGraph(input.nodes, input.edges);
   if (errors.length) throw DomainError.validation(errors, 'The graph is not a valid production DAG');
 }
-

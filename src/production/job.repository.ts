@@ -24,7 +24,9 @@ export class JobRepository {
 
   insert(em: EntityManager, draft: JobDraft, now: Date): Promise<JobTicket> {
     const repo = em.getRepository(JobTicket);
-    return repo.save(repo.create({ ...draft, status: JobStatus.Planned, openTokens: 0, createdAt: now, updatedAt: now }));
+    return repo.save(
+      repo.create({ ...draft, status: JobStatus.Planned, openTokens: 0, createdAt: now, updatedAt: now }),
+    );
   }
 
   list(status?: JobStatus): Promise<JobTicket[]> {
@@ -41,7 +43,10 @@ export class JobRepository {
   }
 
   async ref(em: EntityManager, id: number): Promise<JobRef | null> {
-    const [row] = await em.query(`SELECT id, code, graph_id, product_code, quantity, priority, status, due_at FROM job_ticket WHERE id = ?`, [id]);
+    const [row] = await em.query(
+      `SELECT id, code, graph_id, product_code, quantity, priority, status, due_at FROM job_ticket WHERE id = ?`,
+      [id],
+    );
     if (!row) return null;
     return {
       id: Number(row.id),
@@ -57,17 +62,23 @@ export class JobRepository {
 
   /** True when the job was still `from` and is now `to`. */
   async changeStatus(em: EntityManager, id: number, from: JobStatus, to: JobStatus, now: Date): Promise<boolean> {
-    return (await execute(em, `UPDATE job_ticket SET status = ?, updated_at = ? WHERE id = ? AND status = ?`, [to, toDbTime(now), id, from])) === 1;
+    return (
+      (await execute(em, `UPDATE job_ticket SET status = ?, updated_at = ? WHERE id = ? AND status = ?`, [
+        to,
+        toDbTime(now),
+        id,
+        from,
+      ])) === 1
+    );
   }
 
   /** released -> in_progress with all its tokens open; false when the job was not released. */
   async claimForSpawn(em: EntityManager, id: number, now: Date): Promise<boolean> {
-    const claimed = await execute(em, `UPDATE job_ticket SET status = ?, open_tokens = quantity, updated_at = ? WHERE id = ? AND status = ?`, [
-      JobStatus.InProgress,
-      toDbTime(now),
-      id,
-      JobStatus.Released,
-    ]);
+    const claimed = await execute(
+      em,
+      `UPDATE job_ticket SET status = ?, open_tokens = quantity, updated_at = ? WHERE id = ? AND status = ?`,
+      [JobStatus.InProgress, toDbTime(now), id, JobStatus.Released],
+    );
     return claimed === 1;
   }
 
@@ -95,7 +106,10 @@ export class JobRepository {
 
   /** The codes of the first `limit` jobs on the graph, oldest first. */
   async codesOnGraph(em: EntityManager, graphId: number, limit: number): Promise<string[]> {
-    const jobs: Array<{ code: string }> = await em.query(`SELECT code FROM job_ticket WHERE graph_id = ? ORDER BY id LIMIT ?`, [graphId, limit]);
+    const jobs: Array<{ code: string }> = await em.query(
+      `SELECT code FROM job_ticket WHERE graph_id = ? ORDER BY id LIMIT ?`,
+      [graphId, limit],
+    );
     return jobs.map((j) => String(j.code));
   }
 }

@@ -56,7 +56,9 @@ export class JobsController {
   @Post(':id/spawn')
   @HttpCode(200)
   @Roles(Role.Supervisor)
-  @ApiOperation({ summary: "Create the job's tokens at the start node (released -> in_progress), assigned by the plans" })
+  @ApiOperation({
+    summary: "Create the job's tokens at the start node (released -> in_progress), assigned by the plans",
+  })
   @ApiOkResponse({ type: SpawnResultDto })
   @ApiErrors({ notFound: 'No such job', conflict: 'ALREADY_SPAWNED, or INVALID_STATE when the job is not released' })
   spawn(@Param() { id }: IdParam): Promise<SpawnResultDto> {

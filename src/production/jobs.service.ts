@@ -32,7 +32,11 @@ export class JobsService {
     return conflictOnDuplicate(`Job ${input.code}`, () =>
       inTransaction(this.dataSource, async (em) => {
         if (!(await this.graphs.exists(em, input.graphId))) throw DomainError.notFound('Graph', input.graphId);
-        return this.jobs.insert(em, { ...input, priority: input.priority ?? 0, dueAt: input.dueAt ?? null }, new Date());
+        return this.jobs.insert(
+          em,
+          { ...input, priority: input.priority ?? 0, dueAt: input.dueAt ?? null },
+          new Date(),
+        );
       }),
     );
   }
@@ -59,16 +63,29 @@ export class JobsService {
   /** Cancels the job; a job in progress has its open tokens scrapped, each with its event. */
   async cancel(id: number, reason: string): Promise<JobTicket> {
     await inTransaction(this.dataSource, async (em) => {
-      const from = await this.transition(em, id, [JobStatus.Planned, JobStatus.Released, JobStatus.InProgress], JobStatus.Cancelled);
+      const from = await this.transition(
+        em,
+        id,
+        [JobStatus.Planned, JobStatus.Released, JobStatus.InProgress],
+        JobStatus.Cancelled,
+      );
       if (from !== JobStatus.InProgress) return;
       const open = await this.store.openTokensOf(em, id);
       const now = new Date();
       const scrapped = await this.store.scrapOpenTokens(em, id, now);
       // a token that finished between the read and the update would get a wrong event
-      if (scrapped !== open.length) throw new DomainError(ErrorCode.ConcurrentUpdate, `Tokens of job ${id} moved during the cancel; retry`);
+      if (scrapped !== open.length)
+        throw new DomainError(ErrorCode.ConcurrentUpdate, `Tokens of job ${id} moved during the cancel; retry`);
       await this.store.insertEvents(
         em,
-        open.map((t) => ({ tokenId: t.id, type: TokenEventType.Scrapped, nodeId: t.currentNodeId, operatorId: null, occurredAt: now, payload: { reason: `job cancelled: ${reason}` } })),
+        open.map((t) => ({
+          tokenId: t.id,
+          type: TokenEventType.Scrapped,
+          nodeId: t.currentNodeId,
+          operatorId: null,
+          occurredAt: now,
+          payload: { reason: `job cancelled: ${reason}` },
+        })),
       );
       await this.jobs.closeAllTokens(em, id);
     });
@@ -79,10 +96,16 @@ export class JobsService {
   private async transition(em: EntityManager, id: number, from: JobStatus[], to: JobStatus): Promise<JobStatus> {
     const job = await this.get(id, em);
     if (!from.includes(job.status)) {
-      throw new DomainError(ErrorCode.InvalidState, `Job ${job.code} is ${job.status}; it must be ${from.join(' or ')} to become ${to}`, { jobId: id, status: job.status });
+      throw new DomainError(
+        ErrorCode.InvalidState,
+        `Job ${job.code} is ${job.status}; it must be ${from.join(' or ')} to become ${to}`,
+        { jobId: id, status: job.status },
+      );
     }
     if (!(await this.jobs.changeStatus(em, id, job.status, to, new Date()))) {
-      throw new DomainError(ErrorCode.ConcurrentUpdate, `Job ${job.code} was changed concurrently; reload and retry`, { jobId: id });
+      throw new DomainError(ErrorCode.ConcurrentUpdate, `Job ${job.code} was changed concurrently; reload and retry`, {
+        jobId: id,
+      });
     }
     return job.status;
   }

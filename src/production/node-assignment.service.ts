@@ -23,7 +23,12 @@ export class NodeAssignmentService {
     private readonly plans: AssignmentPlanRepository,
   ) {}
 
-  async assign(tokens: readonly TokenRef[], node: NodeRef, job: JobRef, manager: EntityManager): Promise<AssignmentDecision> {
+  async assign(
+    tokens: readonly TokenRef[],
+    node: NodeRef,
+    job: JobRef,
+    manager: EntityManager,
+  ): Promise<AssignmentDecision> {
     if (node.kind === NodeKind.End) return { assignments: tokens.map(() => UNASSIGNED), path: 'manual' };
     const automatic = await this.hook.assign(tokens, node, job, manager);
     if (automatic) return { assignments: automatic, path: 'auto' };

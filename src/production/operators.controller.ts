@@ -4,7 +4,14 @@ import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
 import { AccountsService } from './accounts.service.js';
 import { ApiErrors } from '../common/http/api-errors.js';
-import { CreateOperatorDto, CreateTeamDto, OperatorDto, TeamDto, TeamMembersDto, UpdateOperatorDto } from './dto/account.dto.js';
+import {
+  CreateOperatorDto,
+  CreateTeamDto,
+  OperatorDto,
+  TeamDto,
+  TeamMembersDto,
+  UpdateOperatorDto,
+} from './dto/account.dto.js';
 import { IdParam } from '../common/validation/params.dto.js';
 
 /** The local account table (used while the People integration is off). */
@@ -80,7 +87,7 @@ export class TeamsController {
     return TeamDto.of(await this.accounts.team(id));
   }
 
-  @ApiOperation({ summary: 'Replace a team\'s members' })
+  @ApiOperation({ summary: "Replace a team's members" })
   @Put(':id/members')
   @Roles(Role.Supervisor)
   @ApiOkResponse({ type: TeamDto })

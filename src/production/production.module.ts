@@ -43,9 +43,31 @@ import { TokensService } from './tokens.service.js';
  */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([Account, Team, TeamMember, ProductionGraph, GraphNode, GraphEdge, JobTicket, Token, TokenEvent, AssignmentPlanNode, AssignmentPlanJob, ScanRecord]),
+    TypeOrmModule.forFeature([
+      Account,
+      Team,
+      TeamMember,
+      ProductionGraph,
+      GraphNode,
+      GraphEdge,
+      JobTicket,
+      Token,
+      TokenEvent,
+      AssignmentPlanNode,
+      AssignmentPlanJob,
+      ScanRecord,
+    ]),
   ],
-  controllers: [GraphsController, AssignmentPlansController, JobsController, TokensController, ScansController, OperatorsController, TeamsController, FloorController],
+  controllers: [
+    GraphsController,
+    AssignmentPlansController,
+    JobsController,
+    TokensController,
+    ScansController,
+    OperatorsController,
+    TeamsController,
+    FloorController,
+  ],
   providers: [
     AccountRepository,
     AccountsService,

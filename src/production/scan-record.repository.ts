@@ -25,27 +25,40 @@ export class ScanRecordRepository {
 
   /** Creates the key's row, never scanned, unless it exists. Run twice it does the same. */
   async ensure(key: ScanKey): Promise<void> {
-    await this.dataSource.query(`${insertIgnore(dialectOf(this.dataSource))} scan_record (station_code, barcode, scanned_at) VALUES (?, ?, ?)`, [key.stationCode, key.barcode, NEVER]);
+    await this.dataSource.query(
+      `${insertIgnore(dialectOf(this.dataSource))} scan_record (station_code, barcode, scanned_at) VALUES (?, ?, ?)`,
+      [key.stationCode, key.barcode, NEVER],
+    );
   }
 
   /** Marks the key scanned at `now` if its last accepted scan is not after `lastBefore`; true when it did. */
   async claim(em: EntityManager, key: ScanKey, now: Date, lastBefore: Date): Promise<boolean> {
-    const claimed = await execute(em, `UPDATE scan_record SET scanned_at = ? WHERE station_code = ? AND barcode = ? AND scanned_at <= ?`, [
-      toDbTime(now),
-      key.stationCode,
-      key.barcode,
-      toDbTime(lastBefore),
-    ]);
+    const claimed = await execute(
+      em,
+      `UPDATE scan_record SET scanned_at = ? WHERE station_code = ? AND barcode = ? AND scanned_at <= ?`,
+      [toDbTime(now), key.stationCode, key.barcode, toDbTime(lastBefore)],
+    );
     return claimed === 1;
   }
 
   async remember(em: EntityManager, key: ScanKey, result: ScanResult): Promise<void> {
-    await em.query(`UPDATE scan_record SET result = ?, token_id = ? WHERE station_code = ? AND barcode = ?`, [JSON.stringify(result), result.token?.id ?? null, key.stationCode, key.barcode]);
+    await em.query(`UPDATE scan_record SET result = ?, token_id = ? WHERE station_code = ? AND barcode = ?`, [
+      JSON.stringify(result),
+      result.token?.id ?? null,
+      key.stationCode,
+      key.barcode,
+    ]);
   }
 
   async last(key: ScanKey): Promise<RememberedScan | null> {
-    const [row] = await this.dataSource.query(`SELECT result, scanned_at FROM scan_record WHERE station_code = ? AND barcode = ?`, [key.stationCode, key.barcode]);
+    const [row] = await this.dataSource.query(
+      `SELECT result, scanned_at FROM scan_record WHERE station_code = ? AND barcode = ?`,
+      [key.stationCode, key.barcode],
+    );
     if (!row) return null;
-    return { result: row.result ? (JSON.parse(row.result) as ScanResult) : null, scannedAt: fromDbTime(row.scanned_at)! };
+    return {
+      result: row.result ? (JSON.parse(row.result) as ScanResult) : null,
+      scannedAt: fromDbTime(row.scanned_at)!,
+    };
   }
 }

@@ -73,7 +73,11 @@ class FakePreHandler implements Pick<ScanHook, 'handle' | 'observe' | 'observeFa
   }
 }
 
-const started = (version: number): ScanResult => ({ handledBy: 'fake', action: 'started', token: { id: 1, serial: 'J-0001', status: TokenStatus.InProgress, nodeCode: 'CUT', version } });
+const started = (version: number): ScanResult => ({
+  handledBy: 'fake',
+  action: 'started',
+  token: { id: 1, serial: 'J-0001', status: TokenStatus.InProgress, nodeCode: 'CUT', version },
+});
 const SCAN: ScanInput = { stationCode: 'ST-CUT', barcode: 'J-0001', outcome: 'pass' };
 const KEY: ScanKey = { stationCode: SCAN.stationCode, barcode: SCAN.barcode };
 /** The manual path's collaborators: a test that reaches them is wrong. */
@@ -103,7 +107,12 @@ function setup() {
     metrics,
   );
   const counted = async () =>
-    Object.fromEntries(((await metrics.registry.getSingleMetric('production_scans_total')!.get()).values).map((v) => [String(v.labels.result), v.value]));
+    Object.fromEntries(
+      (await metrics.registry.getSingleMetric('production_scans_total')!.get()).values.map((v) => [
+        String(v.labels.result),
+        v.value,
+      ]),
+    );
   return { service, records, hook, counted };
 }
 
@@ -124,7 +133,11 @@ describe('ScansService de-duplication (against an in-memory scan_record)', () =>
     records.age(KEY, WINDOW_MS / 2);
     const repeat = await service.scan(SCAN);
     expect(hook.handled).toBe(1);
-    expect(repeat).toEqual({ ...started(1), duplicate: true, scannedAt: new Date(first.scannedAt.getTime() - WINDOW_MS / 2) });
+    expect(repeat).toEqual({
+      ...started(1),
+      duplicate: true,
+      scannedAt: new Date(first.scannedAt.getTime() - WINDOW_MS / 2),
+    });
     expect(await counted()).toEqual({ accepted: 1, duplicate: 1 });
   });
 
@@ -140,7 +153,12 @@ describe('ScansService de-duplication (against an in-memory scan_record)', () =>
 
   it('answers a remembered refusal as its error, the first time and on every repeat', async () => {
     const { service, hook, counted } = setup();
-    hook.next = () => ({ handledBy: 'fake', action: 'refused', token: null, refusal: { code: ErrorCode.NoSuchEdge, message: 'no rule', details: { rule: 'none' } } });
+    hook.next = () => ({
+      handledBy: 'fake',
+      action: 'refused',
+      token: null,
+      refusal: { code: ErrorCode.NoSuchEdge, message: 'no rule', details: { rule: 'none' } },
+    });
     const first = await service.scan(SCAN).catch((e: unknown) => e);
     const repeat = await service.scan(SCAN).catch((e: unknown) => e);
     expect(refusalOf(first)).toEqual({ code: ErrorCode.NoSuchEdge, details: { rule: 'none', duplicate: false } });

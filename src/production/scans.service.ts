@@ -80,7 +80,8 @@ export class ScansService {
 
   private async previous(key: ScanKey): Promise<ScanResponse> {
     const last = await this.records.last(key);
-    if (!last?.result) throw new DomainError(ErrorCode.ConcurrentUpdate, 'The same scan is being processed; retry in a moment');
+    if (!last?.result)
+      throw new DomainError(ErrorCode.ConcurrentUpdate, 'The same scan is being processed; retry in a moment');
     this.logger.log({ msg: 'duplicate scan ignored', stationCode: key.stationCode });
     return answer(last.result, true, last.scannedAt);
   }
@@ -90,14 +91,22 @@ export class ScansService {
     const topology = await this.topologies.get(em, state.job.graphId);
     const at = topology.node(state.token.currentNodeId);
     if (state.token.status !== TokenStatus.Waiting && state.token.status !== TokenStatus.InProgress) {
-      throw new DomainError(ErrorCode.InvalidState, `Token ${state.token.serial} is ${state.token.status}; there is nothing to scan`, { tokenId: state.token.id, status: state.token.status });
+      throw new DomainError(
+        ErrorCode.InvalidState,
+        `Token ${state.token.serial} is ${state.token.status}; there is nothing to scan`,
+        { tokenId: state.token.id, status: state.token.status },
+      );
     }
     if (at.stationCode !== input.stationCode) {
-      throw new DomainError(ErrorCode.WrongStation, `Token ${state.token.serial} is at node ${at.code}, served by station ${at.stationCode ?? '(none)'}, not ${input.stationCode}`, {
-        tokenId: state.token.id,
-        nodeCode: at.code,
-        expectedStation: at.stationCode,
-      });
+      throw new DomainError(
+        ErrorCode.WrongStation,
+        `Token ${state.token.serial} is at node ${at.code}, served by station ${at.stationCode ?? '(none)'}, not ${input.stationCode}`,
+        {
+          tokenId: state.token.id,
+          nodeCode: at.code,
+          expectedStation: at.stationCode,
+        },
+      );
     }
     const operatorId = input.operatorCode ? await this.accounts.operatorId(em, input.operatorCode) : null;
     if (state.token.status === TokenStatus.Waiting) {
@@ -106,16 +115,26 @@ export class ScansService {
     }
     const moved = await this.lifecycle.completeWithin(em, state, input.outcome, operatorId, now);
     const action = moved.token.status === TokenStatus.Done ? 'finished' : 'completed';
-    return { handledBy: 'manual', action, token: view(moved.token, moved.node.code), fromNodeCode: at.code, outcome: topology.edgeFrom(at.id, input.outcome).outcome };
+    return {
+      handledBy: 'manual',
+      action,
+      token: view(moved.token, moved.node.code),
+      fromNodeCode: at.code,
+      outcome: topology.edgeFrom(at.id, input.outcome).outcome,
+    };
   }
 }
 
 /** A remembered refusal is answered as its error, the first time and on every repeat. */
 function answer(result: ScanResult, duplicate: boolean, scannedAt: Date): ScanResponse {
-  if (result.refusal) throw new DomainError(result.refusal.code, result.refusal.message, { ...result.refusal.details, duplicate });
+  if (result.refusal)
+    throw new DomainError(result.refusal.code, result.refusal.message, { ...result.refusal.details, duplicate });
   return { ...result, duplicate, scannedAt };
 }
 
-function view(token: { id: number; serial: string; status: TokenStatus; version: number }, nodeCode: string): ScanResult['token'] {
+function view(
+  token: { id: number; serial: string; status: TokenStatus; version: number },
+  nodeCode: string,
+): ScanResult['token'] {
   return { id: token.id, serial: token.serial, status: token.status, nodeCode, version: token.version };
 }

@@ -55,14 +55,34 @@ class FakeTokens implements Pick<TokenStore, 'insertSpawned' | 'assignSpawned' |
   async insertSpawned(_em: unknown, jobId: number, nodeId: number, serials: readonly string[]): Promise<TokenRef[]> {
     const taken = new Set(this.tokens.map((t) => t.serial));
     for (const serial of serials) {
-      if (taken.has(serial)) throw Object.assign(new Error('duplicate serial'), { driverError: { code: 'ER_DUP_ENTRY', errno: 1062 } });
-      this.tokens.push({ id: this.tokens.length + 1, serial, jobId, currentNodeId: nodeId, status: TokenStatus.Waiting, assignedAccountId: null, assignedTeamId: null, version: 1 });
+      if (taken.has(serial))
+        throw Object.assign(new Error('duplicate serial'), { driverError: { code: 'ER_DUP_ENTRY', errno: 1062 } });
+      this.tokens.push({
+        id: this.tokens.length + 1,
+        serial,
+        jobId,
+        currentNodeId: nodeId,
+        status: TokenStatus.Waiting,
+        assignedAccountId: null,
+        assignedTeamId: null,
+        version: 1,
+      });
     }
     return this.tokens.filter((t) => t.jobId === jobId).map((t) => ({ ...t }));
   }
 
-  async assignSpawned(_em: unknown, _jobId: number, tokens: readonly TokenRef[], assignments: readonly Assignment[]): Promise<void> {
-    tokens.forEach((t, i) => Object.assign(this.tokens.find((s) => s.id === t.id)!, { assignedAccountId: assignments[i].accountId, assignedTeamId: assignments[i].teamId }));
+  async assignSpawned(
+    _em: unknown,
+    _jobId: number,
+    tokens: readonly TokenRef[],
+    assignments: readonly Assignment[],
+  ): Promise<void> {
+    tokens.forEach((t, i) =>
+      Object.assign(
+        this.tokens.find((s) => s.id === t.id)!,
+        { assignedAccountId: assignments[i].accountId, assignedTeamId: assignments[i].teamId },
+      ),
+    );
   }
 
   async insertEvents(_em: unknown, events: readonly EventDraft[]): Promise<void> {
@@ -70,8 +90,12 @@ class FakeTokens implements Pick<TokenStore, 'insertSpawned' | 'assignSpawned' |
   }
 }
 
-const node = (id: number, code: string, kind: NodeKind) => Object.assign(new GraphNode(), { id, graphId: 1, code, name: code, kind, stationCode: `ST-${code}` });
-const TOPOLOGY = new GraphTopology([node(10, 'KIT', NodeKind.Start), node(11, 'SHIP', NodeKind.End)], [Object.assign(new GraphEdge(), { id: 1, graphId: 1, fromNodeId: 10, toNodeId: 11, outcome: null })]);
+const node = (id: number, code: string, kind: NodeKind) =>
+  Object.assign(new GraphNode(), { id, graphId: 1, code, name: code, kind, stationCode: `ST-${code}` });
+const TOPOLOGY = new GraphTopology(
+  [node(10, 'KIT', NodeKind.Start), node(11, 'SHIP', NodeKind.End)],
+  [Object.assign(new GraphEdge(), { id: 1, graphId: 1, fromNodeId: 10, toNodeId: 11, outcome: null })],
+);
 /** Moving tokens is not part of spawning: a test that reaches these is wrong. */
 const unused = new Proxy(
   {},
@@ -82,10 +106,14 @@ const unused = new Proxy(
   },
 );
 
-function setup(options: { automatic?: (tokens: readonly TokenRef[]) => Assignment[] | null; plan?: Assignment | null } = {}) {
+function setup(
+  options: { automatic?: (tokens: readonly TokenRef[]) => Assignment[] | null; plan?: Assignment | null } = {},
+) {
   const jobs = new FakeJobs();
   const tokens = new FakeTokens();
-  const hook = { assign: async (t: readonly TokenRef[]) => options.automatic?.(t) ?? null } as unknown as AssignmentHook;
+  const hook = {
+    assign: async (t: readonly TokenRef[]) => options.automatic?.(t) ?? null,
+  } as unknown as AssignmentHook;
   const plans = { planFor: async () => options.plan ?? null } as unknown as AssignmentPlanRepository;
   const service = new TokenLifecycleService(
     fakeDataSource(jobs, tokens),
@@ -98,7 +126,17 @@ function setup(options: { automatic?: (tokens: readonly TokenRef[]) => Assignmen
     new MetricsService(),
   );
   const job = (id: number, quantity: number, status = JobStatus.Released) =>
-    jobs.jobs.set(id, { id, code: `J${id}`, graphId: 1, productCode: 'W', quantity, priority: 0, status, dueAt: null, openTokens: 0 });
+    jobs.jobs.set(id, {
+      id,
+      code: `J${id}`,
+      graphId: 1,
+      productCode: 'W',
+      quantity,
+      priority: 0,
+      status,
+      dueAt: null,
+      openTokens: 0,
+    });
   return { service, jobs, tokens, job };
 }
 
@@ -109,8 +147,17 @@ describe('TokenLifecycleService.spawnTokens (against in-memory tables)', () => {
     const { service, jobs, tokens, job } = setup();
     job(1, 3);
     job(2, 12345);
-    expect(await service.spawnTokens(1)).toEqual({ jobId: 1, spawned: 3, firstSerial: 'J1-0001', lastSerial: 'J1-0003' });
-    expect(await service.spawnTokens(2)).toMatchObject({ spawned: 12345, firstSerial: 'J2-00001', lastSerial: 'J2-12345' });
+    expect(await service.spawnTokens(1)).toEqual({
+      jobId: 1,
+      spawned: 3,
+      firstSerial: 'J1-0001',
+      lastSerial: 'J1-0003',
+    });
+    expect(await service.spawnTokens(2)).toMatchObject({
+      spawned: 12345,
+      firstSerial: 'J2-00001',
+      lastSerial: 'J2-12345',
+    });
     expect(tokens.tokens.filter((t) => t.jobId === 1).map((t) => [t.serial, t.currentNodeId, t.status])).toEqual([
       ['J1-0001', 10, TokenStatus.Waiting],
       ['J1-0002', 10, TokenStatus.Waiting],
@@ -120,7 +167,10 @@ describe('TokenLifecycleService.spawnTokens (against in-memory tables)', () => {
   });
 
   it('records an assigned event only for the tokens the automatic assigner gave someone, with its path', async () => {
-    const { service, tokens, job } = setup({ automatic: (t) => t.map((_, i) => (i === 1 ? { accountId: null, teamId: null } : { accountId: 70 + i, teamId: null })) });
+    const { service, tokens, job } = setup({
+      automatic: (t) =>
+        t.map((_, i) => (i === 1 ? { accountId: null, teamId: null } : { accountId: 70 + i, teamId: null })),
+    });
     job(1, 3);
     await service.spawnTokens(1);
     expect(tokens.tokens.map((t) => t.assignedAccountId)).toEqual([70, null, 72]);
@@ -167,7 +217,10 @@ describe('TokenLifecycleService.spawnTokens (against in-memory tables)', () => {
     job(2, 2, JobStatus.Cancelled);
     for (const id of [1, 2]) {
       const error = await service.spawnTokens(id).catch((e: unknown) => e);
-      expect([codeOf(error), (error as Error).message]).toEqual([ErrorCode.InvalidState, `Job J${id} is ${id === 1 ? 'planned' : 'cancelled'}; release it before spawning`]);
+      expect([codeOf(error), (error as Error).message]).toEqual([
+        ErrorCode.InvalidState,
+        `Job J${id} is ${id === 1 ? 'planned' : 'cancelled'}; release it before spawning`,
+      ]);
     }
     expect(codeOf(await service.spawnTokens(3).catch((e: unknown) => e))).toBe(ErrorCode.NotFound);
   });

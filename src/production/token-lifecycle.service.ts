@@ -72,8 +72,12 @@ export class TokenLifecycleService {
     if (!job) throw DomainError.notFound('Job', jobId);
     const now = new Date();
     if (!(await this.jobs.claimForSpawn(em, jobId, now))) {
-      if (job.status === JobStatus.InProgress || job.status === JobStatus.Done || job.status === JobStatus.Released) throw alreadySpawned(jobId);
-      throw new DomainError(ErrorCode.InvalidState, `Job ${job.code} is ${job.status}; release it before spawning`, { jobId, status: job.status });
+      if (job.status === JobStatus.InProgress || job.status === JobStatus.Done || job.status === JobStatus.Released)
+        throw alreadySpawned(jobId);
+      throw new DomainError(ErrorCode.InvalidState, `Job ${job.code} is ${job.status}; release it before spawning`, {
+        jobId,
+        status: job.status,
+      });
     }
     const start = (await this.topologies.get(em, job.graphId)).start;
     const serials = Array.from({ length: job.quantity }, (_, i) => tokenSerial(job.code, i + 1, job.quantity));
@@ -86,11 +90,23 @@ export class TokenLifecycleService {
       events.push({ tokenId: t.id, type: TokenEventType.Spawned, nodeId: start.id, operatorId: null, occurredAt: now });
       const a = decision.assignments[i];
       if (a.accountId !== null || a.teamId !== null) {
-        events.push({ tokenId: t.id, type: TokenEventType.Assigned, nodeId: start.id, operatorId: a.accountId, occurredAt: now, payload: { accountId: a.accountId, teamId: a.teamId, path: decision.path } });
+        events.push({
+          tokenId: t.id,
+          type: TokenEventType.Assigned,
+          nodeId: start.id,
+          operatorId: a.accountId,
+          occurredAt: now,
+          payload: { accountId: a.accountId, teamId: a.teamId, path: decision.path },
+        });
       }
     });
     await this.store.insertEvents(em, events);
-    return { jobId, spawned: tokens.length, firstSerial: tokens[0]?.serial ?? '', lastSerial: tokens.at(-1)?.serial ?? '' };
+    return {
+      jobId,
+      spawned: tokens.length,
+      firstSerial: tokens[0]?.serial ?? '',
+      lastSerial: tokens.at(-1)?.serial ?? '',
+    };
   }
 
   /** waiting -> in_progress at the current node. */
@@ -105,7 +121,11 @@ export class TokenLifecycleService {
     const moved = await this.store.move(
       em,
       state,
-      { nodeId: token.currentNodeId, status: TokenStatus.InProgress, assignment: { accountId: token.assignedAccountId, teamId: token.assignedTeamId } },
+      {
+        nodeId: token.currentNodeId,
+        status: TokenStatus.InProgress,
+        assignment: { accountId: token.assignedAccountId, teamId: token.assignedTeamId },
+      },
       [{ tokenId: token.id, type: TokenEventType.Started, nodeId: token.currentNodeId, operatorId, occurredAt: now }],
       now,
     );
@@ -114,15 +134,30 @@ export class TokenLifecycleService {
 
   /** Completes the work at the current node and routes the token on by `outcome` (see DagRoutingService). */
   complete(tokenId: number, input: MoveInput & { outcome?: string } = {}): Promise<MovedToken> {
-    return this.act(tokenId, input, (em, state, operatorId, now) => this.completeWithin(em, state, input.outcome, operatorId, now));
+    return this.act(tokenId, input, (em, state, operatorId, now) =>
+      this.completeWithin(em, state, input.outcome, operatorId, now),
+    );
   }
 
-  async completeWithin(em: EntityManager, state: TokenState, outcome: string | undefined, operatorId: number | null, now: Date): Promise<MovedToken> {
+  async completeWithin(
+    em: EntityManager,
+    state: TokenState,
+    outcome: string | undefined,
+    operatorId: number | null,
+    now: Date,
+  ): Promise<MovedToken> {
     const { token, job } = state;
     if (token.status !== TokenStatus.InProgress) throw wrongStatus(token, 'in_progress', 'complete');
     const topology = await this.topologies.get(em, job.graphId);
     const edge = topology.edgeFrom(token.currentNodeId, outcome);
-    const completed: EventDraft = { tokenId: token.id, type: TokenEventType.Completed, nodeId: token.currentNodeId, operatorId, occurredAt: now, payload: { outcome: edge.outcome } };
+    const completed: EventDraft = {
+      tokenId: token.id,
+      type: TokenEventType.Completed,
+      nodeId: token.currentNodeId,
+      operatorId,
+      occurredAt: now,
+      payload: { outcome: edge.outcome },
+    };
     return this.routing.moveAlong(em, state, topology, edge, { operatorId, now, preceding: [completed] });
   }
 
@@ -135,8 +170,21 @@ export class TokenLifecycleService {
       const moved = await this.store.move(
         em,
         state,
-        { nodeId: token.currentNodeId, status: TokenStatus.Scrapped, assignment: { accountId: token.assignedAccountId, teamId: token.assignedTeamId } },
-        [{ tokenId: token.id, type: TokenEventType.Scrapped, nodeId: token.currentNodeId, operatorId, occurredAt: now, payload: { reason: input.reason } }],
+        {
+          nodeId: token.currentNodeId,
+          status: TokenStatus.Scrapped,
+          assignment: { accountId: token.assignedAccountId, teamId: token.assignedTeamId },
+        },
+        [
+          {
+            tokenId: token.id,
+            type: TokenEventType.Scrapped,
+            nodeId: token.currentNodeId,
+            operatorId,
+            occurredAt: now,
+            payload: { reason: input.reason },
+          },
+        ],
         now,
       );
       return { token: moved, node: topology.node(token.currentNodeId), job, at: now };
@@ -161,8 +209,12 @@ function alreadySpawned(jobId: number): DomainError {
 }
 
 function wrongStatus(token: TokenRef, needed: string, action: string): DomainError {
-  return new DomainError(ErrorCode.InvalidState, `Token ${token.serial} is ${token.status}; it must be ${needed} to ${action}`, {
-    tokenId: token.id,
-    status: token.status,
-  });
+  return new DomainError(
+    ErrorCode.InvalidState,
+    `Token ${token.serial} is ${token.status}; it must be ${needed} to ${action}`,
+    {
+      tokenId: token.id,
+      status: token.status,
+    },
+  );
 }

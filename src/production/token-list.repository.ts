@@ -66,7 +66,10 @@ export class TokenListRepository {
       where.push('t.id > ?');
       params.push(afterId);
     }
-    const rows = await this.dataSource.query(`${SELECT_TOKENS} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY t.id LIMIT ?`, [...params, limit]);
+    const rows = await this.dataSource.query(
+      `${SELECT_TOKENS} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY t.id LIMIT ?`,
+      [...params, limit],
+    );
     return rows.map(toRow);
   }
 

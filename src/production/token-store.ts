@@ -50,7 +50,11 @@ export class TokenStore {
     private readonly jobs: JobRepository,
     metrics: MetricsService,
   ) {
-    this.moves = metrics.counter('production_token_moves_total', 'Accepted token moves by the status they leave the token in', ['status']);
+    this.moves = metrics.counter(
+      'production_token_moves_total',
+      'Accepted token moves by the status they leave the token in',
+      ['status'],
+    );
   }
 
   async load(manager: EntityManager, tokenId: number, expectedVersion?: number): Promise<TokenState> {
@@ -66,17 +70,32 @@ export class TokenStore {
   }
 
   /** Applies `change` if nobody moved the token since it was read, then records `events`. */
-  async move(manager: EntityManager, state: TokenState, change: TokenChange, events: EventDraft[], now: Date): Promise<TokenRef> {
+  async move(
+    manager: EntityManager,
+    state: TokenState,
+    change: TokenChange,
+    events: EventDraft[],
+    now: Date,
+  ): Promise<TokenRef> {
     const { token } = state;
     const moved = await execute(
       manager,
       `UPDATE token SET current_node_id = ?, status = ?, assigned_account_id = ?, assigned_team_id = ?, version = version + 1, updated_at = ?
        WHERE id = ? AND version = ?`,
-      [change.nodeId, change.status, change.assignment.accountId, change.assignment.teamId, toDbTime(now), token.id, token.version],
+      [
+        change.nodeId,
+        change.status,
+        change.assignment.accountId,
+        change.assignment.teamId,
+        toDbTime(now),
+        token.id,
+        token.version,
+      ],
     );
     if (moved !== 1) throw concurrentUpdate(token);
     await this.insertEvents(manager, events);
-    if (!OPEN.includes(change.status) && OPEN.includes(token.status)) await this.jobs.closeOneToken(manager, state.job.id, now);
+    if (!OPEN.includes(change.status) && OPEN.includes(token.status))
+      await this.jobs.closeOneToken(manager, state.job.id, now);
     this.moves.inc({ status: change.status });
     return {
       ...token,
@@ -94,7 +113,15 @@ export class TokenStore {
     for (let i = 0; i < events.length; i += chunk) {
       const rows = events.slice(i, i + chunk);
       const params: unknown[] = [];
-      for (const e of rows) params.push(e.tokenId, e.type, e.nodeId, e.operatorId, toDbTime(e.occurredAt), e.payload ? JSON.stringify(e.payload) : null);
+      for (const e of rows)
+        params.push(
+          e.tokenId,
+          e.type,
+          e.nodeId,
+          e.operatorId,
+          toDbTime(e.occurredAt),
+          e.payload ? JSON.stringify(e.payload) : null,
+        );
       await manager.query(
         `INSERT INTO token_event (token_id, type, node_id, operator_id, occurred_at, payload) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
         params,
@@ -103,7 +130,13 @@ export class TokenStore {
   }
 
   /** Inserts the job's new tokens at `nodeId`, waiting at version 1, in serial order. */
-  async insertSpawned(manager: EntityManager, jobId: number, nodeId: number, serials: readonly string[], now: Date): Promise<TokenRef[]> {
+  async insertSpawned(
+    manager: EntityManager,
+    jobId: number,
+    nodeId: number,
+    serials: readonly string[],
+    now: Date,
+  ): Promise<TokenRef[]> {
     const at = toDbTime(now);
     const chunk = insertChunkRows(dialectOf(manager), 7);
     for (let first = 0; first < serials.length; first += chunk) {
@@ -115,7 +148,10 @@ export class TokenStore {
         params,
       );
     }
-    const rows: Array<{ id: number; serial: string }> = await manager.query(`SELECT id, serial FROM token WHERE job_id = ? ORDER BY id`, [jobId]);
+    const rows: Array<{ id: number; serial: string }> = await manager.query(
+      `SELECT id, serial FROM token WHERE job_id = ? ORDER BY id`,
+      [jobId],
+    );
     return rows.map((t) => ({
       id: Number(t.id),
       serial: String(t.serial),
@@ -134,12 +170,26 @@ export class TokenStore {
    * still one UPDATE (per parameter-limit chunk), each token's assignment picked by CASE on its
    * id, rather than a round trip per operator.
    */
-  async assignSpawned(manager: EntityManager, jobId: number, tokens: readonly TokenRef[], assignments: readonly Assignment[]): Promise<void> {
-    const assigned = tokens.map((t, i) => ({ id: t.id, a: assignments[i] })).filter(({ a }) => a.accountId !== null || a.teamId !== null);
+  async assignSpawned(
+    manager: EntityManager,
+    jobId: number,
+    tokens: readonly TokenRef[],
+    assignments: readonly Assignment[],
+  ): Promise<void> {
+    const assigned = tokens
+      .map((t, i) => ({ id: t.id, a: assignments[i] }))
+      .filter(({ a }) => a.accountId !== null || a.teamId !== null);
     if (assigned.length === 0) return;
     const first = assigned[0].a;
-    if (assigned.length === tokens.length && assigned.every(({ a }) => a.accountId === first.accountId && a.teamId === first.teamId)) {
-      await manager.query(`UPDATE token SET assigned_account_id = ?, assigned_team_id = ? WHERE job_id = ?`, [first.accountId, first.teamId, jobId]);
+    if (
+      assigned.length === tokens.length &&
+      assigned.every(({ a }) => a.accountId === first.accountId && a.teamId === first.teamId)
+    ) {
+      await manager.query(`UPDATE token SET assigned_account_id = ?, assigned_team_id = ? WHERE job_id = ?`, [
+        first.accountId,
+        first.teamId,
+        jobId,
+      ]);
       return;
     }
     const chunk = insertChunkRows(dialectOf(manager), 5);
@@ -148,43 +198,54 @@ export class TokenStore {
       const cases = part.map(() => 'WHEN ? THEN ?').join(' ');
       await manager.query(
         `UPDATE token SET assigned_account_id = CASE id ${cases} END, assigned_team_id = CASE id ${cases} END WHERE id IN (${part.map(() => '?').join(', ')})`,
-        [...part.flatMap(({ id, a }) => [id, a.accountId]), ...part.flatMap(({ id, a }) => [id, a.teamId]), ...part.map(({ id }) => id)],
+        [
+          ...part.flatMap(({ id, a }) => [id, a.accountId]),
+          ...part.flatMap(({ id, a }) => [id, a.teamId]),
+          ...part.map(({ id }) => id),
+        ],
       );
     }
   }
 
   /** The job's waiting and in-progress tokens, in id order. */
   async openTokensOf(manager: EntityManager, jobId: number): Promise<Array<{ id: number; currentNodeId: number }>> {
-    const rows: Array<{ id: number; current_node_id: number }> = await manager.query(`SELECT id, current_node_id FROM token WHERE job_id = ? AND status IN (?, ?) ORDER BY id`, [
-      jobId,
-      ...OPEN,
-    ]);
+    const rows: Array<{ id: number; current_node_id: number }> = await manager.query(
+      `SELECT id, current_node_id FROM token WHERE job_id = ? AND status IN (?, ?) ORDER BY id`,
+      [jobId, ...OPEN],
+    );
     return rows.map((t) => ({ id: Number(t.id), currentNodeId: Number(t.current_node_id) }));
   }
 
   /** Scraps every open token of the job at once; returns how many it scrapped. */
   scrapOpenTokens(manager: EntityManager, jobId: number, now: Date): Promise<number> {
-    return execute(manager, `UPDATE token SET status = ?, version = version + 1, updated_at = ? WHERE job_id = ? AND status IN (?, ?)`, [
-      TokenStatus.Scrapped,
-      toDbTime(now),
-      jobId,
-      ...OPEN,
-    ]);
+    return execute(
+      manager,
+      `UPDATE token SET status = ?, version = version + 1, updated_at = ? WHERE job_id = ? AND status IN (?, ?)`,
+      [TokenStatus.Scrapped, toDbTime(now), jobId, ...OPEN],
+    );
   }
 }
 
 export function concurrentUpdate(token: { id: number; version: number }): DomainError {
-  return new DomainError(ErrorCode.ConcurrentUpdate, `Token ${token.id} was changed concurrently (version ${token.version} is stale); reload and retry`, {
-    tokenId: token.id,
-  });
+  return new DomainError(
+    ErrorCode.ConcurrentUpdate,
+    `Token ${token.id} was changed concurrently (version ${token.version} is stale); reload and retry`,
+    {
+      tokenId: token.id,
+    },
+  );
 }
 
 function checked(state: TokenState, expectedVersion: number | undefined): TokenState {
   if (expectedVersion !== undefined && expectedVersion !== state.token.version) {
-    throw new DomainError(ErrorCode.ConcurrentUpdate, `Token ${state.token.id} is at version ${state.token.version}, not ${expectedVersion}; reload and retry`, {
-      tokenId: state.token.id,
-      version: state.token.version,
-    });
+    throw new DomainError(
+      ErrorCode.ConcurrentUpdate,
+      `Token ${state.token.id} is at version ${state.token.version}, not ${expectedVersion}; reload and retry`,
+      {
+        tokenId: state.token.id,
+        version: state.token.version,
+      },
+    );
   }
   return state;
 }

@@ -5,7 +5,16 @@ import { Role } from '../common/auth/role.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { DagRoutingService } from './dag-routing.service.js';
 import { IdParam } from '../common/validation/params.dto.js';
-import { CompleteTokenDto, MoveBodyDto, MovedTokenDto, RouteTokenDto, ScrapTokenDto, TokenDetailDto, TokenListQuery, TokenPageDto } from './dto/token.dto.js';
+import {
+  CompleteTokenDto,
+  MoveBodyDto,
+  MovedTokenDto,
+  RouteTokenDto,
+  ScrapTokenDto,
+  TokenDetailDto,
+  TokenListQuery,
+  TokenPageDto,
+} from './dto/token.dto.js';
 import { AccountsService } from './accounts.service.js';
 import { TokenLifecycleService } from './token-lifecycle.service.js';
 import { TokensService } from './tokens.service.js';
@@ -59,7 +68,8 @@ export class TokensController {
   @Roles(Role.Operator)
   @ApiOperation({
     summary: 'Complete the work at the current node and route the token on',
-    description: 'The token must be in_progress. It leaves by the only outgoing edge, or by the edge labelled `outcome` where the node branches; it is re-assigned at the next node, and finished (done) at an end node.',
+    description:
+      'The token must be in_progress. It leaves by the only outgoing edge, or by the edge labelled `outcome` where the node branches; it is re-assigned at the next node, and finished (done) at an end node.',
   })
   @ApiOkResponse({ type: MovedTokenDto })
   @ApiErrors({ notFound: 'No such token or operator', conflict: MOVE_CONFLICTS })
@@ -72,13 +82,22 @@ export class TokensController {
   @Roles(Role.Operator)
   @ApiOperation({
     summary: 'Move a waiting or in-progress token to a node along an existing edge',
-    description: 'An outcome is required when the current node has several outgoing edges. The token is re-assigned at the target, and finished at an end node.',
+    description:
+      'An outcome is required when the current node has several outgoing edges. The token is re-assigned at the target, and finished at an end node.',
   })
   @ApiOkResponse({ type: MovedTokenDto })
   @ApiErrors({ notFound: 'No such token or operator', conflict: MOVE_CONFLICTS })
   async route(@Param() { id }: IdParam, @Body() body: RouteTokenDto): Promise<MovedTokenDto> {
-    const operatorId = body.operatorCode ? await this.accounts.operatorId(this.dataSource.manager, body.operatorCode) : null;
-    return MovedTokenDto.of(await this.routing.routeToNode(id, body.toNodeId, { outcome: body.outcome, expectedVersion: body.expectedVersion, operatorId }));
+    const operatorId = body.operatorCode
+      ? await this.accounts.operatorId(this.dataSource.manager, body.operatorCode)
+      : null;
+    return MovedTokenDto.of(
+      await this.routing.routeToNode(id, body.toNodeId, {
+        outcome: body.outcome,
+        expectedVersion: body.expectedVersion,
+        operatorId,
+      }),
+    );
   }
 
   @Post(':id/scrap')

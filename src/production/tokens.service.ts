@@ -8,7 +8,11 @@ import { TokenListRepository, type TokenEventRow, type TokenFilters, type TokenR
 export class TokensService {
   constructor(private readonly tokens: TokenListRepository) {}
 
-  async list(filters: TokenFilters, limit: number, cursor?: string): Promise<{ items: TokenRow[]; nextCursor: string | null }> {
+  async list(
+    filters: TokenFilters,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ items: TokenRow[]; nextCursor: string | null }> {
     // one more than the page tells whether another page follows
     const rows = await this.tokens.page(filters, limit + 1, cursor ? decodeCursor(cursor) : undefined);
     const items = rows.slice(0, limit);

@@ -13,10 +13,22 @@ export const SCREENSHOT_DIR = join(process.cwd(), 'test-output', 'console');
  * dialing Google services and the machine refuses those connections.
  */
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (scripts/test.sh does it when run as root)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `${CHROMIUM} is missing: install Debian's chromium package (scripts/test.sh does it when run as root)`,
+    );
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -72,7 +84,11 @@ export class WatchedPage {
   }
 }
 
-export async function openPage(browser: Browser, label: string, viewport = { width: 1280, height: 900 }): Promise<WatchedPage> {
+export async function openPage(
+  browser: Browser,
+  label: string,
+  viewport = { width: 1280, height: 900 },
+): Promise<WatchedPage> {
   const context = await browser.newContext({ viewport });
   return new WatchedPage(await context.newPage(), label);
 }
@@ -93,9 +109,27 @@ export interface AxeFinding {
 export async function seriousAxeViolations(page: Page): Promise<AxeFinding[]> {
   await page.evaluate(AXE_SOURCE);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            context: Document,
+            options: object,
+          ): Promise<{
+            violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }>;
+          }>;
+        };
+      }
+    ).axe;
+    const result = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.map((n) => n.target.join(' ')),
+    }));
   });
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
@@ -107,9 +141,11 @@ export async function seriousAxeViolations(page: Page): Promise<AxeFinding[]> {
 export async function unreachableByKeyboard(page: Page): Promise<string[]> {
   const count = await page.evaluate(() => {
     for (const el of document.querySelectorAll('[data-kb]')) el.removeAttribute('data-kb');
-    const actionable = [...document.querySelectorAll<HTMLElement | SVGElement>('a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex="0"]')].filter(
-      (el) => el.getClientRects().length > 0 && !el.closest('[hidden]'),
-    );
+    const actionable = [
+      ...document.querySelectorAll<HTMLElement | SVGElement>(
+        'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex="0"]',
+      ),
+    ].filter((el) => el.getClientRects().length > 0 && !el.closest('[hidden]'));
     actionable.forEach((el, i) => el.setAttribute('data-kb', String(i)));
     // the next Tab starts from the top of the document
     const start = document.createElement('span');
@@ -130,7 +166,10 @@ export async function unreachableByKeyboard(page: Page): Promise<string[]> {
       document.getElementById('kb-start')?.remove();
       return [...document.querySelectorAll('[data-kb]')]
         .filter((el) => !seen.includes(el.getAttribute('data-kb')!))
-        .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} "${(el.textContent ?? '').trim().slice(0, 40) || el.getAttribute('aria-label') || el.getAttribute('name')}"`);
+        .map(
+          (el) =>
+            `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} "${(el.textContent ?? '').trim().slice(0, 40) || el.getAttribute('aria-label') || el.getAttribute('name')}"`,
+        );
     },
     [...reached],
   );

@@ -19,23 +19,40 @@ export interface Replica extends ServerProcess {
 }
 
 /** `envOf(i)` adds what differs per replica, such as the Galera node each one uses. */
-export async function startReplicas(db: TestDatabase, count: number, env: EnvironmentInput = {}, envOf: (i: number) => EnvironmentInput = () => ({})): Promise<Replica[]> {
+export async function startReplicas(
+  db: TestDatabase,
+  count: number,
+  env: EnvironmentInput = {},
+  envOf: (i: number) => EnvironmentInput = () => ({}),
+): Promise<Replica[]> {
   assertBuilt();
-  const started = await Promise.allSettled(Array.from({ length: count }, (_, i) => startServer({ ...db.env, ...env, ...envOf(i) })));
+  const started = await Promise.allSettled(
+    Array.from({ length: count }, (_, i) => startServer({ ...db.env, ...env, ...envOf(i) })),
+  );
   const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.flatMap((s) => (s.status === 'rejected' ? [String(s.reason)] : []));
   if (failed.length) {
     await Promise.all(servers.map((s) => s.stop()));
     throw new Error(`replicas failed to start:\n${failed.join('\n')}`);
   }
-  return servers.map((server, i) => ({ ...server, name: `replica-${i + 1}`, call: (method, path, key, body) => callJson(server.url, method, path, key, body) }));
+  return servers.map((server, i) => ({
+    ...server,
+    name: `replica-${i + 1}`,
+    call: (method, path, key, body) => callJson(server.url, method, path, key, body),
+  }));
 }
 
 export async function stopReplicas(replicas: Replica[]): Promise<void> {
   await Promise.all(replicas.map((r) => r.stop()));
 }
 
-async function callJson(base: string, method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function callJson(
+  base: string,
+  method: string,
+  path: string,
+  key: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   const res = await checkedFetch(`${base}${path}`, {
     method,
     headers: { Authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
@@ -66,7 +83,14 @@ export async function jobRuns(ds: DataSource, jobs: string[]): Promise<JobRunRow
     `SELECT job_name, status, owner, started_at, finished_at, error FROM job_run WHERE job_name IN (${jobs.map(() => '?').join(', ')}) AND triggered_by = 'schedule' ORDER BY id`,
     jobs,
   );
-  return rows.map((r) => ({ job: r.job_name, status: r.status, owner: r.owner, startedAt: fromDbTime(r.started_at)!, finishedAt: fromDbTime(r.finished_at), error: r.error }));
+  return rows.map((r) => ({
+    job: r.job_name,
+    status: r.status,
+    owner: r.owner,
+    startedAt: fromDbTime(r.started_at)!,
+    finishedAt: fromDbTime(r.finished_at),
+    error: r.error,
+  }));
 }
 
 /**
@@ -74,7 +98,9 @@ export async function jobRuns(ds: DataSource, jobs: string[]): Promise<JobRunRow
  * its notices before releasing its lease, so a slow receiver keeps the rollback in progress
  * for a known time without touching the rollback's code.
  */
-export async function startSlowReceiver(delayMs: number): Promise<{ url: string; received: () => number; close: () => Promise<void> }> {
+export async function startSlowReceiver(
+  delayMs: number,
+): Promise<{ url: string; received: () => number; close: () => Promise<void> }> {
   let received = 0;
   const server: Server = createServer((req, res) => {
     req.resume();

@@ -24,11 +24,19 @@ export interface Expected {
   flow: Array<{ nodeId: number; bucketStart: string; entered: number; exited: number; scrapped: number; wip: number }>;
   bottlenecks: Array<Record<string, unknown>>;
   teams: Array<Record<string, unknown>>;
-  cycles: Array<{ productCode: string; day: string; tokensFinished: number; avgCycleMs: number; p50CycleMs: number; p90CycleMs: number }>;
+  cycles: Array<{
+    productCode: string;
+    day: string;
+    tokensFinished: number;
+    avgCycleMs: number;
+    p50CycleMs: number;
+    p90CycleMs: number;
+  }>;
 }
 
 /** Rounded half up, like the views. */
-const average = (values: number[]) => Math.floor((2 * values.reduce((a, b) => a + b, 0) + values.length) / (2 * values.length));
+const average = (values: number[]) =>
+  Math.floor((2 * values.reduce((a, b) => a + b, 0) + values.length) / (2 * values.length));
 /** Nearest rank: the value at rank ceil(p n / 100) of the sorted values. */
 const percentile = (sorted: number[], p: number) => sorted[Math.ceil((p * sorted.length) / 100) - 1];
 
@@ -43,29 +51,49 @@ function push<K>(map: Map<K, number[]>, key: K, value: number): void {
 }
 
 export async function expectedViews(ds: DataSource, windowStart: number, windowEnd: number): Promise<Expected> {
-  const events: RawEvent[] = (await ds.query(`SELECT id, token_id, type, node_id, operator_id, occurred_at, payload FROM token_event ORDER BY id`)).map(
-    (r: Record<string, unknown>) => ({
-      id: Number(r.id),
-      tokenId: Number(r.token_id),
-      type: String(r.type),
-      nodeId: Number(r.node_id),
-      operatorId: r.operator_id === null ? null : Number(r.operator_id),
-      at: fromDbTime(r.occurred_at as string | Date)!.getTime(),
-      payload: r.payload ? JSON.parse(r.payload as string) : null,
-    }),
-  );
+  const events: RawEvent[] = (
+    await ds.query(`SELECT id, token_id, type, node_id, operator_id, occurred_at, payload FROM token_event ORDER BY id`)
+  ).map((r: Record<string, unknown>) => ({
+    id: Number(r.id),
+    tokenId: Number(r.token_id),
+    type: String(r.type),
+    nodeId: Number(r.node_id),
+    operatorId: r.operator_id === null ? null : Number(r.operator_id),
+    at: fromDbTime(r.occurred_at as string | Date)!.getTime(),
+    payload: r.payload ? JSON.parse(r.payload as string) : null,
+  }));
   const productOf = new Map<number, string>(
-    (await ds.query(`SELECT t.id, j.product_code FROM token t JOIN job_ticket j ON j.id = t.job_id`)).map((r: Record<string, unknown>) => [Number(r.id), String(r.product_code)]),
+    (await ds.query(`SELECT t.id, j.product_code FROM token t JOIN job_ticket j ON j.id = t.job_id`)).map(
+      (r: Record<string, unknown>) => [Number(r.id), String(r.product_code)],
+    ),
   );
-  const nodes: Array<Record<string, unknown>> = await ds.query(`SELECT id, graph_id, code, name, kind FROM graph_node ORDER BY id`);
+  const nodes: Array<Record<string, unknown>> = await ds.query(
+    `SELECT id, graph_id, code, name, kind FROM graph_node ORDER BY id`,
+  );
   const teams: Array<Record<string, unknown>> = await ds.query(`SELECT id, code, name FROM team`);
-  const members: Array<{ team_id: number | string; account_id: number | string }> = await ds.query(`SELECT team_id, account_id FROM team_member`);
-  const active = new Set((await ds.query(`SELECT id FROM account WHERE active = 1`)).map((r: { id: number | string }) => Number(r.id)));
-  const teamsOf = (accountId: number | null) => members.filter((m) => accountId !== null && Number(m.account_id) === accountId).map((m) => Number(m.team_id));
+  const members: Array<{ team_id: number | string; account_id: number | string }> = await ds.query(
+    `SELECT team_id, account_id FROM team_member`,
+  );
+  const active = new Set(
+    (await ds.query(`SELECT id FROM account WHERE active = 1`)).map((r: { id: number | string }) => Number(r.id)),
+  );
+  const teamsOf = (accountId: number | null) =>
+    members.filter((m) => accountId !== null && Number(m.account_id) === accountId).map((m) => Number(m.team_id));
   const inWindow = (at: number) => at >= windowStart && at < windowEnd;
 
   // replay
-  const token = new Map<number, { node: number; status: string; accountId: number | null; teamId: number | null; entered: number; started: number; spawned: number }>();
+  const token = new Map<
+    number,
+    {
+      node: number;
+      status: string;
+      accountId: number | null;
+      teamId: number | null;
+      entered: number;
+      started: number;
+      spawned: number;
+    }
+  >();
   const flow = new Map<string, { nodeId: number; bucket: number; entered: number; exited: number; scrapped: number }>();
   const count = (nodeId: number, at: number, field: 'entered' | 'exited' | 'scrapped') => {
     const bucket = Math.floor(at / HOUR) * HOUR;
@@ -81,7 +109,15 @@ export async function expectedViews(ds: DataSource, windowStart: number, windowE
     const t = token.get(e.tokenId);
     switch (e.type) {
       case 'spawned':
-        token.set(e.tokenId, { node: e.nodeId, status: 'waiting', accountId: null, teamId: null, entered: e.at, started: 0, spawned: e.at });
+        token.set(e.tokenId, {
+          node: e.nodeId,
+          status: 'waiting',
+          accountId: null,
+          teamId: null,
+          entered: e.at,
+          started: 0,
+          spawned: e.at,
+        });
         count(e.nodeId, e.at, 'entered');
         break;
       case 'assigned':
@@ -93,7 +129,8 @@ export async function expectedViews(ds: DataSource, windowStart: number, windowE
         break;
       case 'completed':
         if (inWindow(e.at)) push(processing, e.nodeId, e.at - t!.started);
-        for (const team of teamsOf(e.operatorId)) if (inWindow(e.at)) completedBy.set(team, (completedBy.get(team) ?? 0) + 1);
+        for (const team of teamsOf(e.operatorId))
+          if (inWindow(e.at)) completedBy.set(team, (completedBy.get(team) ?? 0) + 1);
         break;
       case 'routed':
         count(t!.node, e.at, 'exited');
@@ -117,7 +154,14 @@ export async function expectedViews(ds: DataSource, windowStart: number, windowE
     .sort((a, b) => a.nodeId - b.nodeId || a.bucket - b.bucket)
     .map((r) => {
       wip.set(r.nodeId, (wip.get(r.nodeId) ?? 0) + r.entered - r.exited - r.scrapped);
-      return { nodeId: r.nodeId, bucketStart: new Date(r.bucket).toISOString(), entered: r.entered, exited: r.exited, scrapped: r.scrapped, wip: wip.get(r.nodeId)! };
+      return {
+        nodeId: r.nodeId,
+        bucketStart: new Date(r.bucket).toISOString(),
+        entered: r.entered,
+        exited: r.exited,
+        scrapped: r.scrapped,
+        wip: wip.get(r.nodeId)!,
+      };
     });
 
   const open = [...token.values()].filter((t) => t.status === 'waiting' || t.status === 'in_progress');
@@ -166,7 +210,14 @@ export async function expectedViews(ds: DataSource, windowStart: number, windowE
     .map(([key, values]) => {
       const [productCode, day] = key.split('|');
       const sorted = [...values].sort((a, b) => a - b);
-      return { productCode, day, tokensFinished: sorted.length, avgCycleMs: average(sorted), p50CycleMs: percentile(sorted, 50), p90CycleMs: percentile(sorted, 90) };
+      return {
+        productCode,
+        day,
+        tokensFinished: sorted.length,
+        avgCycleMs: average(sorted),
+        p50CycleMs: percentile(sorted, 50),
+        p90CycleMs: percentile(sorted, 90),
+      };
     })
     .sort((a, b) => (a.productCode + a.day < b.productCode + b.day ? -1 : 1));
 

@@ -6,8 +6,12 @@ import { dialectOf } from '../../src/database/dialect.js';
 export async function tableNames(ds: DataSource): Promise<string[]> {
   const rows: Array<{ name: string }> =
     dialectOf(ds) === 'mysql'
-      ? await ds.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name`)
-      : await ds.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`);
+      ? await ds.query(
+          `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name`,
+        )
+      : await ds.query(
+          `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`,
+        );
   return rows.map((r) => r.name);
 }
 
@@ -22,7 +26,15 @@ export async function fingerprint(ds: DataSource, except: string[] = []): Promis
     if (except.includes(table)) continue;
     const rows: Array<Record<string, unknown>> = await ds.query(`SELECT * FROM ${table}`);
     const skip = new Set(except.filter((e) => e.startsWith(`${table}.`)).map((e) => e.slice(table.length + 1)));
-    const lines = rows.map((r) => JSON.stringify(Object.entries(r).filter(([k]) => !skip.has(k)).sort(([a], [b]) => a.localeCompare(b)))).sort();
+    const lines = rows
+      .map((r) =>
+        JSON.stringify(
+          Object.entries(r)
+            .filter(([k]) => !skip.has(k))
+            .sort(([a], [b]) => a.localeCompare(b)),
+        ),
+      )
+      .sort();
     result[table] = `${rows.length}:${createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16)}`;
   }
   return result;

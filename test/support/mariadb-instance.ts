@@ -65,7 +65,8 @@ export async function startMariaDbInstance(): Promise<MariaDbInstance> {
         await run('mariadb', ['--no-defaults', '-S', socket, '-uroot', '-e', 'SELECT 1']);
         return;
       } catch (error) {
-        if (child.exitCode !== null || Date.now() - started > 60_000) throw new Error(`MariaDB did not start: ${String(error)} (see ${dir}/error.log)`, { cause: error });
+        if (child.exitCode !== null || Date.now() - started > 60_000)
+          throw new Error(`MariaDB did not start: ${String(error)} (see ${dir}/error.log)`, { cause: error });
         await new Promise((r) => setTimeout(r, 200));
       }
     }
@@ -87,12 +88,27 @@ export async function startMariaDbInstance(): Promise<MariaDbInstance> {
   };
 
   try {
-    await run('mariadb-install-db', ['--no-defaults', `--datadir=${dir}/data`, '--user=root', '--auth-root-authentication-method=socket', '--skip-test-db']);
+    await run('mariadb-install-db', [
+      '--no-defaults',
+      `--datadir=${dir}/data`,
+      '--user=root',
+      '--auth-root-authentication-method=socket',
+      '--skip-test-db',
+    ]);
     await start();
-    await run('mariadb', ['--no-defaults', '-S', socket, '-uroot', '-e', `CREATE USER 'phasegate'@'127.0.0.1' IDENTIFIED BY 'phasegate'; GRANT ALL PRIVILEGES ON *.* TO 'phasegate'@'127.0.0.1';`]);
+    await run('mariadb', [
+      '--no-defaults',
+      '-S',
+      socket,
+      '-uroot',
+      '-e',
+      `CREATE USER 'phasegate'@'127.0.0.1' IDENTIFIED BY 'phasegate'; GRANT ALL PRIVILEGES ON *.* TO 'phasegate'@'127.0.0.1';`,
+    ]);
   } catch (error) {
     // the caller gets no handle to clean up with; the server's own words go with the error
-    const log = existsSync(`${dir}/error.log`) ? readFileSync(`${dir}/error.log`, 'utf8').split('\n').slice(-20).join('\n') : '';
+    const log = existsSync(`${dir}/error.log`)
+      ? readFileSync(`${dir}/error.log`, 'utf8').split('\n').slice(-20).join('\n')
+      : '';
     await destroy();
     throw new Error(`${error instanceof Error ? error.message : String(error)}\n${log}`, { cause: error });
   }

@@ -2,11 +2,15 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 
 // ajv-formats is CommonJS: under native ESM its default export is the module object
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ??
+  addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
 
 /** The parts of an OpenAPI 3 document that the check reads. */
 export interface OpenApiDocument {
-  paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }>>;
+  paths: Record<
+    string,
+    Record<string, { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }>
+  >;
   components?: unknown;
 }
 
@@ -51,7 +55,12 @@ export class ContractChecker {
       .map((template) => ({
         template,
         params: (template.match(/\{/g) ?? []).length,
-        pattern: new RegExp(`^${template.split(/\{[^}]+\}/).map(escapeRegExp).join('[^/]+')}$`),
+        pattern: new RegExp(
+          `^${template
+            .split(/\{[^}]+\}/)
+            .map(escapeRegExp)
+            .join('[^/]+')}$`,
+        ),
       }))
       .sort((a, b) => a.params - b.params);
   }
@@ -64,12 +73,23 @@ export class ContractChecker {
     const route = this.routes.find((r) => r.pattern.test(path) && this.doc.paths[r.template][method]);
     if (!route) {
       if (res.status < 400) return undefined;
-      return this.bodyProblem(`${request} (no documented operation) answered ${res.status}`, res, '#/components/schemas/ErrorResponseDto');
+      return this.bodyProblem(
+        `${request} (no documented operation) answered ${res.status}`,
+        res,
+        '#/components/schemas/ErrorResponseDto',
+      );
     }
     const operation = `${method.toUpperCase()} ${route.template}`;
     const responses = this.doc.paths[route.template][method].responses ?? {};
     const status = String(res.status);
-    const key = status in responses ? status : `${status[0]}XX` in responses ? `${status[0]}XX` : 'default' in responses ? 'default' : undefined;
+    const key =
+      status in responses
+        ? status
+        : `${status[0]}XX` in responses
+          ? `${status[0]}XX`
+          : 'default' in responses
+            ? 'default'
+            : undefined;
     if (!key) {
       return (
         `${operation} answered ${res.status}, which the document does not list (it lists ${Object.keys(responses).join(', ') || 'nothing'})\n` +
@@ -79,7 +99,9 @@ export class ContractChecker {
     }
     const content = responses[key].content;
     if (!content) {
-      return res.text === '' || res.status === 204 ? undefined : `${operation} answered ${res.status} with a body, where the document has none\n  request: ${request}\n  body: ${shorten(res.text)}`;
+      return res.text === '' || res.status === 204
+        ? undefined
+        : `${operation} answered ${res.status} with a body, where the document has none\n  request: ${request}\n  body: ${shorten(res.text)}`;
     }
     const mediaType = (res.contentType ?? '').split(';')[0].trim();
     if (!(mediaType in content)) {
@@ -130,8 +152,10 @@ function checkable(node: unknown, inAllOf = false): unknown {
   if (Array.isArray(node)) return node.map((item) => checkable(item, inAllOf));
   if (!node || typeof node !== 'object') return node;
   const schema = node as Record<string, unknown>;
-  for (const [key, value] of Object.entries(schema)) schema[key] = checkable(value, key === 'allOf' && Array.isArray(value) && value.length > 1);
-  if (!inAllOf && schema.type === 'object' && schema.properties && !('additionalProperties' in schema)) schema.additionalProperties = false;
+  for (const [key, value] of Object.entries(schema))
+    schema[key] = checkable(value, key === 'allOf' && Array.isArray(value) && value.length > 1);
+  if (!inAllOf && schema.type === 'object' && schema.properties && !('additionalProperties' in schema))
+    schema.additionalProperties = false;
   if (schema.nullable === true && Array.isArray(schema.allOf)) {
     const { nullable: _nullable, type: _type, allOf, ...rest } = schema;
     return { ...rest, anyOf: [{ type: 'null' }, { allOf }] };
@@ -164,14 +188,27 @@ export async function checkedFetch(input: string | Request, init: RequestInit = 
   }
   const res = await fetch(input, init);
   const text = await res.text();
-  assertDocumented(await checker, { method, url: pathname + search, status: res.status, contentType: res.headers.get('content-type') ?? undefined, text });
-  return new Response(res.status === 204 || res.status === 304 ? null : text, { status: res.status, statusText: res.statusText, headers: res.headers });
+  assertDocumented(await checker, {
+    method,
+    url: pathname + search,
+    status: res.status,
+    contentType: res.headers.get('content-type') ?? undefined,
+    text,
+  });
+  return new Response(res.status === 204 || res.status === 304 ? null : text, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  });
 }
 
 function describeErrors(errors: ErrorObject[]): string {
   return errors
     .slice(0, 8)
-    .map((e) => `  at ${e.instancePath || '(body)'}: ${e.message}${e.keyword === 'additionalProperties' ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})` : ''} [schema ${e.schemaPath}]`)
+    .map(
+      (e) =>
+        `  at ${e.instancePath || '(body)'}: ${e.message}${e.keyword === 'additionalProperties' ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})` : ''} [schema ${e.schemaPath}]`,
+    )
     .join('\n');
 }
 

@@ -24,7 +24,11 @@ export function peopleEnv(sim: PeopleSim, overrides: EnvironmentInput = {}): Env
   };
 }
 
-export async function startPeopleApp(sim: PeopleSim, overrides: EnvironmentInput = {}, db?: TestDatabase): Promise<TestApp> {
+export async function startPeopleApp(
+  sim: PeopleSim,
+  overrides: EnvironmentInput = {},
+  db?: TestDatabase,
+): Promise<TestApp> {
   const t = await startTestApp(peopleEnv(sim, overrides), db);
   await t.app.get(FlagsService).set(PEOPLE_FLAG, true, { actor: 'test', reason: 'people suite' });
   return t;
@@ -44,7 +48,9 @@ export async function runSync(t: TestApp, job: string): Promise<RunResult> {
 /** phase_fallback_total of Phase 9 for one operation and reason, as /metrics exports it. */
 export async function peopleFallbacks(t: TestApp, operation: string, reason: string): Promise<number> {
   const text = (await t.http().get('/metrics').expect(200)).text;
-  const line = text.split('\n').find((l) => l.startsWith(`phase_fallback_total{phase="9",operation="${operation}",reason="${reason}"}`));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`phase_fallback_total{phase="9",operation="${operation}",reason="${reason}"}`));
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
@@ -80,4 +86,3 @@ export async function findRawPersonalData(ds: DataSource, operators: SimOperator
   }
   return hits;
 }
-

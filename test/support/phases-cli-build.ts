@@ -24,7 +24,11 @@ export async function buildPhasesCli(): Promise<void> {
     }
   }
   try {
-    await promisify(execFile)(process.execPath, [resolve(ROOT, 'node_modules/typescript/bin/tsc'), '-p', resolve(ROOT, 'test/support/tsconfig.phases-cli.json')], { cwd: ROOT }).catch((error: unknown) => {
+    await promisify(execFile)(
+      process.execPath,
+      [resolve(ROOT, 'node_modules/typescript/bin/tsc'), '-p', resolve(ROOT, 'test/support/tsconfig.phases-cli.json')],
+      { cwd: ROOT },
+    ).catch((error: unknown) => {
       // tsc exits 2 when it reports type errors but still wrote every file: type checking is the
       // build's job (npm run build), this one only needs the JavaScript
       if ((error as { code?: unknown }).code !== 2) throw error;

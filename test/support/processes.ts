@@ -11,7 +11,10 @@ import type { EnvironmentInput } from '../../src/config/environment.js';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const MAIN_JS = resolve(ROOT, 'dist/src/main.js');
 /** The package's `phasegate` command, as `npx phasegate` and an installed package run it. */
-export const CLI_JS = resolve(ROOT, (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { bin: { phasegate: string } }).bin.phasegate);
+export const CLI_JS = resolve(
+  ROOT,
+  (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { bin: { phasegate: string } }).bin.phasegate,
+);
 
 export function assertBuilt(): void {
   for (const file of [MAIN_JS, CLI_JS]) {
@@ -38,12 +41,22 @@ export function runCli(args: string[], env: EnvironmentInput, timeoutMs = 60_000
   return runNode(CLI_JS, args, env, timeoutMs);
 }
 
-export function runNode(script: string, args: string[], env: EnvironmentInput, timeoutMs = 60_000): Promise<ProcessResult> {
+export function runNode(
+  script: string,
+  args: string[],
+  env: EnvironmentInput,
+  timeoutMs = 60_000,
+): Promise<ProcessResult> {
   return runProcess(process.execPath, [script, ...args], env, timeoutMs);
 }
 
 /** Runs any command from the project root with only the given environment. */
-export function runProcess(command: string, args: string[], env: EnvironmentInput, timeoutMs = 60_000): Promise<ProcessResult> {
+export function runProcess(
+  command: string,
+  args: string[],
+  env: EnvironmentInput,
+  timeoutMs = 60_000,
+): Promise<ProcessResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { cwd: ROOT, env: processEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -52,7 +65,11 @@ export function runProcess(command: string, args: string[], env: EnvironmentInpu
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${command} ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `${command} ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {

@@ -7,7 +7,10 @@ export async function fillSampleLog(ds: DataSource, count: number, from = 0): Pr
   const base = Date.UTC(2026, 0, 1);
   for (let start = from; start < from + count; start += 1000) {
     const n = Math.min(1000, from + count - start);
-    const params = Array.from({ length: n }, (_, i) => [`row ${start + i} “quoted” 'é' ✓`, toDbTime(new Date(base + (start + i) * 1001))]).flat();
+    const params = Array.from({ length: n }, (_, i) => [
+      `row ${start + i} “quoted” 'é' ✓`,
+      toDbTime(new Date(base + (start + i) * 1001)),
+    ]).flat();
     await ds.query(`INSERT INTO sample_log (note, created_at) VALUES ${Array(n).fill('(?, ?)').join(', ')}`, params);
   }
 }

@@ -43,4 +43,3 @@ export function declaredRoutes(t: TestApp): RouteDecl[] {
 }
 
 export const concrete = (path: string) => path.replace(/:[A-Za-z]+/g, '1');
-

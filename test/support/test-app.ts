@@ -27,9 +27,16 @@ export interface TestApp {
  * Boots the real application (createApp, exactly as main.ts does) on a fresh database.
  * Pass `db` to start another app on the same database (a second replica).
  */
-export async function startTestApp(overrides: EnvironmentInput = {}, db?: TestDatabase, extras: AppExtras = {}): Promise<TestApp> {
+export async function startTestApp(
+  overrides: EnvironmentInput = {},
+  db?: TestDatabase,
+  extras: AppExtras = {},
+): Promise<TestApp> {
   const database = db ?? (await createTestDatabase());
-  const app = await createApp({ LOG_LEVEL: 'error', LOG_FORMAT: 'json', NODE_ENV: 'test', ...database.env, ...overrides }, extras);
+  const app = await createApp(
+    { LOG_LEVEL: 'error', LOG_FORMAT: 'json', NODE_ENV: 'test', ...database.env, ...overrides },
+    extras,
+  );
   await app.init();
   const apiKeys = app.get(ApiKeysService);
   const keys = {} as Record<Role, string>;
@@ -39,7 +46,8 @@ export async function startTestApp(overrides: EnvironmentInput = {}, db?: TestDa
     app,
     db: database,
     http,
-    call: (method, path) => (http() as unknown as Record<string, (p: string) => request.Test>)[method.toLowerCase()](path),
+    call: (method, path) =>
+      (http() as unknown as Record<string, (p: string) => request.Test>)[method.toLowerCase()](path),
     keys,
     auth: (role) => ({ Authorization: `Bearer ${keys[role]}` }),
     close: async () => {
@@ -69,7 +77,13 @@ async function contractOf(app: NestExpressApplication): Promise<ContractChecker>
 function checkedAgent(app: NestExpressApplication, checker: ContractChecker): () => TestAgent {
   const check = (res: request.Response) => {
     const req = (res as unknown as { req: { method: string; path: string } }).req;
-    assertDocumented(checker, { method: req.method, url: req.path, status: res.status, contentType: res.headers['content-type'], text: res.text ?? '' });
+    assertDocumented(checker, {
+      method: req.method,
+      url: req.path,
+      status: res.status,
+      contentType: res.headers['content-type'],
+      text: res.text ?? '',
+    });
   };
   return () =>
     new Proxy(request(app.getHttpServer()), {

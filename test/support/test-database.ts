@@ -41,7 +41,10 @@ export async function createTestDatabase(options: { charset?: 'latin1' } = {}): 
  * break) what separate app and CLI processes did to it.
  */
 export async function withDataSource<T>(db: TestDatabase, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
-  const dataSource = await new DataSource({ ...dataSourceOptions(validateEnvironment(db.env)), entities: [] }).initialize();
+  const dataSource = await new DataSource({
+    ...dataSourceOptions(validateEnvironment(db.env)),
+    entities: [],
+  }).initialize();
   try {
     return await work(dataSource);
   } finally {

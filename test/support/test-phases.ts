@@ -40,11 +40,20 @@ export class Phase91Sample1799000000000 implements MigrationInterface {
       true,
     );
     await qr.createTable(
-      new Table({ name: 'sample_cache', columns: [{ name: 'id', type: 'integer', isPrimary: true }, { name: 'value', type: 'varchar', length: '100' }] }),
+      new Table({
+        name: 'sample_cache',
+        columns: [
+          { name: 'id', type: 'integer', isPrimary: true },
+          { name: 'value', type: 'varchar', length: '100' },
+        ],
+      }),
       true,
     );
     if (!(await qr.hasColumn('api_key', 'sample_note'))) {
-      await qr.addColumn('api_key', new TableColumn({ name: 'sample_note', type: 'varchar', length: '50', isNullable: true }));
+      await qr.addColumn(
+        'api_key',
+        new TableColumn({ name: 'sample_note', type: 'varchar', length: '50', isNullable: true }),
+      );
     }
   }
 
@@ -55,7 +64,16 @@ export class Phase91Sample1799000000000 implements MigrationInterface {
 
 export class Phase92Sample1799000100000 implements MigrationInterface {
   async up(qr: QueryRunner): Promise<void> {
-    await qr.createTable(new Table({ name: 'sample2_data', columns: [{ name: 'id', type: 'integer', isPrimary: true }, { name: 'payload', type: 'varchar', length: '100' }] }), true);
+    await qr.createTable(
+      new Table({
+        name: 'sample2_data',
+        columns: [
+          { name: 'id', type: 'integer', isPrimary: true },
+          { name: 'payload', type: 'varchar', length: '100' },
+        ],
+      }),
+      true,
+    );
   }
 
   async down(qr: QueryRunner): Promise<void> {
@@ -110,7 +128,10 @@ export class SamplePhase91 implements PhaseDefinition {
         });
       });
     }
-    await this.dataSource.query(`INSERT INTO sample_log (note, created_at) VALUES (?, ?)`, [ctx.manual ? 'manual' : 'scheduled', toDbTime(new Date())]);
+    await this.dataSource.query(`INSERT INTO sample_log (note, created_at) VALUES (?, ?)`, [
+      ctx.manual ? 'manual' : 'scheduled',
+      toDbTime(new Date()),
+    ]);
     return { written: 1 };
   }
 }

@@ -9,34 +9,70 @@ import { DecimalInt, MAX_ID } from '../../common/validation/decimal.js';
 const iso = (ms: number | null) => (ms === null ? null : new Date(Math.floor(ms)).toISOString());
 
 export class ExclusionDto {
-  @ApiProperty({ enum: ['inactive', 'outside_availability_window', 'on_leave', 'team_unavailable', 'not_in_directory'] }) reason!: string;
+  @ApiProperty({
+    enum: ['inactive', 'outside_availability_window', 'on_leave', 'team_unavailable', 'not_in_directory'],
+  })
+  reason!: string;
   @ApiPropertyOptional({ example: 'leave request 3' }) detail?: string;
 }
 
 /** A candidate with its score (tier, priority, workload, last assignment) and why it was excluded. */
 export class CandidateDto {
   @ApiProperty() operatorId!: number;
-  @ApiProperty({ type: Number, nullable: true, description: 'The team through which the operator is a candidate' }) teamId!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'The team through which the operator is a candidate' })
+  teamId!: number | null;
   @ApiProperty({ type: Number, nullable: true, description: '1 = chosen; null when excluded' }) rank!: number | null;
-  @ApiProperty({ enum: ['job', 'node'], description: "Whose plan names them: the job's plan ranks before the node's" }) tier!: string;
+  @ApiProperty({ enum: ['job', 'node'], description: "Whose plan names them: the job's plan ranks before the node's" })
+  tier!: string;
   @ApiProperty({ type: Number, nullable: true, description: 'Plan priority, lower first' }) priority!: number | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'Tokens waiting or in progress assigned to them; read only for those who can win (eligible, best priority), null for the others' }) workload!: number | null;
-  @ApiProperty({ type: String, nullable: true, description: 'Their latest automatic assignment' }) lastAssignedAt!: string | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description:
+      'Tokens waiting or in progress assigned to them; read only for those who can win (eligible, best priority), null for the others',
+  })
+  workload!: number | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Their latest automatic assignment' }) lastAssignedAt!:
+    string | null;
   @ApiProperty({ type: [ExclusionDto] }) exclusions!: ExclusionDto[];
 
   static of(c: RankedCandidate): CandidateDto {
     const { operatorId, teamId, rank, tier, priority, exclusions } = c;
-    return { operatorId, teamId, rank, tier, priority, workload: c.workload, lastAssignedAt: iso(c.lastAssignedAt), exclusions };
+    return {
+      operatorId,
+      teamId,
+      rank,
+      tier,
+      priority,
+      workload: c.workload,
+      lastAssignedAt: iso(c.lastAssignedAt),
+      exclusions,
+    };
   }
 
-  static stored([operatorId, teamId, rank, tier, priority, workload, lastAssignedAt, exclusions]: StoredCandidate): CandidateDto {
+  static stored([
+    operatorId,
+    teamId,
+    rank,
+    tier,
+    priority,
+    workload,
+    lastAssignedAt,
+    exclusions,
+  ]: StoredCandidate): CandidateDto {
     return { operatorId, teamId, rank, tier, priority, workload, lastAssignedAt: iso(lastAssignedAt), exclusions };
   }
 }
 
 export class PreviewQuery {
   @ApiProperty({ example: 12 }) @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) tokenId!: number;
-  @ApiPropertyOptional({ example: 3, description: "Defaults to the token's current node" }) @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) nodeId?: number;
+  @ApiPropertyOptional({ example: 3, description: "Defaults to the token's current node" })
+  @Omittable()
+  @DecimalInt()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_ID)
+  nodeId?: number;
 }
 
 export class AssigneeDto {
@@ -49,8 +85,10 @@ export class PreviewDto {
   @ApiProperty() nodeId!: number;
   @ApiProperty() at!: Date;
   @ApiProperty({ example: 'local' }) directory!: string;
-  @ApiProperty({ type: AssigneeDto, nullable: true, description: 'null: no candidate, the manual plan would decide' }) chosen!: AssigneeDto | null;
-  @ApiProperty({ type: [CandidateDto], description: 'Eligible best first, then the excluded' }) candidates!: CandidateDto[];
+  @ApiProperty({ type: AssigneeDto, nullable: true, description: 'null: no candidate, the manual plan would decide' })
+  chosen!: AssigneeDto | null;
+  @ApiProperty({ type: [CandidateDto], description: 'Eligible best first, then the excluded' })
+  candidates!: CandidateDto[];
 }
 
 export class LogQuery {
@@ -59,8 +97,18 @@ export class LogQuery {
   @ApiPropertyOptional({ enum: AssignmentMethod }) @Omittable() @IsEnum(AssignmentMethod) method?: AssignmentMethod;
   @ApiPropertyOptional({ description: 'Decided at or after' }) @Omittable() @IsTimestamp() from?: Date;
   @ApiPropertyOptional({ description: 'Decided before' }) @Omittable() @IsTimestamp() to?: Date;
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @Omittable() @IsString() @Length(1, 200) cursor?: string;
-  @ApiPropertyOptional({ default: 100, maximum: 1000 }) @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(1000) limit?: number;
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @Omittable()
+  @IsString()
+  @Length(1, 200)
+  cursor?: string;
+  @ApiPropertyOptional({ default: 100, maximum: 1000 })
+  @Omittable()
+  @DecimalInt()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
 }
 
 export class LogEntryDto {
@@ -80,11 +128,38 @@ export class LogEntryDto {
   })
   directory!: string;
   @ApiProperty() decidedAt!: Date;
-  @ApiProperty({ description: "Microseconds: the call's decision time over the tokens it decided" }) durationUs!: number;
+  @ApiProperty({ description: "Microseconds: the call's decision time over the tokens it decided" })
+  durationUs!: number;
 
   static of(l: AssignmentLog): LogEntryDto {
-    const { id, tokenId, jobId, nodeId, accountId, teamId, method, reason, candidates, directory, decidedAt, durationUs } = l;
-    return { id, tokenId, jobId, nodeId, operatorId: accountId, teamId, method, reason, candidates: candidates.map((c) => CandidateDto.stored(c)), directory, decidedAt, durationUs };
+    const {
+      id,
+      tokenId,
+      jobId,
+      nodeId,
+      accountId,
+      teamId,
+      method,
+      reason,
+      candidates,
+      directory,
+      decidedAt,
+      durationUs,
+    } = l;
+    return {
+      id,
+      tokenId,
+      jobId,
+      nodeId,
+      operatorId: accountId,
+      teamId,
+      method,
+      reason,
+      candidates: candidates.map((c) => CandidateDto.stored(c)),
+      directory,
+      decidedAt,
+      durationUs,
+    };
   }
 }
 
@@ -98,10 +173,16 @@ export class CompareQuery {
 }
 
 export class MethodSummaryDto {
-  @ApiProperty({ type: Number, nullable: true, description: 'Share of tokens given an operator or a team' }) fillRate!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Share of tokens given an operator or a team' }) fillRate!:
+    number | null;
   @ApiProperty() filled!: number;
-  @ApiProperty({ description: "Variance of this job's tokens per eligible operator (a team's token counts 1/n for each of its n eligible members)" }) workloadVariance!: number;
-  @ApiProperty({ description: 'Tokens given to someone inactive, on leave or off shift, or to an unavailable team' }) violations!: number;
+  @ApiProperty({
+    description:
+      "Variance of this job's tokens per eligible operator (a team's token counts 1/n for each of its n eligible members)",
+  })
+  workloadVariance!: number;
+  @ApiProperty({ description: 'Tokens given to someone inactive, on leave or off shift, or to an unavailable team' })
+  violations!: number;
 }
 
 export class ComparedTokenDto {
@@ -117,7 +198,8 @@ export class ComparisonDto {
   @ApiProperty() jobCode!: string;
   @ApiProperty() at!: Date;
   @ApiProperty() directory!: string;
-  @ApiProperty({ description: 'The job has no open tokens yet: its spawn at the start node was simulated' }) simulatedSpawn!: boolean;
+  @ApiProperty({ description: 'The job has no open tokens yet: its spawn at the start node was simulated' })
+  simulatedSpawn!: boolean;
   @ApiProperty() tokens!: number;
   @ApiProperty() eligibleOperators!: number;
   @ApiProperty({ type: MethodSummaryDto }) manual!: MethodSummaryDto;
@@ -126,4 +208,7 @@ export class ComparisonDto {
   @ApiProperty({ type: [ComparedTokenDto] }) details!: ComparedTokenDto[];
 }
 
-export const assigneeOf = (a: { accountId: number | null; teamId: number | null }): AssigneeDto => ({ operatorId: a.accountId, teamId: a.teamId });
+export const assigneeOf = (a: { accountId: number | null; teamId: number | null }): AssigneeDto => ({
+  operatorId: a.accountId,
+  teamId: a.teamId,
+});

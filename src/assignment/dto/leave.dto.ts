@@ -8,7 +8,9 @@ import { DecimalInt, MAX_ID } from '../../common/validation/decimal.js';
 export class CreateLeaveDto {
   @ApiProperty({ example: 4 }) @IsInt() @Min(1) @Max(MAX_ID) operatorId!: number;
   @ApiProperty({ example: '2030-07-01T00:00:00Z' }) @IsTimestamp() startsAt!: Date;
-  @ApiProperty({ example: '2030-07-15T00:00:00Z', description: 'Exclusive; after startsAt' }) @IsTimestamp() endsAt!: Date;
+  @ApiProperty({ example: '2030-07-15T00:00:00Z', description: 'Exclusive; after startsAt' })
+  @IsTimestamp()
+  endsAt!: Date;
   @ApiPropertyOptional({ example: 'summer holiday' }) @Omittable() @IsString() @Length(1, 200) reason?: string;
 }
 
@@ -35,6 +37,17 @@ export class LeaveDto {
 
   static of(l: LeaveRequest): LeaveDto {
     const { id, accountId, startsAt, endsAt, status, reason, requestedBy, decidedBy, decidedAt, createdAt } = l;
-    return { id, operatorId: accountId, startsAt, endsAt, status, reason, requestedBy, decidedBy, decidedAt, createdAt };
+    return {
+      id,
+      operatorId: accountId,
+      startsAt,
+      endsAt,
+      status,
+      reason,
+      requestedBy,
+      decidedBy,
+      decidedAt,
+      createdAt,
+    };
   }
 }

@@ -8,17 +8,25 @@ import { DecimalInt, MAX_ID } from '../../common/validation/decimal.js';
 export class PlanEntryInputDto {
   @ApiPropertyOptional({ example: 'OP-01' })
   @ValidateIf((o: PlanEntryInputDto) => o.teamCode === undefined)
-  @IsString({ message: 'give exactly one of operatorCode and teamCode' }) @Length(1, 50)
+  @IsString({ message: 'give exactly one of operatorCode and teamCode' })
+  @Length(1, 50)
   operatorCode?: string;
 
   @ApiPropertyOptional({ example: 'TEAM-WELD' }) @Omittable() @IsString() @Length(1, 50) teamCode?: string;
 
-  @ApiProperty({ example: 1, minimum: 0, maximum: 1000, description: 'Lower ranks first' }) @IsInt() @Min(0) @Max(1000) priority!: number;
+  @ApiProperty({ example: 1, minimum: 0, maximum: 1000, description: 'Lower ranks first' })
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  priority!: number;
 }
 
 export class SetPlanDto {
   @ApiProperty({ type: [PlanEntryInputDto], description: 'Replaces the whole plan; an empty list clears it' })
-  @IsArray() @ArrayMaxSize(200) @ValidateNested({ each: true }) @Type(() => PlanEntryInputDto)
+  @IsArray()
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
+  @Type(() => PlanEntryInputDto)
   entries!: PlanEntryInputDto[];
 }
 
@@ -28,7 +36,8 @@ export class PlanEntryDto {
   @ApiPropertyOptional({ description: 'Set on job plans' }) jobId?: number;
   @ApiProperty({ type: Number, nullable: true }) operatorId!: number | null;
   @ApiProperty({ type: Number, nullable: true }) teamId!: number | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'Null on entries written by the manual plan API' }) priority!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Null on entries written by the manual plan API' })
+  priority!: number | null;
 }
 
 export class NodeIdParam {

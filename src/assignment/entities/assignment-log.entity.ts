@@ -11,7 +11,16 @@ export enum AssignmentMethod {
  * rank (null when excluded), tier, priority, workload (null unless eligible at the best priority: not read),
  * lastAssignedAt (epoch ms), exclusions]. Compact, because every decision keeps every candidate.
  */
-export type StoredCandidate = [number, number | null, number | null, 'job' | 'node', number | null, number | null, number | null, Array<{ reason: string; detail?: string }>];
+export type StoredCandidate = [
+  number,
+  number | null,
+  number | null,
+  'job' | 'node',
+  number | null,
+  number | null,
+  number | null,
+  Array<{ reason: string; detail?: string }>,
+];
 
 /** The audit trail: one row per token per automatic decision, append-only. */
 @Entity('assignment_log')

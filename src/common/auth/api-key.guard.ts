@@ -37,7 +37,10 @@ export class ApiKeyGuard implements CanActivate {
     if (!key) throw new DomainError(ErrorCode.Unauthenticated, 'Unknown or revoked API key');
     req.apiKey = key;
     if (!roleSatisfies(key.role, roles)) {
-      throw new DomainError(ErrorCode.Forbidden, `Requires role ${roles.join(' or ')}; key "${key.name}" has role ${key.role}`);
+      throw new DomainError(
+        ErrorCode.Forbidden,
+        `Requires role ${roles.join(' or ')}; key "${key.name}" has role ${key.role}`,
+      );
     }
     return true;
   }

@@ -27,13 +27,21 @@ export class ApiKeysService {
 
   async create(name: string, role: Role): Promise<CreatedKey> {
     if (!Object.values(Role).includes(role)) {
-      throw DomainError.validation([{ field: 'role', messages: [`role must be one of ${Object.values(Role).join(', ')}`] }]);
+      throw DomainError.validation([
+        { field: 'role', messages: [`role must be one of ${Object.values(Role).join(', ')}`] },
+      ]);
     }
     if (!name.trim() || name.length > 100) {
       throw DomainError.validation([{ field: 'name', messages: ['name must be 1 to 100 characters'] }]);
     }
     const key = KEY_PREFIX + randomBytes(32).toString('base64url');
-    const saved = await this.keys.add({ name: name.trim(), role, keyHash: hashKey(key), keyPrefix: key.slice(0, 12), createdAt: new Date() });
+    const saved = await this.keys.add({
+      name: name.trim(),
+      role,
+      keyHash: hashKey(key),
+      keyPrefix: key.slice(0, 12),
+      createdAt: new Date(),
+    });
     return { id: saved.id, name: saved.name, role, key };
   }
 

@@ -13,7 +13,9 @@ export class KeysCreateCommand extends CommandRunner {
   async run(_: string[], options: { role?: string; name?: string; json?: boolean }): Promise<void> {
     await runCommand(async () => {
       if (!options.role || !options.name) {
-        throw DomainError.validation([{ field: !options.role ? 'role' : 'name', messages: ['is required (--role R --name N)'] }]);
+        throw DomainError.validation([
+          { field: !options.role ? 'role' : 'name', messages: ['is required (--role R --name N)'] },
+        ]);
       }
       const created = await this.keys.create(options.name, options.role as Role);
       if (options.json) {
@@ -50,7 +52,17 @@ export class KeysListCommand extends CommandRunner {
   async run(): Promise<void> {
     await runCommand(async () => {
       const keys = await this.keys.list();
-      printTable(keys.map((k) => ({ id: k.id, name: k.name, role: k.role, prefix: k.keyPrefix, created: k.createdAt, lastUsed: k.lastUsedAt, revoked: k.revokedAt })));
+      printTable(
+        keys.map((k) => ({
+          id: k.id,
+          name: k.name,
+          role: k.role,
+          prefix: k.keyPrefix,
+          created: k.createdAt,
+          lastUsed: k.lastUsedAt,
+          revoked: k.revokedAt,
+        })),
+      );
     });
   }
 }
@@ -70,7 +82,11 @@ export class KeysRevokeCommand extends CommandRunner {
   }
 }
 
-@Command({ name: 'keys', description: 'Manage API keys', subCommands: [KeysCreateCommand, KeysListCommand, KeysRevokeCommand] })
+@Command({
+  name: 'keys',
+  description: 'Manage API keys',
+  subCommands: [KeysCreateCommand, KeysListCommand, KeysRevokeCommand],
+})
 export class KeysCommand extends CommandRunner {
   async run(): Promise<void> {
     this.command.help();

@@ -54,7 +54,11 @@ export function printTable(rows: Array<Record<string, unknown>>): void {
   const columns = Object.keys(rows[0]);
   const cell = (v: unknown) => (v === null || v === undefined ? '-' : v instanceof Date ? v.toISOString() : String(v));
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd() + '\n';
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd() + '\n';
   process.stdout.write(line(columns));
   for (const r of rows) process.stdout.write(line(columns.map((c) => cell(r[c]))));
 }
@@ -68,23 +72,32 @@ export function cliActor(): string {
  * Destructive commands ask first. Without a terminal there is nobody to ask, so they refuse
  * unless --yes says the caller already decided.
  */
-export async function confirm(question: string, yes: boolean | undefined, showFirst?: () => Promise<void>): Promise<void> {
+export async function confirm(
+  question: string,
+  yes: boolean | undefined,
+  showFirst?: () => Promise<void>,
+): Promise<void> {
   if (yes) return;
   if (!process.stdin.isTTY) {
-    throw new DomainError(ErrorCode.UnsafeRequest, 'Refusing without confirmation: stdin is not a terminal. Pass --yes to confirm non-interactively');
+    throw new DomainError(
+      ErrorCode.UnsafeRequest,
+      'Refusing without confirmation: stdin is not a terminal. Pass --yes to confirm non-interactively',
+    );
   }
   await showFirst?.();
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
     const answer = await rl.question(`${question} Type "yes" to go ahead: `);
-    if (answer.trim().toLowerCase() !== 'yes') throw new DomainError(ErrorCode.UnsafeRequest, 'Not confirmed; nothing was changed');
+    if (answer.trim().toLowerCase() !== 'yes')
+      throw new DomainError(ErrorCode.UnsafeRequest, 'Not confirmed; nothing was changed');
   } finally {
     rl.close();
   }
 }
 
 export function phaseNumber(value: string, option: string): number {
-  if (!/^\d+$/.test(value)) throw DomainError.validation([{ field: option, messages: [`must be a phase number, got "${value}"`] }]);
+  if (!/^\d+$/.test(value))
+    throw DomainError.validation([{ field: option, messages: [`must be a phase number, got "${value}"`] }]);
   return Number(value);
 }
 

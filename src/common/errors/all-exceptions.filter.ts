@@ -47,8 +47,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (status >= 500 && !(exception instanceof DomainError)) {
       const err = exception instanceof Error ? exception : new Error(String(exception));
       // an outage is expected of a database: it is logged, but it is no defect with a stack to read
-      if (body.code === ErrorCode.DatabaseUnavailable) this.logger.warn({ msg: 'database unavailable', requestId, route: req.originalUrl, error: err.message });
-      else this.logger.error({ msg: 'unhandled error', requestId, route: req.originalUrl, error: err.message }, err.stack);
+      if (body.code === ErrorCode.DatabaseUnavailable)
+        this.logger.warn({ msg: 'database unavailable', requestId, route: req.originalUrl, error: err.message });
+      else
+        this.logger.error({ msg: 'unhandled error', requestId, route: req.originalUrl, error: err.message }, err.stack);
     }
     if (res.headersSent) return;
     res.status(status).json(body);
@@ -56,10 +58,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   private describe(exception: unknown, requestId: string, read: boolean): { status: number; body: ErrorBody } {
     if (exception instanceof DomainError) {
-      return { status: httpStatusOf(exception.code), body: { code: exception.code, message: exception.message, requestId, ...exception.details } };
+      return {
+        status: httpStatusOf(exception.code),
+        body: { code: exception.code, message: exception.message, requestId, ...exception.details },
+      };
     }
     const database = databaseError(exception, read);
-    if (database) return { status: httpStatusOf(database.code), body: { code: database.code, message: database.message, requestId } };
+    if (database)
+      return {
+        status: httpStatusOf(database.code),
+        body: { code: database.code, message: database.message, requestId },
+      };
     const status = httpStatusFromFramework(exception);
     if (status !== undefined && status !== 500) {
       const code = codeByHttpStatus[status] ?? (status < 500 ? ErrorCode.Unprocessable : ErrorCode.Unavailable);
@@ -72,11 +81,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 }
 
-const DATABASE_UNAVAILABLE = { code: ErrorCode.DatabaseUnavailable, message: 'The database is unavailable; retry in a moment' };
+const DATABASE_UNAVAILABLE = {
+  code: ErrorCode.DatabaseUnavailable,
+  message: 'The database is unavailable; retry in a moment',
+};
 
 function databaseError(exception: unknown, read: boolean): { code: ErrorCode; message: string } | undefined {
   if (isDatabaseUnavailable(exception)) return DATABASE_UNAVAILABLE;
-  if (isLockConflict(exception)) return read ? DATABASE_UNAVAILABLE : { code: ErrorCode.ConcurrentUpdate, message: 'A concurrent change won; reload and retry' };
+  if (isLockConflict(exception))
+    return read
+      ? DATABASE_UNAVAILABLE
+      : { code: ErrorCode.ConcurrentUpdate, message: 'A concurrent change won; reload and retry' };
   return undefined;
 }
 
@@ -94,7 +109,8 @@ function frameworkMessage(exception: unknown, status: number): string {
   // Nest's express adapter wraps body-parser errors in an HttpException whose message is the
   // parser's own (JSON.parse internals); the original error, with its type, is the cause
   const parserError = exception instanceof HttpException && exception.cause !== undefined ? exception.cause : exception;
-  const type = typeof parserError === 'object' && parserError !== null ? (parserError as { type?: unknown }).type : undefined;
+  const type =
+    typeof parserError === 'object' && parserError !== null ? (parserError as { type?: unknown }).type : undefined;
   if (type === 'entity.parse.failed') return 'Request body is not valid JSON';
   if (type === 'entity.too.large') return 'Request body is too large';
   if (exception instanceof HttpException) {

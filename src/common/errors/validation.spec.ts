@@ -2,7 +2,9 @@ import { rawInputErrors } from './validation.js';
 
 describe('rawInputErrors', () => {
   it('names fields called like Object members, at any depth, and leaves others alone', () => {
-    const body = JSON.parse('{"name":"x","__proto__":{"a":1},"nodes":[{"code":"A","constructor":1}],"meta":{"toString":"y"}}');
+    const body = JSON.parse(
+      '{"name":"x","__proto__":{"a":1},"nodes":[{"code":"A","constructor":1}],"meta":{"toString":"y"}}',
+    );
     expect(rawInputErrors(body)).toEqual([
       { field: '__proto__', messages: ['property __proto__ should not exist'] },
       { field: 'nodes.0.constructor', messages: ['property constructor should not exist'] },

@@ -26,12 +26,22 @@ const LONE_SURROGATE = /\p{Cs}/u;
  * replacement character), in values and in names alike.
  */
 export function rawInputErrors(value: unknown, parent = ''): FieldError[] {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? [{ field: parent, messages: [`${parent || 'value'} must not contain a lone UTF-16 surrogate`] }] : [];
-  if (Array.isArray(value)) return value.flatMap((item, i) => rawInputErrors(item, parent ? `${parent}.${i}` : String(i)));
+  if (typeof value === 'string')
+    return LONE_SURROGATE.test(value)
+      ? [{ field: parent, messages: [`${parent || 'value'} must not contain a lone UTF-16 surrogate`] }]
+      : [];
+  if (Array.isArray(value))
+    return value.flatMap((item, i) => rawInputErrors(item, parent ? `${parent}.${i}` : String(i)));
   if (!value || typeof value !== 'object') return [];
   return Object.keys(value).flatMap((key) => {
     const field = parent ? `${parent}.${key}` : key;
-    if (LONE_SURROGATE.test(key)) return [{ field: field.replace(/\p{Cs}/gu, '\uFFFD'), messages: ['a field name must not contain a lone UTF-16 surrogate'] }];
+    if (LONE_SURROGATE.test(key))
+      return [
+        {
+          field: field.replace(/\p{Cs}/gu, '\uFFFD'),
+          messages: ['a field name must not contain a lone UTF-16 surrogate'],
+        },
+      ];
     if (INHERITED_NAMES.has(key)) return [{ field, messages: [`property ${key} should not exist`] }];
     return rawInputErrors((value as Record<string, unknown>)[key], field);
   });

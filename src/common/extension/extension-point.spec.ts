@@ -36,7 +36,10 @@ class German implements Greeter {
 async function registryWith(...providers: Array<new () => Greeter>) {
   @Module({ providers })
   class Plugins {}
-  const moduleRef = await Test.createTestingModule({ imports: [DiscoveryModule, Plugins], providers: [ExtensionRegistry] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [DiscoveryModule, Plugins],
+    providers: [ExtensionRegistry],
+  }).compile();
   return moduleRef.init().then((app) => app.get(ExtensionRegistry));
 }
 
@@ -54,6 +57,8 @@ describe('ExtensionRegistry', () => {
   });
 
   it('refuses to start with two extensions of a point that takes one, naming both', async () => {
-    await expect(registryWith(English, French)).rejects.toThrow('Extension point greeter takes one extension; found English, French');
+    await expect(registryWith(English, French)).rejects.toThrow(
+      'Extension point greeter takes one extension; found English, French',
+    );
   });
 });

@@ -52,7 +52,10 @@ export class ExtensionRegistry implements OnModuleInit {
     if (this.extensions) return this.extensions;
     this.extensions = new Map();
     for (const wrapper of this.discovery.getProviders()) {
-      const point = wrapper.metatype && wrapper.instance ? (Reflect.getMetadata(EXTENDS, wrapper.metatype) as ExtensionPoint<unknown> | undefined) : undefined;
+      const point =
+        wrapper.metatype && wrapper.instance
+          ? (Reflect.getMetadata(EXTENDS, wrapper.metatype) as ExtensionPoint<unknown> | undefined)
+          : undefined;
       if (!point) continue;
       const found = this.extensions.get(point) ?? [];
       if (!found.includes(wrapper.instance)) found.push(wrapper.instance);
@@ -60,7 +63,9 @@ export class ExtensionRegistry implements OnModuleInit {
     }
     for (const [point, found] of this.extensions) {
       if (point.capacity === 'one' && found.length > 1) {
-        throw new Error(`Extension point ${point.name} takes one extension; found ${found.map((e) => (e as object).constructor.name).join(', ')}`);
+        throw new Error(
+          `Extension point ${point.name} takes one extension; found ${found.map((e) => (e as object).constructor.name).join(', ')}`,
+        );
       }
     }
     return this.extensions;

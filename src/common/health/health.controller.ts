@@ -35,8 +35,15 @@ export class HealthController {
   @Get('ready')
   // terminus's own schemas would describe a 503 body that the exception filter replaces
   @HealthCheck({ swaggerDocumentation: false })
-  @ApiOkResponse({ type: ReadinessDto, description: 'Database reachable (on Galera: its node synced) and no migration pending' })
-  @ApiServiceUnavailableResponse({ description: 'Not ready: details name what is down; a load balancer takes the replica out until it answers 200 again', type: ErrorResponseDto })
+  @ApiOkResponse({
+    type: ReadinessDto,
+    description: 'Database reachable (on Galera: its node synced) and no migration pending',
+  })
+  @ApiServiceUnavailableResponse({
+    description:
+      'Not ready: details name what is down; a load balancer takes the replica out until it answers 200 again',
+    type: ErrorResponseDto,
+  })
   ready() {
     const mode = this.config.getOrThrow('APP_MODE', { infer: true });
     return this.health.check([

@@ -25,7 +25,8 @@ export const GLOBAL_RESPONSES: GlobalResponse[] = [
     // body parser a malformed JSON body sent with any write
     status: '400',
     description: 'Invalid request body or parameters (errors names each field), or a body that is not JSON',
-    appliesTo: (method, operation) => Boolean(operation.requestBody || operation.parameters?.length) || WRITE_METHODS.has(method),
+    appliesTo: (method, operation) =>
+      Boolean(operation.requestBody || operation.parameters?.length) || WRITE_METHODS.has(method),
   },
   {
     // the body parser reads a body sent with any write, whether the operation takes one or not
@@ -43,7 +44,8 @@ export const GLOBAL_RESPONSES: GlobalResponse[] = [
     // an authenticated operation looks its key up on every request, so it can meet the database
     // down or, on Galera, its node not yet synced
     status: '503',
-    description: 'DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica',
+    description:
+      'DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica',
     appliesTo: (_method, operation) => Boolean(operation.security?.length),
     alsoWhenDocumented: true,
   },
@@ -75,7 +77,10 @@ export function apiDocument(app: INestApplication): OpenAPIObject {
     .setLicense('UNLICENSED', 'https://en.wikipedia.org/wiki/Proprietary_software')
     .addBearerAuth()
     .build();
-  const document = SwaggerModule.createDocument(app, config, { extraModels: [ErrorResponseDto], operationIdFactory: operationId });
+  const document = SwaggerModule.createDocument(app, config, {
+    extraModels: [ErrorResponseDto],
+    operationIdFactory: operationId,
+  });
   return declareTags(documentGlobalResponses(openErrorDetails(document)));
 }
 
@@ -111,15 +116,24 @@ function openErrorDetails(document: OpenAPIObject): OpenAPIObject {
   const schema = document.components?.schemas?.[ErrorResponseDto.name];
   if (schema && !('$ref' in schema)) {
     schema.additionalProperties = true;
-    schema.description = 'The body of every error response. Some codes add details of their own (a conflict its resource, a refused rollback its refusals).';
+    schema.description =
+      'The body of every error response. Some codes add details of their own (a conflict its resource, a refused rollback its refusals).';
   }
   return document;
 }
 
 /** Every tag an operation uses is declared once at the top, as generators and linters expect. */
 function declareTags(document: OpenAPIObject): OpenAPIObject {
-  const used = new Set(Object.values(document.paths).flatMap((item) => Object.values(item).flatMap((op) => (op as Operation).tags ?? [])));
+  const used = new Set(
+    Object.values(document.paths).flatMap((item) => Object.values(item).flatMap((op) => (op as Operation).tags ?? [])),
+  );
   const declared = new Set((document.tags ?? []).map((t) => t.name));
-  document.tags = [...(document.tags ?? []), ...[...used].filter((name) => !declared.has(name)).sort().map((name) => ({ name }))];
+  document.tags = [
+    ...(document.tags ?? []),
+    ...[...used]
+      .filter((name) => !declared.has(name))
+      .sort()
+      .map((name) => ({ name })),
+  ];
   return document;
 }

@@ -7,7 +7,9 @@ import { ExpressAdapter } from '@nestjs/platform-express';
  * body everywhere is the documented JSON.
  */
 export class PhasegateExpressAdapter extends ExpressAdapter {
-  override setNotFoundHandler(...args: Parameters<ExpressAdapter['setNotFoundHandler']>): ReturnType<ExpressAdapter['setNotFoundHandler']> {
+  override setNotFoundHandler(
+    ...args: Parameters<ExpressAdapter['setNotFoundHandler']>
+  ): ReturnType<ExpressAdapter['setNotFoundHandler']> {
     const result = super.setNotFoundHandler(...args);
     if (args[1]) this.use(args[0]);
     return result;

@@ -23,7 +23,9 @@ export function jsonDepth(value: unknown, limit = Infinity): number {
  */
 export function limitJsonDepth(req: Request, _res: Response, next: NextFunction): void {
   if (jsonDepth(req.body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
-    next(DomainError.validation([{ field: 'body', messages: [`the body nests deeper than ${MAX_JSON_DEPTH} levels`] }]));
+    next(
+      DomainError.validation([{ field: 'body', messages: [`the body nests deeper than ${MAX_JSON_DEPTH} levels`] }]),
+    );
     return;
   }
   next();

@@ -31,7 +31,10 @@ export class ReadOnlyGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<Request>();
     const allows = this.reflector.get<((req: Request) => boolean) | undefined>(ALLOWED_KEY, context.getHandler());
     if (this.readOnly && !READ_METHODS.has(req.method) && !allows?.(req)) {
-      throw new DomainError(ErrorCode.ReadOnly, 'Phasegate is in read-only mode (APP_MODE=readonly): writes are refused');
+      throw new DomainError(
+        ErrorCode.ReadOnly,
+        'Phasegate is in read-only mode (APP_MODE=readonly): writes are refused',
+      );
     }
     return true;
   }

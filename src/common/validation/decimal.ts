@@ -10,5 +10,7 @@ export const MAX_ID = 2_147_483_647;
  * Pair it with @Max: a long run of digits becomes a number too large for any range.
  */
 export function DecimalInt(): PropertyDecorator {
-  return Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value));
+  return Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value,
+  );
 }

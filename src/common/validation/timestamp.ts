@@ -6,7 +6,8 @@ import { ValidateBy } from 'class-validator';
 const EARLIEST = new Date('1000-01-01T00:00:00.000Z');
 const LATEST = new Date('9999-12-31T23:59:59.999Z');
 const RANGE = '$property must be a date from 1000-01-01 to 9999-12-31 (UTC)';
-const FORMAT = '$property must be an ISO 8601 date and time with an offset or Z, such as 2030-03-05T08:00:00Z, on a day that exists';
+const FORMAT =
+  '$property must be an ISO 8601 date and time with an offset or Z, such as 2030-03-05T08:00:00Z, on a day that exists';
 
 /** Date, time to the minute at least, and an explicit offset: `2030-03-05T08:00:00.000+01:00`. */
 const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|([+-])(\d{2}):(\d{2}))$/;
@@ -19,9 +20,22 @@ const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9
 export function parseTimestamp(text: string): Date | undefined {
   const m = ISO_8601.exec(text);
   if (!m) return undefined;
-  const [year, month, day, hour, minute, second, , offsetHours, offsetMinutes] = m.slice(1).map((v: string | undefined) => Number(v ?? 0));
+  const [year, month, day, hour, minute, second, , offsetHours, offsetMinutes] = m
+    .slice(1)
+    .map((v: string | undefined) => Number(v ?? 0));
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return undefined;
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59 ||
+    offsetHours > 23 ||
+    offsetMinutes > 59
+  )
+    return undefined;
   const date = new Date(text);
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
@@ -34,7 +48,9 @@ export function parseTimestamp(text: string): Date | undefined {
 export function IsTimestamp(): PropertyDecorator {
   return applyDecorators(
     // a value that does not parse stays as sent, and IsDate refuses it
-    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (parseTimestamp(value) ?? value) : value)),
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' ? (parseTimestamp(value) ?? value) : value,
+    ),
     ValidateBy({
       name: 'isTimestamp',
       validator: {

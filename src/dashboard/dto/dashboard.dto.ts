@@ -7,30 +7,46 @@ import { DecimalInt, MAX_ID } from '../../common/validation/decimal.js';
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export class TokenFlowQuery {
-  @ApiPropertyOptional({ description: 'First hour bucket (inclusive); default 24 hours before now; at most 31 days before `to` (or now)', example: '2030-01-31T00:00:00Z' })
-  @Omittable() @IsTimestamp()
+  @ApiPropertyOptional({
+    description: 'First hour bucket (inclusive); default 24 hours before now; at most 31 days before `to` (or now)',
+    example: '2030-01-31T00:00:00Z',
+  })
+  @Omittable()
+  @IsTimestamp()
   from?: Date;
 
   @ApiPropertyOptional({ description: 'End of the range (exclusive); default open', example: '2030-02-01T00:00:00Z' })
-  @Omittable() @IsTimestamp()
+  @Omittable()
+  @IsTimestamp()
   to?: Date;
 
   @ApiPropertyOptional({ example: 3 })
-  @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID)
+  @Omittable()
+  @DecimalInt()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_ID)
   nodeId?: number;
 }
 
 export class CycleTimeQuery {
   @ApiPropertyOptional({ description: 'Product code', example: 'WIDGET-A' })
-  @Omittable() @IsString() @MaxLength(64)
+  @Omittable()
+  @IsString()
+  @MaxLength(64)
   product?: string;
 
-  @ApiPropertyOptional({ description: 'First UTC day (inclusive); default 30 days before today; at most 366 days up to `to` (or today)', example: '2030-01-01' })
-  @Omittable() @Matches(DAY, { message: 'from must be a date YYYY-MM-DD' })
+  @ApiPropertyOptional({
+    description: 'First UTC day (inclusive); default 30 days before today; at most 366 days up to `to` (or today)',
+    example: '2030-01-01',
+  })
+  @Omittable()
+  @Matches(DAY, { message: 'from must be a date YYYY-MM-DD' })
   from?: string;
 
   @ApiPropertyOptional({ description: 'Last UTC day (inclusive); default open', example: '2030-01-31' })
-  @Omittable() @Matches(DAY, { message: 'to must be a date YYYY-MM-DD' })
+  @Omittable()
+  @Matches(DAY, { message: 'to must be a date YYYY-MM-DD' })
   to?: string;
 }
 
@@ -40,7 +56,8 @@ export class TokenFlowRowDto {
   @ApiProperty({ description: 'Tokens spawned at or routed to the node in the hour' }) entered!: number;
   @ApiProperty({ description: 'Tokens routed on from the node, or finished at it, in the hour' }) exited!: number;
   @ApiProperty() scrapped!: number;
-  @ApiProperty({ description: 'Tokens at the node at the end of the hour; unchanged through hours without a row' }) wip!: number;
+  @ApiProperty({ description: 'Tokens at the node at the end of the hour; unchanged through hours without a row' })
+  wip!: number;
 }
 
 class WindowDto {
@@ -56,10 +73,13 @@ export class BottleneckRowDto extends WindowDto {
   @ApiProperty() nodeName!: string;
   @ApiProperty({ description: 'Tokens waiting at the node now' }) queueLength!: number;
   @ApiProperty({ description: 'Starts in the window (each one wait measured)' }) waitsMeasured!: number;
-  @ApiProperty({ type: Number, nullable: true, description: 'Arrival to start, rounded half up' }) avgWaitMs!: number | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'Nearest-rank p90 of arrival to start' }) p90WaitMs!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Arrival to start, rounded half up' }) avgWaitMs!:
+    number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Nearest-rank p90 of arrival to start' }) p90WaitMs!:
+    number | null;
   @ApiProperty({ description: 'Completions in the window' }) processingsMeasured!: number;
-  @ApiProperty({ type: Number, nullable: true, description: 'Start to completion, rounded half up' }) avgProcessingMs!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Start to completion, rounded half up' }) avgProcessingMs!:
+    number | null;
 }
 
 export class TeamWorkloadRowDto extends WindowDto {
@@ -67,7 +87,8 @@ export class TeamWorkloadRowDto extends WindowDto {
   @ApiProperty() teamCode!: string;
   @ApiProperty() teamName!: string;
   @ApiProperty({ description: 'Waiting tokens assigned to the team or to one of its members' }) tokensWaiting!: number;
-  @ApiProperty({ description: 'In-progress tokens assigned to the team or to one of its members' }) tokensInProgress!: number;
+  @ApiProperty({ description: 'In-progress tokens assigned to the team or to one of its members' })
+  tokensInProgress!: number;
   @ApiProperty({ description: 'Completions by team members in the window' }) completedInWindow!: number;
   @ApiProperty({ description: 'Active members' }) operatorsOnShift!: number;
 }
@@ -83,7 +104,8 @@ export class CycleTimeRowDto {
 
 /** Every dashboard answer: the rows of the view's current generation and how fresh they are. */
 class ViewAnswerDto {
-  @ApiProperty({ type: Date, nullable: true, description: 'What the data is as of; null before the first refresh' }) refreshedAt!: Date | null;
+  @ApiProperty({ type: Date, nullable: true, description: 'What the data is as of; null before the first refresh' })
+  refreshedAt!: Date | null;
   @ApiProperty({ description: 'Older than three refresh intervals (or never refreshed)' }) stale!: boolean;
 }
 
@@ -105,7 +127,8 @@ export class CycleTimesAnswerDto extends ViewAnswerDto {
 
 export class RefreshResultDto {
   @ApiProperty() runId!: number;
-  @ApiProperty({ enum: ['full'], description: 'A refresh run on request rebuilds every view from all history' }) mode!: 'full';
+  @ApiProperty({ enum: ['full'], description: 'A refresh run on request rebuilds every view from all history' })
+  mode!: 'full';
   @ApiProperty() startedAt!: Date;
   @ApiProperty() finishedAt!: Date;
   @ApiProperty({ example: { views_refreshed: 4, incremental: 0, rows: 1234 } }) counts!: Record<string, number>;

@@ -32,7 +32,11 @@ export class SqliteCheckpointer implements OnModuleInit, OnModuleDestroy {
       checkpointFailed: (error) => this.logger.warn({ msg: 'sqlite_checkpoint_failed', error }),
       stopped: (error) => {
         this.worker = undefined;
-        this.logger.error({ msg: 'sqlite_checkpoint_worker_stopped', error: error.message, autocheckpoint: SQLITE_DEFAULT_AUTOCHECKPOINT });
+        this.logger.error({
+          msg: 'sqlite_checkpoint_worker_stopped',
+          error: error.message,
+          autocheckpoint: SQLITE_DEFAULT_AUTOCHECKPOINT,
+        });
         if (this.dataSource.isInitialized) this.setAutocheckpoint(SQLITE_DEFAULT_AUTOCHECKPOINT);
       },
     });
@@ -46,6 +50,8 @@ export class SqliteCheckpointer implements OnModuleInit, OnModuleDestroy {
   }
 
   private setAutocheckpoint(pages: number): void {
-    (this.dataSource.driver as unknown as { databaseConnection: { pragma(sql: string): unknown } }).databaseConnection.pragma(`wal_autocheckpoint = ${pages}`);
+    (
+      this.dataSource.driver as unknown as { databaseConnection: { pragma(sql: string): unknown } }
+    ).databaseConnection.pragma(`wal_autocheckpoint = ${pages}`);
   }
 }

@@ -38,7 +38,12 @@ describe('SqliteConnectionGate (through inTransaction, on a real SQLite file)', 
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'phasegate-gate-'));
-    ds = new DataSource({ type: 'better-sqlite3', database: join(dir, 'db.sqlite'), enableWAL: true, entities: [RowEntity] });
+    ds = new DataSource({
+      type: 'better-sqlite3',
+      database: join(dir, 'db.sqlite'),
+      enableWAL: true,
+      entities: [RowEntity],
+    });
     await ds.initialize();
     await ds.query('CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT NOT NULL)');
   });
@@ -104,7 +109,10 @@ describe('SqliteConnectionGate (through inTransaction, on a real SQLite file)', 
   it("the holder's own statements run at once, also through the data source and side by side", async () => {
     const result = await inTransaction(ds, async (em) => {
       await em.query("INSERT INTO t (v) VALUES ('a')");
-      const [viaSource, viaManager] = await Promise.all([ds.query('SELECT COUNT(*) AS n FROM t'), em.query('SELECT COUNT(*) AS n FROM t')]);
+      const [viaSource, viaManager] = await Promise.all([
+        ds.query('SELECT COUNT(*) AS n FROM t'),
+        em.query('SELECT COUNT(*) AS n FROM t'),
+      ]);
       return [viaSource[0].n, viaManager[0].n];
     });
     expect(result).toEqual([1, 1]);
@@ -113,8 +121,12 @@ describe('SqliteConnectionGate (through inTransaction, on a real SQLite file)', 
   it('a transaction opened beside the queue is refused, naming the way, and writes nothing', async () => {
     await inTransaction(ds, (em) => em.query('SELECT 1'));
     // save() of several rows outside inTransaction opens TypeORM's own transaction
-    await expect(ds.getRepository(RowEntity).save([{ v: 's1' }, { v: 's2' }])).rejects.toThrow(/go through inTransaction/);
-    await expect(ds.transaction((em) => em.query("INSERT INTO t (v) VALUES ('direct')"))).rejects.toThrow(/go through inTransaction/);
+    await expect(ds.getRepository(RowEntity).save([{ v: 's1' }, { v: 's2' }])).rejects.toThrow(
+      /go through inTransaction/,
+    );
+    await expect(ds.transaction((em) => em.query("INSERT INTO t (v) VALUES ('direct')"))).rejects.toThrow(
+      /go through inTransaction/,
+    );
     expect(await values()).toEqual([]);
     // and the connection is not left inside one
     await inTransaction(ds, (em) => em.query("INSERT INTO t (v) VALUES ('next')"));

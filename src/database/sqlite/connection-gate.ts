@@ -31,7 +31,11 @@ export class SqliteConnectionGate {
     (runner as { query: unknown }).query = (sql: string, ...rest: unknown[]) => {
       if (this.holds()) return query(sql, ...rest);
       if (TRANSACTION_CONTROL.test(sql)) {
-        return Promise.reject(new Error('SQLite transactions go through inTransaction (a single-row save() or remove() outside one passes ONE_ROW)'));
+        return Promise.reject(
+          new Error(
+            'SQLite transactions go through inTransaction (a single-row save() or remove() outside one passes ONE_ROW)',
+          ),
+        );
       }
       return this.holder === null ? query(sql, ...rest) : this.queue(() => query(sql, ...rest));
     };

@@ -6,7 +6,12 @@ import type { WalCheckpointThreadData } from './wal-checkpoint.thread.js';
  * is a .ts source and the thread is taken from the build in dist/, which the test command
  * makes first.
  */
-const THREAD = new URL(import.meta.url.endsWith('.ts') ? '../../../dist/src/database/sqlite/wal-checkpoint.thread.js' : './wal-checkpoint.thread.js', import.meta.url);
+const THREAD = new URL(
+  import.meta.url.endsWith('.ts')
+    ? '../../../dist/src/database/sqlite/wal-checkpoint.thread.js'
+    : './wal-checkpoint.thread.js',
+  import.meta.url,
+);
 
 export interface WalCheckpointEvents {
   /** A checkpoint failed; the worker goes on. */
@@ -34,10 +39,14 @@ export class WalCheckpointWorker {
     worker.on('message', (message: string) => events.checkpointFailed(message));
     worker.on('error', (error: unknown) => {
       // what crossed the thread boundary is an Error again only if it carried a message
-      const message = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
+      const message =
+        typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
       failure = typeof message === 'string' ? (error as Error) : new Error(JSON.stringify(error));
     });
-    worker.on('exit', (code) => self.stopping || events.stopped(failure ?? new Error(`checkpoint worker exited with code ${code}`)));
+    worker.on(
+      'exit',
+      (code) => self.stopping || events.stopped(failure ?? new Error(`checkpoint worker exited with code ${code}`)),
+    );
     return self;
   }
 

@@ -7,9 +7,17 @@ import { IsTimestamp } from '../../common/validation/timestamp.js';
 import { DecimalInt } from '../../common/validation/decimal.js';
 
 export class KanbanQuery {
-  @ApiPropertyOptional({ example: 'ACME', description: "Only this customer's tickets" }) @Omittable() @IsString() @Length(1, 64) customer?: string;
+  @ApiPropertyOptional({ example: 'ACME', description: "Only this customer's tickets" })
+  @Omittable()
+  @IsString()
+  @Length(1, 64)
+  customer?: string;
   @ApiPropertyOptional({ default: 100, maximum: 1000, description: 'Cards per column, most urgent first' })
-  @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(1000)
+  @Omittable()
+  @DecimalInt()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   limit?: number;
 }
 
@@ -41,13 +49,24 @@ class KanbanColumnDto {
 export class KanbanDto {
   @ApiProperty({ type: String, nullable: true }) customer!: string | null;
   @ApiProperty() generatedAt!: Date;
-  @ApiProperty({ type: [KanbanColumnDto], description: 'In step order (the lowest sequence at which the step name occurs)' }) columns!: KanbanColumnDto[];
+  @ApiProperty({
+    type: [KanbanColumnDto],
+    description: 'In step order (the lowest sequence at which the step name occurs)',
+  })
+  columns!: KanbanColumnDto[];
 }
 
 export class ShadowReportQuery {
-  @ApiPropertyOptional({ example: '2030-01-01T00:00:00Z', description: 'Only scans recorded since then' }) @Omittable() @IsTimestamp() since?: Date;
+  @ApiPropertyOptional({ example: '2030-01-01T00:00:00Z', description: 'Only scans recorded since then' })
+  @Omittable()
+  @IsTimestamp()
+  since?: Date;
   @ApiPropertyOptional({ default: 5, maximum: 50, description: 'Examples per discrepancy kind' })
-  @Omittable() @DecimalInt() @IsInt() @Min(0) @Max(50)
+  @Omittable()
+  @DecimalInt()
+  @IsInt()
+  @Min(0)
+  @Max(50)
   examples?: number;
 }
 
@@ -57,19 +76,47 @@ class ShadowExampleDto {
   @ApiProperty() stationCode!: string;
   @ApiProperty() barcode!: string;
   @ApiProperty() recordedAt!: Date;
-  @ApiProperty({ description: 'What manual mode did: action, tokenId, serial, nodeCode, ops', type: 'object', additionalProperties: true }) manual!: Record<string, unknown>;
-  @ApiProperty({ description: 'What OEM mode would have done: outcome (apply or refused), the ticket and step, tokenId, nodeCode, ops; or the refusal code and message', type: 'object', additionalProperties: true })
+  @ApiProperty({
+    description: 'What manual mode did: action, tokenId, serial, nodeCode, ops',
+    type: 'object',
+    additionalProperties: true,
+  })
+  manual!: Record<string, unknown>;
+  @ApiProperty({
+    description:
+      'What OEM mode would have done: outcome (apply or refused), the ticket and step, tokenId, nodeCode, ops; or the refusal code and message',
+    type: 'object',
+    additionalProperties: true,
+  })
   oem!: Record<string, unknown>;
 }
 
 export class ShadowReportDto {
   @ApiProperty({ type: Date, nullable: true }) since!: Date | null;
   @ApiProperty({ description: 'Scans the shadow run recorded' }) total!: number;
-  @ApiProperty({ description: 'Scans no OEM rule takes: OEM mode would run the manual path for them too' }) notOem!: number;
+  @ApiProperty({ description: 'Scans no OEM rule takes: OEM mode would run the manual path for them too' })
+  notOem!: number;
   @ApiProperty({ description: 'Scans OEM mode would have handled (total - notOem)' }) compared!: number;
-  @ApiProperty({ description: 'Of those, where OEM mode would have moved the same token the same way, or refused the scan as manual mode did' }) agreed!: number;
-  @ApiProperty({ type: Number, nullable: true, example: 0.97, description: 'agreed / compared; null before any comparable scan' }) agreementRate!: number | null;
-  @ApiProperty({ description: `Counts by discrepancy kind: ${Object.values(ShadowKind).filter((k) => k !== ShadowKind.Agree && k !== ShadowKind.NotOem).join(', ')}`, type: 'object', additionalProperties: { type: 'number' } })
+  @ApiProperty({
+    description:
+      'Of those, where OEM mode would have moved the same token the same way, or refused the scan as manual mode did',
+  })
+  agreed!: number;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 0.97,
+    description: 'agreed / compared; null before any comparable scan',
+  })
+  agreementRate!: number | null;
+  @ApiProperty({
+    description: `Counts by discrepancy kind: ${Object.values(ShadowKind)
+      .filter((k) => k !== ShadowKind.Agree && k !== ShadowKind.NotOem)
+      .join(', ')}`,
+    type: 'object',
+    additionalProperties: { type: 'number' },
+  })
   discrepancies!: Record<string, number>;
-  @ApiProperty({ type: [ShadowExampleDto], description: 'The latest examples of each discrepancy kind' }) examples!: ShadowExampleDto[];
+  @ApiProperty({ type: [ShadowExampleDto], description: 'The latest examples of each discrepancy kind' })
+  examples!: ShadowExampleDto[];
 }

@@ -12,15 +12,33 @@ export const PATTERN_HELP =
   '`(?P<seq>\\d+)` names the step, otherwise the scan acts on the current step. A pattern that does not compile is a 400.';
 
 export class CreateRuleDto {
-  @ApiProperty({ example: 'ACME', description: "The customer whose tickets the rule's barcodes name" }) @IsString() @Length(1, 64) customer!: string;
+  @ApiProperty({ example: 'ACME', description: "The customer whose tickets the rule's barcodes name" })
+  @IsString()
+  @Length(1, 64)
+  customer!: string;
   @ApiProperty({ example: 'ST-WELD' }) @IsString() @Length(1, 50) stationCode!: string;
-  @ApiProperty({ example: '^OEM-ACME-(?P<ref>[A-Z0-9-]+)-S(?P<seq>\\d+)$', maxLength: MAX_PATTERN_LENGTH, description: PATTERN_HELP })
-  @IsString() @Length(1, MAX_PATTERN_LENGTH)
+  @ApiProperty({
+    example: '^OEM-ACME-(?P<ref>[A-Z0-9-]+)-S(?P<seq>\\d+)$',
+    maxLength: MAX_PATTERN_LENGTH,
+    description: PATTERN_HELP,
+  })
+  @IsString()
+  @Length(1, MAX_PATTERN_LENGTH)
   pattern!: string;
-  @ApiProperty({ enum: OemRuleAction, description: 'advance: pending -> active -> done, one state per scan; complete: straight to done; skip: pending -> skipped, no token moves' })
+  @ApiProperty({
+    enum: OemRuleAction,
+    description:
+      'advance: pending -> active -> done, one state per scan; complete: straight to done; skip: pending -> skipped, no token moves',
+  })
   @IsEnum(OemRuleAction)
   action!: OemRuleAction;
-  @ApiPropertyOptional({ example: 10, default: 0, description: "Higher first among the station's rules" }) @Omittable() @DecimalInt() @IsInt() @Min(-1000) @Max(1000) priority?: number;
+  @ApiPropertyOptional({ example: 10, default: 0, description: "Higher first among the station's rules" })
+  @Omittable()
+  @DecimalInt()
+  @IsInt()
+  @Min(-1000)
+  @Max(1000)
+  priority?: number;
   @ApiPropertyOptional({ default: true }) @Omittable() @IsBoolean() active?: boolean;
 }
 

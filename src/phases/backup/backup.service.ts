@@ -97,13 +97,36 @@ export class BackupService {
         if (set) items.push(await this.writeItem(qr, set, location));
       }
       for (const item of items) await verifyFile(location, item);
-      const manifest: BackupManifest = { format: 'phasegate-backup/1', phase: schema.phase, createdAt: new Date(started).toISOString(), dialect: dialectOf(this.dataSource), items };
+      const manifest: BackupManifest = {
+        format: 'phasegate-backup/1',
+        phase: schema.phase,
+        createdAt: new Date(started).toISOString(),
+        dialect: dialectOf(this.dataSource),
+        items,
+      };
       await writeDurably(join(location, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
       // on the connection this holds: a second one from the pool could be the one it lacks
-      const id = await this.backups.recordVerified(qr.manager, { phase: schema.phase, location, items, createdBy: actor, createdAt: new Date(started) }, new Date());
+      const id = await this.backups.recordVerified(
+        qr.manager,
+        { phase: schema.phase, location, items, createdBy: actor, createdAt: new Date(started) },
+        new Date(),
+      );
       const rows = items.reduce((n, i) => n + i.rows, 0);
-      const result = { id, location, rows, bytes: items.reduce((n, i) => n + i.bytes, 0), durationMs: Date.now() - started, items };
-      this.logger.log({ msg: 'phase backup verified', phase: schema.phase, location, rows, durationMs: result.durationMs });
+      const result = {
+        id,
+        location,
+        rows,
+        bytes: items.reduce((n, i) => n + i.bytes, 0),
+        durationMs: Date.now() - started,
+        items,
+      };
+      this.logger.log({
+        msg: 'phase backup verified',
+        phase: schema.phase,
+        location,
+        rows,
+        durationMs: result.durationMs,
+      });
       return result;
     } catch (error) {
       // a half-written backup is useless and may be what filled the disk
@@ -130,16 +153,29 @@ export class BackupService {
     }
     await pipeline(Readable.from(lines()), createWriteStream(join(location, file), { flags: 'wx' }));
     await fsync(join(location, file));
-    return { table: set.table, ...(set.column ? { column: set.column } : {}), key: set.key, columns: set.columns, file, rows, bytes, sha256: hash.digest('hex') };
+    return {
+      table: set.table,
+      ...(set.column ? { column: set.column } : {}),
+      key: set.key,
+      columns: set.columns,
+      file,
+      rows,
+      bytes,
+      sha256: hash.digest('hex'),
+    };
   }
 
   private unusable(error: unknown): DomainError {
     const code = (error as NodeJS.ErrnoException)?.code ?? '';
     const why = FS_ERRORS[code] ?? (error instanceof Error ? error.message : String(error));
-    return new DomainError(ErrorCode.UnsafeRequest, `Backup directory ${this.baseDir} cannot take the backup (${code ? `${code}: ` : ''}${why}); nothing was dropped`, {
-      backupDir: this.baseDir,
-      fsError: code || null,
-    });
+    return new DomainError(
+      ErrorCode.UnsafeRequest,
+      `Backup directory ${this.baseDir} cannot take the backup (${code ? `${code}: ` : ''}${why}); nothing was dropped`,
+      {
+        backupDir: this.baseDir,
+        fsError: code || null,
+      },
+    );
   }
 }
 
@@ -153,9 +189,13 @@ export async function verifyFile(location: string, item: BackupItem): Promise<vo
   }
   const sha256 = hash.digest('hex');
   if (rows !== item.rows || sha256 !== item.sha256) {
-    throw new DomainError(ErrorCode.Conflict, `Backup file ${item.file} does not match its manifest (${rows} rows, sha256 ${sha256.slice(0, 12)}; expected ${item.rows}, ${item.sha256.slice(0, 12)})`, {
-      file: item.file,
-    });
+    throw new DomainError(
+      ErrorCode.Conflict,
+      `Backup file ${item.file} does not match its manifest (${rows} rows, sha256 ${sha256.slice(0, 12)}; expected ${item.rows}, ${item.sha256.slice(0, 12)})`,
+      {
+        file: item.file,
+      },
+    );
   }
 }
 

@@ -24,7 +24,11 @@ export class RestoreRowsRepository {
     const sql = update.length
       ? upsertStatement(dialect, item.table, item.columns, item.key, update, rows.length)
       : `${insertIgnore(dialect)} ${q(item.table)} (${item.columns.map(q).join(', ')}) VALUES ${rows.map(() => `(${item.columns.map(() => '?').join(', ')})`).join(', ')}`;
-    return execute(qr.manager, sql, rows.flatMap((r) => item.columns.map((c) => dbValue(r[c], types.get(c) ?? ''))));
+    return execute(
+      qr.manager,
+      sql,
+      rows.flatMap((r) => item.columns.map((c) => dbValue(r[c], types.get(c) ?? ''))),
+    );
   }
 
   /** An owned column by row key, one UPDATE per batch: `SET col = CASE WHEN <key> THEN value ... END WHERE <key> OR ...`. */
@@ -42,9 +46,11 @@ export class RestoreRowsRepository {
 /** Undoes rowLine's encoding for the column's type. */
 function dbValue(value: unknown, type: string): unknown {
   if (value === null || value === undefined) return null;
-  if (typeof value === 'object' && '$base64' in (value as object)) return Buffer.from((value as { $base64: string }).$base64, 'base64');
+  if (typeof value === 'object' && '$base64' in (value as object))
+    return Buffer.from((value as { $base64: string }).$base64, 'base64');
   if (typeof value === 'object') return JSON.stringify(value);
   // MySQL rows were read as Date and written as ISO strings; DATETIME wants 'YYYY-MM-DD HH:MM:SS.mmm'
-  if (typeof value === 'string' && /date|time/.test(type) && /^\d{4}-\d\d-\d\dT.*Z$/.test(value)) return toDbTime(new Date(value));
+  if (typeof value === 'string' && /date|time/.test(type) && /^\d{4}-\d\d-\d\dT.*Z$/.test(value))
+    return toDbTime(new Date(value));
   return value;
 }

@@ -51,11 +51,17 @@ export class RestoreService {
     try {
       manifest = JSON.parse(await readFile(join(location, MANIFEST_FILE), 'utf8'));
     } catch (error) {
-      throw DomainError.validation([{ field: 'from', messages: [`${location} holds no readable ${MANIFEST_FILE}: ${(error as Error).message}`] }]);
+      throw DomainError.validation([
+        { field: 'from', messages: [`${location} holds no readable ${MANIFEST_FILE}: ${(error as Error).message}`] },
+      ]);
     }
-    if (manifest.format !== 'phasegate-backup/1') throw DomainError.validation([{ field: 'from', messages: [`unknown backup format ${manifest.format}`] }]);
+    if (manifest.format !== 'phasegate-backup/1')
+      throw DomainError.validation([{ field: 'from', messages: [`unknown backup format ${manifest.format}`] }]);
     if (manifest.dialect !== dialectOf(this.dataSource)) {
-      throw new DomainError(ErrorCode.UnsafeRequest, `Backup was taken on ${manifest.dialect}; this database is ${dialectOf(this.dataSource)}`);
+      throw new DomainError(
+        ErrorCode.UnsafeRequest,
+        `Backup was taken on ${manifest.dialect}; this database is ${dialectOf(this.dataSource)}`,
+      );
     }
     return manifest;
   }
@@ -70,7 +76,9 @@ export class RestoreService {
       // every target must exist before anything is written
       for (const item of manifest.items) await this.target(qr, manifest.phase, item);
       const items: RestoredItem[] = [];
-      for (const item of [...manifest.items].sort((a, b) => Number(a.column !== undefined) - Number(b.column !== undefined))) {
+      for (const item of [...manifest.items].sort(
+        (a, b) => Number(a.column !== undefined) - Number(b.column !== undefined),
+      )) {
         await this.writeBack(qr, location, item);
         const now = await digestRows(qr, await this.target(qr, manifest.phase, item));
         if (now.rows !== item.rows || now.sha256 !== item.sha256) {
@@ -93,7 +101,11 @@ export class RestoreService {
   private async target(qr: QueryRunner, phase: number, item: BackupItem) {
     const set = await describeRowSet(qr, item.table, item.column);
     if (!set) {
-      throw new DomainError(ErrorCode.SchemaNotApplied, `${nameOf(item)} does not exist: bring phase ${phase}'s schema back first (phases enable --phase ${phase})`, { phase });
+      throw new DomainError(
+        ErrorCode.SchemaNotApplied,
+        `${nameOf(item)} does not exist: bring phase ${phase}'s schema back first (phases enable --phase ${phase})`,
+        { phase },
+      );
     }
     return set;
   }
@@ -104,10 +116,15 @@ export class RestoreService {
     let batch: BackupRow[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
-      await (item.column ? this.rows.updateColumn(qr, item, batch, types) : this.rows.upsertRows(qr, item, batch, types));
+      await (item.column
+        ? this.rows.updateColumn(qr, item, batch, types)
+        : this.rows.upsertRows(qr, item, batch, types));
       batch = [];
     };
-    for await (const line of createInterface({ input: createReadStream(join(location, item.file)), crlfDelay: Infinity })) {
+    for await (const line of createInterface({
+      input: createReadStream(join(location, item.file)),
+      crlfDelay: Infinity,
+    })) {
       if (line === '') continue;
       batch.push(JSON.parse(line));
       if (batch.length >= batchRows) await flush();

@@ -29,7 +29,8 @@ export async function describeRowSet(qr: QueryRunner, table: string, column?: st
   const meta = await qr.getTable(table);
   if (!meta) return null;
   const key = meta.primaryColumns.map((c) => c.name);
-  if (key.length === 0) throw new Error(`Table ${table} has no primary key; it cannot be backed up or checked row by row`);
+  if (key.length === 0)
+    throw new Error(`Table ${table} has no primary key; it cannot be backed up or checked row by row`);
   if (column === undefined) return { table, key, columns: meta.columns.map((c) => c.name) };
   if (!meta.columns.some((c) => c.name === column)) return null;
   return { table, column, key, columns: [...key, column] };
@@ -39,7 +40,11 @@ export async function describeRowSet(qr: QueryRunner, table: string, column?: st
  * Every row of the set in primary-key order, a batch at a time (keyset pagination: each query
  * starts after the last key seen), so a table of any size streams in bounded memory.
  */
-export async function* readBatches(db: Queryable, set: RowSet, batchRows = BATCH_ROWS): AsyncGenerator<Array<Record<string, unknown>>> {
+export async function* readBatches(
+  db: Queryable,
+  set: RowSet,
+  batchRows = BATCH_ROWS,
+): AsyncGenerator<Array<Record<string, unknown>>> {
   const select = `SELECT ${set.columns.map(q).join(', ')} FROM ${q(set.table)}`;
   const order = `ORDER BY ${set.key.map(q).join(', ')} LIMIT ${batchRows}`;
   const notNull = set.column ? `${q(set.column)} IS NOT NULL` : null;
@@ -47,7 +52,10 @@ export async function* readBatches(db: Queryable, set: RowSet, batchRows = BATCH
   for (;;) {
     const conditions = [notNull, last ? afterKey(set.key) : null].filter(Boolean);
     const where = conditions.length ? `WHERE ${conditions.map((c) => `(${c})`).join(' AND ')}` : '';
-    const rows: Array<Record<string, unknown>> = await db.query(`${select} ${where} ${order}`, last ? afterKeyParams(last) : []);
+    const rows: Array<Record<string, unknown>> = await db.query(
+      `${select} ${where} ${order}`,
+      last ? afterKeyParams(last) : [],
+    );
     if (rows.length === 0) return;
     yield rows;
     if (rows.length < batchRows) return;
@@ -57,7 +65,9 @@ export async function* readBatches(db: Queryable, set: RowSet, batchRows = BATCH
 
 /** `(a > ?) OR (a = ? AND b > ?) ...`: portable keyset condition for single and composite keys. */
 function afterKey(key: string[]): string {
-  return key.map((_, i) => '(' + [...key.slice(0, i).map((k) => `${q(k)} = ?`), `${q(key[i])} > ?`].join(' AND ') + ')').join(' OR ');
+  return key
+    .map((_, i) => '(' + [...key.slice(0, i).map((k) => `${q(k)} = ?`), `${q(key[i])} > ?`].join(' AND ') + ')')
+    .join(' OR ');
 }
 
 function afterKeyParams(last: unknown[]): unknown[] {
@@ -72,7 +82,14 @@ export function rowLine(row: Record<string, unknown>, columns: string[]): string
   const out: Record<string, unknown> = {};
   for (const c of columns) {
     const v = row[c];
-    out[c] = v instanceof Date ? v.toISOString() : Buffer.isBuffer(v) ? { $base64: v.toString('base64') } : typeof v === 'bigint' ? v.toString() : v;
+    out[c] =
+      v instanceof Date
+        ? v.toISOString()
+        : Buffer.isBuffer(v)
+          ? { $base64: v.toString('base64') }
+          : typeof v === 'bigint'
+            ? v.toString()
+            : v;
   }
   return JSON.stringify(out) + '\n';
 }

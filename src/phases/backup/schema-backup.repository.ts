@@ -10,7 +10,9 @@ export type VerifiedBackup = Omit<SchemaBackup, 'id' | 'status' | 'verifiedAt'>;
 export class SchemaBackupRepository {
   /** Records a backup just verified and returns its id; on `manager`'s connection, which the caller holds. */
   async recordVerified(manager: EntityManager, backup: VerifiedBackup, verifiedAt: Date): Promise<number> {
-    const saved = await manager.getRepository(SchemaBackup).save({ ...backup, status: 'verified', verifiedAt }, ONE_ROW);
+    const saved = await manager
+      .getRepository(SchemaBackup)
+      .save({ ...backup, status: 'verified', verifiedAt }, ONE_ROW);
     return saved.id;
   }
 }

@@ -33,7 +33,11 @@ export class FlagsListCommand extends CommandRunner {
   }
 }
 
-@SubCommand({ name: 'set', arguments: '<key> <state>', description: 'Switch a flag on or off (state: on|off), with a reason for the audit' })
+@SubCommand({
+  name: 'set',
+  arguments: '<key> <state>',
+  description: 'Switch a flag on or off (state: on|off), with a reason for the audit',
+})
 export class FlagsSetCommand extends CommandRunner {
   constructor(private readonly flags: FlagsService) {
     super();
@@ -41,7 +45,8 @@ export class FlagsSetCommand extends CommandRunner {
 
   async run([key, state]: string[], options: { reason?: string; json?: boolean }): Promise<void> {
     await runCommand(async () => {
-      if (state !== 'on' && state !== 'off') throw DomainError.validation([{ field: 'state', messages: [`must be on or off, got "${state}"`] }]);
+      if (state !== 'on' && state !== 'off')
+        throw DomainError.validation([{ field: 'state', messages: [`must be on or off, got "${state}"`] }]);
       const view = await this.flags.set(key, state === 'on', { actor: cliActor(), reason: options.reason ?? '' });
       if (options.json) return printJson({ ok: true, flag: view });
       printTable([row(view)]);
@@ -59,7 +64,11 @@ export class FlagsSetCommand extends CommandRunner {
   }
 }
 
-@Command({ name: 'flags', description: 'List and switch phase feature flags', subCommands: [FlagsListCommand, FlagsSetCommand] })
+@Command({
+  name: 'flags',
+  description: 'List and switch phase feature flags',
+  subCommands: [FlagsListCommand, FlagsSetCommand],
+})
 export class FlagsCommand extends CommandRunner {
   async run(): Promise<void> {
     this.command.help();

@@ -10,6 +10,15 @@ import { RollbackCommand } from './rollback.command.js';
 /** The operator's phase commands: status, flags, rollback, restore, roll forward. */
 @Module({
   imports: [PhasesModule, RollbackModule, PhaseStatusModule],
-  providers: [PhasesCommand, PhasesStatusCommand, PhasesEnableCommand, FlagsCommand, FlagsListCommand, FlagsSetCommand, RollbackCommand, RestoreCommand],
+  providers: [
+    PhasesCommand,
+    PhasesStatusCommand,
+    PhasesEnableCommand,
+    FlagsCommand,
+    FlagsListCommand,
+    FlagsSetCommand,
+    RollbackCommand,
+    RestoreCommand,
+  ],
 })
 export class PhaseCommandsModule {}

@@ -20,8 +20,14 @@ export class PhasesStatusCommand extends CommandRunner {
           phase: p.number,
           key: p.key,
           schema: p.schema.state,
-          flagsOn: p.flags.filter((f) => f.effective).map((f) => f.key).join(',') || 'none',
-          jobs: p.jobs.map((j) => `${j.name}${j.stopped ? ':stopped' : ''}${j.running ? ':running' : ''}`).join(',') || 'none',
+          flagsOn:
+            p.flags
+              .filter((f) => f.effective)
+              .map((f) => f.key)
+              .join(',') || 'none',
+          jobs:
+            p.jobs.map((j) => `${j.name}${j.stopped ? ':stopped' : ''}${j.running ? ':running' : ''}`).join(',') ||
+            'none',
           rows: p.tables.map((t) => `${t.name}=${t.rows ?? '-'}`).join(' '),
           risk: p.dataLossRisk,
           lastRollback: p.lastRollback ? describeLast(p.lastRollback) : '-',
@@ -36,21 +42,36 @@ export class PhasesStatusCommand extends CommandRunner {
   }
 }
 
-@SubCommand({ name: 'enable', description: "Roll a phase forward: migrate its schema up, then switch its flags on and resume its jobs" })
+@SubCommand({
+  name: 'enable',
+  description: 'Roll a phase forward: migrate its schema up, then switch its flags on and resume its jobs',
+})
 export class PhasesEnableCommand extends CommandRunner {
   constructor(private readonly rollForward: RollForwardService) {
     super();
   }
 
-  async run(_: string[], options: { phase?: string; shadowOnly?: boolean; reason?: string; json?: boolean }): Promise<void> {
+  async run(
+    _: string[],
+    options: { phase?: string; shadowOnly?: boolean; reason?: string; json?: boolean },
+  ): Promise<void> {
     await runCommand(async () => {
-      if (options.phase === undefined) throw DomainError.validation([{ field: 'phase', messages: ['is required (--phase N)'] }]);
+      if (options.phase === undefined)
+        throw DomainError.validation([{ field: 'phase', messages: ['is required (--phase N)'] }]);
       const phase = phaseNumber(options.phase, 'phase');
       const reason = options.reason ?? `phases enable --phase ${phase}${options.shadowOnly ? ' --shadow-only' : ''}`;
-      const result = await this.rollForward.enable(phase, { shadowOnly: options.shadowOnly }, { actor: cliActor(), reason });
+      const result = await this.rollForward.enable(
+        phase,
+        { shadowOnly: options.shadowOnly },
+        { actor: cliActor(), reason },
+      );
       if (options.json) return printJson({ ok: true, ...result });
-      process.stdout.write(`Phase ${phase}: ${result.migrationsApplied.length ? `applied ${result.migrationsApplied.join(', ')}` : 'schema already up'}\n`);
-      process.stdout.write(`  flags on: ${result.flagsOn.join(', ') || 'none'}\n  jobs resumed: ${result.jobsResumed.join(', ') || 'none'}\n`);
+      process.stdout.write(
+        `Phase ${phase}: ${result.migrationsApplied.length ? `applied ${result.migrationsApplied.join(', ')}` : 'schema already up'}\n`,
+      );
+      process.stdout.write(
+        `  flags on: ${result.flagsOn.join(', ') || 'none'}\n  jobs resumed: ${result.jobsResumed.join(', ') || 'none'}\n`,
+      );
     }, options.json);
   }
 
@@ -59,7 +80,10 @@ export class PhasesEnableCommand extends CommandRunner {
     return v;
   }
 
-  @Option({ flags: '--shadow-only', description: 'switch on only the shadow flags (evaluate the new path without applying it)' })
+  @Option({
+    flags: '--shadow-only',
+    description: 'switch on only the shadow flags (evaluate the new path without applying it)',
+  })
   parseShadowOnly() {
     return true;
   }
@@ -75,7 +99,11 @@ export class PhasesEnableCommand extends CommandRunner {
   }
 }
 
-@Command({ name: 'phases', description: 'Phase status and roll forward', subCommands: [PhasesStatusCommand, PhasesEnableCommand] })
+@Command({
+  name: 'phases',
+  description: 'Phase status and roll forward',
+  subCommands: [PhasesStatusCommand, PhasesEnableCommand],
+})
 export class PhasesCommand extends CommandRunner {
   async run(): Promise<void> {
     this.command.help();

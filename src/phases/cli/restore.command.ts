@@ -5,7 +5,8 @@ import { printJson, printTable, runCommand } from '../../common/cli/command-outp
 
 @Command({
   name: 'restore',
-  description: "Put a phase backup back (the phase's schema must be up): re-inserts rows, writes owned columns back, verifies checksums; safe to run twice",
+  description:
+    "Put a phase backup back (the phase's schema must be up): re-inserts rows, writes owned columns back, verifies checksums; safe to run twice",
 })
 export class RestoreCommand extends CommandRunner {
   constructor(private readonly restores: RestoreService) {
@@ -14,10 +15,15 @@ export class RestoreCommand extends CommandRunner {
 
   async run(_: string[], options: { from?: string; json?: boolean }): Promise<void> {
     await runCommand(async () => {
-      if (!options.from) throw DomainError.validation([{ field: 'from', messages: ['is required (--from DIR, a backup directory with manifest.json)'] }]);
+      if (!options.from)
+        throw DomainError.validation([
+          { field: 'from', messages: ['is required (--from DIR, a backup directory with manifest.json)'] },
+        ]);
       const result = await this.restores.restore(options.from);
       if (options.json) return printJson({ ok: true, ...result });
-      process.stdout.write(`Restored phase ${result.phase} from ${result.location} in ${result.durationMs} ms; every table and column matches its checksum\n`);
+      process.stdout.write(
+        `Restored phase ${result.phase} from ${result.location} in ${result.durationMs} ms; every table and column matches its checksum\n`,
+      );
       printTable(result.items.map((i) => ({ target: i.column ? `${i.table}.${i.column}` : i.table, rows: i.rows })));
     }, options.json);
   }

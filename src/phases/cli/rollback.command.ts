@@ -1,5 +1,13 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { cliActor, confirm, ExitCode, phaseNumber, printJson, printTable, runCommand } from '../../common/cli/command-output.js';
+import {
+  cliActor,
+  confirm,
+  ExitCode,
+  phaseNumber,
+  printJson,
+  printTable,
+  runCommand,
+} from '../../common/cli/command-output.js';
 import type { RollbackPlan, RollbackRequest } from '../rollback/rollback-planner.service.js';
 import { RollbackService } from '../rollback/rollback.service.js';
 import { printStep, report } from './rollback-report.js';
@@ -19,7 +27,8 @@ interface RollbackOptions {
 
 @Command({
   name: 'rollback',
-  description: 'Roll phases back by the runbook: --phase N | --to-phase N | --emergency, or --resume an unfinished rollback',
+  description:
+    'Roll phases back by the runbook: --phase N | --to-phase N | --emergency, or --resume an unfinished rollback',
 })
 export class RollbackCommand extends CommandRunner {
   constructor(private readonly rollbacks: RollbackService) {
@@ -51,7 +60,9 @@ export class RollbackCommand extends CommandRunner {
         return;
       }
       // with --yes nothing is planned twice: an emergency must not wait for table statistics
-      await confirm('Go ahead with this rollback?', options.yes, async () => printPlan(await this.rollbacks.plan(request)));
+      await confirm('Go ahead with this rollback?', options.yes, async () =>
+        printPlan(await this.rollbacks.plan(request)),
+      );
       report(await this.rollbacks.rollback(request, onStep), options.json);
     }, options.json);
   }
@@ -66,7 +77,10 @@ export class RollbackCommand extends CommandRunner {
     return v;
   }
 
-  @Option({ flags: '--emergency', description: 'every phase flag off and every phase job stopped at once; no schema change, no data touched' })
+  @Option({
+    flags: '--emergency',
+    description: 'every phase flag off and every phase job stopped at once; no schema change, no data touched',
+  })
   parseEmergency() {
     return true;
   }
@@ -76,7 +90,10 @@ export class RollbackCommand extends CommandRunner {
     return v;
   }
 
-  @Option({ flags: '--revert-schema', description: "also revert the phases' schemas, in stack order, through the migration guard" })
+  @Option({
+    flags: '--revert-schema',
+    description: "also revert the phases' schemas, in stack order, through the migration guard",
+  })
   parseRevertSchema() {
     return true;
   }
@@ -86,7 +103,10 @@ export class RollbackCommand extends CommandRunner {
     return true;
   }
 
-  @Option({ flags: '--dry-run', description: 'print the plan (steps, tables, data-loss risk, refusals) and change nothing' })
+  @Option({
+    flags: '--dry-run',
+    description: 'print the plan (steps, tables, data-loss risk, refusals) and change nothing',
+  })
   parseDryRun() {
     return true;
   }
@@ -108,12 +128,26 @@ export class RollbackCommand extends CommandRunner {
 }
 
 function printPlan(plan: RollbackPlan): void {
-  process.stdout.write(`Plan: ${plan.kind} rollback of phase ${plan.phases.join(', ')}${plan.revertSchema ? ', schema reverted' : ', schema kept'}${plan.backup ? `, backup to ${plan.backupDir}` : ''}\n`);
+  process.stdout.write(
+    `Plan: ${plan.kind} rollback of phase ${plan.phases.join(', ')}${plan.revertSchema ? ', schema reverted' : ', schema kept'}${plan.backup ? `, backup to ${plan.backupDir}` : ''}\n`,
+  );
   for (const p of plan.phasePlans) {
-    process.stdout.write(`\nPhase ${p.phase} ${p.title} (data-loss risk ${p.dataLossRisk}; schema ${p.schema}; fallback: ${p.legacyFallback})\n`);
-    process.stdout.write(`  flags on: ${p.flagsOn.join(', ') || 'none'}; jobs: ${p.jobs.map((j) => `${j.name}${j.running ? ' (running)' : ''}${j.stopped ? ' (stopped)' : ''}`).join(', ') || 'none'}`);
+    process.stdout.write(
+      `\nPhase ${p.phase} ${p.title} (data-loss risk ${p.dataLossRisk}; schema ${p.schema}; fallback: ${p.legacyFallback})\n`,
+    );
+    process.stdout.write(
+      `  flags on: ${p.flagsOn.join(', ') || 'none'}; jobs: ${p.jobs.map((j) => `${j.name}${j.running ? ' (running)' : ''}${j.stopped ? ' (stopped)' : ''}`).join(', ') || 'none'}`,
+    );
     process.stdout.write(`; in flight: ${p.inFlight ? `${p.inFlight.count} (${p.inFlight.description})` : '-'}\n`);
-    printTable(p.tables.map((t) => ({ table: t.column ? `${t.table}.${t.column}` : t.table, rebuildable: t.rebuildable ? 'yes' : 'no', rows: t.rows, empty: t.exists ? (t.holdsData ? 'no' : 'yes') : '-', action: t.action })));
+    printTable(
+      p.tables.map((t) => ({
+        table: t.column ? `${t.table}.${t.column}` : t.table,
+        rebuildable: t.rebuildable ? 'yes' : 'no',
+        rows: t.rows,
+        empty: t.exists ? (t.holdsData ? 'no' : 'yes') : '-',
+        action: t.action,
+      })),
+    );
   }
   process.stdout.write(`\nSteps: ${plan.steps.map((s) => `${s.phase ?? 'all'}:${s.name}`).join(' > ')}\n`);
   process.stdout.write(`Data loss: ${plan.dataLoss ? 'yes (rebuildable data dropped without a backup)' : 'no'}\n`);

@@ -12,7 +12,12 @@ export class JobRunSummaryDto {
   @ApiProperty() owner!: string;
   @ApiProperty({ type: String, format: 'date-time' }) startedAt!: Date;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: Date | null;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, nullable: true, example: { fetched: 2000, upserted: 1990, rejected: 10, deactivated: 0, full: 1 } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'number' },
+    nullable: true,
+    example: { fetched: 2000, upserted: 1990, rejected: 10, deactivated: 0, full: 1 },
+  })
   counts!: Record<string, number> | null;
   @ApiProperty({ type: String, nullable: true }) error!: string | null;
 }
@@ -38,8 +43,10 @@ export class StopResultDto {
 const ROLLBACK_KINDS = ['phase', 'to-phase', 'emergency'];
 
 export class RollbackStepDto {
-  @ApiProperty({ type: Number, nullable: true, description: 'null: every phase at once (emergency)' }) phase!: number | null;
-  @ApiProperty({ enum: ['disable-flags', 'stop-jobs', 'backup', 'revert-schema', 'verify-legacy', 'log'] }) name!: string;
+  @ApiProperty({ type: Number, nullable: true, description: 'null: every phase at once (emergency)' }) phase!:
+    number | null;
+  @ApiProperty({ enum: ['disable-flags', 'stop-jobs', 'backup', 'revert-schema', 'verify-legacy', 'log'] })
+  name!: string;
   @ApiProperty({ enum: ['pending', 'running', 'done', 'failed', 'skipped'] }) status!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt!: string | null;
   @ApiProperty({ type: Number, nullable: true }) durationMs!: number | null;
@@ -63,10 +70,15 @@ export class RollbackRecordDto extends RollbackSummaryDto {
   @ApiProperty() revertSchema!: boolean;
   @ApiProperty() backup!: boolean;
   @ApiProperty({ type: String, nullable: true }) requestId!: string | null;
-  @ApiProperty({ type: [String], description: 'What went wrong without stopping the rollback (a webhook, a legacy check)' }) issues!: string[];
+  @ApiProperty({
+    type: [String],
+    description: 'What went wrong without stopping the rollback (a webhook, a legacy check)',
+  })
+  issues!: string[];
   @ApiProperty({ type: String, nullable: true }) resolution!: string | null;
   @ApiProperty({ type: [RollbackStepDto] }) steps!: RollbackStepDto[];
-  @ApiProperty({ type: String, nullable: true, description: 'Directory of the backup taken, if any' }) backupLocation!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Directory of the backup taken, if any' }) backupLocation!:
+    string | null;
 }
 
 class PlanJobDto {
@@ -76,7 +88,12 @@ class PlanJobDto {
 }
 
 export class InFlightDto {
-  @ApiProperty({ type: Number, nullable: true, description: 'Units of work in progress that a rollback would interrupt; null when the phase cannot tell' }) count!: number | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'Units of work in progress that a rollback would interrupt; null when the phase cannot tell',
+  })
+  count!: number | null;
   @ApiProperty() description!: string;
 }
 
@@ -112,8 +129,12 @@ export class RollbackPlanDto {
   @ApiProperty({ type: String, nullable: true }) backupDir!: string | null;
   @ApiProperty({ type: [RollbackStepDto], description: 'Every step, pending' }) steps!: RollbackStepDto[];
   @ApiProperty({ type: [PhasePlanDto] }) phasePlans!: PhasePlanDto[];
-  @ApiProperty({ description: 'Rows would be dropped that no backup keeps (rebuildable data, reverted without backup)' }) dataLoss!: boolean;
-  @ApiProperty({ type: [String], description: 'Why the rollback would be refused; empty when it would run' }) refusals!: string[];
+  @ApiProperty({
+    description: 'Rows would be dropped that no backup keeps (rebuildable data, reverted without backup)',
+  })
+  dataLoss!: boolean;
+  @ApiProperty({ type: [String], description: 'Why the rollback would be refused; empty when it would run' })
+  refusals!: string[];
 }
 
 class MigrationStateDto {

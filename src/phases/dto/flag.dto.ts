@@ -8,7 +8,12 @@ export class SetFlagDto {
   @IsBoolean()
   enabled!: boolean;
 
-  @ApiProperty({ description: 'Why: kept in the audit trail', minLength: 3, maxLength: 500, example: 'pilot on line 2' })
+  @ApiProperty({
+    description: 'Why: kept in the audit trail',
+    minLength: 3,
+    maxLength: 500,
+    example: 'pilot on line 2',
+  })
   @IsString()
   @MinLength(3)
   @MaxLength(500)
@@ -52,7 +57,8 @@ export class FlagViewDto {
   @ApiProperty({ description: 'Stored value' }) enabled!: boolean;
   @ApiProperty({ description: 'What the code sees: stored value gated by the kill switch' }) effective!: boolean;
   @ApiProperty({ description: 'FEATURE_FLAGS_FORCE_OFF applies to this flag' }) forcedOff!: boolean;
-  @ApiProperty({ nullable: true, type: String, description: 'Why effective differs from enabled' }) reason!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Why effective differs from enabled' }) reason!:
+    string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) updatedAt!: Date | null;
   @ApiProperty({ nullable: true, type: String }) updatedBy!: string | null;
 }

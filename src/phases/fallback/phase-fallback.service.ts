@@ -42,7 +42,11 @@ export class PhaseFallback {
     private readonly registry: PhaseRegistry,
     metrics: MetricsService,
   ) {
-    this.fallbacks = metrics.counter('phase_fallback_total', 'New-path failures or declines that ran the legacy path', ['phase', 'operation', 'reason']);
+    this.fallbacks = metrics.counter('phase_fallback_total', 'New-path failures or declines that ran the legacy path', [
+      'phase',
+      'operation',
+      'reason',
+    ]);
   }
 
   static decline(reason: string): Decline {

@@ -1,5 +1,12 @@
 import { Body, Controller, Get, Param, Put, Query, Req } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiOperation,
+} from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Roles } from '../../common/auth/auth.decorators.js';
 import { Role } from '../../common/auth/role.js';
@@ -34,7 +41,10 @@ export class FlagsController {
   @ApiOkResponse({ type: FlagViewDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Missing reason or bad value' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Unknown flag' })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: "SCHEMA_NOT_APPLIED: the flag's phase schema is reverted" })
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description: "SCHEMA_NOT_APPLIED: the flag's phase schema is reverted",
+  })
   set(@Param() p: FlagKeyParam, @Body() body: SetFlagDto, @Req() req: Request): Promise<FlagView> {
     return this.flags.set(p.key, body.enabled, { actor: req.apiKey!.name, reason: body.reason, requestId: req.id });
   }

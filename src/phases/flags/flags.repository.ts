@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, FindOptionsWhere, LessThan } from 'typeorm';
 import { dialectOf, insertIgnore, toDbTime } from '../../database/dialect.js';
-import { registerManifest, writeFlags, type ManifestEntry, type SwitchChange } from '../rollback/emergency-statements.js';
+import {
+  registerManifest,
+  writeFlags,
+  type ManifestEntry,
+  type SwitchChange,
+} from '../rollback/emergency-statements.js';
 import { FeatureFlagAudit } from './feature-flag-audit.entity.js';
 import { FeatureFlag } from './feature-flag.entity.js';
 

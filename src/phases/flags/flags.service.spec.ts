@@ -27,7 +27,8 @@ class FakeFlagsRepository implements Pick<FlagsRepository, 'version' | 'all' | '
   async write(manager: EntityManager, keys: readonly string[], enabled: boolean, change: SwitchChange): Promise<void> {
     if (manager !== em) throw new Error('written outside the caller transaction');
     this.writes.push({ keys, enabled, change });
-    for (const key of keys) this.rows.set(key, { key, enabled, description: '', updatedAt: new Date(), updatedBy: change.actor });
+    for (const key of keys)
+      this.rows.set(key, { key, enabled, description: '', updatedAt: new Date(), updatedBy: change.actor });
     this.versionNumber++;
   }
 }
@@ -76,9 +77,14 @@ describe('FlagsService', () => {
   it('refuses a change without a reason, an unknown flag, and switching on a flag whose schema is reverted, writing nothing', async () => {
     const { repo, flags } = flagsService({ schema: { 8: 'reverted' } });
 
-    await expect(flags.setMany(['p7_on'], true, { ...change, reason: '   ' }, em)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(flags.setMany(['p7_on'], true, { ...change, reason: '   ' }, em)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
     await expect(flags.setMany(['p7_on', 'nope'], true, change, em)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(flags.setMany(['p7_on', 'p8_on'], true, change, em)).rejects.toMatchObject({ code: 'SCHEMA_NOT_APPLIED', details: { phase: 8 } });
+    await expect(flags.setMany(['p7_on', 'p8_on'], true, change, em)).rejects.toMatchObject({
+      code: 'SCHEMA_NOT_APPLIED',
+      details: { phase: 8 },
+    });
     expect(repo.writes).toEqual([]);
 
     // switching it off needs no schema
@@ -92,7 +98,12 @@ describe('FlagsService', () => {
     await flags.refresh();
 
     expect(flags.isEnabled('p7_on')).toBe(false);
-    expect(flags.view('p7_on')).toMatchObject({ enabled: true, effective: false, forcedOff: true, reason: 'forced off by FEATURE_FLAGS_FORCE_OFF lists this flag' });
+    expect(flags.view('p7_on')).toMatchObject({
+      enabled: true,
+      effective: false,
+      forcedOff: true,
+      reason: 'forced off by FEATURE_FLAGS_FORCE_OFF lists this flag',
+    });
     expect(flags.isEnabled('p8_on')).toBe(true);
   });
 });

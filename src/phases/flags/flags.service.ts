@@ -114,14 +114,19 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
 
   /** Changes several flags in one transaction (joins `manager`'s when given), with audit rows. */
   async setMany(keys: string[], enabled: boolean, change: FlagChange, manager?: EntityManager): Promise<void> {
-    if (!change.reason?.trim()) throw DomainError.validation([{ field: 'reason', messages: ['a reason is required for every flag change'] }]);
+    if (!change.reason?.trim())
+      throw DomainError.validation([{ field: 'reason', messages: ['a reason is required for every flag change'] }]);
     for (const key of keys) {
       const phase = this.registry.phaseOfFlag(key);
       if (!phase) throw DomainError.notFound('Flag', key);
       if (enabled && (await this.registry.schemaState(phase.number)) !== 'applied') {
-        throw new DomainError(ErrorCode.SchemaNotApplied, `Flag ${key} needs phase ${phase.number}'s schema; run "phases enable --phase ${phase.number}" first`, {
-          phase: phase.number,
-        });
+        throw new DomainError(
+          ErrorCode.SchemaNotApplied,
+          `Flag ${key} needs phase ${phase.number}'s schema; run "phases enable --phase ${phase.number}" first`,
+          {
+            phase: phase.number,
+          },
+        );
       }
     }
     const write = (em: EntityManager) => this.store.write(em, keys, enabled, change);
@@ -152,7 +157,8 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
       this.refreshFailing = false;
     } catch (error) {
       // keep serving the last snapshot; say so once, not every interval
-      if (!this.refreshFailing) this.logger.warn({ msg: 'flag refresh failed; serving the last snapshot', error: String(error) });
+      if (!this.refreshFailing)
+        this.logger.warn({ msg: 'flag refresh failed; serving the last snapshot', error: String(error) });
       this.refreshFailing = true;
     }
   }
@@ -167,7 +173,9 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
       await this.store.registerManifest(entries);
     } catch (error) {
       if (!isMissingTable(error)) throw error;
-      this.logger.warn('phase_manifest is missing: the lean emergency rollback boots the application until the schema is migrated');
+      this.logger.warn(
+        'phase_manifest is missing: the lean emergency rollback boots the application until the schema is migrated',
+      );
     }
   }
 

@@ -14,7 +14,11 @@ export interface PhaseSchema {
   readonly columns: readonly OwnedColumn[];
 }
 
-export function phaseSchema(phase: number, tables: readonly OwnedTable[], columns: readonly OwnedColumn[] = []): PhaseSchema {
+export function phaseSchema(
+  phase: number,
+  tables: readonly OwnedTable[],
+  columns: readonly OwnedColumn[] = [],
+): PhaseSchema {
   return Object.freeze({ phase, tables: Object.freeze([...tables]), columns: Object.freeze([...columns]) });
 }
 
@@ -57,13 +61,28 @@ interface ManifestItem {
  * file was written from). Any row added, changed or removed since the backup changes the
  * digest, so a stale backup never covers a drop.
  */
-export async function inspectSchemaDrop(qr: QueryRunner, schema: PhaseSchema, options: { checkBackups?: boolean } = {}): Promise<GuardReport> {
+export async function inspectSchemaDrop(
+  qr: QueryRunner,
+  schema: PhaseSchema,
+  options: { checkBackups?: boolean } = {},
+): Promise<GuardReport> {
   const backups = options.checkBackups === false ? [] : await verifiedBackups(qr, schema.phase);
   const items: GuardItem[] = [];
-  const targets = [...schema.tables.map((t) => ({ table: t.name, column: undefined, rebuildable: t.rebuildable })), ...schema.columns];
+  const targets = [
+    ...schema.tables.map((t) => ({ table: t.name, column: undefined, rebuildable: t.rebuildable })),
+    ...schema.columns,
+  ];
   for (const target of targets) {
     const set = await describeRowSet(qr, target.table, target.column);
-    const item: GuardItem = { table: target.table, column: target.column, rebuildable: target.rebuildable, exists: set !== null, holdsData: false, coveredBy: null, refusal: null };
+    const item: GuardItem = {
+      table: target.table,
+      column: target.column,
+      rebuildable: target.rebuildable,
+      exists: set !== null,
+      holdsData: false,
+      coveredBy: null,
+      refusal: null,
+    };
     items.push(item);
     if (!set) continue;
     item.holdsData = await holdsData(qr, target.table, target.column);
@@ -79,7 +98,8 @@ export async function inspectSchemaDrop(qr: QueryRunner, schema: PhaseSchema, op
     const current = await digestRows(qr, set);
     const match = candidates.find((c) => c.entry.rows === current.rows && c.entry.sha256 === current.sha256);
     if (match) item.coveredBy = { backupId: match.backup.id, location: match.backup.location };
-    else item.refusal = `holds ${current.rows} rows, which differ from its latest verified backup #${candidates[0].backup.id} (${candidates[0].entry.rows} rows)`;
+    else
+      item.refusal = `holds ${current.rows} rows, which differ from its latest verified backup #${candidates[0].backup.id} (${candidates[0].entry.rows} rows)`;
   }
   return { phase: schema.phase, items, refused: items.some((i) => i.refusal !== null) };
 }
@@ -121,13 +141,23 @@ export function describeItem(item: GuardItem): string {
   return `${name}: ${item.refusal}`;
 }
 
-async function verifiedBackups(qr: QueryRunner, phase: number): Promise<Array<{ id: number; location: string; items: ManifestItem[] }>> {
+async function verifiedBackups(
+  qr: QueryRunner,
+  phase: number,
+): Promise<Array<{ id: number; location: string; items: ManifestItem[] }>> {
   if (!(await qr.hasTable('schema_backup'))) return [];
-  const rows: BackupRow[] = await qr.query(`SELECT id, location, items FROM ${q('schema_backup')} WHERE phase = ? AND status = 'verified' ORDER BY id DESC`, [phase]);
+  const rows: BackupRow[] = await qr.query(
+    `SELECT id, location, items FROM ${q('schema_backup')} WHERE phase = ? AND status = 'verified' ORDER BY id DESC`,
+    [phase],
+  );
   return rows.map((r) => ({ id: Number(r.id), location: r.location, items: JSON.parse(r.items) as ManifestItem[] }));
 }
 
 /** The schema a phase definition declares, for code that holds the definition rather than the constant. */
-export function schemaOf(definition: { number: number; tables: readonly OwnedTable[]; columns: readonly OwnedColumn[] }): PhaseSchema {
+export function schemaOf(definition: {
+  number: number;
+  tables: readonly OwnedTable[];
+  columns: readonly OwnedColumn[];
+}): PhaseSchema {
   return phaseSchema(definition.number, definition.tables, definition.columns);
 }

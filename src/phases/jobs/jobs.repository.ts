@@ -26,7 +26,9 @@ export class JobsRepository {
   }
 
   async resume(name: string, change: SwitchChange, now: Date): Promise<void> {
-    await this.dataSource.getRepository(JobControl).save({ name, stopped: false, changedAt: now, changedBy: change.actor, reason: change.reason }, ONE_ROW);
+    await this.dataSource
+      .getRepository(JobControl)
+      .save({ name, stopped: false, changedAt: now, changedBy: change.actor, reason: change.reason }, ONE_ROW);
   }
 
   /** Of `names`, the jobs whose lease a live holder keeps. */
@@ -45,12 +47,17 @@ export class JobsRepository {
 
   /** Marks the job's runs still recorded as running failed, with `error` as the reason. */
   async failRunning(name: string, error: string, now: Date): Promise<void> {
-    await this.dataSource.getRepository(JobRun).update({ jobName: name, status: 'running' }, { status: 'failed', finishedAt: now, error });
+    await this.dataSource
+      .getRepository(JobRun)
+      .update({ jobName: name, status: 'running' }, { status: 'failed', finishedAt: now, error });
   }
 
   startRun(run: NewRun, now: Date): Promise<JobRun> {
     const runs = this.dataSource.getRepository(JobRun);
-    return runs.save(runs.create({ ...run, status: 'running', startedAt: now, finishedAt: null, counts: null, error: null }), ONE_ROW);
+    return runs.save(
+      runs.create({ ...run, status: 'running', startedAt: now, finishedAt: null, counts: null, error: null }),
+      ONE_ROW,
+    );
   }
 
   /** Saves the run's outcome. */

@@ -65,7 +65,10 @@ export class JobsService {
     this.ttlMs = config.get('JOB_LEASE_TTL_MS', { infer: true });
     this.stopWaitMs = config.get('JOB_STOP_WAIT_MS', { infer: true });
     this.runs = metrics.counter('phase_job_runs_total', 'Phase job runs by job and status', ['job', 'status']);
-    this.counted = metrics.counter('phase_job_items_total', 'Items a phase job reported, by job and count name', ['job', 'count']);
+    this.counted = metrics.counter('phase_job_items_total', 'Items a phase job reported, by job and count name', [
+      'job',
+      'count',
+    ]);
   }
 
   /** A scheduled tick: runs only with the job's flag on, the job not stopped, and the tick not taken. */
@@ -81,7 +84,11 @@ export class JobsService {
     const { phase, job } = this.find(name);
     const held = await this.lease.hold(name, this.ttlMs, () => this.runHoldingLease(phase, job, 'manual'));
     if (held.acquired) return held.value;
-    throw new DomainError(ErrorCode.Conflict, `Job ${name} is already running${held.holder ? ` on ${held.holder.owner}` : ''}`, { job: name });
+    throw new DomainError(
+      ErrorCode.Conflict,
+      `Job ${name} is already running${held.holder ? ` on ${held.holder.owner}` : ''}`,
+      { job: name },
+    );
   }
 
   async stop(name: string, change: FlagChange, waitMs = this.stopWaitMs): Promise<StopResult> {
@@ -155,20 +162,31 @@ export class JobsService {
   }
 
   /** Called holding the job's lease. */
-  private async runHoldingLease(phase: PhaseDefinition, job: PhaseJob, triggeredBy: JobRun['triggeredBy']): Promise<JobRun> {
+  private async runHoldingLease(
+    phase: PhaseDefinition,
+    job: PhaseJob,
+    triggeredBy: JobRun['triggeredBy'],
+  ): Promise<JobRun> {
     const controller = new AbortController();
     this.local.set(job.name, controller);
     let run: JobRun | undefined;
     try {
       // we hold the lease, so any run still marked running was abandoned by a crashed holder
       await this.store.failRunning(job.name, 'abandoned: its process stopped before finishing', new Date());
-      run = await this.store.startRun({ jobName: job.name, phase: phase.number, triggeredBy, owner: this.lease.owner }, new Date());
+      run = await this.store.startRun(
+        { jobName: job.name, phase: phase.number, triggeredBy, owner: this.lease.owner },
+        new Date(),
+      );
       try {
         const counts = (await job.run({ signal: controller.signal, manual: triggeredBy === 'manual' })) ?? {};
         Object.assign(run, { status: 'succeeded', counts, finishedAt: new Date() });
         for (const [count, value] of Object.entries(counts)) this.counted.inc({ job: job.name, count }, value);
       } catch (error) {
-        Object.assign(run, { status: 'failed', error: error instanceof Error ? error.message : String(error), finishedAt: new Date() });
+        Object.assign(run, {
+          status: 'failed',
+          error: error instanceof Error ? error.message : String(error),
+          finishedAt: new Date(),
+        });
         this.logger.error({ msg: 'job run failed', job: job.name, phase: phase.number, error: run.error });
       }
       await this.store.saveRun(run);

@@ -13,5 +13,7 @@ export function scheduledTick(cron: string, firedAt: Date = new Date()): Date {
   const after = time.getNextDateFrom(probe.toJSDate());
   const tolerance = Math.min(MAX_TOLERANCE_MS, (after.toMillis() - probe.toMillis()) / 2);
   const tick = time.getNextDateFrom(new Date(firedAt.getTime() - tolerance));
-  return tick.toMillis() <= firedAt.getTime() + tolerance ? tick.toJSDate() : new Date(Math.floor(firedAt.getTime() / 1000) * 1000);
+  return tick.toMillis() <= firedAt.getTime() + tolerance
+    ? tick.toJSDate()
+    : new Date(Math.floor(firedAt.getTime() / 1000) * 1000);
 }

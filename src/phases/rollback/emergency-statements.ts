@@ -36,22 +36,37 @@ export interface ManifestEntry {
 const marks = (n: number) => Array(n).fill('?').join(', ');
 
 /** Sets `keys` to `enabled`, auditing each flag that changed; returns those keys. */
-export async function writeFlags(db: SqlExecutor, keys: readonly string[], enabled: boolean, change: SwitchChange, now = new Date()): Promise<string[]> {
+export async function writeFlags(
+  db: SqlExecutor,
+  keys: readonly string[],
+  enabled: boolean,
+  change: SwitchChange,
+  now = new Date(),
+): Promise<string[]> {
   if (keys.length === 0) return [];
-  const rows: Array<{ key: string; enabled: unknown }> = await db.query(`SELECT \`key\`, enabled FROM feature_flag WHERE \`key\` IN (${marks(keys.length)})`, [...keys]);
+  const rows: Array<{ key: string; enabled: unknown }> = await db.query(
+    `SELECT \`key\`, enabled FROM feature_flag WHERE \`key\` IN (${marks(keys.length)})`,
+    [...keys],
+  );
   const current = new Map(rows.map((r) => [r.key, Boolean(Number(r.enabled))]));
   const changed = keys.filter((k) => current.get(k) !== enabled);
   if (changed.length === 0) return [];
   const at = toDbTime(now);
-  await db.query(`UPDATE feature_flag SET enabled = ?, updated_at = ?, updated_by = ? WHERE \`key\` IN (${marks(changed.length)})`, [
-    enabled ? 1 : 0,
-    at,
-    change.actor,
-    ...changed,
-  ]);
+  await db.query(
+    `UPDATE feature_flag SET enabled = ?, updated_at = ?, updated_by = ? WHERE \`key\` IN (${marks(changed.length)})`,
+    [enabled ? 1 : 0, at, change.actor, ...changed],
+  );
   const audit = changed.map((key) => {
     const old = current.get(key);
-    return [key, old === undefined ? null : old ? 1 : 0, enabled ? 1 : 0, change.actor, change.reason.trim(), change.requestId ?? null, at];
+    return [
+      key,
+      old === undefined ? null : old ? 1 : 0,
+      enabled ? 1 : 0,
+      change.actor,
+      change.reason.trim(),
+      change.requestId ?? null,
+      at,
+    ];
   });
   await db.query(
     `INSERT INTO feature_flag_audit (\`key\`, old_value, new_value, actor, reason, request_id, changed_at) VALUES ${audit.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
@@ -63,7 +78,12 @@ export async function writeFlags(db: SqlExecutor, keys: readonly string[], enabl
 }
 
 /** Stores a stop for each job; every replica's next tick obeys it. */
-export async function storeJobStops(db: SqlExecutor, names: readonly string[], change: SwitchChange, now = new Date()): Promise<void> {
+export async function storeJobStops(
+  db: SqlExecutor,
+  names: readonly string[],
+  change: SwitchChange,
+  now = new Date(),
+): Promise<void> {
   if (names.length === 0) return;
   const at = toDbTime(now);
   await db.query(`DELETE FROM job_control WHERE name IN (${marks(names.length)})`, [...names]);
@@ -74,7 +94,12 @@ export async function storeJobStops(db: SqlExecutor, names: readonly string[], c
 }
 
 /** The emergency's one transaction body: every flag off (audited) and every job stopped. */
-export async function switchEverythingOff(db: SqlExecutor, targets: EmergencyTargets, change: SwitchChange, now = new Date()): Promise<void> {
+export async function switchEverythingOff(
+  db: SqlExecutor,
+  targets: EmergencyTargets,
+  change: SwitchChange,
+  now = new Date(),
+): Promise<void> {
   await writeFlags(db, targets.flags, false, change, now);
   await storeJobStops(db, targets.jobs, change, now);
 }
@@ -82,21 +107,25 @@ export async function switchEverythingOff(db: SqlExecutor, targets: EmergencyTar
 /** Jobs whose lease a live holder keeps: a run that is finishing its current batch. */
 export async function jobsStillRunning(db: SqlExecutor, names: readonly string[], now = new Date()): Promise<string[]> {
   if (names.length === 0) return [];
-  const rows: Array<{ name: string }> = await db.query(`SELECT name FROM job_lease WHERE name IN (${marks(names.length)}) AND owner IS NOT NULL AND expires_at >= ?`, [
-    ...names,
-    toDbTime(now),
-  ]);
+  const rows: Array<{ name: string }> = await db.query(
+    `SELECT name FROM job_lease WHERE name IN (${marks(names.length)}) AND owner IS NOT NULL AND expires_at >= ?`,
+    [...names, toDbTime(now)],
+  );
   const running = new Set(rows.map((r) => r.name));
   return names.filter((n) => running.has(n));
 }
 
 /** The emergency's step details, the same words whichever path ran it. */
 export const emergencyDetails = {
-  switched: (t: Pick<EmergencyTargets, 'flags' | 'jobs'>) => `${t.flags.length} flags off and ${t.jobs.length} jobs stopped in one transaction`,
+  switched: (t: Pick<EmergencyTargets, 'flags' | 'jobs'>) =>
+    `${t.flags.length} flags off and ${t.jobs.length} jobs stopped in one transaction`,
   stopped: (busy: readonly string[]): { detail: string; issue?: string } =>
     busy.length === 0
       ? { detail: 'stopped with the flags; none was running' }
-      : { detail: `stopped with the flags; finishing their current batch: ${busy.join(', ')}`, issue: `jobs still finishing a batch at stop: ${busy.join(', ')}` },
+      : {
+          detail: `stopped with the flags; finishing their current batch: ${busy.join(', ')}`,
+          issue: `jobs still finishing a batch at stop: ${busy.join(', ')}`,
+        },
 };
 
 /**
@@ -104,8 +133,14 @@ export const emergencyDetails = {
  * kept. Writes only what is missing or different, so replicas starting together (on Galera,
  * say) do not all rewrite the same rows.
  */
-export async function registerManifest(db: SqlExecutor, dialect: Dialect, entries: readonly ManifestEntry[]): Promise<void> {
-  const stored: Array<{ kind: string; name: string; phase: unknown }> = await db.query(`SELECT kind, name, phase FROM phase_manifest`);
+export async function registerManifest(
+  db: SqlExecutor,
+  dialect: Dialect,
+  entries: readonly ManifestEntry[],
+): Promise<void> {
+  const stored: Array<{ kind: string; name: string; phase: unknown }> = await db.query(
+    `SELECT kind, name, phase FROM phase_manifest`,
+  );
   const known = new Map(stored.map((r) => [`${r.kind}:${r.name}`, Number(r.phase)]));
   const changed = entries.filter((e) => known.get(`${e.kind}:${e.name}`) !== e.phase);
   if (changed.length === 0) return;
@@ -117,7 +152,9 @@ export async function registerManifest(db: SqlExecutor, dialect: Dialect, entrie
 
 /** Every flag and job the replicas declared, read from the database; null when none has registered yet. */
 export async function readManifest(db: SqlExecutor): Promise<EmergencyTargets | null> {
-  const rows: Array<{ kind: string; name: string; phase: unknown }> = await db.query(`SELECT kind, name, phase FROM phase_manifest ORDER BY phase DESC, kind, name`);
+  const rows: Array<{ kind: string; name: string; phase: unknown }> = await db.query(
+    `SELECT kind, name, phase FROM phase_manifest ORDER BY phase DESC, kind, name`,
+  );
   if (rows.length === 0) return null;
   return {
     flags: rows.filter((r) => r.kind === 'flag').map((r) => r.name),
@@ -158,18 +195,27 @@ export async function insertRollbackLog(db: SqlExecutor, dialect: Dialect, row: 
       JSON.stringify(row.steps),
     ],
   );
-  const [{ id }] = await db.query(dialect === 'mysql' ? 'SELECT LAST_INSERT_ID() AS id' : 'SELECT last_insert_rowid() AS id');
+  const [{ id }] = await db.query(
+    dialect === 'mysql' ? 'SELECT LAST_INSERT_ID() AS id' : 'SELECT last_insert_rowid() AS id',
+  );
   return Number(id);
 }
 
 /** Closes a log row: its status, timing, issues and steps. */
-export async function finishRollbackLog(db: SqlExecutor, id: number, row: Pick<LogRow, 'status' | 'finishedAt' | 'durationMs' | 'issues' | 'steps'>): Promise<void> {
-  await db.query(`UPDATE rollback_log SET status = ?, finished_at = ?, duration_ms = ?, issues = ?, steps = ? WHERE id = ?`, [
-    row.status,
-    row.finishedAt && toDbTime(row.finishedAt),
-    row.durationMs,
-    JSON.stringify(row.issues),
-    JSON.stringify(row.steps),
-    id,
-  ]);
+export async function finishRollbackLog(
+  db: SqlExecutor,
+  id: number,
+  row: Pick<LogRow, 'status' | 'finishedAt' | 'durationMs' | 'issues' | 'steps'>,
+): Promise<void> {
+  await db.query(
+    `UPDATE rollback_log SET status = ?, finished_at = ?, duration_ms = ?, issues = ?, steps = ? WHERE id = ?`,
+    [
+      row.status,
+      row.finishedAt && toDbTime(row.finishedAt),
+      row.durationMs,
+      JSON.stringify(row.issues),
+      JSON.stringify(row.steps),
+      id,
+    ],
+  );
 }

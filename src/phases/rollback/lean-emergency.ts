@@ -39,7 +39,8 @@ interface Connection extends SqlExecutor {
 }
 
 const ATTEMPTS = 3;
-export const VERIFY_SKIPPED = 'not run by the lean emergency path, which boots no application: each replica takes the legacy path within FLAG_REFRESH_MS; see `phases status`';
+export const VERIFY_SKIPPED =
+  'not run by the lean emergency path, which boots no application: each replica takes the legacy path within FLAG_REFRESH_MS; see `phases status`';
 
 export async function leanEmergency(env: DatabaseEnvironment, request: LeanRequest): Promise<LeanOutcome> {
   const db = await connect(env);
@@ -65,15 +66,33 @@ async function switchOff(db: Connection, targets: EmergencyTargets, request: Lea
     false,
     false,
   );
-  const base = { kind: 'emergency' as const, phases: targets.phases, reason: request.reason, actor: request.actor, startedAt };
-  const id = await insertRollbackLog(db, db.dialect, { ...base, status: 'running', finishedAt: null, durationMs: null, issues: [], steps });
+  const base = {
+    kind: 'emergency' as const,
+    phases: targets.phases,
+    reason: request.reason,
+    actor: request.actor,
+    startedAt,
+  };
+  const id = await insertRollbackLog(db, db.dialect, {
+    ...base,
+    status: 'running',
+    finishedAt: null,
+    durationMs: null,
+    issues: [],
+    steps,
+  });
   // the audit rows name the rollback, as the full path's do
   const change = { actor: request.actor, reason: `rollback #${id}: ${request.reason}`.slice(0, 500) };
   const issues: string[] = [];
   const run = async (step: RollbackStep, work: () => Promise<{ detail: string; issue?: string }>) => {
     const t0 = Date.now();
     const outcome = await work();
-    Object.assign(step, { status: 'done', startedAt: new Date(t0).toISOString(), durationMs: Date.now() - t0, detail: outcome.detail });
+    Object.assign(step, {
+      status: 'done',
+      startedAt: new Date(t0).toISOString(),
+      durationMs: Date.now() - t0,
+      detail: outcome.detail,
+    });
     if (outcome.issue) issues.push(outcome.issue);
   };
   const [flagsStep, jobsStep] = steps;
@@ -82,10 +101,22 @@ async function switchOff(db: Connection, targets: EmergencyTargets, request: Lea
     return { detail: emergencyDetails.switched(targets) };
   });
   await run(jobsStep, async () => emergencyDetails.stopped(await jobsStillRunning(db, targets.jobs)));
-  for (const step of steps.filter((s) => s.name === 'verify-legacy')) Object.assign(step, { status: 'skipped', detail: VERIFY_SKIPPED });
+  for (const step of steps.filter((s) => s.name === 'verify-legacy'))
+    Object.assign(step, { status: 'skipped', detail: VERIFY_SKIPPED });
   const finishedAt = new Date();
-  Object.assign(steps.at(-1)!, { status: 'done', startedAt: finishedAt.toISOString(), durationMs: 0, detail: 'completed' });
-  const closed = { status: 'completed' as const, finishedAt, durationMs: finishedAt.getTime() - startedAt.getTime(), issues, steps };
+  Object.assign(steps.at(-1)!, {
+    status: 'done',
+    startedAt: finishedAt.toISOString(),
+    durationMs: 0,
+    detail: 'completed',
+  });
+  const closed = {
+    status: 'completed' as const,
+    finishedAt,
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    issues,
+    steps,
+  };
   await finishRollbackLog(db, id, closed);
   return {
     id,
@@ -106,7 +137,10 @@ async function notify(env: DatabaseEnvironment, entry: RollbackLogEntry): Promis
   const target = { url: env.ROLLBACK_WEBHOOK_URL, timeoutMs: env.ROLLBACK_WEBHOOK_TIMEOUT_MS };
   if (!target.url) return record(entry);
   const undelivered = (
-    await Promise.all([deliverRollbackNotice(target, 'rollback.started', rollbackNotice(entry)), deliverRollbackNotice(target, 'rollback.finished', rollbackNotice(entry))])
+    await Promise.all([
+      deliverRollbackNotice(target, 'rollback.started', rollbackNotice(entry)),
+      deliverRollbackNotice(target, 'rollback.finished', rollbackNotice(entry)),
+    ])
   ).filter((issue): issue is string => issue !== null);
   if (undelivered.length) {
     entry.issues = [...entry.issues, ...undelivered];

@@ -1,5 +1,13 @@
 import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags, ApiOperation } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+  ApiOperation,
+} from '@nestjs/swagger';
 import { IsBoolean, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import type { Request } from 'express';
 import { Roles } from '../../common/auth/auth.decorators.js';
@@ -51,10 +59,20 @@ export class RollForwardController {
   @ApiOperation({ summary: 'Re-enable a rolled-back phase' })
   @Post(':phase/enable')
   @HttpCode(200)
-  @ApiOkResponse({ type: RollForwardResultDto, description: 'Schema applied again if it was reverted, flags on, their jobs resumed' })
+  @ApiOkResponse({
+    type: RollForwardResultDto,
+    description: 'Schema applied again if it was reverted, flags on, their jobs resumed',
+  })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such phase' })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'UNSAFE_REQUEST: a lower phase whose schema is not applied must be enabled first' })
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description: 'UNSAFE_REQUEST: a lower phase whose schema is not applied must be enabled first',
+  })
   enable(@Param() p: PhaseParam, @Body() body: EnablePhaseDto, @Req() req: Request): Promise<RollForwardResult> {
-    return this.rollForward.enable(p.phase, { shadowOnly: body.shadowOnly === true }, { actor: req.apiKey!.name, reason: body.reason, requestId: req.id });
+    return this.rollForward.enable(
+      p.phase,
+      { shadowOnly: body.shadowOnly === true },
+      { actor: req.apiKey!.name, reason: body.reason, requestId: req.id },
+    );
   }
 }

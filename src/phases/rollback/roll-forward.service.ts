@@ -33,9 +33,13 @@ export class RollForwardService {
       if ((await this.registry.schemaState(lower.number)) !== 'applied') missing.push(lower.number);
     }
     if (missing.length) {
-      throw new DomainError(ErrorCode.UnsafeRequest, `Phase ${phase} builds on phase ${missing.join(', ')}, whose schema is not applied: enable phase ${missing.join(', then ')} first`, {
-        missing,
-      });
+      throw new DomainError(
+        ErrorCode.UnsafeRequest,
+        `Phase ${phase} builds on phase ${missing.join(', ')}, whose schema is not applied: enable phase ${missing.join(', then ')} first`,
+        {
+          missing,
+        },
+      );
     }
     const migrationsApplied = await this.migrations.run({ includePhases: [phase], upToPhase: phase });
     const keys = def.flags.filter((f) => !options.shadowOnly || f.shadow).map((f) => f.key);

@@ -4,7 +4,10 @@ import { In, Like, Repository } from 'typeorm';
 import { ONE_ROW } from '../../database/dialect.js';
 import { RollbackLogEntry } from './rollback-log.entity.js';
 
-export type NewRollbackLogEntry = Omit<RollbackLogEntry, 'id' | 'phases' | 'finishedAt' | 'durationMs' | 'resolution'> & { phases: number[] };
+export type NewRollbackLogEntry = Omit<
+  RollbackLogEntry,
+  'id' | 'phases' | 'finishedAt' | 'durationMs' | 'resolution'
+> & { phases: number[] };
 
 /** rollback_log's rows. Each save is one row outside any transaction: a step's progress lands as it happens. */
 @Injectable()
@@ -27,11 +30,23 @@ export class RollbackLogRepository {
 
   /** Phase and to-phase rollbacks still running or failed, newest first. */
   unfinished(): Promise<RollbackLogEntry[]> {
-    return this.entries.find({ where: { status: In(['running', 'failed']), kind: In(['phase', 'to-phase']) }, order: { id: 'DESC' } });
+    return this.entries.find({
+      where: { status: In(['running', 'failed']), kind: In(['phase', 'to-phase']) },
+      order: { id: 'DESC' },
+    });
   }
 
   create(fields: NewRollbackLogEntry): Promise<RollbackLogEntry> {
-    return this.entries.save(this.entries.create({ ...fields, phases: `,${fields.phases.join(',')},`, finishedAt: null, durationMs: null, resolution: null }), ONE_ROW);
+    return this.entries.save(
+      this.entries.create({
+        ...fields,
+        phases: `,${fields.phases.join(',')},`,
+        finishedAt: null,
+        durationMs: null,
+        resolution: null,
+      }),
+      ONE_ROW,
+    );
   }
 
   save(entry: RollbackLogEntry): Promise<RollbackLogEntry> {

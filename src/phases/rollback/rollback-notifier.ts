@@ -16,7 +16,10 @@ export class RollbackNotifier {
   private readonly target: WebhookTarget;
 
   constructor(config: ConfigService<Environment, true>) {
-    this.target = { url: config.get('ROLLBACK_WEBHOOK_URL', { infer: true }), timeoutMs: config.get('ROLLBACK_WEBHOOK_TIMEOUT_MS', { infer: true }) };
+    this.target = {
+      url: config.get('ROLLBACK_WEBHOOK_URL', { infer: true }),
+      timeoutMs: config.get('ROLLBACK_WEBHOOK_TIMEOUT_MS', { infer: true }),
+    };
   }
 
   /** Resolves to null when delivered (or no webhook is configured), otherwise to what went wrong. */

@@ -71,13 +71,20 @@ export class RollbackPlanner {
 
   /** The phases a request covers, in rollback order (highest first). */
   phasesOf(request: RollbackRequest): PhaseDefinition[] {
-    const targets = [request.phase !== undefined, request.toPhase !== undefined, request.emergency === true].filter(Boolean).length;
-    if (targets !== 1) throw DomainError.validation([{ field: 'phase', messages: ['give exactly one of phase, toPhase or emergency'] }]);
+    const targets = [request.phase !== undefined, request.toPhase !== undefined, request.emergency === true].filter(
+      Boolean,
+    ).length;
+    if (targets !== 1)
+      throw DomainError.validation([{ field: 'phase', messages: ['give exactly one of phase, toPhase or emergency'] }]);
     if (request.emergency && (request.revertSchema || request.backup)) {
-      throw DomainError.validation([{ field: 'emergency', messages: ['an emergency rollback changes no schema: drop revertSchema and backup'] }]);
+      throw DomainError.validation([
+        { field: 'emergency', messages: ['an emergency rollback changes no schema: drop revertSchema and backup'] },
+      ]);
     }
     if (request.backup && !request.revertSchema) {
-      throw DomainError.validation([{ field: 'backup', messages: ['backup goes with revertSchema: it protects the rows the revert drops'] }]);
+      throw DomainError.validation([
+        { field: 'backup', messages: ['backup goes with revertSchema: it protects the rows the revert drops'] },
+      ]);
     }
     const desc = [...this.registry.all()].reverse();
     if (request.emergency) return desc;
@@ -98,7 +105,10 @@ export class RollbackPlanner {
     for (const def of phases) phasePlans.push(await this.phasePlan(def, revertSchema, backup));
     for (const p of phasePlans) {
       const refused = p.tables.filter((t) => t.action === 'refused');
-      if (refused.length) refusals.push(`phase ${p.phase}: ${refused.map((t) => t.note).join('; ')}: pass --backup to back it up before the revert`);
+      if (refused.length)
+        refusals.push(
+          `phase ${p.phase}: ${refused.map((t) => t.note).join('; ')}: pass --backup to back it up before the revert`,
+        );
     }
     return {
       kind,
@@ -119,16 +129,25 @@ export class RollbackPlanner {
     const lowest = Math.min(...included);
     const first: number[] = [];
     for (const p of [...this.registry.all()].reverse()) {
-      if (p.number > lowest && !included.has(p.number) && (await this.registry.schemaState(p.number)) !== 'reverted') first.push(p.number);
+      if (p.number > lowest && !included.has(p.number) && (await this.registry.schemaState(p.number)) !== 'reverted')
+        first.push(p.number);
     }
     if (first.length === 0) return [];
-    return [`schema reverts go in stack order: revert phase ${first.join(', phase ')} first (or use --to-phase ${lowest})`];
+    return [
+      `schema reverts go in stack order: revert phase ${first.join(', phase ')} first (or use --to-phase ${lowest})`,
+    ];
   }
 
   private async phasePlan(def: PhaseDefinition, revertSchema: boolean, backup: boolean): Promise<PhasePlan> {
     const schema = await this.registry.schemaState(def.number);
     const tables = await this.tablePlans(def, revertSchema, backup);
-    const jobs = await Promise.all(def.jobs.map(async (j) => ({ name: j.name, stopped: await this.jobs.isStopped(j.name), running: await this.jobs.isRunning(j.name) })));
+    const jobs = await Promise.all(
+      def.jobs.map(async (j) => ({
+        name: j.name,
+        stopped: await this.jobs.isStopped(j.name),
+        running: await this.jobs.isRunning(j.name),
+      })),
+    );
     return {
       phase: def.number,
       key: def.key,

@@ -42,10 +42,27 @@ export function record(entry: RollbackLogEntry): RollbackRecord {
   return { ...summary(entry), revertSchema, backup, requestId, issues, resolution, steps, backupLocation };
 }
 
-export function stepsFor(kind: RollbackKind, phases: ReadonlyArray<{ number: number }>, revertSchema: boolean, backup: boolean): RollbackStep[] {
-  const step = (phase: number | null, name: StepName): RollbackStep => ({ phase, name, status: 'pending', startedAt: null, durationMs: null, detail: null });
+export function stepsFor(
+  kind: RollbackKind,
+  phases: ReadonlyArray<{ number: number }>,
+  revertSchema: boolean,
+  backup: boolean,
+): RollbackStep[] {
+  const step = (phase: number | null, name: StepName): RollbackStep => ({
+    phase,
+    name,
+    status: 'pending',
+    startedAt: null,
+    durationMs: null,
+    detail: null,
+  });
   if (kind === 'emergency') {
-    return [step(null, 'disable-flags'), step(null, 'stop-jobs'), ...phases.map((p) => step(p.number, 'verify-legacy')), step(null, 'log')];
+    return [
+      step(null, 'disable-flags'),
+      step(null, 'stop-jobs'),
+      ...phases.map((p) => step(p.number, 'verify-legacy')),
+      step(null, 'log'),
+    ];
   }
   const perPhase = (): StepName[] => [
     'disable-flags',
@@ -60,5 +77,16 @@ export function stepsFor(kind: RollbackKind, phases: ReadonlyArray<{ number: num
 /** The body of a rollback's webhook notice. */
 export function rollbackNotice(entry: RollbackLogEntry): Record<string, unknown> {
   const { id, kind, reason, actor, status, durationMs, dataLoss, issues, backupLocation } = entry;
-  return { rollback: id, kind, phases: phaseList(entry), reason, actor, status, durationMs, dataLoss, issues, backupLocation };
+  return {
+    rollback: id,
+    kind,
+    phases: phaseList(entry),
+    reason,
+    actor,
+    status,
+    durationMs,
+    dataLoss,
+    issues,
+    backupLocation,
+  };
 }

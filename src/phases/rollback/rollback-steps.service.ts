@@ -69,7 +69,10 @@ export class RollbackSteps {
     const keys = def.flags.map((f) => f.key);
     const wasOn = keys.filter((k) => this.flags.view(k).enabled);
     await this.flags.setMany(keys, false, change);
-    return { status: 'done', detail: `off: ${keys.join(', ') || '(no flags)'}${wasOn.length ? ` (were on: ${wasOn.join(', ')})` : ' (all were off)'}` };
+    return {
+      status: 'done',
+      detail: `off: ${keys.join(', ') || '(no flags)'}${wasOn.length ? ` (were on: ${wasOn.join(', ')})` : ' (all were off)'}`,
+    };
   }
 
   private async stopJobs(def: PhaseDefinition, entry: RollbackLogEntry, change: FlagChange): Promise<StepOutcome> {
@@ -77,22 +80,37 @@ export class RollbackSteps {
     const names = def.jobs.map((j) => j.name);
     // one transaction for the stops (SQLite has one connection: no concurrent transactions), then the waits side by side
     await inTransaction(this.dataSource, (em) => this.jobs.stopMany(names, change, em));
-    const results = await Promise.all(names.map(async (name) => ({ name, ...(await this.jobs.waitUntilIdle(name, this.stopWaitMs)) })));
-    const detail = results.map((r) => `${r.name} stopped${r.waitedMs > 0 ? ` after waiting ${r.waitedMs} ms` : ''}${r.stillRunning ? ' (still running)' : ''}`).join('; ');
+    const results = await Promise.all(
+      names.map(async (name) => ({ name, ...(await this.jobs.waitUntilIdle(name, this.stopWaitMs)) })),
+    );
+    const detail = results
+      .map(
+        (r) =>
+          `${r.name} stopped${r.waitedMs > 0 ? ` after waiting ${r.waitedMs} ms` : ''}${r.stillRunning ? ' (still running)' : ''}`,
+      )
+      .join('; ');
     const busy = results.filter((r) => r.stillRunning).map((r) => r.name);
     if (busy.length === 0) return { status: 'done', detail };
     const issue = `phase ${def.number}: ${busy.join(', ')} still running after the stop wait`;
     // a schema must never be dropped under a running job; without a revert the job just finishes its batch
-    if (entry.revertSchema) throw new DomainError(ErrorCode.Conflict, `${issue}; not reverting the schema under it. Run "rollback --resume" once it has finished`);
+    if (entry.revertSchema)
+      throw new DomainError(
+        ErrorCode.Conflict,
+        `${issue}; not reverting the schema under it. Run "rollback --resume" once it has finished`,
+      );
     return { status: 'done', detail, issue };
   }
 
   private async backup(def: PhaseDefinition, entry: RollbackLogEntry, change: FlagChange): Promise<StepOutcome> {
-    if ((await this.registry.schemaState(def.number)) === 'reverted') return { status: 'skipped', detail: 'schema already reverted' };
+    if ((await this.registry.schemaState(def.number)) === 'reverted')
+      return { status: 'skipped', detail: 'schema already reverted' };
     const result = await this.backups.backup(schemaOf(def), change.actor);
     entry.backupLocation = [entry.backupLocation, result.location].filter(Boolean).join('; ');
     const mb = (result.bytes / 1024 / 1024).toFixed(1);
-    return { status: 'done', detail: `backup #${result.id}: ${result.rows} rows in ${result.items.length} files (${mb} MB) at ${result.location}, read back and verified` };
+    return {
+      status: 'done',
+      detail: `backup #${result.id}: ${result.rows} rows in ${result.items.length} files (${mb} MB) at ${result.location}, read back and verified`,
+    };
   }
 
   private async revertSchema(def: PhaseDefinition, entry: RollbackLogEntry): Promise<StepOutcome> {
@@ -112,7 +130,10 @@ export class RollbackSteps {
       }
     }
     const dropped = lost.map((i) => (i.column ? `${i.table}.${i.column}` : i.table));
-    return { status: 'done', detail: `reverted ${applied.join(', ')}${dropped.length ? `; rebuildable data dropped without backup: ${dropped.join(', ')}` : ''}` };
+    return {
+      status: 'done',
+      detail: `reverted ${applied.join(', ')}${dropped.length ? `; rebuildable data dropped without backup: ${dropped.join(', ')}` : ''}`,
+    };
   }
 }
 
@@ -120,7 +141,11 @@ async function verifyLegacy(def: PhaseDefinition): Promise<StepOutcome> {
   try {
     const check = await def.verifyLegacy();
     if (check.ok) return { status: 'done', detail: check.detail };
-    return { status: 'failed', detail: check.detail, issue: `phase ${def.number}: legacy path check failed: ${check.detail}` };
+    return {
+      status: 'failed',
+      detail: check.detail,
+      issue: `phase ${def.number}: legacy path check failed: ${check.detail}`,
+    };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { status: 'failed', detail: message, issue: `phase ${def.number}: legacy path check threw: ${message}` };

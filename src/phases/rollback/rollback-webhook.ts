@@ -10,7 +10,11 @@ export interface WebhookTarget {
  * delivered (or no webhook is configured), otherwise to the issue the rollback records.
  * Plain fetch, so the lean emergency path posts exactly what RollbackNotifier posts.
  */
-export async function deliverRollbackNotice(target: WebhookTarget, event: RollbackEvent, body: Record<string, unknown>): Promise<string | null> {
+export async function deliverRollbackNotice(
+  target: WebhookTarget,
+  event: RollbackEvent,
+  body: Record<string, unknown>,
+): Promise<string | null> {
   if (!target.url) return null;
   const issue = (why: string) => `webhook ${event} notice ${why}`;
   try {

@@ -1,5 +1,13 @@
 import { Body, Controller, Get, Param, Patch, Post, Req, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiOperation,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AllowInReadOnly } from '../../common/http/read-only.guard.js';
 import { Roles } from '../../common/auth/auth.decorators.js';
@@ -35,7 +43,7 @@ export class RollbackController {
     return this.log.get(p.id);
   }
 
-  @ApiOperation({ summary: 'Write a rollback\'s resolution' })
+  @ApiOperation({ summary: "Write a rollback's resolution" })
   @Patch(':id')
   @ApiOkResponse({ type: RollbackRecordDto, description: 'The rollback with its resolution written' })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
@@ -47,10 +55,25 @@ export class RollbackController {
   @Post()
   @AllowInReadOnly((req) => (req.body as { emergency?: unknown } | undefined)?.emergency === true)
   @ApiOkResponse({ type: RollbackPlanDto, description: 'dryRun: the plan; nothing changed' })
-  @ApiCreatedResponse({ type: RollbackRecordDto, description: 'The finished rollback (completed or failed), as logged. In APP_MODE=readonly only the emergency rollback is accepted' })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'No reason, or not exactly one of phase, toPhase, emergency' })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'ROLLBACK_IN_PROGRESS, or UNSAFE_REQUEST (out of stack order, data without backup, unusable backup directory)' })
-  async start(@Body() body: StartRollbackDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<RollbackPlan | RollbackRecord> {
+  @ApiCreatedResponse({
+    type: RollbackRecordDto,
+    description:
+      'The finished rollback (completed or failed), as logged. In APP_MODE=readonly only the emergency rollback is accepted',
+  })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'No reason, or not exactly one of phase, toPhase, emergency',
+  })
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description:
+      'ROLLBACK_IN_PROGRESS, or UNSAFE_REQUEST (out of stack order, data without backup, unusable backup directory)',
+  })
+  async start(
+    @Body() body: StartRollbackDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<RollbackPlan | RollbackRecord> {
     const { dryRun, ...request } = body;
     const actor = req.apiKey!.name;
     if (dryRun) {

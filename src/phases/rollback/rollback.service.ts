@@ -52,7 +52,10 @@ export class RollbackService {
     this.planner.phasesOf(request);
     return new RollbackLease(this.dataSource).hold(async () => {
       const plan = await this.planner.plan(request);
-      if (plan.refusals.length) throw new DomainError(ErrorCode.UnsafeRequest, `Rollback refused: ${plan.refusals.join('; ')}`, { refusals: plan.refusals });
+      if (plan.refusals.length)
+        throw new DomainError(ErrorCode.UnsafeRequest, `Rollback refused: ${plan.refusals.join('; ')}`, {
+          refusals: plan.refusals,
+        });
       const entry = await this.log.create({
         kind: plan.kind,
         phases: plan.phases,
@@ -78,7 +81,8 @@ export class RollbackService {
     return new RollbackLease(this.dataSource).hold(async () => {
       const entry = await this.log.unfinished();
       if (!entry) throw new DomainError(ErrorCode.InvalidState, 'There is no unfinished rollback to resume');
-      for (const step of entry.steps) if (step.status === 'running' || step.status === 'failed') step.status = 'pending';
+      for (const step of entry.steps)
+        if (step.status === 'running' || step.status === 'failed') step.status = 'pending';
       entry.status = 'running';
       entry.issues = [...entry.issues, `resumed by ${actor} at ${new Date().toISOString()}`];
       await this.log.save(entry);
@@ -86,7 +90,10 @@ export class RollbackService {
     });
   }
 
-  private async emergency(request: RollbackRequest & { reason: string }, onStep?: StepListener): Promise<RollbackRecord> {
+  private async emergency(
+    request: RollbackRequest & { reason: string },
+    onStep?: StepListener,
+  ): Promise<RollbackRecord> {
     const phases = this.planner.phasesOf(request);
     const entry = await this.log.create({
       kind: 'emergency',
@@ -117,7 +124,10 @@ export class RollbackService {
       return { status: 'done', detail: emergencyDetails.switched({ flags: keys, jobs }) };
     });
     if (switched) {
-      await this.timed(entry, jobsStep, onStep, async () => ({ status: 'done', ...emergencyDetails.stopped(await this.jobs.stillRunning(jobs)) }));
+      await this.timed(entry, jobsStep, onStep, async () => ({
+        status: 'done',
+        ...emergencyDetails.stopped(await this.jobs.stillRunning(jobs)),
+      }));
       for (const step of rest.filter((s) => s.name === 'verify-legacy')) {
         await this.timed(entry, step, onStep, () => this.steps.run('verify-legacy', step.phase!, entry, change));
       }
@@ -130,14 +140,21 @@ export class RollbackService {
     const started = this.notifier.notify('rollback.started', rollbackNotice(entry));
     for (const step of entry.steps) {
       if (step.status === 'done' || step.status === 'skipped' || step.name === 'log') continue;
-      const carriedOn = await this.timed(entry, step, onStep, () => this.steps.run(step.name as Exclude<typeof step.name, 'log'>, step.phase!, entry, change));
+      const carriedOn = await this.timed(entry, step, onStep, () =>
+        this.steps.run(step.name as Exclude<typeof step.name, 'log'>, step.phase!, entry, change),
+      );
       if (!carriedOn) break;
     }
     return this.finish(entry, started, onStep);
   }
 
   /** Runs one step, saving it before and after; false when it threw (the rollback stops there). */
-  private async timed(entry: RollbackLogEntry, step: RollbackStep, onStep: StepListener | undefined, work: () => Promise<StepOutcome>): Promise<boolean> {
+  private async timed(
+    entry: RollbackLogEntry,
+    step: RollbackStep,
+    onStep: StepListener | undefined,
+    work: () => Promise<StepOutcome>,
+  ): Promise<boolean> {
     const t0 = Date.now();
     Object.assign(step, { status: 'running', startedAt: new Date(t0).toISOString(), durationMs: null, detail: null });
     await this.log.save(entry);
@@ -150,7 +167,13 @@ export class RollbackService {
       const message = error instanceof Error ? error.message : String(error);
       Object.assign(step, { status: 'failed', detail: message });
       entry.issues = [...entry.issues, `${step.phase === null ? '' : `phase ${step.phase} `}${step.name}: ${message}`];
-      this.logger.error({ msg: 'rollback step failed', rollback: entry.id, phase: step.phase, step: step.name, error: message });
+      this.logger.error({
+        msg: 'rollback step failed',
+        rollback: entry.id,
+        phase: step.phase,
+        step: step.name,
+        error: message,
+      });
       carriedOn = false;
     }
     step.durationMs = Date.now() - t0;
@@ -159,7 +182,11 @@ export class RollbackService {
     return carriedOn;
   }
 
-  private async finish(entry: RollbackLogEntry, startNotice: Promise<string | null>, onStep?: StepListener): Promise<RollbackRecord> {
+  private async finish(
+    entry: RollbackLogEntry,
+    startNotice: Promise<string | null>,
+    onStep?: StepListener,
+  ): Promise<RollbackRecord> {
     const logStep = entry.steps.find((s) => s.name === 'log')!;
     const failed = entry.steps.some((s) => s.status === 'failed');
     const pending = entry.steps.filter((s) => s.status === 'pending' && s !== logStep).length;
@@ -167,7 +194,10 @@ export class RollbackService {
       entry.status = failed || pending ? 'failed' : 'completed';
       entry.finishedAt = new Date();
       entry.durationMs = entry.finishedAt.getTime() - entry.startedAt.getTime();
-      return { status: 'done', detail: `${entry.status}${pending ? `; ${pending} steps left for rollback --resume` : ''}` };
+      return {
+        status: 'done',
+        detail: `${entry.status}${pending ? `; ${pending} steps left for rollback --resume` : ''}`,
+      };
     });
     // receivers must never see the end before the start: the start notice (bounded by the webhook timeout) goes first
     const delivery = [await startNotice, await this.notifier.notify('rollback.finished', rollbackNotice(entry))];
@@ -176,16 +206,28 @@ export class RollbackService {
       entry.issues = [...entry.issues, ...undelivered];
       await this.log.save(entry);
     }
-    this.logger.log({ msg: 'rollback finished', rollback: entry.id, kind: entry.kind, phases: phaseList(entry), status: entry.status, durationMs: entry.durationMs });
+    this.logger.log({
+      msg: 'rollback finished',
+      rollback: entry.id,
+      kind: entry.kind,
+      phases: phaseList(entry),
+      status: entry.status,
+      durationMs: entry.durationMs,
+    });
     return record(entry);
   }
 }
 
 function requireReason(reason: string | undefined): string {
-  if (!reason?.trim()) throw DomainError.validation([{ field: 'reason', messages: ['a rollback needs a reason (--reason TEXT)'] }]);
+  if (!reason?.trim())
+    throw DomainError.validation([{ field: 'reason', messages: ['a rollback needs a reason (--reason TEXT)'] }]);
   return reason.trim();
 }
 
 function changeOf(entry: RollbackLogEntry): FlagChange {
-  return { actor: entry.actor, reason: `rollback #${entry.id}: ${entry.reason}`.slice(0, 500), requestId: entry.requestId ?? undefined };
+  return {
+    actor: entry.actor,
+    reason: `rollback #${entry.id}: ${entry.reason}`.slice(0, 500),
+    requestId: entry.requestId ?? undefined,
+  };
 }

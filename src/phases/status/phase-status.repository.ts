@@ -27,7 +27,9 @@ export class PhaseStatusRepository {
    * all phases run side by side, and each holding a connection while waiting for another
    * would hang a pool no larger than their number.
    */
-  async schemaObjects(def: Pick<PhaseDefinition, 'tables' | 'columns'>): Promise<{ tables: TableStatus[]; columns: ColumnStatus[] }> {
+  async schemaObjects(
+    def: Pick<PhaseDefinition, 'tables' | 'columns'>,
+  ): Promise<{ tables: TableStatus[]; columns: ColumnStatus[] }> {
     const qr = this.dataSource.createQueryRunner();
     try {
       const tables: TableStatus[] = [];
@@ -37,7 +39,13 @@ export class PhaseStatusRepository {
         tables.push({ name: t.name, rebuildable: t.rebuildable, exists, rows });
       }
       const columns: ColumnStatus[] = [];
-      for (const c of def.columns) columns.push({ table: c.table, column: c.column, rebuildable: c.rebuildable, exists: await qr.hasColumn(c.table, c.column) });
+      for (const c of def.columns)
+        columns.push({
+          table: c.table,
+          column: c.column,
+          rebuildable: c.rebuildable,
+          exists: await qr.hasColumn(c.table, c.column),
+        });
       return { tables, columns };
     } finally {
       await qr.release();

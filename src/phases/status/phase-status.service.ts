@@ -50,11 +50,18 @@ export class PhaseStatusService {
       legacyFallback: def.legacyFallback,
       flags: def.flags.map((f) => this.flags.view(f.key)),
       jobs: await Promise.all(def.jobs.map((j) => this.jobs.status(j.name))),
-      schema: { state: await this.registry.schemaState(phase), migrations: this.registry.migrationsOf(phase).map((m) => ({ name: m.name, applied: applied.get(m.name) === true })) },
+      schema: {
+        state: await this.registry.schemaState(phase),
+        migrations: this.registry
+          .migrationsOf(phase)
+          .map((m) => ({ name: m.name, applied: applied.get(m.name) === true })),
+      },
       tables,
       columns,
       // a phase whose schema is down has nothing in flight to ask about
-      inFlight: tables.every((t) => t.exists) ? await def.inFlight() : { count: null, description: 'schema not applied' },
+      inFlight: tables.every((t) => t.exists)
+        ? await def.inFlight()
+        : { count: null, description: 'schema not applied' },
       lastRollback: await this.rollbacks.lastFor(phase),
     };
   }

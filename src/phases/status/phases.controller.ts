@@ -1,5 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiTags, ApiOperation } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiProperty,
+  ApiTags,
+  ApiOperation,
+} from '@nestjs/swagger';
 import type { Request } from 'express';
 import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { Roles } from '../../common/auth/auth.decorators.js';
@@ -37,7 +46,10 @@ export class PhasesController {
   @ApiOperation({ summary: 'Status of every phase' })
   @Get('phases')
   @Roles(Role.Supervisor)
-  @ApiOkResponse({ type: [PhaseStatusDto], description: 'Per phase: flags, jobs, schema, owned tables with row counts, work in flight, last rollback' })
+  @ApiOkResponse({
+    type: [PhaseStatusDto],
+    description: 'Per phase: flags, jobs, schema, owned tables with row counts, work in flight, last rollback',
+  })
   phases(): Promise<PhaseStatus[]> {
     return this.status.all();
   }
@@ -45,12 +57,15 @@ export class PhasesController {
   @ApiOperation({ summary: 'List phase jobs' })
   @Get('jobs')
   @Roles(Role.Supervisor)
-  @ApiOkResponse({ type: [JobStatusDto], description: 'Every phase job: stopped, running (lease holder), last run, next run' })
+  @ApiOkResponse({
+    type: [JobStatusDto],
+    description: 'Every phase job: stopped, running (lease holder), last run, next run',
+  })
   list(): Promise<JobStatus[]> {
     return Promise.all(this.registry.jobs().map(({ job }) => this.jobs.status(job.name)));
   }
 
-  @ApiOperation({ summary: 'List a job\'s recent runs' })
+  @ApiOperation({ summary: "List a job's recent runs" })
   @Get('jobs/:name/runs')
   @Roles(Role.Supervisor)
   @ApiOkResponse({ type: [JobRunSummaryDto], description: 'The 20 most recent runs, newest first' })

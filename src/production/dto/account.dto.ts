@@ -7,15 +7,31 @@ import { Omittable } from '../../common/validation/omittable.js';
 const CODE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export class CreateOperatorDto {
-  @ApiProperty({ example: 'OP-01' }) @IsString() @Length(1, 50) @Matches(CODE, { message: 'code must be letters, digits, _ . -' }) code!: string;
+  @ApiProperty({ example: 'OP-01' })
+  @IsString()
+  @Length(1, 50)
+  @Matches(CODE, { message: 'code must be letters, digits, _ . -' })
+  code!: string;
   @ApiProperty({ example: 'Ada L.' }) @IsString() @Length(1, 200) name!: string;
-  @ApiPropertyOptional({ type: [String], example: ['weld', 'qc'] }) @Omittable() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 50, { each: true }) skills?: string[];
+  @ApiPropertyOptional({ type: [String], example: ['weld', 'qc'] })
+  @Omittable()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @Length(1, 50, { each: true })
+  skills?: string[];
   @ApiPropertyOptional({ default: true }) @Omittable() @IsBoolean() active?: boolean;
 }
 
 export class UpdateOperatorDto {
   @ApiPropertyOptional() @Omittable() @IsString() @Length(1, 200) name?: string;
-  @ApiPropertyOptional({ type: [String] }) @Omittable() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 50, { each: true }) skills?: string[];
+  @ApiPropertyOptional({ type: [String] })
+  @Omittable()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @Length(1, 50, { each: true })
+  skills?: string[];
   @ApiPropertyOptional() @Omittable() @IsBoolean() active?: boolean;
 }
 
@@ -32,13 +48,28 @@ export class OperatorDto {
 }
 
 export class TeamMembersDto {
-  @ApiProperty({ type: [String], example: ['OP-01', 'OP-02'] }) @IsArray() @ArrayMaxSize(500) @IsString({ each: true }) @Length(1, 50, { each: true }) memberCodes!: string[];
+  @ApiProperty({ type: [String], example: ['OP-01', 'OP-02'] })
+  @IsArray()
+  @ArrayMaxSize(500)
+  @IsString({ each: true })
+  @Length(1, 50, { each: true })
+  memberCodes!: string[];
 }
 
 export class CreateTeamDto {
-  @ApiProperty({ example: 'TEAM-WELD' }) @IsString() @Length(1, 50) @Matches(CODE, { message: 'code must be letters, digits, _ . -' }) code!: string;
+  @ApiProperty({ example: 'TEAM-WELD' })
+  @IsString()
+  @Length(1, 50)
+  @Matches(CODE, { message: 'code must be letters, digits, _ . -' })
+  code!: string;
   @ApiProperty({ example: 'Welding crew' }) @IsString() @Length(1, 200) name!: string;
-  @ApiPropertyOptional({ type: [String], example: ['OP-01', 'OP-02'] }) @Omittable() @IsArray() @ArrayMaxSize(500) @IsString({ each: true }) @Length(1, 50, { each: true }) memberCodes?: string[];
+  @ApiPropertyOptional({ type: [String], example: ['OP-01', 'OP-02'] })
+  @Omittable()
+  @IsArray()
+  @ArrayMaxSize(500)
+  @IsString({ each: true })
+  @Length(1, 50, { each: true })
+  memberCodes?: string[];
 }
 
 export class TeamDto {

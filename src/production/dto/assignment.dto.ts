@@ -6,7 +6,8 @@ import { Omittable } from '../../common/validation/omittable.js';
 export class PlanTargetDto {
   @ApiPropertyOptional({ example: 'OP-01' })
   @ValidateIf((o: PlanTargetDto) => o.operatorCode !== undefined || o.teamCode === undefined || o.teamCode === null)
-  @IsString({ message: 'give exactly one of operatorCode and teamCode' }) @Length(1, 50)
+  @IsString({ message: 'give exactly one of operatorCode and teamCode' })
+  @Length(1, 50)
   operatorCode?: string;
 
   @ApiPropertyOptional({ example: 'TEAM-WELD' }) @Omittable() @IsString() @Length(1, 50) teamCode?: string;
@@ -19,7 +20,19 @@ export class PlanDto {
   @ApiProperty({ type: Number, nullable: true }) operatorId!: number | null;
   @ApiProperty({ type: Number, nullable: true }) teamId!: number | null;
 
-  static of(p: { id: number; nodeId: number; jobId?: number; accountId: number | null; teamId: number | null }): PlanDto {
-    return { id: p.id, nodeId: p.nodeId, ...(p.jobId !== undefined ? { jobId: p.jobId } : {}), operatorId: p.accountId, teamId: p.teamId };
+  static of(p: {
+    id: number;
+    nodeId: number;
+    jobId?: number;
+    accountId: number | null;
+    teamId: number | null;
+  }): PlanDto {
+    return {
+      id: p.id,
+      nodeId: p.nodeId,
+      ...(p.jobId !== undefined ? { jobId: p.jobId } : {}),
+      operatorId: p.accountId,
+      teamId: p.teamId,
+    };
   }
 }

@@ -6,12 +6,19 @@ import { IsTimestamp } from '../../common/validation/timestamp.js';
 
 export class CreateJobDto {
   @ApiProperty({ example: 'J-2024-001', description: 'Also the prefix of its token serials' })
-  @IsString() @Length(1, 40) @Matches(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { message: 'code must be letters, digits, _ . - (printable in a barcode)' })
+  @IsString()
+  @Length(1, 40)
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { message: 'code must be letters, digits, _ . - (printable in a barcode)' })
   code!: string;
   @ApiProperty({ example: 1 }) @IsInt() @Min(1) graphId!: number;
   @ApiProperty({ example: 'WIDGET-A' }) @IsString() @Length(1, 64) productCode!: string;
   @ApiProperty({ example: 20, maximum: 100_000 }) @IsInt() @Min(1) @Max(100_000) quantity!: number;
-  @ApiPropertyOptional({ example: 0, description: 'Higher first' }) @Omittable() @IsInt() @Min(-1000) @Max(1000) priority?: number;
+  @ApiPropertyOptional({ example: 0, description: 'Higher first' })
+  @Omittable()
+  @IsInt()
+  @Min(-1000)
+  @Max(1000)
+  priority?: number;
   @ApiPropertyOptional({ example: '2030-01-31T16:00:00Z' }) @Omittable() @IsTimestamp() dueAt?: Date;
 }
 

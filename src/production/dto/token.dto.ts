@@ -8,32 +8,72 @@ import { DecimalInt, MAX_ID } from '../../common/validation/decimal.js';
 export class TokenListQuery {
   @ApiPropertyOptional() @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) jobId?: number;
   @ApiPropertyOptional({ enum: TokenStatus }) @Omittable() @IsEnum(TokenStatus) status?: TokenStatus;
-  @ApiPropertyOptional({ description: 'current node id' }) @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) nodeId?: number;
-  @ApiPropertyOptional({ description: 'assigned operator id' }) @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) operatorId?: number;
-  @ApiPropertyOptional({ description: 'assigned team id' }) @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) teamId?: number;
-  @ApiPropertyOptional({ default: 50, maximum: 500 }) @Omittable() @DecimalInt() @IsInt() @Min(1) @Max(500) limit?: number;
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page (opaque)' }) @Omittable() @IsString() @Length(1, 200) cursor?: string;
+  @ApiPropertyOptional({ description: 'current node id' })
+  @Omittable()
+  @DecimalInt()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_ID)
+  nodeId?: number;
+  @ApiPropertyOptional({ description: 'assigned operator id' })
+  @Omittable()
+  @DecimalInt()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_ID)
+  operatorId?: number;
+  @ApiPropertyOptional({ description: 'assigned team id' })
+  @Omittable()
+  @DecimalInt()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_ID)
+  teamId?: number;
+  @ApiPropertyOptional({ default: 50, maximum: 500 })
+  @Omittable()
+  @DecimalInt()
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page (opaque)' })
+  @Omittable()
+  @IsString()
+  @Length(1, 200)
+  cursor?: string;
 }
 
 /** Common to every move: who acts, and optionally the version the client last saw. */
 export class MoveBodyDto {
   @ApiPropertyOptional({ example: 'OP-01', description: 'The operator acting, recorded on the events' })
-  @Omittable() @IsString() @Length(1, 50)
+  @Omittable()
+  @IsString()
+  @Length(1, 50)
   operatorCode?: string;
 
   @ApiPropertyOptional({ description: 'Refuse with 409 CONCURRENT_UPDATE unless the token is still at this version' })
-  @Omittable() @IsInt() @Min(1)
+  @Omittable()
+  @IsInt()
+  @Min(1)
   expectedVersion?: number;
 }
 
 export class CompleteTokenDto extends MoveBodyDto {
-  @ApiPropertyOptional({ example: 'pass', description: 'Required at a node with several outgoing edges; picks the edge' })
-  @Omittable() @IsString() @Length(1, 32)
+  @ApiPropertyOptional({
+    example: 'pass',
+    description: 'Required at a node with several outgoing edges; picks the edge',
+  })
+  @Omittable()
+  @IsString()
+  @Length(1, 32)
   outcome?: string;
 }
 
 export class RouteTokenDto extends CompleteTokenDto {
-  @ApiProperty({ description: 'Target node id; an edge from the current node to it must exist' }) @IsInt() @Min(1) toNodeId!: number;
+  @ApiProperty({ description: 'Target node id; an edge from the current node to it must exist' })
+  @IsInt()
+  @Min(1)
+  toNodeId!: number;
 }
 
 export class ScrapTokenDto extends MoveBodyDto {
@@ -77,7 +117,12 @@ export class TokenDto extends MovedTokenDto {
 
 export class TokenPageDto {
   @ApiProperty({ type: [TokenDto] }) items!: TokenDto[];
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page' }) nextCursor!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `cursor` for the next page; null on the last page',
+  })
+  nextCursor!: string | null;
 }
 
 export class TokenEventDto {

@@ -23,7 +23,12 @@ export class AssignmentHook {
   constructor(private readonly extensions: ExtensionRegistry) {}
 
   /** The assigner's answer, or null when none is plugged in or it declines. */
-  async assign(tokens: readonly TokenRef[], node: NodeRef, job: JobRef, manager: EntityManager): Promise<Assignment[] | null> {
+  async assign(
+    tokens: readonly TokenRef[],
+    node: NodeRef,
+    job: JobRef,
+    manager: EntityManager,
+  ): Promise<Assignment[] | null> {
     const assigner = this.extensions.one(AUTOMATIC_ASSIGNER);
     if (!assigner) return null;
     const result = await assigner.assign(tokens, node, job, manager);

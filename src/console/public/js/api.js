@@ -59,9 +59,18 @@ async function request(method, url, body, options = {}) {
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let res;
   try {
-    res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+    res = await fetch(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+    });
   } catch (error) {
-    throw new ApiError(0, { message: `Phasegate did not answer (${error instanceof Error ? error.message : String(error)})` }, null);
+    throw new ApiError(
+      0,
+      { message: `Phasegate did not answer (${error instanceof Error ? error.message : String(error)})` },
+      null,
+    );
   }
   const text = await res.text();
   let data = null;
@@ -69,7 +78,12 @@ async function request(method, url, body, options = {}) {
     try {
       data = JSON.parse(text);
     } catch {
-      if (res.ok) throw new ApiError(res.status, { code: 'BAD_RESPONSE', message: 'The answer was not JSON' }, res.headers.get('x-request-id'));
+      if (res.ok)
+        throw new ApiError(
+          res.status,
+          { code: 'BAD_RESPONSE', message: 'The answer was not JSON' },
+          res.headers.get('x-request-id'),
+        );
     }
   }
   if (!res.ok) {

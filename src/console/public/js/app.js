@@ -42,7 +42,8 @@ function reportError(error) {
   if (error.status === 401 && me !== null) return signOut(error);
   const box = errorBox(error, () => box.remove());
   // a page that polls would otherwise stack the same failure once per poll
-  const same = (shown) => shown.dataset.code === box.dataset.code && shown.querySelector('.error-message')?.textContent === error.message;
+  const same = (shown) =>
+    shown.dataset.code === box.dataset.code && shown.querySelector('.error-message')?.textContent === error.message;
   for (const shown of [...el.errors.children]) if (same(shown)) shown.remove();
   el.errors.append(box);
 }
@@ -79,10 +80,15 @@ async function showPage() {
   if (!page) {
     const home = pages.length ? homePage(pages) : null;
     if (home) location.replace(`#/${home.path}`);
-    else fill(el.page, h('p', { class: 'card' }, `The role ${me.role} has no console page. Sign in with a supervisor or admin key.`));
+    else
+      fill(
+        el.page,
+        h('p', { class: 'card' }, `The role ${me.role} has no console page. Sign in with a supervisor or admin key.`),
+      );
     return;
   }
-  for (const link of el.nav.querySelectorAll('a')) link.toggleAttribute('aria-current', link.dataset.page === page.path);
+  for (const link of el.nav.querySelectorAll('a'))
+    link.toggleAttribute('aria-current', link.dataset.page === page.path);
   document.title = `${page.title} · Phasegate console`;
   const root = h('div', { class: 'page', 'data-page': page.path });
   fill(el.page, root);
@@ -119,7 +125,12 @@ function signedIn(who) {
   el.who.hidden = false;
   el.signOut.hidden = false;
   fill(el.who, h('span', null, who.name), ' ', h('span', { class: 'badge neutral', 'data-role': who.role }, who.role));
-  fill(el.nav, visiblePages().filter((p) => p.nav !== false).map((p) => h('a', { href: `#/${p.path}`, 'data-page': p.path }, p.title)));
+  fill(
+    el.nav,
+    visiblePages()
+      .filter((p) => p.nav !== false)
+      .map((p) => h('a', { href: `#/${p.path}`, 'data-page': p.path }, p.title)),
+  );
   void showPage();
 }
 

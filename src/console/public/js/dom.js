@@ -50,8 +50,26 @@ export function table(headings, rows, options = {}) {
       'table',
       null,
       options.caption ? h('caption', null, options.caption) : null,
-      h('thead', null, h('tr', null, headings.map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', null, rows.map((cells, i) => h('tr', options.rowProps?.(i) ?? null, cells.map((c) => h('td', null, c))))),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          headings.map((t) => h('th', { scope: 'col' }, t)),
+        ),
+      ),
+      h(
+        'tbody',
+        null,
+        rows.map((cells, i) =>
+          h(
+            'tr',
+            options.rowProps?.(i) ?? null,
+            cells.map((c) => h('td', null, c)),
+          ),
+        ),
+      ),
     ),
   );
   // a table wider than the screen scrolls inside its card: the keyboard must be able to scroll it too
@@ -59,14 +77,21 @@ export function table(headings, rows, options = {}) {
     if (wrap.scrollWidth <= wrap.clientWidth) return;
     wrap.tabIndex = 0;
     wrap.setAttribute('role', 'region');
-    wrap.setAttribute('aria-label', options.caption ? `${options.caption} (scrolls sideways)` : 'Table (scrolls sideways)');
+    wrap.setAttribute(
+      'aria-label',
+      options.caption ? `${options.caption} (scrolls sideways)` : 'Table (scrolls sideways)',
+    );
   });
   return wrap;
 }
 
 /** Key/value pairs as a definition list. */
 export function facts(pairs) {
-  return h('dl', { class: 'facts' }, pairs.filter(Boolean).map(([k, v]) => [h('dt', null, k), h('dd', null, v)]));
+  return h(
+    'dl',
+    { class: 'facts' },
+    pairs.filter(Boolean).map(([k, v]) => [h('dt', null, k), h('dd', null, v)]),
+  );
 }
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
@@ -82,7 +107,9 @@ export function duration(ms) {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   const minutes = Math.floor(ms / 60_000);
-  return minutes < 60 ? `${minutes} min ${Math.round((ms % 60_000) / 1000)} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  return minutes < 60
+    ? `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`
+    : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
 /** "3 min ago" from a timestamp, for cache ages and last runs. */
@@ -105,10 +132,24 @@ export function errorBox(error, onDismiss) {
     h('strong', { class: 'error-code' }, code),
     ' ',
     h('span', { class: 'error-message' }, message),
-    fields.length ? h('ul', null, fields.map((f) => h('li', null, h('code', null, f.field), ': ', (f.messages ?? []).join('; ')))) : null,
-    refusals.length ? h('ul', null, refusals.map((r) => h('li', null, r))) : null,
+    fields.length
+      ? h(
+          'ul',
+          null,
+          fields.map((f) => h('li', null, h('code', null, f.field), ': ', (f.messages ?? []).join('; '))),
+        )
+      : null,
+    refusals.length
+      ? h(
+          'ul',
+          null,
+          refusals.map((r) => h('li', null, r)),
+        )
+      : null,
     error.requestId ? h('div', { class: 'request-id' }, 'request id ', h('code', null, error.requestId)) : null,
-    onDismiss ? h('button', { type: 'button', class: 'link dismiss', onclick: onDismiss, 'aria-label': 'Dismiss' }, '×') : null,
+    onDismiss
+      ? h('button', { type: 'button', class: 'link dismiss', onclick: onDismiss, 'aria-label': 'Dismiss' }, '×')
+      : null,
   );
 }
 
@@ -128,7 +169,16 @@ export function modal(title, build, { wide = false } = {}) {
       dialog.remove();
       resolve(result);
     });
-    fill(dialog, h('header', null, h('h2', null, title), h('button', { type: 'button', class: 'link dismiss', 'aria-label': 'Close', onclick: () => close() }, '×')), build(close));
+    fill(
+      dialog,
+      h(
+        'header',
+        null,
+        h('h2', null, title),
+        h('button', { type: 'button', class: 'link dismiss', 'aria-label': 'Close', onclick: () => close() }, '×'),
+      ),
+      build(close),
+    );
     document.body.append(dialog);
     dialog.showModal();
   });
@@ -140,8 +190,17 @@ export function modal(title, build, { wide = false } = {}) {
  */
 export function askReason({ title, intro, confirmLabel, confirmWord, danger = false, action }) {
   return modal(title, (close) => {
-    const reason = h('textarea', { name: 'reason', required: true, minlength: 3, maxlength: 500, rows: 3, placeholder: 'Why? Kept in the audit trail' });
-    const typed = confirmWord ? h('input', { name: 'confirm', required: true, autocomplete: 'off', spellcheck: 'false' }) : null;
+    const reason = h('textarea', {
+      name: 'reason',
+      required: true,
+      minlength: 3,
+      maxlength: 500,
+      rows: 3,
+      placeholder: 'Why? Kept in the audit trail',
+    });
+    const typed = confirmWord
+      ? h('input', { name: 'confirm', required: true, autocomplete: 'off', spellcheck: 'false' })
+      : null;
     const errors = h('div', { class: 'dialog-errors' });
     const submit = h('button', { type: 'submit', class: danger ? 'danger' : 'primary' }, confirmLabel);
     const form = h(

@@ -7,7 +7,17 @@ export async function directory() {
   const crews = new Map(teams.map((t) => [t.id, t]));
   return {
     operators,
-    operator: (id) => (id === null || id === undefined ? '—' : ops.has(id) ? `${ops.get(id).name} (${ops.get(id).code})` : `operator ${id}`),
-    team: (id) => (id === null || id === undefined ? '—' : crews.has(id) ? `${crews.get(id).name} (${crews.get(id).code})` : `team ${id}`),
+    operator: (id) =>
+      id === null || id === undefined
+        ? '—'
+        : ops.has(id)
+          ? `${ops.get(id).name} (${ops.get(id).code})`
+          : `operator ${id}`,
+    team: (id) =>
+      id === null || id === undefined
+        ? '—'
+        : crews.has(id)
+          ? `${crews.get(id).name} (${crews.get(id).code})`
+          : `team ${id}`,
   };
 }

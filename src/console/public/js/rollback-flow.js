@@ -15,8 +15,17 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export function stepsTable(steps) {
   return table(
     ['Phase', 'Step', 'Status', 'Started', 'Took', 'Detail'],
-    steps.map((s) => [s.phase ?? 'all', s.name, badge(s.status, STEP_TONE[s.status] ?? 'neutral'), when(s.startedAt), duration(s.durationMs), s.detail ?? '']),
-    { rowProps: (i) => ({ 'data-step': `${steps[i].phase ?? 'all'}:${steps[i].name}`, 'data-status': steps[i].status }) },
+    steps.map((s) => [
+      s.phase ?? 'all',
+      s.name,
+      badge(s.status, STEP_TONE[s.status] ?? 'neutral'),
+      when(s.startedAt),
+      duration(s.durationMs),
+      s.detail ?? '',
+    ]),
+    {
+      rowProps: (i) => ({ 'data-step': `${steps[i].phase ?? 'all'}:${steps[i].name}`, 'data-status': steps[i].status }),
+    },
   );
 }
 
@@ -25,18 +34,48 @@ function planView(plan) {
     'div',
     { class: 'plan', 'data-refused': plan.refusals.length > 0 },
     plan.refusals.length
-      ? h('div', { class: 'error-box', role: 'alert' }, h('strong', null, 'Would be refused'), h('ul', null, plan.refusals.map((r) => h('li', null, r))))
+      ? h(
+          'div',
+          { class: 'error-box', role: 'alert' },
+          h('strong', null, 'Would be refused'),
+          h(
+            'ul',
+            null,
+            plan.refusals.map((r) => h('li', null, r)),
+          ),
+        )
       : h('p', { class: 'ok-text' }, 'Nothing would be refused.'),
-    plan.dataLoss ? h('p', { class: 'error-text' }, 'Rows that no backup keeps would be dropped (rebuildable data).') : null,
+    plan.dataLoss
+      ? h('p', { class: 'error-text' }, 'Rows that no backup keeps would be dropped (rebuildable data).')
+      : null,
     plan.phasePlans.map((p) =>
       h(
         'section',
         { class: 'phase-plan', 'data-phase': p.phase },
-        h('h3', null, `Phase ${p.phase} · ${p.title}`, ' ', badge(`risk ${p.dataLossRisk}`, p.dataLossRisk === 'high' ? 'bad' : p.dataLossRisk === 'medium' ? 'warn' : 'ok')),
+        h(
+          'h3',
+          null,
+          `Phase ${p.phase} · ${p.title}`,
+          ' ',
+          badge(
+            `risk ${p.dataLossRisk}`,
+            p.dataLossRisk === 'high' ? 'bad' : p.dataLossRisk === 'medium' ? 'warn' : 'ok',
+          ),
+        ),
         facts([
           ['Schema', p.schema],
           ['Flags to turn off', p.flagsOn.length ? p.flagsOn.join(', ') : 'none is on'],
-          ['Jobs to stop', p.jobs.length ? p.jobs.map((j) => `${j.name}${j.running ? ' (running: waits for its batch)' : j.stopped ? ' (already stopped)' : ''}`).join(', ') : 'none'],
+          [
+            'Jobs to stop',
+            p.jobs.length
+              ? p.jobs
+                  .map(
+                    (j) =>
+                      `${j.name}${j.running ? ' (running: waits for its batch)' : j.stopped ? ' (already stopped)' : ''}`,
+                  )
+                  .join(', ')
+              : 'none',
+          ],
           ['In flight', p.inFlight ? `${p.inFlight.count} · ${p.inFlight.description}` : '—'],
           ['Legacy path', p.legacyFallback],
         ]),
@@ -71,7 +110,14 @@ export async function rollBackPhase(ctx, phase) {
       const backup = h('input', { type: 'checkbox', name: 'backup', disabled: true });
       const planBox = h('div', { class: 'plan-box' });
       const errors = h('div', { class: 'dialog-errors' });
-      const reason = h('textarea', { name: 'reason', rows: 3, minlength: 3, maxlength: 1000, required: true, placeholder: 'Why? Kept in the rollback log and the flag audit' });
+      const reason = h('textarea', {
+        name: 'reason',
+        rows: 3,
+        minlength: 3,
+        maxlength: 1000,
+        required: true,
+        placeholder: 'Why? Kept in the rollback log and the flag audit',
+      });
       const confirmed = h('input', { type: 'checkbox', name: 'confirmed', required: true });
       const go = h('button', { type: 'submit', class: 'danger', disabled: true }, `Roll back phase ${phase.number}`);
       const confirmStep = h(
@@ -81,7 +127,11 @@ export async function rollBackPhase(ctx, phase) {
         h('label', null, 'Reason', reason),
         h('label', { class: 'check' }, confirmed, ` I have read the plan: roll back phase ${phase.number} now`),
       );
-      const options = () => ({ phase: phase.number, revertSchema: revertSchema.checked, backup: revertSchema.checked && backup.checked });
+      const options = () => ({
+        phase: phase.number,
+        revertSchema: revertSchema.checked,
+        backup: revertSchema.checked && backup.checked,
+      });
       const invalidate = () => {
         backup.disabled = !revertSchema.checked;
         if (!revertSchema.checked) backup.checked = false;
@@ -114,7 +164,12 @@ export async function rollBackPhase(ctx, phase) {
           'fieldset',
           null,
           h('legend', null, 'Options'),
-          h('label', { class: 'check' }, revertSchema, ' Also revert its schema (drops its tables and columns; stack order applies)'),
+          h(
+            'label',
+            { class: 'check' },
+            revertSchema,
+            ' Also revert its schema (drops its tables and columns; stack order applies)',
+          ),
           h('label', { class: 'check' }, backup, ' Back up its tables first (needed when they hold data)'),
           h('button', { type: 'button', 'data-action': 'plan', onclick: showPlan }, 'Show the plan (dry run)'),
         ),
@@ -132,7 +187,11 @@ export async function rollBackPhase(ctx, phase) {
 export async function emergencyRollback(ctx) {
   const reason = await askReason({
     title: 'Emergency rollback',
-    intro: h('p', null, 'Turns every phase flag off and stops every phase job at once. No schema changes, no data lost. Every phase then runs its legacy path.'),
+    intro: h(
+      'p',
+      null,
+      'Turns every phase flag off and stops every phase job at once. No schema changes, no data lost. Every phase then runs its legacy path.',
+    ),
     confirmLabel: 'Roll back everything',
     confirmWord: 'EMERGENCY',
     danger: true,
@@ -151,7 +210,9 @@ export async function reEnable(ctx, phase) {
       'div',
       null,
       h('p', null, 'Applies its schema again if it was reverted, turns its flags on and resumes the jobs they gate.'),
-      hasShadow ? h('label', { class: 'check' }, shadowOnly, ' Shadow flags only (evaluate the new path without applying it)') : null,
+      hasShadow
+        ? h('label', { class: 'check' }, shadowOnly, ' Shadow flags only (evaluate the new path without applying it)')
+        : null,
     ),
     confirmLabel: `Re-enable phase ${phase.number}`,
     action: (reason) => api('POST', `/admin/phases/${phase.number}/enable`, { reason, shadowOnly: shadowOnly.checked }),
@@ -166,7 +227,11 @@ export async function reEnable(ctx, phase) {
           ['Flags on', result.flagsOn.join(', ') || 'none'],
           ['Jobs resumed', result.jobsResumed.join(', ') || 'none'],
         ]),
-        h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => close() }, 'Close')),
+        h(
+          'div',
+          { class: 'actions' },
+          h('button', { type: 'button', class: 'primary', onclick: () => close() }, 'Close'),
+        ),
       ),
     );
   }
@@ -183,14 +248,39 @@ function runWithProgress(ctx, title, body) {
       const status = h('div', { class: 'progress-status' }, badge('starting', 'info'));
       const steps = h('div', { class: 'progress-steps' });
       const errors = h('div', { class: 'dialog-errors' });
-      const closeButton = h('button', { type: 'button', class: 'primary', disabled: true, onclick: () => close(true) }, 'Close');
+      const closeButton = h(
+        'button',
+        { type: 'button', class: 'primary', disabled: true, onclick: () => close(true) },
+        'Close',
+      );
       const show = (record) => {
         fill(
           status,
-          h('span', { 'data-rollback': record.id, 'data-status': record.status }, `#${record.id} `, badge(record.status, STATUS_TONE[record.status] ?? 'neutral')),
+          h(
+            'span',
+            { 'data-rollback': record.id, 'data-status': record.status },
+            `#${record.id} `,
+            badge(record.status, STATUS_TONE[record.status] ?? 'neutral'),
+          ),
           record.durationMs !== null ? ` in ${duration(record.durationMs)}` : null,
-          record.issues.length ? h('ul', { class: 'issues' }, record.issues.map((i) => h('li', null, i))) : null,
-          record.status !== 'running' ? h('p', null, h('a', { href: `#/rollbacks?id=${record.id}`, onclick: () => close(true) }, 'Open it in the rollback log')) : null,
+          record.issues.length
+            ? h(
+                'ul',
+                { class: 'issues' },
+                record.issues.map((i) => h('li', null, i)),
+              )
+            : null,
+          record.status !== 'running'
+            ? h(
+                'p',
+                null,
+                h(
+                  'a',
+                  { href: `#/rollbacks?id=${record.id}`, onclick: () => close(true) },
+                  'Open it in the rollback log',
+                ),
+              )
+            : null,
         );
         fill(steps, stepsTable(record.steps));
       };
@@ -204,7 +294,9 @@ function runWithProgress(ctx, title, body) {
           if (settled) break;
           try {
             if (id === null) {
-              const mine = (await api('GET', '/admin/rollbacks')).find((r) => r.id > before && r.actor === ctx.me.name && r.reason === body.reason);
+              const mine = (await api('GET', '/admin/rollbacks')).find(
+                (r) => r.id > before && r.actor === ctx.me.name && r.reason === body.reason,
+              );
               if (mine) id = mine.id;
             }
             if (id !== null) show(await api('GET', `/admin/rollbacks/${id}`));

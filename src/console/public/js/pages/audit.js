@@ -14,24 +14,43 @@ export default {
       'select',
       { name: 'key', 'aria-label': 'Flag' },
       h('option', { value: '' }, 'every flag'),
-      flags.map((f) => h('option', { value: f.key, selected: ctx.params.get('key') === f.key }, `${f.key} (phase ${f.phase})`)),
+      flags.map((f) =>
+        h('option', { value: f.key, selected: ctx.params.get('key') === f.key }, `${f.key} (phase ${f.phase})`),
+      ),
     );
     const list = h('div');
     const more = h('button', { type: 'button', hidden: true }, 'Older entries');
-    fill(ctx.root, h('div', { class: 'page-head' }, h('h1', null, 'Flag audit'), h('label', { class: 'inline' }, 'Show ', select)), h('div', { class: 'card' }, list, more));
+    fill(
+      ctx.root,
+      h('div', { class: 'page-head' }, h('h1', null, 'Flag audit'), h('label', { class: 'inline' }, 'Show ', select)),
+      h('div', { class: 'card' }, list, more),
+    );
 
     let rows = [];
     async function page(reset) {
       try {
-        const older = await api('GET', `/admin/flags/audit${query({ key: select.value, limit: PAGE_SIZE, before: reset ? undefined : rows.at(-1)?.id })}`);
+        const older = await api(
+          'GET',
+          `/admin/flags/audit${query({ key: select.value, limit: PAGE_SIZE, before: reset ? undefined : rows.at(-1)?.id })}`,
+        );
         rows = reset ? older : [...rows, ...older];
         more.hidden = older.length < PAGE_SIZE;
         fill(
           list,
           table(
             ['When', 'Flag', 'Change', 'By', 'Why', 'Request id'],
-            rows.map((a) => [when(a.changedAt), h('code', null, a.key), [value(a.oldValue), ' → ', value(a.newValue)], a.actor, a.reason, a.requestId ? h('code', { class: 'small' }, a.requestId) : '—']),
-            { empty: 'No changes recorded.', rowProps: (i) => ({ 'data-audit': rows[i].id, 'data-flag': rows[i].key }) },
+            rows.map((a) => [
+              when(a.changedAt),
+              h('code', null, a.key),
+              [value(a.oldValue), ' → ', value(a.newValue)],
+              a.actor,
+              a.reason,
+              a.requestId ? h('code', { class: 'small' }, a.requestId) : '—',
+            ]),
+            {
+              empty: 'No changes recorded.',
+              rowProps: (i) => ({ 'data-audit': rows[i].id, 'data-flag': rows[i].key }),
+            },
           ),
         );
       } catch (error) {

@@ -6,7 +6,18 @@ import { FLAGS } from '../flags.js';
 
 const FLAG = FLAGS.dashboard;
 const RELOAD_MS = 60_000;
-const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const PALETTE = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 const color = (i, alpha = 1) => {
   const hex = PALETTE[i % PALETTE.length];
   if (alpha === 1) return hex;
@@ -14,7 +25,12 @@ const color = (i, alpha = 1) => {
   return `rgba(${r}, ${g}, ${b}, ${alpha})`;
 };
 const FLOW_METRICS = { wip: 'Work in progress', entered: 'Entered', exited: 'Exited', scrapped: 'Scrapped' };
-const hourLabel = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const hourLabel = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
 
 export default {
   path: 'dashboard',
@@ -26,22 +42,53 @@ export default {
     ctx.onLeave(dropCharts);
     const freshness = h('div', { class: 'freshness' });
     const body = h('div');
-    const metric = h('select', { name: 'metric', 'aria-label': 'Token flow measure' }, Object.entries(FLOW_METRICS).map(([v, t]) => h('option', { value: v }, t)));
-    const refreshNow = ctx.can('admin') ? h('button', { type: 'button', class: 'primary', 'data-action': 'refresh', onclick: () => rebuild() }, 'Refresh data now') : null;
-    fill(ctx.root, h('div', { class: 'page-head' }, h('h1', null, 'Production dashboard'), freshness, h('button', { type: 'button', onclick: () => load() }, 'Reload'), refreshNow), body);
+    const metric = h(
+      'select',
+      { name: 'metric', 'aria-label': 'Token flow measure' },
+      Object.entries(FLOW_METRICS).map(([v, t]) => h('option', { value: v }, t)),
+    );
+    const refreshNow = ctx.can('admin')
+      ? h(
+          'button',
+          { type: 'button', class: 'primary', 'data-action': 'refresh', onclick: () => rebuild() },
+          'Refresh data now',
+        )
+      : null;
+    fill(
+      ctx.root,
+      h(
+        'div',
+        { class: 'page-head' },
+        h('h1', null, 'Production dashboard'),
+        freshness,
+        h('button', { type: 'button', onclick: () => load() }, 'Reload'),
+        refreshNow,
+      ),
+      body,
+    );
     let answers = null;
 
     function unavailable(detail) {
       dropCharts();
       answers = null;
       fill(freshness);
-      fill(body, h('div', { class: 'card unavailable', 'data-state': 'unavailable' }, h('strong', null, 'Data unavailable'), h('p', { class: 'muted small' }, detail)));
+      fill(
+        body,
+        h(
+          'div',
+          { class: 'card unavailable', 'data-state': 'unavailable' },
+          h('strong', null, 'Data unavailable'),
+          h('p', { class: 'muted small' }, detail),
+        ),
+      );
     }
 
     async function load() {
       try {
         if (!(await flagValues())[FLAG]) return unavailable(`The production dashboard (Phase 10) is off: ${FLAG}.`);
-        const [flow, bottlenecks, teams, cycles] = await Promise.all(['token-flow', 'bottlenecks', 'team-workload', 'cycle-times'].map((v) => api('GET', `/dashboard/${v}`)));
+        const [flow, bottlenecks, teams, cycles] = await Promise.all(
+          ['token-flow', 'bottlenecks', 'team-workload', 'cycle-times'].map((v) => api('GET', `/dashboard/${v}`)),
+        );
         answers = { flow, bottlenecks, teams, cycles };
         draw();
       } catch (error) {
@@ -66,11 +113,16 @@ export default {
     function draw() {
       dropCharts();
       const all = Object.values(answers);
-      const times = all.map((a) => a.refreshedAt).filter(Boolean).sort();
+      const times = all
+        .map((a) => a.refreshedAt)
+        .filter(Boolean)
+        .sort();
       const stale = all.some((a) => a.stale);
       fill(
         freshness,
-        times.length ? h('span', { title: when(times[0]) }, 'refreshed ', age(times[0])) : h('span', null, 'never refreshed'),
+        times.length
+          ? h('span', { title: when(times[0]) }, 'refreshed ', age(times[0]))
+          : h('span', null, 'never refreshed'),
         ' ',
         stale ? badge('stale', 'warn', 'Older than three refresh intervals') : badge('fresh', 'ok'),
       );
@@ -80,10 +132,20 @@ export default {
         h(
           'div',
           { class: 'charts' },
-          chartCard('token-flow', 'Token flow per node', answers.flow, () => flowChart(answers.flow.data, nodeNames, metric.value), h('label', { class: 'inline small' }, 'Show ', metric)),
-          chartCard('bottlenecks', 'Bottlenecks (worst first)', answers.bottlenecks, () => bottleneckChart(answers.bottlenecks.data)),
+          chartCard(
+            'token-flow',
+            'Token flow per node',
+            answers.flow,
+            () => flowChart(answers.flow.data, nodeNames, metric.value),
+            h('label', { class: 'inline small' }, 'Show ', metric),
+          ),
+          chartCard('bottlenecks', 'Bottlenecks (worst first)', answers.bottlenecks, () =>
+            bottleneckChart(answers.bottlenecks.data),
+          ),
           chartCard('team-workload', 'Team workload', answers.teams, () => teamChart(answers.teams.data)),
-          chartCard('cycle-times', 'Cycle time p50 / p90 per product', answers.cycles, () => cycleChart(answers.cycles.data)),
+          chartCard('cycle-times', 'Cycle time p50 / p90 per product', answers.cycles, () =>
+            cycleChart(answers.cycles.data),
+          ),
         ),
       );
     }
@@ -95,7 +157,13 @@ export default {
         'section',
         { class: 'card chart-card', 'data-chart': name, 'data-rows': answer.data.length },
         h('header', null, h('h2', null, title), extra),
-        empty ? h('p', { class: 'muted' }, answer.refreshedAt ? 'No data in this window.' : 'No data yet: waiting for the first refresh.') : h('div', { class: 'chart-box' }, canvas),
+        empty
+          ? h(
+              'p',
+              { class: 'muted' },
+              answer.refreshedAt ? 'No data in this window.' : 'No data yet: waiting for the first refresh.',
+            )
+          : h('div', { class: 'chart-box' }, canvas),
       );
       if (!empty) charts.push(new window.Chart(canvas, make()));
       return card;
@@ -134,7 +202,10 @@ function flowChart(rows, nodeNames, measure) {
         pointRadius: buckets.length > 1 ? 0 : 3,
       })),
     },
-    options: base({ scales: { y: { stacked: true, beginAtZero: true, title: { display: true, text: 'tokens' } } }, interaction: { mode: 'index', intersect: false } }),
+    options: base({
+      scales: { y: { stacked: true, beginAtZero: true, title: { display: true, text: 'tokens' } } },
+      interaction: { mode: 'index', intersect: false },
+    }),
   };
 }
 
@@ -151,7 +222,12 @@ function bottleneckChart(rows) {
       scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
       plugins: {
         legend: { display: false },
-        tooltip: { callbacks: { afterLabel: (item) => `p90 wait ${duration(sorted[item.dataIndex].p90WaitMs)}, avg processing ${duration(sorted[item.dataIndex].avgProcessingMs)}` } },
+        tooltip: {
+          callbacks: {
+            afterLabel: (item) =>
+              `p90 wait ${duration(sorted[item.dataIndex].p90WaitMs)}, avg processing ${duration(sorted[item.dataIndex].avgProcessingMs)}`,
+          },
+        },
       },
     }),
   };
@@ -164,8 +240,18 @@ function teamChart(rows) {
       labels: rows.map((t) => t.teamName),
       datasets: [
         { label: 'Waiting', data: rows.map((t) => t.tokensWaiting), backgroundColor: color(1, 0.8), stack: 'open' },
-        { label: 'In progress', data: rows.map((t) => t.tokensInProgress), backgroundColor: color(0, 0.8), stack: 'open' },
-        { label: 'Completed in window', data: rows.map((t) => t.completedInWindow), backgroundColor: color(2, 0.8), stack: 'done' },
+        {
+          label: 'In progress',
+          data: rows.map((t) => t.tokensInProgress),
+          backgroundColor: color(0, 0.8),
+          stack: 'open',
+        },
+        {
+          label: 'Completed in window',
+          data: rows.map((t) => t.completedInWindow),
+          backgroundColor: color(2, 0.8),
+          stack: 'done',
+        },
       ],
     },
     options: base({ scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }),
@@ -182,8 +268,21 @@ function cycleChart(rows) {
     data: {
       labels: days,
       datasets: products.flatMap((product, i) => [
-        { label: `${product} p50`, data: days.map((d) => minutes(at.get(`${product}@${d}`)?.p50CycleMs)), borderColor: color(i), backgroundColor: color(i), spanGaps: true },
-        { label: `${product} p90`, data: days.map((d) => minutes(at.get(`${product}@${d}`)?.p90CycleMs)), borderColor: color(i), backgroundColor: color(i), borderDash: [6, 4], spanGaps: true },
+        {
+          label: `${product} p50`,
+          data: days.map((d) => minutes(at.get(`${product}@${d}`)?.p50CycleMs)),
+          borderColor: color(i),
+          backgroundColor: color(i),
+          spanGaps: true,
+        },
+        {
+          label: `${product} p90`,
+          data: days.map((d) => minutes(at.get(`${product}@${d}`)?.p90CycleMs)),
+          borderColor: color(i),
+          backgroundColor: color(i),
+          borderDash: [6, 4],
+          spanGaps: true,
+        },
       ]),
     },
     options: base({ scales: { y: { beginAtZero: true, title: { display: true, text: 'minutes' } } } }),

@@ -15,8 +15,18 @@ export default {
   role: 'viewer',
   async render(ctx) {
     if (ctx.rest[0]) return jobPage(ctx, Number(ctx.rest[0]));
-    const status = h('select', { name: 'status' }, h('option', { value: '' }, 'any'), STATUSES.map((s) => h('option', { value: s, selected: ctx.params.get('status') === s }, s.replace('_', ' '))));
-    const product = h('input', { name: 'productCode', maxlength: 64, placeholder: 'any product', value: ctx.params.get('productCode') ?? '' });
+    const status = h(
+      'select',
+      { name: 'status' },
+      h('option', { value: '' }, 'any'),
+      STATUSES.map((s) => h('option', { value: s, selected: ctx.params.get('status') === s }, s.replace('_', ' '))),
+    );
+    const product = h('input', {
+      name: 'productCode',
+      maxlength: 64,
+      placeholder: 'any product',
+      value: ctx.params.get('productCode') ?? '',
+    });
     const dueBefore = h('input', { name: 'dueBefore', type: 'date', value: ctx.params.get('dueBefore') ?? '' });
     const list = h('div');
     const filters = h(
@@ -27,7 +37,11 @@ export default {
       h('label', null, 'Due before', dueBefore),
       h('button', { type: 'submit' }, 'Filter'),
     );
-    fill(ctx.root, h('div', { class: 'page-head' }, h('h1', null, 'Jobs')), h('section', { class: 'card' }, filters, list));
+    fill(
+      ctx.root,
+      h('div', { class: 'page-head' }, h('h1', null, 'Jobs')),
+      h('section', { class: 'card' }, filters, list),
+    );
 
     async function load() {
       try {
@@ -36,18 +50,32 @@ export default {
           `/floor/jobs${query({ status: status.value, productCode: product.value.trim(), dueBefore: dueBefore.value ? new Date(`${dueBefore.value}T00:00:00`).toISOString() : '', limit: LIST_LIMIT })}`,
         );
         refill(list, jobs, () => [
-          jobs.length === LIST_LIMIT ? h('p', { class: 'muted small' }, `The newest ${LIST_LIMIT} jobs are shown: narrow the filters to find older ones.`) : null,
+          jobs.length === LIST_LIMIT
+            ? h(
+                'p',
+                { class: 'muted small' },
+                `The newest ${LIST_LIMIT} jobs are shown: narrow the filters to find older ones.`,
+              )
+            : null,
           table(
             ['Job', 'Product', 'Status', 'Due', 'Progress', ctx.can('supervisor') ? 'Actions' : null].filter(Boolean),
-            jobs.map((j) => [
-              h('a', { href: `#/jobs/${j.id}` }, j.code),
-              j.productCode,
-              jobStatus(j.status),
-              [when(j.dueAt), j.late ? [' ', badge('late', 'bad')] : null],
-              [progressBar(j.tokensDone, j.quantity, `${j.code}: tokens done`), j.tokensScrapped ? h('span', { class: 'muted small' }, ` · ${j.tokensScrapped} scrapped`) : null],
-              ctx.can('supervisor') ? jobActions(ctx, j, load) : null,
-            ].filter((c) => c !== null)),
-            { empty: 'No job matches.', rowProps: (i) => ({ 'data-job': jobs[i].code, class: jobs[i].late ? 'late' : null }) },
+            jobs.map((j) =>
+              [
+                h('a', { href: `#/jobs/${j.id}` }, j.code),
+                j.productCode,
+                jobStatus(j.status),
+                [when(j.dueAt), j.late ? [' ', badge('late', 'bad')] : null],
+                [
+                  progressBar(j.tokensDone, j.quantity, `${j.code}: tokens done`),
+                  j.tokensScrapped ? h('span', { class: 'muted small' }, ` · ${j.tokensScrapped} scrapped`) : null,
+                ],
+                ctx.can('supervisor') ? jobActions(ctx, j, load) : null,
+              ].filter((c) => c !== null),
+            ),
+            {
+              empty: 'No job matches.',
+              rowProps: (i) => ({ 'data-job': jobs[i].code, class: jobs[i].late ? 'late' : null }),
+            },
           ),
         ]);
       } catch (error) {
@@ -70,41 +98,71 @@ function jobActions(ctx, job, after) {
   const buttons = [];
   if (job.status === 'planned') {
     buttons.push(
-      h('button', {
-        type: 'button',
-        'data-action': 'release',
-        onclick: () => run(confirmAction({ title: `Release ${job.code}`, intro: `Release ${job.code}? Its tokens can then be spawned.`, confirmLabel: 'Release', action: () => api('POST', `/jobs/${job.id}/release`) })),
-      }, 'Release'),
+      h(
+        'button',
+        {
+          type: 'button',
+          'data-action': 'release',
+          onclick: () =>
+            run(
+              confirmAction({
+                title: `Release ${job.code}`,
+                intro: `Release ${job.code}? Its tokens can then be spawned.`,
+                confirmLabel: 'Release',
+                action: () => api('POST', `/jobs/${job.id}/release`),
+              }),
+            ),
+        },
+        'Release',
+      ),
     );
   }
   if (job.status === 'released') {
     buttons.push(
-      h('button', {
-        type: 'button',
-        class: 'primary',
-        'data-action': 'spawn',
-        onclick: () =>
-          run(confirmAction({ title: `Spawn ${job.code}`, intro: `Create ${job.quantity} tokens of ${job.code} at the start node? They are assigned by the plans at once.`, confirmLabel: `Spawn ${job.quantity} tokens`, action: () => api('POST', `/jobs/${job.id}/spawn`) })),
-      }, 'Spawn'),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'primary',
+          'data-action': 'spawn',
+          onclick: () =>
+            run(
+              confirmAction({
+                title: `Spawn ${job.code}`,
+                intro: `Create ${job.quantity} tokens of ${job.code} at the start node? They are assigned by the plans at once.`,
+                confirmLabel: `Spawn ${job.quantity} tokens`,
+                action: () => api('POST', `/jobs/${job.id}/spawn`),
+              }),
+            ),
+        },
+        'Spawn',
+      ),
     );
   }
   if (job.status !== 'done' && job.status !== 'cancelled') {
     buttons.push(
-      h('button', {
-        type: 'button',
-        class: 'danger',
-        'data-action': 'cancel',
-        onclick: () =>
-          run(
-            askReason({
-              title: `Cancel ${job.code}`,
-              intro: job.status === 'in_progress' ? `Cancel ${job.code}? Its ${job.openTokens} open tokens are scrapped.` : `Cancel ${job.code}?`,
-              confirmLabel: 'Cancel the job',
-              danger: true,
-              action: (reason) => api('POST', `/jobs/${job.id}/cancel`, { reason }),
-            }),
-          ),
-      }, 'Cancel'),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'danger',
+          'data-action': 'cancel',
+          onclick: () =>
+            run(
+              askReason({
+                title: `Cancel ${job.code}`,
+                intro:
+                  job.status === 'in_progress'
+                    ? `Cancel ${job.code}? Its ${job.openTokens} open tokens are scrapped.`
+                    : `Cancel ${job.code}?`,
+                confirmLabel: 'Cancel the job',
+                danger: true,
+                action: (reason) => api('POST', `/jobs/${job.id}/cancel`, { reason }),
+              }),
+            ),
+        },
+        'Cancel',
+      ),
     );
   }
   return h('div', { class: 'badges' }, buttons);
@@ -147,7 +205,11 @@ async function jobPage(ctx, id) {
             ['Due', when(job.dueAt)],
             ['Priority', String(job.priority)],
           ]),
-          h('p', null, h('a', { href: `#/assignment?job=${job.id}` }, 'Compare automatic and manual assignment for this job')),
+          h(
+            'p',
+            null,
+            h('a', { href: `#/assignment?job=${job.id}` }, 'Compare automatic and manual assignment for this job'),
+          ),
         ),
         h('h2', null, 'Tokens by node'),
         h(
@@ -160,7 +222,19 @@ async function jobPage(ctx, id) {
               { class: 'card node-tokens', 'data-node': n.code },
               h('h3', null, `${n.name} `, badge(String(here.length), 'neutral', 'tokens at this node')),
               here.length
-                ? h('ul', { class: 'token-list' }, here.map((t) => h('li', { 'data-token': t.serial }, h('a', { href: `#/token/${t.id}` }, t.serial), ' ', statusBadge(t.status))))
+                ? h(
+                    'ul',
+                    { class: 'token-list' },
+                    here.map((t) =>
+                      h(
+                        'li',
+                        { 'data-token': t.serial },
+                        h('a', { href: `#/token/${t.id}` }, t.serial),
+                        ' ',
+                        statusBadge(t.status),
+                      ),
+                    ),
+                  )
                 : h('p', { class: 'muted small' }, 'none'),
             );
           }),

@@ -13,7 +13,12 @@ export default {
   title: 'OEM Kanban',
   role: 'viewer',
   async render(ctx) {
-    const customer = h('input', { name: 'customer', placeholder: 'every customer', maxlength: 64, value: ctx.params.get('customer') ?? '' });
+    const customer = h('input', {
+      name: 'customer',
+      placeholder: 'every customer',
+      maxlength: 64,
+      value: ctx.params.get('customer') ?? '',
+    });
     const stamp = h('span', { class: 'muted small' });
     const shadow = h('div');
     const board = h('div');
@@ -24,7 +29,11 @@ export default {
         { class: 'page-head' },
         h('h1', null, 'OEM Kanban'),
         stamp,
-        h('form', { class: 'inline', onsubmit: (e) => (e.preventDefault(), load()) }, h('label', { class: 'inline' }, 'Customer ', customer)),
+        h(
+          'form',
+          { class: 'inline', onsubmit: (e) => (e.preventDefault(), load()) },
+          h('label', { class: 'inline' }, 'Customer ', customer),
+        ),
         h('button', { type: 'button', onclick: () => load() }, 'Reload'),
       ),
       shadow,
@@ -50,7 +59,12 @@ export default {
         }
         const kanban = await api('GET', `/oem/kanban${query({ customer: customer.value.trim() })}`);
         fill(stamp, `as of ${when(kanban.generatedAt)}`);
-        fill(board, kanban.columns.length ? h('div', { class: 'kanban' }, kanban.columns.map(column)) : h('p', { class: 'card muted' }, 'No open OEM ticket.'));
+        fill(
+          board,
+          kanban.columns.length
+            ? h('div', { class: 'kanban' }, kanban.columns.map(column))
+            : h('p', { class: 'card muted' }, 'No open OEM ticket.'),
+        );
       } catch (error) {
         ctx.reportError(error);
       }
@@ -88,8 +102,18 @@ function column(c) {
         'article',
         { class: `ticket${t.late ? ' late' : ''}`, 'data-ticket': t.externalRef, 'data-late': t.late },
         h('div', null, h('strong', null, t.externalRef), ' ', h('span', { class: 'muted small' }, t.customer)),
-        h('div', { class: 'due' }, t.dueAt ? `due ${when(t.dueAt)}` : 'no due date', t.late ? [' ', badge('late', 'bad')] : null),
-        h('div', { class: 'muted small' }, `step ${t.stepsDone + 1} of ${t.stepCount}`, t.currentStep.status === 'active' ? ' · in progress' : ''),
+        h(
+          'div',
+          { class: 'due' },
+          t.dueAt ? `due ${when(t.dueAt)}` : 'no due date',
+          t.late ? [' ', badge('late', 'bad')] : null,
+        ),
+        h(
+          'div',
+          { class: 'muted small' },
+          `step ${t.stepsDone + 1} of ${t.stepCount}`,
+          t.currentStep.status === 'active' ? ' · in progress' : '',
+        ),
       ),
     ),
     c.count > c.cards.length ? h('p', { class: 'muted small' }, `+ ${c.count - c.cards.length} more`) : null,

@@ -25,17 +25,32 @@ export default {
     const graph = graphs.find((g) => g.id === wanted) ?? graphs[0];
     const picker = h(
       'select',
-      { name: 'graph', 'aria-label': 'Production graph', onchange: () => (location.hash = `#/line?graph=${picker.value}`) },
+      {
+        name: 'graph',
+        'aria-label': 'Production graph',
+        onchange: () => (location.hash = `#/line?graph=${picker.value}`),
+      },
       graphs.map((g) => h('option', { value: g.id, selected: g.id === graph.id }, `${g.name} (${g.code})`)),
     );
     const stamp = h('span', { class: 'muted small', 'aria-live': 'polite' });
     const source = h('p', { class: 'muted small', 'data-source': 'core' });
     const drawing = h('div', { class: 'dag-wrap' });
     const counts = h('div');
-    const tokens = h('section', { class: 'card', 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'Choose a node to list its tokens.'));
+    const tokens = h(
+      'section',
+      { class: 'card', 'aria-live': 'polite' },
+      h('p', { class: 'muted' }, 'Choose a node to list its tokens.'),
+    );
     fill(
       ctx.root,
-      h('div', { class: 'page-head' }, h('h1', null, 'Line'), stamp, picker, h('button', { type: 'button', onclick: () => load() }, 'Reload')),
+      h(
+        'div',
+        { class: 'page-head' },
+        h('h1', null, 'Line'),
+        stamp,
+        picker,
+        h('button', { type: 'button', onclick: () => load() }, 'Reload'),
+      ),
       source,
       h('section', { class: 'card' }, drawing),
       h('div', { class: 'cards' }, h('section', { class: 'card' }, h('h2', null, 'Per node'), counts), tokens),
@@ -52,7 +67,9 @@ export default {
         fill(
           source,
           'Counted from the core tables (tokens and their events), not from the dashboard: ',
-          flags[DASHBOARD_FLAG] ? 'it works the same with the dashboard (Phase 10) off.' : h('strong', null, 'the dashboard (Phase 10) is off, and this page works without it.'),
+          flags[DASHBOARD_FLAG]
+            ? 'it works the same with the dashboard (Phase 10) off.'
+            : h('strong', null, 'the dashboard (Phase 10) is off, and this page works without it.'),
         );
         const byId = new Map(line.nodes.map((n) => [n.nodeId, n]));
         for (const [id, shape] of shapes) shape.update(byId.get(id), id === line.bottleneckNodeId);
@@ -61,9 +78,24 @@ export default {
             ['Node', 'Waiting', 'In progress', `Finished (${line.windowMinutes} min)`],
             graph.nodes.map((n) => {
               const c = byId.get(n.id);
-              return [[n.name, ' ', h('code', null, n.code), n.id === line.bottleneckNodeId ? [' ', badge('bottleneck', 'bad')] : null], c.waiting, c.inProgress, c.finished];
+              return [
+                [
+                  n.name,
+                  ' ',
+                  h('code', null, n.code),
+                  n.id === line.bottleneckNodeId ? [' ', badge('bottleneck', 'bad')] : null,
+                ],
+                c.waiting,
+                c.inProgress,
+                c.finished,
+              ];
             }),
-            { rowProps: (i) => ({ 'data-node': graph.nodes[i].code, 'data-counts': countsOf(byId.get(graph.nodes[i].id)) }) },
+            {
+              rowProps: (i) => ({
+                'data-node': graph.nodes[i].code,
+                'data-counts': countsOf(byId.get(graph.nodes[i].id)),
+              }),
+            },
           ),
         );
         if (selected) await showTokens(selected, false);
@@ -76,7 +108,11 @@ export default {
       selected = node;
       for (const [id, shape] of shapes) shape.select(id === node.id);
       try {
-        const pages = await Promise.all(['in_progress', 'waiting'].map((status) => api('GET', `/tokens${query({ nodeId: node.id, status, limit: 100 })}`)));
+        const pages = await Promise.all(
+          ['in_progress', 'waiting'].map((status) =>
+            api('GET', `/tokens${query({ nodeId: node.id, status, limit: 100 })}`),
+          ),
+        );
         const open = pages.flatMap((p) => p.items);
         const more = pages.some((p) => p.nextCursor !== null);
         const heading = h('h2', { tabindex: -1 }, `Tokens at ${node.name} `, h('code', null, node.code));
@@ -84,10 +120,17 @@ export default {
           heading,
           table(
             ['Token', 'Job', 'Status', 'Since'],
-            open.map((t) => [h('a', { href: `#/token/${t.id}` }, t.serial), h('a', { href: `#/jobs/${t.jobId}` }, t.jobCode), statusBadge(t.status), when(t.updatedAt)]),
+            open.map((t) => [
+              h('a', { href: `#/token/${t.id}` }, t.serial),
+              h('a', { href: `#/jobs/${t.jobId}` }, t.jobCode),
+              statusBadge(t.status),
+              when(t.updatedAt),
+            ]),
             { empty: 'No token is waiting or in progress here.', rowProps: (i) => ({ 'data-token': open[i].serial }) },
           ),
-          more ? h('p', { class: 'muted small' }, 'The first 100 in progress and the first 100 waiting are listed.') : null,
+          more
+            ? h('p', { class: 'muted small' }, 'The first 100 in progress and the first 100 waiting are listed.')
+            : null,
         ]);
         tokens.dataset.node = node.code;
         if (focus) tokens.querySelector('h2')?.focus();
@@ -113,7 +156,13 @@ function layOut(graph) {
   g.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 48, marginx: 8, marginy: 8 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const n of graph.nodes) g.setNode(n.code, { ...NODE });
-  for (const e of graph.edges) g.setEdge(e.from, e.to, { label: e.outcome ?? '', width: e.outcome ? 36 : 0, height: e.outcome ? 16 : 0, labelpos: 'c' }, String(e.id));
+  for (const e of graph.edges)
+    g.setEdge(
+      e.from,
+      e.to,
+      { label: e.outcome ?? '', width: e.outcome ? 36 : 0, height: e.outcome ? 16 : 0, labelpos: 'c' },
+      String(e.id),
+    );
   dagre.layout(g);
   return g;
 }
@@ -128,15 +177,39 @@ function svg(tag, attrs, ...children) {
 /** The DAG as SVG: edges with their outcome labels, and each node a keyboard-reachable button. */
 function draw(container, graph, layout, onPick) {
   const { width, height } = layout.graph();
-  const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'dag', role: 'group', 'aria-label': `${graph.name}: nodes and edges, left to right` });
+  const root = svg('svg', {
+    viewBox: `0 0 ${width} ${height}`,
+    class: 'dag',
+    role: 'group',
+    'aria-label': `${graph.name}: nodes and edges, left to right`,
+  });
   root.append(
-    svg('defs', null, svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, svg('path', { d: 'M0,0 L10,5 L0,10 z', class: 'dag-arrow' }))),
+    svg(
+      'defs',
+      null,
+      svg(
+        'marker',
+        {
+          id: 'arrow',
+          viewBox: '0 0 10 10',
+          refX: 9,
+          refY: 5,
+          markerWidth: 7,
+          markerHeight: 7,
+          orient: 'auto-start-reverse',
+        },
+        svg('path', { d: 'M0,0 L10,5 L0,10 z', class: 'dag-arrow' }),
+      ),
+    ),
   );
   for (const e of graph.edges) {
     const edge = layout.edge({ v: e.from, w: e.to, name: String(e.id) });
     const d = edge.points.map((p, i) => `${i ? 'L' : 'M'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ');
     root.append(svg('path', { d, class: 'dag-edge', 'marker-end': 'url(#arrow)' }));
-    if (e.outcome) root.append(svg('text', { x: edge.x, y: edge.y + 4, class: 'dag-edge-label', 'text-anchor': 'middle' }, e.outcome));
+    if (e.outcome)
+      root.append(
+        svg('text', { x: edge.x, y: edge.y + 4, class: 'dag-edge-label', 'text-anchor': 'middle' }, e.outcome),
+      );
   }
   const shapes = new Map();
   for (const n of graph.nodes) {
@@ -177,7 +250,17 @@ function draw(container, graph, layout, onPick) {
       },
     });
   }
-  fill(container, root, h('p', { class: 'muted small legend' }, 'W waiting · P in progress · F finished in the last hour · ', h('span', { class: 'legend-bottleneck' }, 'red border'), ': the bottleneck (longest queue)'));
+  fill(
+    container,
+    root,
+    h(
+      'p',
+      { class: 'muted small legend' },
+      'W waiting · P in progress · F finished in the last hour · ',
+      h('span', { class: 'legend-bottleneck' }, 'red border'),
+      ': the bottleneck (longest queue)',
+    ),
+  );
   // too narrow to read when scaled down: keep a floor and let the card scroll sideways
   root.style.minWidth = `${Math.round(width * 0.72)}px`;
   return shapes;

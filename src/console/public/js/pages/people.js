@@ -9,8 +9,14 @@ const RECENT_RUNS = 5;
 const RECENT_ERRORS = 20;
 const RELOAD_MS = 30_000;
 
-const counts = (c) => (c ? Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ') : '—');
-const took = (run) => (run.finishedAt ? duration(new Date(run.finishedAt).getTime() - new Date(run.startedAt).getTime()) : 'running');
+const counts = (c) =>
+  c
+    ? Object.entries(c)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')
+    : '—';
+const took = (run) =>
+  run.finishedAt ? duration(new Date(run.finishedAt).getTime() - new Date(run.startedAt).getTime()) : 'running';
 
 export default {
   path: 'people',
@@ -20,7 +26,16 @@ export default {
     const supervisor = ctx.can('supervisor');
     const admin = ctx.can('admin');
     const body = h('div');
-    fill(ctx.root, h('div', { class: 'page-head' }, h('h1', null, 'People sync'), h('button', { type: 'button', onclick: () => load() }, 'Reload')), body);
+    fill(
+      ctx.root,
+      h(
+        'div',
+        { class: 'page-head' },
+        h('h1', null, 'People sync'),
+        h('button', { type: 'button', onclick: () => load() }, 'Reload'),
+      ),
+      body,
+    );
 
     const runNow = async (button, job) => {
       button.disabled = true;
@@ -38,7 +53,10 @@ export default {
         const status = await api('GET', '/people/sync-status');
         // run history and errors are for supervisors; a viewer sees the summary
         const [runs, errors] = supervisor
-          ? await Promise.all([Promise.all(status.jobs.map((j) => api('GET', `/admin/jobs/${encodeURIComponent(j.job)}/runs`))), api('GET', `/people/sync-errors${query({ limit: RECENT_ERRORS })}`)])
+          ? await Promise.all([
+              Promise.all(status.jobs.map((j) => api('GET', `/admin/jobs/${encodeURIComponent(j.job)}/runs`))),
+              api('GET', `/people/sync-errors${query({ limit: RECENT_ERRORS })}`),
+            ])
           : [null, null];
         fill(
           body,
@@ -59,23 +77,47 @@ export default {
               return h(
                 'article',
                 { class: 'card', 'data-sync-job': j.job },
-                h('header', null, h('h2', null, h('code', null, j.job)), j.running ? badge('running', 'info') : j.stopped ? badge('stopped', 'warn') : badge('scheduled', 'neutral')),
+                h(
+                  'header',
+                  null,
+                  h('h2', null, h('code', null, j.job)),
+                  j.running
+                    ? badge('running', 'info')
+                    : j.stopped
+                      ? badge('stopped', 'warn')
+                      : badge('scheduled', 'neutral'),
+                ),
                 h('p', { class: 'muted small' }, j.description),
                 table(
                   ['Cache', 'Rows', 'Age', 'State'],
-                  [[h('code', null, j.cache.table), String(j.cache.rows), j.cache.ageMs === null ? '—' : duration(j.cache.ageMs), badge(j.cache.state, CACHE_TONE[j.cache.state] ?? 'neutral')]],
+                  [
+                    [
+                      h('code', null, j.cache.table),
+                      String(j.cache.rows),
+                      j.cache.ageMs === null ? '—' : duration(j.cache.ageMs),
+                      badge(j.cache.state, CACHE_TONE[j.cache.state] ?? 'neutral'),
+                    ],
+                  ],
                 ),
                 table(
                   ['Last run', 'Status', 'Took', 'Counts'],
                   (runs ? runs[i].slice(0, RECENT_RUNS) : j.lastRun ? [j.lastRun] : []).map((r) => [
                     [when(r.startedAt), h('div', { class: 'muted small' }, r.triggeredBy)],
-                    [badge(r.status, RUN_TONE[r.status] ?? 'neutral'), r.error ? h('div', { class: 'error-text small' }, r.error) : null],
+                    [
+                      badge(r.status, RUN_TONE[r.status] ?? 'neutral'),
+                      r.error ? h('div', { class: 'error-text small' }, r.error) : null,
+                    ],
                     took(r),
                     counts(r.counts),
                   ]),
                   { empty: 'Never run.' },
                 ),
-                h('p', { class: 'muted small' }, `last success ${age(j.lastSuccessAt)} · next run ${j.stopped ? '—' : when(j.nextRun)}`, j.nextRunFull ? ' (full)' : ''),
+                h(
+                  'p',
+                  { class: 'muted small' },
+                  `last success ${age(j.lastSuccessAt)} · next run ${j.stopped ? '—' : when(j.nextRun)}`,
+                  j.nextRunFull ? ' (full)' : '',
+                ),
                 button ? h('div', { class: 'actions' }, button) : null,
               );
             }),
@@ -87,7 +129,12 @@ export default {
                 h('h2', null, 'Recent sync errors'),
                 table(
                   ['When', 'Job', 'Record', 'Error'],
-                  errors.map((e) => [when(e.occurredAt), h('code', null, e.jobName), e.recordId ?? 'whole run', e.error]),
+                  errors.map((e) => [
+                    when(e.occurredAt),
+                    h('code', null, e.jobName),
+                    e.recordId ?? 'whole run',
+                    e.error,
+                  ]),
                   { empty: 'No sync errors.' },
                 ),
               )

@@ -24,7 +24,18 @@ export default {
         h('h1', null, 'Phases'),
         refreshed,
         h('button', { type: 'button', onclick: () => load() }, 'Refresh'),
-        admin ? h('button', { type: 'button', class: 'danger', 'data-action': 'emergency', onclick: () => emergencyRollback(ctx).then(load) }, 'Emergency rollback…') : null,
+        admin
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'danger',
+                'data-action': 'emergency',
+                onclick: () => emergencyRollback(ctx).then(load),
+              },
+              'Emergency rollback…',
+            )
+          : null,
       ),
       list,
     );
@@ -32,7 +43,12 @@ export default {
     async function load() {
       try {
         const phases = await api('GET', '/admin/phases');
-        fill(list, phases.length ? phases.map((p) => phaseCard(ctx, p, admin, load)) : h('p', { class: 'card muted' }, 'No phase is registered.'));
+        fill(
+          list,
+          phases.length
+            ? phases.map((p) => phaseCard(ctx, p, admin, load))
+            : h('p', { class: 'card muted' }, 'No phase is registered.'),
+        );
         fill(refreshed, `updated ${when(new Date())}`);
       } catch (error) {
         ctx.reportError(error);
@@ -55,14 +71,16 @@ function phaseCard(ctx, p, admin, reload) {
       intro: h('p', null, flag.description),
       confirmLabel: flag.enabled ? 'Turn off' : 'Turn on',
       danger: !flag.enabled,
-      action: (reason) => api('PUT', `/admin/flags/${encodeURIComponent(flag.key)}`, { enabled: !flag.enabled, reason }),
+      action: (reason) =>
+        api('PUT', `/admin/flags/${encodeURIComponent(flag.key)}`, { enabled: !flag.enabled, reason }),
     }).then((done) => done && reload());
   const jobChange = (job, verb) =>
     askReason({
       title: `${verb === 'stop' ? 'Stop' : 'Resume'} job ${job.name}`,
       intro: h('p', null, job.description),
       confirmLabel: verb === 'stop' ? 'Stop' : 'Resume',
-      action: async (reason) => (await api('POST', `/admin/jobs/${encodeURIComponent(job.name)}/${verb}`, { reason })) ?? true,
+      action: async (reason) =>
+        (await api('POST', `/admin/jobs/${encodeURIComponent(job.name)}/${verb}`, { reason })) ?? true,
     }).then((done) => done && reload());
 
   return h(
@@ -76,7 +94,11 @@ function phaseCard(ctx, p, admin, reload) {
         'div',
         { class: 'badges' },
         badge(`schema ${p.schema.state}`, SCHEMA_TONE[p.schema.state] ?? 'neutral'),
-        badge(`risk ${p.dataLossRisk}`, RISK_TONE[p.dataLossRisk] ?? 'neutral', 'Data-loss risk of reverting its schema'),
+        badge(
+          `risk ${p.dataLossRisk}`,
+          RISK_TONE[p.dataLossRisk] ?? 'neutral',
+          'Data-loss risk of reverting its schema',
+        ),
         rolledBack ? badge('rolled back', 'bad') : null,
       ),
     ),
@@ -85,10 +107,23 @@ function phaseCard(ctx, p, admin, reload) {
     table(
       ['Flag', 'State', 'Changed', ''],
       p.flags.map((f) => [
-        [h('code', null, f.key), f.shadow ? [' ', badge('shadow', 'info')] : null, h('div', { class: 'muted small' }, f.description)],
-        [badge(f.effective ? 'on' : 'off', f.effective ? 'ok' : 'neutral'), f.forcedOff ? [' ', badge('forced off', 'bad', f.reason ?? 'FEATURE_FLAGS_FORCE_OFF')] : null],
+        [
+          h('code', null, f.key),
+          f.shadow ? [' ', badge('shadow', 'info')] : null,
+          h('div', { class: 'muted small' }, f.description),
+        ],
+        [
+          badge(f.effective ? 'on' : 'off', f.effective ? 'ok' : 'neutral'),
+          f.forcedOff ? [' ', badge('forced off', 'bad', f.reason ?? 'FEATURE_FLAGS_FORCE_OFF')] : null,
+        ],
         f.updatedAt ? [when(f.updatedAt), h('div', { class: 'muted small' }, f.updatedBy ?? '')] : '—',
-        admin ? h('button', { type: 'button', 'data-flag': f.key, onclick: () => flagChange(f) }, f.enabled ? 'Turn off…' : 'Turn on…') : null,
+        admin
+          ? h(
+              'button',
+              { type: 'button', 'data-flag': f.key, onclick: () => flagChange(f) },
+              f.enabled ? 'Turn off…' : 'Turn on…',
+            )
+          : null,
       ]),
       { empty: 'No flags.' },
     ),
@@ -97,12 +132,27 @@ function phaseCard(ctx, p, admin, reload) {
       ['Job', 'State', 'Last run', 'Next run', ''],
       p.jobs.map((j) => [
         [h('code', null, j.name), h('div', { class: 'muted small' }, j.cron)],
-        j.running ? badge('running', 'info', j.leaseHolder ?? undefined) : j.stopped ? badge('stopped', 'warn') : badge('idle', 'neutral'),
+        j.running
+          ? badge('running', 'info', j.leaseHolder ?? undefined)
+          : j.stopped
+            ? badge('stopped', 'warn')
+            : badge('idle', 'neutral'),
         j.lastRun
-          ? [badge(j.lastRun.status, RUN_TONE[j.lastRun.status] ?? 'neutral'), ' ', age(j.lastRun.finishedAt ?? j.lastRun.startedAt), j.lastRun.error ? h('div', { class: 'error-text small' }, j.lastRun.error) : null]
+          ? [
+              badge(j.lastRun.status, RUN_TONE[j.lastRun.status] ?? 'neutral'),
+              ' ',
+              age(j.lastRun.finishedAt ?? j.lastRun.startedAt),
+              j.lastRun.error ? h('div', { class: 'error-text small' }, j.lastRun.error) : null,
+            ]
           : 'never',
         j.stopped ? '—' : when(j.nextRun),
-        admin ? h('button', { type: 'button', 'data-job': j.name, onclick: () => jobChange(j, j.stopped ? 'resume' : 'stop') }, j.stopped ? 'Resume…' : 'Stop…') : null,
+        admin
+          ? h(
+              'button',
+              { type: 'button', 'data-job': j.name, onclick: () => jobChange(j, j.stopped ? 'resume' : 'stop') },
+              j.stopped ? 'Resume…' : 'Stop…',
+            )
+          : null,
       ]),
       { empty: 'No scheduled jobs.' },
     ),
@@ -110,17 +160,33 @@ function phaseCard(ctx, p, admin, reload) {
     table(
       ['Table', 'Rows', 'Kind'],
       [
-        ...p.tables.map((t) => [h('code', null, t.name), t.exists ? String(t.rows) : badge('absent', 'neutral'), t.rebuildable ? 'rebuildable' : 'kept']),
-        ...p.columns.map((c) => [h('code', null, `${c.table}.${c.column}`), c.exists ? 'column' : badge('absent', 'neutral'), c.rebuildable ? 'rebuildable' : 'kept']),
+        ...p.tables.map((t) => [
+          h('code', null, t.name),
+          t.exists ? String(t.rows) : badge('absent', 'neutral'),
+          t.rebuildable ? 'rebuildable' : 'kept',
+        ]),
+        ...p.columns.map((c) => [
+          h('code', null, `${c.table}.${c.column}`),
+          c.exists ? 'column' : badge('absent', 'neutral'),
+          c.rebuildable ? 'rebuildable' : 'kept',
+        ]),
       ],
       { empty: 'Owns no tables.' },
     ),
     facts([
-      ['In flight', p.inFlight.count === null ? p.inFlight.description : `${p.inFlight.count} · ${p.inFlight.description}`],
+      [
+        'In flight',
+        p.inFlight.count === null ? p.inFlight.description : `${p.inFlight.count} · ${p.inFlight.description}`,
+      ],
       [
         'Last rollback',
         p.lastRollback
-          ? h('span', null, `#${p.lastRollback.id} ${p.lastRollback.kind} · ${p.lastRollback.status} · ${when(p.lastRollback.startedAt)} by ${p.lastRollback.actor}`, h('div', { class: 'muted small' }, p.lastRollback.reason))
+          ? h(
+              'span',
+              null,
+              `#${p.lastRollback.id} ${p.lastRollback.kind} · ${p.lastRollback.status} · ${when(p.lastRollback.startedAt)} by ${p.lastRollback.actor}`,
+              h('div', { class: 'muted small' }, p.lastRollback.reason),
+            )
           : 'none',
       ],
     ]),
@@ -128,8 +194,28 @@ function phaseCard(ctx, p, admin, reload) {
       ? h(
           'footer',
           { class: 'actions' },
-          h('button', { type: 'button', class: 'danger', 'data-action': 'rollback', onclick: () => rollBackPhase(ctx, p).then(reload) }, 'Roll back…'),
-          rolledBack ? h('button', { type: 'button', class: 'primary', 'data-action': 'enable', onclick: () => reEnable(ctx, p).then(reload) }, 'Re-enable…') : null,
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'danger',
+              'data-action': 'rollback',
+              onclick: () => rollBackPhase(ctx, p).then(reload),
+            },
+            'Roll back…',
+          ),
+          rolledBack
+            ? h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'primary',
+                  'data-action': 'enable',
+                  onclick: () => reEnable(ctx, p).then(reload),
+                },
+                'Re-enable…',
+              )
+            : null,
         )
       : null,
   );

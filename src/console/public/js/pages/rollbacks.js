@@ -11,11 +11,24 @@ export default {
   async render(ctx) {
     const detail = h('div', { class: 'rollback-detail' });
     const list = h('div', { class: 'card' });
-    fill(ctx.root, h('div', { class: 'page-head' }, h('h1', null, 'Rollback log'), h('button', { type: 'button', onclick: () => load() }, 'Refresh')), detail, list);
+    fill(
+      ctx.root,
+      h(
+        'div',
+        { class: 'page-head' },
+        h('h1', null, 'Rollback log'),
+        h('button', { type: 'button', onclick: () => load() }, 'Refresh'),
+      ),
+      detail,
+      list,
+    );
 
     const open = async (id) => {
       try {
-        fill(detail, recordView(ctx, await api('GET', `/admin/rollbacks/${id}`), () => fill(detail)));
+        fill(
+          detail,
+          recordView(ctx, await api('GET', `/admin/rollbacks/${id}`), () => fill(detail)),
+        );
         detail.scrollIntoView({ block: 'nearest' });
       } catch (error) {
         ctx.reportError(error);
@@ -28,7 +41,20 @@ export default {
         fill(
           list,
           table(
-            ['#', 'Started', 'Kind', 'Phases', 'By', 'Reason', 'Status', 'Took', 'Data loss', 'Issues', 'Resolution', ''],
+            [
+              '#',
+              'Started',
+              'Kind',
+              'Phases',
+              'By',
+              'Reason',
+              'Status',
+              'Took',
+              'Data loss',
+              'Issues',
+              'Resolution',
+              '',
+            ],
             records.map((r) => [
               String(r.id),
               when(r.startedAt),
@@ -43,7 +69,10 @@ export default {
               r.resolution ? h('span', { class: 'clip' }, r.resolution) : h('span', { class: 'muted' }, 'open'),
               h('button', { type: 'button', onclick: () => open(r.id) }, 'Details'),
             ]),
-            { empty: 'No rollback yet.', rowProps: (i) => ({ 'data-rollback': records[i].id, 'data-status': records[i].status }) },
+            {
+              empty: 'No rollback yet.',
+              rowProps: (i) => ({ 'data-rollback': records[i].id, 'data-status': records[i].status }),
+            },
           ),
         );
       } catch (error) {
@@ -58,7 +87,17 @@ export default {
 };
 
 function recordView(ctx, r, onClose) {
-  const resolution = h('textarea', { name: 'resolution', rows: 3, maxlength: 5000, required: true, placeholder: 'How was it resolved? Root cause, follow-ups' }, r.resolution ?? '');
+  const resolution = h(
+    'textarea',
+    {
+      name: 'resolution',
+      rows: 3,
+      maxlength: 5000,
+      required: true,
+      placeholder: 'How was it resolved? Root cause, follow-ups',
+    },
+    r.resolution ?? '',
+  );
   const saved = h('div', { class: 'dialog-errors', 'aria-live': 'polite' });
   const save = async (event) => {
     event.preventDefault();
@@ -84,7 +123,7 @@ function recordView(ctx, r, onClose) {
       ['Kind', r.kind],
       ['Phases', r.phases.join(', ')],
       ['Schema reverted', r.revertSchema ? 'yes' : 'no'],
-      ['Backup', r.backup ? r.backupLocation ?? 'requested' : 'no'],
+      ['Backup', r.backup ? (r.backupLocation ?? 'requested') : 'no'],
       ['Started', when(r.startedAt)],
       ['Finished', when(r.finishedAt)],
       ['Took', duration(r.durationMs)],
@@ -93,12 +132,27 @@ function recordView(ctx, r, onClose) {
       ['Data loss', r.dataLoss ? 'yes' : 'no'],
       ['Request id', r.requestId ? h('code', null, r.requestId) : '—'],
     ]),
-    r.issues.length ? [h('h3', null, 'Issues'), h('ul', { class: 'issues' }, r.issues.map((i) => h('li', null, i)))] : null,
+    r.issues.length
+      ? [
+          h('h3', null, 'Issues'),
+          h(
+            'ul',
+            { class: 'issues' },
+            r.issues.map((i) => h('li', null, i)),
+          ),
+        ]
+      : null,
     h('h3', null, 'Steps'),
     stepsTable(r.steps),
     h('h3', null, 'Resolution'),
     ctx.can('admin')
-      ? h('form', { class: 'resolution', onsubmit: save }, resolution, saved, h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Save resolution')))
+      ? h(
+          'form',
+          { class: 'resolution', onsubmit: save },
+          resolution,
+          saved,
+          h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Save resolution')),
+        )
       : h('p', null, r.resolution ?? 'open'),
   );
 }

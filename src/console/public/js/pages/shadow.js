@@ -18,7 +18,12 @@ const KIND_TEXT = {
   token_not_moved: 'no token moved',
   manual_refused: 'manual mode refused, OEM would apply',
 };
-const hourLabel = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const hourLabel = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
 
 export default {
   path: 'shadow',
@@ -27,9 +32,23 @@ export default {
   async render(ctx) {
     const charts = [];
     ctx.onLeave(() => charts.splice(0).forEach((c) => c.destroy()));
-    const span = h('select', { name: 'span', 'aria-label': 'Period', onchange: () => load() }, Object.entries(SPANS).map(([k, s]) => h('option', { value: k }, s.label)));
+    const span = h(
+      'select',
+      { name: 'span', 'aria-label': 'Period', onchange: () => load() },
+      Object.entries(SPANS).map(([k, s]) => h('option', { value: k }, s.label)),
+    );
     const body = h('div');
-    fill(ctx.root, h('div', { class: 'page-head' }, h('h1', null, 'OEM shadow report'), span, h('button', { type: 'button', onclick: () => load() }, 'Reload')), body);
+    fill(
+      ctx.root,
+      h(
+        'div',
+        { class: 'page-head' },
+        h('h1', null, 'OEM shadow report'),
+        span,
+        h('button', { type: 'button', onclick: () => load() }, 'Reload'),
+      ),
+      body,
+    );
 
     async function load() {
       try {
@@ -54,14 +73,30 @@ export default {
           : flags[MODE_FLAG]
             ? badge('OEM mode is live: no shadow run', 'info')
             : badge('shadow run off', 'neutral');
-        const trend = h('canvas', { role: 'img', 'aria-label': `Agreement rate per ${span.value === 'hours' ? 'hour' : 'day'}` });
+        const trend = h('canvas', {
+          role: 'img',
+          'aria-label': `Agreement rate per ${span.value === 'hours' ? 'hour' : 'day'}`,
+        });
         const byKind = h('canvas', { role: 'img', 'aria-label': 'Discrepancies by kind' });
         fill(
           body,
           h(
             'section',
             { class: 'card', 'data-shadow-total': report.total },
-            h('h2', null, 'Agreement ', h('span', { class: 'big', 'data-agreement': report.agreementRate ?? '' }, report.agreementRate === null ? 'no comparable scan yet' : `${(report.agreementRate * 100).toFixed(1)} %`), ' ', state),
+            h(
+              'h2',
+              null,
+              'Agreement ',
+              h(
+                'span',
+                { class: 'big', 'data-agreement': report.agreementRate ?? '' },
+                report.agreementRate === null
+                  ? 'no comparable scan yet'
+                  : `${(report.agreementRate * 100).toFixed(1)} %`,
+              ),
+              ' ',
+              state,
+            ),
             facts([
               ['Scans recorded', String(report.total)],
               ['Not OEM (manual either way)', String(report.notOem)],
@@ -72,8 +107,32 @@ export default {
           h(
             'div',
             { class: 'charts' },
-            h('section', { class: 'card chart-card', 'data-chart': 'agreement' }, h('h2', null, 'Agreement over time'), h('div', { class: 'chart-box' }, trend), table(['From', 'Compared', 'Agreement'], series.map((s) => [hourLabel.format(s.start), s.compared, s.rate === null ? '—' : `${(s.rate * 100).toFixed(1)} %`]), { caption: 'The same, as numbers' })),
-            h('section', { class: 'card chart-card', 'data-chart': 'discrepancies' }, h('h2', null, 'Discrepancies by kind'), h('div', { class: 'chart-box' }, byKind), table(['Kind', 'Scans'], kinds.map(([k, n]) => [KIND_TEXT[k] ?? k, n]), { rowProps: (i) => ({ 'data-kind': kinds[i][0] }) })),
+            h(
+              'section',
+              { class: 'card chart-card', 'data-chart': 'agreement' },
+              h('h2', null, 'Agreement over time'),
+              h('div', { class: 'chart-box' }, trend),
+              table(
+                ['From', 'Compared', 'Agreement'],
+                series.map((s) => [
+                  hourLabel.format(s.start),
+                  s.compared,
+                  s.rate === null ? '—' : `${(s.rate * 100).toFixed(1)} %`,
+                ]),
+                { caption: 'The same, as numbers' },
+              ),
+            ),
+            h(
+              'section',
+              { class: 'card chart-card', 'data-chart': 'discrepancies' },
+              h('h2', null, 'Discrepancies by kind'),
+              h('div', { class: 'chart-box' }, byKind),
+              table(
+                ['Kind', 'Scans'],
+                kinds.map(([k, n]) => [KIND_TEXT[k] ?? k, n]),
+                { rowProps: (i) => ({ 'data-kind': kinds[i][0] }) },
+              ),
+            ),
           ),
           h(
             'section',
@@ -81,20 +140,44 @@ export default {
             h('h2', null, 'Examples'),
             table(
               ['Recorded', 'Kind', 'Station', 'Barcode', 'Manual mode did', 'OEM mode would have'],
-              report.examples.map((e) => [when(e.recordedAt), badge(KIND_TEXT[e.kind] ?? e.kind, 'warn'), e.stationCode, h('code', null, e.barcode), summary(e.manual), summary(e.oem)]),
-              { empty: 'No discrepancy: every compared scan agreed.', rowProps: (i) => ({ 'data-example': report.examples[i].kind }) },
+              report.examples.map((e) => [
+                when(e.recordedAt),
+                badge(KIND_TEXT[e.kind] ?? e.kind, 'warn'),
+                e.stationCode,
+                h('code', null, e.barcode),
+                summary(e.manual),
+                summary(e.oem),
+              ]),
+              {
+                empty: 'No discrepancy: every compared scan agreed.',
+                rowProps: (i) => ({ 'data-example': report.examples[i].kind }),
+              },
             ),
           ),
         );
         charts.push(
           new window.Chart(trend, {
             type: 'line',
-            data: { labels: series.map((s) => hourLabel.format(s.start)), datasets: [{ label: 'Agreement %', data: series.map((s) => (s.rate === null ? null : +(s.rate * 100).toFixed(1))), borderColor: '#1f4e79', pointRadius: 4, spanGaps: true }] },
+            data: {
+              labels: series.map((s) => hourLabel.format(s.start)),
+              datasets: [
+                {
+                  label: 'Agreement %',
+                  data: series.map((s) => (s.rate === null ? null : +(s.rate * 100).toFixed(1))),
+                  borderColor: '#1f4e79',
+                  pointRadius: 4,
+                  spanGaps: true,
+                },
+              ],
+            },
             options: { maintainAspectRatio: false, animation: false, scales: { y: { min: 0, max: 100 } } },
           }),
           new window.Chart(byKind, {
             type: 'bar',
-            data: { labels: kinds.map(([k]) => KIND_TEXT[k] ?? k), datasets: [{ label: 'Scans', data: kinds.map(([, n]) => n), backgroundColor: '#d62728' }] },
+            data: {
+              labels: kinds.map(([k]) => KIND_TEXT[k] ?? k),
+              datasets: [{ label: 'Scans', data: kinds.map(([, n]) => n), backgroundColor: '#d62728' }],
+            },
             options: { maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } } },
           }),
         );
@@ -108,6 +191,8 @@ export default {
 
 /** One side of an example in a line: what was done, to what. */
 function summary(side) {
-  const parts = ['action', 'outcome', 'code', 'serial', 'nodeCode', 'step', 'message'].filter((k) => side[k] !== undefined && side[k] !== null).map((k) => `${k}: ${typeof side[k] === 'object' ? JSON.stringify(side[k]) : side[k]}`);
+  const parts = ['action', 'outcome', 'code', 'serial', 'nodeCode', 'step', 'message']
+    .filter((k) => side[k] !== undefined && side[k] !== null)
+    .map((k) => `${k}: ${typeof side[k] === 'object' ? JSON.stringify(side[k]) : side[k]}`);
   return parts.length ? parts.join(', ') : JSON.stringify(side);
 }
