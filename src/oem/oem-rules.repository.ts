@@ -2,9 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ONE_ROW } from '../database/dialect.js';
 import { OemScanRule, type OemRuleAction } from './entities/oem-scan-rule.entity.js';
-import type { ActiveRule } from './oem-rules.service.js';
 
 /** Station scan rules: each write is one row, outside any transaction. */
+/** An active rule as the scan path reads it. */
+export interface ActiveRule {
+  id: number;
+  customer: string;
+  stationCode: string;
+  pattern: string;
+  action: OemRuleAction;
+}
+
 @Injectable()
 export class OemRulesRepository {
   constructor(private readonly dataSource: DataSource) {}

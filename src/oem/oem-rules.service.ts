@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import type { Environment } from '../config/environment.js';
 import type { OemRuleAction, OemScanRule } from './entities/oem-scan-rule.entity.js';
-import { OemRulesRepository } from './oem-rules.repository.js';
+import { OemRulesRepository, type ActiveRule } from './oem-rules.repository.js';
 import { SafePattern } from './safe-pattern.js';
 
 export interface RuleInput {
@@ -14,15 +14,6 @@ export interface RuleInput {
   action: OemRuleAction;
   priority?: number;
   active?: boolean;
-}
-
-/** An active rule as the scan path reads it. */
-export interface ActiveRule {
-  id: number;
-  customer: string;
-  stationCode: string;
-  pattern: string;
-  action: OemRuleAction;
 }
 
 /**

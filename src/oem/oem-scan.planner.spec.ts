@@ -5,8 +5,9 @@ import { JobStatus } from '../production/entities/job-ticket.entity.js';
 import { TokenStatus } from '../production/entities/token.entity.js';
 import { OemStepStatus, OemTicketStatus } from './entities/oem-job-ticket.entity.js';
 import { OemRuleAction } from './entities/oem-scan-rule.entity.js';
-import type { ActiveRule } from './oem-rules.service.js';
-import { OemScanPlanner, reachedState, type OemPlan, type PlanMode } from './oem-scan.planner.js';
+import type { ActiveRule } from './oem-rules.repository.js';
+import { OemScanPlanner, reachedState, type OemPlan } from './oem-scan.planner.js';
+import type { PlanMode } from './oem-scan.types.js';
 import type { OemScanRepository, ScanTicket } from './oem-scan.repository.js';
 import type { BarcodeMatch } from './safe-pattern.js';
 

@@ -9,14 +9,10 @@ import type { ScanInput } from '../production/scan.types.js';
 import type { TokenState } from '../production/token-store.js';
 import { OemRuleAction } from './entities/oem-scan-rule.entity.js';
 import { OemStepStatus, OemTicketStatus } from './entities/oem-job-ticket.entity.js';
-import type { ActiveRule } from './oem-rules.service.js';
+import type { ActiveRule } from './oem-rules.repository.js';
 import { OemScanRepository, type ScanTicket } from './oem-scan.repository.js';
+import type { PlanMode, ReachedState, StepMove, TokenOp } from './oem-scan.types.js';
 import { compiledPattern } from './safe-pattern.js';
-
-export type TokenOp = 'start' | 'complete';
-
-/** Whose step progress a plan reads: the tickets' own, or a shadow run's copy of what OEM mode would have made of it. */
-export type PlanMode = 'live' | 'shadow';
 
 /** What OEM mode does with a scan, decided from the current state without changing it. */
 export type OemPlan =
@@ -25,25 +21,6 @@ export type OemPlan =
   /** Answered with `error`; `remember` keeps the scan (and its answer) in the scan record. */
   | { kind: 'refused'; error: DomainError; remember: boolean }
   | { kind: 'apply'; move: StepMove };
-
-export interface StepMove {
-  ruleId: number;
-  ticket: { id: number; customer: string; externalRef: string; status: OemTicketStatus; stepCount: number };
-  step: { id: number; sequence: number; name: string; status: OemStepStatus; nodeCode: string | null };
-  to: OemStepStatus;
-  /** The ticket row as stored when planned (its version and its current step's status); a shadow run's progress is kept relative to it. */
-  stored: { version: number; stepStatus: OemStepStatus | null };
-  /** The linked token (as read with the ticket) and what happens to it at the step's node; null when no token moves. */
-  token: { id: number; nodeCode: string; ops: TokenOp[]; state: TokenState } | null;
-}
-
-/** Where a ticket stands once a move is applied. */
-export interface ReachedState {
-  status: OemTicketStatus;
-  /** The current step; null once every step is done or skipped. */
-  sequence: number | null;
-  stepStatus: OemStepStatus | null;
-}
 
 /**
  * Decides what OEM mode does with a scan from the active rules and the ticket a matching rule

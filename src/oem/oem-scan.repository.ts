@@ -5,7 +5,7 @@ import type { JobStatus } from '../production/entities/job-ticket.entity.js';
 import { TokenStatus } from '../production/entities/token.entity.js';
 import type { TokenState } from '../production/token-store.js';
 import { OemStepStatus, OemTicketStatus } from './entities/oem-job-ticket.entity.js';
-import type { PlanMode, ReachedState, StepMove } from './oem-scan.planner.js';
+import type { PlanMode, ReachedState, StepMove } from './oem-scan.types.js';
 import type { BarcodeMatch } from './safe-pattern.js';
 
 /** A ticket as a scan plans from it: its current step, and its job's token in production with all the core needs to move it. */

@@ -8,7 +8,8 @@ import type { ScanInput, ScanResult } from '../production/scan.types.js';
 import { TokenLifecycleService } from '../production/token-lifecycle.service.js';
 import { OemStepStatus, OemTicketStatus } from './entities/oem-job-ticket.entity.js';
 import { OemRulesService } from './oem-rules.service.js';
-import { OemScanPlanner, reachedState, type OemPlan, type PlanMode, type StepMove } from './oem-scan.planner.js';
+import { OemScanPlanner, reachedState, type OemPlan } from './oem-scan.planner.js';
+import type { PlanMode, StepMove } from './oem-scan.types.js';
 import { OemScanRepository } from './oem-scan.repository.js';
 
 /**

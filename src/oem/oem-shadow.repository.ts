@@ -3,7 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { fromDbTime, toDbTime } from '../database/dialect.js';
 import type { OemStepStatus } from './entities/oem-job-ticket.entity.js';
 import type { ShadowKind } from './entities/oem-shadow-result.entity.js';
-import type { ReachedState } from './oem-scan.planner.js';
+import type { ReachedState } from './oem-scan.types.js';
 
 /** One shadow comparison as recorded. */
 export interface ShadowRow {

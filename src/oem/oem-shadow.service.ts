@@ -4,7 +4,8 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import type { ScanInput, ScanResult } from '../production/scan.types.js';
 import { ShadowKind } from './entities/oem-shadow-result.entity.js';
-import { reachedState, type OemPlan, type TokenOp } from './oem-scan.planner.js';
+import { reachedState, type OemPlan } from './oem-scan.planner.js';
+import type { TokenOp } from './oem-scan.types.js';
 import { OemShadowRepository, type ShadowExample } from './oem-shadow.repository.js';
 
 /** What manual mode made of a scan: its result, or the error it was refused (or failed) with. */
