@@ -5,8 +5,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module.js';
-import { dialectOf, execute, toDbTime, upsertStatement } from '../../src/database/dialect.js';
+import { dialectOf, execute, upsertStatement } from '../../src/database/dialect.js';
 import { CacheWriter } from '../../src/people/cache-writer.js';
+import { OPERATOR_COLUMNS, operatorCacheRow } from '../../src/people/people-cache-write.repository.js';
 import { MaskingPolicyService } from '../../src/people/masking-policy.service.js';
 import { PeopleClient } from '../../src/people/people-client.js';
 import { ingestOperator, type OperatorRecord } from '../../src/people/people-records.js';
@@ -36,21 +37,6 @@ const NAIVE_SAMPLE = 2_000;
 const rounds = roundsFromArgs();
 const TOKEN = 'bench-token';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const COLUMNS = [
-  'id',
-  'employee_no',
-  'name',
-  'email',
-  'phone',
-  'national_id',
-  'team_ids',
-  'skills',
-  'active',
-  'source_updated_at',
-  'full_synced_at',
-  'fetched_at',
-  'expires_at',
-];
 
 async function startSim(): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(
@@ -176,7 +162,14 @@ async function writePaths(
       }
     }
   });
-  const sql = upsertStatement(dialectOf(dataSource), 'people_operator_cache', COLUMNS, ['id'], COLUMNS.slice(1), 1);
+  const sql = upsertStatement(
+    dialectOf(dataSource),
+    'people_operator_cache',
+    OPERATOR_COLUMNS,
+    ['id'],
+    OPERATOR_COLUMNS.slice(1),
+    1,
+  );
   const slices = Math.max(1, Math.floor(records.length / NAIVE_SAMPLE));
   const goal = { op: '>=' as const, value: 10 };
   const samples = await interleavedRounds(
@@ -199,21 +192,7 @@ async function writePaths(
         async () => {
           await execute(dataSource, `DELETE FROM people_operator_cache`);
           for (const r of sample) {
-            await dataSource.query(sql, [
-              r.id,
-              r.employeeNo,
-              r.name,
-              r.email,
-              r.phone,
-              r.nationalId,
-              JSON.stringify(r.teamIds),
-              JSON.stringify(r.skills),
-              r.active ? 1 : 0,
-              toDbTime(r.updatedAt),
-              toDbTime(now),
-              toDbTime(now),
-              toDbTime(now),
-            ]);
+            await dataSource.query(sql, operatorCacheRow(r, { fetchedAt: now, expiresAt: now }, now));
           }
         },
       );

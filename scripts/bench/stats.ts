@@ -1,3 +1,5 @@
+import { seededRandom } from '../seeded-random.js';
+
 /**
  * The statistics every bench shares. A bench measures its two sides in interleaved rounds
  * (A B, then B A, ...), so a host that gets busier or quieter during the run slows both sides
@@ -34,18 +36,6 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** A small seeded generator (mulberry32): the same samples give the same interval on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Percentile bootstrap interval of the median: resample the rounds with replacement, take
  * each resample's median, keep the central `confidence` share. With few rounds it tends to
@@ -58,7 +48,8 @@ export function bootstrapMedianInterval(
   seed = 1,
 ): { low: number; high: number } {
   if (values.length === 0) throw new Error('interval of no values');
-  const random = seeded(seed);
+  // seeded: the same samples give the same interval on every run
+  const random = seededRandom(seed);
   const medians = new Float64Array(resamples);
   const sample = new Array<number>(values.length);
   for (let r = 0; r < resamples; r++) {

@@ -11,7 +11,8 @@ export interface Stamp {
 }
 
 const ID_CHUNK = 500;
-const OPERATOR_COLUMNS = [
+/** people_operator_cache's columns, in the order operatorCacheRow gives its values. */
+export const OPERATOR_COLUMNS = [
   'id',
   'employee_no',
   'name',
@@ -43,6 +44,25 @@ const AVAILABILITY_COLUMNS = [
  * A sync run's writes to the People caches, each inside the caller's transaction: rows go in
  * batches of multi-row upserts, and the rows a run did not write are settled in one statement.
  */
+/** One operator's cache row, its values in OPERATOR_COLUMNS order. */
+export function operatorCacheRow(r: OperatorRecord, stamp: Stamp, fullSince: Date | null): unknown[] {
+  return [
+    r.id,
+    r.employeeNo,
+    r.name,
+    r.email,
+    r.phone,
+    r.nationalId,
+    JSON.stringify(r.teamIds),
+    JSON.stringify(r.skills),
+    r.active ? 1 : 0,
+    toDbTime(r.updatedAt),
+    fullSince ? toDbTime(fullSince) : null,
+    toDbTime(stamp.fetchedAt),
+    toDbTime(stamp.expiresAt),
+  ];
+}
+
 @Injectable()
 export class PeopleCacheWriteRepository {
   /**
@@ -50,22 +70,7 @@ export class PeopleCacheWriteRepository {
    * null for an incremental run, which leaves full_synced_at alone: it did not see every operator.
    */
   upsertOperators(em: EntityManager, records: OperatorRecord[], stamp: Stamp, fullSince: Date | null): Promise<number> {
-    const [fetched, expires] = [toDbTime(stamp.fetchedAt), toDbTime(stamp.expiresAt)];
-    const rows = records.map((r) => [
-      r.id,
-      r.employeeNo,
-      r.name,
-      r.email,
-      r.phone,
-      r.nationalId,
-      JSON.stringify(r.teamIds),
-      JSON.stringify(r.skills),
-      r.active ? 1 : 0,
-      toDbTime(r.updatedAt),
-      fullSince ? toDbTime(fullSince) : null,
-      fetched,
-      expires,
-    ]);
+    const rows = records.map((r) => operatorCacheRow(r, stamp, fullSince));
     const update = OPERATOR_COLUMNS.filter((c) => c !== 'id' && (fullSince !== null || c !== 'full_synced_at'));
     return upsert(em, 'people_operator_cache', OPERATOR_COLUMNS, update, rows);
   }
