@@ -181,7 +181,6 @@ async function writePaths(
       const [batchedMs, naiveMs] = await timePair(
         i,
         async () => {
-          await execute(dataSource, `DELETE FROM people_operator_cache`);
           await writer.writeOperators(
             records,
             [],
@@ -190,11 +189,11 @@ async function writePaths(
           );
         },
         async () => {
-          await execute(dataSource, `DELETE FROM people_operator_cache`);
           for (const r of sample) {
             await dataSource.query(sql, operatorCacheRow(r, { fetchedAt: now, expiresAt: now }, now));
           }
         },
+        () => execute(dataSource, `DELETE FROM people_operator_cache`),
       );
       return { batched: records.length / batchedMs, naive: sample.length / naiveMs };
     },

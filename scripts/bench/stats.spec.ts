@@ -6,6 +6,7 @@ import {
   median,
   ratioFigure,
   roundsFromArgs,
+  timePair,
   verdictOf,
 } from './stats.js';
 
@@ -109,6 +110,16 @@ describe('bench statistics', () => {
     expect(samples.length).toBeLessThanOrEqual(12);
     expect(ratioFigure(samples, { op: '<=', value: 1.5 }).verdict).not.toBe('inconclusive');
     expect([0, 1, 2, 3].map(firstSide)).toEqual(['a', 'b', 'a', 'b']);
+  });
+
+  it('runs the untimed setup before each side, in the alternating order', async () => {
+    const calls: string[] = [];
+    const step = (name: string) => async () => {
+      calls.push(name);
+    };
+    await timePair(0, step('a'), step('b'), step('setup'));
+    await timePair(1, step('a'), step('b'), step('setup'));
+    expect(calls).toEqual(['setup', 'a', 'setup', 'b', 'setup', 'b', 'setup', 'a']);
   });
 
   it('stops at the bound when the rounds never decide, and at the minimum when they decide at once', async () => {

@@ -155,13 +155,19 @@ export function firstSide(index: number): 'a' | 'b' {
   return index % 2 === 0 ? 'a' : 'b';
 }
 
-/** Times both sides of one round in the order `firstSide` gives; resolves to [a ms, b ms]. */
+/**
+ * Times both sides of one round in the order `firstSide` gives; resolves to [a ms, b ms].
+ * `before` runs untimed ahead of each side: the state both start from (an emptied table), whose
+ * cost depends on what the side before left behind and belongs to neither.
+ */
 export async function timePair(
   index: number,
   a: () => Promise<unknown>,
   b: () => Promise<unknown>,
+  before: () => Promise<unknown> = async () => undefined,
 ): Promise<[number, number]> {
   const time = async (work: () => Promise<unknown>) => {
+    await before();
     const start = process.hrtime.bigint();
     await work();
     return Number(process.hrtime.bigint() - start) / 1e6;
