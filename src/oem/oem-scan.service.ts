@@ -88,12 +88,10 @@ export class OemScanService {
       }
     }
 
-    if (!(await this.repository.moveStep(em, move, scan.stationCode, now))) throw concurrentScan(ticket);
     const reached = reachedState(move);
-    if (reached.sequence !== step.sequence || reached.status !== ticket.status) {
-      if (!(await this.repository.moveTicket(em, ticket.id, move.stored.version, reached, now)))
-        throw concurrentScan(ticket);
-    }
+    const ticketMoves = reached.sequence !== step.sequence || reached.status !== ticket.status;
+    if (!(await this.repository.moveStep(em, move, scan.stationCode, now, ticketMoves ? reached : null)))
+      throw concurrentScan(ticket);
 
     const token = moved
       ? {
