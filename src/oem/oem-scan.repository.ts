@@ -116,25 +116,28 @@ export class OemScanRepository {
   }
 
   /**
-   * Moves the step if it is still in the state planned from and the ticket still at the
-   * version read, and with it the ticket to `ticketTo` (bumping its version) when the move
-   * changes the ticket. The version is read by the writing statement itself: on MySQL a DML
-   * reads the latest row under lock, so a cancel (or another scan) committed since the
-   * snapshot read makes it miss. False when it missed.
+   * Moves the step if it is still in the state planned from, and the ticket to `ticketTo`
+   * if it is still at the version read, bumping that version. False when either missed.
    *
-   * On MySQL the step and the ticket change in one multi-table UPDATE: a round trip to the
-   * server is most of a statement's cost there, and three scans in four move the ticket too.
-   * SQLite has no multi-table UPDATE, and its statements cost no round trip.
+   * The ticket row is written by every scan, even one that leaves its status and current step
+   * as they were: the guard against a cancel (or another scan) committed since the read must
+   * be a write. A locking read would hold on one server, but a Galera node certifies a
+   * transaction only against the rows it writes, so a cancel on another node would not stop a
+   * scan that only read the ticket.
+   *
+   * On MySQL both rows change in one multi-table UPDATE: a round trip to the server is most
+   * of a statement's cost there. SQLite has no multi-table UPDATE, and its statements cost no
+   * round trip; a miss there fails the scan, whose transaction then undoes the other row.
    */
   async moveStep(
     em: EntityManager,
     move: StepMove,
     stationCode: string,
     at: Date,
-    ticketTo: ReachedState | null,
+    ticketTo: ReachedState,
   ): Promise<boolean> {
     const when = toDbTime(at);
-    if (ticketTo && dialectOf(em) === 'mysql') {
+    if (dialectOf(em) === 'mysql') {
       const changed = await execute(
         em,
         `UPDATE oem_job_ticket_step s JOIN oem_job_ticket t ON t.id = s.ticket_id
@@ -156,20 +159,18 @@ export class OemScanRepository {
       );
       return changed === 2;
     }
-    const stepChanged = await execute(
-      em,
-      `UPDATE oem_job_ticket_step SET status = ?, scanned_at = ?, station_code = ?
-       WHERE id = ? AND status = ? AND (SELECT t.version FROM oem_job_ticket t WHERE t.id = ?) = ?`,
-      [move.to, when, stationCode, move.step.id, move.step.status, move.ticket.id, move.stored.version],
-    );
-    if (stepChanged !== 1) return false;
-    if (!ticketTo) return true;
     const ticketChanged = await execute(
       em,
       `UPDATE oem_job_ticket SET status = ?, current_sequence = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
       [ticketTo.status, ticketTo.sequence, when, move.ticket.id, move.stored.version],
     );
-    return ticketChanged === 1;
+    if (ticketChanged !== 1) return false;
+    const stepChanged = await execute(
+      em,
+      `UPDATE oem_job_ticket_step SET status = ?, scanned_at = ?, station_code = ? WHERE id = ? AND status = ?`,
+      [move.to, when, stationCode, move.step.id, move.step.status],
+    );
+    return stepChanged === 1;
   }
 }
 

@@ -64,11 +64,10 @@ export class OemScanService {
 
   /**
    * The token moves first, from the state read with the ticket: its UPDATE is conditional on
-   * that version, as the core's own moves are. Then the step moves by an UPDATE conditional
-   * on the state it was planned from and on the ticket's version it was read at: on MySQL the
+   * that version, as the core's own moves are. Then the step and the ticket move, each
+   * conditional on what was read (the step's planned state, the ticket's version): on MySQL the
    * ticket was read from a snapshot, and a cancel (or another scan) committed since must make
-   * this scan lose, not leave a cancelled ticket with an active step and a started token. The
-   * ticket row changes (and bumps its version) only when its status or current step does.
+   * this scan lose, not leave a cancelled ticket with an active step and a started token.
    */
   private async apply(move: StepMove, scan: ScanInput, em: EntityManager): Promise<ScanResult> {
     const now = new Date();
@@ -89,9 +88,7 @@ export class OemScanService {
     }
 
     const reached = reachedState(move);
-    const ticketMoves = reached.sequence !== step.sequence || reached.status !== ticket.status;
-    if (!(await this.repository.moveStep(em, move, scan.stationCode, now, ticketMoves ? reached : null)))
-      throw concurrentScan(ticket);
+    if (!(await this.repository.moveStep(em, move, scan.stationCode, now, reached))) throw concurrentScan(ticket);
 
     const token = moved
       ? {
