@@ -4,7 +4,8 @@ import { dialectOf } from './dialect.js';
 
 /** MySQL 8 has no wsrep variables; there is nothing to set. */
 const ER_UNKNOWN_SYSTEM_VARIABLE = 1193;
-const SESSION_SETUP = 'SET SESSION wsrep_sync_wait = IF(@@wsrep_on, ?, @@SESSION.wsrep_sync_wait)';
+const SESSION_SETUP = `SET SESSION wsrep_sync_wait = IF(@@wsrep_on, ?, @@SESSION.wsrep_sync_wait),
+  SESSION tx_isolation = IF(@@wsrep_on, 'READ-COMMITTED', @@SESSION.tx_isolation)`;
 
 interface PoolConnection {
   query(sql: string, values: unknown[], callback: (error: { errno?: number; message: string } | null) => void): void;
