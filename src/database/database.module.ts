@@ -5,7 +5,7 @@ import { DataSource, MigrationInterface } from 'typeorm';
 import { environmentOf } from '../config/config.module.js';
 import { Environment } from '../config/environment.js';
 import { dataSourceOptions } from './data-source-options.js';
-import { setWsrepSyncWaitPerConnection } from './galera.js';
+import { setGaleraSessionPerConnection } from './galera.js';
 import { MigrationService } from './migration.service.js';
 import { Migrator } from './migrator.js';
 import { SqliteCheckpointer } from './sqlite/checkpointer.js';
@@ -34,7 +34,7 @@ export class DatabaseModule {
           dataSourceFactory: async (options) => {
             if (!options) throw new Error('TypeORM passed no data source options to the factory');
             const dataSource = new DataSource(options);
-            setWsrepSyncWaitPerConnection(dataSource, wsrepSyncWait);
+            setGaleraSessionPerConnection(dataSource, wsrepSyncWait);
             await dataSource.initialize();
             if (migrateOnStart) await new Migrator(dataSource).run();
             return dataSource;

@@ -18,14 +18,20 @@ interface MysqlModule {
 }
 
 /**
- * On a Galera node, a read answers from what that node has applied, which can lag what another
- * node already committed: a job created through one replica was "not found" through another.
- * `wsrep_sync_wait` makes each read wait for the cluster's commits first. It is a session
- * variable, so every pooled connection sets it as it is created, before the pool hands it out
- * (mysql2 runs a connection's statements in order). Call before `initialize()`, which opens
- * the first connection. Elsewhere (MariaDB without Galera, MySQL) it changes nothing.
+ * Two session settings for a connection to a Galera node, made as each pooled connection is
+ * created, before the pool hands it out (mysql2 runs a connection's statements in order):
+ * - `wsrep_sync_wait`: a read answers from what its node has applied, which can lag what
+ *   another node already committed (a job created through one replica was "not found" through
+ *   another); this makes each read wait for the cluster's commits first.
+ * - READ COMMITTED: under REPEATABLE READ a scan's statements lock the gap before their
+ *   `scan_record` key, and the applier inserting a neighbouring key for another node's scan
+ *   then aborts the local transaction, which is retried. Nothing in Phasegate relies on a
+ *   snapshot across statements: its guards are conditional writes, which is also what Galera
+ *   certifies.
+ * Call before `initialize()`, which opens the first connection. Elsewhere (MariaDB without
+ * Galera, MySQL) it changes nothing.
  */
-export function setWsrepSyncWaitPerConnection(dataSource: DataSource, syncWait: number): void {
+export function setGaleraSessionPerConnection(dataSource: DataSource, syncWait: number): void {
   if (dialectOf(dataSource) !== 'mysql') return;
   const logger = new Logger('GaleraSession');
   const driver = dataSource.driver as unknown as { mysql: MysqlModule };
