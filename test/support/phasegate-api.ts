@@ -2977,7 +2977,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description CONFLICT: a graph with this code exists */
+            /** @description CONFLICT: a graph with this code exists; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3149,7 +3149,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description GRAPH_IN_USE: a job uses the graph; publish a new one instead */
+            /** @description GRAPH_IN_USE: a job uses the graph; publish a new one instead; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3241,7 +3241,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description GRAPH_IN_USE: a job uses the graph */
+            /** @description GRAPH_IN_USE: a job uses the graph; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3413,6 +3413,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
             413: {
                 headers: {
@@ -3489,6 +3498,15 @@ export interface operations {
             };
             /** @description No such node */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3660,7 +3678,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description INVALID_STATE: the node is not in the job's graph */
+            /** @description INVALID_STATE: the node is not in the job's graph; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3746,6 +3764,15 @@ export interface operations {
             };
             /** @description No such override */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3905,7 +3932,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description CONFLICT: a job with this code exists */
+            /** @description CONFLICT: a job with this code exists; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4073,7 +4100,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description INVALID_STATE: the job is not planned */
+            /** @description INVALID_STATE: the job is not planned; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4166,7 +4193,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description ALREADY_SPAWNED, or INVALID_STATE when the job is not released */
+            /** @description ALREADY_SPAWNED, or INVALID_STATE when the job is not released; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4263,7 +4290,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description INVALID_STATE: the job is done or cancelled already */
+            /** @description INVALID_STATE: the job is done or cancelled already; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4511,7 +4538,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description CONCURRENT_UPDATE (another move won, or expectedVersion is stale), INVALID_STATE (wrong token status), NO_SUCH_EDGE, OUTCOME_REQUIRED */
+            /** @description CONCURRENT_UPDATE (another move won, or expectedVersion is stale), INVALID_STATE (wrong token status), NO_SUCH_EDGE, OUTCOME_REQUIRED; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4608,7 +4635,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description CONCURRENT_UPDATE (another move won, or expectedVersion is stale), INVALID_STATE (wrong token status), NO_SUCH_EDGE, OUTCOME_REQUIRED */
+            /** @description CONCURRENT_UPDATE (another move won, or expectedVersion is stale), INVALID_STATE (wrong token status), NO_SUCH_EDGE, OUTCOME_REQUIRED; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4705,7 +4732,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description CONCURRENT_UPDATE (another move won, or expectedVersion is stale), INVALID_STATE (wrong token status), NO_SUCH_EDGE, OUTCOME_REQUIRED */
+            /** @description CONCURRENT_UPDATE (another move won, or expectedVersion is stale), INVALID_STATE (wrong token status), NO_SUCH_EDGE, OUTCOME_REQUIRED; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4802,7 +4829,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description CONCURRENT_UPDATE (another move won, or expectedVersion is stale), INVALID_STATE (wrong token status), NO_SUCH_EDGE, OUTCOME_REQUIRED */
+            /** @description CONCURRENT_UPDATE (another move won, or expectedVersion is stale), INVALID_STATE (wrong token status), NO_SUCH_EDGE, OUTCOME_REQUIRED; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4897,7 +4924,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description WRONG_STATION: the token's node is served by another station; INVALID_STATE: the token is done or scrapped; NO_SUCH_EDGE: no edge for the outcome; CONCURRENT_UPDATE; in OEM mode (Phase 8) STEP_OUT_OF_ORDER: the barcode names a step other than the ticket's current one, or its node is not where the token is */
+            /** @description WRONG_STATION: the token's node is served by another station; INVALID_STATE: the token is done or scrapped; NO_SUCH_EDGE: no edge for the outcome; CONCURRENT_UPDATE; in OEM mode (Phase 8) STEP_OUT_OF_ORDER: the barcode names a step other than the ticket's current one, or its node is not where the token is; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5047,7 +5074,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description CONFLICT: an operator with this code exists */
+            /** @description CONFLICT: an operator with this code exists; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5219,6 +5246,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
             413: {
                 headers: {
@@ -5351,7 +5387,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description CONFLICT: a team with this code exists */
+            /** @description CONFLICT: a team with this code exists; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5516,6 +5552,15 @@ export interface operations {
             };
             /** @description No such team */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5884,7 +5929,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description SCHEMA_NOT_APPLIED: the flag's phase schema is reverted */
+            /** @description SCHEMA_NOT_APPLIED: the flag's phase schema is reverted; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6036,7 +6081,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description ROLLBACK_IN_PROGRESS, or UNSAFE_REQUEST (out of stack order, data without backup, unusable backup directory) */
+            /** @description ROLLBACK_IN_PROGRESS, or UNSAFE_REQUEST (out of stack order, data without backup, unusable backup directory); or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6208,6 +6253,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
             413: {
                 headers: {
@@ -6297,7 +6351,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description UNSAFE_REQUEST: a lower phase whose schema is not applied must be enabled first */
+            /** @description UNSAFE_REQUEST: a lower phase whose schema is not applied must be enabled first; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6577,7 +6631,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Already running on some replica */
+            /** @description Already running on some replica; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6673,6 +6727,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
             413: {
                 headers: {
@@ -6751,6 +6814,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6845,6 +6917,15 @@ export interface operations {
                     "application/json": components["schemas"]["OfrepEvaluationFailure"];
                 };
             };
+            /** @description CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
             413: {
                 headers: {
@@ -6924,6 +7005,15 @@ export interface operations {
             };
             /** @description Requires role: viewer or station */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7330,6 +7420,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
             413: {
                 headers: {
@@ -7419,7 +7518,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description INVALID_STATE: the node is not in the job's graph */
+            /** @description INVALID_STATE: the node is not in the job's graph; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7666,6 +7765,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
             413: {
                 headers: {
@@ -7829,6 +7937,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
             413: {
                 headers: {
@@ -7983,7 +8100,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description OVERLAP: the operator's pending or approved leave overlaps */
+            /** @description OVERLAP: the operator's pending or approved leave overlaps; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8076,7 +8193,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description INVALID_STATE: not pending */
+            /** @description INVALID_STATE: not pending; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8169,7 +8286,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description INVALID_STATE: not pending */
+            /** @description INVALID_STATE: not pending; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8262,7 +8379,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description INVALID_STATE: already rejected or cancelled */
+            /** @description INVALID_STATE: already rejected or cancelled; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8436,7 +8553,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description CONFLICT: the customer has a ticket with this reference, or the job is linked to another ticket; SCHEMA_NOT_APPLIED: Phase 8 is rolled back with its schema */
+            /** @description CONFLICT: the customer has a ticket with this reference, or the job is linked to another ticket; SCHEMA_NOT_APPLIED: Phase 8 is rolled back with its schema; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8613,7 +8730,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description INVALID_STATE: the ticket is done or cancelled already; SCHEMA_NOT_APPLIED: Phase 8 is rolled back with its schema */
+            /** @description INVALID_STATE: the ticket is done or cancelled already; SCHEMA_NOT_APPLIED: Phase 8 is rolled back with its schema; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8774,7 +8891,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description SCHEMA_NOT_APPLIED: Phase 8 is rolled back with its schema */
+            /** @description SCHEMA_NOT_APPLIED: Phase 8 is rolled back with its schema; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8950,7 +9067,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description SCHEMA_NOT_APPLIED: Phase 8 is rolled back with its schema */
+            /** @description SCHEMA_NOT_APPLIED: Phase 8 is rolled back with its schema; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9047,7 +9164,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description SCHEMA_NOT_APPLIED: Phase 8 is rolled back with its schema */
+            /** @description SCHEMA_NOT_APPLIED: Phase 8 is rolled back with its schema; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9639,7 +9756,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description CONFLICT: the job is running (here or on another replica) */
+            /** @description CONFLICT: the job is running (here or on another replica); or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9782,7 +9899,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description UNSAFE_REQUEST: the hash strategy while PEOPLE_HASH_KEY is empty */
+            /** @description UNSAFE_REQUEST: the hash strategy while PEOPLE_HASH_KEY is empty; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10115,7 +10232,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description FEATURE_DISABLED (the dashboard is off), or CONFLICT (a refresh is running) */
+            /** @description FEATURE_DISABLED (the dashboard is off), or CONFLICT (a refresh is running); or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -50,6 +50,14 @@ export const GLOBAL_RESPONSES: GlobalResponse[] = [
     alsoWhenDocumented: true,
   },
   {
+    // any write can lose a lock conflict (on Galera: certification at commit) on every retry of
+    // the transaction helper; the exceptions filter answers it 409, never 500
+    status: '409',
+    description: 'CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry',
+    appliesTo: (method) => WRITE_METHODS.has(method),
+    alsoWhenDocumented: true,
+  },
+  {
     // the catch-all filter: the request id and nothing else, the stack goes to the log
     status: '500',
     description: 'INTERNAL: an unexpected error; the body carries the request id to find it in the log',
