@@ -120,8 +120,8 @@ interface RunRow {
         interrupted!.id,
       ]);
       if (held.owner === interrupted!.owner && held.expires_at) {
-        expect(fromDbTime(taken.started_at)!.getTime()).toBeLessThanOrEqual(
-          fromDbTime(held.expires_at)!.getTime() + 2 * PERIOD_MS + 1000,
+        expect(fromDbTime(taken.started_at).getTime()).toBeLessThanOrEqual(
+          fromDbTime(held.expires_at).getTime() + 2 * PERIOD_MS + 1000,
         );
       }
       const stuck = await query<{ name: string }>(

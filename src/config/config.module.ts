@@ -14,10 +14,10 @@ export function configModule(overrides: EnvironmentInput = {}) {
   return ConfigModule.forRoot({
     isGlobal: true,
     ignoreEnvFile: true,
-    ignoreEnvVars: true,
+    validatePredefined: false,
     skipProcessEnv: true,
     cache: true,
-    load: [() => ({ ...readEnvironment(overrides) })],
+    load: [() => readEnvironment(overrides)],
   });
 }
 

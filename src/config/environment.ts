@@ -298,7 +298,7 @@ export class EnvironmentError extends Error {}
  */
 export function validateEnvironment(raw: EnvironmentInput): Environment {
   const known = new Set(Object.keys(new Environment()));
-  const picked: Record<string, string> = {};
+  const picked: Partial<Record<string, string>> = {};
   for (const [key, value] of Object.entries(raw)) {
     if (known.has(key) && value !== undefined && value !== '') picked[key] = value;
   }

@@ -34,7 +34,7 @@ export class DashboardMetrics {
     });
   }
 
-  private collector(read: (state: RefreshState) => number | null): (this: Gauge<string>) => Promise<void> {
+  private collector(read: (state: RefreshState) => number | null): (this: Gauge) => Promise<void> {
     const states = () => this.views.states();
     const logger = this.logger;
     return async function () {

@@ -23,13 +23,15 @@ export class DashboardRefreshRepository {
 
   /** The newest event's id (0 without events): every statement of a refresh reads up to it. */
   async latestEventId(): Promise<number> {
-    const [{ watermark }] = await this.dataSource.query(`SELECT COALESCE(MAX(id), 0) AS watermark FROM token_event`);
+    const [{ watermark }] = await this.dataSource.query<[{ watermark: number | string }]>(
+      `SELECT COALESCE(MAX(id), 0) AS watermark FROM token_event`,
+    );
     return Number(watermark);
   }
 
   /** When the earliest event with an id in (afterId, upToId] occurred; null when there is none. */
   async earliestEventBetween(afterId: number, upToId: number): Promise<Date | null> {
-    const [{ earliest }] = await this.dataSource.query(
+    const [{ earliest }] = await this.dataSource.query<[{ earliest: string | Date | null }]>(
       `SELECT MIN(occurred_at) AS earliest FROM token_event WHERE id > ? AND id <= ?`,
       [afterId, upToId],
     );
@@ -78,9 +80,10 @@ export class DashboardRefreshRepository {
   }
 
   async countGeneration(view: ViewName, generation: number): Promise<number> {
-    const [{ total }] = await this.dataSource.query(`SELECT COUNT(*) AS total FROM ${view} WHERE generation = ?`, [
-      generation,
-    ]);
+    const [{ total }] = await this.dataSource.query<[{ total: number | string }]>(
+      `SELECT COUNT(*) AS total FROM ${view} WHERE generation = ?`,
+      [generation],
+    );
     return Number(total);
   }
 }

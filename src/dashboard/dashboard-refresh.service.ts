@@ -4,7 +4,6 @@ import { Environment } from '../config/environment.js';
 import type { JobCounts } from '../phases/phase-definition.js';
 import { DashboardRefreshRepository } from './dashboard-refresh.repository.js';
 import { VIEWS, type ViewName } from './dashboard.schema.js';
-import type { RefreshState } from './entities/refresh-state.entity.js';
 import { INCREMENTAL_VIEWS } from './view-sql.js';
 
 /**
@@ -79,8 +78,8 @@ export class DashboardRefreshService {
     const started = Date.now();
     const state = await this.views.state(view);
     await this.views.deleteAllBut(view, state.generation);
-    const incremental =
-      !full && INCREMENTAL_VIEWS.has(view) && state.watermarkEventId !== null && state.refreshedAt !== null;
+    const { watermarkEventId, refreshedAt } = state;
+    const incremental = !full && INCREMENTAL_VIEWS.has(view) && watermarkEventId !== null && refreshedAt !== null;
     const generation = state.generation + 1;
     const statements = this.views.generationStatements(view, {
       generation,
@@ -88,7 +87,7 @@ export class DashboardRefreshService {
       watermark,
       windowStart: new Date(now.getTime() - this.windowMs),
       windowEnd: now,
-      since: incremental ? await this.since(state, watermark) : null,
+      since: incremental ? await this.since(watermarkEventId, refreshedAt, watermark) : null,
     });
     for (const [i, statement] of statements.entries()) {
       await this.beforeStep(`${view}:${i}`);
@@ -110,9 +109,9 @@ export class DashboardRefreshService {
   }
 
   /** Where an incremental refresh starts: the earliest new event, or the late-commit margin before the last refresh. */
-  private async since(state: RefreshState, watermark: number): Promise<Date> {
-    const earliest = await this.views.earliestEventBetween(state.watermarkEventId!, watermark);
-    const margin = state.refreshedAt!.getTime() - LATE_COMMIT_GRACE_MS;
+  private async since(lastWatermark: number, lastRefreshedAt: Date, watermark: number): Promise<Date> {
+    const earliest = await this.views.earliestEventBetween(lastWatermark, watermark);
+    const margin = lastRefreshedAt.getTime() - LATE_COMMIT_GRACE_MS;
     return new Date(Math.min(earliest?.getTime() ?? margin, margin));
   }
 }

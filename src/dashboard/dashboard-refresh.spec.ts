@@ -18,9 +18,12 @@ type Method =
   | 'deleteAllBut'
   | 'countGeneration';
 
+/** A mv_refresh_state row as plain data, which the fake copies out as a read of the table would. */
+type StateRow = Pick<RefreshState, keyof RefreshState>;
+
 /** mv_refresh_state and token_event in memory; each view's generation holds one row per statement run into it. */
 class FakeRefreshRepository implements Pick<DashboardRefreshRepository, Method> {
-  readonly states = new Map<ViewName, RefreshState>();
+  readonly states = new Map<ViewName, StateRow>();
   readonly events: Array<{ id: number; occurredAt: Date }> = [];
   readonly built = new Map<ViewName, Omit<BuildContext, 'dialect'>>();
   readonly rows = new Map<string, number>();

@@ -125,16 +125,16 @@ export class DashboardViewRepository {
     params: unknown[],
     orderBy: string,
   ): Promise<ViewRows<T>> {
-    const fields = Object.entries(columns) as Array<[string, [string, Kind]]>;
+    const fields = Object.entries<[string, Kind]>(columns);
     const select = fields.map(([field, [column]]) => `v.${column} AS \`${field}\``).join(', ');
-    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+    const rows = await this.dataSource.query<Array<Record<string, unknown>>>(
       `SELECT s.refreshed_at AS \`refreshedAt\`, v.generation AS \`rowGeneration\`, ${select}
        FROM mv_refresh_state s LEFT JOIN ${view} v ON v.generation = s.generation ${where.map((w) => `AND ${w}`).join(' ')}
        WHERE s.view_name = ? ORDER BY ${orderBy}`,
       [...params, view],
     );
     return {
-      refreshedAt: fromDbTime((rows[0]?.refreshedAt as string | Date | undefined) ?? null),
+      refreshedAt: fromDbTime((rows.at(0)?.refreshedAt as string | Date | undefined) ?? null),
       rows: rows
         .filter((r) => r.rowGeneration !== null)
         .map((r) => Object.fromEntries(fields.map(([field, [, kind]]) => [field, readValue(r[field], kind)])) as T),

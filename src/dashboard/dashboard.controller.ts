@@ -14,6 +14,7 @@ import { ErrorResponseDto } from '../common/errors/error-response.dto.js';
 import { FlagsService } from '../phases/flags/flags.service.js';
 import { JobsService } from '../phases/jobs/jobs.service.js';
 import { ApiErrors } from '../common/http/api-errors.js';
+import { present } from '../common/present.js';
 import { DashboardQueryService } from './dashboard-query.service.js';
 import { DASHBOARD_FLAG, REFRESH_JOB } from './dashboard.schema.js';
 import {
@@ -108,7 +109,7 @@ export class DashboardController {
       runId: run.id,
       mode: 'full',
       startedAt: run.startedAt,
-      finishedAt: run.finishedAt!,
+      finishedAt: present(run.finishedAt, `finished time of succeeded run #${run.id}`),
       counts: run.counts ?? {},
     };
   }

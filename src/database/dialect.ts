@@ -29,6 +29,8 @@ export function toDbTime(date: Date): string {
 }
 
 /** Parses a timestamp read by raw SQL (SQLite returns text, mysql2 a Date); a missing column reads as null. */
+export function fromDbTime(value: string | Date): Date;
+export function fromDbTime(value: string | Date | null | undefined): Date | null;
 export function fromDbTime(value: string | Date | null | undefined): Date | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return value;

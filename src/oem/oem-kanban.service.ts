@@ -38,8 +38,9 @@ export class OemKanbanService {
     const now = new Date();
     const columns: Kanban['columns'] = [];
     for (const r of rows) {
-      if (columns.at(-1)?.step !== r.column) columns.push({ step: r.column, count: r.columnCount, cards: [] });
-      columns.at(-1)!.cards.push({
+      let column = columns.at(-1);
+      if (column?.step !== r.column) columns.push((column = { step: r.column, count: r.columnCount, cards: [] }));
+      column.cards.push({
         ticketId: r.ticketId,
         customer: r.customer,
         externalRef: r.externalRef,

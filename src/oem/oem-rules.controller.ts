@@ -34,7 +34,7 @@ export class OemRulesController {
   @ApiOkResponse({ type: [RuleDto] })
   @ApiErrors({ conflict: SCHEMA_CONFLICT })
   async list(@Query() query: RuleListQuery): Promise<RuleDto[]> {
-    return (await this.rules.list(query.stationCode)).map(RuleDto.of);
+    return (await this.rules.list(query.stationCode)).map((r) => RuleDto.of(r));
   }
 
   @ApiOperation({ summary: 'Get a scan rule' })

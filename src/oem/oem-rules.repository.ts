@@ -24,7 +24,7 @@ export class OemRulesRepository {
         `SELECT id, customer, station_code, pattern, action FROM oem_scan_rule WHERE active = 1 ORDER BY priority DESC, id`,
       );
     return rows.map((r) => ({
-      id: Number(r.id),
+      id: r.id,
       customer: r.customer,
       stationCode: r.station_code,
       pattern: r.pattern,

@@ -58,7 +58,7 @@ export class OemRulesService {
     checkPattern(input.pattern);
     const now = new Date();
     return this.changed(
-      await this.repository.save({
+      this.repository.save({
         ...input,
         priority: input.priority ?? 0,
         active: input.active ?? true,
@@ -71,15 +71,16 @@ export class OemRulesService {
   async update(id: number, change: Partial<RuleInput>): Promise<OemScanRule> {
     if (change.pattern !== undefined) checkPattern(change.pattern);
     const rule = await this.get(id);
-    return this.changed(await this.repository.save({ ...rule, ...change, updatedAt: new Date() }));
+    return this.changed(this.repository.save(Object.assign(rule, change, { updatedAt: new Date() })));
   }
 
   async remove(id: number): Promise<void> {
-    this.changed(await this.repository.remove(await this.get(id)));
+    await this.changed(this.repository.remove(await this.get(id)));
   }
 
   /** This replica's own rule changes apply to its next scan. */
-  private changed<T>(result: T): T {
+  private async changed<T>(write: Promise<T>): Promise<T> {
+    const result = await write;
     this.generation++;
     this.snapshot = null;
     return result;

@@ -27,7 +27,7 @@ export class OemScanHandler implements ScanPreHandler {
   private readonly logger = new Logger(OemScanHandler.name);
   /** Plans waiting for observe() or observeFailure(); keyed by the scan object the core hands to each call. */
   private readonly shadowPlans = new WeakMap<ScanInput, OemPlan>();
-  private readonly scans: Counter<string>;
+  private readonly scans: Counter;
 
   constructor(
     private readonly fallback: PhaseFallback,

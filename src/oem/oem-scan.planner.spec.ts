@@ -62,8 +62,7 @@ function ticket(
       id: 100 + sequence,
       name: `Step ${sequence}`,
       status: options.stepStatus ?? OemStepStatus.Pending,
-      nodeCode: options.nodeId ? 'N-WELD' : null,
-      nodeId: options.nodeId ?? null,
+      ...(options.nodeId ? { nodeCode: 'N-WELD', nodeId: options.nodeId } : { nodeCode: null, nodeId: null }),
     },
     token: options.token
       ? {

@@ -6,7 +6,6 @@ import { ErrorCode } from '../common/errors/error-code.js';
 import type { Environment } from '../config/environment.js';
 import { TokenStatus } from '../production/entities/token.entity.js';
 import type { ScanInput } from '../production/scan.types.js';
-import type { TokenState } from '../production/token-store.js';
 import { OemRuleAction } from './entities/oem-scan-rule.entity.js';
 import { OemStepStatus, OemTicketStatus } from './entities/oem-job-ticket.entity.js';
 import type { ActiveRule } from './oem-rules.repository.js';
@@ -134,7 +133,7 @@ function planStep(rule: ActiveRule, t: ScanTicket, seq: number | undefined): Oem
   const waiting = token.status === TokenStatus.Waiting;
   const ops: TokenOp[] =
     to === OemStepStatus.Active ? (waiting ? ['start'] : []) : waiting ? ['start', 'complete'] : ['complete'];
-  move.token = { id: token.id, nodeCode: step.nodeCode!, ops, state: t.token };
+  move.token = { id: token.id, nodeCode: step.nodeCode, ops, state: t.token };
   return { kind: 'apply', move };
 }
 

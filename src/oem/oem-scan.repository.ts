@@ -8,6 +8,9 @@ import { OemStepStatus, OemTicketStatus } from './entities/oem-job-ticket.entity
 import type { PlanMode, ReachedState, StepMove } from './oem-scan.types.js';
 import type { BarcodeMatch } from './safe-pattern.js';
 
+/** The node a step is mapped to: a step names a node by code, and the ticket's creation stored its id beside it. */
+export type StepNode = { nodeCode: string; nodeId: number } | { nodeCode: null; nodeId: null };
+
 /** A ticket as a scan plans from it: its current step, and its job's token in production with all the core needs to move it. */
 export interface ScanTicket {
   id: number;
@@ -21,41 +24,63 @@ export interface ScanTicket {
   /** The ticket row as stored (its version and its current step's status). */
   stored: { version: number; stepStatus: OemStepStatus | null };
   /** null when there is no current step. */
-  step: { id: number; name: string; status: OemStepStatus; nodeCode: string | null; nodeId: number | null } | null;
+  step: ({ id: number; name: string; status: OemStepStatus } & StepNode) | null;
   /** Preferring one at the step's node; null when the job has none in production. */
   token: TokenState | null;
 }
 
-interface TicketRow {
+interface TicketColumns {
   id: number;
   customer: string;
   external_ref: string;
-  job_id: number | null;
   status: OemTicketStatus;
   current_sequence: number | null;
   step_count: number;
   stored_version: number;
   stored_step_status: OemStepStatus | null;
-  step_id: number | null;
-  step_name: string | null;
-  step_status: OemStepStatus | null;
-  node_code: string | null;
-  node_id: number | null;
-  token_id: number | null;
-  token_serial: string | null;
-  token_node_id: number | null;
-  token_status: TokenStatus | null;
-  token_version: number | null;
+}
+
+interface StepColumns {
+  step_id: number;
+  step_name: string;
+  step_status: OemStepStatus;
+}
+
+interface StepNodeColumns {
+  node_code: string;
+  node_id: number;
+}
+
+interface TokenColumns {
+  token_id: number;
+  token_serial: string;
+  token_node_id: number;
+  token_status: TokenStatus;
+  token_version: number;
   assigned_account_id: number | null;
   assigned_team_id: number | null;
-  job_code: string | null;
-  graph_id: number | null;
-  product_code: string | null;
-  quantity: number | null;
-  priority: number | null;
-  job_status: JobStatus | null;
+}
+
+interface JobColumns {
+  job_id: number;
+  job_code: string;
+  graph_id: number;
+  product_code: string;
+  quantity: number;
+  priority: number;
+  job_status: JobStatus;
   due_at: string | Date | null;
 }
+
+type Nulls<T> = { [K in keyof T]: null };
+
+/**
+ * What ticketRead returns: each LEFT JOIN fills all its columns or none; a ticket's job_id
+ * (a foreign key) finds its job, and a token found for the job means the job was found too.
+ */
+type TicketRow = TicketColumns &
+  ((StepColumns & (StepNodeColumns | Nulls<StepNodeColumns>)) | Nulls<StepColumns & StepNodeColumns>) &
+  ((TokenColumns & JobColumns) | (Nulls<TokenColumns> & (JobColumns | Nulls<JobColumns>)));
 
 /**
  * A ticket with its current step and its job's token in production (preferring one at the
@@ -108,10 +133,11 @@ export class OemScanRepository {
     customer: string,
     match: BarcodeMatch,
   ): Promise<ScanTicket | null> {
-    const [row]: TicketRow[] =
+    const rows =
       match.ref !== undefined
-        ? await em.query(TICKET_READS[mode].ref, [customer, match.ref])
-        : await em.query(TICKET_READS[mode].job, [customer, match.job]);
+        ? await em.query<TicketRow[]>(TICKET_READS[mode].ref, [customer, match.ref])
+        : await em.query<TicketRow[]>(TICKET_READS[mode].job, [customer, match.job]);
+    const row = rows.at(0);
     return row ? toTicket(row) : null;
   }
 
@@ -174,53 +200,50 @@ export class OemScanRepository {
   }
 }
 
-const numOrNull = (v: number | null) => (v === null ? null : Number(v));
-
 function toTicket(t: TicketRow): ScanTicket {
   return {
-    id: Number(t.id),
+    id: t.id,
     customer: t.customer,
     externalRef: t.external_ref,
-    jobId: numOrNull(t.job_id),
+    jobId: t.job_id,
     status: t.status,
-    currentSequence: numOrNull(t.current_sequence),
-    stepCount: Number(t.step_count),
-    stored: { version: Number(t.stored_version), stepStatus: t.stored_step_status },
+    currentSequence: t.current_sequence,
+    stepCount: t.step_count,
+    stored: { version: t.stored_version, stepStatus: t.stored_step_status },
     step:
       t.step_id === null
         ? null
         : {
-            id: Number(t.step_id),
-            name: t.step_name!,
-            status: t.step_status!,
-            nodeCode: t.node_code,
-            nodeId: numOrNull(t.node_id),
+            id: t.step_id,
+            name: t.step_name,
+            status: t.step_status,
+            ...(t.node_id === null ? { nodeCode: null, nodeId: null } : { nodeCode: t.node_code, nodeId: t.node_id }),
           },
     token: t.token_id === null ? null : tokenState(t),
   };
 }
 
 /** The token and its job as the core's TokenStore reads them, from the columns read with the ticket. */
-function tokenState(t: TicketRow): TokenState {
+function tokenState(t: TokenColumns & JobColumns): TokenState {
   return {
     token: {
-      id: Number(t.token_id),
-      serial: t.token_serial!,
-      jobId: Number(t.job_id),
-      currentNodeId: Number(t.token_node_id),
-      status: t.token_status!,
-      assignedAccountId: numOrNull(t.assigned_account_id),
-      assignedTeamId: numOrNull(t.assigned_team_id),
-      version: Number(t.token_version),
+      id: t.token_id,
+      serial: t.token_serial,
+      jobId: t.job_id,
+      currentNodeId: t.token_node_id,
+      status: t.token_status,
+      assignedAccountId: t.assigned_account_id,
+      assignedTeamId: t.assigned_team_id,
+      version: t.token_version,
     },
     job: {
-      id: Number(t.job_id),
-      code: t.job_code!,
-      graphId: Number(t.graph_id),
-      productCode: t.product_code!,
-      quantity: Number(t.quantity),
-      priority: Number(t.priority),
-      status: t.job_status!,
+      id: t.job_id,
+      code: t.job_code,
+      graphId: t.graph_id,
+      productCode: t.product_code,
+      quantity: t.quantity,
+      priority: t.priority,
+      status: t.job_status,
       dueAt: fromDbTime(t.due_at),
     },
   };

@@ -71,18 +71,28 @@ export class OemShadowRepository {
   async latest(kinds: readonly ShadowKind[], since: Date | null, perKind: number): Promise<ShadowExample[]> {
     const branch = `SELECT * FROM (SELECT id, kind, station_code, barcode, recorded_at, manual, oem FROM oem_shadow_result
       WHERE kind = ? ${since ? 'AND recorded_at >= ?' : ''} ORDER BY id DESC LIMIT ?) e`;
-    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+    const rows = await this.dataSource.query<
+      Array<{
+        id: number;
+        kind: ShadowKind;
+        station_code: string;
+        barcode: string;
+        recorded_at: string | Date;
+        manual: string;
+        oem: string;
+      }>
+    >(
       `${kinds.map(() => branch).join(' UNION ALL ')} ORDER BY kind, id DESC`,
       kinds.flatMap((kind) => [kind, ...(since ? [toDbTime(since)] : []), perKind]),
     );
     return rows.map((r) => ({
-      id: Number(r.id),
-      kind: r.kind as ShadowKind,
-      stationCode: String(r.station_code),
-      barcode: String(r.barcode),
-      recordedAt: fromDbTime(r.recorded_at as string | Date)!,
-      manual: JSON.parse(String(r.manual)),
-      oem: JSON.parse(String(r.oem)),
+      id: r.id,
+      kind: r.kind,
+      stationCode: r.station_code,
+      barcode: r.barcode,
+      recordedAt: fromDbTime(r.recorded_at),
+      manual: JSON.parse(r.manual) as Record<string, unknown>,
+      oem: JSON.parse(r.oem) as Record<string, unknown>,
     }));
   }
 }

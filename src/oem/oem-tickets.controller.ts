@@ -36,7 +36,7 @@ export class OemTicketsController {
   @ApiErrors({ conflict: SCHEMA_CONFLICT })
   async list(@Query() query: TicketListQuery): Promise<TicketPageDto> {
     const page = await this.tickets.list(query);
-    return { items: page.items.map(TicketDto.of), nextCursor: page.nextCursor };
+    return { items: page.items.map((t) => TicketDto.of(t)), nextCursor: page.nextCursor };
   }
 
   @ApiOperation({ summary: 'Get an OEM ticket with its steps' })

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, LessThan, type EntityManager, type FindOptionsWhere } from 'typeorm';
+import { present } from '../common/present.js';
 import { execute, toDbTime } from '../database/dialect.js';
 import {
   OemJobTicket,
@@ -46,13 +47,13 @@ export class OemTicketsRepository {
     return this.dataSource.getRepository(OemJobTicketStep).find({ where: { ticketId }, order: { sequence: 'ASC' } });
   }
 
-  /** The current step of a ticket that exists, by its customer reference. */
+  /** The current step of a ticket that exists and is not finished, by its customer reference. */
   async currentSequence(customer: string, externalRef: string): Promise<number> {
-    const [row] = await this.dataSource.query(
+    const [row] = await this.dataSource.query<Array<{ current_sequence: number | null }>>(
       `SELECT current_sequence FROM oem_job_ticket WHERE customer = ? AND external_ref = ?`,
       [customer, externalRef],
     );
-    return Number(row.current_sequence);
+    return present(row.current_sequence, `current step of OEM ticket ${customer} ${externalRef}`);
   }
 
   /** Open or in progress -> cancelled, bumping the version a scan's step UPDATE checks; false when the ticket was in neither state. */
@@ -67,17 +68,19 @@ export class OemTicketsRepository {
 
   /** The graph of a core job; null when there is no such job. */
   async graphOfJob(em: EntityManager, jobId: number): Promise<number | null> {
-    const [job] = await em.query(`SELECT graph_id FROM job_ticket WHERE id = ?`, [jobId]);
-    return job ? Number(job.graph_id) : null;
+    const job = (
+      await em.query<Array<{ graph_id: number }>>(`SELECT graph_id FROM job_ticket WHERE id = ?`, [jobId])
+    ).at(0);
+    return job ? job.graph_id : null;
   }
 
   /** Node ids by code, of those of `codes` the graph has. */
   async nodesByCode(em: EntityManager, graphId: number, codes: string[]): Promise<Map<string, number>> {
     if (codes.length === 0) return new Map();
-    const rows: Array<{ id: number; code: string }> = await em.query(
+    const rows = await em.query<Array<{ id: number; code: string }>>(
       `SELECT id, code FROM graph_node WHERE graph_id = ? AND code IN (${codes.map(() => '?').join(', ')})`,
       [graphId, ...codes],
     );
-    return new Map(rows.map((r) => [r.code, Number(r.id)]));
+    return new Map(rows.map((r) => [r.code, r.id]));
   }
 }

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError, type FieldError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
-import { decodeCursor, encodeCursor } from '../common/http/cursor.js';
+import { decodeCursor, pageOf } from '../common/http/cursor.js';
+import { present } from '../common/present.js';
 import {
   OemStepStatus,
   OemTicketStatus,
@@ -80,7 +81,8 @@ export class OemTicketsService {
             sequence: s.sequence,
             name: s.name,
             nodeCode: s.nodeCode ?? null,
-            nodeId: s.nodeCode ? nodes.get(s.nodeCode)! : null,
+            // nodesOfJob refused any code the job's graph lacks
+            nodeId: s.nodeCode ? present(nodes.get(s.nodeCode), `node ${s.nodeCode}`) : null,
             status: OemStepStatus.Pending,
             scannedAt: null,
             stationCode: null,
@@ -94,9 +96,10 @@ export class OemTicketsService {
   async list(filter: TicketListFilter): Promise<{ items: OemJobTicket[]; nextCursor: string | null }> {
     const limit = filter.limit ?? 50;
     const beforeId = filter.cursor ? decodeCursor(filter.cursor) : undefined;
-    const rows = await this.repository.list({ customer: filter.customer, status: filter.status, beforeId }, limit + 1);
-    const items = rows.slice(0, limit);
-    return { items, nextCursor: rows.length > limit ? encodeCursor(items.at(-1)!.id) : null };
+    return pageOf(
+      await this.repository.list({ customer: filter.customer, status: filter.status, beforeId }, limit + 1),
+      limit,
+    );
   }
 
   async get(id: number): Promise<TicketDetail> {
@@ -125,9 +128,9 @@ export class OemTicketsService {
 
   /** Node ids by code in the linked job's graph, checked against every mapped step. */
   private async nodesOfJob(em: EntityManager, input: CreateTicketInput): Promise<Map<string, number>> {
-    const mapped = input.steps
-      .map((s, i) => ({ code: s.nodeCode, field: `steps.${i}.nodeCode` }))
-      .filter((m) => m.code !== undefined);
+    const mapped = input.steps.flatMap((s, i) =>
+      s.nodeCode === undefined ? [] : [{ code: s.nodeCode, field: `steps.${i}.nodeCode` }],
+    );
     if (input.jobId === undefined) {
       if (mapped.length === 0) return new Map();
       throw DomainError.validation(
@@ -139,8 +142,8 @@ export class OemTicketsService {
     }
     const graphId = await this.repository.graphOfJob(em, input.jobId);
     if (graphId === null) throw DomainError.notFound('Job', input.jobId);
-    const nodes = await this.repository.nodesByCode(em, graphId, [...new Set(mapped.map((m) => m.code!))]);
-    const missing = mapped.filter((m) => !nodes.has(m.code!));
+    const nodes = await this.repository.nodesByCode(em, graphId, [...new Set(mapped.map((m) => m.code))]);
+    const missing = mapped.filter((m) => !nodes.has(m.code));
     if (missing.length) {
       throw DomainError.validation(
         missing.map((m) => ({

@@ -36,8 +36,8 @@ export class AccountRepository {
   }
 
   async operatorId(manager: EntityManager, code: string): Promise<number | null> {
-    const [row] = await manager.query(`SELECT id FROM account WHERE code = ?`, [code]);
-    return row ? Number(row.id) : null;
+    const row = (await manager.query<Array<{ id: number }>>(`SELECT id FROM account WHERE code = ?`, [code])).at(0);
+    return row ? row.id : null;
   }
 
   operatorsByCode(em: EntityManager, codes: readonly string[]): Promise<Account[]> {
@@ -54,8 +54,8 @@ export class AccountRepository {
   }
 
   async teamId(manager: EntityManager, code: string): Promise<number | null> {
-    const [row] = await manager.query(`SELECT id FROM team WHERE code = ?`, [code]);
-    return row ? Number(row.id) : null;
+    const row = (await manager.query<Array<{ id: number }>>(`SELECT id FROM team WHERE code = ?`, [code])).at(0);
+    return row ? row.id : null;
   }
 
   teams(): Promise<Team[]> {

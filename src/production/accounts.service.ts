@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
+import { present } from '../common/present.js';
 import { AccountRepository } from './account.repository.js';
 import { Account } from './entities/account.entity.js';
 import { Team } from './entities/team.entity.js';
@@ -53,7 +54,10 @@ export class AccountsService {
       const account = await this.accounts.operator(id, em);
       if (!account) throw DomainError.notFound('Operator', id);
       // a field left out of the request arrives as an own property holding undefined: it changes nothing
-      Object.assign(account, Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined)));
+      Object.assign(
+        account,
+        Object.fromEntries(Object.entries<unknown>(change).filter(([, value]) => value !== undefined)),
+      );
       return this.accounts.saveOperator(em, account);
     });
   }
@@ -93,10 +97,12 @@ export class AccountsService {
   async listTeams(): Promise<TeamWithMembers[]> {
     const teams = await this.accounts.teams();
     const members = await this.accounts.memberships();
+    // read after the memberships, and accounts are never deleted: each member's account is there
     const accounts = new Map((await this.listOperators()).map((a) => [a.id, a]));
+    const account = (id: number) => present(accounts.get(id), `account #${id}`);
     return teams.map((team) => ({
       team,
-      members: members.filter((m) => m.teamId === team.id).map((m) => accounts.get(m.accountId)!),
+      members: members.filter((m) => m.teamId === team.id).map((m) => account(m.accountId)),
     }));
   }
 

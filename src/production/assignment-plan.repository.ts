@@ -52,18 +52,17 @@ export class AssignmentPlanRepository {
 
   /** The job's override for the node, else the node's plan, else null: a single indexed query. */
   async planFor(manager: EntityManager, jobId: number, nodeId: number): Promise<Assignment | null> {
-    const [row] = await manager.query(
-      `SELECT account_id, team_id FROM (
+    const row = (
+      await manager.query<Array<{ account_id: number | null; team_id: number | null }>>(
+        `SELECT account_id, team_id FROM (
          SELECT 0 AS source, id, account_id, team_id FROM assignment_plan_job WHERE job_id = ? AND node_id = ?
          UNION ALL
          SELECT 1 AS source, id, account_id, team_id FROM assignment_plan_node WHERE node_id = ?
        ) plans ORDER BY source, id LIMIT 1`,
-      [jobId, nodeId, nodeId],
-    );
+        [jobId, nodeId, nodeId],
+      )
+    ).at(0);
     if (!row) return null;
-    return {
-      accountId: row.account_id === null ? null : Number(row.account_id),
-      teamId: row.team_id === null ? null : Number(row.team_id),
-    };
+    return { accountId: row.account_id, teamId: row.team_id };
   }
 }

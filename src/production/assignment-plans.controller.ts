@@ -50,7 +50,7 @@ export class AssignmentPlansController {
   @ApiOkResponse({ type: [PlanDto] })
   @ApiErrors({ notFound: 'No such job' })
   async jobOverrides(@Param() { id }: IdParam): Promise<PlanDto[]> {
-    return (await this.plans.jobOverrides(id)).map(PlanDto.of);
+    return (await this.plans.jobOverrides(id)).map((p) => PlanDto.of(p));
   }
 
   @Put('jobs/:id/assignments/:nodeId')

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ExtensionPoint, ExtensionRegistry } from '../common/extension/extension-point.js';
+import { present } from '../common/present.js';
 import { AccountsService } from './accounts.service.js';
 import { AssignmentPlansService } from './assignment-plans.service.js';
 import { NodeKind } from './entities/production-graph.entity.js';
@@ -52,6 +53,8 @@ const JOBS = [
   { code: 'DEMO-J002', productCode: 'WIDGET-B', quantity: 8, priority: 1, spawn: true },
   { code: 'DEMO-J003', productCode: 'WIDGET-A', quantity: 12, priority: 0, spawn: false },
 ];
+/** The job seeded last: once it exists, so does everything else. */
+const LAST_JOB_CODE = JOBS[JOBS.length - 1].code;
 
 export interface DemoSeedResult {
   created: boolean;
@@ -106,7 +109,7 @@ export class DemoSeedService {
 
   private async seedFactory(): Promise<Omit<DemoSeedResult, 'extras'>> {
     const existingGraph = await this.graphs.findByCode(DEMO_GRAPH_CODE);
-    if (existingGraph && (await this.jobs.findByCode(JOBS.at(-1)!.code)))
+    if (existingGraph && (await this.jobs.findByCode(LAST_JOB_CODE)))
       return { created: false, graphId: existingGraph.id, jobs: [] };
 
     const operators = new Set((await this.accounts.listOperators()).map((a) => a.code));
@@ -125,8 +128,9 @@ export class DemoSeedService {
     const graph = existingGraph
       ? await this.graphs.get(existingGraph.id)
       : await this.graphs.create({ code: DEMO_GRAPH_CODE, name: 'Demo assembly line', nodes: NODES, edges: EDGES });
-    const nodeId = new Map(graph.nodes.map((n) => [n.code, n.id]));
-    for (const p of PLANS) await this.plans.setNodePlan(nodeId.get(p.node)!, p);
+    const nodeIds = new Map(graph.nodes.map((n) => [n.code, n.id]));
+    const nodeId = (code: string) => present(nodeIds.get(code), `demo node ${code}`);
+    for (const p of PLANS) await this.plans.setNodePlan(nodeId(p.node), p);
 
     const jobs: DemoSeedResult['jobs'] = [];
     for (const j of JOBS) {
@@ -139,7 +143,7 @@ export class DemoSeedService {
         priority: j.priority,
       });
       await this.jobs.release(job.id);
-      if (j.code === 'DEMO-J002') await this.plans.setJobOverride(job.id, nodeId.get('QC')!, { operatorCode: 'OP-18' });
+      if (j.code === 'DEMO-J002') await this.plans.setJobOverride(job.id, nodeId('QC'), { operatorCode: 'OP-18' });
       const spawned = j.spawn ? await this.lifecycle.spawnTokens(job.id) : null;
       jobs.push({
         code: j.code,

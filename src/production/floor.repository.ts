@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { present } from '../common/present.js';
 import { fromDbTime, toDbTime } from '../database/dialect.js';
 import { JobStatus } from './entities/job-ticket.entity.js';
 import { TokenEventType, TokenStatus } from './entities/token.entity.js';
@@ -28,6 +29,20 @@ export interface JobProgressRow extends JobRef {
   tokensScrapped: number;
 }
 
+interface JobRow {
+  id: number;
+  code: string;
+  graph_id: number;
+  product_code: string;
+  quantity: number;
+  priority: number;
+  status: JobStatus;
+  due_at: string | Date | null;
+  open_tokens: number;
+  created_at: string | Date;
+  updated_at: string | Date;
+}
+
 const JOB_FILTER_SQL: Record<keyof JobFilters, string> = {
   status: 'status = ?',
   productCode: 'product_code = ?',
@@ -47,32 +62,32 @@ export class FloorRepository {
   /** Every node of the graph, in id order, with its open tokens and the work finished there since `since`; empty when no such graph. */
   async nodeLoads(graphId: number, since: Date): Promise<NodeLoadRow[]> {
     const [nodes, open, finished] = await Promise.all([
-      this.dataSource.query(`SELECT id, code FROM graph_node WHERE graph_id = ? ORDER BY id`, [graphId]),
-      this.dataSource.query(
+      this.dataSource.query<Array<{ id: number; code: string }>>(
+        `SELECT id, code FROM graph_node WHERE graph_id = ? ORDER BY id`,
+        [graphId],
+      ),
+      this.dataSource.query<Array<{ node_id: number; status: TokenStatus; n: number | string }>>(
         `SELECT t.current_node_id AS node_id, t.status, COUNT(*) AS n FROM token t JOIN graph_node g ON g.id = t.current_node_id
          WHERE g.graph_id = ? AND t.status IN (?, ?) GROUP BY t.current_node_id, t.status`,
         [graphId, TokenStatus.Waiting, TokenStatus.InProgress],
       ),
       // work done at a node is its `completed` event; arriving at an end node is `finished` there
-      this.dataSource.query(
+      this.dataSource.query<Array<{ node_id: number; n: number | string }>>(
         `SELECT e.node_id, COUNT(*) AS n FROM token_event e JOIN graph_node g ON g.id = e.node_id
          WHERE g.graph_id = ? AND e.type IN (?, ?) AND e.occurred_at >= ? GROUP BY e.node_id`,
         [graphId, TokenEventType.Completed, TokenEventType.Finished, toDbTime(since)],
       ),
     ]);
     const loads = new Map<number, NodeLoadRow>(
-      nodes.map((n: { id: number; code: string }) => [
-        Number(n.id),
-        { nodeId: Number(n.id), nodeCode: String(n.code), waiting: 0, inProgress: 0, finishedSince: 0 },
-      ]),
+      nodes.map((n) => [n.id, { nodeId: n.id, nodeCode: n.code, waiting: 0, inProgress: 0, finishedSince: 0 }]),
     );
-    for (const row of open as Array<{ node_id: number; status: TokenStatus; n: number | string }>) {
-      const load = loads.get(Number(row.node_id))!;
-      if (row.status === TokenStatus.Waiting) load.waiting = Number(row.n);
-      else load.inProgress = Number(row.n);
+    // the counts are grouped by nodes of the same graph, each of them in `loads`
+    const load = (nodeId: number) => present(loads.get(nodeId), `node #${nodeId}`);
+    for (const row of open) {
+      if (row.status === TokenStatus.Waiting) load(row.node_id).waiting = Number(row.n);
+      else load(row.node_id).inProgress = Number(row.n);
     }
-    for (const row of finished as Array<{ node_id: number; n: number | string }>)
-      loads.get(Number(row.node_id))!.finishedSince = Number(row.n);
+    for (const row of finished) load(row.node_id).finishedSince = Number(row.n);
     return [...loads.values()];
   }
 
@@ -86,33 +101,33 @@ export class FloorRepository {
       where.push(clause);
       params.push(value instanceof Date ? toDbTime(value) : value);
     }
-    const jobs: Array<Record<string, unknown>> = await this.dataSource.query(
+    const jobs = await this.dataSource.query<JobRow[]>(
       `SELECT id, code, graph_id, product_code, quantity, priority, status, due_at, open_tokens, created_at, updated_at
        FROM job_ticket ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
       [...params, limit],
     );
     if (jobs.length === 0) return [];
-    const ids = jobs.map((j) => Number(j.id));
-    const counts: Array<{ job_id: number; status: TokenStatus; n: number | string }> = await this.dataSource.query(
+    const ids = jobs.map((j) => j.id);
+    const counts = await this.dataSource.query<Array<{ job_id: number; status: TokenStatus; n: number | string }>>(
       `SELECT job_id, status, COUNT(*) AS n FROM token WHERE job_id IN (${ids.map(() => '?').join(', ')}) AND status IN (?, ?) GROUP BY job_id, status`,
       [...ids, TokenStatus.Done, TokenStatus.Scrapped],
     );
     const count = (jobId: number, status: TokenStatus) =>
-      Number(counts.find((c) => Number(c.job_id) === jobId && c.status === status)?.n ?? 0);
+      Number(counts.find((c) => c.job_id === jobId && c.status === status)?.n ?? 0);
     return jobs.map((j) => ({
-      id: Number(j.id),
-      code: String(j.code),
-      graphId: Number(j.graph_id),
-      productCode: String(j.product_code),
-      quantity: Number(j.quantity),
-      priority: Number(j.priority),
-      status: j.status as JobStatus,
-      dueAt: fromDbTime(j.due_at as string | Date | null),
-      openTokens: Number(j.open_tokens),
-      createdAt: fromDbTime(j.created_at as string | Date)!,
-      updatedAt: fromDbTime(j.updated_at as string | Date)!,
-      tokensDone: count(Number(j.id), TokenStatus.Done),
-      tokensScrapped: count(Number(j.id), TokenStatus.Scrapped),
+      id: j.id,
+      code: j.code,
+      graphId: j.graph_id,
+      productCode: j.product_code,
+      quantity: j.quantity,
+      priority: j.priority,
+      status: j.status,
+      dueAt: fromDbTime(j.due_at),
+      openTokens: j.open_tokens,
+      createdAt: fromDbTime(j.created_at),
+      updatedAt: fromDbTime(j.updated_at),
+      tokensDone: count(j.id, TokenStatus.Done),
+      tokensScrapped: count(j.id, TokenStatus.Scrapped),
     }));
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
+import { present } from '../common/present.js';
 import { NodeKind, type GraphEdge, type GraphNode } from './entities/production-graph.entity.js';
 import { GraphRepository } from './graph.repository.js';
 import { JobRepository } from './job.repository.js';
@@ -25,10 +26,11 @@ export class GraphTopology {
       });
       this.outgoing.set(n.id, []);
     }
-    for (const e of edges) this.outgoing.get(e.fromNodeId)!.push(e);
-    const start = nodes.find((n) => n.kind === NodeKind.Start);
-    if (!start) throw new Error(`Graph ${nodes[0]?.graphId} has no start node`);
-    this.start = this.nodes.get(start.id)!;
+    // graph_edge's foreign key holds its from-node in the same graph
+    for (const e of edges) present(this.outgoing.get(e.fromNodeId), `node #${e.fromNodeId}`).push(e);
+    const start = [...this.nodes.values()].find((n) => n.kind === NodeKind.Start);
+    if (!start) throw new Error(`Graph ${nodes.at(0)?.graphId} has no start node`);
+    this.start = start;
   }
 
   node(id: number): NodeRef {
@@ -42,7 +44,7 @@ export class GraphTopology {
    */
   edgeFrom(fromId: number, outcome: string | undefined, toId?: number): GraphEdge {
     const from = this.node(fromId);
-    const out = this.outgoing.get(fromId)!;
+    const out = this.outgoing.get(fromId) ?? [];
     const candidates = toId === undefined ? out : out.filter((e) => e.toNodeId === toId);
     const target = toId === undefined ? undefined : (this.nodes.get(toId)?.code ?? String(toId));
     if (candidates.length === 0) {

@@ -42,17 +42,13 @@ export function validateGraph(nodes: readonly NodeSpec[], edges: readonly EdgeSp
   if (!nodes.some((n) => n.kind === NodeKind.End)) add('nodes', 'a graph needs at least one end node, found none');
   if (errors.length > 0) return errors;
 
-  const outgoing = new Map<string, EdgeSpec[]>(nodes.map((n) => [n.code, []]));
-  const incoming = new Map<string, EdgeSpec[]>(nodes.map((n) => [n.code, []]));
-  for (const e of edges) {
-    outgoing.get(e.from)!.push(e);
-    incoming.get(e.to)!.push(e);
-  }
+  const outgoing = edgesBy(nodes, edges, (e) => e.from);
+  const incoming = edgesBy(nodes, edges, (e) => e.to);
 
   for (const [code, out] of outgoing) {
     if (kinds.get(code) === NodeKind.End && out.length > 0)
       add('edges', `end node ${code} must have no outgoing edges`);
-    if (kinds.get(code) === NodeKind.Start && incoming.get(code)!.length > 0)
+    if (kinds.get(code) === NodeKind.Start && (incoming.get(code)?.length ?? 0) > 0)
       add('edges', `start node ${code} must have no incoming edges`);
     if (out.length > 1) {
       const labels = out.map((e) => e.outcome ?? null);
@@ -69,22 +65,33 @@ export function validateGraph(nodes: readonly NodeSpec[], edges: readonly EdgeSp
   );
   if (cyclic.length) add('edges', `the graph must be acyclic; a cycle runs through nodes ${cyclic.join(', ')}`);
 
-  const fromStart = reach(starts, (code) => outgoing.get(code)!.map((e) => e.to));
+  const fromStart = reach(starts, (code) => outgoing.get(code)?.map((e) => e.to) ?? []);
   const unreachable = nodes.filter((n) => !fromStart.has(n.code)).map((n) => n.code);
   if (unreachable.length) add('nodes', `nodes not reachable from start node ${starts[0]}: ${unreachable.join(', ')}`);
 
   const ends = nodes.filter((n) => n.kind === NodeKind.End).map((n) => n.code);
-  const toEnd = reach(ends, (code) => incoming.get(code)!.map((e) => e.from));
+  const toEnd = reach(ends, (code) => incoming.get(code)?.map((e) => e.from) ?? []);
   const deadEnds = nodes.filter((n) => !toEnd.has(n.code)).map((n) => n.code);
   if (deadEnds.length) add('nodes', `nodes that cannot reach an end node: ${deadEnds.join(', ')}`);
   return errors;
 }
 
+/** Every node's edges at one end (`from` or `to`); the graph's nodes are all known by now. */
+function edgesBy(
+  nodes: readonly NodeSpec[],
+  edges: readonly EdgeSpec[],
+  end: (e: EdgeSpec) => string,
+): Map<string, EdgeSpec[]> {
+  const by = new Map<string, EdgeSpec[]>(nodes.map((n) => [n.code, []]));
+  for (const e of edges) by.get(end(e))?.push(e);
+  return by;
+}
+
 function reach(from: string[], next: (code: string) => string[]): Set<string> {
   const seen = new Set(from);
   const todo = [...from];
-  while (todo.length) {
-    for (const n of next(todo.pop()!)) {
+  for (let code = todo.pop(); code !== undefined; code = todo.pop()) {
+    for (const n of next(code)) {
       if (!seen.has(n)) {
         seen.add(n);
         todo.push(n);
@@ -97,20 +104,17 @@ function reach(from: string[], next: (code: string) => string[]): Set<string> {
 /** Kahn's algorithm: whatever cannot be peeled off in topological order lies on or behind a cycle. */
 function nodesOnCycles(codes: string[], outgoing: Map<string, EdgeSpec[]>): string[] {
   const indegree = new Map(codes.map((c) => [c, 0]));
-  for (const out of outgoing.values()) for (const e of out) indegree.set(e.to, indegree.get(e.to)! + 1);
+  const successors = (code: string) => outgoing.get(code)?.map((e) => e.to) ?? [];
+  for (const out of outgoing.values()) for (const e of out) indegree.set(e.to, (indegree.get(e.to) ?? 0) + 1);
   const ready = codes.filter((c) => indegree.get(c) === 0);
-  while (ready.length) {
-    for (const e of outgoing.get(ready.pop()!)!) {
-      indegree.set(e.to, indegree.get(e.to)! - 1);
-      if (indegree.get(e.to) === 0) ready.push(e.to);
+  for (let code = ready.pop(); code !== undefined; code = ready.pop()) {
+    for (const to of successors(code)) {
+      const remaining = (indegree.get(to) ?? 0) - 1;
+      indegree.set(to, remaining);
+      if (remaining === 0) ready.push(to);
     }
   }
-  const left = codes.filter((c) => indegree.get(c)! > 0);
+  const left = codes.filter((c) => (indegree.get(c) ?? 0) > 0);
   // keep only nodes that lead back to themselves, not those merely downstream of a cycle
-  return left.filter((c) =>
-    reach(
-      outgoing.get(c)!.map((e) => e.to),
-      (n) => outgoing.get(n)!.map((e) => e.to),
-    ).has(c),
-  );
+  return left.filter((c) => reach(successors(c), successors).has(c));
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { present } from '../common/present.js';
 import { GraphEdge, GraphNode, ProductionGraph, type NodeKind } from './entities/production-graph.entity.js';
 import type { EdgeSpec } from './graph-validation.js';
 
@@ -39,13 +40,15 @@ export class GraphRepository {
         nodeRepo.create({ graphId, code: n.code, name: n.name, kind: n.kind, stationCode: n.stationCode ?? null }),
       ),
     );
-    const idOf = new Map(saved.map((n) => [n.code, n.id]));
+    const ids = new Map(saved.map((n) => [n.code, n.id]));
+    // validateGraph refused edges between unknown codes
+    const idOf = (code: string) => present(ids.get(code), `node ${code}`);
     if (edges.length === 0) return;
     await em.getRepository(GraphEdge).insert(
       edges.map((e) => ({
         graphId,
-        fromNodeId: idOf.get(e.from)!,
-        toNodeId: idOf.get(e.to)!,
+        fromNodeId: idOf(e.from),
+        toNodeId: idOf(e.to),
         outcome: e.outcome ?? null,
       })),
     );

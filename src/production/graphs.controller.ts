@@ -29,7 +29,7 @@ export class GraphsController {
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: [GraphDto] })
   async list(): Promise<GraphDto[]> {
-    return (await this.graphs.list()).map(GraphDto.of);
+    return (await this.graphs.list()).map((g) => GraphDto.of(g));
   }
 
   @ApiOperation({ summary: 'Get a graph with its nodes and edges' })

@@ -43,19 +43,31 @@ export class JobRepository {
   }
 
   async ref(em: EntityManager, id: number): Promise<JobRef | null> {
-    const [row] = await em.query(
-      `SELECT id, code, graph_id, product_code, quantity, priority, status, due_at FROM job_ticket WHERE id = ?`,
-      [id],
-    );
+    const row = (
+      await em.query<
+        Array<{
+          id: number;
+          code: string;
+          graph_id: number;
+          product_code: string;
+          quantity: number;
+          priority: number;
+          status: JobStatus;
+          due_at: string | Date | null;
+        }>
+      >(`SELECT id, code, graph_id, product_code, quantity, priority, status, due_at FROM job_ticket WHERE id = ?`, [
+        id,
+      ])
+    ).at(0);
     if (!row) return null;
     return {
-      id: Number(row.id),
-      code: String(row.code),
-      graphId: Number(row.graph_id),
-      productCode: String(row.product_code),
-      quantity: Number(row.quantity),
-      priority: Number(row.priority),
-      status: row.status as JobStatus,
+      id: row.id,
+      code: row.code,
+      graphId: row.graph_id,
+      productCode: row.product_code,
+      quantity: row.quantity,
+      priority: row.priority,
+      status: row.status,
       dueAt: fromDbTime(row.due_at),
     };
   }
@@ -100,16 +112,16 @@ export class JobRepository {
 
   /** Whether any job uses the graph; inside a transaction when `manager` is given. */
   async usesGraph(graphId: number, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
-    const used = await manager.query(`SELECT 1 AS x FROM job_ticket WHERE graph_id = ? LIMIT 1`, [graphId]);
+    const used = await manager.query<unknown[]>(`SELECT 1 AS x FROM job_ticket WHERE graph_id = ? LIMIT 1`, [graphId]);
     return used.length > 0;
   }
 
   /** The codes of the first `limit` jobs on the graph, oldest first. */
   async codesOnGraph(em: EntityManager, graphId: number, limit: number): Promise<string[]> {
-    const jobs: Array<{ code: string }> = await em.query(
+    const jobs = await em.query<Array<{ code: string }>>(
       `SELECT code FROM job_ticket WHERE graph_id = ? ORDER BY id LIMIT ?`,
       [graphId, limit],
     );
-    return jobs.map((j) => String(j.code));
+    return jobs.map((j) => j.code);
   }
 }

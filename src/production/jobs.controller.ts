@@ -31,7 +31,7 @@ export class JobsController {
   @ApiOkResponse({ type: [JobDto] })
   @ApiErrors({})
   async list(@Query() query: JobListQuery): Promise<JobDto[]> {
-    return (await this.jobs.list(query.status)).map(JobDto.of);
+    return (await this.jobs.list(query.status)).map((j) => JobDto.of(j));
   }
 
   @ApiOperation({ summary: 'Get a job ticket' })

@@ -34,7 +34,7 @@ export class OperatorsController {
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: [OperatorDto] })
   async list(): Promise<OperatorDto[]> {
-    return (await this.accounts.listOperators()).map(OperatorDto.of);
+    return (await this.accounts.listOperators()).map((o) => OperatorDto.of(o));
   }
 
   @ApiOperation({ summary: 'Get an operator' })
@@ -75,7 +75,7 @@ export class TeamsController {
   @Roles(Role.Viewer)
   @ApiOkResponse({ type: [TeamDto] })
   async list(): Promise<TeamDto[]> {
-    return (await this.accounts.listTeams()).map(TeamDto.of);
+    return (await this.accounts.listTeams()).map((t) => TeamDto.of(t));
   }
 
   @ApiOperation({ summary: 'Get a team with its members' })

@@ -51,14 +51,16 @@ export class ScanRecordRepository {
   }
 
   async last(key: ScanKey): Promise<RememberedScan | null> {
-    const [row] = await this.dataSource.query(
-      `SELECT result, scanned_at FROM scan_record WHERE station_code = ? AND barcode = ?`,
-      [key.stationCode, key.barcode],
-    );
+    const row = (
+      await this.dataSource.query<Array<{ result: string | null; scanned_at: string | Date }>>(
+        `SELECT result, scanned_at FROM scan_record WHERE station_code = ? AND barcode = ?`,
+        [key.stationCode, key.barcode],
+      )
+    ).at(0);
     if (!row) return null;
     return {
       result: row.result ? (JSON.parse(row.result) as ScanResult) : null,
-      scannedAt: fromDbTime(row.scanned_at)!,
+      scannedAt: fromDbTime(row.scanned_at),
     };
   }
 }

@@ -33,7 +33,7 @@ export interface ScanResponse extends ScanResult {
 export class ScansService {
   private readonly logger = new Logger(ScansService.name);
   private readonly windowMs: number;
-  private readonly scans: Counter<string>;
+  private readonly scans: Counter;
 
   constructor(
     private readonly dataSource: DataSource,

@@ -58,7 +58,7 @@ export class TokenLifecycleService {
    * concurrent one on another replica, gets 409 ALREADY_SPAWNED (the unique serial backs it up).
    */
   async spawnTokens(jobId: number): Promise<SpawnResult> {
-    const result = await inTransaction(this.dataSource, (em) => this.spawnWithin(em, jobId)).catch((error) => {
+    const result = await inTransaction(this.dataSource, (em) => this.spawnWithin(em, jobId)).catch((error: unknown) => {
       if (isUniqueViolation(error)) throw alreadySpawned(jobId);
       throw error;
     });

@@ -66,7 +66,7 @@ export class TokenListRepository {
       where.push('t.id > ?');
       params.push(afterId);
     }
-    const rows = await this.dataSource.query(
+    const rows = await this.dataSource.query<TokenListRow[]>(
       `${SELECT_TOKENS} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY t.id LIMIT ?`,
       [...params, limit],
     );
@@ -74,42 +74,68 @@ export class TokenListRepository {
   }
 
   async find(id: number): Promise<TokenRow | null> {
-    const [row] = await this.dataSource.query(`${SELECT_TOKENS} WHERE t.id = ?`, [id]);
+    const row = (await this.dataSource.query<TokenListRow[]>(`${SELECT_TOKENS} WHERE t.id = ?`, [id])).at(0);
     return row ? toRow(row) : null;
   }
 
   /** The token's events in the order they happened. */
   async history(id: number): Promise<TokenEventRow[]> {
-    const events = await this.dataSource.query(
+    const events = await this.dataSource.query<
+      Array<{
+        id: number;
+        type: TokenEventType;
+        node_id: number | null;
+        node_code: string | null;
+        operator_id: number | null;
+        occurred_at: string | Date;
+        payload: string | null;
+      }>
+    >(
       `SELECT e.id, e.type, e.node_id, n.code AS node_code, e.operator_id, e.occurred_at, e.payload
        FROM token_event e LEFT JOIN graph_node n ON n.id = e.node_id WHERE e.token_id = ? ORDER BY e.id`,
       [id],
     );
-    return events.map((e: Record<string, unknown>) => ({
-      id: Number(e.id),
-      type: e.type as TokenEventType,
-      nodeId: e.node_id === null ? null : Number(e.node_id),
-      nodeCode: (e.node_code as string | null) ?? null,
-      operatorId: e.operator_id === null ? null : Number(e.operator_id),
-      occurredAt: fromDbTime(e.occurred_at as string | Date)!,
-      payload: e.payload ? JSON.parse(String(e.payload)) : null,
+    return events.map((e) => ({
+      id: e.id,
+      type: e.type,
+      nodeId: e.node_id,
+      nodeCode: e.node_code,
+      operatorId: e.operator_id,
+      occurredAt: fromDbTime(e.occurred_at),
+      payload: e.payload ? (JSON.parse(e.payload) as Record<string, unknown>) : null,
     }));
   }
 }
 
-function toRow(r: Record<string, unknown>): TokenRow {
+/** A row of SELECT_TOKENS. */
+interface TokenListRow {
+  id: number;
+  serial: string;
+  job_id: number;
+  job_code: string;
+  current_node_id: number;
+  node_code: string;
+  status: TokenStatus;
+  assigned_account_id: number | null;
+  assigned_team_id: number | null;
+  version: number;
+  created_at: string | Date;
+  updated_at: string | Date;
+}
+
+function toRow(r: TokenListRow): TokenRow {
   return {
-    id: Number(r.id),
-    serial: String(r.serial),
-    jobId: Number(r.job_id),
-    jobCode: String(r.job_code),
-    nodeId: Number(r.current_node_id),
-    nodeCode: String(r.node_code),
-    status: r.status as TokenStatus,
-    assignedOperatorId: r.assigned_account_id === null ? null : Number(r.assigned_account_id),
-    assignedTeamId: r.assigned_team_id === null ? null : Number(r.assigned_team_id),
-    version: Number(r.version),
-    createdAt: fromDbTime(r.created_at as string | Date)!,
-    updatedAt: fromDbTime(r.updated_at as string | Date)!,
+    id: r.id,
+    serial: r.serial,
+    jobId: r.job_id,
+    jobCode: r.job_code,
+    nodeId: r.current_node_id,
+    nodeCode: r.node_code,
+    status: r.status,
+    assignedOperatorId: r.assigned_account_id,
+    assignedTeamId: r.assigned_team_id,
+    version: r.version,
+    createdAt: fromDbTime(r.created_at),
+    updatedAt: fromDbTime(r.updated_at),
   };
 }

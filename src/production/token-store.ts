@@ -44,7 +44,7 @@ const SELECT_STATE = `SELECT t.id, t.serial, t.job_id, t.current_node_id, t.stat
  */
 @Injectable()
 export class TokenStore {
-  private readonly moves: Counter<string>;
+  private readonly moves: Counter;
 
   constructor(
     private readonly jobs: JobRepository,
@@ -58,13 +58,13 @@ export class TokenStore {
   }
 
   async load(manager: EntityManager, tokenId: number, expectedVersion?: number): Promise<TokenState> {
-    const [row] = await manager.query(`${SELECT_STATE} WHERE t.id = ?`, [tokenId]);
+    const row = (await manager.query<StateRow[]>(`${SELECT_STATE} WHERE t.id = ?`, [tokenId])).at(0);
     if (!row) throw DomainError.notFound('Token', tokenId);
     return checked(toState(row), expectedVersion);
   }
 
   async loadBySerial(manager: EntityManager, serial: string): Promise<TokenState> {
-    const [row] = await manager.query(`${SELECT_STATE} WHERE t.serial = ?`, [serial]);
+    const row = (await manager.query<StateRow[]>(`${SELECT_STATE} WHERE t.serial = ?`, [serial])).at(0);
     if (!row) throw DomainError.notFound('Token', serial);
     return toState(row);
   }
@@ -148,13 +148,13 @@ export class TokenStore {
         params,
       );
     }
-    const rows: Array<{ id: number; serial: string }> = await manager.query(
+    const rows = await manager.query<Array<{ id: number; serial: string }>>(
       `SELECT id, serial FROM token WHERE job_id = ? ORDER BY id`,
       [jobId],
     );
     return rows.map((t) => ({
-      id: Number(t.id),
-      serial: String(t.serial),
+      id: t.id,
+      serial: t.serial,
       jobId,
       currentNodeId: nodeId,
       status: TokenStatus.Waiting,
@@ -209,11 +209,11 @@ export class TokenStore {
 
   /** The job's waiting and in-progress tokens, in id order. */
   async openTokensOf(manager: EntityManager, jobId: number): Promise<Array<{ id: number; currentNodeId: number }>> {
-    const rows: Array<{ id: number; current_node_id: number }> = await manager.query(
+    const rows = await manager.query<Array<{ id: number; current_node_id: number }>>(
       `SELECT id, current_node_id FROM token WHERE job_id = ? AND status IN (?, ?) ORDER BY id`,
       [jobId, ...OPEN],
     );
-    return rows.map((t) => ({ id: Number(t.id), currentNodeId: Number(t.current_node_id) }));
+    return rows.map((t) => ({ id: t.id, currentNodeId: t.current_node_id }));
   }
 
   /** Scraps every open token of the job at once; returns how many it scrapped. */
@@ -250,31 +250,46 @@ function checked(state: TokenState, expectedVersion: number | undefined): TokenS
   return state;
 }
 
-type Row = Record<string, unknown>;
-const num = (v: unknown) => Number(v);
-const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+/** A row of SELECT_STATE. */
+interface StateRow {
+  id: number;
+  serial: string;
+  job_id: number;
+  current_node_id: number;
+  status: TokenStatus;
+  assigned_account_id: number | null;
+  assigned_team_id: number | null;
+  version: number;
+  job_code: string;
+  graph_id: number;
+  product_code: string;
+  quantity: number;
+  priority: number;
+  job_status: JobStatus;
+  due_at: string | Date | null;
+}
 
-function toState(r: Row): TokenState {
+function toState(r: StateRow): TokenState {
   return {
     token: {
-      id: num(r.id),
-      serial: String(r.serial),
-      jobId: num(r.job_id),
-      currentNodeId: num(r.current_node_id),
-      status: r.status as TokenStatus,
-      assignedAccountId: numOrNull(r.assigned_account_id),
-      assignedTeamId: numOrNull(r.assigned_team_id),
-      version: num(r.version),
+      id: r.id,
+      serial: r.serial,
+      jobId: r.job_id,
+      currentNodeId: r.current_node_id,
+      status: r.status,
+      assignedAccountId: r.assigned_account_id,
+      assignedTeamId: r.assigned_team_id,
+      version: r.version,
     },
     job: {
-      id: num(r.job_id),
-      code: String(r.job_code),
-      graphId: num(r.graph_id),
-      productCode: String(r.product_code),
-      quantity: num(r.quantity),
-      priority: num(r.priority),
-      status: r.job_status as JobStatus,
-      dueAt: fromDbTime(r.due_at as string | Date | null),
+      id: r.job_id,
+      code: r.job_code,
+      graphId: r.graph_id,
+      productCode: r.product_code,
+      quantity: r.quantity,
+      priority: r.priority,
+      status: r.job_status,
+      dueAt: fromDbTime(r.due_at),
     },
   };
 }

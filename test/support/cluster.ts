@@ -87,7 +87,7 @@ export async function jobRuns(ds: DataSource, jobs: string[]): Promise<JobRunRow
     job: r.job_name,
     status: r.status,
     owner: r.owner,
-    startedAt: fromDbTime(r.started_at)!,
+    startedAt: fromDbTime(r.started_at),
     finishedAt: fromDbTime(r.finished_at),
     error: r.error,
   }));

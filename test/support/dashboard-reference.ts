@@ -59,7 +59,7 @@ export async function expectedViews(ds: DataSource, windowStart: number, windowE
     type: String(r.type),
     nodeId: Number(r.node_id),
     operatorId: r.operator_id === null ? null : Number(r.operator_id),
-    at: fromDbTime(r.occurred_at as string | Date)!.getTime(),
+    at: fromDbTime(r.occurred_at as string | Date).getTime(),
     payload: r.payload ? JSON.parse(r.payload as string) : null,
   }));
   const productOf = new Map<number, string>(

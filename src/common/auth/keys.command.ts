@@ -17,7 +17,7 @@ export class KeysCreateCommand extends CommandRunner {
           { field: !options.role ? 'role' : 'name', messages: ['is required (--role R --name N)'] },
         ]);
       }
-      const created = await this.keys.create(options.name, options.role as Role);
+      const created = await this.keys.create(options.name, options.role);
       if (options.json) {
         process.stdout.write(JSON.stringify(created) + '\n');
         return;

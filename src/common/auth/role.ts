@@ -6,6 +6,13 @@ export enum Role {
   Viewer = 'viewer',
 }
 
+const ROLES: ReadonlySet<string> = new Set(Object.values(Role));
+
+/** Whether `value`, as an operator typed it, names a role. */
+export function isRole(value: string): value is Role {
+  return ROLES.has(value);
+}
+
 /**
  * What each role may act as. A route names the least role it needs; higher roles inherit.
  * Stations are devices: they scan and read, nothing else.

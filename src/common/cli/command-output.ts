@@ -46,13 +46,17 @@ export async function runCommand(body: () => Promise<void>, json = false): Promi
   }
 }
 
-export function printTable(rows: Array<Record<string, unknown>>): void {
+/** What a table cell shows: a missing value as `-`, a time in ISO form. */
+export type TableCell = string | number | boolean | Date | null | undefined;
+
+export function printTable(rows: ReadonlyArray<Record<string, TableCell>>): void {
   if (rows.length === 0) {
     process.stdout.write('(none)\n');
     return;
   }
   const columns = Object.keys(rows[0]);
-  const cell = (v: unknown) => (v === null || v === undefined ? '-' : v instanceof Date ? v.toISOString() : String(v));
+  const cell = (v: TableCell) =>
+    v === null || v === undefined ? '-' : v instanceof Date ? v.toISOString() : String(v);
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   const line = (values: string[]) =>
     values

@@ -55,7 +55,7 @@ class StrictValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const raw = metadata.type === 'custom' ? [] : rawInputErrors(value, metadata.data ?? '');
     try {
-      const result = await super.transform(value, metadata);
+      const result: unknown = await super.transform(value, metadata);
       if (raw.length) throw DomainError.validation(raw);
       return result;
     } catch (error) {

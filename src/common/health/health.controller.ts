@@ -47,7 +47,7 @@ export class HealthController {
   ready() {
     const mode = this.config.getOrThrow('APP_MODE', { infer: true });
     return this.health.check([
-      () => this.db.pingCheck('database', { timeout: 2000 }),
+      () => this.db.pingCheck('database').withTimeout(2000),
       // a Galera node that is joining or donating answers the ping but not the next statement
       () =>
         this.indicators.check('galera').attempt(async () => {

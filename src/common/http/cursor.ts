@@ -17,3 +17,16 @@ export function decodeCursor(cursor: string): number {
   }
   throw DomainError.validation([{ field: 'cursor', messages: ['cursor is not one this API returned'] }]);
 }
+
+/**
+ * A page of at most `limit` rows from `rows`, which the caller read with one row more than the
+ * page: that row tells whether another page follows, and the cursor then points after the page.
+ */
+export function pageOf<T extends { id: number }>(
+  rows: readonly T[],
+  limit: number,
+): { items: T[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
+}

@@ -10,7 +10,7 @@ export class PhasegateExpressAdapter extends ExpressAdapter {
   override setNotFoundHandler(
     ...args: Parameters<ExpressAdapter['setNotFoundHandler']>
   ): ReturnType<ExpressAdapter['setNotFoundHandler']> {
-    const result = super.setNotFoundHandler(...args);
+    const result: unknown = super.setNotFoundHandler(...args);
     if (args[1]) this.use(args[0]);
     return result;
   }

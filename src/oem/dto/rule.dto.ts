@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsBoolean, IsEnum, IsInt, IsString, Length, Max, Min } from 'class-validator';
 import { OemRuleAction, type OemScanRule } from '../entities/oem-scan-rule.entity.js';
 import { MAX_PATTERN_LENGTH } from '../safe-pattern.js';
@@ -62,6 +61,6 @@ export class RuleDto {
 
   static of(r: OemScanRule): RuleDto {
     const { id, customer, stationCode, pattern, action, priority, active, createdAt, updatedAt } = r;
-    return { id, customer, stationCode, pattern, action, priority, active: Boolean(active), createdAt, updatedAt };
+    return { id, customer, stationCode, pattern, action, priority, active, createdAt, updatedAt };
   }
 }

@@ -124,7 +124,7 @@ export class TicketDetailDto extends TicketDto {
   @ApiProperty({ type: [StepDto] }) steps!: StepDto[];
 
   static detail({ ticket, steps }: TicketDetail): TicketDetailDto {
-    return { ...TicketDto.of(ticket), steps: steps.map(StepDto.of) };
+    return Object.assign(TicketDto.of(ticket), { steps: steps.map((s) => StepDto.of(s)) });
   }
 }
 

@@ -79,6 +79,6 @@ export class TeamDto {
   @ApiProperty({ type: [OperatorDto] }) members!: OperatorDto[];
 
   static of(t: TeamWithMembers): TeamDto {
-    return { id: t.team.id, code: t.team.code, name: t.team.name, members: t.members.map(OperatorDto.of) };
+    return { id: t.team.id, code: t.team.code, name: t.team.name, members: t.members.map((m) => OperatorDto.of(m)) };
   }
 }

@@ -5,7 +5,11 @@ import { Omittable } from '../../common/validation/omittable.js';
 /** Exactly one of operatorCode and teamCode (giving both is refused by the service). */
 export class PlanTargetDto {
   @ApiPropertyOptional({ example: 'OP-01' })
-  @ValidateIf((o: PlanTargetDto) => o.operatorCode !== undefined || o.teamCode === undefined || o.teamCode === null)
+  // `o` is the body as sent, before its checks: a teamCode of null is there to be refused
+  @ValidateIf(
+    (o: { operatorCode?: unknown; teamCode?: unknown }) =>
+      o.operatorCode !== undefined || o.teamCode === undefined || o.teamCode === null,
+  )
   @IsString({ message: 'give exactly one of operatorCode and teamCode' })
   @Length(1, 50)
   operatorCode?: string;

@@ -12,6 +12,7 @@ import {
 } from 'class-validator';
 import { NodeKind } from '../entities/production-graph.entity.js';
 import type { GraphDetail } from '../graphs.service.js';
+import { present } from '../../common/present.js';
 import { Omittable } from '../../common/validation/omittable.js';
 
 const CODE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -96,7 +97,9 @@ export class GraphDto {
   @ApiProperty({ type: [EdgeDto] }) edges!: EdgeDto[];
 
   static of(d: GraphDetail): GraphDto {
-    const code = new Map(d.nodes.map((n) => [n.id, n.code]));
+    const codes = new Map(d.nodes.map((n) => [n.id, n.code]));
+    // an edge's foreign keys hold its nodes in the same graph
+    const code = (id: number) => present(codes.get(id), `node #${id} of graph ${d.graph.code}`);
     return {
       id: d.graph.id,
       code: d.graph.code,
@@ -105,8 +108,8 @@ export class GraphDto {
       nodes: d.nodes.map((n) => ({ id: n.id, code: n.code, name: n.name, kind: n.kind, stationCode: n.stationCode })),
       edges: d.edges.map((e) => ({
         id: e.id,
-        from: code.get(e.fromNodeId)!,
-        to: code.get(e.toNodeId)!,
+        from: code(e.fromNodeId),
+        to: code(e.toNodeId),
         outcome: e.outcome,
       })),
     };
