@@ -11,5 +11,5 @@ if [ $# -lt 1 ]; then
 fi
 reason=$1
 shift
-[ -f dist/src/cli.js ] || npm run -s build
-exec node dist/src/cli.js rollback --emergency --reason "$reason" "$@"
+source scripts/phasegate-bin.sh
+phasegate rollback --emergency --reason "$reason" "$@"

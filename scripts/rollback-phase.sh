@@ -10,5 +10,5 @@ if [ $# -lt 2 ]; then
 fi
 phase=$1 reason=$2
 shift 2
-[ -f dist/src/cli.js ] || npm run -s build
-exec node dist/src/cli.js rollback --phase "$phase" --reason "$reason" "$@"
+source scripts/phasegate-bin.sh
+phasegate rollback --phase "$phase" --reason "$reason" "$@"
