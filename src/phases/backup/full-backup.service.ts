@@ -129,7 +129,7 @@ export class FullBackupService {
     } catch (error) {
       // a half-written backup is useless and may be what filled the disk
       await rm(folder, { recursive: true, force: true }).catch(() => undefined);
-      throw unusableDirectory(base, error);
+      throw failedBackup(base, error);
     }
   }
 
@@ -279,6 +279,15 @@ export class FullBackupService {
     const o = this.dataSource.options as MysqlDataSourceOptions;
     return { host: o.host ?? 'localhost', port: o.port ?? 3306, user: o.username ?? '', password: o.password ?? '' };
   }
+}
+
+/** A file-system error blames the directory; anything else (the dump tool's own failure) is named as it is. */
+function failedBackup(base: string, error: unknown): DomainError {
+  if (error instanceof DomainError || (error as { code?: unknown } | null)?.code) return unusableDirectory(base, error);
+  return new DomainError(
+    ErrorCode.UnsafeRequest,
+    `Full backup failed: ${error instanceof Error ? error.message : String(error)}; nothing was changed`,
+  );
 }
 
 function withAge(record: FullBackupRecord): FullBackup {
