@@ -108,7 +108,7 @@ export class FullBackupService {
       await syncFile(location);
       await syncFile(join(folder, MANIFEST_FILE));
       // the manifest is read back as a restore would read it: what is recorded is what it checks
-      await this.check(location);
+      await this.check(location, { bytes, sha256 });
       const record = await this.records.record({
         location,
         dialect,
@@ -212,8 +212,8 @@ export class FullBackupService {
     return result;
   }
 
-  /** The manifest beside `location`, after the file's size and sha256 matched it. */
-  private async check(location: string): Promise<FullBackupManifest> {
+  /** The manifest beside `location`, after the file's size and sha256 matched it (`read`: as just read back). */
+  private async check(location: string, read?: { bytes: number; sha256: string }): Promise<FullBackupManifest> {
     let manifest: ManifestText;
     try {
       manifest = JSON.parse(await readFile(join(dirname(location), MANIFEST_FILE), 'utf8')) as ManifestText;
@@ -231,7 +231,7 @@ export class FullBackupService {
         ErrorCode.UnsafeRequest,
         `Backup was taken on ${manifest.dialect}; this database is ${dialectOf(this.dataSource)}`,
       );
-    const now = await fileDigest(location);
+    const now = read ?? (await fileDigest(location));
     if (now.sha256 !== manifest.sha256 || now.bytes !== manifest.bytes)
       throw new DomainError(
         ErrorCode.Conflict,
