@@ -29,7 +29,8 @@ describe('Phase 7: compact decision records', () => {
   let db: DataSource;
 
   beforeAll(async () => {
-    t = await startTestApp({ JOBS_ENABLED: 'false' });
+    // long enough that the known-set cache cannot expire within a case
+    t = await startTestApp({ JOBS_ENABLED: 'false', ASSIGNMENT_CACHE_TTL_MS: '60000' });
     db = t.app.get(DataSource);
     await setFlag(t, 'enable_assignment_runtime', true);
   });
@@ -157,6 +158,20 @@ describe('Phase 7: compact decision records', () => {
     const routeSet = JSON.parse(text).set as string;
     expect(routeSet).not.toBe(first[0]);
     expect(await setCount([routeSet])).toBe(1);
+  });
+
+  it('skips the insert once a committed transaction has stored the set', async () => {
+    const line = await lineWithPlan();
+    const [hash] = setsReferenced(await storedOf(await newJob(t, line, 2)));
+    const [set] = await db.query(`SELECT candidates FROM assignment_candidate_set WHERE hash = ?`, [hash]);
+    // take the row away behind the process's back: a decision that still inserted would put it back
+    await db.query(`DELETE FROM assignment_candidate_set WHERE hash = ?`, [hash]);
+    try {
+      expect(setsReferenced(await storedOf(await newJob(t, line, 2)))).toEqual([hash]);
+      expect(await setCount([hash])).toBe(0);
+    } finally {
+      await db.query(`INSERT INTO assignment_candidate_set (hash, candidates) VALUES (?, ?)`, [hash, set.candidates]);
+    }
   });
 
   it('reads a row written before compaction, candidates whole, as it was', async () => {
