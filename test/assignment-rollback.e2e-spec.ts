@@ -105,6 +105,8 @@ describe('Phase 7 through the CLI: comparison on the demo data, rollback and res
     const digests = async () => Promise.all(items.map((i) => digest(ds, i.table, i.column)));
     const before = await digests();
     expect(before[0]!.rows).toBe(30);
+    // the decisions' shared candidate set is backed up, dropped and restored with the log
+    expect(before[items.findIndex((i) => i.table === 'assignment_candidate_set')]!.rows).toBe(1);
 
     const refused = await cli('rollback', '--phase', '7', '--revert-schema', '--reason', 'phase 7 drill', '--yes');
     expect(refused.code).toBe(2);

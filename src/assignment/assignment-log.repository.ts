@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { present } from '../common/present.js';
-import { dialectOf, fromDbTime, insertChunkRows, toDbTime } from '../database/dialect.js';
-import { AssignmentMethod, type AssignmentLog, type StoredCandidate } from './entities/assignment-log.entity.js';
+import { dialectOf, fromDbTime, insertChunkRows, insertIgnore, toDbTime } from '../database/dialect.js';
+import { referencedSet, storedCandidates } from './assignment-log-record.js';
+import { AssignmentMethod, type AssignmentLog } from './entities/assignment-log.entity.js';
 
-/** A decision to append; its candidates already serialised (see candidatesJson). */
+/** A decision to append; its candidates already serialised (see compactRecord). */
 export type LogDraft = Omit<AssignmentLog, 'id' | 'candidates'> & { candidatesJson: string };
 
 /** Which rows to read; each given field narrows them. */
@@ -41,7 +42,7 @@ const WHERE_SQL: Record<keyof LogWhere, string> = {
   beforeId: 'id < ?',
 };
 
-/** The assignment_log table: one row per decided token. */
+/** The assignment_log table, one row per decided token, and the candidate sets its rows reference. */
 @Injectable()
 export class AssignmentLogRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -72,7 +73,19 @@ export class AssignmentLogRepository {
     }
   }
 
-  /** At most `limit` rows, newest first. */
+  /**
+   * Stores a candidate set unless it is there already. Keyed by the hash,
+   * so concurrent writers of one set (SQLite's, MySQL's or other Galera nodes' transactions)
+   * leave one row: a second INSERT waits for the first's transaction and then skips.
+   */
+  async shareSet(db: EntityManager, hash: string, json: string): Promise<void> {
+    await db.query(`${insertIgnore(dialectOf(db))} assignment_candidate_set (hash, candidates) VALUES (?, ?)`, [
+      hash,
+      json,
+    ]);
+  }
+
+  /** At most `limit` rows, newest first, with the candidate sets they reference read in one query. */
   async newestFirst(filter: LogWhere, limit: number): Promise<AssignmentLog[]> {
     const where: string[] = [];
     const params: unknown[] = [];
@@ -86,12 +99,24 @@ export class AssignmentLogRepository {
       `SELECT ${['id', ...COLUMNS].join(', ')} FROM assignment_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`,
       params,
     );
-    return rows.map(toLog);
+    const hashes = [...new Set(rows.map((r) => referencedSet(String(r.candidates))).filter((h) => h !== null))];
+    const sets = new Map<string, string>();
+    if (hashes.length > 0) {
+      const found: Array<{ hash: string; candidates: string }> = await this.dataSource.query(
+        `SELECT hash, candidates FROM assignment_candidate_set WHERE hash IN (${hashes.map(() => '?').join(', ')})`,
+        hashes,
+      );
+      for (const set of found) sets.set(set.hash, set.candidates);
+    }
+    return rows.map((r) => toLog(r, sets));
   }
 }
 
-function toLog(r: Record<string, unknown>): AssignmentLog {
+function toLog(r: Record<string, unknown>, sets: ReadonlyMap<string, string>): AssignmentLog {
   const id = (v: unknown) => (v === null ? null : Number(v));
+  const decidedAt = present(fromDbTime(r.decided_at as string | Date), 'assignment_log.decided_at');
+  const text = String(r.candidates);
+  const set = referencedSet(text);
   return {
     id: Number(r.id),
     tokenId: Number(r.token_id),
@@ -101,9 +126,9 @@ function toLog(r: Record<string, unknown>): AssignmentLog {
     teamId: id(r.team_id),
     method: r.method as AssignmentMethod,
     reason: (r.reason as string | null) ?? null,
-    candidates: JSON.parse(String(r.candidates)) as StoredCandidate[],
+    candidates: storedCandidates(text, decidedAt, set === null ? undefined : sets.get(set)),
     directory: String(r.directory),
-    decidedAt: present(fromDbTime(r.decided_at as string | Date), 'assignment_log.decided_at'),
+    decidedAt,
     durationUs: Number(r.duration_us),
   };
 }

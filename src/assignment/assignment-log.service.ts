@@ -1,51 +1,82 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { ConfigService } from '@nestjs/config';
+import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import { decodeCursor, encodeCursor } from '../common/http/cursor.js';
+import type { Environment } from '../config/environment.js';
+import type { CandidateSet } from './assignment-log-record.js';
 import { AssignmentLogRepository, type LogDraft, type LogWhere } from './assignment-log.repository.js';
 import type { AssignmentLog } from './entities/assignment-log.entity.js';
-import type { Candidate } from './ranking.js';
 
 export interface LogFilter extends Omit<LogWhere, 'beforeId'> {
   cursor?: string;
   limit: number;
 }
 
-const n = (v: number | null) => (v === null ? 'null' : String(v));
-
-/** One StoredCandidate as JSON, written by hand: a spawn serialises tokens x candidates of them. */
-function candidateJson(c: Candidate, rank: number | null): string {
-  const excluded = c.exclusions.length > 0;
-  const last = c.lastAssignedAt === null ? null : Math.floor(c.lastAssignedAt);
-  return `[${c.operatorId},${n(c.teamId)},${n(rank)},"${c.tier}",${n(c.priority)},${n(c.workload)},${n(last)},${excluded ? JSON.stringify(c.exclusions) : '[]'}]`;
-}
-
-/** The serialised `others` of a cached eligibility, with the rank their first eligible one starts at. */
-const tails = new WeakMap<readonly Candidate[], { from: number; json: string }>();
+/** Bounds the hashes a process remembers; a factory has a few per job and node being worked on. */
+const MAX_KNOWN = 10_000;
 
 /**
- * One decision's candidates: the contenders ranked as they stood for it, then `others` (see
- * Contest), whose part is the same for every decision of that eligibility and serialised once.
+ * The assignment audit trail: batched appends inside the deciding transaction, filtered reads
+ * newest first. Each row references the candidate set its decision shares with the others of
+ * the same eligibility (see assignment-log-record.ts), stored once.
  */
-export function candidatesJson(ranked: readonly Candidate[], others: readonly Candidate[]): string {
-  const from = ranked.length + 1;
-  let tail = tails.get(others);
-  if (!tail || tail.from !== from) {
-    tail = { from, json: others.map((c, i) => candidateJson(c, c.exclusions.length > 0 ? null : from + i)).join(',') };
-    tails.set(others, tail);
-  }
-  let json = '[';
-  for (let i = 0; i < ranked.length; i++) json += (i > 0 ? ',' : '') + candidateJson(ranked[i], i + 1);
-  if (tail.json) json += (ranked.length > 0 ? ',' : '') + tail.json;
-  return json + ']';
-}
-
-/** The assignment audit trail: batched appends inside the deciding transaction, filtered reads newest first. */
 @Injectable()
 export class AssignmentLogService {
-  constructor(private readonly repository: AssignmentLogRepository) {}
+  /** Sets trusted to be stored, until when: then a decision skips the insert. */
+  private readonly known = new Map<string, number>();
+  /** Sets a transaction still open has written or found: its commit makes them known. */
+  private readonly pending = new Map<QueryRunner, Set<string>>();
+  private readonly ttlMs: number;
 
-  append(db: EntityManager, drafts: readonly LogDraft[]): Promise<void> {
-    return this.repository.append(db, drafts);
+  constructor(
+    private readonly repository: AssignmentLogRepository,
+    dataSource: DataSource,
+    config: ConfigService<Environment, true>,
+  ) {
+    // ASSIGNMENT_CACHE_TTL_MS, the resolver's and the flag snapshot's bound: a set table that a
+    // schema revert emptied is filled again by the first decision after it
+    this.ttlMs = config.get('ASSIGNMENT_CACHE_TTL_MS', { infer: true });
+    // a set is trusted only once the transaction that stored or saw it has committed: a rolled
+    // back one (a lost Galera certification, a failed move) leaves nothing to reference
+    dataSource.subscribers.push({
+      afterTransactionCommit: ({ queryRunner }) => this.settle(queryRunner, true),
+      afterTransactionRollback: ({ queryRunner }) => this.settle(queryRunner, false),
+    });
+  }
+
+  /** The rows, after the sets they reference, on the caller's transaction. */
+  async append(db: EntityManager, drafts: readonly LogDraft[], sets: readonly CandidateSet[] = []): Promise<void> {
+    for (const set of sets) await this.share(db, set);
+    await this.repository.append(db, drafts);
+  }
+
+  private async share(db: EntityManager, set: CandidateSet): Promise<void> {
+    if ((this.known.get(set.hash) ?? 0) > Date.now()) return;
+    const runner = db.queryRunner;
+    const pending = runner ? this.pending.get(runner) : undefined;
+    if (pending?.has(set.hash)) return;
+    await this.repository.shareSet(db, set.hash, set.json);
+    if (!runner?.isTransactionActive) this.remember([set.hash]);
+    else if (pending) pending.add(set.hash);
+    else this.pending.set(runner, new Set([set.hash]));
+  }
+
+  private settle(runner: QueryRunner, committed: boolean): void {
+    const hashes = this.pending.get(runner);
+    // a released savepoint: the transaction around it may still roll back
+    if (!hashes || (committed && runner.isTransactionActive)) return;
+    this.pending.delete(runner);
+    if (committed) this.remember(hashes);
+  }
+
+  private remember(hashes: Iterable<string>): void {
+    if (this.ttlMs <= 0) return;
+    const now = Date.now();
+    if (this.known.size >= MAX_KNOWN) {
+      for (const [h, expires] of this.known) if (expires <= now) this.known.delete(h);
+      if (this.known.size >= MAX_KNOWN) this.known.clear();
+    }
+    for (const h of hashes) this.known.set(h, now + this.ttlMs);
   }
 
   /** Newest first; the cursor is the last id of the previous page. */

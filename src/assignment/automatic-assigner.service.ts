@@ -8,7 +8,8 @@ import { AUTOMATIC_ASSIGNER, type AutomaticAssigner } from '../production/hooks/
 import { NodeAssignmentService } from '../production/node-assignment.service.js';
 import type { Assignment, JobRef, NodeRef, TokenRef } from '../production/production.types.js';
 import type { LogDraft } from './assignment-log.repository.js';
-import { AssignmentLogService, candidatesJson } from './assignment-log.service.js';
+import { candidateSet, compactRecord, type CandidateSet } from './assignment-log-record.js';
+import { AssignmentLogService } from './assignment-log.service.js';
 import { AssignmentResolverService, type Contest } from './assignment-resolver.service.js';
 import { RUNTIME_FLAG } from './assignment.schema.js';
 import { AssignmentMethod } from './entities/assignment-log.entity.js';
@@ -74,6 +75,7 @@ export class AutomaticAssignerService implements AutomaticAssigner {
         await this.log.append(
           manager,
           drafts(call, decided.candidates, AssignmentMethod.Auto, null, contest.directory, decided.assignments),
+          [decided.set],
         );
         this.resolver.assigned(decided.assignments, call.at);
         this.decisions.inc({ method: AssignmentMethod.Auto }, tokens.length);
@@ -84,13 +86,7 @@ export class AutomaticAssignerService implements AutomaticAssigner {
     if (result.path === 'new') return result.value;
     // the candidates as the new path ranked them, when it got that far
     if (result.path === 'fallback')
-      await this.logFallback(
-        call,
-        contest?.directory,
-        decided?.candidates,
-        result.fallbackReason ?? 'unknown',
-        manager,
-      );
+      await this.logFallback(call, contest?.directory, decided, result.fallbackReason ?? 'unknown', manager);
     return null;
   }
 
@@ -101,7 +97,7 @@ export class AutomaticAssignerService implements AutomaticAssigner {
   private async logFallback(
     call: Call,
     directory: string | undefined,
-    candidates: string[] | undefined,
+    decided: Decided | undefined,
     reason: string,
     manager: EntityManager,
   ): Promise<void> {
@@ -111,7 +107,7 @@ export class AutomaticAssignerService implements AutomaticAssigner {
     try {
       const planned = await this.manual.manualPlan(call.job.id, call.node.id, manager);
       const why = noCandidate ? 'no_candidate' : `error: ${reason}`;
-      const logged = candidates ?? call.tokens.map(() => '[]');
+      const logged = decided?.candidates ?? call.tokens.map(() => '[]');
       await this.log.append(
         manager,
         drafts(
@@ -122,6 +118,7 @@ export class AutomaticAssignerService implements AutomaticAssigner {
           directory ?? 'unknown',
           call.tokens.map(() => planned),
         ),
+        decided ? [decided.set] : [],
       );
     } catch (error) {
       this.logger.warn({
@@ -143,22 +140,27 @@ interface Call {
   started: number;
 }
 
-/** Each token's choice (null when nobody is eligible) and its candidates, serialised for the log as they stood for it. */
+/**
+ * Each token's choice (null when nobody is eligible) and its candidates as they stood for it,
+ * serialised for the log: the contenders' standing per token, the rest in the shared set.
+ */
 interface Decided {
   assignments: Assignment[] | null;
+  set: CandidateSet;
   candidates: string[];
 }
 
 function decide(contest: Contest, count: number, at: Date): Decided {
   const assignments: Assignment[] = [];
   const candidates: string[] = [];
+  const set = candidateSet(contest.contenders, contest.others);
   // only the contenders can be chosen, so only their order changes from one token to the next
   rankEach(contest.contenders, count, at, (_, ranked) => {
     if (ranked[0]) assignments.push(assignmentOf(ranked[0]));
-    candidates.push(candidatesJson(ranked, contest.others));
+    candidates.push(compactRecord(set, ranked, at));
   });
   // the same operators are eligible for every token of a call: all get someone or none does
-  return { assignments: assignments.length === count ? assignments : null, candidates };
+  return { assignments: assignments.length === count ? assignments : null, set, candidates };
 }
 
 function drafts(

@@ -33,6 +33,10 @@ export class AssignmentLog {
   @Column({ type: 'integer', nullable: true }) teamId!: number | null;
   @Column({ type: 'varchar', length: 16 }) method!: AssignmentMethod;
   @Column({ type: 'varchar', length: 255, nullable: true }) reason!: string | null;
+  /**
+   * As read, every candidate. Stored compact: a reference to the shared assignment_candidate_set
+   * and the contenders' standing (see assignment-log-record.ts); rows written before hold them whole.
+   */
   @Column({ type: 'simple-json' }) candidates!: StoredCandidate[];
   @Column({ type: 'varchar', length: 16 }) directory!: string;
   @Column({ type: 'datetime', precision: 3 }) decidedAt!: Date;
