@@ -4,12 +4,13 @@
 # Exports TEST_MYSQL_URL (a user with rights to create databases).
 
 mariadb_ensure_installed() {
-  if command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; then return 0; fi
+  # the full backup needs the client tools (mariadb-dump, mariadb) beside the server
+  if { command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; } && command -v mariadb-dump >/dev/null 2>&1; then return 0; fi
   if [ "$(id -u)" != 0 ]; then
-    echo "mariadbd is missing and this user cannot install it: apt-get install mariadb-server" >&2
+    echo "mariadbd or mariadb-dump is missing and this user cannot install them: apt-get install mariadb-server mariadb-client" >&2
     return 1
   fi
-  echo "installing mariadb-server from Debian's packages..."
+  echo "installing mariadb-server and mariadb-client from Debian's packages..."
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server mariadb-client >/dev/null
 }
 
