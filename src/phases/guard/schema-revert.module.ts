@@ -1,17 +1,12 @@
 import { Module } from '@nestjs/common';
-import { DomainError } from '../../common/errors/domain-error.js';
-import { ErrorCode } from '../../common/errors/error-code.js';
+import { BackupModule } from '../backup/backup.module.js';
 import { PhasesModule } from '../phases.module.js';
-import { FULL_BACKUP_TAKER, SchemaRevertService, type FullBackupTaker } from './schema-revert.service.js';
+import { SchemaRevertService } from './schema-revert.service.js';
 
-const noFullBackups: FullBackupTaker = {
-  take: () => Promise.reject(new DomainError(ErrorCode.UnsafeRequest, 'This build cannot take a full database backup')),
-};
-
-/** `migrate --revert` under the runbook's rules: flags first, core data only with a full backup. */
+/** `migrate --revert` under the runbook's rules: flags first, core data only with a verified full backup. */
 @Module({
-  imports: [PhasesModule],
-  providers: [SchemaRevertService, { provide: FULL_BACKUP_TAKER, useValue: noFullBackups }],
+  imports: [PhasesModule, BackupModule],
+  providers: [SchemaRevertService],
   exports: [SchemaRevertService],
 })
 export class SchemaRevertModule {}

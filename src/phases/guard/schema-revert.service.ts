@@ -1,24 +1,21 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { MigrationService } from '../../database/migration.service.js';
 import type { MigrationStatus } from '../../database/migrator.js';
+import { FullBackupService } from '../backup/full-backup.service.js';
 import { FlagsService } from '../flags/flags.service.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
 import { allowCoreDataDrop, CORE_DATA_DROP_USAGE } from './core-schema-guard.js';
 
-/** A full database backup, taken and read back (verified) before anything is dropped. */
-export interface FullBackupTaker {
-  take(options: { actor: string; reason?: string }): Promise<{ id: number; location: string }>;
-}
-
-export const FULL_BACKUP_TAKER = Symbol('FULL_BACKUP_TAKER');
-
 export interface CoreDataOverride {
   reason?: string;
   actor: string;
-  /** Take a verified full backup first; the override is refused without one. */
+  /**
+   * Take a full backup first (read back and recorded as verified); the override is refused
+   * without it, since an older backup misses whatever was written after it.
+   */
   fullBackup?: boolean;
 }
 
@@ -35,7 +32,7 @@ export class SchemaRevertService {
     private readonly registry: PhaseRegistry,
     private readonly flags: FlagsService,
     private readonly jobs: JobsService,
-    @Inject(FULL_BACKUP_TAKER) private readonly fullBackups: FullBackupTaker,
+    private readonly fullBackups: FullBackupService,
   ) {}
 
   /** Reverts the latest migration; returns its name, or null when none is applied. */
