@@ -41,7 +41,8 @@ export interface GuardReport {
 }
 
 interface BackupRow {
-  id: number;
+  /** An integer; some drivers hand it over as a string. */
+  id: number | string;
   location: string;
   items: string;
 }
@@ -162,10 +163,10 @@ interface VerifiedBackup {
 
 async function verifiedBackups(qr: QueryRunner, phase: number): Promise<VerifiedBackup[]> {
   if (!(await qr.hasTable('schema_backup'))) return [];
-  const rows: BackupRow[] = await qr.query(
+  const rows = (await qr.query(
     `SELECT id, location, items FROM ${q('schema_backup')} WHERE phase = ? AND status = 'verified' ORDER BY id DESC`,
     [phase],
-  );
+  )) as BackupRow[];
   return rows.map((r) => ({ id: Number(r.id), location: r.location, items: JSON.parse(r.items) as ManifestItem[] }));
 }
 
