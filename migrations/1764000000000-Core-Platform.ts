@@ -1,5 +1,6 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
 import { datetimeColumn, dialectOf } from '../src/database/dialect.js';
+import { coreSchema, dropCoreSchema } from '../src/phases/guard/core-schema-guard.js';
 
 /** Platform tables: API keys. */
 export class CorePlatform1764000000000 implements MigrationInterface {
@@ -24,6 +25,6 @@ export class CorePlatform1764000000000 implements MigrationInterface {
   }
 
   async down(qr: QueryRunner): Promise<void> {
-    await qr.dropTable('api_key', true);
+    await dropCoreSchema(qr, coreSchema(CorePlatform1764000000000.name, [{ name: 'api_key', rebuildable: false }]));
   }
 }

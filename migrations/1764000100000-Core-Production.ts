@@ -1,5 +1,6 @@
 import { MigrationInterface, QueryRunner, Table, TableForeignKey, TableIndex, type TableColumnOptions } from 'typeorm';
 import { datetimeColumn, dialectOf } from '../src/database/dialect.js';
+import { coreSchema, dropCoreSchema } from '../src/phases/guard/core-schema-guard.js';
 
 const id: TableColumnOptions = {
   name: 'id',
@@ -214,19 +215,17 @@ export class CoreProduction1764000100000 implements MigrationInterface {
   }
 
   /**
-   * Refuses while any production table holds rows: the core is no phase, so no phase backup
-   * covers its data, and a revert would silently lose the whole production history.
+   * Refuses while any production table holds rows, unless the operator overrides it with a
+   * verified full backup: the core is no phase, so no phase backup covers its data, and a
+   * revert would otherwise silently lose the whole production history.
    */
   async down(qr: QueryRunner): Promise<void> {
-    const holding: string[] = [];
-    for (const table of TABLES) {
-      if (
-        (await qr.hasTable(table)) &&
-        ((await qr.query(`SELECT 1 AS x FROM ${table} LIMIT 1`)) as unknown[]).length > 0
-      )
-        holding.push(table);
-    }
-    if (holding.length) throw new Error(`Refusing to drop the production core: tables ${holding.join(', ')} hold data`);
-    for (const table of TABLES) await qr.dropTable(table, true);
+    await dropCoreSchema(
+      qr,
+      coreSchema(
+        CoreProduction1764000100000.name,
+        TABLES.map((name) => ({ name, rebuildable: false })),
+      ),
+    );
   }
 }

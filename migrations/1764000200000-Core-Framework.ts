@@ -1,5 +1,6 @@
 import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
 import { datetimeColumn, dialectOf } from '../src/database/dialect.js';
+import { coreSchema, dropCoreSchema } from '../src/phases/guard/core-schema-guard.js';
 
 /** The phase framework's own tables: flags with their audit, job leases, runs and stops. */
 export class CoreFramework1764000200000 implements MigrationInterface {
@@ -98,15 +99,17 @@ export class CoreFramework1764000200000 implements MigrationInterface {
   }
 
   async down(qr: QueryRunner): Promise<void> {
-    for (const table of [
-      'job_control',
-      'job_run',
-      'job_lease',
-      'feature_flag_audit',
-      'feature_flag_state',
-      'feature_flag',
-    ]) {
-      await qr.dropTable(table, true);
-    }
+    // leases and the version counter hold nothing to keep; flags, their audit, stops and runs do
+    await dropCoreSchema(
+      qr,
+      coreSchema(CoreFramework1764000200000.name, [
+        { name: 'job_control', rebuildable: false },
+        { name: 'job_run', rebuildable: false },
+        { name: 'job_lease', rebuildable: true },
+        { name: 'feature_flag_audit', rebuildable: false },
+        { name: 'feature_flag_state', rebuildable: true },
+        { name: 'feature_flag', rebuildable: false },
+      ]),
+    );
   }
 }

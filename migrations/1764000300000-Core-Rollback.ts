@@ -1,5 +1,6 @@
 import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
 import { datetimeColumn, dialectOf } from '../src/database/dialect.js';
+import { coreSchema, dropCoreSchema } from '../src/phases/guard/core-schema-guard.js';
 
 /** Rollback bookkeeping: verified backups the migration guard trusts, the rollback log and its lease. */
 export class CoreRollback1764000300000 implements MigrationInterface {
@@ -64,8 +65,14 @@ export class CoreRollback1764000300000 implements MigrationInterface {
   }
 
   async down(qr: QueryRunner): Promise<void> {
-    await qr.dropTable('rollback_lease', true);
-    await qr.dropTable('rollback_log', true);
-    await qr.dropTable('schema_backup', true);
+    // the audit trail of every rollback and the record of every backup: never dropped by accident
+    await dropCoreSchema(
+      qr,
+      coreSchema(CoreRollback1764000300000.name, [
+        { name: 'rollback_lease', rebuildable: true },
+        { name: 'rollback_log', rebuildable: false },
+        { name: 'schema_backup', rebuildable: false },
+      ]),
+    );
   }
 }

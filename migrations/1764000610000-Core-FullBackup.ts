@@ -1,5 +1,6 @@
 import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
 import { datetimeColumn, dialectOf } from '../src/database/dialect.js';
+import { coreSchema, dropCoreSchema } from '../src/phases/guard/core-schema-guard.js';
 
 /** The record of each full-database backup, written only once its file has been read back and its sha256 matched. */
 export class CoreFullBackup1764000610000 implements MigrationInterface {
@@ -26,6 +27,9 @@ export class CoreFullBackup1764000610000 implements MigrationInterface {
   }
 
   async down(qr: QueryRunner): Promise<void> {
-    await qr.dropTable('full_backup', true);
+    await dropCoreSchema(
+      qr,
+      coreSchema(CoreFullBackup1764000610000.name, [{ name: 'full_backup', rebuildable: false }]),
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { DataSource, MigrationInterface, Table } from 'typeorm';
+import { DataSource, MigrationInterface, Table, type ObjectLiteral } from 'typeorm';
 import { datetimeColumn, dialectOf, toDbTime } from './dialect.js';
 import { queryRunnerTransaction } from './transaction.js';
 import { createTableIfMissing, LeaseTable } from './lease.js';
@@ -13,6 +13,16 @@ export interface MigrationStatus {
   name: string;
   phase: number | null;
   applied: boolean;
+}
+
+/**
+ * What the caller of a revert hands in from above: this layer knows no phase, flag or backup.
+ */
+export interface RevertOptions {
+  /** Runs under the migration lock, on the migration about to be reverted; throws to refuse. */
+  check?: (migration: MigrationStatus) => Promise<void>;
+  /** Given to the migration's down() as `queryRunner.data`: what the operator allowed this revert. */
+  allow?: ObjectLiteral;
 }
 
 /** `Phase7Assignment1732...` belongs to phase 7; everything else is core schema. */
@@ -88,12 +98,13 @@ export class Migrator {
   }
 
   /** Reverts the most recently applied migration; a phase migration marks its phase reverted. */
-  async revertLast(): Promise<string | null> {
+  async revertLast(options: RevertOptions = {}): Promise<string | null> {
     return this.withLock(async () => {
       const applied = await this.appliedNames();
       const last = [...this.migrations].reverse().find((m) => applied.has(nameOf(m)));
       if (!last) return null;
-      await this.revert(last);
+      await options.check?.({ name: nameOf(last), phase: phaseOfMigration(nameOf(last)), applied: true });
+      await this.revert(last, options.allow);
       return nameOf(last);
     });
   }
@@ -122,11 +133,18 @@ export class Migrator {
     this.logger.log(`applied ${name} in ${Date.now() - started} ms`);
   }
 
-  private async revert(migration: MigrationInterface): Promise<void> {
+  private async revert(migration: MigrationInterface, allow: ObjectLiteral = {}): Promise<void> {
     const name = nameOf(migration);
     const started = Date.now();
     await queryRunnerTransaction(this.dataSource, async (qr) => {
-      await migration.down(qr);
+      // SQLite hands out one shared query runner: what was allowed must not outlive this revert
+      const before = qr.data;
+      qr.data = { ...before, ...allow };
+      try {
+        await migration.down(qr);
+      } finally {
+        qr.data = before;
+      }
       await qr.query(`DELETE FROM migrations WHERE name = ?`, [name]);
     });
     const phase = phaseOfMigration(name);

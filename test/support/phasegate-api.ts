@@ -1945,6 +1945,11 @@ export interface components {
             lastRun: components["schemas"]["JobRunSummaryDto"] | null;
             /** Format: date-time */
             nextRun: string | null;
+            /**
+             * @description What keeps this replica from running the job whatever its flag and stop say: "read-only mode" when the replica runs with APP_MODE=readonly (no tick runs, nothing is written); null otherwise
+             * @example read-only mode
+             */
+            heldBy: string | null;
         };
         MigrationStateDto: {
             name: string;

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { READ_ONLY_HOLD, type JobHold } from '../jobs/job-hold.js';
 import { FlagViewDto } from './flag.dto.js';
 
 /** The response bodies of the admin API (phases, jobs, rollbacks), as the document shows them. */
@@ -33,6 +34,14 @@ export class JobStatusDto {
   @ApiProperty({ type: String, nullable: true }) leaseHolder!: string | null;
   @ApiProperty({ type: JobRunSummaryDto, nullable: true }) lastRun!: JobRunSummaryDto | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) nextRun!: Date | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: READ_ONLY_HOLD,
+    description:
+      'What keeps this replica from running the job whatever its flag and stop say: "read-only mode" when the replica runs with APP_MODE=readonly (no tick runs, nothing is written); null otherwise',
+  })
+  heldBy!: JobHold | null;
 }
 
 export class StopResultDto {

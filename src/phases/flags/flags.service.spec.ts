@@ -1,15 +1,15 @@
 import type { ConfigService } from '@nestjs/config';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Environment } from '../../config/environment.js';
+import { AppMode, type Environment } from '../../config/environment.js';
 import { fakePhase } from '../phase-definition.fixture.js';
 import type { PhaseRegistry, SchemaState } from '../phase-registry.service.js';
 import type { SwitchChange } from '../rollback/emergency-statements.js';
 import type { FeatureFlag } from './feature-flag.entity.js';
-import type { FlagsRepository } from './flags.repository.js';
+import type { FlagPoll, FlagsRepository } from './flags.repository.js';
 import { FlagsService } from './flags.service.js';
 
 /** feature_flag and its version row in memory; each write is kept as the service asked for it. */
-class FakeFlagsRepository implements Pick<FlagsRepository, 'version' | 'all' | 'write'> {
+class FakeFlagsRepository implements Pick<FlagsRepository, 'version' | 'poll' | 'all' | 'write'> {
   readonly rows = new Map<string, FeatureFlag>();
   readonly writes: Array<{ keys: readonly string[]; enabled: boolean; change: SwitchChange }> = [];
   versionNumber = 0;
@@ -17,6 +17,10 @@ class FakeFlagsRepository implements Pick<FlagsRepository, 'version' | 'all' | '
 
   async version(): Promise<number> {
     return this.versionNumber;
+  }
+
+  async poll(): Promise<FlagPoll> {
+    return { version: this.versionNumber, enabled: new Map([...this.rows.values()].map((r) => [r.key, r.enabled])) };
   }
 
   async all(): Promise<FeatureFlag[]> {
@@ -36,14 +40,18 @@ class FakeFlagsRepository implements Pick<FlagsRepository, 'version' | 'all' | '
 const em = {} as EntityManager;
 const change = { actor: 'ops', reason: 'incident 42' };
 
-function flagsService(options: { schema?: Record<number, SchemaState>; forceOff?: string } = {}) {
+function flagsService(options: { schema?: Record<number, SchemaState>; forceOff?: string; readOnly?: boolean } = {}) {
   const phases = [7, 8].map((n) => fakePhase(n));
   const registry = {
     flags: () => phases.flatMap((p) => p.flags.map((f) => ({ ...f, phase: p.number }))),
     phaseOfFlag: (key: string) => phases.find((p) => p.flags.some((f) => f.key === key)),
     schemaState: async (n: number) => options.schema?.[n] ?? 'applied',
   } as unknown as PhaseRegistry;
-  const settings: Partial<Environment> = { FEATURE_FLAGS_FORCE_OFF: options.forceOff ?? '', FLAG_REFRESH_MS: 1000 };
+  const settings: Partial<Environment> = {
+    FEATURE_FLAGS_FORCE_OFF: options.forceOff ?? '',
+    FLAG_REFRESH_MS: 1000,
+    APP_MODE: options.readOnly ? AppMode.ReadOnly : AppMode.Normal,
+  };
   const config = { get: (key: keyof Environment) => settings[key] } as unknown as ConfigService<Environment, true>;
   const repo = new FakeFlagsRepository();
   return { repo, flags: new FlagsService({} as DataSource, repo as unknown as FlagsRepository, registry, config) };
@@ -105,5 +113,19 @@ describe('FlagsService', () => {
       reason: 'forced off by FEATURE_FLAGS_FORCE_OFF lists this flag',
     });
     expect(flags.isEnabled('p8_on')).toBe(true);
+  });
+
+  it('applies a value changed by hand with no version bump; a read-only replica leaves the audit to a writable one', async () => {
+    const { repo, flags } = flagsService({ readOnly: true });
+    await flags.setMany(['p7_on'], true, change, em);
+    await flags.refresh();
+    expect(repo.loads).toBe(1);
+
+    repo.rows.get('p7_on')!.enabled = false;
+    await flags.refresh();
+    expect(flags.isEnabled('p7_on')).toBe(false);
+    expect(repo.loads).toBe(2);
+    await flags.refresh();
+    expect(repo.loads).toBe(2);
   });
 });

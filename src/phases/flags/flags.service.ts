@@ -1,15 +1,16 @@
+import { hostname } from 'node:os';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
-import { Environment } from '../../config/environment.js';
+import { AppMode, Environment } from '../../config/environment.js';
 import { isMissingTable } from '../../database/dialect.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
 import type { FeatureFlagAudit } from './feature-flag-audit.entity.js';
 import type { FeatureFlag } from './feature-flag.entity.js';
-import { FlagsRepository, type AuditPage } from './flags.repository.js';
+import { FlagsRepository, type AuditPage, type FlagPoll } from './flags.repository.js';
 import { KillSwitch } from './kill-switch.js';
 import { inTransaction } from '../../database/transaction.js';
 
@@ -37,8 +38,10 @@ export interface FlagView {
 
 /**
  * Feature flags evaluated from an in-memory snapshot: no query per evaluation. Each replica
- * polls one version number every FLAG_REFRESH_MS and reloads the flags only when it moved,
- * so a change anywhere is seen everywhere within that bound; a local change applies at once.
+ * polls the version number and the stored values every FLAG_REFRESH_MS and reloads the flags
+ * when either moved, so a change anywhere is seen everywhere within that bound; a local change
+ * applies at once. A value that moved while the version stood still was set by hand in the
+ * database (the runbook's last resort): it is audited as actor `database`, once across replicas.
  */
 @Injectable()
 export class FlagsService implements OnModuleInit, OnApplicationShutdown {
@@ -49,6 +52,7 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
   private version = -1;
   private timer?: NodeJS.Timeout;
   private refreshFailing = false;
+  private readonly readOnly: boolean;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -58,6 +62,7 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.killSwitch = new KillSwitch(config.get('FEATURE_FLAGS_FORCE_OFF', { infer: true }));
     this.refreshMs = config.get('FLAG_REFRESH_MS', { infer: true });
+    this.readOnly = config.get('APP_MODE', { infer: true }) === AppMode.ReadOnly;
   }
 
   async onModuleInit(): Promise<void> {
@@ -141,13 +146,32 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
     return this.store.audit(page);
   }
 
-  /** Reloads the snapshot when the flag version moved; one indexed single-row read otherwise. */
+  /**
+   * Reloads the snapshot when the version or a stored value moved; one small read otherwise.
+   * A read-only replica applies a change made by hand but leaves its audit to a writable one.
+   */
   async refresh(): Promise<void> {
+    const seen = await this.store.poll();
+    if (seen.version === this.version && this.matchesSnapshot(seen)) return;
+    if (seen.version === this.version && !this.readOnly) await this.auditDirectChange(seen.version);
     const version = await this.store.version();
-    if (version === this.version) return;
     const flags = await this.store.all();
     this.snapshot = new Map(flags.map((f) => [f.key, f]));
     this.version = version;
+  }
+
+  /** A flag the snapshot lacks reads as off, as a newly registered row is stored. */
+  private matchesSnapshot(seen: FlagPoll): boolean {
+    return [...seen.enabled].every(([key, enabled]) => (this.snapshot.get(key)?.enabled ?? false) === enabled);
+  }
+
+  private async auditDirectChange(version: number): Promise<void> {
+    const loaded = new Map([...this.snapshot].map(([key, flag]) => [key, flag.enabled]));
+    const reason = `changed directly in the database, without the API or CLI (seen by ${hostname()}:${process.pid})`;
+    const audited = await inTransaction(this.dataSource, (em) =>
+      this.store.auditDirectChanges(em, version, loaded, reason, new Date()),
+    );
+    if (audited.length > 0) this.logger.warn({ msg: 'flags changed directly in the database', flags: audited });
   }
 
   private async refreshQuietly(): Promise<void> {

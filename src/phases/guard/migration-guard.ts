@@ -41,7 +41,8 @@ export interface GuardReport {
 }
 
 interface BackupRow {
-  id: number;
+  /** An integer; some drivers hand it over as a string. */
+  id: number | string;
   location: string;
   items: string;
 }
@@ -67,6 +68,19 @@ export async function inspectSchemaDrop(
   options: { checkBackups?: boolean } = {},
 ): Promise<GuardReport> {
   const backups = options.checkBackups === false ? [] : await verifiedBackups(qr, schema.phase);
+  const items = await inspectDrop(qr, schema, backups);
+  return { phase: schema.phase, items, refused: items.some((i) => i.refusal !== null) };
+}
+
+/**
+ * The guard's probe for any set of tables and columns: what exists, what holds data (one
+ * LIMIT 1 each) and, for data that is not rebuildable, which of `backups` holds exactly it.
+ */
+export async function inspectDrop(
+  qr: QueryRunner,
+  schema: Pick<PhaseSchema, 'tables' | 'columns'>,
+  backups: readonly VerifiedBackup[] = [],
+): Promise<GuardItem[]> {
   const items: GuardItem[] = [];
   const targets = [
     ...schema.tables.map((t) => ({ table: t.name, column: undefined, rebuildable: t.rebuildable })),
@@ -101,7 +115,7 @@ export async function inspectSchemaDrop(
     else
       item.refusal = `holds ${current.rows} rows, which differ from its latest verified backup #${candidates[0].backup.id} (${candidates[0].entry.rows} rows)`;
   }
-  return { phase: schema.phase, items, refused: items.some((i) => i.refusal !== null) };
+  return items;
 }
 
 /**
@@ -141,15 +155,18 @@ export function describeItem(item: GuardItem): string {
   return `${name}: ${item.refusal}`;
 }
 
-async function verifiedBackups(
-  qr: QueryRunner,
-  phase: number,
-): Promise<Array<{ id: number; location: string; items: ManifestItem[] }>> {
+interface VerifiedBackup {
+  id: number;
+  location: string;
+  items: ManifestItem[];
+}
+
+async function verifiedBackups(qr: QueryRunner, phase: number): Promise<VerifiedBackup[]> {
   if (!(await qr.hasTable('schema_backup'))) return [];
-  const rows: BackupRow[] = await qr.query(
+  const rows = (await qr.query(
     `SELECT id, location, items FROM ${q('schema_backup')} WHERE phase = ? AND status = 'verified' ORDER BY id DESC`,
     [phase],
-  );
+  )) as BackupRow[];
   return rows.map((r) => ({ id: Number(r.id), location: r.location, items: JSON.parse(r.items) as ManifestItem[] }));
 }
 

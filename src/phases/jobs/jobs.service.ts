@@ -7,13 +7,14 @@ import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import type { Counter } from 'prom-client';
 import { MetricsService } from '../../common/metrics/metrics.service.js';
-import { Environment } from '../../config/environment.js';
+import { AppMode, Environment } from '../../config/environment.js';
 import { LeaseTable } from '../../database/lease.js';
 import { inTransaction } from '../../database/transaction.js';
 import type { FlagChange } from '../flags/flags.service.js';
 import { FlagsService } from '../flags/flags.service.js';
 import type { PhaseDefinition, PhaseJob } from '../phase-definition.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
+import { READ_ONLY_HOLD, type JobHold } from './job-hold.js';
 import type { JobRun } from './job-run.entity.js';
 import { JobsRepository } from './jobs.repository.js';
 
@@ -28,6 +29,8 @@ export interface JobStatus {
   leaseHolder: string | null;
   lastRun: JobRun | null;
   nextRun: Date | null;
+  /** What keeps every tick of this replica from running, whatever the flag and stop say. */
+  heldBy: JobHold | null;
 }
 
 export interface StopResult {
@@ -51,6 +54,7 @@ export class JobsService {
   private readonly local = new Map<string, AbortController>();
   private readonly runs: Counter<string>;
   private readonly counted: Counter<string>;
+  private readonly hold: JobHold | null;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -64,6 +68,7 @@ export class JobsService {
     this.lease = new LeaseTable(dataSource, 'job_lease');
     this.ttlMs = config.get('JOB_LEASE_TTL_MS', { infer: true });
     this.stopWaitMs = config.get('JOB_STOP_WAIT_MS', { infer: true });
+    this.hold = config.get('APP_MODE', { infer: true }) === AppMode.ReadOnly ? READ_ONLY_HOLD : null;
     this.runs = metrics.counter('phase_job_runs_total', 'Phase job runs by job and status', ['job', 'status']);
     this.counted = metrics.counter('phase_job_items_total', 'Items a phase job reported, by job and count name', [
       'job',
@@ -71,10 +76,10 @@ export class JobsService {
     ]);
   }
 
-  /** A scheduled tick: runs only with the job's flag on, the job not stopped, and the tick not taken. */
+  /** A scheduled tick: runs only unheld, with the job's flag on, the job not stopped, and the tick not taken. */
   async tick(name: string, tick: Date): Promise<JobRun | null> {
     const { phase, job } = this.find(name);
-    if (!this.flags.isEnabled(job.flag) || (await this.isStopped(name))) return null;
+    if (this.hold || !this.flags.isEnabled(job.flag) || (await this.isStopped(name))) return null;
     const held = await this.lease.hold(name, this.ttlMs, () => this.runHoldingLease(phase, job, 'schedule'), { tick });
     return held.acquired ? held.value : null;
   }
@@ -82,6 +87,14 @@ export class JobsService {
   /** An operator's "run now": still one replica at a time; refused while a run is in flight. */
   async runNow(name: string): Promise<JobRun> {
     const { phase, job } = this.find(name);
+    if (this.hold)
+      throw new DomainError(
+        ErrorCode.ReadOnly,
+        `Job ${name} is held by ${this.hold} (APP_MODE=readonly): it does not run`,
+        {
+          job: name,
+        },
+      );
     const held = await this.lease.hold(name, this.ttlMs, () => this.runHoldingLease(phase, job, 'manual'));
     if (held.acquired) return held.value;
     throw new DomainError(
@@ -153,6 +166,7 @@ export class JobsService {
       lastRun,
       // only replicas with JOBS_ENABLED schedule anything
       nextRun: this.scheduler.doesExist('cron', name) ? this.scheduler.getCronJob(name).nextDate().toJSDate() : null,
+      heldBy: this.hold,
     };
   }
 
