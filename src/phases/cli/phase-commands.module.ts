@@ -3,7 +3,7 @@ import { PhasesModule } from '../phases.module.js';
 import { RollbackModule } from '../rollback/rollback.module.js';
 import { PhaseStatusModule } from '../status/phase-status.module.js';
 import { FlagsCommand, FlagsListCommand, FlagsSetCommand } from './flags.command.js';
-import { PhasesCommand, PhasesEnableCommand, PhasesStatusCommand } from './phases.command.js';
+import { PhasesCommand, PhasesEnableCommand, PhasesResolveCommand, PhasesStatusCommand } from './phases.command.js';
 import { RestoreCommand } from './restore.command.js';
 import { RollbackCommand } from './rollback.command.js';
 
@@ -14,6 +14,7 @@ import { RollbackCommand } from './rollback.command.js';
     PhasesCommand,
     PhasesStatusCommand,
     PhasesEnableCommand,
+    PhasesResolveCommand,
     FlagsCommand,
     FlagsListCommand,
     FlagsSetCommand,

@@ -50,6 +50,7 @@ export class RollbackCommand extends CommandRunner {
         backup: options.backup,
         reason: options.reason,
         actor: cliActor(),
+        method: 'cli',
       };
       if (options.dryRun) {
         const plan = await this.rollbacks.plan(request);
