@@ -14,7 +14,7 @@ import {
 import type { RollbackLogEntry, RollbackStep } from './rollback-log.entity.js';
 import { rollbackNotice, type RollbackEvent } from './rollback-notice.js';
 import { record, stepsFor, type RollbackRecord } from './rollback-record.js';
-import { NoticeSender } from './rollback-webhook.js';
+import { NoticeSender, RETRY } from './rollback-webhook.js';
 
 /**
  * The emergency rollback from the shell without booting the application: one driver
@@ -140,7 +140,7 @@ async function switchOff(db: Connection, targets: EmergencyTargets, request: Lea
 /**
  * The notices after the commit (the full path sends them around its steps), through the same
  * sender as RollbackNotifier; an undelivered one becomes an issue on the row. Retries, and the
- * INVESTIGATING notice that follows a completed rollback, go out before the process exits.
+ * INVESTIGATING notice that follows a completed rollback, go out before the process exits (bounded).
  */
 async function notify(env: DatabaseEnvironment, entry: RollbackLogEntry): Promise<RollbackRecord> {
   const target = {
@@ -157,6 +157,8 @@ async function notify(env: DatabaseEnvironment, entry: RollbackLogEntry): Promis
     (issue): issue is string => issue !== null,
   );
   void send('rollback.investigating');
+  // the CLI prints its report now; the process stays only as long as one notice's attempts could take
+  void sender.close(RETRY.attempts * target.timeoutMs);
   if (undelivered.length) {
     entry.issues = [...entry.issues, ...undelivered];
     const db = await connect(env);

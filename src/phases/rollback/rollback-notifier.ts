@@ -4,7 +4,7 @@ import { Environment } from '../../config/environment.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
 import type { RollbackLogEntry } from './rollback-log.entity.js';
 import { rollbackNotice, type RollbackEvent } from './rollback-notice.js';
-import { NoticeSender } from './rollback-webhook.js';
+import { NoticeSender, RETRY } from './rollback-webhook.js';
 
 export type { RollbackEvent } from './rollback-notice.js';
 
@@ -12,19 +12,21 @@ export type { RollbackEvent } from './rollback-notice.js';
  * Posts a rollback's notices to ROLLBACK_WEBHOOK_URL, in order, signed when
  * ROLLBACK_WEBHOOK_SECRET is set. A caller waits at most about ROLLBACK_WEBHOOK_TIMEOUT_MS per
  * notice and nothing ever throws: a dead or slow receiver costs the rollback an entry under
- * "issues", never a step. Retries run in the background; shutdown waits for them.
+ * "issues", never a step. Retries run in the background; shutdown waits a bounded time for them.
  */
 @Injectable()
 export class RollbackNotifier implements OnApplicationShutdown {
   private readonly logger = new Logger(RollbackNotifier.name);
   private readonly sender: NoticeSender;
   private readonly contact: string;
+  private readonly closeWithinMs: number;
 
   constructor(
     config: ConfigService<Environment, true>,
     private readonly registry: PhaseRegistry,
   ) {
     this.contact = config.get('ROLLBACK_CONTACT', { infer: true });
+    this.closeWithinMs = RETRY.attempts * config.get('ROLLBACK_WEBHOOK_TIMEOUT_MS', { infer: true });
     this.sender = new NoticeSender(
       {
         url: config.get('ROLLBACK_WEBHOOK_URL', { infer: true }),
@@ -43,7 +45,8 @@ export class RollbackNotifier implements OnApplicationShutdown {
     return issue;
   }
 
+  /** Retries still due get as long as one notice's attempts could take, then are given up (and logged). */
   async onApplicationShutdown(): Promise<void> {
-    await this.sender.drained();
+    await this.sender.close(this.closeWithinMs);
   }
 }

@@ -25,17 +25,18 @@ export function signature(secret: string, timestamp: string, body: string): stri
  * Delivers a process's rollback notices to the webhook one after another, in the order they
  * were sent, so a receiver sees a rollback's lifecycle in order. A notice that fails is tried
  * again (RETRY.attempts in all, jittered backoff) before the next one goes. The caller waits
- * only for the notice's first attempt, which ROLLBACK_WEBHOOK_TIMEOUT_MS bounds, and at most as
- * long again while an earlier notice's retries hold the queue; the retries go on in the
- * background (drained() waits for them, as a process does before it exits). Never throws.
- * Shared by RollbackNotifier and the lean emergency path, so both post exactly the same.
+ * only for the notice's first attempt, and never longer than ROLLBACK_WEBHOOK_TIMEOUT_MS (plus
+ * the moment an attempt takes to start), even while an earlier notice's retries hold the
+ * queue; the retries go on in the background until close(). Never throws. Shared by
+ * RollbackNotifier and the lean emergency path, so both post exactly the same.
  */
 export class NoticeSender {
   private queue: Promise<void> = Promise.resolve();
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly target: WebhookTarget,
-    /** Told when a notice is given up after its last attempt. */
+    /** Told when a notice is given up: after its last attempt, or at close(). */
     private readonly onGiveUp: (event: RollbackEvent, issue: string) => void = () => undefined,
   ) {}
 
@@ -52,18 +53,19 @@ export class NoticeSender {
     this.queue = this.queue.then(async () => {
       attempting = true;
       for (let attempt = 1; ; attempt++) {
-        const why = await this.post(url, body);
+        const why = this.closing.signal.aborted
+          ? 'was dropped: the process was shutting down'
+          : await this.post(url, body);
         if (attempt === 1)
           firstAttempt(why && describe(`${why}; retried in the background (${RETRY.attempts} attempts in all)`));
         if (!why) return;
-        if (attempt === RETRY.attempts) {
-          this.onGiveUp(event, describe(`${why} on each of its ${RETRY.attempts} attempts`));
+        if (attempt === RETRY.attempts || this.closing.signal.aborted) {
+          this.onGiveUp(event, describe(`${why} (attempt ${attempt} of ${RETRY.attempts}); given up`));
           return;
         }
-        await sleep(RETRY.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+        await pause(RETRY.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()), this.closing.signal);
       }
     });
-    // the caller's bound: one timeout (and the moment an attempt takes to start), however long the queue
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<string>((resolve) => {
       timer = setTimeout(
@@ -81,9 +83,15 @@ export class NoticeSender {
     return Promise.race([first, bound]).finally(() => clearTimeout(timer));
   }
 
-  /** Resolves once every notice sent so far is delivered or given up. */
-  drained(): Promise<void> {
-    return this.queue;
+  /**
+   * Waits up to `withinMs` for every notice sent so far to be delivered or given up, then
+   * stops: the attempt in flight is cut off and no retry follows. What a process does before
+   * it exits, so retries neither get lost early nor keep it alive for long.
+   */
+  async close(withinMs: number): Promise<void> {
+    await pause(withinMs, this.closing.signal, this.queue);
+    this.closing.abort();
+    await this.queue;
   }
 
   /** One attempt: null when delivered, otherwise what went wrong. */
@@ -99,16 +107,27 @@ export class NoticeSender {
         method: 'POST',
         headers,
         body,
-        signal: AbortSignal.timeout(this.target.timeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(this.target.timeoutMs), this.closing.signal]),
       });
       return res.ok ? null : `answered HTTP ${res.status}`;
     } catch (error) {
+      if (this.closing.signal.aborted) return 'was cut off: the process was shutting down';
       const timedOut = (error as Error).name === 'TimeoutError';
       return timedOut ? `did not answer within ${this.target.timeoutMs} ms` : `failed: ${(error as Error).message}`;
     }
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or less when `signal` aborts or `done` settles first. */
+function pause(ms: number, signal: AbortSignal, done?: Promise<unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(finish, ms);
+    signal.addEventListener('abort', finish, { once: true });
+    void done?.then(finish);
+    function finish() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', finish);
+      resolve();
+    }
+  });
 }
