@@ -511,7 +511,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Write a rollback's resolution */
+        /**
+         * Write a rollback's resolution, root cause and outcome
+         * @description Sends the RESOLVED notice to ROLLBACK_WEBHOOK_URL (not for a roll-forward entry); an undelivered notice is kept under issues
+         */
         patch: operations["rollbackResolve"];
         trace?: never;
     };
@@ -1751,8 +1754,11 @@ export interface components {
         RollbackStepDto: {
             /** @description null: every phase at once (emergency) */
             phase: number | null;
-            /** @enum {string} */
-            name: "disable-flags" | "stop-jobs" | "backup" | "revert-schema" | "verify-legacy" | "log";
+            /**
+             * @description A roll-forward runs full-backup (when asked), migrate-schema, enable-flags, resume-jobs, log
+             * @enum {string}
+             */
+            name: "disable-flags" | "stop-jobs" | "backup" | "revert-schema" | "verify-legacy" | "full-backup" | "migrate-schema" | "enable-flags" | "resume-jobs" | "log";
             /** @enum {string} */
             status: "pending" | "running" | "done" | "failed" | "skipped";
             /** Format: date-time */
@@ -1762,8 +1768,11 @@ export interface components {
         };
         RollbackRecordDto: {
             id: number;
-            /** @enum {string} */
-            kind: "phase" | "to-phase" | "emergency";
+            /**
+             * @description roll-forward: `phases enable` bringing a phase back
+             * @enum {string}
+             */
+            kind: "phase" | "to-phase" | "emergency" | "roll-forward";
             /** @description In the order they were rolled back */
             phases: number[];
             /** @enum {string} */
@@ -1777,12 +1786,27 @@ export interface components {
             durationMs: number | null;
             /** @description Rows were dropped that no backup keeps */
             dataLoss: boolean;
+            /**
+             * @description The path that ran it: the admin CLI, the REST API (the console included), or the CLI's lean emergency path; null when logged before the method was recorded
+             * @enum {string|null}
+             */
+            method: "cli" | "api" | "lean-emergency" | null;
+            /**
+             * Format: date-time
+             * @description When `phases enable` last brought one of its phases fully back (a shadow-only enable does not count); null while off. Not set on roll-forward entries
+             */
+            reEnabledAt: string | null;
             revertSchema: boolean;
             backup: boolean;
             requestId: string | null;
             /** @description What went wrong without stopping the rollback (a webhook, a legacy check) */
             issues: string[];
+            /** @description How it was resolved; written later (PATCH), which sends the RESOLVED notice */
             resolution: string | null;
+            /** @description What caused it; written with the resolution */
+            rootCause: string | null;
+            /** @description How it ended; written with the resolution */
+            outcome: string | null;
             steps: components["schemas"]["RollbackStepDto"][];
             /** @description Directory of the backup taken, if any */
             backupLocation: string | null;
@@ -1790,6 +1814,10 @@ export interface components {
         ResolutionDto: {
             /** @description How the incident was resolved (editable later) */
             resolution: string;
+            /** @description What caused the incident, once known */
+            rootCause?: string;
+            /** @description How it ended, in the history's words (e.g. "fixed, re-enabled, no further issues") */
+            outcome?: string;
         };
         StartRollbackDto: {
             /**
@@ -1851,7 +1879,7 @@ export interface components {
         };
         RollbackPlanDto: {
             /** @enum {string} */
-            kind: "phase" | "to-phase" | "emergency";
+            kind: "phase" | "to-phase" | "emergency" | "roll-forward";
             phases: number[];
             revertSchema: boolean;
             backup: boolean;
@@ -1865,7 +1893,7 @@ export interface components {
             refusals: string[];
         };
         EnablePhaseDto: {
-            /** @description Why: kept in the flag and job audit */
+            /** @description Why (required): kept in the roll-forward entry of the rollback log and in the flag and job audit */
             reason: string;
             /** @description Switch on only the shadow flags (evaluate the new path without applying it) */
             shadowOnly?: boolean;
@@ -1875,6 +1903,8 @@ export interface components {
             migrationsApplied: string[];
             flagsOn: string[];
             jobsResumed: string[];
+            /** @description The roll-forward's entry in the rollback log (kind roll-forward), with its steps and timing */
+            log: components["schemas"]["RollbackRecordDto"];
         };
         JobRunSummaryDto: {
             id: number;
@@ -1945,8 +1975,11 @@ export interface components {
         };
         RollbackSummaryDto: {
             id: number;
-            /** @enum {string} */
-            kind: "phase" | "to-phase" | "emergency";
+            /**
+             * @description roll-forward: `phases enable` bringing a phase back
+             * @enum {string}
+             */
+            kind: "phase" | "to-phase" | "emergency" | "roll-forward";
             /** @description In the order they were rolled back */
             phases: number[];
             /** @enum {string} */
@@ -1960,6 +1993,16 @@ export interface components {
             durationMs: number | null;
             /** @description Rows were dropped that no backup keeps */
             dataLoss: boolean;
+            /**
+             * @description The path that ran it: the admin CLI, the REST API (the console included), or the CLI's lean emergency path; null when logged before the method was recorded
+             * @enum {string|null}
+             */
+            method: "cli" | "api" | "lean-emergency" | null;
+            /**
+             * Format: date-time
+             * @description When `phases enable` last brought one of its phases fully back (a shadow-only enable does not count); null while off. Not set on roll-forward entries
+             */
+            reEnabledAt: string | null;
         };
         PhaseStatusDto: {
             /** @example 9 */
@@ -6173,7 +6216,7 @@ export interface operations {
                     "application/json": components["schemas"]["RollbackRecordDto"];
                 };
             };
-            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
+            /** @description No resolution, or a field too long */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6252,7 +6295,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Schema applied again if it was reverted, flags on, their jobs resumed */
+            /** @description Schema applied again if it was reverted, flags on, their jobs resumed; logged as a roll-forward, and the phase's last rollback marked re-enabled (unless shadowOnly) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6261,7 +6304,7 @@ export interface operations {
                     "application/json": components["schemas"]["RollForwardResultDto"];
                 };
             };
-            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
+            /** @description No reason, or a bad phase number */
             400: {
                 headers: {
                     [name: string]: unknown;
