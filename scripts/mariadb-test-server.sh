@@ -10,7 +10,7 @@ mariadb_ensure_installed() {
     return 1
   fi
   echo "installing mariadb-server from Debian's packages..."
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >/dev/null
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server mariadb-client >/dev/null
 }
 
 mariadb_start() {

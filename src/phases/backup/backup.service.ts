@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, constants, mkdir, open, rm, statfs, writeFile } from 'node:fs/promises';
+import { open, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,6 +13,8 @@ import { ErrorCode } from '../../common/errors/error-code.js';
 import { Environment } from '../../config/environment.js';
 import { Dialect, dialectOf } from '../../database/dialect.js';
 import type { PhaseSchema } from '../guard/migration-guard.js';
+import { preflightDirectory, unusableDirectory } from './backup-directory.js';
+import { mkdirOwnerOnly, OWNER_FILE_MODE } from './owner-only.js';
 import { describeRowSet, readBatches, RowSet, rowLine } from './row-stream.js';
 import type { BackupItem } from './schema-backup.entity.js';
 import { SchemaBackupRepository } from './schema-backup.repository.js';
@@ -36,21 +38,6 @@ export interface BackupResult {
   items: BackupItem[];
 }
 
-/** Below this much free space the backup directory counts as full before a single byte is written. */
-const MIN_FREE_BYTES = 1024 * 1024;
-
-const FS_ERRORS: Record<string, string> = {
-  ENOSPC: 'the disk is full',
-  EDQUOT: 'the disk quota is exhausted',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EROFS: 'the file system is read-only',
-  ENOTDIR: 'a path component is not a directory',
-  // what a recursive mkdir reports under a read-only mount, as well as for a vanished parent
-  ENOENT: 'the directory does not exist and cannot be created',
-  EEXIST: 'the backup directory already exists',
-};
-
 /**
  * Writes a phase's owned tables and columns to BACKUP_DIR/<time>-phase<N>/ as JSON lines,
  * streamed batch by batch, then reads every file back and records the backup in
@@ -70,18 +57,8 @@ export class BackupService {
   }
 
   /** Refuses (UNSAFE_REQUEST, saying why) when the backup directory cannot be written or is full. */
-  async preflight(): Promise<void> {
-    try {
-      await mkdir(this.baseDir, { recursive: true });
-      await access(this.baseDir, constants.W_OK);
-      const probe = join(this.baseDir, `.probe-${process.pid}`);
-      await writeFile(probe, 'probe');
-      await rm(probe, { force: true });
-      const fs = await statfs(this.baseDir);
-      if (fs.bavail * fs.bsize < MIN_FREE_BYTES) throw Object.assign(new Error('no free space'), { code: 'ENOSPC' });
-    } catch (error) {
-      throw this.unusable(error);
-    }
+  preflight(): Promise<void> {
+    return preflightDirectory(this.baseDir);
   }
 
   async backup(schema: PhaseSchema, actor: string): Promise<BackupResult> {
@@ -90,7 +67,7 @@ export class BackupService {
     const location = join(this.baseDir, `${new Date().toISOString().replace(/[-:.]/g, '')}-phase${schema.phase}`);
     const qr = this.dataSource.createQueryRunner();
     try {
-      await mkdir(location);
+      await mkdirOwnerOnly(location, true);
       const items: BackupItem[] = [];
       for (const target of [...schema.tables.map((t) => ({ table: t.name, column: undefined })), ...schema.columns]) {
         const set = await describeRowSet(qr, target.table, target.column);
@@ -131,7 +108,7 @@ export class BackupService {
     } catch (error) {
       // a half-written backup is useless and may be what filled the disk
       await rm(location, { recursive: true, force: true }).catch(() => undefined);
-      throw error instanceof DomainError ? error : this.unusable(error);
+      throw unusableDirectory(this.baseDir, error);
     } finally {
       await qr.release();
     }
@@ -151,7 +128,10 @@ export class BackupService {
         yield chunk;
       }
     }
-    await pipeline(Readable.from(lines()), createWriteStream(join(location, file), { flags: 'wx' }));
+    await pipeline(
+      Readable.from(lines()),
+      createWriteStream(join(location, file), { flags: 'wx', mode: OWNER_FILE_MODE }),
+    );
     await fsync(join(location, file));
     return {
       table: set.table,
@@ -163,19 +143,6 @@ export class BackupService {
       bytes,
       sha256: hash.digest('hex'),
     };
-  }
-
-  private unusable(error: unknown): DomainError {
-    const code = (error as NodeJS.ErrnoException)?.code ?? '';
-    const why = FS_ERRORS[code] ?? (error instanceof Error ? error.message : String(error));
-    return new DomainError(
-      ErrorCode.UnsafeRequest,
-      `Backup directory ${this.baseDir} cannot take the backup (${code ? `${code}: ` : ''}${why}); nothing was dropped`,
-      {
-        backupDir: this.baseDir,
-        fsError: code || null,
-      },
-    );
   }
 }
 
@@ -200,7 +167,7 @@ export async function verifyFile(location: string, item: BackupItem): Promise<vo
 }
 
 async function writeDurably(path: string, content: string): Promise<void> {
-  await writeFile(path, content, { flag: 'wx' });
+  await writeFile(path, content, { flag: 'wx', mode: OWNER_FILE_MODE });
   await fsync(path);
 }
 

@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { PhasesModule } from '../phases.module.js';
 import { RollbackModule } from '../rollback/rollback.module.js';
 import { PhaseStatusModule } from '../status/phase-status.module.js';
+import { BackupCommand } from './backup.command.js';
 import { FlagsCommand, FlagsListCommand, FlagsSetCommand } from './flags.command.js';
 import { PhasesCommand, PhasesEnableCommand, PhasesResolveCommand, PhasesStatusCommand } from './phases.command.js';
 import { RestoreCommand } from './restore.command.js';
 import { RollbackCommand } from './rollback.command.js';
 
-/** The operator's phase commands: status, flags, rollback, restore, roll forward. */
+/** The operator's phase commands: status, flags, rollback, backup, restore, roll forward. */
 @Module({
   imports: [PhasesModule, RollbackModule, PhaseStatusModule],
   providers: [
@@ -20,6 +21,7 @@ import { RollbackCommand } from './rollback.command.js';
     FlagsSetCommand,
     RollbackCommand,
     RestoreCommand,
+    BackupCommand,
   ],
 })
 export class PhaseCommandsModule {}

@@ -1,10 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { BackupService } from '../backup/backup.service.js';
-import { RestoreRowsRepository } from '../backup/restore-rows.repository.js';
-import { RestoreService } from '../backup/restore.service.js';
-import { SchemaBackup } from '../backup/schema-backup.entity.js';
-import { SchemaBackupRepository } from '../backup/schema-backup.repository.js';
+import { BackupModule } from '../backup/backup.module.js';
 import { PhasesModule } from '../phases.module.js';
 import { RollForwardController } from './roll-forward.controller.js';
 import { RollForwardService } from './roll-forward.service.js';
@@ -20,7 +16,7 @@ import { RollbackService } from './rollback.service.js';
 
 /** Rollback, backup/restore and roll forward, above the phase framework. */
 @Module({
-  imports: [PhasesModule, TypeOrmModule.forFeature([RollbackLogEntry, SchemaBackup])],
+  imports: [PhasesModule, BackupModule, TypeOrmModule.forFeature([RollbackLogEntry])],
   controllers: [RollbackController, RollForwardController],
   providers: [
     RollbackLogRepository,
@@ -30,12 +26,8 @@ import { RollbackService } from './rollback.service.js';
     RollbackPlanner,
     RollbackSteps,
     RollbackService,
-    SchemaBackupRepository,
-    BackupService,
-    RestoreRowsRepository,
-    RestoreService,
     RollForwardService,
   ],
-  exports: [RollbackLog, RollbackService, BackupService, RestoreService, RollForwardService],
+  exports: [RollbackLog, RollbackService, BackupModule, RollForwardService],
 })
 export class RollbackModule {}
