@@ -1,8 +1,13 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import type { EnvironmentInput } from '../src/config/environment.js';
 import { Role } from '../src/common/auth/role.js';
+import { FullBackupService } from '../src/phases/backup/full-backup.service.js';
 import { FlagsService } from '../src/phases/flags/flags.service.js';
 import { RollbackLog } from '../src/phases/rollback/rollback-log.service.js';
+import { RollbackService } from '../src/phases/rollback/rollback.service.js';
 import { buildPhasesCli, runPhasesCli } from './support/phases-cli-build.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { samplePhases } from './support/test-phases.js';
@@ -16,6 +21,7 @@ describe('roll forward and the rollback history', () => {
   let t: TestApp;
   let ds: DataSource;
   let env: EnvironmentInput;
+  const backupDir = mkdtempSync(join(tmpdir(), 'phasegate-roll-forward-'));
   const cli = (...args: string[]) => runPhasesCli(args, env);
   const json = (stdout: string) => JSON.parse(stdout.slice(stdout.search(/^(\{|\[(?!Nest))/m)));
   const admin = () => t.auth(Role.Admin);
@@ -26,7 +32,7 @@ describe('roll forward and the rollback history', () => {
     await buildPhasesCli();
     t = await startTestApp({ JOBS_ENABLED: 'false' }, undefined, samplePhases);
     ds = t.app.get(DataSource);
-    env = { ...t.db.env, JOBS_ENABLED: 'false', LOG_LEVEL: 'warn' };
+    env = { ...t.db.env, BACKUP_DIR: backupDir, JOBS_ENABLED: 'false', LOG_LEVEL: 'warn' };
   }, 180_000);
   afterAll(() => t.close());
 
@@ -120,5 +126,36 @@ describe('roll forward and the rollback history', () => {
     });
     const rows: unknown[] = await ds.query(`SELECT id FROM rollback_log WHERE kind = 'roll-forward'`);
     expect(rows).toHaveLength(3);
+  });
+
+  it('--full-backup takes a verified full backup first and logs where; a backup that fails refuses, nothing changed', async () => {
+    await t.app.get(RollbackService).rollback({ phase: 92, reason: 'before the backup check', actor: 'test' });
+    const rollForwards = async () => (await t.app.get(RollbackLog).list()).filter((r) => r.kind === 'roll-forward');
+    const before = await rollForwards();
+    const unusable = { ...env, BACKUP_DIR: '/proc/phasegate-no-backups' };
+    const refused = await runPhasesCli(
+      ['phases', 'enable', '--phase', '92', '--reason', 'with a backup', '--full-backup'],
+      unusable,
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/refused: .*\/proc\/phasegate-no-backups/);
+    await t.app.get(FlagsService).refresh();
+    expect(flagOn('sample2_enabled')).toBe(false);
+    expect(await rollForwards()).toEqual(before);
+
+    const res = await cli('phases', 'enable', '--phase', '92', '--reason', 'with a backup', '--full-backup', '--json');
+    expect(res.code).toBe(0);
+    const { log } = json(res.stdout);
+    expect(log.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).toEqual([
+      'full-backup:done',
+      'migrate-schema:done',
+      'enable-flags:done',
+      'resume-jobs:done',
+      'log:done',
+    ]);
+    expect(existsSync(log.backupLocation)).toBe(true);
+    expect((await t.app.get(FullBackupService).latestVerified())?.location).toBe(log.backupLocation);
+    await t.app.get(FlagsService).refresh();
+    expect(flagOn('sample2_enabled')).toBe(true);
   });
 });

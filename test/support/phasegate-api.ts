@@ -1921,6 +1921,8 @@ export interface components {
             reason: string;
             /** @description Switch on only the shadow flags (evaluate the new path without applying it) */
             shadowOnly?: boolean;
+            /** @description Take a full-database backup first ("backups before enabling"); refused, nothing changed, if it fails. Its location is the log entry's backupLocation */
+            fullBackup?: boolean;
         };
         RollForwardResultDto: {
             phase: number;
@@ -6364,7 +6366,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description UNSAFE_REQUEST: a lower phase whose schema is not applied must be enabled first */
+            /** @description UNSAFE_REQUEST: a lower phase whose schema is not applied must be enabled first, or the full backup failed (nothing changed) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -58,7 +58,7 @@ export class PhasesEnableCommand extends CommandRunner {
 
   async run(
     _: string[],
-    options: { phase?: string; shadowOnly?: boolean; reason?: string; json?: boolean },
+    options: { phase?: string; shadowOnly?: boolean; fullBackup?: boolean; reason?: string; json?: boolean },
   ): Promise<void> {
     await runCommand(async () => {
       if (options.phase === undefined)
@@ -70,7 +70,7 @@ export class PhasesEnableCommand extends CommandRunner {
         ]);
       const result = await this.rollForward.enable(
         phase,
-        { shadowOnly: options.shadowOnly, method: 'cli' },
+        { shadowOnly: options.shadowOnly, fullBackup: options.fullBackup, method: 'cli' },
         { actor: cliActor(), reason: options.reason },
       );
       if (options.json) {
@@ -83,6 +83,7 @@ export class PhasesEnableCommand extends CommandRunner {
       process.stdout.write(
         `  flags on: ${result.flagsOn.join(', ') || 'none'}\n  jobs resumed: ${result.jobsResumed.join(', ') || 'none'}\n`,
       );
+      if (result.log.backupLocation) process.stdout.write(`  full backup: ${result.log.backupLocation}\n`);
       process.stdout.write(`  logged as roll-forward #${result.log.id} (${result.log.durationMs} ms)\n`);
     }, options.json);
   }
@@ -97,6 +98,14 @@ export class PhasesEnableCommand extends CommandRunner {
     description: 'switch on only the shadow flags (evaluate the new path without applying it)',
   })
   parseShadowOnly() {
+    return true;
+  }
+
+  @Option({
+    flags: '--full-backup',
+    description: 'take a full-database backup (backup --full) first; refused, nothing changed, if it fails',
+  })
+  parseFullBackup() {
     return true;
   }
 

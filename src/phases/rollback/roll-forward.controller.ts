@@ -43,6 +43,14 @@ class EnablePhaseDto {
   @Omittable()
   @IsBoolean()
   shadowOnly?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      'Take a full-database backup first ("backups before enabling"); refused, nothing changed, if it fails. Its location is the log entry\'s backupLocation',
+  })
+  @Omittable()
+  @IsBoolean()
+  fullBackup?: boolean;
 }
 
 class RollForwardResultDto {
@@ -79,12 +87,13 @@ export class RollForwardController {
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such phase' })
   @ApiConflictResponse({
     type: ErrorResponseDto,
-    description: 'UNSAFE_REQUEST: a lower phase whose schema is not applied must be enabled first',
+    description:
+      'UNSAFE_REQUEST: a lower phase whose schema is not applied must be enabled first, or the full backup failed (nothing changed)',
   })
   enable(@Param() p: PhaseParam, @Body() body: EnablePhaseDto, @Req() req: Request): Promise<RollForwardResult> {
     return this.rollForward.enable(
       p.phase,
-      { shadowOnly: body.shadowOnly === true, method: 'api' },
+      { shadowOnly: body.shadowOnly === true, fullBackup: body.fullBackup === true, method: 'api' },
       { actor: req.apiKey!.name, reason: body.reason, requestId: req.id },
     );
   }

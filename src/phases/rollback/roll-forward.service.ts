@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { MigrationService } from '../../database/migration.service.js';
+import { FullBackupService } from '../backup/full-backup.service.js';
 import { FlagChange, FlagsService } from '../flags/flags.service.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
@@ -14,6 +15,8 @@ export interface RollForwardOptions {
   shadowOnly?: boolean;
   /** The path that asked (CLI, API); null in the log when not said. */
   method?: RollbackMethod;
+  /** A full-database backup first ("backups before enabling"); refused, nothing changed, if it fails. */
+  fullBackup?: boolean;
 }
 
 export interface RollForwardResult {
@@ -32,7 +35,7 @@ type Work = () => Promise<string>;
  * way a reverted phase is migrated again), then its flags, then the jobs those flags gate.
  * Re-enabling is a logged, reasoned act: it needs a reason, it is kept in rollback_log as a
  * 'roll-forward' entry with its steps and timing, and a full re-enable stamps the phase's last
- * rollback with its "re-enabled at" time.
+ * rollback with its "re-enabled at" time. With fullBackup, a full-database backup comes first.
  */
 @Injectable()
 export class RollForwardService {
@@ -42,6 +45,7 @@ export class RollForwardService {
     private readonly flags: FlagsService,
     private readonly jobs: JobsService,
     private readonly log: RollbackLog,
+    private readonly fullBackups: FullBackupService,
   ) {}
 
   async enable(phase: number, options: RollForwardOptions, change: FlagChange): Promise<RollForwardResult> {
@@ -52,6 +56,10 @@ export class RollForwardService {
       ]);
     const def = this.registry.get(phase);
     await this.refuseBelowMissing(phase);
+    const startedAt = new Date();
+    const steps = rollForwardSteps(phase, options.fullBackup === true);
+    // before anything changes: a backup that fails refuses the re-enable with nothing done or logged
+    const backup = options.fullBackup ? await this.fullBackup(steps[0], change.actor, phase, reason) : null;
     const entry = await this.log.create({
       kind: 'roll-forward',
       phases: [phase],
@@ -62,11 +70,11 @@ export class RollForwardService {
       method: options.method ?? null,
       requestId: change.requestId ?? null,
       status: 'running',
-      startedAt: new Date(),
+      startedAt,
       dataLoss: false,
       issues: [],
-      steps: rollForwardSteps(phase, false),
-      backupLocation: null,
+      steps,
+      backupLocation: backup,
     });
     const done: Omit<RollForwardResult, 'log'> = { phase, migrationsApplied: [], flagsOn: [], jobsResumed: [] };
     const keys = def.flags.filter((f) => !options.shadowOnly || f.shadow).map((f) => f.key);
@@ -95,6 +103,19 @@ export class RollForwardService {
     }
     if (!options.shadowOnly) await this.log.markReEnabled(phase, entry.finishedAt ?? new Date());
     return { ...done, log: record(entry) };
+  }
+
+  /** Takes the full backup and fills in its step; answers the backup file's location. */
+  private async fullBackup(step: RollbackStep, actor: string, phase: number, reason: string): Promise<string> {
+    const t0 = Date.now();
+    const backup = await this.fullBackups.take({ actor, reason: `before re-enabling phase ${phase}: ${reason}` });
+    Object.assign(step, {
+      status: 'done',
+      startedAt: new Date(t0).toISOString(),
+      durationMs: Date.now() - t0,
+      detail: `${backup.location} (${backup.bytes} bytes, sha256 ${backup.sha256}, verified)`,
+    });
+    return backup.location;
   }
 
   private async refuseBelowMissing(phase: number): Promise<void> {
