@@ -96,8 +96,10 @@ export class RollForwardService {
       },
     };
     try {
+      // the full backup, if asked for, is done already
       for (const step of entry.steps)
-        if (step.name !== 'log') await this.run(entry, step, work[step.name as keyof typeof work]);
+        if (step.status === 'pending' && step.name !== 'log')
+          await this.run(entry, step, work[step.name as keyof typeof work]);
     } finally {
       await this.close(entry);
     }
