@@ -49,7 +49,7 @@ describe('roll forward and the rollback history', () => {
     expect(await t.app.get(RollbackLog).list()).toEqual(before);
     const rest = await t.http().post('/api/v1/admin/phases/92/enable').set(admin()).send({}).expect(400);
     expect(rest.body.errors.map((e: { field: string }) => e.field)).toEqual(['reason']);
-  });
+  }, 120_000);
 
   it('a re-enable is logged as a roll-forward with its steps, and stamps the last rollback of the phase', async () => {
     const [rollback] = await t.app.get(RollbackLog).list(1);
@@ -77,7 +77,7 @@ describe('roll forward and the rollback history', () => {
     // the phase status shows the rollback, not the roll-forward, as the last one, with its re-enable
     const status = await cli('phases', 'status');
     expect(status.stdout).toMatch(new RegExp(`#${rollback.id} phase completed \\S+ re-enabled ${stamped.reEnabledAt}`));
-  });
+  }, 120_000);
 
   it('a shadow-only re-enable is logged but does not count as re-enabled; the REST face logs method api', async () => {
     const rolled = await t
@@ -126,7 +126,7 @@ describe('roll forward and the rollback history', () => {
     });
     const rows: unknown[] = await ds.query(`SELECT id FROM rollback_log WHERE kind = 'roll-forward'`);
     expect(rows).toHaveLength(3);
-  });
+  }, 120_000);
 
   it('--full-backup takes a verified full backup first and logs where; a backup that fails refuses, nothing changed', async () => {
     await t.app.get(RollbackService).rollback({ phase: 92, reason: 'before the backup check', actor: 'test' });
@@ -157,5 +157,5 @@ describe('roll forward and the rollback history', () => {
     expect((await t.app.get(FullBackupService).latestVerified())?.location).toBe(log.backupLocation);
     await t.app.get(FlagsService).refresh();
     expect(flagOn('sample2_enabled')).toBe(true);
-  });
+  }, 180_000);
 });
