@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -132,13 +132,16 @@ describe('roll forward and the rollback history', () => {
     await t.app.get(RollbackService).rollback({ phase: 92, reason: 'before the backup check', actor: 'test' });
     const rollForwards = async () => (await t.app.get(RollbackLog).list()).filter((r) => r.kind === 'roll-forward');
     const before = await rollForwards();
-    const unusable = { ...env, BACKUP_DIR: '/proc/phasegate-no-backups' };
+    // a folder under a plain file cannot be made (not under /proc: Node's recursive mkdir spins there)
+    const notADirectory = join(backupDir, 'a-file');
+    writeFileSync(notADirectory, '');
+    const unusable = { ...env, BACKUP_DIR: join(notADirectory, 'backups') };
     const refused = await runPhasesCli(
       ['phases', 'enable', '--phase', '92', '--reason', 'with a backup', '--full-backup'],
       unusable,
     );
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/refused: .*\/proc\/phasegate-no-backups/);
+    expect(refused.stderr).toMatch(/refused: Backup directory .*a-file\/backups cannot take the backup \(ENOTDIR/);
     await t.app.get(FlagsService).refresh();
     expect(flagOn('sample2_enabled')).toBe(false);
     expect(await rollForwards()).toEqual(before);
