@@ -170,7 +170,7 @@ describe('lean emergency rollback from the shell', () => {
     );
   });
 
-  it('posts the started and finished notices to the rollback webhook, as the full path does', async () => {
+  it('posts the started, finished and investigating notices to the rollback webhook, as the full path does', async () => {
     await everythingOn();
     const received: Array<Record<string, unknown>> = [];
     const server = createServer((req, res) => {
@@ -190,7 +190,8 @@ describe('lean emergency rollback from the shell', () => {
       });
       expect(result.code).toBe(0);
       const rollback: RollbackRecord = JSON.parse(result.stdout).rollback;
-      expect(received.map((n) => n.event).sort()).toEqual(['rollback.finished', 'rollback.started']);
+      // in order, and the INVESTIGATING notice after the end: the CLI exits once they are out
+      expect(received.map((n) => n.event)).toEqual(['rollback.started', 'rollback.finished', 'rollback.investigating']);
       for (const notice of received)
         expect(notice).toMatchObject({
           rollback: rollback.id,

@@ -48,7 +48,11 @@ describe('phase CLI (real processes)', () => {
   });
 
   it('flags, status and roll forward', async () => {
-    const enabled = await cli('phases', 'enable', '--phase', '92', '--json');
+    const noReason = await cli('phases', 'enable', '--phase', '92');
+    expect(noReason.code).toBe(1);
+    expect(noReason.stderr).toMatch(/reason: re-enabling a phase needs a reason \(--reason TEXT\)/);
+    expect(await tableExists(ds, 'sample2_data')).toBe(false);
+    const enabled = await cli('phases', 'enable', '--phase', '92', '--reason', 'guard test over', '--json');
     expect({ code: enabled.code, stderr: enabled.stderr }).toEqual({ code: 0, stderr: '' });
     expect(json(enabled.stdout)).toMatchObject({
       ok: true,
@@ -151,7 +155,7 @@ describe('phase CLI (real processes)', () => {
     const location = rollback.backupLocation;
     expect(existsSync(join(location, 'manifest.json'))).toBe(true);
 
-    expect((await cli('phases', 'enable', '--phase', '91')).code).toBe(0);
+    expect((await cli('phases', 'enable', '--phase', '91', '--reason', 'restore next')).code).toBe(0);
     const restored = await cli('restore', '--from', location, '--json');
     expect(restored.code).toBe(0);
     expect(await digest(ds, 'sample_log')).toEqual(before);

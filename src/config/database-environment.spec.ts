@@ -12,6 +12,8 @@ const KEYS = [
   'DB_NAME',
   'ROLLBACK_WEBHOOK_URL',
   'ROLLBACK_WEBHOOK_TIMEOUT_MS',
+  'ROLLBACK_WEBHOOK_SECRET',
+  'ROLLBACK_CONTACT',
 ] as const;
 
 /** What the full Environment makes of the same variables, or the names it refuses. */
@@ -53,6 +55,8 @@ describe('the lean emergency path reads the database variables as Environment do
     { ROLLBACK_WEBHOOK_URL: 'ftp://h/x' },
     { ROLLBACK_WEBHOOK_TIMEOUT_MS: '50' },
     { ROLLBACK_WEBHOOK_TIMEOUT_MS: '60001' },
+    { ROLLBACK_WEBHOOK_SECRET: 'a-secret-of-enough-length', ROLLBACK_CONTACT: 'ops on-call, +49 30 1234' },
+    { ROLLBACK_WEBHOOK_SECRET: 'short' },
     { DB_TYPE: 'oracle', DB_PORT: '-1' },
   ])('%j', (raw) => {
     expect(lean(raw)).toEqual(full(raw));

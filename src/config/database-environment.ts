@@ -14,6 +14,7 @@ export const DATABASE_DEFAULTS = {
   DB_PASSWORD: '',
   DB_NAME: 'phasegate',
   ROLLBACK_WEBHOOK_TIMEOUT_MS: 2000,
+  ROLLBACK_CONTACT: 'the operations team (set ROLLBACK_CONTACT)',
 } as const;
 
 export interface DatabaseEnvironment {
@@ -27,6 +28,8 @@ export interface DatabaseEnvironment {
   DB_NAME: string;
   ROLLBACK_WEBHOOK_URL?: string;
   ROLLBACK_WEBHOOK_TIMEOUT_MS: number;
+  ROLLBACK_WEBHOOK_SECRET?: string;
+  ROLLBACK_CONTACT: string;
 }
 
 export class DatabaseEnvironmentError extends Error {}
@@ -69,7 +72,11 @@ export function readDatabaseEnvironment(raw: Record<string, string | undefined> 
     DB_NAME: value('DB_NAME') ?? DATABASE_DEFAULTS.DB_NAME,
     ROLLBACK_WEBHOOK_URL: url('ROLLBACK_WEBHOOK_URL', ['http', 'https']),
     ROLLBACK_WEBHOOK_TIMEOUT_MS: int('ROLLBACK_WEBHOOK_TIMEOUT_MS', 100, 60_000),
+    ROLLBACK_WEBHOOK_SECRET: value('ROLLBACK_WEBHOOK_SECRET'),
+    ROLLBACK_CONTACT: value('ROLLBACK_CONTACT') ?? DATABASE_DEFAULTS.ROLLBACK_CONTACT,
   };
+  if (env.ROLLBACK_WEBHOOK_SECRET !== undefined && env.ROLLBACK_WEBHOOK_SECRET.length < 16)
+    errors.push('ROLLBACK_WEBHOOK_SECRET: must be at least 16 characters');
   if (errors.length)
     throw new DatabaseEnvironmentError(`Invalid environment:\n${errors.map((e) => `  ${e}`).join('\n')}`);
   return env;

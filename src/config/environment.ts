@@ -168,6 +168,17 @@ export class Environment {
   @Max(60_000)
   ROLLBACK_WEBHOOK_TIMEOUT_MS: number = DATABASE_DEFAULTS.ROLLBACK_WEBHOOK_TIMEOUT_MS;
 
+  /** Signs every webhook notice (HMAC-SHA256 headers) so the receiver can tell it comes from Phasegate. */
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  ROLLBACK_WEBHOOK_SECRET?: string = undefined;
+
+  /** Who to ask about a rollback: the contact line of every notice. */
+  @IsString()
+  @MinLength(1)
+  ROLLBACK_CONTACT: string = DATABASE_DEFAULTS.ROLLBACK_CONTACT;
+
   /** A scan repeated at the same station within this window returns the first result and advances nothing. */
   @Transform(toInt)
   @IsInt()

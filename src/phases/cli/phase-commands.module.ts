@@ -4,7 +4,7 @@ import { RollbackModule } from '../rollback/rollback.module.js';
 import { PhaseStatusModule } from '../status/phase-status.module.js';
 import { BackupCommand } from './backup.command.js';
 import { FlagsCommand, FlagsListCommand, FlagsSetCommand } from './flags.command.js';
-import { PhasesCommand, PhasesEnableCommand, PhasesStatusCommand } from './phases.command.js';
+import { PhasesCommand, PhasesEnableCommand, PhasesResolveCommand, PhasesStatusCommand } from './phases.command.js';
 import { RestoreCommand } from './restore.command.js';
 import { RollbackCommand } from './rollback.command.js';
 
@@ -15,6 +15,7 @@ import { RollbackCommand } from './rollback.command.js';
     PhasesCommand,
     PhasesStatusCommand,
     PhasesEnableCommand,
+    PhasesResolveCommand,
     FlagsCommand,
     FlagsListCommand,
     FlagsSetCommand,

@@ -53,6 +53,7 @@ export class RollbackCommand extends CommandRunner {
         fullBackup: options.fullBackup,
         reason: options.reason,
         actor: cliActor(),
+        method: 'cli',
       };
       if (options.dryRun) {
         const plan = await this.rollbacks.plan(request);

@@ -49,12 +49,26 @@ export class StopResultDto {
   @ApiProperty({ description: 'The run in flight did not finish within JOB_STOP_WAIT_MS' }) stillRunning!: boolean;
 }
 
-const ROLLBACK_KINDS = ['phase', 'to-phase', 'emergency'];
+const ROLLBACK_KINDS = ['phase', 'to-phase', 'emergency', 'roll-forward'];
 
 export class RollbackStepDto {
   @ApiProperty({ type: Number, nullable: true, description: 'null: every phase at once (emergency)' }) phase!:
     number | null;
-  @ApiProperty({ enum: ['disable-flags', 'stop-jobs', 'backup', 'revert-schema', 'verify-legacy', 'log'] })
+  @ApiProperty({
+    enum: [
+      'disable-flags',
+      'stop-jobs',
+      'backup',
+      'revert-schema',
+      'verify-legacy',
+      'full-backup',
+      'migrate-schema',
+      'enable-flags',
+      'resume-jobs',
+      'log',
+    ],
+    description: 'A roll-forward runs full-backup (when asked), migrate-schema, enable-flags, resume-jobs, log',
+  })
   name!: string;
   @ApiProperty({ enum: ['pending', 'running', 'done', 'failed', 'skipped'] }) status!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt!: string | null;
@@ -64,7 +78,8 @@ export class RollbackStepDto {
 
 export class RollbackSummaryDto {
   @ApiProperty() id!: number;
-  @ApiProperty({ enum: ROLLBACK_KINDS }) kind!: string;
+  @ApiProperty({ enum: ROLLBACK_KINDS, description: 'roll-forward: `phases enable` bringing a phase back' })
+  kind!: string;
   @ApiProperty({ type: [Number], description: 'In the order they were rolled back' }) phases!: number[];
   @ApiProperty({ enum: ['running', 'completed', 'failed', 'superseded'] }) status!: string;
   @ApiProperty() reason!: string;
@@ -73,6 +88,22 @@ export class RollbackSummaryDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: Date | null;
   @ApiProperty({ type: Number, nullable: true }) durationMs!: number | null;
   @ApiProperty({ description: 'Rows were dropped that no backup keeps' }) dataLoss!: boolean;
+  @ApiProperty({
+    type: String,
+    enum: ['cli', 'api', 'lean-emergency'],
+    nullable: true,
+    description:
+      "The path that ran it: the admin CLI, the REST API (the console included), or the CLI's lean emergency path; null when logged before the method was recorded",
+  })
+  method!: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description:
+      'When `phases enable` last brought one of its phases fully back (a shadow-only enable does not count); null while off. Not set on roll-forward entries',
+  })
+  reEnabledAt!: Date | null;
 }
 
 export class RollbackRecordDto extends RollbackSummaryDto {
@@ -84,7 +115,16 @@ export class RollbackRecordDto extends RollbackSummaryDto {
     description: 'What went wrong without stopping the rollback (a webhook, a legacy check)',
   })
   issues!: string[];
-  @ApiProperty({ type: String, nullable: true }) resolution!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'How it was resolved; written later (PATCH), which sends the RESOLVED notice',
+  })
+  resolution!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'What caused it; written with the resolution' })
+  rootCause!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'How it ended; written with the resolution' })
+  outcome!: string | null;
   @ApiProperty({ type: [RollbackStepDto] }) steps!: RollbackStepDto[];
   @ApiProperty({ type: String, nullable: true, description: 'Directory of the backup taken, if any' }) backupLocation!:
     string | null;

@@ -169,6 +169,7 @@ export interface LogRow {
   phases: number[];
   reason: string;
   actor: string;
+  method: string;
   status: string;
   startedAt: Date;
   finishedAt: Date | null;
@@ -180,13 +181,14 @@ export interface LogRow {
 /** Opens the log row of a rollback (schema kept, no backup) and returns its id, read back on the same connection. */
 export async function insertRollbackLog(db: SqlExecutor, dialect: Dialect, row: LogRow): Promise<number> {
   await db.query(
-    `INSERT INTO rollback_log (kind, phases, revert_schema, backup, reason, actor, request_id, status, started_at, finished_at, duration_ms, data_loss, issues, resolution, steps, backup_location)
-     VALUES (?, ?, 0, 0, ?, ?, NULL, ?, ?, ?, ?, 0, ?, NULL, ?, NULL)`,
+    `INSERT INTO rollback_log (kind, phases, revert_schema, backup, reason, actor, method, request_id, status, started_at, finished_at, duration_ms, data_loss, issues, resolution, steps, backup_location)
+     VALUES (?, ?, 0, 0, ?, ?, ?, NULL, ?, ?, ?, ?, 0, ?, NULL, ?, NULL)`,
     [
       row.kind,
       `,${row.phases.join(',')},`,
       row.reason,
       row.actor,
+      row.method,
       row.status,
       toDbTime(row.startedAt),
       row.finishedAt && toDbTime(row.finishedAt),

@@ -12,8 +12,9 @@ import {
   type SqlExecutor,
 } from './emergency-statements.js';
 import type { RollbackLogEntry, RollbackStep } from './rollback-log.entity.js';
-import { record, rollbackNotice, stepsFor, type RollbackRecord } from './rollback-record.js';
-import { deliverRollbackNotice } from './rollback-webhook.js';
+import { rollbackNotice, type RollbackEvent } from './rollback-notice.js';
+import { record, stepsFor, type RollbackRecord } from './rollback-record.js';
+import { NoticeSender, RETRY } from './rollback-webhook.js';
 
 /**
  * The emergency rollback from the shell without booting the application: one driver
@@ -71,6 +72,7 @@ async function switchOff(db: Connection, targets: EmergencyTargets, request: Lea
     phases: targets.phases,
     reason: request.reason,
     actor: request.actor,
+    method: 'lean-emergency' as const,
     startedAt,
   };
   const id = await insertRollbackLog(db, db.dialect, {
@@ -129,19 +131,34 @@ async function switchOff(db: Connection, targets: EmergencyTargets, request: Lea
     dataLoss: false,
     resolution: null,
     backupLocation: null,
+    rootCause: null,
+    outcome: null,
+    reEnabledAt: null,
   };
 }
 
-/** Both notices after the commit (the full path sends them around its steps); an undelivered one becomes an issue on the row. */
+/**
+ * The notices after the commit (the full path sends them around its steps), through the same
+ * sender as RollbackNotifier; an undelivered one becomes an issue on the row. Retries, and the
+ * INVESTIGATING notice that follows a completed rollback, go out before the process exits (bounded).
+ */
 async function notify(env: DatabaseEnvironment, entry: RollbackLogEntry): Promise<RollbackRecord> {
-  const target = { url: env.ROLLBACK_WEBHOOK_URL, timeoutMs: env.ROLLBACK_WEBHOOK_TIMEOUT_MS };
+  const target = {
+    url: env.ROLLBACK_WEBHOOK_URL,
+    timeoutMs: env.ROLLBACK_WEBHOOK_TIMEOUT_MS,
+    secret: env.ROLLBACK_WEBHOOK_SECRET,
+  };
   if (!target.url) return record(entry);
-  const undelivered = (
-    await Promise.all([
-      deliverRollbackNotice(target, 'rollback.started', rollbackNotice(entry)),
-      deliverRollbackNotice(target, 'rollback.finished', rollbackNotice(entry)),
-    ])
-  ).filter((issue): issue is string => issue !== null);
+  const sender = new NoticeSender(target, (_, why) => process.stderr.write(`${why}\n`));
+  // without the registry a notice names the phases by number only
+  const context = { contact: env.ROLLBACK_CONTACT, phases: [] };
+  const send = (event: RollbackEvent) => sender.send(event, rollbackNotice(event, entry, context));
+  const undelivered = (await Promise.all([send('rollback.started'), send('rollback.finished')])).filter(
+    (issue): issue is string => issue !== null,
+  );
+  void send('rollback.investigating');
+  // the CLI prints its report now; the process stays only as long as one notice's attempts could take
+  void sender.close(RETRY.attempts * target.timeoutMs);
   if (undelivered.length) {
     entry.issues = [...entry.issues, ...undelivered];
     const db = await connect(env);

@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiConflictResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -13,6 +14,7 @@ import type { Request } from 'express';
 import { Roles } from '../../common/auth/auth.decorators.js';
 import { Role } from '../../common/auth/role.js';
 import { ErrorResponseDto } from '../../common/errors/error-response.dto.js';
+import { RollbackRecordDto } from '../dto/admin.dto.js';
 import { RollForwardResult, RollForwardService } from './roll-forward.service.js';
 import { Omittable } from '../../common/validation/omittable.js';
 import { DecimalInt } from '../../common/validation/decimal.js';
@@ -27,7 +29,11 @@ class PhaseParam {
 }
 
 class EnablePhaseDto {
-  @ApiProperty({ description: 'Why: kept in the flag and job audit', minLength: 3, maxLength: 500 })
+  @ApiProperty({
+    description: 'Why (required): kept in the roll-forward entry of the rollback log and in the flag and job audit',
+    minLength: 3,
+    maxLength: 500,
+  })
   @IsString()
   @MinLength(3)
   @MaxLength(500)
@@ -37,13 +43,26 @@ class EnablePhaseDto {
   @Omittable()
   @IsBoolean()
   shadowOnly?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      'Take a full-database backup first ("backups before enabling"); refused, nothing changed, if it fails. Its location is the log entry\'s backupLocation',
+  })
+  @Omittable()
+  @IsBoolean()
+  fullBackup?: boolean;
 }
 
-class RollForwardResultDto implements RollForwardResult {
+class RollForwardResultDto {
   @ApiProperty() phase!: number;
   @ApiProperty({ type: [String] }) migrationsApplied!: string[];
   @ApiProperty({ type: [String] }) flagsOn!: string[];
   @ApiProperty({ type: [String] }) jobsResumed!: string[];
+  @ApiProperty({
+    type: RollbackRecordDto,
+    description: "The roll-forward's entry in the rollback log (kind roll-forward), with its steps and timing",
+  })
+  log!: RollbackRecordDto;
 }
 
 /**
@@ -61,17 +80,20 @@ export class RollForwardController {
   @HttpCode(200)
   @ApiOkResponse({
     type: RollForwardResultDto,
-    description: 'Schema applied again if it was reverted, flags on, their jobs resumed',
+    description:
+      "Schema applied again if it was reverted, flags on, their jobs resumed; logged as a roll-forward, and the phase's last rollback marked re-enabled (unless shadowOnly)",
   })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'No reason, or a bad phase number' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such phase' })
   @ApiConflictResponse({
     type: ErrorResponseDto,
-    description: 'UNSAFE_REQUEST: a lower phase whose schema is not applied must be enabled first',
+    description:
+      'UNSAFE_REQUEST: a lower phase whose schema is not applied must be enabled first, or the full backup failed (nothing changed)',
   })
   enable(@Param() p: PhaseParam, @Body() body: EnablePhaseDto, @Req() req: Request): Promise<RollForwardResult> {
     return this.rollForward.enable(
       p.phase,
-      { shadowOnly: body.shadowOnly === true },
+      { shadowOnly: body.shadowOnly === true, fullBackup: body.fullBackup === true, method: 'api' },
       { actor: req.apiKey!.name, reason: body.reason, requestId: req.id },
     );
   }

@@ -1,8 +1,14 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type RollbackKind = 'phase' | 'to-phase' | 'emergency';
+/** 'roll-forward': `phases enable` bringing a phase back, logged beside the rollbacks it undoes. */
+export type RollbackKind = 'phase' | 'to-phase' | 'emergency' | 'roll-forward';
 export type RollbackStatus = 'running' | 'completed' | 'failed' | 'superseded';
-export type StepName = 'disable-flags' | 'stop-jobs' | 'backup' | 'revert-schema' | 'verify-legacy' | 'log';
+/** The path that ran it: the admin CLI, the REST API (and the console on it), or the CLI's lean emergency path. */
+export type RollbackMethod = 'cli' | 'api' | 'lean-emergency';
+/** The steps of `phases enable`. */
+export type RollForwardStepName = 'full-backup' | 'migrate-schema' | 'enable-flags' | 'resume-jobs';
+export type StepName =
+  'disable-flags' | 'stop-jobs' | 'backup' | 'revert-schema' | 'verify-legacy' | 'log' | RollForwardStepName;
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 
 /** One runbook step of one phase (phase null: every phase at once, as in an emergency). */
@@ -69,6 +75,22 @@ export class RollbackLogEntry {
 
   @Column({ type: 'varchar', length: 1000, nullable: true })
   backupLocation!: string | null;
+
+  /** Null on rows logged before the method was recorded. */
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  method!: RollbackMethod | null;
+
+  /** Written with the resolution. */
+  @Column({ type: 'text', nullable: true })
+  rootCause!: string | null;
+
+  /** Written with the resolution. */
+  @Column({ type: 'text', nullable: true })
+  outcome!: string | null;
+
+  /** When `phases enable` last brought one of its phases fully back (shadow-only does not count). */
+  @Column({ type: 'datetime', precision: 3, nullable: true })
+  reEnabledAt!: Date | null;
 }
 
 export { phaseList } from './rollback-record.js';

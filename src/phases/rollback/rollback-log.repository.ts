@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Like, Repository } from 'typeorm';
+import { In, Like, Not, Repository } from 'typeorm';
 import { ONE_ROW } from '../../database/dialect.js';
 import { RollbackLogEntry } from './rollback-log.entity.js';
 
 export type NewRollbackLogEntry = Omit<
   RollbackLogEntry,
-  'id' | 'phases' | 'finishedAt' | 'durationMs' | 'resolution'
+  'id' | 'phases' | 'finishedAt' | 'durationMs' | 'resolution' | 'rootCause' | 'outcome' | 'reEnabledAt'
 > & { phases: number[] };
 
 /** rollback_log's rows. Each save is one row outside any transaction: a step's progress lands as it happens. */
@@ -14,9 +14,12 @@ export type NewRollbackLogEntry = Omit<
 export class RollbackLogRepository {
   constructor(@InjectRepository(RollbackLogEntry) private readonly entries: Repository<RollbackLogEntry>) {}
 
-  /** The latest entry that touched `phase`. */
+  /** The latest rollback that touched `phase` (roll-forwards left out). */
   latestFor(phase: number): Promise<RollbackLogEntry | null> {
-    return this.entries.findOne({ where: { phases: Like(`%,${phase},%`) }, order: { id: 'DESC' } });
+    return this.entries.findOne({
+      where: { phases: Like(`%,${phase},%`), kind: Not('roll-forward') },
+      order: { id: 'DESC' },
+    });
   }
 
   /** Newest first. */
@@ -44,6 +47,9 @@ export class RollbackLogRepository {
         finishedAt: null,
         durationMs: null,
         resolution: null,
+        rootCause: null,
+        outcome: null,
+        reEnabledAt: null,
       }),
       ONE_ROW,
     );

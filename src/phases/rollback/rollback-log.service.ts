@@ -2,14 +2,24 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../common/errors/domain-error.js';
 import type { RollbackLogEntry } from './rollback-log.entity.js';
 import { RollbackLogRepository, type NewRollbackLogEntry } from './rollback-log.repository.js';
+import { RollbackNotifier } from './rollback-notifier.js';
 import { record, summary, type RollbackRecord, type RollbackSummary } from './rollback-record.js';
 
 export type { RollbackRecord, RollbackSummary } from './rollback-record.js';
 
 /** The rollback log as the runbook keeps it; also what the phase status API shows as "last rollback". */
+export interface Resolution {
+  resolution: string;
+  rootCause?: string;
+  outcome?: string;
+}
+
 @Injectable()
 export class RollbackLog {
-  constructor(private readonly entries: RollbackLogRepository) {}
+  constructor(
+    private readonly entries: RollbackLogRepository,
+    private readonly notifier: RollbackNotifier,
+  ) {}
 
   /** The latest rollback that touched `phase` (an emergency touches every phase), or null. */
   async lastFor(phase: number): Promise<RollbackSummary | null> {
@@ -25,11 +35,31 @@ export class RollbackLog {
     return record(await this.entry(id));
   }
 
-  /** The resolution is written after the fact, once the cause is understood. */
-  async setResolution(id: number, resolution: string): Promise<RollbackRecord> {
+  /**
+   * The resolution, with the root cause and the outcome, is written after the fact, once the
+   * cause is understood; it sends the RESOLVED notice (an undelivered one is kept under issues).
+   */
+  async setResolution(id: number, resolution: Resolution): Promise<RollbackRecord> {
     const entry = await this.entry(id);
-    entry.resolution = resolution;
-    return record(await this.entries.save(entry));
+    entry.resolution = resolution.resolution;
+    if (resolution.rootCause !== undefined) entry.rootCause = resolution.rootCause;
+    if (resolution.outcome !== undefined) entry.outcome = resolution.outcome;
+    await this.entries.save(entry);
+    if (entry.kind === 'roll-forward') return record(entry);
+    const undelivered = await this.notifier.notify('rollback.resolved', entry);
+    if (undelivered) {
+      entry.issues = [...entry.issues, undelivered];
+      await this.entries.save(entry);
+    }
+    return record(entry);
+  }
+
+  /** A full `phases enable` of `phase` stamps the latest rollback that took it down. */
+  async markReEnabled(phase: number, at: Date): Promise<void> {
+    const entry = await this.entries.latestFor(phase);
+    if (!entry) return;
+    entry.reEnabledAt = at;
+    await this.entries.save(entry);
   }
 
   async entry(id: number): Promise<RollbackLogEntry> {

@@ -1,31 +1,52 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Environment } from '../../config/environment.js';
-import { deliverRollbackNotice, type RollbackEvent, type WebhookTarget } from './rollback-webhook.js';
+import { PhaseRegistry } from '../phase-registry.service.js';
+import type { RollbackLogEntry } from './rollback-log.entity.js';
+import { rollbackNotice, type RollbackEvent } from './rollback-notice.js';
+import { NoticeSender, RETRY } from './rollback-webhook.js';
 
-export type { RollbackEvent } from './rollback-webhook.js';
+export type { RollbackEvent } from './rollback-notice.js';
 
 /**
- * Posts a JSON notice to ROLLBACK_WEBHOOK_URL. Each call is bounded by
- * ROLLBACK_WEBHOOK_TIMEOUT_MS and never throws: a dead or slow receiver costs the rollback an
- * entry under "issues", never a step.
+ * Posts a rollback's notices to ROLLBACK_WEBHOOK_URL, in order, signed when
+ * ROLLBACK_WEBHOOK_SECRET is set. A caller waits at most about ROLLBACK_WEBHOOK_TIMEOUT_MS per
+ * notice and nothing ever throws: a dead or slow receiver costs the rollback an entry under
+ * "issues", never a step. Retries run in the background; shutdown waits a bounded time for them.
  */
 @Injectable()
-export class RollbackNotifier {
+export class RollbackNotifier implements OnApplicationShutdown {
   private readonly logger = new Logger(RollbackNotifier.name);
-  private readonly target: WebhookTarget;
+  private readonly sender: NoticeSender;
+  private readonly contact: string;
+  private readonly closeWithinMs: number;
 
-  constructor(config: ConfigService<Environment, true>) {
-    this.target = {
-      url: config.get('ROLLBACK_WEBHOOK_URL', { infer: true }),
-      timeoutMs: config.get('ROLLBACK_WEBHOOK_TIMEOUT_MS', { infer: true }),
-    };
+  constructor(
+    config: ConfigService<Environment, true>,
+    private readonly registry: PhaseRegistry,
+  ) {
+    this.contact = config.get('ROLLBACK_CONTACT', { infer: true });
+    this.closeWithinMs = RETRY.attempts * config.get('ROLLBACK_WEBHOOK_TIMEOUT_MS', { infer: true });
+    this.sender = new NoticeSender(
+      {
+        url: config.get('ROLLBACK_WEBHOOK_URL', { infer: true }),
+        timeoutMs: config.get('ROLLBACK_WEBHOOK_TIMEOUT_MS', { infer: true }),
+        secret: config.get('ROLLBACK_WEBHOOK_SECRET', { infer: true }),
+      },
+      (event, why) => this.logger.warn({ msg: 'rollback webhook gave up', event, why }),
+    );
   }
 
-  /** Resolves to null when delivered (or no webhook is configured), otherwise to what went wrong. */
-  async notify(event: RollbackEvent, body: Record<string, unknown>): Promise<string | null> {
-    const issue = await deliverRollbackNotice(this.target, event, body);
+  /** Resolves to null when delivered at the first attempt (or no webhook is configured), otherwise to what went wrong. */
+  async notify(event: RollbackEvent, entry: RollbackLogEntry): Promise<string | null> {
+    const phases = this.registry.all().map(({ number, title, legacyFallback }) => ({ number, title, legacyFallback }));
+    const issue = await this.sender.send(event, rollbackNotice(event, entry, { contact: this.contact, phases }));
     if (issue) this.logger.warn({ msg: 'rollback webhook failed', event, why: issue });
     return issue;
+  }
+
+  /** Retries still due get as long as one notice's attempts could take, then are given up (and logged). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.sender.close(this.closeWithinMs);
   }
 }

@@ -7,7 +7,7 @@ import { describeItem, GuardItem, schemaOf } from '../guard/migration-guard.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import type { DataLossRisk, InFlightWork, PhaseDefinition } from '../phase-definition.js';
 import { PhaseRegistry, SchemaState } from '../phase-registry.service.js';
-import type { RollbackKind, RollbackStep } from './rollback-log.entity.js';
+import type { RollbackKind, RollbackMethod, RollbackStep } from './rollback-log.entity.js';
 import { RollbackPlanRepository } from './rollback-plan.repository.js';
 import { stepsFor } from './rollback-record.js';
 
@@ -21,6 +21,8 @@ export interface RollbackRequest {
   fullBackup?: boolean;
   reason?: string;
   actor: string;
+  /** The path that asked (CLI, API); null in the log when not said. */
+  method?: RollbackMethod;
   requestId?: string;
 }
 

@@ -1,4 +1,11 @@
-import type { RollbackKind, RollbackLogEntry, RollbackStatus, RollbackStep, StepName } from './rollback-log.entity.js';
+import type {
+  RollbackKind,
+  RollbackLogEntry,
+  RollbackMethod,
+  RollbackStatus,
+  RollbackStep,
+  StepName,
+} from './rollback-log.entity.js';
 
 /**
  * The plain shapes of a rollback: its steps, its record as the API, CLI and log show it, and
@@ -15,6 +22,8 @@ export interface RollbackSummary {
   finishedAt: Date | null;
   durationMs: number | null;
   dataLoss: boolean;
+  method: RollbackMethod | null;
+  reEnabledAt: Date | null;
 }
 
 /** The runbook's log template: who, when, why, what it cost, what went wrong and how it was resolved. */
@@ -26,6 +35,8 @@ export interface RollbackRecord extends RollbackSummary {
   resolution: string | null;
   steps: RollbackStep[];
   backupLocation: string | null;
+  rootCause: string | null;
+  outcome: string | null;
 }
 
 export function phaseList(entry: Pick<RollbackLogEntry, 'phases'>): number[] {
@@ -33,14 +44,29 @@ export function phaseList(entry: Pick<RollbackLogEntry, 'phases'>): number[] {
 }
 
 export function summary(entry: RollbackLogEntry): RollbackSummary {
-  const { id, kind, status, reason, actor, startedAt, finishedAt, durationMs, dataLoss } = entry;
-  return { id, kind, phases: phaseList(entry), status, reason, actor, startedAt, finishedAt, durationMs, dataLoss };
+  const { id, kind, status, reason, actor, startedAt, finishedAt, durationMs, dataLoss, method, reEnabledAt } = entry;
+  return {
+    ...{ id, kind, phases: phaseList(entry), status, reason, actor, startedAt, finishedAt, durationMs, dataLoss },
+    ...{ method, reEnabledAt },
+  };
 }
 
 export function record(entry: RollbackLogEntry): RollbackRecord {
-  const { revertSchema, backup, requestId, issues, resolution, steps, backupLocation } = entry;
-  return { ...summary(entry), revertSchema, backup, requestId, issues, resolution, steps, backupLocation };
+  const { revertSchema, backup, requestId, issues, resolution, steps, backupLocation, rootCause, outcome } = entry;
+  return {
+    ...summary(entry),
+    ...{ revertSchema, backup, requestId, issues, resolution, steps, backupLocation, rootCause, outcome },
+  };
 }
+
+const pending = (phase: number | null, name: StepName): RollbackStep => ({
+  phase,
+  name,
+  status: 'pending',
+  startedAt: null,
+  durationMs: null,
+  detail: null,
+});
 
 export function stepsFor(
   kind: RollbackKind,
@@ -48,20 +74,12 @@ export function stepsFor(
   revertSchema: boolean,
   backup: boolean,
 ): RollbackStep[] {
-  const step = (phase: number | null, name: StepName): RollbackStep => ({
-    phase,
-    name,
-    status: 'pending',
-    startedAt: null,
-    durationMs: null,
-    detail: null,
-  });
   if (kind === 'emergency') {
     return [
-      step(null, 'disable-flags'),
-      step(null, 'stop-jobs'),
-      ...phases.map((p) => step(p.number, 'verify-legacy')),
-      step(null, 'log'),
+      pending(null, 'disable-flags'),
+      pending(null, 'stop-jobs'),
+      ...phases.map((p) => pending(p.number, 'verify-legacy')),
+      pending(null, 'log'),
     ];
   }
   const perPhase = (): StepName[] => [
@@ -71,22 +89,16 @@ export function stepsFor(
     ...(revertSchema ? (['revert-schema'] as const) : []),
     'verify-legacy',
   ];
-  return [...phases.flatMap((p) => perPhase().map((name) => step(p.number, name))), step(null, 'log')];
+  return [...phases.flatMap((p) => perPhase().map((name) => pending(p.number, name))), pending(null, 'log')];
 }
 
-/** The body of a rollback's webhook notice. */
-export function rollbackNotice(entry: RollbackLogEntry): Record<string, unknown> {
-  const { id, kind, reason, actor, status, durationMs, dataLoss, issues, backupLocation } = entry;
-  return {
-    rollback: id,
-    kind,
-    phases: phaseList(entry),
-    reason,
-    actor,
-    status,
-    durationMs,
-    dataLoss,
-    issues,
-    backupLocation,
-  };
+/** `phases enable`: an optional full backup, then schema, flags and jobs, then the log. */
+export function rollForwardSteps(phase: number, fullBackup: boolean): RollbackStep[] {
+  const names: StepName[] = [
+    ...(fullBackup ? (['full-backup'] as const) : []),
+    'migrate-schema',
+    'enable-flags',
+    'resume-jobs',
+  ];
+  return [...names.map((name) => pending(phase, name)), pending(null, 'log')];
 }

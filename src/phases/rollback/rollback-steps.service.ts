@@ -12,12 +12,12 @@ import { schemaOf } from '../guard/migration-guard.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import type { PhaseDefinition } from '../phase-definition.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
-import type { RollbackLogEntry, StepName } from './rollback-log.entity.js';
+import type { RollbackLogEntry, RollForwardStepName, StepName } from './rollback-log.entity.js';
 import { RollbackPlanRepository } from './rollback-plan.repository.js';
 import { inTransaction } from '../../database/transaction.js';
 
 /** The steps done per phase; the closing `log` step belongs to the rollback itself. */
-export type PhaseStepName = Exclude<StepName, 'log'>;
+export type PhaseStepName = Exclude<StepName, 'log' | RollForwardStepName>;
 
 export interface StepOutcome {
   status: 'done' | 'skipped' | 'failed';

@@ -43,12 +43,17 @@ export class RollbackController {
     return this.log.get(p.id);
   }
 
-  @ApiOperation({ summary: "Write a rollback's resolution" })
+  @ApiOperation({
+    summary: "Write a rollback's resolution, root cause and outcome",
+    description:
+      'Sends the RESOLVED notice to ROLLBACK_WEBHOOK_URL (not for a roll-forward entry); an undelivered notice is kept under issues',
+  })
   @Patch(':id')
   @ApiOkResponse({ type: RollbackRecordDto, description: 'The rollback with its resolution written' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'No resolution, or a field too long' })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   resolve(@Param() p: RollbackIdParam, @Body() body: ResolutionDto): Promise<RollbackRecord> {
-    return this.log.setResolution(p.id, body.resolution);
+    return this.log.setResolution(p.id, body);
   }
 
   @ApiOperation({ summary: 'Roll back a phase, down to a phase, or everything (emergency); or plan it (dryRun)' })
@@ -80,6 +85,6 @@ export class RollbackController {
       res.status(200);
       return this.rollbacks.plan({ ...request, actor });
     }
-    return this.rollbacks.rollback({ ...request, actor, requestId: req.id });
+    return this.rollbacks.rollback({ ...request, actor, method: 'api', requestId: req.id });
   }
 }

@@ -14,8 +14,8 @@ import { RollbackLogEntry, RollbackStep } from './rollback-log.entity.js';
 import { RollbackLog } from './rollback-log.service.js';
 import { RollbackNotifier } from './rollback-notifier.js';
 import { RollbackPlan, RollbackPlanner, RollbackRequest } from './rollback-planner.service.js';
-import { phaseList, record, rollbackNotice, stepsFor, type RollbackRecord } from './rollback-record.js';
-import { RollbackSteps, StepOutcome } from './rollback-steps.service.js';
+import { phaseList, record, stepsFor, type RollbackRecord } from './rollback-record.js';
+import { PhaseStepName, RollbackSteps, StepOutcome } from './rollback-steps.service.js';
 
 /** Told about each step as it finishes, so the CLI can print progress. */
 export type StepListener = (step: RollbackStep) => void;
@@ -67,6 +67,7 @@ export class RollbackService {
         backup: plan.backup,
         reason,
         actor: request.actor,
+        method: request.method ?? null,
         requestId: request.requestId ?? null,
         status: 'running',
         startedAt: new Date(),
@@ -106,6 +107,7 @@ export class RollbackService {
       backup: false,
       reason: request.reason,
       actor: request.actor,
+      method: request.method ?? null,
       requestId: request.requestId ?? null,
       status: 'running',
       startedAt: new Date(),
@@ -115,7 +117,7 @@ export class RollbackService {
       backupLocation: null,
     });
     const change = changeOf(entry);
-    const started = this.notifier.notify('rollback.started', rollbackNotice(entry));
+    const started = this.notifier.notify('rollback.started', entry);
     const [flagsStep, jobsStep, ...rest] = entry.steps;
     const keys = this.registry.flags().map((f) => f.key);
     const jobs = this.registry.jobs().map((j) => j.job.name);
@@ -141,11 +143,11 @@ export class RollbackService {
 
   private async execute(entry: RollbackLogEntry, onStep?: StepListener): Promise<RollbackRecord> {
     const change = changeOf(entry);
-    const started = this.notifier.notify('rollback.started', rollbackNotice(entry));
+    const started = this.notifier.notify('rollback.started', entry);
     for (const step of entry.steps) {
       if (step.status === 'done' || step.status === 'skipped' || step.name === 'log') continue;
       const carriedOn = await this.timed(entry, step, onStep, () =>
-        this.steps.run(step.name as Exclude<typeof step.name, 'log'>, step.phase!, entry, change),
+        this.steps.run(step.name as PhaseStepName, step.phase!, entry, change),
       );
       if (!carriedOn) break;
     }
@@ -204,7 +206,9 @@ export class RollbackService {
       };
     });
     // receivers must never see the end before the start: the start notice (bounded by the webhook timeout) goes first
-    const delivery = [await startNotice, await this.notifier.notify('rollback.finished', rollbackNotice(entry))];
+    const delivery = [await startNotice, await this.notifier.notify('rollback.finished', entry)];
+    // the template's lifecycle: a completed rollback is under investigation until its resolution is written
+    if (entry.status === 'completed') void this.notifier.notify('rollback.investigating', entry);
     const undelivered = delivery.filter((d): d is string => d !== null);
     if (undelivered.length) {
       entry.issues = [...entry.issues, ...undelivered];

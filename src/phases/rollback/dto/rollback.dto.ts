@@ -61,10 +61,28 @@ export class RollbackIdParam {
   id!: number;
 }
 
+/** Writing it sends the RESOLVED notice. */
 export class ResolutionDto {
   @ApiProperty({ description: 'How the incident was resolved (editable later)', maxLength: 5000 })
   @IsString()
   @MinLength(1)
   @MaxLength(5000)
   resolution!: string;
+
+  @ApiPropertyOptional({ description: 'What caused the incident, once known', maxLength: 5000 })
+  @Omittable()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(5000)
+  rootCause?: string;
+
+  @ApiPropertyOptional({
+    description: 'How it ended, in the history\'s words (e.g. "fixed, re-enabled, no further issues")',
+    maxLength: 1000,
+  })
+  @Omittable()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1000)
+  outcome?: string;
 }
