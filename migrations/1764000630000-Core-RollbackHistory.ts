@@ -1,5 +1,6 @@
 import { MigrationInterface, QueryRunner, TableColumn } from 'typeorm';
 import { datetimeColumn, dialectOf } from '../src/database/dialect.js';
+import { coreSchema, guardCoreDrop } from '../src/phases/guard/core-schema-guard.js';
 
 /**
  * The rest of the factory's rollback history on rollback_log: which path ran the rollback
@@ -19,8 +20,17 @@ export class CoreRollbackHistory1764000630000 implements MigrationInterface {
       if (!(await qr.hasColumn('rollback_log', column.name))) await qr.addColumn('rollback_log', column);
   }
 
+  /** The history written into these columns is kept like the rest of the rollback log: see guardCoreDrop. */
   async down(qr: QueryRunner): Promise<void> {
-    for (const name of ['re_enabled_at', 'outcome', 'root_cause', 'method'])
-      if (await qr.hasColumn('rollback_log', name)) await qr.dropColumn('rollback_log', name);
+    const names = ['re_enabled_at', 'outcome', 'root_cause', 'method'];
+    await guardCoreDrop(
+      qr,
+      coreSchema(
+        CoreRollbackHistory1764000630000.name,
+        [],
+        names.map((column) => ({ table: 'rollback_log', column, key: 'id', rebuildable: false })),
+      ),
+    );
+    for (const name of names) if (await qr.hasColumn('rollback_log', name)) await qr.dropColumn('rollback_log', name);
   }
 }

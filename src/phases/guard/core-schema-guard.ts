@@ -2,17 +2,22 @@ import { Logger } from '@nestjs/common';
 import type { ObjectLiteral, QueryRunner } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
-import type { OwnedTable } from '../phase-definition.js';
+import type { OwnedColumn, OwnedTable } from '../phase-definition.js';
 import { inspectDrop } from './migration-guard.js';
 
-/** What a core migration's down() drops, in drop order (children first). */
+/** What a core migration's down() drops: tables in drop order (children first), and columns it added to tables it keeps. */
 export interface CoreSchema {
   readonly migration: string;
   readonly tables: readonly OwnedTable[];
+  readonly columns: readonly OwnedColumn[];
 }
 
-export function coreSchema(migration: string, tables: readonly OwnedTable[]): CoreSchema {
-  return Object.freeze({ migration, tables: Object.freeze([...tables]) });
+export function coreSchema(
+  migration: string,
+  tables: readonly OwnedTable[],
+  columns: readonly OwnedColumn[] = [],
+): CoreSchema {
+  return Object.freeze({ migration, tables: Object.freeze([...tables]), columns: Object.freeze([...columns]) });
 }
 
 /**
@@ -42,9 +47,9 @@ export const CORE_DATA_DROP_USAGE = 'migrate --revert --drop-core-data --reason 
  * override and a verified full backup; otherwise UNSAFE_REQUEST names each such table.
  */
 export async function guardCoreDrop(qr: QueryRunner, schema: CoreSchema): Promise<void> {
-  const holding = (await inspectDrop(qr, { tables: schema.tables, columns: [] }))
+  const holding = (await inspectDrop(qr, schema))
     .filter((item) => item.refusal !== null)
-    .map((item) => item.table);
+    .map((item) => (item.column ? `${item.table}.${item.column}` : item.table));
   if (holding.length === 0) return;
   const allowed = (qr.data as ObjectLiteral | undefined)?.[CORE_DATA_DROP] as CoreDataDrop | undefined;
   if (allowed) {
@@ -58,7 +63,7 @@ export async function guardCoreDrop(qr: QueryRunner, schema: CoreSchema): Promis
   }
   throw new DomainError(
     ErrorCode.UnsafeRequest,
-    `Refusing to revert ${schema.migration}: it would drop core tables holding data (${holding.join(', ')}). ` +
+    `Refusing to revert ${schema.migration}: it would drop core tables or columns holding data (${holding.join(', ')}). ` +
       `Core data is dropped only on purpose, with a verified full backup: ${CORE_DATA_DROP_USAGE}`,
     { migration: schema.migration, tables: holding },
   );
