@@ -10,6 +10,7 @@ import {
 } from '../../common/cli/command-output.js';
 import type { RollbackPlan, RollbackRequest } from '../rollback/rollback-planner.service.js';
 import { RollbackService } from '../rollback/rollback.service.js';
+import { RollbackDrillCommand } from './rollback-drill.command.js';
 import { printStep, report } from './rollback-report.js';
 
 interface RollbackOptions {
@@ -29,6 +30,7 @@ interface RollbackOptions {
   name: 'rollback',
   description:
     'Roll phases back by the runbook: --phase N | --to-phase N | --emergency, or --resume an unfinished rollback',
+  subCommands: [RollbackDrillCommand],
 })
 export class RollbackCommand extends CommandRunner {
   constructor(private readonly rollbacks: RollbackService) {
