@@ -1900,10 +1900,30 @@ export interface components {
             revertSchema?: boolean;
             /** @description Back up the owned tables and columns first (needed when they hold data) */
             backup?: boolean;
+            /** @description Take a full-database backup before the first step (refused, nothing changed, if it fails) */
+            fullBackup?: boolean;
             /** @description Answer with the plan; change nothing */
             dryRun?: boolean;
             /** @description Why: kept in the rollback log and the flag audit */
             reason: string;
+        };
+        FullBackupDto: {
+            id: number;
+            /** @description The backup file on the server (its manifest.json lies beside it) */
+            location: string;
+            /** @enum {string} */
+            dialect: "sqlite" | "mysql";
+            bytes: number;
+            /** @description sha256 of the file, as read back after writing */
+            sha256: string;
+            actor: string;
+            reason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            verifiedAt: string;
+            /** @description Whole seconds since it was taken, when the plan was made */
+            ageSeconds: number;
         };
         PlanJobDto: {
             name: string;
@@ -1948,6 +1968,10 @@ export interface components {
             revertSchema: boolean;
             backup: boolean;
             backupDir: string | null;
+            /** @description A full-database backup is taken before the first step */
+            fullBackup: boolean;
+            /** @description The latest verified full-database backup and its age; null when none was ever taken */
+            lastFullBackup: components["schemas"]["FullBackupDto"] | null;
             /** @description Every step, pending */
             steps: components["schemas"]["RollbackStepDto"][];
             phasePlans: components["schemas"]["PhasePlanDto"][];

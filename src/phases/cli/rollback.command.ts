@@ -10,6 +10,7 @@ import {
 } from '../../common/cli/command-output.js';
 import type { RollbackPlan, RollbackRequest } from '../rollback/rollback-planner.service.js';
 import { RollbackService } from '../rollback/rollback.service.js';
+import { fullBackupLine } from './full-backup-report.js';
 import { RollbackDrillCommand } from './rollback-drill.command.js';
 import { printStep, report } from './rollback-report.js';
 
@@ -20,6 +21,7 @@ interface RollbackOptions {
   reason?: string;
   revertSchema?: boolean;
   backup?: boolean;
+  fullBackup?: boolean;
   dryRun?: boolean;
   yes?: boolean;
   resume?: boolean;
@@ -50,6 +52,7 @@ export class RollbackCommand extends CommandRunner {
         emergency: options.emergency,
         revertSchema: options.revertSchema,
         backup: options.backup,
+        fullBackup: options.fullBackup,
         reason: options.reason,
         actor: cliActor(),
       };
@@ -106,6 +109,14 @@ export class RollbackCommand extends CommandRunner {
   }
 
   @Option({
+    flags: '--full-backup',
+    description: 'take a full-database backup (backup --full) before the first step; refused if it fails',
+  })
+  parseFullBackup() {
+    return true;
+  }
+
+  @Option({
     flags: '--dry-run',
     description: 'print the plan (steps, tables, data-loss risk, refusals) and change nothing',
   })
@@ -131,8 +142,9 @@ export class RollbackCommand extends CommandRunner {
 
 function printPlan(plan: RollbackPlan): void {
   process.stdout.write(
-    `Plan: ${plan.kind} rollback of phase ${plan.phases.join(', ')}${plan.revertSchema ? ', schema reverted' : ', schema kept'}${plan.backup ? `, backup to ${plan.backupDir}` : ''}\n`,
+    `Plan: ${plan.kind} rollback of phase ${plan.phases.join(', ')}${plan.revertSchema ? ', schema reverted' : ', schema kept'}${plan.backup ? `, backup to ${plan.backupDir}` : ''}${plan.fullBackup ? ', full backup first' : ''}\n`,
   );
+  process.stdout.write(`${fullBackupLine(plan.lastFullBackup)}\n`);
   for (const p of plan.phasePlans) {
     process.stdout.write(
       `\nPhase ${p.phase} ${p.title} (data-loss risk ${p.dataLossRisk}; schema ${p.schema}; fallback: ${p.legacyFallback})\n`,

@@ -121,12 +121,33 @@ class PhasePlanDto {
   @ApiProperty({ type: [TablePlanDto] }) tables!: TablePlanDto[];
 }
 
+/** A full-database backup as its record in full_backup holds it. */
+export class FullBackupDto {
+  @ApiProperty() id!: number;
+  @ApiProperty({ description: 'The backup file on the server (its manifest.json lies beside it)' }) location!: string;
+  @ApiProperty({ enum: ['sqlite', 'mysql'] }) dialect!: string;
+  @ApiProperty() bytes!: number;
+  @ApiProperty({ description: 'sha256 of the file, as read back after writing' }) sha256!: string;
+  @ApiProperty() actor!: string;
+  @ApiProperty({ type: String, nullable: true }) reason!: string | null;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time' }) verifiedAt!: Date;
+  @ApiProperty({ description: 'Whole seconds since it was taken, when the plan was made' }) ageSeconds!: number;
+}
+
 export class RollbackPlanDto {
   @ApiProperty({ enum: ROLLBACK_KINDS }) kind!: string;
   @ApiProperty({ type: [Number] }) phases!: number[];
   @ApiProperty() revertSchema!: boolean;
   @ApiProperty() backup!: boolean;
   @ApiProperty({ type: String, nullable: true }) backupDir!: string | null;
+  @ApiProperty({ description: 'A full-database backup is taken before the first step' }) fullBackup!: boolean;
+  @ApiProperty({
+    type: FullBackupDto,
+    nullable: true,
+    description: 'The latest verified full-database backup and its age; null when none was ever taken',
+  })
+  lastFullBackup!: FullBackupDto | null;
   @ApiProperty({ type: [RollbackStepDto], description: 'Every step, pending' }) steps!: RollbackStepDto[];
   @ApiProperty({ type: [PhasePlanDto] }) phasePlans!: PhasePlanDto[];
   @ApiProperty({

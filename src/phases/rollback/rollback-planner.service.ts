@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { BackupService } from '../backup/backup.service.js';
+import { FullBackup, FullBackupService } from '../backup/full-backup.service.js';
 import { FlagsService } from '../flags/flags.service.js';
 import { describeItem, GuardItem, schemaOf } from '../guard/migration-guard.js';
 import { JobsService } from '../jobs/jobs.service.js';
@@ -16,6 +17,8 @@ export interface RollbackRequest {
   emergency?: boolean;
   revertSchema?: boolean;
   backup?: boolean;
+  /** Take a full-database backup before the first step. */
+  fullBackup?: boolean;
   reason?: string;
   actor: string;
   requestId?: string;
@@ -52,6 +55,9 @@ export interface RollbackPlan {
   revertSchema: boolean;
   backup: boolean;
   backupDir: string | null;
+  fullBackup: boolean;
+  /** The latest verified full-database backup, whose age the dry run shows. */
+  lastFullBackup: FullBackup | null;
   steps: RollbackStep[];
   phasePlans: PhasePlan[];
   /** Rows dropped that no backup keeps (rebuildable data, reverted without --backup). */
@@ -67,6 +73,7 @@ export class RollbackPlanner {
     private readonly flags: FlagsService,
     private readonly jobs: JobsService,
     private readonly backups: BackupService,
+    private readonly fullBackups: FullBackupService,
   ) {}
 
   /** The phases a request covers, in rollback order (highest first). */
@@ -76,9 +83,12 @@ export class RollbackPlanner {
     ).length;
     if (targets !== 1)
       throw DomainError.validation([{ field: 'phase', messages: ['give exactly one of phase, toPhase or emergency'] }]);
-    if (request.emergency && (request.revertSchema || request.backup)) {
+    if (request.emergency && (request.revertSchema || request.backup || request.fullBackup)) {
       throw DomainError.validation([
-        { field: 'emergency', messages: ['an emergency rollback changes no schema: drop revertSchema and backup'] },
+        {
+          field: 'emergency',
+          messages: ['an emergency rollback changes no schema and waits for nothing: drop revertSchema and backups'],
+        },
       ]);
     }
     if (request.backup && !request.revertSchema) {
@@ -101,6 +111,8 @@ export class RollbackPlanner {
     const refusals: string[] = [];
     if (revertSchema) refusals.push(...(await this.stackOrderRefusals(phases)));
     if (backup) await this.backups.preflight().catch((e: Error) => refusals.push(e.message));
+    if (request.fullBackup)
+      await this.backups.preflight().catch((e: Error) => refusals.push(`full backup: ${e.message}`));
     const phasePlans: PhasePlan[] = [];
     for (const def of phases) phasePlans.push(await this.phasePlan(def, revertSchema, backup));
     for (const p of phasePlans) {
@@ -116,6 +128,8 @@ export class RollbackPlanner {
       revertSchema,
       backup,
       backupDir: backup ? this.backups.baseDir : null,
+      fullBackup: request.fullBackup === true,
+      lastFullBackup: await this.fullBackups.latestVerified(),
       steps: stepsFor(kind, phases, revertSchema, backup),
       phasePlans,
       dataLoss: phasePlans.some((p) => p.tables.some((t) => t.action === 'drop' && t.holdsData && t.rebuildable)),

@@ -1,4 +1,5 @@
 import type { BackupService } from '../backup/backup.service.js';
+import type { FullBackup, FullBackupService } from '../backup/full-backup.service.js';
 import type { FlagsService } from '../flags/flags.service.js';
 import type { PhaseSchema } from '../guard/migration-guard.js';
 import type { JobsService } from '../jobs/jobs.service.js';
@@ -43,6 +44,7 @@ function planner(
     schema?: Record<number, SchemaState>;
     tables?: Record<string, TableState>;
     preflight?: () => Promise<void>;
+    lastFullBackup?: FullBackup;
   } = {},
 ) {
   const phases = [7, 8, 9, 10].map((n) => fakePhase(n));
@@ -61,8 +63,16 @@ function planner(
     preflight: options.preflight ?? (async () => undefined),
     baseDir: '/backups',
   } as unknown as BackupService;
+  const fullBackups = { latestVerified: async () => options.lastFullBackup ?? null } as unknown as FullBackupService;
   const repository = new FakeRollbackPlanRepository(new Map(Object.entries(options.tables ?? {})));
-  return new RollbackPlanner(repository as unknown as RollbackPlanRepository, registry, flags, jobs, backups);
+  return new RollbackPlanner(
+    repository as unknown as RollbackPlanRepository,
+    registry,
+    flags,
+    jobs,
+    backups,
+    fullBackups,
+  );
 }
 
 const request = { actor: 'test', reason: 'unit' };
@@ -140,5 +150,24 @@ describe('RollbackPlanner refusals (against an in-memory repository)', () => {
       code: 'VALIDATION_FAILED',
     });
     await expect(p.plan({ ...request, phase: 8, backup: true })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(p.plan({ ...request, emergency: true, fullBackup: true })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
+  });
+
+  it('shows the latest full backup and its age, and refuses a full backup the directory cannot take', async () => {
+    const last = { id: 3, location: '/backups/x-full/database.sqlite', ageSeconds: 7200 } as FullBackup;
+    expect(await planner({ lastFullBackup: last }).plan({ ...request, phase: 10 })).toMatchObject({
+      fullBackup: false,
+      lastFullBackup: last,
+      refusals: [],
+    });
+    expect((await planner().plan({ ...request, phase: 10 })).lastFullBackup).toBeNull();
+    const refused = await planner({ preflight: () => Promise.reject(new Error('/backups is read-only')) }).plan({
+      ...request,
+      phase: 10,
+      fullBackup: true,
+    });
+    expect(refused).toMatchObject({ fullBackup: true, refusals: ['full backup: /backups is read-only'] });
   });
 });

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { inTransaction } from '../../database/transaction.js';
+import { FullBackupService } from '../backup/full-backup.service.js';
 import { FlagChange, FlagsService } from '../flags/flags.service.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
@@ -39,6 +40,7 @@ export class RollbackService {
     private readonly registry: PhaseRegistry,
     private readonly flags: FlagsService,
     private readonly jobs: JobsService,
+    private readonly fullBackups: FullBackupService,
   ) {}
 
   /** The dry run: the full plan, refusals included, with nothing changed. */
@@ -56,6 +58,8 @@ export class RollbackService {
         throw new DomainError(ErrorCode.UnsafeRequest, `Rollback refused: ${plan.refusals.join('; ')}`, {
           refusals: plan.refusals,
         });
+      // before anything changes: a backup that fails refuses the rollback with nothing done
+      if (plan.fullBackup) await this.fullBackups.take({ actor: request.actor, reason: `before rollback: ${reason}` });
       const entry = await this.log.create({
         kind: plan.kind,
         phases: plan.phases,

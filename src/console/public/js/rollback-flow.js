@@ -1,7 +1,7 @@
 // The runbook's rollback, roll-forward and emergency procedures as dialogs: plan first, then
 // reason and confirmation, then each step's progress and timing as the server records it.
 import { api } from './api.js';
-import { askReason, badge, duration, errorBox, facts, fill, h, modal, table, when } from './dom.js';
+import { age, askReason, badge, duration, errorBox, facts, fill, h, modal, table, when } from './dom.js';
 
 const STEP_TONE = { pending: 'neutral', running: 'info', done: 'ok', failed: 'bad', skipped: 'neutral' };
 export const STATUS_TONE = { running: 'info', completed: 'ok', failed: 'bad', superseded: 'neutral' };
@@ -29,10 +29,22 @@ export function stepsTable(steps) {
   );
 }
 
+/** The runbook's checklist begins with a full backup: its age, or its absence, comes first. */
+function lastFullBackupView(backup) {
+  return h(
+    'p',
+    { class: backup ? 'full-backup' : 'full-backup error-text', 'data-full-backup': backup ? backup.id : 'none' },
+    backup
+      ? `Last full backup: ${age(backup.createdAt)} (${when(backup.createdAt)}), ${backup.location}`
+      : 'No full backup recorded: tick "Take a full backup first" or run backup --full.',
+  );
+}
+
 function planView(plan) {
   return h(
     'div',
     { class: 'plan', 'data-refused': plan.refusals.length > 0 },
+    lastFullBackupView(plan.lastFullBackup),
     plan.refusals.length
       ? h(
           'div',
@@ -108,6 +120,7 @@ export async function rollBackPhase(ctx, phase) {
     (close) => {
       const revertSchema = h('input', { type: 'checkbox', name: 'revertSchema' });
       const backup = h('input', { type: 'checkbox', name: 'backup', disabled: true });
+      const fullBackup = h('input', { type: 'checkbox', name: 'fullBackup' });
       const planBox = h('div', { class: 'plan-box' });
       const errors = h('div', { class: 'dialog-errors' });
       const reason = h('textarea', {
@@ -131,6 +144,7 @@ export async function rollBackPhase(ctx, phase) {
         phase: phase.number,
         revertSchema: revertSchema.checked,
         backup: revertSchema.checked && backup.checked,
+        fullBackup: fullBackup.checked,
       });
       const invalidate = () => {
         backup.disabled = !revertSchema.checked;
@@ -141,6 +155,7 @@ export async function rollBackPhase(ctx, phase) {
       };
       revertSchema.addEventListener('change', invalidate);
       backup.addEventListener('change', invalidate);
+      fullBackup.addEventListener('change', invalidate);
       const showPlan = async () => {
         fill(errors);
         try {
@@ -171,6 +186,7 @@ export async function rollBackPhase(ctx, phase) {
             ' Also revert its schema (drops its tables and columns; stack order applies)',
           ),
           h('label', { class: 'check' }, backup, ' Back up its tables first (needed when they hold data)'),
+          h('label', { class: 'check' }, fullBackup, ' Take a full backup first (the whole database)'),
           h('button', { type: 'button', 'data-action': 'plan', onclick: showPlan }, 'Show the plan (dry run)'),
         ),
         errors,

@@ -33,6 +33,13 @@ export class StartRollbackDto {
   @IsBoolean()
   backup?: boolean;
 
+  @ApiPropertyOptional({
+    description: 'Take a full-database backup before the first step (refused, nothing changed, if it fails)',
+  })
+  @Omittable()
+  @IsBoolean()
+  fullBackup?: boolean;
+
   @ApiPropertyOptional({ description: 'Answer with the plan; change nothing' })
   @Omittable()
   @IsBoolean()
