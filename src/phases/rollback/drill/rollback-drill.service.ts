@@ -17,7 +17,7 @@ import type { RollbackRecord } from '../rollback-record.js';
 import { RollbackService } from '../rollback.service.js';
 import { compareDigests, digestOwned } from './drill-checksums.js';
 import { drillReport, type DrillReport } from './drill-report.js';
-import { DrillListener, DrillTimer, messageOf } from './drill-timer.js';
+import { type DrillListener, DrillTimer, messageOf } from './drill-timer.js';
 import type { RollbackDrill } from './rollback-drill.entity.js';
 import { RollbackDrillRepository } from './rollback-drill.repository.js';
 import { SCRATCH_APP, type ScratchAppFactory } from './scratch-app.js';
@@ -165,7 +165,8 @@ export class RollbackDrillService {
       );
     if (rollback.status !== 'completed')
       drill.error = `the rollback on the copy ${rollback.status}: ${rollback.issues.join('; ')}`;
-    const backups = await backupsByPhase(app.get(RestoreService), rollback);
+    const restores = app.get(RestoreService);
+    const backups = await backupsByPhase(restores, rollback);
     const rollForward = app.get(RollForwardService);
     for (const phase of revertedPhases(rollback)) {
       // shadow flags only, as the runbook brings a phase back before its data is restored
@@ -184,7 +185,7 @@ export class RollbackDrillService {
       if (!location) continue;
       await timer
         .time(phase, 'restore', async () => {
-          const restored = await app.get(RestoreService).restore(location);
+          const restored = await restores.restore(location);
           return { value: restored, detail: `${restored.items.length} tables and columns restored, checksums match` };
         })
         // recorded on the step; the phases above are still enabled and restored, and verify shows the damage
