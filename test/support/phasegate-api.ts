@@ -1790,6 +1790,8 @@ export interface components {
             name: "full-backup" | "load-copy" | "start-copy" | "checksum" | "disable-flags" | "stop-jobs" | "backup" | "revert-schema" | "verify-legacy" | "log" | "enable" | "restore" | "verify" | "drop-copy";
             /** @enum {string} */
             status: "done" | "failed" | "skipped";
+            /** Format: date-time */
+            startedAt: string | null;
             durationMs: number;
             detail: string | null;
         };

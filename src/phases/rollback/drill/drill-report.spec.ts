@@ -32,6 +32,7 @@ describe('rollback drill report', () => {
       phase,
       name: 'backup',
       status: 'done',
+      startedAt: null,
       durationMs,
       detail: null,
     });

@@ -21,18 +21,27 @@ export class DrillTimer {
   /** Runs one step; a thrown error is recorded on the step and thrown on. */
   async time<T>(phase: number | null, name: DrillStepName, work: () => Promise<StepResult<T>>): Promise<T> {
     const started = Date.now();
+    const startedAt = new Date(started).toISOString();
     try {
       const result = await work();
       this.add({
         phase,
         name,
         status: result.failed ? 'failed' : 'done',
+        startedAt,
         durationMs: Date.now() - started,
         detail: result.detail,
       });
       return result.value;
     } catch (error) {
-      this.add({ phase, name, status: 'failed', durationMs: Date.now() - started, detail: messageOf(error) });
+      this.add({
+        phase,
+        name,
+        status: 'failed',
+        startedAt,
+        durationMs: Date.now() - started,
+        detail: messageOf(error),
+      });
       throw error;
     }
   }
@@ -43,6 +52,7 @@ export class DrillTimer {
       phase: step.phase,
       name: step.name,
       status: step.status === 'done' || step.status === 'skipped' ? step.status : 'failed',
+      startedAt: step.startedAt,
       durationMs: step.durationMs ?? 0,
       detail: step.detail,
     });

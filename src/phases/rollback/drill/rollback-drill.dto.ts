@@ -20,6 +20,7 @@ class DrillStepDto {
     number | null;
   @ApiProperty({ enum: DRILL_STEP_NAMES }) name!: string;
   @ApiProperty({ enum: ['done', 'failed', 'skipped'] }) status!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt!: string | null;
   @ApiProperty() durationMs!: number;
   @ApiProperty({ type: String, nullable: true }) detail!: string | null;
 }

@@ -38,6 +38,8 @@ export interface DrillStep {
   phase: number | null;
   name: DrillStepName;
   status: 'done' | 'failed' | 'skipped';
+  /** ISO time; null for a rollback step that never started. */
+  startedAt: string | null;
   durationMs: number;
   detail: string | null;
 }
