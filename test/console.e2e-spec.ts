@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { ApiKeysService } from '../src/common/auth/api-keys.service.js';
 import { Role } from '../src/common/auth/role.js';
+import { FullBackupService } from '../src/phases/backup/full-backup.service.js';
 import { PhaseRegistry } from '../src/phases/phase-registry.service.js';
 import { CONSOLE_FLAGS } from '../src/console/console.module.js';
 import { DemoSeedService } from '../src/production/demo-seed.service.js';
@@ -244,14 +245,20 @@ describe('operations console in a browser', () => {
     const plan = dialog().locator('.phase-plan[data-phase="10"]');
     await plan.waitFor();
     expect(await plan.textContent()).toMatch(/mv_token_flow_summary\s*yes\s*\d+\s*yes \(rebuildable\)/);
+    expect(await dialog().locator('[data-full-backup]').textContent()).toMatch(/No full backup recorded/);
     expect(await dialog().locator('.confirm-step').isVisible()).toBe(true);
     await w.screenshot('rollback-plan', { fullPage: false });
     // changing an option withdraws the plan and the button that runs it
     await dialog().locator('input[name=revertSchema]').uncheck();
     expect(await dialog().locator('.plan').count()).toBe(0);
     expect(await dialog().locator('button[type=submit]').isDisabled()).toBe(true);
+    // the next plan shows the full backup taken meanwhile, with its age
+    await t.app.get(FullBackupService).take({ to: mkdtempSync(join(tmpdir(), 'phasegate-console-')), actor: 'test' });
     await dialog().locator('button[data-action=plan]').click();
     await plan.waitFor();
+    expect(await dialog().locator('[data-full-backup]').textContent()).toMatch(
+      /Last full backup: (just now|.* ago) \(/,
+    );
     expect(await plan.textContent()).toMatch(/enable_production_dashboard/);
     await dialog().locator('textarea[name=reason]').fill('dashboard drill');
     await dialog().locator('input[name=confirmed]').check();

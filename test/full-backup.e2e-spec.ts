@@ -173,6 +173,16 @@ describe('full-database backup and restore', () => {
     expect(JSON.parse(cli.stdout)).toMatchObject({ ok: false, code: 'CONFLICT' });
   });
 
+  (testDbKind() === 'mysql' ? it : it.skip)('names the missing dump tool, and changes nothing', async () => {
+    const latest = (await full.latestVerified())!;
+    const result = await runCli(['backup', '--full'], { ...env(), PATH: '/nonexistent' }, 120_000);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /Full backup failed: none of mariadb-dump, mysqldump is on PATH .*; nothing was changed/,
+    );
+    expect((await full.latestVerified())!.id).toBe(latest.id);
+  });
+
   it('restore --full brings the whole live database back', async () => {
     const before = await fingerprint(ds);
     const backup = await full.take({ actor: 'test', reason: 'before damage' });

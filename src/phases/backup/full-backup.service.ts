@@ -108,7 +108,7 @@ export class FullBackupService {
       await syncFile(location);
       await syncFile(join(folder, MANIFEST_FILE));
       // the manifest is read back as a restore would read it: what is recorded is what it checks
-      await this.check(location);
+      await this.check(location, { bytes, sha256 });
       const record = await this.records.record({
         location,
         dialect,
@@ -129,7 +129,7 @@ export class FullBackupService {
     } catch (error) {
       // a half-written backup is useless and may be what filled the disk
       await rm(folder, { recursive: true, force: true }).catch(() => undefined);
-      throw unusableDirectory(base, error);
+      throw failedBackup(base, error);
     }
   }
 
@@ -212,8 +212,8 @@ export class FullBackupService {
     return result;
   }
 
-  /** The manifest beside `location`, after the file's size and sha256 matched it. */
-  private async check(location: string): Promise<FullBackupManifest> {
+  /** The manifest beside `location`, after the file's size and sha256 matched it (`read`: as just read back). */
+  private async check(location: string, read?: { bytes: number; sha256: string }): Promise<FullBackupManifest> {
     let manifest: ManifestText;
     try {
       manifest = JSON.parse(await readFile(join(dirname(location), MANIFEST_FILE), 'utf8')) as ManifestText;
@@ -231,7 +231,7 @@ export class FullBackupService {
         ErrorCode.UnsafeRequest,
         `Backup was taken on ${manifest.dialect}; this database is ${dialectOf(this.dataSource)}`,
       );
-    const now = await fileDigest(location);
+    const now = read ?? (await fileDigest(location));
     if (now.sha256 !== manifest.sha256 || now.bytes !== manifest.bytes)
       throw new DomainError(
         ErrorCode.Conflict,
@@ -279,6 +279,15 @@ export class FullBackupService {
     const o = this.dataSource.options as MysqlDataSourceOptions;
     return { host: o.host ?? 'localhost', port: o.port ?? 3306, user: o.username ?? '', password: o.password ?? '' };
   }
+}
+
+/** A file-system error blames the directory; anything else (the dump tool's own failure) is named as it is. */
+function failedBackup(base: string, error: unknown): DomainError {
+  if (error instanceof DomainError || (error as { code?: unknown } | null)?.code) return unusableDirectory(base, error);
+  return new DomainError(
+    ErrorCode.UnsafeRequest,
+    `Full backup failed: ${error instanceof Error ? error.message : String(error)}; nothing was changed`,
+  );
 }
 
 function withAge(record: FullBackupRecord): FullBackup {

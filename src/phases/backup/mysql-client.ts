@@ -55,9 +55,7 @@ async function installed(tools: string[]): Promise<string> {
         return path;
     }
   }
-  throw Object.assign(new Error(`none of ${tools.join(', ')} is installed (apt-get install mariadb-client)`), {
-    code: 'ENOENT',
-  });
+  throw new Error(`none of ${tools.join(', ')} is on PATH (apt-get install mariadb-client)`);
 }
 
 function optionFileText(login: ServerLogin): string {

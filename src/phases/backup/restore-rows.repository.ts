@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { QueryRunner } from 'typeorm';
 import { dialectOf, execute, insertIgnore, toDbTime, upsertStatement } from '../../database/dialect.js';
-import { q } from './row-stream.js';
-import type { BackupItem } from './schema-backup.entity.js';
+import { q, type RowSet } from './row-stream.js';
 
 /** A row as a backup file holds it (rowLine's encoding). */
 export type BackupRow = Record<string, unknown>;
@@ -10,7 +9,10 @@ export type BackupRow = Record<string, unknown>;
 /** Column name -> its type in the live schema, lower case: how a backed-up value is decoded. */
 export type ColumnTypes = ReadonlyMap<string, string>;
 
-/** The restore's writes, on the connection the restore holds from the first check to the last. */
+/**
+ * The restore's writes, in the restore's transaction. Table and column names come from the
+ * live schema (the row set), never from a manifest: a backup file supplies values only.
+ */
 @Injectable()
 export class RestoreRowsRepository {
   async columnTypes(qr: QueryRunner, table: string): Promise<ColumnTypes> {
@@ -18,26 +20,26 @@ export class RestoreRowsRepository {
   }
 
   /** Table rows by primary key: rows seeded again since take the backed-up values, and a second run changes nothing. */
-  upsertRows(qr: QueryRunner, item: BackupItem, rows: BackupRow[], types: ColumnTypes): Promise<number> {
+  upsertRows(qr: QueryRunner, set: RowSet, rows: BackupRow[], types: ColumnTypes): Promise<number> {
     const dialect = dialectOf(qr);
-    const update = item.columns.filter((c) => !item.key.includes(c));
+    const update = set.columns.filter((c) => !set.key.includes(c));
     const sql = update.length
-      ? upsertStatement(dialect, item.table, item.columns, item.key, update, rows.length)
-      : `${insertIgnore(dialect)} ${q(item.table)} (${item.columns.map(q).join(', ')}) VALUES ${rows.map(() => `(${item.columns.map(() => '?').join(', ')})`).join(', ')}`;
+      ? upsertStatement(dialect, set.table, set.columns, set.key, update, rows.length)
+      : `${insertIgnore(dialect)} ${q(set.table)} (${set.columns.map(q).join(', ')}) VALUES ${rows.map(() => `(${set.columns.map(() => '?').join(', ')})`).join(', ')}`;
     return execute(
       qr.manager,
       sql,
-      rows.flatMap((r) => item.columns.map((c) => dbValue(r[c], types.get(c) ?? ''))),
+      rows.flatMap((r) => set.columns.map((c) => dbValue(r[c], types.get(c) ?? ''))),
     );
   }
 
   /** An owned column by row key, one UPDATE per batch: `SET col = CASE WHEN <key> THEN value ... END WHERE <key> OR ...`. */
-  updateColumn(qr: QueryRunner, item: BackupItem, rows: BackupRow[], types: ColumnTypes): Promise<number> {
-    const column = item.column!;
+  updateColumn(qr: QueryRunner, set: RowSet, rows: BackupRow[], types: ColumnTypes): Promise<number> {
+    const column = set.column!;
     const toDb = (c: string, value: unknown) => dbValue(value, types.get(c) ?? '');
-    const match = item.key.map((k) => `${q(k)} = ?`).join(' AND ');
-    const keyOf = (r: BackupRow) => item.key.map((k) => toDb(k, r[k]));
-    const sql = `UPDATE ${q(item.table)} SET ${q(column)} = CASE ${rows.map(() => `WHEN ${match} THEN ?`).join(' ')} END WHERE ${rows.map(() => `(${match})`).join(' OR ')}`;
+    const match = set.key.map((k) => `${q(k)} = ?`).join(' AND ');
+    const keyOf = (r: BackupRow) => set.key.map((k) => toDb(k, r[k]));
+    const sql = `UPDATE ${q(set.table)} SET ${q(column)} = CASE ${rows.map(() => `WHEN ${match} THEN ?`).join(' ')} END WHERE ${rows.map(() => `(${match})`).join(' OR ')}`;
     const params = [...rows.flatMap((r) => [...keyOf(r), toDb(column, r[column])]), ...rows.flatMap(keyOf)];
     return execute(qr.manager, sql, params);
   }
