@@ -5,6 +5,7 @@ import { CoreRollback1764000300000 } from './1764000300000-Core-Rollback.js';
 import { CoreRowGuards1764000400000 } from './1764000400000-Core-RowGuards.js';
 import { CorePhaseManifest1764000500000 } from './1764000500000-Core-PhaseManifest.js';
 import { CoreFullBackup1764000610000 } from './1764000610000-Core-FullBackup.js';
+import { CoreRollbackDrill1764000620000 } from './1764000620000-Core-RollbackDrill.js';
 import { CoreRollbackHistory1764000630000 } from './1764000630000-Core-RollbackHistory.js';
 
 /**
@@ -21,5 +22,6 @@ export const CORE_MIGRATIONS = [
   CoreRowGuards1764000400000,
   CorePhaseManifest1764000500000,
   CoreFullBackup1764000610000,
+  CoreRollbackDrill1764000620000,
   CoreRollbackHistory1764000630000,
 ];

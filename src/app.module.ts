@@ -1,4 +1,5 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { CORE_MIGRATIONS } from '../migrations/index.js';
 import { AssignmentModule } from './assignment/assignment.module.js';
@@ -14,6 +15,7 @@ import { PeopleModule } from './people/people.module.js';
 import { phaseMigrations, type MigrationClass } from './phases/phase-definition.js';
 import { PhasesModule } from './phases/phases.module.js';
 import { ProductionModule } from './production/production.module.js';
+import { ScratchAppModule } from './phases/rollback/drill/scratch-app.js';
 import { RollbackModule } from './phases/rollback/rollback.module.js';
 import { PhaseStatusModule } from './phases/status/phase-status.module.js';
 
@@ -52,6 +54,10 @@ export class AppModule {
         ConsoleModule,
         ...PHASE_MODULES,
         ...(extras.modules ?? []),
+        // the rollback drill starts this same application on its scratch copy
+        ScratchAppModule.forRoot((env) =>
+          NestFactory.createApplicationContext(AppModule.forRoot(env, extras), { abortOnError: false }),
+        ),
       ],
     };
   }

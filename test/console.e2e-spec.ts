@@ -36,7 +36,7 @@ describe('operations console in a browser', () => {
   let operatorKey: { id: number; key: string };
 
   beforeAll(async () => {
-    t = await startTestApp({ JOBS_ENABLED: 'false' });
+    t = await startTestApp({ JOBS_ENABLED: 'false', BACKUP_DIR: mkdtempSync(join(tmpdir(), 'phasegate-console-')) });
     await t.app.get(DemoSeedService).seed();
     operatorKey = await t.app.get(ApiKeysService).create('console-operator', Role.Admin);
     await t.app.listen(0, '127.0.0.1');
@@ -290,6 +290,23 @@ describe('operations console in a browser', () => {
       /phase.*10.*console-operator.*dashboard drill.*completed/,
     );
     await w.screenshot('rollbacks');
+  });
+
+  it('lists the rollback drills with their time per phase and checksums, and opens one', async () => {
+    const drill = (
+      await t.http().post('/api/v1/admin/rollbacks/drills').set(t.auth(Role.Admin)).send({ toPhase: 10 }).expect(201)
+    ).body as { id: number; status: string };
+    expect(drill.status).toBe('passed');
+    await page().click('button:has-text("Refresh")');
+    const row = page().locator(`tr[data-drill="${drill.id}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/10.*passed.*10: .*(\d+) of \1 match/);
+    await row.locator('button', { hasText: 'Steps' }).click();
+    const detail = page().locator(`[data-drill-detail="${drill.id}"]`);
+    await detail.waitFor();
+    expect(await detail.locator('tr[data-step="10:revert-schema"]').getAttribute('data-status')).toBe('done');
+    expect(await detail.locator('tr[data-step="10:restore"]').getAttribute('data-status')).toBe('done');
+    await w.screenshot('rollback-drills');
   });
 
   it('says "Data unavailable" on the dashboard once Phase 10 is rolled back, and re-enables it', async () => {

@@ -479,6 +479,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/rollbacks/drills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the rollback drill reports */
+        get: operations["rollbackDrillList"];
+        put?: never;
+        /** Rehearse the rollback on a scratch copy of the database (answers when the drill has ended) */
+        post: operations["rollbackDrillStart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/rollbacks/drills/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one rollback drill report */
+        get: operations["rollbackDrillGet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/rollbacks": {
         parameters: {
             query?: never;
@@ -1747,6 +1782,65 @@ export interface components {
              * @example pilot on line 2
              */
             reason: string;
+        };
+        DrillStepDto: {
+            /** @description null: the drill or the rollback as a whole */
+            phase: number | null;
+            /** @enum {string} */
+            name: "full-backup" | "load-copy" | "start-copy" | "checksum" | "disable-flags" | "stop-jobs" | "backup" | "revert-schema" | "verify-legacy" | "log" | "enable" | "restore" | "verify" | "drop-copy";
+            /** @enum {string} */
+            status: "done" | "failed" | "skipped";
+            /** Format: date-time */
+            startedAt: string | null;
+            durationMs: number;
+            detail: string | null;
+        };
+        PhaseDurationDto: {
+            phase: number;
+            /** @description The phase's rollback steps, its roll forward and its restore, together */
+            durationMs: number;
+        };
+        DrillChecksumDto: {
+            phase: number;
+            table: string;
+            /** @description Set when the phase owns a column of another table */
+            column?: string;
+            /** @description Rows on the copy before the rollback */
+            rows: number;
+            /** @description sha256 of those rows in key order */
+            expected: string;
+            /** @description sha256 after the restore; null: missing */
+            actual: string | null;
+            actualRows: number | null;
+            ok: boolean;
+        };
+        DrillReportDto: {
+            id: number;
+            toPhase: number;
+            /** @description In the order they were rolled back */
+            phases: number[];
+            /** @enum {string} */
+            status: "running" | "passed" | "failed";
+            actor: string;
+            /** @description The scratch database that held the copy (dropped when the drill ended) */
+            copy: string;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+            durationMs: number | null;
+            steps: components["schemas"]["DrillStepDto"][];
+            phaseDurations: components["schemas"]["PhaseDurationDto"][];
+            checksums: components["schemas"]["DrillChecksumDto"][];
+            /** @description What stopped the drill or failed in it */
+            error: string | null;
+        };
+        StartDrillDto: {
+            /**
+             * @description Rehearse the rollback of every phase from the highest down to this one (default: the lowest phase)
+             * @example 7
+             */
+            toPhase?: number;
         };
         RollbackStepDto: {
             /** @description null: every phase at once (emergency) */
@@ -5986,6 +6080,232 @@ export interface operations {
                 };
             };
             /** @description READ_ONLY: APP_MODE=readonly, the emergency stop, refuses writes; or DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    rollbackDrillList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The drill reports, newest first (the latest 50) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrillReportDto"][];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires role: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    rollbackDrillStart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartDrillDto"];
+            };
+        };
+        responses: {
+            /** @description The finished drill (passed or failed), as reported. The live database gains only the report */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrillReportDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires role: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such phase */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNSAFE_REQUEST: the database cannot be copied */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description READ_ONLY: APP_MODE=readonly, the emergency stop, refuses writes; or DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    rollbackDrillGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One drill with its steps, timings and checksums */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrillReportDto"];
+                };
+            };
+            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires role: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -6,6 +6,7 @@ import { BackupCommand } from './backup.command.js';
 import { FlagsCommand, FlagsListCommand, FlagsSetCommand } from './flags.command.js';
 import { PhasesCommand, PhasesEnableCommand, PhasesResolveCommand, PhasesStatusCommand } from './phases.command.js';
 import { RestoreCommand } from './restore.command.js';
+import { RollbackDrillCommand } from './rollback-drill.command.js';
 import { RollbackCommand } from './rollback.command.js';
 
 /** The operator's phase commands: status, flags, rollback, backup, restore, roll forward. */
@@ -20,6 +21,7 @@ import { RollbackCommand } from './rollback.command.js';
     FlagsListCommand,
     FlagsSetCommand,
     RollbackCommand,
+    RollbackDrillCommand,
     RestoreCommand,
     BackupCommand,
   ],

@@ -11,6 +11,7 @@ import {
 import type { RollbackPlan, RollbackRequest } from '../rollback/rollback-planner.service.js';
 import { RollbackService } from '../rollback/rollback.service.js';
 import { fullBackupLine } from './full-backup-report.js';
+import { RollbackDrillCommand } from './rollback-drill.command.js';
 import { printStep, report } from './rollback-report.js';
 
 interface RollbackOptions {
@@ -31,6 +32,7 @@ interface RollbackOptions {
   name: 'rollback',
   description:
     'Roll phases back by the runbook: --phase N | --to-phase N | --emergency, or --resume an unfinished rollback',
+  subCommands: [RollbackDrillCommand],
 })
 export class RollbackCommand extends CommandRunner {
   constructor(private readonly rollbacks: RollbackService) {

@@ -2,6 +2,11 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BackupModule } from '../backup/backup.module.js';
 import { PhasesModule } from '../phases.module.js';
+import { RollbackDrillController } from './drill/rollback-drill.controller.js';
+import { RollbackDrill } from './drill/rollback-drill.entity.js';
+import { RollbackDrillRepository } from './drill/rollback-drill.repository.js';
+import { RollbackDrillService } from './drill/rollback-drill.service.js';
+import { ScratchDatabaseRepository } from './drill/scratch-database.repository.js';
 import { RollForwardController } from './roll-forward.controller.js';
 import { RollForwardService } from './roll-forward.service.js';
 import { RollbackLogEntry } from './rollback-log.entity.js';
@@ -16,8 +21,9 @@ import { RollbackService } from './rollback.service.js';
 
 /** Rollback, backup/restore and roll forward, above the phase framework. */
 @Module({
-  imports: [PhasesModule, BackupModule, TypeOrmModule.forFeature([RollbackLogEntry])],
-  controllers: [RollbackController, RollForwardController],
+  imports: [PhasesModule, BackupModule, TypeOrmModule.forFeature([RollbackLogEntry, RollbackDrill])],
+  // the drills' routes first: admin/rollbacks/drills would otherwise be taken for admin/rollbacks/:id
+  controllers: [RollbackDrillController, RollbackController, RollForwardController],
   providers: [
     RollbackLogRepository,
     RollbackLog,
@@ -27,7 +33,10 @@ import { RollbackService } from './rollback.service.js';
     RollbackSteps,
     RollbackService,
     RollForwardService,
+    RollbackDrillRepository,
+    ScratchDatabaseRepository,
+    RollbackDrillService,
   ],
-  exports: [RollbackLog, RollbackService, BackupModule, RollForwardService],
+  exports: [RollbackLog, RollbackService, BackupModule, RollForwardService, RollbackDrillService],
 })
 export class RollbackModule {}

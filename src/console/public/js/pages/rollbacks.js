@@ -3,6 +3,7 @@
 import { api } from '../api.js';
 import { badge, duration, errorBox, facts, fill, h, table, when } from '../dom.js';
 import { STATUS_TONE, stepsTable } from '../rollback-flow.js';
+import { drillsSection } from '../rollback-drills.js';
 
 export default {
   path: 'rollbacks',
@@ -11,16 +12,18 @@ export default {
   async render(ctx) {
     const detail = h('div', { class: 'rollback-detail' });
     const list = h('div', { class: 'card' });
+    const drills = drillsSection(ctx);
     fill(
       ctx.root,
       h(
         'div',
         { class: 'page-head' },
         h('h1', null, 'Rollback log'),
-        h('button', { type: 'button', onclick: () => load() }, 'Refresh'),
+        h('button', { type: 'button', onclick: () => Promise.all([load(), drills.load()]) }, 'Refresh'),
       ),
       detail,
       list,
+      drills.section,
     );
 
     const open = async (id) => {
@@ -80,7 +83,7 @@ export default {
       }
     }
 
-    await load();
+    await Promise.all([load(), drills.load()]);
     const wanted = Number(ctx.params.get('id'));
     if (Number.isInteger(wanted) && wanted > 0) await open(wanted);
   },
