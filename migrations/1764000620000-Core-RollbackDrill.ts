@@ -1,5 +1,6 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
 import { datetimeColumn, dialectOf } from '../src/database/dialect.js';
+import { coreSchema, dropCoreSchema } from '../src/phases/guard/core-schema-guard.js';
 
 /** The reports of `rollback drill`: each rehearsal on a scratch copy, with its steps, timings and checksums. */
 export class CoreRollbackDrill1764000620000 implements MigrationInterface {
@@ -29,6 +30,9 @@ export class CoreRollbackDrill1764000620000 implements MigrationInterface {
   }
 
   async down(qr: QueryRunner): Promise<void> {
-    await qr.dropTable('rollback_drill', true);
+    await dropCoreSchema(
+      qr,
+      coreSchema(CoreRollbackDrill1764000620000.name, [{ name: 'rollback_drill', rebuildable: false }]),
+    );
   }
 }

@@ -31,8 +31,12 @@ export class PhasesStatusCommand extends CommandRunner {
               .map((f) => f.key)
               .join(',') || 'none',
           jobs:
-            p.jobs.map((j) => `${j.name}${j.stopped ? ':stopped' : ''}${j.running ? ':running' : ''}`).join(',') ||
-            'none',
+            p.jobs
+              .map(
+                (j) =>
+                  `${j.name}${j.stopped ? ':stopped' : ''}${j.running ? ':running' : ''}${j.heldBy ? ':held-by-read-only-mode' : ''}`,
+              )
+              .join(',') || 'none',
           rows: p.tables.map((t) => `${t.name}=${t.rows ?? '-'}`).join(' '),
           risk: p.dataLossRisk,
           lastRollback: p.lastRollback ? describeLast(p.lastRollback) : '-',

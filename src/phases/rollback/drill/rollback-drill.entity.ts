@@ -1,10 +1,11 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { StepName } from '../rollback-log.entity.js';
+import type { RollForwardStepName, StepName } from '../rollback-log.entity.js';
 
 export type DrillStatus = 'running' | 'passed' | 'failed';
 
-/** Every step the rollback reports: a new StepName fails to compile here until the drill's list names it. */
-const ROLLBACK_STEPS: Record<StepName, true> = {
+/** The rollback's steps the drill reports (re-enabling is the drill's own `enable`): a new one fails to compile here until listed. */
+type RollbackStepName = Exclude<StepName, RollForwardStepName>;
+const ROLLBACK_STEPS: Record<RollbackStepName, true> = {
   'disable-flags': true,
   'stop-jobs': true,
   backup: true,
@@ -24,7 +25,7 @@ export const DRILL_STEP_NAMES = [
   'load-copy',
   'start-copy',
   'checksum',
-  ...(Object.keys(ROLLBACK_STEPS) as StepName[]),
+  ...(Object.keys(ROLLBACK_STEPS) as RollbackStepName[]),
   'enable',
   'restore',
   'verify',
