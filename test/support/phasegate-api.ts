@@ -546,7 +546,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Write a rollback's resolution */
+        /**
+         * Write a rollback's resolution, root cause and outcome
+         * @description Sends the RESOLVED notice to ROLLBACK_WEBHOOK_URL (not for a roll-forward entry); an undelivered notice is kept under issues
+         */
         patch: operations["rollbackResolve"];
         trace?: never;
     };
@@ -1845,8 +1848,11 @@ export interface components {
         RollbackStepDto: {
             /** @description null: every phase at once (emergency) */
             phase: number | null;
-            /** @enum {string} */
-            name: "disable-flags" | "stop-jobs" | "backup" | "revert-schema" | "verify-legacy" | "log";
+            /**
+             * @description A roll-forward runs full-backup (when asked), migrate-schema, enable-flags, resume-jobs, log
+             * @enum {string}
+             */
+            name: "disable-flags" | "stop-jobs" | "backup" | "revert-schema" | "verify-legacy" | "full-backup" | "migrate-schema" | "enable-flags" | "resume-jobs" | "log";
             /** @enum {string} */
             status: "pending" | "running" | "done" | "failed" | "skipped";
             /** Format: date-time */
@@ -1856,8 +1862,11 @@ export interface components {
         };
         RollbackRecordDto: {
             id: number;
-            /** @enum {string} */
-            kind: "phase" | "to-phase" | "emergency";
+            /**
+             * @description roll-forward: `phases enable` bringing a phase back
+             * @enum {string}
+             */
+            kind: "phase" | "to-phase" | "emergency" | "roll-forward";
             /** @description In the order they were rolled back */
             phases: number[];
             /** @enum {string} */
@@ -1871,12 +1880,27 @@ export interface components {
             durationMs: number | null;
             /** @description Rows were dropped that no backup keeps */
             dataLoss: boolean;
+            /**
+             * @description The path that ran it: the admin CLI, the REST API (the console included), or the CLI's lean emergency path; null when logged before the method was recorded
+             * @enum {string|null}
+             */
+            method: "cli" | "api" | "lean-emergency" | null;
+            /**
+             * Format: date-time
+             * @description When `phases enable` last brought one of its phases fully back (a shadow-only enable does not count); null while off. Not set on roll-forward entries
+             */
+            reEnabledAt: string | null;
             revertSchema: boolean;
             backup: boolean;
             requestId: string | null;
             /** @description What went wrong without stopping the rollback (a webhook, a legacy check) */
             issues: string[];
+            /** @description How it was resolved; written later (PATCH), which sends the RESOLVED notice */
             resolution: string | null;
+            /** @description What caused it; written with the resolution */
+            rootCause: string | null;
+            /** @description How it ended; written with the resolution */
+            outcome: string | null;
             steps: components["schemas"]["RollbackStepDto"][];
             /** @description Directory of the backup taken, if any */
             backupLocation: string | null;
@@ -1884,6 +1908,10 @@ export interface components {
         ResolutionDto: {
             /** @description How the incident was resolved (editable later) */
             resolution: string;
+            /** @description What caused the incident, once known */
+            rootCause?: string;
+            /** @description How it ended, in the history's words (e.g. "fixed, re-enabled, no further issues") */
+            outcome?: string;
         };
         StartRollbackDto: {
             /**
@@ -1965,7 +1993,7 @@ export interface components {
         };
         RollbackPlanDto: {
             /** @enum {string} */
-            kind: "phase" | "to-phase" | "emergency";
+            kind: "phase" | "to-phase" | "emergency" | "roll-forward";
             phases: number[];
             revertSchema: boolean;
             backup: boolean;
@@ -1983,16 +2011,20 @@ export interface components {
             refusals: string[];
         };
         EnablePhaseDto: {
-            /** @description Why: kept in the flag and job audit */
+            /** @description Why (required): kept in the roll-forward entry of the rollback log and in the flag and job audit */
             reason: string;
             /** @description Switch on only the shadow flags (evaluate the new path without applying it) */
             shadowOnly?: boolean;
+            /** @description Take a full-database backup first ("backups before enabling"); refused, nothing changed, if it fails. Its location is the log entry's backupLocation */
+            fullBackup?: boolean;
         };
         RollForwardResultDto: {
             phase: number;
             migrationsApplied: string[];
             flagsOn: string[];
             jobsResumed: string[];
+            /** @description The roll-forward's entry in the rollback log (kind roll-forward), with its steps and timing */
+            log: components["schemas"]["RollbackRecordDto"];
         };
         JobRunSummaryDto: {
             id: number;
@@ -2068,8 +2100,11 @@ export interface components {
         };
         RollbackSummaryDto: {
             id: number;
-            /** @enum {string} */
-            kind: "phase" | "to-phase" | "emergency";
+            /**
+             * @description roll-forward: `phases enable` bringing a phase back
+             * @enum {string}
+             */
+            kind: "phase" | "to-phase" | "emergency" | "roll-forward";
             /** @description In the order they were rolled back */
             phases: number[];
             /** @enum {string} */
@@ -2083,6 +2118,16 @@ export interface components {
             durationMs: number | null;
             /** @description Rows were dropped that no backup keeps */
             dataLoss: boolean;
+            /**
+             * @description The path that ran it: the admin CLI, the REST API (the console included), or the CLI's lean emergency path; null when logged before the method was recorded
+             * @enum {string|null}
+             */
+            method: "cli" | "api" | "lean-emergency" | null;
+            /**
+             * Format: date-time
+             * @description When `phases enable` last brought one of its phases fully back (a shadow-only enable does not count); null while off. Not set on roll-forward entries
+             */
+            reEnabledAt: string | null;
         };
         PhaseStatusDto: {
             /** @example 9 */
@@ -6203,7 +6248,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description UNSAFE_REQUEST: the database cannot be copied */
+            /** @description UNSAFE_REQUEST: the database cannot be copied; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6567,7 +6612,7 @@ export interface operations {
                     "application/json": components["schemas"]["RollbackRecordDto"];
                 };
             };
-            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
+            /** @description No resolution, or a field too long */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6655,7 +6700,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Schema applied again if it was reverted, flags on, their jobs resumed */
+            /** @description Schema applied again if it was reverted, flags on, their jobs resumed; logged as a roll-forward, and the phase's last rollback marked re-enabled (unless shadowOnly) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6664,7 +6709,7 @@ export interface operations {
                     "application/json": components["schemas"]["RollForwardResultDto"];
                 };
             };
-            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
+            /** @description No reason, or a bad phase number */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6700,7 +6745,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description UNSAFE_REQUEST: a lower phase whose schema is not applied must be enabled first; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
+            /** @description UNSAFE_REQUEST: a lower phase whose schema is not applied must be enabled first, or the full backup failed (nothing changed); or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
