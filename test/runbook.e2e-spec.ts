@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { DataSource } from 'typeorm';
 import { PhaseRegistry } from '../src/phases/phase-registry.service.js';
 import { assertBuilt, ProcessResult, ROOT, runCli } from './support/processes.js';
 import { startTestApp, TestApp } from './support/test-app.js';
@@ -18,14 +19,22 @@ function documentedPhases() {
         [...(new RegExp(`^- ${label}: (.*)$`, 'm').exec(section)?.[1] ?? '').matchAll(/`([^`]+)`/g)]
           .map((m) => m[1])
           .sort();
+      const line = (label: string) => new RegExp(`^- ${label}: (.*)$`, 'm').exec(section)?.[1] ?? '';
       return {
         number: Number(/^Phase (\d+)/.exec(section)![1]),
         flags: list('Flags'),
+        jobs: list('Jobs'),
         tables: list('Tables'),
         columns: list('Columns'),
+        countQuery: /`([^`]+)`/.exec(line('Count query'))?.[1] ?? '',
+        rollbackTime: line('Rollback time'),
+        risk: /^(\w+)/.exec(line('Data-loss risk'))?.[1] ?? '',
       };
     });
 }
+
+/** The runbook's `## ` and `### ` headings, lower-cased. */
+const headings = () => [...RUNBOOK.matchAll(/^#{2,3} (.*)$/gm)].map((m) => m[1].toLowerCase());
 
 /** Every command line in the runbook's sh blocks, split like a shell would (quotes kept together). */
 function documentedCommands(): string[][] {
@@ -54,7 +63,59 @@ describe('rollback runbook is true to the registry and the CLI', () => {
       tables: p.tables.map((x) => x.name).sort(),
       columns: p.columns.map((c) => `${c.table}.${c.column}`).sort(),
     }));
-    expect(documentedPhases().sort((a, b) => a.number - b.number)).toEqual(expected);
+    const documented = documentedPhases()
+      .sort((a, b) => a.number - b.number)
+      .map(({ number, flags, tables, columns }) => ({ number, flags, tables, columns }));
+    expect(documented).toEqual(expected);
+  });
+
+  it('gives each phase its jobs, a count query over its tables that runs, a measured time and the registry’s risk', async () => {
+    const ds = t.app.get(DataSource);
+    for (const phase of t.app.get(PhaseRegistry).all()) {
+      const section = documentedPhases().find((p) => p.number === phase.number);
+      expect({ phase: phase.number, jobs: section?.jobs }).toEqual({
+        phase: phase.number,
+        jobs: phase.jobs.map((j) => j.name).sort(),
+      });
+      expect({ phase: phase.number, risk: section?.risk }).toEqual({ phase: phase.number, risk: phase.dataLossRisk });
+      // measured by the drill: seconds on both databases, not an estimate
+      expect({ phase: phase.number, time: section?.rollbackTime }).toMatchObject({
+        time: expect.stringMatching(/\d+(\.\d+)? s on SQLite.*\d+(\.\d+)? s on MariaDB/),
+      });
+      const query = section?.countQuery ?? '';
+      for (const table of phase.tables)
+        expect({ phase: phase.number, counts: query.includes(`FROM ${table.name})`) }).toEqual({
+          phase: phase.number,
+          counts: true,
+        });
+      const [row] = await ds.query<Array<Record<string, unknown>>>(query);
+      expect(Object.keys(row).length).toBeGreaterThanOrEqual(phase.tables.length);
+    }
+  });
+
+  it('carries the factory procedure’s sections: levels, checklists before and after, re-enabling, drill, contacts', () => {
+    const all = headings();
+    for (const heading of [
+      'level 1: the environment kill switch',
+      'last resort: database direct',
+      'before you roll back: checklist',
+      'after the rollback: checklist',
+      're-enabling: prerequisites and the watch afterwards',
+      'rehearsal: the quarterly drill',
+      'contacts and review',
+    ])
+      expect({ heading, present: all.includes(heading) }).toEqual({ heading, present: true });
+    for (const item of [
+      'Full database backup',
+      'Active users and work in flight',
+      'Notify stakeholders',
+      'Check the error logs',
+    ])
+      expect({ item, present: RUNBOOK.includes(`**${item}`) }).toEqual({ item, present: true });
+    for (const when of ['Immediately:', 'Within the first hour:', 'Within 24 hours:'])
+      expect({ when, present: RUNBOOK.includes(when) }).toEqual({ when, present: true });
+    expect(RUNBOOK).toMatch(/24 to 48 hours/);
+    expect(RUNBOOK).toMatch(/FEATURE_FLAGS_FORCE_OFF/);
   });
 
   it('documents only commands and options the CLI takes', async () => {
@@ -69,7 +130,10 @@ describe('rollback runbook is true to the registry and the CLI', () => {
       if (!helps.has(key))
         helps.set(
           key,
-          runCli([...words.slice(0, words[0] === 'rollback' || words[0] === 'restore' ? 1 : 2), '--help'], env),
+          runCli(
+            [...words.slice(0, ['rollback', 'restore'].includes(words[0]) && words[1] !== 'drill' ? 1 : 2), '--help'],
+            env,
+          ),
         );
       const help = await helps.get(key)!;
       expect({ command: command.join(' '), code: help.code }).toEqual({ command: command.join(' '), code: 0 });
@@ -85,7 +149,7 @@ describe('rollback runbook is true to the registry and the CLI', () => {
 
   it('every documented rollback command plans cleanly as a dry run', async () => {
     const rollbacks = documentedCommands().filter(
-      (c) => (c[1] === 'rollback' && !c.includes('--resume')) || c[0].startsWith('scripts/'),
+      (c) => (c[1] === 'rollback' && c[2] !== 'drill' && !c.includes('--resume')) || c[0].startsWith('scripts/'),
     );
     for (const command of rollbacks) {
       const args = [...command.filter((w) => w !== '--yes' && w !== '--dry-run'), '--dry-run'];
