@@ -282,8 +282,21 @@ describe('operations console in a browser', () => {
     expect(await detail.textContent()).toContain('dashboard drill');
     expect(await detail.locator('tr[data-step]').count()).toBe(4);
     await detail.locator('textarea[name=resolution]').fill('drill: nothing to resolve');
+    await detail.locator('textarea[name=rootCause]').fill('a console drill');
+    await detail.locator('textarea[name=outcome]').fill('dashboard back the same day');
     await detail.locator('button[type=submit]').click();
     await detail.locator('.ok-text').waitFor();
+    const stored = (await t.http().get(`/api/v1/admin/rollbacks/${id}`).set(t.auth(Role.Admin)).expect(200)).body as {
+      rootCause: string;
+      outcome: string;
+      method: string;
+    };
+    expect(stored).toMatchObject({
+      rootCause: 'a console drill',
+      outcome: 'dashboard back the same day',
+      method: 'api',
+    });
+    expect(await detail.textContent()).toMatch(/Method\s*api/);
     await page().click('button:has-text("Refresh")');
     await page().locator(`tr[data-rollback="${id}"]`, { hasText: 'drill: nothing to resolve' }).waitFor();
     expect(await page().locator(`tr[data-rollback="${id}"]`).textContent()).toMatch(

@@ -101,12 +101,22 @@ function recordView(ctx, r, onClose) {
     },
     r.resolution ?? '',
   );
+  // the factory's rollback history: what caused it and how it ended, written with the resolution
+  const optional = (name, label, value) =>
+    h('label', null, label, h('textarea', { name, rows: 2, maxlength: 5000, placeholder: 'optional' }, value ?? ''));
+  const rootCause = optional('rootCause', 'Root cause', r.rootCause);
+  const outcome = optional('outcome', 'Outcome', r.outcome);
   const saved = h('div', { class: 'dialog-errors', 'aria-live': 'polite' });
   const save = async (event) => {
     event.preventDefault();
     fill(saved);
+    const text = (label) => label.querySelector('textarea').value.trim();
     try {
-      const updated = await api('PATCH', `/admin/rollbacks/${r.id}`, { resolution: resolution.value });
+      const updated = await api('PATCH', `/admin/rollbacks/${r.id}`, {
+        resolution: resolution.value,
+        ...(text(rootCause) ? { rootCause: text(rootCause) } : {}),
+        ...(text(outcome) ? { outcome: text(outcome) } : {}),
+      });
       fill(saved, h('span', { class: 'ok-text' }, `Saved at ${when(new Date())}.`));
       resolution.value = updated.resolution ?? '';
     } catch (error) {
@@ -131,7 +141,9 @@ function recordView(ctx, r, onClose) {
       ['Finished', when(r.finishedAt)],
       ['Took', duration(r.durationMs)],
       ['By', r.actor],
+      ['Method', r.method ?? '—'],
       ['Reason', r.reason],
+      ['Re-enabled', r.reEnabledAt ? when(r.reEnabledAt) : 'no'],
       ['Data loss', r.dataLoss ? 'yes' : 'no'],
       ['Request id', r.requestId ? h('code', null, r.requestId) : '—'],
     ]),
@@ -153,9 +165,17 @@ function recordView(ctx, r, onClose) {
           'form',
           { class: 'resolution', onsubmit: save },
           resolution,
+          rootCause,
+          outcome,
           saved,
           h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Save resolution')),
         )
-      : h('p', null, r.resolution ?? 'open'),
+      : [
+          h('p', null, r.resolution ?? 'open'),
+          facts([
+            ['Root cause', r.rootCause ?? '—'],
+            ['Outcome', r.outcome ?? '—'],
+          ]),
+        ],
   );
 }
