@@ -5,6 +5,7 @@ import { fromDbTime, toDbTime } from '../database/dialect.js';
 import { JobStatus } from './entities/job-ticket.entity.js';
 import { TokenEventType, TokenStatus } from './entities/token.entity.js';
 import type { JobRef } from './production.types.js';
+import { JOB_REF_COLUMNS, toJobRef, type JobRefRow } from './job-ref-row.js';
 
 export interface NodeLoadRow {
   nodeId: number;
@@ -29,15 +30,7 @@ export interface JobProgressRow extends JobRef {
   tokensScrapped: number;
 }
 
-interface JobRow {
-  id: number;
-  code: string;
-  graph_id: number;
-  product_code: string;
-  quantity: number;
-  priority: number;
-  status: JobStatus;
-  due_at: string | Date | null;
+interface JobRow extends JobRefRow {
   open_tokens: number;
   created_at: string | Date;
   updated_at: string | Date;
@@ -102,7 +95,7 @@ export class FloorRepository {
       params.push(value instanceof Date ? toDbTime(value) : value);
     }
     const jobs = await this.dataSource.query<JobRow[]>(
-      `SELECT id, code, graph_id, product_code, quantity, priority, status, due_at, open_tokens, created_at, updated_at
+      `SELECT ${JOB_REF_COLUMNS}, open_tokens, created_at, updated_at
        FROM job_ticket ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
       [...params, limit],
     );
@@ -115,14 +108,7 @@ export class FloorRepository {
     const count = (jobId: number, status: TokenStatus) =>
       Number(counts.find((c) => c.job_id === jobId && c.status === status)?.n ?? 0);
     return jobs.map((j) => ({
-      id: j.id,
-      code: j.code,
-      graphId: j.graph_id,
-      productCode: j.product_code,
-      quantity: j.quantity,
-      priority: j.priority,
-      status: j.status,
-      dueAt: fromDbTime(j.due_at),
+      ...toJobRef(j),
       openTokens: j.open_tokens,
       createdAt: fromDbTime(j.created_at),
       updatedAt: fromDbTime(j.updated_at),

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { execute, fromDbTime, toDbTime } from '../database/dialect.js';
+import { execute, toDbTime } from '../database/dialect.js';
 import { JobStatus, JobTicket } from './entities/job-ticket.entity.js';
 import type { JobRef } from './production.types.js';
+import { JOB_REF_COLUMNS, toJobRef, type JobRefRow } from './job-ref-row.js';
 
 export interface JobDraft {
   code: string;
@@ -43,33 +44,8 @@ export class JobRepository {
   }
 
   async ref(em: EntityManager, id: number): Promise<JobRef | null> {
-    const row = (
-      await em.query<
-        Array<{
-          id: number;
-          code: string;
-          graph_id: number;
-          product_code: string;
-          quantity: number;
-          priority: number;
-          status: JobStatus;
-          due_at: string | Date | null;
-        }>
-      >(`SELECT id, code, graph_id, product_code, quantity, priority, status, due_at FROM job_ticket WHERE id = ?`, [
-        id,
-      ])
-    ).at(0);
-    if (!row) return null;
-    return {
-      id: row.id,
-      code: row.code,
-      graphId: row.graph_id,
-      productCode: row.product_code,
-      quantity: row.quantity,
-      priority: row.priority,
-      status: row.status,
-      dueAt: fromDbTime(row.due_at),
-    };
+    const row = (await em.query<JobRefRow[]>(`SELECT ${JOB_REF_COLUMNS} FROM job_ticket WHERE id = ?`, [id])).at(0);
+    return row ? toJobRef(row) : null;
   }
 
   /** True when the job was still `from` and is now `to`. */
