@@ -35,7 +35,7 @@ export interface PhaseJob {
   cron: string;
   /** The phase flag that must be on for scheduled ticks to run. */
   flag: string;
-  run(context: JobRunContext): Promise<JobCounts | void>;
+  run(context: JobRunContext): Promise<JobCounts | undefined>;
 }
 
 export interface OwnedTable {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { QueryRunner } from 'typeorm';
+import { present } from '../../common/present.js';
 import { dialectOf, execute, insertIgnore, toDbTime, upsertStatement } from '../../database/dialect.js';
 import { q, type RowSet } from './row-stream.js';
 
@@ -16,7 +17,8 @@ export type ColumnTypes = ReadonlyMap<string, string>;
 @Injectable()
 export class RestoreRowsRepository {
   async columnTypes(qr: QueryRunner, table: string): Promise<ColumnTypes> {
-    return new Map((await qr.getTable(table))!.columns.map((c) => [c.name, c.type.toLowerCase()]));
+    const meta = present(await qr.getTable(table), `the live schema of table ${table}`);
+    return new Map(meta.columns.map((c) => [c.name, c.type.toLowerCase()]));
   }
 
   /** Table rows by primary key: rows seeded again since take the backed-up values, and a second run changes nothing. */
@@ -35,7 +37,7 @@ export class RestoreRowsRepository {
 
   /** An owned column by row key, one UPDATE per batch: `SET col = CASE WHEN <key> THEN value ... END WHERE <key> OR ...`. */
   updateColumn(qr: QueryRunner, set: RowSet, rows: BackupRow[], types: ColumnTypes): Promise<number> {
-    const column = set.column!;
+    const column = present(set.column, `the owned column of the ${set.table} row set`);
     const toDb = (c: string, value: unknown) => dbValue(value, types.get(c) ?? '');
     const match = set.key.map((k) => `${q(k)} = ?`).join(' AND ');
     const keyOf = (r: BackupRow) => set.key.map((k) => toDb(k, r[k]));
@@ -48,7 +50,7 @@ export class RestoreRowsRepository {
 /** Undoes rowLine's encoding for the column's type. */
 function dbValue(value: unknown, type: string): unknown {
   if (value === null || value === undefined) return null;
-  if (typeof value === 'object' && '$base64' in (value as object))
+  if (typeof value === 'object' && '$base64' in value)
     return Buffer.from((value as { $base64: string }).$base64, 'base64');
   if (typeof value === 'object') return JSON.stringify(value);
   // MySQL rows were read as Date and written as ISO strings; DATETIME wants 'YYYY-MM-DD HH:MM:SS.mmm'

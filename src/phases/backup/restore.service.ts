@@ -53,16 +53,17 @@ export class RestoreService {
 
   async readManifest(dir: string): Promise<BackupManifest> {
     const location = resolve(dir);
-    let manifest: BackupManifest;
+    // the file is input until every field below has been checked
+    let manifest: Record<keyof BackupManifest, unknown>;
     try {
-      manifest = JSON.parse(await readFile(join(location, MANIFEST_FILE), 'utf8'));
+      manifest = JSON.parse(await readFile(join(location, MANIFEST_FILE), 'utf8')) as typeof manifest;
     } catch (error) {
       throw DomainError.validation([
         { field: 'from', messages: [`${location} holds no readable ${MANIFEST_FILE}: ${(error as Error).message}`] },
       ]);
     }
     if (manifest.format !== 'phasegate-backup/1')
-      throw DomainError.validation([{ field: 'from', messages: [`unknown backup format ${manifest.format}`] }]);
+      throw DomainError.validation([{ field: 'from', messages: [`unknown backup format ${String(manifest.format)}`] }]);
     if (!Number.isInteger(manifest.phase) || !Array.isArray(manifest.items) || !manifest.items.every(isItemShaped))
       throw DomainError.validation([
         { field: 'from', messages: [`${MANIFEST_FILE} lacks its phase or a valid item list`] },
@@ -70,10 +71,10 @@ export class RestoreService {
     if (manifest.dialect !== dialectOf(this.dataSource)) {
       throw new DomainError(
         ErrorCode.UnsafeRequest,
-        `Backup was taken on ${manifest.dialect}; this database is ${dialectOf(this.dataSource)}`,
+        `Backup was taken on ${String(manifest.dialect)}; this database is ${dialectOf(this.dataSource)}`,
       );
     }
-    return manifest;
+    return manifest as BackupManifest;
   }
 
   async restore(dir: string): Promise<RestoreResult> {

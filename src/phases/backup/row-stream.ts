@@ -3,7 +3,7 @@ import type { QueryRunner } from 'typeorm';
 
 /** Anything that runs SQL: a QueryRunner (inside a migration's transaction), a DataSource or an EntityManager. */
 export interface Queryable {
-  query(sql: string, params?: unknown[]): Promise<any>;
+  query(sql: string, params?: unknown[]): Promise<unknown>;
 }
 
 /**
@@ -52,10 +52,9 @@ export async function* readBatches(
   for (;;) {
     const conditions = [notNull, last ? afterKey(set.key) : null].filter(Boolean);
     const where = conditions.length ? `WHERE ${conditions.map((c) => `(${c})`).join(' AND ')}` : '';
-    const rows: Array<Record<string, unknown>> = await db.query(
-      `${select} ${where} ${order}`,
-      last ? afterKeyParams(last) : [],
-    );
+    const rows = (await db.query(`${select} ${where} ${order}`, last ? afterKeyParams(last) : [])) as Array<
+      Record<string, unknown>
+    >;
     if (rows.length === 0) return;
     yield rows;
     if (rows.length < batchRows) return;
@@ -113,5 +112,6 @@ export async function digestRows(db: Queryable, set: RowSet): Promise<Digest> {
 /** True when the set has at least one row: one `LIMIT 1` probe, never a count. */
 export async function holdsData(db: Queryable, table: string, column?: string): Promise<boolean> {
   const where = column ? ` WHERE ${q(column)} IS NOT NULL` : '';
-  return (await db.query(`SELECT 1 AS x FROM ${q(table)}${where} LIMIT 1`)).length > 0;
+  const rows = (await db.query(`SELECT 1 AS x FROM ${q(table)}${where} LIMIT 1`)) as Array<{ x: unknown }>;
+  return rows.length > 0;
 }

@@ -22,8 +22,8 @@ export class FlagsListCommand extends CommandRunner {
 
   async run(_: string[], options: { json?: boolean }): Promise<void> {
     await runCommand(async () => {
-      if (options.json) return printJson(this.flags.list());
-      printTable(this.flags.list().map(row));
+      if (options.json) printJson(this.flags.list());
+      else printTable(this.flags.list().map(row));
     }, options.json);
   }
 
@@ -48,8 +48,8 @@ export class FlagsSetCommand extends CommandRunner {
       if (state !== 'on' && state !== 'off')
         throw DomainError.validation([{ field: 'state', messages: [`must be on or off, got "${state}"`] }]);
       const view = await this.flags.set(key, state === 'on', { actor: cliActor(), reason: options.reason ?? '' });
-      if (options.json) return printJson({ ok: true, flag: view });
-      printTable([row(view)]);
+      if (options.json) printJson({ ok: true, flag: view });
+      else printTable([row(view)]);
     }, options.json);
   }
 

@@ -44,7 +44,8 @@ export class RollbackCommand extends CommandRunner {
       const onStep = options.json ? undefined : printStep;
       if (options.resume) {
         await confirm('Resume the unfinished rollback?', options.yes);
-        return report(await this.rollbacks.resume(cliActor(), onStep), options.json);
+        report(await this.rollbacks.resume(cliActor(), onStep), options.json);
+        return;
       }
       const request: RollbackRequest = {
         ...(options.phase !== undefined ? { phase: phaseNumber(options.phase, 'phase') } : {}),

@@ -35,7 +35,7 @@ export interface GatedCall<T> {
 @Injectable()
 export class PhaseFallback {
   private readonly logger = new Logger(PhaseFallback.name);
-  private readonly fallbacks: Counter<string>;
+  private readonly fallbacks: Counter;
 
   constructor(
     private readonly flags: FlagsService,
@@ -66,15 +66,16 @@ export class PhaseFallback {
       reason = 'error';
     }
     const phase = this.registry.phaseOfFlag(call.flag)?.number;
+    const message = error instanceof Error ? error.message : String(error);
     this.fallbacks.inc({ phase: String(phase), operation: call.operation, reason });
     this.logger.warn({
       msg: 'fallback_to_legacy',
       phase,
       operation: call.operation,
       reason,
-      ...(error !== undefined ? { error: error instanceof Error ? error.message : String(error) } : {}),
+      ...(error !== undefined ? { error: message } : {}),
     });
-    const detail = error instanceof Error ? error.message : reason;
+    const detail = error instanceof Error ? message : reason;
     return { value: await call.legacy(), path: 'fallback', fallbackReason: detail };
   }
 }

@@ -8,6 +8,7 @@ import {
   ApiOperation,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { requestKey } from '../../common/auth/request-key.js';
 import { Roles } from '../../common/auth/auth.decorators.js';
 import { Role } from '../../common/auth/role.js';
 import { ErrorResponseDto } from '../../common/errors/error-response.dto.js';
@@ -46,6 +47,6 @@ export class FlagsController {
     description: "SCHEMA_NOT_APPLIED: the flag's phase schema is reverted",
   })
   set(@Param() p: FlagKeyParam, @Body() body: SetFlagDto, @Req() req: Request): Promise<FlagView> {
-    return this.flags.set(p.key, body.enabled, { actor: req.apiKey!.name, reason: body.reason, requestId: req.id });
+    return this.flags.set(p.key, body.enabled, { actor: requestKey(req).name, reason: body.reason, requestId: req.id });
   }
 }

@@ -38,8 +38,10 @@ export class FlagsRepository {
 
   /** The number every flag change bumps; 0 before the first. */
   async version(): Promise<number> {
-    const [row] = await this.dataSource.query(`SELECT version FROM feature_flag_state WHERE id = 1`);
-    return Number(row?.version ?? 0);
+    const rows = await this.dataSource.query<Array<{ version: unknown }>>(
+      `SELECT version FROM feature_flag_state WHERE id = 1`,
+    );
+    return Number(rows[0]?.version ?? 0);
   }
 
   /**

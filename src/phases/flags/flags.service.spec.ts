@@ -4,7 +4,7 @@ import { AppMode, type Environment } from '../../config/environment.js';
 import { fakePhase } from '../phase-definition.fixture.js';
 import type { PhaseRegistry, SchemaState } from '../phase-registry.service.js';
 import type { SwitchChange } from '../rollback/emergency-statements.js';
-import type { FeatureFlag } from './feature-flag.entity.js';
+import { FeatureFlag } from './feature-flag.entity.js';
 import type { FlagPoll, FlagsRepository } from './flags.repository.js';
 import { FlagsService } from './flags.service.js';
 
@@ -25,7 +25,7 @@ class FakeFlagsRepository implements Pick<FlagsRepository, 'version' | 'poll' | 
 
   async all(): Promise<FeatureFlag[]> {
     this.loads++;
-    return [...this.rows.values()].map((r) => ({ ...r }));
+    return [...this.rows.values()].map((r) => Object.assign(new FeatureFlag(), r));
   }
 
   async write(manager: EntityManager, keys: readonly string[], enabled: boolean, change: SwitchChange): Promise<void> {

@@ -119,7 +119,7 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
 
   /** Changes several flags in one transaction (joins `manager`'s when given), with audit rows. */
   async setMany(keys: string[], enabled: boolean, change: FlagChange, manager?: EntityManager): Promise<void> {
-    if (!change.reason?.trim())
+    if (!change.reason.trim())
       throw DomainError.validation([{ field: 'reason', messages: ['a reason is required for every flag change'] }]);
     for (const key of keys) {
       const phase = this.registry.phaseOfFlag(key);

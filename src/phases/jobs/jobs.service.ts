@@ -52,8 +52,8 @@ export class JobsService {
   private readonly ttlMs: number;
   private readonly stopWaitMs: number;
   private readonly local = new Map<string, AbortController>();
-  private readonly runs: Counter<string>;
-  private readonly counted: Counter<string>;
+  private readonly runs: Counter;
+  private readonly counted: Counter;
   private readonly hold: JobHold | null;
 
   constructor(

@@ -11,7 +11,7 @@ import { toDbTime, upsertStatement, type Dialect } from '../../database/dialect.
  */
 export interface SqlExecutor {
   /** Rows for a SELECT; anything for other statements. TypeORM's EntityManager fits. */
-  query(sql: string, params?: unknown[]): Promise<any>;
+  query(sql: string, params?: unknown[]): Promise<unknown>;
 }
 
 export interface SwitchChange {
@@ -44,10 +44,9 @@ export async function writeFlags(
   now = new Date(),
 ): Promise<string[]> {
   if (keys.length === 0) return [];
-  const rows: Array<{ key: string; enabled: unknown }> = await db.query(
-    `SELECT \`key\`, enabled FROM feature_flag WHERE \`key\` IN (${marks(keys.length)})`,
-    [...keys],
-  );
+  const rows = (await db.query(`SELECT \`key\`, enabled FROM feature_flag WHERE \`key\` IN (${marks(keys.length)})`, [
+    ...keys,
+  ])) as Array<{ key: string; enabled: unknown }>;
   const current = new Map(rows.map((r) => [r.key, Boolean(Number(r.enabled))]));
   const changed = keys.filter((k) => current.get(k) !== enabled);
   if (changed.length === 0) return [];
@@ -107,10 +106,10 @@ export async function switchEverythingOff(
 /** Jobs whose lease a live holder keeps: a run that is finishing its current batch. */
 export async function jobsStillRunning(db: SqlExecutor, names: readonly string[], now = new Date()): Promise<string[]> {
   if (names.length === 0) return [];
-  const rows: Array<{ name: string }> = await db.query(
+  const rows = (await db.query(
     `SELECT name FROM job_lease WHERE name IN (${marks(names.length)}) AND owner IS NOT NULL AND expires_at >= ?`,
     [...names, toDbTime(now)],
-  );
+  )) as Array<{ name: string }>;
   const running = new Set(rows.map((r) => r.name));
   return names.filter((n) => running.has(n));
 }
@@ -138,9 +137,11 @@ export async function registerManifest(
   dialect: Dialect,
   entries: readonly ManifestEntry[],
 ): Promise<void> {
-  const stored: Array<{ kind: string; name: string; phase: unknown }> = await db.query(
-    `SELECT kind, name, phase FROM phase_manifest`,
-  );
+  const stored = (await db.query(`SELECT kind, name, phase FROM phase_manifest`)) as Array<{
+    kind: string;
+    name: string;
+    phase: unknown;
+  }>;
   const known = new Map(stored.map((r) => [`${r.kind}:${r.name}`, Number(r.phase)]));
   const changed = entries.filter((e) => known.get(`${e.kind}:${e.name}`) !== e.phase);
   if (changed.length === 0) return;
@@ -152,9 +153,9 @@ export async function registerManifest(
 
 /** Every flag and job the replicas declared, read from the database; null when none has registered yet. */
 export async function readManifest(db: SqlExecutor): Promise<EmergencyTargets | null> {
-  const rows: Array<{ kind: string; name: string; phase: unknown }> = await db.query(
+  const rows = (await db.query(
     `SELECT kind, name, phase FROM phase_manifest ORDER BY phase DESC, kind, name`,
-  );
+  )) as Array<{ kind: string; name: string; phase: unknown }>;
   if (rows.length === 0) return null;
   return {
     flags: rows.filter((r) => r.kind === 'flag').map((r) => r.name),
@@ -197,9 +198,9 @@ export async function insertRollbackLog(db: SqlExecutor, dialect: Dialect, row: 
       JSON.stringify(row.steps),
     ],
   );
-  const [{ id }] = await db.query(
+  const [{ id }] = (await db.query(
     dialect === 'mysql' ? 'SELECT LAST_INSERT_ID() AS id' : 'SELECT last_insert_rowid() AS id',
-  );
+  )) as [{ id: number | string }];
   return Number(id);
 }
 

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { DatabaseEnvironment } from '../../config/database-environment.js';
+import { present } from '../../common/present.js';
 import { isLockConflict, isMissingTable, type Dialect } from '../../database/dialect.js';
 import {
   emergencyDetails,
@@ -106,7 +107,7 @@ async function switchOff(db: Connection, targets: EmergencyTargets, request: Lea
   for (const step of steps.filter((s) => s.name === 'verify-legacy'))
     Object.assign(step, { status: 'skipped', detail: VERIFY_SKIPPED });
   const finishedAt = new Date();
-  Object.assign(steps.at(-1)!, {
+  Object.assign(present(steps.at(-1), 'the log step'), {
     status: 'done',
     startedAt: finishedAt.toISOString(),
     durationMs: 0,

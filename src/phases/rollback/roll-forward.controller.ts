@@ -11,6 +11,7 @@ import {
 } from '@nestjs/swagger';
 import { IsBoolean, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import type { Request } from 'express';
+import { requestKey } from '../../common/auth/request-key.js';
 import { Roles } from '../../common/auth/auth.decorators.js';
 import { Role } from '../../common/auth/role.js';
 import { ErrorResponseDto } from '../../common/errors/error-response.dto.js';
@@ -94,7 +95,7 @@ export class RollForwardController {
     return this.rollForward.enable(
       p.phase,
       { shadowOnly: body.shadowOnly === true, fullBackup: body.fullBackup === true, method: 'api' },
-      { actor: req.apiKey!.name, reason: body.reason, requestId: req.id },
+      { actor: requestKey(req).name, reason: body.reason, requestId: req.id },
     );
   }
 }

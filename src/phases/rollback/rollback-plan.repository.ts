@@ -42,6 +42,7 @@ export class RollbackPlanRepository {
 /** The dry run shows real row counts; the guard itself never counts. */
 async function countRows(qr: QueryRunner, item: GuardItem): Promise<number> {
   const where = item.column ? ` WHERE ${q(item.column)} IS NOT NULL` : '';
-  const [row] = await qr.query(`SELECT COUNT(*) AS n FROM ${q(item.table)}${where}`);
+  // COUNT(*) comes back as a number, a bigint or a string, depending on the driver
+  const [row] = (await qr.query(`SELECT COUNT(*) AS n FROM ${q(item.table)}${where}`)) as [{ n: unknown }];
   return Number(row.n);
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { present } from '../../common/present.js';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { BackupService } from '../backup/backup.service.js';
 import { FullBackup, FullBackupService } from '../backup/full-backup.service.js';
@@ -101,8 +102,9 @@ export class RollbackPlanner {
     const desc = [...this.registry.all()].reverse();
     if (request.emergency) return desc;
     if (request.phase !== undefined) return [this.registry.get(request.phase)];
-    this.registry.get(request.toPhase!);
-    return desc.filter((p) => p.number >= request.toPhase!);
+    const toPhase = present(request.toPhase, 'toPhase (the only target left)');
+    this.registry.get(toPhase);
+    return desc.filter((p) => p.number >= toPhase);
   }
 
   async plan(request: RollbackRequest): Promise<RollbackPlan> {
@@ -112,9 +114,12 @@ export class RollbackPlanner {
     const kind: RollbackKind = request.emergency ? 'emergency' : request.phase !== undefined ? 'phase' : 'to-phase';
     const refusals: string[] = [];
     if (revertSchema) refusals.push(...(await this.stackOrderRefusals(phases)));
-    if (backup) await this.backups.preflight().catch((e: Error) => refusals.push(e.message));
+    if (backup)
+      await this.backups.preflight().catch((e: unknown) => refusals.push(e instanceof Error ? e.message : String(e)));
     if (request.fullBackup)
-      await this.backups.preflight().catch((e: Error) => refusals.push(`full backup: ${e.message}`));
+      await this.backups
+        .preflight()
+        .catch((e: unknown) => refusals.push(`full backup: ${e instanceof Error ? e.message : String(e)}`));
     const phasePlans: PhasePlan[] = [];
     for (const def of phases) phasePlans.push(await this.phasePlan(def, revertSchema, backup));
     for (const p of phasePlans) {

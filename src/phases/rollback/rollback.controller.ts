@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AllowInReadOnly } from '../../common/http/read-only.guard.js';
+import { requestKey } from '../../common/auth/request-key.js';
 import { Roles } from '../../common/auth/auth.decorators.js';
 import { Role } from '../../common/auth/role.js';
 import { ErrorResponseDto } from '../../common/errors/error-response.dto.js';
@@ -80,7 +81,7 @@ export class RollbackController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<RollbackPlan | RollbackRecord> {
     const { dryRun, ...request } = body;
-    const actor = req.apiKey!.name;
+    const actor = requestKey(req).name;
     if (dryRun) {
       res.status(200);
       return this.rollbacks.plan({ ...request, actor });

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { present } from '../../common/present.js';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { inTransaction } from '../../database/transaction.js';
@@ -135,7 +136,7 @@ export class RollbackService {
         ...emergencyDetails.stopped(await this.jobs.stillRunning(jobs)),
       }));
       for (const step of rest.filter((s) => s.name === 'verify-legacy')) {
-        await this.timed(entry, step, onStep, () => this.steps.run('verify-legacy', step.phase!, entry, change));
+        await this.timed(entry, step, onStep, () => this.steps.run('verify-legacy', phaseOf(step), entry, change));
       }
     }
     return this.finish(entry, started, onStep);
@@ -147,7 +148,7 @@ export class RollbackService {
     for (const step of entry.steps) {
       if (step.status === 'done' || step.status === 'skipped' || step.name === 'log') continue;
       const carriedOn = await this.timed(entry, step, onStep, () =>
-        this.steps.run(step.name as PhaseStepName, step.phase!, entry, change),
+        this.steps.run(step.name as PhaseStepName, phaseOf(step), entry, change),
       );
       if (!carriedOn) break;
     }
@@ -193,7 +194,10 @@ export class RollbackService {
     startNotice: Promise<string | null>,
     onStep?: StepListener,
   ): Promise<RollbackRecord> {
-    const logStep = entry.steps.find((s) => s.name === 'log')!;
+    const logStep = present(
+      entry.steps.find((s) => s.name === 'log'),
+      `the log step of rollback #${entry.id}`,
+    );
     const failed = entry.steps.some((s) => s.status === 'failed');
     const pending = entry.steps.filter((s) => s.status === 'pending' && s !== logStep).length;
     await this.timed(entry, logStep, onStep, async () => {
@@ -224,6 +228,11 @@ export class RollbackService {
     });
     return record(entry);
   }
+}
+
+/** stepsFor gives every step a phase but the log step and an emergency's switch-offs, which are not run per phase. */
+function phaseOf(step: RollbackStep): number {
+  return present(step.phase, `the phase of step ${step.name}`);
 }
 
 function requireReason(reason: string | undefined): string {

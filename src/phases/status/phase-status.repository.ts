@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
 import type { PhaseDefinition } from '../phase-definition.js';
 
 export interface TableStatus {
@@ -35,7 +35,7 @@ export class PhaseStatusRepository {
       const tables: TableStatus[] = [];
       for (const t of def.tables) {
         const exists = await qr.hasTable(t.name);
-        const rows = exists ? Number((await qr.query(`SELECT COUNT(*) AS n FROM ${t.name}`))[0].n) : null;
+        const rows = exists ? await countRows(qr, t.name) : null;
         tables.push({ name: t.name, rebuildable: t.rebuildable, exists, rows });
       }
       const columns: ColumnStatus[] = [];
@@ -51,4 +51,10 @@ export class PhaseStatusRepository {
       await qr.release();
     }
   }
+}
+
+async function countRows(qr: QueryRunner, table: string): Promise<number> {
+  // COUNT(*) comes back as a number, a bigint or a string, depending on the driver
+  const [row] = (await qr.query(`SELECT COUNT(*) AS n FROM ${table}`)) as [{ n: unknown }];
+  return Number(row.n);
 }

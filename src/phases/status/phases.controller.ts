@@ -11,6 +11,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { requestKey } from '../../common/auth/request-key.js';
 import { Roles } from '../../common/auth/auth.decorators.js';
 import { Role } from '../../common/auth/role.js';
 import { ErrorResponseDto } from '../../common/errors/error-response.dto.js';
@@ -92,7 +93,7 @@ export class PhasesController {
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   stop(@Param() p: JobNameParam, @Body() body: ReasonDto, @Req() req: Request): Promise<StopResult> {
-    return this.jobs.stop(p.name, { actor: req.apiKey!.name, reason: body.reason, requestId: req.id });
+    return this.jobs.stop(p.name, { actor: requestKey(req).name, reason: body.reason, requestId: req.id });
   }
 
   @ApiOperation({ summary: 'Resume a stopped job' })
@@ -103,6 +104,6 @@ export class PhasesController {
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   async resume(@Param() p: JobNameParam, @Body() body: ReasonDto, @Req() req: Request): Promise<void> {
-    await this.jobs.resume(p.name, { actor: req.apiKey!.name, reason: body.reason, requestId: req.id });
+    await this.jobs.resume(p.name, { actor: requestKey(req).name, reason: body.reason, requestId: req.id });
   }
 }
