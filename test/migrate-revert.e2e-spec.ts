@@ -91,6 +91,17 @@ describe('migrate --revert under the rollback rules', () => {
     expect(rollback.status).toBe('completed');
     const migrations = t.app.get(MigrationService);
     await t.app.get(FullBackupService).take({ actor: 'test', reason: 'before the suite reverts the core' });
+    // columns count too: the rollback history written with a resolution is not dropped
+    expect(await lastApplied()).toBe('CoreRollbackHistory1764000630000');
+    await ds.query(`UPDATE rollback_log SET root_cause = ?`, ['a cause found later']);
+    await expect(migrations.revertLast()).rejects.toMatchObject({
+      code: 'UNSAFE_REQUEST',
+      details: { migration: 'CoreRollbackHistory1764000630000', tables: ['rollback_log.root_cause'] },
+    });
+    await ds.query(`UPDATE rollback_log SET root_cause = NULL`);
+    // what holds nothing goes without a word: the history's empty columns, the drills' empty table
+    await migrations.revertLast();
+    await migrations.revertLast();
     expect(await lastApplied()).toBe('CoreFullBackup1764000610000');
     await expect(migrations.revertLast()).rejects.toMatchObject({
       code: 'UNSAFE_REQUEST',
@@ -100,7 +111,7 @@ describe('migrate --revert under the rollback rules', () => {
     const refused = await cli('migrate', '--revert');
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(
-      /refused: Refusing to revert CoreFullBackup1764000610000: it would drop core tables holding data \(full_backup\)\. .*migrate --revert --drop-core-data --reason TEXT --full-backup/,
+      /refused: Refusing to revert CoreFullBackup1764000610000: it would drop core tables or columns holding data \(full_backup\)\. .*migrate --revert --drop-core-data --reason TEXT --full-backup/,
     );
     const noReason = await cli('migrate', '--revert', '--drop-core-data', '--full-backup');
     expect(noReason.code).toBe(1);
@@ -141,7 +152,7 @@ describe('migrate --revert under the rollback rules', () => {
     const audit = await cli('migrate', '--revert');
     expect(audit.code).toBe(2);
     expect(audit.stderr).toMatch(
-      /Refusing to revert CoreRollback1764000300000: it would drop core tables holding data \(rollback_log, schema_backup\)/,
+      /Refusing to revert CoreRollback1764000300000: it would drop core tables or columns holding data \(rollback_log, schema_backup\)/,
     );
     for (const table of ['rollback_log', 'schema_backup', 'rollback_lease'])
       expect({ table, exists: await tableExists(ds, table) }).toEqual({ table, exists: true });
