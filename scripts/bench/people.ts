@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module.js';
 import { dialectOf, execute, upsertStatement } from '../../src/database/dialect.js';
 import { CacheWriter } from '../../src/people/cache-writer.js';
-import { OPERATOR_COLUMNS, operatorCacheRow } from '../../src/people/people-cache-write.repository.js';
+import { OPERATOR_COLUMNS, operatorCacheRow, storedStamp } from '../../src/people/people-cache-write.repository.js';
 import { MaskingPolicyService } from '../../src/people/masking-policy.service.js';
 import { PeopleClient } from '../../src/people/people-client.js';
 import { ingestOperator, type OperatorRecord } from '../../src/people/people-records.js';
@@ -189,9 +189,8 @@ async function writePaths(
           );
         },
         async () => {
-          for (const r of sample) {
-            await dataSource.query(sql, operatorCacheRow(r, { fetchedAt: now, expiresAt: now }, now));
-          }
+          const stamp = storedStamp({ fetchedAt: now, expiresAt: now }, now);
+          for (const r of sample) await dataSource.query(sql, operatorCacheRow(r, stamp));
         },
         () => execute(dataSource, `DELETE FROM people_operator_cache`),
       );

@@ -40,12 +40,23 @@ const AVAILABILITY_COLUMNS = [
   'expires_at',
 ];
 
-/**
- * A sync run's writes to the People caches, each inside the caller's transaction: rows go in
- * batches of multi-row upserts, and the rows a run did not write are settled in one statement.
- */
+/** A run's stamp in the form stored: formatted once per run, not once per row of a 20,000-row write. */
+export interface StoredStamp {
+  fullSyncedAt: string | null;
+  fetchedAt: string;
+  expiresAt: string;
+}
+
+export function storedStamp(stamp: Stamp, fullSince: Date | null): StoredStamp {
+  return {
+    fullSyncedAt: fullSince ? toDbTime(fullSince) : null,
+    fetchedAt: toDbTime(stamp.fetchedAt),
+    expiresAt: toDbTime(stamp.expiresAt),
+  };
+}
+
 /** One operator's cache row, its values in OPERATOR_COLUMNS order. */
-export function operatorCacheRow(r: OperatorRecord, stamp: Stamp, fullSince: Date | null): unknown[] {
+export function operatorCacheRow(r: OperatorRecord, stamp: StoredStamp): unknown[] {
   return [
     r.id,
     r.employeeNo,
@@ -57,12 +68,16 @@ export function operatorCacheRow(r: OperatorRecord, stamp: Stamp, fullSince: Dat
     JSON.stringify(r.skills),
     r.active ? 1 : 0,
     toDbTime(r.updatedAt),
-    fullSince ? toDbTime(fullSince) : null,
-    toDbTime(stamp.fetchedAt),
-    toDbTime(stamp.expiresAt),
+    stamp.fullSyncedAt,
+    stamp.fetchedAt,
+    stamp.expiresAt,
   ];
 }
 
+/**
+ * A sync run's writes to the People caches, each inside the caller's transaction: rows go in
+ * batches of multi-row upserts, and the rows a run did not write are settled in one statement.
+ */
 @Injectable()
 export class PeopleCacheWriteRepository {
   /**
@@ -70,7 +85,8 @@ export class PeopleCacheWriteRepository {
    * null for an incremental run, which leaves full_synced_at alone: it did not see every operator.
    */
   upsertOperators(em: EntityManager, records: OperatorRecord[], stamp: Stamp, fullSince: Date | null): Promise<number> {
-    const rows = records.map((r) => operatorCacheRow(r, stamp, fullSince));
+    const stored = storedStamp(stamp, fullSince);
+    const rows = records.map((r) => operatorCacheRow(r, stored));
     const update = OPERATOR_COLUMNS.filter((c) => c !== 'id' && (fullSince !== null || c !== 'full_synced_at'));
     return upsert(em, 'people_operator_cache', OPERATOR_COLUMNS, update, rows);
   }
