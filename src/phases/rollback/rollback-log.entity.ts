@@ -92,5 +92,3 @@ export class RollbackLogEntry {
   @Column({ type: 'datetime', precision: 3, nullable: true })
   reEnabledAt!: Date | null;
 }
-
-export { phaseList } from './rollback-record.js';
