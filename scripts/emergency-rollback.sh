@@ -11,5 +11,4 @@ if [ $# -lt 1 ]; then
 fi
 reason=$1
 shift
-source scripts/phasegate-bin.sh
-phasegate rollback --emergency --reason "$reason" "$@"
+bin/phasegate rollback --emergency --reason "$reason" "$@"

@@ -10,5 +10,4 @@ if [ $# -lt 2 ]; then
 fi
 phase=$1 reason=$2
 shift 2
-source scripts/phasegate-bin.sh
-phasegate rollback --phase "$phase" --reason "$reason" "$@"
+bin/phasegate rollback --phase "$phase" --reason "$reason" "$@"

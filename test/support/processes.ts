@@ -10,8 +10,10 @@ import type { EnvironmentInput } from '../../src/config/environment.js';
  */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const MAIN_JS = resolve(ROOT, 'dist/src/main.js');
-/** The package's `phasegate` command, as `npx phasegate` and an installed package run it. */
-export const CLI_JS = resolve(
+/** The built admin CLI, which bin/phasegate (the package's `phasegate` bin) runs. */
+export const CLI_JS = resolve(ROOT, 'dist/src/cli.js');
+/** The runbook's `phasegate`: the package's bin entry, run as an operator runs it. */
+export const PHASEGATE_BIN = resolve(
   ROOT,
   (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { bin: { phasegate: string } }).bin.phasegate,
 );
