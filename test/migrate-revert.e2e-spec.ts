@@ -91,8 +91,9 @@ describe('migrate --revert under the rollback rules', () => {
     expect(rollback.status).toBe('completed');
     const migrations = t.app.get(MigrationService);
     await t.app.get(FullBackupService).take({ actor: 'test', reason: 'before the suite reverts the core' });
+    // the core migrations newer than the rollback history hold nothing here: they go without a word
+    while ((await lastApplied()) !== 'CoreRollbackHistory1764000630000') await migrations.revertLast();
     // columns count too: the rollback history written with a resolution is not dropped
-    expect(await lastApplied()).toBe('CoreRollbackHistory1764000630000');
     await ds.query(`UPDATE rollback_log SET root_cause = ?`, ['a cause found later']);
     await expect(migrations.revertLast()).rejects.toMatchObject({
       code: 'UNSAFE_REQUEST',
