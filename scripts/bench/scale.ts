@@ -8,7 +8,7 @@ import { RUNTIME_FLAG } from '../../src/assignment/assignment.schema.js';
 import { PlanEntryInputDto } from '../../src/assignment/dto/plan.dto.js';
 import { PlanPrioritiesService } from '../../src/assignment/plan-priorities.service.js';
 import { DashboardRefreshService } from '../../src/dashboard/dashboard-refresh.service.js';
-import { DASHBOARD_FLAG } from '../../src/dashboard/dashboard.schema.js';
+import { DASHBOARD_FLAG, VIEWS } from '../../src/dashboard/dashboard.schema.js';
 import { toDbTime } from '../../src/database/dialect.js';
 import { OemRuleAction } from '../../src/oem/entities/oem-scan-rule.entity.js';
 import { OEM_MODE } from '../../src/oem/oem-flags.js';
@@ -47,8 +47,11 @@ const SIZES = (process.argv.find((a) => a.startsWith('--sizes='))?.slice('--size
   .map(Number);
 const rounds = roundsFromArgs();
 const HOUR = 3_600_000;
-/** A constant factory: its history is as long as its size, its last day the same at every size. */
-const EVENTS_PER_DAY = 20_000;
+/**
+ * A constant factory: its history is as long as its size, and the dashboard's last 24 hours
+ * hold the same events at every size (the smallest history is one day long).
+ */
+const EVENTS_PER_DAY = 10_000;
 const EVENTS_PER_FINISHED_TOKEN = 17;
 /** Tokens still on the line, the same at every size. */
 const OPEN_TOKENS = 300;
@@ -349,6 +352,17 @@ async function bench(target: BenchTarget) {
       },
       (s) => OPS.map((op) => ratios(s, op).verdict),
     );
+    // where the last round's incremental refresh spent its time, per view
+    const perView = await Promise.all(
+      sites.map(async (site) => {
+        const rows = await site.app
+          .get(DataSource)
+          .query<Array<{ view_name: string; duration_ms: number }>>(
+            `SELECT view_name, duration_ms FROM mv_refresh_state`,
+          );
+        return VIEWS.map((v) => rows.find((r) => r.view_name === v)?.duration_ms ?? '-').join('/');
+      }),
+    );
     const stall = await stalls(sites[largest]);
     const figures: Record<string, string | number | RatioFigure> = {};
     for (const site of sites) figures[`${sizeLabel(site.events)}: history events`] = site.events.toLocaleString('en');
@@ -360,6 +374,7 @@ async function bench(target: BenchTarget) {
         figures[`${op}: ${sizeLabel(sites[1].events)}/${sizeLabel(sites[0].events)}`] = ratios(samples, op, 1);
       figures[`${op}: ${sizeLabel(sites[largest].events)}/${sizeLabel(sites[0].events)}`] = ratios(samples, op);
     }
+    figures[`refresh per view, last round: flow/bottlenecks/teams/cycles (ms)`] = perView.join(' | ');
     for (const s of storage) {
       figures[`bytes per finished token, ${sizeLabel(s.events)}`] = Math.round(s.today);
       if (s.afterRetention !== null)
