@@ -28,7 +28,7 @@ import { present, runOnBothDatabases, timed, type BenchTarget, type FreshDatabas
 import { interleavedRounds, median, ratioFigure, roundsFromArgs, type RatioFigure } from './stats.js';
 import { bootBenchApp, type BenchApp } from './support/app-context.js';
 import { walk, type World } from './support/history.js';
-import { bytesPerFinishedToken } from './support/storage.js';
+import { bytesPerFinishedToken, storageBytes } from './support/storage.js';
 
 /**
  * `npm run bench:scale`: whether an operation costs the same with a long history as with a
@@ -61,6 +61,8 @@ const JOB_TOKENS = 100;
 const OEM_PIECES = 30;
 const READS = 20;
 const STALL_TOKENS = 100_000;
+/** Tokens taken from spawn to finish through the services, to see what a real finished token leaves in every table. */
+const FINISHED_TOKENS = 500;
 const STALL_GOAL_MS = 100;
 const FLAT = { op: '<=' as const, value: 1.2 };
 
@@ -313,6 +315,32 @@ async function stalls(site: Site) {
   }
 }
 
+/**
+ * The storage a token finished through the services adds across all tables (its events, scan
+ * records, automatic decisions, ...), where the generated history has only tokens and events:
+ * FINISHED_TOKENS spawned with automatic assignment on and scanned in and out at every station.
+ */
+async function bytesPerTokenFinishedThroughServices(site: Site): Promise<number> {
+  const { app } = site;
+  const ds = app.get(DataSource);
+  const scans = app.get(ScansService);
+  const before = await storageBytes(ds);
+  await app.get(FlagsService).set(RUNTIME_FLAG, true, change);
+  const job = await newJob(site, FINISHED_TOKENS);
+  await app.get(TokenLifecycleService).spawnTokens(job.id);
+  const tokens = await ds.query<Array<{ serial: string }>>(`SELECT serial FROM token WHERE job_id = ?`, [job.id]);
+  for (const code of ['S', 'W1', 'W2', 'W3', 'W4'])
+    for (let pass = 0; pass < 2; pass++)
+      for (const t of tokens) await scans.scan({ stationCode: `ST-${code}`, barcode: t.serial, outcome: 'pass' });
+  await app.get(FlagsService).set(RUNTIME_FLAG, false, change);
+  const [{ open }] = await ds.query<Array<{ open: number | string }>>(
+    `SELECT COUNT(*) AS open FROM token WHERE job_id = ? AND status <> 'done'`,
+    [job.id],
+  );
+  if (Number(open) > 0) throw new Error(`${open} of the ${FINISHED_TOKENS} tokens did not finish`);
+  return ((await storageBytes(ds)) - before) / FINISHED_TOKENS;
+}
+
 const sizeLabel = (events: number) =>
   events >= 1_000_000 ? `${events / 1_000_000}M` : events >= 1_000 ? `${events / 1_000}k` : String(events);
 const cost = (ms: number) => (ms >= 10 ? `${ms.toFixed(0)} ms` : `${(ms * 1000).toFixed(0)} µs`);
@@ -363,6 +391,7 @@ async function bench(target: BenchTarget) {
         return VIEWS.map((v) => rows.find((r) => r.view_name === v)?.duration_ms ?? '-').join('/');
       }),
     );
+    const throughServices = await bytesPerTokenFinishedThroughServices(sites[smallest]);
     const stall = await stalls(sites[largest]);
     const figures: Record<string, string | number | RatioFigure> = {};
     for (const site of sites) figures[`${sizeLabel(site.events)}: history events`] = site.events.toLocaleString('en');
@@ -372,7 +401,8 @@ async function bench(target: BenchTarget) {
         .join(' / ');
       if (sites.length > 2)
         figures[`${op}: ${sizeLabel(sites[1].events)}/${sizeLabel(sites[0].events)}`] = ratios(samples, op, 1);
-      figures[`${op}: ${sizeLabel(sites[largest].events)}/${sizeLabel(sites[0].events)}`] = ratios(samples, op);
+      if (sites.length > 1)
+        figures[`${op}: ${sizeLabel(sites[largest].events)}/${sizeLabel(sites[0].events)}`] = ratios(samples, op);
     }
     figures[`refresh per view, last round: flow/bottlenecks/teams/cycles (ms)`] = perView.join(' | ');
     for (const s of storage) {
@@ -380,6 +410,9 @@ async function bench(target: BenchTarget) {
       if (s.afterRetention !== null)
         figures[`bytes per finished token after retention, ${sizeLabel(s.events)}`] = Math.round(s.afterRetention);
     }
+    figures[
+      `bytes per token finished through the services (${FINISHED_TOKENS}, ${sizeLabel(sites[smallest].events)})`
+    ] = Math.round(throughServices);
     const at = sizeLabel(sites[largest].events);
     const stallLine = (s: { ms: number; stallMs: number }) =>
       `${s.stallMs.toFixed(0)} ms ${s.stallMs < STALL_GOAL_MS ? 'pass' : 'FAIL'} (took ${s.ms.toFixed(0)} ms)`;

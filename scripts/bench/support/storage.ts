@@ -12,7 +12,8 @@ export async function bytesPerFinishedToken(ds: DataSource): Promise<number> {
   return (await storageBytes(ds)) / Math.max(1, Number(done));
 }
 
-async function storageBytes(ds: DataSource): Promise<number> {
+/** Bytes in use by all tables and indexes. */
+export async function storageBytes(ds: DataSource): Promise<number> {
   if (dialectOf(ds) === 'sqlite') {
     const [{ bytes }] = await ds.query<Array<{ bytes: number }>>(`SELECT SUM(pgsize) AS bytes FROM dbstat`);
     return bytes;
