@@ -1,11 +1,13 @@
 import { DataSource } from 'typeorm';
 import { addMs, dialectOf, intDiv, toDbTime } from '../../../src/database/dialect.js';
 
-/**
+/*
  * Token history generated set-based (INSERT ... SELECT over a numbers table), for the benches
  * that need millions of token events: bench:dashboard and bench:scale.
  */
-export const WORK_NODES = 5;
+
+/** The nodes a walk works at: the start node and the four work nodes; the sixth is the end. */
+const WORK_NODES = 5;
 
 export interface World {
   /** start, four work nodes, end */
@@ -16,11 +18,11 @@ export interface World {
 }
 
 /** `CASE expr WHEN 0 THEN values[0] ... END`: picks among ids by a computed index. */
-export const choose = (expr: string, values: number[]) =>
+const choose = (expr: string, values: number[]) =>
   `CASE ${expr} ${values.map((v, i) => `WHEN ${i} THEN ${v}`).join(' ')} END`;
 
 /** 0 .. 10^digits - 1, from a cross join of digit tables. */
-export function numbers(digits: number): string {
+function numbers(digits: number): string {
   const digit =
     '(SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)';
   const names = Array.from({ length: digits }, (_, i) => `d${i}`);
