@@ -2,8 +2,11 @@ import { DataSource } from 'typeorm';
 import { Role } from '../src/common/auth/role.js';
 import type { EnvironmentInput } from '../src/config/environment.js';
 import { buildLine, newJob, tokensOf, type Line } from './assignment-fixture.js';
+import type { components } from './support/phasegate-api.js';
 import { assertBuilt, runCli } from './support/processes.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+
+type Page = components['schemas']['ComparisonDto'];
 
 /** The most tokens this suite's app compares: a job of one more is refused without spawning anything. */
 const MAX_TOKENS = 40;
@@ -26,10 +29,12 @@ describe('assignment compare: pages, limits, the CLI', () => {
 
   /** Every page of a job's comparison, `limit` tokens at a time. */
   async function pages(jobId: number, limit: number) {
-    const bodies = [];
+    const bodies: Page[] = [];
     let cursor: string | null = null;
     do {
-      const res = await compare(`jobId=${jobId}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      const res: { body: Page } = await compare(
+        `jobId=${jobId}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+      ).expect(200);
       bodies.push(res.body);
       cursor = res.body.nextCursor;
     } while (cursor !== null);
@@ -96,8 +101,10 @@ describe('assignment compare: pages, limits, the CLI', () => {
 
   it('refuses a bad limit or cursor (400, per field) and a job above ASSIGNMENT_COMPARE_MAX_TOKENS (413)', async () => {
     for (const limit of ['0', '2001', 'ten']) {
-      const res = await compare(`jobId=${job}&limit=${limit}`).expect(400);
-      expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['limit']);
+      const res: { body: { errors: Array<{ field: string }> } } = await compare(`jobId=${job}&limit=${limit}`).expect(
+        400,
+      );
+      expect(res.body.errors.map((e) => e.field)).toEqual(['limit']);
     }
     const cursor = await compare(`jobId=${job}&cursor=not-one-of-ours`).expect(400);
     expect(cursor.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'cursor' }] });

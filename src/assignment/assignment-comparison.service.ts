@@ -67,6 +67,9 @@ export const COMPARE_PAGE_LIMIT = { default: 500, max: 2000 };
 /** Decisions between two yields: a few milliseconds of ranking. */
 const STEP = 2000;
 
+/** Token ids counted by one grouped query: a few milliseconds of reading. */
+const COUNT_STEP = 5000;
+
 /** The open tokens of a job at one node, as the comparison decides them. */
 interface NodeGroup {
   nodeId: number;
@@ -199,27 +202,36 @@ export class AssignmentComparisonService {
 
   /** The job's open tokens per node, nodes in the order of their first token; a simulated spawn before there are any. */
   private async groupsOf(job: JobSummary, after: number): Promise<{ groups: NodeGroup[]; simulated: boolean }> {
-    const rows = await this.refs.openTokenGroups(job.id, after);
-    if (rows.length === 0 && ['planned', 'released'].includes(job.status)) {
+    const byNode = new Map<number, NodeGroup>();
+    const ids = await this.refs.tokenIdRange(job.id);
+    for (let from = ids?.first ?? 1; ids && from <= ids.last; from += COUNT_STEP) {
+      for (const r of await this.refs.openTokenGroups(job.id, from, from + COUNT_STEP - 1, after)) {
+        let group = byNode.get(r.nodeId);
+        if (!group)
+          byNode.set(
+            r.nodeId,
+            (group = {
+              nodeId: r.nodeId,
+              tokens: 0,
+              firstId: r.firstId,
+              before: 0,
+              released: new Map<number, number>(),
+            }),
+          );
+        group.tokens += r.tokens;
+        group.firstId = Math.min(group.firstId, r.firstId);
+        group.before += r.upTo;
+        if (r.accountId !== null) group.released.set(r.accountId, (group.released.get(r.accountId) ?? 0) + r.tokens);
+      }
+      await yieldToEventLoop();
+    }
+    if (byNode.size === 0 && ['planned', 'released'].includes(job.status)) {
       const start = await this.refs.startNodeId(job.graphId);
       const before = Math.min(after, job.quantity);
       return {
         groups: [{ nodeId: start, tokens: job.quantity, firstId: 1, before, released: new Map() }],
         simulated: true,
       };
-    }
-    const byNode = new Map<number, NodeGroup>();
-    for (const r of rows) {
-      let group = byNode.get(r.nodeId);
-      if (!group)
-        byNode.set(
-          r.nodeId,
-          (group = { nodeId: r.nodeId, tokens: 0, firstId: r.firstId, before: 0, released: new Map() }),
-        );
-      group.tokens += r.tokens;
-      group.firstId = Math.min(group.firstId, r.firstId);
-      group.before += r.upTo;
-      if (r.accountId !== null) group.released.set(r.accountId, r.tokens);
     }
     return { groups: [...byNode.values()].sort((a, b) => a.firstId - b.firstId), simulated: false };
   }

@@ -94,17 +94,28 @@ export class ProductionRefsRepository {
     return r ? { token: toToken(r), graphId: Number(r.graph_id) } : null;
   }
 
+  /** The lowest and highest token id of the job; null when it has no tokens. */
+  async tokenIdRange(jobId: number): Promise<{ first: number; last: number } | null> {
+    const [r] = await this.dataSource.query<Array<{ first: number | string | null; last: number | string | null }>>(
+      `SELECT MIN(t.id) AS first, MAX(t.id) AS last FROM token t WHERE t.job_id = ?`,
+      [jobId],
+    );
+    return r.first === null || r.last === null ? null : { first: Number(r.first), last: Number(r.last) };
+  }
+
   /**
-   * The job's waiting and in-progress tokens counted per node and assignee, with each group's
-   * first id and how many of it have an id up to `upToId`: a comparison's whole-job picture
-   * in a few rows, whatever the number of tokens.
+   * The job's waiting and in-progress tokens with an id from `fromId` to `toId`, counted per
+   * node and assignee, with each group's first id and how many of it have an id up to
+   * `upToId`: a comparison's picture of a range of the job in a few rows. The range bounds the
+   * rows read (SQLite answers in the event loop's thread).
    */
-  async openTokenGroups(jobId: number, upToId: number): Promise<OpenTokenGroup[]> {
+  async openTokenGroups(jobId: number, fromId: number, toId: number, upToId: number): Promise<OpenTokenGroup[]> {
     const rows: Row[] = await this.dataSource.query(
       `SELECT t.current_node_id, t.assigned_account_id, COUNT(*) AS tokens, MIN(t.id) AS first_id,
          SUM(CASE WHEN t.id <= ? THEN 1 ELSE 0 END) AS up_to
-       FROM token t WHERE t.job_id = ? AND t.status IN (?, ?) GROUP BY t.current_node_id, t.assigned_account_id`,
-      [upToId, jobId, TokenStatus.Waiting, TokenStatus.InProgress],
+       FROM token t WHERE t.job_id = ? AND t.id BETWEEN ? AND ? AND t.status IN (?, ?)
+       GROUP BY t.current_node_id, t.assigned_account_id`,
+      [upToId, jobId, fromId, toId, TokenStatus.Waiting, TokenStatus.InProgress],
     );
     return rows.map((r) => ({
       nodeId: Number(r.current_node_id),
