@@ -65,10 +65,10 @@ export interface ComparisonPage {
 export const COMPARE_PAGE_LIMIT = { default: 500, max: 2000 };
 
 /** Decisions between two yields: a few milliseconds of ranking. */
-const STEP = 2000;
+const STEP = 500;
 
 /** Token ids counted by one grouped query: a few milliseconds of reading. */
-const COUNT_STEP = 5000;
+const COUNT_STEP = 2000;
 
 /** The open tokens of a job at one node, as the comparison decides them. */
 interface NodeGroup {

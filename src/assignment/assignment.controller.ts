@@ -70,7 +70,7 @@ export class AssignmentController {
     summary:
       "Automatic vs manual assignment for a job's tokens: fill rate, fairness, differences, violations; writes nothing",
     description:
-      'The figures cover the whole job on every page; `details` lists one page of tokens by id (default 500, at most 2000), `nextCursor` leads to the next. Each page decides the whole job again, in steps that let other requests run, so pages of a job that changes meanwhile may disagree; each token still appears on exactly one page.',
+      'The figures cover the whole job on every page; `details` lists one page of tokens by id (default 500, at most 2000), `nextCursor` leads to the next. Each page decides the whole job again, in steps that let other requests run, so pages of a job that changes meanwhile may disagree; each token that stays open appears on exactly one page.',
   })
   @ApiOkResponse({ type: ComparisonDto })
   @ApiErrors({ notFound: 'No such job', badRequest: 'Invalid jobId or limit, or a cursor this API did not return' })

@@ -749,7 +749,7 @@ export interface paths {
         };
         /**
          * Automatic vs manual assignment for a job's tokens: fill rate, fairness, differences, violations; writes nothing
-         * @description The figures cover the whole job on every page; `details` lists one page of tokens by id (default 500, at most 2000), `nextCursor` leads to the next. Each page decides the whole job again, in steps that let other requests run, so pages of a job that changes meanwhile may disagree; each token still appears on exactly one page.
+         * @description The figures cover the whole job on every page; `details` lists one page of tokens by id (default 500, at most 2000), `nextCursor` leads to the next. Each page decides the whole job again, in steps that let other requests run, so pages of a job that changes meanwhile may disagree; each token that stays open appears on exactly one page.
          */
         get: operations["assignmentCompare"];
         put?: never;
