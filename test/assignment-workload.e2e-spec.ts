@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { WorkloadBoard } from '../src/assignment/workload-board.js';
+import { releasedBy, WorkloadBoard } from '../src/assignment/workload-board.js';
 import { WorkloadRepository } from '../src/assignment/workload.repository.js';
 import { Role } from '../src/common/auth/role.js';
 import { TokenStatus } from '../src/production/entities/token.entity.js';
@@ -43,7 +43,7 @@ describe('Phase 7: workload board', () => {
     now: number,
     reassigning: TokenRef[] = [],
     fresh = false,
-  ) => [...(await board.standing(db, ids, reassigning, now, fresh)).values()].map((s) => s.workload);
+  ) => [...(await board.standing(db, ids, releasedBy(reassigning), now, fresh)).values()].map((s) => s.workload);
 
   it('keeps what it read for its bound, counts its own decisions and tokens decided again, and reads afresh when asked', async () => {
     const line = await buildLine(t, 2);
@@ -51,7 +51,7 @@ describe('Phase 7: workload board', () => {
     const held = await giveTokens(line, 1, 2);
     const board = new WorkloadBoard(t.app.get(WorkloadRepository), TTL);
     const at = Date.now();
-    expect(await board.standing(db, [op1, op2], [], at)).toEqual(
+    expect(await board.standing(db, [op1, op2], new Map(), at)).toEqual(
       new Map([
         [op1, { workload: 2, lastAssignedAt: null }],
         [op2, { workload: 0, lastAssignedAt: null }],
@@ -62,7 +62,10 @@ describe('Phase 7: workload board', () => {
     expect(await workloads(board, [op1, op2], at + TTL - 1)).toEqual([2, 0]);
 
     board.assigned([{ accountId: op2, teamId: null }], new Date(at + 10));
-    expect((await board.standing(db, [op2], [], at + 20)).get(op2)).toEqual({ workload: 1, lastAssignedAt: at + 10 });
+    expect((await board.standing(db, [op2], new Map(), at + 20)).get(op2)).toEqual({
+      workload: 1,
+      lastAssignedAt: at + 10,
+    });
 
     // one of operator 1's tokens is decided again: it leaves them, and stays gone
     const token: TokenRef = {

@@ -7,7 +7,7 @@ import type { Assignment, NodeRef, TokenRef } from '../production/production.typ
 import { DirectoryRegistry } from './directory-registry.js';
 import { directoryLabel, type DirectoryRead, type OperatorDirectory } from './operator-directory.js';
 import { PlanRepository, type PlanEntry } from './plan.repository.js';
-import { WorkloadBoard } from './workload-board.js';
+import { releasedBy, WorkloadBoard } from './workload-board.js';
 import { WorkloadRepository } from './workload.repository.js';
 import { compareCandidates, decideAll, type Candidate, type Decision, type Exclusion } from './ranking.js';
 
@@ -89,24 +89,24 @@ export class AssignmentResolverService {
 
   /** The ranked candidates for one token at `node` (its current node or where it is routed to); its own assignment is not workload. */
   async resolve(token: TokenRef, node: NodeRef, at: Date, db?: EntityManager): Promise<Resolution> {
-    const context = await this.context(token.jobId, node.id, at, db, [token]);
+    const context = await this.context(token.jobId, node.id, at, db, releasedBy([token]));
     return { ...decideAll(context.candidates, 1, at)[0], at, directory: context.directory };
   }
 
   /**
-   * The candidates for a job's tokens at a node, read afresh. `reassigning` are tokens being
-   * decided again (a route, a preview or a comparison): their current assignment does not
-   * count as workload.
+   * The candidates for a job's tokens at a node, read afresh. `released` counts, per operator,
+   * their open tokens being decided again (a route, a preview or a comparison; see
+   * releasedBy): that work does not count as their workload.
    */
   async context(
     jobId: number,
     nodeId: number,
     at: Date,
     db?: EntityManager,
-    reassigning: readonly TokenRef[] = [],
+    released: ReadonlyMap<number, number> = new Map(),
   ): Promise<ResolverContext> {
     const eligibility = await this.eligibility(await this.directories.current(db), jobId, nodeId, at, db);
-    const load = await this.board.standing(db, ids(eligibility.contenders), reassigning, at.getTime(), true);
+    const load = await this.board.standing(db, ids(eligibility.contenders), released, at.getTime(), true);
     return {
       jobId,
       nodeId,
@@ -136,7 +136,7 @@ export class AssignmentResolverService {
       eligibility = await this.eligibility(directory, jobId, nodeId, at, db);
       if (this.ttlMs > 0) this.remember(key, eligibility);
     }
-    const load = await this.board.standing(db, ids(eligibility.contenders), reassigning, at.getTime());
+    const load = await this.board.standing(db, ids(eligibility.contenders), releasedBy(reassigning), at.getTime());
     return {
       directory: eligibility.directory,
       contenders: eligibility.contenders.map((c) => ({ ...c, ...load.get(c.operatorId) })),

@@ -1,11 +1,11 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth/auth.decorators.js';
 import { Role } from '../common/auth/role.js';
 import { ErrorResponseDto } from '../common/errors/error-response.dto.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { PhaseSchemaRoutes } from '../phases/phase-schema.interceptor.js';
-import { AssignmentComparisonService } from './assignment-comparison.service.js';
+import { AssignmentComparisonService, COMPARE_PAGE_LIMIT } from './assignment-comparison.service.js';
 import { AssignmentLogService } from './assignment-log.service.js';
 import { AssignmentPreviewService } from './assignment-preview.service.js';
 import {
@@ -69,11 +69,21 @@ export class AssignmentController {
   @ApiOperation({
     summary:
       "Automatic vs manual assignment for a job's tokens: fill rate, fairness, differences, violations; writes nothing",
+    description:
+      'The figures cover the whole job on every page; `details` lists one page of tokens by id (default 500, at most 2000), `nextCursor` leads to the next. Each page decides the whole job again, in steps that let other requests run, so pages of a job that changes meanwhile may disagree; each token that stays open appears on exactly one page.',
   })
   @ApiOkResponse({ type: ComparisonDto })
-  @ApiErrors({ notFound: 'No such job' })
+  @ApiErrors({ notFound: 'No such job', badRequest: 'Invalid jobId or limit, or a cursor this API did not return' })
+  @ApiPayloadTooLargeResponse({
+    type: ErrorResponseDto,
+    description:
+      'WORK_LIMIT_EXCEEDED: the job has more tokens to compare than ASSIGNMENT_COMPARE_MAX_TOKENS (each page decides the whole job)',
+  })
   async compare(@Query() q: CompareQuery): Promise<ComparisonDto> {
-    const c = await this.comparisons.compare(q.jobId);
+    const c = await this.comparisons.compare(q.jobId, {
+      cursor: q.cursor,
+      limit: q.limit ?? COMPARE_PAGE_LIMIT.default,
+    });
     return {
       ...c,
       details: c.details.map((d) => ({ ...d, manual: assigneeOf(d.manual), automatic: assigneeOf(d.automatic) })),

@@ -9,6 +9,16 @@ type Row = Record<string, unknown>;
 
 export type JobSummary = Pick<JobRef, 'id' | 'code' | 'graphId' | 'quantity' | 'status'>;
 
+/** Open tokens of a job at one node with one assignee (null: none or a team). */
+export interface OpenTokenGroup {
+  nodeId: number;
+  accountId: number | null;
+  tokens: number;
+  firstId: number;
+  /** How many of them have an id up to the one asked for. */
+  upTo: number;
+}
+
 const TOKEN_COLUMNS =
   't.id, t.serial, t.job_id, t.current_node_id, t.status, t.assigned_account_id, t.assigned_team_id, t.version';
 
@@ -84,11 +94,43 @@ export class ProductionRefsRepository {
     return r ? { token: toToken(r), graphId: Number(r.graph_id) } : null;
   }
 
-  /** The job's waiting and in-progress tokens, by id. */
-  async openTokens(jobId: number): Promise<TokenRef[]> {
+  /** The lowest and highest token id of the job; null when it has no tokens. */
+  async tokenIdRange(jobId: number): Promise<{ first: number; last: number } | null> {
+    const [r] = await this.dataSource.query<Array<{ first: number | string | null; last: number | string | null }>>(
+      `SELECT MIN(t.id) AS first, MAX(t.id) AS last FROM token t WHERE t.job_id = ?`,
+      [jobId],
+    );
+    return r.first === null || r.last === null ? null : { first: Number(r.first), last: Number(r.last) };
+  }
+
+  /**
+   * The job's waiting and in-progress tokens with an id from `fromId` to `toId`, counted per
+   * node and assignee, with each group's first id and how many of it have an id up to
+   * `upToId`: a comparison's picture of a range of the job in a few rows. The range bounds the
+   * rows read (SQLite answers in the event loop's thread).
+   */
+  async openTokenGroups(jobId: number, fromId: number, toId: number, upToId: number): Promise<OpenTokenGroup[]> {
     const rows: Row[] = await this.dataSource.query(
-      `SELECT ${TOKEN_COLUMNS} FROM token t WHERE t.job_id = ? AND t.status IN (?, ?) ORDER BY t.id`,
-      [jobId, TokenStatus.Waiting, TokenStatus.InProgress],
+      `SELECT t.current_node_id, t.assigned_account_id, COUNT(*) AS tokens, MIN(t.id) AS first_id,
+         SUM(CASE WHEN t.id <= ? THEN 1 ELSE 0 END) AS up_to
+       FROM token t WHERE t.job_id = ? AND t.id BETWEEN ? AND ? AND t.status IN (?, ?)
+       GROUP BY t.current_node_id, t.assigned_account_id`,
+      [upToId, jobId, fromId, toId, TokenStatus.Waiting, TokenStatus.InProgress],
+    );
+    return rows.map((r) => ({
+      nodeId: Number(r.current_node_id),
+      accountId: r.assigned_account_id === null ? null : Number(r.assigned_account_id),
+      tokens: Number(r.tokens),
+      firstId: Number(r.first_id),
+      upTo: Number(r.up_to),
+    }));
+  }
+
+  /** At most `limit` of the job's waiting and in-progress tokens with an id above `afterId`, by id. */
+  async openTokensAfter(jobId: number, afterId: number, limit: number): Promise<TokenRef[]> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT ${TOKEN_COLUMNS} FROM token t WHERE t.job_id = ? AND t.status IN (?, ?) AND t.id > ? ORDER BY t.id LIMIT ?`,
+      [jobId, TokenStatus.Waiting, TokenStatus.InProgress, afterId, limit],
     );
     return rows.map(toToken);
   }

@@ -54,11 +54,44 @@ export function compareCandidates(a: Candidate, b: Candidate): number {
 }
 
 /**
- * Decides `count` tokens arriving together, one after the other: each choice adds one to
- * the chosen operator's workload and makes them the most recently assigned, so a spawn of
- * many tokens spreads over equally ranked operators. `visit` sees the eligible candidates
- * best first as they stand for token `i` (read them before returning: they change for the
- * next token). The caller's candidates are not changed.
+ * Tokens arriving together, decided one after the other: each choice adds one to the chosen
+ * operator's workload and makes them the most recently assigned, so a spawn of many tokens
+ * spreads over equally ranked operators. Kept as an object so a long run (a comparison of a
+ * whole job) can be decided in steps, yielding between them. The caller's candidates are not changed.
+ */
+export class RankingRun {
+  private readonly eligible: Candidate[];
+  private decided = 0;
+
+  constructor(
+    candidates: readonly Candidate[],
+    private readonly at: Date,
+  ) {
+    this.eligible = candidates.filter((c) => c.exclusions.length === 0).map((c) => ({ ...c }));
+  }
+
+  /**
+   * The eligible candidates best first as they stand for the next token, the first of them
+   * chosen. Read them before the next call: it counts that choice and ranks again.
+   */
+  next(): readonly Candidate[] {
+    const eligible = this.eligible;
+    const previous = this.decided > 0 ? eligible.at(0) : undefined;
+    if (previous) {
+      previous.workload = (previous.workload ?? 0) + 1;
+      // later tokens of the same batch count as assigned later, in order
+      previous.lastAssignedAt = this.at.getTime() + (this.decided - 1) / 1000;
+    }
+    this.decided++;
+    eligible.sort(compareCandidates);
+    return eligible;
+  }
+}
+
+/**
+ * Decides `count` tokens arriving together (see RankingRun). `visit` sees the eligible
+ * candidates best first as they stand for token `i` (read them before returning: they change
+ * for the next token).
  */
 export function rankEach(
   candidates: readonly Candidate[],
@@ -66,16 +99,8 @@ export function rankEach(
   at: Date,
   visit: (i: number, ranked: readonly Candidate[]) => void,
 ): void {
-  const eligible = candidates.filter((c) => c.exclusions.length === 0).map((c) => ({ ...c }));
-  for (let i = 0; i < count; i++) {
-    eligible.sort(compareCandidates);
-    visit(i, eligible);
-    if (eligible.length > 0) {
-      eligible[0].workload = (eligible[0].workload ?? 0) + 1;
-      // later tokens of the same batch count as assigned later, in order
-      eligible[0].lastAssignedAt = at.getTime() + i / 1000;
-    }
-  }
+  const run = new RankingRun(candidates, at);
+  for (let i = 0; i < count; i++) visit(i, run.next());
 }
 
 /** rankEach with each token's full picture: ranked eligible candidates, then the excluded ones. */

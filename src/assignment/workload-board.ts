@@ -24,14 +24,14 @@ export class WorkloadBoard {
   ) {}
 
   /**
-   * The standing of `accountIds` at `now`. `reassigning` are tokens being decided again (a
-   * route, a preview, a comparison): each leaves its current assignee whoever is chosen, so
-   * it is not their workload.
+   * The standing of `accountIds` at `now`. `released` counts, per operator, their open tokens
+   * being decided again (a route, a preview, a comparison; see releasedBy): each leaves its
+   * current assignee whoever is chosen, so it is not their workload.
    */
   async standing(
     db: Db | undefined,
     accountIds: readonly number[],
-    reassigning: readonly TokenRef[],
+    released: ReadonlyMap<number, number>,
     now: number,
     fresh = false,
   ): Promise<Map<number, Standing>> {
@@ -42,10 +42,9 @@ export class WorkloadBoard {
       for (const [id, standing] of await this.repository.standings(db, stale))
         entries.set(id, { ...standing, readAt: now });
     }
-    for (const t of reassigning) {
-      const entry = t.assignedAccountId === null ? undefined : entries.get(t.assignedAccountId);
-      if (entry && (t.status === TokenStatus.Waiting || t.status === TokenStatus.InProgress))
-        entry.workload = Math.max(0, entry.workload - 1);
+    for (const [accountId, tokens] of released) {
+      const entry = entries.get(accountId);
+      if (entry) entry.workload = Math.max(0, entry.workload - tokens);
     }
     const result = new Map<number, Standing>();
     for (const id of accountIds) {
@@ -74,4 +73,13 @@ export class WorkloadBoard {
     for (const [id, entry] of this.entries) if (entry.readAt <= now - this.ttlMs) this.entries.delete(id);
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
   }
+}
+
+/** Per operator, how many of `tokens` are open work assigned to them: what WorkloadBoard.standing releases. */
+export function releasedBy(tokens: readonly TokenRef[]): Map<number, number> {
+  const released = new Map<number, number>();
+  for (const t of tokens)
+    if (t.assignedAccountId !== null && (t.status === TokenStatus.Waiting || t.status === TokenStatus.InProgress))
+      released.set(t.assignedAccountId, (released.get(t.assignedAccountId) ?? 0) + 1);
+  return released;
 }

@@ -212,6 +212,13 @@ export class Environment {
   @Max(60_000)
   ASSIGNMENT_CACHE_TTL_MS = 1000;
 
+  /** The most tokens a job may have for `assignment compare`: each page decides the whole job again, in steps; beyond it, 413 WORK_LIMIT_EXCEEDED. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  ASSIGNMENT_COMPARE_MAX_TOKENS = 250_000;
+
   /** In OEM mode, a barcode with this prefix that no station rule takes is refused (422 NO_RULE) rather than read as a token serial. */
   @Matches(/^[!-~]{1,32}$/, { message: 'OEM_BARCODE_PREFIX must be 1 to 32 printable ASCII characters without spaces' })
   OEM_BARCODE_PREFIX = 'OEM-';

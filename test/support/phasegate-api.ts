@@ -747,7 +747,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Automatic vs manual assignment for a job's tokens: fill rate, fairness, differences, violations; writes nothing */
+        /**
+         * Automatic vs manual assignment for a job's tokens: fill rate, fairness, differences, violations; writes nothing
+         * @description The figures cover the whole job on every page; `details` lists one page of tokens by id (default 500, at most 2000), `nextCursor` leads to the next. Each page decides the whole job again, in steps that let other requests run, so pages of a job that changes meanwhile may disagree; each token that stays open appears on exactly one page.
+         */
         get: operations["assignmentCompare"];
         put?: never;
         post?: never;
@@ -1364,7 +1367,7 @@ export interface components {
             edges: components["schemas"]["EdgeDto"][];
         };
         /** @enum {string} */
-        ErrorCode: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "CONCURRENT_UPDATE" | "GRAPH_IN_USE" | "ALREADY_SPAWNED" | "INVALID_STATE" | "WRONG_STATION" | "NO_SUCH_EDGE" | "OUTCOME_REQUIRED" | "SCHEMA_NOT_APPLIED" | "FEATURE_DISABLED" | "ROLLBACK_IN_PROGRESS" | "UNSAFE_REQUEST" | "STEP_OUT_OF_ORDER" | "OVERLAP" | "NO_RULE" | "UNPROCESSABLE" | "PAYLOAD_TOO_LARGE" | "READ_ONLY" | "DATA_UNAVAILABLE" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "INTERNAL";
+        ErrorCode: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "CONCURRENT_UPDATE" | "GRAPH_IN_USE" | "ALREADY_SPAWNED" | "INVALID_STATE" | "WRONG_STATION" | "NO_SUCH_EDGE" | "OUTCOME_REQUIRED" | "SCHEMA_NOT_APPLIED" | "FEATURE_DISABLED" | "ROLLBACK_IN_PROGRESS" | "UNSAFE_REQUEST" | "STEP_OUT_OF_ORDER" | "OVERLAP" | "NO_RULE" | "UNPROCESSABLE" | "PAYLOAD_TOO_LARGE" | "WORK_LIMIT_EXCEEDED" | "READ_ONLY" | "DATA_UNAVAILABLE" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "INTERNAL";
         FieldErrorDto: {
             /** @example quantity */
             field: string;
@@ -2301,7 +2304,10 @@ export interface components {
             automatic: components["schemas"]["MethodSummaryDto"];
             /** @description Tokens the two methods give to someone different */
             differing: number;
+            /** @description This page's tokens, by token id (by serial for a simulated spawn); the figures above cover the whole job */
             details: components["schemas"]["ComparedTokenDto"][];
+            /** @description Pass as cursor for the next page; null on the last */
+            nextCursor: string | null;
         };
         PlanEntryInputDto: {
             /** @example OP-01 */
@@ -7609,6 +7615,10 @@ export interface operations {
         parameters: {
             query: {
                 jobId: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description Tokens in this page */
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -7624,7 +7634,7 @@ export interface operations {
                     "application/json": components["schemas"]["ComparisonDto"];
                 };
             };
-            /** @description Invalid input: per-field messages in `errors` */
+            /** @description Invalid jobId or limit, or a cursor this API did not return */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7653,6 +7663,15 @@ export interface operations {
             };
             /** @description No such job */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description WORK_LIMIT_EXCEEDED: the job has more tokens to compare than ASSIGNMENT_COMPARE_MAX_TOKENS (each page decides the whole job) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

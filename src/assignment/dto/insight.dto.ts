@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEnum, IsInt, IsString, Length, Max, Min } from 'class-validator';
 import { AssignmentMethod, type AssignmentLog, type StoredCandidate } from '../entities/assignment-log.entity.js';
 import type { RankedCandidate } from '../ranking.js';
+import { COMPARE_PAGE_LIMIT } from '../assignment-comparison.service.js';
 import { Omittable } from '../../common/validation/omittable.js';
 import { IsTimestamp } from '../../common/validation/timestamp.js';
 import { DecimalInt, MAX_ID } from '../../common/validation/decimal.js';
@@ -170,6 +171,22 @@ export class LogPageDto {
 
 export class CompareQuery {
   @ApiProperty({ example: 1 }) @DecimalInt() @IsInt() @Min(1) @Max(MAX_ID) jobId!: number;
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @Omittable()
+  @IsString()
+  @Length(1, 200)
+  cursor?: string;
+  @ApiPropertyOptional({
+    default: COMPARE_PAGE_LIMIT.default,
+    maximum: COMPARE_PAGE_LIMIT.max,
+    description: 'Tokens in this page',
+  })
+  @Omittable()
+  @DecimalInt()
+  @IsInt()
+  @Min(1)
+  @Max(COMPARE_PAGE_LIMIT.max)
+  limit?: number;
 }
 
 export class MethodSummaryDto {
@@ -205,7 +222,14 @@ export class ComparisonDto {
   @ApiProperty({ type: MethodSummaryDto }) manual!: MethodSummaryDto;
   @ApiProperty({ type: MethodSummaryDto }) automatic!: MethodSummaryDto;
   @ApiProperty({ description: 'Tokens the two methods give to someone different' }) differing!: number;
-  @ApiProperty({ type: [ComparedTokenDto] }) details!: ComparedTokenDto[];
+  @ApiProperty({
+    type: [ComparedTokenDto],
+    description:
+      "This page's tokens, by token id (by serial for a simulated spawn); the figures above cover the whole job",
+  })
+  details!: ComparedTokenDto[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next page; null on the last' })
+  nextCursor!: string | null;
 }
 
 export const assigneeOf = (a: { accountId: number | null; teamId: number | null }): AssigneeDto => ({

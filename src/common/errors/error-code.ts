@@ -24,6 +24,8 @@ export enum ErrorCode {
   NoRule = 'NO_RULE',
   Unprocessable = 'UNPROCESSABLE',
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
+  /** The request asks for more work than one request may do (a setting names the bound). */
+  WorkLimitExceeded = 'WORK_LIMIT_EXCEEDED',
   ReadOnly = 'READ_ONLY',
   DataUnavailable = 'DATA_UNAVAILABLE',
   Unavailable = 'UNAVAILABLE',
@@ -58,6 +60,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.Overlap:
       return 409;
     case ErrorCode.PayloadTooLarge:
+    case ErrorCode.WorkLimitExceeded:
       return 413;
     case ErrorCode.NoRule:
     case ErrorCode.Unprocessable:

@@ -232,6 +232,13 @@ export default {
             },
           ),
           h('h3', null, `Differences (${c.differing})`),
+          c.nextCursor
+            ? h(
+                'p',
+                { class: 'muted small' },
+                `Listed among the first ${c.details.length} of ${c.tokens} tokens; \`phasegate assignment compare --json\` lists them all.`,
+              )
+            : null,
           table(
             ['Token', 'Manual', 'Automatic'],
             differing.map((d) => [
