@@ -14,7 +14,8 @@ import type { JobRepository } from './job.repository.js';
 import { NodeAssignmentService } from './node-assignment.service.js';
 import type { Assignment, JobRef, TokenRef } from './production.types.js';
 import { TokenLifecycleService } from './token-lifecycle.service.js';
-import type { EventDraft, TokenStore } from './token-store.js';
+import type { SpawnLease } from './spawn-lease.js';
+import { UNPUBLISHED, type EventDraft, type TokenStore } from './token-store.js';
 
 /** job_ticket in memory, with the claim rule: only a released job is claimed, opening all its tokens. */
 class FakeJobs implements Pick<JobRepository, 'ref' | 'claimForSpawn'>, Transactional {
@@ -40,7 +41,11 @@ class FakeJobs implements Pick<JobRepository, 'ref' | 'claimForSpawn'>, Transact
 }
 
 /** token and token_event in memory; a serial already taken fails as the unique index does. */
-class FakeTokens implements Pick<TokenStore, 'insertSpawned' | 'assignSpawned' | 'insertEvents'>, Transactional {
+class FakeTokens
+  implements
+    Pick<TokenStore, 'insertSpawning' | 'publishSpawned' | 'removeUnpublished' | 'assignSpawned' | 'insertEvents'>,
+    Transactional
+{
   tokens: TokenRef[] = [];
   events: EventDraft[] = [];
 
@@ -52,7 +57,13 @@ class FakeTokens implements Pick<TokenStore, 'insertSpawned' | 'assignSpawned' |
     };
   }
 
-  async insertSpawned(_em: unknown, jobId: number, nodeId: number, serials: readonly string[]): Promise<TokenRef[]> {
+  async insertSpawning(
+    _em: unknown,
+    jobId: number,
+    nodeId: number,
+    serials: readonly string[],
+    afterId: number,
+  ): Promise<TokenRef[]> {
     const taken = new Set(this.tokens.map((t) => t.serial));
     for (const serial of serials) {
       if (taken.has(serial))
@@ -62,13 +73,33 @@ class FakeTokens implements Pick<TokenStore, 'insertSpawned' | 'assignSpawned' |
         serial,
         jobId,
         currentNodeId: nodeId,
-        status: TokenStatus.Waiting,
+        status: UNPUBLISHED as TokenStatus,
         assignedAccountId: null,
         assignedTeamId: null,
         version: 1,
       });
     }
-    return this.tokens.filter((t) => t.jobId === jobId).map((t) => ({ ...t }));
+    return this.tokens
+      .filter((t) => t.jobId === jobId && t.id > afterId)
+      .map((t) => ({ ...t, status: TokenStatus.Waiting }));
+  }
+
+  async publishSpawned(_em: unknown, jobId: number): Promise<number> {
+    const unpublished = this.tokens.filter((t) => t.jobId === jobId && t.status === UNPUBLISHED);
+    unpublished.forEach((t) => (t.status = TokenStatus.Waiting));
+    return unpublished.length;
+  }
+
+  async removeUnpublished(_em: unknown, jobId: number, limit: number): Promise<number> {
+    const gone = new Set(
+      this.tokens
+        .filter((t) => t.jobId === jobId && t.status === UNPUBLISHED)
+        .slice(0, limit)
+        .map((t) => t.id),
+    );
+    this.tokens = this.tokens.filter((t) => !gone.has(t.id));
+    this.events = this.events.filter((e) => !gone.has(e.tokenId));
+    return gone.size;
   }
 
   async assignSpawned(
@@ -123,6 +154,9 @@ function setup(
     new NodeAssignmentService(hook, plans),
     unused as DagRoutingService,
     unused as AccountsService,
+    {
+      hold: async (_jobId: number, work: () => Promise<unknown>) => ({ acquired: true, value: await work() }),
+    } as SpawnLease,
     new MetricsService(),
   );
   const job = (id: number, quantity: number, status = JobStatus.Released) =>
@@ -202,13 +236,14 @@ describe('TokenLifecycleService.spawnTokens (against in-memory tables)', () => {
     expect(tokens.tokens).toHaveLength(2);
   });
 
-  it('answers ALREADY_SPAWNED when another replica inserted the serials first, leaving the job released', async () => {
+  it('answers CONFLICT when another token has one of the serials, removing what it inserted and leaving the job released', async () => {
     const { service, jobs, tokens, job } = setup();
     job(1, 2);
-    await tokens.insertSpawned(null, 1, 10, ['J1-0002']);
-    expect(codeOf(await service.spawnTokens(1).catch((e: unknown) => e))).toBe(ErrorCode.AlreadySpawned);
+    job(2, 1);
+    await tokens.insertSpawning(null, 2, 10, ['J1-0002'], 0);
+    expect(codeOf(await service.spawnTokens(1).catch((e: unknown) => e))).toBe(ErrorCode.Conflict);
     expect(jobs.jobs.get(1)).toMatchObject({ status: JobStatus.Released, openTokens: 0 });
-    expect(tokens.tokens).toHaveLength(1);
+    expect(tokens.tokens.map((t) => t.jobId)).toEqual([2]);
   });
 
   it('refuses a job that is not released with INVALID_STATE, and an unknown one with 404', async () => {

@@ -32,6 +32,12 @@ export interface TokenChange {
 }
 
 const OPEN = [TokenStatus.Waiting, TokenStatus.InProgress];
+/**
+ * The status of a token whose spawn has not finished: no API lists it, no move or scan finds
+ * it, and no read of open work counts it, until publishSpawned makes the job's tokens waiting
+ * all at once. Not a TokenStatus: a client never sees it.
+ */
+export const UNPUBLISHED = 'spawning';
 const SELECT_STATE = `SELECT t.id, t.serial, t.job_id, t.current_node_id, t.status, t.assigned_account_id, t.assigned_team_id, t.version,
   j.code AS job_code, j.graph_id, j.product_code, j.quantity, j.priority, j.status AS job_status, j.due_at
   FROM token t JOIN job_ticket j ON j.id = t.job_id`;
@@ -58,13 +64,17 @@ export class TokenStore {
   }
 
   async load(manager: EntityManager, tokenId: number, expectedVersion?: number): Promise<TokenState> {
-    const row = (await manager.query<StateRow[]>(`${SELECT_STATE} WHERE t.id = ?`, [tokenId])).at(0);
+    const row = (
+      await manager.query<StateRow[]>(`${SELECT_STATE} WHERE t.id = ? AND t.status <> ?`, [tokenId, UNPUBLISHED])
+    ).at(0);
     if (!row) throw DomainError.notFound('Token', tokenId);
     return checked(toState(row), expectedVersion);
   }
 
   async loadBySerial(manager: EntityManager, serial: string): Promise<TokenState> {
-    const row = (await manager.query<StateRow[]>(`${SELECT_STATE} WHERE t.serial = ?`, [serial])).at(0);
+    const row = (
+      await manager.query<StateRow[]>(`${SELECT_STATE} WHERE t.serial = ? AND t.status <> ?`, [serial, UNPUBLISHED])
+    ).at(0);
     if (!row) throw DomainError.notFound('Token', serial);
     return toState(row);
   }
@@ -129,12 +139,17 @@ export class TokenStore {
     }
   }
 
-  /** Inserts the job's new tokens at `nodeId`, waiting at version 1, in serial order. */
-  async insertSpawned(
+  /**
+   * Inserts a batch of the job's new tokens at `nodeId`, unpublished, in serial order; returns
+   * them as they will be once published (waiting at version 1). `afterId` is the last id of
+   * the job's previous batch: only the spawn holding the job's lease inserts its tokens.
+   */
+  async insertSpawning(
     manager: EntityManager,
     jobId: number,
     nodeId: number,
     serials: readonly string[],
+    afterId: number,
     now: Date,
   ): Promise<TokenRef[]> {
     const at = toDbTime(now);
@@ -142,15 +157,15 @@ export class TokenStore {
     for (let first = 0; first < serials.length; first += chunk) {
       const part = serials.slice(first, first + chunk);
       const params: unknown[] = [];
-      for (const serial of part) params.push(serial, jobId, nodeId, TokenStatus.Waiting, 1, at, at);
+      for (const serial of part) params.push(serial, jobId, nodeId, UNPUBLISHED, 1, at, at);
       await manager.query(
         `INSERT INTO token (serial, job_id, current_node_id, status, version, created_at, updated_at) VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
         params,
       );
     }
     const rows = await manager.query<Array<{ id: number; serial: string }>>(
-      `SELECT id, serial FROM token WHERE job_id = ? ORDER BY id`,
-      [jobId],
+      `SELECT id, serial FROM token WHERE job_id = ? AND id > ? ORDER BY id`,
+      [jobId, afterId],
     );
     return rows.map((t) => ({
       id: t.id,
@@ -164,9 +179,35 @@ export class TokenStore {
     }));
   }
 
+  /** Makes all the job's unpublished tokens waiting, in one statement; returns how many. */
+  publishSpawned(manager: EntityManager, jobId: number): Promise<number> {
+    return execute(manager, `UPDATE token SET status = ? WHERE job_id = ? AND status = ?`, [
+      TokenStatus.Waiting,
+      jobId,
+      UNPUBLISHED,
+    ]);
+  }
+
+  /** Deletes up to `limit` of the job's unpublished tokens with their events; returns how many. */
+  async removeUnpublished(manager: EntityManager, jobId: number, limit: number): Promise<number> {
+    const ids = (
+      await manager.query<Array<{ id: number }>>(`SELECT id FROM token WHERE job_id = ? AND status = ? LIMIT ?`, [
+        jobId,
+        UNPUBLISHED,
+        limit,
+      ])
+    ).map((t) => t.id);
+    if (ids.length === 0) return 0;
+    const list = ids.map(() => '?').join(', ');
+    await manager.query(`DELETE FROM token_event WHERE token_id IN (${list})`, ids);
+    await manager.query(`DELETE FROM token WHERE id IN (${list})`, ids);
+    return ids.length;
+  }
+
   /**
-   * Writes the assignments of a job's freshly spawned tokens. A manual plan gives every token
-   * the same assignment: one UPDATE by job. An automatic one spreads them over many operators:
+   * Writes the assignments of a batch of a job's freshly spawned tokens (consecutive ids of
+   * the job). A manual plan gives every token the same assignment: one UPDATE by job and id
+   * range. An automatic one spreads them over many operators:
    * still one UPDATE (per parameter-limit chunk), each token's assignment picked by CASE on its
    * id, rather than a round trip per operator.
    */
@@ -185,11 +226,10 @@ export class TokenStore {
       assigned.length === tokens.length &&
       assigned.every(({ a }) => a.accountId === first.accountId && a.teamId === first.teamId)
     ) {
-      await manager.query(`UPDATE token SET assigned_account_id = ?, assigned_team_id = ? WHERE job_id = ?`, [
-        first.accountId,
-        first.teamId,
-        jobId,
-      ]);
+      await manager.query(
+        `UPDATE token SET assigned_account_id = ?, assigned_team_id = ? WHERE job_id = ? AND id BETWEEN ? AND ?`,
+        [first.accountId, first.teamId, jobId, tokens[0].id, tokens[tokens.length - 1].id],
+      );
       return;
     }
     const chunk = insertChunkRows(dialectOf(manager), 5);
