@@ -15,7 +15,7 @@ import { NodeAssignmentService } from './node-assignment.service.js';
 import type { Assignment, JobRef, TokenRef } from './production.types.js';
 import { TokenLifecycleService } from './token-lifecycle.service.js';
 import type { SpawnLease } from './spawn-lease.js';
-import { UNPUBLISHED, type EventDraft, type TokenStore } from './token-store.js';
+import type { EventDraft, TokenStore } from './token-store.js';
 
 /** job_ticket in memory, with the claim rule: only a released job is claimed, opening all its tokens. */
 class FakeJobs implements Pick<JobRepository, 'ref' | 'claimForSpawn'>, Transactional {
@@ -48,12 +48,15 @@ class FakeTokens
 {
   tokens: TokenRef[] = [];
   events: EventDraft[] = [];
+  /** The ids of tokens a spawn has not published yet. */
+  unpublished = new Set<number>();
 
   begin(): () => void {
-    const [tokens, events] = [[...this.tokens], [...this.events]];
+    const [tokens, events, unpublished] = [[...this.tokens], [...this.events], new Set(this.unpublished)];
     return () => {
       this.tokens = tokens;
       this.events = events;
+      this.unpublished = unpublished;
     };
   }
 
@@ -68,35 +71,34 @@ class FakeTokens
     for (const serial of serials) {
       if (taken.has(serial))
         throw Object.assign(new Error('duplicate serial'), { driverError: { code: 'ER_DUP_ENTRY', errno: 1062 } });
+      const id = this.tokens.length + 1;
+      this.unpublished.add(id);
       this.tokens.push({
-        id: this.tokens.length + 1,
+        id,
         serial,
         jobId,
         currentNodeId: nodeId,
-        status: UNPUBLISHED as TokenStatus,
+        status: TokenStatus.Waiting,
         assignedAccountId: null,
         assignedTeamId: null,
         version: 1,
       });
     }
-    return this.tokens
-      .filter((t) => t.jobId === jobId && t.id > afterId)
-      .map((t) => ({ ...t, status: TokenStatus.Waiting }));
+    return this.tokens.filter((t) => t.jobId === jobId && t.id > afterId).map((t) => ({ ...t }));
   }
 
   async publishSpawned(_em: unknown, jobId: number): Promise<number> {
-    const unpublished = this.tokens.filter((t) => t.jobId === jobId && t.status === UNPUBLISHED);
-    unpublished.forEach((t) => (t.status = TokenStatus.Waiting));
-    return unpublished.length;
+    const published = this.unpublishedOf(jobId);
+    published.forEach((id) => this.unpublished.delete(id));
+    return published.length;
+  }
+
+  private unpublishedOf(jobId: number): number[] {
+    return this.tokens.filter((t) => t.jobId === jobId && this.unpublished.has(t.id)).map((t) => t.id);
   }
 
   async removeUnpublished(_em: unknown, jobId: number, limit: number): Promise<number> {
-    const gone = new Set(
-      this.tokens
-        .filter((t) => t.jobId === jobId && t.status === UNPUBLISHED)
-        .slice(0, limit)
-        .map((t) => t.id),
-    );
+    const gone = new Set(this.unpublishedOf(jobId).slice(0, limit));
     this.tokens = this.tokens.filter((t) => !gone.has(t.id));
     this.events = this.events.filter((e) => !gone.has(e.tokenId));
     return gone.size;
@@ -198,6 +200,7 @@ describe('TokenLifecycleService.spawnTokens (against in-memory tables)', () => {
       ['J1-0003', 10, TokenStatus.Waiting],
     ]);
     expect(jobs.jobs.get(1)).toMatchObject({ status: JobStatus.InProgress, openTokens: 3 });
+    expect(tokens.unpublished.size).toBe(0);
   });
 
   it('records an assigned event only for the tokens the automatic assigner gave someone, with its path', async () => {
