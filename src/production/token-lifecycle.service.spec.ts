@@ -43,7 +43,7 @@ class FakeJobs implements Pick<JobRepository, 'ref' | 'claimForSpawn'>, Transact
 /** token and token_event in memory; a serial already taken fails as the unique index does. */
 class FakeTokens
   implements
-    Pick<TokenStore, 'insertSpawning' | 'publishSpawned' | 'removeUnpublished' | 'assignSpawned' | 'insertEvents'>,
+    Pick<TokenStore, 'insertSpawning' | 'publishSpawned' | 'removeSpawnedOf' | 'assignSpawned' | 'insertEvents'>,
     Transactional
 {
   tokens: TokenRef[] = [];
@@ -87,8 +87,8 @@ class FakeTokens
     return this.tokens.filter((t) => t.jobId === jobId && t.id > afterId).map((t) => ({ ...t }));
   }
 
-  async publishSpawned(_em: unknown, jobId: number): Promise<number> {
-    const published = this.unpublishedOf(jobId);
+  async publishSpawned(_em: unknown, jobId: number, throughId: number): Promise<number> {
+    const published = this.unpublishedOf(jobId).filter((id) => id <= throughId);
     published.forEach((id) => this.unpublished.delete(id));
     return published.length;
   }
@@ -97,8 +97,14 @@ class FakeTokens
     return this.tokens.filter((t) => t.jobId === jobId && this.unpublished.has(t.id)).map((t) => t.id);
   }
 
-  async removeUnpublished(_em: unknown, jobId: number, limit: number): Promise<number> {
-    const gone = new Set(this.unpublishedOf(jobId).slice(0, limit));
+  /** The fake jobs never reach in_progress while a spawn has tokens to remove. */
+  async removeSpawnedOf(_em: unknown, jobId: number, limit: number): Promise<number> {
+    const gone = new Set(
+      this.tokens
+        .filter((t) => t.jobId === jobId && (this.unpublished.has(t.id) || t.status === TokenStatus.Waiting))
+        .slice(0, limit)
+        .map((t) => t.id),
+    );
     this.tokens = this.tokens.filter((t) => !gone.has(t.id));
     this.events = this.events.filter((e) => !gone.has(e.tokenId));
     return gone.size;

@@ -22,6 +22,8 @@ import { inTransaction } from '../database/transaction.js';
  * with automatic assignment and its events stays well under the 250 ms the gate allows.
  */
 const SPAWN_BATCH = 1000;
+/** Spawn batches made waiting per transaction: one UPDATE of 10,000 rows and their status indexes. */
+const PUBLISH_BATCHES = 10;
 
 export interface MoveInput {
   operatorCode?: string;
@@ -65,10 +67,10 @@ export class TokenLifecycleService {
    * own short transaction (batched inserts, assignment through NodeAssignmentService, batched
    * events), yielding to the event loop between them, so a large job holds up no other request
    * (on SQLite, the connection) for long. Clients see all of it or nothing: the tokens stay
-   * unpublished (see TokenStore) until one last transaction makes them waiting and moves the
-   * job from released to in_progress. A spawn that fails removes what it inserted; one cut off
-   * by a crash is removed by the next. The job's spawn lease makes a concurrent second spawn,
-   * on any replica, a 409 ALREADY_SPAWNED.
+   * unpublished (see TokenStore), then are made waiting in batches of PUBLISH_BATCHES while the
+   * job is still released, and the last transaction moves the job to in_progress. A spawn
+   * that fails removes what it inserted; one cut off by a crash is removed by the next. The
+   * job's spawn lease makes a concurrent second spawn, on any replica, a 409 ALREADY_SPAWNED.
    */
   async spawnTokens(jobId: number): Promise<SpawnResult> {
     const held = await this.spawnLease.hold(jobId, () => this.spawnInBatches(jobId));
@@ -90,17 +92,26 @@ export class TokenLifecycleService {
         });
       return { job, start: (await this.topologies.get(em, job.graphId)).start };
     });
-    await this.removeUnpublished(jobId);
+    await this.removeSpawned(jobId);
     const now = new Date();
     const serials = Array.from({ length: job.quantity }, (_, i) => tokenSerial(job.code, i + 1, job.quantity));
     try {
-      let afterId = 0;
+      const ends: number[] = [];
       for (let first = 0; first < serials.length; first += SPAWN_BATCH) {
         const batch = serials.slice(first, first + SPAWN_BATCH);
-        afterId = await inTransaction(this.dataSource, (em) => this.spawnBatch(em, job, start, batch, afterId, now));
+        const afterId = ends.at(-1) ?? 0;
+        ends.push(await inTransaction(this.dataSource, (em) => this.spawnBatch(em, job, start, batch, afterId, now)));
+        await yieldToEventLoop();
+      }
+      let published = 0;
+      for (let i = PUBLISH_BATCHES - 1; i < ends.length - 1; i += PUBLISH_BATCHES) {
+        published += await inTransaction(this.dataSource, (em) => this.store.publishSpawned(em, jobId, ends[i]));
         await yieldToEventLoop();
       }
       await inTransaction(this.dataSource, async (em) => {
+        published += await this.store.publishSpawned(em, jobId, ends.at(-1) ?? 0);
+        if (published !== job.quantity)
+          throw new Error(`Job ${job.code}: ${published} of ${job.quantity} tokens spawned`);
         if (!(await this.jobs.claimForSpawn(em, jobId, now)))
           throw new DomainError(
             ErrorCode.ConcurrentUpdate,
@@ -109,12 +120,9 @@ export class TokenLifecycleService {
               jobId,
             },
           );
-        const published = await this.store.publishSpawned(em, jobId);
-        if (published !== job.quantity)
-          throw new Error(`Job ${job.code}: ${published} of ${job.quantity} tokens spawned`);
       });
     } catch (error) {
-      await this.removeUnpublished(jobId);
+      await this.removeSpawned(jobId);
       if (isUniqueViolation(error))
         throw new DomainError(
           ErrorCode.Conflict,
@@ -157,9 +165,9 @@ export class TokenLifecycleService {
     return tokens.at(-1)?.id ?? afterId;
   }
 
-  /** Removes the job's unpublished tokens, a batch per transaction. */
-  private async removeUnpublished(jobId: number): Promise<void> {
-    while ((await inTransaction(this.dataSource, (em) => this.store.removeUnpublished(em, jobId, SPAWN_BATCH))) > 0)
+  /** Removes what a failed or cut-off spawn of the job inserted, a batch per transaction. */
+  private async removeSpawned(jobId: number): Promise<void> {
+    while ((await inTransaction(this.dataSource, (em) => this.store.removeSpawnedOf(em, jobId, SPAWN_BATCH))) > 0)
       await yieldToEventLoop();
   }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { fromDbTime } from '../database/dialect.js';
 import type { TokenEventType, TokenStatus } from './entities/token.entity.js';
-import { UNPUBLISHED } from './token-store.js';
+import { PUBLISHED } from './token-store.js';
 
 export interface TokenFilters {
   jobId?: number;
@@ -56,8 +56,8 @@ export class TokenListRepository {
 
   /** At most `limit` tokens matching `filters` with ids above `afterId`, in id order. */
   async page(filters: TokenFilters, limit: number, afterId?: number): Promise<TokenRow[]> {
-    const where = ['t.status <> ?'];
-    const params: unknown[] = [UNPUBLISHED];
+    const where = [PUBLISHED];
+    const params: unknown[] = [];
     for (const [key, column] of Object.entries(FILTER_COLUMNS) as Array<[keyof TokenFilters, string]>) {
       if (filters[key] === undefined) continue;
       where.push(`${column} = ?`);
@@ -76,10 +76,7 @@ export class TokenListRepository {
 
   async find(id: number): Promise<TokenRow | null> {
     const row = (
-      await this.dataSource.query<TokenListRow[]>(`${SELECT_TOKENS} WHERE t.id = ? AND t.status <> ?`, [
-        id,
-        UNPUBLISHED,
-      ])
+      await this.dataSource.query<TokenListRow[]>(`${SELECT_TOKENS} WHERE t.id = ? AND ${PUBLISHED}`, [id])
     ).at(0);
     return row ? toRow(row) : null;
   }

@@ -5,7 +5,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { dialectOf, execute, fromDbTime, insertChunkRows, toDbTime } from '../database/dialect.js';
-import type { JobStatus } from './entities/job-ticket.entity.js';
+import { JobStatus } from './entities/job-ticket.entity.js';
 import { JobRepository } from './job.repository.js';
 import { TokenEventType, TokenStatus } from './entities/token.entity.js';
 import type { Assignment, JobRef, TokenRef } from './production.types.js';
@@ -33,11 +33,17 @@ export interface TokenChange {
 
 const OPEN = [TokenStatus.Waiting, TokenStatus.InProgress];
 /**
- * The status of a token whose spawn has not finished: no API lists it, no move or scan finds
- * it, and no read of open work counts it, until publishSpawned makes the job's tokens waiting
- * all at once. Not a TokenStatus: a client never sees it.
+ * The status of a token whose spawn has not inserted them all yet: no read of open work counts
+ * it. Not a TokenStatus: a client never sees it. publishSpawned then makes the tokens waiting,
+ * in batches, while their job is still released.
  */
-export const UNPUBLISHED = 'spawning';
+const UNPUBLISHED = 'spawning';
+/**
+ * Whether the token `t` of the job `j` is there for clients: a released job has no tokens but
+ * those of a spawn not finished, which its last transaction shows all at once by moving the
+ * job to in_progress.
+ */
+export const PUBLISHED = `t.status <> '${UNPUBLISHED}' AND j.status <> '${JobStatus.Released}'`;
 const SELECT_STATE = `SELECT t.id, t.serial, t.job_id, t.current_node_id, t.status, t.assigned_account_id, t.assigned_team_id, t.version,
   j.code AS job_code, j.graph_id, j.product_code, j.quantity, j.priority, j.status AS job_status, j.due_at
   FROM token t JOIN job_ticket j ON j.id = t.job_id`;
@@ -64,17 +70,15 @@ export class TokenStore {
   }
 
   async load(manager: EntityManager, tokenId: number, expectedVersion?: number): Promise<TokenState> {
-    const row = (
-      await manager.query<StateRow[]>(`${SELECT_STATE} WHERE t.id = ? AND t.status <> ?`, [tokenId, UNPUBLISHED])
-    ).at(0);
+    const row = (await manager.query<StateRow[]>(`${SELECT_STATE} WHERE t.id = ? AND ${PUBLISHED}`, [tokenId])).at(0);
     if (!row) throw DomainError.notFound('Token', tokenId);
     return checked(toState(row), expectedVersion);
   }
 
   async loadBySerial(manager: EntityManager, serial: string): Promise<TokenState> {
-    const row = (
-      await manager.query<StateRow[]>(`${SELECT_STATE} WHERE t.serial = ? AND t.status <> ?`, [serial, UNPUBLISHED])
-    ).at(0);
+    const row = (await manager.query<StateRow[]>(`${SELECT_STATE} WHERE t.serial = ? AND ${PUBLISHED}`, [serial])).at(
+      0,
+    );
     if (!row) throw DomainError.notFound('Token', serial);
     return toState(row);
   }
@@ -179,23 +183,28 @@ export class TokenStore {
     }));
   }
 
-  /** Makes all the job's unpublished tokens waiting, in one statement; returns how many. */
-  publishSpawned(manager: EntityManager, jobId: number): Promise<number> {
-    return execute(manager, `UPDATE token SET status = ? WHERE job_id = ? AND status = ?`, [
+  /** Makes the job's unpublished tokens up to id `throughId` waiting; returns how many. */
+  publishSpawned(manager: EntityManager, jobId: number, throughId: number): Promise<number> {
+    return execute(manager, `UPDATE token SET status = ? WHERE job_id = ? AND status = ? AND id <= ?`, [
       TokenStatus.Waiting,
       jobId,
       UNPUBLISHED,
+      throughId,
     ]);
   }
 
-  /** Deletes up to `limit` of the job's unpublished tokens with their events; returns how many. */
-  async removeUnpublished(manager: EntityManager, jobId: number, limit: number): Promise<number> {
+  /**
+   * Deletes up to `limit` of the job's tokens, with their events, that a spawn inserted but
+   * never showed: unpublished or waiting while the job was not moved to in_progress (a job
+   * cancelled in progress has only scrapped and done tokens left); returns how many.
+   */
+  async removeSpawnedOf(manager: EntityManager, jobId: number, limit: number): Promise<number> {
     const ids = (
-      await manager.query<Array<{ id: number }>>(`SELECT id FROM token WHERE job_id = ? AND status = ? LIMIT ?`, [
-        jobId,
-        UNPUBLISHED,
-        limit,
-      ])
+      await manager.query<Array<{ id: number }>>(
+        `SELECT t.id FROM token t JOIN job_ticket j ON j.id = t.job_id
+         WHERE t.job_id = ? AND t.status IN (?, ?) AND j.status NOT IN (?, ?) LIMIT ?`,
+        [jobId, UNPUBLISHED, TokenStatus.Waiting, JobStatus.InProgress, JobStatus.Done, limit],
+      )
     ).map((t) => t.id);
     if (ids.length === 0) return 0;
     const list = ids.map(() => '?').join(', ');
