@@ -20,11 +20,17 @@ export class EventLoopDelay {
   constructor(histogram: Histogram) {
     this.samples = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
     this.samples.enable();
-    this.window = setInterval(() => {
-      if (this.samples.count === 0) return;
-      histogram.observe(this.samples.max / 1e9);
-      this.samples.reset();
-    }, WINDOW_MS);
+    // after a stall, the sampler's timer and this one are both due: read once every due timer has
+    // run, for a reset drops the sampler's next delay (a stall that begins in those 10 ms is missed)
+    this.window = setInterval(
+      () =>
+        setImmediate(() => {
+          if (this.samples.count === 0) return;
+          histogram.observe(this.samples.max / 1e9);
+          this.samples.reset();
+        }),
+      WINDOW_MS,
+    );
     this.window.unref();
   }
 
