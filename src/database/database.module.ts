@@ -9,6 +9,7 @@ import { setGaleraSessionPerConnection } from './galera.js';
 import { MigrationService } from './migration.service.js';
 import { Migrator } from './migrator.js';
 import { SqliteCheckpointer } from './sqlite/checkpointer.js';
+import { SqliteGateMonitor } from './sqlite/gate-monitor.js';
 
 @Global()
 @Module({})
@@ -41,7 +42,7 @@ export class DatabaseModule {
           },
         }),
       ],
-      providers: [MigrationService, SqliteCheckpointer],
+      providers: [MigrationService, SqliteCheckpointer, SqliteGateMonitor],
       exports: [MigrationService],
     };
   }

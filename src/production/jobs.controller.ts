@@ -60,7 +60,13 @@ export class JobsController {
     summary: "Create the job's tokens at the start node (released -> in_progress), assigned by the plans",
   })
   @ApiOkResponse({ type: SpawnResultDto })
-  @ApiErrors({ notFound: 'No such job', conflict: 'ALREADY_SPAWNED, or INVALID_STATE when the job is not released' })
+  @ApiErrors({
+    notFound: 'No such job',
+    conflict:
+      'ALREADY_SPAWNED (also while another spawn of the job runs), INVALID_STATE when the job is not released, ' +
+      'CONFLICT when another token has one of its serials, CONCURRENT_UPDATE when the job changed during the spawn; ' +
+      'nothing is spawned',
+  })
   spawn(@Param() { id }: IdParam): Promise<SpawnResultDto> {
     return this.lifecycle.spawnTokens(id);
   }

@@ -32,6 +32,7 @@ import { ScanRecordRepository } from './scan-record.repository.js';
 import { ScansController } from './scans.controller.js';
 import { ScansService } from './scans.service.js';
 import { TokenListRepository } from './token-list.repository.js';
+import { SpawnLease } from './spawn-lease.js';
 import { TokenLifecycleService } from './token-lifecycle.service.js';
 import { TokenStore } from './token-store.js';
 import { TokensController } from './tokens.controller.js';
@@ -69,6 +70,7 @@ import { TokensService } from './tokens.service.js';
     FloorController,
   ],
   providers: [
+    SpawnLease,
     AccountRepository,
     AccountsService,
     AssignmentHook,

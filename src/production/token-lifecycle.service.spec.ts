@@ -14,6 +14,7 @@ import type { JobRepository } from './job.repository.js';
 import { NodeAssignmentService } from './node-assignment.service.js';
 import type { Assignment, JobRef, TokenRef } from './production.types.js';
 import { TokenLifecycleService } from './token-lifecycle.service.js';
+import type { SpawnLease } from './spawn-lease.js';
 import type { EventDraft, TokenStore } from './token-store.js';
 
 /** job_ticket in memory, with the claim rule: only a released job is claimed, opening all its tokens. */
@@ -40,25 +41,40 @@ class FakeJobs implements Pick<JobRepository, 'ref' | 'claimForSpawn'>, Transact
 }
 
 /** token and token_event in memory; a serial already taken fails as the unique index does. */
-class FakeTokens implements Pick<TokenStore, 'insertSpawned' | 'assignSpawned' | 'insertEvents'>, Transactional {
+class FakeTokens
+  implements
+    Pick<TokenStore, 'insertSpawning' | 'publishSpawned' | 'removeSpawnedOf' | 'assignSpawned' | 'insertEvents'>,
+    Transactional
+{
   tokens: TokenRef[] = [];
   events: EventDraft[] = [];
+  /** The ids of tokens a spawn has not published yet. */
+  unpublished = new Set<number>();
 
   begin(): () => void {
-    const [tokens, events] = [[...this.tokens], [...this.events]];
+    const [tokens, events, unpublished] = [[...this.tokens], [...this.events], new Set(this.unpublished)];
     return () => {
       this.tokens = tokens;
       this.events = events;
+      this.unpublished = unpublished;
     };
   }
 
-  async insertSpawned(_em: unknown, jobId: number, nodeId: number, serials: readonly string[]): Promise<TokenRef[]> {
+  async insertSpawning(
+    _em: unknown,
+    jobId: number,
+    nodeId: number,
+    serials: readonly string[],
+    afterId: number,
+  ): Promise<TokenRef[]> {
     const taken = new Set(this.tokens.map((t) => t.serial));
     for (const serial of serials) {
       if (taken.has(serial))
         throw Object.assign(new Error('duplicate serial'), { driverError: { code: 'ER_DUP_ENTRY', errno: 1062 } });
+      const id = this.tokens.length + 1;
+      this.unpublished.add(id);
       this.tokens.push({
-        id: this.tokens.length + 1,
+        id,
         serial,
         jobId,
         currentNodeId: nodeId,
@@ -68,7 +84,30 @@ class FakeTokens implements Pick<TokenStore, 'insertSpawned' | 'assignSpawned' |
         version: 1,
       });
     }
-    return this.tokens.filter((t) => t.jobId === jobId).map((t) => ({ ...t }));
+    return this.tokens.filter((t) => t.jobId === jobId && t.id > afterId).map((t) => ({ ...t }));
+  }
+
+  async publishSpawned(_em: unknown, jobId: number, throughId: number): Promise<number> {
+    const published = this.unpublishedOf(jobId).filter((id) => id <= throughId);
+    published.forEach((id) => this.unpublished.delete(id));
+    return published.length;
+  }
+
+  private unpublishedOf(jobId: number): number[] {
+    return this.tokens.filter((t) => t.jobId === jobId && this.unpublished.has(t.id)).map((t) => t.id);
+  }
+
+  /** The fake jobs never reach in_progress while a spawn has tokens to remove. */
+  async removeSpawnedOf(_em: unknown, jobId: number, limit: number): Promise<number> {
+    const gone = new Set(
+      this.tokens
+        .filter((t) => t.jobId === jobId && (this.unpublished.has(t.id) || t.status === TokenStatus.Waiting))
+        .slice(0, limit)
+        .map((t) => t.id),
+    );
+    this.tokens = this.tokens.filter((t) => !gone.has(t.id));
+    this.events = this.events.filter((e) => !gone.has(e.tokenId));
+    return gone.size;
   }
 
   async assignSpawned(
@@ -123,6 +162,9 @@ function setup(
     new NodeAssignmentService(hook, plans),
     unused as DagRoutingService,
     unused as AccountsService,
+    {
+      hold: async (_jobId: number, work: () => Promise<unknown>) => ({ acquired: true, value: await work() }),
+    } as SpawnLease,
     new MetricsService(),
   );
   const job = (id: number, quantity: number, status = JobStatus.Released) =>
@@ -164,6 +206,7 @@ describe('TokenLifecycleService.spawnTokens (against in-memory tables)', () => {
       ['J1-0003', 10, TokenStatus.Waiting],
     ]);
     expect(jobs.jobs.get(1)).toMatchObject({ status: JobStatus.InProgress, openTokens: 3 });
+    expect(tokens.unpublished.size).toBe(0);
   });
 
   it('records an assigned event only for the tokens the automatic assigner gave someone, with its path', async () => {
@@ -202,13 +245,14 @@ describe('TokenLifecycleService.spawnTokens (against in-memory tables)', () => {
     expect(tokens.tokens).toHaveLength(2);
   });
 
-  it('answers ALREADY_SPAWNED when another replica inserted the serials first, leaving the job released', async () => {
+  it('answers CONFLICT when another token has one of the serials, removing what it inserted and leaving the job released', async () => {
     const { service, jobs, tokens, job } = setup();
     job(1, 2);
-    await tokens.insertSpawned(null, 1, 10, ['J1-0002']);
-    expect(codeOf(await service.spawnTokens(1).catch((e: unknown) => e))).toBe(ErrorCode.AlreadySpawned);
+    job(2, 1);
+    await tokens.insertSpawning(null, 2, 10, ['J1-0002'], 0);
+    expect(codeOf(await service.spawnTokens(1).catch((e: unknown) => e))).toBe(ErrorCode.Conflict);
     expect(jobs.jobs.get(1)).toMatchObject({ status: JobStatus.Released, openTokens: 0 });
-    expect(tokens.tokens).toHaveLength(1);
+    expect(tokens.tokens.map((t) => t.jobId)).toEqual([2]);
   });
 
   it('refuses a job that is not released with INVALID_STATE, and an unknown one with 404', async () => {

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
@@ -11,9 +12,18 @@ import { TokenEventType, TokenStatus } from './entities/token.entity.js';
 import { GraphTopologyCache } from './graph-topology.js';
 import { NodeAssignmentService } from './node-assignment.service.js';
 import { JobRepository } from './job.repository.js';
-import type { TokenRef } from './production.types.js';
+import type { JobRef, NodeRef, TokenRef } from './production.types.js';
+import { SpawnLease } from './spawn-lease.js';
 import { TokenStore, type EventDraft, type TokenState } from './token-store.js';
 import { inTransaction } from '../database/transaction.js';
+
+/**
+ * Tokens per spawn transaction. On SQLite a transaction holds the one connection: a batch
+ * with automatic assignment and its events stays well under the 250 ms the gate allows.
+ */
+const SPAWN_BATCH = 1000;
+/** Spawn batches made waiting per transaction: one UPDATE of 10,000 rows and their status indexes. */
+const PUBLISH_BATCHES = 10;
 
 export interface MoveInput {
   operatorCode?: string;
@@ -46,45 +56,96 @@ export class TokenLifecycleService {
     private readonly assignment: NodeAssignmentService,
     private readonly routing: DagRoutingService,
     private readonly accounts: AccountsService,
+    private readonly spawnLease: SpawnLease,
     metrics: MetricsService,
   ) {
     this.spawned = metrics.counter('production_tokens_spawned_total', 'Tokens spawned');
   }
 
   /**
-   * Creates the job's `quantity` tokens at the start node in one transaction: batched
-   * inserts, assignment through NodeAssignmentService, batched events. The job moves from
-   * released to in_progress by a conditional UPDATE first, so a second spawn, even a
-   * concurrent one on another replica, gets 409 ALREADY_SPAWNED (the unique serial backs it up).
+   * Creates the job's `quantity` tokens at the start node in batches of SPAWN_BATCH, each its
+   * own short transaction (batched inserts, assignment through NodeAssignmentService, batched
+   * events), yielding to the event loop between them, so a large job holds up no other request
+   * (on SQLite, the connection) for long. Clients see all of it or nothing: the tokens stay
+   * unpublished (see TokenStore), then are made waiting in batches of PUBLISH_BATCHES while the
+   * job is still released, and the last transaction moves the job to in_progress. A spawn
+   * that fails removes what it inserted; one cut off by a crash is removed by the next. The
+   * job's spawn lease makes a concurrent second spawn, on any replica, a 409 ALREADY_SPAWNED.
    */
   async spawnTokens(jobId: number): Promise<SpawnResult> {
-    const result = await inTransaction(this.dataSource, (em) => this.spawnWithin(em, jobId)).catch((error: unknown) => {
-      if (isUniqueViolation(error)) throw alreadySpawned(jobId);
-      throw error;
-    });
-    this.spawned.inc(result.spawned);
-    this.logger.log({ msg: 'tokens spawned', jobId, count: result.spawned });
-    return result;
+    const held = await this.spawnLease.hold(jobId, () => this.spawnInBatches(jobId));
+    if (!held.acquired) throw new DomainError(ErrorCode.AlreadySpawned, `Job ${jobId} is being spawned`, { jobId });
+    this.spawned.inc(held.value.spawned);
+    this.logger.log({ msg: 'tokens spawned', jobId, count: held.value.spawned });
+    return held.value;
   }
 
-  private async spawnWithin(em: EntityManager, jobId: number): Promise<SpawnResult> {
-    const job = await this.jobs.ref(em, jobId);
-    if (!job) throw DomainError.notFound('Job', jobId);
+  private async spawnInBatches(jobId: number): Promise<SpawnResult> {
+    const { job, start } = await inTransaction(this.dataSource, async (em) => {
+      const job = await this.jobs.ref(em, jobId);
+      if (!job) throw DomainError.notFound('Job', jobId);
+      if (job.status === JobStatus.InProgress || job.status === JobStatus.Done) throw alreadySpawned(jobId);
+      if (job.status !== JobStatus.Released)
+        throw new DomainError(ErrorCode.InvalidState, `Job ${job.code} is ${job.status}; release it before spawning`, {
+          jobId,
+          status: job.status,
+        });
+      return { job, start: (await this.topologies.get(em, job.graphId)).start };
+    });
+    await this.removeSpawned(jobId);
     const now = new Date();
-    if (!(await this.jobs.claimForSpawn(em, jobId, now))) {
-      if (job.status === JobStatus.InProgress || job.status === JobStatus.Done || job.status === JobStatus.Released)
-        throw alreadySpawned(jobId);
-      throw new DomainError(ErrorCode.InvalidState, `Job ${job.code} is ${job.status}; release it before spawning`, {
-        jobId,
-        status: job.status,
-      });
-    }
-    const start = (await this.topologies.get(em, job.graphId)).start;
     const serials = Array.from({ length: job.quantity }, (_, i) => tokenSerial(job.code, i + 1, job.quantity));
-    const tokens = await this.store.insertSpawned(em, jobId, start.id, serials, now);
-    const decision = await this.assignment.assign(tokens, start, job, em);
-    await this.store.assignSpawned(em, jobId, tokens, decision.assignments);
+    try {
+      const ends: number[] = [];
+      for (let first = 0; first < serials.length; first += SPAWN_BATCH) {
+        const batch = serials.slice(first, first + SPAWN_BATCH);
+        const afterId = ends.at(-1) ?? 0;
+        ends.push(await inTransaction(this.dataSource, (em) => this.spawnBatch(em, job, start, batch, afterId, now)));
+        await yieldToEventLoop();
+      }
+      let published = 0;
+      for (let i = PUBLISH_BATCHES - 1; i < ends.length - 1; i += PUBLISH_BATCHES) {
+        published += await inTransaction(this.dataSource, (em) => this.store.publishSpawned(em, jobId, ends[i]));
+        await yieldToEventLoop();
+      }
+      await inTransaction(this.dataSource, async (em) => {
+        published += await this.store.publishSpawned(em, jobId, ends.at(-1) ?? 0);
+        if (published !== job.quantity)
+          throw new Error(`Job ${job.code}: ${published} of ${job.quantity} tokens spawned`);
+        if (!(await this.jobs.claimForSpawn(em, jobId, now)))
+          throw new DomainError(
+            ErrorCode.ConcurrentUpdate,
+            `Job ${job.code} changed during its spawn; nothing was spawned`,
+            {
+              jobId,
+            },
+          );
+      });
+    } catch (error) {
+      await this.removeSpawned(jobId);
+      if (isUniqueViolation(error))
+        throw new DomainError(
+          ErrorCode.Conflict,
+          `A serial of job ${job.code} (${serials[0]} to ${serials.at(-1)}) is already another token's; nothing was spawned`,
+          { jobId },
+        );
+      throw error;
+    }
+    return { jobId, spawned: job.quantity, firstSerial: serials[0] ?? '', lastSerial: serials.at(-1) ?? '' };
+  }
 
+  /** Inserts, assigns and records one batch of unpublished tokens; returns the last one's id. */
+  private async spawnBatch(
+    em: EntityManager,
+    job: JobRef,
+    start: NodeRef,
+    serials: readonly string[],
+    afterId: number,
+    now: Date,
+  ): Promise<number> {
+    const tokens = await this.store.insertSpawning(em, job.id, start.id, serials, afterId, now);
+    const decision = await this.assignment.assign(tokens, start, job, em);
+    await this.store.assignSpawned(em, job.id, tokens, decision.assignments);
     const events: EventDraft[] = [];
     tokens.forEach((t, i) => {
       events.push({ tokenId: t.id, type: TokenEventType.Spawned, nodeId: start.id, operatorId: null, occurredAt: now });
@@ -101,12 +162,13 @@ export class TokenLifecycleService {
       }
     });
     await this.store.insertEvents(em, events);
-    return {
-      jobId,
-      spawned: tokens.length,
-      firstSerial: tokens[0]?.serial ?? '',
-      lastSerial: tokens.at(-1)?.serial ?? '',
-    };
+    return tokens.at(-1)?.id ?? afterId;
+  }
+
+  /** Removes what a failed or cut-off spawn of the job inserted, a batch per transaction. */
+  private async removeSpawned(jobId: number): Promise<void> {
+    while ((await inTransaction(this.dataSource, (em) => this.store.removeSpawnedOf(em, jobId, SPAWN_BATCH))) > 0)
+      await yieldToEventLoop();
   }
 
   /** waiting -> in_progress at the current node. */

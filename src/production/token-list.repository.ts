@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { fromDbTime } from '../database/dialect.js';
 import type { TokenEventType, TokenStatus } from './entities/token.entity.js';
+import { PUBLISHED } from './token-store.js';
 
 export interface TokenFilters {
   jobId?: number;
@@ -55,7 +56,7 @@ export class TokenListRepository {
 
   /** At most `limit` tokens matching `filters` with ids above `afterId`, in id order. */
   async page(filters: TokenFilters, limit: number, afterId?: number): Promise<TokenRow[]> {
-    const where: string[] = [];
+    const where = [PUBLISHED];
     const params: unknown[] = [];
     for (const [key, column] of Object.entries(FILTER_COLUMNS) as Array<[keyof TokenFilters, string]>) {
       if (filters[key] === undefined) continue;
@@ -67,14 +68,16 @@ export class TokenListRepository {
       params.push(afterId);
     }
     const rows = await this.dataSource.query<TokenListRow[]>(
-      `${SELECT_TOKENS} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY t.id LIMIT ?`,
+      `${SELECT_TOKENS} WHERE ${where.join(' AND ')} ORDER BY t.id LIMIT ?`,
       [...params, limit],
     );
     return rows.map(toRow);
   }
 
   async find(id: number): Promise<TokenRow | null> {
-    const row = (await this.dataSource.query<TokenListRow[]>(`${SELECT_TOKENS} WHERE t.id = ?`, [id])).at(0);
+    const row = (
+      await this.dataSource.query<TokenListRow[]>(`${SELECT_TOKENS} WHERE t.id = ? AND ${PUBLISHED}`, [id])
+    ).at(0);
     return row ? toRow(row) : null;
   }
 

@@ -5,7 +5,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { dialectOf, execute, fromDbTime, insertChunkRows, toDbTime } from '../database/dialect.js';
-import type { JobStatus } from './entities/job-ticket.entity.js';
+import { JobStatus } from './entities/job-ticket.entity.js';
 import { JobRepository } from './job.repository.js';
 import { TokenEventType, TokenStatus } from './entities/token.entity.js';
 import type { Assignment, JobRef, TokenRef } from './production.types.js';
@@ -32,6 +32,18 @@ export interface TokenChange {
 }
 
 const OPEN = [TokenStatus.Waiting, TokenStatus.InProgress];
+/**
+ * The status of a token whose spawn has not inserted them all yet: no read of open work counts
+ * it. Not a TokenStatus: a client never sees it. publishSpawned then makes the tokens waiting,
+ * in batches, while their job is still released.
+ */
+const UNPUBLISHED = 'spawning';
+/**
+ * Whether the token `t` of the job `j` is there for clients: a released job has no tokens but
+ * those of a spawn not finished, which its last transaction shows all at once by moving the
+ * job to in_progress.
+ */
+export const PUBLISHED = `t.status <> '${UNPUBLISHED}' AND j.status <> '${JobStatus.Released}'`;
 const SELECT_STATE = `SELECT t.id, t.serial, t.job_id, t.current_node_id, t.status, t.assigned_account_id, t.assigned_team_id, t.version,
   j.code AS job_code, j.graph_id, j.product_code, j.quantity, j.priority, j.status AS job_status, j.due_at
   FROM token t JOIN job_ticket j ON j.id = t.job_id`;
@@ -58,13 +70,15 @@ export class TokenStore {
   }
 
   async load(manager: EntityManager, tokenId: number, expectedVersion?: number): Promise<TokenState> {
-    const row = (await manager.query<StateRow[]>(`${SELECT_STATE} WHERE t.id = ?`, [tokenId])).at(0);
+    const row = (await manager.query<StateRow[]>(`${SELECT_STATE} WHERE t.id = ? AND ${PUBLISHED}`, [tokenId])).at(0);
     if (!row) throw DomainError.notFound('Token', tokenId);
     return checked(toState(row), expectedVersion);
   }
 
   async loadBySerial(manager: EntityManager, serial: string): Promise<TokenState> {
-    const row = (await manager.query<StateRow[]>(`${SELECT_STATE} WHERE t.serial = ?`, [serial])).at(0);
+    const row = (await manager.query<StateRow[]>(`${SELECT_STATE} WHERE t.serial = ? AND ${PUBLISHED}`, [serial])).at(
+      0,
+    );
     if (!row) throw DomainError.notFound('Token', serial);
     return toState(row);
   }
@@ -129,12 +143,17 @@ export class TokenStore {
     }
   }
 
-  /** Inserts the job's new tokens at `nodeId`, waiting at version 1, in serial order. */
-  async insertSpawned(
+  /**
+   * Inserts a batch of the job's new tokens at `nodeId`, unpublished, in serial order; returns
+   * them as they will be once published (waiting at version 1). `afterId` is the last id of
+   * the job's previous batch: only the spawn holding the job's lease inserts its tokens.
+   */
+  async insertSpawning(
     manager: EntityManager,
     jobId: number,
     nodeId: number,
     serials: readonly string[],
+    afterId: number,
     now: Date,
   ): Promise<TokenRef[]> {
     const at = toDbTime(now);
@@ -142,15 +161,15 @@ export class TokenStore {
     for (let first = 0; first < serials.length; first += chunk) {
       const part = serials.slice(first, first + chunk);
       const params: unknown[] = [];
-      for (const serial of part) params.push(serial, jobId, nodeId, TokenStatus.Waiting, 1, at, at);
+      for (const serial of part) params.push(serial, jobId, nodeId, UNPUBLISHED, 1, at, at);
       await manager.query(
         `INSERT INTO token (serial, job_id, current_node_id, status, version, created_at, updated_at) VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
         params,
       );
     }
     const rows = await manager.query<Array<{ id: number; serial: string }>>(
-      `SELECT id, serial FROM token WHERE job_id = ? ORDER BY id`,
-      [jobId],
+      `SELECT id, serial FROM token WHERE job_id = ? AND id > ? ORDER BY id`,
+      [jobId, afterId],
     );
     return rows.map((t) => ({
       id: t.id,
@@ -164,9 +183,40 @@ export class TokenStore {
     }));
   }
 
+  /** Makes the job's unpublished tokens up to id `throughId` waiting; returns how many. */
+  publishSpawned(manager: EntityManager, jobId: number, throughId: number): Promise<number> {
+    return execute(manager, `UPDATE token SET status = ? WHERE job_id = ? AND status = ? AND id <= ?`, [
+      TokenStatus.Waiting,
+      jobId,
+      UNPUBLISHED,
+      throughId,
+    ]);
+  }
+
   /**
-   * Writes the assignments of a job's freshly spawned tokens. A manual plan gives every token
-   * the same assignment: one UPDATE by job. An automatic one spreads them over many operators:
+   * Deletes up to `limit` of the job's tokens, with their events, that a spawn inserted but
+   * never showed: unpublished or waiting while the job was not moved to in_progress (a job
+   * cancelled in progress has only scrapped and done tokens left); returns how many.
+   */
+  async removeSpawnedOf(manager: EntityManager, jobId: number, limit: number): Promise<number> {
+    const ids = (
+      await manager.query<Array<{ id: number }>>(
+        `SELECT t.id FROM token t JOIN job_ticket j ON j.id = t.job_id
+         WHERE t.job_id = ? AND t.status IN (?, ?) AND j.status NOT IN (?, ?) LIMIT ?`,
+        [jobId, UNPUBLISHED, TokenStatus.Waiting, JobStatus.InProgress, JobStatus.Done, limit],
+      )
+    ).map((t) => t.id);
+    if (ids.length === 0) return 0;
+    const list = ids.map(() => '?').join(', ');
+    await manager.query(`DELETE FROM token_event WHERE token_id IN (${list})`, ids);
+    await manager.query(`DELETE FROM token WHERE id IN (${list})`, ids);
+    return ids.length;
+  }
+
+  /**
+   * Writes the assignments of a batch of a job's freshly spawned tokens (consecutive ids of
+   * the job). A manual plan gives every token the same assignment: one UPDATE by job and id
+   * range. An automatic one spreads them over many operators:
    * still one UPDATE (per parameter-limit chunk), each token's assignment picked by CASE on its
    * id, rather than a round trip per operator.
    */
@@ -185,11 +235,10 @@ export class TokenStore {
       assigned.length === tokens.length &&
       assigned.every(({ a }) => a.accountId === first.accountId && a.teamId === first.teamId)
     ) {
-      await manager.query(`UPDATE token SET assigned_account_id = ?, assigned_team_id = ? WHERE job_id = ?`, [
-        first.accountId,
-        first.teamId,
-        jobId,
-      ]);
+      await manager.query(
+        `UPDATE token SET assigned_account_id = ?, assigned_team_id = ? WHERE job_id = ? AND id BETWEEN ? AND ?`,
+        [first.accountId, first.teamId, jobId, tokens[0].id, tokens[tokens.length - 1].id],
+      );
       return;
     }
     const chunk = insertChunkRows(dialectOf(manager), 5);

@@ -4367,7 +4367,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description ALREADY_SPAWNED, or INVALID_STATE when the job is not released; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
+            /** @description ALREADY_SPAWNED (also while another spawn of the job runs), INVALID_STATE when the job is not released, CONFLICT when another token has one of its serials, CONCURRENT_UPDATE when the job changed during the spawn; nothing is spawned; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { EventLoopDelay } from './event-loop-delay.js';
 
 type Labels = readonly string[];
 
@@ -19,9 +20,10 @@ const MISNAMED_DEFAULTS = [
  * instances can live in one process, as in tests). Modules get their metrics here.
  */
 @Injectable()
-export class MetricsService {
+export class MetricsService implements OnModuleDestroy {
   readonly registry = new Registry();
   readonly httpDuration: Histogram;
+  private readonly eventLoopDelay: EventLoopDelay;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -32,6 +34,18 @@ export class MetricsService {
       ['method', 'route', 'status'],
       [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     );
+    this.eventLoopDelay = new EventLoopDelay(
+      this.histogram(
+        'phasegate_event_loop_delay_seconds',
+        'The longest event-loop delay in each second',
+        [],
+        [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      ),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.eventLoopDelay.stop();
   }
 
   counter(name: string, help: string, labelNames: Labels = []): Counter {

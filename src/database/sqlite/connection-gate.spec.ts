@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DataSource, EntitySchema } from 'typeorm';
 import { ONE_ROW } from '../dialect.js';
 import { inTransaction, queryRunnerTransaction } from '../transaction.js';
+import { SqliteConnectionGate } from './connection-gate.js';
 
 interface Row {
   id?: number;
@@ -131,5 +132,20 @@ describe('SqliteConnectionGate (through inTransaction, on a real SQLite file)', 
     // and the connection is not left inside one
     await inTransaction(ds, (em) => em.query("INSERT INTO t (v) VALUES ('next')"));
     expect(await values()).toEqual(['next']);
+  });
+
+  it('tells its observer how long each transaction held the connection, and where the transaction was opened', async () => {
+    const holds: Array<{ seconds: number; opener: string }> = [];
+    SqliteConnectionGate.of(ds).observe((seconds, opener) => holds.push({ seconds, opener: opener() }));
+    async function writeSlowly(): Promise<void> {
+      await inTransaction(ds, async (em) => {
+        await em.query("INSERT INTO t (v) VALUES ('slow')");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      });
+    }
+    await writeSlowly();
+    expect(holds).toHaveLength(1);
+    expect(holds[0].seconds).toBeGreaterThanOrEqual(0.04);
+    expect(holds[0].opener).toMatch(/^writeSlowly .*connection-gate\.spec\.ts:\d+:\d+\)$/);
   });
 });

@@ -4,11 +4,16 @@ import type { DataSource, QueryRunner } from 'typeorm';
 /** Identifies the flow that holds the connection: the object itself, not its contents. */
 type Holder = object;
 
+/** Told how long each transaction held the connection, and who opened it. */
+export type HoldObserver = (seconds: number, opener: () => string) => void;
+
 const holders = new AsyncLocalStorage<Holder>();
 /** By the shared query runner: a DataSource destroyed and initialised again gets a new one, and a new gate. */
 const gates = new WeakMap<QueryRunner, SqliteConnectionGate>();
 /** Transaction control, as TypeORM's SQLite query runner sends it: only a holder may. */
 const TRANSACTION_CONTROL = /^\s*(BEGIN|SAVEPOINT|RELEASE|COMMIT|END|ROLLBACK)\b/i;
+/** Stack frames of the transaction machinery itself, which name no transaction. */
+const MACHINERY = /[/\\]database[/\\](transaction|sqlite[/\\]connection-gate)\.[jt]s/;
 
 /**
  * TypeORM runs all of SQLite on one connection, through one shared query runner, so whatever
@@ -25,6 +30,7 @@ const TRANSACTION_CONTROL = /^\s*(BEGIN|SAVEPOINT|RELEASE|COMMIT|END|ROLLBACK)\b
 export class SqliteConnectionGate {
   private tail: Promise<unknown> = Promise.resolve();
   private holder: Holder | null = null;
+  private observer?: HoldObserver;
 
   private constructor(runner: QueryRunner) {
     const query = runner.query.bind(runner) as (sql: string, ...rest: unknown[]) => Promise<unknown>;
@@ -51,18 +57,28 @@ export class SqliteConnectionGate {
     return gate;
   }
 
+  /** Reports every hold from now on to `observer` (the one given last). */
+  observe(observer: HoldObserver): void {
+    this.observer = observer;
+  }
+
   /**
    * Runs `work` (which opens, commits or rolls back its transaction) holding the connection,
    * after everything queued before it. Never call it from inside `work`: it would wait for itself.
    */
   hold<T>(work: () => Promise<T>): Promise<T> {
     const holder: Holder = {};
+    // V8 formats a captured stack only when it is read: the observer reads it for a long hold
+    const site: { stack?: string } = {};
+    if (this.observer) Error.captureStackTrace(site);
     return this.queue(async () => {
       this.holder = holder;
+      const started = performance.now();
       try {
         return await holders.run(holder, work);
       } finally {
         this.holder = null;
+        this.observer?.((performance.now() - started) / 1000, () => openerOf(site.stack));
       }
     });
   }
@@ -76,4 +92,13 @@ export class SqliteConnectionGate {
     this.tail = result.catch(() => undefined);
     return result;
   }
+}
+
+/** The first stack frame outside the transaction machinery: where the transaction was opened. */
+function openerOf(stack: string | undefined): string {
+  const frame = stack
+    ?.split('\n')
+    .slice(1)
+    .find((line) => !MACHINERY.test(line));
+  return frame?.trim().replace(/^at /, '') ?? 'unknown';
 }
