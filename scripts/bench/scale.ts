@@ -3,7 +3,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { plainToInstance } from 'class-transformer';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module.js';
-import { AssignmentComparisonService } from '../../src/assignment/assignment-comparison.service.js';
+import { AssignmentComparisonService, COMPARE_PAGE_LIMIT } from '../../src/assignment/assignment-comparison.service.js';
 import { RUNTIME_FLAG } from '../../src/assignment/assignment.schema.js';
 import { PlanEntryInputDto } from '../../src/assignment/dto/plan.dto.js';
 import { PlanPrioritiesService } from '../../src/assignment/plan-priorities.service.js';
@@ -307,7 +307,10 @@ async function stalls(site: Site) {
     const job = await newJob(site, STALL_TOKENS);
     return {
       spawn: await longest(() => app.get(TokenLifecycleService).spawnTokens(job.id)),
-      compare: await longest(() => app.get(AssignmentComparisonService).compare(job.id)),
+      // one page of the largest size a client may ask for: each page decides the whole job
+      compare: await longest(() =>
+        app.get(AssignmentComparisonService).compare(job.id, { limit: COMPARE_PAGE_LIMIT.max }),
+      ),
       refresh: await longest(() => app.get(DashboardRefreshService).refresh({ full: false })),
     };
   } finally {
