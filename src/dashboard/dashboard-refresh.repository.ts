@@ -5,7 +5,7 @@ import { dialectOf, execute, fromDbTime, insertIgnore, toDbTime } from '../datab
 import { insertSelectWithoutLocks } from '../database/transaction.js';
 import type { ViewName } from './dashboard.schema.js';
 import { RefreshState } from './entities/refresh-state.entity.js';
-import { buildView, type BuildContext, type Statement } from './view-sql.js';
+import type { BuildContext, Statement } from './view-sql.js';
 
 /** What the flip records about the generation it makes current. */
 export interface FlipTo {
@@ -51,9 +51,37 @@ export class DashboardRefreshRepository {
     return this.dataSource.getRepository(RefreshState).find();
   }
 
-  /** The statements that fill one generation of `view`, in this database's dialect. */
-  generationStatements(view: ViewName, context: Omit<BuildContext, 'dialect'>): Statement[] {
-    return buildView(view, { ...context, dialect: dialectOf(this.dataSource) });
+  /**
+   * On SQLite a statement blocks the process (and holds the one connection) until it ends;
+   * elsewhere it runs off the event loop and reads without locks, so history can be read whole.
+   */
+  get statementsBlockTheProcess(): boolean {
+    return dialectOf(this.dataSource) === 'sqlite';
+  }
+
+  /** `build`'s statement in this database's dialect. */
+  statement(build: (context: BuildContext) => Statement, context: Omit<BuildContext, 'dialect'>): Statement {
+    return build({ ...context, dialect: dialectOf(this.dataSource) });
+  }
+
+  /**
+   * When the event `skip` places after the first one at or after `from` occurred (through the
+   * index on occurred_at): where a chunk of that many events ends. Null when fewer are left.
+   */
+  async eventTimeAfter(from: Date, skip: number): Promise<Date | null> {
+    const rows = await this.dataSource.query<Array<{ occurred_at: string | Date }>>(
+      `SELECT occurred_at FROM token_event WHERE occurred_at >= ? ORDER BY occurred_at LIMIT 1 OFFSET ${Math.floor(skip)}`,
+      [toDbTime(from)],
+    );
+    return rows.length ? fromDbTime(rows[0].occurred_at) : null;
+  }
+
+  /** When the earliest event occurred (an index lookup); null without events. */
+  async earliestEvent(): Promise<Date | null> {
+    const [{ earliest }] = await this.dataSource.query<[{ earliest: string | Date | null }]>(
+      `SELECT MIN(occurred_at) AS earliest FROM token_event`,
+    );
+    return fromDbTime(earliest);
   }
 
   async run(statement: Statement): Promise<void> {

@@ -3,8 +3,18 @@ import { ConfigService } from '@nestjs/config';
 import { Environment } from '../config/environment.js';
 import type { JobCounts } from '../phases/phase-definition.js';
 import { DashboardRefreshRepository } from './dashboard-refresh.repository.js';
+import { yieldToEventLoop } from '../common/event-loop/yield-to-event-loop.js';
 import { VIEWS, type ViewName } from './dashboard.schema.js';
-import { INCREMENTAL_VIEWS } from './view-sql.js';
+import {
+  floorTo,
+  HISTORY_VIEWS,
+  isHistoryView,
+  windowView,
+  type BuildContext,
+  type HistoryChunk,
+  type HistoryView,
+  type Statement,
+} from './view-sql.js';
 
 /**
  * An event's occurred_at is stamped before its transaction commits, so a transaction still
@@ -13,6 +23,13 @@ import { INCREMENTAL_VIEWS } from './view-sql.js';
  * previous one: transactions longer than that would be missed until a full rebuild.
  */
 const LATE_COMMIT_GRACE_MS = 5 * 60_000;
+
+/**
+ * A history view is built in steps of about this many events (whole hours or days each), so
+ * no statement runs long: on SQLite a statement blocks the process (and holds the one
+ * connection) until it ends. At about 0.7 µs per event, a step takes tens of milliseconds.
+ */
+const CHUNK_EVENTS = 10_000;
 
 export interface RefreshOptions {
   /** Rebuild every view from all history instead of recomputing only what new events touch. */
@@ -37,6 +54,8 @@ export class DashboardRefreshService {
 
   /** Test seam: awaited before every statement of a refresh, so a test can fail or hold one between two steps. */
   beforeStep: (step: string) => Promise<void> = async () => undefined;
+  /** Events per step of a history view; a test makes it small to build in many steps. */
+  chunkEvents = CHUNK_EVENTS;
 
   constructor(
     private readonly views: DashboardRefreshRepository,
@@ -76,23 +95,30 @@ export class DashboardRefreshService {
     full: boolean,
   ): Promise<{ rows: number; incremental: boolean; durationMs: number }> {
     const started = Date.now();
+    await yieldToEventLoop();
     const state = await this.views.state(view);
     await this.views.deleteAllBut(view, state.generation);
     const { watermarkEventId, refreshedAt } = state;
-    const incremental = !full && INCREMENTAL_VIEWS.has(view) && watermarkEventId !== null && refreshedAt !== null;
+    const incremental = !full && isHistoryView(view) && watermarkEventId !== null && refreshedAt !== null;
     const generation = state.generation + 1;
-    const statements = this.views.generationStatements(view, {
+    const context: Omit<BuildContext, 'dialect'> = {
       generation,
       previous: state.generation,
       watermark,
       windowStart: new Date(now.getTime() - this.windowMs),
       windowEnd: now,
-      since: incremental ? await this.since(watermarkEventId, refreshedAt, watermark) : null,
-    });
-    for (const [i, statement] of statements.entries()) {
-      await this.beforeStep(`${view}:${i}`);
-      await this.views.run(statement);
-    }
+    };
+    if (!isHistoryView(view))
+      await this.step(
+        `${view}:0`,
+        this.views.statement((c) => windowView(view, c), context),
+      );
+    else
+      await this.writeHistory(
+        view,
+        context,
+        incremental ? await this.since(watermarkEventId, refreshedAt, watermark) : null,
+      );
     await this.beforeStep(`${view}:flip`);
     const durationMs = Date.now() - started;
     const flipped = await this.views.flip(view, state.generation, {
@@ -106,6 +132,43 @@ export class DashboardRefreshService {
     if (!flipped) throw new Error(`${view}: generation ${state.generation} was replaced by another refresh`);
     await this.views.deleteGeneration(view, state.generation);
     return { rows: await this.views.countGeneration(view, generation), incremental, durationMs };
+  }
+
+  /**
+   * Fills a history view's generation, oldest partitions first. Incremental (`since` set):
+   * keeps the previous generation's partitions before it and recomputes from there on; full:
+   * all of history. Where statements block the process (SQLite) it is read in chunks, each
+   * ending at a partition bound after about `chunkEvents` events (later when one partition
+   * holds more); the last is open-ended. Elsewhere a single statement reads it.
+   */
+  private async writeHistory(view: HistoryView, context: Omit<BuildContext, 'dialect'>, since: Date | null) {
+    const { unitMs, chunk, keptBefore } = HISTORY_VIEWS[view];
+    const build = (range: HistoryChunk) => this.views.statement((c) => chunk(c, range), context);
+    let from: Date | null = since && floorTo(since, unitMs);
+    if (from) {
+      const start = from;
+      await this.step(
+        `${view}:kept`,
+        this.views.statement((c) => keptBefore(c, start), context),
+      );
+    }
+    if (!this.views.statementsBlockTheProcess) return this.step(`${view}:0`, build(from && { from, until: null }));
+    if (!from) {
+      const earliest = await this.views.earliestEvent();
+      from = earliest && floorTo(earliest, unitMs);
+    }
+    for (let i = 0; from; i++) {
+      const next = await this.views.eventTimeAfter(from, this.chunkEvents);
+      const until = next && new Date(Math.max(floorTo(next, unitMs).getTime(), from.getTime() + unitMs));
+      await this.step(`${view}:${i}`, build({ from, until }));
+      from = until;
+    }
+  }
+
+  private async step(name: string, statement: Statement): Promise<void> {
+    await yieldToEventLoop();
+    await this.beforeStep(name);
+    await this.views.run(statement);
   }
 
   /** Where an incremental refresh starts: the earliest new event, or the late-commit margin before the last refresh. */
