@@ -1,9 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { CronTime } from 'cron';
+import type { Counter } from 'prom-client';
 import { Environment } from '../config/environment.js';
 import type { JobCounts } from '../phases/phase-definition.js';
 import { DashboardRefreshRepository } from './dashboard-refresh.repository.js';
 import { yieldToEventLoop } from '../common/event-loop/yield-to-event-loop.js';
+import { MetricsService } from '../common/metrics/metrics.service.js';
 import { VIEWS, type ViewName } from './dashboard.schema.js';
 import {
   floorTo,
@@ -31,6 +34,12 @@ const LATE_COMMIT_GRACE_MS = 5 * 60_000;
  */
 const CHUNK_EVENTS = 10_000;
 
+/** How many of a self-check's differing rows per view its log shows. */
+const LOGGED_DIFFERENCES = 5;
+
+/** Compares the generation just built with the current one before the flip; answers how many rows differ. */
+type BeforeFlip = (current: number, built: number) => Promise<number>;
+
 export interface RefreshOptions {
   /** Rebuild every view from all history instead of recomputing only what new events touch. */
   full: boolean;
@@ -51,6 +60,8 @@ export interface RefreshOptions {
 export class DashboardRefreshService {
   private readonly logger = new Logger(DashboardRefreshService.name);
   private readonly windowMs: number;
+  private readonly selfCheckAt: CronTime;
+  private readonly mismatches: Counter;
 
   /** Test seam: awaited before every statement of a refresh, so a test can fail or hold one between two steps. */
   beforeStep: (step: string) => Promise<void> = async () => undefined;
@@ -60,8 +71,15 @@ export class DashboardRefreshService {
   constructor(
     private readonly views: DashboardRefreshRepository,
     config: ConfigService<Environment, true>,
+    metrics: MetricsService,
   ) {
     this.windowMs = config.get('DASHBOARD_WINDOW_HOURS', { infer: true }) * 3_600_000;
+    this.selfCheckAt = new CronTime(config.get('DASHBOARD_SELF_CHECK_CRON', { infer: true }));
+    this.mismatches = metrics.counter(
+      'dashboard_self_check_mismatches_total',
+      'Rows a dashboard self-check found different between the incremental refresh and a full rebuild (then healed)',
+      ['view'],
+    );
   }
 
   async refresh(options: RefreshOptions): Promise<JobCounts> {
@@ -88,12 +106,68 @@ export class DashboardRefreshService {
     return counts;
   }
 
+  /**
+   * Due once DASHBOARD_SELF_CHECK_CRON has had a time since the history views were last
+   * refreshed: the refresh that follows each such time is the check, on whichever replica
+   * holds the job's lease. Never before a first refresh, which is a full one anyway.
+   */
+  async selfCheckDue(now = new Date()): Promise<boolean> {
+    const refreshed = (await this.views.states()).flatMap((s) =>
+      isHistoryView(s.viewName as ViewName) && s.refreshedAt ? [s.refreshedAt.getTime()] : [],
+    );
+    if (refreshed.length < Object.keys(HISTORY_VIEWS).length) return false;
+    const last = Math.min(...refreshed);
+    return this.selfCheckAt.getNextDateFrom(new Date(last)).toMillis() <= now.getTime();
+  }
+
+  /**
+   * Verifies the incremental refresh: refreshes incrementally as a tick would, then rebuilds
+   * each history view in full from the same events into the spare generation and compares the
+   * two. Differences are logged (the view, the row, expected and found figures) and counted;
+   * the full rebuild becomes current either way, so whatever differed is healed. The other
+   * views are always rebuilt in full, so they are rebuilt and not compared.
+   */
+  async selfCheck(signal?: AbortSignal): Promise<JobCounts> {
+    const now = new Date();
+    const watermark = await this.views.latestEventId();
+    const counts: JobCounts = { views_refreshed: 0, incremental: 0, rows: 0, views_checked: 0, mismatches: 0 };
+    for (const view of VIEWS) {
+      if (signal?.aborted) break;
+      // a history view never refreshed before was just built in full: nothing to compare it with
+      const first = isHistoryView(view) ? await this.refreshView(view, watermark, now, false) : null;
+      const compare: BeforeFlip | undefined =
+        first?.incremental && isHistoryView(view) ? (current, built) => this.compare(view, current, built) : undefined;
+      const done = first && !compare ? first : await this.refreshView(view, watermark, now, true, compare);
+      counts.views_refreshed++;
+      counts.rows += done.rows;
+      counts.views_checked += compare ? 1 : 0;
+      counts.mismatches += done.mismatches;
+    }
+    this.logger.log({ msg: 'dashboard self-checked', stopped: signal?.aborted === true, watermark, ...counts });
+    return counts;
+  }
+
+  private async compare(view: HistoryView, incremental: number, full: number): Promise<number> {
+    await yieldToEventLoop();
+    const { count, sample } = await this.views.differences(view, full, incremental, LOGGED_DIFFERENCES);
+    if (count === 0) return 0;
+    this.mismatches.inc({ view }, count);
+    this.logger.warn({
+      msg: 'dashboard self-check: the incremental refresh differs from a full rebuild; the full result is kept',
+      view,
+      rows: count,
+      first: sample,
+    });
+    return count;
+  }
+
   private async refreshView(
     view: ViewName,
     watermark: number,
     now: Date,
     full: boolean,
-  ): Promise<{ rows: number; incremental: boolean; durationMs: number }> {
+    beforeFlip?: BeforeFlip,
+  ): Promise<{ rows: number; incremental: boolean; durationMs: number; mismatches: number }> {
     const started = Date.now();
     await yieldToEventLoop();
     const state = await this.views.state(view);
@@ -119,6 +193,7 @@ export class DashboardRefreshService {
         context,
         incremental ? await this.since(watermarkEventId, refreshedAt, watermark) : null,
       );
+    const mismatches = beforeFlip ? await beforeFlip(state.generation, generation) : 0;
     await this.beforeStep(`${view}:flip`);
     const durationMs = Date.now() - started;
     const flipped = await this.views.flip(view, state.generation, {
@@ -131,7 +206,7 @@ export class DashboardRefreshService {
     // the job's lease makes refreshes single-runner; this only guards against a lease lost mid-run
     if (!flipped) throw new Error(`${view}: generation ${state.generation} was replaced by another refresh`);
     await this.views.deleteGeneration(view, state.generation);
-    return { rows: await this.views.countGeneration(view, generation), incremental, durationMs };
+    return { rows: await this.views.countGeneration(view, generation), incremental, durationMs, mismatches };
   }
 
   /**

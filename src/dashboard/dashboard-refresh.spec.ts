@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
+import type { MetricsService } from '../common/metrics/metrics.service.js';
 import type { Environment } from '../config/environment.js';
 import type { DashboardRefreshRepository, FlipTo } from './dashboard-refresh.repository.js';
 import { DashboardRefreshService } from './dashboard-refresh.service.js';
@@ -118,7 +119,10 @@ class FakeRefreshRepository implements Pick<DashboardRefreshRepository, Method> 
 }
 
 const MINUTE = 60_000;
-const config = { get: () => 24 } as unknown as ConfigService<Environment, true>;
+const config = {
+  get: (key: keyof Environment) => (key === 'DASHBOARD_SELF_CHECK_CRON' ? '0 30 3 * * *' : 24),
+} as unknown as ConfigService<Environment, true>;
+const metrics = { counter: () => ({ inc: () => undefined }) } as unknown as MetricsService;
 
 const HOUR = 60 * MINUTE;
 const floorTo = (time: number, unit: number) => new Date(Math.floor(time / unit) * unit);
@@ -131,7 +135,10 @@ function keptUpTo(repo: FakeRefreshRepository, view: ViewName): unknown {
 
 function refresher() {
   const repo = new FakeRefreshRepository();
-  return { repo, service: new DashboardRefreshService(repo as unknown as DashboardRefreshRepository, config) };
+  return {
+    repo,
+    service: new DashboardRefreshService(repo as unknown as DashboardRefreshRepository, config, metrics),
+  };
 }
 
 describe('DashboardRefreshService', () => {

@@ -61,14 +61,29 @@ const DAY_MS = 24 * HOUR_MS;
 
 /** The views whose partitions are periods of history: built in chunks of time, and incrementally from a time on. */
 export const HISTORY_VIEWS = {
-  mv_token_flow_summary: { unitMs: HOUR_MS, chunk: tokenFlowChunk, keptBefore: tokenFlowKept },
-  mv_cycle_time_analytics: { unitMs: DAY_MS, chunk: cycleTimesChunk, keptBefore: cycleTimesKept },
+  mv_token_flow_summary: {
+    unitMs: HOUR_MS,
+    key: ['node_id', 'bucket_start'],
+    figures: ['entered', 'exited', 'scrapped', 'wip'],
+    chunk: tokenFlowChunk,
+    keptBefore: tokenFlowKept,
+  },
+  mv_cycle_time_analytics: {
+    unitMs: DAY_MS,
+    key: ['product_code', 'day'],
+    figures: ['tokens_finished', 'avg_cycle_ms', 'p50_cycle_ms', 'p90_cycle_ms'],
+    chunk: cycleTimesChunk,
+    keptBefore: cycleTimesKept,
+  },
 } as const satisfies Partial<
   Record<
     ViewName,
     {
       /** Partitions are this long: chunk bounds are multiples of it. */
       unitMs: number;
+      /** The columns that name a row within a generation, and those that hold its figures. */
+      key: readonly string[];
+      figures: readonly string[];
       chunk: (c: BuildContext, chunk: HistoryChunk) => Statement;
       /** Copies the previous generation's partitions before `from` (an incremental refresh keeps them). */
       keptBefore: (c: BuildContext, from: Date) => Statement;
