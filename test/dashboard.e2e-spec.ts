@@ -10,6 +10,7 @@ import { seedWorld, walkTokens, writeEvents, type Timeline } from './support/das
 import { seededRandom as random } from '../scripts/seeded-random.js';
 import { expectedViews, type Expected } from './support/dashboard-reference.js';
 import { startTestApp, TestApp } from './support/test-app.js';
+import { testDbKind } from './support/test-database.js';
 
 const SEED = Number(process.env.DASHBOARD_SEED ?? Date.now() % 100_000);
 const HOUR = 3_600_000;
@@ -136,6 +137,37 @@ describe(`dashboard (seed ${SEED})`, () => {
       flow: incremental.flow.data,
       cycles: incremental.cycles.data,
     });
+  });
+
+  it('builds history in short steps that yield to the event loop, to the same figures, in full and incrementally', async () => {
+    const refresher = t.app.get(DashboardRefreshService);
+    const steps: string[] = [];
+    const notYielded: string[] = [];
+    let turned = true;
+    refresher.chunkEvents = 40;
+    refresher.beforeStep = async (step) => {
+      steps.push(step);
+      // every statement waits for a turn of the event loop: what was queued before it has run
+      if (!step.endsWith(':flip') && !turned) notYielded.push(step);
+      turned = false;
+      setImmediate(() => (turned = true));
+    };
+    try {
+      await refresher.refresh({ full: true });
+      const full = await everything();
+      expect(dataOf(full)).toEqual(await expected(full));
+      await refresher.refresh({ full: false });
+      const incremental = await everything();
+      expect(dataOf(incremental)).toEqual(await expected(incremental));
+    } finally {
+      refresher.chunkEvents = 10_000;
+      refresher.beforeStep = async () => undefined;
+    }
+    expect(notYielded).toEqual([]);
+    // only SQLite, where a statement blocks the process, reads history in chunks
+    const chunks = steps.filter((s) => /^mv_token_flow_summary:\d+$/.test(s)).length;
+    if (testDbKind() === 'sqlite') expect(chunks).toBeGreaterThan(10);
+    else expect(chunks).toBe(2);
   });
 
   it('keeps serving the previous data, whole, when a refresh fails midway, and the next refresh sweeps its leftovers', async () => {

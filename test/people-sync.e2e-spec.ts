@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { Role } from '../src/common/auth/role.js';
 import { toDbTime } from '../src/database/dialect.js';
+import { CacheWriter } from '../src/people/cache-writer.js';
 import { keyedHash } from '../src/people/masking.js';
 import { PEOPLE_JOBS } from '../src/people/people-sync.service.js';
 import { isMalformed, NO_FAULTS, startPeopleSim, type PeopleSim } from '../scripts/people-api-sim.js';
@@ -301,5 +302,39 @@ describe('people sync: faults end with errors logged, the cache intact and the r
     const metrics = (await t.http().get('/metrics').expect(200)).text;
     expect(metrics).toMatch(/phase_job_items_total\{job="people-sync-operators",count="upserted"\} \d+/);
     expect(metrics).toMatch(/phase_job_items_total\{job="people-sync-operators",count="rejected"\} \d+/);
+  });
+
+  it('a large write yields to the event loop between its batches, still in one transaction', async () => {
+    const records = Array.from({ length: 2_500 }, (_, i) => ({
+      id: `yield-${i}`,
+      employeeNo: `Y${i}`,
+      name: null,
+      email: null,
+      phone: null,
+      nationalId: null,
+      teamIds: [],
+      skills: [],
+      active: true,
+      updatedAt: new Date(),
+    }));
+    let turns = 0;
+    let writing = true;
+    const turn = () => {
+      if (!writing) return;
+      turns++;
+      setImmediate(turn);
+    };
+    setImmediate(turn);
+    const now = new Date();
+    const written = await t.app
+      .get(CacheWriter)
+      .writeOperators(records, [], { fetchedAt: now, expiresAt: new Date(now.getTime() + 60_000) }, null)
+      .finally(() => (writing = false));
+
+    expect(written.upserted).toBe(records.length);
+    // at least one turn between each two of the (at most 1,000-row) batches
+    expect(turns).toBeGreaterThanOrEqual(2);
+    const [{ n }] = await ds.query(`SELECT COUNT(*) AS n FROM people_operator_cache WHERE id LIKE 'yield-%'`);
+    expect(Number(n)).toBe(records.length);
   });
 });

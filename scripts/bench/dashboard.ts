@@ -7,7 +7,7 @@ import { ApiKeysService } from '../../src/common/auth/api-keys.service.js';
 import { Role } from '../../src/common/auth/role.js';
 import { DashboardRefreshService } from '../../src/dashboard/dashboard-refresh.service.js';
 import { DASHBOARD_FLAG, VIEWS } from '../../src/dashboard/dashboard.schema.js';
-import { buildView } from '../../src/dashboard/view-sql.js';
+import { HISTORY_VIEWS } from '../../src/dashboard/view-sql.js';
 import { dialectOf, toDbTime } from '../../src/database/dialect.js';
 import { FlagsService } from '../../src/phases/flags/flags.service.js';
 import { NodeKind } from '../../src/production/entities/production-graph.entity.js';
@@ -177,15 +177,18 @@ async function bench(target: BenchTarget) {
       await res.json();
     };
     // the refresh's own statement, run as a plain SELECT and cut to the same 24 hours
-    const [statement] = buildView('mv_token_flow_summary', {
-      dialect: dialectOf(ds),
-      generation: 0,
-      previous: 0,
-      watermark: Number.MAX_SAFE_INTEGER,
-      windowStart: from,
-      windowEnd: new Date(),
-      since: null,
-    });
+    // one chunk over all history, carrying wip from a generation that holds no rows
+    const statement = HISTORY_VIEWS.mv_token_flow_summary.chunk(
+      {
+        dialect: dialectOf(ds),
+        generation: -1,
+        previous: -1,
+        watermark: Number.MAX_SAFE_INTEGER,
+        windowStart: from,
+        windowEnd: new Date(),
+      },
+      { from: new Date(0), until: null },
+    );
     const select = statement.sql.replace(/^\s*INSERT INTO mv_token_flow_summary \([^)]*\)/, '');
     if (select === statement.sql) throw new Error('the token-flow statement no longer starts with its INSERT');
     const live = async () => {

@@ -190,6 +190,13 @@ export class Environment {
   @Matches(/^\S+(\s+\S+){4,5}$/, { message: 'DASHBOARD_REFRESH_CRON must be a cron expression of 5 or 6 fields' })
   DASHBOARD_REFRESH_CRON = '0 * * * * *';
 
+  /**
+   * When the dashboard checks its incremental refresh against a full rebuild (cron, seconds field allowed): the
+   * first refresh after each time rebuilds the history views in full, compares, and keeps the full result.
+   */
+  @Matches(/^\S+(\s+\S+){4,5}$/, { message: 'DASHBOARD_SELF_CHECK_CRON must be a cron expression of 5 or 6 fields' })
+  DASHBOARD_SELF_CHECK_CRON = '0 30 3 * * *';
+
   /** The window of the dashboard's bottleneck and team figures, ending at each refresh. */
   @Transform(toInt)
   @IsInt()

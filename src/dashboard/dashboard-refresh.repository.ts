@@ -5,7 +5,7 @@ import { dialectOf, execute, fromDbTime, insertIgnore, toDbTime } from '../datab
 import { insertSelectWithoutLocks } from '../database/transaction.js';
 import type { ViewName } from './dashboard.schema.js';
 import { RefreshState } from './entities/refresh-state.entity.js';
-import { buildView, type BuildContext, type Statement } from './view-sql.js';
+import { HISTORY_VIEWS, type BuildContext, type HistoryView, type Statement } from './view-sql.js';
 
 /** What the flip records about the generation it makes current. */
 export interface FlipTo {
@@ -14,6 +14,13 @@ export interface FlipTo {
   durationMs: number;
   watermark: number;
   mode: 'full' | 'incremental';
+}
+
+/** A row two generations of a history view disagree on: null figures where one of them lacks the row. */
+export interface Difference {
+  key: Record<string, unknown>;
+  expected: Record<string, unknown> | null;
+  found: Record<string, unknown> | null;
 }
 
 /** The refresh's reads of token_event and its writes of the analytics tables and mv_refresh_state. */
@@ -51,9 +58,37 @@ export class DashboardRefreshRepository {
     return this.dataSource.getRepository(RefreshState).find();
   }
 
-  /** The statements that fill one generation of `view`, in this database's dialect. */
-  generationStatements(view: ViewName, context: Omit<BuildContext, 'dialect'>): Statement[] {
-    return buildView(view, { ...context, dialect: dialectOf(this.dataSource) });
+  /**
+   * On SQLite a statement blocks the process (and holds the one connection) until it ends;
+   * elsewhere it runs off the event loop and reads without locks, so history can be read whole.
+   */
+  get statementsBlockTheProcess(): boolean {
+    return dialectOf(this.dataSource) === 'sqlite';
+  }
+
+  /** `build`'s statement in this database's dialect. */
+  statement(build: (context: BuildContext) => Statement, context: Omit<BuildContext, 'dialect'>): Statement {
+    return build({ ...context, dialect: dialectOf(this.dataSource) });
+  }
+
+  /**
+   * When the event `skip` places after the first one at or after `from` occurred (through the
+   * index on occurred_at): where a chunk of that many events ends. Null when fewer are left.
+   */
+  async eventTimeAfter(from: Date, skip: number): Promise<Date | null> {
+    const rows = await this.dataSource.query<Array<{ occurred_at: string | Date }>>(
+      `SELECT occurred_at FROM token_event WHERE occurred_at >= ? ORDER BY occurred_at LIMIT 1 OFFSET ${Math.floor(skip)}`,
+      [toDbTime(from)],
+    );
+    return rows.length ? fromDbTime(rows[0].occurred_at) : null;
+  }
+
+  /** When the earliest event occurred (an index lookup); null without events. */
+  async earliestEvent(): Promise<Date | null> {
+    const [{ earliest }] = await this.dataSource.query<[{ earliest: string | Date | null }]>(
+      `SELECT MIN(occurred_at) AS earliest FROM token_event`,
+    );
+    return fromDbTime(earliest);
   }
 
   async run(statement: Statement): Promise<void> {
@@ -85,5 +120,55 @@ export class DashboardRefreshRepository {
       [generation],
     );
     return Number(total);
+  }
+
+  /**
+   * Rows of `view` whose figures differ between generation `found` and generation `expected`,
+   * or that only one of them has: how many, and the first `sample` of them.
+   */
+  async differences(
+    view: HistoryView,
+    expected: number,
+    found: number,
+    sample: number,
+  ): Promise<{ count: number; sample: Difference[] }> {
+    const { key, figures } = HISTORY_VIEWS[view];
+    const sameKey = key.map((k) => `e.${k} = f.${k}`).join(' AND ');
+    // equal, or both null, in every dialect
+    const sameFigures = figures.map((c) => `(e.${c} = f.${c} OR (e.${c} IS NULL AND f.${c} IS NULL))`).join(' AND ');
+    const columns = (keySide: 'e' | 'f', inFound: string, expectedSide: 'e' | null) =>
+      [
+        ...key.map((k) => `${keySide}.${k} AS k_${k}`),
+        `${expectedSide ? 1 : 0} AS in_expected`,
+        `${inFound} AS in_found`,
+        ...figures.map((c) => `${expectedSide ? `e.${c}` : 'NULL'} AS e_${c}`),
+        ...figures.map((c) => `f.${c} AS f_${c}`),
+      ].join(', ');
+    const rows = `
+      SELECT ${columns('e', `CASE WHEN f.${key[0]} IS NULL THEN 0 ELSE 1 END`, 'e')}
+      FROM ${view} e LEFT JOIN ${view} f ON f.generation = ? AND ${sameKey}
+      WHERE e.generation = ? AND (f.${key[0]} IS NULL OR NOT (${sameFigures}))
+      UNION ALL
+      SELECT ${columns('f', '1', null)} FROM ${view} f
+      WHERE f.generation = ? AND NOT EXISTS (SELECT 1 FROM ${view} e WHERE e.generation = ? AND ${sameKey})`;
+    const params = [found, expected, found, expected];
+    const [{ total }] = await this.dataSource.query<[{ total: number | string }]>(
+      `SELECT COUNT(*) AS total FROM (${rows}) d`,
+      params,
+    );
+    const first = await this.dataSource.query<Array<Record<string, unknown>>>(
+      `SELECT * FROM (${rows}) d ORDER BY ${key.map((k) => `k_${k}`).join(', ')} LIMIT ${Math.floor(sample)}`,
+      params,
+    );
+    const pick = (row: Record<string, unknown>, prefix: string, names: readonly string[]) =>
+      Object.fromEntries(names.map((n) => [n, row[`${prefix}${n}`]]));
+    return {
+      count: Number(total),
+      sample: first.map((row) => ({
+        key: pick(row, 'k_', key),
+        expected: Number(row.in_expected) ? pick(row, 'e_', figures) : null,
+        found: Number(row.in_found) ? pick(row, 'f_', figures) : null,
+      })),
+    };
   }
 }

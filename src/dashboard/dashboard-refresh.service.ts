@@ -1,10 +1,23 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { CronTime } from 'cron';
+import type { Counter } from 'prom-client';
 import { Environment } from '../config/environment.js';
 import type { JobCounts } from '../phases/phase-definition.js';
 import { DashboardRefreshRepository } from './dashboard-refresh.repository.js';
+import { yieldToEventLoop } from '../common/yield-to-event-loop.js';
+import { MetricsService } from '../common/metrics/metrics.service.js';
 import { VIEWS, type ViewName } from './dashboard.schema.js';
-import { INCREMENTAL_VIEWS } from './view-sql.js';
+import {
+  floorTo,
+  HISTORY_VIEWS,
+  isHistoryView,
+  windowView,
+  type BuildContext,
+  type HistoryChunk,
+  type HistoryView,
+  type Statement,
+} from './view-sql.js';
 
 /**
  * An event's occurred_at is stamped before its transaction commits, so a transaction still
@@ -13,6 +26,19 @@ import { INCREMENTAL_VIEWS } from './view-sql.js';
  * previous one: transactions longer than that would be missed until a full rebuild.
  */
 const LATE_COMMIT_GRACE_MS = 5 * 60_000;
+
+/**
+ * A history view is built in steps of about this many events (whole hours or days each), so
+ * no statement runs long: on SQLite a statement blocks the process (and holds the one
+ * connection) until it ends. At about 0.7 µs per event, a step takes tens of milliseconds.
+ */
+const CHUNK_EVENTS = 10_000;
+
+/** How many of a self-check's differing rows per view its log shows. */
+const LOGGED_DIFFERENCES = 5;
+
+/** Compares the generation just built with the current one before the flip; answers how many rows differ. */
+type BeforeFlip = (current: number, built: number) => Promise<number>;
 
 export interface RefreshOptions {
   /** Rebuild every view from all history instead of recomputing only what new events touch. */
@@ -34,15 +60,26 @@ export interface RefreshOptions {
 export class DashboardRefreshService {
   private readonly logger = new Logger(DashboardRefreshService.name);
   private readonly windowMs: number;
+  private readonly selfCheckAt: CronTime;
+  private readonly mismatches: Counter;
 
   /** Test seam: awaited before every statement of a refresh, so a test can fail or hold one between two steps. */
   beforeStep: (step: string) => Promise<void> = async () => undefined;
+  /** Events per step of a history view; a test makes it small to build in many steps. */
+  chunkEvents = CHUNK_EVENTS;
 
   constructor(
     private readonly views: DashboardRefreshRepository,
     config: ConfigService<Environment, true>,
+    metrics: MetricsService,
   ) {
     this.windowMs = config.get('DASHBOARD_WINDOW_HOURS', { infer: true }) * 3_600_000;
+    this.selfCheckAt = new CronTime(config.get('DASHBOARD_SELF_CHECK_CRON', { infer: true }));
+    this.mismatches = metrics.counter(
+      'dashboard_self_check_mismatches_total',
+      'Rows a dashboard self-check found different between the incremental refresh and a full rebuild (then healed)',
+      ['view'],
+    );
   }
 
   async refresh(options: RefreshOptions): Promise<JobCounts> {
@@ -69,30 +106,94 @@ export class DashboardRefreshService {
     return counts;
   }
 
+  /**
+   * Due once DASHBOARD_SELF_CHECK_CRON has had a time since the history views were last
+   * refreshed: the refresh that follows each such time is the check, on whichever replica
+   * holds the job's lease. Never before a first refresh, which is a full one anyway.
+   */
+  async selfCheckDue(now = new Date()): Promise<boolean> {
+    const refreshed = (await this.views.states()).flatMap((s) =>
+      isHistoryView(s.viewName as ViewName) && s.refreshedAt ? [s.refreshedAt.getTime()] : [],
+    );
+    if (refreshed.length < Object.keys(HISTORY_VIEWS).length) return false;
+    const last = Math.min(...refreshed);
+    return this.selfCheckAt.getNextDateFrom(new Date(last)).toMillis() <= now.getTime();
+  }
+
+  /**
+   * Verifies the incremental refresh: refreshes incrementally as a tick would, then rebuilds
+   * each history view in full from the same events into the spare generation and compares the
+   * two. Differences are logged (the view, the row, expected and found figures) and counted;
+   * the full rebuild becomes current either way, so whatever differed is healed. The other
+   * views are always rebuilt in full, so they are rebuilt and not compared.
+   */
+  async selfCheck(signal?: AbortSignal): Promise<JobCounts> {
+    const now = new Date();
+    const watermark = await this.views.latestEventId();
+    const counts: JobCounts = { views_refreshed: 0, incremental: 0, rows: 0, views_checked: 0, mismatches: 0 };
+    for (const view of VIEWS) {
+      if (signal?.aborted) break;
+      // a history view never refreshed before was just built in full: nothing to compare it with
+      const first = isHistoryView(view) ? await this.refreshView(view, watermark, now, false) : null;
+      const compare: BeforeFlip | undefined =
+        first?.incremental && isHistoryView(view) ? (current, built) => this.compare(view, current, built) : undefined;
+      const done = first && !compare ? first : await this.refreshView(view, watermark, now, true, compare);
+      counts.views_refreshed++;
+      counts.rows += done.rows;
+      counts.views_checked += compare ? 1 : 0;
+      counts.mismatches += done.mismatches;
+    }
+    this.logger.log({ msg: 'dashboard self-checked', stopped: signal?.aborted === true, watermark, ...counts });
+    return counts;
+  }
+
+  private async compare(view: HistoryView, incremental: number, full: number): Promise<number> {
+    await yieldToEventLoop();
+    const { count, sample } = await this.views.differences(view, full, incremental, LOGGED_DIFFERENCES);
+    if (count === 0) return 0;
+    this.mismatches.inc({ view }, count);
+    this.logger.warn({
+      msg: 'dashboard self-check: the incremental refresh differs from a full rebuild; the full result is kept',
+      view,
+      rows: count,
+      first: sample,
+    });
+    return count;
+  }
+
   private async refreshView(
     view: ViewName,
     watermark: number,
     now: Date,
     full: boolean,
-  ): Promise<{ rows: number; incremental: boolean; durationMs: number }> {
+    beforeFlip?: BeforeFlip,
+  ): Promise<{ rows: number; incremental: boolean; durationMs: number; mismatches: number }> {
     const started = Date.now();
+    await yieldToEventLoop();
     const state = await this.views.state(view);
     await this.views.deleteAllBut(view, state.generation);
     const { watermarkEventId, refreshedAt } = state;
-    const incremental = !full && INCREMENTAL_VIEWS.has(view) && watermarkEventId !== null && refreshedAt !== null;
+    const incremental = !full && isHistoryView(view) && watermarkEventId !== null && refreshedAt !== null;
     const generation = state.generation + 1;
-    const statements = this.views.generationStatements(view, {
+    const context: Omit<BuildContext, 'dialect'> = {
       generation,
       previous: state.generation,
       watermark,
       windowStart: new Date(now.getTime() - this.windowMs),
       windowEnd: now,
-      since: incremental ? await this.since(watermarkEventId, refreshedAt, watermark) : null,
-    });
-    for (const [i, statement] of statements.entries()) {
-      await this.beforeStep(`${view}:${i}`);
-      await this.views.run(statement);
-    }
+    };
+    if (!isHistoryView(view))
+      await this.step(
+        `${view}:0`,
+        this.views.statement((c) => windowView(view, c), context),
+      );
+    else
+      await this.writeHistory(
+        view,
+        context,
+        incremental ? await this.since(watermarkEventId, refreshedAt, watermark) : null,
+      );
+    const mismatches = beforeFlip ? await beforeFlip(state.generation, generation) : 0;
     await this.beforeStep(`${view}:flip`);
     const durationMs = Date.now() - started;
     const flipped = await this.views.flip(view, state.generation, {
@@ -105,7 +206,44 @@ export class DashboardRefreshService {
     // the job's lease makes refreshes single-runner; this only guards against a lease lost mid-run
     if (!flipped) throw new Error(`${view}: generation ${state.generation} was replaced by another refresh`);
     await this.views.deleteGeneration(view, state.generation);
-    return { rows: await this.views.countGeneration(view, generation), incremental, durationMs };
+    return { rows: await this.views.countGeneration(view, generation), incremental, durationMs, mismatches };
+  }
+
+  /**
+   * Fills a history view's generation, oldest partitions first. Incremental (`since` set):
+   * keeps the previous generation's partitions before it and recomputes from there on; full:
+   * all of history. Where statements block the process (SQLite) it is read in chunks, each
+   * ending at a partition bound after about `chunkEvents` events (later when one partition
+   * holds more); the last is open-ended. Elsewhere a single statement reads it.
+   */
+  private async writeHistory(view: HistoryView, context: Omit<BuildContext, 'dialect'>, since: Date | null) {
+    const { unitMs, chunk, keptBefore } = HISTORY_VIEWS[view];
+    const build = (range: HistoryChunk) => this.views.statement((c) => chunk(c, range), context);
+    let from: Date | null = since && floorTo(since, unitMs);
+    if (from) {
+      const start = from;
+      await this.step(
+        `${view}:kept`,
+        this.views.statement((c) => keptBefore(c, start), context),
+      );
+    }
+    if (!this.views.statementsBlockTheProcess) return this.step(`${view}:0`, build(from && { from, until: null }));
+    if (!from) {
+      const earliest = await this.views.earliestEvent();
+      from = earliest && floorTo(earliest, unitMs);
+    }
+    for (let i = 0; from; i++) {
+      const next = await this.views.eventTimeAfter(from, this.chunkEvents);
+      const until = next && new Date(Math.max(floorTo(next, unitMs).getTime(), from.getTime() + unitMs));
+      await this.step(`${view}:${i}`, build({ from, until }));
+      from = until;
+    }
+  }
+
+  private async step(name: string, statement: Statement): Promise<void> {
+    await yieldToEventLoop();
+    await this.beforeStep(name);
+    await this.views.run(statement);
   }
 
   /** Where an incremental refresh starts: the earliest new event, or the late-commit margin before the last refresh. */

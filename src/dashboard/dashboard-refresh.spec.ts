@@ -1,17 +1,22 @@
 import { Logger } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
+import type { MetricsService } from '../common/metrics/metrics.service.js';
 import type { Environment } from '../config/environment.js';
 import type { DashboardRefreshRepository, FlipTo } from './dashboard-refresh.repository.js';
 import { DashboardRefreshService } from './dashboard-refresh.service.js';
 import { VIEWS, type ViewName } from './dashboard.schema.js';
 import type { RefreshState } from './entities/refresh-state.entity.js';
+import { toDbTime } from '../database/dialect.js';
 import type { BuildContext, Statement } from './view-sql.js';
 
 type Method =
   | 'latestEventId'
   | 'earliestEventBetween'
   | 'state'
-  | 'generationStatements'
+  | 'statement'
+  | 'statementsBlockTheProcess'
+  | 'eventTimeAfter'
+  | 'earliestEvent'
   | 'run'
   | 'flip'
   | 'deleteGeneration'
@@ -21,11 +26,19 @@ type Method =
 /** A mv_refresh_state row as plain data, which the fake copies out as a read of the table would. */
 type StateRow = Pick<RefreshState, keyof RefreshState>;
 
+/** A statement the refresh built, with what it was built for. */
+interface Built {
+  context: Omit<BuildContext, 'dialect'>;
+  statement: Statement;
+}
+
 /** mv_refresh_state and token_event in memory; each view's generation holds one row per statement run into it. */
 class FakeRefreshRepository implements Pick<DashboardRefreshRepository, Method> {
   readonly states = new Map<ViewName, StateRow>();
   readonly events: Array<{ id: number; occurredAt: Date }> = [];
-  readonly built = new Map<ViewName, Omit<BuildContext, 'dialect'>>();
+  /** Per view, the statements of its last refresh, in order. */
+  readonly built = new Map<ViewName, Built[]>();
+  statementsBlockTheProcess = false;
   readonly rows = new Map<string, number>();
   /** Set to make the next flip of this view find its generation replaced. */
   replaced?: ViewName;
@@ -52,13 +65,30 @@ class FakeRefreshRepository implements Pick<DashboardRefreshRepository, Method> 
     return { ...this.states.get(view)! };
   }
 
-  generationStatements(view: ViewName, context: Omit<BuildContext, 'dialect'>): Statement[] {
-    this.built.set(view, context);
-    return [{ sql: `${view}:${context.generation}`, params: [] }];
+  statement(build: (context: BuildContext) => Statement, context: Omit<BuildContext, 'dialect'>): Statement {
+    const statement = build({ ...context, dialect: 'mysql' });
+    const view = /INSERT INTO (\w+)/.exec(statement.sql)![1] as ViewName;
+    const built = this.built.get(view);
+    if (!built || built[0].context.generation !== context.generation) this.built.set(view, [{ context, statement }]);
+    else built.push({ context, statement });
+    return { sql: `${view}:${context.generation}`, params: statement.params };
   }
 
   async run(statement: Statement): Promise<void> {
     this.rows.set(statement.sql, (this.rows.get(statement.sql) ?? 0) + 1);
+  }
+
+  async earliestEvent(): Promise<Date | null> {
+    const times = this.events.map((e) => e.occurredAt.getTime());
+    return times.length ? new Date(Math.min(...times)) : null;
+  }
+
+  async eventTimeAfter(from: Date, skip: number): Promise<Date | null> {
+    const times = this.events
+      .map((e) => e.occurredAt.getTime())
+      .filter((t) => t >= from.getTime())
+      .sort((a, b) => a - b);
+    return skip < times.length ? new Date(times[skip]) : null;
   }
 
   async flip(view: ViewName, from: number, to: FlipTo): Promise<boolean> {
@@ -89,11 +119,26 @@ class FakeRefreshRepository implements Pick<DashboardRefreshRepository, Method> 
 }
 
 const MINUTE = 60_000;
-const config = { get: () => 24 } as unknown as ConfigService<Environment, true>;
+const config = {
+  get: (key: keyof Environment) => (key === 'DASHBOARD_SELF_CHECK_CRON' ? '0 30 3 * * *' : 24),
+} as unknown as ConfigService<Environment, true>;
+const metrics = { counter: () => ({ inc: () => undefined }) } as unknown as MetricsService;
+
+const HOUR = 60 * MINUTE;
+const floorTo = (time: number, unit: number) => new Date(Math.floor(time / unit) * unit);
+
+/** Where the view's last refresh kept the previous generation's partitions up to; null when it kept none. */
+function keptUpTo(repo: FakeRefreshRepository, view: ViewName): unknown {
+  const kept = repo.built.get(view)!.filter((b) => !b.statement.sql.includes('token_event'));
+  return kept.length ? kept[0].statement.params[2] : null;
+}
 
 function refresher() {
   const repo = new FakeRefreshRepository();
-  return { repo, service: new DashboardRefreshService(repo as unknown as DashboardRefreshRepository, config) };
+  return {
+    repo,
+    service: new DashboardRefreshService(repo as unknown as DashboardRefreshRepository, config, metrics),
+  };
 }
 
 describe('DashboardRefreshService', () => {
@@ -106,7 +151,10 @@ describe('DashboardRefreshService', () => {
     expect(await service.refresh({ full: false })).toEqual({ views_refreshed: 4, incremental: 0, rows: 4 });
 
     for (const view of VIEWS) {
-      expect(repo.built.get(view)).toMatchObject({ generation: 1, previous: 0, watermark: 7, since: null });
+      expect(repo.built.get(view)!.map((b) => b.context)).toEqual([
+        expect.objectContaining({ generation: 1, previous: 0, watermark: 7 }),
+      ]);
+      expect(keptUpTo(repo, view)).toBeNull();
       expect(repo.states.get(view)).toMatchObject({ generation: 1, watermarkEventId: 7, mode: 'full' });
       expect(repo.rows.get(`${view}:1`)).toBe(1);
     }
@@ -121,13 +169,12 @@ describe('DashboardRefreshService', () => {
 
     expect(await service.refresh({ full: false })).toMatchObject({ views_refreshed: 4, incremental: 2 });
 
-    expect(repo.built.get('mv_token_flow_summary')).toMatchObject({
-      generation: 2,
-      previous: 1,
-      since: new Date(lastRefresh - 60 * MINUTE),
-    });
-    expect(repo.built.get('mv_cycle_time_analytics')!.since).toEqual(new Date(lastRefresh - 60 * MINUTE));
-    expect(repo.built.get('mv_node_bottlenecks')!.since).toBeNull();
+    expect(repo.built.get('mv_token_flow_summary')![0].context).toMatchObject({ generation: 2, previous: 1 });
+    expect(keptUpTo(repo, 'mv_token_flow_summary')).toBe(toDbTime(floorTo(lastRefresh - 60 * MINUTE, HOUR)));
+    expect(keptUpTo(repo, 'mv_cycle_time_analytics')).toBe(
+      toDbTime(floorTo(lastRefresh - 60 * MINUTE, 24 * HOUR)).slice(0, 10),
+    );
+    expect(keptUpTo(repo, 'mv_node_bottlenecks')).toBeNull();
     expect(repo.states.get('mv_cycle_time_analytics')!.mode).toBe('incremental');
     expect(repo.states.get('mv_team_workload')!.mode).toBe('full');
     expect(repo.rows.has('mv_token_flow_summary:1')).toBe(false);
@@ -136,11 +183,11 @@ describe('DashboardRefreshService', () => {
   it('without new events, an incremental refresh starts at the late-commit margin before the last refresh', async () => {
     const { repo, service } = refresher();
     await service.refresh({ full: false });
-    const lastRefresh = repo.states.get('mv_cycle_time_analytics')!.refreshedAt!.getTime();
+    const lastRefresh = repo.states.get('mv_token_flow_summary')!.refreshedAt!.getTime();
 
     await service.refresh({ full: false });
 
-    expect(repo.built.get('mv_cycle_time_analytics')!.since).toEqual(new Date(lastRefresh - 5 * MINUTE));
+    expect(keptUpTo(repo, 'mv_token_flow_summary')).toBe(toDbTime(floorTo(lastRefresh - 5 * MINUTE, HOUR)));
   });
 
   it('rebuilds everything when asked for a full refresh, even after a previous one', async () => {
@@ -149,7 +196,33 @@ describe('DashboardRefreshService', () => {
 
     expect(await service.refresh({ full: true })).toMatchObject({ incremental: 0 });
 
-    for (const view of VIEWS) expect(repo.built.get(view)!.since).toBeNull();
+    for (const view of VIEWS) expect(keptUpTo(repo, view)).toBeNull();
+  });
+
+  it('where statements block the process, reads history in chunks of about chunkEvents events, each ending at a partition bound', async () => {
+    const { repo, service } = refresher();
+    repo.statementsBlockTheProcess = true;
+    service.chunkEvents = 2;
+    const start = Date.UTC(2026, 0, 1, 8, 30);
+    // seven events in hour 8, two in hour 11, one in hour 12, all on one day
+    for (const [i, minutes] of [0, 1, 2, 3, 4, 5, 6, 150, 160, 220].entries())
+      repo.events.push({ id: i + 1, occurredAt: new Date(start + minutes * MINUTE) });
+
+    await service.refresh({ full: true });
+
+    const ranges = repo.built.get('mv_token_flow_summary')!.map((b) => b.statement.params.slice(2, 4));
+    const hour = (h: number) => toDbTime(new Date(Date.UTC(2026, 0, 1, h)));
+    // hour 8 holds more than two events: its chunk still ends at the next hour; the last chunk is open (then the watermark)
+    expect(ranges).toEqual([
+      [hour(8), hour(9)],
+      [hour(9), hour(12)],
+      [hour(12), 10],
+    ]);
+    // per day: the whole day, then the open end
+    expect(repo.built.get('mv_cycle_time_analytics')!.map((b) => b.statement.params.slice(2))).toEqual([
+      [hour(0), hour(24)],
+      [hour(24)],
+    ]);
   });
 
   it('fails when another refresh replaced the generation, keeping the one readers see', async () => {

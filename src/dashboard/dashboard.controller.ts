@@ -84,7 +84,11 @@ export class DashboardController {
   @Post('refresh')
   @HttpCode(200)
   @Roles(Role.Admin)
-  @ApiOperation({ summary: 'Rebuild every view now from all history (one replica at a time)' })
+  @ApiOperation({
+    summary: 'Rebuild every view now from all history (one replica at a time)',
+    description:
+      'A self-check: the history views are first refreshed incrementally, then rebuilt in full and compared; rows that differ are logged and counted in counts.mismatches and dashboard_self_check_mismatches_total, and the full rebuild is kept',
+  })
   @ApiOkResponse({ type: RefreshResultDto })
   @ApiConflictResponse({
     type: ErrorResponseDto,

@@ -26,9 +26,10 @@ import type { ViewName } from './dashboard.schema.js';
  *
  * The watermark condition is written `id + 0 <= ?`: as a plain range on the primary key it
  * tempts SQLite's planner into scanning the whole table by id instead of using the index on
- * occurred_at (or token_id) that actually narrows the rows. An incremental refresh reads only
- * the recent events, and names the index on occurred_at (forceIndex) so its plan does not hang
- * on table statistics: after a bulk load MariaDB's can be stale enough to scan the table.
+ * occurred_at (or token_id) that actually narrows the rows. A history statement that reads a
+ * chunk of time (the recent events of an incremental refresh, or one step of a history read in
+ * steps) names the index on occurred_at (forceIndex) so its plan does not hang on table
+ * statistics: after a bulk load MariaDB's can be stale enough to scan the table.
  */
 export interface BuildContext {
   dialect: Dialect;
@@ -40,9 +41,15 @@ export interface BuildContext {
   watermark: number;
   windowStart: Date;
   windowEnd: Date;
-  /** Incremental: recompute the partitions (hours, days) from this time on; null rebuilds all. */
-  since: Date | null;
 }
+
+/**
+ * One step of a history view (token flow, cycle times): the partitions (hours, days) whose
+ * events occurred in [from, until), `until` null for the last. Token flow carries each node's
+ * wip from the rows the generation already holds before `from`, so a history built in several
+ * steps equals one built in a single statement. Null: all of history, read in one statement.
+ */
+export type HistoryChunk = { from: Date; until: Date | null } | null;
 
 export interface Statement {
   sql: string;
@@ -52,76 +59,105 @@ export interface Statement {
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-/** The views whose partitions are periods of history, which an incremental refresh can recompute from `since` on. */
-export const INCREMENTAL_VIEWS: ReadonlySet<ViewName> = new Set(['mv_token_flow_summary', 'mv_cycle_time_analytics']);
+/** The views whose partitions are periods of history: built in chunks of time, and incrementally from a time on. */
+export const HISTORY_VIEWS = {
+  mv_token_flow_summary: {
+    unitMs: HOUR_MS,
+    key: ['node_id', 'bucket_start'],
+    figures: ['entered', 'exited', 'scrapped', 'wip'],
+    chunk: tokenFlowChunk,
+    keptBefore: tokenFlowKept,
+  },
+  mv_cycle_time_analytics: {
+    unitMs: DAY_MS,
+    key: ['product_code', 'day'],
+    figures: ['tokens_finished', 'avg_cycle_ms', 'p50_cycle_ms', 'p90_cycle_ms'],
+    chunk: cycleTimesChunk,
+    keptBefore: cycleTimesKept,
+  },
+} as const satisfies Partial<
+  Record<
+    ViewName,
+    {
+      /** Partitions are this long: chunk bounds are multiples of it. */
+      unitMs: number;
+      /** The columns that name a row within a generation, and those that hold its figures. */
+      key: readonly string[];
+      figures: readonly string[];
+      chunk: (c: BuildContext, chunk: HistoryChunk) => Statement;
+      /** Copies the previous generation's partitions before `from` (an incremental refresh keeps them). */
+      keptBefore: (c: BuildContext, from: Date) => Statement;
+    }
+  >
+>;
+export type HistoryView = keyof typeof HISTORY_VIEWS;
 
-export function buildView(view: ViewName, c: BuildContext): Statement[] {
-  switch (view) {
-    case 'mv_token_flow_summary':
-      return tokenFlow(c);
-    case 'mv_node_bottlenecks':
-      return [bottlenecks(c)];
-    case 'mv_team_workload':
-      return [teamWorkload(c)];
-    case 'mv_cycle_time_analytics':
-      return cycleTimes(c);
-  }
+export function isHistoryView(view: ViewName): view is HistoryView {
+  return view in HISTORY_VIEWS;
+}
+
+/** The single statement of a view over the current state and a recent window (bottlenecks, team workload). */
+export function windowView(view: Exclude<ViewName, HistoryView>, c: BuildContext): Statement {
+  return view === 'mv_node_bottlenecks' ? bottlenecks(c) : teamWorkload(c);
+}
+
+/** The chunk's condition on `column`, and the index hint that reads it (none for all of history: a scan). */
+function chunkRange(d: Dialect, column: string, chunk: HistoryChunk): { sql: string; params: string[]; index: string } {
+  if (!chunk) return { sql: '', params: [], index: '' };
+  const params = [toDbTime(chunk.from), ...(chunk.until ? [toDbTime(chunk.until)] : [])];
+  return { sql: `AND ${column} >= ?${chunk.until ? ` AND ${column} < ?` : ''}`, params, index: recentEventsIndex(d) };
 }
 
 /** Entered, exited and scrapped per node and hour; wip is the running sum of the three at each bucket's end. */
-function tokenFlow(c: BuildContext): Statement[] {
+function tokenFlowChunk(c: BuildContext, chunk: HistoryChunk): Statement {
   const d = c.dialect;
-  const from = c.since ? toDbTime(floorTo(c.since, HOUR_MS)) : null;
-  const recent = from ? 'AND occurred_at >= ?' : '';
-  const recentParams = from ? [from] : [];
-  const events = from ? `token_event ${recentEventsIndex(d)}` : 'token_event';
+  const range = chunkRange(d, 'occurred_at', chunk);
+  const events = `token_event ${range.index}`;
   const moves = `
     SELECT node_id, ${hourBucket(d, 'occurred_at')} AS bucket_start,
       CASE WHEN type IN ('spawned', 'routed') THEN 1 ELSE 0 END AS entered,
       CASE WHEN type = 'finished' THEN 1 ELSE 0 END AS exited,
       CASE WHEN type = 'scrapped' THEN 1 ELSE 0 END AS scrapped
-    FROM ${events} WHERE type IN ('spawned', 'routed', 'finished', 'scrapped') AND id + 0 <= ? ${recent}
+    FROM ${events} WHERE type IN ('spawned', 'routed', 'finished', 'scrapped') AND id + 0 <= ? ${range.sql}
     UNION ALL
     SELECT ${jsonInt(d, 'payload', '$.fromNodeId')}, ${hourBucket(d, 'occurred_at')}, 0, 1, 0
-    FROM ${events} WHERE type = 'routed' AND id + 0 <= ? ${recent}`;
-  // an incremental run carries each node's wip from its last kept bucket
-  const carried = from
-    ? `LEFT JOIN (
-         SELECT o.node_id, o.wip FROM mv_token_flow_summary o
-         JOIN (SELECT node_id, MAX(bucket_start) AS last_bucket FROM mv_token_flow_summary WHERE generation = ? AND bucket_start < ? GROUP BY node_id) l
-           ON l.node_id = o.node_id AND l.last_bucket = o.bucket_start
-         WHERE o.generation = ?
-       ) b ON b.node_id = m.node_id`
-    : '';
-  const statements: Statement[] = [
-    {
-      sql: `INSERT INTO mv_token_flow_summary (generation, node_id, bucket_start, entered, exited, scrapped, wip)
-        SELECT ?, m.node_id, m.bucket_start, m.entered, m.exited, m.scrapped,
-          ${from ? 'COALESCE(b.wip, 0) + ' : ''}SUM(m.entered - m.exited - m.scrapped) OVER (PARTITION BY m.node_id ORDER BY m.bucket_start ROWS UNBOUNDED PRECEDING)
-        FROM (
-          SELECT node_id, bucket_start, SUM(entered) AS entered, SUM(exited) AS exited, SUM(scrapped) AS scrapped
-          FROM (${moves}) e
-          WHERE node_id IS NOT NULL
-          GROUP BY node_id, bucket_start
-        ) m ${carried}`,
-      params: [
-        c.generation,
-        c.watermark,
-        ...recentParams,
-        c.watermark,
-        ...recentParams,
-        ...(from ? [c.previous, from, c.previous] : []),
-      ],
-    },
-  ];
-  if (from) {
-    statements.unshift({
-      sql: `INSERT INTO mv_token_flow_summary (generation, node_id, bucket_start, entered, exited, scrapped, wip)
-        SELECT ?, node_id, bucket_start, entered, exited, scrapped, wip FROM mv_token_flow_summary WHERE generation = ? AND bucket_start < ?`,
-      params: [c.generation, c.previous, from],
-    });
-  }
-  return statements;
+    FROM ${events} WHERE type = 'routed' AND id + 0 <= ? ${range.sql}`;
+  // each node's wip at the end of its last bucket before the chunk, in this generation
+  const carried = !chunk
+    ? ''
+    : `LEFT JOIN (
+       SELECT o.node_id, o.wip FROM mv_token_flow_summary o
+       JOIN (SELECT node_id, MAX(bucket_start) AS last_bucket FROM mv_token_flow_summary WHERE generation = ? AND bucket_start < ? GROUP BY node_id) l
+         ON l.node_id = o.node_id AND l.last_bucket = o.bucket_start
+       WHERE o.generation = ?
+     ) b ON b.node_id = m.node_id`;
+  return {
+    sql: `INSERT INTO mv_token_flow_summary (generation, node_id, bucket_start, entered, exited, scrapped, wip)
+      SELECT ?, m.node_id, m.bucket_start, m.entered, m.exited, m.scrapped,
+        ${chunk ? 'COALESCE(b.wip, 0) + ' : ''}SUM(m.entered - m.exited - m.scrapped) OVER (PARTITION BY m.node_id ORDER BY m.bucket_start ROWS UNBOUNDED PRECEDING)
+      FROM (
+        SELECT node_id, bucket_start, SUM(entered) AS entered, SUM(exited) AS exited, SUM(scrapped) AS scrapped
+        FROM (${moves}) e
+        WHERE node_id IS NOT NULL
+        GROUP BY node_id, bucket_start
+      ) m ${carried}`,
+    params: [
+      c.generation,
+      c.watermark,
+      ...range.params,
+      c.watermark,
+      ...range.params,
+      ...(chunk ? [c.generation, toDbTime(chunk.from), c.generation] : []),
+    ],
+  };
+}
+
+function tokenFlowKept(c: BuildContext, from: Date): Statement {
+  return {
+    sql: `INSERT INTO mv_token_flow_summary (generation, node_id, bucket_start, entered, exited, scrapped, wip)
+      SELECT ?, node_id, bucket_start, entered, exited, scrapped, wip FROM mv_token_flow_summary WHERE generation = ? AND bucket_start < ?`,
+    params: [c.generation, c.previous, toDbTime(from)],
+  };
 }
 
 /** Per node (end nodes have no queue): the queue now, waits and processing in the window, and the rank. */
@@ -204,31 +240,29 @@ function teamWorkload(c: BuildContext): Statement {
 }
 
 /** Per product and UTC day of finishing: tokens finished, average, p50 and p90 of spawn-to-finish. */
-function cycleTimes(c: BuildContext): Statement[] {
+function cycleTimesChunk(c: BuildContext, chunk: HistoryChunk): Statement {
   const d = c.dialect;
-  const from = c.since ? floorTo(c.since, DAY_MS) : null;
+  const range = chunkRange(d, 'f.occurred_at', chunk);
   // correlated lookups, so every database starts from the finished events (MariaDB would
   // otherwise start from job_ticket and walk every token's history)
   const spawnedAt = `(SELECT s.occurred_at FROM token_event s WHERE s.token_id = f.token_id AND s.type = 'spawned' ORDER BY s.id LIMIT 1)`;
   const cycles = `SELECT (SELECT j.product_code FROM token t JOIN job_ticket j ON j.id = t.job_id WHERE t.id = f.token_id) AS product_code,
       ${utcDay(d, 'f.occurred_at')} AS day, ${msBetween(d, spawnedAt, 'f.occurred_at')} AS ms
-    FROM token_event f ${from ? recentEventsIndex(d) : ''}
-    WHERE f.type = 'finished' AND f.id + 0 <= ? ${from ? 'AND f.occurred_at >= ?' : ''}`;
-  const statements: Statement[] = [
-    {
-      sql: `INSERT INTO mv_cycle_time_analytics (generation, product_code, day, tokens_finished, avg_cycle_ms, p50_cycle_ms, p90_cycle_ms)
-        SELECT ?, product_code, day, measured, avg_ms, p50_ms, p90_ms FROM (${distribution(d, ['product_code', 'day'], cycles, [50, 90])}) r`,
-      params: [c.generation, c.watermark, ...(from ? [toDbTime(from)] : [])],
-    },
-  ];
-  if (from) {
-    statements.unshift({
-      sql: `INSERT INTO mv_cycle_time_analytics (generation, product_code, day, tokens_finished, avg_cycle_ms, p50_cycle_ms, p90_cycle_ms)
-        SELECT ?, product_code, day, tokens_finished, avg_cycle_ms, p50_cycle_ms, p90_cycle_ms FROM mv_cycle_time_analytics WHERE generation = ? AND day < ?`,
-      params: [c.generation, c.previous, toDbTime(from).slice(0, 10)],
-    });
-  }
-  return statements;
+    FROM token_event f ${range.index}
+    WHERE f.type = 'finished' AND f.id + 0 <= ? ${range.sql}`;
+  return {
+    sql: `INSERT INTO mv_cycle_time_analytics (generation, product_code, day, tokens_finished, avg_cycle_ms, p50_cycle_ms, p90_cycle_ms)
+      SELECT ?, product_code, day, measured, avg_ms, p50_ms, p90_ms FROM (${distribution(d, ['product_code', 'day'], cycles, [50, 90])}) r`,
+    params: [c.generation, c.watermark, ...range.params],
+  };
+}
+
+function cycleTimesKept(c: BuildContext, from: Date): Statement {
+  return {
+    sql: `INSERT INTO mv_cycle_time_analytics (generation, product_code, day, tokens_finished, avg_cycle_ms, p50_cycle_ms, p90_cycle_ms)
+      SELECT ?, product_code, day, tokens_finished, avg_cycle_ms, p50_cycle_ms, p90_cycle_ms FROM mv_cycle_time_analytics WHERE generation = ? AND day < ?`,
+    params: [c.generation, c.previous, toDbTime(from).slice(0, 10)],
+  };
 }
 
 /**
@@ -247,11 +281,11 @@ function distribution(d: Dialect, keys: string[], source: string, percentiles: n
     GROUP BY ${by}`;
 }
 
-function floorTo(date: Date, unitMs: number): Date {
+export function floorTo(date: Date, unitMs: number): Date {
   return new Date(Math.floor(date.getTime() / unitMs) * unitMs);
 }
 
-/** The index an incremental refresh reads recent events through. */
+/** The index a chunk reads its events through. */
 function recentEventsIndex(dialect: Dialect): string {
   return forceIndex(dialect, 'idx_token_event_time');
 }

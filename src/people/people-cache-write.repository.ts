@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { yieldToEventLoop } from '../common/yield-to-event-loop.js';
 import { dialectOf, execute, insertChunkRows, toDbTime, upsertStatement } from '../database/dialect.js';
 import type { CacheTable } from './people-cache.repository.js';
 import type { AvailabilityRecord, OperatorRecord, TeamRecord } from './people-records.js';
@@ -132,6 +133,7 @@ export class PeopleCacheWriteRepository {
   async retire(em: EntityManager, table: CacheTable, rejectedIds: string[], stamp: Stamp): Promise<number> {
     const fetched = toDbTime(stamp.fetchedAt);
     for (let k = 0; k < rejectedIds.length; k += ID_CHUNK) {
+      if (k > 0) await yieldToEventLoop();
       const part = rejectedIds.slice(k, k + ID_CHUNK);
       await em.query(
         `UPDATE ${table} SET fetched_at = ?, expires_at = ? WHERE id IN (${part.map(() => '?').join(', ')})`,
@@ -161,6 +163,9 @@ async function upsert(
   const dialect = dialectOf(em);
   const chunk = insertChunkRows(dialect, columns.length);
   for (let k = 0; k < rows.length; k += chunk) {
+    // the transaction keeps the connection meanwhile (SQLite's gate queues other flows' statements),
+    // but requests that need no database, /health/live first, are answered between batches
+    if (k > 0) await yieldToEventLoop();
     const part = rows.slice(k, k + chunk);
     await em.query(upsertStatement(dialect, table, columns, ['id'], update, part.length), part.flat());
   }

@@ -1240,7 +1240,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rebuild every view now from all history (one replica at a time) */
+        /**
+         * Rebuild every view now from all history (one replica at a time)
+         * @description A self-check: the history views are first refreshed incrementally, then rebuilt in full and compared; rows that differ are logged and counted in counts.mismatches and dashboard_self_check_mismatches_total, and the full rebuild is kept
+         */
         post: operations["dashboardRefresh"];
         delete?: never;
         options?: never;
@@ -2954,7 +2957,9 @@ export interface components {
              * @example {
              *       "views_refreshed": 4,
              *       "incremental": 0,
-             *       "rows": 1234
+             *       "rows": 1234,
+             *       "views_checked": 2,
+             *       "mismatches": 0
              *     }
              */
             counts: Record<string, never>;

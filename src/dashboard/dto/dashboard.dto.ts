@@ -131,5 +131,6 @@ export class RefreshResultDto {
   mode!: 'full';
   @ApiProperty() startedAt!: Date;
   @ApiProperty() finishedAt!: Date;
-  @ApiProperty({ example: { views_refreshed: 4, incremental: 0, rows: 1234 } }) counts!: Record<string, number>;
+  @ApiProperty({ example: { views_refreshed: 4, incremental: 0, rows: 1234, views_checked: 2, mismatches: 0 } })
+  counts!: Record<string, number>;
 }

@@ -4,8 +4,9 @@ import { DASHBOARD_FLAG, REFRESH_JOB } from '../dashboard.schema.js';
 
 /**
  * Scheduled ticks refresh incrementally (the history views recompute only the periods new
- * events touch); a run on request rebuilds everything, which also repairs anything an
- * incremental refresh could have missed.
+ * events touch), except the first after each DASHBOARD_SELF_CHECK_CRON time, which self-checks.
+ * A run on request self-checks too: it rebuilds everything, which repairs anything an
+ * incremental refresh could have missed, and reports whether one did.
  */
 export function refreshViewsJob(cron: string, refresh: DashboardRefreshService): PhaseJob {
   return {
@@ -13,6 +14,9 @@ export function refreshViewsJob(cron: string, refresh: DashboardRefreshService):
     description: 'Refreshes the four dashboard analytics tables from token_event',
     cron,
     flag: DASHBOARD_FLAG,
-    run: (ctx) => refresh.refresh({ full: ctx.manual, signal: ctx.signal }),
+    run: async (ctx) =>
+      ctx.manual || (await refresh.selfCheckDue())
+        ? refresh.selfCheck(ctx.signal)
+        : refresh.refresh({ full: false, signal: ctx.signal }),
   };
 }
