@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { Extends } from '../common/extension/extension-point.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
+import { scanContext } from '../phases/flags/work-context.js';
 import { SCAN_PRE_HANDLER, type ScanPreHandler } from '../production/hooks/scan-hook.js';
 import type { ScanInput, ScanResult } from '../production/scan.types.js';
 import { OEM_MODE, OEM_SHADOW_RUN } from './oem-flags.js';
@@ -43,6 +44,7 @@ export class OemScanHandler implements ScanPreHandler {
     const live = await this.fallback.run<OemAnswer>({
       flag: OEM_MODE,
       operation: 'oem_scan',
+      context: scanContext(scan),
       newPath: () => this.oem.scan(scan, em),
       legacy: async () => ({ result: null }),
     });
@@ -82,6 +84,7 @@ export class OemScanHandler implements ScanPreHandler {
     await this.fallback.run({
       flag: OEM_SHADOW_RUN,
       operation: 'oem_shadow_record',
+      context: scanContext(scan),
       newPath: () => record(plan),
       legacy: async () => undefined,
     });
@@ -91,6 +94,7 @@ export class OemScanHandler implements ScanPreHandler {
     const shadow = await this.fallback.run<OemPlan | null>({
       flag: OEM_SHADOW_RUN,
       operation: 'oem_shadow_plan',
+      context: scanContext(scan),
       newPath: () => this.oem.plan(scan, em, 'shadow'),
       legacy: async () => null,
     });

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Counter } from 'prom-client';
 import { MetricsService } from '../../common/metrics/metrics.service.js';
+import type { FlagContext } from '../flags/flag-rules.js';
 import { FlagsService } from '../flags/flags.service.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
 
@@ -23,12 +24,14 @@ export interface GatedCall<T> {
   flag: string;
   /** A short name for logs and metrics, e.g. `assign_on_spawn`. */
   operation: string;
+  /** What the caller knows of the work, for the flag's targeting rules; `NO_SCOPE` when nothing. */
+  context: FlagContext;
   newPath: () => Promise<T | Decline>;
   legacy: () => Promise<T>;
 }
 
 /**
- * The one way a phase-gated branch runs: flag off -> legacy; the new path throws or declines
+ * The one way a phase-gated branch runs: flag off, or its rules leave this work out -> legacy; the new path throws or declines
  * -> a `fallback_to_legacy` warning, a counter, and the legacy path. Callers never see the
  * new path's failure.
  */
@@ -54,7 +57,7 @@ export class PhaseFallback {
   }
 
   async run<T>(call: GatedCall<T>): Promise<GatedResult<T>> {
-    if (!this.flags.isEnabled(call.flag)) return { value: await call.legacy(), path: 'legacy' };
+    if (!this.flags.evaluate(call.flag, call.context).value) return { value: await call.legacy(), path: 'legacy' };
     let reason: string;
     let error: unknown;
     try {

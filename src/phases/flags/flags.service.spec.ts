@@ -7,6 +7,8 @@ import type { SwitchChange } from '../rollback/emergency-statements.js';
 import { FeatureFlag } from './feature-flag.entity.js';
 import type { FlagPoll, FlagsRepository } from './flags.repository.js';
 import { FlagsService } from './flags.service.js';
+import type { FlagRulesRepository, RulesChange } from './flag-rules.repository.js';
+import type { FlagRule } from './flag-rules.js';
 
 /** feature_flag and its version row in memory; each write is kept as the service asked for it. */
 class FakeFlagsRepository implements Pick<FlagsRepository, 'version' | 'poll' | 'all' | 'write'> {
@@ -37,6 +39,26 @@ class FakeFlagsRepository implements Pick<FlagsRepository, 'version' | 'poll' | 
   }
 }
 
+/** feature_flag_rules in memory; a write bumps the flags' version as the real one does. */
+class FakeRulesRepository implements Pick<FlagRulesRepository, 'all' | 'write'> {
+  readonly rows = new Map<string, FlagRule[]>();
+
+  constructor(private readonly flags: FakeFlagsRepository) {}
+
+  async all(): Promise<Map<string, FlagRule[]>> {
+    return new Map(this.rows);
+  }
+
+  async write(manager: EntityManager, key: string, rules: FlagRule[] | null): Promise<RulesChange | null> {
+    if (manager !== em) throw new Error('written outside the caller transaction');
+    const before = this.rows.get(key) ?? null;
+    if (rules) this.rows.set(key, rules);
+    else this.rows.delete(key);
+    this.flags.versionNumber++;
+    return { before, after: rules };
+  }
+}
+
 const em = {} as EntityManager;
 const change = { actor: 'ops', reason: 'incident 42' };
 
@@ -54,7 +76,15 @@ function flagsService(options: { schema?: Record<number, SchemaState>; forceOff?
   };
   const config = { get: (key: keyof Environment) => settings[key] } as unknown as ConfigService<Environment, true>;
   const repo = new FakeFlagsRepository();
-  return { repo, flags: new FlagsService({} as DataSource, repo as unknown as FlagsRepository, registry, config) };
+  const rules = new FakeRulesRepository(repo);
+  const flags = new FlagsService(
+    {} as DataSource,
+    repo as unknown as FlagsRepository,
+    rules as unknown as FlagRulesRepository,
+    registry,
+    config,
+  );
+  return { repo, rules, flags };
 }
 
 describe('FlagsService', () => {
