@@ -159,3 +159,46 @@ describe('FlagsService', () => {
     expect(repo.loads).toBe(2);
   });
 });
+
+describe('FlagsService targeting rules', () => {
+  const weld = [{ scope: { stations: ['ST-WELD'] } }];
+
+  it('evaluates rules only for an enabled flag, in memory, and the kill switch beats them', async () => {
+    const { flags } = flagsService({ forceOff: 'p8_on' });
+    await flags.setRules('p7_on', weld, change, em);
+    await flags.setRules('p8_on', weld, change, em);
+    await flags.refresh();
+    // stored off (what a rollback or an emergency leaves) wins over a matching rule
+    expect(flags.evaluate('p7_on', { station: 'ST-WELD' })).toEqual({ value: false, reason: 'STATIC' });
+    await flags.setMany(['p7_on', 'p8_on'], true, change, em);
+    await flags.refresh();
+    expect(flags.evaluate('p7_on', { station: 'ST-WELD' })).toEqual({ value: true, reason: 'TARGETING_MATCH' });
+    expect(flags.evaluate('p7_on', { station: 'ST-CUT' })).toEqual({ value: false, reason: 'DEFAULT' });
+    expect(flags.evaluate('p8_on', { station: 'ST-WELD' })).toEqual({ value: false, reason: 'DISABLED' });
+    // the switch jobs and rollbacks read is the flag's own, whatever its rules
+    expect(flags.isEnabled('p7_on')).toBe(true);
+    expect(flags.view('p7_on').rules).toEqual(weld);
+
+    await flags.setRules('p7_on', [], change, em);
+    await flags.refresh();
+    expect(flags.evaluate('p7_on', { station: 'ST-CUT' })).toEqual({ value: true, reason: 'STATIC' });
+    expect(flags.view('p7_on').rules).toEqual([]);
+  });
+
+  it('refuses bad rules, a missing reason and an unknown flag before writing anything', async () => {
+    const { rules, flags } = flagsService();
+    await expect(
+      flags.setRules('p7_on', [{ percentage: 200 }], { actor: 'ops', reason: ' ' }, em),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: {
+        errors: [
+          { field: 'rules.0.percentage', messages: ['must be a number from 0 to 100 with at most two decimals'] },
+          { field: 'reason', messages: ['a reason is required for every flag change'] },
+        ],
+      },
+    });
+    await expect(flags.setRules('nope', weld, change, em)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(rules.rows.size).toBe(0);
+  });
+});
