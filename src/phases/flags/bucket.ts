@@ -23,14 +23,24 @@ const C2 = 0x1b873593;
 
 /** MurmurHash3 x86 32-bit of the key's UTF-8 bytes, unsigned. */
 export function murmur3(text: string, seed: number): number {
-  // one char per UTF-8 byte; ASCII (every code and serial in practice) is that already
-  const key = isAscii(text) ? text : Buffer.from(text, 'utf8').toString('latin1');
+  // ASCII (every code and serial in practice) is its own UTF-8, seen in the same pass; anything else is hashed again as its bytes
+  const ascii = hashChars(text, seed, false);
+  return ascii >= 0 ? ascii : hashChars(Buffer.from(text, 'utf8').toString('latin1'), seed, true);
+}
+
+/** The hash of `key`'s char codes taken as bytes; -1 when one is above 0x7f unless `bytes` says they are bytes. */
+function hashChars(key: string, seed: number, bytes: boolean): number {
   const length = key.length;
   let h = seed >>> 0;
+  let high = 0;
   const whole = length & ~3;
   for (let i = 0; i < whole; i += 4) {
-    let k =
-      key.charCodeAt(i) | (key.charCodeAt(i + 1) << 8) | (key.charCodeAt(i + 2) << 16) | (key.charCodeAt(i + 3) << 24);
+    const b0 = key.charCodeAt(i);
+    const b1 = key.charCodeAt(i + 1);
+    const b2 = key.charCodeAt(i + 2);
+    const b3 = key.charCodeAt(i + 3);
+    high |= b0 | b1 | b2 | b3;
+    let k = b0 | (b1 << 8) | (b2 << 16) | (b3 << 24);
     k = Math.imul(k, C1);
     k = (k << 15) | (k >>> 17);
     k = Math.imul(k, C2);
@@ -41,13 +51,23 @@ export function murmur3(text: string, seed: number): number {
   const tail = length & 3;
   if (tail > 0) {
     let k = key.charCodeAt(whole);
-    if (tail > 1) k ^= key.charCodeAt(whole + 1) << 8;
-    if (tail > 2) k ^= key.charCodeAt(whole + 2) << 16;
+    high |= k;
+    if (tail > 1) {
+      const b1 = key.charCodeAt(whole + 1);
+      high |= b1;
+      k ^= b1 << 8;
+    }
+    if (tail > 2) {
+      const b2 = key.charCodeAt(whole + 2);
+      high |= b2;
+      k ^= b2 << 16;
+    }
     k = Math.imul(k, C1);
     k = (k << 15) | (k >>> 17);
     k = Math.imul(k, C2);
     h ^= k;
   }
+  if (high > 0x7f && !bytes) return -1;
   h ^= length;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -55,9 +75,4 @@ export function murmur3(text: string, seed: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
-}
-
-function isAscii(key: string): boolean {
-  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) > 0x7f) return false;
-  return true;
 }

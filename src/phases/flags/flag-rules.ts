@@ -74,12 +74,36 @@ export const EVALUATIONS = {
   noRuleMatched: answer(false, 'DEFAULT'),
 } as const;
 
-interface CompiledRule {
-  scope: Array<readonly [ContextAttribute, ReadonlySet<string>]>;
-  /** Buckets below this take the new path; null without a percentage. */
-  below: number | null;
-  bucketBy: ContextAttribute;
+type Read = (context: FlagContext) => string | undefined;
+
+// one small function per attribute: a property read the engine can inline, unlike context[name]
+const READERS: Record<ContextAttribute, Read> = {
+  targetingKey: (c) => c.targetingKey,
+  station: (c) => c.station,
+  node: (c) => c.node,
+  graph: (c) => c.graph,
+  product: (c) => c.product,
+  customer: (c) => c.customer,
+  job: (c) => c.job,
+  token: (c) => c.token,
+};
+
+interface CompiledScope {
+  read: Read;
+  values: ReadonlySet<string>;
 }
+
+interface CompiledRule {
+  scope: CompiledScope[];
+  /** Buckets below this take the new path; -1 without a percentage. */
+  below: number;
+  bucketKey: Read;
+  /** Keys already bucketed: a token is evaluated at every scan and move, and its bucket never changes. */
+  seen: Map<string, boolean>;
+}
+
+/** Bounds the memory of `seen`: past it the map starts again (a bucket is recomputed, never changed). */
+const SEEN_LIMIT = 20_000;
 
 /** A flag's rules, ready to evaluate in memory. */
 export class CompiledRules {
@@ -89,11 +113,13 @@ export class CompiledRules {
   constructor(flagKey: string, rules: readonly FlagRule[]) {
     this.seed = flagSeed(flagKey);
     this.rules = rules.map((rule) => ({
-      scope: Object.entries(rule.scope ?? {}).map(
-        ([dimension, values]) => [SCOPE_DIMENSIONS[dimension as ScopeDimension], new Set(values)] as const,
-      ),
-      below: rule.percentage === undefined ? null : Math.round(rule.percentage * (BUCKETS / 100)),
-      bucketBy: rule.bucketBy ?? 'targetingKey',
+      scope: Object.entries(rule.scope ?? {}).map(([dimension, values]) => ({
+        read: READERS[SCOPE_DIMENSIONS[dimension as ScopeDimension]],
+        values: new Set(values),
+      })),
+      below: rule.percentage === undefined ? -1 : Math.round(rule.percentage * (BUCKETS / 100)),
+      bucketKey: READERS[rule.bucketBy ?? 'targetingKey'],
+      seen: new Map(),
     }));
   }
 
@@ -102,18 +128,31 @@ export class CompiledRules {
    * the context (work that cannot be bucketed is not matched by it). No match: off.
    */
   evaluate(context: FlagContext): FlagEvaluation {
-    next: for (const rule of this.rules) {
-      for (const [attribute, values] of rule.scope) {
-        const value = context[attribute];
-        if (value === undefined || !values.has(value)) continue next;
-      }
-      if (rule.below === null) return EVALUATIONS.matched;
-      const key = context[rule.bucketBy];
+    const rules = this.rules;
+    for (let r = 0; r < rules.length; r++) {
+      const rule = rules[r];
+      if (!inScope(rule.scope, context)) continue;
+      if (rule.below < 0) return EVALUATIONS.matched;
+      const key = rule.bucketKey(context);
       if (key === undefined) continue;
-      return bucketOf(this.seed, key) < rule.below ? EVALUATIONS.splitIn : EVALUATIONS.splitOut;
+      let inside = rule.seen.get(key);
+      if (inside === undefined) {
+        if (rule.seen.size >= SEEN_LIMIT) rule.seen.clear();
+        inside = bucketOf(this.seed, key) < rule.below;
+        rule.seen.set(key, inside);
+      }
+      return inside ? EVALUATIONS.splitIn : EVALUATIONS.splitOut;
     }
     return EVALUATIONS.noRuleMatched;
   }
+}
+
+function inScope(scope: readonly CompiledScope[], context: FlagContext): boolean {
+  for (let i = 0; i < scope.length; i++) {
+    const value = scope[i].read(context);
+    if (value === undefined || !scope[i].values.has(value)) return false;
+  }
+  return true;
 }
 
 export const MAX_RULES = 50;

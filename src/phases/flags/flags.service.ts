@@ -68,6 +68,8 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
   private readonly refreshMs: number;
   private snapshot = new Map<string, FeatureFlag>();
   private rules = new Map<string, LoadedRules>();
+  /** Per flag, what evaluate() answers: fixed (kill switch, stored off, no rules) or up to its rules. */
+  private decisions = new Map<string, FlagEvaluation | CompiledRules>();
   private version = -1;
   private timer?: NodeJS.Timeout;
   private refreshFailing = false;
@@ -111,10 +113,9 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
 
   /** Whether the new path runs for this work, and why (OFREP's reasons). In memory: no query. */
   evaluate(key: string, context: FlagContext): FlagEvaluation {
-    if (this.killSwitch.forcesOff(key)) return EVALUATIONS.forcedOff;
-    if (!this.snapshot.get(key)?.enabled) return EVALUATIONS.storedOff;
-    const rules = this.rules.get(key);
-    return rules ? rules.compiled.evaluate(context) : EVALUATIONS.on;
+    const decided = this.decisions.get(key);
+    if (decided === undefined) return this.killSwitch.forcesOff(key) ? EVALUATIONS.forcedOff : EVALUATIONS.storedOff;
+    return decided instanceof CompiledRules ? decided.evaluate(context) : decided;
   }
 
   list(): FlagView[] {
@@ -214,7 +215,14 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
     this.rules = new Map(
       [...rules].map(([key, list]) => [key, { rules: list, compiled: new CompiledRules(key, list) }]),
     );
+    this.decisions = new Map(flags.map((f) => [f.key, this.decision(f)]));
     this.version = version;
+  }
+
+  private decision(flag: FeatureFlag): FlagEvaluation | CompiledRules {
+    if (this.killSwitch.forcesOff(flag.key)) return EVALUATIONS.forcedOff;
+    if (!flag.enabled) return EVALUATIONS.storedOff;
+    return this.rules.get(flag.key)?.compiled ?? EVALUATIONS.on;
   }
 
   /** No rules table yet (an admin CLI on a database not migrated this far): no flag has rules. */
