@@ -3,6 +3,7 @@ import { bucketOf, BUCKETS, flagSeed } from '../src/phases/flags/bucket.js';
 import { FlagsService } from '../src/phases/flags/flags.service.js';
 import { RollbackService } from '../src/phases/rollback/rollback.service.js';
 import { OEM_MODE } from '../src/oem/oem-flags.js';
+import { assertBuilt, runCli } from './support/processes.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const ACME = '^OEM-ACME-(?P<ref>PO-\\d+)-S(?P<seq>\\d+)$';
@@ -135,5 +136,25 @@ describe('flag targeting rules', () => {
       .set(t.auth(Role.Supervisor))
       .send({ rules: [], reason: 'not mine' })
       .expect(403);
+  });
+
+  it('sets and clears rules from the CLI, audited with the operator as actor; bad rules exit 1 naming the field', async () => {
+    assertBuilt();
+    const rules = JSON.stringify([{ scope: { stations: ['ST-WELD'] }, percentage: 25, bucketBy: 'token' }]);
+    const set = await runCli(['flags', 'rules', 'set', OEM_MODE, rules, '--reason', 'cli pilot'], t.db.env);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toMatch(/stations=ST-WELD 25% by token/);
+    const bad = await runCli(['flags', 'rules', 'set', OEM_MODE, '[{"percentage":-1}]', '--reason', 'x'], t.db.env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/rules\.0\.percentage: must be a number from 0 to 100/);
+    const cleared = await runCli(['flags', 'rules', 'clear', OEM_MODE, '--reason', 'cli pilot over'], t.db.env);
+    expect(cleared.code).toBe(0);
+
+    const audit = await t.app.get(FlagsService).rulesAudit({ key: OEM_MODE, limit: 2 });
+    expect(audit.map((a) => [a.reason, a.before?.length ?? null, a.after?.length ?? null])).toEqual([
+      ['cli pilot over', 1, null],
+      ['cli pilot', 1, 1],
+    ]);
+    expect(audit[0].actor).toMatch(/^cli:/);
   });
 });
