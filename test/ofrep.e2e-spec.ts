@@ -1,6 +1,7 @@
 import { OpenFeature } from '@openfeature/server-sdk';
 import { OFREPProvider } from '@openfeature/ofrep-provider';
 import { Role } from '../src/common/auth/role.js';
+import { bucketOf, BUCKETS, flagSeed } from '../src/phases/flags/bucket.js';
 import { FlagsService } from '../src/phases/flags/flags.service.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { samplePhases } from './support/test-phases.js';
@@ -44,6 +45,40 @@ describe('OpenFeature remote evaluation (OFREP)', () => {
     expect(details.flagMetadata).toMatchObject({ phase: 91, stored: true, forcedOff: false });
   });
 
+  it('evaluates targeting rules from the OpenFeature context: TARGETING_MATCH, SPLIT, DEFAULT, then STATIC', async () => {
+    const flags = t.app.get(FlagsService);
+    const change = { actor: 'test', reason: 'ofrep rules' };
+    await flags.set('sample_runtime', true, change);
+    await flags.setRules('sample_runtime', [{ scope: { stations: ['ST-WELD'] } }, { percentage: 50 }], change);
+    const of = await client(t.keys[Role.Station], 'rules');
+
+    const weld = await of.getBooleanDetails('sample_runtime', false, { targetingKey: 'T-1', station: 'ST-WELD' });
+    expect(weld).toMatchObject({ value: true, reason: 'TARGETING_MATCH', variant: 'on' });
+    expect(weld.flagMetadata).toMatchObject({ stored: true, rules: 2 });
+    const seed = flagSeed('sample_runtime');
+    const values = new Set<boolean>();
+    for (let i = 0; i < 8; i++) {
+      const targetingKey = `T-${i}`;
+      const split = await of.getBooleanDetails('sample_runtime', true, { targetingKey, station: 'ST-CUT' });
+      const value = bucketOf(seed, targetingKey) < BUCKETS / 2;
+      expect(split).toMatchObject({ value, reason: 'SPLIT', variant: value ? 'on' : 'off' });
+      values.add(value);
+    }
+    expect(values).toEqual(new Set([true, false]));
+    // nothing to match or to bucket by: no rule takes it, so the flag's default (off)
+    expect(await of.getBooleanDetails('sample_runtime', true, { station: 'ST-CUT' })).toMatchObject({
+      value: false,
+      reason: 'DEFAULT',
+      variant: 'off',
+    });
+
+    await flags.setRules('sample_runtime', [], change);
+    expect(await of.getBooleanDetails('sample_runtime', false, { station: 'ST-CUT' })).toMatchObject({
+      value: true,
+      reason: 'STATIC',
+    });
+  });
+
   it('answers an unknown flag with FLAG_NOT_FOUND, so the client falls back to its default', async () => {
     const of = await client(t.keys[Role.Station], 'station');
     const details = await of.getBooleanDetails('no_such_flag', true);
@@ -69,7 +104,7 @@ describe('OpenFeature remote evaluation (OFREP)', () => {
       value: false,
       reason: 'DISABLED',
       variant: 'off',
-      metadata: { phase: 91, stored: true, forcedOff: true },
+      metadata: { phase: 91, stored: true, forcedOff: true, rules: 0 },
       cacheable: false,
     });
   });

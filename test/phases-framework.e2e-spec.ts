@@ -7,6 +7,7 @@ import { concrete, declaredRoutes } from './support/routes.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { SAMPLE_JOB, sampleJobTiming, samplePhases } from './support/test-phases.js';
 import { DataSource } from 'typeorm';
+import { NO_SCOPE } from '../src/phases/flags/flag-rules.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const noJobs = { JOBS_ENABLED: 'false' };
@@ -125,7 +126,13 @@ describe('phase framework: flags', () => {
     const fallback = t.app.get(PhaseFallback);
     const flags = t.app.get(FlagsService);
     const call = (newPath: () => Promise<string | Decline>) =>
-      fallback.run({ flag: 'sample_shadow', operation: 'demo', newPath, legacy: async () => 'legacy' });
+      fallback.run({
+        flag: 'sample_shadow',
+        operation: 'demo',
+        context: NO_SCOPE,
+        newPath,
+        legacy: async () => 'legacy',
+      });
     expect(await call(async () => 'new')).toEqual({ value: 'legacy', path: 'legacy' });
     await flags.set('sample_shadow', true, { actor: 'test', reason: 'fallback test' });
     expect(await call(async () => 'new')).toEqual({ value: 'new', path: 'new' });

@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { Extends } from '../common/extension/extension-point.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
+import { workContext } from '../phases/flags/work-context.js';
 import { AUTOMATIC_ASSIGNER, type AutomaticAssigner } from '../production/hooks/assignment-hook.js';
 import { NodeAssignmentService } from '../production/node-assignment.service.js';
 import type { Assignment, JobRef, NodeRef, TokenRef } from '../production/production.types.js';
@@ -67,6 +68,7 @@ export class AutomaticAssignerService implements AutomaticAssigner {
     const result = await this.fallback.run<Assignment[] | null>({
       flag: RUNTIME_FLAG,
       operation,
+      context: workContext(tokens, node, job),
       newPath: async () => {
         contest = await this.resolver.contest(job.id, node.id, call.at, manager, tokens);
         decided = decide(contest, tokens.length, call.at);

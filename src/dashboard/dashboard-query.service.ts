@@ -6,6 +6,7 @@ import { ErrorCode } from '../common/errors/error-code.js';
 import { Environment } from '../config/environment.js';
 import { toDbTime } from '../database/dialect.js';
 import { PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
+import { NO_SCOPE } from '../phases/flags/flag-rules.js';
 import { DASHBOARD_FLAG, type ViewName } from './dashboard.schema.js';
 import { DashboardViewRepository, type ViewRows } from './dashboard-view.repository.js';
 import type {
@@ -84,6 +85,7 @@ export class DashboardQueryService {
     const { value } = await this.fallback.run({
       flag: DASHBOARD_FLAG,
       operation: `read_${view}`,
+      context: NO_SCOPE,
       newPath: async () => {
         const { refreshedAt, rows: data } = await rows();
         return {

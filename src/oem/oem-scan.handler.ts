@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { Extends } from '../common/extension/extension-point.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
+import type { FlagContext } from '../phases/flags/flag-rules.js';
 import { SCAN_PRE_HANDLER, type ScanPreHandler } from '../production/hooks/scan-hook.js';
 import type { ScanInput, ScanResult } from '../production/scan.types.js';
 import { OEM_MODE, OEM_SHADOW_RUN } from './oem-flags.js';
@@ -26,7 +27,7 @@ export class OemScanHandler implements ScanPreHandler {
   readonly name = 'oem';
   private readonly logger = new Logger(OemScanHandler.name);
   /** Plans waiting for observe() or observeFailure(); keyed by the scan object the core hands to each call. */
-  private readonly shadowPlans = new WeakMap<ScanInput, OemPlan>();
+  private readonly shadowPlans = new WeakMap<ScanInput, { plan: OemPlan; context: () => Promise<FlagContext> }>();
   private readonly scans: Counter;
 
   constructor(
@@ -40,9 +41,13 @@ export class OemScanHandler implements ScanPreHandler {
   }
 
   async handle(scan: ScanInput, em: EntityManager): Promise<ScanResult | null> {
+    let known: Promise<FlagContext> | undefined;
+    // built once per scan, and only when a flag asks for it
+    const context = () => (known ??= this.oem.flagContext(scan, em));
     const live = await this.fallback.run<OemAnswer>({
       flag: OEM_MODE,
       operation: 'oem_scan',
+      context,
       newPath: () => this.oem.scan(scan, em),
       legacy: async () => ({ result: null }),
     });
@@ -58,7 +63,7 @@ export class OemScanHandler implements ScanPreHandler {
             : 'not_oem';
     this.scans.inc({ path });
     this.logger.debug({ msg: 'scan', path, stationCode: scan.stationCode });
-    if (live.path === 'legacy') await this.planShadow(scan, em);
+    if (live.path === 'legacy') await this.planShadow(scan, em, context);
     if ('failure' in answer) throw answer.failure;
     if ('refusal' in answer) throw answer.refusal;
     return answer.result;
@@ -76,24 +81,26 @@ export class OemScanHandler implements ScanPreHandler {
   }
 
   private async recordShadow(scan: ScanInput, record: (plan: OemPlan) => Promise<void>): Promise<void> {
-    const plan = this.shadowPlans.get(scan);
-    if (!plan) return;
+    const planned = this.shadowPlans.get(scan);
+    if (!planned) return;
     this.shadowPlans.delete(scan);
     await this.fallback.run({
       flag: OEM_SHADOW_RUN,
       operation: 'oem_shadow_record',
-      newPath: () => record(plan),
+      context: planned.context,
+      newPath: () => record(planned.plan),
       legacy: async () => undefined,
     });
   }
 
-  private async planShadow(scan: ScanInput, em: EntityManager): Promise<void> {
+  private async planShadow(scan: ScanInput, em: EntityManager, context: () => Promise<FlagContext>): Promise<void> {
     const shadow = await this.fallback.run<OemPlan | null>({
       flag: OEM_SHADOW_RUN,
       operation: 'oem_shadow_plan',
+      context,
       newPath: () => this.oem.plan(scan, em, 'shadow'),
       legacy: async () => null,
     });
-    if (shadow.value) this.shadowPlans.set(scan, shadow.value);
+    if (shadow.value) this.shadowPlans.set(scan, { plan: shadow.value, context });
   }
 }

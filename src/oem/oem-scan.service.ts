@@ -11,6 +11,9 @@ import { OemRulesService } from './oem-rules.service.js';
 import { OemScanPlanner, reachedState, type OemPlan } from './oem-scan.planner.js';
 import type { PlanMode, StepMove } from './oem-scan.types.js';
 import { OemScanRepository } from './oem-scan.repository.js';
+import { compiledPattern } from './safe-pattern.js';
+import type { FlagContext } from '../phases/flags/flag-rules.js';
+import { scanContext } from '../phases/flags/work-context.js';
 
 /**
  * What the scan path answers: a result (null: manual path), a refusal the client must see, or
@@ -56,6 +59,23 @@ export class OemScanService {
     } catch (error) {
       return error instanceof DomainError ? { refusal: error } : { failure: error };
     }
+  }
+
+  /**
+   * What a flag rule sees of a scan: its station, and, when a rule of the station reads the
+   * barcode, the customer and the ticket it names. The ticket is the bucketing key, so every
+   * step of a ticket takes one path; a barcode no rule reads is its own key (a token serial).
+   * From the rules snapshot: no query while it is fresh.
+   */
+  async flagContext(scan: ScanInput, em: EntityManager): Promise<FlagContext> {
+    for (const rule of await this.rules.active(em)) {
+      if (rule.stationCode !== scan.stationCode) continue;
+      const match = compiledPattern(rule.pattern).match(scan.barcode);
+      if (!match) continue;
+      const ticket = match.ref === undefined ? `job ${match.job ?? ''}` : match.ref;
+      return { ...scanContext(scan), customer: rule.customer, targetingKey: `${rule.customer} ${ticket}` };
+    }
+    return scanContext(scan);
   }
 
   async plan(scan: ScanInput, em: EntityManager, mode: PlanMode): Promise<OemPlan> {

@@ -39,10 +39,10 @@ export class OfrepController {
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   evaluate(
     @Param() p: OfrepFlagKeyParam,
-    @Body() _request: OfrepEvaluationRequest,
+    @Body() request: OfrepEvaluationRequest,
     @Res({ passthrough: true }) res: Response,
   ): OfrepEvaluationSuccess | OfrepEvaluationFailure {
-    const result = this.ofrep.evaluate(p.key);
+    const result = this.ofrep.evaluate(p.key, request.context);
     if (result) return result;
     res.status(404);
     return { key: p.key, errorCode: 'FLAG_NOT_FOUND', errorDetails: `No flag named ${p.key}` };
@@ -60,11 +60,11 @@ export class OfrepController {
   @ApiNotModifiedResponse({ description: 'No flag changed since the given ETag' })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   evaluateAll(
-    @Body() _request: OfrepEvaluationRequest,
+    @Body() request: OfrepEvaluationRequest,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): OfrepBulkEvaluationSuccess | undefined {
-    const { body, etag } = this.ofrep.evaluateAll();
+    const { body, etag } = this.ofrep.evaluateAll(request.context);
     res.setHeader('ETag', etag);
     if (
       ifNoneMatch &&

@@ -6,7 +6,8 @@ export class OfrepEvaluationRequest {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
-    description: 'OpenFeature evaluation context; Phasegate flags do not target, so it is accepted and not used',
+    description:
+      "OpenFeature evaluation context: targetingKey (the bucketing key) and the attributes the flags' rules match: station, node, graph, product, customer, job, token",
   })
   @Omittable()
   @IsObject()
@@ -23,12 +24,17 @@ export class OfrepEvaluationSuccess {
   @ApiProperty() key!: string;
   @ApiProperty({ description: 'The effective value (stored value gated by the kill switch)' }) value!: boolean;
   @ApiProperty({
-    enum: ['STATIC', 'DISABLED'],
-    description: 'DISABLED when the environment kill switch forces the flag off',
+    enum: ['STATIC', 'TARGETING_MATCH', 'SPLIT', 'DEFAULT', 'DISABLED'],
+    description:
+      'DISABLED: the kill switch forces it off; STATIC: no rules apply (stored value); TARGETING_MATCH: a rule scope matched; SPLIT: a percentage rule bucketed the targeting key; DEFAULT: the flag has rules and none matched (off)',
   })
   reason!: string;
   @ApiProperty({ enum: ['on', 'off'] }) variant!: string;
-  @ApiProperty({ type: 'object', additionalProperties: true, example: { phase: 10, stored: true, forcedOff: false } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    example: { phase: 10, stored: true, forcedOff: false, rules: 0 },
+  })
   metadata!: Record<string, boolean | number | string>;
   @ApiPropertyOptional({ description: 'Phasegate flags change at run time: providers should not cache' })
   cacheable?: boolean;

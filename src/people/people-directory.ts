@@ -11,6 +11,7 @@ import type {
 } from '../assignment/operator-directory.js';
 import { Extends } from '../common/extension/extension-point.js';
 import { Decline, PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
+import { NO_SCOPE } from '../phases/flags/flag-rules.js';
 import { FlagsService } from '../phases/flags/flags.service.js';
 import { PeopleCacheRepository, type CacheTable } from './people-cache.repository.js';
 import {
@@ -170,6 +171,7 @@ export class PeopleOperatorDirectory implements ExternalOperatorDirectory {
     const result = await this.fallback.run({
       flag: PEOPLE_FLAG,
       operation: 'directory',
+      context: NO_SCOPE,
       legacy: async () => false,
       newPath: async () => (await this.unusable(CACHE_TABLES, db ?? this.dataSource)) ?? true,
     });
@@ -194,6 +196,7 @@ export class PeopleOperatorDirectory implements ExternalOperatorDirectory {
     const result = await this.fallback.run({
       flag: PEOPLE_FLAG,
       operation,
+      context: NO_SCOPE,
       legacy,
       newPath: async () => (await this.unusable(tables, q)) ?? fromCache(q),
     });

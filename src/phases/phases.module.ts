@@ -4,6 +4,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { PhaseFallback } from './fallback/phase-fallback.service.js';
 import { FeatureFlagAudit } from './flags/feature-flag-audit.entity.js';
 import { FeatureFlag } from './flags/feature-flag.entity.js';
+import { FeatureFlagRules } from './flags/feature-flag-rules.entity.js';
+import { FeatureFlagRulesAudit } from './flags/feature-flag-rules-audit.entity.js';
+import { FlagRulesRepository } from './flags/flag-rules.repository.js';
 import { FlagsController } from './flags/flags.controller.js';
 import { FlagsRepository } from './flags/flags.repository.js';
 import { FlagsService } from './flags/flags.service.js';
@@ -16,9 +19,28 @@ import { PhaseRegistry } from './phase-registry.service.js';
 
 /** The phase framework's runtime: registry, flags, fallback helper, single-runner jobs, status. */
 @Module({
-  imports: [DiscoveryModule, TypeOrmModule.forFeature([FeatureFlag, FeatureFlagAudit, JobRun, JobControl])],
+  imports: [
+    DiscoveryModule,
+    TypeOrmModule.forFeature([
+      FeatureFlag,
+      FeatureFlagAudit,
+      FeatureFlagRules,
+      FeatureFlagRulesAudit,
+      JobRun,
+      JobControl,
+    ]),
+  ],
   controllers: [FlagsController],
-  providers: [PhaseRegistry, FlagsRepository, FlagsService, PhaseFallback, JobsRepository, JobsService, JobScheduler],
+  providers: [
+    PhaseRegistry,
+    FlagsRepository,
+    FlagRulesRepository,
+    FlagsService,
+    PhaseFallback,
+    JobsRepository,
+    JobsService,
+    JobScheduler,
+  ],
   exports: [PhaseRegistry, FlagsService, PhaseFallback, JobsService],
 })
 export class PhasesModule {}

@@ -462,6 +462,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/flags/rules/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the audit trail of the flags' targeting rules */
+        get: operations["flagsRulesHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/flags/{key}/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace a flag's targeting rules (an empty list clears them), with a reason */
+        put: operations["flagsSetRules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/flags/{key}": {
         parameters: {
             query?: never;
@@ -1753,6 +1787,38 @@ export interface components {
             /** @description Due before now and neither done nor cancelled */
             late: boolean;
         };
+        FlagScopeDto: {
+            /**
+             * @example [
+             *       "ST-WELD"
+             *     ]
+             */
+            stations?: string[];
+            /** @description Node codes */
+            nodes?: string[];
+            /** @description Production graph ids (a production line) */
+            graphs?: string[];
+            /** @description Product codes */
+            products?: string[];
+            /** @description OEM customers */
+            customers?: string[];
+            /** @description Job codes */
+            jobs?: string[];
+        };
+        FlagRuleDto: {
+            /** @description Any listed value of a dimension matches; every dimension given must match */
+            scope?: components["schemas"]["FlagScopeDto"];
+            /**
+             * @description Share of the matching work on the new path, sticky by the bucketing key
+             * @example 10
+             */
+            percentage?: number;
+            /**
+             * @description The context attribute to bucket by; the phase's targetingKey unless named
+             * @enum {string}
+             */
+            bucketBy?: "targetingKey" | "station" | "node" | "graph" | "product" | "customer" | "job" | "token";
+        };
         FlagViewDto: {
             key: string;
             phase: number;
@@ -1770,6 +1836,8 @@ export interface components {
             /** Format: date-time */
             updatedAt: string | null;
             updatedBy: string | null;
+            /** @description Targeting rules; none: on or off for all work */
+            rules: components["schemas"]["FlagRuleDto"][];
         };
         Object: Record<string, never>;
         FlagAuditDto: {
@@ -1782,6 +1850,25 @@ export interface components {
             requestId: string | null;
             /** Format: date-time */
             changedAt: string;
+        };
+        FlagRulesAuditDto: {
+            id: number;
+            flagKey: string;
+            /** @description null: the flag had no rules */
+            before: components["schemas"]["FlagRuleDto"][] | null;
+            /** @description null: the rules were cleared */
+            after: components["schemas"]["FlagRuleDto"][] | null;
+            actor: string;
+            reason: string;
+            requestId: string | null;
+            /** Format: date-time */
+            changedAt: string;
+        };
+        SetFlagRulesDto: {
+            /** @description The first rule whose scope matches decides; an empty list clears the rules */
+            rules: components["schemas"]["FlagRuleDto"][];
+            /** @description Why: kept in the rules audit */
+            reason: string;
         };
         SetFlagDto: {
             /** @description The new stored value */
@@ -2162,7 +2249,7 @@ export interface components {
             stillRunning: boolean;
         };
         OfrepEvaluationRequest: {
-            /** @description OpenFeature evaluation context; Phasegate flags do not target, so it is accepted and not used */
+            /** @description OpenFeature evaluation context: targetingKey (the bucketing key) and the attributes the flags' rules match: station, node, graph, product, customer, job, token */
             context?: {
                 [key: string]: unknown;
             };
@@ -2172,17 +2259,18 @@ export interface components {
             /** @description The effective value (stored value gated by the kill switch) */
             value: boolean;
             /**
-             * @description DISABLED when the environment kill switch forces the flag off
+             * @description DISABLED: the kill switch forces it off; STATIC: no rules apply (stored value); TARGETING_MATCH: a rule scope matched; SPLIT: a percentage rule bucketed the targeting key; DEFAULT: the flag has rules and none matched (off)
              * @enum {string}
              */
-            reason: "STATIC" | "DISABLED";
+            reason: "STATIC" | "TARGETING_MATCH" | "SPLIT" | "DEFAULT" | "DISABLED";
             /** @enum {string} */
             variant: "on" | "off";
             /**
              * @example {
              *       "phase": 10,
              *       "stored": true,
-             *       "forcedOff": false
+             *       "forcedOff": false,
+             *       "rules": 0
              *     }
              */
             metadata: {
@@ -6039,6 +6127,173 @@ export interface operations {
                 };
             };
             /** @description DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    flagsRulesHistory: {
+        parameters: {
+            query?: {
+                /** @description Only this flag */
+                key?: string;
+                limit?: components["schemas"]["Object"];
+                /** @description Return entries older than this audit id (from the previous page) */
+                before?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first, old and new rules; page with `before` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlagRulesAuditDto"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires role: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    flagsSetRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetFlagRulesDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlagViewDto"];
+                };
+            };
+            /** @description Bad rules (per field) or missing reason */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires role: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unknown flag */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description READ_ONLY: APP_MODE=readonly, the emergency stop, refuses writes; or DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
             503: {
                 headers: {
                     [name: string]: unknown;

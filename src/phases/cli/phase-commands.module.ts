@@ -3,7 +3,14 @@ import { PhasesModule } from '../phases.module.js';
 import { RollbackModule } from '../rollback/rollback.module.js';
 import { PhaseStatusModule } from '../status/phase-status.module.js';
 import { BackupCommand } from './backup.command.js';
-import { FlagsCommand, FlagsListCommand, FlagsSetCommand } from './flags.command.js';
+import {
+  FlagsCommand,
+  FlagsListCommand,
+  FlagsRulesClearCommand,
+  FlagsRulesCommand,
+  FlagsRulesSetCommand,
+  FlagsSetCommand,
+} from './flags.command.js';
 import { PhasesCommand, PhasesEnableCommand, PhasesResolveCommand, PhasesStatusCommand } from './phases.command.js';
 import { RestoreCommand } from './restore.command.js';
 import { RollbackDrillCommand } from './rollback-drill.command.js';
@@ -20,6 +27,9 @@ import { RollbackCommand } from './rollback.command.js';
     FlagsCommand,
     FlagsListCommand,
     FlagsSetCommand,
+    FlagsRulesCommand,
+    FlagsRulesSetCommand,
+    FlagsRulesClearCommand,
     RollbackCommand,
     RollbackDrillCommand,
     RestoreCommand,

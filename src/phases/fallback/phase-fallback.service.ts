@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Counter } from 'prom-client';
 import { MetricsService } from '../../common/metrics/metrics.service.js';
+import type { FlagContext } from '../flags/flag-rules.js';
 import { FlagsService } from '../flags/flags.service.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
 
@@ -23,12 +24,17 @@ export interface GatedCall<T> {
   flag: string;
   /** A short name for logs and metrics, e.g. `assign_on_spawn`. */
   operation: string;
+  /**
+   * What the caller knows of the work, for the flag's targeting rules; `NO_SCOPE` when nothing.
+   * A function is called only when the flag is on; its failure falls back like the new path's.
+   */
+  context: FlagContext | (() => Promise<FlagContext>);
   newPath: () => Promise<T | Decline>;
   legacy: () => Promise<T>;
 }
 
 /**
- * The one way a phase-gated branch runs: flag off -> legacy; the new path throws or declines
+ * The one way a phase-gated branch runs: flag off, or its rules leave this work out -> legacy; the new path throws or declines
  * -> a `fallback_to_legacy` warning, a counter, and the legacy path. Callers never see the
  * new path's failure.
  */
@@ -54,17 +60,30 @@ export class PhaseFallback {
   }
 
   async run<T>(call: GatedCall<T>): Promise<GatedResult<T>> {
-    if (!this.flags.isEnabled(call.flag)) return { value: await call.legacy(), path: 'legacy' };
-    let reason: string;
-    let error: unknown;
+    let selected: boolean;
     try {
-      const result = await call.newPath();
-      if (!(result instanceof Decline)) return { value: result, path: 'new' };
-      reason = result.reason;
+      selected = await this.selects(call);
     } catch (thrown) {
-      error = thrown;
-      reason = 'error';
+      return this.fallBack(call, 'error', thrown);
     }
+    if (!selected) return { value: await call.legacy(), path: 'legacy' };
+    let result: T | Decline;
+    try {
+      result = await call.newPath();
+    } catch (thrown) {
+      return this.fallBack(call, 'error', thrown);
+    }
+    return result instanceof Decline ? this.fallBack(call, result.reason) : { value: result, path: 'new' };
+  }
+
+  /** The flag's switch first: a context that takes work to build is built only when the flag is on. */
+  private async selects(call: GatedCall<unknown>): Promise<boolean> {
+    if (!this.flags.isEnabled(call.flag)) return false;
+    const context = typeof call.context === 'function' ? await call.context() : call.context;
+    return this.flags.evaluate(call.flag, context).value;
+  }
+
+  private async fallBack<T>(call: GatedCall<T>, reason: string, error?: unknown): Promise<GatedResult<T>> {
     const phase = this.registry.phaseOfFlag(call.flag)?.number;
     const message = error instanceof Error ? error.message : String(error);
     this.fallbacks.inc({ phase: String(phase), operation: call.operation, reason });

@@ -12,7 +12,16 @@ import { requestKey } from '../../common/auth/request-key.js';
 import { Roles } from '../../common/auth/auth.decorators.js';
 import { Role } from '../../common/auth/role.js';
 import { ErrorResponseDto } from '../../common/errors/error-response.dto.js';
-import { FlagAuditDto, FlagAuditQuery, FlagKeyParam, FlagViewDto, SetFlagDto } from '../dto/flag.dto.js';
+import {
+  FlagAuditDto,
+  FlagAuditQuery,
+  FlagKeyParam,
+  FlagRulesAuditDto,
+  FlagViewDto,
+  SetFlagDto,
+  SetFlagRulesDto,
+} from '../dto/flag.dto.js';
+import type { RulesAuditEntry } from './flag-rules.repository.js';
 import { FeatureFlagAudit } from './feature-flag-audit.entity.js';
 import { FlagsService, FlagView } from './flags.service.js';
 
@@ -35,6 +44,27 @@ export class FlagsController {
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   history(@Query() q: FlagAuditQuery): Promise<FeatureFlagAudit[]> {
     return this.flags.audit(q);
+  }
+
+  @ApiOperation({ summary: "List the audit trail of the flags' targeting rules" })
+  @Get('rules/audit')
+  @ApiOkResponse({ type: [FlagRulesAuditDto], description: 'Newest first, old and new rules; page with `before`' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  rulesHistory(@Query() q: FlagAuditQuery): Promise<RulesAuditEntry[]> {
+    return this.flags.rulesAudit(q);
+  }
+
+  @ApiOperation({ summary: "Replace a flag's targeting rules (an empty list clears them), with a reason" })
+  @Put(':key/rules')
+  @ApiOkResponse({ type: FlagViewDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Bad rules (per field) or missing reason' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Unknown flag' })
+  setRules(@Param() p: FlagKeyParam, @Body() body: SetFlagRulesDto, @Req() req: Request): Promise<FlagView> {
+    return this.flags.setRules(p.key, body.rules, {
+      actor: requestKey(req).name,
+      reason: body.reason,
+      requestId: req.id,
+    });
   }
 
   @ApiOperation({ summary: 'Turn a flag on or off, with a reason' })

@@ -7,6 +7,8 @@ import type { SwitchChange } from '../rollback/emergency-statements.js';
 import { FeatureFlag } from './feature-flag.entity.js';
 import type { FlagPoll, FlagsRepository } from './flags.repository.js';
 import { FlagsService } from './flags.service.js';
+import type { FlagRulesRepository, RulesChange } from './flag-rules.repository.js';
+import type { FlagRule } from './flag-rules.js';
 
 /** feature_flag and its version row in memory; each write is kept as the service asked for it. */
 class FakeFlagsRepository implements Pick<FlagsRepository, 'version' | 'poll' | 'all' | 'write'> {
@@ -37,6 +39,26 @@ class FakeFlagsRepository implements Pick<FlagsRepository, 'version' | 'poll' | 
   }
 }
 
+/** feature_flag_rules in memory; a write bumps the flags' version as the real one does. */
+class FakeRulesRepository implements Pick<FlagRulesRepository, 'all' | 'write'> {
+  readonly rows = new Map<string, FlagRule[]>();
+
+  constructor(private readonly flags: FakeFlagsRepository) {}
+
+  async all(): Promise<Map<string, FlagRule[]>> {
+    return new Map(this.rows);
+  }
+
+  async write(manager: EntityManager, key: string, rules: FlagRule[] | null): Promise<RulesChange | null> {
+    if (manager !== em) throw new Error('written outside the caller transaction');
+    const before = this.rows.get(key) ?? null;
+    if (rules) this.rows.set(key, rules);
+    else this.rows.delete(key);
+    this.flags.versionNumber++;
+    return { before, after: rules };
+  }
+}
+
 const em = {} as EntityManager;
 const change = { actor: 'ops', reason: 'incident 42' };
 
@@ -54,7 +76,15 @@ function flagsService(options: { schema?: Record<number, SchemaState>; forceOff?
   };
   const config = { get: (key: keyof Environment) => settings[key] } as unknown as ConfigService<Environment, true>;
   const repo = new FakeFlagsRepository();
-  return { repo, flags: new FlagsService({} as DataSource, repo as unknown as FlagsRepository, registry, config) };
+  const rules = new FakeRulesRepository(repo);
+  const flags = new FlagsService(
+    {} as DataSource,
+    repo as unknown as FlagsRepository,
+    rules as unknown as FlagRulesRepository,
+    registry,
+    config,
+  );
+  return { repo, rules, flags };
 }
 
 describe('FlagsService', () => {
@@ -127,5 +157,48 @@ describe('FlagsService', () => {
     expect(repo.loads).toBe(2);
     await flags.refresh();
     expect(repo.loads).toBe(2);
+  });
+});
+
+describe('FlagsService targeting rules', () => {
+  const weld = [{ scope: { stations: ['ST-WELD'] } }];
+
+  it('evaluates rules only for an enabled flag, in memory, and the kill switch beats them', async () => {
+    const { flags } = flagsService({ forceOff: 'p8_on' });
+    await flags.setRules('p7_on', weld, change, em);
+    await flags.setRules('p8_on', weld, change, em);
+    await flags.refresh();
+    // stored off (what a rollback or an emergency leaves) wins over a matching rule
+    expect(flags.evaluate('p7_on', { station: 'ST-WELD' })).toEqual({ value: false, reason: 'STATIC' });
+    await flags.setMany(['p7_on', 'p8_on'], true, change, em);
+    await flags.refresh();
+    expect(flags.evaluate('p7_on', { station: 'ST-WELD' })).toEqual({ value: true, reason: 'TARGETING_MATCH' });
+    expect(flags.evaluate('p7_on', { station: 'ST-CUT' })).toEqual({ value: false, reason: 'DEFAULT' });
+    expect(flags.evaluate('p8_on', { station: 'ST-WELD' })).toEqual({ value: false, reason: 'DISABLED' });
+    // the switch jobs and rollbacks read is the flag's own, whatever its rules
+    expect(flags.isEnabled('p7_on')).toBe(true);
+    expect(flags.view('p7_on').rules).toEqual(weld);
+
+    await flags.setRules('p7_on', [], change, em);
+    await flags.refresh();
+    expect(flags.evaluate('p7_on', { station: 'ST-CUT' })).toEqual({ value: true, reason: 'STATIC' });
+    expect(flags.view('p7_on').rules).toEqual([]);
+  });
+
+  it('refuses bad rules, a missing reason and an unknown flag before writing anything', async () => {
+    const { rules, flags } = flagsService();
+    await expect(
+      flags.setRules('p7_on', [{ percentage: 200 }], { actor: 'ops', reason: ' ' }, em),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: {
+        errors: [
+          { field: 'rules.0.percentage', messages: ['must be a number from 0 to 100 with at most two decimals'] },
+          { field: 'reason', messages: ['a reason is required for every flag change'] },
+        ],
+      },
+    });
+    await expect(flags.setRules('nope', weld, change, em)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(rules.rows.size).toBe(0);
   });
 });

@@ -12,6 +12,15 @@ import type { FeatureFlagAudit } from './feature-flag-audit.entity.js';
 import type { FeatureFlag } from './feature-flag.entity.js';
 import { FlagsRepository, type AuditPage, type FlagPoll } from './flags.repository.js';
 import { KillSwitch } from './kill-switch.js';
+import { FlagRulesRepository, type RulesAuditEntry } from './flag-rules.repository.js';
+import {
+  CompiledRules,
+  EVALUATIONS,
+  ruleErrors,
+  type FlagContext,
+  type FlagEvaluation,
+  type FlagRule,
+} from './flag-rules.js';
 import { inTransaction } from '../../database/transaction.js';
 
 export interface FlagChange {
@@ -34,6 +43,13 @@ export interface FlagView {
   reason: string | null;
   updatedAt: Date | null;
   updatedBy: string | null;
+  /** Targeting rules: with any, an enabled flag is on only for the work they match. */
+  rules: FlagRule[];
+}
+
+interface LoadedRules {
+  rules: FlagRule[];
+  compiled: CompiledRules;
 }
 
 /**
@@ -42,6 +58,8 @@ export interface FlagView {
  * when either moved, so a change anywhere is seen everywhere within that bound; a local change
  * applies at once. A value that moved while the version stood still was set by hand in the
  * database (the runbook's last resort): it is audited as actor `database`, once across replicas.
+ * Targeting rules load with the flags (a rule change bumps the version too) and evaluate in
+ * memory against the caller's context; the kill switch and a stored off win over every rule.
  */
 @Injectable()
 export class FlagsService implements OnModuleInit, OnApplicationShutdown {
@@ -49,6 +67,9 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
   private readonly killSwitch: KillSwitch;
   private readonly refreshMs: number;
   private snapshot = new Map<string, FeatureFlag>();
+  private rules = new Map<string, LoadedRules>();
+  /** Per flag, what evaluate() answers: fixed (kill switch, stored off, no rules) or up to its rules. */
+  private decisions = new Map<string, FlagEvaluation | CompiledRules>();
   private version = -1;
   private timer?: NodeJS.Timeout;
   private refreshFailing = false;
@@ -57,6 +78,7 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly store: FlagsRepository,
+    private readonly ruleStore: FlagRulesRepository,
     private readonly registry: PhaseRegistry,
     config: ConfigService<Environment, true>,
   ) {
@@ -84,8 +106,16 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
     clearInterval(this.timer);
   }
 
+  /** The flag's switch (stored value gated by the kill switch), whatever its rules: what jobs and rollbacks read. */
   isEnabled(key: string): boolean {
     return (this.snapshot.get(key)?.enabled ?? false) && !this.killSwitch.forcesOff(key);
+  }
+
+  /** Whether the new path runs for this work, and why (OFREP's reasons). In memory: no query. */
+  evaluate(key: string, context: FlagContext): FlagEvaluation {
+    const decided = this.decisions.get(key);
+    if (decided === undefined) return this.killSwitch.forcesOff(key) ? EVALUATIONS.forcedOff : EVALUATIONS.storedOff;
+    return decided instanceof CompiledRules ? decided.evaluate(context) : decided;
   }
 
   list(): FlagView[] {
@@ -109,7 +139,31 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
       reason: forcedOff && enabled ? `forced off by ${this.killSwitch.describe()}` : null,
       updatedAt: row?.updatedAt ?? null,
       updatedBy: row?.updatedBy ?? null,
+      rules: this.rules.get(key)?.rules ?? [],
     };
+  }
+
+  /**
+   * Replaces a flag's rules (an empty list clears them), audited with the old and new rules,
+   * in one transaction (joins `manager`'s when given). Rules alone never switch a flag on.
+   */
+  async setRules(key: string, rules: unknown, change: FlagChange, manager?: EntityManager): Promise<FlagView> {
+    const errors = ruleErrors(rules);
+    if (!change.reason.trim())
+      errors.push({ field: 'reason', messages: ['a reason is required for every flag change'] });
+    if (errors.length > 0) throw DomainError.validation(errors);
+    if (!this.registry.phaseOfFlag(key)) throw DomainError.notFound('Flag', key);
+    const list = rules as FlagRule[];
+    const write = (em: EntityManager) => this.ruleStore.write(em, key, list.length > 0 ? list : null, change);
+    if (manager) await write(manager);
+    else await inTransaction(this.dataSource, write);
+    if (!manager) await this.refresh();
+    return this.view(key);
+  }
+
+  /** The rules' audit trail, newest first. */
+  rulesAudit(page: AuditPage): Promise<RulesAuditEntry[]> {
+    return this.ruleStore.audit(page);
   }
 
   async set(key: string, enabled: boolean, change: FlagChange, manager?: EntityManager): Promise<FlagView> {
@@ -156,8 +210,29 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
     if (seen.version === this.version && !this.readOnly) await this.auditDirectChange(seen.version);
     const version = await this.store.version();
     const flags = await this.store.all();
+    const rules = await this.loadRules();
     this.snapshot = new Map(flags.map((f) => [f.key, f]));
+    this.rules = new Map(
+      [...rules].map(([key, list]) => [key, { rules: list, compiled: new CompiledRules(key, list) }]),
+    );
+    this.decisions = new Map(flags.map((f) => [f.key, this.decision(f)]));
     this.version = version;
+  }
+
+  private decision(flag: FeatureFlag): FlagEvaluation | CompiledRules {
+    if (this.killSwitch.forcesOff(flag.key)) return EVALUATIONS.forcedOff;
+    if (!flag.enabled) return EVALUATIONS.storedOff;
+    return this.rules.get(flag.key)?.compiled ?? EVALUATIONS.on;
+  }
+
+  /** No rules table yet (an admin CLI on a database not migrated this far): no flag has rules. */
+  private async loadRules(): Promise<Map<string, FlagRule[]>> {
+    try {
+      return await this.ruleStore.all();
+    } catch (error) {
+      if (!isMissingTable(error)) throw error;
+      return new Map();
+    }
   }
 
   /** A flag the snapshot lacks reads as off, as a newly registered row is stored. */

@@ -115,6 +115,9 @@ function phaseCard(ctx, p, admin, reload) {
         [
           badge(f.effective ? 'on' : 'off', f.effective ? 'ok' : 'neutral'),
           f.forcedOff ? [' ', badge('forced off', 'bad', f.reason ?? 'FEATURE_FLAGS_FORCE_OFF')] : null,
+          f.rules.length > 0
+            ? [' ', badge('targeted', 'info', 'On only for the work its rules match'), rulesLine(f.rules)]
+            : null,
         ],
         f.updatedAt ? [when(f.updatedAt), h('div', { class: 'muted small' }, f.updatedBy ?? '')] : '—',
         admin
@@ -219,4 +222,19 @@ function phaseCard(ctx, p, admin, reload) {
         )
       : null,
   );
+}
+
+/** A flag's targeting rules in one line: `stations ST-WELD · 10% by targetingKey`, rules separated by `;`. */
+function rulesLine(rules) {
+  const text = rules
+    .map((rule) =>
+      [
+        ...Object.entries(rule.scope ?? {}).map(([dimension, values]) => `${dimension} ${values.join(', ')}`),
+        rule.percentage === undefined ? null : `${rule.percentage}% by ${rule.bucketBy ?? 'targetingKey'}`,
+      ]
+        .filter(Boolean)
+        .join(' · '),
+    )
+    .join('; ');
+  return h('div', { class: 'muted small', 'data-rules': '' }, text);
 }
