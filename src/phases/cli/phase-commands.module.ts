@@ -6,12 +6,14 @@ import { BackupCommand } from './backup.command.js';
 import { FlagsCommand, FlagsListCommand, FlagsSetCommand } from './flags.command.js';
 import { PhasesCommand, PhasesEnableCommand, PhasesResolveCommand, PhasesStatusCommand } from './phases.command.js';
 import { RestoreCommand } from './restore.command.js';
+import { RetentionCommand, RetentionRunCommand, RetentionStatusCommand } from './retention.command.js';
+import { RetentionModule } from '../retention/retention.module.js';
 import { RollbackDrillCommand } from './rollback-drill.command.js';
 import { RollbackCommand } from './rollback.command.js';
 
-/** The operator's phase commands: status, flags, rollback, backup, restore, roll forward. */
+/** The operator's phase commands: status, flags, rollback, backup, restore, roll forward, retention. */
 @Module({
-  imports: [PhasesModule, RollbackModule, PhaseStatusModule],
+  imports: [PhasesModule, RollbackModule, PhaseStatusModule, RetentionModule],
   providers: [
     PhasesCommand,
     PhasesStatusCommand,
@@ -24,6 +26,9 @@ import { RollbackCommand } from './rollback.command.js';
     RollbackDrillCommand,
     RestoreCommand,
     BackupCommand,
+    RetentionCommand,
+    RetentionStatusCommand,
+    RetentionRunCommand,
   ],
 })
 export class PhaseCommandsModule {}
