@@ -14,6 +14,7 @@ import { RetentionRepository } from '../src/phases/retention/retention.repositor
 import { RETENTION_JOB, RetentionService } from '../src/phases/retention/retention.service.js';
 import { seededRandom as random } from '../scripts/seeded-random.js';
 import { seedWorld, walkTokens, writeEvents } from './support/dashboard-factory.js';
+import { buildPhasesCli, runPhasesCli } from './support/phases-cli-build.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 
 const DAY = 86_400_000;
@@ -54,7 +55,12 @@ describe('retention: archive, then purge in batches', () => {
     };
   };
 
+  const cli = (...args: string[]) =>
+    runPhasesCli(args, { ...t.db.env, ...env, LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false' });
+  const json = (stdout: string) => JSON.parse(stdout.slice(stdout.search(/^(\{|\[(?!Nest))/m)));
+
   beforeAll(async () => {
+    await buildPhasesCli();
     t = await startTestApp(env);
     ds = t.app.get(DataSource);
     const rnd = random(2112);
@@ -144,6 +150,24 @@ describe('retention: archive, then purge in batches', () => {
       await other.close();
     }
   });
+
+  it('the CLI dry-runs, and refuses a run without a reason or a confirmation, changing nothing', async () => {
+    const before = await count('token_event');
+    const dry = await cli('retention', 'run', '--dry-run', '--json');
+    expect(dry.code).toBe(0);
+    const plan = Object.fromEntries(
+      (json(dry.stdout).tables as Array<{ table: string; eligibleRows: number }>).map((p) => [p.table, p.eligibleRows]),
+    );
+    expect(plan).toMatchObject({ token_event: (await eligibleEvents()).length, assignment_log: 2, scan_record: 0 });
+    const noReason = await cli('retention', 'run');
+    expect({ code: noReason.code, stderr: noReason.stderr }).toEqual({
+      code: 1,
+      stderr: expect.stringContaining('reason: is required: this deletes history') as string,
+    });
+    const unconfirmed = await cli('retention', 'run', '--reason', 'disk');
+    expect(unconfirmed.code).toBe(2);
+    expect(await count('token_event')).toBe(before);
+  }, 60_000);
 
   it('an archive that cannot be written deletes nothing and fails the run, saying why', async () => {
     const file = join(backupDir, 'a-file');
@@ -263,6 +287,33 @@ describe('retention: archive, then purge in batches', () => {
       await other.close();
     }
   });
+
+  it('the CLI and the REST API show the same status; a CLI run prints its progress', async () => {
+    const status = await cli('retention', 'status', '--json');
+    expect(status.code).toBe(0);
+    const fromCli = json(status.stdout).tables as Array<{ table: string; rows: number | null }>;
+    const fromApi = (await t.http().get('/api/v1/admin/retention').set(t.auth(Role.Supervisor)).expect(200))
+      .body as Array<{ table: string; rows: number | null; oldest: string | null }>;
+    expect(fromCli.map((r) => [r.table, r.rows])).toEqual(fromApi.map((r) => [r.table, r.rows]));
+    const phase7 = (await t.http().get('/api/v1/admin/phases').set(t.auth(Role.Supervisor)).expect(200)).body.find(
+      (p: { number: number }) => p.number === 7,
+    );
+    expect(phase7.retention.map((r: { table: string }) => r.table)).toEqual([
+      'assignment_log',
+      'assignment_candidate_set',
+    ]);
+    expect((await cli('phases', 'status')).stdout).toMatch(/Retention .*\n(.*\n)*token_event +core +2d \(set\)/);
+
+    for (let i = 0; i < 3; i++)
+      await ds.query(
+        `INSERT INTO job_run (job_name, phase, triggered_by, owner, status, started_at) VALUES ('y', 0, 'manual', 'test', 'failed', ?)`,
+        [ancient],
+      );
+    const run = await cli('retention', 'run', '--reason', 'test purge', '--yes');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('job_run: 3 deleted\n');
+    expect(run.stdout).toMatch(/Retention run #\d+ succeeded/);
+  }, 60_000);
 
   it('two replicas ticking at the same time run the job once', async () => {
     const other = await startTestApp({ ...env, MIGRATE_ON_START: 'false' }, t.db);

@@ -3,6 +3,7 @@ import { cliActor, confirm, printJson, printTable, runCommand } from '../../comm
 import { DomainError } from '../../common/errors/domain-error.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { RETENTION_JOB, RetentionService } from '../retention/retention.service.js';
+import { keptFor, retentionRows } from './retention-report.js';
 import { Logger } from '@nestjs/common';
 
 interface JsonOption {
@@ -14,8 +15,6 @@ interface RunOptions extends JsonOption {
   reason?: string;
   yes?: boolean;
 }
-
-const days = (d: number | null) => (d === null ? 'off' : `${d}d`);
 
 @SubCommand({ name: 'status', description: "Each growing table's retention, rows, size, oldest row and next purge" })
 export class RetentionStatusCommand extends CommandRunner {
@@ -30,18 +29,7 @@ export class RetentionStatusCommand extends CommandRunner {
         printJson({ ok: true, tables });
         return;
       }
-      printTable(
-        tables.map((t) => ({
-          table: t.table,
-          phase: t.phase ?? 'core',
-          keep: days(t.days) + (t.configured ? ' (set)' : ''),
-          archive: t.archive,
-          rows: t.rows,
-          bytes: t.bytes,
-          oldest: t.oldest,
-          'next purge': t.nextPurge,
-        })),
-      );
+      printTable(retentionRows(tables));
     }, options.json);
   }
 
@@ -76,7 +64,7 @@ export class RetentionRunCommand extends CommandRunner {
         printTable(
           plan.map((t) => ({
             table: t.table,
-            keep: days(t.days),
+            keep: keptFor(t.days),
             'older than': t.cutoff,
             'would go': t.eligibleRows,
             archive: t.archive,

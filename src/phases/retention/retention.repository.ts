@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { RetentionCondition, RetentionPolicy } from '../../common/retention/retention-policy.js';
-import { Dialect, dialectOf, execute, fromDbTime, toDbTime } from '../../database/dialect.js';
+import { Dialect, dialectOf, execute, fromDbTime, isMissingTable, toDbTime } from '../../database/dialect.js';
 import { q } from '../backup/row-stream.js';
 
 export interface TableFigures {
-  rows: number;
+  /** Null when the table does not exist (its phase's schema is reverted). */
+  rows: number | null;
   /** Bytes of the table and its indexes on disk, when the database tells. */
   bytes: number | null;
   /** The age of the row with the smallest key (keys grow with time); null when empty or ageless. */
@@ -26,7 +27,13 @@ export class RetentionRepository {
 
   async figures(policy: RetentionPolicy): Promise<TableFigures> {
     const t = q(policy.table);
-    const [{ n }] = await this.dataSource.query<Array<{ n: number | string }>>(`SELECT COUNT(*) AS n FROM ${t}`);
+    let n: number | string;
+    try {
+      [{ n }] = await this.dataSource.query<Array<{ n: number | string }>>(`SELECT COUNT(*) AS n FROM ${t}`);
+    } catch (error) {
+      if (isMissingTable(error)) return { rows: null, bytes: null, oldest: null };
+      throw error;
+    }
     const firsts = policy.age
       ? await this.dataSource.query<Array<{ at: string | Date | null }>>(
           `SELECT ${q(policy.age)} AS at FROM ${t} ORDER BY ${q(policy.key)} LIMIT 1`,

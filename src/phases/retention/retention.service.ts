@@ -110,10 +110,11 @@ export class RetentionService implements OnModuleInit {
     return plans;
   }
 
-  async state(): Promise<TableState[]> {
+  /** Every table's figures, or only those of `phase` (null: the core's). */
+  async state(phase?: number | null): Promise<TableState[]> {
     const next = (await this.jobs.status(RETENTION_JOB)).nextRun;
     const states: TableState[] = [];
-    for (const { policy, ...table } of this.resolved())
+    for (const { policy, ...table } of this.resolved().filter((r) => phase === undefined || r.phase === phase))
       states.push({ ...table, ...(await this.store.figures(policy)), nextPurge: table.days === null ? null : next });
     return states;
   }
