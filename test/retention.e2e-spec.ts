@@ -329,4 +329,13 @@ describe('retention: archive, then purge in batches', () => {
       await other.close();
     }
   });
+
+  it('skips the table of a phase whose schema is reverted, and says it is absent', async () => {
+    await ds.query(`DROP TABLE oem_shadow_result`);
+    expect(await t.app.get(JobsService).runNow(RETENTION_JOB)).toMatchObject({ status: 'succeeded' });
+    const plan = await t.app.get(RetentionService).plan();
+    expect(plan.find((p) => p.table === 'oem_shadow_result')).toMatchObject({ days: 90, eligibleRows: 0 });
+    const state = await t.app.get(RetentionService).state(8);
+    expect(state).toEqual([expect.objectContaining({ table: 'oem_shadow_result', rows: null, oldest: null })]);
+  });
 });

@@ -42,6 +42,17 @@ export class RetentionRepository {
     return { rows: Number(n), bytes: await this.bytes(policy.table), oldest: fromDbTime(firsts.at(0)?.at) };
   }
 
+  /** False while the owning phase's schema is reverted: a table that is not there holds nothing to purge. */
+  async exists(policy: RetentionPolicy): Promise<boolean> {
+    try {
+      await this.dataSource.query(`SELECT 1 FROM ${q(policy.table)} LIMIT 1`);
+      return true;
+    } catch (error) {
+      if (isMissingTable(error)) return false;
+      throw error;
+    }
+  }
+
   /** Up to `limit` whole rows that may go, in key order after `after` (keyset paging). */
   async eligible(policy: RetentionPolicy, cutoff: Date, after: unknown, limit: number): Promise<Row[]> {
     const { where, params } = this.eligibility(policy, cutoff);

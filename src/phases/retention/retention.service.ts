@@ -105,7 +105,8 @@ export class RetentionService implements OnModuleInit {
     const plans: TablePlan[] = [];
     for (const { policy, ...table } of this.resolved()) {
       const cutoff = this.cutoff(table.days, now);
-      plans.push({ ...table, cutoff, eligibleRows: cutoff ? await this.store.countEligible(policy, cutoff) : 0 });
+      const counted = cutoff !== null && (await this.store.exists(policy));
+      plans.push({ ...table, cutoff, eligibleRows: counted ? await this.store.countEligible(policy, cutoff) : 0 });
     }
     return plans;
   }
@@ -125,7 +126,7 @@ export class RetentionService implements OnModuleInit {
     const now = Date.now();
     for (const { policy, days } of this.resolved()) {
       const cutoff = this.cutoff(days, now);
-      if (!cutoff || signal.aborted) continue;
+      if (!cutoff || signal.aborted || !(await this.store.exists(policy))) continue;
       const done = await this.purge(policy, cutoff, signal, progress);
       counts[`${policy.table}.archived`] = done.archived;
       counts[`${policy.table}.deleted`] = done.deleted;
