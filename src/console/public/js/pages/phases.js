@@ -43,7 +43,8 @@ export default {
 
     async function load() {
       try {
-        const [phases, retention] = await Promise.all([api('GET', '/admin/phases'), api('GET', '/admin/retention')]);
+        const phases = await api('GET', '/admin/phases');
+        const retention = await api('GET', '/admin/retention');
         fill(
           list,
           ...(phases.length
