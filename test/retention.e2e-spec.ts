@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -181,6 +181,30 @@ describe('retention: archive, then purge in batches', () => {
       await other.close();
     }
     expect({ events: await count('token_event'), logs: await count('assignment_log') }).toEqual(before);
+  });
+
+  it('an archive that does not read back as written deletes nothing', async () => {
+    const retention = t.app.get(RetentionService);
+    const before = { events: await count('token_event'), logs: await count('assignment_log') };
+    const damaged: string[] = [];
+    retention.afterArchiveWritten = async (location) => {
+      const file = join(
+        location,
+        readdirSync(location).find((f) => f.endsWith('.jsonl'))!,
+      );
+      writeFileSync(file, readFileSync(file, 'utf8').replace('"id":', '"id" :'));
+      damaged.push(location);
+    };
+    try {
+      const run = await t.app.get(JobsService).runNow(RETENTION_JOB);
+      expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(/does not match its manifest/) });
+    } finally {
+      retention.afterArchiveWritten = async () => undefined;
+    }
+    expect(damaged).toHaveLength(1);
+    expect({ events: await count('token_event'), logs: await count('assignment_log') }).toEqual(before);
+    // the damaged archive is not mistaken for one that holds what was deleted
+    rmSync(damaged[0], { recursive: true });
   });
 
   it('archives, verifies, then deletes only eligible rows, in short batches; open work and referenced sets stay', async () => {

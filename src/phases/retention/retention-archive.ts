@@ -18,18 +18,10 @@ export interface ArchiveManifest {
   items: JsonlFile[];
 }
 
-export interface WrittenArchive {
-  location: string;
-  /** The archived rows' keys, as read back from the verified file: the only rows that may be deleted. */
-  keys: unknown[];
-  bytes: number;
-}
-
 /**
  * Writes rows about to be purged to `<dir>/<time>-<table>-<part>/` as a phase backup is
- * written (JSON lines, sha256, a manifest, all synced), then reads the manifest and the file
- * back from the disk and returns the keys the file holds. Anything short of that throws, and
- * leaves no partial archive behind.
+ * written (JSON lines, sha256, a manifest, all synced) and returns the folder. A failure
+ * throws and leaves no partial archive behind.
  */
 export async function writeArchive(
   dir: string,
@@ -38,7 +30,7 @@ export async function writeArchive(
   cutoff: Date,
   dialect: Dialect,
   rows: Array<Record<string, unknown>>,
-): Promise<WrittenArchive> {
+): Promise<string> {
   await preflightDirectory(dir);
   const stamp = new Date().toISOString().replace(/[-:.]/g, '');
   const location = join(dir, `${stamp}-${policy.table}-${part}`);
@@ -57,15 +49,18 @@ export async function writeArchive(
       items: [file],
     };
     await writeDurably(join(location, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
-    return { location, keys: await readBack(location, policy.key), bytes: file.bytes };
+    return location;
   } catch (error) {
     await rm(location, { recursive: true, force: true }).catch(() => undefined);
     throw unusableDirectory(dir, error);
   }
 }
 
-/** The keys of a written archive, once its file matches the manifest on the disk. */
-async function readBack(location: string, key: string): Promise<unknown[]> {
+/**
+ * The keys of an archive's rows, read back from the disk once each file matches the
+ * manifest there (throws otherwise): the only rows that may then be deleted.
+ */
+export async function archivedKeys(location: string, key: string): Promise<unknown[]> {
   const manifest = JSON.parse(await readFile(join(location, MANIFEST_FILE), 'utf8')) as ArchiveManifest;
   const keys: unknown[] = [];
   for (const item of manifest.items) {

@@ -7,3 +7,12 @@ export function parseRetentionDays(text: string): Map<string, number | null> {
   }
   return days;
 }
+
+/** Refuses a RETENTION_DAYS that names a table no module declares a retention for (a typo would keep it whole). */
+export function refuseUnknownTables(configured: ReadonlyMap<string, unknown>, known: readonly string[]): void {
+  const unknown = [...configured.keys()].filter((t) => !known.includes(t));
+  if (unknown.length)
+    throw new Error(
+      `RETENTION_DAYS names ${unknown.join(', ')}, which no module declares a retention for (known: ${known.join(', ')})`,
+    );
+}

@@ -13,8 +13,8 @@ import { JOB_RUN_RETENTION } from '../jobs/job-run.retention.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import type { JobCounts, JobRunContext } from '../phase-definition.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
-import { writeArchive } from './retention-archive.js';
-import { parseRetentionDays } from './retention-days.js';
+import { archivedKeys, writeArchive } from './retention-archive.js';
+import { parseRetentionDays, refuseUnknownTables } from './retention-days.js';
 import { RetentionRepository, type TableFigures } from './retention.repository.js';
 
 export const RETENTION_JOB = 'retention';
@@ -67,6 +67,9 @@ export class RetentionService implements OnModuleInit {
   private readonly batchRows: number;
   private readonly cron: string;
 
+  /** Test seam: awaited between writing an archive and reading it back, so a test can damage it. */
+  afterArchiveWritten: (location: string) => Promise<void> = async () => undefined;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly registry: PhaseRegistry,
@@ -81,12 +84,10 @@ export class RetentionService implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    const known = new Set(this.tables().map((t) => t.table));
-    const unknown = [...this.configured.keys()].filter((t) => !known.has(t));
-    if (unknown.length)
-      throw new Error(
-        `RETENTION_DAYS names ${unknown.join(', ')}, which no module declares a retention for (known: ${[...known].join(', ')})`,
-      );
+    refuseUnknownTables(
+      this.configured,
+      this.tables().map((t) => t.table),
+    );
     this.jobs.addCoreJob({
       name: RETENTION_JOB,
       description: 'Archives and purges the history the retention policies let go',
@@ -142,9 +143,7 @@ export class RetentionService implements OnModuleInit {
       const rows = await this.readPart(policy, cutoff, after);
       if (rows.length === 0) break;
       after = rows[rows.length - 1][policy.key];
-      const keys = policy.archive
-        ? (await writeArchive(this.archiveDir, part, policy, cutoff, dialectOf(this.dataSource), rows)).keys
-        : rows.map((r) => r[policy.key]);
+      const keys = policy.archive ? await this.archive(policy, cutoff, part, rows) : rows.map((r) => r[policy.key]);
       if (policy.archive) archived += keys.length;
       deleted += await this.deleteInBatches(policy, cutoff, keys, signal);
       progress(`${policy.table}: ${policy.archive ? `${archived} archived, ` : ''}${deleted} deleted`);
@@ -158,6 +157,12 @@ export class RetentionService implements OnModuleInit {
         deleted,
       });
     return { archived, deleted };
+  }
+
+  private async archive(policy: RetentionPolicy, cutoff: Date, part: number, rows: Array<Record<string, unknown>>) {
+    const location = await writeArchive(this.archiveDir, part, policy, cutoff, dialectOf(this.dataSource), rows);
+    await this.afterArchiveWritten(location);
+    return archivedKeys(location, policy.key);
   }
 
   private async readPart(policy: RetentionPolicy, cutoff: Date, after: unknown) {
