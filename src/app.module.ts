@@ -18,6 +18,7 @@ import { ProductionModule } from './production/production.module.js';
 import { ScratchAppModule } from './phases/rollback/drill/scratch-app.js';
 import { RollbackModule } from './phases/rollback/rollback.module.js';
 import { PhaseStatusModule } from './phases/status/phase-status.module.js';
+import { RetentionModule } from './phases/retention/retention.module.js';
 
 /**
  * The integration phases, one line each: a phase module provides its @Phase() definition,
@@ -50,6 +51,7 @@ export class AppModule {
         PhasesModule,
         RollbackModule,
         PhaseStatusModule,
+        RetentionModule,
         OfrepModule,
         ConsoleModule,
         ...PHASE_MODULES,

@@ -167,6 +167,12 @@ describe('operations console in a browser', () => {
       for (const table of phase.tables) expect(await c.textContent()).toContain(table.name);
       expect(await c.locator('.badge', { hasText: 'schema applied' }).count()).toBe(1);
     }
+    // every growing table, the core's too, with its retention, size, oldest row and next purge
+    const retention = page().locator('[data-retention]');
+    await retention.waitFor();
+    for (const table of ['token_event', 'scan_record', 'job_run', 'assignment_log', 'people_sync_error_log'])
+      expect(await retention.textContent()).toContain(table);
+    expect(await retention.textContent()).toMatch(/Next purge/);
     await w.screenshot('phases');
   });
 

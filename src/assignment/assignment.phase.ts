@@ -8,6 +8,7 @@ import { NodeAssignmentService } from '../production/node-assignment.service.js'
 import { PHASE_7_SCHEMA, PREVIEW_FLAG, RUNTIME_FLAG } from './assignment.schema.js';
 import { LeaveRepository } from './leave.repository.js';
 import { PlanRepository } from './plan.repository.js';
+import { ASSIGNMENT_RETENTION } from './assignment.retention.js';
 
 /** Phase 7 in the registry: what rollback, the status API, the CLI and the runbook know of it. */
 @Phase({ migrations: [Phase7Assignment1764000700000, Phase7CompactDecisions1764000710000] })
@@ -28,6 +29,7 @@ export class AssignmentPhase implements PhaseDefinition {
   ];
   readonly jobs = [];
   readonly tables = PHASE_7_SCHEMA.tables;
+  readonly retention = ASSIGNMENT_RETENTION;
   readonly columns = PHASE_7_SCHEMA.columns;
   readonly dataLossRisk = 'medium' as const;
   readonly legacyFallback =

@@ -156,6 +156,26 @@ export class Environment {
   @MinLength(1)
   BACKUP_DIR = '.data/backups';
 
+  /**
+   * Days each growing table keeps, overriding its owner's default: `table=days|off,...`
+   * (`retention status` lists the tables; an unknown one stops the start).
+   */
+  @Matches(/^$|^[a-z_][a-z0-9_]*=(\d{1,5}|off)(,[a-z_][a-z0-9_]*=(\d{1,5}|off))*$/, {
+    message: 'RETENTION_DAYS must be table=days|off pairs separated by commas, such as token_event=3650,job_run=off',
+  })
+  RETENTION_DAYS = '';
+
+  /** When the retention job archives and purges history (cron, seconds field allowed). */
+  @Matches(/^\S+(\s+\S+){4,5}$/, { message: 'RETENTION_CRON must be a cron expression of 5 or 6 fields' })
+  RETENTION_CRON = '0 17 3 * * *';
+
+  /** Rows deleted per short transaction by the retention job; it yields between batches. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  RETENTION_BATCH_ROWS = 500;
+
   /** Receives a JSON notice when a rollback starts and ends; never blocks the rollback. */
   @IsOptional()
   @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })

@@ -3,6 +3,7 @@ import { Phase8Oem1764000800000 } from '../../migrations/1764000800000-Phase8-Oe
 import { OEM_MODE, OEM_PHASE, OEM_SHADOW_RUN } from './oem-flags.js';
 import { OemPhaseRepository } from './oem-phase.repository.js';
 import { PHASE_8_SCHEMA } from './oem.schema.js';
+import { OEM_RETENTION } from './oem.retention.js';
 
 /** Phase 8 in the registry: what rollback, the status API, the CLI and the runbook know of it. */
 @Phase({ migrations: [Phase8Oem1764000800000] })
@@ -25,6 +26,7 @@ export class OemPhase implements PhaseDefinition {
   ];
   readonly jobs = [];
   readonly tables = PHASE_8_SCHEMA.tables;
+  readonly retention = OEM_RETENTION;
   readonly columns = PHASE_8_SCHEMA.columns;
   readonly dataLossRisk = 'medium' as const;
   readonly legacyFallback = 'standard DAG routing; scan stations in manual mode (barcodes read as token serials)';

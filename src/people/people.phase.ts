@@ -13,6 +13,7 @@ import { peopleSyncJobs } from './jobs/people-sync.jobs.js';
 import { PeopleDirectoryRepository } from './people-directory.repository.js';
 import { PeopleSyncService } from './people-sync.service.js';
 import { PEOPLE_FLAG, PHASE_9_SCHEMA } from './people.schema.js';
+import { PEOPLE_RETENTION } from './people.retention.js';
 
 /** Phase 9: read-only People-system sync into masked, expiring caches. */
 @Phase({ migrations: [Phase9People1764000900000] })
@@ -31,6 +32,7 @@ export class PeoplePhase implements PhaseDefinition {
   ];
   readonly jobs: readonly PhaseJob[];
   readonly tables = PHASE_9_SCHEMA.tables;
+  readonly retention = PEOPLE_RETENTION;
   readonly columns = PHASE_9_SCHEMA.columns;
   readonly dataLossRisk = 'low' as const;
   readonly legacyFallback = 'local account table (operators and teams from account, team and team_member)';

@@ -1,6 +1,7 @@
 import { Injectable, SetMetadata, applyDecorators } from '@nestjs/common';
 import { MODULE_METADATA } from '@nestjs/common/constants.js';
 import type { MigrationInterface } from 'typeorm';
+import type { RetentionPolicy } from '../common/retention/retention-policy.js';
 
 /**
  * The phase contract. Each phase module provides exactly one class decorated with @Phase()
@@ -25,6 +26,8 @@ export interface JobRunContext {
   signal: AbortSignal;
   /** Set when an operator asked for this run (API or CLI) rather than the schedule. */
   manual: boolean;
+  /** Where a long run reports how far it got (the CLI prints it); absent for scheduled runs. */
+  progress?: (line: string) => void;
 }
 
 export interface PhaseJob {
@@ -77,6 +80,8 @@ export interface PhaseDefinition {
   readonly jobs: readonly PhaseJob[];
   readonly tables: readonly OwnedTable[];
   readonly columns: readonly OwnedColumn[];
+  /** The owned tables that grow with production, each with how long it keeps its rows. */
+  readonly retention?: readonly RetentionPolicy[];
   readonly dataLossRisk: DataLossRisk;
   /** What runs instead when the phase is off, in the runbook's words. */
   readonly legacyFallback: string;

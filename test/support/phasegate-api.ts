@@ -604,6 +604,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retention of every growing table, the core's and the phases' */
+        get: operations["phasesRetentionState"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/phases": {
         parameters: {
             query?: never;
@@ -2119,6 +2136,33 @@ export interface components {
             /** @description The roll-forward's entry in the rollback log (kind roll-forward), with its steps and timing */
             log: components["schemas"]["RollbackRecordDto"];
         };
+        RetentionTableDto: {
+            /** @example token_event */
+            table: string;
+            /** @description Owning phase; null for the core */
+            phase: number | null;
+            /** @description Days kept; null when retention is off */
+            days: number | null;
+            /** @description Set by RETENTION_DAYS rather than the owner's default */
+            configured: boolean;
+            /** @description Rows are archived (verified) before they are deleted */
+            archive: boolean;
+            /** @description Which rows may go, in words */
+            eligible: string;
+            /** @description Why it is kept whole by default */
+            offBecause: string | null;
+            /** @description Null when the table does not exist */
+            rows: number | null;
+            /** @description Bytes on disk, when the database tells */
+            bytes: number | null;
+            /** Format: date-time */
+            oldest: string | null;
+            /**
+             * Format: date-time
+             * @description Null when off or unscheduled
+             */
+            nextPurge: string | null;
+        };
         JobRunSummaryDto: {
             id: number;
             /** @example people-sync-operators */
@@ -2236,6 +2280,7 @@ export interface components {
             schema: components["schemas"]["SchemaStatusDto"];
             tables: components["schemas"]["TableStatusDto"][];
             columns: components["schemas"]["ColumnStatusDto"][];
+            retention: components["schemas"]["RetentionTableDto"][];
             inFlight: components["schemas"]["InFlightDto"];
             lastRollback: components["schemas"]["RollbackSummaryDto"] | null;
         };
@@ -7039,6 +7084,62 @@ export interface operations {
                 };
             };
             /** @description READ_ONLY: APP_MODE=readonly, the emergency stop, refuses writes; or DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    phasesRetentionState: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Per table: days kept (or off), archived first, rows, bytes, oldest row, next purge */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionTableDto"][];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires role: supervisor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
             503: {
                 headers: {
                     [name: string]: unknown;

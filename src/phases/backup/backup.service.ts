@@ -1,25 +1,18 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
-import { DomainError } from '../../common/errors/domain-error.js';
-import { ErrorCode } from '../../common/errors/error-code.js';
 import { Environment } from '../../config/environment.js';
 import { Dialect, dialectOf } from '../../database/dialect.js';
 import type { PhaseSchema } from '../guard/migration-guard.js';
 import { preflightDirectory, unusableDirectory } from './backup-directory.js';
-import { mkdirOwnerOnly, OWNER_FILE_MODE } from './owner-only.js';
-import { describeRowSet, readBatches, RowSet, rowLine } from './row-stream.js';
+import { MANIFEST_FILE, verifyFile, writeDurably, writeJsonl } from './jsonl-file.js';
+import { mkdirOwnerOnly } from './owner-only.js';
+import { describeRowSet, readBatches, RowSet } from './row-stream.js';
 import type { BackupItem } from './schema-backup.entity.js';
 import { SchemaBackupRepository } from './schema-backup.repository.js';
-
-export const MANIFEST_FILE = 'manifest.json';
 
 export interface BackupManifest {
   format: 'phasegate-backup/1';
@@ -116,66 +109,13 @@ export class BackupService {
 
   private async writeItem(qr: QueryRunner, set: RowSet, location: string): Promise<BackupItem> {
     const file = set.column ? `${set.table}.${set.column}.jsonl` : `${set.table}.jsonl`;
-    const hash = createHash('sha256');
-    let rows = 0;
-    let bytes = 0;
-    async function* lines() {
-      for await (const batch of readBatches(qr, set)) {
-        const chunk = Buffer.from(batch.map((r) => rowLine(r, set.columns)).join(''));
-        hash.update(chunk);
-        rows += batch.length;
-        bytes += chunk.length;
-        yield chunk;
-      }
-    }
-    await pipeline(
-      Readable.from(lines()),
-      createWriteStream(join(location, file), { flags: 'wx', mode: OWNER_FILE_MODE }),
-    );
-    await fsync(join(location, file));
+    const written = await writeJsonl(location, file, set.columns, readBatches(qr, set));
     return {
       table: set.table,
       ...(set.column ? { column: set.column } : {}),
       key: set.key,
       columns: set.columns,
-      file,
-      rows,
-      bytes,
-      sha256: hash.digest('hex'),
+      ...written,
     };
-  }
-}
-
-/** Reads a backup file back: its line count and sha256 must equal the manifest's. */
-export async function verifyFile(location: string, item: BackupItem): Promise<void> {
-  const hash = createHash('sha256');
-  let rows = 0;
-  for await (const chunk of createReadStream(join(location, item.file))) {
-    hash.update(chunk as Buffer);
-    for (let at = (chunk as Buffer).indexOf(10); at !== -1; at = (chunk as Buffer).indexOf(10, at + 1)) rows++;
-  }
-  const sha256 = hash.digest('hex');
-  if (rows !== item.rows || sha256 !== item.sha256) {
-    throw new DomainError(
-      ErrorCode.Conflict,
-      `Backup file ${item.file} does not match its manifest (${rows} rows, sha256 ${sha256.slice(0, 12)}; expected ${item.rows}, ${item.sha256.slice(0, 12)})`,
-      {
-        file: item.file,
-      },
-    );
-  }
-}
-
-async function writeDurably(path: string, content: string): Promise<void> {
-  await writeFile(path, content, { flag: 'wx', mode: OWNER_FILE_MODE });
-  await fsync(path);
-}
-
-async function fsync(path: string): Promise<void> {
-  const handle = await open(path, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

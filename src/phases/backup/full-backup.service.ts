@@ -12,7 +12,7 @@ import { ErrorCode } from '../../common/errors/error-code.js';
 import { Environment } from '../../config/environment.js';
 import { Dialect, dialectOf } from '../../database/dialect.js';
 import { preflightDirectory, unusableDirectory } from './backup-directory.js';
-import { MANIFEST_FILE } from './backup.service.js';
+import { MANIFEST_FILE } from './jsonl-file.js';
 import { DatabaseTargetRepository } from './database-target.repository.js';
 import { FullBackupRecord } from './full-backup.entity.js';
 import { FullBackupRepository } from './full-backup.repository.js';

@@ -13,12 +13,14 @@ import {
 } from './flags.command.js';
 import { PhasesCommand, PhasesEnableCommand, PhasesResolveCommand, PhasesStatusCommand } from './phases.command.js';
 import { RestoreCommand } from './restore.command.js';
+import { RetentionCommand, RetentionRunCommand, RetentionStatusCommand } from './retention.command.js';
+import { RetentionModule } from '../retention/retention.module.js';
 import { RollbackDrillCommand } from './rollback-drill.command.js';
 import { RollbackCommand } from './rollback.command.js';
 
-/** The operator's phase commands: status, flags, rollback, backup, restore, roll forward. */
+/** The operator's phase commands: status, flags, rollback, backup, restore, roll forward, retention. */
 @Module({
-  imports: [PhasesModule, RollbackModule, PhaseStatusModule],
+  imports: [PhasesModule, RollbackModule, PhaseStatusModule, RetentionModule],
   providers: [
     PhasesCommand,
     PhasesStatusCommand,
@@ -34,6 +36,9 @@ import { RollbackCommand } from './rollback.command.js';
     RollbackDrillCommand,
     RestoreCommand,
     BackupCommand,
+    RetentionCommand,
+    RetentionStatusCommand,
+    RetentionRunCommand,
   ],
 })
 export class PhaseCommandsModule {}

@@ -2,14 +2,22 @@ import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { RollbackLog, type RollbackSummary } from '../rollback/rollback-log.service.js';
 import { PhaseStatusService } from '../status/phase-status.service.js';
+import { RetentionService } from '../retention/retention.service.js';
+import { retentionRows } from './retention-report.js';
 import { RollForwardService } from '../rollback/roll-forward.service.js';
 import { cliActor, phaseNumber, printJson, printTable, runCommand } from '../../common/cli/command-output.js';
 import { MAX_ID } from '../../common/validation/decimal.js';
 import { printHistory } from './rollback-report.js';
 
-@SubCommand({ name: 'status', description: 'Each phase: schema, flags, jobs, tables and its last rollback' })
+@SubCommand({
+  name: 'status',
+  description: "Each phase: schema, flags, jobs, tables and its last rollback; then each growing table's retention",
+})
 export class PhasesStatusCommand extends CommandRunner {
-  constructor(private readonly status: PhaseStatusService) {
+  constructor(
+    private readonly status: PhaseStatusService,
+    private readonly retention: RetentionService,
+  ) {
     super();
   }
 
@@ -42,6 +50,8 @@ export class PhasesStatusCommand extends CommandRunner {
           lastRollback: p.lastRollback ? describeLast(p.lastRollback) : '-',
         })),
       );
+      process.stdout.write("\nRetention (every growing table, the core's too)\n");
+      printTable(retentionRows(await this.retention.state()));
     }, options.json);
   }
 

@@ -231,6 +231,25 @@ class ColumnStatusDto {
   @ApiProperty() exists!: boolean;
 }
 
+export class RetentionTableDto {
+  @ApiProperty({ example: 'token_event' }) table!: string;
+  @ApiProperty({ type: Number, nullable: true, description: 'Owning phase; null for the core' }) phase!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Days kept; null when retention is off' }) days!:
+    number | null;
+  @ApiProperty({ description: "Set by RETENTION_DAYS rather than the owner's default" }) configured!: boolean;
+  @ApiProperty({ description: 'Rows are archived (verified) before they are deleted' }) archive!: boolean;
+  @ApiProperty({ description: 'Which rows may go, in words' }) eligible!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'Why it is kept whole by default' }) offBecause!:
+    string | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Null when the table does not exist' }) rows!:
+    number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Bytes on disk, when the database tells' }) bytes!:
+    number | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) oldest!: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Null when off or unscheduled' })
+  nextPurge!: Date | null;
+}
+
 export class PhaseStatusDto {
   @ApiProperty({ example: 9 }) number!: number;
   @ApiProperty({ example: 'people' }) key!: string;
@@ -242,6 +261,7 @@ export class PhaseStatusDto {
   @ApiProperty({ type: SchemaStatusDto }) schema!: SchemaStatusDto;
   @ApiProperty({ type: [TableStatusDto] }) tables!: TableStatusDto[];
   @ApiProperty({ type: [ColumnStatusDto] }) columns!: ColumnStatusDto[];
+  @ApiProperty({ type: [RetentionTableDto] }) retention!: RetentionTableDto[];
   @ApiProperty({ type: InFlightDto }) inFlight!: InFlightDto;
   @ApiProperty({ type: RollbackSummaryDto, nullable: true }) lastRollback!: RollbackSummaryDto | null;
 }

@@ -3,7 +3,6 @@ import { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { Environment } from '../../config/environment.js';
-import { PhaseRegistry } from '../phase-registry.service.js';
 import { JobsService } from './jobs.service.js';
 import { scheduledTick } from './tick.js';
 
@@ -16,7 +15,6 @@ export class JobScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger(JobScheduler.name);
 
   constructor(
-    private readonly registry: PhaseRegistry,
     private readonly jobs: JobsService,
     private readonly scheduler: SchedulerRegistry,
     private readonly config: ConfigService<Environment, true>,
@@ -27,7 +25,7 @@ export class JobScheduler implements OnApplicationBootstrap {
       this.logger.log('JOBS_ENABLED=false: this replica schedules no phase jobs');
       return;
     }
-    for (const { job } of this.registry.jobs()) {
+    for (const job of this.jobs.scheduled()) {
       const cron = CronJob.from({
         cronTime: job.cron,
         start: true,

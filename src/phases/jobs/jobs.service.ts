@@ -12,7 +12,7 @@ import { LeaseTable } from '../../database/lease.js';
 import { inTransaction } from '../../database/transaction.js';
 import type { FlagChange } from '../flags/flags.service.js';
 import { FlagsService } from '../flags/flags.service.js';
-import type { PhaseDefinition, PhaseJob } from '../phase-definition.js';
+import type { PhaseJob } from '../phase-definition.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
 import { READ_ONLY_HOLD, type JobHold } from './job-hold.js';
 import type { JobRun } from './job-run.entity.js';
@@ -31,6 +31,18 @@ export interface JobStatus {
   nextRun: Date | null;
   /** What keeps every tick of this replica from running, whatever the flag and stop say. */
   heldBy: JobHold | null;
+}
+
+/**
+ * A job of the core rather than of a phase (the retention job): no flag gates its ticks, and
+ * its runs are recorded under phase 0. Stop, resume, run now and the lease work as for any job.
+ */
+export type CoreJob = Omit<PhaseJob, 'flag'>;
+
+interface FoundJob {
+  phase: number;
+  job: CoreJob;
+  flag: string | null;
 }
 
 export interface StopResult {
@@ -55,6 +67,7 @@ export class JobsService {
   private readonly runs: Counter;
   private readonly counted: Counter;
   private readonly hold: JobHold | null;
+  private readonly core: CoreJob[] = [];
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -76,16 +89,26 @@ export class JobsService {
     ]);
   }
 
+  /** Adds a core job; called while modules initialise, before the scheduler starts the jobs. */
+  addCoreJob(job: CoreJob): void {
+    this.core.push(job);
+  }
+
+  /** Every job the scheduler runs: the phases' and the core's. */
+  scheduled(): CoreJob[] {
+    return [...this.registry.jobs().map(({ job }) => job), ...this.core];
+  }
+
   /** A scheduled tick: runs only unheld, with the job's flag on, the job not stopped, and the tick not taken. */
   async tick(name: string, tick: Date): Promise<JobRun | null> {
-    const { phase, job } = this.find(name);
-    if (this.hold || !this.flags.isEnabled(job.flag) || (await this.isStopped(name))) return null;
+    const { phase, job, flag } = this.find(name);
+    if (this.hold || (flag !== null && !this.flags.isEnabled(flag)) || (await this.isStopped(name))) return null;
     const held = await this.lease.hold(name, this.ttlMs, () => this.runHoldingLease(phase, job, 'schedule'), { tick });
     return held.acquired ? held.value : null;
   }
 
   /** An operator's "run now": still one replica at a time; refused while a run is in flight. */
-  async runNow(name: string): Promise<JobRun> {
+  async runNow(name: string, progress?: (line: string) => void): Promise<JobRun> {
     const { phase, job } = this.find(name);
     if (this.hold)
       throw new DomainError(
@@ -95,7 +118,7 @@ export class JobsService {
           job: name,
         },
       );
-    const held = await this.lease.hold(name, this.ttlMs, () => this.runHoldingLease(phase, job, 'manual'));
+    const held = await this.lease.hold(name, this.ttlMs, () => this.runHoldingLease(phase, job, 'manual', progress));
     if (held.acquired) return held.value;
     throw new DomainError(
       ErrorCode.Conflict,
@@ -148,7 +171,7 @@ export class JobsService {
   }
 
   async status(name: string): Promise<JobStatus> {
-    const { phase, job } = this.find(name);
+    const { phase, job, flag } = this.find(name);
     const [holder, control, lastRun] = await Promise.all([
       this.lease.holder(name),
       this.store.control(name),
@@ -156,10 +179,10 @@ export class JobsService {
     ]);
     return {
       name,
-      phase: phase.number,
+      phase,
       description: job.description,
       cron: job.cron,
-      flag: job.flag,
+      flag: flag ?? '',
       stopped: control?.stopped === true,
       running: holder !== null,
       leaseHolder: holder?.owner ?? null,
@@ -177,9 +200,10 @@ export class JobsService {
 
   /** Called holding the job's lease. */
   private async runHoldingLease(
-    phase: PhaseDefinition,
-    job: PhaseJob,
+    phase: number,
+    job: CoreJob,
     triggeredBy: JobRun['triggeredBy'],
+    progress?: (line: string) => void,
   ): Promise<JobRun> {
     const controller = new AbortController();
     this.local.set(job.name, controller);
@@ -187,12 +211,9 @@ export class JobsService {
     try {
       // we hold the lease, so any run still marked running was abandoned by a crashed holder
       await this.store.failRunning(job.name, 'abandoned: its process stopped before finishing', new Date());
-      run = await this.store.startRun(
-        { jobName: job.name, phase: phase.number, triggeredBy, owner: this.lease.owner },
-        new Date(),
-      );
+      run = await this.store.startRun({ jobName: job.name, phase, triggeredBy, owner: this.lease.owner }, new Date());
       try {
-        const counts = (await job.run({ signal: controller.signal, manual: triggeredBy === 'manual' })) ?? {};
+        const counts = (await job.run({ signal: controller.signal, manual: triggeredBy === 'manual', progress })) ?? {};
         Object.assign(run, { status: 'succeeded', counts, finishedAt: new Date() });
         for (const [count, value] of Object.entries(counts)) this.counted.inc({ job: job.name, count }, value);
       } catch (error) {
@@ -201,7 +222,7 @@ export class JobsService {
           error: error instanceof Error ? error.message : String(error),
           finishedAt: new Date(),
         });
-        this.logger.error({ msg: 'job run failed', job: job.name, phase: phase.number, error: run.error });
+        this.logger.error({ msg: 'job run failed', job: job.name, phase, error: run.error });
       }
       await this.store.saveRun(run);
       this.runs.inc({ job: job.name, status: run.status });
@@ -211,9 +232,11 @@ export class JobsService {
     }
   }
 
-  private find(name: string): { phase: PhaseDefinition; job: PhaseJob } {
+  private find(name: string): FoundJob {
     const found = this.registry.jobs().find((j) => j.job.name === name);
-    if (!found) throw DomainError.notFound('Job', name);
-    return found;
+    if (found) return { phase: found.phase.number, job: found.job, flag: found.job.flag };
+    const core = this.core.find((j) => j.name === name);
+    if (core) return { phase: 0, job: core, flag: null };
+    throw DomainError.notFound('Job', name);
   }
 }

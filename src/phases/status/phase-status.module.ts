@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PhasesModule } from '../phases.module.js';
+import { RetentionModule } from '../retention/retention.module.js';
 import { RollbackModule } from '../rollback/rollback.module.js';
 import { PhaseStatusRepository } from './phase-status.repository.js';
 import { PhaseStatusService } from './phase-status.service.js';
@@ -10,7 +11,7 @@ import { PhasesController } from './phases.controller.js';
  * framework and the rollback, so that neither has to know the other's view of a phase.
  */
 @Module({
-  imports: [PhasesModule, RollbackModule],
+  imports: [PhasesModule, RollbackModule, RetentionModule],
   controllers: [PhasesController],
   providers: [PhaseStatusRepository, PhaseStatusService],
   exports: [PhaseStatusService],

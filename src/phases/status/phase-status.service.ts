@@ -5,6 +5,7 @@ import { JobsService, JobStatus } from '../jobs/jobs.service.js';
 import type { DataLossRisk, InFlightWork } from '../phase-definition.js';
 import { PhaseRegistry, SchemaState } from '../phase-registry.service.js';
 import { RollbackLog, type RollbackSummary } from '../rollback/rollback-log.service.js';
+import { RetentionService, type TableState } from '../retention/retention.service.js';
 import { PhaseStatusRepository, type ColumnStatus, type TableStatus } from './phase-status.repository.js';
 
 export interface PhaseStatus {
@@ -18,6 +19,8 @@ export interface PhaseStatus {
   schema: { state: SchemaState; migrations: Array<{ name: string; applied: boolean }> };
   tables: TableStatus[];
   columns: ColumnStatus[];
+  /** The phase's growing tables: retention, rows, size, oldest row, next purge. */
+  retention: TableState[];
   inFlight: InFlightWork | { count: null; description: string };
   lastRollback: RollbackSummary | null;
 }
@@ -32,6 +35,7 @@ export class PhaseStatusService {
     private readonly migrations: MigrationService,
     private readonly schema: PhaseStatusRepository,
     private readonly rollbacks: RollbackLog,
+    private readonly retention: RetentionService,
   ) {}
 
   async all(): Promise<PhaseStatus[]> {
@@ -58,6 +62,7 @@ export class PhaseStatusService {
       },
       tables,
       columns,
+      retention: await this.retention.state(phase),
       // a phase whose schema is down has nothing in flight to ask about
       inFlight: tables.every((t) => t.exists)
         ? await def.inFlight()

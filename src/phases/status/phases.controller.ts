@@ -16,7 +16,8 @@ import { Roles } from '../../common/auth/auth.decorators.js';
 import { Role } from '../../common/auth/role.js';
 import { ErrorResponseDto } from '../../common/errors/error-response.dto.js';
 import { JobRun } from '../jobs/job-run.entity.js';
-import { JobRunSummaryDto, JobStatusDto, PhaseStatusDto, StopResultDto } from '../dto/admin.dto.js';
+import { JobRunSummaryDto, JobStatusDto, PhaseStatusDto, RetentionTableDto, StopResultDto } from '../dto/admin.dto.js';
+import { RetentionService, type TableState } from '../retention/retention.service.js';
 import { JobsService, JobStatus, StopResult } from '../jobs/jobs.service.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
 import { PhaseStatus, PhaseStatusService } from './phase-status.service.js';
@@ -42,7 +43,19 @@ export class PhasesController {
     private readonly status: PhaseStatusService,
     private readonly registry: PhaseRegistry,
     private readonly jobs: JobsService,
+    private readonly retention: RetentionService,
   ) {}
+
+  @ApiOperation({ summary: "Retention of every growing table, the core's and the phases'" })
+  @Get('retention')
+  @Roles(Role.Supervisor)
+  @ApiOkResponse({
+    type: [RetentionTableDto],
+    description: 'Per table: days kept (or off), archived first, rows, bytes, oldest row, next purge',
+  })
+  retentionState(): Promise<TableState[]> {
+    return this.retention.state();
+  }
 
   @ApiOperation({ summary: 'Status of every phase' })
   @Get('phases')

@@ -1,5 +1,6 @@
 // Phases: one card per phase from the phase registry (GET /admin/phases), with its flags, jobs,
-// schema, tables, work in flight and last rollback, and the runbook's actions for admins.
+// schema, tables, work in flight and last rollback, and the runbook's actions for admins; then
+// the retention of every growing table (GET /admin/retention): oldest row, size, next purge.
 import { api } from '../api.js';
 import { age, askReason, badge, facts, fill, h, table, when } from '../dom.js';
 import { emergencyRollback, reEnable, rollBackPhase } from '../rollback-flow.js';
@@ -43,11 +44,13 @@ export default {
     async function load() {
       try {
         const phases = await api('GET', '/admin/phases');
+        const retention = await api('GET', '/admin/retention');
         fill(
           list,
-          phases.length
+          ...(phases.length
             ? phases.map((p) => phaseCard(ctx, p, admin, load))
-            : h('p', { class: 'card muted' }, 'No phase is registered.'),
+            : [h('p', { class: 'card muted' }, 'No phase is registered.')]),
+          retentionCard(retention),
         );
         fill(refreshed, `updated ${when(new Date())}`);
       } catch (error) {
@@ -57,6 +60,39 @@ export default {
     await load();
   },
 };
+
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+
+function size(bytes) {
+  if (bytes === null) return '—';
+  let unit = 0;
+  while (bytes >= 1024 && unit < UNITS.length - 1) ((bytes /= 1024), unit++);
+  return `${bytes.toFixed(unit ? 1 : 0)} ${UNITS[unit]}`;
+}
+
+/** How long each growing table keeps its rows, and where it stands. */
+function retentionCard(tables) {
+  return h(
+    'article',
+    { class: 'card', 'data-retention': '' },
+    h('h2', null, 'Retention'),
+    table(
+      ['Table', 'Owner', 'Kept', 'Rows', 'Size', 'Oldest row', 'Next purge'],
+      tables.map((t) => [
+        h('code', null, t.table),
+        t.phase === null ? 'core' : `Phase ${t.phase}`,
+        t.days === null
+          ? badge('whole', 'neutral', t.offBecause ?? 'retention off')
+          : `${t.days} days${t.archive ? ', archived' : ''}`,
+        t.rows === null ? badge('absent', 'neutral') : String(t.rows),
+        size(t.bytes),
+        t.oldest ? `${when(t.oldest)} (${age(t.oldest)})` : '—',
+        when(t.nextPurge),
+      ]),
+      { empty: 'No table declares a retention.' },
+    ),
+  );
+}
 
 /** A phase counts as rolled back while its schema is down or none of its flags is on. */
 function isRolledBack(p) {
