@@ -9,7 +9,6 @@ import { PlanEntryInputDto } from '../../src/assignment/dto/plan.dto.js';
 import { PlanPrioritiesService } from '../../src/assignment/plan-priorities.service.js';
 import { DashboardRefreshService } from '../../src/dashboard/dashboard-refresh.service.js';
 import { DASHBOARD_FLAG, VIEWS } from '../../src/dashboard/dashboard.schema.js';
-import { toDbTime } from '../../src/database/dialect.js';
 import { OemRuleAction } from '../../src/oem/entities/oem-scan-rule.entity.js';
 import { OEM_MODE } from '../../src/oem/oem-flags.js';
 import { OemKanbanService } from '../../src/oem/oem-kanban.service.js';
@@ -27,7 +26,7 @@ import { TokensService } from '../../src/production/tokens.service.js';
 import { present, runOnBothDatabases, timed, type BenchTarget, type FreshDatabase } from './runner.js';
 import { interleavedRounds, median, ratioFigure, roundsFromArgs, type RatioFigure } from './stats.js';
 import { bootBenchApp, type BenchApp } from './support/app-context.js';
-import { walk, type World } from './support/history.js';
+import { seedPeopleAndJobs, walk, type World } from './support/history.js';
 import { bytesPerFinishedToken, storageBytes } from './support/storage.js';
 
 /**
@@ -144,26 +143,8 @@ async function buildFactory(app: BenchApp): Promise<{ world: World; graphId: num
         `node ${code}`,
       ).id,
   );
-  const now = toDbTime(new Date());
-  const ids = async (table: string) =>
-    (await ds.query<Array<{ id: number }>>(`SELECT id FROM ${table} ORDER BY id`)).map((r) => r.id);
   // the history's jobs: finished long ago
-  for (let i = 0; i < 20; i++)
-    await ds.query(
-      `INSERT INTO job_ticket (code, graph_id, product_code, quantity, priority, status, open_tokens, created_at, updated_at) VALUES (?, ?, ?, 1, 0, 'done', 0, ?, ?)`,
-      [`H${i}`, graph.graph.id, `PRODUCT-${i % 5}`, now, now],
-    );
-  for (let i = 0; i < 6; i++)
-    await ds.query(`INSERT INTO account (code, name, skills, active, created_at) VALUES (?, ?, '[]', 1, ?)`, [
-      `SOP${i}`,
-      `op ${i}`,
-      now,
-    ]);
-  for (let i = 0; i < 3; i++)
-    await ds.query(`INSERT INTO team (code, name, created_at) VALUES (?, ?, ?)`, [`ST${i}`, `team ${i}`, now]);
-  const [accounts, teams] = [await ids('account'), await ids('team')];
-  for (const [i, account] of accounts.entries())
-    await ds.query(`INSERT INTO team_member (team_id, account_id) VALUES (?, ?)`, [teams[i % 3], account]);
+  const world = await seedPeopleAndJobs(ds, graph.graph.id, nodes, { prefix: 'S', jobStatus: 'done' });
   const plans = app.get(PlanPrioritiesService);
   for (const [i, node] of nodes.slice(0, -1).entries())
     await plans.setNodePlan(
@@ -179,7 +160,7 @@ async function buildFactory(app: BenchApp): Promise<{ world: World; graphId: num
     pattern: '^OEM-B-(?P<ref>R\\d+)-S(?P<seq>\\d+)$',
     action: OemRuleAction.Advance,
   });
-  return { world: { nodes, jobs: await ids('job_ticket'), accounts, teams }, graphId: graph.graph.id };
+  return { world, graphId: graph.graph.id };
 }
 
 /** Finished tokens at a constant rate up to an hour ago, in chunks; then the open work, the same at every size. */
