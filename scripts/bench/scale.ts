@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { plainToInstance } from 'class-transformer';
 import { DataSource } from 'typeorm';
-import { AppModule } from '../../src/app.module.js';
 import { AssignmentComparisonService, COMPARE_PAGE_LIMIT } from '../../src/assignment/assignment-comparison.service.js';
 import { RUNTIME_FLAG } from '../../src/assignment/assignment.schema.js';
 import { PlanEntryInputDto } from '../../src/assignment/dto/plan.dto.js';
@@ -25,7 +24,7 @@ import { TokenLifecycleService } from '../../src/production/token-lifecycle.serv
 import { TokensService } from '../../src/production/tokens.service.js';
 import { present, runOnBothDatabases, timed, type BenchTarget, type FreshDatabase } from './runner.js';
 import { interleavedRounds, median, ratioFigure, roundsFromArgs, type RatioFigure } from './stats.js';
-import { bootBenchApp, type BenchApp } from './support/app-context.js';
+import { bootMigratedApp, type BenchApp } from './support/app-context.js';
 import { seedPeopleAndJobs, walk, type World } from './support/history.js';
 import { bytesPerFinishedToken, storageBytes } from './support/storage.js';
 
@@ -99,16 +98,7 @@ const say = (line: string) => process.stderr.write(`  ${line}\n`);
 
 async function openSite(target: BenchTarget, events: number): Promise<Site> {
   const db = await target.fresh();
-  const app = await bootBenchApp(
-    AppModule.forRoot({
-      ...db.env,
-      LOG_LEVEL: 'error',
-      MIGRATE_ON_START: 'true',
-      JOBS_ENABLED: 'false',
-      SCAN_DEDUP_WINDOW_MS: '0',
-    }),
-    ['error'],
-  );
+  const app = await bootMigratedApp(db.env, { SCAN_DEDUP_WINDOW_MS: '0' });
   const site: Site = { events, db, app, ...(await buildFactory(app)), made: 0 };
   const ds = app.get(DataSource);
   const generateMs = await timed(() => generateHistory(site, target.label));
