@@ -64,12 +64,6 @@ const FINISHED_TOKENS = 500;
 const STALL_GOAL_MS = 100;
 const FLAT = { op: '<=' as const, value: 1.2 };
 
-/**
- * Retention's purge on one site, once retention exists (scale-retention builds it): the bench
- * then measures the bytes per finished token a second time, as "after retention". Null today.
- */
-const applyRetention: ((app: BenchApp) => Promise<void>) | null = null;
-
 const OPS = [
   'spawn (per token)',
   'route (per token)',
@@ -323,17 +317,9 @@ async function bench(target: BenchTarget) {
   const sites: Site[] = [];
   try {
     for (const events of SIZES) sites.push(await openSite(target, events));
-    const storage: Array<{ events: number; today: number; afterRetention: number | null }> = [];
-    for (const site of sites) {
-      const ds = site.app.get(DataSource);
-      const today = await bytesPerFinishedToken(ds);
-      let afterRetention: number | null = null;
-      if (applyRetention) {
-        await applyRetention(site.app);
-        afterRetention = await bytesPerFinishedToken(ds);
-      }
-      storage.push({ events: site.events, today, afterRetention });
-    }
+    const storage: Array<{ events: number; bytes: number }> = [];
+    for (const site of sites)
+      storage.push({ events: site.events, bytes: await bytesPerFinishedToken(site.app.get(DataSource)) });
     const [smallest, largest] = [0, sites.length - 1];
     const ratios = (samples: Costs[][], op: Op, of = largest): RatioFigure =>
       ratioFigure(
@@ -379,11 +365,7 @@ async function bench(target: BenchTarget) {
         figures[`${op}: ${sizeLabel(sites[largest].events)}/${sizeLabel(sites[0].events)}`] = ratios(samples, op);
     }
     figures[`refresh per view, last round: flow/bottlenecks/teams/cycles (ms)`] = perView.join(' | ');
-    for (const s of storage) {
-      figures[`bytes per finished token, ${sizeLabel(s.events)}`] = Math.round(s.today);
-      if (s.afterRetention !== null)
-        figures[`bytes per finished token after retention, ${sizeLabel(s.events)}`] = Math.round(s.afterRetention);
-    }
+    for (const s of storage) figures[`bytes per finished token, ${sizeLabel(s.events)}`] = Math.round(s.bytes);
     figures[
       `bytes per token finished through the services (${FINISHED_TOKENS}, ${sizeLabel(sites[smallest].events)})`
     ] = Math.round(throughServices);
