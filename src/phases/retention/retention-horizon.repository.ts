@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { dialectOf, fromDbTime, insertIgnore, toDbTime } from '../../database/dialect.js';
+import { dialectOf, insertIgnore, toDbTime } from '../../database/dialect.js';
+import { RetentionHorizon } from './retention-horizon.entity.js';
 
 /**
  * retention_horizon: per purged table, the time before which its rows may be gone. Rows aged
@@ -14,11 +15,8 @@ export class RetentionHorizonRepository {
 
   /** Null while retention has never purged `table`. */
   async purgedBefore(table: string): Promise<Date | null> {
-    const rows = await this.dataSource.query<Array<{ purged_before: string | Date }>>(
-      `SELECT purged_before FROM retention_horizon WHERE table_name = ?`,
-      [table],
-    );
-    return fromDbTime(rows.at(0)?.purged_before);
+    const row = await this.dataSource.getRepository(RetentionHorizon).findOneBy({ tableName: table });
+    return row?.purgedBefore ?? null;
   }
 
   /** Records that rows of `table` aged before `cutoff` may be gone from now on (a later horizon stays). */
