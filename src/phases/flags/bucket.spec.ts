@@ -10,6 +10,17 @@ describe('sticky buckets', () => {
     expect(murmur3('Ünïcödé-Ω', 42)).toBe(0xef041a2f);
   });
 
+  it('buckets as the unsigned hash mod 10,000, hashes above 2^31 and non-ASCII keys included', () => {
+    const keys = [...Array.from({ length: 2000 }, (_, i) => `T-${i}`), 'héllo', 'Ünïcödé-Ω', ''];
+    for (const flag of ['enable_oem_mode', 'enable_assignment_runtime']) {
+      const seed = flagSeed(flag);
+      expect(seed >>> 0).toBe(murmur3(flag, 0));
+      const high = keys.filter((key) => murmur3(key, seed) >= 2 ** 31);
+      expect(high.length).toBeGreaterThan(500);
+      for (const key of keys) expect(bucketOf(seed, key)).toBe(murmur3(key, seed) % BUCKETS);
+    }
+  });
+
   it('puts 10% of 10,000 token serials on the new path, within 1.5 points', () => {
     const seed = flagSeed('enable_oem_mode');
     const keys = Array.from({ length: 10_000 }, (_, i) => `T-${String(i + 1).padStart(6, '0')}`);
