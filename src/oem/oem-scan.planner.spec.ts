@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import type { ConfigService } from '@nestjs/config';
 import type { EntityManager } from 'typeorm';
 import type { Environment } from '../config/environment.js';
@@ -9,7 +10,7 @@ import type { ActiveRule } from './oem-rules.repository.js';
 import { OemScanPlanner, reachedState, type OemPlan } from './oem-scan.planner.js';
 import type { PlanMode } from './oem-scan.types.js';
 import type { OemScanRepository, ScanTicket } from './oem-scan.repository.js';
-import type { BarcodeMatch } from './safe-pattern.js';
+import { SafePattern, type BarcodeMatch } from './safe-pattern.js';
 
 /** The scan path's ticket read in memory: tickets by customer and reference; every read is logged. */
 class FakeOemScanRepository implements Pick<OemScanRepository, 'findTicket'> {
@@ -218,5 +219,26 @@ describe('OemScanPlanner (against an in-memory ticket read)', () => {
     const plan = await p.plan(scanAt('ST-CUT', 'OEM-ACME-PO-1001-S1'), ordered, em, 'live');
     expect(plan.kind === 'apply' && plan.move.ruleId).toBe(8);
     expect(repository.reads).toEqual(['ACME PO-1001', 'BETA PO-1001']);
+  });
+
+  it('matches a scan against the rules once: its flag context and its plan share the first match', async () => {
+    const { planner: p } = planner([ticket('PO-1001', { customer: 'BETA' })]);
+    const ordered = [rule(7, 'ST-CUT', 'ACME', ACME), rule(8, 'ST-CUT', 'BETA', ACME)];
+    const scan = scanAt('ST-CUT', 'OEM-ACME-PO-1001-S1');
+    const match = jest.spyOn(SafePattern.prototype, 'match');
+    try {
+      expect(p.firstMatch(scan, ordered)).toMatchObject({ at: 0, rule: { id: 7 }, match: { ref: 'PO-1001', seq: 1 } });
+      expect(match).toHaveBeenCalledTimes(1);
+      const plan = await p.plan(scan, ordered, em, 'live');
+      expect(plan.kind === 'apply' && plan.move.ruleId).toBe(8);
+      // the first rule's match was remembered; only the next rule was matched
+      expect(match).toHaveBeenCalledTimes(2);
+      // a new rules snapshot is matched afresh, and another scan has its own match
+      expect(p.firstMatch(scan, [...ordered])?.rule.id).toBe(7);
+      expect(match).toHaveBeenCalledTimes(3);
+      expect(p.firstMatch({ ...scan, barcode: 'T-000123' }, ordered)).toBeNull();
+    } finally {
+      match.mockRestore();
+    }
   });
 });

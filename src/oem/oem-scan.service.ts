@@ -11,7 +11,6 @@ import { OemRulesService } from './oem-rules.service.js';
 import { OemScanPlanner, reachedState, type OemPlan } from './oem-scan.planner.js';
 import type { PlanMode, StepMove } from './oem-scan.types.js';
 import { OemScanRepository } from './oem-scan.repository.js';
-import { compiledPattern } from './safe-pattern.js';
 import type { FlagContext } from '../phases/flags/flag-rules.js';
 import { scanContext } from '../phases/flags/work-context.js';
 
@@ -68,14 +67,11 @@ export class OemScanService {
    * From the rules snapshot: no query while it is fresh.
    */
   async flagContext(scan: ScanInput, em: EntityManager): Promise<FlagContext> {
-    for (const rule of await this.rules.active(em)) {
-      if (rule.stationCode !== scan.stationCode) continue;
-      const match = compiledPattern(rule.pattern).match(scan.barcode);
-      if (!match) continue;
-      const ticket = match.ref === undefined ? `job ${match.job ?? ''}` : match.ref;
-      return { ...scanContext(scan), customer: rule.customer, targetingKey: `${rule.customer} ${ticket}` };
-    }
-    return scanContext(scan);
+    const found = this.planner.firstMatch(scan, await this.rules.active(em));
+    if (!found) return scanContext(scan);
+    const { rule, match } = found;
+    const ticket = match.ref === undefined ? `job ${match.job ?? ''}` : match.ref;
+    return { ...scanContext(scan), customer: rule.customer, targetingKey: `${rule.customer} ${ticket}` };
   }
 
   async plan(scan: ScanInput, em: EntityManager, mode: PlanMode): Promise<OemPlan> {
