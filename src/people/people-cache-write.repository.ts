@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { yieldToEventLoop } from '../common/yield-to-event-loop.js';
-import { dialectOf, execute, insertChunkRows, toDbTime, upsertRows, type RowValue } from '../database/dialect.js';
+import { dialectOf, execute, insertChunkRows, toDbTime, upsertStatement } from '../database/dialect.js';
 import type { CacheTable } from './people-cache.repository.js';
 import type { AvailabilityRecord, OperatorRecord, TeamRecord } from './people-records.js';
 
@@ -57,7 +57,7 @@ export function storedStamp(stamp: Stamp, fullSince: Date | null): StoredStamp {
 }
 
 /** One operator's cache row, its values in OPERATOR_COLUMNS order. */
-export function operatorCacheRow(r: OperatorRecord, stamp: StoredStamp): RowValue[] {
+export function operatorCacheRow(r: OperatorRecord, stamp: StoredStamp): unknown[] {
   return [
     r.id,
     r.employeeNo,
@@ -158,7 +158,7 @@ async function upsert(
   table: CacheTable,
   columns: string[],
   update: string[],
-  rows: RowValue[][],
+  rows: unknown[][],
 ): Promise<number> {
   const dialect = dialectOf(em);
   const chunk = insertChunkRows(dialect, columns.length);
@@ -166,8 +166,8 @@ async function upsert(
     // the transaction keeps the connection meanwhile (SQLite's gate queues other flows' statements),
     // but requests that need no database, /health/live first, are answered between batches
     if (k > 0) await yieldToEventLoop();
-    const { sql, parameters } = upsertRows(dialect, table, columns, ['id'], update, rows.slice(k, k + chunk));
-    await em.query(sql, parameters);
+    const part = rows.slice(k, k + chunk);
+    await em.query(upsertStatement(dialect, table, columns, ['id'], update, part.length), part.flat());
   }
   return rows.length;
 }
