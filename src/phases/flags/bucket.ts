@@ -15,7 +15,7 @@ export function flagSeed(flagKey: string): number {
 }
 
 export function bucketOf(seed: number, bucketKey: string): number {
-  // the unsigned hash is often above 2^31, where `%` is a floating-point remainder (a third of a
+  // the unsigned hash is often above 2^31, where `%` is a floating-point remainder (about half a
   // bucketing's cost); its two 16-bit halves keep every step a small integer, with the same result
   const h = hashChars(bucketKey, seed, false);
   return ((((h >>> 16) % BUCKETS) << 16) + (h & 0xffff)) % BUCKETS;
