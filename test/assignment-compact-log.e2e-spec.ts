@@ -87,6 +87,9 @@ describe('Phase 7: compact decision records', () => {
     const [hash] = setsReferenced(stored);
     expect(setsReferenced(stored)).toEqual([hash]);
     expect(await setCount([hash])).toBe(1);
+    // the indexed column retention checks names the same set on every row
+    const columns = await db.query(`SELECT DISTINCT candidate_set AS s FROM assignment_log WHERE job_id = ?`, [job]);
+    expect(columns.map((r: { s: string }) => r.s)).toEqual([hash]);
     for (const text of stored) {
       // four contenders, each [place, workload, ms since their last assignment]
       expect(JSON.parse(text).ranked).toHaveLength(4);

@@ -42,8 +42,8 @@ describe('retention: archive, then purge in batches', () => {
   const count = async (table: string) => (await ids(table)).length;
   const log = (tokenId: number, set: string, at: string) =>
     ds.query(
-      `INSERT INTO assignment_log (token_id, job_id, node_id, account_id, team_id, method, reason, candidates, directory, decided_at, duration_us) VALUES (?, 1, 1, NULL, NULL, 'auto', NULL, ?, 'local', ?, 10)`,
-      [tokenId, `{"set":"${set}","ranked":[[0,1,null]]}`, at],
+      `INSERT INTO assignment_log (token_id, job_id, node_id, account_id, team_id, method, reason, candidates, candidate_set, directory, decided_at, duration_us) VALUES (?, 1, 1, NULL, NULL, 'auto', NULL, ?, ?, 'local', ?, 10)`,
+      [tokenId, `{"set":"${set}","ranked":[[0,1,null]]}`, set, at],
     );
   const dashboard = async () => {
     const get = (path: string) => t.http().get(`/api/v1/dashboard/${path}`).set(t.auth(Role.Viewer));

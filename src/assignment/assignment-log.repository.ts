@@ -6,7 +6,7 @@ import { referencedSet, storedCandidates } from './assignment-log-record.js';
 import { AssignmentMethod, type AssignmentLog } from './entities/assignment-log.entity.js';
 
 /** A decision to append; its candidates already serialised (see compactRecord). */
-export type LogDraft = Omit<AssignmentLog, 'id' | 'candidates'> & { candidatesJson: string };
+export type LogDraft = Omit<AssignmentLog, 'id' | 'candidates' | 'candidateSet'> & { candidatesJson: string };
 
 /** Which rows to read; each given field narrows them. */
 export interface LogWhere {
@@ -28,6 +28,7 @@ const COLUMNS = [
   'method',
   'reason',
   'candidates',
+  'candidate_set',
   'directory',
   'decided_at',
   'duration_us',
@@ -61,6 +62,7 @@ export class AssignmentLogRepository {
         d.method,
         d.reason === null ? null : d.reason.slice(0, 255),
         d.candidatesJson,
+        referencedSet(d.candidatesJson),
         d.directory,
         toDbTime(d.decidedAt),
         d.durationUs,
@@ -127,6 +129,7 @@ function toLog(r: Record<string, unknown>, sets: ReadonlyMap<string, string>): A
     method: r.method as AssignmentMethod,
     reason: (r.reason as string | null) ?? null,
     candidates: storedCandidates(text, decidedAt, set === null ? undefined : sets.get(set)),
+    candidateSet: set,
     directory: String(r.directory),
     decidedAt,
     durationUs: Number(r.duration_us),

@@ -7,6 +7,17 @@ export const PREVIEW_FLAG = 'enable_assignment_preview';
 export const PHASE_7_COMPACT_SCHEMA = phaseSchema(7, [{ name: 'assignment_candidate_set', rebuildable: false }]);
 
 /**
+ * What 1764000720000-Phase7-CandidateSetColumn adds: each log row's set key as an indexed column,
+ * derived from the row's own text (rebuildable). Its down() alone drops it; the phase's revert
+ * drops it with assignment_log, which is why PHASE_7_SCHEMA lists the table, not the column.
+ */
+export const PHASE_7_CANDIDATE_SET_SCHEMA = phaseSchema(
+  7,
+  [],
+  [{ table: 'assignment_log', column: 'candidate_set', key: 'id', rebuildable: true }],
+);
+
+/**
  * Everything Phase 7 adds to the schema, declared once for the phase definition and the
  * migrations' guarded down(). Nothing is rebuildable: the log and its candidate sets are the audit trail, and plan
  * priorities, availability and leave are what supervisors typed in.
