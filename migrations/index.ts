@@ -7,6 +7,7 @@ import { CorePhaseManifest1764000500000 } from './1764000500000-Core-PhaseManife
 import { CoreFullBackup1764000610000 } from './1764000610000-Core-FullBackup.js';
 import { CoreRollbackDrill1764000620000 } from './1764000620000-Core-RollbackDrill.js';
 import { CoreRollbackHistory1764000630000 } from './1764000630000-Core-RollbackHistory.js';
+import { CoreRetentionHorizon1764000640000 } from './1764000640000-Core-RetentionHorizon.js';
 import { CoreFlagRules1764000650000 } from './1764000650000-Core-FlagRules.js';
 import { CoreTokenQueueIndex1764000660000 } from './1764000660000-Core-TokenQueueIndex.js';
 
@@ -26,6 +27,7 @@ export const CORE_MIGRATIONS = [
   CoreFullBackup1764000610000,
   CoreRollbackDrill1764000620000,
   CoreRollbackHistory1764000630000,
+  CoreRetentionHorizon1764000640000,
   CoreFlagRules1764000650000,
   CoreTokenQueueIndex1764000660000,
 ];

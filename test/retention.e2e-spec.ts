@@ -4,16 +4,18 @@ import { join } from 'node:path';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { RetentionPolicy } from '../src/common/retention/retention-policy.js';
 import { Role } from '../src/common/auth/role.js';
+import { DashboardRefreshService } from '../src/dashboard/dashboard-refresh.service.js';
 import { DASHBOARD_FLAG, REFRESH_JOB } from '../src/dashboard/dashboard.schema.js';
 import { fromDbTime, toDbTime } from '../src/database/dialect.js';
 import { verifyFile } from '../src/phases/backup/jsonl-file.js';
 import { FlagsService } from '../src/phases/flags/flags.service.js';
 import { JobsService } from '../src/phases/jobs/jobs.service.js';
 import type { ArchiveManifest } from '../src/phases/retention/retention-archive.js';
+import { RetentionHorizonRepository } from '../src/phases/retention/retention-horizon.repository.js';
 import { RetentionRepository } from '../src/phases/retention/retention.repository.js';
 import { RETENTION_JOB, RetentionService } from '../src/phases/retention/retention.service.js';
 import { seededRandom as random } from '../scripts/seeded-random.js';
-import { seedWorld, walkTokens, writeEvents } from './support/dashboard-factory.js';
+import { seedWorld, walkTokens, writeEvents, type World } from './support/dashboard-factory.js';
 import { buildPhasesCli, runPhasesCli } from './support/phases-cli-build.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 
@@ -30,6 +32,7 @@ describe('retention: archive, then purge in batches', () => {
   const recent = toDbTime(new Date(now - DAY / 2));
   let finished: number[];
   let open: number[];
+  let world: World;
   const env = {
     JOBS_ENABLED: 'false',
     BACKUP_DIR: backupDir,
@@ -64,7 +67,7 @@ describe('retention: archive, then purge in batches', () => {
     t = await startTestApp(env);
     ds = t.app.get(DataSource);
     const rnd = random(2112);
-    const world = await seedWorld(ds, rnd, 'ret');
+    world = await seedWorld(ds, rnd, 'ret');
     const fiveDaysAgo = now - 5 * DAY;
     await writeEvents(ds, walkTokens(world, rnd, 60, fiveDaysAgo, 'ret'), () => fiveDaysAgo);
     const tokens = await ds.query<Array<{ id: number | string; status: string }>>(
@@ -290,6 +293,30 @@ describe('retention: archive, then purge in batches', () => {
 
     // the analytics keep their aggregates: a scheduled (incremental) refresh after the purge answers the same
     expect(await t.app.get(JobsService).tick(REFRESH_JOB, new Date())).toMatchObject({ status: 'succeeded' });
+    expect(await dashboard()).toEqual(figures);
+  });
+
+  it('after a purge, a full rebuild and a self-check keep the figures of the purged periods (the retention horizon)', async () => {
+    const horizons = t.app.get(RetentionHorizonRepository);
+    const horizon = (await horizons.purgedBefore('token_event'))!.getTime();
+    expect(Math.abs(horizon - (now - 2 * DAY))).toBeLessThan(5 * 60_000);
+    // it only moves forward
+    await horizons.advance('token_event', new Date(now - 9 * DAY));
+    expect((await horizons.purgedBefore('token_event'))!.getTime()).toBe(horizon);
+
+    // new work after the horizon, on nodes whose wip the kept periods carry
+    const recent = walkTokens(world, random(77), 60, Date.now(), 'post').filter(
+      (w) => w.events[0].at > now - 20 * 3_600_000,
+    );
+    expect(recent.length).toBeGreaterThan(3);
+    await writeEvents(ds, recent, () => Date.now());
+    expect(await t.app.get(JobsService).tick(REFRESH_JOB, new Date())).toMatchObject({ status: 'succeeded' });
+    const figures = await dashboard();
+
+    const check = await t.http().post('/api/v1/dashboard/refresh').set(t.auth(Role.Admin)).expect(200);
+    expect(check.body.counts).toMatchObject({ views_checked: 2, mismatches: 0 });
+    expect(await dashboard()).toEqual(figures);
+    await t.app.get(DashboardRefreshService).refresh({ full: true });
     expect(await dashboard()).toEqual(figures);
   });
 

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { DataSource } from 'typeorm';
-import { AppModule } from '../../src/app.module.js';
 import { AvailabilityService } from '../../src/assignment/availability.service.js';
 import { AvailabilityDto } from '../../src/assignment/dto/availability.dto.js';
 import { CreateLeaveDto } from '../../src/assignment/dto/leave.dto.js';
@@ -23,7 +22,7 @@ import { AUTOMATIC_ASSIGNER, type AutomaticAssigner } from '../../src/production
 import { ExtensionRegistry } from '../../src/common/extension/extension-point.js';
 import type { JobRef, NodeRef, TokenRef } from '../../src/production/production.types.js';
 import { present, runOnBothDatabases, timed, type BenchTarget } from './runner.js';
-import { bootBenchApp, type BenchApp } from './support/app-context.js';
+import { bootMigratedApp, type BenchApp } from './support/app-context.js';
 import { firstSide, interleavedRounds, ratioFigure, roundsFromArgs } from './stats.js';
 
 /**
@@ -56,10 +55,7 @@ interface Totals {
 
 async function bench(target: BenchTarget) {
   const db = await target.fresh();
-  const app = await bootBenchApp(
-    AppModule.forRoot({ ...db.env, LOG_LEVEL: 'error', MIGRATE_ON_START: 'true', JOBS_ENABLED: 'false' }),
-    ['error'],
-  );
+  const app = await bootMigratedApp(db.env);
   try {
     const { graphId, firstWorkNode } = await buildFactory(app);
     const flags = app.get(FlagsService);

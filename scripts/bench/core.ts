@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import Database from 'better-sqlite3';
 import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
-import { AppModule } from '../../src/app.module.js';
 import { insertChunkRows, toDbTime, type Dialect } from '../../src/database/dialect.js';
 import { AccountsService } from '../../src/production/accounts.service.js';
 import { AssignmentPlansService } from '../../src/production/assignment-plans.service.js';
@@ -12,7 +11,7 @@ import { GraphsService } from '../../src/production/graphs.service.js';
 import { JobsService } from '../../src/production/jobs.service.js';
 import { TokenLifecycleService, tokenSerial } from '../../src/production/token-lifecycle.service.js';
 import { perSecond, present, runOnBothDatabases, timed, type BenchTarget, type FreshDatabase } from './runner.js';
-import { bootBenchApp, type BenchApp as App } from './support/app-context.js';
+import { bootMigratedApp, type BenchApp as App } from './support/app-context.js';
 import { interleavedRounds, median, ratioFigure, roundsFromArgs, timePair } from './stats.js';
 
 /**
@@ -39,15 +38,7 @@ interface Job {
 
 /** Boots the app on `db`, builds the bench graph and plans through the services. */
 async function bootAndSetUp(db: FreshDatabase) {
-  const app = await bootBenchApp(
-    AppModule.forRoot({
-      ...db.env,
-      LOG_LEVEL: 'error',
-      MIGRATE_ON_START: 'true',
-      JOBS_ENABLED: 'false',
-    }),
-    ['error'],
-  );
+  const app = await bootMigratedApp(db.env);
   const graphs = app.get(GraphsService);
   const graph = await graphs.create({
     code: 'BENCH',

@@ -12,7 +12,7 @@ import { dialectOf, toDbTime } from '../../src/database/dialect.js';
 import { FlagsService } from '../../src/phases/flags/flags.service.js';
 import { NodeKind } from '../../src/production/entities/production-graph.entity.js';
 import { GraphsService } from '../../src/production/graphs.service.js';
-import { walk, type World } from './support/history.js';
+import { seedPeopleAndJobs, walk, type World } from './support/history.js';
 import { present, runOnBothDatabases, timed, type BenchTarget } from './runner.js';
 import { interleavedRounds, median, ratioFigure, roundsFromArgs, timePair } from './stats.js';
 
@@ -57,27 +57,7 @@ async function seedWorld(app: NestExpressApplication, ds: DataSource): Promise<W
         `node ${code}`,
       ).id,
   );
-  const now = toDbTime(new Date());
-  const ids = async (table: string) =>
-    (await ds.query<Array<{ id: number }>>(`SELECT id FROM ${table} ORDER BY id`)).map((r) => r.id);
-  for (let i = 0; i < 20; i++) {
-    await ds.query(
-      `INSERT INTO job_ticket (code, graph_id, product_code, quantity, priority, status, open_tokens, created_at, updated_at) VALUES (?, ?, ?, 1, 0, 'in_progress', 0, ?, ?)`,
-      [`BJ${i}`, graph.graph.id, `PRODUCT-${i % 5}`, now, now],
-    );
-  }
-  for (let i = 0; i < 6; i++)
-    await ds.query(`INSERT INTO account (code, name, skills, active, created_at) VALUES (?, ?, '[]', 1, ?)`, [
-      `BOP${i}`,
-      `op ${i}`,
-      now,
-    ]);
-  for (let i = 0; i < 3; i++)
-    await ds.query(`INSERT INTO team (code, name, created_at) VALUES (?, ?, ?)`, [`BT${i}`, `team ${i}`, now]);
-  const [accounts, teams] = [await ids('account'), await ids('team')];
-  for (const [i, account] of accounts.entries())
-    await ds.query(`INSERT INTO team_member (team_id, account_id) VALUES (?, ?)`, [teams[i % 3], account]);
-  return { nodes, jobs: await ids('job_ticket'), accounts, teams };
+  return seedPeopleAndJobs(ds, graph.graph.id, nodes, { prefix: 'B', jobStatus: 'in_progress' });
 }
 
 /** Latencies (ms) of `request` from `clients` concurrent loops, each running `rounds` times or until `untilMs`. */

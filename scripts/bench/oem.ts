@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { AppModule } from '../../src/app.module.js';
 import { dialectOf, insertChunkRows, toDbTime } from '../../src/database/dialect.js';
 import { OemRuleAction } from '../../src/oem/entities/oem-scan-rule.entity.js';
 import { OEM_MODE } from '../../src/oem/oem-flags.js';
@@ -14,7 +13,7 @@ import { JobsService } from '../../src/production/jobs.service.js';
 import { ScansService } from '../../src/production/scans.service.js';
 import { TokenLifecycleService } from '../../src/production/token-lifecycle.service.js';
 import { perSecond, runOnBothDatabases, timed, type BenchTarget } from './runner.js';
-import { bootBenchApp, type BenchApp } from './support/app-context.js';
+import { bootMigratedApp, type BenchApp } from './support/app-context.js';
 import { interleavedRounds, median, ratioFigure, roundsFromArgs, timePair } from './stats.js';
 
 /**
@@ -31,16 +30,7 @@ const KANBAN_RUNS = 15;
 
 async function bench(target: BenchTarget) {
   const db = await target.fresh();
-  const app = await bootBenchApp(
-    AppModule.forRoot({
-      ...db.env,
-      LOG_LEVEL: 'error',
-      MIGRATE_ON_START: 'true',
-      JOBS_ENABLED: 'false',
-      SCAN_DEDUP_WINDOW_MS: '0',
-    }),
-    ['error'],
-  );
+  const app = await bootMigratedApp(db.env, { SCAN_DEDUP_WINDOW_MS: '0' });
   try {
     const pieces = await setUp(app);
     const scans = app.get(ScansService);

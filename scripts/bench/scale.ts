@@ -2,14 +2,12 @@ import 'reflect-metadata';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { plainToInstance } from 'class-transformer';
 import { DataSource } from 'typeorm';
-import { AppModule } from '../../src/app.module.js';
 import { AssignmentComparisonService, COMPARE_PAGE_LIMIT } from '../../src/assignment/assignment-comparison.service.js';
 import { RUNTIME_FLAG } from '../../src/assignment/assignment.schema.js';
 import { PlanEntryInputDto } from '../../src/assignment/dto/plan.dto.js';
 import { PlanPrioritiesService } from '../../src/assignment/plan-priorities.service.js';
 import { DashboardRefreshService } from '../../src/dashboard/dashboard-refresh.service.js';
 import { DASHBOARD_FLAG, VIEWS } from '../../src/dashboard/dashboard.schema.js';
-import { toDbTime } from '../../src/database/dialect.js';
 import { OemRuleAction } from '../../src/oem/entities/oem-scan-rule.entity.js';
 import { OEM_MODE } from '../../src/oem/oem-flags.js';
 import { OemKanbanService } from '../../src/oem/oem-kanban.service.js';
@@ -26,8 +24,8 @@ import { TokenLifecycleService } from '../../src/production/token-lifecycle.serv
 import { TokensService } from '../../src/production/tokens.service.js';
 import { present, runOnBothDatabases, timed, type BenchTarget, type FreshDatabase } from './runner.js';
 import { interleavedRounds, median, ratioFigure, roundsFromArgs, type RatioFigure } from './stats.js';
-import { bootBenchApp, type BenchApp } from './support/app-context.js';
-import { walk, type World } from './support/history.js';
+import { bootMigratedApp, type BenchApp } from './support/app-context.js';
+import { seedPeopleAndJobs, walk, type World } from './support/history.js';
 import { bytesPerFinishedToken, storageBytes } from './support/storage.js';
 
 /**
@@ -66,12 +64,6 @@ const FINISHED_TOKENS = 500;
 const STALL_GOAL_MS = 100;
 const FLAT = { op: '<=' as const, value: 1.2 };
 
-/**
- * Retention's purge on one site, once retention exists (scale-retention builds it): the bench
- * then measures the bytes per finished token a second time, as "after retention". Null today.
- */
-const applyRetention: ((app: BenchApp) => Promise<void>) | null = null;
-
 const OPS = [
   'spawn (per token)',
   'route (per token)',
@@ -100,16 +92,7 @@ const say = (line: string) => process.stderr.write(`  ${line}\n`);
 
 async function openSite(target: BenchTarget, events: number): Promise<Site> {
   const db = await target.fresh();
-  const app = await bootBenchApp(
-    AppModule.forRoot({
-      ...db.env,
-      LOG_LEVEL: 'error',
-      MIGRATE_ON_START: 'true',
-      JOBS_ENABLED: 'false',
-      SCAN_DEDUP_WINDOW_MS: '0',
-    }),
-    ['error'],
-  );
+  const app = await bootMigratedApp(db.env, { SCAN_DEDUP_WINDOW_MS: '0' });
   const site: Site = { events, db, app, ...(await buildFactory(app)), made: 0 };
   const ds = app.get(DataSource);
   const generateMs = await timed(() => generateHistory(site, target.label));
@@ -144,26 +127,8 @@ async function buildFactory(app: BenchApp): Promise<{ world: World; graphId: num
         `node ${code}`,
       ).id,
   );
-  const now = toDbTime(new Date());
-  const ids = async (table: string) =>
-    (await ds.query<Array<{ id: number }>>(`SELECT id FROM ${table} ORDER BY id`)).map((r) => r.id);
   // the history's jobs: finished long ago
-  for (let i = 0; i < 20; i++)
-    await ds.query(
-      `INSERT INTO job_ticket (code, graph_id, product_code, quantity, priority, status, open_tokens, created_at, updated_at) VALUES (?, ?, ?, 1, 0, 'done', 0, ?, ?)`,
-      [`H${i}`, graph.graph.id, `PRODUCT-${i % 5}`, now, now],
-    );
-  for (let i = 0; i < 6; i++)
-    await ds.query(`INSERT INTO account (code, name, skills, active, created_at) VALUES (?, ?, '[]', 1, ?)`, [
-      `SOP${i}`,
-      `op ${i}`,
-      now,
-    ]);
-  for (let i = 0; i < 3; i++)
-    await ds.query(`INSERT INTO team (code, name, created_at) VALUES (?, ?, ?)`, [`ST${i}`, `team ${i}`, now]);
-  const [accounts, teams] = [await ids('account'), await ids('team')];
-  for (const [i, account] of accounts.entries())
-    await ds.query(`INSERT INTO team_member (team_id, account_id) VALUES (?, ?)`, [teams[i % 3], account]);
+  const world = await seedPeopleAndJobs(ds, graph.graph.id, nodes, { prefix: 'S', jobStatus: 'done' });
   const plans = app.get(PlanPrioritiesService);
   for (const [i, node] of nodes.slice(0, -1).entries())
     await plans.setNodePlan(
@@ -179,7 +144,7 @@ async function buildFactory(app: BenchApp): Promise<{ world: World; graphId: num
     pattern: '^OEM-B-(?P<ref>R\\d+)-S(?P<seq>\\d+)$',
     action: OemRuleAction.Advance,
   });
-  return { world: { nodes, jobs: await ids('job_ticket'), accounts, teams }, graphId: graph.graph.id };
+  return { world, graphId: graph.graph.id };
 }
 
 /** Finished tokens at a constant rate up to an hour ago, in chunks; then the open work, the same at every size. */
@@ -352,17 +317,9 @@ async function bench(target: BenchTarget) {
   const sites: Site[] = [];
   try {
     for (const events of SIZES) sites.push(await openSite(target, events));
-    const storage: Array<{ events: number; today: number; afterRetention: number | null }> = [];
-    for (const site of sites) {
-      const ds = site.app.get(DataSource);
-      const today = await bytesPerFinishedToken(ds);
-      let afterRetention: number | null = null;
-      if (applyRetention) {
-        await applyRetention(site.app);
-        afterRetention = await bytesPerFinishedToken(ds);
-      }
-      storage.push({ events: site.events, today, afterRetention });
-    }
+    const storage: Array<{ events: number; bytes: number }> = [];
+    for (const site of sites)
+      storage.push({ events: site.events, bytes: await bytesPerFinishedToken(site.app.get(DataSource)) });
     const [smallest, largest] = [0, sites.length - 1];
     const ratios = (samples: Costs[][], op: Op, of = largest): RatioFigure =>
       ratioFigure(
@@ -408,11 +365,7 @@ async function bench(target: BenchTarget) {
         figures[`${op}: ${sizeLabel(sites[largest].events)}/${sizeLabel(sites[0].events)}`] = ratios(samples, op);
     }
     figures[`refresh per view, last round: flow/bottlenecks/teams/cycles (ms)`] = perView.join(' | ');
-    for (const s of storage) {
-      figures[`bytes per finished token, ${sizeLabel(s.events)}`] = Math.round(s.today);
-      if (s.afterRetention !== null)
-        figures[`bytes per finished token after retention, ${sizeLabel(s.events)}`] = Math.round(s.afterRetention);
-    }
+    for (const s of storage) figures[`bytes per finished token, ${sizeLabel(s.events)}`] = Math.round(s.bytes);
     figures[
       `bytes per token finished through the services (${FINISHED_TOKENS}, ${sizeLabel(sites[smallest].events)})`
     ] = Math.round(throughServices);

@@ -1,14 +1,5 @@
 import type { RetentionPolicy } from '../common/retention/retention-policy.js';
-import { TokenStatus } from '../production/entities/token.entity.js';
-
-const FINISHED_TOKEN = {
-  kind: 'finishedParent',
-  column: 'token_id',
-  parent: 'token',
-  status: 'status',
-  finished: [TokenStatus.Done, TokenStatus.Scrapped],
-  changedAt: 'updated_at',
-} as const;
+import { FINISHED_TOKEN } from '../production/production.retention.js';
 
 /** Phase 7's growing tables: the decision audit trail and the candidate sets its rows share. */
 export const ASSIGNMENT_RETENTION: readonly RetentionPolicy[] = [

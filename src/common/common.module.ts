@@ -8,6 +8,7 @@ import { ReadOnlyGuard } from './http/read-only.guard.js';
 import { AccessLogMiddleware } from './logging/access-log.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
+import { SqliteGateMonitor } from './metrics/sqlite-gate-monitor.js';
 
 /** Cross-cutting concerns: auth, errors, request ids, access log, metrics, health, extension points. */
 @Global()
@@ -16,6 +17,7 @@ import { MetricsService } from './metrics/metrics.service.js';
   controllers: [MetricsController],
   providers: [
     MetricsService,
+    SqliteGateMonitor,
     AccessLogMiddleware,
     ExtensionRegistry,
     { provide: APP_FILTER, useClass: AllExceptionsFilter },

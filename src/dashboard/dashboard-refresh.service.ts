@@ -7,8 +7,10 @@ import type { JobCounts } from '../phases/phase-definition.js';
 import { DashboardRefreshRepository } from './dashboard-refresh.repository.js';
 import { yieldToEventLoop } from '../common/yield-to-event-loop.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
+import { RetentionHorizonRepository } from '../phases/retention/retention-horizon.repository.js';
 import { VIEWS, type ViewName } from './dashboard.schema.js';
 import {
+  ceilTo,
   floorTo,
   HISTORY_VIEWS,
   isHistoryView,
@@ -33,6 +35,9 @@ const LATE_COMMIT_GRACE_MS = 5 * 60_000;
  * connection) until it ends. At about 0.7 µs per event, a step takes tens of milliseconds.
  */
 const CHUNK_EVENTS = 10_000;
+
+/** The table the history views are computed from, whose retention horizon they respect. */
+const HISTORY_SOURCE = 'token_event';
 
 /** How many of a self-check's differing rows per view its log shows. */
 const LOGGED_DIFFERENCES = 5;
@@ -70,6 +75,7 @@ export class DashboardRefreshService {
 
   constructor(
     private readonly views: DashboardRefreshRepository,
+    private readonly horizons: RetentionHorizonRepository,
     config: ConfigService<Environment, true>,
     metrics: MetricsService,
   ) {
@@ -192,6 +198,8 @@ export class DashboardRefreshService {
         view,
         context,
         incremental ? await this.since(watermarkEventId, refreshedAt, watermark) : null,
+        // a view never built has no figures to keep: it is built from whatever history is left
+        refreshedAt && (await this.horizons.purgedBefore(HISTORY_SOURCE)),
       );
     const mismatches = beforeFlip ? await beforeFlip(state.generation, generation) : 0;
     await this.beforeStep(`${view}:flip`);
@@ -212,14 +220,23 @@ export class DashboardRefreshService {
   /**
    * Fills a history view's generation, oldest partitions first. Incremental (`since` set):
    * keeps the previous generation's partitions before it and recomputes from there on; full:
-   * all of history. Where statements block the process (SQLite) it is read in chunks, each
-   * ending at a partition bound after about `chunkEvents` events (later when one partition
-   * holds more); the last is open-ended. Elsewhere a single statement reads it.
+   * all of history. Either way the partitions before the retention horizon (`horizon`: events
+   * before it may have been purged) are kept, never recomputed from what is left of them.
+   * Where statements block the process (SQLite) it is read in chunks, each ending at a
+   * partition bound after about `chunkEvents` events (later when one partition holds more);
+   * the last is open-ended. Elsewhere a single statement reads it.
    */
-  private async writeHistory(view: HistoryView, context: Omit<BuildContext, 'dialect'>, since: Date | null) {
+  private async writeHistory(
+    view: HistoryView,
+    context: Omit<BuildContext, 'dialect'>,
+    since: Date | null,
+    horizon: Date | null,
+  ) {
     const { unitMs, chunk, keptBefore } = HISTORY_VIEWS[view];
     const build = (range: HistoryChunk) => this.views.statement((c) => chunk(c, range), context);
-    let from: Date | null = since && floorTo(since, unitMs);
+    // the partition that holds the horizon may have lost events too: it is kept whole
+    const starts = [since && floorTo(since, unitMs), horizon && ceilTo(horizon, unitMs)].flatMap((d) => (d ? [d] : []));
+    let from: Date | null = starts.length ? new Date(Math.max(...starts.map((d) => d.getTime()))) : null;
     if (from) {
       const start = from;
       await this.step(

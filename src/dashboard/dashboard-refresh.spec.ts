@@ -3,6 +3,7 @@ import type { ConfigService } from '@nestjs/config';
 import type { MetricsService } from '../common/metrics/metrics.service.js';
 import type { Environment } from '../config/environment.js';
 import type { DashboardRefreshRepository, FlipTo } from './dashboard-refresh.repository.js';
+import type { RetentionHorizonRepository } from '../phases/retention/retention-horizon.repository.js';
 import { DashboardRefreshService } from './dashboard-refresh.service.js';
 import { VIEWS, type ViewName } from './dashboard.schema.js';
 import type { RefreshState } from './entities/refresh-state.entity.js';
@@ -122,6 +123,7 @@ const MINUTE = 60_000;
 const config = {
   get: (key: keyof Environment) => (key === 'DASHBOARD_SELF_CHECK_CRON' ? '0 30 3 * * *' : 24),
 } as unknown as ConfigService<Environment, true>;
+const noHorizon = { purgedBefore: () => Promise.resolve(null) } as unknown as RetentionHorizonRepository;
 const metrics = { counter: () => ({ inc: () => undefined }) } as unknown as MetricsService;
 
 const HOUR = 60 * MINUTE;
@@ -137,7 +139,7 @@ function refresher() {
   const repo = new FakeRefreshRepository();
   return {
     repo,
-    service: new DashboardRefreshService(repo as unknown as DashboardRefreshRepository, config, metrics),
+    service: new DashboardRefreshService(repo as unknown as DashboardRefreshRepository, noHorizon, config, metrics),
   };
 }
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PhasesModule } from '../phases/phases.module.js';
+import { RetentionModule } from '../phases/retention/retention.module.js';
 import { DashboardMetrics } from './dashboard-metrics.js';
 import { DashboardQueryService } from './dashboard-query.service.js';
 import { DashboardRefreshRepository } from './dashboard-refresh.repository.js';
@@ -12,7 +13,7 @@ import { RefreshState } from './entities/refresh-state.entity.js';
 
 /** Phase 10: the production dashboard on analytics tables refreshed from token_event. */
 @Module({
-  imports: [PhasesModule, TypeOrmModule.forFeature([RefreshState])],
+  imports: [PhasesModule, RetentionModule, TypeOrmModule.forFeature([RefreshState])],
   controllers: [DashboardController],
   providers: [
     DashboardPhase,

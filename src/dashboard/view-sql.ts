@@ -285,6 +285,10 @@ export function floorTo(date: Date, unitMs: number): Date {
   return new Date(Math.floor(date.getTime() / unitMs) * unitMs);
 }
 
+export function ceilTo(date: Date, unitMs: number): Date {
+  return new Date(Math.ceil(date.getTime() / unitMs) * unitMs);
+}
+
 /** The index a chunk reads its events through. */
 function recentEventsIndex(dialect: Dialect): string {
   return forceIndex(dialect, 'idx_token_event_time');

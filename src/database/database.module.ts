@@ -9,7 +9,6 @@ import { setGaleraSessionPerConnection } from './galera.js';
 import { MigrationService } from './migration.service.js';
 import { Migrator } from './migrator.js';
 import { SqliteCheckpointer } from './sqlite/checkpointer.js';
-import { SqliteGateMonitor } from './sqlite/gate-monitor.js';
 
 @Global()
 @Module({})
@@ -42,7 +41,7 @@ export class DatabaseModule {
           },
         }),
       ],
-      providers: [MigrationService, SqliteCheckpointer, SqliteGateMonitor],
+      providers: [MigrationService, SqliteCheckpointer],
       exports: [MigrationService],
     };
   }

@@ -1,7 +1,8 @@
 import type { RetentionPolicy } from '../common/retention/retention-policy.js';
 import { TokenStatus } from './entities/token.entity.js';
 
-const FINISHED_TOKEN = {
+/** Rows of a token's history: eligible once the token finished (done or scrapped) before the cutoff. */
+export const FINISHED_TOKEN = {
   kind: 'finishedParent',
   column: 'token_id',
   parent: 'token',

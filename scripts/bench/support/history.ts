@@ -17,6 +17,38 @@ export interface World {
   teams: number[];
 }
 
+/**
+ * The people and jobs a walk draws from: 20 jobs of the graph in `jobStatus`, six operators
+ * (`<prefix>OP0..5`) in three teams (`<prefix>T0..2`), two to a team.
+ */
+export async function seedPeopleAndJobs(
+  ds: DataSource,
+  graphId: number,
+  nodes: number[],
+  { prefix, jobStatus }: { prefix: string; jobStatus: 'done' | 'in_progress' },
+): Promise<World> {
+  const now = toDbTime(new Date());
+  const ids = async (table: string) =>
+    (await ds.query<Array<{ id: number }>>(`SELECT id FROM ${table} ORDER BY id`)).map((r) => r.id);
+  for (let i = 0; i < 20; i++)
+    await ds.query(
+      `INSERT INTO job_ticket (code, graph_id, product_code, quantity, priority, status, open_tokens, created_at, updated_at) VALUES (?, ?, ?, 1, 0, ?, 0, ?, ?)`,
+      [`${prefix}J${i}`, graphId, `PRODUCT-${i % 5}`, jobStatus, now, now],
+    );
+  for (let i = 0; i < 6; i++)
+    await ds.query(`INSERT INTO account (code, name, skills, active, created_at) VALUES (?, ?, '[]', 1, ?)`, [
+      `${prefix}OP${i}`,
+      `op ${i}`,
+      now,
+    ]);
+  for (let i = 0; i < 3; i++)
+    await ds.query(`INSERT INTO team (code, name, created_at) VALUES (?, ?, ?)`, [`${prefix}T${i}`, `team ${i}`, now]);
+  const [accounts, teams] = [await ids('account'), await ids('team')];
+  for (const [i, account] of accounts.entries())
+    await ds.query(`INSERT INTO team_member (team_id, account_id) VALUES (?, ?)`, [teams[i % 3], account]);
+  return { nodes, jobs: await ids('job_ticket'), accounts, teams };
+}
+
 /** `CASE expr WHEN 0 THEN values[0] ... END`: picks among ids by a computed index. */
 const choose = (expr: string, values: number[]) =>
   `CASE ${expr} ${values.map((v, i) => `WHEN ${i} THEN ${v}`).join(' ')} END`;

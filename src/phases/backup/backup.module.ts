@@ -23,6 +23,6 @@ import { SchemaBackupRepository } from './schema-backup.repository.js';
     DatabaseTargetRepository,
     FullBackupService,
   ],
-  exports: [BackupService, RestoreService, FullBackupService],
+  exports: [BackupService, RestoreService, FullBackupService, DatabaseTargetRepository],
 })
 export class BackupModule {}

@@ -5,8 +5,9 @@ import { q } from './row-stream.js';
 
 /**
  * The MySQL/MariaDB database a full backup is loaded into, on the server the app uses: the
- * live one, or a scratch one beside it. A dump recreates only the tables it holds, so the
- * target is emptied first: a table created after the backup would otherwise survive it.
+ * live one, or a scratch one beside it (a drill's copy, dropped when it is done). A dump
+ * recreates only the tables it holds, so the target is emptied first: a table created after
+ * the backup would otherwise survive it.
  */
 @Injectable()
 export class DatabaseTargetRepository {
@@ -35,5 +36,10 @@ export class DatabaseTargetRepository {
       await qr.query('SET FOREIGN_KEY_CHECKS = 1').catch(() => undefined);
       await qr.release();
     }
+  }
+
+  /** A scratch database only: the callers name one they created beside the live one. */
+  async drop(name: string): Promise<void> {
+    await this.dataSource.query(`DROP DATABASE IF EXISTS ${q(name)}`);
   }
 }

@@ -15,6 +15,7 @@ import type { JobCounts, JobRunContext } from '../phase-definition.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
 import { archivedKeys, writeArchive } from './retention-archive.js';
 import { parseRetentionDays, refuseUnknownTables } from './retention-days.js';
+import { RetentionHorizonRepository } from './retention-horizon.repository.js';
 import { RetentionRepository, type TableFigures } from './retention.repository.js';
 
 export const RETENTION_JOB = 'retention';
@@ -75,6 +76,7 @@ export class RetentionService implements OnModuleInit {
     private readonly registry: PhaseRegistry,
     private readonly jobs: JobsService,
     private readonly store: RetentionRepository,
+    private readonly horizons: RetentionHorizonRepository,
     config: ConfigService<Environment, true>,
   ) {
     this.configured = parseRetentionDays(config.get('RETENTION_DAYS', { infer: true }));
@@ -144,6 +146,8 @@ export class RetentionService implements OnModuleInit {
       if (rows.length === 0) break;
       after = rows[rows.length - 1][policy.key];
       const keys = policy.archive ? await this.archive(policy, cutoff, part, rows) : rows.map((r) => r[policy.key]);
+      // recorded before the first delete, so no row can be gone below a horizon not yet recorded
+      if (part === 1) await this.horizons.advance(policy.table, cutoff);
       if (policy.archive) archived += keys.length;
       deleted += await this.deleteInBatches(policy, cutoff, keys, signal);
       progress(`${policy.table}: ${policy.archive ? `${archived} archived, ` : ''}${deleted} deleted`);

@@ -6,7 +6,6 @@ import { RollbackDrillController } from './drill/rollback-drill.controller.js';
 import { RollbackDrill } from './drill/rollback-drill.entity.js';
 import { RollbackDrillRepository } from './drill/rollback-drill.repository.js';
 import { RollbackDrillService } from './drill/rollback-drill.service.js';
-import { ScratchDatabaseRepository } from './drill/scratch-database.repository.js';
 import { RollForwardController } from './roll-forward.controller.js';
 import { RollForwardService } from './roll-forward.service.js';
 import { RollbackLogEntry } from './rollback-log.entity.js';
@@ -34,7 +33,6 @@ import { RollbackService } from './rollback.service.js';
     RollbackService,
     RollForwardService,
     RollbackDrillRepository,
-    ScratchDatabaseRepository,
     RollbackDrillService,
   ],
   exports: [RollbackLog, RollbackService, BackupModule, RollForwardService, RollbackDrillService],

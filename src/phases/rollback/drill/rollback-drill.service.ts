@@ -22,7 +22,7 @@ import type { RollbackDrill } from './rollback-drill.entity.js';
 import { RollbackDrillRepository } from './rollback-drill.repository.js';
 import { SCRATCH_APP, type ScratchAppFactory } from './scratch-app.js';
 import { environmentInput, scratchCopy, type ScratchCopy } from './scratch-copy.js';
-import { ScratchDatabaseRepository } from './scratch-database.repository.js';
+import { DatabaseTargetRepository } from '../../backup/database-target.repository.js';
 
 export interface DrillRequest {
   /** The lowest phase the rehearsal rolls back; the lowest registered phase when left out. */
@@ -65,7 +65,7 @@ export class RollbackDrillService {
     private readonly planner: RollbackPlanner,
     private readonly registry: PhaseRegistry,
     private readonly drills: RollbackDrillRepository,
-    private readonly databases: ScratchDatabaseRepository,
+    private readonly databases: DatabaseTargetRepository,
     private readonly fullBackups: FullBackupService,
     private readonly config: ConfigService<Environment, true>,
     @Inject(SCRATCH_APP) private readonly startApp: ScratchAppFactory,

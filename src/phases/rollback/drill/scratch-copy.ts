@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DbType, type Environment, type EnvironmentInput } from '../../../config/environment.js';
-import type { ScratchDatabaseRepository } from './scratch-database.repository.js';
+import type { DatabaseTargetRepository } from '../../backup/database-target.repository.js';
 
 /** The scratch database a drill copies the live one into: an SQLite file, or a database beside the live one. */
 export interface ScratchCopy {
@@ -19,7 +19,7 @@ export interface ScratchCopy {
 /** MariaDB and MySQL refuse longer database names. */
 const MAX_NAME = 64;
 
-export function scratchCopy(live: Environment, workDir: string, databases: ScratchDatabaseRepository): ScratchCopy {
+export function scratchCopy(live: Environment, workDir: string, databases: DatabaseTargetRepository): ScratchCopy {
   if (live.DB_TYPE === DbType.Sqlite) {
     const path = join(workDir, 'copy.sqlite');
     return {

@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { MetricsService } from '../../common/metrics/metrics.service.js';
-import { dialectOf } from '../dialect.js';
-import { SqliteConnectionGate } from './connection-gate.js';
+import { dialectOf } from '../../database/dialect.js';
+import { SqliteConnectionGate } from '../../database/sqlite/connection-gate.js';
+import { MetricsService } from './metrics.service.js';
 
 /**
  * Every request that needs the database waits while a transaction holds SQLite's one
