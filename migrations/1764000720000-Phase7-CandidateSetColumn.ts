@@ -1,33 +1,25 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { PHASE_7_CANDIDATE_SET_SCHEMA } from '../src/assignment/assignment.schema.js';
+import { fillCandidateSetColumn } from '../src/assignment/candidate-set-column.repository.js';
 import { dialectOf } from '../src/database/dialect.js';
 import { guardSchemaDrop } from '../src/phases/guard/migration-guard.js';
 
 const INDEX = 'idx_assignment_log_candidate_set';
-/** Rows of ids updated per statement: bounds each statement's locks and undo, whatever the log's size. */
-const BATCH_IDS = 5_000;
-/** A compact row's text starts `{"set":"` and its set's 64 hex digits follow (see compactRecord). */
-const COMPACT = '{"set":"%';
 
 /**
  * Phase 7: the candidate set each assignment_log row references, as an indexed column of its
  * own, so "is this set still referenced" is one index probe instead of a LIKE over the whole
  * log (retention's check, issue #21). Rows already written are filled from their text in
- * bounded id ranges, with the same portable SUBSTR on SQLite and MariaDB; rows that hold their
- * candidates whole stay NULL. The column is derived from the row's own text, so down() drops
- * it without a backup (its guard still runs, declaring it rebuildable).
+ * bounded id ranges. The column is derived from the row's own text, so down() drops it without
+ * a backup (its guard still runs, declaring it rebuildable), and PHASE_7_SCHEMA declares it
+ * derived: backups leave it out and a restore fills it.
  */
 export class Phase7CandidateSetColumn1764000720000 implements MigrationInterface {
   // plain ALTERs: TypeORM's addColumn and dropColumn copy the whole table on SQLite, the log being the largest
   async up(qr: QueryRunner): Promise<void> {
     if (!(await qr.hasColumn('assignment_log', 'candidate_set')))
       await qr.query(`ALTER TABLE assignment_log ADD COLUMN candidate_set varchar(64) NULL`);
-    const [{ top }] = (await qr.query(`SELECT MAX(id) AS top FROM assignment_log`)) as Array<{ top: unknown }>;
-    for (let from = 0; from < Number(top ?? 0); from += BATCH_IDS)
-      await qr.query(
-        `UPDATE assignment_log SET candidate_set = SUBSTR(candidates, 9, 64) WHERE id > ? AND id <= ? AND candidate_set IS NULL AND candidates LIKE ?`,
-        [from, from + BATCH_IDS, COMPACT],
-      );
+    await fillCandidateSetColumn(qr);
     if (!(await hasIndex(qr))) await qr.query(`CREATE INDEX ${INDEX} ON assignment_log (candidate_set)`);
   }
 

@@ -1,10 +1,16 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { Phase7CandidateSetColumn1764000720000 } from '../migrations/1764000720000-Phase7-CandidateSetColumn.js';
 import { AssignmentLogRepository, type LogDraft } from '../src/assignment/assignment-log.repository.js';
 import { ASSIGNMENT_RETENTION } from '../src/assignment/assignment.retention.js';
+import { PHASE_7_SCHEMA } from '../src/assignment/assignment.schema.js';
 import { AssignmentMethod } from '../src/assignment/entities/assignment-log.entity.js';
 import { dialectOf, toDbTime } from '../src/database/dialect.js';
 import { inTransaction } from '../src/database/transaction.js';
+import { BackupService } from '../src/phases/backup/backup.service.js';
+import { RestoreService } from '../src/phases/backup/restore.service.js';
 import { RetentionRepository } from '../src/phases/retention/retention.repository.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -17,12 +23,16 @@ const DELETE_SETS = `DELETE FROM assignment_candidate_set WHERE assignment_candi
 describe("Phase 7: each decision's candidate set in an indexed column", () => {
   let t: TestApp;
   let db: DataSource;
+  const backupDir = mkdtempSync(join(tmpdir(), 'phasegate-candidate-set-'));
 
   beforeAll(async () => {
-    t = await startTestApp({ JOBS_ENABLED: 'false' });
+    t = await startTestApp({ JOBS_ENABLED: 'false', BACKUP_DIR: backupDir });
     db = t.app.get(DataSource);
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    rmSync(backupDir, { recursive: true, force: true });
+  });
 
   const setsLeft = async () =>
     (await db.query(`SELECT hash FROM assignment_candidate_set ORDER BY hash`)).map((r: { hash: string }) => r.hash);
@@ -98,5 +108,36 @@ describe("Phase 7: each decision's candidate set in an indexed column", () => {
         : /SEARCH r USING .*INDEX idx_assignment_log_candidate_set/.test(String(row.detail)),
     );
     expect({ plan, probes: probes.length }).toMatchObject({ probes: 1 });
+  });
+
+  it('a backup taken before the column existed still covers the log, and a restore from it fills the column', async () => {
+    const qr = db.createQueryRunner();
+    const migration = new Phase7CandidateSetColumn1764000720000();
+    const setsOf = async () =>
+      (await db.query(`SELECT id, candidate_set AS s FROM assignment_log ORDER BY id`)).map(
+        (r: { id: unknown; s: string | null }) => [Number(r.id), r.s],
+      );
+    try {
+      await db.query(`DELETE FROM assignment_log`);
+      await inTransaction(db, (em) =>
+        t.app.get(AssignmentLogRepository).append(em, [decide(hash('c')), decide(null), decide(hash('d'))]),
+      );
+      const written = await setsOf();
+      await migration.down(qr);
+      const old = await t.app.get(BackupService).backup(PHASE_7_SCHEMA, 'test');
+      await migration.up(qr);
+      // a backup taken now holds the same log: the derived column is left out of it
+      const now = await t.app.get(BackupService).backup(PHASE_7_SCHEMA, 'test');
+      const logItem = (items: typeof old.items) => items.find((i) => i.table === 'assignment_log')!;
+      expect(logItem(now.items)).toMatchObject({ rows: 3, sha256: logItem(old.items).sha256 });
+      expect(readFileSync(join(now.location, logItem(now.items).file), 'utf8')).not.toMatch(/candidate_set/);
+
+      await db.query(`DELETE FROM assignment_log`);
+      await t.app.get(RestoreService).restore(old.location);
+      expect(await setsOf()).toEqual(written);
+      expect(written.map(([, s]: [number, string | null]) => s)).toEqual([hash('c'), null, hash('d')]);
+    } finally {
+      await qr.release();
+    }
   });
 });

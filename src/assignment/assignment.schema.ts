@@ -1,4 +1,5 @@
 import { phaseSchema } from '../phases/guard/migration-guard.js';
+import { fillCandidateSetColumn } from './candidate-set-column.repository.js';
 
 export const RUNTIME_FLAG = 'enable_assignment_runtime';
 export const PREVIEW_FLAG = 'enable_assignment_preview';
@@ -9,7 +10,9 @@ export const PHASE_7_COMPACT_SCHEMA = phaseSchema(7, [{ name: 'assignment_candid
 /**
  * What 1764000720000-Phase7-CandidateSetColumn adds: each log row's set key as an indexed column,
  * derived from the row's own text (rebuildable). Its down() alone drops it; the phase's revert
- * drops it with assignment_log, which is why PHASE_7_SCHEMA lists the table, not the column.
+ * drops it with assignment_log, which is why PHASE_7_SCHEMA lists the table, not the column,
+ * and declares the column derived: its backups leave it out (a backup taken before the column
+ * existed covers the same rows) and a restore fills it.
  */
 export const PHASE_7_CANDIDATE_SET_SCHEMA = phaseSchema(
   7,
@@ -25,7 +28,11 @@ export const PHASE_7_CANDIDATE_SET_SCHEMA = phaseSchema(
 export const PHASE_7_SCHEMA = phaseSchema(
   7,
   [
-    { name: 'assignment_log', rebuildable: false },
+    {
+      name: 'assignment_log',
+      rebuildable: false,
+      derived: { columns: ['candidate_set'], fill: fillCandidateSetColumn },
+    },
     { name: 'leave_request', rebuildable: false },
     { name: 'operator_availability', rebuildable: false },
     { name: 'team_availability', rebuildable: false },
