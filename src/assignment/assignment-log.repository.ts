@@ -75,6 +75,15 @@ export class AssignmentLogRepository {
     }
   }
 
+  /** Deletes the decisions about the given tokens, on the caller's transaction. */
+  async removeOfTokens(db: EntityManager, tokenIds: readonly number[]): Promise<void> {
+    const chunk = insertChunkRows(dialectOf(db), 1);
+    for (let i = 0; i < tokenIds.length; i += chunk) {
+      const ids = tokenIds.slice(i, i + chunk);
+      await db.query(`DELETE FROM assignment_log WHERE token_id IN (${ids.map(() => '?').join(', ')})`, ids);
+    }
+  }
+
   /**
    * Stores a candidate set unless it is there already. Keyed by the hash,
    * so concurrent writers of one set (SQLite's, MySQL's or other Galera nodes' transactions)

@@ -196,9 +196,9 @@ export class TokenStore {
   /**
    * Deletes up to `limit` of the job's tokens, with their events, that a spawn inserted but
    * never showed: unpublished or waiting while the job was not moved to in_progress (a job
-   * cancelled in progress has only scrapped and done tokens left); returns how many.
+   * cancelled in progress has only scrapped and done tokens left); returns their ids.
    */
-  async removeSpawnedOf(manager: EntityManager, jobId: number, limit: number): Promise<number> {
+  async removeSpawnedOf(manager: EntityManager, jobId: number, limit: number): Promise<number[]> {
     const ids = (
       await manager.query<Array<{ id: number }>>(
         `SELECT t.id FROM token t JOIN job_ticket j ON j.id = t.job_id
@@ -206,11 +206,11 @@ export class TokenStore {
         [jobId, UNPUBLISHED, TokenStatus.Waiting, JobStatus.InProgress, JobStatus.Done, limit],
       )
     ).map((t) => t.id);
-    if (ids.length === 0) return 0;
+    if (ids.length === 0) return [];
     const list = ids.map(() => '?').join(', ');
     await manager.query(`DELETE FROM token_event WHERE token_id IN (${list})`, ids);
     await manager.query(`DELETE FROM token WHERE id IN (${list})`, ids);
-    return ids.length;
+    return ids;
   }
 
   /**
