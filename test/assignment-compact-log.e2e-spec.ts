@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { Role } from '../src/common/auth/role.js';
 import { toDbTime } from '../src/database/dialect.js';
 import { DagRoutingService } from '../src/production/dag-routing.service.js';
+import { TokenLifecycleService } from '../src/production/token-lifecycle.service.js';
 import { buildLine, newJob, setFlag, tokensOf, type Line } from './assignment-fixture.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -87,6 +88,9 @@ describe('Phase 7: compact decision records', () => {
     const [hash] = setsReferenced(stored);
     expect(setsReferenced(stored)).toEqual([hash]);
     expect(await setCount([hash])).toBe(1);
+    // the indexed column retention checks names the same set on every row
+    const columns = await db.query(`SELECT DISTINCT candidate_set AS s FROM assignment_log WHERE job_id = ?`, [job]);
+    expect(columns.map((r: { s: string }) => r.s)).toEqual([hash]);
     for (const text of stored) {
       // four contenders, each [place, workload, ms since their last assignment]
       expect(JSON.parse(text).ranked).toHaveLength(4);
@@ -209,5 +213,28 @@ describe('Phase 7: compact decision records', () => {
         exclusions: [{ reason: 'inactive' }],
       },
     ]);
+  });
+
+  it('a failed spawn takes its decisions with its tokens, and the process no longer trusts their set', async () => {
+    const line = await lineWithPlan();
+    const jobId = await newJob(t, line, 1500, false);
+    const other = await newJob(t, line, 1);
+    const [{ code }] = await db.query(`SELECT code FROM job_ticket WHERE id = ?`, [jobId]);
+    const [{ serial }] = await db.query(`SELECT serial FROM token WHERE job_id = ?`, [other]);
+    // the second batch of 1,000 meets it, after the first one's decisions were committed
+    await db.query(`UPDATE token SET serial = ? WHERE job_id = ?`, [`${code}-1200`, other]);
+    const [hash] = setsReferenced(await storedOf(other));
+    await expect(t.app.get(TokenLifecycleService).spawnTokens(jobId)).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await storedOf(jobId)).toEqual([]);
+
+    await db.query(`UPDATE token SET serial = ? WHERE job_id = ?`, [serial, other]);
+    // retention removes a set once nothing references it: here, as if the other job's decision were purged too
+    await db.query(`DELETE FROM assignment_log WHERE job_id = ?`, [other]);
+    await db.query(`DELETE FROM assignment_candidate_set WHERE hash = ?`, [hash]);
+    await t.app.get(TokenLifecycleService).spawnTokens(jobId);
+    const stored = await storedOf(jobId);
+    expect(stored).toHaveLength(1500);
+    expect(setsReferenced(stored)).toEqual([hash]);
+    expect(await setCount([hash])).toBe(1);
   });
 });

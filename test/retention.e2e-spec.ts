@@ -10,6 +10,7 @@ import { fromDbTime, toDbTime } from '../src/database/dialect.js';
 import { verifyFile } from '../src/phases/backup/jsonl-file.js';
 import { FlagsService } from '../src/phases/flags/flags.service.js';
 import { JobsService } from '../src/phases/jobs/jobs.service.js';
+import { RollbackService } from '../src/phases/rollback/rollback.service.js';
 import type { ArchiveManifest } from '../src/phases/retention/retention-archive.js';
 import { RetentionHorizonRepository } from '../src/phases/retention/retention-horizon.repository.js';
 import { RetentionRepository } from '../src/phases/retention/retention.repository.js';
@@ -45,8 +46,8 @@ describe('retention: archive, then purge in batches', () => {
   const count = async (table: string) => (await ids(table)).length;
   const log = (tokenId: number, set: string, at: string) =>
     ds.query(
-      `INSERT INTO assignment_log (token_id, job_id, node_id, account_id, team_id, method, reason, candidates, directory, decided_at, duration_us) VALUES (?, 1, 1, NULL, NULL, 'auto', NULL, ?, 'local', ?, 10)`,
-      [tokenId, `{"set":"${set}","ranked":[[0,1,null]]}`, at],
+      `INSERT INTO assignment_log (token_id, job_id, node_id, account_id, team_id, method, reason, candidates, candidate_set, directory, decided_at, duration_us) VALUES (?, 1, 1, NULL, NULL, 'auto', NULL, ?, ?, 'local', ?, 10)`,
+      [tokenId, `{"set":"${set}","ranked":[[0,1,null]]}`, set, at],
     );
   const dashboard = async () => {
     const get = (path: string) => t.http().get(`/api/v1/dashboard/${path}`).set(t.auth(Role.Viewer));
@@ -179,7 +180,13 @@ describe('retention: archive, then purge in batches', () => {
     const before = { events: await count('token_event'), logs: await count('assignment_log') };
     try {
       const run = await other.app.get(JobsService).runNow(RETENTION_JOB);
-      expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(/cannot take the backup/) });
+      expect(run).toMatchObject({
+        status: 'failed',
+        error: expect.stringMatching(
+          /Backup directory .* cannot take the retention archive of \w+ \((ENOTDIR|EEXIST): .*\); the archive failed and retention stopped: none of these \d+ rows was deleted/,
+        ),
+      });
+      expect(run.error).not.toMatch(/backup \(|dropped/);
     } finally {
       await other.close();
     }
@@ -388,5 +395,21 @@ describe('retention: archive, then purge in batches', () => {
     expect(plan.find((p) => p.table === 'oem_shadow_result')).toMatchObject({ days: 90, eligibleRows: 0 });
     const state = await t.app.get(RetentionService).state(8);
     expect(state).toEqual([expect.objectContaining({ table: 'oem_shadow_result', rows: null, oldest: null })]);
+  });
+
+  it('is listed with the jobs (phase 0, no flag); an emergency rollback stops the phase jobs and leaves it running', async () => {
+    const list = async () =>
+      (await t.http().get('/api/v1/admin/jobs').set(t.auth(Role.Supervisor)).expect(200)).body as Array<{
+        name: string;
+        phase: number;
+        flag: string;
+        stopped: boolean;
+      }>;
+    expect((await list()).find((j) => j.name === RETENTION_JOB)).toMatchObject({ phase: 0, flag: '', stopped: false });
+    await t.app.get(RollbackService).rollback({ emergency: true, reason: 'retention suite', actor: 'test' });
+    const after = await list();
+    expect(after.filter((j) => j.phase > 0).every((j) => j.stopped)).toBe(true);
+    expect(after.find((j) => j.name === RETENTION_JOB)).toMatchObject({ stopped: false });
+    expect(await t.app.get(JobsService).runNow(RETENTION_JOB)).toMatchObject({ status: 'succeeded' });
   });
 });

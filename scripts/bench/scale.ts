@@ -1,4 +1,7 @@
 import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { plainToInstance } from 'class-transformer';
 import { DataSource } from 'typeorm';
@@ -14,6 +17,7 @@ import { OemKanbanService } from '../../src/oem/oem-kanban.service.js';
 import { OemRulesService } from '../../src/oem/oem-rules.service.js';
 import { OemTicketsService } from '../../src/oem/oem-tickets.service.js';
 import { FlagsService } from '../../src/phases/flags/flags.service.js';
+import { RetentionService } from '../../src/phases/retention/retention.service.js';
 import { DagRoutingService } from '../../src/production/dag-routing.service.js';
 import { NodeKind } from '../../src/production/entities/production-graph.entity.js';
 import { TokenStatus } from '../../src/production/entities/token.entity.js';
@@ -26,7 +30,7 @@ import { present, runOnBothDatabases, timed, type BenchTarget, type FreshDatabas
 import { interleavedRounds, median, ratioFigure, roundsFromArgs, type RatioFigure } from './stats.js';
 import { bootMigratedApp, type BenchApp } from './support/app-context.js';
 import { seedPeopleAndJobs, walk, type World } from './support/history.js';
-import { bytesPerFinishedToken, storageBytes } from './support/storage.js';
+import { bytesPerFinishedToken, compactStorage, storageBytes } from './support/storage.js';
 
 /**
  * `npm run bench:scale`: whether an operation costs the same with a long history as with a
@@ -38,7 +42,10 @@ import { bytesPerFinishedToken, storageBytes } from './support/storage.js';
  * and OEM scans, a Kanban read, a token list page and an incremental dashboard refresh; each
  * round gives one largest/smallest ratio per operation (goal <= 1.2x). Then the bytes of storage
  * per finished token, and the longest event-loop stall during a 100,000-token spawn, a compare
- * of that job and the dashboard refresh after it (goal < 100 ms), on the largest history.
+ * of that job and the dashboard refresh after it (goal < 100 ms), on the largest history. Last,
+ * a real retention run on each history (every table keeping `--keep-days=N` days, default 0:
+ * all finished tokens' history goes, archived as its policy says), and the bytes per finished
+ * token after it and after compaction.
  */
 const SIZES = (process.argv.find((a) => a.startsWith('--sizes='))?.slice('--sizes='.length) ?? '10000,1000000,10000000')
   .split(',')
@@ -62,6 +69,7 @@ const STALL_TOKENS = 100_000;
 /** Tokens taken from spawn to finish through the services, to see what a real finished token leaves in every table. */
 const FINISHED_TOKENS = 500;
 const STALL_GOAL_MS = 100;
+const KEEP_DAYS = Number(process.argv.find((a) => a.startsWith('--keep-days='))?.slice('--keep-days='.length) ?? 0);
 const FLAT = { op: '<=' as const, value: 1.2 };
 
 const OPS = [
@@ -309,6 +317,41 @@ async function bytesPerTokenFinishedThroughServices(site: Site): Promise<number>
   return ((await storageBytes(ds)) - before) / FINISHED_TOKENS;
 }
 
+/**
+ * Bytes per finished token now, after a retention run that keeps KEEP_DAYS days in every table
+ * (on a second application booted with that RETENTION_DAYS, archiving into a scratch folder),
+ * and after compaction gave the freed pages back.
+ */
+async function afterRetention(site: Site) {
+  const ds = site.app.get(DataSource);
+  const tables = site.app.get(RetentionService).tables();
+  const archives = mkdtempSync(join(tmpdir(), 'phasegate-bench-retention-'));
+  const purger = await bootMigratedApp(site.db.env, {
+    RETENTION_DAYS: tables.map((t) => `${t.table}=${KEEP_DAYS}`).join(','),
+    BACKUP_DIR: archives,
+  });
+  try {
+    const before = await bytesPerFinishedToken(ds);
+    let counts: Record<string, number> = {};
+    const ms = await timed(async () => {
+      counts = await purger.get(RetentionService).run({ signal: new AbortController().signal });
+    });
+    const retained = await bytesPerFinishedToken(ds);
+    const compactMs = await timed(() => compactStorage(ds));
+    const compacted = await bytesPerFinishedToken(ds);
+    const deleted = Object.entries(counts)
+      .filter(([name, n]) => name.endsWith('.deleted') && n > 0)
+      .map(([name, n]) => `${name.slice(0, -'.deleted'.length)} ${n.toLocaleString('en')}`);
+    say(
+      `${sizeLabel(site.events)}: retention deleted ${deleted.join(', ') || 'nothing'} in ${(ms / 1000).toFixed(1)} s`,
+    );
+    return { before, retained, compacted, ms, compactMs };
+  } finally {
+    await purger.close();
+    rmSync(archives, { recursive: true, force: true });
+  }
+}
+
 const sizeLabel = (events: number) =>
   events >= 1_000_000 ? `${events / 1_000_000}M` : events >= 1_000 ? `${events / 1_000}k` : String(events);
 const cost = (ms: number) => (ms >= 10 ? `${ms.toFixed(0)} ms` : `${(ms * 1000).toFixed(0)} µs`);
@@ -353,6 +396,8 @@ async function bench(target: BenchTarget) {
     );
     const throughServices = await bytesPerTokenFinishedThroughServices(sites[smallest]);
     const stall = await stalls(sites[largest]);
+    const purged: Array<Awaited<ReturnType<typeof afterRetention>>> = [];
+    for (const site of sites) purged.push(await afterRetention(site));
     const figures: Record<string, string | number | RatioFigure> = {};
     for (const site of sites) figures[`${sizeLabel(site.events)}: history events`] = site.events.toLocaleString('en');
     for (const op of OPS) {
@@ -375,6 +420,12 @@ async function bench(target: BenchTarget) {
     figures[`longest stall, ${STALL_TOKENS.toLocaleString('en')}-token spawn (${at})`] = stallLine(stall.spawn);
     figures[`longest stall, compare of that job (${at})`] = stallLine(stall.compare);
     figures[`longest stall, dashboard refresh after it (${at})`] = stallLine(stall.refresh);
+    for (const [k, p] of purged.entries())
+      figures[
+        `bytes per finished token at the end, after retention (keep ${KEEP_DAYS} d), after compaction, ${sizeLabel(sites[k].events)}`
+      ] =
+        `${Math.round(p.before)} / ${Math.round(p.retained)} / ${Math.round(p.compacted)} ` +
+        `(retention ${(p.ms / 1000).toFixed(1)} s, compaction ${(p.compactMs / 1000).toFixed(1)} s)`;
     return figures;
   } finally {
     for (const site of sites) {

@@ -81,12 +81,16 @@ export function compactRecord(set: CandidateSet, ranked: readonly Candidate[], d
   return json + ']}';
 }
 
+/** How every compact row's text starts, its set's 64 hex digits right after (migration 1764000720000 relies on it). */
+const COMPACT_PREFIX = '{"set":"';
+
 /**
  * The set a row's text references, or null for a row that holds its candidates whole: rows
  * written before Phase 7 compacted them, and fallbacks decided before any candidate was read.
+ * Also the row's candidate_set column, which retention's "still referenced" check reads.
  */
 export function referencedSet(text: string): string | null {
-  return text.startsWith('{') ? (JSON.parse(text) as CompactRecord).set : null;
+  return text.startsWith(COMPACT_PREFIX) ? text.slice(COMPACT_PREFIX.length, COMPACT_PREFIX.length + 64) : null;
 }
 
 /**

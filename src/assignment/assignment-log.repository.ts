@@ -6,7 +6,7 @@ import { referencedSet, storedCandidates } from './assignment-log-record.js';
 import { AssignmentMethod, type AssignmentLog } from './entities/assignment-log.entity.js';
 
 /** A decision to append; its candidates already serialised (see compactRecord). */
-export type LogDraft = Omit<AssignmentLog, 'id' | 'candidates'> & { candidatesJson: string };
+export type LogDraft = Omit<AssignmentLog, 'id' | 'candidates' | 'candidateSet'> & { candidatesJson: string };
 
 /** Which rows to read; each given field narrows them. */
 export interface LogWhere {
@@ -28,6 +28,7 @@ const COLUMNS = [
   'method',
   'reason',
   'candidates',
+  'candidate_set',
   'directory',
   'decided_at',
   'duration_us',
@@ -61,6 +62,7 @@ export class AssignmentLogRepository {
         d.method,
         d.reason === null ? null : d.reason.slice(0, 255),
         d.candidatesJson,
+        referencedSet(d.candidatesJson),
         d.directory,
         toDbTime(d.decidedAt),
         d.durationUs,
@@ -70,6 +72,15 @@ export class AssignmentLogRepository {
         `INSERT INTO assignment_log (${COLUMNS.join(', ')}) VALUES ${rows.map(() => row).join(', ')}`,
         params,
       );
+    }
+  }
+
+  /** Deletes the decisions about the given tokens, on the caller's transaction. */
+  async removeOfTokens(db: EntityManager, tokenIds: readonly number[]): Promise<void> {
+    const chunk = insertChunkRows(dialectOf(db), 1);
+    for (let i = 0; i < tokenIds.length; i += chunk) {
+      const ids = tokenIds.slice(i, i + chunk);
+      await db.query(`DELETE FROM assignment_log WHERE token_id IN (${ids.map(() => '?').join(', ')})`, ids);
     }
   }
 
@@ -127,6 +138,7 @@ function toLog(r: Record<string, unknown>, sets: ReadonlyMap<string, string>): A
     method: r.method as AssignmentMethod,
     reason: (r.reason as string | null) ?? null,
     candidates: storedCandidates(text, decidedAt, set === null ? undefined : sets.get(set)),
+    candidateSet: set,
     directory: String(r.directory),
     decidedAt,
     durationUs: Number(r.duration_us),

@@ -50,6 +50,16 @@ export class AssignmentLogService {
     await this.repository.append(db, drafts);
   }
 
+  /**
+   * Deletes the decisions about tokens removed unseen (a failed spawn), on the removing
+   * transaction. Their sets may be unreferenced now, so this process trusts none it knew: the
+   * next decision stores its set again rather than reference one retention may have deleted.
+   */
+  async forgetTokens(db: EntityManager, tokenIds: readonly number[]): Promise<void> {
+    await this.repository.removeOfTokens(db, tokenIds);
+    this.known.clear();
+  }
+
   private async share(db: EntityManager, set: CandidateSet): Promise<void> {
     if ((this.known.get(set.hash) ?? 0) > Date.now()) return;
     const runner = db.queryRunner;

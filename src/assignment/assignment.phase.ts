@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { Phase7Assignment1764000700000 } from '../../migrations/1764000700000-Phase7-Assignment.js';
 import { Phase7CompactDecisions1764000710000 } from '../../migrations/1764000710000-Phase7-CompactDecisions.js';
+import { Phase7CandidateSetColumn1764000720000 } from '../../migrations/1764000720000-Phase7-CandidateSetColumn.js';
 import { isMissingTable } from '../database/dialect.js';
 import { FlagsService } from '../phases/flags/flags.service.js';
 import { Phase, type InFlightWork, type LegacyCheck, type PhaseDefinition } from '../phases/phase-definition.js';
@@ -11,7 +12,13 @@ import { PlanRepository } from './plan.repository.js';
 import { ASSIGNMENT_RETENTION } from './assignment.retention.js';
 
 /** Phase 7 in the registry: what rollback, the status API, the CLI and the runbook know of it. */
-@Phase({ migrations: [Phase7Assignment1764000700000, Phase7CompactDecisions1764000710000] })
+@Phase({
+  migrations: [
+    Phase7Assignment1764000700000,
+    Phase7CompactDecisions1764000710000,
+    Phase7CandidateSetColumn1764000720000,
+  ],
+})
 export class AssignmentPhase implements PhaseDefinition {
   readonly number = 7;
   readonly key = 'assignment';

@@ -19,7 +19,7 @@ export const ASSIGNMENT_RETENTION: readonly RetentionPolicy[] = [
     key: 'hash',
     defaultDays: 0,
     archive: true,
-    only: [{ kind: 'unreferenced', by: { table: 'assignment_log', column: 'candidates', prefix: '{"set":"' } }],
+    only: [{ kind: 'unreferenced', by: { table: 'assignment_log', column: 'candidate_set' } }],
     eligible: 'candidate sets no kept assignment_log row references',
   },
 ];

@@ -3,6 +3,7 @@ import type { Counter, Histogram } from 'prom-client';
 import type { EntityManager } from 'typeorm';
 import { Extends } from '../common/extension/extension-point.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
+import { isMissingTable } from '../database/dialect.js';
 import { PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
 import { workContext } from '../phases/flags/work-context.js';
 import { AUTOMATIC_ASSIGNER, type AutomaticAssigner } from '../production/hooks/assignment-hook.js';
@@ -90,6 +91,18 @@ export class AutomaticAssignerService implements AutomaticAssigner {
     if (result.path === 'fallback')
       await this.logFallback(call, contest?.directory, decided, result.fallbackReason ?? 'unknown', manager);
     return null;
+  }
+
+  /**
+   * A failed spawn's decisions go with its tokens, whatever the flag is now: they were written
+   * while it was on. With the schema reverted there is nothing left to remove.
+   */
+  async forget(tokenIds: readonly number[], manager: EntityManager): Promise<void> {
+    try {
+      await this.log.forgetTokens(manager, tokenIds);
+    } catch (error) {
+      if (!isMissingTable(error)) throw error;
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { dialectOf, forceIndex, fromDbTime } from '../database/dialect.js';
+import { spawnFinished } from '../production/token-store.js';
 
 /** Where a standing is read: the caller's transaction, or the pool. */
 export type Db = Pick<EntityManager, 'query'>;
@@ -28,7 +29,7 @@ export class WorkloadRepository {
   constructor(private readonly dataSource: DataSource) {
     const dialect = dialectOf(dataSource);
     const open = (status: string) =>
-      `(SELECT COUNT(*) FROM token t ${forceIndex(dialect, WORKLOAD_INDEX)} WHERE t.assigned_account_id = a.id AND t.status = '${status}')`;
+      `(SELECT COUNT(*) FROM token t ${forceIndex(dialect, WORKLOAD_INDEX)} WHERE t.assigned_account_id = a.id AND t.status = '${status}' AND ${spawnFinished('t.job_id')})`;
     this.sql = `SELECT a.id, ${open('waiting')} + ${open('in_progress')} AS workload,
       (SELECT l.decided_at FROM assignment_log l WHERE l.account_id = a.id ORDER BY l.decided_at DESC LIMIT 1) AS last_assigned
       FROM account a WHERE a.id IN `;

@@ -8,6 +8,7 @@ import {
   utcDay,
   type Dialect,
 } from '../database/dialect.js';
+import { spawnFinished } from '../production/token-store.js';
 import type { ViewName } from './dashboard.schema.js';
 
 /**
@@ -172,7 +173,7 @@ function bottlenecks(c: BuildContext): Statement {
         COALESCE(w.measured, 0), w.avg_ms, w.p90_ms, COALESCE(p.measured, 0), p.avg_ms,
         ROW_NUMBER() OVER (ORDER BY COALESCE(q.queued, 0) DESC, COALESCE(w.p90_ms, -1) DESC, n.id)
       FROM graph_node n
-      LEFT JOIN (SELECT current_node_id AS node_id, COUNT(*) AS queued FROM token WHERE status = 'waiting' GROUP BY current_node_id) q ON q.node_id = n.id
+      LEFT JOIN (SELECT current_node_id AS node_id, COUNT(*) AS queued FROM token WHERE status = 'waiting' AND ${spawnFinished('job_id')} GROUP BY current_node_id) q ON q.node_id = n.id
       LEFT JOIN (${distribution(c.dialect, ['node_id'], waits.sql, [90])}) w ON w.node_id = n.id
       LEFT JOIN (${distribution(c.dialect, ['node_id'], processing.sql, [90])}) p ON p.node_id = n.id
       WHERE n.kind <> 'end'`,
@@ -217,9 +218,9 @@ function teamWorkload(c: BuildContext): Statement {
       LEFT JOIN (
         SELECT team_id, SUM(CASE WHEN status = 'waiting' THEN 1 ELSE 0 END) AS waiting, SUM(CASE WHEN status = 'in_progress' THEN 1 ELSE 0 END) AS in_progress
         FROM (
-          SELECT assigned_team_id AS team_id, id, status FROM token WHERE status IN ('waiting', 'in_progress') AND assigned_team_id IS NOT NULL
+          SELECT assigned_team_id AS team_id, id, status FROM token WHERE status IN ('waiting', 'in_progress') AND assigned_team_id IS NOT NULL AND ${spawnFinished('job_id')}
           UNION
-          SELECT m.team_id, tk.id, tk.status FROM token tk JOIN team_member m ON m.account_id = tk.assigned_account_id WHERE tk.status IN ('waiting', 'in_progress')
+          SELECT m.team_id, tk.id, tk.status FROM token tk JOIN team_member m ON m.account_id = tk.assigned_account_id WHERE tk.status IN ('waiting', 'in_progress') AND ${spawnFinished('tk.job_id')}
         ) open_tokens
         GROUP BY team_id
       ) o ON o.team_id = t.id

@@ -2,6 +2,7 @@ import { Injectable, SetMetadata, applyDecorators } from '@nestjs/common';
 import { MODULE_METADATA } from '@nestjs/common/constants.js';
 import type { MigrationInterface } from 'typeorm';
 import type { RetentionPolicy } from '../common/retention/retention-policy.js';
+import type { Queryable } from './backup/row-stream.js';
 
 /**
  * The phase contract. Each phase module provides exactly one class decorated with @Phase()
@@ -45,6 +46,19 @@ export interface OwnedTable {
   name: string;
   /** Caches and analytics can be rebuilt from elsewhere; logs and tickets cannot. */
   rebuildable: boolean;
+  derived?: DerivedColumns;
+}
+
+/**
+ * Columns computed from their row's other columns (a lookup key kept for an index). Backups
+ * and the drop guard leave them out, so a backup taken before a migration added them still
+ * covers the table, and a revert that drops them first does not change what is covered; a
+ * restore fills them again.
+ */
+export interface DerivedColumns {
+  columns: readonly string[];
+  /** Sets each row's derived columns from its other columns where they are missing or stale. */
+  fill(db: Queryable): Promise<void>;
 }
 
 /** A column a phase adds to an older table; backed up with the row keys it belongs to. */

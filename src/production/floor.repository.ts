@@ -6,6 +6,7 @@ import { JobStatus } from './entities/job-ticket.entity.js';
 import { TokenEventType, TokenStatus } from './entities/token.entity.js';
 import type { JobRef } from './production.types.js';
 import { JOB_REF_COLUMNS, toJobRef, type JobRefRow } from './job-ref-row.js';
+import { spawnFinished } from './token-store.js';
 
 export interface NodeLoadRow {
   nodeId: number;
@@ -61,7 +62,7 @@ export class FloorRepository {
       ),
       this.dataSource.query<Array<{ node_id: number; status: TokenStatus; n: number | string }>>(
         `SELECT t.current_node_id AS node_id, t.status, COUNT(*) AS n FROM token t JOIN graph_node g ON g.id = t.current_node_id
-         WHERE g.graph_id = ? AND t.status IN (?, ?) GROUP BY t.current_node_id, t.status`,
+         WHERE g.graph_id = ? AND t.status IN (?, ?) AND ${spawnFinished('t.job_id')} GROUP BY t.current_node_id, t.status`,
         [graphId, TokenStatus.Waiting, TokenStatus.InProgress],
       ),
       // work done at a node is its `completed` event; arriving at an end node is `finished` there

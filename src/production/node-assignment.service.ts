@@ -36,6 +36,11 @@ export class NodeAssignmentService {
     return { assignments: tokens.map(() => planned), path: 'manual' };
   }
 
+  /** Drops what the automatic assigner recorded for tokens removed before anyone saw them. */
+  forget(tokenIds: readonly number[], manager: EntityManager): Promise<void> {
+    return this.hook.forget(tokenIds, manager);
+  }
+
   /** The manual plan for one node of one job: its override, else the node's plan, else unassigned. */
   async manualPlan(jobId: number, nodeId: number, manager: EntityManager): Promise<Assignment> {
     return (await this.plans.planFor(manager, jobId, nodeId)) ?? UNASSIGNED;

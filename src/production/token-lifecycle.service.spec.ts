@@ -98,7 +98,7 @@ class FakeTokens
   }
 
   /** The fake jobs never reach in_progress while a spawn has tokens to remove. */
-  async removeSpawnedOf(_em: unknown, jobId: number, limit: number): Promise<number> {
+  async removeSpawnedOf(_em: unknown, jobId: number, limit: number): Promise<number[]> {
     const gone = new Set(
       this.tokens
         .filter((t) => t.jobId === jobId && (this.unpublished.has(t.id) || t.status === TokenStatus.Waiting))
@@ -107,7 +107,7 @@ class FakeTokens
     );
     this.tokens = this.tokens.filter((t) => !gone.has(t.id));
     this.events = this.events.filter((e) => !gone.has(e.tokenId));
-    return gone.size;
+    return [...gone];
   }
 
   async assignSpawned(
@@ -152,6 +152,7 @@ function setup(
   const tokens = new FakeTokens();
   const hook = {
     assign: async (t: readonly TokenRef[]) => options.automatic?.(t) ?? null,
+    forget: async () => undefined,
   } as unknown as AssignmentHook;
   const plans = { planFor: async () => options.plan ?? null } as unknown as AssignmentPlanRepository;
   const service = new TokenLifecycleService(

@@ -165,10 +165,17 @@ export class TokenLifecycleService {
     return tokens.at(-1)?.id ?? afterId;
   }
 
-  /** Removes what a failed or cut-off spawn of the job inserted, a batch per transaction. */
+  /**
+   * Removes what a failed or cut-off spawn of the job inserted, a batch per transaction, with
+   * the automatic assigner's decisions about those tokens.
+   */
   private async removeSpawned(jobId: number): Promise<void> {
-    while ((await inTransaction(this.dataSource, (em) => this.store.removeSpawnedOf(em, jobId, SPAWN_BATCH))) > 0)
-      await yieldToEventLoop();
+    const removeBatch = async (em: EntityManager) => {
+      const ids = await this.store.removeSpawnedOf(em, jobId, SPAWN_BATCH);
+      await this.assignment.forget(ids, em);
+      return ids.length;
+    };
+    while ((await inTransaction(this.dataSource, removeBatch)) > 0) await yieldToEventLoop();
   }
 
   /** waiting -> in_progress at the current node. */

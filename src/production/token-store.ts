@@ -44,6 +44,16 @@ const UNPUBLISHED = 'spawning';
  * job to in_progress.
  */
 export const PUBLISHED = `t.status <> '${UNPUBLISHED}' AND j.status <> '${JobStatus.Released}'`;
+/**
+ * Whether a token, by its job id column, is past its job's spawn. A released job's tokens are
+ * those of a spawn still inserting or publishing them (made waiting 10,000 per transaction):
+ * counts of open work must not see some of them, since the spawn's last transaction shows them
+ * all at once by moving the job to in_progress. The released jobs are read once per statement,
+ * through idx_job_ticket_status.
+ */
+export function spawnFinished(jobIdColumn: string): string {
+  return `${jobIdColumn} NOT IN (SELECT rj.id FROM job_ticket rj WHERE rj.status = '${JobStatus.Released}')`;
+}
 const SELECT_STATE = `SELECT t.id, t.serial, t.job_id, t.current_node_id, t.status, t.assigned_account_id, t.assigned_team_id, t.version,
   j.code AS job_code, j.graph_id, j.product_code, j.quantity, j.priority, j.status AS job_status, j.due_at
   FROM token t JOIN job_ticket j ON j.id = t.job_id`;
@@ -196,9 +206,9 @@ export class TokenStore {
   /**
    * Deletes up to `limit` of the job's tokens, with their events, that a spawn inserted but
    * never showed: unpublished or waiting while the job was not moved to in_progress (a job
-   * cancelled in progress has only scrapped and done tokens left); returns how many.
+   * cancelled in progress has only scrapped and done tokens left); returns their ids.
    */
-  async removeSpawnedOf(manager: EntityManager, jobId: number, limit: number): Promise<number> {
+  async removeSpawnedOf(manager: EntityManager, jobId: number, limit: number): Promise<number[]> {
     const ids = (
       await manager.query<Array<{ id: number }>>(
         `SELECT t.id FROM token t JOIN job_ticket j ON j.id = t.job_id
@@ -206,11 +216,11 @@ export class TokenStore {
         [jobId, UNPUBLISHED, TokenStatus.Waiting, JobStatus.InProgress, JobStatus.Done, limit],
       )
     ).map((t) => t.id);
-    if (ids.length === 0) return 0;
+    if (ids.length === 0) return [];
     const list = ids.map(() => '?').join(', ');
     await manager.query(`DELETE FROM token_event WHERE token_id IN (${list})`, ids);
     await manager.query(`DELETE FROM token WHERE id IN (${list})`, ids);
-    return ids.length;
+    return ids;
   }
 
   /**

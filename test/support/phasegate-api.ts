@@ -645,7 +645,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List phase jobs */
+        /** List the phases' jobs and the core's */
         get: operations["phasesList"];
         put?: never;
         post?: never;
@@ -7215,7 +7215,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Every phase job: stopped, running (lease holder), last run, next run */
+            /** @description Every job the scheduler runs, the phases' and then the core's (phase 0, no flag, such as retention): stopped, running (lease holder), last run, next run */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 export enum AssignmentMethod {
   Auto = 'auto',
@@ -38,6 +38,10 @@ export class AssignmentLog {
    * and the contenders' standing (see assignment-log-record.ts); rows written before hold them whole.
    */
   @Column({ type: 'simple-json' }) candidates!: StoredCandidate[];
+  /** The set `candidates` references (null when whole), indexed: what retention asks "still referenced?" of. */
+  @Index('idx_assignment_log_candidate_set')
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  candidateSet!: string | null;
   @Column({ type: 'varchar', length: 16 }) directory!: string;
   @Column({ type: 'datetime', precision: 3 }) decidedAt!: Date;
   @Column({ type: 'integer' }) durationUs!: number;

@@ -37,5 +37,9 @@ export type RetentionCondition =
     }
   /** The row's own status is not one of `values` (a run still running is open work). */
   | { kind: 'statusNot'; column: string; values: readonly string[] }
-  /** No row of `by` references it: `by.column`'s text starts with `by.prefix` followed by the key and `"`. */
-  | { kind: 'unreferenced'; by: { table: string; column: string; prefix: string } };
+  /**
+   * No row of `by` references it: none has the key in `by.column`, which must be indexed (the
+   * check runs once per row, inside the DELETE itself, so nothing can reference a row between
+   * the check and its deletion).
+   */
+  | { kind: 'unreferenced'; by: { table: string; column: string } };

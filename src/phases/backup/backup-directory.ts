@@ -19,8 +19,19 @@ const FS_ERRORS: Record<string, string> = {
   EEXIST: 'the backup directory already exists',
 };
 
+/** What a directory is written for, in the words of the refusal when it cannot be. */
+export interface DirectoryUse {
+  /** What it could not take: "the backup". */
+  what: string;
+  /** What the failure left as it was: "nothing was dropped". */
+  unchanged: string;
+}
+
+/** A phase or full backup, taken before anything is dropped. */
+export const BACKUP_USE: DirectoryUse = { what: 'the backup', unchanged: 'nothing was dropped' };
+
 /** Refuses (UNSAFE_REQUEST, saying why) when `dir` cannot be created owner-only, written, or is full. */
-export async function preflightDirectory(dir: string): Promise<void> {
+export async function preflightDirectory(dir: string, use: DirectoryUse = BACKUP_USE): Promise<void> {
   try {
     await mkdirOwnerOnly(dir);
     await access(dir, constants.W_OK);
@@ -30,18 +41,18 @@ export async function preflightDirectory(dir: string): Promise<void> {
     const fs = await statfs(dir);
     if (fs.bavail * fs.bsize < MIN_FREE_BYTES) throw Object.assign(new Error('no free space'), { code: 'ENOSPC' });
   } catch (error) {
-    throw unusableDirectory(dir, error);
+    throw unusableDirectory(dir, error, use);
   }
 }
 
-/** The refusal for a backup that `dir` could not take, naming the file-system error. */
-export function unusableDirectory(dir: string, error: unknown): DomainError {
+/** The refusal for what `dir` could not take, naming the file-system error. */
+export function unusableDirectory(dir: string, error: unknown, use: DirectoryUse = BACKUP_USE): DomainError {
   if (error instanceof DomainError) return error;
   const code = (error as { code?: string } | null)?.code ?? '';
   const why = FS_ERRORS[code] ?? (error instanceof Error ? error.message : String(error));
   return new DomainError(
     ErrorCode.UnsafeRequest,
-    `Backup directory ${dir} cannot take the backup (${code ? `${code}: ` : ''}${why}); nothing was dropped`,
+    `Backup directory ${dir} cannot take ${use.what} (${code ? `${code}: ` : ''}${why}); ${use.unchanged}`,
     { backupDir: dir, fsError: code || null },
   );
 }

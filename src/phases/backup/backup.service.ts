@@ -6,7 +6,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
 import { Environment } from '../../config/environment.js';
 import { Dialect, dialectOf } from '../../database/dialect.js';
-import type { PhaseSchema } from '../guard/migration-guard.js';
+import { ownedTargets, type PhaseSchema } from '../guard/migration-guard.js';
 import { preflightDirectory, unusableDirectory } from './backup-directory.js';
 import { MANIFEST_FILE, verifyFile, writeDurably, writeJsonl } from './jsonl-file.js';
 import { mkdirOwnerOnly } from './owner-only.js';
@@ -62,8 +62,8 @@ export class BackupService {
     try {
       await mkdirOwnerOnly(location, true);
       const items: BackupItem[] = [];
-      for (const target of [...schema.tables.map((t) => ({ table: t.name, column: undefined })), ...schema.columns]) {
-        const set = await describeRowSet(qr, target.table, target.column);
+      for (const target of ownedTargets(schema)) {
+        const set = await describeRowSet(qr, target.table, target.column, target.derived);
         if (set) items.push(await this.writeItem(qr, set, location));
       }
       for (const item of items) await verifyFile(location, item);

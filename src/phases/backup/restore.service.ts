@@ -90,7 +90,8 @@ export class RestoreService {
     const items = await queryRunnerTransaction(this.dataSource, async (qr) => {
       const targets: Array<[BackupItem, RowSet]> = [];
       // every target must exist, with every column the backup holds, before anything is written
-      for (const item of ordered) targets.push([item, await this.target(qr, manifest.phase, item)]);
+      for (const item of ordered)
+        targets.push([item, await this.target(qr, manifest.phase, item, derivedOf(owned, item))]);
       const restored: RestoredItem[] = [];
       for (const [item, set] of targets) {
         await this.writeBack(qr, location, item, set);
@@ -104,6 +105,10 @@ export class RestoreService {
         }
         restored.push({ table: item.table, ...(item.column ? { column: item.column } : {}), rows: item.rows });
       }
+      // backups leave derived columns out: the restored rows get them from their own columns
+      for (const table of owned.tables)
+        if (table.derived && manifest.items.some((i) => i.table === table.name && !i.column))
+          await table.derived.fill(qr);
       return restored;
     });
     const result = { location, phase: manifest.phase, items, durationMs: Date.now() - started };
@@ -112,8 +117,8 @@ export class RestoreService {
   }
 
   /** The live row set of an owned table or column; the backup's columns must all be in it. */
-  private async target(qr: QueryRunner, phase: number, item: BackupItem): Promise<RowSet> {
-    const set = await describeRowSet(qr, item.table, item.column);
+  private async target(qr: QueryRunner, phase: number, item: BackupItem, derived: readonly string[]): Promise<RowSet> {
+    const set = await describeRowSet(qr, item.table, item.column, derived);
     if (!set) {
       throw new DomainError(
         ErrorCode.SchemaNotApplied,
@@ -175,6 +180,10 @@ function refuseUnsafeItems(manifest: BackupManifest, owned: PhaseSchema): void {
         problems,
       },
     );
+}
+
+function derivedOf(owned: PhaseSchema, item: BackupItem): readonly string[] {
+  return item.column ? [] : (owned.tables.find((t) => t.name === item.table)?.derived?.columns ?? []);
 }
 
 function isItemShaped(item: unknown): boolean {

@@ -24,14 +24,23 @@ export const BATCH_ROWS = 5000;
 /** Backticks quote identifiers on MySQL/MariaDB and SQLite alike. */
 export const q = (name: string) => '`' + name.replace(/`/g, '``') + '`';
 
-/** The row set of a table or owned column, read from the live schema; null when it does not exist. */
-export async function describeRowSet(qr: QueryRunner, table: string, column?: string): Promise<RowSet | null> {
+/**
+ * The row set of a table or owned column, read from the live schema, without the table's
+ * `derived` columns (see DerivedColumns); null when it does not exist.
+ */
+export async function describeRowSet(
+  qr: QueryRunner,
+  table: string,
+  column?: string,
+  derived: readonly string[] = [],
+): Promise<RowSet | null> {
   const meta = await qr.getTable(table);
   if (!meta) return null;
   const key = meta.primaryColumns.map((c) => c.name);
   if (key.length === 0)
     throw new Error(`Table ${table} has no primary key; it cannot be backed up or checked row by row`);
-  if (column === undefined) return { table, key, columns: meta.columns.map((c) => c.name) };
+  if (column === undefined)
+    return { table, key, columns: meta.columns.map((c) => c.name).filter((c) => !derived.includes(c)) };
   if (!meta.columns.some((c) => c.name === column)) return null;
   return { table, column, key, columns: [...key, column] };
 }

@@ -82,12 +82,8 @@ export async function inspectDrop(
   backups: readonly VerifiedBackup[] = [],
 ): Promise<GuardItem[]> {
   const items: GuardItem[] = [];
-  const targets = [
-    ...schema.tables.map((t) => ({ table: t.name, column: undefined, rebuildable: t.rebuildable })),
-    ...schema.columns,
-  ];
-  for (const target of targets) {
-    const set = await describeRowSet(qr, target.table, target.column);
+  for (const target of ownedTargets(schema)) {
+    const set = await describeRowSet(qr, target.table, target.column, target.derived);
     const item: GuardItem = {
       table: target.table,
       column: target.column,
@@ -144,6 +140,21 @@ export async function dropPhaseSchema(qr: QueryRunner, schema: PhaseSchema): Pro
     if (await qr.hasColumn(c.table, c.column)) await qr.dropColumn(c.table, c.column);
   }
   for (const t of [...schema.tables].reverse()) await qr.dropTable(t.name, true);
+}
+
+export interface OwnedTarget {
+  table: string;
+  column?: string;
+  rebuildable: boolean;
+  derived: readonly string[];
+}
+
+/** What a backup writes and the guard checks: each owned table without its derived columns, then each owned column. */
+export function ownedTargets(schema: Pick<PhaseSchema, 'tables' | 'columns'>): OwnedTarget[] {
+  return [
+    ...schema.tables.map((t) => ({ table: t.name, rebuildable: t.rebuildable, derived: t.derived?.columns ?? [] })),
+    ...schema.columns.map((c) => ({ table: c.table, column: c.column, rebuildable: c.rebuildable, derived: [] })),
+  ];
 }
 
 export function describeItem(item: GuardItem): string {

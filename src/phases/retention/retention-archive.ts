@@ -2,7 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RetentionPolicy } from '../../common/retention/retention-policy.js';
 import type { Dialect } from '../../database/dialect.js';
-import { preflightDirectory, unusableDirectory } from '../backup/backup-directory.js';
+import { preflightDirectory, unusableDirectory, type DirectoryUse } from '../backup/backup-directory.js';
 import { JsonlFile, MANIFEST_FILE, verifyFile, writeDurably, writeJsonl } from '../backup/jsonl-file.js';
 import { mkdirOwnerOnly } from '../backup/owner-only.js';
 
@@ -31,7 +31,12 @@ export async function writeArchive(
   dialect: Dialect,
   rows: Array<Record<string, unknown>>,
 ): Promise<string> {
-  await preflightDirectory(dir);
+  // the run stops here: rows are deleted only once their archive reads back
+  const use: DirectoryUse = {
+    what: `the retention archive of ${policy.table}`,
+    unchanged: `the archive failed and retention stopped: none of these ${rows.length} rows was deleted`,
+  };
+  await preflightDirectory(dir, use);
   const stamp = new Date().toISOString().replace(/[-:.]/g, '');
   const location = join(dir, `${stamp}-${policy.table}-${part}`);
   const columns = Object.keys(rows[0]);
@@ -52,7 +57,7 @@ export async function writeArchive(
     return location;
   } catch (error) {
     await rm(location, { recursive: true, force: true }).catch(() => undefined);
-    throw unusableDirectory(dir, error);
+    throw unusableDirectory(dir, error, use);
   }
 }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { RetentionCondition, RetentionPolicy } from '../../common/retention/retention-policy.js';
-import { Dialect, dialectOf, execute, fromDbTime, isMissingTable, toDbTime } from '../../database/dialect.js';
+import { dialectOf, execute, fromDbTime, isMissingTable, toDbTime } from '../../database/dialect.js';
 import { q } from '../backup/row-stream.js';
 
 export interface TableFigures {
@@ -90,7 +90,7 @@ export class RetentionRepository {
     const parts = policy.age ? [`${this.column(policy, policy.age)} < ?`] : ['1 = 1'];
     const params: unknown[] = policy.age ? [toDbTime(cutoff)] : [];
     for (const condition of policy.only) {
-      const sql = conditionSql(dialectOf(this.dataSource), policy, condition, cutoff);
+      const sql = conditionSql(policy, condition, cutoff);
       parts.push(sql.text);
       params.push(...sql.params);
     }
@@ -123,7 +123,6 @@ export class RetentionRepository {
 }
 
 function conditionSql(
-  dialect: Dialect,
   policy: RetentionPolicy,
   condition: RetentionCondition,
   cutoff: Date,
@@ -139,12 +138,11 @@ function conditionSql(
       };
     case 'statusNot':
       return { text: `${own(condition.column)} NOT IN (${list(condition.values)})`, params: [...condition.values] };
-    case 'unreferenced': {
-      const pattern = dialect === 'mysql' ? `CONCAT(?, ${own(policy.key)}, '"%')` : `? || ${own(policy.key)} || '"%'`;
+    case 'unreferenced':
+      // an equality on the referencing table's index: one probe per row, at any size of that table
       return {
-        text: `NOT EXISTS (SELECT 1 FROM ${q(condition.by.table)} r WHERE r.${q(condition.by.column)} LIKE ${pattern})`,
-        params: [condition.by.prefix],
+        text: `NOT EXISTS (SELECT 1 FROM ${q(condition.by.table)} r WHERE r.${q(condition.by.column)} = ${own(policy.key)})`,
+        params: [],
       };
-    }
   }
 }

@@ -19,7 +19,6 @@ import { JobRun } from '../jobs/job-run.entity.js';
 import { JobRunSummaryDto, JobStatusDto, PhaseStatusDto, RetentionTableDto, StopResultDto } from '../dto/admin.dto.js';
 import { RetentionService, type TableState } from '../retention/retention.service.js';
 import { JobsService, JobStatus, StopResult } from '../jobs/jobs.service.js';
-import { PhaseRegistry } from '../phase-registry.service.js';
 import { PhaseStatus, PhaseStatusService } from './phase-status.service.js';
 
 class JobNameParam {
@@ -41,7 +40,6 @@ class ReasonDto {
 export class PhasesController {
   constructor(
     private readonly status: PhaseStatusService,
-    private readonly registry: PhaseRegistry,
     private readonly jobs: JobsService,
     private readonly retention: RetentionService,
   ) {}
@@ -68,15 +66,16 @@ export class PhasesController {
     return this.status.all();
   }
 
-  @ApiOperation({ summary: 'List phase jobs' })
+  @ApiOperation({ summary: "List the phases' jobs and the core's" })
   @Get('jobs')
   @Roles(Role.Supervisor)
   @ApiOkResponse({
     type: [JobStatusDto],
-    description: 'Every phase job: stopped, running (lease holder), last run, next run',
+    description:
+      "Every job the scheduler runs, the phases' and then the core's (phase 0, no flag, such as retention): stopped, running (lease holder), last run, next run",
   })
   list(): Promise<JobStatus[]> {
-    return Promise.all(this.registry.jobs().map(({ job }) => this.jobs.status(job.name)));
+    return Promise.all(this.jobs.scheduled().map((job) => this.jobs.status(job.name)));
   }
 
   @ApiOperation({ summary: "List a job's recent runs" })

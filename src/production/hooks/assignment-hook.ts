@@ -12,6 +12,11 @@ import type { Assignment, JobRef, NodeRef, TokenRef } from '../production.types.
 export interface AutomaticAssigner {
   readonly name: string;
   assign(tokens: readonly TokenRef[], node: NodeRef, job: JobRef, manager: EntityManager): Promise<Assignment[] | null>;
+  /**
+   * Called inside the transaction that removes tokens nobody has seen (a spawn that failed or
+   * was cut off): drops what the assigner recorded about them, so it goes with them.
+   */
+  forget?(tokenIds: readonly number[], manager: EntityManager): Promise<void>;
 }
 
 /** Where another module (Phase 7) takes over assignment: @Extends(AUTOMATIC_ASSIGNER), at most one. */
@@ -36,5 +41,10 @@ export class AssignmentHook {
       throw new Error(`Assigner ${assigner.name} returned ${result.length} assignments for ${tokens.length} tokens`);
     }
     return result;
+  }
+
+  /** Lets the assigner plugged in, if any, drop its records of tokens removed unseen. */
+  async forget(tokenIds: readonly number[], manager: EntityManager): Promise<void> {
+    if (tokenIds.length > 0) await this.extensions.one(AUTOMATIC_ASSIGNER)?.forget?.(tokenIds, manager);
   }
 }
