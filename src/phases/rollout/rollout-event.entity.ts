@@ -1,16 +1,7 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 export type RolloutAction =
-  | 'plan'
-  | 'advance'
-  | 'await-approval'
-  | 'approve'
-  | 'pause'
-  | 'resume'
-  | 'abort'
-  | 'rollback'
-  | 'complete'
-  | 'force-shadow-gate';
+  'plan' | 'advance' | 'await-approval' | 'approve' | 'pause' | 'resume' | 'abort' | 'rollback' | 'complete' | 'force';
 
 /** The audit of a plan: who did what to it, why, and on which evidence (JSON). */
 @Entity('rollout_event')

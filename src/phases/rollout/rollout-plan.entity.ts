@@ -1,7 +1,14 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /** 'awaiting_approval': the stage passed its guardrails and the plan asks a person before the next. */
-export const ROLLOUT_STATUSES = ['active', 'paused', 'awaiting_approval', 'completed', 'aborted', 'rolled_back'] as const;
+export const ROLLOUT_STATUSES = [
+  'active',
+  'paused',
+  'awaiting_approval',
+  'completed',
+  'aborted',
+  'rolled_back',
+] as const;
 export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
 /** A plan in one of these holds its phase: no second plan for it may start. */
 export const LIVE_STATUSES: readonly RolloutStatus[] = ['active', 'paused', 'awaiting_approval'];

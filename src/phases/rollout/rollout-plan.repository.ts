@@ -25,6 +25,8 @@ export interface PlanChange {
   status?: RolloutStatus;
   /** The next stage starts now: the current one becomes the previous. */
   nextStage?: boolean;
+  /** The current stage's window starts again now (a resume: the breach it paused on is not judged twice). */
+  restartStage?: boolean;
   now: Date;
 }
 
@@ -116,18 +118,20 @@ export class RolloutPlanRepository {
       status,
       activePhase: LIVE_STATUSES.includes(status) ? plan.phase : null,
       currentStage: change.nextStage ? plan.currentStage + 1 : plan.currentStage,
-      stageStartedAt: change.nextStage ? change.now : plan.stageStartedAt,
+      stageStartedAt: change.nextStage || change.restartStage ? change.now : plan.stageStartedAt,
       previousStageStartedAt: change.nextStage ? plan.stageStartedAt : plan.previousStageStartedAt,
       updatedAt: change.now,
       version: plan.version + 1,
     };
-    const result = await manager
-      .getRepository(RolloutPlanRow)
-      .update({ id: plan.id, version: plan.version }, values);
+    const result = await manager.getRepository(RolloutPlanRow).update({ id: plan.id, version: plan.version }, values);
     if (!result.affected)
-      throw new DomainError(ErrorCode.ConcurrentUpdate, `Rollout plan ${String(plan.id)} was changed meanwhile: read it again`, {
-        plan: plan.id,
-      });
+      throw new DomainError(
+        ErrorCode.ConcurrentUpdate,
+        `Rollout plan ${String(plan.id)} was changed meanwhile: read it again`,
+        {
+          plan: plan.id,
+        },
+      );
     return { ...plan, ...values };
   }
 

@@ -62,9 +62,9 @@ export function parseStages(
   const stages: RolloutStage[] = [];
   tokens.forEach((token, i) => {
     const at = `${field}.${String(i)}`;
-    const [body, duration, ...extra] = token.split('@');
-    const own = duration === undefined ? undefined : parseDuration(duration);
-    if (extra.length > 0 || own === null) {
+    const [body, ...durations] = token.split('@');
+    const own = durations.length === 0 ? undefined : parseDuration(durations[0]);
+    if (durations.length > 1 || own === null) {
       fail(at, `"${token}": a stage's own minimum is one @<n>m, @<n>h or @<n>d`);
       return;
     }
