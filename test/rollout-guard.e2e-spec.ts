@@ -7,6 +7,7 @@ import { RolloutService } from '../src/phases/rollout/rollout.service.js';
 import { emptyHistogram } from '../src/phases/telemetry/latency-histogram.js';
 import { PathTelemetryRepository } from '../src/phases/telemetry/path-telemetry.repository.js';
 import { epochMinute, type PathBucketRow } from '../src/phases/telemetry/path-telemetry.types.js';
+import { buildPhasesCli, runPhasesCli } from './support/phases-cli-build.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { samplePhases } from './support/test-phases.js';
 import { startWebhookReceiver } from './support/webhook-receiver.js';
@@ -48,6 +49,7 @@ describe('rollout plans and their guard', () => {
     };
 
   beforeAll(async () => {
+    await buildPhasesCli();
     hook = await startWebhookReceiver(SECRET);
     t = await startTestApp(
       { JOBS_ENABLED: 'false', ROLLBACK_WEBHOOK_URL: hook.url, ROLLBACK_WEBHOOK_SECRET: SECRET },
@@ -67,9 +69,9 @@ describe('rollout plans and their guard', () => {
 
   it('starts a plan at its first stage, one live plan per phase, and refuses stages that do not parse', async () => {
     const bad = await post('', { phase: 91, stages: 'shadow,colour:red,5%,3%', reason: 'roll out' }).expect(400);
-    expect(bad.body.details.errors.map((e: { field: string }) => e.field)).toEqual(['stages.1']);
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['stages.1']);
     const noShadow = await post('', { phase: 92, stages: 'shadow,100%', reason: 'roll out' }).expect(400);
-    expect(noShadow.body.details.errors[0].messages[0]).toContain('has no shadow flag');
+    expect(noShadow.body.errors[0].messages[0]).toContain('has no shadow flag');
 
     const res = await post('', {
       phase: 91,
@@ -180,6 +182,35 @@ describe('rollout plans and their guard', () => {
     } finally {
       await second.close();
     }
+  });
+
+  it('the CLI: rollout plan, a second plan refused (exit 2), status, abort', async () => {
+    const cli = (...args: string[]) =>
+      runPhasesCli(['rollout', ...args], { ...t.db.env, LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false' });
+    const json = (stdout: string) => JSON.parse(stdout.slice(stdout.indexOf('{'))) as Record<string, unknown>;
+    const args = [
+      '--phase',
+      '92',
+      '--stages',
+      '10%,100%',
+      '--min-duration',
+      '1h',
+      '--reason',
+      'from the CLI',
+      '--json',
+    ];
+    const planned = await cli('plan', ...args);
+    expect(planned.code).toBe(0);
+    expect(json(planned.stdout)).toMatchObject({ ok: true, plan: { phase: 92, status: 'active', currentStage: 0 } });
+    const twice = await cli('plan', ...args);
+    expect(twice.code).toBe(2);
+    expect(json(twice.stdout)).toMatchObject({ ok: false, code: 'ROLLOUT_ACTIVE' });
+    const status = await cli('status', '--phase', '92');
+    expect(status.stdout).toMatch(/Rollout \d+ of phase 92: active, stage 1 of 2 \(10%\)/);
+    expect(status.stdout).toContain('Guard now: hold');
+    const aborted = await cli('abort', '--phase', '92', '--reason', 'done from the CLI', '--json');
+    expect(aborted.code).toBe(0);
+    expect(json(aborted.stdout)).toMatchObject({ plan: { status: 'aborted', activePhase: null } });
   });
 
   it('the REST writes are for admins', async () => {
