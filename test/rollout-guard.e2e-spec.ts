@@ -21,7 +21,7 @@ function bucket(at: Date, phase: number, path: PathBucketRow['path'], calls: num
   const histogram = emptyHistogram();
   histogram[3] = calls;
   return {
-    minute: epochMinute(at) + 1,
+    minute: epochMinute(at),
     phase,
     operation: 'sample',
     path,
@@ -92,8 +92,8 @@ describe('rollout plans and their guard', () => {
   it('the shadow gate holds while disagreements exceed the threshold; --force with a reason passes, audited', async () => {
     const started = new Date((await view(planId)).plan.stageStartedAt);
     await telemetry.addSignals([
-      { minute: epochMinute(started) + 1, phase: 91, signal: 'shadow_agree', count: 500, sum: 0, max: 0 },
-      { minute: epochMinute(started) + 1, phase: 91, signal: 'shadow_disagree:step', count: 3, sum: 0, max: 0 },
+      { minute: epochMinute(started), phase: 91, signal: 'shadow_agree', count: 500, sum: 0, max: 0 },
+      { minute: epochMinute(started), phase: 91, signal: 'shadow_disagree:step', count: 3, sum: 0, max: 0 },
     ]);
     // long past its minimum duration: only the disagreements keep it
     expect(await guard.run({ signal }, new Date(started.getTime() + 2 * HOUR))).toEqual({ hold: 1 });
@@ -200,7 +200,7 @@ describe('rollout plans and their guard', () => {
       '--json',
     ];
     const planned = await cli('plan', ...args);
-    expect(planned.code).toBe(0);
+    expect({ code: planned.code, stderr: planned.stderr }).toEqual({ code: 0, stderr: '' });
     expect(json(planned.stdout)).toMatchObject({ ok: true, plan: { phase: 92, status: 'active', currentStage: 0 } });
     const twice = await cli('plan', ...args);
     expect(twice.code).toBe(2);

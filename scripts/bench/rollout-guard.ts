@@ -2,20 +2,25 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { dialectOf } from '../../src/database/dialect.js';
 import type { RolloutPlan } from '../../src/phases/rollout/rollout-plan.repository.js';
+import { RolloutEvidence } from '../../src/phases/rollout/rollout-evidence.js';
 import { RolloutService } from '../../src/phases/rollout/rollout.service.js';
+import { decideStage } from '../../src/phases/rollout/stage-decision.js';
+import { PathTelemetryRepository } from '../../src/phases/telemetry/path-telemetry.repository.js';
 import { HISTOGRAM_COLUMNS } from '../../src/phases/telemetry/latency-histogram.js';
 import { epochMinute } from '../../src/phases/telemetry/path-telemetry.types.js';
 import { runOnBothDatabases, timed, type BenchTarget } from './runner.js';
 import { bootMigratedApp } from './support/app-context.js';
-import { interleavedRounds, median, ratioFigure, roundsFromArgs } from './stats.js';
+import { interleavedRounds, median, ratioFigure, roundsFromArgs, timePair } from './stats.js';
 
 /**
  * `npm run bench:rollout-guard`: the rollout guard's evaluation over 30 days of minute buckets.
  * Four phases (7-10) each have a live plan whose stage began 30 days ago, and path_telemetry
  * holds every minute of those 30 days for each phase and path (about 518,000 rows, seeded in
  * one set-based INSERT ... SELECT per phase over a recursive sequence of minutes). A round
- * times one guard pass: the evidence and decision of all four plans (what the job does before
- * it acts). Goal: under 100 ms per pass.
+ * times, in alternating order, two passes over the four plans (evidence and decision: what the
+ * job does before it acts): the guard's pass a minute after its previous one, which reads only
+ * the minutes since (goal: under 100 ms), and the first pass of a replica that has just taken
+ * the guard over, which reads every window whole.
  */
 const DAYS = 30;
 const MINUTES = DAYS * 24 * 60;
@@ -57,21 +62,56 @@ async function bench(target: BenchTarget) {
           .plan,
       );
     const [rows] = await ds.query<Array<{ n: number | string }>>('SELECT COUNT(*) AS n FROM path_telemetry');
+    const telemetry = app.get(PathTelemetryRepository);
+    const isLast = (plan: RolloutPlan) => plan.currentStage === plan.stages.length - 1;
     let decided = 0;
+    // the cold pass: a replica that has just taken the guard over reads each window whole
+    const coldPass = async (at: Date) => {
+      const evidence = new RolloutEvidence(telemetry);
+      for (const plan of plans) {
+        const stage = plan.stages[plan.currentStage];
+        decided += decideStage(stage, await evidence.of(plan, at), isLast(plan), false).results.length;
+      }
+    };
+    // the guard's pass a minute after its last: only the new minutes are read
+    const warmPass = async (at: Date) => {
+      for (const plan of plans) decided += (await rollouts.judge(plan, at))[1].results.length;
+    };
+    const minute = (i: number) => new Date(now.getTime() + (i + 2) * 60_000);
+    await warmPass(minute(-1));
     const samples = await interleavedRounds(
       rounds,
-      async () =>
-        timed(async () => {
-          for (const plan of plans) decided += (await rollouts.judge(plan, now))[1].results.length;
-        }),
-      (s) => [ratioFigure(s, { op: '<=', value: 100 }, '').verdict],
+      async (i) => {
+        const [coldMs, warmMs] = await timePair(
+          i,
+          () => coldPass(minute(i)),
+          () => warmPass(minute(i)),
+        );
+        return { coldMs, warmMs };
+      },
+      (s) => [
+        ratioFigure(
+          s.map((r) => r.warmMs),
+          { op: '<=', value: 100 },
+          '',
+        ).verdict,
+      ],
     );
     if (decided === 0) throw new Error('the guard decided nothing');
     return {
       'path_telemetry rows (30 days x 4 phases)': Number(rows.n),
       'seeding (s)': (seedMs / 1000).toFixed(1),
-      'guard pass over 4 phases (ms, goal < 100)': ratioFigure(samples, { op: '<=', value: 100 }, ''),
-      'per phase (ms, median round)': (median(samples) / PHASES.length).toFixed(1),
+      'guard pass, 4 phases, a minute after the last (ms, goal < 100)': ratioFigure(
+        samples.map((r) => r.warmMs),
+        { op: '<=', value: 100 },
+        '',
+      ),
+      'first pass on a replica, whole windows (ms)': ratioFigure(
+        samples.map((r) => r.coldMs),
+        null,
+        '',
+      ),
+      'first pass per phase (ms, median round)': (median(samples.map((r) => r.coldMs)) / PHASES.length).toFixed(1),
     };
   } finally {
     await app.close();

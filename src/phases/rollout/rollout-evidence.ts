@@ -5,6 +5,7 @@ import { PathTelemetryRepository } from '../telemetry/path-telemetry.repository.
 import { epochMinute, type PathTotals, type SignalTotals } from '../telemetry/path-telemetry.types.js';
 import { GUARDRAIL_THRESHOLDS } from './guardrail-thresholds.js';
 import type { RolloutPlan } from './rollout-plan.repository.js';
+import { SettledSums } from './settled-sums.js';
 import type { PathFigures, StageEvidence } from './stage-decision.js';
 
 /**
@@ -43,33 +44,102 @@ export function shadowOf(signals: readonly SignalTotals[]): StageEvidence['shado
 const NEW_PATH = ['new', 'fallback'];
 const LEGACY = ['legacy'];
 
-/** Reads what the guard judges a plan's current stage on, from the per-minute telemetry buckets. */
+/** `into` plus `more`, by operation, path and reason; new objects, so a kept sum is never changed in place. */
+export function addTotals(into: readonly PathTotals[], more: readonly PathTotals[]): PathTotals[] {
+  const byKey = new Map<string, PathTotals>();
+  for (const t of [...into, ...more]) {
+    const key = `${t.operation}\u0000${t.path}\u0000${t.reason}`;
+    const seen = byKey.get(key);
+    byKey.set(
+      key,
+      seen
+        ? {
+            ...seen,
+            calls: seen.calls + t.calls,
+            errors: seen.errors + t.errors,
+            latencyMsSum: seen.latencyMsSum + t.latencyMsSum,
+            histogram: addHistogram([...seen.histogram], t.histogram),
+          }
+        : { ...t, histogram: [...t.histogram] },
+    );
+  }
+  return [...byKey.values()];
+}
+
+export function addSignals(into: readonly SignalTotals[], more: readonly SignalTotals[]): SignalTotals[] {
+  const bySignal = new Map<string, SignalTotals>();
+  for (const s of [...into, ...more]) {
+    const seen = bySignal.get(s.signal);
+    bySignal.set(
+      s.signal,
+      seen
+        ? { signal: s.signal, count: seen.count + s.count, sum: seen.sum + s.sum, max: Math.max(seen.max, s.max) }
+        : s,
+    );
+  }
+  return [...bySignal.values()];
+}
+
+/**
+ * Reads what the guard judges a plan's current stage on, from the per-minute telemetry buckets,
+ * through per-window settled sums (see SettledSums): a pass reads only the minutes since the
+ * last one.
+ */
 @Injectable()
 export class RolloutEvidence {
+  private readonly paths = new Map<number, SettledSums<PathTotals>>();
+  private readonly signals = new Map<number, SettledSums<SignalTotals>>();
+
   constructor(private readonly telemetry: PathTelemetryRepository) {}
 
   async of(plan: RolloutPlan, now: Date): Promise<StageEvidence> {
+    const at = now.getTime();
     const to = epochMinute(now) + 1;
     const from = epochMinute(plan.stageStartedAt);
-    const current = await this.telemetry.totals(plan.phase, from, to);
+    const paths = this.pathSums(plan.phase);
+    const current = await paths.sum(`stage ${String(plan.id)}`, from, to, at);
     await yieldToEventLoop();
-    const fallbackFrom = Math.max(epochMinute(plan.createdAt), to - GUARDRAIL_THRESHOLDS.fallbacks.windowMinutes);
-    const recent = from === fallbackFrom ? current : await this.telemetry.totals(plan.phase, fallbackFrom, to);
+    // the factory's 24 hours, never before the plan began: what ran since the plan, less what ran before the window
+    const anchor = epochMinute(plan.createdAt);
+    const windowStart = Math.max(anchor, to - GUARDRAIL_THRESHOLDS.fallbacks.windowMinutes);
+    const sincePlan = figuresOf(await paths.sum(`plan ${String(plan.id)}`, anchor, to, at), ['fallback']).calls;
+    const beforeWindow =
+      windowStart > anchor
+        ? figuresOf(await paths.sum(`window ${String(plan.id)}`, anchor, windowStart, at), ['fallback']).calls
+        : 0;
     let previous: StageEvidence['previous'] = null;
     if (plan.previousStageStartedAt) {
       await yieldToEventLoop();
-      const before = await this.telemetry.totals(plan.phase, epochMinute(plan.previousStageStartedAt), from);
+      const before = await paths.sum(`previous ${String(plan.id)}`, epochMinute(plan.previousStageStartedAt), from, at);
       previous = { newPath: figuresOf(before, NEW_PATH), legacy: figuresOf(before, LEGACY) };
     }
     await yieldToEventLoop();
-    const signals = await this.telemetry.signals(plan.phase, from, to);
+    const signals = await this.signalSums(plan.phase).sum(`stage ${String(plan.id)}`, from, to, at);
     return {
-      ranMinutes: Math.floor((now.getTime() - plan.stageStartedAt.getTime()) / 60_000),
+      ranMinutes: Math.floor((at - plan.stageStartedAt.getTime()) / 60_000),
       newPath: figuresOf(current, NEW_PATH),
       legacy: figuresOf(current, LEGACY),
       previous,
-      fallbacksInWindow: figuresOf(recent, ['fallback']).calls,
+      fallbacksInWindow: sincePlan - beforeWindow,
       shadow: shadowOf(signals),
     };
+  }
+
+  private pathSums(phase: number): SettledSums<PathTotals> {
+    let sums = this.paths.get(phase);
+    if (!sums) {
+      sums = new SettledSums((from, to) => this.telemetry.totals(phase, from, to), addTotals);
+      this.paths.set(phase, sums);
+    }
+    return sums;
+  }
+
+  private signalSums(phase: number): SettledSums<SignalTotals> {
+    let sums = this.signals.get(phase);
+    if (!sums) {
+      sums = new SettledSums((from, to) => this.telemetry.signals(phase, from, to), addSignals);
+      this.signals.set(phase, sums);
+    }
+    return sums;
   }
 }
