@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { cliActor, phaseNumber, printJson, printTable, runCommand } from '../../common/cli/command-output.js';
 import { DomainError } from '../../common/errors/domain-error.js';
@@ -41,6 +42,8 @@ function printView({ plan, decision, events }: RolloutView): void {
     process.stdout.write(`Last event: ${last.action} by ${last.actor} at ${last.at.toISOString()}: ${last.reason}\n`);
 }
 
+// decorated so that its constructor's parameter types are emitted: the subcommands inherit it
+@Injectable()
 abstract class RolloutSubCommand extends CommandRunner {
   constructor(protected readonly rollouts: RolloutService) {
     super();
