@@ -72,7 +72,6 @@ describe('guardrail statistics', () => {
     const allowed = SIMULATIONS * T.alpha;
     const [guard, naive] = aaBreaches(0.02, [guardBreaches, naiveZTest]);
     expect(guard).toBeLessThanOrEqual(allowed);
-    console.log('AA', guard, naive);
     // the naive repeated test on the same streams fires far more often: the reason for the method
     expect(naive).toBeGreaterThan(3 * allowed);
     const [busier] = aaBreaches(0.2, [guardBreaches]);
