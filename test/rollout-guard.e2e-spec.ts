@@ -93,7 +93,9 @@ describe('rollout plans and their guard', () => {
     const started = new Date((await view(planId)).plan.stageStartedAt);
     await telemetry.addSignals([
       { minute: epochMinute(started), phase: 91, signal: 'shadow_agree', count: 500, sum: 0, max: 0 },
-      { minute: epochMinute(started), phase: 91, signal: 'shadow_disagree:step', count: 3, sum: 0, max: 0 },
+      { minute: epochMinute(started), phase: 91, signal: 'shadow_different_move', count: 3, sum: 0, max: 0 },
+      // not compared: no OEM rule would have taken these scans
+      { minute: epochMinute(started), phase: 91, signal: 'shadow_not_oem', count: 40, sum: 0, max: 0 },
     ]);
     // long past its minimum duration: only the disagreements keep it
     expect(await guard.run({ signal }, new Date(started.getTime() + 2 * HOUR))).toEqual({ hold: 1 });

@@ -9,11 +9,13 @@ import { SettledSums } from './settled-sums.js';
 import type { PathFigures, StageEvidence } from './stage-decision.js';
 
 /**
- * The shadow's domain signals (phase_signal): a compared call counts one `shadow_agree` or one
- * `shadow_disagree` (a kind may follow, `shadow_disagree:<kind>`, each counted).
+ * The shadow's domain signals (phase_signal), one per compared call: `shadow_agree`, or
+ * `shadow_<kind>` of a discrepancy (Phase 8: `shadow_different_move`, `shadow_no_rule`, ...);
+ * `shadow_not_<...>` (Phase 8's `shadow_not_oem`) was not compared.
  */
+export const SHADOW_SIGNAL_PREFIX = 'shadow_';
 export const SHADOW_AGREE_SIGNAL = 'shadow_agree';
-export const SHADOW_DISAGREE_SIGNAL = 'shadow_disagree';
+const NOT_COMPARED_PREFIX = 'shadow_not_';
 
 /** Sums the telemetry of a window into one path's figures. */
 export function figuresOf(totals: readonly PathTotals[], paths: readonly string[]): PathFigures {
@@ -31,14 +33,14 @@ export function figuresOf(totals: readonly PathTotals[], paths: readonly string[
 }
 
 export function shadowOf(signals: readonly SignalTotals[]): StageEvidence['shadow'] {
-  let agree = 0;
-  let disagree = 0;
+  let compared = 0;
+  let agreed = 0;
   for (const s of signals) {
-    if (s.signal === SHADOW_AGREE_SIGNAL) agree += s.count;
-    else if (s.signal === SHADOW_DISAGREE_SIGNAL || s.signal.startsWith(`${SHADOW_DISAGREE_SIGNAL}:`))
-      disagree += s.count;
+    if (!s.signal.startsWith(SHADOW_SIGNAL_PREFIX) || s.signal.startsWith(NOT_COMPARED_PREFIX)) continue;
+    compared += s.count;
+    if (s.signal === SHADOW_AGREE_SIGNAL) agreed += s.count;
   }
-  return { compared: agree + disagree, disagreements: disagree };
+  return { compared, disagreements: compared - agreed };
 }
 
 const NEW_PATH = ['new', 'fallback'];
