@@ -1,6 +1,6 @@
 import { emptyHistogram } from '../telemetry/latency-histogram.js';
 import type { PathTotals } from '../telemetry/path-telemetry.types.js';
-import { addTotals, figuresOf, shadowOf } from './rollout-evidence.js';
+import { addTotals, figuresOf, fillOf, shadowOf } from './rollout-evidence.js';
 
 const signal = (name: string, count: number) => ({ signal: name, count, sum: 0, max: 0 });
 const totals = (path: PathTotals['path'], calls: number, errors = 0): PathTotals => {
@@ -27,6 +27,7 @@ describe('rollout evidence', () => {
       signal('candidates_found', 7),
     ]);
     expect(shadow).toEqual({ compared: 95, disagreements: 5 });
+    expect(fillOf([signal('candidates_found', 7), signal('no_candidate', 3)])).toEqual({ events: 7, trials: 10 });
   });
 
   it('sums windows by operation, path and reason without changing a kept sum', () => {

@@ -3,6 +3,7 @@ import { yieldToEventLoop } from '../../common/yield-to-event-loop.js';
 import { addHistogram, emptyHistogram, p95 } from '../telemetry/latency-histogram.js';
 import { PathTelemetryRepository } from '../telemetry/path-telemetry.repository.js';
 import { epochMinute, type PathTotals, type SignalTotals } from '../telemetry/path-telemetry.types.js';
+import type { ProportionSample } from './confidence-sequence.js';
 import { GUARDRAIL_THRESHOLDS } from './guardrail-thresholds.js';
 import type { RolloutPlan } from './rollout-plan.repository.js';
 import { SettledSums } from './settled-sums.js';
@@ -16,6 +17,16 @@ import type { PathFigures, StageEvidence } from './stage-decision.js';
 export const SHADOW_SIGNAL_PREFIX = 'shadow_';
 export const SHADOW_AGREE_SIGNAL = 'shadow_agree';
 const NOT_COMPARED_PREFIX = 'shadow_not_';
+
+/** Phase 7's assignment signals: a decision that found candidates, or declined for want of any. */
+export const FILL_SIGNALS = { found: 'candidates_found', declined: 'no_candidate' } as const;
+
+/** The fill rate's sample: decisions that found candidates among all decisions. */
+export function fillOf(signals: readonly SignalTotals[]): ProportionSample {
+  const count = (name: string) => signals.find((s) => s.signal === name)?.count ?? 0;
+  const found = count(FILL_SIGNALS.found);
+  return { events: found, trials: found + count(FILL_SIGNALS.declined) };
+}
 
 /** Sums the telemetry of a window into one path's figures. */
 export function figuresOf(totals: readonly PathTotals[], paths: readonly string[]): PathFigures {
@@ -109,14 +120,21 @@ export class RolloutEvidence {
       windowStart > anchor
         ? figuresOf(await paths.sum(`window ${String(plan.id)}`, anchor, windowStart, at), ['fallback']).calls
         : 0;
+    const signalSums = this.signalSums(plan.phase);
     let previous: StageEvidence['previous'] = null;
     if (plan.previousStageStartedAt) {
       await yieldToEventLoop();
-      const before = await paths.sum(`previous ${String(plan.id)}`, epochMinute(plan.previousStageStartedAt), from, at);
-      previous = { newPath: figuresOf(before, NEW_PATH), legacy: figuresOf(before, LEGACY) };
+      const previousFrom = epochMinute(plan.previousStageStartedAt);
+      const before = await paths.sum(`previous ${String(plan.id)}`, previousFrom, from, at);
+      const beforeSignals = await signalSums.sum(`previous ${String(plan.id)}`, previousFrom, from, at);
+      previous = {
+        newPath: figuresOf(before, NEW_PATH),
+        legacy: figuresOf(before, LEGACY),
+        fill: fillOf(beforeSignals),
+      };
     }
     await yieldToEventLoop();
-    const signals = await this.signalSums(plan.phase).sum(`stage ${String(plan.id)}`, from, to, at);
+    const signals = await signalSums.sum(`stage ${String(plan.id)}`, from, to, at);
     return {
       ranMinutes: Math.floor((at - plan.stageStartedAt.getTime()) / 60_000),
       newPath: figuresOf(current, NEW_PATH),
@@ -124,6 +142,7 @@ export class RolloutEvidence {
       previous,
       fallbacksInWindow: sincePlan - beforeWindow,
       shadow: shadowOf(signals),
+      fill: fillOf(signals),
     };
   }
 

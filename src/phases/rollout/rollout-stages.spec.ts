@@ -53,6 +53,7 @@ const evidence = (over: Partial<StageEvidence> = {}): StageEvidence => ({
   previous: null,
   fallbacksInWindow: 0,
   shadow: { compared: 0, disagreements: 0 },
+  fill: { events: 0, trials: 0 },
   ...over,
 });
 const stage = { kind: 'percentage' as const, percentage: 10, minDurationMinutes: 60, minSample: 100 };
@@ -71,7 +72,7 @@ describe('stage decisions', () => {
 
   it('at 100% judges against the stage before, where no legacy traffic is left', () => {
     const full = { ...stage, kind: 'full' as const };
-    const previous = { newPath: figures(1000), legacy: figures(9000, 90) };
+    const previous = { newPath: figures(1000), legacy: figures(9000, 90), fill: { events: 0, trials: 0 } };
     const decision = decideStage(
       full,
       evidence({ legacy: figures(0), newPath: figures(5000, 400), previous }),
@@ -80,6 +81,15 @@ describe('stage decisions', () => {
     );
     expect(decision.action).toBe('rollback');
     expect(decision.reason).toContain('vs legacy of the stage before 1.00% (90/9000)');
+  });
+
+  it("judges Phase 7's fill rate against the stage before: a drop rolls back", () => {
+    const previous = { newPath: figures(1000), legacy: figures(9000), fill: { events: 950, trials: 1000 } };
+    const decision = decideStage(stage, evidence({ previous, fill: { events: 800, trials: 1000 } }), false, false);
+    expect(decision.action).toBe('rollback');
+    expect(decision.reason).toContain('fill rate: new 80.00% (800/1000) vs the stage before 95.00% (950/1000)');
+    const same = decideStage(stage, evidence({ previous, fill: { events: 948, trials: 1000 } }), false, false);
+    expect(same.action).toBe('advance');
   });
 
   it('rolls back on the absolute fallback rule before any minimum is met', () => {

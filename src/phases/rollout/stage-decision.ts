@@ -27,10 +27,12 @@ export interface StageEvidence {
   newPath: PathFigures;
   legacy: PathFigures;
   /** The stage before's window, when there was one. */
-  previous: { newPath: PathFigures; legacy: PathFigures } | null;
+  previous: { newPath: PathFigures; legacy: PathFigures; fill: ProportionSample } | null;
   /** Fallbacks in the factory's 24 hours (never before the plan began). */
   fallbacksInWindow: number;
   shadow: { compared: number; disagreements: number };
+  /** Phase 7's assignment fill (decisions that found candidates); no trials for other phases. */
+  fill: ProportionSample;
 }
 
 /**
@@ -79,6 +81,9 @@ export function actingGuardrails(evidence: StageEvidence): GuardrailResult[] {
         'the stage before',
       ),
     );
+  // a domain signal: the assignment fill rate must not drop against the stage before
+  if (previous && previous.fill.trials >= GUARDRAIL_THRESHOLDS.minSample)
+    results.push(rateGuardrail('fill rate', evidence.fill, previous.fill, 'decrease', 'the stage before'));
   return results;
 }
 
