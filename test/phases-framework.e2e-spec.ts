@@ -233,9 +233,14 @@ describe('phase framework: two replicas', () => {
       expect(Number(logRows[0].n)).toBe(runs.length);
 
       await a.app.get(JobsService).stop(SAMPLE_JOB, { actor: 'test', reason: 'halt' });
-      const [{ n: stoppedAt }] = await a.app.get(DataSource).query(`SELECT COUNT(*) AS n FROM job_run`);
+      // the sample job's own runs: the core rollout-guard job may tick meanwhile (every minute)
+      const [{ n: stoppedAt }] = await a.app
+        .get(DataSource)
+        .query(`SELECT COUNT(*) AS n FROM job_run WHERE job_name = ?`, [SAMPLE_JOB]);
       await sleep(2200);
-      const [{ n: later }] = await a.app.get(DataSource).query(`SELECT COUNT(*) AS n FROM job_run`);
+      const [{ n: later }] = await a.app
+        .get(DataSource)
+        .query(`SELECT COUNT(*) AS n FROM job_run WHERE job_name = ?`, [SAMPLE_JOB]);
       expect(Number(later)).toBe(Number(stoppedAt));
     } finally {
       await b.close();

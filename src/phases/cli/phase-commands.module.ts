@@ -17,10 +17,20 @@ import { RetentionCommand, RetentionRunCommand, RetentionStatusCommand } from '.
 import { RetentionModule } from '../retention/retention.module.js';
 import { RollbackDrillCommand } from './rollback-drill.command.js';
 import { RollbackCommand } from './rollback.command.js';
+import {
+  RolloutAbortCommand,
+  RolloutAdvanceCommand,
+  RolloutCommand,
+  RolloutPauseCommand,
+  RolloutPlanCommand,
+  RolloutResumeCommand,
+  RolloutStatusCommand,
+} from './rollout.command.js';
+import { RolloutModule } from '../rollout/rollout.module.js';
 
-/** The operator's phase commands: status, flags, rollback, backup, restore, roll forward, retention. */
+/** The operator's phase commands: status, flags, rollback, backup, restore, roll forward, retention, rollout. */
 @Module({
-  imports: [PhasesModule, RollbackModule, PhaseStatusModule, RetentionModule],
+  imports: [PhasesModule, RollbackModule, PhaseStatusModule, RetentionModule, RolloutModule],
   providers: [
     PhasesCommand,
     PhasesStatusCommand,
@@ -39,6 +49,13 @@ import { RollbackCommand } from './rollback.command.js';
     RetentionCommand,
     RetentionStatusCommand,
     RetentionRunCommand,
+    RolloutCommand,
+    RolloutPlanCommand,
+    RolloutStatusCommand,
+    RolloutAdvanceCommand,
+    RolloutPauseCommand,
+    RolloutResumeCommand,
+    RolloutAbortCommand,
   ],
 })
 export class PhaseCommandsModule {}
