@@ -1,46 +1,33 @@
-import {
-  adviseRollback,
-  type AdviceKind,
-  type AdviceRule,
-  type AdviceThresholds,
-  type PhaseEvidence,
-} from './rollback-advice.js';
+import { GUARDRAIL_THRESHOLDS } from '../rollout/guardrail-thresholds.js';
+import { adviseRollback, type AdviceKind, type AdviceRule, type PhaseEvidence } from './rollback-advice.js';
 
-const thresholds: AdviceThresholds = {
-  maxFallbacksPer24h: 5,
-  severeDeviation: 0.1,
-  plannedDeviation: 0.02,
-  maxErrorRate: 0.05,
-  maxP95Ratio: 2,
-  minSample: 100,
-  fixForwardMinutes: 60,
-};
-
-/** A phase that acts, ran 1,000 calls on each path in 24 hours, compared 1,000 results, all well. */
+/** An acting phase: 5,000 calls on each path in 24 hours, 1% errors on both, 5,000 results compared, all alike. */
 function healthy(): PhaseEvidence {
   return {
     phase: 8,
     window: { from: '2026-12-05T12:00:00.000Z', to: '2026-12-06T12:00:00.000Z', minutes: 24 * 60 },
     acting: true,
     shadowing: true,
-    newPath: { calls: 1000, errors: 0, p95Ms: 12 },
-    legacy: { calls: 1000, errors: 0, p95Ms: 10 },
+    newPath: { calls: 5000, errors: 50, latencyMsSum: 5000 * 8, p95Ms: 12 },
+    legacy: { calls: 5000, errors: 50, latencyMsSum: 5000 * 7, p95Ms: 11 },
     fallbacks: 0,
-    comparisons: { compared: 1000, disagreed: 0 },
+    fallbacksInRuleWindow: 0,
+    comparisons: { compared: 5000, disagreed: 0 },
     fixEtaMinutes: null,
   };
 }
 
 type Change = (e: PhaseEvidence) => void;
-const disagreed =
-  (n: number): Change =>
-  (e) => {
-    e.comparisons = { compared: 1000, disagreed: n };
-  };
 const all =
   (...changes: Change[]): Change =>
   (e) => {
     for (const c of changes) c(e);
+  };
+/** of 5,000 compared results */
+const disagreed =
+  (n: number): Change =>
+  (e) => {
+    e.comparisons = { compared: 5000, disagreed: n };
   };
 const fixIn =
   (minutes: number): Change =>
@@ -52,123 +39,129 @@ const newErrors =
   (e) => {
     e.newPath.errors = n;
   };
+const fallbacks =
+  (n: number): Change =>
+  (e) => {
+    e.fallbacks = e.fallbacksInRuleWindow = n;
+  };
+const p95 =
+  (ms: number): Change =>
+  (e) => {
+    e.newPath.p95Ms = ms;
+  };
 const shadowOnly: Change = (e) => {
   e.acting = false;
 };
+/** error rates around 20% on 100,000 calls a side: enough for the sequential test to place a small harm */
+const errorRates =
+  (legacy: number, fresh: number): Change =>
+  (e) => {
+    e.legacy = { ...e.legacy, calls: 100_000, errors: legacy };
+    e.newPath = { ...e.newPath, calls: 100_000, errors: fresh };
+  };
 
 // situation -> the tree's answer and the rule that gave it
 const table: Array<[string, Change, AdviceKind, AdviceRule]> = [
   ['all well', () => undefined, 'no_action', 'healthy'],
   [
-    'every flag off, even with failures in the window',
+    'every flag off, failures or not',
     all(shadowOnly, (e) => (e.shadowing = false), newErrors(900)),
     'no_action',
     'phase-off',
   ],
-  ["new path's errors reach callers (6% > 5%)", newErrors(60), 'emergency', 'blocking-failure'],
+  ["the new path's errors reach callers: 5% against 1%", newErrors(250), 'emergency', 'blocking-failure'],
   [
-    'blocking failure with a fix in 10 min: still an emergency',
-    all(newErrors(60), fixIn(10)),
+    'a blocking failure with a fix in 10 min is still an emergency',
+    all(newErrors(250), fixIn(10)),
     'emergency',
     'blocking-failure',
   ],
-  ['error rate at the limit (5%) is not over it', newErrors(50), 'no_action', 'healthy'],
   [
-    'errors on too few calls are not judged',
-    (e) => (e.newPath = { calls: 20, errors: 10, p95Ms: 12 }),
+    'errors 21.5% against 20%: 2-10% above the legacy path',
+    errorRates(20_000, 21_500),
+    'planned_rollback',
+    'more-errors',
+  ],
+  ['errors 20.2% against 20%: noise, not a deviation', errorRates(20_000, 20_200), 'no_action', 'healthy'],
+  ['one more error on 5,000 calls is noise', newErrors(51), 'no_action', 'healthy'],
+  [
+    'errors on 100 calls a side are not judged',
+    all(
+      (e) => (e.newPath = { calls: 100, errors: 50, latencyMsSum: 800, p95Ms: 12 }),
+      (e) => (e.legacy = { calls: 100, errors: 0, latencyMsSum: 700, p95Ms: 11 }),
+    ),
     'no_action',
     'too-little-data',
   ],
-  ['deviation 11% > 10%', disagreed(110), 'emergency', 'severe-deviation'],
+  ['results deviate 11% (> 10%)', disagreed(550), 'emergency', 'severe-deviation'],
   [
-    'deviation 11% with a fix in 30 min: still an emergency',
-    all(disagreed(110), fixIn(30)),
+    'results deviate 11% with a fix in 30 min: still an emergency',
+    all(disagreed(550), fixIn(30)),
     'emergency',
     'severe-deviation',
   ],
-  ['deviation exactly 10% is planned, not emergency', disagreed(100), 'planned_rollback', 'wrong-results'],
-  ['deviation 5% (wrong results)', disagreed(50), 'planned_rollback', 'wrong-results'],
-  ['deviation 5% with a fix in 45 min', all(disagreed(50), fixIn(45)), 'fix_forward', 'fix-forward'],
-  ['deviation 5% with a fix in exactly 60 min', all(disagreed(50), fixIn(60)), 'fix_forward', 'fix-forward'],
-  ['deviation 5% with a fix in 90 min', all(disagreed(50), fixIn(90)), 'planned_rollback', 'wrong-results'],
-  ['deviation 2% is within the limit', disagreed(20), 'no_action', 'healthy'],
-  ['shadow only, disagreeing 5%: keep it in shadow', all(shadowOnly, disagreed(50)), 'pause', 'shadow-disagreement'],
+  ['results deviate exactly 10%: planned, not emergency', disagreed(500), 'planned_rollback', 'wrong-results'],
+  ['results deviate 5% (wrong results)', disagreed(250), 'planned_rollback', 'wrong-results'],
+  ['wrong results with a fix in 45 min', all(disagreed(250), fixIn(45)), 'fix_forward', 'fix-forward'],
+  ['wrong results with a fix in exactly 60 min', all(disagreed(250), fixIn(60)), 'fix_forward', 'fix-forward'],
+  ['wrong results with a fix in 90 min', all(disagreed(250), fixIn(90)), 'planned_rollback', 'wrong-results'],
+  ['results deviate exactly 2%: within the limit', disagreed(100), 'no_action', 'healthy'],
   [
-    'shadow only, disagreeing 30%: not an emergency, nothing acts',
-    all(shadowOnly, disagreed(300)),
+    'deviation on 100 comparisons is not judged',
+    (e) => (e.comparisons = { compared: 100, disagreed: 50 }),
+    'no_action',
+    'too-little-data',
+  ],
+  [
+    'shadow only, 1 disagreement in 5,000: keep it in shadow',
+    all(shadowOnly, disagreed(1)),
     'pause',
     'shadow-disagreement',
   ],
-  ['shadow only, new-path errors do not reach callers', all(shadowOnly, newErrors(500)), 'no_action', 'healthy'],
   [
-    'deviation on 50 comparisons is not judged',
-    (e) => (e.comparisons = { compared: 50, disagreed: 25 }),
-    'no_action',
-    'healthy',
+    'shadow only, 30% disagree: no emergency, nothing acts',
+    all(shadowOnly, disagreed(1500)),
+    'pause',
+    'shadow-disagreement',
   ],
-  ['6 fallbacks in 24 h', (e) => (e.fallbacks = 6), 'planned_rollback', 'repeated-fallbacks'],
-  ['5 fallbacks in 24 h are allowed', (e) => (e.fallbacks = 5), 'no_action', 'healthy'],
-  [
-    '2 fallbacks in 1 h are 48 per 24 h',
-    (e) => {
-      e.fallbacks = 2;
-      e.window = { ...e.window, minutes: 60 };
-    },
-    'planned_rollback',
-    'repeated-fallbacks',
-  ],
-  [
-    '12 fallbacks in 72 h are 4 per 24 h',
-    (e) => {
-      e.fallbacks = 12;
-      e.window = { ...e.window, minutes: 72 * 60 };
-    },
-    'no_action',
-    'healthy',
-  ],
+  ['shadow only, its errors reach nobody', all(shadowOnly, newErrors(2500)), 'no_action', 'healthy'],
+  ['shadow only with a fix in 20 min', all(shadowOnly, disagreed(5), fixIn(20)), 'fix_forward', 'fix-forward'],
+  ['6 fallbacks in 24 h', fallbacks(6), 'planned_rollback', 'repeated-fallbacks'],
+  ['5 fallbacks in 24 h are allowed', fallbacks(5), 'no_action', 'healthy'],
   [
     '6 fallbacks with only 10 calls: a count needs no sample',
-    (e) => {
-      e.fallbacks = 6;
-      e.newPath = { calls: 10, errors: 0, p95Ms: 12 };
-    },
+    all(fallbacks(6), (e) => (e.newPath = { calls: 10, errors: 0, latencyMsSum: 80, p95Ms: 12 })),
     'planned_rollback',
     'repeated-fallbacks',
   ],
-  ['6 fallbacks with a fix in 20 min', all((e) => (e.fallbacks = 6), fixIn(20)), 'fix_forward', 'fix-forward'],
-  ['p95 3x the legacy path', (e) => (e.newPath.p95Ms = 30), 'pause', 'slow-new-path'],
-  ['p95 3x with a fix in 15 min', all((e) => (e.newPath.p95Ms = 30), fixIn(15)), 'fix_forward', 'fix-forward'],
-  ['p95 2x is at the limit', (e) => (e.newPath.p95Ms = 20), 'no_action', 'healthy'],
   [
-    'p95 without legacy latency is not measured',
-    all(
-      (e) => (e.newPath.p95Ms = 90),
-      (e) => (e.legacy.p95Ms = null),
-    ),
+    '9 fallbacks in a 72 h window, 3 of them in the last 24 h',
+    all(fallbacks(9), (e) => (e.fallbacksInRuleWindow = 3)),
     'no_action',
     'healthy',
+  ],
+  ['6 fallbacks with a fix in 20 min', all(fallbacks(6), fixIn(20)), 'fix_forward', 'fix-forward'],
+  ['p95 1.36x the legacy path: monitor and investigate', p95(15), 'pause', 'slow-new-path'],
+  ['p95 1.82x the legacy path', p95(20), 'planned_rollback', 'slow-new-path'],
+  ['a mean over 30 s', (e) => (e.newPath.latencyMsSum = 5000 * 31_000), 'planned_rollback', 'slow-new-path'],
+  ['slow with a fix in 15 min', all(p95(20), fixIn(15)), 'fix_forward', 'fix-forward'],
+  ['p95 1.18x is within the limit', p95(13), 'no_action', 'healthy'],
+  [
+    'no legacy calls, no latency to compare',
+    (e) => (e.legacy = { calls: 0, errors: 0, latencyMsSum: 0, p95Ms: null }),
+    'no_action',
+    'too-little-data',
   ],
   [
     'wrong results outrank fallbacks and latency',
-    all(
-      disagreed(50),
-      (e) => (e.fallbacks = 9),
-      (e) => (e.newPath.p95Ms = 50),
-    ),
+    all(disagreed(250), fallbacks(9), p95(50)),
     'planned_rollback',
     'wrong-results',
   ],
-  [
-    'fallbacks outrank latency',
-    all(
-      (e) => (e.fallbacks = 9),
-      (e) => (e.newPath.p95Ms = 50),
-    ),
-    'planned_rollback',
-    'repeated-fallbacks',
-  ],
+  ['fallbacks outrank latency', all(fallbacks(9), p95(50)), 'planned_rollback', 'repeated-fallbacks'],
+  ['blocking outranks wrong results', all(newErrors(250), disagreed(250)), 'emergency', 'blocking-failure'],
   ['a fix estimate without an issue changes nothing', fixIn(10), 'no_action', 'healthy'],
-  ['a phase with no comparisons and nothing else wrong', (e) => (e.comparisons = null), 'no_action', 'healthy'],
+  ['a phase that makes no comparisons', (e) => (e.comparisons = null), 'no_action', 'healthy'],
 ];
 
 describe('adviseRollback: the decision tree', () => {
@@ -176,24 +169,26 @@ describe('adviseRollback: the decision tree', () => {
   it.each(rows)('$situation -> $advice ($rule)', ({ change, advice, rule }) => {
     const evidence = healthy();
     change(evidence);
-    const answer = adviseRollback(evidence, thresholds);
+    const answer = adviseRollback(evidence);
     expect({ advice: answer.advice, rule: answer.rule }).toEqual({ advice, rule });
   });
 
-  it('shows the measured values beside their thresholds and says why', () => {
+  it("measures with the guard's thresholds, and shows each guardrail's values and verdict", () => {
     const evidence = healthy();
-    evidence.comparisons = { compared: 400, disagreed: 20 };
-    evidence.fallbacks = 3;
-    const answer = adviseRollback(evidence, thresholds);
-    expect(answer.why).toBe('results deviate from the legacy path by 5% > 2%');
-    expect(answer.measures).toEqual([
-      { name: 'error-rate', value: 0, threshold: 0.05, sample: 1000, judged: true, breached: false },
-      { name: 'deviation', value: 0.05, threshold: 0.02, sample: 400, judged: true, breached: true },
-      { name: 'fallbacks-per-24h', value: 3, threshold: 5, sample: 3, judged: true, breached: false },
-      { name: 'p95-ratio', value: 1.2, threshold: 2, sample: 1000, judged: true, breached: false },
-      { name: 'fix-eta', value: null, threshold: 60, sample: null, judged: false, breached: false },
+    disagreed(250)(evidence);
+    fallbacks(3)(evidence);
+    const answer = adviseRollback(evidence);
+    expect(answer.why).toBe(
+      'result deviation: 250 of 5000 compared results differ from the legacy path (5.00%) > 2.00%',
+    );
+    expect(answer.guardrails.map((g) => [g.guardrail, g.verdict])).toEqual([
+      ['error rate', 'healthy'],
+      ['fallback count', 'healthy'],
+      ['result deviation', 'pause'],
+      ['latency', 'healthy'],
     ]);
+    expect(answer.guardrails[1].evidence).toEqual({ fallbacks: 3, limit: GUARDRAIL_THRESHOLDS.fallbacks.maxCount });
+    expect(answer.guardrails[2].evidence).toEqual({ compared: 5000, disagreed: 250, deviation: 0.05 });
     expect(answer.evidence).toBe(evidence);
-    expect(answer.thresholds).toBe(thresholds);
   });
 });

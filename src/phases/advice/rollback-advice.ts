@@ -1,19 +1,30 @@
+import { GUARDRAIL_THRESHOLDS as T, deviationClass } from '../rollout/guardrail-thresholds.js';
+import {
+  fallbackCountGuardrail,
+  latencyGuardrail,
+  rateGuardrail,
+  shadowGate,
+  type GuardrailResult,
+} from '../rollout/guardrails.js';
+
 /**
- * The factory's rollback decision tree, as a pure function of the evidence one phase left in a
- * window of path telemetry and of its current state. The answer names the rule that decided and
- * every measured value with the threshold it was compared with, so an operator can check it.
+ * The factory's rollback decision tree, as a pure function of what one phase left in a window of
+ * path telemetry and of its current flags. The measures are the rollout guard's own guardrails
+ * (same thresholds, same sequential test), so the advice and the guard cannot disagree on a
+ * breach; the tree only decides what a breach calls for. Asked in this order:
  *
- * The tree, in the order it is asked:
- *  1. nothing new runs (flags off or kill switch on): no action, the legacy path already serves;
- *  2. failures reach callers (the new path's own error rate over its limit): emergency;
- *  3. results deviate from the legacy path by more than the severe limit (10%): emergency;
- *  4. a fix is expected within the hour and the issue is not an emergency: fix forward;
- *  5. results deviate by more than the planned limit (2%) while the new path acts: planned rollback
- *     (wrong results); while it only shadows: pause, keep it in shadow;
- *  6. more fallbacks than allowed per 24 hours: planned rollback (the factory's automatic trigger);
- *  7. the new path is slower than the p95 ratio allows: pause (monitor and investigate);
- *  8. otherwise no action: healthy, or too few calls to judge the rates.
- * Rates are judged only on the minimum sample; a fallback count needs none.
+ *  1. no flag of the phase is on: no action, the legacy path serves every call;
+ *  2. blocking failure: the new path's errors reach callers above the legacy path's beyond the
+ *     rollback deviation (10%): emergency;
+ *  3. wrong results beyond the rollback deviation: the shadow comparisons of an acting phase
+ *     disagree with the legacy path in more than 10% of the calls: emergency;
+ *  4. from here on nothing is an emergency, and a fix expected within the hour goes forward;
+ *  5. wrong results of 2-10%, or an error rate 2-10% above the legacy path's: planned rollback;
+ *  6. more than 5 fallbacks in the last 24 hours (the factory's automatic trigger): planned rollback;
+ *  7. a p95 far above the legacy path's (or a mean over 30 s): planned rollback; somewhat above:
+ *     pause (a performance issue: monitor and investigate);
+ *  8. a shadow that only compares and disagrees: pause, keep it in shadow;
+ *  9. otherwise no action: healthy, or too little data for a rate to judge.
  */
 
 export type AdviceKind = 'emergency' | 'planned_rollback' | 'pause' | 'fix_forward' | 'no_action';
@@ -24,34 +35,22 @@ export type AdviceRule =
   | 'severe-deviation'
   | 'fix-forward'
   | 'wrong-results'
-  | 'shadow-disagreement'
+  | 'more-errors'
   | 'repeated-fallbacks'
   | 'slow-new-path'
+  | 'shadow-disagreement'
   | 'too-little-data'
   | 'healthy';
 
-/** The limits the tree compares with; the rollout guard's thresholds supply them. */
-export interface AdviceThresholds {
-  /** more than this many fallbacks per 24 hours asks for a rollback */
-  maxFallbacksPer24h: number;
-  /** deviation (0..1) above which the results are wrong enough for an emergency */
-  severeDeviation: number;
-  /** deviation (0..1) above which a planned rollback (or a held shadow) is due */
-  plannedDeviation: number;
-  /** the new path's own error rate (0..1) above which its failures count as blocking */
-  maxErrorRate: number;
-  /** p95 of the new path over p95 of the legacy path above which it is too slow */
-  maxP95Ratio: number;
-  /** calls (or comparisons) a rate needs before it may judge */
-  minSample: number;
-  /** a fix expected within this many minutes may go forward instead of a rollback */
-  fixForwardMinutes: number;
-}
+/** The factory's "can it be fixed quickly": within the hour, fix forward instead of rolling back. */
+export const FIX_FORWARD_MINUTES = 60;
 
 export interface PathCounts {
   calls: number;
+  /** calls whose error reached the caller */
   errors: number;
-  /** null when the window holds no latency */
+  latencyMsSum: number;
+  /** null without calls */
   p95Ms: number | null;
 }
 
@@ -62,27 +61,16 @@ export interface PhaseEvidence {
   acting: boolean;
   /** some shadow flag is on for the code */
   shadowing: boolean;
-  /** the new path: calls it answered, errors that reached callers, its p95 */
   newPath: PathCounts;
   legacy: PathCounts;
-  /** calls where the new path failed or declined and the legacy path answered instead */
+  /** calls in the window where the new path failed or declined and the legacy path answered */
   fallbacks: number;
-  /** shadow comparisons of the new path's result with the legacy one; null when the phase has none */
+  /** the same over the factory's fallback window (24 h) ending with the window */
+  fallbacksInRuleWindow: number;
+  /** shadow comparisons of the new path's result with the legacy one's; null when the phase makes none */
   comparisons: { compared: number; disagreed: number } | null;
   /** an operator's estimate of a fix, in minutes; null when none was given */
   fixEtaMinutes: number | null;
-}
-
-export interface Measure {
-  name: 'error-rate' | 'deviation' | 'fallbacks-per-24h' | 'p95-ratio' | 'fix-eta';
-  /** null when it could not be measured (no calls, no latency, no comparisons) */
-  value: number | null;
-  threshold: number;
-  sample: number | null;
-  /** whether it had enough sample to judge */
-  judged: boolean;
-  /** over its threshold; for the fix estimate: within it */
-  breached: boolean;
 }
 
 export interface Advice {
@@ -91,146 +79,112 @@ export interface Advice {
   rule: AdviceRule;
   /** the rule's reason in words, with the values that decided */
   why: string;
-  measures: Measure[];
+  /** every guardrail measured, with its verdict, values and threshold */
+  guardrails: GuardrailResult[];
   evidence: PhaseEvidence;
-  thresholds: AdviceThresholds;
 }
 
-const DAY_MINUTES = 24 * 60;
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
-export function adviseRollback(evidence: PhaseEvidence, thresholds: AdviceThresholds): Advice {
-  const m = measure(evidence, thresholds);
+type Finding = Pick<Advice, 'advice' | 'rule'> & { guardrail: GuardrailResult };
+
+export function adviseRollback(evidence: PhaseEvidence): Advice {
+  const guardrails = measure(evidence);
   const decide = (advice: AdviceKind, rule: AdviceRule, why: string): Advice => ({
     phase: evidence.phase,
     advice,
     rule,
     why,
-    measures: [m.errorRate, m.deviation, m.fallbacks, m.p95Ratio, m.fixEta],
+    guardrails,
     evidence,
-    thresholds,
   });
-  const pct = (v: number | null) => (v === null ? '-' : `${round(v * 100)}%`);
-
-  if (!evidence.acting && !evidence.shadowing) {
+  if (!evidence.acting && !evidence.shadowing)
     return decide('no_action', 'phase-off', 'no flag of the phase is on: the legacy path serves every call');
+
+  const finding = findings(evidence, guardrails).at(0);
+  if (!finding) {
+    const thin = guardrails.filter((g) => g.verdict === 'insufficient');
+    return thin.length
+      ? decide('no_action', 'too-little-data', `not enough calls to judge: ${thin.map(described).join('; ')}`)
+      : decide('no_action', 'healthy', 'no guardrail is breached');
   }
-  if (evidence.acting && m.errorRate.breached) {
-    return decide(
-      'emergency',
-      'blocking-failure',
-      `the new path's failures reach callers: error rate ${pct(m.errorRate.value)} > ${pct(thresholds.maxErrorRate)}`,
-    );
-  }
-  if (evidence.acting && m.deviation.judged && (m.deviation.value ?? 0) > thresholds.severeDeviation) {
-    return decide(
-      'emergency',
-      'severe-deviation',
-      `results deviate from the legacy path by ${pct(m.deviation.value)} > ${pct(thresholds.severeDeviation)}`,
-    );
-  }
-  const issue = plannedOrPause(evidence, m, thresholds, pct);
-  if (!issue) {
-    const thin = [m.errorRate, m.deviation, m.p95Ratio].some((x) => x.value !== null && !x.judged);
-    return thin && evidence.newPath.calls < thresholds.minSample
-      ? decide(
-          'no_action',
-          'too-little-data',
-          `${evidence.newPath.calls} calls on the new path, fewer than the ${thresholds.minSample} a rate needs`,
-        )
-      : decide('no_action', 'healthy', 'no threshold is breached');
-  }
-  if (m.fixEta.breached) {
-    return decide(
-      'fix_forward',
-      'fix-forward',
-      `${issue.why}; a fix is expected in ${evidence.fixEtaMinutes} min <= ${thresholds.fixForwardMinutes} min`,
-    );
-  }
-  return decide(issue.advice, issue.rule, issue.why);
+  const why = described(finding.guardrail);
+  const eta = evidence.fixEtaMinutes;
+  if (finding.advice !== 'emergency' && eta !== null && eta <= FIX_FORWARD_MINUTES)
+    return decide('fix_forward', 'fix-forward', `${why}; a fix is expected in ${eta} min (<= ${FIX_FORWARD_MINUTES})`);
+  return decide(finding.advice, finding.rule, why);
 }
 
-interface Measures {
-  errorRate: Measure;
-  deviation: Measure;
-  fallbacks: Measure;
-  p95Ratio: Measure;
-  fixEta: Measure;
-}
-
-function plannedOrPause(
-  e: PhaseEvidence,
-  m: Measures,
-  t: AdviceThresholds,
-  pct: (v: number | null) => string,
-): { advice: AdviceKind; rule: AdviceRule; why: string } | null {
-  if (m.deviation.breached) {
-    return e.acting
-      ? {
-          advice: 'planned_rollback',
-          rule: 'wrong-results',
-          why: `results deviate from the legacy path by ${pct(m.deviation.value)} > ${pct(t.plannedDeviation)}`,
-        }
-      : {
-          advice: 'pause',
-          rule: 'shadow-disagreement',
-          why: `the shadow disagrees with the legacy path in ${pct(m.deviation.value)} > ${pct(t.plannedDeviation)} of comparisons: keep it in shadow`,
-        };
-  }
-  if (e.acting && m.fallbacks.breached) {
-    return {
-      advice: 'planned_rollback',
-      rule: 'repeated-fallbacks',
-      why: `${e.fallbacks} fallbacks in ${e.window.minutes} min (${round(m.fallbacks.value ?? 0)} per 24 h) > ${t.maxFallbacksPer24h}`,
-    };
-  }
-  if (e.acting && m.p95Ratio.breached) {
-    return {
-      advice: 'pause',
-      rule: 'slow-new-path',
-      why: `the new path's p95 is ${round(m.p95Ratio.value ?? 0)}x the legacy path's > ${t.maxP95Ratio}x: hold and investigate`,
-    };
-  }
-  return null;
-}
-
-function measure(e: PhaseEvidence, t: AdviceThresholds): Measures {
-  const rate = (part: number, whole: number) => (whole > 0 ? part / whole : null);
-  const judged = (sample: number) => sample >= t.minSample;
-  const errorRate = rate(e.newPath.errors, e.newPath.calls);
-  const deviation = e.comparisons ? rate(e.comparisons.disagreed, e.comparisons.compared) : null;
-  const deviationSample = e.comparisons?.compared ?? null;
-  // the factory counts fallbacks per 24 hours: a shorter or longer window is scaled to a day
-  const perDay = e.window.minutes > 0 ? (e.fallbacks * DAY_MINUTES) / e.window.minutes : null;
-  const p95Ratio =
-    e.newPath.p95Ms !== null && e.legacy.p95Ms !== null && e.legacy.p95Ms > 0 ? e.newPath.p95Ms / e.legacy.p95Ms : null;
-  const p95Sample = Math.min(e.newPath.calls, e.legacy.calls);
-  return {
-    errorRate: judge('error-rate', errorRate, t.maxErrorRate, e.newPath.calls, judged(e.newPath.calls)),
-    deviation: judge('deviation', deviation, t.plannedDeviation, deviationSample, judged(deviationSample ?? 0)),
-    fallbacks: judge('fallbacks-per-24h', perDay, t.maxFallbacksPer24h, e.fallbacks, true),
-    p95Ratio: judge('p95-ratio', p95Ratio, t.maxP95Ratio, p95Sample, judged(p95Sample)),
-    fixEta: {
-      name: 'fix-eta',
-      value: e.fixEtaMinutes,
-      threshold: t.fixForwardMinutes,
-      sample: null,
-      judged: e.fixEtaMinutes !== null,
-      breached: e.fixEtaMinutes !== null && e.fixEtaMinutes <= t.fixForwardMinutes,
-    },
+/** The breaches in the order of the tree: the first one decides. */
+function findings(e: PhaseEvidence, guardrails: GuardrailResult[]): Finding[] {
+  const by = (name: string) => guardrails.find((g) => g.guardrail === name);
+  const when = (name: string, verdict: GuardrailResult['verdict'], advice: AdviceKind, rule: AdviceRule) => {
+    const guardrail = by(name);
+    return guardrail?.verdict === verdict ? [{ advice, rule, guardrail }] : [];
   };
+  return [
+    ...when(ERRORS, 'rollback', 'emergency', 'blocking-failure'),
+    ...when(RESULTS, 'rollback', 'emergency', 'severe-deviation'),
+    ...when(RESULTS, 'pause', 'planned_rollback', 'wrong-results'),
+    ...when(ERRORS, 'pause', 'planned_rollback', 'more-errors'),
+    ...when(FALLBACKS, 'rollback', 'planned_rollback', 'repeated-fallbacks'),
+    ...when(LATENCY, 'rollback', 'planned_rollback', 'slow-new-path'),
+    ...when(LATENCY, 'pause', 'pause', 'slow-new-path'),
+    ...when(SHADOW, 'pause', 'pause', 'shadow-disagreement'),
+  ];
 }
 
-function judge(
-  name: Measure['name'],
-  value: number | null,
-  threshold: number,
-  sample: number | null,
-  enough: boolean,
-): Measure {
-  const judged = value !== null && enough;
-  return { name, value, threshold, sample, judged, breached: judged && value > threshold };
+const ERRORS = 'error rate';
+const RESULTS = 'result deviation';
+const FALLBACKS = 'fallback count';
+const LATENCY = 'latency';
+const SHADOW = 'shadow disagreement';
+
+function measure(e: PhaseEvidence): GuardrailResult[] {
+  const comparisons = e.comparisons ? [e.comparisons] : [];
+  // only shadowing, nothing the new path does reaches anyone: the shadow gate alone judges it
+  if (!e.acting) return comparisons.map((c) => shadowGate(e.window.minutes, 0, c.disagreed, c.compared));
+  const guardrails = [
+    rateGuardrail(
+      ERRORS,
+      { events: e.newPath.errors, trials: e.newPath.calls },
+      { events: e.legacy.errors, trials: e.legacy.calls },
+      'increase',
+    ),
+    fallbackCountGuardrail(e.fallbacksInRuleWindow),
+    // acting, a comparison that disagrees is a wrong result served: its share is the deviation
+    ...comparisons.map((c) => resultDeviation(c.compared, c.disagreed)),
+  ];
+  if (e.newPath.p95Ms !== null && e.legacy.p95Ms !== null) {
+    guardrails.push(
+      latencyGuardrail(
+        { p95: e.newPath.p95Ms, meanMs: e.newPath.latencyMsSum / e.newPath.calls, calls: e.newPath.calls },
+        { p95: e.legacy.p95Ms, calls: e.legacy.calls },
+      ),
+    );
+  }
+  return guardrails;
 }
 
-function round(v: number): number {
-  return Math.round(v * 100) / 100;
+/** The share of compared calls whose new result differed from the legacy one, in the factory's classes. */
+function resultDeviation(compared: number, disagreed: number): GuardrailResult {
+  const deviation = compared === 0 ? 0 : disagreed / compared;
+  const evidence = { compared, disagreed, deviation };
+  const measured = `${disagreed} of ${compared} compared results differ from the legacy path (${pct(deviation)})`;
+  if (compared < T.minSample)
+    return {
+      guardrail: RESULTS,
+      verdict: 'insufficient',
+      detail: `${measured}, sample below ${T.minSample}`,
+      evidence,
+    };
+  const cls = deviationClass(deviation);
+  const limit = cls === 'rollback' ? T.deviation.rollback : T.deviation.pause;
+  return cls === 'tolerable'
+    ? { guardrail: RESULTS, verdict: 'healthy', detail: `${measured} within ${pct(limit)}`, evidence }
+    : { guardrail: RESULTS, verdict: cls, detail: `${measured} > ${pct(limit)}`, evidence };
+}
+
+function described(g: GuardrailResult): string {
+  return `${g.guardrail}: ${g.detail}`;
 }
