@@ -10,6 +10,7 @@ import { CoreRollbackHistory1764000630000 } from './1764000630000-Core-RollbackH
 import { CoreRetentionHorizon1764000640000 } from './1764000640000-Core-RetentionHorizon.js';
 import { CoreFlagRules1764000650000 } from './1764000650000-Core-FlagRules.js';
 import { CoreTokenQueueIndex1764000660000 } from './1764000660000-Core-TokenQueueIndex.js';
+import { CorePathTelemetry1764000670000 } from './1764000670000-Core-PathTelemetry.js';
 
 /**
  * The core schema's migrations, oldest first. A phase's migrations are declared by its
@@ -30,4 +31,5 @@ export const CORE_MIGRATIONS = [
   CoreRetentionHorizon1764000640000,
   CoreFlagRules1764000650000,
   CoreTokenQueueIndex1764000660000,
+  CorePathTelemetry1764000670000,
 ];

@@ -158,12 +158,46 @@ export function upsertStatement(
   update: readonly string[],
   rows: number,
 ): string {
-  const quote = (name: string) => '`' + name + '`';
+  return upsert(dialect, table, columns, key, rows, (incoming) => update.map((c) => `${q(c)} = ${incoming(c)}`));
+}
+
+/**
+ * A multi-row upsert that accumulates: on a collision with the key, each column of `add`
+ * becomes the stored value plus the new row's and each of `greatest` the larger of the two, so
+ * concurrent writers' rows add up exactly (counters flushed by several replicas).
+ */
+export function upsertAddingStatement(
+  dialect: Dialect,
+  table: string,
+  columns: readonly string[],
+  key: readonly string[],
+  add: readonly string[],
+  greatest: readonly string[],
+  rows: number,
+): string {
+  const larger = dialect === 'mysql' ? 'GREATEST' : 'max';
+  return upsert(dialect, table, columns, key, rows, (incoming) => [
+    ...add.map((c) => `${q(c)} = ${q(c)} + ${incoming(c)}`),
+    ...greatest.map((c) => `${q(c)} = ${larger}(${q(c)}, ${incoming(c)})`),
+  ]);
+}
+
+const q = (name: string) => '`' + name + '`';
+
+/** INSERT of `rows` rows, then on a key collision the assignments, given how to name the incoming row's column. */
+function upsert(
+  dialect: Dialect,
+  table: string,
+  columns: readonly string[],
+  key: readonly string[],
+  rows: number,
+  assignments: (incoming: (column: string) => string) => string[],
+): string {
   const tuple = `(${columns.map(() => '?').join(', ')})`;
-  const insert = `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`;
+  const insert = `INSERT INTO ${q(table)} (${columns.map(q).join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`;
   if (dialect === 'mysql')
-    return `${insert} ON DUPLICATE KEY UPDATE ${update.map((c) => `${quote(c)} = VALUES(${quote(c)})`).join(', ')}`;
-  return `${insert} ON CONFLICT (${key.map(quote).join(', ')}) DO UPDATE SET ${update.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')}`;
+    return `${insert} ON DUPLICATE KEY UPDATE ${assignments((c) => `VALUES(${q(c)})`).join(', ')}`;
+  return `${insert} ON CONFLICT (${key.map(q).join(', ')}) DO UPDATE SET ${assignments((c) => `excluded.${q(c)}`).join(', ')}`;
 }
 
 /** A query that failed because its table does not exist (a phase schema reverted under a running app). */

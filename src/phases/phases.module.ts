@@ -16,11 +16,13 @@ import { JobScheduler } from './jobs/job-scheduler.service.js';
 import { JobsRepository } from './jobs/jobs.repository.js';
 import { JobsService } from './jobs/jobs.service.js';
 import { PhaseRegistry } from './phase-registry.service.js';
+import { TelemetryModule } from './telemetry/telemetry.module.js';
 
 /** The phase framework's runtime: registry, flags, fallback helper, single-runner jobs, status. */
 @Module({
   imports: [
     DiscoveryModule,
+    TelemetryModule,
     TypeOrmModule.forFeature([
       FeatureFlag,
       FeatureFlagAudit,
@@ -41,6 +43,6 @@ import { PhaseRegistry } from './phase-registry.service.js';
     JobsService,
     JobScheduler,
   ],
-  exports: [PhaseRegistry, FlagsService, PhaseFallback, JobsService],
+  exports: [PhaseRegistry, FlagsService, PhaseFallback, JobsService, TelemetryModule],
 })
 export class PhasesModule {}

@@ -1,0 +1,68 @@
+import type { PathTaken } from '../fallback/phase-fallback.service.js';
+import type { Histogram } from './latency-histogram.js';
+
+/** Unix epoch minutes (UTC): the time unit of every telemetry bucket. */
+export type EpochMinute = number;
+
+export function epochMinute(at: Date | number): EpochMinute {
+  return Math.floor((typeof at === 'number' ? at : at.getTime()) / 60_000);
+}
+
+/** The decline reason (or `error`) of a fallback; '' on the new and legacy paths. */
+export const NO_REASON = '';
+
+/** What one replica adds to one path_telemetry row at a flush. */
+export interface PathBucketRow {
+  minute: EpochMinute;
+  phase: number;
+  operation: string;
+  path: PathTaken;
+  reason: string;
+  calls: number;
+  /** Calls whose gated call threw to its caller. */
+  errors: number;
+  latencyMsSum: number;
+  histogram: Histogram;
+}
+
+/** What one replica adds to one phase_signal row at a flush: a counter uses count, a gauge also sum and max. */
+export interface SignalRow {
+  minute: EpochMinute;
+  phase: number;
+  signal: string;
+  count: number;
+  sum: number;
+  max: number;
+}
+
+/** One (operation, path, reason) over a window: the sums of its minutes. */
+export interface PathTotals {
+  operation: string;
+  path: PathTaken;
+  reason: string;
+  calls: number;
+  errors: number;
+  latencyMsSum: number;
+  histogram: Histogram;
+}
+
+/** One step of a series for one path, every operation and reason together; a step without calls has zeros. */
+export interface SeriesPoint {
+  /** The step's first minute. */
+  minute: EpochMinute;
+  path: PathTaken;
+  calls: number;
+  errors: number;
+  /** Of `calls`, those that ran the legacy path after the new one failed or declined: all on the fallback path, none on the others. */
+  fallbacks: number;
+  /** Null without calls. */
+  p95Ms: number | null;
+}
+
+/** One signal over a window. */
+export interface SignalTotals {
+  signal: string;
+  count: number;
+  sum: number;
+  max: number;
+}
