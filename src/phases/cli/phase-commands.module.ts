@@ -15,12 +15,14 @@ import { PhasesCommand, PhasesEnableCommand, PhasesResolveCommand, PhasesStatusC
 import { RestoreCommand } from './restore.command.js';
 import { RetentionCommand, RetentionRunCommand, RetentionStatusCommand } from './retention.command.js';
 import { RetentionModule } from '../retention/retention.module.js';
+import { AdviceModule } from '../advice/advice.module.js';
+import { RollbackAdviseCommand } from './rollback-advise.command.js';
 import { RollbackDrillCommand } from './rollback-drill.command.js';
 import { RollbackCommand } from './rollback.command.js';
 
 /** The operator's phase commands: status, flags, rollback, backup, restore, roll forward, retention. */
 @Module({
-  imports: [PhasesModule, RollbackModule, PhaseStatusModule, RetentionModule],
+  imports: [PhasesModule, RollbackModule, PhaseStatusModule, RetentionModule, AdviceModule],
   providers: [
     PhasesCommand,
     PhasesStatusCommand,
@@ -34,6 +36,7 @@ import { RollbackCommand } from './rollback.command.js';
     FlagsRulesClearCommand,
     RollbackCommand,
     RollbackDrillCommand,
+    RollbackAdviseCommand,
     RestoreCommand,
     BackupCommand,
     RetentionCommand,
