@@ -723,6 +723,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/rollback/advice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The factory's rollback decision tree over each phase's telemetry
+         * @description Emergency, planned rollback, pause, fix forward or no action per phase, with the rule that decided, every guardrail measured (rates, deviations, thresholds) and the window read
+         */
+        get: operations["rollbackAdviceAdvise"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ofrep/v1/evaluate/flags/{key}": {
         parameters: {
             query?: never;
@@ -2292,6 +2312,105 @@ export interface components {
             waitedMs: number;
             /** @description The run in flight did not finish within JOB_STOP_WAIT_MS */
             stillRunning: boolean;
+        };
+        AdviceWindowDto: {
+            /** Format: date-time */
+            from: string;
+            /**
+             * Format: date-time
+             * @description Exclusive: the end of the current minute
+             */
+            to: string;
+            minutes: number;
+        };
+        GuardrailDto: {
+            /** @example error rate */
+            guardrail: string;
+            /** @enum {string} */
+            verdict: "healthy" | "insufficient" | "pause" | "rollback";
+            /** @description The measured values and the threshold, in words */
+            detail: string;
+            evidence: {
+                [key: string]: number;
+            };
+        };
+        PathCountsDto: {
+            calls: number;
+            /** @description Calls whose error reached the caller */
+            errors: number;
+            latencyMsSum: number;
+            p95Ms: number | null;
+        };
+        ComparisonsDto: {
+            compared: number;
+            disagreed: number;
+        };
+        EvidenceDto: {
+            phase: number;
+            window: components["schemas"]["AdviceWindowDto"];
+            /** @description An acting (not shadow) flag is on for the code */
+            acting: boolean;
+            /** @description A shadow flag is on for the code */
+            shadowing: boolean;
+            newPath: components["schemas"]["PathCountsDto"];
+            legacy: components["schemas"]["PathCountsDto"];
+            /** @description In the window: the new path failed or declined, the legacy path answered */
+            fallbacks: number;
+            /** @description The same over the factory's 24 h ending with the window */
+            fallbacksInRuleWindow: number;
+            /** @description Shadow comparisons; null when none */
+            comparisons: components["schemas"]["ComparisonsDto"] | null;
+            fixEtaMinutes: number | null;
+        };
+        PhaseStateDto: {
+            flags: components["schemas"]["FlagViewDto"][];
+            /** @enum {string} */
+            schema: "applied" | "reverted" | "partial";
+            lastRollback: components["schemas"]["RollbackSummaryDto"] | null;
+        };
+        PhaseAdviceDto: {
+            phase: number;
+            title: string;
+            /** @enum {string} */
+            advice: "emergency" | "planned_rollback" | "pause" | "fix_forward" | "no_action";
+            /**
+             * @description The rule of the decision tree that decided
+             * @enum {string}
+             */
+            rule: "phase-off" | "blocking-failure" | "severe-deviation" | "fix-forward" | "wrong-results" | "more-errors" | "repeated-fallbacks" | "slow-new-path" | "shadow-disagreement" | "too-little-data" | "healthy";
+            /** @description The rule's reason with the values that decided */
+            why: string;
+            guardrails: components["schemas"]["GuardrailDto"][];
+            evidence: components["schemas"]["EvidenceDto"];
+            state: components["schemas"]["PhaseStateDto"];
+        };
+        AdviceThresholdsDto: {
+            /** @description More fallbacks than this in the fallback window ask for a rollback */
+            maxFallbacks: number;
+            fallbackWindowMinutes: number;
+            /** @description A deviation (share) above this: planned rollback */
+            pauseDeviation: number;
+            /** @description A deviation (share) above this: emergency */
+            rollbackDeviation: number;
+            /** @description Calls each side a rate needs to judge */
+            minSample: number;
+            latencyPauseRatio: number;
+            latencyRollbackRatio: number;
+            latencyMinSample: number;
+            maxMeanMs: number;
+            shadowMaxDisagreementRate: number;
+            fixForwardMinutes: number;
+        };
+        AdviceReportDto: {
+            window: components["schemas"]["AdviceWindowDto"];
+            fixEtaMinutes: number | null;
+            /**
+             * @description The most severe advice of the phases shown
+             * @enum {string}
+             */
+            advice: "emergency" | "planned_rollback" | "pause" | "fix_forward" | "no_action";
+            phases: components["schemas"]["PhaseAdviceDto"][];
+            thresholds: components["schemas"]["AdviceThresholdsDto"];
         };
         OfrepEvaluationRequest: {
             /** @description OpenFeature evaluation context: targetingKey (the bucketing key) and the attributes the flags' rules match: station, node, graph, product, customer, job, token */
@@ -7610,6 +7729,86 @@ export interface operations {
                 };
             };
             /** @description READ_ONLY: APP_MODE=readonly, the emergency stop, refuses writes; or DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    rollbackAdviceAdvise: {
+        parameters: {
+            query?: {
+                /** @description Only this phase; every phase when absent */
+                phase?: number;
+                /** @description The window of telemetry read, up to 30d */
+                window?: string;
+                /** @description An operator's estimate of a fix (30m, 2h): within the hour, a non-emergency issue goes forward */
+                fixEta?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdviceReportDto"];
+                };
+            };
+            /** @description A phase, window or fix estimate out of range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires role: supervisor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such phase */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
             503: {
                 headers: {
                     [name: string]: unknown;
