@@ -100,9 +100,9 @@ describe('rollback advice', () => {
   it('shadow comparisons: wrong results while acting, a held shadow while only shadowing', async () => {
     // in the last 10 minutes: no call of the error spike 30 minutes ago, 5% of the results differ
     await repo.addSignals([
-      { minute: now - 5, phase: 91, signal: 'shadow.agree', count: 4750, sum: 4750, max: 1 },
-      { minute: now - 5, phase: 91, signal: 'shadow.different_move', count: 250, sum: 250, max: 1 },
-      { minute: now - 5, phase: 91, signal: 'shadow.not_oem', count: 900, sum: 900, max: 1 },
+      { minute: now - 5, phase: 91, signal: 'shadow_agree', count: 4750, sum: 4750, max: 1 },
+      { minute: now - 5, phase: 91, signal: 'shadow_different_move', count: 250, sum: 250, max: 1 },
+      { minute: now - 5, phase: 91, signal: 'shadow_not_oem', count: 900, sum: 900, max: 1 },
     ]);
     let p91 = (await advice('?phase=91&window=10m').expect(200)).body.phases[0];
     expect(p91).toMatchObject({ advice: 'planned_rollback', rule: 'wrong-results' });

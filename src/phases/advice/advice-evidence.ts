@@ -18,13 +18,13 @@ export function fallbackCount(totals: readonly PathTotals[]): number {
   return pathCounts(totals, 'fallback').calls;
 }
 
-const SHADOW = 'shadow.';
-/** OEM mode would not have acted on the scan: nothing to compare. */
-const NOT_COMPARED = new Set(['shadow.not_oem']);
+const SHADOW = 'shadow_';
+/** OEM mode would not have acted on the scan: not a comparison (the shadow report leaves it out too). */
+const NOT_COMPARED = new Set(['shadow_not_oem']);
 
 /**
- * A phase's shadow comparisons from its signals: `shadow.agree`, and one `shadow.<kind>` per kind
- * of disagreement. Null when the phase recorded none in the window.
+ * A phase's shadow comparisons from its signals, as Phase 8 records them: `shadow_agree`, and one
+ * `shadow_<kind>` per kind of disagreement. Null when the phase recorded none in the window.
  */
 export function comparisonsOf(signals: readonly SignalTotals[]): { compared: number; disagreed: number } | null {
   const shadow = signals.filter((s) => s.signal.startsWith(SHADOW) && !NOT_COMPARED.has(s.signal));
