@@ -2392,6 +2392,8 @@ export interface components {
             pauseDeviation: number;
             /** @description A deviation (share) above this: emergency */
             rollbackDeviation: number;
+            /** @description A rate deviation is relative to max(legacy rate, this) */
+            baselineRateFloor: number;
             /** @description Calls each side a rate needs to judge */
             minSample: number;
             latencyPauseRatio: number;

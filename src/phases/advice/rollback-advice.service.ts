@@ -40,6 +40,7 @@ export interface AdviceThresholds {
   fallbackWindowMinutes: number;
   pauseDeviation: number;
   rollbackDeviation: number;
+  baselineRateFloor: number;
   minSample: number;
   latencyPauseRatio: number;
   latencyRollbackRatio: number;
@@ -55,6 +56,7 @@ const THRESHOLDS: AdviceThresholds = {
   fallbackWindowMinutes: T.fallbacks.windowMinutes,
   pauseDeviation: T.deviation.pause,
   rollbackDeviation: T.deviation.rollback,
+  baselineRateFloor: T.baselineRateFloor,
   minSample: T.minSample,
   latencyPauseRatio: T.latency.pauseRatio,
   latencyRollbackRatio: T.latency.rollbackRatio,

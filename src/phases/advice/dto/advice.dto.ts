@@ -109,6 +109,7 @@ class AdviceThresholdsDto {
   @ApiProperty() fallbackWindowMinutes!: number;
   @ApiProperty({ description: 'A deviation (share) above this: planned rollback' }) pauseDeviation!: number;
   @ApiProperty({ description: 'A deviation (share) above this: emergency' }) rollbackDeviation!: number;
+  @ApiProperty({ description: 'A rate deviation is relative to max(legacy rate, this)' }) baselineRateFloor!: number;
   @ApiProperty({ description: 'Calls each side a rate needs to judge' }) minSample!: number;
   @ApiProperty() latencyPauseRatio!: number;
   @ApiProperty() latencyRollbackRatio!: number;
