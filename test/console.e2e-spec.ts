@@ -7,6 +7,10 @@ import type { Browser } from 'playwright-core';
 import { ApiKeysService } from '../src/common/auth/api-keys.service.js';
 import { Role } from '../src/common/auth/role.js';
 import { FullBackupService } from '../src/phases/backup/full-backup.service.js';
+import { FlagsService } from '../src/phases/flags/flags.service.js';
+import { emptyHistogram } from '../src/phases/telemetry/latency-histogram.js';
+import { PathTelemetryRepository } from '../src/phases/telemetry/path-telemetry.repository.js';
+import { epochMinute, type PathBucketRow } from '../src/phases/telemetry/path-telemetry.types.js';
 import { PhaseRegistry } from '../src/phases/phase-registry.service.js';
 import { CONSOLE_FLAGS } from '../src/console/console.module.js';
 import { DemoSeedService } from '../src/production/demo-seed.service.js';
@@ -18,7 +22,7 @@ const TABLET = { width: 768, height: 1024 };
 const DESK = { width: 1280, height: 900 };
 const FLOOR = ['Dashboard', 'Line', 'Jobs'];
 const INSIGHT = ['Assignment', 'OEM Kanban', 'OEM shadow', 'People sync'];
-const ALL_PAGES = [...FLOOR, 'Station', ...INSIGHT, 'Phases', 'Rollback log', 'Flag audit'];
+const ALL_PAGES = [...FLOOR, 'Station', ...INSIGHT, 'Phases', 'Rollouts', 'Rollback log', 'Flag audit'];
 
 /**
  * The console in a real Chromium against the real app (every phase registered, the demo
@@ -133,7 +137,13 @@ describe('operations console in a browser', () => {
     await page().click('#sign-out');
     await signIn(t.keys[Role.Supervisor]);
     await page().locator('.page[data-page=dashboard]').waitFor();
-    expect(await page().locator('#nav a').allTextContents()).toEqual([...FLOOR, 'Station', ...INSIGHT, 'Phases']);
+    expect(await page().locator('#nav a').allTextContents()).toEqual([
+      ...FLOOR,
+      'Station',
+      ...INSIGHT,
+      'Phases',
+      'Rollouts',
+    ]);
     await go('phases');
     await card(10).waitFor();
     expect(
@@ -326,6 +336,47 @@ describe('operations console in a browser', () => {
     expect(await detail.locator('tr[data-step="10:revert-schema"]').getAttribute('data-status')).toBe('done');
     expect(await detail.locator('tr[data-step="10:restore"]').getAttribute('data-status')).toBe('done');
     await w.screenshot('rollback-drills');
+  });
+
+  /** Phase 7's telemetry of the last hour: 2,000 calls on each path and `fallbacks` fallbacks. */
+  const telemetry = async (fallbacks: number) => {
+    const now = epochMinute(new Date());
+    const row = (path: PathBucketRow['path'], calls: number, minute: number): PathBucketRow => ({
+      minute,
+      phase: 7,
+      operation: 'assign_on_spawn',
+      path,
+      reason: path === 'fallback' ? 'error' : '',
+      calls,
+      errors: 0,
+      latencyMsSum: calls * (path === 'new' ? 30 : 8),
+      histogram: Object.assign(emptyHistogram(), { [path === 'new' ? 3 : 1]: calls }),
+    });
+    const minutes = [50, 40, 30, 20].map((ago) => now - ago);
+    await t.app
+      .get(PathTelemetryRepository)
+      .addBuckets(
+        minutes.flatMap((m) => [row('new', 500, m), row('legacy', 500, m), row('fallback', fallbacks / 4, m)]),
+      );
+  };
+
+  it("shows the rollback advice on the rollback page, with each guardrail's figures", async () => {
+    const flags = t.app.get(FlagsService);
+    const wasOn = flags.isEnabled('enable_assignment_runtime');
+    await flags.set('enable_assignment_runtime', true, { actor: 'test', reason: 'advice' });
+    await telemetry(8);
+    await go('rollbacks');
+    const p7 = page().locator('[data-section=advice] [data-advice-phase="7"]');
+    await p7.waitFor();
+    expect(await p7.getAttribute('data-advice')).toBe('planned_rollback');
+    expect(await p7.getAttribute('data-rule')).toBe('repeated-fallbacks');
+    expect(await p7.textContent()).toMatch(/fallback count\s*rollback\s*8 fallbacks in 24 h \(limit 5\)/);
+    // a fix within the hour: forward
+    await page().fill('[data-section=advice] input[name=fixEta]', '30m');
+    await page().click('[data-section=advice] button[type=submit]');
+    await page().locator('[data-advice-phase="7"][data-advice=fix_forward]').waitFor();
+    await w.screenshot('rollback-advice');
+    if (!wasOn) await flags.set('enable_assignment_runtime', false, { actor: 'test', reason: 'advice done' });
   });
 
   it('says "Data unavailable" on the dashboard once Phase 10 is rolled back, and re-enables it', async () => {
