@@ -11,6 +11,7 @@ import { CoreRetentionHorizon1764000640000 } from './1764000640000-Core-Retentio
 import { CoreFlagRules1764000650000 } from './1764000650000-Core-FlagRules.js';
 import { CoreTokenQueueIndex1764000660000 } from './1764000660000-Core-TokenQueueIndex.js';
 import { CorePathTelemetry1764000670000 } from './1764000670000-Core-PathTelemetry.js';
+import { CoreRolloutPlans1764000680000 } from './1764000680000-Core-RolloutPlans.js';
 
 /**
  * The core schema's migrations, oldest first. A phase's migrations are declared by its
@@ -32,4 +33,5 @@ export const CORE_MIGRATIONS = [
   CoreFlagRules1764000650000,
   CoreTokenQueueIndex1764000660000,
   CorePathTelemetry1764000670000,
+  CoreRolloutPlans1764000680000,
 ];

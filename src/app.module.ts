@@ -20,6 +20,7 @@ import { RollbackModule } from './phases/rollback/rollback.module.js';
 import { PhaseStatusModule } from './phases/status/phase-status.module.js';
 import { RetentionModule } from './phases/retention/retention.module.js';
 import { AdviceModule } from './phases/advice/advice.module.js';
+import { RolloutModule } from './phases/rollout/rollout.module.js';
 
 /**
  * The integration phases, one line each: a phase module provides its @Phase() definition,
@@ -54,6 +55,7 @@ export class AppModule {
         PhaseStatusModule,
         RetentionModule,
         AdviceModule,
+        RolloutModule,
         OfrepModule,
         ConsoleModule,
         ...PHASE_MODULES,

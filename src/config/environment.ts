@@ -169,6 +169,10 @@ export class Environment {
   @Matches(/^\S+(\s+\S+){4,5}$/, { message: 'RETENTION_CRON must be a cron expression of 5 or 6 fields' })
   RETENTION_CRON = '0 17 3 * * *';
 
+  /** When the rollout guard judges every live rollout plan (leased: once per tick across replicas). */
+  @Matches(/^\S+(\s+\S+){4,5}$/, { message: 'ROLLOUT_GUARD_CRON must be a cron expression of 5 or 6 fields' })
+  ROLLOUT_GUARD_CRON = '0 * * * * *';
+
   /** Rows deleted per short transaction by the retention job; it yields between batches. */
   @Transform(toInt)
   @IsInt()

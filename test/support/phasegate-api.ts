@@ -743,6 +743,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/rollouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List rollout plans, newest first */
+        get: operations["rolloutList"];
+        put?: never;
+        /** Start a rollout plan: the phase's flags are set to its first stage at once */
+        post: operations["rolloutCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/rollouts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A plan's status: its stage, the guardrails' figures now, and its audited events */
+        get: operations["rolloutGet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/rollouts/{id}/advance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move to the next stage (approves a plan awaiting approval) */
+        post: operations["rolloutAdvance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/rollouts/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hold the plan at its stage: the guard leaves it alone until resumed */
+        post: operations["rolloutPause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/rollouts/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a paused plan; its stage's window starts again */
+        post: operations["rolloutResume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/rollouts/{id}/abort": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End the plan where it stands (the phase's flags stay as its stage set them) */
+        post: operations["rolloutAbort"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ofrep/v1/evaluate/flags/{key}": {
         parameters: {
             query?: never;
@@ -1441,7 +1544,7 @@ export interface components {
             edges: components["schemas"]["EdgeDto"][];
         };
         /** @enum {string} */
-        ErrorCode: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "CONCURRENT_UPDATE" | "GRAPH_IN_USE" | "ALREADY_SPAWNED" | "INVALID_STATE" | "WRONG_STATION" | "NO_SUCH_EDGE" | "OUTCOME_REQUIRED" | "SCHEMA_NOT_APPLIED" | "FEATURE_DISABLED" | "ROLLBACK_IN_PROGRESS" | "UNSAFE_REQUEST" | "STEP_OUT_OF_ORDER" | "OVERLAP" | "NO_RULE" | "UNPROCESSABLE" | "PAYLOAD_TOO_LARGE" | "WORK_LIMIT_EXCEEDED" | "READ_ONLY" | "DATA_UNAVAILABLE" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "INTERNAL";
+        ErrorCode: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "CONCURRENT_UPDATE" | "GRAPH_IN_USE" | "ALREADY_SPAWNED" | "INVALID_STATE" | "WRONG_STATION" | "NO_SUCH_EDGE" | "OUTCOME_REQUIRED" | "SCHEMA_NOT_APPLIED" | "FEATURE_DISABLED" | "ROLLBACK_IN_PROGRESS" | "ROLLOUT_ACTIVE" | "UNSAFE_REQUEST" | "STEP_OUT_OF_ORDER" | "OVERLAP" | "NO_RULE" | "UNPROCESSABLE" | "PAYLOAD_TOO_LARGE" | "WORK_LIMIT_EXCEEDED" | "READ_ONLY" | "DATA_UNAVAILABLE" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "INTERNAL";
         FieldErrorDto: {
             /** @example quantity */
             field: string;
@@ -2011,10 +2114,10 @@ export interface components {
             /** @description Rows were dropped that no backup keeps */
             dataLoss: boolean;
             /**
-             * @description The path that ran it: the admin CLI, the REST API (the console included), or the CLI's lean emergency path; null when logged before the method was recorded
+             * @description The path that ran it: the admin CLI, the REST API (the console included), the CLI's lean emergency path, or the rollout guard (a guardrail breached); null when logged before the method was recorded
              * @enum {string|null}
              */
-            method: "cli" | "api" | "lean-emergency" | null;
+            method: "cli" | "api" | "lean-emergency" | "guard" | null;
             /**
              * Format: date-time
              * @description When `phases enable` last brought one of its phases fully back (a shadow-only enable does not count); null while off. Not set on roll-forward entries
@@ -2276,10 +2379,10 @@ export interface components {
             /** @description Rows were dropped that no backup keeps */
             dataLoss: boolean;
             /**
-             * @description The path that ran it: the admin CLI, the REST API (the console included), or the CLI's lean emergency path; null when logged before the method was recorded
+             * @description The path that ran it: the admin CLI, the REST API (the console included), the CLI's lean emergency path, or the rollout guard (a guardrail breached); null when logged before the method was recorded
              * @enum {string|null}
              */
-            method: "cli" | "api" | "lean-emergency" | null;
+            method: "cli" | "api" | "lean-emergency" | "guard" | null;
             /**
              * Format: date-time
              * @description When `phases enable` last brought one of its phases fully back (a shadow-only enable does not count); null while off. Not set on roll-forward entries
@@ -2413,6 +2516,123 @@ export interface components {
             advice: "emergency" | "planned_rollback" | "pause" | "fix_forward" | "no_action";
             phases: components["schemas"]["PhaseAdviceDto"][];
             thresholds: components["schemas"]["AdviceThresholdsDto"];
+        };
+        RolloutStageDto: {
+            /** @enum {string} */
+            kind: "shadow" | "scope" | "percentage" | "full";
+            /** @description scope stage: codes by dimension */
+            scope?: {
+                [key: string]: string[];
+            };
+            /** @description percentage stage: share of the work on the new path */
+            percentage?: number;
+            minDurationMinutes: number;
+            minSample: number;
+        };
+        RolloutPlanDto: {
+            id: number;
+            phase: number;
+            /** @description The phase while the plan is live, else null */
+            activePhase: number | null;
+            stages: components["schemas"]["RolloutStageDto"][];
+            /** @description Index into stages */
+            currentStage: number;
+            /** Format: date-time */
+            stageStartedAt: string;
+            /** Format: date-time */
+            previousStageStartedAt: string | null;
+            /** @enum {string} */
+            status: "active" | "paused" | "awaiting_approval" | "completed" | "aborted" | "rolled_back";
+            requiresApproval: boolean;
+            createdBy: string;
+            reason: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Bumped by every change */
+            version: number;
+        };
+        GuardrailResultDto: {
+            /** @example error rate */
+            guardrail: string;
+            /** @enum {string} */
+            verdict: "healthy" | "insufficient" | "pause" | "rollback";
+            /** @description The measured values and the threshold */
+            detail: string;
+            evidence: {
+                [key: string]: number;
+            };
+        };
+        StageDecisionDto: {
+            /** @enum {string} */
+            action: "hold" | "advance" | "await-approval" | "complete" | "pause" | "rollback";
+            reason: string;
+            results: components["schemas"]["GuardrailResultDto"][];
+        };
+        RolloutEventDto: {
+            id: number;
+            planId: number;
+            phase: number;
+            /** @description The stage (index) the plan was at */
+            stage: number;
+            /** @enum {string} */
+            action: "plan" | "advance" | "await-approval" | "approve" | "pause" | "resume" | "abort" | "rollback" | "complete" | "force";
+            actor: string;
+            reason: string;
+            /** @description What it was decided on: the telemetry figures and guardrail results */
+            evidence: {
+                [key: string]: unknown;
+            } | null;
+            /** Format: date-time */
+            at: string;
+        };
+        RolloutViewDto: {
+            plan: components["schemas"]["RolloutPlanDto"];
+            /** @description A live plan's current stage figures from the path telemetry; null once it ended */
+            evidence: {
+                [key: string]: unknown;
+            } | null;
+            /** @description What the guard would decide now (live plans) */
+            decision: components["schemas"]["StageDecisionDto"] | null;
+            /** @description The audited events, oldest first */
+            events: components["schemas"]["RolloutEventDto"][];
+        };
+        CreateRolloutDto: {
+            /**
+             * @description The phase to roll out
+             * @example 8
+             */
+            phase: number;
+            /**
+             * @description Comma-separated stages: shadow, <scope>:<code>[+<code>...] (stations, nodes, graphs, products, customers, jobs), <n>%, 100%; each may end in @<n>m|h|d, its own minimum duration
+             * @example shadow,station:ST-WELD,10%,50%,100%
+             */
+            stages: string;
+            /**
+             * @description Each stage's minimum duration (default 24h; a shadow stage's: 7d)
+             * @example 24h
+             */
+            minDuration?: string;
+            /**
+             * @description New-path calls (shadow: compared calls) each stage must see
+             * @example 500
+             */
+            minSample?: number;
+            /** @description Wait for a person to approve each healthy stage before the next */
+            approval?: boolean;
+            /** @description Why: kept with the plan, its events and the flag audit */
+            reason: string;
+        };
+        AdvanceRolloutDto: {
+            /** @description Why: kept in the plan events and the flag audit */
+            reason: string;
+            /** @description Advance past a closed shadow gate or a breached guardrail; audited as a forced advance */
+            force?: boolean;
+        };
+        RolloutActionDto: {
+            /** @description Why: kept in the plan events and the flag audit */
+            reason: string;
         };
         OfrepEvaluationRequest: {
             /** @description OpenFeature evaluation context: targetingKey (the bucketing key) and the attributes the flags' rules match: station, node, graph, product, customer, job, token */
@@ -7811,6 +8031,627 @@ export interface operations {
                 };
             };
             /** @description DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    rolloutList: {
+        parameters: {
+            query?: {
+                /** @description Only plans of this phase */
+                phase?: number;
+                limit?: components["schemas"]["Object"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutPlanDto"][];
+                };
+            };
+            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires role: viewer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    rolloutCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRolloutDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutViewDto"];
+                };
+            };
+            /** @description Stages that do not parse, no reason */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires role: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such phase */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description ROLLOUT_ACTIVE: the phase has a live plan; SCHEMA_NOT_APPLIED: the phase's schema is not there; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description READ_ONLY: APP_MODE=readonly, the emergency stop, refuses writes; or DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    rolloutGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutViewDto"];
+                };
+            };
+            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires role: viewer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    rolloutAdvance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdvanceRolloutDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutViewDto"];
+                };
+            };
+            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires role: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNSAFE_REQUEST: the shadow gate is closed or a guardrail breaches (force overrides); INVALID_STATE: paused or ended; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description READ_ONLY: APP_MODE=readonly, the emergency stop, refuses writes; or DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    rolloutPause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RolloutActionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutViewDto"];
+                };
+            };
+            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires role: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INVALID_STATE: not running; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description READ_ONLY: APP_MODE=readonly, the emergency stop, refuses writes; or DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    rolloutResume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RolloutActionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutViewDto"];
+                };
+            };
+            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires role: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INVALID_STATE: not paused; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description READ_ONLY: APP_MODE=readonly, the emergency stop, refuses writes; or DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    rolloutAbort: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RolloutActionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutViewDto"];
+                };
+            };
+            /** @description Invalid request body or parameters (errors names each field), or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires role: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INVALID_STATE: it has ended; or CONCURRENT_UPDATE: a concurrent change won every retry of this write; read again and retry */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description READ_ONLY: APP_MODE=readonly, the emergency stop, refuses writes; or DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -16,6 +16,7 @@ const REFUSALS = new Set<ErrorCode>([
   ErrorCode.UnsafeRequest,
   ErrorCode.SchemaNotApplied,
   ErrorCode.RollbackInProgress,
+  ErrorCode.RolloutActive,
   ErrorCode.Conflict,
   ErrorCode.InvalidState,
 ]);

@@ -18,6 +18,8 @@ export enum ErrorCode {
   SchemaNotApplied = 'SCHEMA_NOT_APPLIED',
   FeatureDisabled = 'FEATURE_DISABLED',
   RollbackInProgress = 'ROLLBACK_IN_PROGRESS',
+  /** The phase already has a live rollout plan (active, paused or awaiting approval). */
+  RolloutActive = 'ROLLOUT_ACTIVE',
   UnsafeRequest = 'UNSAFE_REQUEST',
   StepOutOfOrder = 'STEP_OUT_OF_ORDER',
   Overlap = 'OVERLAP',
@@ -55,6 +57,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.SchemaNotApplied:
     case ErrorCode.FeatureDisabled:
     case ErrorCode.RollbackInProgress:
+    case ErrorCode.RolloutActive:
     case ErrorCode.UnsafeRequest:
     case ErrorCode.StepOutOfOrder:
     case ErrorCode.Overlap:

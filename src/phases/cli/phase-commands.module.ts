@@ -19,10 +19,20 @@ import { AdviceModule } from '../advice/advice.module.js';
 import { RollbackAdviseCommand } from './rollback-advise.command.js';
 import { RollbackDrillCommand } from './rollback-drill.command.js';
 import { RollbackCommand } from './rollback.command.js';
+import {
+  RolloutAbortCommand,
+  RolloutAdvanceCommand,
+  RolloutCommand,
+  RolloutPauseCommand,
+  RolloutPlanCommand,
+  RolloutResumeCommand,
+  RolloutStatusCommand,
+} from './rollout.command.js';
+import { RolloutModule } from '../rollout/rollout.module.js';
 
-/** The operator's phase commands: status, flags, rollback, backup, restore, roll forward, retention. */
+/** The operator's phase commands: status, flags, rollback, backup, restore, roll forward, retention, rollout. */
 @Module({
-  imports: [PhasesModule, RollbackModule, PhaseStatusModule, RetentionModule, AdviceModule],
+  imports: [PhasesModule, RollbackModule, PhaseStatusModule, RetentionModule, RolloutModule, AdviceModule],
   providers: [
     PhasesCommand,
     PhasesStatusCommand,
@@ -42,6 +52,13 @@ import { RollbackCommand } from './rollback.command.js';
     RetentionCommand,
     RetentionStatusCommand,
     RetentionRunCommand,
+    RolloutCommand,
+    RolloutPlanCommand,
+    RolloutStatusCommand,
+    RolloutAdvanceCommand,
+    RolloutPauseCommand,
+    RolloutResumeCommand,
+    RolloutAbortCommand,
   ],
 })
 export class PhaseCommandsModule {}

@@ -90,10 +90,10 @@ export class RollbackSummaryDto {
   @ApiProperty({ description: 'Rows were dropped that no backup keeps' }) dataLoss!: boolean;
   @ApiProperty({
     type: String,
-    enum: ['cli', 'api', 'lean-emergency'],
+    enum: ['cli', 'api', 'lean-emergency', 'guard'],
     nullable: true,
     description:
-      "The path that ran it: the admin CLI, the REST API (the console included), or the CLI's lean emergency path; null when logged before the method was recorded",
+      "The path that ran it: the admin CLI, the REST API (the console included), the CLI's lean emergency path, or the rollout guard (a guardrail breached); null when logged before the method was recorded",
   })
   method!: string | null;
   @ApiProperty({

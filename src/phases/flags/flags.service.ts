@@ -171,28 +171,43 @@ export class FlagsService implements OnModuleInit, OnApplicationShutdown {
     return this.view(key);
   }
 
-  /** Changes several flags in one transaction (joins `manager`'s when given), with audit rows. */
-  async setMany(keys: string[], enabled: boolean, change: FlagChange, manager?: EntityManager): Promise<void> {
+  /**
+   * Changes several flags in one transaction (joins `manager`'s when given), with audit rows.
+   * Switching on needs each phase's schema: a caller joining its own transaction checks that
+   * first with `requireSchemas` and says so (`schemasChecked`), because the check reads the
+   * migrations outside the transaction, which on SQLite would wait for the connection it holds.
+   */
+  async setMany(
+    keys: string[],
+    enabled: boolean,
+    change: FlagChange,
+    manager?: EntityManager,
+    schemasChecked = false,
+  ): Promise<void> {
     if (!change.reason.trim())
       throw DomainError.validation([{ field: 'reason', messages: ['a reason is required for every flag change'] }]);
-    for (const key of keys) {
-      const phase = this.registry.phaseOfFlag(key);
-      if (!phase) throw DomainError.notFound('Flag', key);
-      if (enabled && (await this.registry.schemaState(phase.number)) !== 'applied') {
-        throw new DomainError(
-          ErrorCode.SchemaNotApplied,
-          `Flag ${key} needs phase ${phase.number}'s schema; run "phases enable --phase ${phase.number}" first`,
-          {
-            phase: phase.number,
-          },
-        );
-      }
-    }
+    if (enabled && !schemasChecked) await this.requireSchemas(keys);
+    else for (const key of keys) if (!this.registry.phaseOfFlag(key)) throw DomainError.notFound('Flag', key);
     const write = (em: EntityManager) => this.store.write(em, keys, enabled, change);
     if (manager) await write(manager);
     else await inTransaction(this.dataSource, write);
     // the local replica sees its own change at once; the others within FLAG_REFRESH_MS
     if (!manager) await this.refresh();
+  }
+
+  /** Refuses (SCHEMA_NOT_APPLIED) a flag whose phase's schema is not fully applied; 404 for an unknown flag. */
+  async requireSchemas(keys: string[]): Promise<void> {
+    for (const key of keys) {
+      const phase = this.registry.phaseOfFlag(key);
+      if (!phase) throw DomainError.notFound('Flag', key);
+      if ((await this.registry.schemaState(phase.number)) !== 'applied') {
+        throw new DomainError(
+          ErrorCode.SchemaNotApplied,
+          `Flag ${key} needs phase ${phase.number}'s schema; run "phases enable --phase ${phase.number}" first`,
+          { phase: phase.number },
+        );
+      }
+    }
   }
 
   /** The audit trail, newest first. */

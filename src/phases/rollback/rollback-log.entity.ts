@@ -3,8 +3,11 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 /** 'roll-forward': `phases enable` bringing a phase back, logged beside the rollbacks it undoes. */
 export type RollbackKind = 'phase' | 'to-phase' | 'emergency' | 'roll-forward';
 export type RollbackStatus = 'running' | 'completed' | 'failed' | 'superseded';
-/** The path that ran it: the admin CLI, the REST API (and the console on it), or the CLI's lean emergency path. */
-export type RollbackMethod = 'cli' | 'api' | 'lean-emergency';
+/**
+ * The path that ran it: the admin CLI, the REST API (and the console on it), the CLI's lean
+ * emergency path, or the rollout guard (a guardrail breached).
+ */
+export type RollbackMethod = 'cli' | 'api' | 'lean-emergency' | 'guard';
 /** The steps of `phases enable`. */
 export type RollForwardStepName = 'full-backup' | 'migrate-schema' | 'enable-flags' | 'resume-jobs';
 export type StepName =

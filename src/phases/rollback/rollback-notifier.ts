@@ -45,6 +45,18 @@ export class RollbackNotifier implements OnApplicationShutdown {
     return issue;
   }
 
+  /** The rollout guard's pause notice, through the same sender (in order with the rollbacks' notices). */
+  async notifyPause(notice: object): Promise<string | null> {
+    const issue = await this.sender.send('rollout.paused', notice);
+    if (issue) this.logger.warn({ msg: 'rollout pause webhook failed', why: issue });
+    return issue;
+  }
+
+  /** The contact every notice names (ROLLBACK_CONTACT). */
+  get noticeContact(): string {
+    return this.contact;
+  }
+
   /** Retries still due get as long as one notice's attempts could take, then are given up (and logged). */
   async onApplicationShutdown(): Promise<void> {
     await this.sender.close(this.closeWithinMs);

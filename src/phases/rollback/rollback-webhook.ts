@@ -1,6 +1,9 @@
 import { createHmac } from 'node:crypto';
 import type { RollbackEvent } from './rollback-notice.js';
 
+/** A rollback's notices, and the rollout guard's pause (the same webhook: whoever answers a rollback answers a pause). */
+export type NoticeEvent = RollbackEvent | 'rollout.paused';
+
 export interface WebhookTarget {
   url?: string;
   timeoutMs: number;
@@ -37,11 +40,11 @@ export class NoticeSender {
   constructor(
     private readonly target: WebhookTarget,
     /** Told when a notice is given up: after its last attempt, or at close(). */
-    private readonly onGiveUp: (event: RollbackEvent, issue: string) => void = () => undefined,
+    private readonly onGiveUp: (event: NoticeEvent, issue: string) => void = () => undefined,
   ) {}
 
   /** Resolves to null when the first attempt delivered it (or no webhook is configured), otherwise to the issue a rollback records. */
-  send(event: RollbackEvent, notice: object): Promise<string | null> {
+  send(event: NoticeEvent, notice: object): Promise<string | null> {
     const { url, timeoutMs } = this.target;
     if (!url) return Promise.resolve(null);
     // one body for every attempt: the receiver can tell repeats apart by the notice's id

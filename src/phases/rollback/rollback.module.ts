@@ -35,6 +35,6 @@ import { RollbackService } from './rollback.service.js';
     RollbackDrillRepository,
     RollbackDrillService,
   ],
-  exports: [RollbackLog, RollbackService, BackupModule, RollForwardService, RollbackDrillService],
+  exports: [RollbackLog, RollbackService, RollbackNotifier, BackupModule, RollForwardService, RollbackDrillService],
 })
 export class RollbackModule {}
