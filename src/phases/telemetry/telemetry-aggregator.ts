@@ -49,7 +49,10 @@ export class TelemetryAggregator {
     const key = bucketKey(minute, phase, op, path, why);
     let row = this.buckets.get(key);
     if (!row) {
-      if (this.buckets.size >= this.maxKeys) return void this.droppedCount++;
+      if (this.buckets.size >= this.maxKeys) {
+        this.droppedCount++;
+        return;
+      }
       row = {
         minute,
         phase,
