@@ -513,6 +513,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/telemetry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A phase's path telemetry (every replica's gated calls) and domain signals over time */
+        get: operations["telemetryRead"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/rollbacks/drills": {
         parameters: {
             query?: never;
@@ -2018,6 +2035,58 @@ export interface components {
              * @example pilot on line 2
              */
             reason: string;
+        };
+        TelemetryPointDto: {
+            /** @description The step start */
+            at: string;
+            /** @description The step start in Unix epoch minutes */
+            minute: number;
+            /** @enum {string} */
+            path: "new" | "legacy" | "fallback";
+            calls: number;
+            /** @description Calls that threw to their caller */
+            errors: number;
+            /** @description Calls that ran the legacy path after the new one failed or declined (the fallback path's calls) */
+            fallbacks: number;
+            /** @description Estimated from the histogram; null without calls */
+            p95Ms: number | null;
+        };
+        TelemetryTotalsDto: {
+            operation: string;
+            /** @enum {string} */
+            path: "new" | "legacy" | "fallback";
+            /** @description The decline reason or `error` on the fallback path; '' otherwise */
+            reason: string;
+            calls: number;
+            errors: number;
+            latencyMsSum: number;
+            /** @description Calls per latency bucket, not cumulative: at most 5, 10, 25, 50, 100, 250, 500, 1000, 2500 ms, then above */
+            histogram: number[];
+        };
+        TelemetrySignalDto: {
+            /** @example shadow_agree */
+            signal: string;
+            /** @description Events (a counter) or samples (a gauge) */
+            count: number;
+            /** @description A gauge's samples summed */
+            sum: number;
+            /** @description A gauge's largest sample */
+            max: number;
+        };
+        TelemetryDto: {
+            phase: number;
+            from: string;
+            /** @description Exclusive */
+            to: string;
+            stepMinutes: number;
+            /** @description The histograms' bucket bounds (ms); the last bucket is open */
+            latencyBoundsMs: number[];
+            /** @description Every step, each with the three paths */
+            series: components["schemas"]["TelemetryPointDto"][];
+            /** @description The whole range per operation, path and reason */
+            totals: components["schemas"]["TelemetryTotalsDto"][];
+            /** @description The phase's domain signals over the range */
+            signals: components["schemas"]["TelemetrySignalDto"][];
         };
         DrillStepDto: {
             /** @description null: the drill or the rollback as a whole */
@@ -6777,6 +6846,87 @@ export interface operations {
                 };
             };
             /** @description READ_ONLY: APP_MODE=readonly, the emergency stop, refuses writes; or DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    telemetryRead: {
+        parameters: {
+            query: {
+                phase: number;
+                /** @description Default: 24 hours before `to`; rounded down to the minute */
+                from?: string;
+                /** @description Exclusive; default now; rounded up to the minute */
+                to?: string;
+                /** @description Minutes per step of the series; default: the range in at most 240 steps. At most 1440 steps */
+                step?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TelemetryDto"];
+                };
+            };
+            /** @description Bad parameters, a range over 35 days or too many steps */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires role: viewer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unknown phase */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
             503: {
                 headers: {
                     [name: string]: unknown;
