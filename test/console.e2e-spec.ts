@@ -379,6 +379,58 @@ describe('operations console in a browser', () => {
     if (!wasOn) await flags.set('enable_assignment_runtime', false, { actor: 'test', reason: 'advice done' });
   });
 
+  it('shows a rollout page per phase: its stage, a chart per guardrail with its threshold, and admin buttons that act', async () => {
+    const plan = (
+      await t
+        .http()
+        .post('/api/v1/admin/rollouts')
+        .set(t.auth(Role.Admin))
+        .send({ phase: 7, stages: '10%,100%', reason: 'console rollout' })
+        .expect(201)
+    ).body as { plan: { id: number } };
+    await go('rollouts');
+    const stage = page().locator('[data-section=stage]');
+    await page().locator('[data-section=stage][data-status=active]').waitFor();
+    expect(await stage.locator('h2').textContent()).toMatch(/Stage 1 of 2: 10%/);
+    await page().locator('[data-guardrail="latency"] canvas').waitFor();
+    // every charted guardrail draws new against legacy (or the fallbacks) and its threshold line
+    const charts = await page().evaluate(() =>
+      Object.fromEntries(
+        [...document.querySelectorAll<HTMLElement>('[data-guardrail]')].map((tile) => {
+          const canvas = tile.querySelector('canvas');
+          const chart =
+            canvas &&
+            (
+              window as unknown as {
+                Chart: { getChart(c: HTMLCanvasElement): { data: { datasets: Array<{ label: string }> } } };
+              }
+            ).Chart.getChart(canvas);
+          return [tile.dataset.guardrail, chart ? chart.data.datasets.map((d) => d.label) : null];
+        }),
+      ),
+    );
+    expect(charts).toEqual({
+      'error rate': ['new path', 'legacy path', 'threshold'],
+      'fallback count': ['new path', 'threshold'],
+      latency: ['new path', 'legacy path', 'threshold'],
+    });
+    expect(await page().locator('[data-guardrail="latency"]').getAttribute('data-verdict')).toBe('rollback');
+    await w.screenshot('rollout');
+
+    await stage.locator('button[data-action=pause]').click();
+    await dialog().locator('textarea[name=reason]').fill('hold for the night shift');
+    await dialog().locator('button[type=submit]').click();
+    await page().locator('[data-section=stage][data-status=paused]').waitFor();
+    expect(await page().locator('[data-section=stage]').textContent()).toMatch(/pause.*hold for the night shift/);
+    await page().locator('[data-section=stage] button[data-action=abort]').click();
+    await dialog().locator('textarea[name=reason]').fill('console test over');
+    await dialog().locator('button[type=submit]').click();
+    await page().locator('[data-section=stage][data-status=aborted]').waitFor();
+    expect(await page().locator('[data-section=stage] button[data-action]').count()).toBe(0);
+    const stored = await t.http().get(`/api/v1/admin/rollouts/${plan.plan.id}`).set(t.auth(Role.Admin)).expect(200);
+    expect(stored.body.plan.status).toBe('aborted');
+  });
+
   it('says "Data unavailable" on the dashboard once Phase 10 is rolled back, and re-enables it', async () => {
     await go('dashboard');
     await page().locator('[data-state=unavailable]', { hasText: 'Data unavailable' }).waitFor();
@@ -423,7 +475,7 @@ describe('operations console in a browser', () => {
 
   it('lays every page out for a tablet', async () => {
     await page().setViewportSize(TABLET);
-    for (const name of ['dashboard', 'kanban', 'people', 'phases', 'rollbacks', 'audit']) {
+    for (const name of ['dashboard', 'kanban', 'people', 'phases', 'rollouts', 'rollbacks', 'audit']) {
       await go(name);
       await page().waitForLoadState('networkidle');
       // nothing wider than the screen: wide tables scroll inside their cards
