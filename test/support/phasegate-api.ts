@@ -2524,6 +2524,7 @@ export interface components {
             acting: boolean;
             /** @description A shadow flag is on for the code */
             shadowing: boolean;
+            /** @description Its calls that fell back included */
             newPath: components["schemas"]["PathCountsDto"];
             legacy: components["schemas"]["PathCountsDto"];
             /** @description In the window: the new path failed or declined, the legacy path answered */

@@ -1,6 +1,6 @@
 import { emptyHistogram } from '../telemetry/latency-histogram.js';
 import type { PathTotals } from '../telemetry/path-telemetry.types.js';
-import { comparisonsOf, fallbackCount, pathCounts } from './advice-evidence.js';
+import { comparisonsOf, fallbacksOf, sideOf } from './advice-evidence.js';
 import { parseMinutes } from './advice-window.js';
 
 const row = (path: PathTotals['path'], calls: number, bucket: number, operation = 'op'): PathTotals => ({
@@ -14,13 +14,13 @@ const row = (path: PathTotals['path'], calls: number, bucket: number, operation 
 });
 
 describe('advice evidence', () => {
-  it("sums a path's operations and takes the p95 of their merged histogram", () => {
-    const totals = [row('new', 90, 1, 'a'), row('new', 10, 5, 'b'), row('legacy', 50, 0), row('fallback', 3, 0)];
+  it("sums each side as the guard does: the new path's calls include those that fell back", () => {
+    const totals = [row('new', 90, 1, 'a'), row('new', 5, 5, 'b'), row('fallback', 5, 5), row('legacy', 50, 0)];
     // 95th of 100 calls: the 5th of the 10 in the 100-250 ms bucket
-    expect(pathCounts(totals, 'new')).toEqual({ calls: 100, errors: 2, latencyMsSum: 1000, p95Ms: 175 });
-    expect(pathCounts(totals, 'legacy')).toMatchObject({ calls: 50, errors: 1 });
-    expect(fallbackCount(totals)).toBe(3);
-    expect(pathCounts([], 'new')).toEqual({ calls: 0, errors: 0, latencyMsSum: 0, p95Ms: null });
+    expect(sideOf(totals, 'new')).toEqual({ calls: 100, errors: 3, latencyMsSum: 1000, p95Ms: 175 });
+    expect(sideOf(totals, 'legacy')).toMatchObject({ calls: 50, errors: 1 });
+    expect(fallbacksOf(totals)).toBe(5);
+    expect(sideOf([], 'new')).toEqual({ calls: 0, errors: 0, latencyMsSum: 0, p95Ms: null });
   });
 
   it("reads Phase 8's shadow signals: every kind but not_oem is compared, all but agree disagree", () => {

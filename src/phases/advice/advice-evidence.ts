@@ -1,21 +1,18 @@
-import { addHistogram, emptyHistogram, p95 } from '../telemetry/latency-histogram.js';
+import { figuresOf } from '../rollout/rollout-evidence.js';
 import type { PathTotals, SignalTotals } from '../telemetry/path-telemetry.types.js';
 import type { PathCounts } from './rollback-advice.js';
 
-/** The window's totals of one path, every operation together. */
-export function pathCounts(totals: readonly PathTotals[], path: PathTotals['path']): PathCounts {
-  const rows = totals.filter((t) => t.path === path);
-  const histogram = rows.reduce((h, r) => addHistogram(h, r.histogram), emptyHistogram());
-  return {
-    calls: rows.reduce((n, r) => n + r.calls, 0),
-    errors: rows.reduce((n, r) => n + r.errors, 0),
-    latencyMsSum: rows.reduce((n, r) => n + r.latencyMsSum, 0),
-    p95Ms: p95(histogram),
-  };
+/**
+ * A side's figures over the window, summed as the rollout guard sums a stage's: the new path
+ * counts the calls it answered and those that fell back, the legacy path its own.
+ */
+export function sideOf(totals: readonly PathTotals[], side: 'new' | 'legacy'): PathCounts {
+  const { calls, errors, latencyMsSum, p95Ms } = figuresOf(totals, side === 'new' ? ['new', 'fallback'] : ['legacy']);
+  return { calls, errors, latencyMsSum, p95Ms };
 }
 
-export function fallbackCount(totals: readonly PathTotals[]): number {
-  return pathCounts(totals, 'fallback').calls;
+export function fallbacksOf(totals: readonly PathTotals[]): number {
+  return figuresOf(totals, ['fallback']).fallbacks;
 }
 
 const SHADOW = 'shadow_';

@@ -5,7 +5,7 @@ import { RollbackLog, type RollbackSummary } from '../rollback/rollback-log.serv
 import { GUARDRAIL_THRESHOLDS } from '../rollout/guardrail-thresholds.js';
 import { PathTelemetryRepository } from '../telemetry/path-telemetry.repository.js';
 import { epochMinute } from '../telemetry/path-telemetry.types.js';
-import { comparisonsOf, fallbackCount, pathCounts } from './advice-evidence.js';
+import { comparisonsOf, fallbacksOf, sideOf } from './advice-evidence.js';
 import { adviseRollback, FIX_FORWARD_MINUTES, type Advice, type AdviceKind } from './rollback-advice.js';
 
 export interface AdviceRequest {
@@ -98,10 +98,10 @@ export class RollbackAdviceService {
         window,
         acting: flags.some((f) => !f.shadow && f.effective),
         shadowing: flags.some((f) => f.shadow && f.effective),
-        newPath: pathCounts(totals, 'new'),
-        legacy: pathCounts(totals, 'legacy'),
-        fallbacks: fallbackCount(totals),
-        fallbacksInRuleWindow: fallbackCount(ruleTotals ?? totals),
+        newPath: sideOf(totals, 'new'),
+        legacy: sideOf(totals, 'legacy'),
+        fallbacks: fallbacksOf(totals),
+        fallbacksInRuleWindow: fallbacksOf(ruleTotals ?? totals),
         comparisons: comparisonsOf(signals),
         fixEtaMinutes: request.fixEtaMinutes ?? null,
       });

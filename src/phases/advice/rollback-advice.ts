@@ -61,6 +61,7 @@ export interface PhaseEvidence {
   acting: boolean;
   /** some shadow flag is on for the code */
   shadowing: boolean;
+  /** the new path's calls, those that fell back included (as the guard counts a stage) */
   newPath: PathCounts;
   legacy: PathCounts;
   /** calls in the window where the new path failed or declined and the legacy path answered */

@@ -68,7 +68,7 @@ class EvidenceDto {
   @ApiProperty({ type: AdviceWindowDto }) window!: AdviceWindowDto;
   @ApiProperty({ description: 'An acting (not shadow) flag is on for the code' }) acting!: boolean;
   @ApiProperty({ description: 'A shadow flag is on for the code' }) shadowing!: boolean;
-  @ApiProperty({ type: PathCountsDto }) newPath!: PathCountsDto;
+  @ApiProperty({ type: PathCountsDto, description: 'Its calls that fell back included' }) newPath!: PathCountsDto;
   @ApiProperty({ type: PathCountsDto }) legacy!: PathCountsDto;
   @ApiProperty({ description: 'In the window: the new path failed or declined, the legacy path answered' })
   fallbacks!: number;
