@@ -422,6 +422,18 @@ describe('operations console in a browser', () => {
     await dialog().locator('button[type=submit]').click();
     await page().locator('[data-section=stage][data-status=paused]').waitFor();
     expect(await page().locator('[data-section=stage]').textContent()).toMatch(/pause.*hold for the night shift/);
+    // a supervisor reads the same page, without the buttons
+    const supervisor = await openPage(browser, `${testDbKind()}-supervisor`);
+    await supervisor.page.goto(`${base}/console/`);
+    await supervisor.page.fill('#sign-in input[name=key]', t.keys[Role.Supervisor]);
+    await supervisor.page.click('#sign-in button[type=submit]');
+    await supervisor.page.locator('.page[data-page=dashboard]').waitFor();
+    await supervisor.page.goto(`${base}/console/#/rollouts/7`);
+    await supervisor.page.locator('[data-section=stage][data-status=paused]').waitFor();
+    await supervisor.page.locator('[data-guardrail="latency"] canvas').waitFor();
+    expect(await supervisor.page.locator('[data-section=stage] button').count()).toBe(0);
+    expect(supervisor.problems).toEqual([]);
+    await supervisor.page.context().close();
     await page().locator('[data-section=stage] button[data-action=abort]').click();
     await dialog().locator('textarea[name=reason]').fill('console test over');
     await dialog().locator('button[type=submit]').click();
