@@ -19,6 +19,7 @@ import { ScratchAppModule } from './phases/rollback/drill/scratch-app.js';
 import { RollbackModule } from './phases/rollback/rollback.module.js';
 import { PhaseStatusModule } from './phases/status/phase-status.module.js';
 import { RetentionModule } from './phases/retention/retention.module.js';
+import { AdviceModule } from './phases/advice/advice.module.js';
 import { RolloutModule } from './phases/rollout/rollout.module.js';
 
 /**
@@ -53,6 +54,7 @@ export class AppModule {
         RollbackModule,
         PhaseStatusModule,
         RetentionModule,
+        AdviceModule,
         RolloutModule,
         OfrepModule,
         ConsoleModule,

@@ -7,6 +7,10 @@ import type { Browser } from 'playwright-core';
 import { ApiKeysService } from '../src/common/auth/api-keys.service.js';
 import { Role } from '../src/common/auth/role.js';
 import { FullBackupService } from '../src/phases/backup/full-backup.service.js';
+import { FlagsService } from '../src/phases/flags/flags.service.js';
+import { emptyHistogram } from '../src/phases/telemetry/latency-histogram.js';
+import { PathTelemetryRepository } from '../src/phases/telemetry/path-telemetry.repository.js';
+import { epochMinute, type PathBucketRow } from '../src/phases/telemetry/path-telemetry.types.js';
 import { PhaseRegistry } from '../src/phases/phase-registry.service.js';
 import { CONSOLE_FLAGS } from '../src/console/console.module.js';
 import { DemoSeedService } from '../src/production/demo-seed.service.js';
@@ -18,7 +22,7 @@ const TABLET = { width: 768, height: 1024 };
 const DESK = { width: 1280, height: 900 };
 const FLOOR = ['Dashboard', 'Line', 'Jobs'];
 const INSIGHT = ['Assignment', 'OEM Kanban', 'OEM shadow', 'People sync'];
-const ALL_PAGES = [...FLOOR, 'Station', ...INSIGHT, 'Phases', 'Rollback log', 'Flag audit'];
+const ALL_PAGES = [...FLOOR, 'Station', ...INSIGHT, 'Phases', 'Rollouts', 'Rollback log', 'Flag audit'];
 
 /**
  * The console in a real Chromium against the real app (every phase registered, the demo
@@ -133,7 +137,13 @@ describe('operations console in a browser', () => {
     await page().click('#sign-out');
     await signIn(t.keys[Role.Supervisor]);
     await page().locator('.page[data-page=dashboard]').waitFor();
-    expect(await page().locator('#nav a').allTextContents()).toEqual([...FLOOR, 'Station', ...INSIGHT, 'Phases']);
+    expect(await page().locator('#nav a').allTextContents()).toEqual([
+      ...FLOOR,
+      'Station',
+      ...INSIGHT,
+      'Phases',
+      'Rollouts',
+    ]);
     await go('phases');
     await card(10).waitFor();
     expect(
@@ -328,6 +338,111 @@ describe('operations console in a browser', () => {
     await w.screenshot('rollback-drills');
   });
 
+  /** Phase 7's telemetry of the last hour: 2,000 calls on each path and `fallbacks` fallbacks. */
+  const telemetry = async (fallbacks: number) => {
+    const now = epochMinute(new Date());
+    const row = (path: PathBucketRow['path'], calls: number, minute: number): PathBucketRow => ({
+      minute,
+      phase: 7,
+      operation: 'assign_on_spawn',
+      path,
+      reason: path === 'fallback' ? 'error' : '',
+      calls,
+      errors: 0,
+      latencyMsSum: calls * (path === 'new' ? 30 : 8),
+      histogram: Object.assign(emptyHistogram(), { [path === 'new' ? 3 : 1]: calls }),
+    });
+    const minutes = [50, 40, 30, 20].map((ago) => now - ago);
+    await t.app
+      .get(PathTelemetryRepository)
+      .addBuckets(
+        minutes.flatMap((m) => [row('new', 500, m), row('legacy', 500, m), row('fallback', fallbacks / 4, m)]),
+      );
+  };
+
+  it("shows the rollback advice on the rollback page, with each guardrail's figures", async () => {
+    const flags = t.app.get(FlagsService);
+    const wasOn = flags.isEnabled('enable_assignment_runtime');
+    await flags.set('enable_assignment_runtime', true, { actor: 'test', reason: 'advice' });
+    await telemetry(8);
+    await go('rollbacks');
+    const p7 = page().locator('[data-section=advice] [data-advice-phase="7"]');
+    await p7.waitFor();
+    expect(await p7.getAttribute('data-advice')).toBe('planned_rollback');
+    expect(await p7.getAttribute('data-rule')).toBe('repeated-fallbacks');
+    expect(await p7.textContent()).toMatch(/fallback count\s*rollback\s*8 fallbacks in 24 h \(limit 5\)/);
+    // a fix within the hour: forward
+    await page().fill('[data-section=advice] input[name=fixEta]', '30m');
+    await page().click('[data-section=advice] button[type=submit]');
+    await page().locator('[data-advice-phase="7"][data-advice=fix_forward]').waitFor();
+    await w.screenshot('rollback-advice');
+    if (!wasOn) await flags.set('enable_assignment_runtime', false, { actor: 'test', reason: 'advice done' });
+  });
+
+  it('shows a rollout page per phase: its stage, a chart per guardrail with its threshold, and admin buttons that act', async () => {
+    const plan = (
+      await t
+        .http()
+        .post('/api/v1/admin/rollouts')
+        .set(t.auth(Role.Admin))
+        .send({ phase: 7, stages: '10%,100%', reason: 'console rollout' })
+        .expect(201)
+    ).body as { plan: { id: number } };
+    await go('rollouts');
+    const stage = page().locator('[data-section=stage]');
+    await page().locator('[data-section=stage][data-status=active]').waitFor();
+    expect(await stage.locator('h2').textContent()).toMatch(/Stage 1 of 2: 10%/);
+    await page().locator('[data-guardrail="latency"] canvas').waitFor();
+    // every charted guardrail draws new against legacy (or the fallbacks) and its threshold line
+    const charts = await page().evaluate(() =>
+      Object.fromEntries(
+        [...document.querySelectorAll<HTMLElement>('[data-guardrail]')].map((tile) => {
+          const canvas = tile.querySelector('canvas');
+          const chart =
+            canvas &&
+            (
+              window as unknown as {
+                Chart: { getChart(c: HTMLCanvasElement): { data: { datasets: Array<{ label: string }> } } };
+              }
+            ).Chart.getChart(canvas);
+          return [tile.dataset.guardrail, chart ? chart.data.datasets.map((d) => d.label) : null];
+        }),
+      ),
+    );
+    expect(charts).toEqual({
+      'error rate': ['new path', 'legacy path', 'threshold'],
+      'fallback count': ['new path', 'threshold'],
+      latency: ['new path', 'legacy path', 'threshold'],
+    });
+    expect(await page().locator('[data-guardrail="latency"]').getAttribute('data-verdict')).toBe('rollback');
+    await w.screenshot('rollout');
+
+    await stage.locator('button[data-action=pause]').click();
+    await dialog().locator('textarea[name=reason]').fill('hold for the night shift');
+    await dialog().locator('button[type=submit]').click();
+    await page().locator('[data-section=stage][data-status=paused]').waitFor();
+    expect(await page().locator('[data-section=stage]').textContent()).toMatch(/pause.*hold for the night shift/);
+    // a supervisor reads the same page, without the buttons
+    const supervisor = await openPage(browser, `${testDbKind()}-supervisor`);
+    await supervisor.page.goto(`${base}/console/`);
+    await supervisor.page.fill('#sign-in input[name=key]', t.keys[Role.Supervisor]);
+    await supervisor.page.click('#sign-in button[type=submit]');
+    await supervisor.page.locator('.page[data-page=dashboard]').waitFor();
+    await supervisor.page.goto(`${base}/console/#/rollouts/7`);
+    await supervisor.page.locator('[data-section=stage][data-status=paused]').waitFor();
+    await supervisor.page.locator('[data-guardrail="latency"] canvas').waitFor();
+    expect(await supervisor.page.locator('[data-section=stage] button').count()).toBe(0);
+    expect(supervisor.problems).toEqual([]);
+    await supervisor.page.context().close();
+    await page().locator('[data-section=stage] button[data-action=abort]').click();
+    await dialog().locator('textarea[name=reason]').fill('console test over');
+    await dialog().locator('button[type=submit]').click();
+    await page().locator('[data-section=stage][data-status=aborted]').waitFor();
+    expect(await page().locator('[data-section=stage] button[data-action]').count()).toBe(0);
+    const stored = await t.http().get(`/api/v1/admin/rollouts/${plan.plan.id}`).set(t.auth(Role.Admin)).expect(200);
+    expect(stored.body.plan.status).toBe('aborted');
+  });
+
   it('says "Data unavailable" on the dashboard once Phase 10 is rolled back, and re-enables it', async () => {
     await go('dashboard');
     await page().locator('[data-state=unavailable]', { hasText: 'Data unavailable' }).waitFor();
@@ -372,7 +487,7 @@ describe('operations console in a browser', () => {
 
   it('lays every page out for a tablet', async () => {
     await page().setViewportSize(TABLET);
-    for (const name of ['dashboard', 'kanban', 'people', 'phases', 'rollbacks', 'audit']) {
+    for (const name of ['dashboard', 'kanban', 'people', 'phases', 'rollouts', 'rollbacks', 'audit']) {
       await go(name);
       await page().waitForLoadState('networkidle');
       // nothing wider than the screen: wide tables scroll inside their cards

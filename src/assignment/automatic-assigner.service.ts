@@ -6,6 +6,7 @@ import { MetricsService } from '../common/metrics/metrics.service.js';
 import { isMissingTable } from '../database/dialect.js';
 import { PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
 import { workContext } from '../phases/flags/work-context.js';
+import { PhaseTelemetry } from '../phases/telemetry/phase-telemetry.service.js';
 import { AUTOMATIC_ASSIGNER, type AutomaticAssigner } from '../production/hooks/assignment-hook.js';
 import { NodeAssignmentService } from '../production/node-assignment.service.js';
 import type { Assignment, JobRef, NodeRef, TokenRef } from '../production/production.types.js';
@@ -36,6 +37,7 @@ export class AutomaticAssignerService implements AutomaticAssigner {
 
   constructor(
     private readonly fallback: PhaseFallback,
+    private readonly telemetry: PhaseTelemetry,
     private readonly resolver: AssignmentResolverService,
     private readonly log: AssignmentLogService,
     private readonly manual: NodeAssignmentService,
@@ -73,6 +75,7 @@ export class AutomaticAssignerService implements AutomaticAssigner {
       newPath: async () => {
         contest = await this.resolver.contest(job.id, node.id, call.at, manager, tokens);
         decided = decide(contest, tokens.length, call.at);
+        this.telemetry.signal(7, decided.assignments ? 'candidates_found' : 'no_candidate');
         this.latency.observe({ operation }, (performance.now() - call.started) / 1000);
         if (!decided.assignments) return PhaseFallback.decline('no_candidate');
         await this.log.append(

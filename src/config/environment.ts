@@ -147,6 +147,16 @@ export class Environment {
   @Max(3_600_000)
   JOB_LEASE_TTL_MS = 60_000;
 
+  /**
+   * How often each replica adds its gated calls' path telemetry and the phases' signals to the
+   * shared per-minute buckets; 0 turns the recording off (no telemetry for rollout guards).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  TELEMETRY_FLUSH_MS = 5000;
+
   /** Largest accepted JSON request body: bytes, or a number with b, kb, mb or gb. */
   @Matches(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, { message: 'BODY_LIMIT must be a size such as 256kb or 1mb' })
   BODY_LIMIT = '256kb';

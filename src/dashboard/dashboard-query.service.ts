@@ -7,6 +7,7 @@ import { Environment } from '../config/environment.js';
 import { toDbTime } from '../database/dialect.js';
 import { PhaseFallback } from '../phases/fallback/phase-fallback.service.js';
 import { NO_SCOPE } from '../phases/flags/flag-rules.js';
+import { PhaseTelemetry } from '../phases/telemetry/phase-telemetry.service.js';
 import { DASHBOARD_FLAG, type ViewName } from './dashboard.schema.js';
 import { DashboardViewRepository, type ViewRows } from './dashboard-view.repository.js';
 import type {
@@ -40,6 +41,7 @@ export class DashboardQueryService {
   constructor(
     private readonly views: DashboardViewRepository,
     private readonly fallback: PhaseFallback,
+    private readonly telemetry: PhaseTelemetry,
     config: ConfigService<Environment, true>,
   ) {
     this.staleAfterMs = 3 * cronIntervalMs(config.get('DASHBOARD_REFRESH_CRON', { infer: true }));
@@ -88,6 +90,7 @@ export class DashboardQueryService {
       context: NO_SCOPE,
       newPath: async () => {
         const { refreshedAt, rows: data } = await rows();
+        if (refreshedAt) this.telemetry.signal(10, 'view_age_s', (Date.now() - refreshedAt.getTime()) / 1000);
         return {
           refreshedAt,
           stale: refreshedAt === null || Date.now() - refreshedAt.getTime() > this.staleAfterMs,

@@ -8,6 +8,7 @@ import { DashboardRefreshRepository } from './dashboard-refresh.repository.js';
 import { yieldToEventLoop } from '../common/yield-to-event-loop.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { RetentionHorizonRepository } from '../phases/retention/retention-horizon.repository.js';
+import { PhaseTelemetry } from '../phases/telemetry/phase-telemetry.service.js';
 import { VIEWS, type ViewName } from './dashboard.schema.js';
 import {
   ceilTo,
@@ -78,6 +79,7 @@ export class DashboardRefreshService {
     private readonly horizons: RetentionHorizonRepository,
     config: ConfigService<Environment, true>,
     metrics: MetricsService,
+    private readonly telemetry: PhaseTelemetry,
   ) {
     this.windowMs = config.get('DASHBOARD_WINDOW_HOURS', { infer: true }) * 3_600_000;
     this.selfCheckAt = new CronTime(config.get('DASHBOARD_SELF_CHECK_CRON', { infer: true }));
@@ -100,6 +102,7 @@ export class DashboardRefreshService {
       counts.incremental += done.incremental ? 1 : 0;
       counts.rows += done.rows;
       durations[view] = done.durationMs;
+      this.telemetry.signal(10, 'refresh_ms', done.durationMs);
     }
     this.logger.log({
       msg: 'dashboard refreshed',

@@ -4,6 +4,7 @@ import type { MetricsService } from '../common/metrics/metrics.service.js';
 import type { Environment } from '../config/environment.js';
 import type { DashboardRefreshRepository, FlipTo } from './dashboard-refresh.repository.js';
 import type { RetentionHorizonRepository } from '../phases/retention/retention-horizon.repository.js';
+import type { PhaseTelemetry } from '../phases/telemetry/phase-telemetry.service.js';
 import { DashboardRefreshService } from './dashboard-refresh.service.js';
 import { VIEWS, type ViewName } from './dashboard.schema.js';
 import type { RefreshState } from './entities/refresh-state.entity.js';
@@ -125,6 +126,7 @@ const config = {
 } as unknown as ConfigService<Environment, true>;
 const noHorizon = { purgedBefore: () => Promise.resolve(null) } as unknown as RetentionHorizonRepository;
 const metrics = { counter: () => ({ inc: () => undefined }) } as unknown as MetricsService;
+const noTelemetry = { enabled: false, signal: () => undefined } as unknown as PhaseTelemetry;
 
 const HOUR = 60 * MINUTE;
 const floorTo = (time: number, unit: number) => new Date(Math.floor(time / unit) * unit);
@@ -139,7 +141,13 @@ function refresher() {
   const repo = new FakeRefreshRepository();
   return {
     repo,
-    service: new DashboardRefreshService(repo as unknown as DashboardRefreshRepository, noHorizon, config, metrics),
+    service: new DashboardRefreshService(
+      repo as unknown as DashboardRefreshRepository,
+      noHorizon,
+      config,
+      metrics,
+      noTelemetry,
+    ),
   };
 }
 

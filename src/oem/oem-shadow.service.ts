@@ -2,8 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
+import { PhaseTelemetry } from '../phases/telemetry/phase-telemetry.service.js';
 import type { ScanInput, ScanResult } from '../production/scan.types.js';
 import { ShadowKind } from './entities/oem-shadow-result.entity.js';
+import { OEM_PHASE } from './oem-flags.js';
 import { reachedState, type OemPlan } from './oem-scan.planner.js';
 import type { TokenOp } from './oem-scan.types.js';
 import { OemShadowRepository, type ShadowExample } from './oem-shadow.repository.js';
@@ -33,7 +35,10 @@ const DISCREPANCIES = Object.values(ShadowKind).filter((kind) => !NOT_DISCREPANC
 /** The shadow run's log: one comparison per scan, and the report a factory decides go-live on. */
 @Injectable()
 export class OemShadowService {
-  constructor(private readonly repository: OemShadowRepository) {}
+  constructor(
+    private readonly repository: OemShadowRepository,
+    private readonly telemetry: PhaseTelemetry,
+  ) {}
 
   /**
    * One row per scan. A plan OEM mode would have applied also records the ticket state it
@@ -42,6 +47,7 @@ export class OemShadowService {
    */
   async record(scan: ScanInput, plan: OemPlan, manual: ManualOutcome, em: EntityManager): Promise<void> {
     const { kind, oem } = 'result' in manual ? compare(plan, manual.result) : compareRefused(plan);
+    this.telemetry.signal(OEM_PHASE, `shadow_${kind}`);
     const move = plan.kind === 'apply' ? plan.move : null;
     await this.repository.insert(em, {
       stationCode: scan.stationCode,

@@ -1,6 +1,7 @@
 import type { ConfigService } from '@nestjs/config';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Environment } from '../config/environment.js';
+import type { PhaseTelemetry } from '../phases/telemetry/phase-telemetry.service.js';
 import { CacheWriter } from './cache-writer.js';
 import type { MaskingPolicyService } from './masking-policy.service.js';
 import type { PeopleCacheWriteRepository, Stamp } from './people-cache-write.repository.js';
@@ -195,6 +196,7 @@ function service(cache: FakePeopleCache, pages: unknown[][] | Error, fullSyncInt
     errors,
     policies,
     config,
+    { enabled: false, signal: () => undefined } as unknown as PhaseTelemetry,
   );
   return { sync, requests, logged };
 }

@@ -5,8 +5,9 @@ import { DataSource } from 'typeorm';
 import { Environment } from '../config/environment.js';
 import { truncateSqliteWal } from '../database/dialect.js';
 import type { JobCounts, JobRunContext } from '../phases/phase-definition.js';
+import { PhaseTelemetry } from '../phases/telemetry/phase-telemetry.service.js';
 import { CacheWriter } from './cache-writer.js';
-import { PeopleCacheRepository } from './people-cache.repository.js';
+import { PeopleCacheRepository, type CacheTable } from './people-cache.repository.js';
 import { MaskingPolicyService } from './masking-policy.service.js';
 import { PeopleClient } from './people-client.js';
 import { ingestAvailability, ingestOperator, ingestTeam, type Parsed, type Rejection } from './people-records.js';
@@ -59,6 +60,7 @@ export class PeopleSyncService {
     private readonly errors: SyncErrorLog,
     private readonly policies: MaskingPolicyService,
     config: ConfigService<Environment, true>,
+    private readonly telemetry: PhaseTelemetry,
   ) {
     this.ttlMs = config.get('PEOPLE_CACHE_TTL_MS', { infer: true });
     this.fullIntervalMs = config.get('PEOPLE_FULL_SYNC_INTERVAL_MS', { infer: true });
@@ -67,6 +69,7 @@ export class PeopleSyncService {
   }
 
   async syncOperators({ signal }: JobRunContext): Promise<JobCounts> {
+    await this.signalCacheAge('people_operator_cache');
     const startedAt = new Date();
     const plan = await this.operatorPlan(startedAt);
     const rules = await this.policies.rules();
@@ -89,6 +92,7 @@ export class PeopleSyncService {
   }
 
   async syncTeams({ signal }: JobRunContext): Promise<JobCounts> {
+    await this.signalCacheAge('people_team_cache');
     const run = await this.collect(PEOPLE_JOBS.teams, '/v1/teams', {}, signal, (raw) => ingestTeam(raw, this.hashKey));
     const counts = { fetched: run.fetched, rejected: run.rejected };
     if (run.aborted) return { ...counts, upserted: 0, deactivated: 0, aborted: 1 };
@@ -98,6 +102,7 @@ export class PeopleSyncService {
 
   /** Availability from yesterday on, PEOPLE_AVAILABILITY_DAYS ahead; the window is replaced whole. */
   async syncAvailability({ signal }: JobRunContext): Promise<JobCounts> {
+    await this.signalCacheAge('people_availability_cache');
     const start = new Date(Math.floor(Date.now() / DAY) * DAY - DAY);
     const end = new Date(start.getTime() + (this.availabilityDays + 1) * DAY);
     const params = { from: start.toISOString(), to: end.toISOString() };
@@ -123,6 +128,13 @@ export class PeopleSyncService {
       now.getTime() - lastFull.getTime() >= this.fullIntervalMs ||
       (policyChangedAt !== null && policyChangedAt > lastFull);
     return { full, watermark: full ? null : watermark };
+  }
+
+  /** The age a cache reached when its sync starts, the most stale it got (`<table>_age_s`); nothing for an empty cache. */
+  private async signalCacheAge(table: CacheTable): Promise<void> {
+    if (!this.telemetry.enabled) return;
+    const { fetchedAt } = await this.cache.summary(table);
+    if (fetchedAt) this.telemetry.signal(9, `${table}_age_s`, (Date.now() - fetchedAt.getTime()) / 1000);
   }
 
   private stamp(): { fetchedAt: Date; expiresAt: Date } {
@@ -152,6 +164,7 @@ export class PeopleSyncService {
       }
     } catch (error) {
       if (!signal.aborted) {
+        this.telemetry.signal(9, `${job}_failed`);
         const message = error instanceof Error ? error.message : String(error);
         await this.errors.record(job, [
           ...rejections,

@@ -16,6 +16,8 @@ import { JobScheduler } from './jobs/job-scheduler.service.js';
 import { JobsRepository } from './jobs/jobs.repository.js';
 import { JobsService } from './jobs/jobs.service.js';
 import { PhaseRegistry } from './phase-registry.service.js';
+import { TelemetryReadService } from './telemetry/telemetry-read.service.js';
+import { TelemetryController } from './telemetry/telemetry.controller.js';
 import { TelemetryModule } from './telemetry/telemetry.module.js';
 
 /** The phase framework's runtime: registry, flags, fallback helper, single-runner jobs, status. */
@@ -32,7 +34,8 @@ import { TelemetryModule } from './telemetry/telemetry.module.js';
       JobControl,
     ]),
   ],
-  controllers: [FlagsController],
+  // the telemetry's reads name phases, which this module's registry knows
+  controllers: [FlagsController, TelemetryController],
   providers: [
     PhaseRegistry,
     FlagsRepository,
@@ -42,6 +45,7 @@ import { TelemetryModule } from './telemetry/telemetry.module.js';
     JobsRepository,
     JobsService,
     JobScheduler,
+    TelemetryReadService,
   ],
   exports: [PhaseRegistry, FlagsService, PhaseFallback, JobsService, TelemetryModule],
 })

@@ -513,6 +513,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/telemetry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A phase's path telemetry (every replica's gated calls) and domain signals over time */
+        get: operations["telemetryRead"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/rollbacks/drills": {
         parameters: {
             query?: never;
@@ -717,6 +734,26 @@ export interface paths {
         put?: never;
         /** Resume a stopped job */
         post: operations["phasesResume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/rollback/advice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The factory's rollback decision tree over each phase's telemetry
+         * @description Emergency, planned rollback, pause, fix forward or no action per phase, with the rule that decided, every guardrail measured (rates, deviations, thresholds) and the window read
+         */
+        get: operations["rollbackAdviceAdvise"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1999,6 +2036,58 @@ export interface components {
              */
             reason: string;
         };
+        TelemetryPointDto: {
+            /** @description The step start */
+            at: string;
+            /** @description The step start in Unix epoch minutes */
+            minute: number;
+            /** @enum {string} */
+            path: "new" | "legacy" | "fallback";
+            calls: number;
+            /** @description Calls that threw to their caller */
+            errors: number;
+            /** @description Calls that ran the legacy path after the new one failed or declined (the fallback path's calls) */
+            fallbacks: number;
+            /** @description Estimated from the histogram; null without calls */
+            p95Ms: number | null;
+        };
+        TelemetryTotalsDto: {
+            operation: string;
+            /** @enum {string} */
+            path: "new" | "legacy" | "fallback";
+            /** @description The decline reason or `error` on the fallback path; '' otherwise */
+            reason: string;
+            calls: number;
+            errors: number;
+            latencyMsSum: number;
+            /** @description Calls per latency bucket, not cumulative: at most 5, 10, 25, 50, 100, 250, 500, 1000, 2500 ms, then above */
+            histogram: number[];
+        };
+        TelemetrySignalDto: {
+            /** @example shadow_agree */
+            signal: string;
+            /** @description Events (a counter) or samples (a gauge) */
+            count: number;
+            /** @description A gauge's samples summed */
+            sum: number;
+            /** @description A gauge's largest sample */
+            max: number;
+        };
+        TelemetryDto: {
+            phase: number;
+            from: string;
+            /** @description Exclusive */
+            to: string;
+            stepMinutes: number;
+            /** @description The histograms' bucket bounds (ms); the last bucket is open */
+            latencyBoundsMs: number[];
+            /** @description Every step, each with the three paths */
+            series: components["schemas"]["TelemetryPointDto"][];
+            /** @description The whole range per operation, path and reason */
+            totals: components["schemas"]["TelemetryTotalsDto"][];
+            /** @description The phase's domain signals over the range */
+            signals: components["schemas"]["TelemetrySignalDto"][];
+        };
         DrillStepDto: {
             /** @description null: the drill or the rollback as a whole */
             phase: number | null;
@@ -2395,6 +2484,108 @@ export interface components {
             waitedMs: number;
             /** @description The run in flight did not finish within JOB_STOP_WAIT_MS */
             stillRunning: boolean;
+        };
+        AdviceWindowDto: {
+            /** Format: date-time */
+            from: string;
+            /**
+             * Format: date-time
+             * @description Exclusive: the end of the current minute
+             */
+            to: string;
+            minutes: number;
+        };
+        GuardrailDto: {
+            /** @example error rate */
+            guardrail: string;
+            /** @enum {string} */
+            verdict: "healthy" | "insufficient" | "pause" | "rollback";
+            /** @description The measured values and the threshold, in words */
+            detail: string;
+            evidence: {
+                [key: string]: number;
+            };
+        };
+        PathCountsDto: {
+            calls: number;
+            /** @description Calls whose error reached the caller */
+            errors: number;
+            latencyMsSum: number;
+            p95Ms: number | null;
+        };
+        ComparisonsDto: {
+            compared: number;
+            disagreed: number;
+        };
+        EvidenceDto: {
+            phase: number;
+            window: components["schemas"]["AdviceWindowDto"];
+            /** @description An acting (not shadow) flag is on for the code */
+            acting: boolean;
+            /** @description A shadow flag is on for the code */
+            shadowing: boolean;
+            /** @description Its calls that fell back included */
+            newPath: components["schemas"]["PathCountsDto"];
+            legacy: components["schemas"]["PathCountsDto"];
+            /** @description In the window: the new path failed or declined, the legacy path answered */
+            fallbacks: number;
+            /** @description The same over the factory's 24 h ending with the window */
+            fallbacksInRuleWindow: number;
+            /** @description Shadow comparisons; null when none */
+            comparisons: components["schemas"]["ComparisonsDto"] | null;
+            fixEtaMinutes: number | null;
+        };
+        PhaseStateDto: {
+            flags: components["schemas"]["FlagViewDto"][];
+            /** @enum {string} */
+            schema: "applied" | "reverted" | "partial";
+            lastRollback: components["schemas"]["RollbackSummaryDto"] | null;
+        };
+        PhaseAdviceDto: {
+            phase: number;
+            title: string;
+            /** @enum {string} */
+            advice: "emergency" | "planned_rollback" | "pause" | "fix_forward" | "no_action";
+            /**
+             * @description The rule of the decision tree that decided
+             * @enum {string}
+             */
+            rule: "phase-off" | "blocking-failure" | "severe-deviation" | "fix-forward" | "wrong-results" | "more-errors" | "repeated-fallbacks" | "slow-new-path" | "shadow-disagreement" | "too-little-data" | "healthy";
+            /** @description The rule's reason with the values that decided */
+            why: string;
+            guardrails: components["schemas"]["GuardrailDto"][];
+            evidence: components["schemas"]["EvidenceDto"];
+            state: components["schemas"]["PhaseStateDto"];
+        };
+        AdviceThresholdsDto: {
+            /** @description More fallbacks than this in the fallback window ask for a rollback */
+            maxFallbacks: number;
+            fallbackWindowMinutes: number;
+            /** @description A deviation (share) above this: planned rollback */
+            pauseDeviation: number;
+            /** @description A deviation (share) above this: emergency */
+            rollbackDeviation: number;
+            /** @description A rate deviation is relative to max(legacy rate, this) */
+            baselineRateFloor: number;
+            /** @description Calls each side a rate needs to judge */
+            minSample: number;
+            latencyPauseRatio: number;
+            latencyRollbackRatio: number;
+            latencyMinSample: number;
+            maxMeanMs: number;
+            shadowMaxDisagreementRate: number;
+            fixForwardMinutes: number;
+        };
+        AdviceReportDto: {
+            window: components["schemas"]["AdviceWindowDto"];
+            fixEtaMinutes: number | null;
+            /**
+             * @description The most severe advice of the phases shown
+             * @enum {string}
+             */
+            advice: "emergency" | "planned_rollback" | "pause" | "fix_forward" | "no_action";
+            phases: components["schemas"]["PhaseAdviceDto"][];
+            thresholds: components["schemas"]["AdviceThresholdsDto"];
         };
         RolloutStageDto: {
             /** @enum {string} */
@@ -6666,6 +6857,87 @@ export interface operations {
             };
         };
     };
+    telemetryRead: {
+        parameters: {
+            query: {
+                phase: number;
+                /** @description Default: 24 hours before `to`; rounded down to the minute */
+                from?: string;
+                /** @description Exclusive; default now; rounded up to the minute */
+                to?: string;
+                /** @description Minutes per step of the series; default: the range in at most 240 steps. At most 1440 steps */
+                step?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TelemetryDto"];
+                };
+            };
+            /** @description Bad parameters, a range over 35 days or too many steps */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires role: viewer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unknown phase */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     rollbackDrillList: {
         parameters: {
             query?: never;
@@ -7830,6 +8102,86 @@ export interface operations {
                 };
             };
             /** @description READ_ONLY: APP_MODE=readonly, the emergency stop, refuses writes; or DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    rollbackAdviceAdvise: {
+        parameters: {
+            query?: {
+                /** @description Only this phase; every phase when absent */
+                phase?: number;
+                /** @description The window of telemetry read, up to 30d */
+                window?: string;
+                /** @description An operator's estimate of a fix (30m, 2h): within the hour, a non-emergency issue goes forward */
+                fixEta?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdviceReportDto"];
+                };
+            };
+            /** @description A phase, window or fix estimate out of range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires role: supervisor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such phase */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; the body carries the request id to find it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database, or the Galera node this replica uses, is down, unreachable or not synced; retry, or use another replica */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -15,6 +15,8 @@ import { PhasesCommand, PhasesEnableCommand, PhasesResolveCommand, PhasesStatusC
 import { RestoreCommand } from './restore.command.js';
 import { RetentionCommand, RetentionRunCommand, RetentionStatusCommand } from './retention.command.js';
 import { RetentionModule } from '../retention/retention.module.js';
+import { AdviceModule } from '../advice/advice.module.js';
+import { RollbackAdviseCommand } from './rollback-advise.command.js';
 import { RollbackDrillCommand } from './rollback-drill.command.js';
 import { RollbackCommand } from './rollback.command.js';
 import {
@@ -30,7 +32,7 @@ import { RolloutModule } from '../rollout/rollout.module.js';
 
 /** The operator's phase commands: status, flags, rollback, backup, restore, roll forward, retention, rollout. */
 @Module({
-  imports: [PhasesModule, RollbackModule, PhaseStatusModule, RetentionModule, RolloutModule],
+  imports: [PhasesModule, RollbackModule, PhaseStatusModule, RetentionModule, RolloutModule, AdviceModule],
   providers: [
     PhasesCommand,
     PhasesStatusCommand,
@@ -44,6 +46,7 @@ import { RolloutModule } from '../rollout/rollout.module.js';
     FlagsRulesClearCommand,
     RollbackCommand,
     RollbackDrillCommand,
+    RollbackAdviseCommand,
     RestoreCommand,
     BackupCommand,
     RetentionCommand,

@@ -11,6 +11,7 @@ import {
 import type { RollbackPlan, RollbackRequest } from '../rollback/rollback-planner.service.js';
 import { RollbackService } from '../rollback/rollback.service.js';
 import { fullBackupLine } from './full-backup-report.js';
+import { RollbackAdviseCommand } from './rollback-advise.command.js';
 import { RollbackDrillCommand } from './rollback-drill.command.js';
 import { printStep, report } from './rollback-report.js';
 
@@ -32,7 +33,7 @@ interface RollbackOptions {
   name: 'rollback',
   description:
     'Roll phases back by the runbook: --phase N | --to-phase N | --emergency, or --resume an unfinished rollback',
-  subCommands: [RollbackDrillCommand],
+  subCommands: [RollbackDrillCommand, RollbackAdviseCommand],
 })
 export class RollbackCommand extends CommandRunner {
   constructor(private readonly rollbacks: RollbackService) {

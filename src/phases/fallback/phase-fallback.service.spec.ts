@@ -2,9 +2,12 @@ import type { MetricsService } from '../../common/metrics/metrics.service.js';
 import { EVALUATIONS, type FlagContext } from '../flags/flag-rules.js';
 import type { FlagsService } from '../flags/flags.service.js';
 import type { PhaseRegistry } from '../phase-registry.service.js';
+import type { PhaseTelemetry } from '../telemetry/phase-telemetry.service.js';
 import { PhaseFallback } from './phase-fallback.service.js';
 
-function gate(switchOn: boolean, inScope: (context: FlagContext) => boolean) {
+type Recorded = Parameters<PhaseTelemetry['call']>;
+
+function gate(switchOn: boolean, inScope: (context: FlagContext) => boolean, recorded: Recorded[] = []) {
   const flags = {
     isEnabled: () => switchOn,
     evaluate: (_: string, context: FlagContext) =>
@@ -12,7 +15,8 @@ function gate(switchOn: boolean, inScope: (context: FlagContext) => boolean) {
   } as unknown as FlagsService;
   const registry = { phaseOfFlag: () => ({ number: 8 }) } as unknown as PhaseRegistry;
   const metrics = { counter: () => ({ inc: () => undefined }) } as unknown as MetricsService;
-  return new PhaseFallback(flags, registry, metrics);
+  const telemetry = { call: (...args: Recorded) => void recorded.push(args) } as unknown as PhaseTelemetry;
+  return new PhaseFallback(flags, registry, telemetry, metrics);
 }
 
 const call = (context: FlagContext | (() => Promise<FlagContext>)) => ({
@@ -48,5 +52,37 @@ describe('PhaseFallback with a context', () => {
       path: 'fallback',
       fallbackReason: 'rules table gone',
     });
+  });
+});
+
+describe('PhaseFallback telemetry', () => {
+  it("records each call's phase, path, fallback reason, latency and whether it threw to its caller", async () => {
+    const recorded: Recorded[] = [];
+    const on = gate(true, () => true, recorded);
+    await on.run(call({}));
+    await gate(false, () => true, recorded).run(call({}));
+    await on.run({ ...call({}), newPath: async () => PhaseFallback.decline('no_candidate') });
+    await on.run({
+      ...call({}),
+      newPath: async () => {
+        throw new Error('boom');
+      },
+    });
+    const broken = {
+      ...call({}),
+      newPath: async () => PhaseFallback.decline('stale'),
+      legacy: async () => {
+        throw new Error('legacy down');
+      },
+    };
+    await expect(on.run(broken)).rejects.toThrow('legacy down');
+    expect(recorded.map(([phase, op, path, reason, , failed]) => [phase, op, path, reason, failed])).toEqual([
+      [8, 'op', 'new', '', false],
+      [8, 'op', 'legacy', '', false],
+      [8, 'op', 'fallback', 'no_candidate', false],
+      [8, 'op', 'fallback', 'error', false],
+      [8, 'op', 'fallback', 'stale', true],
+    ]);
+    for (const [, , , , latencyMs] of recorded) expect(latencyMs).toBeGreaterThanOrEqual(0);
   });
 });

@@ -4,6 +4,7 @@ import { MetricsService } from '../../common/metrics/metrics.service.js';
 import type { FlagContext } from '../flags/flag-rules.js';
 import { FlagsService } from '../flags/flags.service.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
+import { PhaseTelemetry } from '../telemetry/phase-telemetry.service.js';
 
 /** Returned by a new path that cannot decide (for example `no_candidate`): the legacy path runs. */
 export class Decline {
@@ -33,10 +34,16 @@ export interface GatedCall<T> {
   legacy: () => Promise<T>;
 }
 
+/** Which path a gated call is on, filled in as it goes, for its telemetry. */
+interface Trace {
+  path: PathTaken;
+  reason: string;
+}
+
 /**
  * The one way a phase-gated branch runs: flag off, or its rules leave this work out -> legacy; the new path throws or declines
  * -> a `fallback_to_legacy` warning, a counter, and the legacy path. Callers never see the
- * new path's failure.
+ * new path's failure. Every call's path, latency and outcome go to the replica's telemetry.
  */
 @Injectable()
 export class PhaseFallback {
@@ -46,6 +53,7 @@ export class PhaseFallback {
   constructor(
     private readonly flags: FlagsService,
     private readonly registry: PhaseRegistry,
+    private readonly telemetry: PhaseTelemetry,
     metrics: MetricsService,
   ) {
     this.fallbacks = metrics.counter('phase_fallback_total', 'New-path failures or declines that ran the legacy path', [
@@ -60,20 +68,42 @@ export class PhaseFallback {
   }
 
   async run<T>(call: GatedCall<T>): Promise<GatedResult<T>> {
+    const started = performance.now();
+    const trace: Trace = { path: 'legacy', reason: '' };
+    let failed = true;
+    try {
+      const result = await this.gated(call, trace);
+      failed = false;
+      return result;
+    } finally {
+      this.telemetry.call(
+        this.phaseOf(call),
+        call.operation,
+        trace.path,
+        trace.reason,
+        performance.now() - started,
+        failed,
+      );
+    }
+  }
+
+  private async gated<T>(call: GatedCall<T>, trace: Trace): Promise<GatedResult<T>> {
     let selected: boolean;
     try {
       selected = await this.selects(call);
     } catch (thrown) {
-      return this.fallBack(call, 'error', thrown);
+      return this.fallBack(call, trace, 'error', thrown);
     }
     if (!selected) return { value: await call.legacy(), path: 'legacy' };
     let result: T | Decline;
     try {
       result = await call.newPath();
     } catch (thrown) {
-      return this.fallBack(call, 'error', thrown);
+      return this.fallBack(call, trace, 'error', thrown);
     }
-    return result instanceof Decline ? this.fallBack(call, result.reason) : { value: result, path: 'new' };
+    if (result instanceof Decline) return this.fallBack(call, trace, result.reason);
+    trace.path = 'new';
+    return { value: result, path: 'new' };
   }
 
   /** The flag's switch first: a context that takes work to build is built only when the flag is on. */
@@ -83,9 +113,15 @@ export class PhaseFallback {
     return this.flags.evaluate(call.flag, context).value;
   }
 
-  private async fallBack<T>(call: GatedCall<T>, reason: string, error?: unknown): Promise<GatedResult<T>> {
-    const phase = this.registry.phaseOfFlag(call.flag)?.number;
+  private async fallBack<T>(
+    call: GatedCall<T>,
+    trace: Trace,
+    reason: string,
+    error?: unknown,
+  ): Promise<GatedResult<T>> {
+    const phase = this.phaseOf(call);
     const message = error instanceof Error ? error.message : String(error);
+    Object.assign(trace, { path: 'fallback', reason });
     this.fallbacks.inc({ phase: String(phase), operation: call.operation, reason });
     this.logger.warn({
       msg: 'fallback_to_legacy',
@@ -96,5 +132,10 @@ export class PhaseFallback {
     });
     const detail = error instanceof Error ? message : reason;
     return { value: await call.legacy(), path: 'fallback', fallbackReason: detail };
+  }
+
+  /** The phase of the call's flag; 0 for a flag no phase declares. */
+  private phaseOf(call: GatedCall<unknown>): number {
+    return this.registry.phaseOfFlag(call.flag)?.number ?? 0;
   }
 }

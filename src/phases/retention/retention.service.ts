@@ -13,6 +13,7 @@ import { JOB_RUN_RETENTION } from '../jobs/job-run.retention.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import type { JobCounts, JobRunContext } from '../phase-definition.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
+import { TELEMETRY_RETENTION } from '../telemetry/telemetry.retention.js';
 import { archivedKeys, writeArchive } from './retention-archive.js';
 import { parseRetentionDays, refuseUnknownTables } from './retention-days.js';
 import { RetentionHorizonRepository } from './retention-horizon.repository.js';
@@ -199,6 +200,7 @@ export class RetentionService implements OnModuleInit {
     const owned: Array<{ phase: number | null; policy: RetentionPolicy }> = [
       ...PRODUCTION_RETENTION.map((policy) => ({ phase: null, policy })),
       { phase: null, policy: JOB_RUN_RETENTION },
+      ...TELEMETRY_RETENTION.map((policy) => ({ phase: null, policy })),
       ...this.registry.all().flatMap((p) => (p.retention ?? []).map((policy) => ({ phase: p.number, policy }))),
     ];
     return owned.map(({ phase, policy }) => {

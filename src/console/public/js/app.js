@@ -4,6 +4,7 @@ import { errorBox, fill, h } from './dom.js';
 import { GRANTS } from './roles.js';
 import phases from './pages/phases.js';
 import rollbacks from './pages/rollbacks.js';
+import rollouts from './pages/rollouts.js';
 import audit from './pages/audit.js';
 import dashboard from './pages/dashboard.js';
 import kanban from './pages/kanban.js';
@@ -19,7 +20,21 @@ import shadow from './pages/shadow.js';
  * Each page names the least role its API admits (or several, any of which will do); the API
  * still decides. A page with `nav: false` is reached by links only (a token by its id).
  */
-const PAGES = [dashboard, line, jobs, token, station, assignment, kanban, shadow, people, phases, rollbacks, audit];
+const PAGES = [
+  dashboard,
+  line,
+  jobs,
+  token,
+  station,
+  assignment,
+  kanban,
+  shadow,
+  people,
+  phases,
+  rollouts,
+  rollbacks,
+  audit,
+];
 
 const el = {
   nav: document.getElementById('nav'),

@@ -4,6 +4,7 @@ import { api } from '../api.js';
 import { badge, duration, errorBox, facts, fill, h, table, when } from '../dom.js';
 import { STATUS_TONE, stepsTable } from '../rollback-flow.js';
 import { drillsSection } from '../rollback-drills.js';
+import { adviceSection } from '../rollback-advice.js';
 
 export default {
   path: 'rollbacks',
@@ -13,14 +14,16 @@ export default {
     const detail = h('div', { class: 'rollback-detail' });
     const list = h('div', { class: 'card' });
     const drills = drillsSection(ctx);
+    const advice = adviceSection(ctx);
     fill(
       ctx.root,
       h(
         'div',
         { class: 'page-head' },
         h('h1', null, 'Rollback log'),
-        h('button', { type: 'button', onclick: () => Promise.all([load(), drills.load()]) }, 'Refresh'),
+        h('button', { type: 'button', onclick: () => Promise.all([load(), drills.load(), advice.load()]) }, 'Refresh'),
       ),
+      advice.section,
       detail,
       list,
       drills.section,
@@ -83,7 +86,7 @@ export default {
       }
     }
 
-    await Promise.all([load(), drills.load()]);
+    await Promise.all([load(), drills.load(), advice.load()]);
     const wanted = Number(ctx.params.get('id'));
     if (Number.isInteger(wanted) && wanted > 0) await open(wanted);
   },
