@@ -1,4 +1,4 @@
-import { figuresOf } from '../rollout/rollout-evidence.js';
+import { figuresOf, shadowOf } from '../rollout/rollout-evidence.js';
 import type { PathTotals, SignalTotals } from '../telemetry/path-telemetry.types.js';
 import type { PathCounts } from './rollback-advice.js';
 
@@ -15,18 +15,11 @@ export function fallbacksOf(totals: readonly PathTotals[]): number {
   return figuresOf(totals, ['fallback']).fallbacks;
 }
 
-const SHADOW = 'shadow_';
-/** OEM mode would not have acted on the scan: not a comparison (the shadow report leaves it out too). */
-const NOT_COMPARED = new Set(['shadow_not_oem']);
-
 /**
- * A phase's shadow comparisons from its signals, as Phase 8 records them: `shadow_agree`, and one
- * `shadow_<kind>` per kind of disagreement. Null when the phase recorded none in the window.
+ * A phase's shadow comparisons, counted as the rollout guard's shadow gate counts them. Null when
+ * the phase recorded none in the window.
  */
 export function comparisonsOf(signals: readonly SignalTotals[]): { compared: number; disagreed: number } | null {
-  const shadow = signals.filter((s) => s.signal.startsWith(SHADOW) && !NOT_COMPARED.has(s.signal));
-  if (shadow.length === 0) return null;
-  const compared = shadow.reduce((n, s) => n + s.count, 0);
-  const agreed = shadow.find((s) => s.signal === `${SHADOW}agree`)?.count ?? 0;
-  return { compared, disagreed: compared - agreed };
+  const { compared, disagreements } = shadowOf(signals);
+  return compared === 0 ? null : { compared, disagreed: disagreements };
 }
