@@ -34,4 +34,12 @@ describe('settled sums', () => {
     expect(await sums.sum('b', 0, 50)).toEqual([exact(0, 50)]);
     expect(await sums.sum('a', 0, 600)).toEqual([exact(0, 600)]);
   });
+
+  it("reads a month's settled minutes a day per statement, not in one", async () => {
+    const { reads, sums } = counter();
+    expect(await sums.sum('stage', 0, 43_200)).toEqual([exact(0, 43_200)]);
+    const settledReads = reads.slice(0, -1);
+    expect(settledReads).toHaveLength(Math.ceil((43_200 - SETTLE_MINUTES) / 1_440));
+    for (const [from, to] of settledReads) expect(to - from).toBeLessThanOrEqual(1_440);
+  });
 });

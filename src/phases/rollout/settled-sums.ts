@@ -1,3 +1,4 @@
+import { yieldToEventLoop } from '../../common/yield-to-event-loop.js';
 import type { EpochMinute } from '../telemetry/path-telemetry.types.js';
 
 /**
@@ -7,6 +8,7 @@ import type { EpochMinute } from '../telemetry/path-telemetry.types.js';
  */
 export const SETTLE_MINUTES = 10;
 const IDLE_MS = 3_600_000;
+const READ_STEP_MINUTES = 1_440;
 
 interface Entry<T> {
   settledTo: EpochMinute;
@@ -38,9 +40,12 @@ export class SettledSums<T> {
     let entry = this.entries.get(key);
     // a window that moved back (a resumed stage re-reading) starts over
     if (!entry || entry.settledTo > settled) entry = { settledTo: from, sums: [], usedAt: now };
-    if (settled > entry.settledTo) {
-      entry.sums = this.add(entry.sums, await this.read(entry.settledTo, settled));
-      entry.settledTo = settled;
+    // a replica's first pass reads up to a month: a day per statement, yielding between them
+    for (let step = 0; settled > entry.settledTo; step++) {
+      if (step > 0) await yieldToEventLoop();
+      const until = Math.min(settled, entry.settledTo + READ_STEP_MINUTES);
+      entry.sums = this.add(entry.sums, await this.read(entry.settledTo, until));
+      entry.settledTo = until;
     }
     entry.usedAt = now;
     this.entries.set(key, entry);
