@@ -74,7 +74,7 @@ export function latencyGuardrail(
 ): GuardrailResult {
   const ratio = baseline.p95 > 0 ? candidate.p95 / baseline.p95 : 1;
   const evidence = { newP95: candidate.p95, baselineP95: baseline.p95, ratio, newMeanMs: candidate.meanMs };
-  const measured = `p95 new ${String(candidate.p95)} ms vs legacy ${String(baseline.p95)} ms (ratio ${ratio.toFixed(2)})`;
+  const measured = `p95 new ${candidate.p95.toFixed(1)} ms vs legacy ${baseline.p95.toFixed(1)} ms (ratio ${ratio.toFixed(2)})`;
   if (candidate.calls > 0 && candidate.meanMs > T.latency.absoluteMeanMs) {
     return {
       guardrail: 'latency',
