@@ -5,7 +5,7 @@ import { TokenLifecycleService } from '../../src/production/token-lifecycle.serv
 import { PathTelemetryRepository } from '../../src/phases/telemetry/path-telemetry.repository.js';
 import { epochMinute } from '../../src/phases/telemetry/path-telemetry.types.js';
 import { PhaseTelemetry } from '../../src/phases/telemetry/phase-telemetry.service.js';
-import { perSecond, runOnBothDatabases, type BenchTarget } from './runner.js';
+import { perSecond, runOnBothDatabases, timed, type BenchTarget } from './runner.js';
 import { bootMigratedApp, type BenchApp } from './support/app-context.js';
 import { releasedJob, setUpRouteGraph, type RouteGraph } from './support/route-graph.js';
 import { interleavedRounds, median, ratioFigure, roundsFromArgs, timePair } from './stats.js';
@@ -15,10 +15,13 @@ import { interleavedRounds, median, ratioFigure, roundsFromArgs, timePair } from
  * database, one recording (TELEMETRY_FLUSH_MS=1000, so flushes fall inside the timed work)
  * and one not (TELEMETRY_FLUSH_MS=0, the documented off switch); in interleaved rounds each
  * routes a job of TOKENS tokens one move at a time (each move one gated call, Phase 7's flag
- * off: the legacy, manual path). Goal: recording adds at most 5%.
+ * off: the legacy, manual path). Goal: recording adds at most 5%. Beside it, the recording
+ * alone (PhaseTelemetry.call, what a gated call adds in memory) in ns per call, as a share of
+ * a move: the route ratio's noise on a loaded host is wider than this cost.
  */
 const TOKENS = Number(process.env.BENCH_TELEMETRY_TOKENS ?? 500);
 const rounds = roundsFromArgs();
+const RECORDS = 100_000;
 
 async function route(app: BenchApp, graph: RouteGraph, code: string): Promise<() => Promise<void>> {
   const job = await releasedJob(app, graph, code, TOKENS);
@@ -39,6 +42,7 @@ async function bench(target: BenchTarget) {
   try {
     const graph = await setUpRouteGraph(on);
     const goal = { op: '<=' as const, value: 1.05 };
+    const telemetry = on.get(PhaseTelemetry);
     const started = epochMinute(new Date());
     const samples = await interleavedRounds(
       rounds,
@@ -46,7 +50,11 @@ async function bench(target: BenchTarget) {
         const withTelemetry = await route(on, graph, `JT-${i + 1}`);
         const without = await route(off, graph, `JN-${i + 1}`);
         const [onMs, offMs] = await timePair(i, withTelemetry, without);
-        return { onMs, offMs };
+        const recordMs = await timed(() => {
+          for (let k = 0; k < RECORDS; k++) telemetry.call(0, 'bench_record', 'legacy', '', k % 40, false);
+          return Promise.resolve();
+        });
+        return { onMs, offMs, recordNs: (recordMs * 1e6) / RECORDS };
       },
       (s) => [
         ratioFigure(
@@ -67,6 +75,8 @@ async function bench(target: BenchTarget) {
       'moves recorded in the buckets': recorded,
       'moves/s with telemetry (median round)': perSecond(TOKENS, median(samples.map((s) => s.onMs))),
       'moves/s without (median round)': perSecond(TOKENS, median(samples.map((s) => s.offMs))),
+      'recording alone (ns per gated call, median round)': median(samples.map((s) => s.recordNs)).toFixed(0),
+      'recording alone / one move': `${((median(samples.map((s) => s.recordNs)) / 1e6 / (median(samples.map((s) => s.onMs)) / TOKENS)) * 100).toFixed(3)}%`,
       'route time with / without telemetry (goal <= 1.05)': ratioFigure(
         samples.map((s) => s.onMs / s.offMs),
         goal,
