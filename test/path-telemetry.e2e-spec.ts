@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
 import { RUNTIME_FLAG } from '../src/assignment/assignment.schema.js';
 import { Role } from '../src/common/auth/role.js';
-import { DASHBOARD_FLAG } from '../src/dashboard/dashboard.schema.js';
+import { DashboardRefreshService } from '../src/dashboard/dashboard-refresh.service.js';
+import { DASHBOARD_FLAG, VIEWS } from '../src/dashboard/dashboard.schema.js';
 import { PhaseFallback } from '../src/phases/fallback/phase-fallback.service.js';
 import { NO_SCOPE } from '../src/phases/flags/flag-rules.js';
 import { FlagsService } from '../src/phases/flags/flags.service.js';
@@ -232,6 +233,16 @@ describe('path telemetry', () => {
     expect(counts).toMatchObject({ 'path_telemetry.deleted': 5, 'phase_signal.deleted': 5 });
     expect([await older('path_telemetry'), await older('phase_signal')]).toEqual([0, 0]);
     expect((await repo.totals(7, cutoff, now)).filter((t) => t.operation === 'kept').map((t) => t.calls)).toEqual([1]);
+  });
+
+  it("records the phases' signals where they happen: a dashboard refresh and a dashboard read", async () => {
+    const from = epochMinute(new Date());
+    await a.app.get(DashboardRefreshService).refresh({ full: true });
+    await a.http().get('/api/v1/dashboard/bottlenecks').set(a.auth(Role.Viewer)).expect(200);
+    await a.app.get(PhaseTelemetry).flush();
+    const signals = await repo.signals(10, from, epochMinute(new Date()) + 1);
+    expect(signals.find((s) => s.signal === 'refresh_ms')?.count).toBe(VIEWS.length);
+    expect(signals.find((s) => s.signal === 'view_age_s')).toMatchObject({ count: 1 });
   });
 
   it('flushes what a replica holds when it shuts down', async () => {
