@@ -3,7 +3,9 @@ import { RUNTIME_FLAG } from '../src/assignment/assignment.schema.js';
 import { Role } from '../src/common/auth/role.js';
 import { DashboardRefreshService } from '../src/dashboard/dashboard-refresh.service.js';
 import { DASHBOARD_FLAG, VIEWS } from '../src/dashboard/dashboard.schema.js';
+import { PEOPLE_JOBS, PeopleSyncService } from '../src/people/people-sync.service.js';
 import { PhaseFallback } from '../src/phases/fallback/phase-fallback.service.js';
+import type { JobRunContext } from '../src/phases/phase-definition.js';
 import { NO_SCOPE } from '../src/phases/flags/flag-rules.js';
 import { FlagsService } from '../src/phases/flags/flags.service.js';
 import { RetentionService } from '../src/phases/retention/retention.service.js';
@@ -17,7 +19,7 @@ import { waitFor } from './support/wait.js';
 const M = 29_400_000; // an epoch minute in 2025
 const OP = 'telemetry_suite';
 // flushed only when a test says so (or at shutdown): the counts are checked at known moments
-const ENV = { JOBS_ENABLED: 'false', TELEMETRY_FLUSH_MS: '60000', FLAG_REFRESH_MS: '50' };
+const ENV = { JOBS_ENABLED: 'false', TELEMETRY_FLUSH_MS: '60000', FLAG_REFRESH_MS: '50', PEOPLE_API_MAX_RETRIES: '0' };
 
 const bucket = (over: Partial<PathBucketRow>): PathBucketRow => {
   const histogram = emptyHistogram();
@@ -243,6 +245,20 @@ describe('path telemetry', () => {
     const signals = await repo.signals(10, from, epochMinute(new Date()) + 1);
     expect(signals.find((s) => s.signal === 'refresh_ms')?.count).toBe(VIEWS.length);
     expect(signals.find((s) => s.signal === 'view_age_s')).toMatchObject({ count: 1 });
+  });
+
+  it("records Phase 9's sync failures", async () => {
+    const from = epochMinute(new Date());
+    const context = { signal: new AbortController().signal } as JobRunContext;
+    // no People API is configured here: the fetch fails
+    await expect(a.app.get(PeopleSyncService).syncTeams(context)).rejects.toThrow();
+    await a.app.get(PhaseTelemetry).flush();
+    expect(await repo.signals(9, from, epochMinute(new Date()) + 1)).toContainEqual({
+      signal: `${PEOPLE_JOBS.teams}_failed`,
+      count: 1,
+      sum: 1,
+      max: 1,
+    });
   });
 
   it('flushes what a replica holds when it shuts down', async () => {
