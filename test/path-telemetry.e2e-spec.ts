@@ -13,6 +13,7 @@ import { emptyHistogram } from '../src/phases/telemetry/latency-histogram.js';
 import { PathTelemetryRepository } from '../src/phases/telemetry/path-telemetry.repository.js';
 import { epochMinute, type PathBucketRow, type PathTotals } from '../src/phases/telemetry/path-telemetry.types.js';
 import { PhaseTelemetry } from '../src/phases/telemetry/phase-telemetry.service.js';
+import { buildLine, newJob, setFlag } from './assignment-fixture.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { waitFor } from './support/wait.js';
 
@@ -270,5 +271,23 @@ describe('path telemetry', () => {
     expect(await legacyCalls()).toBe(before);
     await b.close();
     expect(await legacyCalls()).toBe(before + 4);
+  });
+
+  it("records Phase 7's assignment decision: candidates found or none", async () => {
+    const from = epochMinute(new Date());
+    await setFlag(a, RUNTIME_FLAG, true);
+    await newJob(a, await buildLine(a, 2), 3);
+    await a.app.get(PhaseTelemetry).flush();
+    const decisions = (await repo.signals(7, from, epochMinute(new Date()) + 1)).filter((s) =>
+      ['candidates_found', 'no_candidate'].includes(s.signal),
+    );
+    // one decision for the spawned batch, whichever way it went
+    expect(decisions.reduce((n, s) => n + s.count, 0)).toBe(1);
+    const spawns = (await repo.totals(7, from, epochMinute(new Date()) + 1)).filter(
+      (t) => t.operation === 'assign_on_spawn',
+    );
+    expect(spawns.map((t) => [t.path, t.reason, t.calls])).toEqual([
+      decisions[0].signal === 'no_candidate' ? ['fallback', 'no_candidate', 1] : ['new', '', 1],
+    ]);
   });
 });
