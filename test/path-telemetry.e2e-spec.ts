@@ -1,8 +1,11 @@
 import { DataSource } from 'typeorm';
 import { RUNTIME_FLAG } from '../src/assignment/assignment.schema.js';
 import { Role } from '../src/common/auth/role.js';
-import { DASHBOARD_FLAG } from '../src/dashboard/dashboard.schema.js';
+import { DashboardRefreshService } from '../src/dashboard/dashboard-refresh.service.js';
+import { DASHBOARD_FLAG, VIEWS } from '../src/dashboard/dashboard.schema.js';
+import { PEOPLE_JOBS, PeopleSyncService } from '../src/people/people-sync.service.js';
 import { PhaseFallback } from '../src/phases/fallback/phase-fallback.service.js';
+import type { JobRunContext } from '../src/phases/phase-definition.js';
 import { NO_SCOPE } from '../src/phases/flags/flag-rules.js';
 import { FlagsService } from '../src/phases/flags/flags.service.js';
 import { RetentionService } from '../src/phases/retention/retention.service.js';
@@ -10,13 +13,14 @@ import { emptyHistogram } from '../src/phases/telemetry/latency-histogram.js';
 import { PathTelemetryRepository } from '../src/phases/telemetry/path-telemetry.repository.js';
 import { epochMinute, type PathBucketRow, type PathTotals } from '../src/phases/telemetry/path-telemetry.types.js';
 import { PhaseTelemetry } from '../src/phases/telemetry/phase-telemetry.service.js';
+import { buildLine, newJob, setFlag } from './assignment-fixture.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { waitFor } from './support/wait.js';
 
 const M = 29_400_000; // an epoch minute in 2025
 const OP = 'telemetry_suite';
 // flushed only when a test says so (or at shutdown): the counts are checked at known moments
-const ENV = { JOBS_ENABLED: 'false', TELEMETRY_FLUSH_MS: '60000', FLAG_REFRESH_MS: '50' };
+const ENV = { JOBS_ENABLED: 'false', TELEMETRY_FLUSH_MS: '60000', FLAG_REFRESH_MS: '50', PEOPLE_API_MAX_RETRIES: '0' };
 
 const bucket = (over: Partial<PathBucketRow>): PathBucketRow => {
   const histogram = emptyHistogram();
@@ -234,6 +238,30 @@ describe('path telemetry', () => {
     expect((await repo.totals(7, cutoff, now)).filter((t) => t.operation === 'kept').map((t) => t.calls)).toEqual([1]);
   });
 
+  it("records the phases' signals where they happen: a dashboard refresh and a dashboard read", async () => {
+    const from = epochMinute(new Date());
+    await a.app.get(DashboardRefreshService).refresh({ full: true });
+    await a.http().get('/api/v1/dashboard/bottlenecks').set(a.auth(Role.Viewer)).expect(200);
+    await a.app.get(PhaseTelemetry).flush();
+    const signals = await repo.signals(10, from, epochMinute(new Date()) + 1);
+    expect(signals.find((s) => s.signal === 'refresh_ms')?.count).toBe(VIEWS.length);
+    expect(signals.find((s) => s.signal === 'view_age_s')).toMatchObject({ count: 1 });
+  });
+
+  it("records Phase 9's sync failures", async () => {
+    const from = epochMinute(new Date());
+    const context = { signal: new AbortController().signal } as JobRunContext;
+    // no People API is configured here: the fetch fails
+    await expect(a.app.get(PeopleSyncService).syncTeams(context)).rejects.toThrow();
+    await a.app.get(PhaseTelemetry).flush();
+    expect(await repo.signals(9, from, epochMinute(new Date()) + 1)).toContainEqual({
+      signal: `${PEOPLE_JOBS.teams}_failed`,
+      count: 1,
+      sum: 1,
+      max: 1,
+    });
+  });
+
   it('flushes what a replica holds when it shuts down', async () => {
     const from = epochMinute(new Date());
     const legacyCalls = async () =>
@@ -243,5 +271,23 @@ describe('path telemetry', () => {
     expect(await legacyCalls()).toBe(before);
     await b.close();
     expect(await legacyCalls()).toBe(before + 4);
+  });
+
+  it("records Phase 7's assignment decision: candidates found or none", async () => {
+    const from = epochMinute(new Date());
+    await setFlag(a, RUNTIME_FLAG, true);
+    await newJob(a, await buildLine(a, 2), 3);
+    await a.app.get(PhaseTelemetry).flush();
+    const decisions = (await repo.signals(7, from, epochMinute(new Date()) + 1)).filter((s) =>
+      ['candidates_found', 'no_candidate'].includes(s.signal),
+    );
+    // one decision for the spawned batch, whichever way it went
+    expect(decisions.reduce((n, s) => n + s.count, 0)).toBe(1);
+    const spawns = (await repo.totals(7, from, epochMinute(new Date()) + 1)).filter(
+      (t) => t.operation === 'assign_on_spawn',
+    );
+    expect(spawns.map((t) => [t.path, t.reason, t.calls])).toEqual([
+      decisions[0].signal === 'no_candidate' ? ['fallback', 'no_candidate', 1] : ['new', '', 1],
+    ]);
   });
 });

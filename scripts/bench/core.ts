@@ -3,15 +3,11 @@ import Database from 'better-sqlite3';
 import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { insertChunkRows, toDbTime, type Dialect } from '../../src/database/dialect.js';
-import { AccountsService } from '../../src/production/accounts.service.js';
-import { AssignmentPlansService } from '../../src/production/assignment-plans.service.js';
 import { DagRoutingService } from '../../src/production/dag-routing.service.js';
-import { NodeKind } from '../../src/production/entities/production-graph.entity.js';
-import { GraphsService } from '../../src/production/graphs.service.js';
-import { JobsService } from '../../src/production/jobs.service.js';
 import { TokenLifecycleService, tokenSerial } from '../../src/production/token-lifecycle.service.js';
-import { perSecond, present, runOnBothDatabases, timed, type BenchTarget, type FreshDatabase } from './runner.js';
+import { perSecond, runOnBothDatabases, timed, type BenchTarget, type FreshDatabase } from './runner.js';
 import { bootMigratedApp, type BenchApp as App } from './support/app-context.js';
+import { releasedJob, setUpRouteGraph, type ReleasedJob, type RouteGraph } from './support/route-graph.js';
 import { interleavedRounds, median, ratioFigure, roundsFromArgs, timePair } from './stats.js';
 
 /**
@@ -24,61 +20,12 @@ import { interleavedRounds, median, ratioFigure, roundsFromArgs, timePair } from
 const TOKENS = Number(process.env.BENCH_CORE_TOKENS ?? 1_000);
 const rounds = roundsFromArgs();
 
-interface Setup {
-  graphId: number;
-  startId: number;
-  nextId: number;
-  operatorId: number;
-}
+type Setup = RouteGraph;
+type Job = ReleasedJob;
 
-interface Job {
-  id: number;
-  code: string;
-}
-
-/** Boots the app on `db`, builds the bench graph and plans through the services. */
 async function bootAndSetUp(db: FreshDatabase) {
   const app = await bootMigratedApp(db.env);
-  const graphs = app.get(GraphsService);
-  const graph = await graphs.create({
-    code: 'BENCH',
-    name: 'bench',
-    nodes: [
-      { code: 'S', name: 'S', kind: NodeKind.Start },
-      { code: 'A', name: 'A', kind: NodeKind.Work },
-      { code: 'E', name: 'E', kind: NodeKind.End },
-    ],
-    edges: [
-      { from: 'S', to: 'A' },
-      { from: 'A', to: 'E' },
-    ],
-  });
-  const ids = new Map(graph.nodes.map((n) => [n.code, n.id]));
-  const node = (code: string) => present(ids.get(code), `node ${code}`);
-  const operator = await app.get(AccountsService).createOperator({ code: 'OP-B', name: 'bench' });
-  const plans = app.get(AssignmentPlansService);
-  await plans.setNodePlan(node('S'), { operatorCode: 'OP-B' });
-  await plans.setNodePlan(node('A'), { operatorCode: 'OP-B' });
-  const setup: Setup = {
-    graphId: graph.graph.id,
-    startId: node('S'),
-    nextId: node('A'),
-    operatorId: operator.id,
-  };
-  return { app, setup };
-}
-
-/** A released job of TOKENS pieces, made through the services (not timed: both sides start from one). */
-async function releasedJob(app: App, setup: Setup, code: string): Promise<Job> {
-  const jobs = app.get(JobsService);
-  const job = await jobs.create({
-    code,
-    graphId: setup.graphId,
-    productCode: 'P',
-    quantity: TOKENS,
-  });
-  await jobs.release(job.id);
-  return { id: job.id, code: job.code };
+  return { app, setup: await setUpRouteGraph(app) };
 }
 
 /** Spawn and moves through the framework's services. */
@@ -256,8 +203,8 @@ async function bench(target: BenchTarget) {
     const samples = await interleavedRounds(
       rounds,
       async (i) => {
-        const ours = await releasedJob(app, setup, `JB-${i + 1}`);
-        const theirs = await releasedJob(app, setup, `JF-${i + 1}`);
+        const ours = await releasedJob(app, setup, `JB-${i + 1}`, TOKENS);
+        const theirs = await releasedJob(app, setup, `JF-${i + 1}`, TOKENS);
         let f = { spawnMs: 0, moveMs: 0 };
         let r = { spawnMs: 0, moveMs: 0 };
         await timePair(

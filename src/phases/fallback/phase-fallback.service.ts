@@ -4,6 +4,7 @@ import { MetricsService } from '../../common/metrics/metrics.service.js';
 import type { FlagContext } from '../flags/flag-rules.js';
 import { FlagsService } from '../flags/flags.service.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
+import { NO_REASON } from '../telemetry/path-telemetry.types.js';
 import { PhaseTelemetry } from '../telemetry/phase-telemetry.service.js';
 
 /** Returned by a new path that cannot decide (for example `no_candidate`): the legacy path runs. */
@@ -69,7 +70,7 @@ export class PhaseFallback {
 
   async run<T>(call: GatedCall<T>): Promise<GatedResult<T>> {
     const started = performance.now();
-    const trace: Trace = { path: 'legacy', reason: '' };
+    const trace: Trace = { path: 'legacy', reason: NO_REASON };
     let failed = true;
     try {
       const result = await this.gated(call, trace);
