@@ -4,15 +4,13 @@ import { MetricsService } from '../../common/metrics/metrics.service.js';
 import type { FlagContext } from '../flags/flag-rules.js';
 import { FlagsService } from '../flags/flags.service.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
-import { NO_REASON } from '../telemetry/path-telemetry.types.js';
+import { NO_REASON, type PathTaken } from '../telemetry/path-telemetry.types.js';
 import { PhaseTelemetry } from '../telemetry/phase-telemetry.service.js';
 
 /** Returned by a new path that cannot decide (for example `no_candidate`): the legacy path runs. */
 export class Decline {
   constructor(readonly reason: string) {}
 }
-
-export type PathTaken = 'new' | 'legacy' | 'fallback';
 
 export interface GatedResult<T> {
   value: T;

@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { dialectOf, insertChunkRows, intDiv, toDbTime, upsertAddingStatement } from '../../database/dialect.js';
-import type { PathTaken } from '../fallback/phase-fallback.service.js';
 import { HISTOGRAM_COLUMNS, type Histogram, p95 } from './latency-histogram.js';
 import type {
   EpochMinute,
   PathBucketRow,
+  PathTaken,
   PathTotals,
   SeriesPoint,
   SignalRow,

@@ -1,5 +1,7 @@
-import type { PathTaken } from '../fallback/phase-fallback.service.js';
 import type { Histogram } from './latency-histogram.js';
+
+/** Which path a gated call took: the flag and rules chose the new one, or the legacy one, or the new one failed or declined. */
+export type PathTaken = 'new' | 'legacy' | 'fallback';
 
 /** Unix epoch minutes (UTC): the time unit of every telemetry bucket. */
 export type EpochMinute = number;

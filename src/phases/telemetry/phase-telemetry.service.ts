@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { MetricsService } from '../../common/metrics/metrics.service.js';
 import { AppMode, Environment } from '../../config/environment.js';
 import { inTransaction } from '../../database/transaction.js';
-import type { PathTaken } from '../fallback/phase-fallback.service.js';
+import type { PathTaken } from './path-telemetry.types.js';
 import { PathTelemetryRepository } from './path-telemetry.repository.js';
 import { TelemetryAggregator } from './telemetry-aggregator.js';
 

@@ -1,6 +1,5 @@
-import type { PathTaken } from '../fallback/phase-fallback.service.js';
 import { addHistogram, bucketOf, emptyHistogram } from './latency-histogram.js';
-import { epochMinute, type PathBucketRow, type SignalRow } from './path-telemetry.types.js';
+import { epochMinute, type PathBucketRow, type PathTaken, type SignalRow } from './path-telemetry.types.js';
 
 /** The width of the tables' operation, reason and signal columns. */
 const NAME_LENGTH = 64;
