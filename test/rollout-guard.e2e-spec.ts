@@ -6,10 +6,11 @@ import { ROLLOUT_GUARD_JOB, RolloutGuard } from '../src/phases/rollout/rollout-g
 import { RolloutService } from '../src/phases/rollout/rollout.service.js';
 import { emptyHistogram } from '../src/phases/telemetry/latency-histogram.js';
 import { PathTelemetryRepository } from '../src/phases/telemetry/path-telemetry.repository.js';
+import { PhaseTelemetry } from '../src/phases/telemetry/phase-telemetry.service.js';
 import { epochMinute, type PathBucketRow } from '../src/phases/telemetry/path-telemetry.types.js';
 import { buildPhasesCli, runPhasesCli } from './support/phases-cli-build.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { samplePhases } from './support/test-phases.js';
+import { SamplePhase91, sampleNewPath, samplePhases } from './support/test-phases.js';
 import { startWebhookReceiver } from './support/webhook-receiver.js';
 import { waitFor } from './support/wait.js';
 
@@ -125,7 +126,15 @@ describe('rollout plans and their guard', () => {
 
   it('a regression in the new path: one guard run rolls the phase back, and the log and the webhook say why', async () => {
     const started = new Date((await view(planId)).plan.stageStartedAt);
-    await telemetry.addBuckets([bucket(started, 91, 'new', 300), bucket(started, 91, 'fallback', 6)]);
+    // the regression, injected into the sample phase's real gated calls: each falls back, recorded by the telemetry
+    const sample = t.app.get(SamplePhase91);
+    sampleNewPath.failing = true;
+    try {
+      for (let i = 0; i < 6; i++) expect(await sample.work()).toBe('legacy');
+    } finally {
+      sampleNewPath.failing = false;
+    }
+    await t.app.get(PhaseTelemetry).flush();
     expect(await guard.run({ signal }, new Date(started.getTime() + 10 * 60_000))).toEqual({ rollback: 1 });
 
     const [entry] = await t.app.get(RollbackLog).list();

@@ -5,6 +5,8 @@ import type { AppExtras } from '../../src/app.module.js';
 import { datetimeColumn, dialectOf, toDbTime } from '../../src/database/dialect.js';
 import { dropPhaseSchema, phaseSchema } from '../../src/phases/guard/migration-guard.js';
 import { Phase, PhaseDefinition, JobRunContext } from '../../src/phases/phase-definition.js';
+import { PhaseFallback } from '../../src/phases/fallback/phase-fallback.service.js';
+import { NO_SCOPE } from '../../src/phases/flags/flag-rules.js';
 import { PhasesModule } from '../../src/phases/phases.module.js';
 
 /**
@@ -84,6 +86,9 @@ export class Phase92Sample1799000100000 implements MigrationInterface {
 /** Test knob: how long each run of the sample job takes. */
 export const sampleJobTiming = { durationMs: 0 };
 
+/** Test knob: the sample's new path throws while this is set (a regression injected on demand). */
+export const sampleNewPath = { failing: false };
+
 @Phase({ migrations: [Phase91Sample1799000000000] })
 export class SamplePhase91 implements PhaseDefinition {
   readonly number = 91;
@@ -107,7 +112,23 @@ export class SamplePhase91 implements PhaseDefinition {
   readonly dataLossRisk = 'medium' as const;
   readonly legacyFallback = 'nothing: the sample has no legacy path';
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly fallback: PhaseFallback,
+  ) {}
+
+  /** One gated call behind `sample_runtime`, as a phase's hot path makes them (recorded in the path telemetry). */
+  async work(): Promise<'new' | 'legacy'> {
+    const { value } = await this.fallback.run({
+      flag: 'sample_runtime',
+      operation: 'sample_work',
+      context: NO_SCOPE,
+      newPath: () =>
+        sampleNewPath.failing ? Promise.reject(new Error('injected regression')) : Promise.resolve('new' as const),
+      legacy: () => Promise.resolve('legacy' as const),
+    });
+    return value;
+  }
 
   async inFlight() {
     return { count: 0, description: 'sample work is instantaneous' };
