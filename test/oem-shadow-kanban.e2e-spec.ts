@@ -2,6 +2,10 @@ import { DataSource } from 'typeorm';
 import { Role } from '../src/common/auth/role.js';
 import { OemKanbanService } from '../src/oem/oem-kanban.service.js';
 import { FlagsService } from '../src/phases/flags/flags.service.js';
+import { shadowOf } from '../src/phases/rollout/rollout-evidence.js';
+import { PathTelemetryRepository } from '../src/phases/telemetry/path-telemetry.repository.js';
+import { epochMinute } from '../src/phases/telemetry/path-telemetry.types.js';
+import { PhaseTelemetry } from '../src/phases/telemetry/phase-telemetry.service.js';
 import { createLine, startJob, tokensOf, type Line } from './production-fixtures.js';
 import { sleep } from './support/wait.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -27,6 +31,7 @@ describe('Phase 8 OEM: shadow run and Kanban', () => {
   afterAll(() => t.close());
 
   it('shadow run: scans stay manual, nothing OEM is applied; each scan is judged against the step progress OEM mode would have made', async () => {
+    const began = new Date();
     // SHADOW jobs' token serials (SJ-<n>-0001) name the job: the rule finds the ticket linked to it; ST-X serves no node
     for (const stationCode of ['ST-S', 'ST-A', 'ST-Q', 'ST-P', 'ST-X']) {
       await t
@@ -127,6 +132,18 @@ describe('Phase 8 OEM: shadow run and Kanban', () => {
     });
     expect(Object.keys(report.discrepancies).sort()).toEqual(['manual_refused', 'out_of_order']);
     expect(report.agreementRate).toBeCloseTo(10 / 13);
+    // the same judgements reach the path telemetry as Phase 8's signals, which the rollout guard's shadow gate reads
+    await t.app.get(PhaseTelemetry).flush();
+    const signals = await t.app
+      .get(PathTelemetryRepository)
+      .signals(8, epochMinute(began), epochMinute(new Date()) + 1);
+    expect(Object.fromEntries(signals.map((x) => [x.signal, x.count]))).toEqual({
+      shadow_agree: 10,
+      shadow_out_of_order: 1,
+      shadow_manual_refused: 2,
+      shadow_not_oem: 1,
+    });
+    expect(shadowOf(signals)).toEqual({ compared: 13, disagreements: 3 });
     const examples = (kind: string) => report.examples.filter((e: { kind: string }) => e.kind === kind);
     expect(examples('out_of_order')).toMatchObject([
       {
