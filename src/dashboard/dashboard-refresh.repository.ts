@@ -5,11 +5,22 @@ import { dialectOf, execute, fromDbTime, insertIgnore, toDbTime } from '../datab
 import { insertSelectWithoutLocks } from '../database/transaction.js';
 import type { ViewName } from './dashboard.schema.js';
 import { RefreshState } from './entities/refresh-state.entity.js';
-import { HISTORY_VIEWS, type BuildContext, type HistoryView, type Statement } from './view-sql.js';
+import {
+  HISTORY_VIEWS,
+  partitionCopy,
+  visibleRows,
+  type BuildContext,
+  type HistoryView,
+  type PartitionCopy,
+  type Statement,
+} from './view-sql.js';
 
 /** What the flip records about the generation it makes current. */
 export interface FlipTo {
   generation: number;
+  /** History views: the generation that holds the partitions before `splitKey`; null for none. */
+  base: number | null;
+  splitKey: string | null;
   refreshedAt: Date;
   durationMs: number;
   watermark: number;
@@ -99,8 +110,9 @@ export class DashboardRefreshRepository {
   async flip(view: ViewName, from: number, to: FlipTo): Promise<boolean> {
     const flipped = await execute(
       this.dataSource,
-      `UPDATE mv_refresh_state SET generation = ?, refreshed_at = ?, duration_ms = ?, watermark_event_id = ?, mode = ? WHERE view_name = ? AND generation = ?`,
-      [to.generation, toDbTime(to.refreshedAt), to.durationMs, to.watermark, to.mode, view, from],
+      `UPDATE mv_refresh_state SET generation = ?, base_generation = ?, split_key = ?, refreshed_at = ?, duration_ms = ?, watermark_event_id = ?, mode = ?
+       WHERE view_name = ? AND generation = ?`,
+      [to.generation, to.base, to.splitKey, toDbTime(to.refreshedAt), to.durationMs, to.watermark, to.mode, view, from],
     );
     return flipped === 1;
   }
@@ -109,9 +121,32 @@ export class DashboardRefreshRepository {
     await this.dataSource.query(`DELETE FROM ${view} WHERE generation = ?`, [generation]);
   }
 
-  /** Sweeps every generation but `current`: the half-written rows of a refresh that failed. */
-  async deleteAllBut(view: ViewName, current: number): Promise<void> {
-    await this.dataSource.query(`DELETE FROM ${view} WHERE generation <> ?`, [current]);
+  copyPartitions(view: HistoryView, copy: PartitionCopy): Promise<void> {
+    return this.run(partitionCopy(view, dialectOf(this.dataSource), copy));
+  }
+
+  /** A history view's partitions from `since` on, in `generation` (through the (generation, partition) index). */
+  async deletePartitions(view: HistoryView, generation: number, since: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM ${view} WHERE generation = ? AND ${HISTORY_VIEWS[view].partition} >= ?`, [
+      generation,
+      since,
+    ]);
+  }
+
+  /**
+   * Sweeps every generation but those in `keep`: the half-written rows of a refresh that failed.
+   * Each range between two kept generations is a range of the primary key, so the sweep reads
+   * only what it deletes.
+   */
+  async deleteAllBut(view: ViewName, keep: number[]): Promise<void> {
+    const kept = [...new Set(keep)].sort((a, b) => a - b);
+    await this.dataSource.query(`DELETE FROM ${view} WHERE generation < ?`, [kept[0]]);
+    for (let i = 1; i < kept.length; i++)
+      await this.dataSource.query(`DELETE FROM ${view} WHERE generation > ? AND generation < ?`, [
+        kept[i - 1],
+        kept[i],
+      ]);
+    await this.dataSource.query(`DELETE FROM ${view} WHERE generation > ?`, [kept[kept.length - 1]]);
   }
 
   async countGeneration(view: ViewName, generation: number): Promise<number> {
@@ -123,16 +158,16 @@ export class DashboardRefreshRepository {
   }
 
   /**
-   * Rows of `view` whose figures differ between generation `found` and generation `expected`,
-   * or that only one of them has: how many, and the first `sample` of them.
+   * Rows of `view` whose figures differ between generation `expected` and the rows readers see
+   * now, or that only one of them has: how many, and the first `sample` of them.
    */
   async differences(
     view: HistoryView,
     expected: number,
-    found: number,
     sample: number,
   ): Promise<{ count: number; sample: Difference[] }> {
     const { key, figures } = HISTORY_VIEWS[view];
+    const found = `(SELECT v.* FROM ${view} v JOIN mv_refresh_state s ON s.view_name = '${view}' AND ${visibleRows(view, 'v', 's')})`;
     const sameKey = key.map((k) => `e.${k} = f.${k}`).join(' AND ');
     // equal, or both null, in every dialect
     const sameFigures = figures.map((c) => `(e.${c} = f.${c} OR (e.${c} IS NULL AND f.${c} IS NULL))`).join(' AND ');
@@ -146,12 +181,12 @@ export class DashboardRefreshRepository {
       ].join(', ');
     const rows = `
       SELECT ${columns('e', `CASE WHEN f.${key[0]} IS NULL THEN 0 ELSE 1 END`, 'e')}
-      FROM ${view} e LEFT JOIN ${view} f ON f.generation = ? AND ${sameKey}
+      FROM ${view} e LEFT JOIN ${found} f ON ${sameKey}
       WHERE e.generation = ? AND (f.${key[0]} IS NULL OR NOT (${sameFigures}))
       UNION ALL
-      SELECT ${columns('f', '1', null)} FROM ${view} f
-      WHERE f.generation = ? AND NOT EXISTS (SELECT 1 FROM ${view} e WHERE e.generation = ? AND ${sameKey})`;
-    const params = [found, expected, found, expected];
+      SELECT ${columns('f', '1', null)} FROM ${found} f
+      WHERE NOT EXISTS (SELECT 1 FROM ${view} e WHERE e.generation = ? AND ${sameKey})`;
+    const params = [expected, expected];
     const [{ total }] = await this.dataSource.query<[{ total: number | string }]>(
       `SELECT COUNT(*) AS total FROM (${rows}) d`,
       params,

@@ -8,7 +8,7 @@ import { DashboardRefreshService } from './dashboard-refresh.service.js';
 import { VIEWS, type ViewName } from './dashboard.schema.js';
 import type { RefreshState } from './entities/refresh-state.entity.js';
 import { toDbTime } from '../database/dialect.js';
-import type { BuildContext, Statement } from './view-sql.js';
+import type { BuildContext, HistoryView, PartitionCopy, Statement } from './view-sql.js';
 
 type Method =
   | 'latestEventId'
@@ -22,6 +22,8 @@ type Method =
   | 'flip'
   | 'deleteGeneration'
   | 'deleteAllBut'
+  | 'deletePartitions'
+  | 'copyPartitions'
   | 'countGeneration';
 
 /** A mv_refresh_state row as plain data, which the fake copies out as a read of the table would. */
@@ -43,6 +45,8 @@ class FakeRefreshRepository implements Pick<DashboardRefreshRepository, Method> 
   readonly rows = new Map<string, number>();
   /** Set to make the next flip of this view find its generation replaced. */
   replaced?: ViewName;
+  /** Per view, the partitions its refreshes copied and deleted, in order. */
+  readonly moved: Array<{ view: ViewName; copy?: PartitionCopy; deleted?: { generation: number; since: string } }> = [];
 
   async latestEventId(): Promise<number> {
     return Math.max(0, ...this.events.map((e) => e.id));
@@ -58,6 +62,8 @@ class FakeRefreshRepository implements Pick<DashboardRefreshRepository, Method> 
       this.states.set(view, {
         viewName: view,
         generation: 0,
+        baseGeneration: null,
+        splitKey: null,
         refreshedAt: null,
         durationMs: null,
         watermarkEventId: null,
@@ -97,6 +103,8 @@ class FakeRefreshRepository implements Pick<DashboardRefreshRepository, Method> 
     if (this.replaced === view || state.generation !== from) return false;
     Object.assign(state, {
       generation: to.generation,
+      baseGeneration: to.base,
+      splitKey: to.splitKey,
       refreshedAt: to.refreshedAt,
       durationMs: to.durationMs,
       watermarkEventId: to.watermark,
@@ -109,9 +117,17 @@ class FakeRefreshRepository implements Pick<DashboardRefreshRepository, Method> 
     this.rows.delete(`${view}:${generation}`);
   }
 
-  async deleteAllBut(view: ViewName, current: number): Promise<void> {
+  async deleteAllBut(view: ViewName, keep: number[]): Promise<void> {
     for (const key of [...this.rows.keys()])
-      if (key.startsWith(`${view}:`) && key !== `${view}:${current}`) this.rows.delete(key);
+      if (key.startsWith(`${view}:`) && !keep.some((k) => key === `${view}:${k}`)) this.rows.delete(key);
+  }
+
+  async deletePartitions(view: HistoryView, generation: number, since: string): Promise<void> {
+    this.moved.push({ view, deleted: { generation, since } });
+  }
+
+  async copyPartitions(view: HistoryView, copy: PartitionCopy): Promise<void> {
+    this.moved.push({ view, copy });
   }
 
   async countGeneration(view: ViewName, generation: number): Promise<number> {
@@ -129,10 +145,9 @@ const metrics = { counter: () => ({ inc: () => undefined }) } as unknown as Metr
 const HOUR = 60 * MINUTE;
 const floorTo = (time: number, unit: number) => new Date(Math.floor(time / unit) * unit);
 
-/** Where the view's last refresh kept the previous generation's partitions up to; null when it kept none. */
+/** Up to where the view's last refresh left the partitions in its base generation; null when it kept none. */
 function keptUpTo(repo: FakeRefreshRepository, view: ViewName): unknown {
-  const kept = repo.built.get(view)!.filter((b) => !b.statement.sql.includes('token_event'));
-  return kept.length ? kept[0].statement.params[2] : null;
+  return repo.states.get(view)!.splitKey;
 }
 
 function refresher() {
@@ -154,7 +169,7 @@ describe('DashboardRefreshService', () => {
 
     for (const view of VIEWS) {
       expect(repo.built.get(view)!.map((b) => b.context)).toEqual([
-        expect.objectContaining({ generation: 1, previous: 0, watermark: 7 }),
+        expect.objectContaining({ generation: 1, kept: null, watermark: 7 }),
       ]);
       expect(keptUpTo(repo, view)).toBeNull();
       expect(repo.states.get(view)).toMatchObject({ generation: 1, watermarkEventId: 7, mode: 'full' });
@@ -171,7 +186,10 @@ describe('DashboardRefreshService', () => {
 
     expect(await service.refresh({ full: false })).toMatchObject({ views_refreshed: 4, incremental: 2 });
 
-    expect(repo.built.get('mv_token_flow_summary')![0].context).toMatchObject({ generation: 2, previous: 1 });
+    expect(repo.built.get('mv_token_flow_summary')![0].context).toMatchObject({
+      generation: 2,
+      kept: { generation: 1 },
+    });
     expect(keptUpTo(repo, 'mv_token_flow_summary')).toBe(toDbTime(floorTo(lastRefresh - 60 * MINUTE, HOUR)));
     expect(keptUpTo(repo, 'mv_cycle_time_analytics')).toBe(
       toDbTime(floorTo(lastRefresh - 60 * MINUTE, 24 * HOUR)).slice(0, 10),
@@ -179,7 +197,34 @@ describe('DashboardRefreshService', () => {
     expect(keptUpTo(repo, 'mv_node_bottlenecks')).toBeNull();
     expect(repo.states.get('mv_cycle_time_analytics')!.mode).toBe('incremental');
     expect(repo.states.get('mv_team_workload')!.mode).toBe('full');
-    expect(repo.rows.has('mv_token_flow_summary:1')).toBe(false);
+    // the full build's generation becomes the base: its closed partitions stay, its recomputed ones go
+    expect(repo.states.get('mv_token_flow_summary')).toMatchObject({ generation: 2, baseGeneration: 1 });
+    expect(repo.rows.has('mv_token_flow_summary:1')).toBe(true);
+    expect(repo.moved.filter((m) => m.view === 'mv_token_flow_summary')).toEqual([
+      { view: 'mv_token_flow_summary', deleted: { generation: 1, since: keptUpTo(repo, 'mv_token_flow_summary') } },
+    ]);
+    expect(repo.rows.has('mv_node_bottlenecks:1')).toBe(false);
+  });
+
+  it('moves only the partitions between the last split and the new one into the base generation', async () => {
+    const { repo, service } = refresher();
+    await service.refresh({ full: false });
+    const first = repo.states.get('mv_token_flow_summary')!.refreshedAt!.getTime();
+    repo.events.push({ id: 1, occurredAt: new Date(first - 2 * HOUR) });
+    await service.refresh({ full: false });
+    const split = keptUpTo(repo, 'mv_token_flow_summary') as string;
+    repo.moved.length = 0;
+
+    await service.refresh({ full: false });
+
+    const now = keptUpTo(repo, 'mv_token_flow_summary');
+    expect(repo.states.get('mv_token_flow_summary')).toMatchObject({ generation: 3, baseGeneration: 1 });
+    expect(repo.moved.filter((m) => m.view === 'mv_token_flow_summary')).toEqual([
+      { view: 'mv_token_flow_summary', deleted: { generation: 1, since: split } },
+      { view: 'mv_token_flow_summary', copy: { from: 2, to: 1, since: split, until: now } },
+      { view: 'mv_token_flow_summary', deleted: { generation: 1, since: now } },
+    ]);
+    expect(repo.rows.has('mv_token_flow_summary:2')).toBe(false);
   });
 
   it('without new events, an incremental refresh starts at the late-commit margin before the last refresh', async () => {
@@ -212,7 +257,7 @@ describe('DashboardRefreshService', () => {
 
     await service.refresh({ full: true });
 
-    const ranges = repo.built.get('mv_token_flow_summary')!.map((b) => b.statement.params.slice(2, 4));
+    const ranges = repo.built.get('mv_token_flow_summary')!.map((b) => b.statement.params.slice(4, 6));
     const hour = (h: number) => toDbTime(new Date(Date.UTC(2026, 0, 1, h)));
     // hour 8 holds more than two events: its chunk still ends at the next hour; the last chunk is open (then the watermark)
     expect(ranges).toEqual([

@@ -20,6 +20,11 @@ export function forceIndex(dialect: Dialect, index: string): string {
   return dialect === 'mysql' ? `FORCE INDEX (${index})` : `INDEXED BY ${index}`;
 }
 
+/** The name forceIndex takes for a table's primary key (on SQLite, the index it creates for a composite one). */
+export function primaryKeyIndex(dialect: Dialect, table: string): string {
+  return dialect === 'mysql' ? 'PRIMARY' : `sqlite_autoindex_${table}_1`;
+}
+
 /**
  * Timestamps are stored as UTC 'YYYY-MM-DD HH:MM:SS.mmm' on both databases (TypeORM's own
  * format for SQLite; DATETIME(3) on MySQL with timezone 'Z'), so raw SQL passes this string.
