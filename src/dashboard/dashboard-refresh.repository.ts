@@ -27,6 +27,12 @@ export interface FlipTo {
   mode: 'full' | 'incremental';
 }
 
+/** A point in token_event's (occurred_at, id) order; without an id, the first event at or after `at`. */
+export interface EventBound {
+  at: Date;
+  id?: number;
+}
+
 /** A row two generations of a history view disagree on: null figures where one of them lacks the row. */
 export interface Difference {
   key: Record<string, unknown>;
@@ -83,15 +89,18 @@ export class DashboardRefreshRepository {
   }
 
   /**
-   * When the event `skip` places after the first one at or after `from` occurred (through the
-   * index on occurred_at): where a chunk of that many events ends. Null when fewer are left.
+   * The event `skip` places after the first one at or after `from` in (occurred_at, id) order
+   * (through the index on occurred_at, which holds the id): where a chunk of that many events
+   * ends. Null when fewer are left.
    */
-  async eventTimeAfter(from: Date, skip: number): Promise<Date | null> {
-    const rows = await this.dataSource.query<Array<{ occurred_at: string | Date }>>(
-      `SELECT occurred_at FROM token_event WHERE occurred_at >= ? ORDER BY occurred_at LIMIT 1 OFFSET ${Math.floor(skip)}`,
-      [toDbTime(from)],
+  async eventAfter(from: EventBound, skip: number): Promise<EventBound | null> {
+    const at = toDbTime(from.at);
+    const rows = await this.dataSource.query<Array<{ occurred_at: string | Date; id: number | string }>>(
+      `SELECT occurred_at, id FROM token_event WHERE occurred_at >= ? ${from.id === undefined ? '' : 'AND (occurred_at > ? OR id >= ?)'}
+       ORDER BY occurred_at, id LIMIT 1 OFFSET ${Math.floor(skip)}`,
+      from.id === undefined ? [at] : [at, at, from.id],
     );
-    return rows.length ? fromDbTime(rows[0].occurred_at) : null;
+    return rows.length ? { at: fromDbTime(rows[0].occurred_at), id: Number(rows[0].id) } : null;
   }
 
   /** When the earliest event occurred (an index lookup); null without events. */

@@ -4,7 +4,7 @@ import { CronTime } from 'cron';
 import type { Counter } from 'prom-client';
 import { Environment } from '../config/environment.js';
 import type { JobCounts } from '../phases/phase-definition.js';
-import { DashboardRefreshRepository } from './dashboard-refresh.repository.js';
+import { DashboardRefreshRepository, type EventBound } from './dashboard-refresh.repository.js';
 import { yieldToEventLoop } from '../common/yield-to-event-loop.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { RetentionHorizonRepository } from '../phases/retention/retention-horizon.repository.js';
@@ -265,15 +265,29 @@ export class DashboardRefreshService {
         const earliest = await this.views.earliestEvent();
         from = earliest && floorTo(earliest, unitMs);
       }
-      for (let i = 0; from; i++) {
-        const next = await this.views.eventTimeAfter(from, this.chunkEvents);
-        const until = next && new Date(Math.max(floorTo(next, unitMs).getTime(), from.getTime() + unitMs));
-        const range = { from, until };
+      for (let i = 0, at: EventBound | null = from && { at: from }; at; i++) {
+        const end = this.chunkEnd(view, at, await this.views.eventAfter(at, this.chunkEvents));
+        const range = { from: at.at, fromId: at.id, until: end?.at ?? null, untilId: end?.id };
         await this.step(`${view}:${i}`, () => this.views.run(build(range)));
-        from = until;
+        at = end;
       }
     }
     return kept ? { generation, base: kept.generation, splitKey } : { generation, base: generation, splitKey: null };
+  }
+
+  /**
+   * Where a step from `at` ends, given the event `next` about chunkEvents events on (null: none,
+   * the step is the last): at the last partition bound before `next`, or, when `next` is still
+   * inside the step's first partition, at `next` itself if the view's partitions may be split,
+   * else at that partition's end.
+   */
+  private chunkEnd(view: HistoryView, at: EventBound, next: EventBound | null): EventBound | null {
+    if (!next) return null;
+    const { unitMs, splitsPartitions } = HISTORY_VIEWS[view];
+    const partitionEnd = floorTo(at.at, unitMs).getTime() + unitMs;
+    const bound = floorTo(next.at, unitMs);
+    if (bound.getTime() >= partitionEnd) return { at: bound };
+    return splitsPartitions ? next : { at: new Date(partitionEnd) };
   }
 
   /**

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
 import type { MetricsService } from '../common/metrics/metrics.service.js';
 import type { Environment } from '../config/environment.js';
-import type { DashboardRefreshRepository, FlipTo } from './dashboard-refresh.repository.js';
+import type { DashboardRefreshRepository, EventBound, FlipTo } from './dashboard-refresh.repository.js';
 import type { RetentionHorizonRepository } from '../phases/retention/retention-horizon.repository.js';
 import { DashboardRefreshService } from './dashboard-refresh.service.js';
 import { VIEWS, type ViewName } from './dashboard.schema.js';
@@ -16,7 +16,7 @@ type Method =
   | 'state'
   | 'statement'
   | 'statementsBlockTheProcess'
-  | 'eventTimeAfter'
+  | 'eventAfter'
   | 'earliestEvent'
   | 'run'
   | 'flip'
@@ -90,12 +90,15 @@ class FakeRefreshRepository implements Pick<DashboardRefreshRepository, Method> 
     return times.length ? new Date(Math.min(...times)) : null;
   }
 
-  async eventTimeAfter(from: Date, skip: number): Promise<Date | null> {
-    const times = this.events
-      .map((e) => e.occurredAt.getTime())
-      .filter((t) => t >= from.getTime())
-      .sort((a, b) => a - b);
-    return skip < times.length ? new Date(times[skip]) : null;
+  async eventAfter(from: EventBound, skip: number): Promise<EventBound | null> {
+    const after = this.events
+      .filter(
+        (e) =>
+          e.occurredAt.getTime() > from.at.getTime() ||
+          (e.occurredAt.getTime() === from.at.getTime() && e.id >= (from.id ?? 0)),
+      )
+      .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || a.id - b.id);
+    return skip < after.length ? { at: after[skip].occurredAt, id: after[skip].id } : null;
   }
 
   async flip(view: ViewName, from: number, to: FlipTo): Promise<boolean> {
@@ -246,7 +249,7 @@ describe('DashboardRefreshService', () => {
     for (const view of VIEWS) expect(keptUpTo(repo, view)).toBeNull();
   });
 
-  it('where statements block the process, reads history in chunks of about chunkEvents events, each ending at a partition bound', async () => {
+  it('where statements block the process, reads history in chunks of about chunkEvents events, each ending at a partition bound or, for token flow, at an event inside a crowded hour', async () => {
     const { repo, service } = refresher();
     repo.statementsBlockTheProcess = true;
     service.chunkEvents = 2;
@@ -257,15 +260,22 @@ describe('DashboardRefreshService', () => {
 
     await service.refresh({ full: true });
 
-    const ranges = repo.built.get('mv_token_flow_summary')!.map((b) => b.statement.params.slice(4, 6));
+    // [generation, generation, carry bound, watermark, ...range, watermark, ...range]
+    const ranges = repo.built
+      .get('mv_token_flow_summary')!
+      .map((b) => b.statement.params.slice(4, 4 + (b.statement.params.length - 5) / 2));
     const hour = (h: number) => toDbTime(new Date(Date.UTC(2026, 0, 1, h)));
-    // hour 8 holds more than two events: its chunk still ends at the next hour; the last chunk is open (then the watermark)
+    const at = (minutes: number) => toDbTime(new Date(start + minutes * MINUTE));
+    // hour 8 holds seven events: cut at every second event, in (occurred_at, id) order, then at the next hour bound
     expect(ranges).toEqual([
-      [hour(8), hour(9)],
-      [hour(9), hour(12)],
-      [hour(12), 10],
+      [hour(8), at(2), at(2), 3],
+      [at(2), at(2), 3, at(4), at(4), 5],
+      [at(4), at(4), 5, at(6), at(6), 7],
+      [at(6), at(6), 7, hour(11)],
+      [hour(11), hour(12)],
+      [hour(12)],
     ]);
-    // per day: the whole day, then the open end
+    // per day (percentiles do not add up): the whole day, then the open end
     expect(repo.built.get('mv_cycle_time_analytics')!.map((b) => b.statement.params.slice(2))).toEqual([
       [hour(0), hour(24)],
       [hour(24)],

@@ -4,6 +4,7 @@ import {
   intDiv,
   jsonInt,
   msBetween,
+  onDuplicateKey,
   primaryKeyIndex,
   toDbTime,
   utcDay,
@@ -52,8 +53,12 @@ export interface BuildContext {
  * events occurred in [from, until), `until` null for the last. Token flow carries each node's
  * wip from the rows the generation already holds before `from`, so a history built in several
  * steps equals one built in a single statement. Null: all of history, read in one statement.
+ *
+ * Token flow may also cut inside an hour (a spawn stamps a whole job's events with one time):
+ * a bound with an event id is the point in (occurred_at, id) order, and a step that starts
+ * there adds its figures to the partial row of its first hour.
  */
-export type HistoryChunk = { from: Date; until: Date | null } | null;
+export type HistoryChunk = { from: Date; fromId?: number; until: Date | null; untilId?: number } | null;
 
 export interface Statement {
   sql: string;
@@ -73,6 +78,7 @@ export const HISTORY_VIEWS = {
     figures: ['entered', 'exited', 'scrapped', 'wip'],
     partitionKey: (at: Date) => toDbTime(at),
     chunk: tokenFlowChunk,
+    splitsPartitions: true,
   },
   mv_cycle_time_analytics: {
     unitMs: DAY_MS,
@@ -82,6 +88,7 @@ export const HISTORY_VIEWS = {
     figures: ['tokens_finished', 'avg_cycle_ms', 'p50_cycle_ms', 'p90_cycle_ms'],
     partitionKey: (at: Date) => toDbTime(at).slice(0, 10),
     chunk: cycleTimesChunk,
+    splitsPartitions: false,
   },
 } as const satisfies Partial<
   Record<
@@ -98,6 +105,8 @@ export const HISTORY_VIEWS = {
       /** A partition bound as the partition column holds it: the partition that starts there. */
       partitionKey: (at: Date) => string;
       chunk: (c: BuildContext, chunk: HistoryChunk) => Statement;
+      /** Whether a step may end inside a partition (its figures add up; percentiles would not). */
+      splitsPartitions: boolean;
     }
   >
 >;
@@ -142,17 +151,35 @@ export function windowView(view: Exclude<ViewName, HistoryView>, c: BuildContext
   return view === 'mv_node_bottlenecks' ? bottlenecks(c) : teamWorkload(c);
 }
 
-/** The chunk's condition on `column`, and the index hint that reads it (none for all of history: a scan). */
-function chunkRange(d: Dialect, column: string, chunk: HistoryChunk): { sql: string; params: string[]; index: string } {
+/** The chunk's condition on `column` (and `id` at bounds inside a time), and the index hint that reads it (none for all of history: a scan). */
+function chunkRange(
+  d: Dialect,
+  column: string,
+  id: string,
+  chunk: HistoryChunk,
+): { sql: string; params: Array<string | number>; index: string } {
   if (!chunk) return { sql: '', params: [], index: '' };
-  const params = [toDbTime(chunk.from), ...(chunk.until ? [toDbTime(chunk.until)] : [])];
-  return { sql: `AND ${column} >= ?${chunk.until ? ` AND ${column} < ?` : ''}`, params, index: recentEventsIndex(d) };
+  const from = toDbTime(chunk.from);
+  const sql = [`AND ${column} >= ?`];
+  const params: Array<string | number> = [from];
+  if (chunk.fromId !== undefined) {
+    sql.push(`AND (${column} > ? OR ${id} >= ?)`);
+    params.push(from, chunk.fromId);
+  }
+  if (chunk.until) {
+    const until = toDbTime(chunk.until);
+    sql.push(
+      chunk.untilId === undefined ? `AND ${column} < ?` : `AND (${column} < ? OR (${column} = ? AND ${id} < ?))`,
+    );
+    params.push(...(chunk.untilId === undefined ? [until] : [until, until, chunk.untilId]));
+  }
+  return { sql: sql.join(' '), params, index: recentEventsIndex(d) };
 }
 
 /** Entered, exited and scrapped per node and hour; wip is the running sum of the three at each bucket's end. */
 function tokenFlowChunk(c: BuildContext, chunk: HistoryChunk): Statement {
   const d = c.dialect;
-  const range = chunkRange(d, 'occurred_at', chunk);
+  const range = chunkRange(d, 'occurred_at', 'id', chunk);
   const events = `token_event ${range.index}`;
   const moves = `
     SELECT node_id, ${hourBucket(d, 'occurred_at')} AS bucket_start,
@@ -163,8 +190,9 @@ function tokenFlowChunk(c: BuildContext, chunk: HistoryChunk): Statement {
     UNION ALL
     SELECT ${jsonInt(d, 'payload', '$.fromNodeId')}, ${hourBucket(d, 'occurred_at')}, 0, 1, 0
     FROM ${events} WHERE type = 'routed' AND id + 0 <= ? ${range.sql}`;
-  // each node's wip at the end of its last bucket before the chunk: in this generation, else
-  // among the partitions the refresh keeps; one lookup per node and hour through the primary key
+  // each node's wip at the end of its last bucket before the chunk (the partial row of the hour
+  // it starts inside, if any): in this generation, else among the partitions the refresh keeps;
+  // one lookup per node and hour through the primary key
   const lastWip = `(SELECT o.wip FROM mv_token_flow_summary o ${forceIndex(d, primaryKeyIndex(d, 'mv_token_flow_summary'))}
     WHERE o.generation = ? AND o.node_id = m.node_id AND o.bucket_start < ? ORDER BY o.bucket_start DESC LIMIT 1)`;
   const carried = !chunk ? '' : `COALESCE(${lastWip}, ${c.kept ? lastWip : 'NULL'}, 0) + `;
@@ -177,10 +205,18 @@ function tokenFlowChunk(c: BuildContext, chunk: HistoryChunk): Statement {
         FROM (${moves}) e
         WHERE node_id IS NOT NULL
         GROUP BY node_id, bucket_start
-      ) m`,
+      ) m WHERE 1 = 1
+      ${chunk?.fromId !== undefined ? onDuplicateKey(d, ['generation', 'node_id', 'bucket_start'], ['entered', 'exited', 'scrapped'], ['wip']) : ''}`,
     params: [
       c.generation,
-      ...(chunk ? [c.generation, toDbTime(chunk.from)] : []),
+      ...(chunk
+        ? [
+            c.generation,
+            toDbTime(
+              chunk.fromId === undefined ? chunk.from : new Date(floorTo(chunk.from, HOUR_MS).getTime() + HOUR_MS),
+            ),
+          ]
+        : []),
       ...(chunk && c.kept ? [c.kept.generation, toDbTime(c.kept.until)] : []),
       c.watermark,
       ...range.params,
@@ -272,7 +308,7 @@ function teamWorkload(c: BuildContext): Statement {
 /** Per product and UTC day of finishing: tokens finished, average, p50 and p90 of spawn-to-finish. */
 function cycleTimesChunk(c: BuildContext, chunk: HistoryChunk): Statement {
   const d = c.dialect;
-  const range = chunkRange(d, 'f.occurred_at', chunk);
+  const range = chunkRange(d, 'f.occurred_at', 'f.id', chunk);
   // correlated lookups, so every database starts from the finished events (MariaDB would
   // otherwise start from job_ticket and walk every token's history)
   const spawnedAt = `(SELECT s.occurred_at FROM token_event s WHERE s.token_id = f.token_id AND s.type = 'spawned' ORDER BY s.id LIMIT 1)`;

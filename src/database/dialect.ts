@@ -171,6 +171,21 @@ export function upsertStatement(
   return `${insert} ON CONFLICT (${key.map(quote).join(', ')}) DO UPDATE SET ${update.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')}`;
 }
 
+/**
+ * The clause after an INSERT ... SELECT (whose SELECT has a WHERE: SQLite needs one there) that,
+ * on a row whose `key` exists, adds the new `added` figures to the row's and takes the new `replaced` ones.
+ */
+export function onDuplicateKey(
+  dialect: Dialect,
+  key: readonly string[],
+  added: readonly string[],
+  replaced: readonly string[],
+): string {
+  if (dialect === 'mysql')
+    return `ON DUPLICATE KEY UPDATE ${[...added.map((c) => `${c} = ${c} + VALUES(${c})`), ...replaced.map((c) => `${c} = VALUES(${c})`)].join(', ')}`;
+  return `ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${[...added.map((c) => `${c} = ${c} + excluded.${c}`), ...replaced.map((c) => `${c} = excluded.${c}`)].join(', ')}`;
+}
+
 /** A query that failed because its table does not exist (a phase schema reverted under a running app). */
 export function isMissingTable(error: unknown): boolean {
   const code = codeOf(error);
