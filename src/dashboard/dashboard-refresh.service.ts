@@ -328,6 +328,7 @@ export class DashboardRefreshService {
     if (isHistoryView(view) && now.splitKey !== null) await this.views.deletePartitions(view, now.base, now.splitKey);
   }
 
+  /** One statement of a refresh: after a turn of the event loop, and the test seam. */
   private async step(name: string, statement: () => Promise<void>): Promise<void> {
     await yieldToEventLoop();
     await this.beforeStep(name);
