@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { Phase10DashboardPartitions1764001010000 } from '../migrations/1764001010000-Phase10-DashboardPartitions.js';
 import { Role } from '../src/common/auth/role.js';
 import { DashboardRefreshService } from '../src/dashboard/dashboard-refresh.service.js';
 import { DASHBOARD_FLAG } from '../src/dashboard/dashboard.schema.js';
@@ -115,5 +116,38 @@ describe(`dashboard history partitions (seed ${SEED})`, () => {
     await refresher.refresh({ full: true });
     expect((await answers()).got).toEqual(incremental);
     for (const view of [FLOW, CYCLES]) expect(await generations(view)).toBe(1);
+  });
+
+  it('reverting the migration folds the base generation into the current one: one generation per view, the same figures', async () => {
+    await writeEvents(
+      ds,
+      walkTokens(await seedWorld(ds, random(SEED + 1), 'fold'), random(SEED + 2), 30, now, 'fold'),
+      () => now,
+    );
+    await t.app.get(DashboardRefreshService).refresh({ full: false });
+    const before = (await answers()).got;
+    const [state] = await ds.query<Array<{ generation: number | string; base_generation: number | string | null }>>(
+      `SELECT generation, base_generation FROM mv_refresh_state WHERE view_name = ?`,
+      [FLOW],
+    );
+    expect(state.base_generation).not.toBeNull();
+    expect(Number(state.base_generation)).not.toBe(Number(state.generation));
+    const migration = new Phase10DashboardPartitions1764001010000();
+    const qr = ds.createQueryRunner();
+    try {
+      await migration.down(qr);
+      // the schema before the migration: readers see one generation per view
+      const flow = await qr.query(
+        `SELECT v.node_id, v.bucket_start, v.wip FROM mv_refresh_state s JOIN ${FLOW} v ON v.generation = s.generation WHERE s.view_name = ? ORDER BY v.node_id, v.bucket_start`,
+        [FLOW],
+      );
+      expect(flow.length).toBe(before.flow.length);
+      expect(await generations(FLOW)).toBe(1);
+      expect(await generations(CYCLES)).toBe(1);
+      await migration.up(qr);
+    } finally {
+      await qr.release();
+    }
+    expect((await answers()).got).toEqual(before);
   });
 });
