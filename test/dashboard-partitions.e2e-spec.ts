@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { Phase10DashboardPartitions1764001010000 } from '../migrations/1764001010000-Phase10-DashboardPartitions.js';
 import { Role } from '../src/common/auth/role.js';
+import { DashboardRefreshRepository } from '../src/dashboard/dashboard-refresh.repository.js';
 import { DashboardRefreshService } from '../src/dashboard/dashboard-refresh.service.js';
 import { DASHBOARD_FLAG } from '../src/dashboard/dashboard.schema.js';
 import { toDbTime } from '../src/database/dialect.js';
@@ -113,7 +114,14 @@ describe(`dashboard history partitions (seed ${SEED})`, () => {
     }
 
     const incremental = (await answers()).got;
-    await refresher.refresh({ full: true });
+    // the full rebuild deletes the old generations whole, in batches (here of 3 rows)
+    const repository = t.app.get(DashboardRefreshRepository);
+    repository.deleteBatch = 3;
+    try {
+      await refresher.refresh({ full: true });
+    } finally {
+      repository.deleteBatch = 5_000;
+    }
     expect((await answers()).got).toEqual(incremental);
     for (const view of [FLOW, CYCLES]) expect(await generations(view)).toBe(1);
   });

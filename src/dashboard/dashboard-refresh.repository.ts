@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { dialectOf, execute, fromDbTime, insertIgnore, toDbTime } from '../database/dialect.js';
+import { yieldToEventLoop } from '../common/yield-to-event-loop.js';
+import { deleteAtMost, dialectOf, execute, fromDbTime, insertIgnore, toDbTime } from '../database/dialect.js';
 import { insertSelectWithoutLocks } from '../database/transaction.js';
 import type { ViewName } from './dashboard.schema.js';
 import { RefreshState } from './entities/refresh-state.entity.js';
@@ -14,6 +15,9 @@ import {
   type PartitionCopy,
   type Statement,
 } from './view-sql.js';
+
+/** Rows per DELETE when a whole generation goes: a few milliseconds each. */
+const DELETE_BATCH = 5_000;
 
 /** What the flip records about the generation it makes current. */
 export interface FlipTo {
@@ -43,6 +47,9 @@ export interface Difference {
 /** The refresh's reads of token_event and its writes of the analytics tables and mv_refresh_state. */
 @Injectable()
 export class DashboardRefreshRepository {
+  /** Rows per DELETE of a whole generation; a test makes it small to delete in many batches. */
+  deleteBatch = DELETE_BATCH;
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** The newest event's id (0 without events): every statement of a refresh reads up to it. */
@@ -126,8 +133,14 @@ export class DashboardRefreshRepository {
     return flipped === 1;
   }
 
+  /**
+   * Deletes a whole generation (after a full rebuild: all of history) in batches, yielding
+   * between them: on SQLite one DELETE of it all would hold the one connection for long.
+   */
   async deleteGeneration(view: ViewName, generation: number): Promise<void> {
-    await this.dataSource.query(`DELETE FROM ${view} WHERE generation = ?`, [generation]);
+    const batch = this.deleteBatch;
+    const sql = deleteAtMost(dialectOf(this.dataSource), view, 'generation = ?', batch);
+    while ((await execute(this.dataSource, sql, [generation])) === batch) await yieldToEventLoop();
   }
 
   copyPartitions(view: HistoryView, copy: PartitionCopy): Promise<void> {

@@ -186,6 +186,14 @@ export function onDuplicateKey(
   return `ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${[...added.map((c) => `${c} = ${c} + excluded.${c}`), ...replaced.map((c) => `${c} = excluded.${c}`)].join(', ')}`;
 }
 
+/** A DELETE of at most `rows` rows of `table` that match `where` (SQLite has no DELETE ... LIMIT by default). */
+export function deleteAtMost(dialect: Dialect, table: string, where: string, rows: number): string {
+  const limit = Math.floor(rows);
+  return dialect === 'mysql'
+    ? `DELETE FROM ${table} WHERE ${where} LIMIT ${limit}`
+    : `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${where} LIMIT ${limit})`;
+}
+
 /** A query that failed because its table does not exist (a phase schema reverted under a running app). */
 export function isMissingTable(error: unknown): boolean {
   const code = codeOf(error);
