@@ -254,8 +254,8 @@ describe('DashboardRefreshService', () => {
     repo.statementsBlockTheProcess = true;
     service.chunkEvents = 2;
     const start = Date.UTC(2026, 0, 1, 8, 30);
-    // seven events in hour 8, two in hour 11, one in hour 12, all on one day
-    for (const [i, minutes] of [0, 1, 2, 3, 4, 5, 6, 150, 160, 220].entries())
+    // seven events in hour 8 (four of them at one time), two in hour 11, one in hour 12, all on one day
+    for (const [i, minutes] of [0, 1, 1, 1, 1, 5, 6, 150, 160, 220].entries())
       repo.events.push({ id: i + 1, occurredAt: new Date(start + minutes * MINUTE) });
 
     await service.refresh({ full: true });
@@ -266,11 +266,12 @@ describe('DashboardRefreshService', () => {
       .map((b) => b.statement.params.slice(4, 4 + (b.statement.params.length - 5) / 2));
     const hour = (h: number) => toDbTime(new Date(Date.UTC(2026, 0, 1, h)));
     const at = (minutes: number) => toDbTime(new Date(start + minutes * MINUTE));
-    // hour 8 holds seven events: cut at every second event, in (occurred_at, id) order, then at the next hour bound
+    // hour 8 holds seven events: cut at every second event, in (occurred_at, id) order (by id alone
+    // between two events of one time), then at the next hour bound
     expect(ranges).toEqual([
-      [hour(8), at(2), at(2), 3],
-      [at(2), at(2), 3, at(4), at(4), 5],
-      [at(4), at(4), 5, at(6), at(6), 7],
+      [hour(8), at(1), at(1), 3],
+      [at(1), 3, 5],
+      [at(1), at(1), 5, at(6), at(6), 7],
       [at(6), at(6), 7, hour(11)],
       [hour(11), hour(12)],
       [hour(12)],

@@ -160,6 +160,13 @@ function chunkRange(
 ): { sql: string; params: Array<string | number>; index: string } {
   if (!chunk) return { sql: '', params: [], index: '' };
   const from = toDbTime(chunk.from);
+  // a step between two events of one time (a spawn's): a seek, as the index holds the id after the time
+  if (chunk.fromId !== undefined && chunk.untilId !== undefined && chunk.until?.getTime() === chunk.from.getTime())
+    return {
+      sql: `AND ${column} = ? AND ${id} >= ? AND ${id} < ?`,
+      params: [from, chunk.fromId, chunk.untilId],
+      index: recentEventsIndex(d),
+    };
   const sql = [`AND ${column} >= ?`];
   const params: Array<string | number> = [from];
   if (chunk.fromId !== undefined) {
