@@ -90,7 +90,7 @@ describe(`dashboard rollback (seed ${SEED})`, () => {
 
     const forward = await t.app.get(RollForwardService).enable(10, {}, change);
     expect(forward).toMatchObject({
-      migrationsApplied: ['Phase10Dashboard1764001000000'],
+      migrationsApplied: ['Phase10Dashboard1764001000000', 'Phase10DashboardPartitions1764001010000'],
       flagsOn: [DASHBOARD_FLAG],
       jobsResumed: [REFRESH_JOB],
     });

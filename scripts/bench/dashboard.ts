@@ -162,7 +162,7 @@ async function bench(target: BenchTarget) {
       {
         dialect: dialectOf(ds),
         generation: -1,
-        previous: -1,
+        kept: null,
         watermark: Number.MAX_SAFE_INTEGER,
         windowStart: from,
         windowEnd: new Date(),

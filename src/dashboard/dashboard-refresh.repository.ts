@@ -1,19 +1,40 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { dialectOf, execute, fromDbTime, insertIgnore, toDbTime } from '../database/dialect.js';
+import { yieldToEventLoop } from '../common/yield-to-event-loop.js';
+import { deleteAtMost, dialectOf, execute, fromDbTime, insertIgnore, toDbTime } from '../database/dialect.js';
 import { insertSelectWithoutLocks } from '../database/transaction.js';
 import type { ViewName } from './dashboard.schema.js';
 import { RefreshState } from './entities/refresh-state.entity.js';
-import { HISTORY_VIEWS, type BuildContext, type HistoryView, type Statement } from './view-sql.js';
+import {
+  HISTORY_VIEWS,
+  partitionCopy,
+  visibleRows,
+  type BuildContext,
+  type HistoryView,
+  type PartitionCopy,
+  type Statement,
+} from './view-sql.js';
+
+/** Rows per DELETE when a whole generation goes: a few milliseconds each. */
+const DELETE_BATCH = 5_000;
 
 /** What the flip records about the generation it makes current. */
 export interface FlipTo {
   generation: number;
+  /** History views: the generation that holds the partitions before `splitKey`; null for none. */
+  base: number | null;
+  splitKey: string | null;
   refreshedAt: Date;
   durationMs: number;
   watermark: number;
   mode: 'full' | 'incremental';
+}
+
+/** A point in token_event's (occurred_at, id) order; without an id, the first event at or after `at`. */
+export interface EventBound {
+  at: Date;
+  id?: number;
 }
 
 /** A row two generations of a history view disagree on: null figures where one of them lacks the row. */
@@ -26,6 +47,9 @@ export interface Difference {
 /** The refresh's reads of token_event and its writes of the analytics tables and mv_refresh_state. */
 @Injectable()
 export class DashboardRefreshRepository {
+  /** Rows per DELETE of a whole generation; a test makes it small to delete in many batches. */
+  deleteBatch = DELETE_BATCH;
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** The newest event's id (0 without events): every statement of a refresh reads up to it. */
@@ -72,15 +96,18 @@ export class DashboardRefreshRepository {
   }
 
   /**
-   * When the event `skip` places after the first one at or after `from` occurred (through the
-   * index on occurred_at): where a chunk of that many events ends. Null when fewer are left.
+   * The event `skip` places after the first one at or after `from` in (occurred_at, id) order
+   * (through the index on occurred_at, which holds the id): where a chunk of that many events
+   * ends. Null when fewer are left.
    */
-  async eventTimeAfter(from: Date, skip: number): Promise<Date | null> {
-    const rows = await this.dataSource.query<Array<{ occurred_at: string | Date }>>(
-      `SELECT occurred_at FROM token_event WHERE occurred_at >= ? ORDER BY occurred_at LIMIT 1 OFFSET ${Math.floor(skip)}`,
-      [toDbTime(from)],
+  async eventAfter(from: EventBound, skip: number): Promise<EventBound | null> {
+    const at = toDbTime(from.at);
+    const rows = await this.dataSource.query<Array<{ occurred_at: string | Date; id: number | string }>>(
+      `SELECT occurred_at, id FROM token_event WHERE occurred_at >= ? ${from.id === undefined ? '' : 'AND (occurred_at > ? OR id >= ?)'}
+       ORDER BY occurred_at, id LIMIT 1 OFFSET ${Math.floor(skip)}`,
+      from.id === undefined ? [at] : [at, at, from.id],
     );
-    return rows.length ? fromDbTime(rows[0].occurred_at) : null;
+    return rows.length ? { at: fromDbTime(rows[0].occurred_at), id: Number(rows[0].id) } : null;
   }
 
   /** When the earliest event occurred (an index lookup); null without events. */
@@ -99,19 +126,49 @@ export class DashboardRefreshRepository {
   async flip(view: ViewName, from: number, to: FlipTo): Promise<boolean> {
     const flipped = await execute(
       this.dataSource,
-      `UPDATE mv_refresh_state SET generation = ?, refreshed_at = ?, duration_ms = ?, watermark_event_id = ?, mode = ? WHERE view_name = ? AND generation = ?`,
-      [to.generation, toDbTime(to.refreshedAt), to.durationMs, to.watermark, to.mode, view, from],
+      `UPDATE mv_refresh_state SET generation = ?, base_generation = ?, split_key = ?, refreshed_at = ?, duration_ms = ?, watermark_event_id = ?, mode = ?
+       WHERE view_name = ? AND generation = ?`,
+      [to.generation, to.base, to.splitKey, toDbTime(to.refreshedAt), to.durationMs, to.watermark, to.mode, view, from],
     );
     return flipped === 1;
   }
 
+  /**
+   * Deletes a whole generation (after a full rebuild: all of history) in batches, yielding
+   * between them: on SQLite one DELETE of it all would hold the one connection for long.
+   */
   async deleteGeneration(view: ViewName, generation: number): Promise<void> {
-    await this.dataSource.query(`DELETE FROM ${view} WHERE generation = ?`, [generation]);
+    const batch = this.deleteBatch;
+    const sql = deleteAtMost(dialectOf(this.dataSource), view, 'generation = ?', batch);
+    while ((await execute(this.dataSource, sql, [generation])) === batch) await yieldToEventLoop();
   }
 
-  /** Sweeps every generation but `current`: the half-written rows of a refresh that failed. */
-  async deleteAllBut(view: ViewName, current: number): Promise<void> {
-    await this.dataSource.query(`DELETE FROM ${view} WHERE generation <> ?`, [current]);
+  copyPartitions(view: HistoryView, copy: PartitionCopy): Promise<void> {
+    return this.run(partitionCopy(view, dialectOf(this.dataSource), copy));
+  }
+
+  /** A history view's partitions from `since` on, in `generation` (through the (generation, partition) index). */
+  async deletePartitions(view: HistoryView, generation: number, since: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM ${view} WHERE generation = ? AND ${HISTORY_VIEWS[view].partition} >= ?`, [
+      generation,
+      since,
+    ]);
+  }
+
+  /**
+   * Sweeps every generation but those in `keep`: the half-written rows of a refresh that failed.
+   * Each range between two kept generations is a range of the primary key, so the sweep reads
+   * only what it deletes.
+   */
+  async deleteAllBut(view: ViewName, keep: number[]): Promise<void> {
+    const kept = [...new Set(keep)].sort((a, b) => a - b);
+    await this.dataSource.query(`DELETE FROM ${view} WHERE generation < ?`, [kept[0]]);
+    for (let i = 1; i < kept.length; i++)
+      await this.dataSource.query(`DELETE FROM ${view} WHERE generation > ? AND generation < ?`, [
+        kept[i - 1],
+        kept[i],
+      ]);
+    await this.dataSource.query(`DELETE FROM ${view} WHERE generation > ?`, [kept[kept.length - 1]]);
   }
 
   async countGeneration(view: ViewName, generation: number): Promise<number> {
@@ -123,16 +180,16 @@ export class DashboardRefreshRepository {
   }
 
   /**
-   * Rows of `view` whose figures differ between generation `found` and generation `expected`,
-   * or that only one of them has: how many, and the first `sample` of them.
+   * Rows of `view` whose figures differ between generation `expected` and the rows readers see
+   * now, or that only one of them has: how many, and the first `sample` of them.
    */
   async differences(
     view: HistoryView,
     expected: number,
-    found: number,
     sample: number,
   ): Promise<{ count: number; sample: Difference[] }> {
     const { key, figures } = HISTORY_VIEWS[view];
+    const found = `(SELECT v.* FROM ${view} v JOIN mv_refresh_state s ON s.view_name = '${view}' AND ${visibleRows(view, 'v', 's')})`;
     const sameKey = key.map((k) => `e.${k} = f.${k}`).join(' AND ');
     // equal, or both null, in every dialect
     const sameFigures = figures.map((c) => `(e.${c} = f.${c} OR (e.${c} IS NULL AND f.${c} IS NULL))`).join(' AND ');
@@ -146,12 +203,12 @@ export class DashboardRefreshRepository {
       ].join(', ');
     const rows = `
       SELECT ${columns('e', `CASE WHEN f.${key[0]} IS NULL THEN 0 ELSE 1 END`, 'e')}
-      FROM ${view} e LEFT JOIN ${view} f ON f.generation = ? AND ${sameKey}
+      FROM ${view} e LEFT JOIN ${found} f ON ${sameKey}
       WHERE e.generation = ? AND (f.${key[0]} IS NULL OR NOT (${sameFigures}))
       UNION ALL
-      SELECT ${columns('f', '1', null)} FROM ${view} f
-      WHERE f.generation = ? AND NOT EXISTS (SELECT 1 FROM ${view} e WHERE e.generation = ? AND ${sameKey})`;
-    const params = [found, expected, found, expected];
+      SELECT ${columns('f', '1', null)} FROM ${found} f
+      WHERE NOT EXISTS (SELECT 1 FROM ${view} e WHERE e.generation = ? AND ${sameKey})`;
+    const params = [expected, expected];
     const [{ total }] = await this.dataSource.query<[{ total: number | string }]>(
       `SELECT COUNT(*) AS total FROM (${rows}) d`,
       params,

@@ -4,7 +4,7 @@ import { CronTime } from 'cron';
 import type { Counter } from 'prom-client';
 import { Environment } from '../config/environment.js';
 import type { JobCounts } from '../phases/phase-definition.js';
-import { DashboardRefreshRepository } from './dashboard-refresh.repository.js';
+import { DashboardRefreshRepository, type EventBound } from './dashboard-refresh.repository.js';
 import { yieldToEventLoop } from '../common/yield-to-event-loop.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { RetentionHorizonRepository } from '../phases/retention/retention-horizon.repository.js';
@@ -19,7 +19,6 @@ import {
   type BuildContext,
   type HistoryChunk,
   type HistoryView,
-  type Statement,
 } from './view-sql.js';
 
 /**
@@ -43,8 +42,15 @@ const HISTORY_SOURCE = 'token_event';
 /** How many of a self-check's differing rows per view its log shows. */
 const LOGGED_DIFFERENCES = 5;
 
-/** Compares the generation just built with the current one before the flip; answers how many rows differ. */
-type BeforeFlip = (current: number, built: number) => Promise<number>;
+/** Compares the generation just built with what readers see before the flip; answers how many rows differ. */
+type BeforeFlip = (built: number) => Promise<number>;
+
+/** Where a view's rows are: `base` holds the partitions before `splitKey`, `generation` the rest (all, without a split). */
+interface Layout {
+  generation: number;
+  base: number;
+  splitKey: string | null;
+}
 
 export interface RefreshOptions {
   /** Rebuild every view from all history instead of recomputing only what new events touch. */
@@ -145,7 +151,7 @@ export class DashboardRefreshService {
       // a history view never refreshed before was just built in full: nothing to compare it with
       const first = isHistoryView(view) ? await this.refreshView(view, watermark, now, false) : null;
       const compare: BeforeFlip | undefined =
-        first?.incremental && isHistoryView(view) ? (current, built) => this.compare(view, current, built) : undefined;
+        first?.incremental && isHistoryView(view) ? (built) => this.compare(view, built) : undefined;
       const done = first && !compare ? first : await this.refreshView(view, watermark, now, true, compare);
       counts.views_refreshed++;
       counts.rows += done.rows;
@@ -156,9 +162,9 @@ export class DashboardRefreshService {
     return counts;
   }
 
-  private async compare(view: HistoryView, incremental: number, full: number): Promise<number> {
+  private async compare(view: HistoryView, full: number): Promise<number> {
     await yieldToEventLoop();
-    const { count, sample } = await this.views.differences(view, full, incremental, LOGGED_DIFFERENCES);
+    const { count, sample } = await this.views.differences(view, full, LOGGED_DIFFERENCES);
     if (count === 0) return 0;
     this.mismatches.inc({ view }, count);
     this.logger.warn({
@@ -180,35 +186,42 @@ export class DashboardRefreshService {
     const started = Date.now();
     await yieldToEventLoop();
     const state = await this.views.state(view);
-    await this.views.deleteAllBut(view, state.generation);
+    const current: Layout = {
+      generation: state.generation,
+      base: state.baseGeneration ?? state.generation,
+      splitKey: state.splitKey,
+    };
+    await this.views.deleteAllBut(view, [current.base, current.generation]);
     const { watermarkEventId, refreshedAt } = state;
     const incremental = !full && isHistoryView(view) && watermarkEventId !== null && refreshedAt !== null;
-    const generation = state.generation + 1;
-    const context: Omit<BuildContext, 'dialect'> = {
+    const generation = Math.max(current.base, current.generation) + 1;
+    const context: Omit<BuildContext, 'dialect' | 'kept'> = {
       generation,
-      previous: state.generation,
       watermark,
       windowStart: new Date(now.getTime() - this.windowMs),
       windowEnd: now,
     };
+    let built: Layout = { generation, base: generation, splitKey: null };
     if (!isHistoryView(view))
-      await this.step(
-        `${view}:0`,
-        this.views.statement((c) => windowView(view, c), context),
+      await this.step(`${view}:0`, () =>
+        this.views.run(this.views.statement((c) => windowView(view, c), { ...context, kept: null })),
       );
     else
-      await this.writeHistory(
+      built = await this.writeHistory(
         view,
+        current,
         context,
         incremental ? await this.since(watermarkEventId, refreshedAt, watermark) : null,
         // a view never built has no figures to keep: it is built from whatever history is left
         refreshedAt && (await this.horizons.purgedBefore(HISTORY_SOURCE)),
       );
-    const mismatches = beforeFlip ? await beforeFlip(state.generation, generation) : 0;
+    const mismatches = beforeFlip ? await beforeFlip(generation) : 0;
     await this.beforeStep(`${view}:flip`);
     const durationMs = Date.now() - started;
     const flipped = await this.views.flip(view, state.generation, {
       generation,
+      base: built.splitKey === null ? null : built.base,
+      splitKey: built.splitKey,
       refreshedAt: now,
       durationMs,
       watermark,
@@ -216,54 +229,113 @@ export class DashboardRefreshService {
     });
     // the job's lease makes refreshes single-runner; this only guards against a lease lost mid-run
     if (!flipped) throw new Error(`${view}: generation ${state.generation} was replaced by another refresh`);
-    await this.views.deleteGeneration(view, state.generation);
+    await this.dropUnseen(view, current, built);
     return { rows: await this.views.countGeneration(view, generation), incremental, durationMs, mismatches };
   }
 
   /**
-   * Fills a history view's generation, oldest partitions first. Incremental (`since` set):
-   * keeps the previous generation's partitions before it and recomputes from there on; full:
-   * all of history. Either way the partitions before the retention horizon (`horizon`: events
-   * before it may have been purged) are kept, never recomputed from what is left of them.
-   * Where statements block the process (SQLite) it is read in chunks, each ending at a
+   * Fills a history view's generation, oldest partitions first, and answers where the view's
+   * rows then are. Incremental (`since` set): recomputes the partitions from `since` on; those
+   * before stay where they are, in the base generation (the closed partitions are neither
+   * read nor written: the cost does not grow with history). Full: all of history into the new
+   * generation. Either way the partitions before the retention horizon (`horizon`: events
+   * before it may have been purged) are kept as they are, never recomputed from what is left.
+   * Where statements block the process (SQLite) history is read in chunks, each ending at a
    * partition bound after about `chunkEvents` events (later when one partition holds more);
    * the last is open-ended. Elsewhere a single statement reads it.
    */
   private async writeHistory(
     view: HistoryView,
-    context: Omit<BuildContext, 'dialect'>,
+    current: Layout,
+    context: Omit<BuildContext, 'dialect' | 'kept'>,
     since: Date | null,
     horizon: Date | null,
-  ) {
-    const { unitMs, chunk, keptBefore } = HISTORY_VIEWS[view];
-    const build = (range: HistoryChunk) => this.views.statement((c) => chunk(c, range), context);
+  ): Promise<Layout> {
+    const { unitMs, chunk, partitionKey } = HISTORY_VIEWS[view];
+    const { generation } = context;
     // the partition that holds the horizon may have lost events too: it is kept whole
     const starts = [since && floorTo(since, unitMs), horizon && ceilTo(horizon, unitMs)].flatMap((d) => (d ? [d] : []));
     let from: Date | null = starts.length ? new Date(Math.max(...starts.map((d) => d.getTime()))) : null;
-    if (from) {
-      const start = from;
-      await this.step(
-        `${view}:kept`,
-        this.views.statement((c) => keptBefore(c, start), context),
-      );
+    const splitKey = from && partitionKey(from);
+    const kept = since && from ? { generation: current.base, until: from } : null;
+    if (splitKey && kept) await this.gatherBase(view, current, splitKey);
+    else if (splitKey) await this.copyVisible(view, current, generation, splitKey);
+    const build = (range: HistoryChunk) => this.views.statement((c) => chunk(c, range), { ...context, kept });
+    if (!this.views.statementsBlockTheProcess)
+      await this.step(`${view}:0`, () => this.views.run(build(from && { from, until: null })));
+    else {
+      if (!from) {
+        const earliest = await this.views.earliestEvent();
+        from = earliest && floorTo(earliest, unitMs);
+      }
+      for (let i = 0, at: EventBound | null = from && { at: from }; at; i++) {
+        const end = this.chunkEnd(view, at, await this.views.eventAfter(at, this.chunkEvents));
+        const range = { from: at.at, fromId: at.id, until: end?.at ?? null, untilId: end?.id };
+        await this.step(`${view}:${i}`, () => this.views.run(build(range)));
+        at = end;
+      }
     }
-    if (!this.views.statementsBlockTheProcess) return this.step(`${view}:0`, build(from && { from, until: null }));
-    if (!from) {
-      const earliest = await this.views.earliestEvent();
-      from = earliest && floorTo(earliest, unitMs);
-    }
-    for (let i = 0; from; i++) {
-      const next = await this.views.eventTimeAfter(from, this.chunkEvents);
-      const until = next && new Date(Math.max(floorTo(next, unitMs).getTime(), from.getTime() + unitMs));
-      await this.step(`${view}:${i}`, build({ from, until }));
-      from = until;
-    }
+    return kept ? { generation, base: kept.generation, splitKey } : { generation, base: generation, splitKey: null };
   }
 
-  private async step(name: string, statement: Statement): Promise<void> {
+  /**
+   * Where a step from `at` ends, given the event `next` about chunkEvents events on (null: none,
+   * the step is the last): at the last partition bound before `next`, or, when `next` is still
+   * inside the step's first partition, at `next` itself if the view's partitions may be split,
+   * else at that partition's end.
+   */
+  private chunkEnd(view: HistoryView, at: EventBound, next: EventBound | null): EventBound | null {
+    if (!next) return null;
+    const { unitMs, splitsPartitions } = HISTORY_VIEWS[view];
+    const partitionEnd = floorTo(at.at, unitMs).getTime() + unitMs;
+    const bound = floorTo(next.at, unitMs);
+    if (bound.getTime() >= partitionEnd) return { at: bound };
+    return splitsPartitions ? next : { at: new Date(partitionEnd) };
+  }
+
+  /**
+   * Makes the base generation hold every partition before `splitKey` (an incremental refresh
+   * leaves them there): drops what it holds from its own split on (hidden from readers, left by
+   * an earlier refresh), then moves in the current generation's partitions between the two
+   * splits. Only recent partitions are touched.
+   */
+  private async gatherBase(view: HistoryView, current: Layout, splitKey: string) {
+    if (current.base === current.generation || current.splitKey === null) return;
+    const { base, generation, splitKey: since } = current;
+    await this.step(`${view}:sweep`, () => this.views.deletePartitions(view, base, since));
+    if (since < splitKey)
+      await this.step(`${view}:keep`, () =>
+        this.views.copyPartitions(view, { from: generation, to: base, since, until: splitKey }),
+      );
+  }
+
+  /** Copies the partitions before `splitKey` that readers see now into generation `to` (a full build keeps them). */
+  private async copyVisible(view: HistoryView, current: Layout, to: number, splitKey: string) {
+    const { base, generation, splitKey: split } = current;
+    const parts =
+      base === generation || split === null
+        ? [{ from: generation, since: null, until: splitKey }]
+        : [
+            { from: base, since: null, until: split < splitKey ? split : splitKey },
+            ...(split < splitKey ? [{ from: generation, since: split, until: splitKey }] : []),
+          ];
+    for (const [i, part] of parts.entries())
+      await this.step(`${view}:keep-${i}`, () => this.views.copyPartitions(view, { ...part, to }));
+  }
+
+  /** Deletes what readers no longer see once `now` is current: whole generations, and the base's partitions past its split. */
+  private async dropUnseen(view: ViewName, before: Layout, now: Layout) {
+    await yieldToEventLoop();
+    for (const old of new Set([before.generation, before.base]))
+      if (old !== now.generation && old !== now.base) await this.views.deleteGeneration(view, old);
+    if (isHistoryView(view) && now.splitKey !== null) await this.views.deletePartitions(view, now.base, now.splitKey);
+  }
+
+  /** One statement of a refresh: after a turn of the event loop, and the test seam. */
+  private async step(name: string, statement: () => Promise<void>): Promise<void> {
     await yieldToEventLoop();
     await this.beforeStep(name);
-    await this.views.run(statement);
+    await statement();
   }
 
   /** Where an incremental refresh starts: the earliest new event, or the late-commit margin before the last refresh. */

@@ -2,14 +2,14 @@ import { Logger } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
 import type { MetricsService } from '../common/metrics/metrics.service.js';
 import type { Environment } from '../config/environment.js';
-import type { DashboardRefreshRepository, FlipTo } from './dashboard-refresh.repository.js';
+import type { DashboardRefreshRepository, EventBound, FlipTo } from './dashboard-refresh.repository.js';
 import type { RetentionHorizonRepository } from '../phases/retention/retention-horizon.repository.js';
 import type { PhaseTelemetry } from '../phases/telemetry/phase-telemetry.service.js';
 import { DashboardRefreshService } from './dashboard-refresh.service.js';
 import { VIEWS, type ViewName } from './dashboard.schema.js';
 import type { RefreshState } from './entities/refresh-state.entity.js';
 import { toDbTime } from '../database/dialect.js';
-import type { BuildContext, Statement } from './view-sql.js';
+import type { BuildContext, HistoryView, PartitionCopy, Statement } from './view-sql.js';
 
 type Method =
   | 'latestEventId'
@@ -17,12 +17,14 @@ type Method =
   | 'state'
   | 'statement'
   | 'statementsBlockTheProcess'
-  | 'eventTimeAfter'
+  | 'eventAfter'
   | 'earliestEvent'
   | 'run'
   | 'flip'
   | 'deleteGeneration'
   | 'deleteAllBut'
+  | 'deletePartitions'
+  | 'copyPartitions'
   | 'countGeneration';
 
 /** A mv_refresh_state row as plain data, which the fake copies out as a read of the table would. */
@@ -44,6 +46,8 @@ class FakeRefreshRepository implements Pick<DashboardRefreshRepository, Method> 
   readonly rows = new Map<string, number>();
   /** Set to make the next flip of this view find its generation replaced. */
   replaced?: ViewName;
+  /** Per view, the partitions its refreshes copied and deleted, in order. */
+  readonly moved: Array<{ view: ViewName; copy?: PartitionCopy; deleted?: { generation: number; since: string } }> = [];
 
   async latestEventId(): Promise<number> {
     return Math.max(0, ...this.events.map((e) => e.id));
@@ -59,6 +63,8 @@ class FakeRefreshRepository implements Pick<DashboardRefreshRepository, Method> 
       this.states.set(view, {
         viewName: view,
         generation: 0,
+        baseGeneration: null,
+        splitKey: null,
         refreshedAt: null,
         durationMs: null,
         watermarkEventId: null,
@@ -85,12 +91,15 @@ class FakeRefreshRepository implements Pick<DashboardRefreshRepository, Method> 
     return times.length ? new Date(Math.min(...times)) : null;
   }
 
-  async eventTimeAfter(from: Date, skip: number): Promise<Date | null> {
-    const times = this.events
-      .map((e) => e.occurredAt.getTime())
-      .filter((t) => t >= from.getTime())
-      .sort((a, b) => a - b);
-    return skip < times.length ? new Date(times[skip]) : null;
+  async eventAfter(from: EventBound, skip: number): Promise<EventBound | null> {
+    const after = this.events
+      .filter(
+        (e) =>
+          e.occurredAt.getTime() > from.at.getTime() ||
+          (e.occurredAt.getTime() === from.at.getTime() && e.id >= (from.id ?? 0)),
+      )
+      .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || a.id - b.id);
+    return skip < after.length ? { at: after[skip].occurredAt, id: after[skip].id } : null;
   }
 
   async flip(view: ViewName, from: number, to: FlipTo): Promise<boolean> {
@@ -98,6 +107,8 @@ class FakeRefreshRepository implements Pick<DashboardRefreshRepository, Method> 
     if (this.replaced === view || state.generation !== from) return false;
     Object.assign(state, {
       generation: to.generation,
+      baseGeneration: to.base,
+      splitKey: to.splitKey,
       refreshedAt: to.refreshedAt,
       durationMs: to.durationMs,
       watermarkEventId: to.watermark,
@@ -110,9 +121,17 @@ class FakeRefreshRepository implements Pick<DashboardRefreshRepository, Method> 
     this.rows.delete(`${view}:${generation}`);
   }
 
-  async deleteAllBut(view: ViewName, current: number): Promise<void> {
+  async deleteAllBut(view: ViewName, keep: number[]): Promise<void> {
     for (const key of [...this.rows.keys()])
-      if (key.startsWith(`${view}:`) && key !== `${view}:${current}`) this.rows.delete(key);
+      if (key.startsWith(`${view}:`) && !keep.some((k) => key === `${view}:${k}`)) this.rows.delete(key);
+  }
+
+  async deletePartitions(view: HistoryView, generation: number, since: string): Promise<void> {
+    this.moved.push({ view, deleted: { generation, since } });
+  }
+
+  async copyPartitions(view: HistoryView, copy: PartitionCopy): Promise<void> {
+    this.moved.push({ view, copy });
   }
 
   async countGeneration(view: ViewName, generation: number): Promise<number> {
@@ -131,10 +150,9 @@ const noTelemetry = { enabled: false, signal: () => undefined } as unknown as Ph
 const HOUR = 60 * MINUTE;
 const floorTo = (time: number, unit: number) => new Date(Math.floor(time / unit) * unit);
 
-/** Where the view's last refresh kept the previous generation's partitions up to; null when it kept none. */
+/** Up to where the view's last refresh left the partitions in its base generation; null when it kept none. */
 function keptUpTo(repo: FakeRefreshRepository, view: ViewName): unknown {
-  const kept = repo.built.get(view)!.filter((b) => !b.statement.sql.includes('token_event'));
-  return kept.length ? kept[0].statement.params[2] : null;
+  return repo.states.get(view)!.splitKey;
 }
 
 function refresher() {
@@ -162,7 +180,7 @@ describe('DashboardRefreshService', () => {
 
     for (const view of VIEWS) {
       expect(repo.built.get(view)!.map((b) => b.context)).toEqual([
-        expect.objectContaining({ generation: 1, previous: 0, watermark: 7 }),
+        expect.objectContaining({ generation: 1, kept: null, watermark: 7 }),
       ]);
       expect(keptUpTo(repo, view)).toBeNull();
       expect(repo.states.get(view)).toMatchObject({ generation: 1, watermarkEventId: 7, mode: 'full' });
@@ -179,7 +197,10 @@ describe('DashboardRefreshService', () => {
 
     expect(await service.refresh({ full: false })).toMatchObject({ views_refreshed: 4, incremental: 2 });
 
-    expect(repo.built.get('mv_token_flow_summary')![0].context).toMatchObject({ generation: 2, previous: 1 });
+    expect(repo.built.get('mv_token_flow_summary')![0].context).toMatchObject({
+      generation: 2,
+      kept: { generation: 1 },
+    });
     expect(keptUpTo(repo, 'mv_token_flow_summary')).toBe(toDbTime(floorTo(lastRefresh - 60 * MINUTE, HOUR)));
     expect(keptUpTo(repo, 'mv_cycle_time_analytics')).toBe(
       toDbTime(floorTo(lastRefresh - 60 * MINUTE, 24 * HOUR)).slice(0, 10),
@@ -187,7 +208,34 @@ describe('DashboardRefreshService', () => {
     expect(keptUpTo(repo, 'mv_node_bottlenecks')).toBeNull();
     expect(repo.states.get('mv_cycle_time_analytics')!.mode).toBe('incremental');
     expect(repo.states.get('mv_team_workload')!.mode).toBe('full');
-    expect(repo.rows.has('mv_token_flow_summary:1')).toBe(false);
+    // the full build's generation becomes the base: its closed partitions stay, its recomputed ones go
+    expect(repo.states.get('mv_token_flow_summary')).toMatchObject({ generation: 2, baseGeneration: 1 });
+    expect(repo.rows.has('mv_token_flow_summary:1')).toBe(true);
+    expect(repo.moved.filter((m) => m.view === 'mv_token_flow_summary')).toEqual([
+      { view: 'mv_token_flow_summary', deleted: { generation: 1, since: keptUpTo(repo, 'mv_token_flow_summary') } },
+    ]);
+    expect(repo.rows.has('mv_node_bottlenecks:1')).toBe(false);
+  });
+
+  it('moves only the partitions between the last split and the new one into the base generation', async () => {
+    const { repo, service } = refresher();
+    await service.refresh({ full: false });
+    const first = repo.states.get('mv_token_flow_summary')!.refreshedAt!.getTime();
+    repo.events.push({ id: 1, occurredAt: new Date(first - 2 * HOUR) });
+    await service.refresh({ full: false });
+    const split = keptUpTo(repo, 'mv_token_flow_summary') as string;
+    repo.moved.length = 0;
+
+    await service.refresh({ full: false });
+
+    const now = keptUpTo(repo, 'mv_token_flow_summary');
+    expect(repo.states.get('mv_token_flow_summary')).toMatchObject({ generation: 3, baseGeneration: 1 });
+    expect(repo.moved.filter((m) => m.view === 'mv_token_flow_summary')).toEqual([
+      { view: 'mv_token_flow_summary', deleted: { generation: 1, since: split } },
+      { view: 'mv_token_flow_summary', copy: { from: 2, to: 1, since: split, until: now } },
+      { view: 'mv_token_flow_summary', deleted: { generation: 1, since: now } },
+    ]);
+    expect(repo.rows.has('mv_token_flow_summary:2')).toBe(false);
   });
 
   it('without new events, an incremental refresh starts at the late-commit margin before the last refresh', async () => {
@@ -209,26 +257,34 @@ describe('DashboardRefreshService', () => {
     for (const view of VIEWS) expect(keptUpTo(repo, view)).toBeNull();
   });
 
-  it('where statements block the process, reads history in chunks of about chunkEvents events, each ending at a partition bound', async () => {
+  it('where statements block the process, reads history in chunks of about chunkEvents events, each ending at a partition bound or, for token flow, at an event inside a crowded hour', async () => {
     const { repo, service } = refresher();
     repo.statementsBlockTheProcess = true;
     service.chunkEvents = 2;
     const start = Date.UTC(2026, 0, 1, 8, 30);
-    // seven events in hour 8, two in hour 11, one in hour 12, all on one day
-    for (const [i, minutes] of [0, 1, 2, 3, 4, 5, 6, 150, 160, 220].entries())
+    // seven events in hour 8 (four of them at one time), two in hour 11, one in hour 12, all on one day
+    for (const [i, minutes] of [0, 1, 1, 1, 1, 5, 6, 150, 160, 220].entries())
       repo.events.push({ id: i + 1, occurredAt: new Date(start + minutes * MINUTE) });
 
     await service.refresh({ full: true });
 
-    const ranges = repo.built.get('mv_token_flow_summary')!.map((b) => b.statement.params.slice(2, 4));
+    // [generation, generation, carry bound, watermark, ...range, watermark, ...range]
+    const ranges = repo.built
+      .get('mv_token_flow_summary')!
+      .map((b) => b.statement.params.slice(4, 4 + (b.statement.params.length - 5) / 2));
     const hour = (h: number) => toDbTime(new Date(Date.UTC(2026, 0, 1, h)));
-    // hour 8 holds more than two events: its chunk still ends at the next hour; the last chunk is open (then the watermark)
+    const at = (minutes: number) => toDbTime(new Date(start + minutes * MINUTE));
+    // hour 8 holds seven events: cut at every second event, in (occurred_at, id) order (by id alone
+    // between two events of one time), then at the next hour bound
     expect(ranges).toEqual([
-      [hour(8), hour(9)],
-      [hour(9), hour(12)],
-      [hour(12), 10],
+      [hour(8), at(1), at(1), 3],
+      [at(1), 3, 5],
+      [at(1), at(1), 5, at(6), at(6), 7],
+      [at(6), at(6), 7, hour(11)],
+      [hour(11), hour(12)],
+      [hour(12)],
     ]);
-    // per day: the whole day, then the open end
+    // per day (percentiles do not add up): the whole day, then the open end
     expect(repo.built.get('mv_cycle_time_analytics')!.map((b) => b.statement.params.slice(2))).toEqual([
       [hour(0), hour(24)],
       [hour(24)],

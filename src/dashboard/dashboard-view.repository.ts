@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { fromDbTime, toDbTime } from '../database/dialect.js';
 import type { ViewName } from './dashboard.schema.js';
+import { isHistoryView, visibleRows } from './view-sql.js';
 import type { BottleneckRowDto, CycleTimeRowDto, TeamWorkloadRowDto, TokenFlowRowDto } from './dto/dashboard.dto.js';
 
 /** The rows of the generation readers see, and the time that generation's data is as of. */
@@ -115,8 +116,9 @@ export class DashboardViewRepository {
   }
 
   /**
-   * One statement joins the state row to the rows of the generation it points at, so a
-   * refresh swapping generations meanwhile shows this reader the old set or the new one.
+   * One statement joins the state row to the rows of the generation it points at (for a
+   * history view, of its base generation before the split and its current one from there),
+   * so a refresh swapping generations meanwhile shows this reader the old set or the new one.
    */
   private async read<T>(
     view: ViewName,
@@ -127,9 +129,10 @@ export class DashboardViewRepository {
   ): Promise<ViewRows<T>> {
     const fields = Object.entries<[string, Kind]>(columns);
     const select = fields.map(([field, [column]]) => `v.${column} AS \`${field}\``).join(', ');
+    const current = isHistoryView(view) ? visibleRows(view, 'v', 's') : 'v.generation = s.generation';
     const rows = await this.dataSource.query<Array<Record<string, unknown>>>(
       `SELECT s.refreshed_at AS \`refreshedAt\`, v.generation AS \`rowGeneration\`, ${select}
-       FROM mv_refresh_state s LEFT JOIN ${view} v ON v.generation = s.generation ${where.map((w) => `AND ${w}`).join(' ')}
+       FROM mv_refresh_state s LEFT JOIN ${view} v ON ${current} ${where.map((w) => `AND ${w}`).join(' ')}
        WHERE s.view_name = ? ORDER BY ${orderBy}`,
       [...params, view],
     );

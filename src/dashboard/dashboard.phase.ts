@@ -1,5 +1,6 @@
 import { ConfigService } from '@nestjs/config';
 import { Phase10Dashboard1764001000000 } from '../../migrations/1764001000000-Phase10-Dashboard.js';
+import { Phase10DashboardPartitions1764001010000 } from '../../migrations/1764001010000-Phase10-DashboardPartitions.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { Environment } from '../config/environment.js';
@@ -16,7 +17,7 @@ import { DashboardRefreshService } from './dashboard-refresh.service.js';
 import { DASHBOARD_FLAG, PHASE_10_SCHEMA, REFRESH_JOB } from './dashboard.schema.js';
 import { refreshViewsJob } from './jobs/refresh-views.job.js';
 
-@Phase({ migrations: [Phase10Dashboard1764001000000] })
+@Phase({ migrations: [Phase10Dashboard1764001000000, Phase10DashboardPartitions1764001010000] })
 export class DashboardPhase implements PhaseDefinition {
   readonly number = 10;
   readonly key = 'dashboard';

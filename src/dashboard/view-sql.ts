@@ -4,6 +4,8 @@ import {
   intDiv,
   jsonInt,
   msBetween,
+  onDuplicateKey,
+  primaryKeyIndex,
   toDbTime,
   utcDay,
   type Dialect,
@@ -36,8 +38,11 @@ export interface BuildContext {
   dialect: Dialect;
   /** The generation being written. */
   generation: number;
-  /** The generation readers see now: incremental refreshes copy what they keep from it. */
-  previous: number;
+  /**
+   * Incremental: the base generation, which holds the partitions before `until` that this
+   * refresh leaves in place (token flow carries each node's wip from them). Null for a full build.
+   */
+  kept: { generation: number; until: Date } | null;
   /** Only events up to this id: every statement of a refresh sees the same history. */
   watermark: number;
   windowStart: Date;
@@ -49,8 +54,12 @@ export interface BuildContext {
  * events occurred in [from, until), `until` null for the last. Token flow carries each node's
  * wip from the rows the generation already holds before `from`, so a history built in several
  * steps equals one built in a single statement. Null: all of history, read in one statement.
+ *
+ * Token flow may also cut inside an hour (a spawn stamps a whole job's events with one time):
+ * a bound with an event id is the point in (occurred_at, id) order, and a step that starts
+ * there adds its figures to the partial row of its first hour.
  */
-export type HistoryChunk = { from: Date; until: Date | null } | null;
+export type HistoryChunk = { from: Date; fromId?: number; until: Date | null; untilId?: number } | null;
 
 export interface Statement {
   sql: string;
@@ -64,17 +73,23 @@ const DAY_MS = 24 * HOUR_MS;
 export const HISTORY_VIEWS = {
   mv_token_flow_summary: {
     unitMs: HOUR_MS,
+    partition: 'bucket_start',
+    index: 'idx_mv_token_flow_partition',
     key: ['node_id', 'bucket_start'],
     figures: ['entered', 'exited', 'scrapped', 'wip'],
+    partitionKey: (at: Date) => toDbTime(at),
     chunk: tokenFlowChunk,
-    keptBefore: tokenFlowKept,
+    splitsPartitions: true,
   },
   mv_cycle_time_analytics: {
     unitMs: DAY_MS,
+    partition: 'day',
+    index: 'idx_mv_cycle_time_partition',
     key: ['product_code', 'day'],
     figures: ['tokens_finished', 'avg_cycle_ms', 'p50_cycle_ms', 'p90_cycle_ms'],
+    partitionKey: (at: Date) => toDbTime(at).slice(0, 10),
     chunk: cycleTimesChunk,
-    keptBefore: cycleTimesKept,
+    splitsPartitions: false,
   },
 } as const satisfies Partial<
   Record<
@@ -82,12 +97,17 @@ export const HISTORY_VIEWS = {
     {
       /** Partitions are this long: chunk bounds are multiples of it. */
       unitMs: number;
+      /** The column that names a row's partition, and the index on (generation, it). */
+      partition: string;
+      index: string;
       /** The columns that name a row within a generation, and those that hold its figures. */
       key: readonly string[];
       figures: readonly string[];
+      /** A partition bound as the partition column holds it: the partition that starts there. */
+      partitionKey: (at: Date) => string;
       chunk: (c: BuildContext, chunk: HistoryChunk) => Statement;
-      /** Copies the previous generation's partitions before `from` (an incremental refresh keeps them). */
-      keptBefore: (c: BuildContext, from: Date) => Statement;
+      /** Whether a step may end inside a partition (its figures add up; percentiles would not). */
+      splitsPartitions: boolean;
     }
   >
 >;
@@ -97,22 +117,77 @@ export function isHistoryView(view: ViewName): view is HistoryView {
   return view in HISTORY_VIEWS;
 }
 
+/**
+ * The rows of a history view that readers see through the state row `state` (mv_refresh_state):
+ * the base generation's partitions before the split, the current generation's from it (all of
+ * the current generation's without a split). One condition, so one statement reads a snapshot.
+ */
+export function visibleRows(view: HistoryView, row: string, state: string): string {
+  const partition = `${row}.${HISTORY_VIEWS[view].partition}`;
+  return `((${row}.generation = ${state}.generation AND (${state}.split_key IS NULL OR ${partition} >= ${state}.split_key))
+    OR (${row}.generation = ${state}.base_generation AND ${partition} < ${state}.split_key))`;
+}
+
+/** Generation `from`'s partitions in [since, until) (partition keys; either end open when null), copied into generation `to`. */
+export interface PartitionCopy {
+  from: number;
+  to: number;
+  since: string | null;
+  until: string | null;
+}
+
+export function partitionCopy(view: HistoryView, dialect: Dialect, copy: PartitionCopy): Statement {
+  const { partition, index, key, figures } = HISTORY_VIEWS[view];
+  const columns = [...key, ...figures].join(', ');
+  const bounds = [copy.since && `${partition} >= ?`, copy.until && `${partition} < ?`].filter(Boolean);
+  return {
+    sql: `INSERT INTO ${view} (generation, ${columns})
+      SELECT ?, ${columns} FROM ${view} ${forceIndex(dialect, index)} WHERE ${['generation = ?', ...bounds].join(' AND ')}`,
+    params: [copy.to, copy.from, ...[copy.since, copy.until].filter((b) => b !== null)],
+  };
+}
+
 /** The single statement of a view over the current state and a recent window (bottlenecks, team workload). */
 export function windowView(view: Exclude<ViewName, HistoryView>, c: BuildContext): Statement {
   return view === 'mv_node_bottlenecks' ? bottlenecks(c) : teamWorkload(c);
 }
 
-/** The chunk's condition on `column`, and the index hint that reads it (none for all of history: a scan). */
-function chunkRange(d: Dialect, column: string, chunk: HistoryChunk): { sql: string; params: string[]; index: string } {
+/** The chunk's condition on `column` (and `id` at bounds inside a time), and the index hint that reads it (none for all of history: a scan). */
+function chunkRange(
+  d: Dialect,
+  column: string,
+  id: string,
+  chunk: HistoryChunk,
+): { sql: string; params: Array<string | number>; index: string } {
   if (!chunk) return { sql: '', params: [], index: '' };
-  const params = [toDbTime(chunk.from), ...(chunk.until ? [toDbTime(chunk.until)] : [])];
-  return { sql: `AND ${column} >= ?${chunk.until ? ` AND ${column} < ?` : ''}`, params, index: recentEventsIndex(d) };
+  const from = toDbTime(chunk.from);
+  // a step between two events of one time (a spawn's): a seek, as the index holds the id after the time
+  if (chunk.fromId !== undefined && chunk.untilId !== undefined && chunk.until?.getTime() === chunk.from.getTime())
+    return {
+      sql: `AND ${column} = ? AND ${id} >= ? AND ${id} < ?`,
+      params: [from, chunk.fromId, chunk.untilId],
+      index: recentEventsIndex(d),
+    };
+  const sql = [`AND ${column} >= ?`];
+  const params: Array<string | number> = [from];
+  if (chunk.fromId !== undefined) {
+    sql.push(`AND (${column} > ? OR ${id} >= ?)`);
+    params.push(from, chunk.fromId);
+  }
+  if (chunk.until) {
+    const until = toDbTime(chunk.until);
+    sql.push(
+      chunk.untilId === undefined ? `AND ${column} < ?` : `AND (${column} < ? OR (${column} = ? AND ${id} < ?))`,
+    );
+    params.push(...(chunk.untilId === undefined ? [until] : [until, until, chunk.untilId]));
+  }
+  return { sql: sql.join(' '), params, index: recentEventsIndex(d) };
 }
 
 /** Entered, exited and scrapped per node and hour; wip is the running sum of the three at each bucket's end. */
 function tokenFlowChunk(c: BuildContext, chunk: HistoryChunk): Statement {
   const d = c.dialect;
-  const range = chunkRange(d, 'occurred_at', chunk);
+  const range = chunkRange(d, 'occurred_at', 'id', chunk);
   const events = `token_event ${range.index}`;
   const moves = `
     SELECT node_id, ${hourBucket(d, 'occurred_at')} AS bucket_start,
@@ -123,41 +198,39 @@ function tokenFlowChunk(c: BuildContext, chunk: HistoryChunk): Statement {
     UNION ALL
     SELECT ${jsonInt(d, 'payload', '$.fromNodeId')}, ${hourBucket(d, 'occurred_at')}, 0, 1, 0
     FROM ${events} WHERE type = 'routed' AND id + 0 <= ? ${range.sql}`;
-  // each node's wip at the end of its last bucket before the chunk, in this generation
-  const carried = !chunk
-    ? ''
-    : `LEFT JOIN (
-       SELECT o.node_id, o.wip FROM mv_token_flow_summary o
-       JOIN (SELECT node_id, MAX(bucket_start) AS last_bucket FROM mv_token_flow_summary WHERE generation = ? AND bucket_start < ? GROUP BY node_id) l
-         ON l.node_id = o.node_id AND l.last_bucket = o.bucket_start
-       WHERE o.generation = ?
-     ) b ON b.node_id = m.node_id`;
+  // each node's wip at the end of its last bucket before the chunk (the partial row of the hour
+  // it starts inside, if any): in this generation, else among the partitions the refresh keeps;
+  // one lookup per node and hour through the primary key
+  const lastWip = `(SELECT o.wip FROM mv_token_flow_summary o ${forceIndex(d, primaryKeyIndex(d, 'mv_token_flow_summary'))}
+    WHERE o.generation = ? AND o.node_id = m.node_id AND o.bucket_start < ? ORDER BY o.bucket_start DESC LIMIT 1)`;
+  const carried = !chunk ? '' : `COALESCE(${lastWip}, ${c.kept ? lastWip : 'NULL'}, 0) + `;
   return {
     sql: `INSERT INTO mv_token_flow_summary (generation, node_id, bucket_start, entered, exited, scrapped, wip)
       SELECT ?, m.node_id, m.bucket_start, m.entered, m.exited, m.scrapped,
-        ${chunk ? 'COALESCE(b.wip, 0) + ' : ''}SUM(m.entered - m.exited - m.scrapped) OVER (PARTITION BY m.node_id ORDER BY m.bucket_start ROWS UNBOUNDED PRECEDING)
+        ${carried}SUM(m.entered - m.exited - m.scrapped) OVER (PARTITION BY m.node_id ORDER BY m.bucket_start ROWS UNBOUNDED PRECEDING)
       FROM (
         SELECT node_id, bucket_start, SUM(entered) AS entered, SUM(exited) AS exited, SUM(scrapped) AS scrapped
         FROM (${moves}) e
         WHERE node_id IS NOT NULL
         GROUP BY node_id, bucket_start
-      ) m ${carried}`,
+      ) m WHERE 1 = 1
+      ${chunk?.fromId !== undefined ? onDuplicateKey(d, ['generation', 'node_id', 'bucket_start'], ['entered', 'exited', 'scrapped'], ['wip']) : ''}`,
     params: [
       c.generation,
+      ...(chunk
+        ? [
+            c.generation,
+            toDbTime(
+              chunk.fromId === undefined ? chunk.from : new Date(floorTo(chunk.from, HOUR_MS).getTime() + HOUR_MS),
+            ),
+          ]
+        : []),
+      ...(chunk && c.kept ? [c.kept.generation, toDbTime(c.kept.until)] : []),
       c.watermark,
       ...range.params,
       c.watermark,
       ...range.params,
-      ...(chunk ? [c.generation, toDbTime(chunk.from), c.generation] : []),
     ],
-  };
-}
-
-function tokenFlowKept(c: BuildContext, from: Date): Statement {
-  return {
-    sql: `INSERT INTO mv_token_flow_summary (generation, node_id, bucket_start, entered, exited, scrapped, wip)
-      SELECT ?, node_id, bucket_start, entered, exited, scrapped, wip FROM mv_token_flow_summary WHERE generation = ? AND bucket_start < ?`,
-    params: [c.generation, c.previous, toDbTime(from)],
   };
 }
 
@@ -243,7 +316,7 @@ function teamWorkload(c: BuildContext): Statement {
 /** Per product and UTC day of finishing: tokens finished, average, p50 and p90 of spawn-to-finish. */
 function cycleTimesChunk(c: BuildContext, chunk: HistoryChunk): Statement {
   const d = c.dialect;
-  const range = chunkRange(d, 'f.occurred_at', chunk);
+  const range = chunkRange(d, 'f.occurred_at', 'f.id', chunk);
   // correlated lookups, so every database starts from the finished events (MariaDB would
   // otherwise start from job_ticket and walk every token's history)
   const spawnedAt = `(SELECT s.occurred_at FROM token_event s WHERE s.token_id = f.token_id AND s.type = 'spawned' ORDER BY s.id LIMIT 1)`;
@@ -255,14 +328,6 @@ function cycleTimesChunk(c: BuildContext, chunk: HistoryChunk): Statement {
     sql: `INSERT INTO mv_cycle_time_analytics (generation, product_code, day, tokens_finished, avg_cycle_ms, p50_cycle_ms, p90_cycle_ms)
       SELECT ?, product_code, day, measured, avg_ms, p50_ms, p90_ms FROM (${distribution(d, ['product_code', 'day'], cycles, [50, 90])}) r`,
     params: [c.generation, c.watermark, ...range.params],
-  };
-}
-
-function cycleTimesKept(c: BuildContext, from: Date): Statement {
-  return {
-    sql: `INSERT INTO mv_cycle_time_analytics (generation, product_code, day, tokens_finished, avg_cycle_ms, p50_cycle_ms, p90_cycle_ms)
-      SELECT ?, product_code, day, tokens_finished, avg_cycle_ms, p50_cycle_ms, p90_cycle_ms FROM mv_cycle_time_analytics WHERE generation = ? AND day < ?`,
-    params: [c.generation, c.previous, toDbTime(from).slice(0, 10)],
   };
 }
 

@@ -20,6 +20,11 @@ export function forceIndex(dialect: Dialect, index: string): string {
   return dialect === 'mysql' ? `FORCE INDEX (${index})` : `INDEXED BY ${index}`;
 }
 
+/** The name forceIndex takes for a table's primary key (on SQLite, the index it creates for a composite one). */
+export function primaryKeyIndex(dialect: Dialect, table: string): string {
+  return dialect === 'mysql' ? 'PRIMARY' : `sqlite_autoindex_${table}_1`;
+}
+
 /**
  * Timestamps are stored as UTC 'YYYY-MM-DD HH:MM:SS.mmm' on both databases (TypeORM's own
  * format for SQLite; DATETIME(3) on MySQL with timezone 'Z'), so raw SQL passes this string.
@@ -198,6 +203,29 @@ function upsert(
   if (dialect === 'mysql')
     return `${insert} ON DUPLICATE KEY UPDATE ${assignments((c) => `VALUES(${q(c)})`).join(', ')}`;
   return `${insert} ON CONFLICT (${key.map(q).join(', ')}) DO UPDATE SET ${assignments((c) => `excluded.${q(c)}`).join(', ')}`;
+}
+
+/**
+ * The clause after an INSERT ... SELECT (whose SELECT has a WHERE: SQLite needs one there) that,
+ * on a row whose `key` exists, adds the new `added` figures to the row's and takes the new `replaced` ones.
+ */
+export function onDuplicateKey(
+  dialect: Dialect,
+  key: readonly string[],
+  added: readonly string[],
+  replaced: readonly string[],
+): string {
+  if (dialect === 'mysql')
+    return `ON DUPLICATE KEY UPDATE ${[...added.map((c) => `${c} = ${c} + VALUES(${c})`), ...replaced.map((c) => `${c} = VALUES(${c})`)].join(', ')}`;
+  return `ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${[...added.map((c) => `${c} = ${c} + excluded.${c}`), ...replaced.map((c) => `${c} = excluded.${c}`)].join(', ')}`;
+}
+
+/** A DELETE of at most `rows` rows of `table` that match `where` (SQLite has no DELETE ... LIMIT by default). */
+export function deleteAtMost(dialect: Dialect, table: string, where: string, rows: number): string {
+  const limit = Math.floor(rows);
+  return dialect === 'mysql'
+    ? `DELETE FROM ${table} WHERE ${where} LIMIT ${limit}`
+    : `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${where} LIMIT ${limit})`;
 }
 
 /** A query that failed because its table does not exist (a phase schema reverted under a running app). */
