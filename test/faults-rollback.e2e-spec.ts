@@ -17,7 +17,7 @@ import { startTestApp, TestApp } from './support/test-app.js';
 
 const HOOK = resolve(ROOT, 'test/support/halt-at-step.mjs');
 const STEPS = ['disable-flags', 'stop-jobs', 'backup', 'revert-schema', 'verify-legacy', 'log'] as const;
-/** What a rollback and its undoing legitimately write: flags, job stops, leases, the log itself, backups, migration bookkeeping, telemetry. */
+/** What a rollback and its undoing legitimately write: flags, job stops, leases, the log itself, backups, migration bookkeeping. */
 const BOOKKEEPING = [
   'feature_flag',
   'feature_flag_audit',
@@ -31,8 +31,6 @@ const BOOKKEEPING = [
   'migrations',
   'migration_lock',
   'phase_schema',
-  'path_telemetry',
-  'phase_signal',
 ];
 const change = { actor: 'faults', reason: 'faults suite' };
 
