@@ -2,6 +2,7 @@ import { Role } from '../src/common/auth/role.js';
 import { FlagsService } from '../src/phases/flags/flags.service.js';
 import { JobsService } from '../src/phases/jobs/jobs.service.js';
 import { RollbackLog } from '../src/phases/rollback/rollback-log.service.js';
+import { RollbackService } from '../src/phases/rollback/rollback.service.js';
 import { ROLLOUT_GUARD_JOB, RolloutGuard } from '../src/phases/rollout/rollout-guard.service.js';
 import { RolloutService } from '../src/phases/rollout/rollout.service.js';
 import { emptyHistogram } from '../src/phases/telemetry/latency-histogram.js';
@@ -175,13 +176,42 @@ describe('rollout plans and their guard', () => {
     const notice = hook.deliveries.find((d) => d.notice.event === 'rollout.paused');
     expect(notice?.verified).toBe(true);
     expect(notice?.notice).toMatchObject({ noticeStatus: 'PAUSED', phase: 92, reason: paused.events.at(-1)?.reason });
-    // paused: the guard leaves it alone
-    expect(await guard.run({ signal })).toEqual({});
+    // paused: still judged (its stage's flags still act), but only a rollback would act on it
+    expect(await guard.run({ signal })).toEqual({ hold: 1 });
 
     await post(`/${plan.id}/resume`, { reason: 'fixed the error path' }).expect(200);
     expect(await guard.run({ signal })).toEqual({ hold: 1 });
     await post(`/${plan.id}/abort`, { reason: 'done testing' }).expect(200);
     expect((await view(plan.id)).plan).toMatchObject({ status: 'aborted', activePhase: null });
+  });
+
+  it('a paused plan is rolled back on a severe regression; a plan whose phase was rolled back outside it ends', async () => {
+    const rollouts = t.app.get(RolloutService);
+    // after the test above's buckets (3 hours ago), so this stage's window leaves them out
+    const begun = new Date(Date.now() - 2 * HOUR);
+    const first = await rollouts.plan(
+      { phase: 92, stages: '10%@1h,100%', minSample: 100, reason: 'paused sample', actor: 'test' },
+      begun,
+    );
+    // 30% errors on the new path against 10% on legacy: far over the rollback class
+    await telemetry.addBuckets([bucket(begun, 92, 'new', 10_000, 3_000), bucket(begun, 92, 'legacy', 10_000, 1_000)]);
+    await post(`/${first.plan.id}/pause`, { reason: 'a person holds it' }).expect(200);
+    expect(await guard.run({ signal })).toEqual({ rollback: 1 });
+    expect((await view(first.plan.id)).plan.status).toBe('rolled_back');
+    expect(flags.view('sample2_enabled').enabled).toBe(false);
+
+    const again = await rollouts.plan(
+      { phase: 92, stages: '10%,100%', reason: 'second try', actor: 'test' },
+      new Date(Date.now() - HOUR),
+    );
+    expect(flags.view('sample2_enabled').enabled).toBe(true);
+    await t.app.get(RollbackService).rollback({ phase: 92, reason: 'a person rolled it back', actor: 'test' });
+    expect(await guard.run({ signal })).toEqual({ ended: 1 });
+    const ended = await view(again.plan.id);
+    expect(ended.plan).toMatchObject({ status: 'aborted', activePhase: null });
+    expect(ended.events.at(-1)).toMatchObject({ action: 'abort', actor: 'guard' });
+    expect(ended.events.at(-1)?.reason).toMatch(/flags were changed outside the plan \(sample2_enabled is off\)/);
+    expect(flags.view('sample2_enabled').enabled).toBe(false);
   });
 
   it('two replicas: the guard runs once per tick', async () => {

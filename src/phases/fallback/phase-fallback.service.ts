@@ -4,7 +4,7 @@ import { MetricsService } from '../../common/metrics/metrics.service.js';
 import type { FlagContext } from '../flags/flag-rules.js';
 import { FlagsService } from '../flags/flags.service.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
-import { NO_REASON, type PathTaken } from '../telemetry/path-telemetry.types.js';
+import { FAILURE_REASON, NO_REASON, type PathTaken } from '../telemetry/path-telemetry.types.js';
 import { PhaseTelemetry } from '../telemetry/phase-telemetry.service.js';
 
 /** Returned by a new path that cannot decide (for example `no_candidate`): the legacy path runs. */
@@ -91,14 +91,14 @@ export class PhaseFallback {
     try {
       selected = await this.selects(call);
     } catch (thrown) {
-      return this.fallBack(call, trace, 'error', thrown);
+      return this.fallBack(call, trace, FAILURE_REASON, thrown);
     }
     if (!selected) return { value: await call.legacy(), path: 'legacy' };
     let result: T | Decline;
     try {
       result = await call.newPath();
     } catch (thrown) {
-      return this.fallBack(call, trace, 'error', thrown);
+      return this.fallBack(call, trace, FAILURE_REASON, thrown);
     }
     if (result instanceof Decline) return this.fallBack(call, trace, result.reason);
     trace.path = 'new';

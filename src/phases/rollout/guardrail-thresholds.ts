@@ -32,7 +32,14 @@ export const GUARDRAIL_THRESHOLDS = Object.freeze({
    * p95 latency of the new path over the baseline's. A ratio is not a deviation of a rate and
    * the histogram's buckets are coarse, so its classes are wider than the rates'.
    */
-  latency: Object.freeze({ pauseRatio: 1.25, rollbackRatio: 1.5, minSample: 500, absoluteMeanMs: 30_000 }),
+  latency: Object.freeze({
+    pauseRatio: 1.25,
+    rollbackRatio: 1.5,
+    minSample: 500,
+    absoluteMeanMs: 30_000,
+    // one call that waited out a lock must not roll a phase back: the mean judges from this many calls
+    absoluteMinCalls: 20,
+  }),
   /** Shadow mode: at least a week, and no more disagreements than this share of compared calls. */
   shadow: Object.freeze({ minDurationMinutes: 7 * 24 * 60, maxDisagreementRate: 0 }),
   /** A stage's defaults when a plan names none: the factory's 24 h watch and a minimum sample. */

@@ -141,7 +141,11 @@ describe('guardrail statistics', () => {
     expect(latencyGuardrail({ p95: 130, meanMs: 40, calls }, { p95: 100, calls }).verdict).toBe('pause');
     expect(latencyGuardrail({ p95: 250, meanMs: 40, calls }, { p95: 100, calls }).verdict).toBe('rollback');
     expect(latencyGuardrail({ p95: 250, meanMs: 40, calls: 10 }, { p95: 100, calls }).verdict).toBe('insufficient');
-    expect(latencyGuardrail({ p95: 60_000, meanMs: 31_000, calls: 3 }, { p95: 100, calls }).verdict).toBe('rollback');
+    // the factory's absolute mean: from 20 calls, never on the one call that waited out a lock
+    expect(latencyGuardrail({ p95: 60_000, meanMs: 31_000, calls: 20 }, { p95: 100, calls }).verdict).toBe('rollback');
+    expect(latencyGuardrail({ p95: 60_000, meanMs: 50_000, calls: 1 }, { p95: 100, calls }).verdict).toBe(
+      'insufficient',
+    );
   });
 
   it('holds the shadow stage until it ran its week with no disagreement', () => {

@@ -20,7 +20,7 @@ export interface GuardrailResult {
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const SEVERITY: Record<Verdict, number> = { insufficient: 0, healthy: 1, pause: 2, rollback: 3 };
 
-/** The most severe verdict of a set (healthy only when every guardrail judged and passed). */
+/** The most severe verdict of a set; `healthy` when none breached, including when none could judge yet (see allJudged). */
 export function worst(results: readonly GuardrailResult[]): Verdict {
   return results.reduce<Verdict>((acc, r) => (SEVERITY[r.verdict] > SEVERITY[acc] ? r.verdict : acc), 'healthy');
 }
@@ -75,7 +75,7 @@ export function latencyGuardrail(
   const ratio = baseline.p95 > 0 ? candidate.p95 / baseline.p95 : 1;
   const evidence = { newP95: candidate.p95, baselineP95: baseline.p95, ratio, newMeanMs: candidate.meanMs };
   const measured = `p95 new ${candidate.p95.toFixed(1)} ms vs legacy ${baseline.p95.toFixed(1)} ms (ratio ${ratio.toFixed(2)})`;
-  if (candidate.calls > 0 && candidate.meanMs > T.latency.absoluteMeanMs) {
+  if (candidate.calls >= T.latency.absoluteMinCalls && candidate.meanMs > T.latency.absoluteMeanMs) {
     return {
       guardrail: 'latency',
       verdict: 'rollback',

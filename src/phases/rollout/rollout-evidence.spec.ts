@@ -43,4 +43,12 @@ describe('rollout evidence', () => {
     });
     expect(figuresOf(sum, ['legacy'])).toMatchObject({ calls: 0, p95Ms: null });
   });
+
+  it("counts as fallbacks only the new path's failures: a decline (no candidate) is the new path's answer", () => {
+    const declined = { ...totals('fallback', 40), reason: 'no_candidate' };
+    expect(figuresOf([totals('new', 100), totals('fallback', 3), declined], ['new', 'fallback'])).toMatchObject({
+      calls: 143,
+      fallbacks: 3,
+    });
+  });
 });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { yieldToEventLoop } from '../../common/yield-to-event-loop.js';
 import { addHistogram, emptyHistogram, p95 } from '../telemetry/latency-histogram.js';
 import { PathTelemetryRepository } from '../telemetry/path-telemetry.repository.js';
-import { epochMinute, type PathTotals, type SignalTotals } from '../telemetry/path-telemetry.types.js';
+import { epochMinute, FAILURE_REASON, type PathTotals, type SignalTotals } from '../telemetry/path-telemetry.types.js';
 import type { ProportionSample } from './confidence-sequence.js';
 import { GUARDRAIL_THRESHOLDS } from './guardrail-thresholds.js';
 import type { RolloutPlan } from './rollout-plan.repository.js';
@@ -36,7 +36,7 @@ export function figuresOf(totals: readonly PathTotals[], paths: readonly string[
     if (!paths.includes(t.path)) continue;
     figures.calls += t.calls;
     figures.errors += t.errors;
-    if (t.path === 'fallback') figures.fallbacks += t.calls;
+    if (t.path === 'fallback' && t.reason === FAILURE_REASON) figures.fallbacks += t.calls;
     figures.latencyMsSum += t.latencyMsSum;
     addHistogram(histogram, t.histogram);
   }
@@ -115,10 +115,10 @@ export class RolloutEvidence {
     // the factory's 24 hours, never before the plan began: what ran since the plan, less what ran before the window
     const anchor = epochMinute(plan.createdAt);
     const windowStart = Math.max(anchor, to - GUARDRAIL_THRESHOLDS.fallbacks.windowMinutes);
-    const sincePlan = figuresOf(await paths.sum(`plan ${String(plan.id)}`, anchor, to, at), ['fallback']).calls;
+    const sincePlan = figuresOf(await paths.sum(`plan ${String(plan.id)}`, anchor, to, at), ['fallback']).fallbacks;
     const beforeWindow =
       windowStart > anchor
-        ? figuresOf(await paths.sum(`window ${String(plan.id)}`, anchor, windowStart, at), ['fallback']).calls
+        ? figuresOf(await paths.sum(`window ${String(plan.id)}`, anchor, windowStart, at), ['fallback']).fallbacks
         : 0;
     const signalSums = this.signalSums(plan.phase);
     let previous: StageEvidence['previous'] = null;

@@ -1,5 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { DomainError } from '../../common/errors/domain-error.js';
+import { ErrorCode } from '../../common/errors/error-code.js';
 import { yieldToEventLoop } from '../../common/yield-to-event-loop.js';
 import { Environment } from '../../config/environment.js';
 import { JobsService } from '../jobs/jobs.service.js';
@@ -8,7 +10,7 @@ import { RollbackNotifier } from '../rollback/rollback-notifier.js';
 import { RollbackService } from '../rollback/rollback.service.js';
 import { pauseNotice } from './rollout-notice.js';
 import type { RolloutPlan } from './rollout-plan.repository.js';
-import { RolloutService } from './rollout.service.js';
+import { auditReason, RolloutService } from './rollout.service.js';
 import type { StageAction } from './stage-decision.js';
 
 export const ROLLOUT_GUARD_JOB = 'rollout-guard';
@@ -47,12 +49,16 @@ export class RolloutGuard implements OnModuleInit {
     });
   }
 
-  /** One pass over the active plans; counts what it did, by action. */
+  /**
+   * One pass over the live plans; counts what it did, by action. A paused plan, or one waiting
+   * for approval, still acts through its stage's flags: it is judged too, and only rolled back.
+   */
   async run({ signal }: Pick<JobRunContext, 'signal'>, now = new Date()): Promise<JobCounts> {
     const counts: JobCounts = {};
+    // the stored flags as they are now, not as this replica last polled them: a plan is ended on them
+    await this.rollouts.refreshFlags();
     for (const plan of await this.rollouts.live()) {
       if (signal.aborted) break;
-      if (plan.status !== 'active') continue;
       const action = await this.judge(plan, now).catch((error: unknown) => {
         // one plan's trouble (a rollback lease held elsewhere, a concurrent change) waits for the next tick
         this.logger.warn({ msg: 'rollout guard could not act', plan: plan.id, error: String(error) });
@@ -64,10 +70,18 @@ export class RolloutGuard implements OnModuleInit {
     return counts;
   }
 
-  private async judge(plan: RolloutPlan, now: Date): Promise<StageAction> {
+  private async judge(plan: RolloutPlan, now: Date): Promise<StageAction | 'ended'> {
+    const changed = this.rollouts.flagsChangedOutside(plan);
+    if (changed) {
+      // a rollback (an emergency, a person's), or a flag set by hand: the guard must not switch the phase back on
+      const reason = `the phase's flags were changed outside the plan (${changed}): the plan ends; plan again to roll out`;
+      await this.rollouts.transition(plan, 'abort', { actor: GUARD_ACTOR, reason }, { status: 'aborted' }, null, now);
+      return 'ended';
+    }
     const [evidence, decision] = await this.rollouts.judge(plan, now);
+    if (plan.status !== 'active' && decision.action !== 'rollback') return 'hold';
     const recorded = { evidence, results: decision.results };
-    const change = { actor: GUARD_ACTOR, reason: decision.reason };
+    const change = { actor: GUARD_ACTOR, reason: auditReason(decision.reason) };
     switch (decision.action) {
       case 'hold':
         break;
@@ -91,15 +105,21 @@ export class RolloutGuard implements OnModuleInit {
           actor: GUARD_ACTOR,
           method: 'guard',
         });
-        await this.rollouts.transition(
-          plan,
-          'rollback',
-          change,
-          { status: 'rolled_back' },
-          { ...recorded, rollback: record.id },
-          now,
-          (em) => this.rollouts.clearRules(em, plan.phase, change),
-        );
+        // the rollback has happened: the plan ends with it even if a person changed the plan meanwhile
+        const end = (current: RolloutPlan) =>
+          this.rollouts.transition(
+            current,
+            'rollback',
+            change,
+            { status: 'rolled_back' },
+            { ...recorded, rollback: record.id },
+            now,
+            (em) => this.rollouts.clearRules(em, plan.phase, change),
+          );
+        await end(plan).catch(async (error: unknown) => {
+          if (!(error instanceof DomainError && error.code === ErrorCode.ConcurrentUpdate)) throw error;
+          await end(await this.rollouts.get(plan.id));
+        });
         break;
       }
     }

@@ -79,6 +79,8 @@ export class RolloutService {
     if (!Number.isInteger(minSample) || minSample < 1)
       errors.push({ field: 'minSample', messages: ['must be a whole number of calls, at least 1'] });
     if (!request.reason.trim()) errors.push({ field: 'reason', messages: ['a reason is required'] });
+    if (request.reason.length > REASON_MAX)
+      errors.push({ field: 'reason', messages: [`at most ${String(REASON_MAX)} characters`] });
     if (errors.length > 0) throw DomainError.validation(errors);
     const change = { actor: request.actor, reason: request.reason };
     await this.flags.requireSchemas(def.flags.map((f) => f.key));
@@ -129,6 +131,29 @@ export class RolloutService {
   /** Live plans: what the guard looks at. */
   live(): Promise<RolloutPlan[]> {
     return this.plans.live();
+  }
+
+  refreshFlags(): Promise<void> {
+    return this.flags.refresh();
+  }
+
+  get(id: number): Promise<RolloutPlan> {
+    return this.plans.get(id);
+  }
+
+  /**
+   * Which of the phase's stored flags no longer says what the plan's stage set (a rollback, an
+   * emergency, a flag switched by hand), or null. Targeting rules are not compared: only the
+   * switch says whether the phase acts.
+   */
+  flagsChangedOutside(plan: RolloutPlan): string | null {
+    const switches = switchesOf(plan.stages[plan.currentStage]);
+    for (const flag of this.phase(plan.phase).flags) {
+      const expected = flag.shadow === true ? switches.shadow.enabled : switches.acting.enabled;
+      const stored = this.flags.view(flag.key).enabled;
+      if (stored !== expected) return `${flag.key} is ${stored ? 'on' : 'off'}`;
+    }
+    return null;
   }
 
   /** The evidence of the plan's current stage and the guard's decision on it. */
@@ -252,7 +277,7 @@ export class RolloutService {
     const switches = switchesOf(stage);
     const stageChange = {
       ...change,
-      reason: `rollout ${String(plan.id)} stage ${String(plan.currentStage + 1)}: ${change.reason}`,
+      reason: auditReason(`rollout ${String(plan.id)} stage ${String(plan.currentStage + 1)}: ${change.reason}`),
     };
     const acting = def.flags.filter((f) => f.shadow !== true).map((f) => f.key);
     const shadow = def.flags.filter((f) => f.shadow === true).map((f) => f.key);
@@ -266,6 +291,15 @@ export class RolloutService {
 
 function requireReason(change: FlagChange): void {
   if (!change.reason.trim()) throw DomainError.validation([{ field: 'reason', messages: ['a reason is required'] }]);
+  if (change.reason.length > REASON_MAX)
+    throw DomainError.validation([{ field: 'reason', messages: [`at most ${String(REASON_MAX)} characters`] }]);
+}
+
+const REASON_MAX = 500;
+
+/** A reason as the audit columns hold it (500 characters), as the rollback's audit rows cut theirs. */
+export function auditReason(reason: string): string {
+  return reason.slice(0, REASON_MAX);
 }
 
 function invalidState(plan: RolloutPlan, what: string, why: string): DomainError {

@@ -11,7 +11,7 @@ import {
 import { GUARDRAIL_THRESHOLDS } from './guardrail-thresholds.js';
 import type { RolloutStage } from './rollout-stages.js';
 
-/** One path's figures over a window (the new path: its own calls and its fallbacks together). */
+/** One path's figures over a window (the new path: its own calls and its fallbacks together; `fallbacks`: those whose new path failed). */
 export interface PathFigures {
   calls: number;
   errors: number;

@@ -13,6 +13,12 @@ export function epochMinute(at: Date | number): EpochMinute {
 /** The decline reason (or `error`) of a fallback; '' on the new and legacy paths. */
 export const NO_REASON = '';
 
+/**
+ * The reason of a fallback whose new path failed (threw). Any other reason is a decline: the new
+ * path answered that it cannot decide (no candidate, no match), which the phases' own signals judge.
+ */
+export const FAILURE_REASON = 'error';
+
 /** What one replica adds to one path_telemetry row at a flush. */
 export interface PathBucketRow {
   minute: EpochMinute;
