@@ -65,6 +65,8 @@ async function foldBase(qr: QueryRunner, h: (typeof HISTORY)[number]): Promise<v
   )) as Array<{ generation: number; base_generation: number; split_key: string }>;
   const columns = h.columns.join(', ');
   for (const s of states) {
+    // readers never see the current generation before the split: clearing it first makes a rerun after a failure safe
+    await qr.query(`DELETE FROM ${h.view} WHERE generation = ? AND ${h.partition} < ?`, [s.generation, s.split_key]);
     await qr.query(
       `INSERT INTO ${h.view} (generation, ${columns}) SELECT ?, ${columns} FROM ${h.view} WHERE generation = ? AND ${h.partition} < ?`,
       [s.generation, s.base_generation, s.split_key],

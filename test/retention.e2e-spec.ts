@@ -325,6 +325,28 @@ describe('retention: archive, then purge in batches', () => {
     expect(await dashboard()).toEqual(figures);
     await t.app.get(DashboardRefreshService).refresh({ full: true });
     expect(await dashboard()).toEqual(figures);
+
+    // a purge that moves the horizon while a full rebuild reads history: that build is not kept
+    const refresher = t.app.get(DashboardRefreshService);
+    const flowGeneration = async () =>
+      (
+        await ds.query<Array<{ generation: number }>>(
+          `SELECT generation FROM mv_refresh_state WHERE view_name = 'mv_token_flow_summary'`,
+        )
+      )[0].generation;
+    const before = await flowGeneration();
+    refresher.beforeStep = async (step) => {
+      if (!step.startsWith('mv_token_flow_summary')) return;
+      refresher.beforeStep = async () => undefined;
+      await horizons.advance('token_event', new Date(horizon + 3_600_000));
+    };
+    try {
+      await expect(refresher.refresh({ full: true })).rejects.toThrow(/token_event was purged during the build/);
+    } finally {
+      refresher.beforeStep = async () => undefined;
+    }
+    expect(await flowGeneration()).toBe(before);
+    expect(await dashboard()).toEqual(figures);
   });
 
   it('the status shows each table: its retention, rows, size, oldest row and next purge', async () => {

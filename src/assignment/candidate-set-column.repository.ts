@@ -1,4 +1,4 @@
-import type { Queryable } from '../phases/backup/row-stream.js';
+import type { Queryable } from '../database/queryable.js';
 
 /** Rows of ids updated per statement: bounds each statement's locks and undo, whatever the log's size. */
 const FILL_IDS = 5_000;
@@ -12,8 +12,12 @@ const COMPACT = '{"set":"%';
  * out. Rows that hold their candidates whole stay NULL. Running it again changes nothing.
  */
 export async function fillCandidateSetColumn(db: Queryable): Promise<void> {
-  const [{ top }] = (await db.query(`SELECT MAX(id) AS top FROM assignment_log`)) as Array<{ top: unknown }>;
-  for (let from = 0; from < Number(top ?? 0); from += FILL_IDS)
+  const [{ low, top }] = (await db.query(`SELECT MIN(id) AS low, MAX(id) AS top FROM assignment_log`)) as Array<{
+    low: unknown;
+    top: unknown;
+  }>;
+  // from the lowest id kept: after years of log retention the ids below it are all gone
+  for (let from = Number(low ?? 1) - 1; from < Number(top ?? 0); from += FILL_IDS)
     await db.query(
       `UPDATE assignment_log SET candidate_set = SUBSTR(candidates, 9, 64) WHERE id > ? AND id <= ? AND candidates LIKE ? AND (candidate_set IS NULL OR candidate_set <> SUBSTR(candidates, 9, 64))`,
       [from, from + FILL_IDS, COMPACT],

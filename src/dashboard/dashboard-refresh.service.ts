@@ -61,9 +61,11 @@ export interface RefreshOptions {
 
 /**
  * Refreshes the analytics tables. Each view is written as a new generation beside the one
- * readers see; one single-row UPDATE of mv_refresh_state then points readers at it, and the
- * old generation is deleted. Readers select through that pointer in one statement, so they
- * see the old rows or the new ones, never a mix; a refresh that fails before the flip leaves
+ * readers see; one single-row UPDATE of mv_refresh_state then points readers at it, and what
+ * no reader can see any more is deleted. A history view keeps its closed partitions in a base
+ * generation across refreshes (readers take the base before `split_key`, the current generation
+ * from it), so an incremental refresh writes only the recent partitions. Readers select through
+ * that pointer in one statement, so they see the old rows or the new ones, never a mix; a refresh that fails before the flip leaves
  * the old generation in place (its half-written rows are swept by the next refresh). No
  * transaction spans several statements: on SQLite the whole app shares one connection, and
  * whatever else it ran meanwhile would join (and could be rolled back with) the refresh.
@@ -202,6 +204,7 @@ export class DashboardRefreshService {
       windowEnd: now,
     };
     let built: Layout = { generation, base: generation, splitKey: null };
+    const purged = await this.horizons.purgedBefore(HISTORY_SOURCE);
     if (!isHistoryView(view))
       await this.step(`${view}:0`, () =>
         this.views.run(this.views.statement((c) => windowView(view, c), { ...context, kept: null })),
@@ -213,8 +216,12 @@ export class DashboardRefreshService {
         context,
         incremental ? await this.since(watermarkEventId, refreshedAt, watermark) : null,
         // a view never built has no figures to keep: it is built from whatever history is left
-        refreshedAt && (await this.horizons.purgedBefore(HISTORY_SOURCE)),
+        refreshedAt && purged,
       );
+    // retention advances the horizon before it deletes: a purge that ran during this build may have
+    // taken events the build was still reading, so its figures are not kept (the next tick builds again)
+    if (isHistoryView(view) && (await this.horizons.purgedBefore(HISTORY_SOURCE))?.getTime() !== purged?.getTime())
+      throw new Error(`${view}: token_event was purged during the build; it is built again on the next refresh`);
     const mismatches = beforeFlip ? await beforeFlip(generation) : 0;
     await this.beforeStep(`${view}:flip`);
     const durationMs = Date.now() - started;

@@ -2,7 +2,7 @@ import { Injectable, SetMetadata, applyDecorators } from '@nestjs/common';
 import { MODULE_METADATA } from '@nestjs/common/constants.js';
 import type { MigrationInterface } from 'typeorm';
 import type { RetentionPolicy } from '../common/retention/retention-policy.js';
-import type { Queryable } from './backup/row-stream.js';
+import type { Queryable } from '../database/queryable.js';
 
 /**
  * The phase contract. Each phase module provides exactly one class decorated with @Phase()

@@ -1,10 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { QueryRunner } from 'typeorm';
-
-/** Anything that runs SQL: a QueryRunner (inside a migration's transaction), a DataSource or an EntityManager. */
-export interface Queryable {
-  query(sql: string, params?: unknown[]): Promise<unknown>;
-}
+import type { Queryable } from '../../database/queryable.js';
 
 /**
  * What one backup file holds: all rows of an owned table, or the non-null values of an owned
