@@ -43,7 +43,7 @@ export const GUARDRAIL_THRESHOLDS = Object.freeze({
   /** Shadow mode: at least a week, and no more disagreements than this share of compared calls. */
   shadow: Object.freeze({ minDurationMinutes: 7 * 24 * 60, maxDisagreementRate: 0 }),
   /** A stage's defaults when a plan names none: the factory's 24 h watch and a minimum sample. */
-  stage: Object.freeze({ minDurationMinutes: 24 * 60, maxDurationMinutes: 72 * 60, minSample: 500 }),
+  stage: Object.freeze({ minDurationMinutes: 24 * 60, minSample: 500 }),
 });
 
 export type DeviationClass = 'rollback' | 'pause' | 'tolerable';

@@ -71,10 +71,11 @@ export function rateGuardrail(
 export function latencyGuardrail(
   candidate: { p95: number; meanMs: number; calls: number },
   baseline: { p95: number; calls: number },
+  baselineName = 'legacy',
 ): GuardrailResult {
   const ratio = baseline.p95 > 0 ? candidate.p95 / baseline.p95 : 1;
   const evidence = { newP95: candidate.p95, baselineP95: baseline.p95, ratio, newMeanMs: candidate.meanMs };
-  const measured = `p95 new ${candidate.p95.toFixed(1)} ms vs legacy ${baseline.p95.toFixed(1)} ms (ratio ${ratio.toFixed(2)})`;
+  const measured = `p95 new ${candidate.p95.toFixed(1)} ms vs ${baselineName} ${baseline.p95.toFixed(1)} ms (ratio ${ratio.toFixed(2)})`;
   if (candidate.calls >= T.latency.absoluteMinCalls && candidate.meanMs > T.latency.absoluteMeanMs) {
     return {
       guardrail: 'latency',

@@ -68,6 +68,7 @@ export function actingGuardrails(evidence: StageEvidence): GuardrailResult[] {
         calls: newPath.calls,
       },
       { p95: legacy.p95Ms ?? 0, calls: legacy.calls },
+      legacyName,
     ),
   ];
   // the new path's fallback rate against the stage before's, when that stage ran the new path enough to compare
