@@ -99,9 +99,20 @@ describe('rollout plans and their guard', () => {
       // not compared: no OEM rule would have taken these scans
       { minute: epochMinute(started), phase: 91, signal: 'shadow_not_oem', count: 40, sum: 0, max: 0 },
     ]);
-    // long past its minimum duration: only the disagreements keep it
-    expect(await guard.run({ signal }, new Date(started.getTime() + 2 * HOUR))).toEqual({ hold: 1 });
+    // past its minimum duration (an hour), with the disagreements inside the trailing hour: they keep it
+    expect(await guard.run({ signal }, new Date(started.getTime() + 50 * 60_000))).toEqual({ hold: 1 });
     expect((await view(planId)).plan.currentStage).toBe(0);
+    // a whole trailing hour of agreement later, the gate opens: the early disagreements no longer hold it
+    const later = new Date(started.getTime() + 70 * 60_000);
+    await telemetry.addSignals([
+      { minute: epochMinute(later), phase: 91, signal: 'shadow_agree', count: 200, sum: 0, max: 0 },
+    ]);
+    const rollouts = t.app.get(RolloutService);
+    const [, open] = await rollouts.judge(await rollouts.get(planId), new Date(started.getTime() + 2 * HOUR));
+    expect(open).toMatchObject({
+      action: 'advance',
+      reason: expect.stringContaining('0 disagreements in 200 compared'),
+    });
 
     const refused = await post(`/${planId}/advance`, { reason: 'looks fine to me' }).expect(409);
     expect(refused.body.code).toBe('UNSAFE_REQUEST');

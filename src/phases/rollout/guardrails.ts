@@ -127,9 +127,10 @@ export function fallbackCountGuardrail(fallbacksInWindow: number): GuardrailResu
 }
 
 /**
- * The shadow gate: shadow mode leaves its stage only after its minimum duration with no more
- * disagreement than the threshold (the factory: a week without discrepancies). It holds; it
- * never rolls back (the shadow acts on nothing).
+ * The shadow gate: shadow mode leaves its stage only after its minimum duration, with no more
+ * disagreement than the threshold over the trailing minimum duration (the factory: a week
+ * without discrepancies; the evidence counts that window). It holds; it never rolls back (the
+ * shadow acts on nothing).
  */
 export function shadowGate(
   ranMinutes: number,

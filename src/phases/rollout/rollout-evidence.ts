@@ -135,13 +135,25 @@ export class RolloutEvidence {
     }
     await yieldToEventLoop();
     const signals = await signalSums.sum(`stage ${String(plan.id)}`, from, to, at);
+    let shadow = shadowOf(signals);
+    const stage = plan.stages[plan.currentStage];
+    // the factory's "a week without discrepancies": the shadow is judged over its trailing minimum
+    // duration, so a disagreement early in a long shadow stage does not hold the gate for ever
+    const trailStart = to - stage.minDurationMinutes;
+    if (stage.kind === 'shadow' && trailStart > from) {
+      const before = shadowOf(await signalSums.sum(`trail ${String(plan.id)}`, from, trailStart, at));
+      shadow = {
+        compared: shadow.compared - before.compared,
+        disagreements: shadow.disagreements - before.disagreements,
+      };
+    }
     return {
       ranMinutes: Math.floor((at - plan.stageStartedAt.getTime()) / 60_000),
       newPath: figuresOf(current, NEW_PATH),
       legacy: figuresOf(current, LEGACY),
       previous,
       fallbacksInWindow: sincePlan - beforeWindow,
-      shadow: shadowOf(signals),
+      shadow,
       fill: fillOf(signals),
     };
   }
