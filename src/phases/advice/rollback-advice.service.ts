@@ -4,7 +4,7 @@ import { PhaseRegistry, type SchemaState } from '../phase-registry.service.js';
 import { RollbackLog, type RollbackSummary } from '../rollback/rollback-log.service.js';
 import { GUARDRAIL_THRESHOLDS } from '../rollout/guardrail-thresholds.js';
 import { PathTelemetryRepository } from '../telemetry/path-telemetry.repository.js';
-import { epochMinute } from '../telemetry/path-telemetry.types.js';
+import { epochMinute, minuteToIso } from '../telemetry/path-telemetry.types.js';
 import { comparisonsOf, fallbacksOf, sideOf } from './advice-evidence.js';
 import { adviseRollback, FIX_FORWARD_MINUTES, type Advice, type AdviceKind } from './rollback-advice.js';
 
@@ -83,7 +83,7 @@ export class RollbackAdviceService {
     const minutes = request.windowMinutes ?? T.fallbacks.windowMinutes;
     // the current minute counts: a breach an operator is looking at now is in it
     const to = epochMinute(request.now ?? new Date()) + 1;
-    const window = { from: iso(to - minutes), to: iso(to), minutes };
+    const window = { from: minuteToIso(to - minutes), to: minuteToIso(to), minutes };
     const advices: PhaseAdvice[] = [];
     for (const def of phases) {
       const ruleFrom = to - T.fallbacks.windowMinutes;
@@ -126,8 +126,4 @@ export class RollbackAdviceService {
       thresholds: THRESHOLDS,
     };
   }
-}
-
-function iso(minute: number): string {
-  return new Date(minute * 60_000).toISOString();
 }

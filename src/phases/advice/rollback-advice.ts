@@ -1,6 +1,7 @@
 import { GUARDRAIL_THRESHOLDS as T, deviationClass } from '../rollout/guardrail-thresholds.js';
 import {
   fallbackCountGuardrail,
+  pct,
   latencyGuardrail,
   rateGuardrail,
   shadowGate,
@@ -84,8 +85,6 @@ export interface Advice {
   guardrails: GuardrailResult[];
   evidence: PhaseEvidence;
 }
-
-const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
 type Finding = Pick<Advice, 'advice' | 'rule'> & { guardrail: GuardrailResult };
 

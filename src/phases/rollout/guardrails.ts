@@ -17,7 +17,8 @@ export interface GuardrailResult {
   readonly evidence: Readonly<Record<string, number>>;
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+/** A share as the guardrails' texts print it. */
+export const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const SEVERITY: Record<Verdict, number> = { insufficient: 0, healthy: 1, pause: 2, rollback: 3 };
 
 /** The most severe verdict of a set; `healthy` when none breached, including when none could judge yet (see allJudged). */

@@ -10,6 +10,11 @@ export function epochMinute(at: Date | number): EpochMinute {
   return Math.floor((typeof at === 'number' ? at : at.getTime()) / 60_000);
 }
 
+/** The start of an epoch minute, as an ISO time. */
+export function minuteToIso(minute: EpochMinute): string {
+  return new Date(minute * 60_000).toISOString();
+}
+
 /** The decline reason (or `error`) of a fallback; '' on the new and legacy paths. */
 export const NO_REASON = '';
 

@@ -3,7 +3,7 @@ import { DomainError } from '../../common/errors/domain-error.js';
 import { PhaseRegistry } from '../phase-registry.service.js';
 import { LATENCY_BOUNDS_MS } from './latency-histogram.js';
 import { PathTelemetryRepository } from './path-telemetry.repository.js';
-import type { PathTotals, SeriesPoint, SignalTotals } from './path-telemetry.types.js';
+import { minuteToIso, type PathTotals, type SeriesPoint, type SignalTotals } from './path-telemetry.types.js';
 
 /** The longest range one read covers: the telemetry's default retention. */
 export const MAX_TELEMETRY_DAYS = 35;
@@ -57,15 +57,13 @@ export class TelemetryReadService {
     ];
     return {
       phase,
-      from: iso(from),
-      to: iso(to),
+      from: minuteToIso(from),
+      to: minuteToIso(to),
       stepMinutes: step,
       latencyBoundsMs: [...LATENCY_BOUNDS_MS],
-      series: series.map((point) => ({ ...point, at: iso(point.minute) })),
+      series: series.map((point) => ({ ...point, at: minuteToIso(point.minute) })),
       totals,
       signals,
     };
   }
 }
-
-const iso = (minute: number) => new Date(minute * MINUTE_MS).toISOString();
