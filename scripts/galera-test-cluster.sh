@@ -15,18 +15,17 @@
 GALERA_NODES=3
 GALERA_PROVIDER=/usr/lib/galera/libgalera_smm.so
 
+source "$(dirname "${BASH_SOURCE[0]}")/debian-packages.sh"
+
+galera_missing_packages() {
+  [ -f "$GALERA_PROVIDER" ] || echo galera-4
+  command -v rsync >/dev/null 2>&1 || echo rsync
+  command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || echo mariadb-server
+}
+
 galera_ensure_installed() {
-  local missing=()
-  [ -f "$GALERA_PROVIDER" ] || missing+=(galera-4)
-  command -v rsync >/dev/null 2>&1 || missing+=(rsync)
-  command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
-  [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" != 0 ]; then
-    echo "missing ${missing[*]} and this user cannot install them: apt-get install ${missing[*]}" >&2
-    return 1
-  fi
-  echo "installing ${missing[*]} from Debian's packages..."
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  # shellcheck disable=SC2046 # package names have no spaces
+  debian_install $(galera_missing_packages)
 }
 
 _galera_free_port() {

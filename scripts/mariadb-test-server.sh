@@ -3,15 +3,17 @@
 # Usage: source scripts/mariadb-test-server.sh; mariadb_start; ...; mariadb_stop
 # Exports TEST_MYSQL_URL (a user with rights to create databases).
 
+source "$(dirname "${BASH_SOURCE[0]}")/debian-packages.sh"
+
+# the full backup needs the client tools (mariadb-dump, mariadb) beside the server
+mariadb_missing_packages() {
+  command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || echo mariadb-server
+  command -v mariadb-dump >/dev/null 2>&1 || echo mariadb-client
+}
+
 mariadb_ensure_installed() {
-  # the full backup needs the client tools (mariadb-dump, mariadb) beside the server
-  if { command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; } && command -v mariadb-dump >/dev/null 2>&1; then return 0; fi
-  if [ "$(id -u)" != 0 ]; then
-    echo "mariadbd or mariadb-dump is missing and this user cannot install them: apt-get install mariadb-server mariadb-client" >&2
-    return 1
-  fi
-  echo "installing mariadb-server and mariadb-client from Debian's packages..."
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server mariadb-client >/dev/null
+  # shellcheck disable=SC2046 # package names have no spaces
+  debian_install $(mariadb_missing_packages)
 }
 
 mariadb_start() {

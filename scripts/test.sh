@@ -8,27 +8,35 @@ ROOT=$(pwd)
 OUT="$ROOT/test-output"
 rm -rf "$OUT" && mkdir -p "$OUT"
 
-step() { printf '\n== %s\n' "$*"; }
+START=$SECONDS
+step() { printf '\n== %s (at %d s)\n' "$*" $((SECONDS - START)); }
 
 step "dependencies"
+source scripts/mariadb-test-server.sh
+source scripts/galera-test-cluster.sh
+trap 'mariadb_stop; galera_stop' EXIT
+# Debian's prometheus package holds promtool: only the binary is unpacked
+PROMTOOL_DIR="$ROOT/.tools/prometheus"
+promtool_bin() {
+  command -v promtool && return
+  [ -x "$PROMTOOL_DIR/usr/bin/promtool" ] && echo "$PROMTOOL_DIR/usr/bin/promtool"
+}
+# Every Debian package the suites need (the console suite's chromium, which playwright-core
+# drives without downloading a browser; MariaDB, its client tools and Galera; promtool)
+# installs in the background, with one `apt-get update`, while npm installs and the unit
+# suite runs. Whatever cannot be installed is reported, and the suites that need it fail.
+DEBIAN_PACKAGES=$( { [ -x /usr/bin/chromium ] || echo chromium; mariadb_missing_packages; galera_missing_packages; } | sort -u | tr '\n' ' ')
+(
+  # shellcheck disable=SC2086 # a list of package names, split on purpose
+  debian_install $DEBIAN_PACKAGES || echo "could not install $DEBIAN_PACKAGES: the suites that need them will fail" >&2
+  promtool_bin >/dev/null || debian_unpack prometheus "$PROMTOOL_DIR" || echo "could not unpack promtool" >&2
+) >"$OUT/debian-packages.log" 2>&1 &
+DEBIAN_JOB=$!
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund || exit 1
 fi
 npm run -s build || exit 1
-
-# the console suite drives Debian's chromium through playwright-core, which downloads no browser;
-# without it that suite fails, naming the missing binary
-if [ ! -x /usr/bin/chromium ]; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "/usr/bin/chromium is missing and this user cannot install it (apt-get install chromium): the console suite will fail" >&2
-  else
-    echo "installing chromium from Debian's packages..."
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "could not install chromium: the console suite will fail" >&2
-  fi
-fi
-
-source scripts/mariadb-test-server.sh
-trap 'mariadb_stop' EXIT
 
 JEST=(node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js --ci)
 status=0
@@ -50,17 +58,9 @@ lint_step() { # name, command...
   if "$@"; then echo '{"numPassedTests":1,"numFailedTests":0}' >"$OUT/$name.json"
   else echo '{"numPassedTests":0,"numFailedTests":1}' >"$OUT/$name.json"; status=1; fi
 }
-promtool_bin() { # Debian's prometheus package holds promtool: only the binary is unpacked
-  command -v promtool && return
-  local dir="$ROOT/.tools/prometheus"
-  if [ ! -x "$dir/usr/bin/promtool" ]; then
-    local deb; deb=$(mktemp -d)
-    ( cd "$deb" && { apt-get download prometheus >/dev/null 2>&1 || { [ "$(id -u)" = 0 ] && apt-get update -qq && apt-get download prometheus >/dev/null; }; } ) &&
-      mkdir -p "$dir" && dpkg-deb -x "$deb"/prometheus_*.deb "$dir"
-    rm -rf "$deb"
-  fi
-  [ -x "$dir/usr/bin/promtool" ] && echo "$dir/usr/bin/promtool"
-}
+step "Debian packages"
+wait "$DEBIAN_JOB"
+cat "$OUT/debian-packages.log"
 lint_step lint-format npm run -s format:check
 lint_step lint-code npm run -s lint
 mkdir -p "$OUT/contract"
@@ -86,8 +86,6 @@ fi
 
 # --- Galera cluster (issue 20): its own suite on a throwaway 3-node cluster, counted below ---
 step "Galera cluster"
-source scripts/galera-test-cluster.sh
-trap 'mariadb_stop; galera_stop' EXIT
 if galera_start; then
   TEST_DB=mysql TEST_MYSQL_URL="${TEST_GALERA_URLS%%,*}" run_jest e2e-galera --selectProjects e2e --maxWorkers=1 test/galera.e2e-spec.ts
   galera_stop
