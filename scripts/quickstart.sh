@@ -18,7 +18,7 @@ export NODE_ENV=development
 export DB_TYPE="${DB_TYPE:-sqlite}"
 export DB_PATH="${DB_PATH:-.data/phasegate.sqlite}"
 export PORT="${PORT:-3000}"
-CLI=(node dist/src/cli.js)
+CLI=(node dist/bundle/cli.js)
 
 say "dependencies"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -87,4 +87,4 @@ cat <<EOF
 EOF
 
 say "server on port $PORT (Ctrl-C stops it and the simulator)"
-node dist/src/main.js
+node dist/bundle/main.js

@@ -10,7 +10,7 @@ import { FlagsService } from '../src/phases/flags/flags.service.js';
 import { JobsService } from '../src/phases/jobs/jobs.service.js';
 import { RollForwardService } from '../src/phases/rollback/roll-forward.service.js';
 import { fingerprint } from './support/db-fingerprint.js';
-import { assertBuilt, CLI_JS, ROOT, runCli } from './support/processes.js';
+import { assertBuilt, ROOT, runCli, UNBUNDLED_CLI_JS } from './support/processes.js';
 import { tableExists } from './support/rollback-support.js';
 import { waitFor } from './support/wait.js';
 import { startTestApp, TestApp } from './support/test-app.js';
@@ -82,7 +82,7 @@ describe('faults: a rollback SIGKILLed at each step', () => {
         [
           '--import',
           HOOK,
-          CLI_JS,
+          UNBUNDLED_CLI_JS,
           'rollback',
           '--phase',
           '10',

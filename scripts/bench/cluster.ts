@@ -19,8 +19,8 @@ import { present } from './runner.js';
  * reach every replica. Needs root (it starts the database servers).
  */
 const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const MAIN_JS = resolve(ROOT, 'dist/src/main.js');
-const CLI_JS = resolve(ROOT, 'dist/src/cli.js');
+const MAIN_JS = resolve(ROOT, 'dist/bundle/main.js');
+const CLI_JS = resolve(ROOT, 'dist/bundle/cli.js');
 const run = promisify(execFile);
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

@@ -26,7 +26,7 @@ import { firstSide, interleavedRounds, median, ratioFigure, roundsFromArgs, time
  * `npm run bench:framework`: what the phase framework costs and how fast it takes things back.
  * - flag evaluation from the in-memory snapshot vs one database read per call (the floor a
  *   naive implementation pays on every request), in interleaved rounds;
- * - the emergency rollback from the shell, end to end: two replicas (`node dist/src/main.js`)
+ * - the emergency rollback from the shell, end to end: two replicas (`node dist/bundle/main.js`)
  *   serve a dashboard route; each round switches every flag on, waits until both serve the
  *   new path, runs `rollback --emergency` as a shell command, and polls the route on both
  *   replicas until both serve the legacy path. The lean path (the CLI as the runbook runs it)
@@ -34,6 +34,8 @@ import { firstSide, interleavedRounds, median, ratioFigure, roundsFromArgs, time
  *   lean command within 0.5 s on a quiet host (1-minute load below the CPU count), 1 s on a
  *   loaded one; every replica on the legacy path within FLAG_REFRESH_MS + 0.5 s of the
  *   command's end;
+ * - one admin command that boots the application (`flags list`), from the bundle and from tsc's
+ *   unbundled build, in interleaved rounds: what the bundle saves each command (no goal);
  * - backup plus guarded schema revert of a phase table of ROWS rows (default 1,000,000):
  *   rows/s of the backup (write + read back) and of the revert (the guard's checksum pass).
  * `--rows N` changes the table size; `--sqlite-only` skips MariaDB.
@@ -115,21 +117,45 @@ async function fill(ds: DataSource, rows: number): Promise<void> {
   }
 }
 
+/** Runs a built CLI (a path under the root) to completion, its output discarded; fails on a non-zero exit. */
+function runCli(cli: string, args: string[], env: Record<string, string | undefined>): Promise<void> {
+  return new Promise((ok, fail) => {
+    const child = spawn(process.execPath, [join(root, cli), ...args], {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, JOBS_ENABLED: 'false', LOG_LEVEL: 'error' },
+      stdio: 'ignore',
+    });
+    child.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`${cli} ${args.join(' ')} exited ${code}`))));
+  });
+}
+
 /** The admin CLI as the runbook runs it; `full` runs the same command through the booted application (support/full-cli.ts). */
 function shellEmergency(env: Record<string, string | undefined>, path: 'lean' | 'full'): Promise<void> {
-  const cli = path === 'lean' ? 'dist/src/cli.js' : 'dist/scripts/bench/support/full-cli.js';
-  return new Promise((ok, fail) => {
-    const child = spawn(
-      process.execPath,
-      [join(root, cli), 'rollback', '--emergency', '--reason', 'bench', '--yes', '--json'],
-      {
-        cwd: root,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, JOBS_ENABLED: 'false', LOG_LEVEL: 'error' },
-        stdio: 'ignore',
-      },
+  const cli = path === 'lean' ? 'dist/bundle/cli.js' : 'dist/scripts/bench/support/full-cli.js';
+  return runCli(cli, ['rollback', '--emergency', '--reason', 'bench', '--yes', '--json'], env);
+}
+
+/**
+ * One admin command that boots the application (`flags list`), from the bundle bin/phasegate
+ * runs and from tsc's unbundled build of the same code, in interleaved rounds.
+ */
+async function cliStart(dbEnv: Record<string, string | undefined>) {
+  const command = (cli: string) => () => runCli(cli, ['flags', 'list'], dbEnv);
+  const figure = (pairs: Array<[number, number]>) =>
+    ratioFigure(
+      pairs.map(([bundled, unbundled]) => bundled / unbundled),
+      null,
     );
-    child.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`${path} CLI emergency rollback exited ${code}`))));
-  });
+  const pairs = await interleavedRounds(
+    rounds,
+    (i) => timePair(i, command('dist/bundle/cli.js'), command('dist/src/cli.js')),
+    (p) => [figure(p).verdict],
+  );
+  return {
+    ratio: figure(pairs),
+    bundledMs: median(pairs.map((p) => p[0])),
+    unbundledMs: median(pairs.map((p) => p[1])),
+  };
 }
 
 interface Replica {
@@ -137,9 +163,9 @@ interface Replica {
   child: ChildProcess;
 }
 
-/** `node dist/src/main.js` on a free port; resolves once it says where it listens. */
+/** `node dist/bundle/main.js` on a free port; resolves once it says where it listens. */
 function startReplica(env: Record<string, string | undefined>): Promise<Replica> {
-  const child = spawn(process.execPath, [join(root, 'dist/src/main.js')], {
+  const child = spawn(process.execPath, [join(root, 'dist/bundle/main.js')], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
@@ -346,6 +372,7 @@ async function bench(target: BenchTarget) {
   try {
     const f = await flagChecks(env);
     const shell = await fromTheShell(env, db.env);
+    const cli = await cliStart(db.env);
     const b = await backupAndRevert(env);
     const seconds = (ms: number[]) => (median(ms) / 1000).toFixed(2);
     return {
@@ -356,6 +383,8 @@ async function bench(target: BenchTarget) {
       'emergency from the shell, full CLI booting the app (s, median round)': seconds(
         shell.samples.map((r) => r.full.commandMs),
       ),
+      'admin command (`flags list`), bundled / unbundled (ms, median round)': `${cli.bundledMs.toFixed(0)} / ${cli.unbundledMs.toFixed(0)}`,
+      'admin command, bundled / unbundled': cli.ratio,
       [`every replica legacy after the lean command (s; FLAG_REFRESH_MS ${FLAG_REFRESH_MS})`]: shell.replicas,
       'shell command to every replica legacy, lean / full (s, median round)': `${seconds(shell.samples.map((r) => r.lean.totalMs))} / ${seconds(shell.samples.map((r) => r.full.totalMs))}`,
       [`backup of ${ROWS} rows, write + verify (ms)`]: b.backupMs,

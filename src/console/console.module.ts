@@ -1,25 +1,19 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Logger, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { ExpressAdapter } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
 import { PREVIEW_FLAG, RUNTIME_FLAG } from '../assignment/assignment.schema.js';
 import { Role, roleSatisfies } from '../common/auth/role.js';
+import { PROJECT_ROOT } from '../config/project-root.js';
 import { DASHBOARD_FLAG } from '../dashboard/dashboard.schema.js';
 import { OEM_MODE, OEM_SHADOW_RUN } from '../oem/oem-flags.js';
 
 export const CONSOLE_PATH = '/console';
 
-/**
- * The browser files are served straight from the source tree, so there is no copy step to
- * forget: run from TypeScript (jest) they sit next to this file; run from the compiled
- * JavaScript, tsc has mirrored the project root into dist/, three levels above this file.
- */
-const PUBLIC_DIR = fileURLToPath(
-  new URL(import.meta.url.endsWith('.ts') ? './public/' : '../../../src/console/public/', import.meta.url),
-);
+/** The browser files are served straight from the source tree, so there is no copy step to forget. */
+const PUBLIC_DIR = join(PROJECT_ROOT, 'src/console/public');
 
 /** chart.js exports no path to its browser build; it sits beside the CommonJS entry. */
 const CHART_JS = join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');

@@ -1,11 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { DataSourceOptions, MigrationInterface } from 'typeorm';
+import { PROJECT_ROOT } from '../config/project-root.js';
 import { DbType, Environment } from '../config/environment.js';
 import { SnakeNamingStrategy } from './snake-naming.strategy.js';
-
-const distRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * One description of the database for the app, the CLI and the TypeORM CLI. Entities are
@@ -17,7 +15,7 @@ export function dataSourceOptions(
   migrations: ReadonlyArray<new () => MigrationInterface> = [],
 ): DataSourceOptions {
   const common = {
-    entities: [`${distRoot}/**/*.entity.{js,ts}`],
+    entities: [`${PROJECT_ROOT}/dist/src/**/*.entity.js`],
     migrations: [...migrations],
     migrationsTableName: 'migrations',
     namingStrategy: new SnakeNamingStrategy(),

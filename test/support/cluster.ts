@@ -8,7 +8,7 @@ import type { TestDatabase } from './test-database.js';
 import { checkedFetch } from './openapi-contract.js';
 
 /**
- * Several real app processes (`node dist/src/main.js`) on one database: the replicas that
+ * Several real app processes (`node dist/bundle/main.js`) on one database: the replicas that
  * production runs behind a load balancer. Keys come from an in-process app on the same
  * database, so every replica accepts them.
  */

@@ -9,9 +9,11 @@ import type { EnvironmentInput } from '../../src/config/environment.js';
  * suites test. scripts/test.sh builds dist/ before jest runs.
  */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const MAIN_JS = resolve(ROOT, 'dist/src/main.js');
+export const MAIN_JS = resolve(ROOT, 'dist/bundle/main.js');
 /** The built admin CLI, which bin/phasegate (the package's `phasegate` bin) runs. */
-export const CLI_JS = resolve(ROOT, 'dist/src/cli.js');
+export const CLI_JS = resolve(ROOT, 'dist/bundle/cli.js');
+/** The same CLI unbundled, as tsc built it: for a hook that patches its modules' instances. */
+export const UNBUNDLED_CLI_JS = resolve(ROOT, 'dist/src/cli.js');
 /** The runbook's `phasegate`: the package's bin entry, run as an operator runs it. */
 export const PHASEGATE_BIN = resolve(
   ROOT,
@@ -19,7 +21,7 @@ export const PHASEGATE_BIN = resolve(
 );
 
 export function assertBuilt(): void {
-  for (const file of [MAIN_JS, CLI_JS]) {
+  for (const file of [MAIN_JS, CLI_JS, UNBUNDLED_CLI_JS]) {
     if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first (scripts/test.sh does)`);
   }
 }
@@ -93,7 +95,7 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `node dist/src/main.js` on a free port (PORT=0) and resolves once it reports the
+ * Starts `node dist/bundle/main.js` on a free port (PORT=0) and resolves once it reports the
  * port it listens on.
  */
 export function startServer(env: EnvironmentInput, timeoutMs = 60_000): Promise<ServerProcess> {

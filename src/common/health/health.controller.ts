@@ -47,7 +47,9 @@ export class HealthController {
   ready() {
     const mode = this.config.getOrThrow('APP_MODE', { infer: true });
     return this.health.check([
-      () => this.db.pingCheck('database').withTimeout(2000),
+      // the application's own connection, handed in: terminus's lookup of it imports @nestjs/typeorm
+      // by name at run time, which from the bundle is a second copy that does not know this one
+      () => this.db.pingCheck('database', { connection: this.dataSource }).withTimeout(2000),
       // a Galera node that is joining or donating answers the ping but not the next statement
       () =>
         this.indicators.check('galera').attempt(async () => {

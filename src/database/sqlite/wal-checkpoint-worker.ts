@@ -1,17 +1,10 @@
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { PROJECT_ROOT } from '../../config/project-root.js';
 import type { WalCheckpointThreadData } from './wal-checkpoint.thread.js';
 
-/**
- * The thread's program is compiled by tsc like the rest. Run from TypeScript (jest), this file
- * is a .ts source and the thread is taken from the build in dist/, which the test command
- * makes first.
- */
-const THREAD = new URL(
-  import.meta.url.endsWith('.ts')
-    ? '../../../dist/src/database/sqlite/wal-checkpoint.thread.js'
-    : './wal-checkpoint.thread.js',
-  import.meta.url,
-);
+/** The thread's program is tsc's build of it, whether this file runs from there, a bundle or the sources (jest). */
+const THREAD = join(PROJECT_ROOT, 'dist/src/database/sqlite/wal-checkpoint.thread.js');
 
 export interface WalCheckpointEvents {
   /** A checkpoint failed; the worker goes on. */
