@@ -102,13 +102,16 @@ describe('production: spawning a large job in batches', () => {
     const stalls = (scrape: string) =>
       sample(scrape, 'phasegate_event_loop_delay_seconds_count') -
       sample(scrape, 'phasegate_event_loop_delay_seconds_bucket{le="0.25"}');
-    // a stall of the event loop, as a long synchronous statement would be
-    const until = Date.now() + 400;
-    while (Date.now() < until);
+    // a stall of the event loop, as a long synchronous statement would be; one that begins just
+    // as the sampler resets is missed (event-loop-delay.ts says why), so up to three are made
     let after = before;
-    for (let i = 0; i < 30 && stalls(after) === stalls(before); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      after = (await t.http().get('/metrics').expect(200)).text;
+    for (let attempt = 0; attempt < 3 && stalls(after) === stalls(before); attempt++) {
+      const until = Date.now() + 400;
+      while (Date.now() < until);
+      for (let i = 0; i < 15 && stalls(after) === stalls(before); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        after = (await t.http().get('/metrics').expect(200)).text;
+      }
     }
     expect(stalls(after)).toBeGreaterThan(stalls(before));
     const holds = sample(after, 'phasegate_sqlite_gate_hold_seconds_count');
