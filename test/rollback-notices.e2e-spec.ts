@@ -10,7 +10,9 @@ import { startWebhookReceiver } from './support/webhook-receiver.js';
 
 const SECRET = 'test-secret-of-a-decent-length';
 const CONTACT = 'line 2 on-call, extension 4711';
-const TIMEOUT_MS = 300;
+// generous: the receiver answers from this process's event loop, which the app under test
+// shares, so on a loaded machine a healthy answer can take several hundred milliseconds
+const TIMEOUT_MS = 1500;
 
 /**
  * The rollback notices as a receiver gets them: signed, in the template's lifecycle order,
@@ -33,7 +35,7 @@ describe('rollback notices (a real, verifying receiver)', () => {
   };
   /** Waits until the receiver has taken (answered 2xx) the notice of `event` for `rollback`. */
   const delivered = (rollback: number, event: string) =>
-    waitFor(async () => hook.of(rollback).some((d) => d.notice.event === event && d.answered === 200), 10_000);
+    waitFor(async () => hook.of(rollback).some((d) => d.notice.event === event && d.answered === 200), 20_000);
 
   beforeAll(async () => {
     hook = await startWebhookReceiver(SECRET);
@@ -99,7 +101,7 @@ describe('rollback notices (a real, verifying receiver)', () => {
     // the finished notice waits behind the retry at most its bound, and says so if it had to
     expect(rollback.issues.slice(1)).toEqual(
       rollback.issues.length > 1
-        ? [expect.stringMatching(/^webhook rollback.finished notice waited 300 ms behind/)]
+        ? [expect.stringMatching(new RegExp(`^webhook rollback.finished notice waited ${TIMEOUT_MS} ms behind`))]
         : [],
     );
     await delivered(rollback.id, 'rollback.investigating');
@@ -123,7 +125,7 @@ describe('rollback notices (a real, verifying receiver)', () => {
     expect(rollback.status).toBe('completed');
     // two notices awaited, each at most one timeout (plus a moment to start); the retries run after the answer
     expect(tookMs).toBeLessThan(2 * TIMEOUT_MS + 1000);
-    expect(rollback.issues.join('\n')).toMatch(/rollback.started notice did not answer within 300 ms/);
+    expect(rollback.issues.join('\n')).toContain(`rollback.started notice did not answer within ${TIMEOUT_MS} ms`);
     const steps = (rollback as RollbackRecord).steps.filter((s) => s.name !== 'log');
     expect(steps.every((s) => s.status === 'done' || s.status === 'skipped')).toBe(true);
     // the started notice is given up after its three attempts; the ones after it still go out
