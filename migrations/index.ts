@@ -12,6 +12,7 @@ import { CoreFlagRules1764000650000 } from './1764000650000-Core-FlagRules.js';
 import { CoreTokenQueueIndex1764000660000 } from './1764000660000-Core-TokenQueueIndex.js';
 import { CorePathTelemetry1764000670000 } from './1764000670000-Core-PathTelemetry.js';
 import { CoreRolloutPlans1764000680000 } from './1764000680000-Core-RolloutPlans.js';
+import { CoreTokenEventTypeIndex1764000690000 } from './1764000690000-Core-TokenEventTypeIndex.js';
 
 /**
  * The core schema's migrations, oldest first. A phase's migrations are declared by its
@@ -34,4 +35,5 @@ export const CORE_MIGRATIONS = [
   CoreTokenQueueIndex1764000660000,
   CorePathTelemetry1764000670000,
   CoreRolloutPlans1764000680000,
+  CoreTokenEventTypeIndex1764000690000,
 ];

@@ -2,7 +2,8 @@ import { DataSource } from 'typeorm';
 import { Role } from '../src/common/auth/role.js';
 import { DashboardRefreshService } from '../src/dashboard/dashboard-refresh.service.js';
 import { DASHBOARD_FLAG, REFRESH_JOB, VIEWS } from '../src/dashboard/dashboard.schema.js';
-import { toDbTime } from '../src/database/dialect.js';
+import { dialectOf, toDbTime } from '../src/database/dialect.js';
+import { windowView } from '../src/dashboard/view-sql.js';
 import { FlagsService } from '../src/phases/flags/flags.service.js';
 import { JobsService } from '../src/phases/jobs/jobs.service.js';
 import { PhaseRegistry } from '../src/phases/phase-registry.service.js';
@@ -223,6 +224,37 @@ describe(`dashboard (seed ${SEED})`, () => {
       expect(metrics).toMatch(new RegExp(`dashboard_view_refresh_duration_seconds\\{view="${view}"\\} [\\d.]+`));
     }
     expect(metrics).toMatch(/phase_job_runs_total\{job="refresh-dashboard-materialized-views",status="succeeded"\} \d/);
+  });
+
+  it("the window views read one type's events of the window through the (type, occurred_at) index, never every event of it", async () => {
+    const dialect = dialectOf(ds);
+    const context = {
+      dialect,
+      generation: 999,
+      kept: null,
+      watermark: 1e9,
+      windowStart: new Date(now - 24 * HOUR),
+      windowEnd: new Date(now),
+    };
+    // waits and processing times in the bottlenecks, completions in the team workload
+    for (const [view, reads] of [
+      ['mv_node_bottlenecks', 2],
+      ['mv_team_workload', 1],
+    ] as const) {
+      const { sql, params } = windowView(view, context);
+      const plan: Array<Record<string, unknown>> = await ds.query(
+        `${dialect === 'mysql' ? 'EXPLAIN' : 'EXPLAIN QUERY PLAN'} ${sql}`,
+        params,
+      );
+      const seeks = plan.filter((row) =>
+        dialect === 'mysql'
+          ? row.table === 'token_event' && row.key === 'idx_token_event_type_time' && row.type === 'range'
+          : /SEARCH token_event USING INDEX idx_token_event_type_time \(type=\? AND occurred_at>\? AND occurred_at<\?\)/.test(
+              String(row.detail),
+            ),
+      );
+      expect({ view, plan, seeks: seeks.length }).toMatchObject({ view, seeks: reads });
+    }
   });
 
   it('goes back to "Data unavailable" when the flag is switched off, with the tables left in place', async () => {

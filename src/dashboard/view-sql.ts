@@ -32,7 +32,9 @@ import type { ViewName } from './dashboard.schema.js';
  * occurred_at (or token_id) that actually narrows the rows. A history statement that reads a
  * chunk of time (the recent events of an incremental refresh, or one step of a history read in
  * steps) names the index on occurred_at (forceIndex) so its plan does not hang on table
- * statistics: after a bulk load MariaDB's can be stale enough to scan the table.
+ * statistics: after a bulk load MariaDB's can be stale enough to scan the table. A window
+ * statement that reads the events of one type in the window names the index on (type,
+ * occurred_at) for the same reason.
  */
 export interface BuildContext {
   dialect: Dialect;
@@ -267,7 +269,7 @@ function intervals(c: BuildContext, from: string[], to: string): Statement {
     sql: `SELECT x.node_id, ${msBetween(c.dialect, 'x.prev_at', 'x.occurred_at')} AS ms
       FROM (
         SELECT e.type, e.node_id, e.occurred_at, LAG(e.occurred_at) OVER (PARTITION BY e.token_id ORDER BY e.id) AS prev_at
-        FROM (SELECT DISTINCT token_id FROM token_event WHERE type = '${to}' AND occurred_at >= ? AND occurred_at < ? AND id + 0 <= ?) w
+        FROM (SELECT DISTINCT token_id FROM token_event ${typedEventsIndex(c.dialect)} WHERE type = '${to}' AND occurred_at >= ? AND occurred_at < ? AND id + 0 <= ?) w
         JOIN token_event e ON e.token_id = w.token_id
         WHERE e.type IN (${types}) AND e.id + 0 <= ?
       ) x
@@ -300,7 +302,7 @@ function teamWorkload(c: BuildContext): Statement {
       LEFT JOIN (
         SELECT m.team_id, SUM(c.completed) AS completed
         FROM (
-          SELECT operator_id, COUNT(*) AS completed FROM token_event
+          SELECT operator_id, COUNT(*) AS completed FROM token_event ${typedEventsIndex(c.dialect)}
           WHERE type = 'completed' AND occurred_at >= ? AND occurred_at < ? AND id + 0 <= ?
           GROUP BY operator_id
         ) c JOIN team_member m ON m.account_id = c.operator_id
@@ -358,4 +360,9 @@ export function ceilTo(date: Date, unitMs: number): Date {
 /** The index a chunk reads its events through. */
 function recentEventsIndex(dialect: Dialect): string {
   return forceIndex(dialect, 'idx_token_event_time');
+}
+
+/** The index a window statement reads one type's events through. */
+function typedEventsIndex(dialect: Dialect): string {
+  return forceIndex(dialect, 'idx_token_event_type_time');
 }
