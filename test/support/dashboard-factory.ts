@@ -162,7 +162,8 @@ export function walkTokens(world: World, rnd: () => number, count: number, now: 
         const accountId = rnd() < 0.5 ? pick(rnd, world.accounts) : null;
         add('assigned', node, at, accountId, {
           accountId,
-          teamId: accountId === null ? team.id : null,
+          // sometimes both: a team's open work counts a token of the team and of one of its members once
+          teamId: accountId === null || rnd() < 0.3 ? team.id : null,
           path: 'factory',
         });
       }
