@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { bundle } from './bundler.js';
+import { PROJECT_ROOT } from '../src/config/project-root.js';
 
 /**
  * Bundles what tsc compiled for the server (dist/src/main.js) and the admin CLI
@@ -12,11 +12,10 @@ import { bundle } from './bundler.js';
  * dist/src stays a complete, unbundled build: the TypeORM CLI's data source and the fault
  * injection that patches module instances (test/support/halt-at-step.mjs) load it.
  */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 bundle(
-  { main: resolve(ROOT, 'dist/src/main.js'), cli: resolve(ROOT, 'dist/src/cli.js') },
-  resolve(ROOT, 'dist/bundle'),
+  { main: resolve(PROJECT_ROOT, 'dist/src/main.js'), cli: resolve(PROJECT_ROOT, 'dist/src/cli.js') },
+  resolve(PROJECT_ROOT, 'dist/bundle'),
 ).catch((error: unknown) => {
   process.stderr.write(`bundle: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);

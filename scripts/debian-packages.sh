@@ -5,6 +5,8 @@
 #   debian_install PACKAGE...    installs the given packages (the caller names only missing
 #                                ones); runs `apt-get update` at most once per shell
 #   debian_unpack PACKAGE DIR    unpacks a package's files into DIR without installing it
+#   mariadb_server_binary        prints where mariadb-server's mariadbd is; fails when it is not
+#                                installed (/usr/sbin is not on every user's PATH)
 
 debian_install() {
   [ $# -eq 0 ] && return 0
@@ -15,6 +17,10 @@ debian_install() {
   echo "installing $* from Debian's packages..."
   debian_update || return 1
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+mariadb_server_binary() {
+  command -v mariadbd 2>/dev/null || { [ -x /usr/sbin/mariadbd ] && echo /usr/sbin/mariadbd; }
 }
 
 debian_unpack() { # package, directory

@@ -20,7 +20,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/debian-packages.sh"
 galera_missing_packages() {
   [ -f "$GALERA_PROVIDER" ] || echo galera-4
   command -v rsync >/dev/null 2>&1 || echo rsync
-  command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || echo mariadb-server
+  mariadb_server_binary >/dev/null || echo mariadb-server
 }
 
 galera_ensure_installed() {
@@ -50,14 +50,12 @@ _galera_args() {
     --wsrep-log-conflicts=ON --wsrep-cluster-address="gcomm://$peers"
 }
 
-_galera_mariadbd() { command -v mariadbd || echo /usr/sbin/mariadbd; }
-
 # starts node N in the background with extra arguments; waits until it is Synced
 _galera_launch() {
   local n=$1; shift
   local dir="$GALERA_DIR/node$n"
   # shellcheck disable=SC2046
-  "$(_galera_mariadbd)" $(_galera_args "$n") "$@" >/dev/null 2>&1 &
+  "$(mariadb_server_binary)" $(_galera_args "$n") "$@" >/dev/null 2>&1 &
   echo $! >"$dir/pid"
 }
 
@@ -99,7 +97,7 @@ galera_start() {
     urls="$urls${urls:+,}mysql://phasegate:phasegate@127.0.0.1:$(awk '{print $1}' "$GALERA_DIR/node$n/ports")/mysql"
   done
   export TEST_GALERA_URLS="$urls" GALERA_DIR
-  echo "MariaDB Galera cluster of $GALERA_NODES nodes ($("$(_galera_mariadbd)" --version | awk '{print $3}')): $TEST_GALERA_URLS (data in $GALERA_DIR)"
+  echo "MariaDB Galera cluster of $GALERA_NODES nodes ($("$(mariadb_server_binary)" --version | awk '{print $3}')): $TEST_GALERA_URLS (data in $GALERA_DIR)"
 }
 
 galera_kill() {
@@ -113,7 +111,7 @@ galera_restart() {
   rm -f "$dir/mysqld.sock" "$dir/mysqld.pid"
   # the position the node had reached, from its own InnoDB, so it asks the others for the rest only
   # shellcheck disable=SC2046
-  "$(_galera_mariadbd)" $(_galera_args "$n") --wsrep-recover --log-error="$dir/recover.log" >/dev/null 2>&1
+  "$(mariadb_server_binary)" $(_galera_args "$n") --wsrep-recover --log-error="$dir/recover.log" >/dev/null 2>&1
   position=$(grep -o 'Recovered position: [^ ]*' "$dir/recover.log" | tail -1 | awk '{print $3}')
   [ -n "$position" ] || { echo "galera node $n: no recovered position; see $dir/recover.log" >&2; return 1; }
   _galera_launch "$n" --wsrep-start-position="$position"

@@ -7,7 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/debian-packages.sh"
 
 # the full backup needs the client tools (mariadb-dump, mariadb) beside the server
 mariadb_missing_packages() {
-  command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || echo mariadb-server
+  mariadb_server_binary >/dev/null || echo mariadb-server
   command -v mariadb-dump >/dev/null 2>&1 || echo mariadb-client
 }
 
@@ -18,7 +18,7 @@ mariadb_ensure_installed() {
 
 mariadb_start() {
   mariadb_ensure_installed || return 1
-  local mariadbd; mariadbd=$(command -v mariadbd || echo /usr/sbin/mariadbd)
+  local mariadbd; mariadbd=$(mariadb_server_binary)
   MARIADB_DIR=$(mktemp -d /tmp/phasegate-mariadb.XXXXXX)
   MARIADB_PORT=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
   mariadb-install-db --no-defaults --datadir="$MARIADB_DIR/data" --user=root --auth-root-authentication-method=socket \

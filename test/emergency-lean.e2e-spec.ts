@@ -10,10 +10,11 @@ import { PhaseRegistry } from '../src/phases/phase-registry.service.js';
 import { VERIFY_SKIPPED } from '../src/phases/rollback/lean-emergency.js';
 import type { RollbackRecord } from '../src/phases/rollback/rollback-record.js';
 import { RollbackService } from '../src/phases/rollback/rollback.service.js';
-import { assertBuilt, ROOT, runCli } from './support/processes.js';
+import { assertBuilt, runCli } from './support/processes.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { waitFor } from './support/wait.js';
 import { cliActor } from '../src/common/cli/command-output.js';
+import { PROJECT_ROOT } from '../src/config/project-root.js';
 
 const REFRESH_MS = 300;
 
@@ -155,9 +156,9 @@ describe('lean emergency rollback from the shell', () => {
     await everythingOn();
     const { stdout } = await promisify(execFile)(
       'bash',
-      [resolve(ROOT, 'scripts/emergency-rollback.sh'), 'from the runbook', '--yes', '--json'],
+      [resolve(PROJECT_ROOT, 'scripts/emergency-rollback.sh'), 'from the runbook', '--yes', '--json'],
       {
-        cwd: ROOT,
+        cwd: PROJECT_ROOT,
         env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
       },
     );

@@ -10,12 +10,13 @@ import { FlagsService } from '../src/phases/flags/flags.service.js';
 import { JobsService } from '../src/phases/jobs/jobs.service.js';
 import { RollForwardService } from '../src/phases/rollback/roll-forward.service.js';
 import { fingerprint } from './support/db-fingerprint.js';
-import { assertBuilt, ROOT, runCli, UNBUNDLED_CLI_JS } from './support/processes.js';
+import { assertBuilt, runCli, UNBUNDLED_CLI_JS } from './support/processes.js';
 import { tableExists } from './support/rollback-support.js';
 import { waitFor } from './support/wait.js';
 import { startTestApp, TestApp } from './support/test-app.js';
+import { PROJECT_ROOT } from '../src/config/project-root.js';
 
-const HOOK = resolve(ROOT, 'test/support/halt-at-step.mjs');
+const HOOK = resolve(PROJECT_ROOT, 'test/support/halt-at-step.mjs');
 const STEPS = ['disable-flags', 'stop-jobs', 'backup', 'revert-schema', 'verify-legacy', 'log'] as const;
 /** What a rollback and its undoing legitimately write: flags, job stops, leases, the log itself, backups, migration bookkeeping. */
 const BOOKKEEPING = [
@@ -94,7 +95,7 @@ describe('faults: a rollback SIGKILLed at each step', () => {
           '--json',
         ],
         {
-          cwd: ROOT,
+          cwd: PROJECT_ROOT,
           env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', ...env, FAULT_HALT: step },
           stdio: 'ignore',
         },

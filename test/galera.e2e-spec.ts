@@ -6,11 +6,12 @@ import { Role } from '../src/common/auth/role.js';
 import { DASHBOARD_FLAG, REFRESH_JOB } from '../src/dashboard/dashboard.schema.js';
 import { createLine, startJob, tokensOf } from './production-fixtures.js';
 import { jobRuns, Replica, startReplicas, stopReplicas } from './support/cluster.js';
-import { ROOT } from './support/processes.js';
+
 import { startTestApp, TestApp } from './support/test-app.js';
 import type { TestDatabase } from './support/test-database.js';
 import { testDbKind } from './support/test-database.js';
 import { sleep, waitFor } from './support/wait.js';
+import { PROJECT_ROOT } from '../src/config/project-root.js';
 
 const run = promisify(execFile);
 const NODE_URLS = (process.env.TEST_GALERA_URLS ?? '').split(',').filter(Boolean);
@@ -26,7 +27,7 @@ const serverErrors = (answers: Answer[]) =>
   answers.filter((a) => a.status >= 500).map((a) => `${a.status} ${JSON.stringify(a.body)}`);
 const cluster = (command: 'kill' | 'restart', node: number) =>
   run('bash', ['scripts/galera-test-cluster.sh', command, String(node)], {
-    cwd: ROOT,
+    cwd: PROJECT_ROOT,
     env: process.env,
     timeout: 120_000,
   });

@@ -7,10 +7,11 @@ import { PhaseRegistry } from '../src/phases/phase-registry.service.js';
 import { DemoSeedService } from '../src/production/demo-seed.service.js';
 import { startJob } from './production-fixtures.js';
 import { Replica, startReplicas, stopReplicas } from './support/cluster.js';
-import { ROOT } from './support/processes.js';
+
 import { sleep } from './support/wait.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { testDbKind } from './support/test-database.js';
+import { PROJECT_ROOT } from '../src/config/project-root.js';
 
 const CONNECTIONS = 6;
 const BEFORE_MS = 10_000;
@@ -201,8 +202,8 @@ function percentile(sorted: number[], p: number): number {
         admin: admins,
         acceptedScans: [...accepted.values()].reduce((a, b) => a + b, 0),
       };
-      mkdirSync(join(ROOT, 'test-output'), { recursive: true });
-      writeFileSync(join(ROOT, 'test-output/load-rollback.json'), JSON.stringify(report, null, 2) + '\n');
+      mkdirSync(join(PROJECT_ROOT, 'test-output'), { recursive: true });
+      writeFileSync(join(PROJECT_ROOT, 'test-output/load-rollback.json'), JSON.stringify(report, null, 2) + '\n');
       console.log(
         `load during rollback (${report.connections} connections on ${replicas.length} replicas):\n` +
           (Object.keys(figures) as Window[])

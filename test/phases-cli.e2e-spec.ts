@@ -9,11 +9,12 @@ import { FlagsService } from '../src/phases/flags/flags.service.js';
 import { PhaseRegistry } from '../src/phases/phase-registry.service.js';
 import { RollbackLease } from '../src/phases/rollback/rollback-lease.js';
 import { buildPhasesCli, PHASES_CLI_JS, runPhasesCli } from './support/phases-cli-build.js';
-import { ROOT } from './support/processes.js';
+
 import { digest, fillSampleLog, tableExists } from './support/rollback-support.js';
 import { waitFor } from './support/wait.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { SAMPLE92_SCHEMA, samplePhases } from './support/test-phases.js';
+import { PROJECT_ROOT } from '../src/config/project-root.js';
 
 /** The CLI as operators run it: real processes on the suite's database, exit codes 0/1/2. */
 describe('phase CLI (real processes)', () => {
@@ -113,7 +114,7 @@ describe('phase CLI (real processes)', () => {
         '--json',
       ],
       {
-        cwd: ROOT,
+        cwd: PROJECT_ROOT,
         env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', ...env },
         stdio: 'ignore',
       },

@@ -4,10 +4,11 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
 import { PhaseRegistry } from '../src/phases/phase-registry.service.js';
-import { assertBuilt, ProcessResult, ROOT, runCli } from './support/processes.js';
+import { assertBuilt, ProcessResult, runCli } from './support/processes.js';
 import { startTestApp, TestApp } from './support/test-app.js';
+import { PROJECT_ROOT } from '../src/config/project-root.js';
 
-const RUNBOOK = readFileSync(resolve(ROOT, 'docs/rollback-runbook.md'), 'utf8');
+const RUNBOOK = readFileSync(resolve(PROJECT_ROOT, 'docs/rollback-runbook.md'), 'utf8');
 
 /** `### Phase N: Title` sections and their `- Flags:`, `- Tables:`, `- Columns:` lists. */
 function documentedPhases() {
@@ -156,8 +157,8 @@ describe('rollback runbook is true to the registry and the CLI', () => {
       const result =
         args[0] === 'phasegate'
           ? await runCli(args.slice(1), env)
-          : await promisify(execFile)('bash', [resolve(ROOT, args[0]), ...args.slice(1)], {
-              cwd: ROOT,
+          : await promisify(execFile)('bash', [resolve(PROJECT_ROOT, args[0]), ...args.slice(1)], {
+              cwd: PROJECT_ROOT,
               env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
             }).then(
               (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),

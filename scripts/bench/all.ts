@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, platform, release, totalmem } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cell, FIGURES_PREFIX, type BenchResult, type FiguresLine } from './runner.js';
 import { isRatioFigure, type Verdict } from './stats.js';
+import { PROJECT_ROOT } from '../../src/config/project-root.js';
 
 /**
  * `npm run bench`: every benchmark of the project, each in a child process of its own (a
@@ -23,7 +24,6 @@ import { isRatioFigure, type Verdict } from './stats.js';
  * Files starting with `_` are scratch work, not benches.
  */
 const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../../..');
 const ORDER = ['core', 'framework', 'assignment', 'oem', 'people', 'dashboard'];
 const README_START = '<!-- bench:start -->';
 const README_END = '<!-- bench:end -->';
@@ -72,7 +72,7 @@ function runBench(bench: string): Promise<BenchOutput> {
     }),
   ];
   const child = spawn(process.execPath, [join(here, `${bench}.js`), ...args], {
-    cwd: root,
+    cwd: PROJECT_ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const collected: BenchOutput = {
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
       `Inconclusive figures straddle their goal at the load shown: rerun on a quieter host, or with --until-stable.\n`,
     );
   if (process.argv.includes('--readme')) {
-    const path = join(root, 'README.md');
+    const path = join(PROJECT_ROOT, 'README.md');
     const readme = readFileSync(path, 'utf8');
     const start = readme.indexOf(README_START);
     const end = readme.indexOf(README_END);

@@ -2,11 +2,11 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import { createThrowawayMysqlDatabase } from '../throwaway-mysql-database.js';
 import { present } from './runner.js';
+import { PROJECT_ROOT } from '../../src/config/project-root.js';
 
 /**
  * `npm run bench:cluster`: the same mixed load (scans, token moves through the API, reads) on
@@ -18,9 +18,8 @@ import { present } from './runner.js';
  * the cluster absorbed (retried, unseen by clients), and how long a flag change takes to
  * reach every replica. Needs root (it starts the database servers).
  */
-const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const MAIN_JS = resolve(ROOT, 'dist/bundle/main.js');
-const CLI_JS = resolve(ROOT, 'dist/bundle/cli.js');
+const MAIN_JS = resolve(PROJECT_ROOT, 'dist/bundle/main.js');
+const CLI_JS = resolve(PROJECT_ROOT, 'dist/bundle/cli.js');
 const run = promisify(execFile);
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -88,7 +87,7 @@ interface FlagState {
 
 async function shell(script: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
   const { stdout } = await run('bash', ['-c', script], {
-    cwd: ROOT,
+    cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     timeout: 600_000,
     maxBuffer: 16 << 20,
@@ -98,7 +97,7 @@ async function shell(script: string, env: NodeJS.ProcessEnv = {}): Promise<strin
 
 function startReplica(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [MAIN_JS], {
-    cwd: ROOT,
+    cwd: PROJECT_ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -151,7 +150,7 @@ async function prepare(name: string, serverUrls: string[], stopServers: () => Pr
   const created = await run(
     process.execPath,
     [CLI_JS, 'keys', 'create', '--role', 'admin', '--name', 'bench', '--json'],
-    { cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'error' } },
+    { cwd: PROJECT_ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'error' } },
   );
   const lines = created.stdout.trim().split('\n');
   const { key } = JSON.parse(lines[lines.length - 1]) as { key: string };

@@ -2,8 +2,7 @@ import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Module } from '@nestjs/common';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, MigrationInterface, QueryRunner, Table } from 'typeorm';
@@ -21,6 +20,7 @@ import { RollbackService } from '../../src/phases/rollback/rollback.service.js';
 import { perSecond, present, runOnBothDatabases, type BenchTarget } from './runner.js';
 import { bootBenchApp } from './support/app-context.js';
 import { firstSide, interleavedRounds, median, ratioFigure, roundsFromArgs, timePair, type Goal } from './stats.js';
+import { PROJECT_ROOT } from '../../src/config/project-root.js';
 
 /**
  * `npm run bench:framework`: what the phase framework costs and how fast it takes things back.
@@ -46,7 +46,6 @@ const DB_CALLS = 500;
 const FLAG_REFRESH_MS = 1000;
 const POLL_MS = 10;
 const rounds = roundsFromArgs();
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 const BENCH_SCHEMA = phaseSchema(95, [{ name: 'bench_event', rebuildable: false }]);
 
@@ -117,11 +116,11 @@ async function fill(ds: DataSource, rows: number): Promise<void> {
   }
 }
 
-/** Runs a built CLI (a path under the root) to completion, its output discarded; fails on a non-zero exit. */
+/** Runs a built CLI (a path under the PROJECT_ROOT) to completion, its output discarded; fails on a non-zero exit. */
 function runCli(cli: string, args: string[], env: Record<string, string | undefined>): Promise<void> {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [join(root, cli), ...args], {
-      cwd: root,
+    const child = spawn(process.execPath, [join(PROJECT_ROOT, cli), ...args], {
+      cwd: PROJECT_ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, JOBS_ENABLED: 'false', LOG_LEVEL: 'error' },
       stdio: 'ignore',
     });
@@ -165,8 +164,8 @@ interface Replica {
 
 /** `node dist/bundle/main.js` on a free port; resolves once it says where it listens. */
 function startReplica(env: Record<string, string | undefined>): Promise<Replica> {
-  const child = spawn(process.execPath, [join(root, 'dist/bundle/main.js')], {
-    cwd: root,
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'dist/bundle/main.js')], {
+    cwd: PROJECT_ROOT,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,

@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module.js';
 import { dialectOf, execute, upsertStatement } from '../../src/database/dialect.js';
@@ -18,6 +17,7 @@ import { JobsService } from '../../src/phases/jobs/jobs.service.js';
 import { perSecond, present, runOnBothDatabases, timed, type BenchTarget } from './runner.js';
 import { bootBenchApp } from './support/app-context.js';
 import { interleavedRounds, median, ratioFigure, roundsFromArgs, timePair } from './stats.js';
+import { PROJECT_ROOT } from '../../src/config/project-root.js';
 
 /**
  * `npm run bench:people`: the operator sync against the simulator (a separate process) with
@@ -36,12 +36,19 @@ const OPERATORS = Number(process.argv[process.argv.indexOf('--operators') + 1]) 
 const NAIVE_SAMPLE = 2_000;
 const rounds = roundsFromArgs();
 const TOKEN = 'bench-token';
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 async function startSim(): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
-    [resolve(root, 'dist/scripts/people-api-sim.js'), '--port', '0', '--size', String(OPERATORS), '--token', TOKEN],
+    [
+      resolve(PROJECT_ROOT, 'dist/scripts/people-api-sim.js'),
+      '--port',
+      '0',
+      '--size',
+      String(OPERATORS),
+      '--token',
+      TOKEN,
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { EnvironmentInput } from '../../src/config/environment.js';
 import { createThrowawayMysqlDatabase } from '../throwaway-mysql-database.js';
 import { formatRatio, isRatioFigure, type RatioFigure } from './stats.js';
+import { PROJECT_ROOT } from '../../src/config/project-root.js';
 
 /**
  * A small harness for benchmarks: runs one bench on SQLite, then on MariaDB, and prints the
@@ -53,8 +53,6 @@ export interface FiguresLine {
 
 const load1 = () => Number(loadavg()[0].toFixed(2));
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-
 const sqliteTarget: BenchTarget = {
   kind: 'sqlite',
   label: 'SQLite',
@@ -79,7 +77,7 @@ async function startMariaDb(): Promise<{
 }> {
   const script = `source scripts/mariadb-test-server.sh && mariadb_start >&2 && echo "URL=$TEST_MYSQL_URL" && read -r _; mariadb_stop`;
   const server = spawn('bash', ['-c', script], {
-    cwd: root,
+    cwd: PROJECT_ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   server.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { ROOT } from './processes.js';
+import { PROJECT_ROOT } from '../../src/config/project-root.js';
 
 export interface ProbeResult {
   probes: number;
@@ -12,7 +12,7 @@ export interface ProbeResult {
 
 /** Probes the server's liveness (see liveness-probe.mjs) while `work` runs. */
 export async function whileProbed<T>(url: string, work: () => Promise<T>): Promise<{ value: T; probe: ProbeResult }> {
-  const child = spawn(process.execPath, [resolve(ROOT, 'test/support/liveness-probe.mjs'), url], {
+  const child = spawn(process.execPath, [resolve(PROJECT_ROOT, 'test/support/liveness-probe.mjs'), url], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let out = '';

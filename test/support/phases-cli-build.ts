@@ -4,11 +4,12 @@ import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { bundle } from '../../scripts/bundler.js';
 import type { EnvironmentInput } from '../../src/config/environment.js';
-import { ProcessResult, ROOT, runNode } from './processes.js';
+import { ProcessResult, runNode } from './processes.js';
+import { PROJECT_ROOT } from '../../src/config/project-root.js';
 
-export const PHASES_CLI_JS = resolve(ROOT, 'dist/e2e/bundle/phases-cli.js');
-const LOCK = resolve(ROOT, 'dist/e2e.lock');
-const BUILD_INFO = resolve(ROOT, 'dist/e2e/.tsbuildinfo');
+export const PHASES_CLI_JS = resolve(PROJECT_ROOT, 'dist/e2e/bundle/phases-cli.js');
+const LOCK = resolve(PROJECT_ROOT, 'dist/e2e.lock');
+const BUILD_INFO = resolve(PROJECT_ROOT, 'dist/e2e/.tsbuildinfo');
 
 /**
  * Compiles the CLI with the sample phases (incremental, a few seconds) and bundles it as
@@ -16,7 +17,7 @@ const BUILD_INFO = resolve(ROOT, 'dist/e2e/.tsbuildinfo');
  * directory, since they share the output.
  */
 export async function buildPhasesCli(): Promise<void> {
-  mkdirSync(resolve(ROOT, 'dist'), { recursive: true });
+  mkdirSync(resolve(PROJECT_ROOT, 'dist'), { recursive: true });
   for (let waited = 0; ; waited += 200) {
     try {
       mkdirSync(LOCK);
@@ -29,8 +30,12 @@ export async function buildPhasesCli(): Promise<void> {
   try {
     await promisify(execFile)(
       process.execPath,
-      [resolve(ROOT, 'node_modules/typescript/bin/tsc'), '-p', resolve(ROOT, 'test/support/tsconfig.phases-cli.json')],
-      { cwd: ROOT },
+      [
+        resolve(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'),
+        '-p',
+        resolve(PROJECT_ROOT, 'test/support/tsconfig.phases-cli.json'),
+      ],
+      { cwd: PROJECT_ROOT },
     ).catch((error: unknown) => {
       // tsc exits 2 when it reports type errors but still wrote every file: type checking is the
       // build's job (npm run build), this one only needs the JavaScript
@@ -39,7 +44,10 @@ export async function buildPhasesCli(): Promise<void> {
     // tsc leaves its build info untouched when nothing changed; rebundling then would empty
     // the bundle's directory under another suite's running CLI
     if (!existsSync(PHASES_CLI_JS) || statSync(PHASES_CLI_JS).mtimeMs < statSync(BUILD_INFO).mtimeMs) {
-      await bundle({ 'phases-cli': resolve(ROOT, 'dist/e2e/test/support/phases-cli.js') }, dirname(PHASES_CLI_JS));
+      await bundle(
+        { 'phases-cli': resolve(PROJECT_ROOT, 'dist/e2e/test/support/phases-cli.js') },
+        dirname(PHASES_CLI_JS),
+      );
     }
   } finally {
     rmdirSync(LOCK);

@@ -1,23 +1,23 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { EnvironmentInput } from '../../src/config/environment.js';
+import { PROJECT_ROOT } from '../../src/config/project-root.js';
 
 /**
  * The built entry points, run as real processes: what an operator starts is what these
  * suites test. scripts/test.sh builds dist/ before jest runs.
  */
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const MAIN_JS = resolve(ROOT, 'dist/bundle/main.js');
+export const MAIN_JS = resolve(PROJECT_ROOT, 'dist/bundle/main.js');
 /** The built admin CLI, which bin/phasegate (the package's `phasegate` bin) runs. */
-export const CLI_JS = resolve(ROOT, 'dist/bundle/cli.js');
+export const CLI_JS = resolve(PROJECT_ROOT, 'dist/bundle/cli.js');
 /** The same CLI unbundled, as tsc built it: for a hook that patches its modules' instances. */
-export const UNBUNDLED_CLI_JS = resolve(ROOT, 'dist/src/cli.js');
+export const UNBUNDLED_CLI_JS = resolve(PROJECT_ROOT, 'dist/src/cli.js');
 /** The runbook's `phasegate`: the package's bin entry, run as an operator runs it. */
 export const PHASEGATE_BIN = resolve(
-  ROOT,
-  (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { bin: { phasegate: string } }).bin.phasegate,
+  PROJECT_ROOT,
+  (JSON.parse(readFileSync(resolve(PROJECT_ROOT, 'package.json'), 'utf8')) as { bin: { phasegate: string } }).bin
+    .phasegate,
 );
 
 export function assertBuilt(): void {
@@ -62,7 +62,7 @@ export function runProcess(
   timeoutMs = 60_000,
 ): Promise<ProcessResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env: processEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: PROJECT_ROOT, env: processEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -100,7 +100,7 @@ export interface ServerProcess {
  */
 export function startServer(env: EnvironmentInput, timeoutMs = 60_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, [MAIN_JS], {
-    cwd: ROOT,
+    cwd: PROJECT_ROOT,
     env: processEnv({ PORT: '0', HOST: '127.0.0.1', LOG_FORMAT: 'json', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
