@@ -6,7 +6,6 @@ import { Role } from '../src/common/auth/role.js';
 import { DASHBOARD_FLAG, REFRESH_JOB } from '../src/dashboard/dashboard.schema.js';
 import { createLine, startJob, tokensOf } from './production-fixtures.js';
 import { jobRuns, Replica, startReplicas, stopReplicas } from './support/cluster.js';
-
 import { startTestApp, TestApp } from './support/test-app.js';
 import type { TestDatabase } from './support/test-database.js';
 import { testDbKind } from './support/test-database.js';

@@ -7,7 +7,6 @@ import { PhaseRegistry } from '../src/phases/phase-registry.service.js';
 import { DemoSeedService } from '../src/production/demo-seed.service.js';
 import { startJob } from './production-fixtures.js';
 import { Replica, startReplicas, stopReplicas } from './support/cluster.js';
-
 import { sleep } from './support/wait.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { testDbKind } from './support/test-database.js';

@@ -9,7 +9,6 @@ import { FlagsService } from '../src/phases/flags/flags.service.js';
 import { PhaseRegistry } from '../src/phases/phase-registry.service.js';
 import { RollbackLease } from '../src/phases/rollback/rollback-lease.js';
 import { buildPhasesCli, PHASES_CLI_JS, runPhasesCli } from './support/phases-cli-build.js';
-
 import { digest, fillSampleLog, tableExists } from './support/rollback-support.js';
 import { waitFor } from './support/wait.js';
 import { startTestApp, TestApp } from './support/test-app.js';

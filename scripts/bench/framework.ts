@@ -116,7 +116,7 @@ async function fill(ds: DataSource, rows: number): Promise<void> {
   }
 }
 
-/** Runs a built CLI (a path under the PROJECT_ROOT) to completion, its output discarded; fails on a non-zero exit. */
+/** Runs a built CLI (a path under the project root) to completion, its output discarded; fails on a non-zero exit. */
 function runCli(cli: string, args: string[], env: Record<string, string | undefined>): Promise<void> {
   return new Promise((ok, fail) => {
     const child = spawn(process.execPath, [join(PROJECT_ROOT, cli), ...args], {
