@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { DataSource } from 'typeorm';
 import { Role } from '../src/common/auth/role.js';
 import { OemKanbanService } from '../src/oem/oem-kanban.service.js';
@@ -301,16 +302,19 @@ describe('Phase 8 OEM: shadow run and Kanban', () => {
     });
 
     const ds = t.app.get(DataSource);
+    // only the queries issued from work's own async context count: a flag refresh or telemetry flush
+    // that runs meanwhile is logged by the same logger
     const queriesOf = async (work: () => Promise<unknown>) => {
       const logger = ds.logger;
       const original = logger.logQuery.bind(logger);
+      const context = new AsyncLocalStorage<true>();
       let count = 0;
       logger.logQuery = (...args) => {
-        count++;
+        if (context.getStore()) count++;
         return original(...args);
       };
       try {
-        await work();
+        await context.run(true, work);
       } finally {
         logger.logQuery = original;
       }
