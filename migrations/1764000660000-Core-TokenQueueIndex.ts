@@ -1,4 +1,5 @@
-import { MigrationInterface, QueryRunner, TableIndex } from 'typeorm';
+import { MigrationInterface, QueryRunner } from 'typeorm';
+import { createIndexIfMissing, dropIndexIfPresent } from './indexes.js';
 
 const NAME = 'idx_token_status_node';
 
@@ -11,13 +12,10 @@ const NAME = 'idx_token_status_node';
  */
 export class CoreTokenQueueIndex1764000660000 implements MigrationInterface {
   async up(qr: QueryRunner): Promise<void> {
-    const token = await qr.getTable('token');
-    if (!token?.indices.some((i) => i.name === NAME))
-      await qr.createIndex('token', new TableIndex({ name: NAME, columnNames: ['status', 'current_node_id', 'id'] }));
+    await createIndexIfMissing(qr, 'token', NAME, ['status', 'current_node_id', 'id']);
   }
 
   async down(qr: QueryRunner): Promise<void> {
-    const token = await qr.getTable('token');
-    if (token?.indices.some((i) => i.name === NAME)) await qr.dropIndex('token', NAME);
+    await dropIndexIfPresent(qr, 'token', NAME);
   }
 }

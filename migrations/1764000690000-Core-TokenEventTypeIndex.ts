@@ -1,4 +1,5 @@
-import { MigrationInterface, QueryRunner, TableIndex } from 'typeorm';
+import { MigrationInterface, QueryRunner } from 'typeorm';
+import { createIndexIfMissing, dropIndexIfPresent } from './indexes.js';
 
 const NAME = 'idx_token_event_type_time';
 
@@ -12,13 +13,10 @@ const NAME = 'idx_token_event_type_time';
  */
 export class CoreTokenEventTypeIndex1764000690000 implements MigrationInterface {
   async up(qr: QueryRunner): Promise<void> {
-    const events = await qr.getTable('token_event');
-    if (!events?.indices.some((i) => i.name === NAME))
-      await qr.createIndex('token_event', new TableIndex({ name: NAME, columnNames: ['type', 'occurred_at'] }));
+    await createIndexIfMissing(qr, 'token_event', NAME, ['type', 'occurred_at']);
   }
 
   async down(qr: QueryRunner): Promise<void> {
-    const events = await qr.getTable('token_event');
-    if (events?.indices.some((i) => i.name === NAME)) await qr.dropIndex('token_event', NAME);
+    await dropIndexIfPresent(qr, 'token_event', NAME);
   }
 }

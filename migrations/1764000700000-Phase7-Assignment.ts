@@ -10,6 +10,7 @@ import {
 import { PHASE_7_SCHEMA } from '../src/assignment/assignment.schema.js';
 import { datetimeColumn, dialectOf } from '../src/database/dialect.js';
 import { dropPhaseSchema } from '../src/phases/guard/migration-guard.js';
+import { createIndexIfMissing, dropIndexIfPresent } from './indexes.js';
 
 const id: TableColumnOptions = {
   name: 'id',
@@ -113,14 +114,11 @@ export class Phase7Assignment1764000700000 implements MigrationInterface {
       }),
     ];
     for (const table of tables) await qr.createTable(table, true, true, true);
-    const token = await qr.getTable('token');
-    if (!token?.indices.some((i) => i.name === WORKLOAD_INDEX))
-      await qr.createIndex('token', index(WORKLOAD_INDEX, ['assigned_account_id', 'status']));
+    await createIndexIfMissing(qr, 'token', WORKLOAD_INDEX, ['assigned_account_id', 'status']);
   }
 
   async down(qr: QueryRunner): Promise<void> {
     await dropPhaseSchema(qr, PHASE_7_SCHEMA);
-    const token = await qr.getTable('token');
-    if (token?.indices.some((i) => i.name === WORKLOAD_INDEX)) await qr.dropIndex('token', WORKLOAD_INDEX);
+    await dropIndexIfPresent(qr, 'token', WORKLOAD_INDEX);
   }
 }

@@ -1,8 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { PHASE_7_CANDIDATE_SET_SCHEMA } from '../src/assignment/assignment.schema.js';
 import { fillCandidateSetColumn } from '../src/assignment/candidate-set-column.repository.js';
-import { dialectOf } from '../src/database/dialect.js';
 import { guardSchemaDrop } from '../src/phases/guard/migration-guard.js';
+import { createIndexIfMissing, dropIndexIfPresent } from './indexes.js';
 
 const INDEX = 'idx_assignment_log_candidate_set';
 
@@ -20,19 +20,13 @@ export class Phase7CandidateSetColumn1764000720000 implements MigrationInterface
     if (!(await qr.hasColumn('assignment_log', 'candidate_set')))
       await qr.query(`ALTER TABLE assignment_log ADD COLUMN candidate_set varchar(64) NULL`);
     await fillCandidateSetColumn(qr);
-    if (!(await hasIndex(qr))) await qr.query(`CREATE INDEX ${INDEX} ON assignment_log (candidate_set)`);
+    await createIndexIfMissing(qr, 'assignment_log', INDEX, ['candidate_set']);
   }
 
   async down(qr: QueryRunner): Promise<void> {
     await guardSchemaDrop(qr, PHASE_7_CANDIDATE_SET_SCHEMA);
-    if (await hasIndex(qr))
-      await qr.query(dialectOf(qr) === 'mysql' ? `DROP INDEX ${INDEX} ON assignment_log` : `DROP INDEX ${INDEX}`);
+    await dropIndexIfPresent(qr, 'assignment_log', INDEX);
     if (await qr.hasColumn('assignment_log', 'candidate_set'))
       await qr.query(`ALTER TABLE assignment_log DROP COLUMN candidate_set`);
   }
-}
-
-async function hasIndex(qr: QueryRunner): Promise<boolean> {
-  const log = await qr.getTable('assignment_log');
-  return log?.indices.some((i) => i.name === INDEX) ?? false;
 }

@@ -1,4 +1,5 @@
-import { MigrationInterface, QueryRunner, TableColumn, TableIndex } from 'typeorm';
+import { MigrationInterface, QueryRunner, TableColumn } from 'typeorm';
+import { createIndexIfMissing, dropIndexIfPresent } from './indexes.js';
 
 /** The history views, their partition column, and the columns a generation's row carries. */
 const HISTORY = [
@@ -36,11 +37,7 @@ export class Phase10DashboardPartitions1764001010000 implements MigrationInterfa
         // the first partition the current generation holds, as the view stores it (bucket_start or day)
         new TableColumn({ name: 'split_key', type: 'varchar', length: '32', isNullable: true }),
       ]);
-    for (const h of HISTORY) {
-      const table = await qr.getTable(h.view);
-      if (!table?.indices.some((i) => i.name === h.index))
-        await qr.createIndex(h.view, new TableIndex({ name: h.index, columnNames: ['generation', h.partition] }));
-    }
+    for (const h of HISTORY) await createIndexIfMissing(qr, h.view, h.index, ['generation', h.partition]);
   }
 
   async down(qr: QueryRunner): Promise<void> {
@@ -48,8 +45,7 @@ export class Phase10DashboardPartitions1764001010000 implements MigrationInterfa
     const split = await qr.hasColumn('mv_refresh_state', 'base_generation');
     for (const h of HISTORY) {
       if (split) await foldBase(qr, h);
-      const table = await qr.getTable(h.view);
-      if (table?.indices.some((i) => i.name === h.index)) await qr.dropIndex(h.view, h.index);
+      await dropIndexIfPresent(qr, h.view, h.index);
     }
     for (const column of ['split_key', 'base_generation'])
       if (await qr.hasColumn('mv_refresh_state', column)) await qr.dropColumn('mv_refresh_state', column);
