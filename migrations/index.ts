@@ -13,6 +13,7 @@ import { CoreTokenQueueIndex1764000660000 } from './1764000660000-Core-TokenQueu
 import { CorePathTelemetry1764000670000 } from './1764000670000-Core-PathTelemetry.js';
 import { CoreRolloutPlans1764000680000 } from './1764000680000-Core-RolloutPlans.js';
 import { CoreTokenEventTypeIndex1764000690000 } from './1764000690000-Core-TokenEventTypeIndex.js';
+import { CoreTokenEventHistoryIndex1764000695000 } from './1764000695000-Core-TokenEventHistoryIndex.js';
 
 /**
  * The core schema's migrations, oldest first. A phase's migrations are declared by its
@@ -36,4 +37,5 @@ export const CORE_MIGRATIONS = [
   CorePathTelemetry1764000670000,
   CoreRolloutPlans1764000680000,
   CoreTokenEventTypeIndex1764000690000,
+  CoreTokenEventHistoryIndex1764000695000,
 ];

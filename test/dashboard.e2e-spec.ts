@@ -257,6 +257,28 @@ describe(`dashboard (seed ${SEED})`, () => {
     }
   });
 
+  it("the waits and processing times read each window token's history from the token history index alone, never the table", async () => {
+    const dialect = dialectOf(ds);
+    const { sql, params } = windowView('mv_node_bottlenecks', {
+      dialect,
+      generation: 999,
+      kept: null,
+      watermark: 1e9,
+      windowStart: new Date(now - 24 * HOUR),
+      windowEnd: new Date(now),
+    });
+    const plan: Array<Record<string, unknown>> = await ds.query(
+      `${dialect === 'mysql' ? 'EXPLAIN' : 'EXPLAIN QUERY PLAN'} ${sql}`,
+      params,
+    );
+    const indexOnly = plan.filter((row) =>
+      dialect === 'mysql'
+        ? row.table === 'e' && row.key === 'idx_token_event_token_history' && /Using index/.test(String(row.Extra))
+        : /SEARCH e USING COVERING INDEX idx_token_event_token_history \(token_id=\?/.test(String(row.detail)),
+    );
+    expect({ plan, indexOnly: indexOnly.length }).toMatchObject({ indexOnly: 2 });
+  });
+
   it('goes back to "Data unavailable" when the flag is switched off, with the tables left in place', async () => {
     await t.app.get(FlagsService).set(DASHBOARD_FLAG, false, { actor: 'test', reason: 'dashboard off' });
     expect((await get('cycle-times').expect(503)).body.message).toBe('Data unavailable');

@@ -260,7 +260,8 @@ function bottlenecks(c: BuildContext): Statement {
  * (node_id, ms) for every interval from the token's latest `from` event to a `to` event inside
  * the window. LAG over the token's events of those types pairs them: a token's `to` event
  * always directly follows the `from` event it is measured from. Only tokens with a `to` event
- * in the window are read, starting from those tokens, through the token index.
+ * in the window are read, starting from those tokens, through the token history index, which
+ * holds every column read here: no lookup into the table per event.
  */
 function intervals(c: BuildContext, from: string[], to: string): Statement {
   const types = [...from, to].map((t) => `'${t}'`).join(', ');
@@ -270,7 +271,7 @@ function intervals(c: BuildContext, from: string[], to: string): Statement {
       FROM (
         SELECT e.type, e.node_id, e.occurred_at, LAG(e.occurred_at) OVER (PARTITION BY e.token_id ORDER BY e.id) AS prev_at
         FROM (SELECT DISTINCT token_id FROM token_event ${typedEventsIndex(c.dialect)} WHERE type = '${to}' AND occurred_at >= ? AND occurred_at < ? AND id + 0 <= ?) w
-        JOIN token_event e ON e.token_id = w.token_id
+        JOIN token_event e ${tokenHistoryIndex(c.dialect)} ON e.token_id = w.token_id
         WHERE e.type IN (${types}) AND e.id + 0 <= ?
       ) x
       WHERE x.type = '${to}' AND x.occurred_at >= ? AND x.occurred_at < ?`,
@@ -365,4 +366,9 @@ function recentEventsIndex(dialect: Dialect): string {
 /** The index a window statement reads one type's events through. */
 function typedEventsIndex(dialect: Dialect): string {
   return forceIndex(dialect, 'idx_token_event_type_time');
+}
+
+/** The index that holds a token's events in order, with the columns the intervals read. */
+function tokenHistoryIndex(dialect: Dialect): string {
+  return forceIndex(dialect, 'idx_token_event_token_history');
 }
