@@ -226,28 +226,31 @@ describe(`dashboard (seed ${SEED})`, () => {
     expect(metrics).toMatch(/phase_job_runs_total\{job="refresh-dashboard-materialized-views",status="succeeded"\} \d/);
   });
 
-  it("the window views read one type's events of the window through the (type, occurred_at) index, never every event of it", async () => {
+  /** The plan of a window view's statement over the last 24 hours, as the dialect's EXPLAIN gives it. */
+  const windowPlan = async (
+    view: 'mv_node_bottlenecks' | 'mv_team_workload',
+  ): Promise<Array<Record<string, unknown>>> => {
     const dialect = dialectOf(ds);
-    const context = {
+    const { sql, params } = windowView(view, {
       dialect,
       generation: 999,
       kept: null,
       watermark: 1e9,
       windowStart: new Date(now - 24 * HOUR),
       windowEnd: new Date(now),
-    };
+    });
+    return ds.query(`${dialect === 'mysql' ? 'EXPLAIN' : 'EXPLAIN QUERY PLAN'} ${sql}`, params);
+  };
+
+  it("the window views read one type's events of the window through the (type, occurred_at) index, never every event of it", async () => {
     // waits and processing times in the bottlenecks, completions in the team workload
     for (const [view, reads] of [
       ['mv_node_bottlenecks', 2],
       ['mv_team_workload', 1],
     ] as const) {
-      const { sql, params } = windowView(view, context);
-      const plan: Array<Record<string, unknown>> = await ds.query(
-        `${dialect === 'mysql' ? 'EXPLAIN' : 'EXPLAIN QUERY PLAN'} ${sql}`,
-        params,
-      );
+      const plan = await windowPlan(view);
       const seeks = plan.filter((row) =>
-        dialect === 'mysql'
+        dialectOf(ds) === 'mysql'
           ? row.table === 'token_event' && row.key === 'idx_token_event_type_time' && row.type === 'range'
           : /SEARCH token_event USING INDEX idx_token_event_type_time \(type=\? AND occurred_at>\? AND occurred_at<\?\)/.test(
               String(row.detail),
@@ -258,21 +261,9 @@ describe(`dashboard (seed ${SEED})`, () => {
   });
 
   it("the waits and processing times read each window token's history from the token history index alone, never the table", async () => {
-    const dialect = dialectOf(ds);
-    const { sql, params } = windowView('mv_node_bottlenecks', {
-      dialect,
-      generation: 999,
-      kept: null,
-      watermark: 1e9,
-      windowStart: new Date(now - 24 * HOUR),
-      windowEnd: new Date(now),
-    });
-    const plan: Array<Record<string, unknown>> = await ds.query(
-      `${dialect === 'mysql' ? 'EXPLAIN' : 'EXPLAIN QUERY PLAN'} ${sql}`,
-      params,
-    );
+    const plan = await windowPlan('mv_node_bottlenecks');
     const indexOnly = plan.filter((row) =>
-      dialect === 'mysql'
+      dialectOf(ds) === 'mysql'
         ? row.table === 'e' && row.key === 'idx_token_event_token_history' && /Using index/.test(String(row.Extra))
         : /SEARCH e USING COVERING INDEX idx_token_event_token_history \(token_id=\?/.test(String(row.detail)),
     );
