@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module.js';
-import { dialectOf, execute, upsertStatement } from '../../src/database/dialect.js';
+import { dialectOf, upsertStatement } from '../../src/database/dialect.js';
 import { CacheWriter } from '../../src/people/cache-writer.js';
 import { OPERATOR_COLUMNS, operatorCacheRow, storedStamp } from '../../src/people/people-cache-write.repository.js';
 import { MaskingPolicyService } from '../../src/people/masking-policy.service.js';
@@ -104,7 +104,7 @@ function bench(simUrl: string) {
         rounds,
         async () => {
           // an empty cache makes the next sync a full one
-          await execute(app.get(DataSource), `DELETE FROM people_operator_cache`);
+          await emptyCache(app.get(DataSource));
           const full = await sync(true);
           await fetch(`${simUrl}/_control/mutate`, {
             method: 'POST',
@@ -144,6 +144,19 @@ function bench(simUrl: string) {
       await db.drop();
     }
   };
+}
+
+/**
+ * Empties the operator cache for the next write, as a fresh table. On MariaDB a DELETE leaves
+ * every row delete-marked for InnoDB's purge, which then ran in the background during the next
+ * write and made its inserts meet the marked keys: the bench timed its own cleanup
+ * (20,000 rows batched: 474 ms after a DELETE, 309 ms after a TRUNCATE). SQLite's unqualified
+ * DELETE already truncates.
+ */
+function emptyCache(dataSource: DataSource): Promise<unknown> {
+  return dataSource.query(
+    dialectOf(dataSource) === 'mysql' ? 'TRUNCATE TABLE people_operator_cache' : 'DELETE FROM people_operator_cache',
+  );
 }
 
 /**
@@ -199,7 +212,7 @@ async function writePaths(
           const stamp = storedStamp({ fetchedAt: now, expiresAt: now }, now);
           for (const r of sample) await dataSource.query(sql, operatorCacheRow(r, stamp));
         },
-        () => execute(dataSource, `DELETE FROM people_operator_cache`),
+        () => emptyCache(dataSource),
       );
       return { batched: records.length / batchedMs, naive: sample.length / naiveMs };
     },
@@ -210,7 +223,7 @@ async function writePaths(
       ).verdict,
     ],
   );
-  await execute(dataSource, `DELETE FROM people_operator_cache`);
+  await emptyCache(dataSource);
   const naivePerMs = median(samples.map((s) => s.naive));
   return {
     batched: Math.round(median(samples.map((s) => s.batched)) * 1000),
