@@ -4,6 +4,7 @@ import { toDbTime } from '../src/database/dialect.js';
 import { CacheWriter } from '../src/people/cache-writer.js';
 import { keyedHash } from '../src/people/masking.js';
 import { PEOPLE_JOBS } from '../src/people/people-sync.service.js';
+import type { OperatorRecord } from '../src/people/people-records.js';
 import { isMalformed, NO_FAULTS, startPeopleSim, type PeopleSim } from '../scripts/people-api-sim.js';
 import { dataSourceOf, findRawPersonalData, runSync, snapshot, startPeopleApp } from './support/people.js';
 import type { TestApp } from './support/test-app.js';
@@ -309,10 +310,10 @@ describe('people sync: faults end with errors logged, the cache intact and the r
     expect(metrics).toMatch(/phase_job_items_total\{job="people-sync-operators",count="rejected"\} \d+/);
   });
 
-  it('a large write yields to the event loop between its batches, still in one transaction', async () => {
-    const records = Array.from({ length: 2_500 }, (_, i) => ({
-      id: `yield-${i}`,
-      employeeNo: `Y${i}`,
+  const operators = (prefix: string, count: number): OperatorRecord[] =>
+    Array.from({ length: count }, (_, i) => ({
+      id: `${prefix}-${i}`,
+      employeeNo: `${prefix}${i}`,
       name: null,
       email: null,
       phone: null,
@@ -322,6 +323,11 @@ describe('people sync: faults end with errors logged, the cache intact and the r
       active: true,
       updatedAt: new Date(),
     }));
+  const cached = async (prefix: string) =>
+    Number((await ds.query(`SELECT COUNT(*) AS n FROM people_operator_cache WHERE id LIKE ?`, [`${prefix}-%`]))[0].n);
+
+  it('a large write yields to the event loop between its batches, still in one transaction', async () => {
+    const records = operators('yield', 2_500);
     let turns = 0;
     let writing = true;
     const turn = () => {
@@ -339,7 +345,24 @@ describe('people sync: faults end with errors logged, the cache intact and the r
     expect(written.upserted).toBe(records.length);
     // at least one turn between each two of the (at most 1,000-row) batches
     expect(turns).toBeGreaterThanOrEqual(2);
-    const [{ n }] = await ds.query(`SELECT COUNT(*) AS n FROM people_operator_cache WHERE id LIKE 'yield-%'`);
-    expect(Number(n)).toBe(records.length);
+    expect(await cached('yield')).toBe(records.length);
+  });
+
+  it('a batch that fails while the next one is already sent leaves none of the write behind', async () => {
+    const records = operators('broken', 2_500);
+    // the second and third of three batches break a NOT NULL column: the third is sent before the
+    // second fails, and its own failure must not go unhandled (it would end the process)
+    const broken = [1_500, 2_200];
+    for (const i of broken) records[i] = { ...records[i], employeeNo: null as unknown as string };
+    const now = new Date();
+    const stamp = { fetchedAt: now, expiresAt: new Date(now.getTime() + 60_000) };
+    const writer = t.app.get(CacheWriter);
+
+    await expect(writer.writeOperators(records, [], stamp, null)).rejects.toThrow();
+    expect(await cached('broken')).toBe(0);
+    // the connection is fit for the next write
+    for (const i of broken) records[i] = { ...records[i], employeeNo: `mended-${i}` };
+    expect((await writer.writeOperators(records, [], stamp, null)).upserted).toBe(records.length);
+    expect(await cached('broken')).toBe(records.length);
   });
 });

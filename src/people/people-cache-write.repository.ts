@@ -162,12 +162,29 @@ async function upsert(
 ): Promise<number> {
   const dialect = dialectOf(em);
   const chunk = insertChunkRows(dialect, columns.length);
+  const statement = (count: number) => upsertStatement(dialect, table, columns, ['id'], update, count);
+  const full = statement(chunk);
+  // one batch ahead: the server writes batch k while this process prepares batch k + 1 (the
+  // connection runs them in order, inside the transaction); a failure of either rolls back all
+  let previous: Promise<unknown> = Promise.resolve();
   for (let k = 0; k < rows.length; k += chunk) {
+    const count = Math.min(chunk, rows.length - k);
+    const sent = em.query(count === chunk ? full : statement(count), valuesOf(rows, k, count));
+    // awaited below, or abandoned when the batch before it failed: no unhandled rejection then
+    sent.catch(() => undefined);
+    await previous;
+    previous = sent;
     // the transaction keeps the connection meanwhile (SQLite's gate queues other flows' statements),
     // but requests that need no database, /health/live first, are answered between batches
-    if (k > 0) await yieldToEventLoop();
-    const part = rows.slice(k, k + chunk);
-    await em.query(upsertStatement(dialect, table, columns, ['id'], update, part.length), part.flat());
+    await yieldToEventLoop();
   }
+  await previous;
   return rows.length;
+}
+
+/** The values of rows[from, from + count), row after row: Array.prototype.flat takes ten times as long on 13,000 values. */
+function valuesOf(rows: unknown[][], from: number, count: number): unknown[] {
+  const values: unknown[] = [];
+  for (let i = from; i < from + count; i++) for (const value of rows[i]) values.push(value);
+  return values;
 }
