@@ -14,6 +14,7 @@ import { CorePathTelemetry1764000670000 } from './1764000670000-Core-PathTelemet
 import { CoreRolloutPlans1764000680000 } from './1764000680000-Core-RolloutPlans.js';
 import { CoreTokenEventTypeIndex1764000690000 } from './1764000690000-Core-TokenEventTypeIndex.js';
 import { CoreTokenEventHistoryIndex1764000695000 } from './1764000695000-Core-TokenEventHistoryIndex.js';
+import { CoreTokenEventTypedIndex1764000697000 } from './1764000697000-Core-TokenEventTypedIndex.js';
 
 /**
  * The core schema's migrations, oldest first. A phase's migrations are declared by its
@@ -38,4 +39,5 @@ export const CORE_MIGRATIONS = [
   CoreRolloutPlans1764000680000,
   CoreTokenEventTypeIndex1764000690000,
   CoreTokenEventHistoryIndex1764000695000,
+  CoreTokenEventTypedIndex1764000697000,
 ];

@@ -29,12 +29,12 @@ import type { ViewName } from './dashboard.schema.js';
  *
  * The watermark condition is written `id + 0 <= ?`: as a plain range on the primary key it
  * tempts SQLite's planner into scanning the whole table by id instead of using the index on
- * occurred_at (or token_id) that actually narrows the rows. A history statement that reads a
- * chunk of time (the recent events of an incremental refresh, or one step of a history read in
- * steps) names the index on occurred_at (forceIndex) so its plan does not hang on table
- * statistics: after a bulk load MariaDB's can be stale enough to scan the table. A window
- * statement that reads the events of one type in the window names the index on (type,
- * occurred_at) for the same reason.
+ * (type, occurred_at) (or token_id) that actually narrows the rows. Every statement that reads
+ * events of given types in a stretch of time (a chunk of history: the recent events of an
+ * incremental refresh, or one step of a history read in steps; or the window) names that index
+ * (forceIndex) so its plan does not hang on table statistics: after a bulk load MariaDB's can
+ * be stale enough to scan the table. The index also holds each event's node, token and
+ * operator, so only a routed event's payload is read from the table.
  */
 export interface BuildContext {
   dialect: Dialect;
@@ -168,7 +168,7 @@ function chunkRange(
     return {
       sql: `AND ${column} = ? AND ${id} >= ? AND ${id} < ?`,
       params: [from, chunk.fromId, chunk.untilId],
-      index: recentEventsIndex(d),
+      index: typedEventsIndex(d),
     };
   const sql = [`AND ${column} >= ?`];
   const params: Array<string | number> = [from];
@@ -183,7 +183,7 @@ function chunkRange(
     );
     params.push(...(chunk.untilId === undefined ? [until] : [until, until, chunk.untilId]));
   }
-  return { sql: sql.join(' '), params, index: recentEventsIndex(d) };
+  return { sql: sql.join(' '), params, index: typedEventsIndex(d) };
 }
 
 /** Entered, exited and scrapped per node and hour; wip is the running sum of the three at each bucket's end. */
@@ -358,14 +358,9 @@ export function ceilTo(date: Date, unitMs: number): Date {
   return new Date(Math.ceil(date.getTime() / unitMs) * unitMs);
 }
 
-/** The index a chunk reads its events through. */
-function recentEventsIndex(dialect: Dialect): string {
-  return forceIndex(dialect, 'idx_token_event_time');
-}
-
-/** The index a window statement reads one type's events through. */
+/** The index events of given types in a stretch of time are read through (a chunk of history, the window). */
 function typedEventsIndex(dialect: Dialect): string {
-  return forceIndex(dialect, 'idx_token_event_type_time');
+  return forceIndex(dialect, 'idx_token_event_typed');
 }
 
 /** The index that holds a token's events in order, with the columns the intervals read. */
