@@ -21,3 +21,18 @@ export async function dropIndexIfPresent(qr: QueryRunner, table: string, name: s
   const found = await qr.getTable(table);
   if (found) await qr.dropIndex(found, name, true);
 }
+
+export interface IndexShape {
+  name: string;
+  columns: string[];
+}
+
+/**
+ * Swaps index `from` for `to` on `table`: `to` is built before `from` is dropped, so the
+ * reads (and, on InnoDB, a foreign key) that either serves are never left without one. A
+ * migration's down() swaps them back.
+ */
+export async function replaceIndex(qr: QueryRunner, table: string, from: IndexShape, to: IndexShape): Promise<void> {
+  await createIndexIfMissing(qr, table, to.name, to.columns);
+  await dropIndexIfPresent(qr, table, from.name);
+}
