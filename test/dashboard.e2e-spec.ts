@@ -294,6 +294,31 @@ describe(`dashboard (seed ${SEED})`, () => {
     expect({ plan, indexOnly: indexOnly.length }).toMatchObject({ indexOnly: 2 });
   });
 
+  it('reads the open work (queues, team workload) from the token status indexes, never a scan of every token', async () => {
+    const tokenReads = (plan: Array<Record<string, unknown>>) =>
+      plan
+        .filter((row) =>
+          dialectOf(ds) === 'mysql'
+            ? row.table === 'token' || row.table === 'tk'
+            : /^(SCAN|SEARCH) (token|tk)\b/.test(String(row.detail)),
+        )
+        .map((row) => (dialectOf(ds) === 'mysql' ? `${String(row.type)} ${String(row.key)}` : String(row.detail)));
+    const statusRead =
+      dialectOf(ds) === 'mysql'
+        ? /^(range|ref) idx_token_status(_node)?$/
+        : /^SEARCH (token|tk) USING INDEX idx_token_status(_node)? \(status=\?/;
+    for (const [view, reads] of [
+      ['mv_node_bottlenecks', 1],
+      ['mv_team_workload', 2],
+    ] as const) {
+      const found = tokenReads(await windowPlan(view));
+      expect({ view, found }).toEqual({
+        view,
+        found: Array.from({ length: reads }, () => expect.stringMatching(statusRead)),
+      });
+    }
+  });
+
   it('goes back to "Data unavailable" when the flag is switched off, with the tables left in place', async () => {
     await t.app.get(FlagsService).set(DASHBOARD_FLAG, false, { actor: 'test', reason: 'dashboard off' });
     expect((await get('cycle-times').expect(503)).body.message).toBe('Data unavailable');

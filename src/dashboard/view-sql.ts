@@ -248,7 +248,7 @@ function bottlenecks(c: BuildContext): Statement {
         COALESCE(w.measured, 0), w.avg_ms, w.p90_ms, COALESCE(p.measured, 0), p.avg_ms,
         ROW_NUMBER() OVER (ORDER BY COALESCE(q.queued, 0) DESC, COALESCE(w.p90_ms, -1) DESC, n.id)
       FROM graph_node n
-      LEFT JOIN (SELECT current_node_id AS node_id, COUNT(*) AS queued FROM token WHERE status = 'waiting' AND ${spawnFinished('job_id')} GROUP BY current_node_id) q ON q.node_id = n.id
+      LEFT JOIN (SELECT current_node_id AS node_id, COUNT(*) AS queued FROM token ${forceIndex(c.dialect, 'idx_token_status_node')} WHERE status = 'waiting' AND ${spawnFinished('job_id')} GROUP BY current_node_id) q ON q.node_id = n.id
       LEFT JOIN (${distribution(c.dialect, ['node_id'], waits.sql, [90])}) w ON w.node_id = n.id
       LEFT JOIN (${distribution(c.dialect, ['node_id'], processing.sql, [90])}) p ON p.node_id = n.id
       WHERE n.kind <> 'end'`,
@@ -286,6 +286,10 @@ function intervals(c: BuildContext, from: string[], to: string): Statement {
  */
 function teamWorkload(c: BuildContext): Statement {
   const window = [toDbTime(c.windowStart), toDbTime(c.windowEnd)];
+  // the open tokens from the status index, so the open work drives the read: MariaDB otherwise
+  // scans the table, or starts from the team index and reads every token ever assigned to a
+  // team (bench:scale, MariaDB: 16 ms at 10k events of history, 37 ms at 10M)
+  const openTokens = forceIndex(c.dialect, 'idx_token_status');
   return {
     sql: `INSERT INTO mv_team_workload (generation, team_id, team_code, team_name, window_start, window_end,
         tokens_waiting, tokens_in_progress, completed_in_window, operators_on_shift)
@@ -294,9 +298,9 @@ function teamWorkload(c: BuildContext): Statement {
       LEFT JOIN (
         SELECT team_id, SUM(CASE WHEN status = 'waiting' THEN 1 ELSE 0 END) AS waiting, SUM(CASE WHEN status = 'in_progress' THEN 1 ELSE 0 END) AS in_progress
         FROM (
-          SELECT assigned_team_id AS team_id, id, status FROM token WHERE status IN ('waiting', 'in_progress') AND assigned_team_id IS NOT NULL AND ${spawnFinished('job_id')}
+          SELECT assigned_team_id AS team_id, id, status FROM token ${openTokens} WHERE status IN ('waiting', 'in_progress') AND assigned_team_id IS NOT NULL AND ${spawnFinished('job_id')}
           UNION
-          SELECT m.team_id, tk.id, tk.status FROM token tk JOIN team_member m ON m.account_id = tk.assigned_account_id WHERE tk.status IN ('waiting', 'in_progress') AND ${spawnFinished('tk.job_id')}
+          SELECT m.team_id, tk.id, tk.status FROM token tk ${openTokens} JOIN team_member m ON m.account_id = tk.assigned_account_id WHERE tk.status IN ('waiting', 'in_progress') AND ${spawnFinished('tk.job_id')}
         ) open_tokens
         GROUP BY team_id
       ) o ON o.team_id = t.id
