@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { DataSource, EntitySchema } from 'typeorm';
 import { ONE_ROW } from '../dialect.js';
 import { inTransaction, queryRunnerTransaction } from '../transaction.js';
@@ -132,6 +133,30 @@ describe('SqliteConnectionGate (through inTransaction, on a real SQLite file)', 
     // and the connection is not left inside one
     await inTransaction(ds, (em) => em.query("INSERT INTO t (v) VALUES ('next')"));
     expect(await values()).toEqual(['next']);
+  });
+
+  it('a transaction that reads before it writes waits for another process holding the write lock, instead of failing', async () => {
+    // the other process: a thread with its own connection (the driver blocks the thread it runs on while it waits)
+    const other = new Worker(
+      `const { workerData, parentPort } = require('node:worker_threads');
+      const db = new (require(workerData.driver))(workerData.path);
+      db.prepare('BEGIN IMMEDIATE').run();
+      db.prepare("INSERT INTO t (v) VALUES ('other')").run();
+      parentPort.postMessage('locked');
+      setTimeout(() => { db.prepare('COMMIT').run(); db.close(); }, 300);`,
+      { eval: true, workerData: { driver: resolve('node_modules/better-sqlite3'), path: join(dir, 'db.sqlite') } },
+    );
+    try {
+      await new Promise((locked) => other.once('message', locked));
+      // a deferred BEGIN would read here, then meet the lock at the INSERT: SQLITE_BUSY at once
+      await inTransaction(ds, async (em) => {
+        await em.query('SELECT COUNT(*) AS n FROM t');
+        await em.query("INSERT INTO t (v) VALUES ('mine')");
+      });
+      expect(await values()).toEqual(['other', 'mine']);
+    } finally {
+      await other.terminate();
+    }
   });
 
   it('tells its observer how long each transaction held the connection, and where the transaction was opened', async () => {

@@ -12,6 +12,8 @@ const holders = new AsyncLocalStorage<Holder>();
 const gates = new WeakMap<QueryRunner, SqliteConnectionGate>();
 /** Transaction control, as TypeORM's SQLite query runner sends it: only a holder may. */
 const TRANSACTION_CONTROL = /^\s*(BEGIN|SAVEPOINT|RELEASE|COMMIT|END|ROLLBACK)\b/i;
+/** TypeORM's BEGIN, which defers the write lock to the transaction's first write. */
+const DEFERRED_BEGIN = /^\s*BEGIN(\s+DEFERRED)?(\s+TRANSACTION)?\s*;?\s*$/i;
 /** Stack frames of the transaction machinery itself, which name no transaction. */
 const MACHINERY = /[/\\]database[/\\](transaction|sqlite[/\\]connection-gate)\.[jt]s/;
 
@@ -26,6 +28,12 @@ const MACHINERY = /[/\\]database[/\\](transaction|sqlite[/\\]connection-gate)\.[
  * inside the transaction's work. A transaction opened any other way (TypeORM's own around a
  * save() outside inTransaction) is refused: it would begin beside the queue, and the next
  * holder's commit would end it. MySQL has a connection per transaction and needs none of it.
+ *
+ * Each transaction takes the file's write lock at BEGIN (IMMEDIATE), as the lean emergency
+ * path does. A deferred one that has read and then writes while another process (a second
+ * `migrate`, a CLI beside the server) holds the lock fails at once with SQLITE_BUSY: SQLite
+ * calls no busy handler there, to avoid a deadlock. At BEGIN it waits out the busy timeout
+ * instead. Within the process the gate already runs one transaction at a time.
  */
 export class SqliteConnectionGate {
   private tail: Promise<unknown> = Promise.resolve();
@@ -35,7 +43,7 @@ export class SqliteConnectionGate {
   private constructor(runner: QueryRunner) {
     const query = runner.query.bind(runner) as (sql: string, ...rest: unknown[]) => Promise<unknown>;
     (runner as { query: unknown }).query = (sql: string, ...rest: unknown[]) => {
-      if (this.holds()) return query(sql, ...rest);
+      if (this.holds()) return query(DEFERRED_BEGIN.test(sql) ? 'BEGIN IMMEDIATE' : sql, ...rest);
       if (TRANSACTION_CONTROL.test(sql)) {
         return Promise.reject(
           new Error(
