@@ -293,12 +293,12 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
       let answered = false;
       const scanned = scan('ST-A', 'OEM-ACME-PO-150-S2').then((res) => ((answered = true), res));
       if (dialectOf(db) === 'mysql') {
-        // commit only once the scan waits on the ticket row (or has answered, which is the bug)
+        // commit only once the scan waits on the ticket row, in its token's UPDATE (or has answered, which is the bug)
         const waiting = async () =>
           Number(
             (
               await db.query(
-                `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'UPDATE oem\\_job\\_ticket%'`,
+                `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'UPDATE %oem\\_job\\_ticket%'`,
               )
             )[0].n,
           ) > 0;
@@ -339,7 +339,7 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
     });
 
     it('a step mapped to a node the token has not reached is out of order', async () => {
-      const { id } = await mappedTicket('PO-250', [
+      const { id, jobId } = await mappedTicket('PO-250', [
         { sequence: 1, name: 'Paperwork' },
         { sequence: 2, name: 'Assemble', nodeCode: 'A' },
       ]);
@@ -353,8 +353,30 @@ describe('Phase 8 OEM: tickets, rules, OEM scans', () => {
         token: null,
       });
       const res = await scan('ST-A', 'OEM-ACME-PO-250-S2').expect(409);
-      expect(res.body).toMatchObject({ code: 'STEP_OUT_OF_ORDER', nodeCode: 'A' });
+      const [token] = await tokensOf(t, jobId);
+      expect(res.body).toMatchObject({ code: 'STEP_OUT_OF_ORDER', nodeCode: 'A', tokenId: token.id });
       expect((await ticket(id)).currentSequence).toBe(2);
+    });
+
+    it("moves the job's token at the step's node, not its first; a job with none in production is refused", async () => {
+      const jobId = await startJob(t, line.graphId, `OJ-${++jobSeq}`, 2);
+      const [ahead, behind] = (await tokensOf(t, jobId)).sort((a, b) => a.id - b.id);
+      // the job's first token goes on to A by manual scans of its serial
+      await scan('ST-S', ahead.serial).expect(200);
+      await sleep(WINDOW_MS + 50);
+      expect((await scan('ST-S', ahead.serial).expect(200)).body).toMatchObject({ token: { nodeCode: 'A' } });
+      await createTicket({ customer: 'ACME', externalRef: 'PO-260', jobId, steps: STEPS }).expect(201);
+      expect((await scan('ST-S', 'OEM-ACME-PO-260-S1').expect(200)).body).toMatchObject({
+        action: 'step_started',
+        token: { id: behind.id, nodeCode: 'S', status: 'in_progress' },
+      });
+
+      const unspawned = await startJob(t, line.graphId, `OJ-${++jobSeq}`, 1, false);
+      await createTicket({ customer: 'ACME', externalRef: 'PO-261', jobId: unspawned, steps: STEPS }).expect(201);
+      expect((await scan('ST-S', 'OEM-ACME-PO-261-S1').expect(409)).body).toMatchObject({
+        code: 'INVALID_STATE',
+        jobId: unspawned,
+      });
     });
 
     it('rule priority: the higher rule wins; switched off, the next one takes the scan', async () => {

@@ -73,6 +73,73 @@ async function affectedBy(runner: QueryRunner, sql: string, params: unknown[]): 
 }
 
 /**
+ * One row to change: the row of `table` whose columns hold the `where` values (its key and
+ * the version or status it was read at) takes the `set` values. Names come from the code.
+ */
+export interface GuardedRow {
+  table: string;
+  set: Readonly<Record<string, unknown>>;
+  where: Readonly<Record<string, unknown>>;
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+/** The names seen to be plain identifiers: a hot path writes the same few on every call. */
+const checkedNames = new Set<string>();
+
+/**
+ * Changes rows of several tables together, each only while it still matches its guard. True
+ * when every row matched. On false the caller must fail its transaction: on SQLite the rows
+ * before the miss are changed already.
+ *
+ * On MySQL this is one multi-table UPDATE, all or nothing: a statement's round trip to the
+ * server is most of its cost there. SQLite has no multi-table UPDATE, and its statements cost
+ * no round trip: a statement per row, in order, stopping at the first miss.
+ */
+export async function updateGuardedRows(manager: EntityManager, rows: readonly GuardedRow[]): Promise<boolean> {
+  // every statement is written before the first runs, so a bad name changes nothing
+  const statements =
+    dialectOf(manager) === 'mysql' && rows.length > 1
+      ? [guardedUpdate(rows, true)]
+      : rows.map((row) => guardedUpdate([row], false));
+  for (const { sql, params, rows: expected } of statements) {
+    // the found-rows count (mysql2's default) counts a matched row even where it took no new value
+    if ((await execute(manager, sql, params)) !== expected) return false;
+  }
+  return true;
+}
+
+/** One UPDATE of `rows`, each table aliased r0, r1, ... when there are several. */
+function guardedUpdate(
+  rows: readonly GuardedRow[],
+  aliased: boolean,
+): { sql: string; params: unknown[]; rows: number } {
+  const params: unknown[] = [];
+  const column = (i: number, identifier: string) => (aliased ? `r${i}.` : '') + name(identifier);
+  const set = rows.flatMap((row, i) =>
+    Object.entries(row.set).map(([c, value]) => (params.push(value), `${column(i, c)} = ?`)),
+  );
+  const where = rows.flatMap((row, i) =>
+    Object.entries(row.where).map(([c, value]) =>
+      value === null ? `${column(i, c)} IS NULL` : (params.push(value), `${column(i, c)} = ?`),
+    ),
+  );
+  const tables = rows.map((row, i) => name(row.table) + (aliased ? ` r${i}` : ''));
+  return {
+    sql: `UPDATE ${tables.join(', ')} SET ${set.join(', ')} WHERE ${where.join(' AND ')}`,
+    params,
+    rows: rows.length,
+  };
+}
+
+function name(identifier: string): string {
+  if (!checkedNames.has(identifier)) {
+    if (!IDENTIFIER.test(identifier)) throw new Error(`Not a plain SQL identifier: ${identifier}`);
+    checkedNames.add(identifier);
+  }
+  return identifier;
+}
+
+/**
  * Rows per multi-row INSERT of `columns` columns: SQLite binds at most 32766 parameters per
  * statement (since 3.32); MySQL's limit is the packet size, which 1000 short rows stay far below.
  */

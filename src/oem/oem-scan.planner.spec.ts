@@ -50,11 +50,14 @@ function ticket(
   } = {},
 ): ScanTicket {
   const sequence = options.sequence ?? 1;
+  // as the repository reads it: the token with the ticket when it is at the step's node, else only its id
+  const { token } = options;
+  const atNode = token !== undefined && token.nodeId === options.nodeId;
   return {
     id: 40 + (Number(ref.replace(/\D/g, '')) % 100),
     customer: options.customer ?? 'ACME',
     externalRef: ref,
-    jobId: options.token ? 7 : null,
+    jobId: token ? 7 : null,
     status: options.status ?? OemTicketStatus.Open,
     currentSequence: sequence,
     stepCount: 3,
@@ -65,14 +68,15 @@ function ticket(
       status: options.stepStatus ?? OemStepStatus.Pending,
       ...(options.nodeId ? { nodeCode: 'N-WELD', nodeId: options.nodeId } : { nodeCode: null, nodeId: null }),
     },
-    token: options.token
+    tokenElsewhere: token && !atNode && options.nodeId !== undefined ? 9 : null,
+    token: atNode
       ? {
           token: {
             id: 9,
             serial: 'T-9',
             jobId: 7,
-            currentNodeId: options.token.nodeId,
-            status: options.token.status,
+            currentNodeId: token.nodeId,
+            status: token.status,
             assignedAccountId: null,
             assignedTeamId: null,
             version: 2,

@@ -148,24 +148,24 @@ function planStep(rule: ActiveRule, t: ScanTicket, seq: number | undefined): Oem
   };
   if (to === OemStepStatus.Skipped || step.nodeId === null) return { kind: 'apply', move };
 
-  if (t.token === null)
-    return refuse(
-      ErrorCode.InvalidState,
-      `OEM ticket ${name}: its job ${t.jobId} has no token in production (not spawned, or finished)`,
-      { jobId: t.jobId },
-    );
-  const { token } = t.token;
-  if (token.currentNodeId !== step.nodeId) {
+  if (t.token === null) {
+    if (t.tokenElsewhere === null)
+      return refuse(
+        ErrorCode.InvalidState,
+        `OEM ticket ${name}: its job ${t.jobId} has no token in production (not spawned, or finished)`,
+        { jobId: t.jobId },
+      );
     return refuse(
       ErrorCode.StepOutOfOrder,
       `OEM ticket ${name}: step ${current} (${step.name}) maps to node ${step.nodeCode}, but the job's token is not there yet`,
       {
         expectedSequence: current,
-        tokenId: token.id,
+        tokenId: t.tokenElsewhere,
         nodeCode: step.nodeCode,
       },
     );
   }
+  const { token } = t.token;
   const waiting = token.status === TokenStatus.Waiting;
   const ops: TokenOp[] =
     to === OemStepStatus.Active ? (waiting ? ['start'] : []) : waiting ? ['start', 'complete'] : ['complete'];

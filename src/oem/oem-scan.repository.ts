@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { dialectOf, execute, fromDbTime, toDbTime } from '../database/dialect.js';
+import {
+  dialectOf,
+  forceIndex,
+  fromDbTime,
+  toDbTime,
+  updateGuardedRows,
+  type Dialect,
+  type GuardedRow,
+} from '../database/dialect.js';
 import type { JobStatus } from '../production/entities/job-ticket.entity.js';
 import { TokenStatus } from '../production/entities/token.entity.js';
 import type { TokenState } from '../production/token-store.js';
@@ -25,8 +33,10 @@ export interface ScanTicket {
   stored: { version: number; stepStatus: OemStepStatus | null };
   /** null when there is no current step. */
   step: ({ id: number; name: string; status: OemStepStatus } & StepNode) | null;
-  /** Preferring one at the step's node; null when the job has none in production. */
+  /** An open token of the job at the current step's node (the first by id); null when none is there. */
   token: TokenState | null;
+  /** When no open token is at the step's node: the job's first open token elsewhere, null when it has none in production. */
+  tokenElsewhere: number | null;
 }
 
 interface TicketColumns {
@@ -83,16 +93,19 @@ type TicketRow = TicketColumns &
   ((TokenColumns & JobColumns) | (Nulls<TokenColumns> & (JobColumns | Nulls<JobColumns>)));
 
 /**
- * A ticket with its current step and its job's token in production (preferring one at the
- * step's node) with everything the core needs to move that token, in one statement: the one read
- * per scan (the rules come from a snapshot). `by` names the ticket by its reference or by its job's code.
+ * A ticket with its current step and an open token of its job at that step's node, with
+ * everything the core needs to move that token, in one statement: the one read per scan (the
+ * rules come from a snapshot). `by` names the ticket by its reference or by its job's code.
+ * The token is read through the job's index, which lists a job's tokens by id, so of several
+ * at the node the first is the lowest id; an ORDER BY made MariaDB sort through a temporary
+ * table. A token elsewhere only shapes a refusal, which reads it then (firstOpenToken).
  *
  * In a shadow run the current step comes from the ticket's latest shadow result when that
  * result was planned from the ticket row as it still is (same version, same current step
  * status): the progress OEM mode would have made. Any real change to the ticket (an OEM-mode
  * scan, a cancel) starts the shadow over from the stored state.
  */
-function ticketRead(mode: PlanMode, by: 'ref' | 'job'): string {
+function ticketRead(dialect: Dialect, mode: PlanMode, by: 'ref' | 'job'): string {
   const shadow = mode === 'shadow';
   const effective = (column: string, reached: string) =>
     shadow ? `CASE WHEN h.id IS NULL THEN ${column} ELSE ${reached} END` : column;
@@ -112,16 +125,19 @@ function ticketRead(mode: PlanMode, by: 'ref' | 'job'): string {
   }
   LEFT JOIN oem_job_ticket_step s ON s.ticket_id = t.id AND s.sequence = ${sequence}
   ${by === 'job' ? 'JOIN' : 'LEFT JOIN'} job_ticket j ON j.id = t.job_id
-  LEFT JOIN token k ON k.id = (
-    SELECT o.id FROM token o WHERE o.job_id = t.job_id AND o.status IN ('${TokenStatus.Waiting}', '${TokenStatus.InProgress}')
-    ORDER BY CASE WHEN o.current_node_id = s.node_id THEN 0 ELSE 1 END, o.id LIMIT 1
-  )
-  WHERE t.customer = ? AND ${by === 'job' ? 'j.code' : 't.external_ref'} = ?`;
+  LEFT JOIN token k ${forceIndex(dialect, 'idx_token_job')} ON k.job_id = t.job_id AND k.current_node_id = s.node_id AND k.status IN (${OPEN_TOKEN})
+  WHERE t.customer = ? AND ${by === 'job' ? 'j.code' : 't.external_ref'} = ?
+  LIMIT 1`;
 }
 
-const TICKET_READS: Record<PlanMode, Record<'ref' | 'job', string>> = {
-  live: { ref: ticketRead('live', 'ref'), job: ticketRead('live', 'job') },
-  shadow: { ref: ticketRead('shadow', 'ref'), job: ticketRead('shadow', 'job') },
+const OPEN_TOKEN = `'${TokenStatus.Waiting}', '${TokenStatus.InProgress}'`;
+const readsOf = (dialect: Dialect): Record<PlanMode, Record<'ref' | 'job', string>> => ({
+  live: { ref: ticketRead(dialect, 'live', 'ref'), job: ticketRead(dialect, 'live', 'job') },
+  shadow: { ref: ticketRead(dialect, 'shadow', 'ref'), job: ticketRead(dialect, 'shadow', 'job') },
+});
+const TICKET_READS: Record<Dialect, ReturnType<typeof readsOf>> = {
+  sqlite: readsOf('sqlite'),
+  mysql: readsOf('mysql'),
 };
 
 /** The scan path's reads and writes of OEM tickets, inside the scan's transaction. */
@@ -133,70 +149,60 @@ export class OemScanRepository {
     customer: string,
     match: BarcodeMatch,
   ): Promise<ScanTicket | null> {
-    const rows =
-      match.ref !== undefined
-        ? await em.query<TicketRow[]>(TICKET_READS[mode].ref, [customer, match.ref])
-        : await em.query<TicketRow[]>(TICKET_READS[mode].job, [customer, match.job]);
+    const by = match.ref !== undefined ? 'ref' : 'job';
+    const rows = await em.query<TicketRow[]>(TICKET_READS[dialectOf(em)][mode][by], [customer, match[by]]);
     const row = rows.at(0);
-    return row ? toTicket(row) : null;
+    if (!row) return null;
+    const ticket = toTicket(row);
+    if (ticket.token === null && ticket.jobId !== null && ticket.step?.nodeId != null)
+      ticket.tokenElsewhere = await this.firstOpenToken(em, ticket.jobId);
+    return ticket;
+  }
+
+  /** The id of the job's first open token, wherever it is; null when the job has none in production. */
+  private async firstOpenToken(em: EntityManager, jobId: number): Promise<number | null> {
+    const rows = await em.query<Array<{ id: number }>>(
+      `SELECT id FROM token ${forceIndex(dialectOf(em), 'idx_token_job')} WHERE job_id = ? AND status IN (${OPEN_TOKEN}) ORDER BY id LIMIT 1`,
+      [jobId],
+    );
+    return rows.at(0)?.id ?? null;
   }
 
   /**
-   * Moves the step if it is still in the state planned from, and the ticket to `ticketTo`
-   * if it is still at the version read, bumping that version. False when either missed.
+   * The step and the ticket rows as a scan changes them: the step if it is still in the state
+   * planned from, the ticket to `ticketTo` if it is still at the version read, bumping that
+   * version. The scan writes them with its token's move, or alone through moveStep.
    *
    * The ticket row is written by every scan, even one that leaves its status and current step
    * as they were: the guard against a cancel (or another scan) committed since the read must
    * be a write. A locking read would hold on one server, but a Galera node certifies a
    * transaction only against the rows it writes, so a cancel on another node would not stop a
    * scan that only read the ticket.
-   *
-   * On MySQL both rows change in one multi-table UPDATE: a round trip to the server is most
-   * of a statement's cost there. SQLite has no multi-table UPDATE, and its statements cost no
-   * round trip; a miss there fails the scan, whose transaction then undoes the other row.
    */
-  async moveStep(
-    em: EntityManager,
-    move: StepMove,
-    stationCode: string,
-    at: Date,
-    ticketTo: ReachedState,
-  ): Promise<boolean> {
+  stepChange(move: StepMove, stationCode: string, at: Date, ticketTo: ReachedState): GuardedRow[] {
     const when = toDbTime(at);
-    if (dialectOf(em) === 'mysql') {
-      const changed = await execute(
-        em,
-        `UPDATE oem_job_ticket_step s JOIN oem_job_ticket t ON t.id = s.ticket_id
-         SET s.status = ?, s.scanned_at = ?, s.station_code = ?,
-           t.status = ?, t.current_sequence = ?, t.version = t.version + 1, t.updated_at = ?
-         WHERE s.id = ? AND s.status = ? AND t.id = ? AND t.version = ?`,
-        [
-          move.to,
-          when,
-          stationCode,
-          ticketTo.status,
-          ticketTo.sequence,
-          when,
-          move.step.id,
-          move.step.status,
-          move.ticket.id,
-          move.stored.version,
-        ],
-      );
-      return changed === 2;
-    }
-    const ticketChanged = await execute(
-      em,
-      `UPDATE oem_job_ticket SET status = ?, current_sequence = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-      [ticketTo.status, ticketTo.sequence, when, move.ticket.id, move.stored.version],
-    );
-    if (ticketChanged !== 1) return false;
-    const stepChanged = await execute(
-      em,
-      `UPDATE oem_job_ticket_step SET status = ?, scanned_at = ?, station_code = ? WHERE id = ? AND status = ?`,
-      [move.to, when, stationCode, move.step.id, move.step.status],
-    );
-    return stepChanged === 1;
+    return [
+      {
+        table: 'oem_job_ticket',
+        set: {
+          status: ticketTo.status,
+          current_sequence: ticketTo.sequence,
+          version: move.stored.version + 1,
+          updated_at: when,
+        },
+        where: { id: move.ticket.id, version: move.stored.version },
+      },
+      {
+        table: 'oem_job_ticket_step',
+        set: { status: move.to, scanned_at: when, station_code: stationCode },
+        where: { id: move.step.id, status: move.step.status },
+      },
+    ];
+  }
+
+  /** A step change (stepChange) when no token moves with it; false when a row missed its guard. */
+  moveStep(em: EntityManager, change: readonly GuardedRow[]): Promise<boolean> {
+    return updateGuardedRows(em, change);
   }
 }
 
@@ -220,6 +226,7 @@ function toTicket(t: TicketRow): ScanTicket {
             ...(t.node_id === null ? { nodeCode: null, nodeId: null } : { nodeCode: t.node_code, nodeId: t.node_id }),
           },
     token: t.token_id === null ? null : tokenState(t),
+    tokenElsewhere: null,
   };
 }
 

@@ -79,8 +79,9 @@ export class OemScanService {
   }
 
   /**
-   * The token moves first, from the state read with the ticket: its UPDATE is conditional on
-   * that version, as the core's own moves are. Then the step and the ticket move, each
+   * The token moves from the state read with the ticket: its UPDATE is conditional on that
+   * version, as the core's own moves are. The step and the ticket change with the token's last
+   * move (in its statement on MySQL, where a round trip is most of a statement's cost), each
    * conditional on what was read (the step's planned state, the ticket's version): on MySQL the
    * ticket was read from a snapshot, and a cancel (or another scan) committed since must make
    * this scan lose, not leave a cancelled ticket with an active step and a started token.
@@ -88,23 +89,30 @@ export class OemScanService {
   private async apply(move: StepMove, scan: ScanInput, em: EntityManager): Promise<ScanResult> {
     const now = new Date();
     const { ticket, step, to } = move;
+    const reached = reachedState(move);
+    const stepChange = this.repository.stepChange(move, scan.stationCode, now, reached);
     let moved: MovedToken | null = null;
     let fromNodeCode: string | undefined;
-    if (move.token && move.token.ops.length > 0) {
+    const ops = move.token?.ops ?? [];
+    if (move.token && ops.length > 0) {
       const operatorId = scan.operatorCode ? await this.accounts.operatorId(em, scan.operatorCode) : null;
       let state = move.token.state;
-      for (const op of move.token.ops) {
-        if (op === 'start') moved = await this.lifecycle.startWithin(em, state, operatorId, now);
-        else {
-          fromNodeCode = move.token.nodeCode;
-          moved = await this.lifecycle.completeWithin(em, state, scan.outcome, operatorId, now);
+      try {
+        for (const [i, op] of ops.entries()) {
+          const alongside = i === ops.length - 1 ? stepChange : [];
+          if (op === 'start') moved = await this.lifecycle.startWithin(em, state, operatorId, now, alongside);
+          else {
+            fromNodeCode = move.token.nodeCode;
+            moved = await this.lifecycle.completeWithin(em, state, scan.outcome, operatorId, now, alongside);
+          }
+          state = { token: moved.token, job: moved.job };
         }
-        state = { token: moved.token, job: moved.job };
+      } catch (error) {
+        throw error instanceof DomainError && error.code === ErrorCode.ConcurrentUpdate
+          ? concurrentScan(ticket)
+          : error;
       }
-    }
-
-    const reached = reachedState(move);
-    if (!(await this.repository.moveStep(em, move, scan.stationCode, now, reached))) throw concurrentScan(ticket);
+    } else if (!(await this.repository.moveStep(em, stepChange))) throw concurrentScan(ticket);
 
     const token = moved
       ? {
@@ -128,7 +136,7 @@ export class OemScanService {
 function concurrentScan(ticket: StepMove['ticket']): DomainError {
   return new DomainError(
     ErrorCode.ConcurrentUpdate,
-    `OEM ticket ${ticket.customer} ${ticket.externalRef} was changed concurrently (another scan or a cancel); scan again`,
+    `OEM ticket ${ticket.customer} ${ticket.externalRef} or its token was changed concurrently (another scan, a cancel or a move of the token); scan again`,
     { ticketId: ticket.id },
   );
 }

@@ -9,6 +9,7 @@ import { GraphTopologyCache, type GraphTopology } from './graph-topology.js';
 import { NodeAssignmentService } from './node-assignment.service.js';
 import { UNASSIGNED, type JobRef, type NodeRef, type TokenRef } from './production.types.js';
 import { TokenStore, type EventDraft, type TokenState } from './token-store.js';
+import type { GuardedRow } from '../database/dialect.js';
 import { inTransaction } from '../database/transaction.js';
 
 export interface RouteOptions {
@@ -62,14 +63,15 @@ export class DagRoutingService {
 
   /**
    * The move itself, inside the caller's transaction: `preceding` events (a completion) are
-   * written with the move's own in one batch, and the version check covers them all.
+   * written with the move's own in one batch, and the version check covers them all;
+   * `alongside` rows change with the token (see TokenStore.move).
    */
   async moveAlong(
     manager: EntityManager,
     state: TokenState,
     topology: GraphTopology,
     edge: GraphEdge,
-    context: { operatorId: number | null; now: Date; preceding?: EventDraft[] },
+    context: { operatorId: number | null; now: Date; preceding?: EventDraft[]; alongside?: readonly GuardedRow[] },
   ): Promise<MovedToken> {
     const { token, job } = state;
     const to = topology.node(edge.toNodeId);
@@ -106,7 +108,14 @@ export class DagRoutingService {
       }
     }
     const status = to.kind === NodeKind.End ? TokenStatus.Done : TokenStatus.Waiting;
-    const moved = await this.store.move(manager, state, { nodeId: to.id, status, assignment }, events, context.now);
+    const moved = await this.store.move(
+      manager,
+      state,
+      { nodeId: to.id, status, assignment },
+      events,
+      context.now,
+      context.alongside,
+    );
     return { token: moved, node: to, job, at: context.now };
   }
 }

@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
-import { isUniqueViolation } from '../database/dialect.js';
+import { isUniqueViolation, type GuardedRow } from '../database/dialect.js';
 import { AccountsService } from './accounts.service.js';
 import { assertOpen, DagRoutingService, type MovedToken } from './dag-routing.service.js';
 import { JobStatus } from './entities/job-ticket.entity.js';
@@ -183,7 +183,14 @@ export class TokenLifecycleService {
     return this.act(tokenId, input, (em, state, operatorId, now) => this.startWithin(em, state, operatorId, now));
   }
 
-  async startWithin(em: EntityManager, state: TokenState, operatorId: number | null, now: Date): Promise<MovedToken> {
+  /** `alongside`: rows the caller changes with the move (see TokenStore.move). */
+  async startWithin(
+    em: EntityManager,
+    state: TokenState,
+    operatorId: number | null,
+    now: Date,
+    alongside: readonly GuardedRow[] = [],
+  ): Promise<MovedToken> {
     const { token, job } = state;
     if (token.status !== TokenStatus.Waiting) throw wrongStatus(token, 'waiting', 'start');
     const topology = await this.topologies.get(em, job.graphId);
@@ -197,6 +204,7 @@ export class TokenLifecycleService {
       },
       [{ tokenId: token.id, type: TokenEventType.Started, nodeId: token.currentNodeId, operatorId, occurredAt: now }],
       now,
+      alongside,
     );
     return { token: moved, node: topology.node(token.currentNodeId), job, at: now };
   }
@@ -214,6 +222,7 @@ export class TokenLifecycleService {
     outcome: string | undefined,
     operatorId: number | null,
     now: Date,
+    alongside: readonly GuardedRow[] = [],
   ): Promise<MovedToken> {
     const { token, job } = state;
     if (token.status !== TokenStatus.InProgress) throw wrongStatus(token, 'in_progress', 'complete');
@@ -227,7 +236,7 @@ export class TokenLifecycleService {
       occurredAt: now,
       payload: { outcome: edge.outcome },
     };
-    return this.routing.moveAlong(em, state, topology, edge, { operatorId, now, preceding: [completed] });
+    return this.routing.moveAlong(em, state, topology, edge, { operatorId, now, preceding: [completed], alongside });
   }
 
   /** Takes a waiting or in-progress token out of production. */

@@ -4,7 +4,15 @@ import type { EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
-import { dialectOf, execute, fromDbTime, insertChunkRows, toDbTime } from '../database/dialect.js';
+import {
+  dialectOf,
+  execute,
+  fromDbTime,
+  insertChunkRows,
+  toDbTime,
+  updateGuardedRows,
+  type GuardedRow,
+} from '../database/dialect.js';
 import { JobStatus } from './entities/job-ticket.entity.js';
 import { JobRepository } from './job.repository.js';
 import { TokenEventType, TokenStatus } from './entities/token.entity.js';
@@ -93,30 +101,34 @@ export class TokenStore {
     return toState(row);
   }
 
-  /** Applies `change` if nobody moved the token since it was read, then records `events`. */
+  /**
+   * Applies `change` if nobody moved the token since it was read, then records `events`.
+   * `alongside` are rows another module changes with this move, each on its own guard, in the
+   * token's own statement where the database allows (see updateGuardedRows): a miss of any
+   * of them is a concurrent change, as a miss of the token is.
+   */
   async move(
     manager: EntityManager,
     state: TokenState,
     change: TokenChange,
     events: EventDraft[],
     now: Date,
+    alongside: readonly GuardedRow[] = [],
   ): Promise<TokenRef> {
     const { token } = state;
-    const moved = await execute(
-      manager,
-      `UPDATE token SET current_node_id = ?, status = ?, assigned_account_id = ?, assigned_team_id = ?, version = version + 1, updated_at = ?
-       WHERE id = ? AND version = ?`,
-      [
-        change.nodeId,
-        change.status,
-        change.assignment.accountId,
-        change.assignment.teamId,
-        toDbTime(now),
-        token.id,
-        token.version,
-      ],
-    );
-    if (moved !== 1) throw concurrentUpdate(token);
+    const row: GuardedRow = {
+      table: 'token',
+      set: {
+        current_node_id: change.nodeId,
+        status: change.status,
+        assigned_account_id: change.assignment.accountId,
+        assigned_team_id: change.assignment.teamId,
+        version: token.version + 1,
+        updated_at: toDbTime(now),
+      },
+      where: { id: token.id, version: token.version },
+    };
+    if (!(await updateGuardedRows(manager, [row, ...alongside]))) throw concurrentUpdate(token);
     await this.insertEvents(manager, events);
     if (!OPEN.includes(change.status) && OPEN.includes(token.status))
       await this.jobs.closeOneToken(manager, state.job.id, now);
