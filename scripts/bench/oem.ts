@@ -19,12 +19,11 @@ import { interleavedRounds, median, ratioFigure, roundsFromArgs, timePair } from
 /**
  * `npm run bench:oem`: station scans through ScansService in manual mode and in OEM mode on
  * the same kind of data in one run (one-piece jobs; in OEM mode each has a ticket whose steps
- * map onto the graph), in interleaved rounds of PER_ROUND pieces a mode (the modes taking
- * turns CHUNK pieces at a time within a round), so a busy machine slows both alike; goal: OEM at >= 0.7 of manual's rate, on the median round's ratio and its
+ * map onto the graph), in interleaved rounds of PER_ROUND pieces a mode, so a busy machine
+ * slows both alike; goal: OEM at >= 0.7 of manual's rate, on the median round's ratio and its
  * interval. Then the Kanban's latency over 10,000 open tickets.
  */
 const PER_ROUND = Number(process.env.BENCH_OEM_PIECES ?? 100);
-const CHUNK = 25;
 const rounds = roundsFromArgs();
 const KANBAN_TICKETS = 10_000;
 const KANBAN_RUNS = 15;
@@ -64,15 +63,11 @@ async function bench(target: BenchTarget) {
         // each round scans new pieces, made before its clock starts
         const slice = await pieces(PER_ROUND);
         const ms = { manual: 0, oem: 0 };
-        // the modes take turns a chunk of pieces at a time, so a burst of load on a shared host falls on both
-        for (let at = 0; at < slice.length; at += CHUNK) {
-          const part = slice.slice(at, at + CHUNK);
-          await timePair(
-            i + at / CHUNK,
-            async () => (ms.oem += await scanAll('oem', part)),
-            async () => (ms.manual += await scanAll('manual', part)),
-          );
-        }
+        await timePair(
+          i,
+          async () => (ms.oem = await scanAll('oem', slice)),
+          async () => (ms.manual = await scanAll('manual', slice)),
+        );
         return ms;
       },
       (s) => [
