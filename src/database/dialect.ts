@@ -83,8 +83,12 @@ export interface GuardedRow {
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
-/** The names seen to be plain identifiers: a hot path writes the same few on every call. */
-const checkedNames = new Set<string>();
+/**
+ * Statement texts by the shape of their rows (tables, columns, null guards): the token's
+ * move writes the same few shapes on every call, and on SQLite building the text again was a
+ * noticeable part of a statement's cost.
+ */
+const guardedStatements = new Map<string, string>();
 
 /**
  * Changes rows of several tables together, each only while it still matches its guard. True
@@ -108,34 +112,44 @@ export async function updateGuardedRows(manager: EntityManager, rows: readonly G
   return true;
 }
 
-/** One UPDATE of `rows`, each table aliased r0, r1, ... when there are several. */
+/** One UPDATE of `rows`, each table aliased r0, r1, ... when there are several; its parameters, the SET values then the guards. */
 function guardedUpdate(
   rows: readonly GuardedRow[],
   aliased: boolean,
 ): { sql: string; params: unknown[]; rows: number } {
   const params: unknown[] = [];
+  let shape = aliased ? 'aliased' : 'plain';
+  for (const row of rows) {
+    shape += ` ${row.table}:`;
+    for (const [column, value] of Object.entries(row.set)) {
+      shape += ` ${column}`;
+      params.push(value);
+    }
+  }
+  for (const row of rows) {
+    shape += ' |';
+    for (const [column, value] of Object.entries(row.where)) {
+      shape += value === null ? ` ${column}~` : ` ${column}`;
+      if (value !== null) params.push(value);
+    }
+  }
+  let sql = guardedStatements.get(shape);
+  if (sql === undefined) guardedStatements.set(shape, (sql = guardedText(rows, aliased)));
+  return { sql, params, rows: rows.length };
+}
+
+function guardedText(rows: readonly GuardedRow[], aliased: boolean): string {
   const column = (i: number, identifier: string) => (aliased ? `r${i}.` : '') + name(identifier);
-  const set = rows.flatMap((row, i) =>
-    Object.entries(row.set).map(([c, value]) => (params.push(value), `${column(i, c)} = ?`)),
-  );
+  const set = rows.flatMap((row, i) => Object.keys(row.set).map((c) => `${column(i, c)} = ?`));
   const where = rows.flatMap((row, i) =>
-    Object.entries(row.where).map(([c, value]) =>
-      value === null ? `${column(i, c)} IS NULL` : (params.push(value), `${column(i, c)} = ?`),
-    ),
+    Object.entries(row.where).map(([c, value]) => (value === null ? `${column(i, c)} IS NULL` : `${column(i, c)} = ?`)),
   );
   const tables = rows.map((row, i) => name(row.table) + (aliased ? ` r${i}` : ''));
-  return {
-    sql: `UPDATE ${tables.join(', ')} SET ${set.join(', ')} WHERE ${where.join(' AND ')}`,
-    params,
-    rows: rows.length,
-  };
+  return `UPDATE ${tables.join(', ')} SET ${set.join(', ')} WHERE ${where.join(' AND ')}`;
 }
 
 function name(identifier: string): string {
-  if (!checkedNames.has(identifier)) {
-    if (!IDENTIFIER.test(identifier)) throw new Error(`Not a plain SQL identifier: ${identifier}`);
-    checkedNames.add(identifier);
-  }
+  if (!IDENTIFIER.test(identifier)) throw new Error(`Not a plain SQL identifier: ${identifier}`);
   return identifier;
 }
 
