@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DataSource, EntitySchema } from 'typeorm';
+import { PROJECT_ROOT } from '../../config/project-root.js';
 import { ONE_ROW } from '../dialect.js';
 import { inTransaction, queryRunnerTransaction } from '../transaction.js';
 import { SqliteConnectionGate } from './connection-gate.js';
@@ -144,7 +145,10 @@ describe('SqliteConnectionGate (through inTransaction, on a real SQLite file)', 
       db.prepare("INSERT INTO t (v) VALUES ('other')").run();
       parentPort.postMessage('locked');
       setTimeout(() => { db.prepare('COMMIT').run(); db.close(); }, 300);`,
-      { eval: true, workerData: { driver: resolve('node_modules/better-sqlite3'), path: join(dir, 'db.sqlite') } },
+      {
+        eval: true,
+        workerData: { driver: join(PROJECT_ROOT, 'node_modules', 'better-sqlite3'), path: join(dir, 'db.sqlite') },
+      },
     );
     try {
       await new Promise((locked) => other.once('message', locked));
