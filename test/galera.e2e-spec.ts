@@ -229,6 +229,9 @@ const cluster = (command: 'kill' | 'restart', node: number) =>
           })
         ).status,
       ).toBe(200);
+      // a replica that has not refreshed its flags yet may still start a tick: only once all have
+      // seen the flag off is a finished set of runs the last one
+      await sleep(FLAG_REFRESH_MS + MARGIN_MS);
       await waitFor(async () => (await jobRuns(ds, [REFRESH_JOB])).every((r) => r.status !== 'running'), 15_000, 100);
       const runs = (await jobRuns(ds, [REFRESH_JOB])).filter((r) => r.startedAt.getTime() >= from);
       // a tick's runs start within half a second after it on whichever replica took its lease
